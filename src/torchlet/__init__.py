@@ -1,0 +1,107 @@
+"""torchlet: a deep-learning framework on NumPy with PyTorch's API.
+
+    import torchlet as torch
+"""
+from . import _dtype
+from ._dtype import (dtype, get_default_dtype, set_default_dtype, promote_types, result_type,  # noqa
+                     can_cast, bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32,
+                     float64, complex64, complex128, half, float, double, short, int, long, cfloat,
+                     cdouble)
+from ._device import device  # noqa: F401
+from ._size import Size  # noqa: F401
+from ._tensor import Tensor  # noqa: F401
+from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,  # noqa
+                                 is_grad_enabled, is_inference_mode_enabled)
+
+# Every op module registers its Tensor methods on import; the names in each
+# module's __all__ are the torchlet.* functions.
+from .ops.creation import *  # noqa: F401,F403
+from .ops.pointwise import *  # noqa: F401,F403
+from .ops.pointwise_math import *  # noqa: F401,F403
+from .ops.conversion import *  # noqa: F401,F403
+from .ops.reduction import *  # noqa: F401,F403
+from .ops.view import *  # noqa: F401,F403
+from .ops.indexing import *  # noqa: F401,F403
+from .ops.joining import *  # noqa: F401,F403
+from .ops.linalg import *  # noqa: F401,F403
+from .ops.linalg_ext import *  # noqa: F401,F403
+from .ops.random_ops import *  # noqa: F401,F403
+from .ops.activation import *  # noqa: F401,F403
+from .ops.conv import *  # noqa: F401,F403
+from .ops.pooling import *  # noqa: F401,F403
+from .ops.normalization import *  # noqa: F401,F403
+from .ops.loss import *  # noqa: F401,F403
+from .ops.dropout import *  # noqa: F401,F403
+
+from . import autograd, cuda  # noqa: E402,F401
+from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator  # noqa
+from ._tensor_str import set_printoptions  # noqa: E402,F401
+
+import builtins as _builtins  # noqa: E402
+
+__version__ = "0.1.0"
+
+_LAZY = ("nn", "optim", "utils", "vision", "linalg", "serialization", "safetensors", "compat",
+         "backends", "fft", "distributions", "testing", "jit", "onnx", "special", "hub", "amp",
+         "multiprocessing", "library", "overrides", "types", "_C", "_utils", "functional")
+
+
+def __getattr__(name):
+    """Subpackages load on first use, so `import torchlet` stays fast."""
+    if name in _LAZY:
+        import importlib
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"{__name__}.{name}":
+                raise
+    if name in ("save", "load"):
+        from . import serialization
+        return getattr(serialization, name)
+    raise AttributeError(f"module 'torchlet' has no attribute '{name}'")
+
+
+def compile(model=None, **kwargs):
+    """No compiler here: returns the model (or a decorator) unchanged."""
+    if model is None:
+        return lambda m: m
+    return model
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def is_complex(input):
+    return input.is_complex()
+
+
+def is_storage(obj):
+    return False
+
+
+def typename(obj):
+    if isinstance(obj, Tensor):
+        return obj.type()
+    return type(obj).__name__
+
+
+def set_num_threads(n):
+    """BLAS threads are fixed when NumPy loads; recorded for get_num_threads."""
+    _threads[0] = n
+
+
+def get_num_threads():
+    import os
+    return _threads[0] or os.cpu_count() or 1
+
+
+_threads = [0]
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    pass
+
+
+def is_grad_enabled_():  # pragma: no cover
+    return is_grad_enabled()

@@ -1,0 +1,76 @@
+"""Devices and the array namespace behind each: cpu -> NumPy, cuda -> CuPy.
+
+Ops never import NumPy for computing; they ask `namespace(array)` (or
+`tensor._xp`) for the module that owns the array, so a CuPy array runs on
+CuPy unchanged.
+"""
+import numpy as np
+
+__all__ = ["device"]
+
+
+class device:
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index=None):
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        elif isinstance(type, int):
+            type, index = "cuda", type
+        elif ":" in type:
+            type, _, idx = type.partition(":")
+            index = int(idx)
+        if type not in ("cpu", "cuda", "meta", "mps"):
+            raise RuntimeError(
+                "Expected one of cpu, cuda, mps, meta device type at start of device string: " + type)
+        self.type = type
+        self.index = index
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and self.type == other.type and self.index == other.index
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self):
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __reduce__(self):
+        return (device, (self.type, self.index))
+
+
+CPU = device("cpu")
+_NAMESPACES = {np.ndarray: np}
+
+
+def namespace(array):
+    """The array module (numpy, cupy) that owns `array`."""
+    return _NAMESPACES.get(type(array), np)
+
+
+def device_of(array):
+    return CPU if type(array) is np.ndarray or namespace(array) is np else device("cuda", 0)
+
+
+def namespace_for(dev):
+    """The array module for a device (cuda needs CuPy)."""
+    if dev is None:
+        return np
+    dev = dev if isinstance(dev, device) else device(dev)
+    if dev.type == "cpu":
+        return np
+    if dev.type == "cuda":
+        from . import cuda
+        if not cuda.is_available():
+            raise RuntimeError("Torch not compiled with CUDA enabled")
+        import cupy
+        _NAMESPACES[cupy.ndarray] = cupy
+        return cupy
+    raise RuntimeError(f"device type '{dev.type}' is not supported by torchlet")

@@ -1,0 +1,159 @@
+"""Graph nodes. Every differentiable op records one `Node` subclass named as
+PyTorch names it (MulBackward0, ...); `next_functions` holds its input edges
+as (node, output_nr) pairs, None for inputs that need no gradient.
+
+A node's `backward(*grads)` gets one gradient per output and returns one per
+input edge, written with Tensor ops so that create_graph builds a graph.
+"""
+import itertools
+
+from . import grad_mode
+
+__all__ = ["Node", "AccumulateGrad", "edge_of", "attach"]
+
+_sequence = itertools.count()
+_FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
+          "after they have already been freed). Saved intermediate values of the graph are freed "
+          "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+          "backward through the graph a second time or if you need to access saved tensors after "
+          "calling backward.")
+
+
+class Node:
+    __slots__ = ("next_functions", "_saved", "_versions", "_seq", "_pre_hooks", "_hooks",
+                 "input_meta", "__weakref__", "__dict__")
+    n_outputs = 1
+
+    def __init__(self, next_functions=(), saved=()):
+        self.next_functions = next_functions
+        self._saved = saved
+        self._versions = tuple(t._version[0] for t in saved) if saved else ()
+        self._seq = next(_sequence)
+        self._pre_hooks = None
+        self._hooks = None
+        self.input_meta = None  # (shape, numpy dtype) per input, None where no tensor
+
+    def needs_input_grad(self, i):
+        return self.next_functions[i] is not None
+
+    def name(self):
+        return type(self).__name__
+
+    @property
+    def saved_tensors(self):
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(_FREED)
+        for t, v in zip(saved, self._versions):
+            if t._version[0] != v:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by an "
+                    f"inplace operation: [{t.type()} {list(t.shape)}], which is output 0 of "
+                    f"{t.grad_fn.name() if t.grad_fn is not None else 'a leaf'}, is at version "
+                    f"{t._version[0]}; expected version {v} instead. Hint: the backtrace further "
+                    "above can show the operation that failed to compute its gradient.")
+        return saved
+
+    def _release(self):
+        """Drop saved tensors after a backward without retain_graph."""
+        if self._saved:
+            self._saved = None
+
+    def backward(self, *grads):
+        raise NotImplementedError
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) runs after this node's backward."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return _Handle(self._hooks, fn)
+
+    def register_prehook(self, fn):
+        """fn(grad_outputs) runs before; it may return replacement gradients."""
+        return self._add_prehook(fn, None)
+
+    def _add_prehook(self, fn, output_nr):
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        entry = (output_nr, fn)
+        self._pre_hooks.append(entry)
+        return _Handle(self._pre_hooks, entry)
+
+    def __call__(self, *grads):
+        return self.backward(*grads)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+    @property
+    def metadata(self):
+        d = self.__dict__
+        return d.setdefault("_metadata", {})
+
+
+class _Handle:
+    """RemovableHandle: removes a registered hook."""
+    __slots__ = ("_list", "_item")
+
+    def __init__(self, lst, item):
+        self._list, self._item = lst, item
+
+    def remove(self):
+        try:
+            self._list.remove(self._item)
+        except ValueError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class AccumulateGrad(Node):
+    """Sink node of a leaf: adds the incoming gradient into `variable.grad`."""
+
+    def __init__(self, variable):
+        super().__init__()
+        self.variable = variable
+
+    def backward(self, grad):
+        raise RuntimeError("AccumulateGrad is applied by the engine")
+
+
+def edge_of(t):
+    """The (node, output_nr) edge a gradient for tensor `t` flows into, or None."""
+    fn = t._grad_fn
+    if fn is not None:
+        return (fn, t._output_nr)
+    if t._requires_grad:
+        acc = t._grad_acc
+        if acc is None:
+            acc = t._grad_acc = AccumulateGrad(t)
+        return (acc, 0)
+    return None
+
+
+def attach(out, node_cls, inputs, saved=(), **attrs):
+    """Record `node_cls` as `out`'s grad_fn when grad mode is on and an input
+    requires grad; `out` may be a tensor or a tuple of tensors. Returns `out`."""
+    if not grad_mode._mode.enabled:
+        return out
+    for t in inputs:
+        if t is not None and t._requires_grad:
+            break
+    else:
+        return out
+    node = node_cls(tuple(None if t is None else edge_of(t) for t in inputs), saved)
+    node.input_meta = tuple(None if t is None else (t._data.shape, t._data.dtype) for t in inputs)
+    if attrs:
+        node.__dict__.update(attrs)
+    if type(out) is tuple:
+        for i, o in enumerate(out):
+            if o is not None and o.dtype.category >= 2:
+                o._grad_fn, o._output_nr, o._requires_grad = node, i, True
+    else:
+        out._grad_fn, out._output_nr, out._requires_grad = node, 0, True
+    return out

@@ -1,0 +1,224 @@
+"""Helpers every op file shares: method registration, operand promotion,
+gradient reduction to an input's shape, dims, and the in-place protocol."""
+import numbers
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor, wrap, _view_of, _wrap_dim
+from ..autograd import grad_mode
+from ..autograd.graph import Node, attach, edge_of
+
+__all__ = ["method", "Tensor", "wrap", "attach", "Node", "sum_to_shape", "reduce_grad",
+           "binary_arrays", "wrap_dim", "dims_of", "as_tensor_arg", "inplace", "view",
+           "grad_enabled", "float_result"]
+
+_mode = grad_mode._mode
+_FROM_NP = _dtype._FROM_NP
+
+
+def grad_enabled():
+    return _mode.enabled
+
+
+def method(*names):
+    """Also expose the decorated op as Tensor method(s) (default: its own name)."""
+    def deco(fn):
+        for name in names or (fn.__name__.rstrip("_") if fn.__name__.endswith("__") else fn.__name__,):
+            setattr(Tensor, name, fn)
+        return fn
+    return deco
+
+
+def wrap_dim(dim, ndim):
+    if type(dim) is not int:
+        dim = dim.__index__()
+    return _wrap_dim(dim, ndim)
+
+
+def dims_of(dim, ndim):
+    """`dim` (None, int or sequence) as a sorted tuple of non-negative dims."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (int, np.integer)):
+        return (wrap_dim(dim, ndim),)
+    out = tuple(sorted(wrap_dim(d, ndim) for d in dim))
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"dim {out[0]} appears multiple times in the list of dims")
+    return out
+
+
+def sum_to_shape(g, shape):
+    """Sum gradient `g` over the dims broadcasting added or expanded to reach
+    `g.shape` from `shape` (the one place broadcasting is undone)."""
+    gshape = g._data.shape
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    dims = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
+                                      if s == 1 and gshape[i + lead] != 1)
+    if dims:
+        g = g.sum(dims, keepdim=True)
+    if lead:
+        g = g.reshape(shape)
+    elif g._data.shape != shape:
+        g = g.reshape(shape)
+    return g
+
+
+def reduce_grad(g, meta):
+    """Gradient `g` brought to an input's (shape, dtype) `meta` (node.input_meta[i])."""
+    if g is None or meta is None:
+        return None
+    shape, dt = meta
+    g = sum_to_shape(g, shape)
+    if g._data.dtype != dt:
+        g = g.to(_FROM_NP[dt])
+    return g
+
+
+def as_tensor_arg(x, like=None):
+    """A Tensor for `x` (Python scalars become 0-d tensors of their own dtype)."""
+    if isinstance(x, Tensor):
+        return x
+    from .creation import tensor
+    if isinstance(x, numbers.Number) and like is not None:
+        return tensor(x, dtype=_dtype.result_type(like, x))
+    return tensor(x)
+
+
+def _scalar_ok(x):
+    return isinstance(x, (bool, int, float, complex, np.number, np.bool_))
+
+
+def binary_arrays(a, b):
+    """Arrays for a pointwise op on a and b (tensors or scalars) in PyTorch's
+    promoted dtype. A scalar stays a Python scalar when the tensor's dtype
+    already covers it (NumPy then keeps the tensor's dtype)."""
+    if type(b) is Tensor or isinstance(b, Tensor):
+        da, db = a._data, b._data
+        if da.dtype == db.dtype:
+            return da, db
+        groups = ([], [], [])
+        for t in (a, b):
+            groups[0 if t._data.ndim else 1].append(_FROM_NP[t._data.dtype])
+        rt = _dtype.promote_operands(groups).np
+        return da.astype(rt, copy=False), db.astype(rt, copy=False)
+    da = a._data
+    if not _scalar_ok(b):
+        raise TypeError(f"unsupported operand type: {type(b).__name__}")
+    d = _FROM_NP[da.dtype]
+    cat = _dtype.scalar_category(b)
+    if cat <= d.category:
+        if cat == 1 and d.category == 1 and d is not _dtype.int64:
+            info = np.iinfo(da.dtype)
+            if not info.min <= b <= info.max:  # PyTorch wraps out-of-range ints
+                b = np.array(b).astype(da.dtype)
+        return da, b
+    rt = _dtype._lift_to_category(d, cat)
+    return da.astype(rt.np, copy=False), b
+
+
+def float_result(arr):
+    """Integer/bool arrays become the default float dtype (true division, exp, ...)."""
+    if arr.dtype.kind in "biu":
+        return arr.astype(_dtype.get_default_dtype().np)
+    return arr
+
+
+# ----- views ----------------------------------------------------------------
+def view(src, array, node_cls=None, view_fn=None, **attrs):
+    """Wrap `array` (a view of src's memory) as a view tensor with its graph node."""
+    out = _view_of(src, array, view_fn)
+    if node_cls is not None and src._requires_grad and _mode.enabled:
+        attach(out, node_cls, (src,), (), **attrs)
+    return out
+
+
+# ----- in-place ops ---------------------------------------------------------
+class CopySlices(Node):
+    """A view of this base was modified in place: the base's gradient passes
+    through except in the view's region, which goes to the in-place op."""
+
+    def backward(self, g):
+        grad_base = g.clone()
+        with grad_mode.no_grad():
+            region = self.view_fn(grad_base)
+            grad_view = region.clone()
+            region._data[...] = 0
+        return grad_base, grad_view
+
+
+def _check_inplace(t):
+    if _mode.enabled:
+        if t._grad_fn is None and t._requires_grad:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        base = t._base
+        if base is not None and base._grad_fn is None and base._requires_grad:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                               "in-place operation.")
+
+
+def _check_cast(result_dtype, t):
+    if result_dtype != t._data.dtype:
+        r, d = _FROM_NP[result_dtype], _FROM_NP[t._data.dtype]
+        if r.category > d.category:
+            raise RuntimeError(f"result type {_TYPE_WORDS[r.category]} can't be cast to the desired "
+                               f"output type {_NAME_WORDS.get(d.name, d.name)}")
+
+
+_TYPE_WORDS = {0: "Bool", 1: "Long", 2: "Float", 3: "ComplexFloat"}
+_NAME_WORDS = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+               "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half"}
+
+
+def inplace(t, out_of_place, *args):
+    """Run `out_of_place(t, *args)` as an in-place op on t.
+
+    Without a graph to record, the result is written straight into t's
+    memory. With one, the op runs on a copy of t that carries t's graph edge
+    (so saved values stay valid), the result is copied into t and t takes
+    over its grad_fn; a view's base is rebased through CopySlices."""
+    _check_inplace(t)
+    needs_graph = _mode.enabled and (t._requires_grad or any(
+        isinstance(a, Tensor) and a._requires_grad for a in args) or (
+        t._base is not None and t._base._requires_grad))
+    if not needs_graph:
+        with grad_mode.no_grad():
+            r = out_of_place(t, *args)
+        _check_cast(r._data.dtype, t)
+        if r._data is not t._data:
+            t._xp.copyto(t._data, r._data, casting="unsafe")
+        t._version[0] += 1
+        return t
+    snapshot = wrap(t._data.copy())
+    snapshot._grad_fn, snapshot._output_nr = t._grad_fn, t._output_nr
+    snapshot._requires_grad = t._requires_grad
+    snapshot._grad_acc = t._grad_acc
+    r = out_of_place(snapshot, *args)
+    _check_cast(r._data.dtype, t)
+    t._xp.copyto(t._data, r._data, casting="unsafe")
+    t._version[0] += 1
+    if r._grad_fn is not None:
+        t._grad_fn, t._output_nr, t._requires_grad = r._grad_fn, r._output_nr, True
+        if r._data.dtype != t._data.dtype:
+            t._grad_fn = _cast_node(r, t)
+    base = t._base
+    if base is not None and t._grad_fn is not None:
+        if t._view_fn is None:
+            raise RuntimeError("in-place operation on a view whose base requires grad is not supported "
+                               "for this kind of view; use an out-of-place operation")
+        node = CopySlices((edge_of(base), (t._grad_fn, t._output_nr)), ())
+        node.view_fn = t._view_fn
+        base._grad_fn, base._output_nr, base._requires_grad = node, 0, True
+        with grad_mode.enable_grad():
+            fresh = t._view_fn(base)
+        t._grad_fn, t._output_nr = fresh._grad_fn, fresh._output_nr
+    return t
+
+
+def _cast_node(r, t):
+    from .pointwise import ToCopyBackward0
+    node = ToCopyBackward0(((r._grad_fn, r._output_nr),), ())
+    node.src_dtype = r.dtype
+    return node

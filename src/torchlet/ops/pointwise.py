@@ -1,0 +1,254 @@
+"""Pointwise arithmetic: add, sub, mul, div, neg, pow and dtype casts.
+
+Pattern for every op file: the forward computes on arrays (from
+`binary_arrays` / `t._data`), wraps the result, and `attach`es a Node whose
+`backward` is written with Tensor ops and returns one gradient per input.
+"""
+from .. import _dtype
+from ._util import (Node, Tensor, attach, binary_arrays, float_result, inplace, method,
+                    reduce_grad, wrap)
+
+__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
+           "neg", "negative", "pow"]
+
+
+def _tensors(a, b):
+    """Graph inputs of a binary op: a scalar `b` is no input."""
+    return (a, b if isinstance(b, Tensor) else None)
+
+
+class AddBackward0(Node):
+    """d(a + alpha*b) = g, alpha*g"""
+
+    def backward(self, g):
+        ma, mb = self.input_meta
+        gb = None if mb is None else (g if self.alpha == 1 else g * self.alpha)
+        return reduce_grad(g, ma), reduce_grad(gb, mb)
+
+
+@method()
+def add(input, other, *, alpha=1, out=None):
+    if not isinstance(input, Tensor):
+        input, other = other, input  # scalar + tensor
+    x, y = binary_arrays(input, other)
+    res = wrap(x + y if alpha == 1 else x + alpha * y)
+    return attach(res, AddBackward0, _tensors(input, other), alpha=alpha)
+
+
+class SubBackward0(Node):
+    """d(a - alpha*b) = g, -alpha*g"""
+
+    def backward(self, g):
+        ma, mb = self.input_meta
+        return reduce_grad(g, ma), reduce_grad(None if mb is None else g * -self.alpha, mb)
+
+
+class RsubBackward1(Node):
+    """d(s - a) = -g"""
+
+    def backward(self, g):
+        return (reduce_grad(-g, self.input_meta[0]),)
+
+
+@method()
+def sub(input, other, *, alpha=1, out=None):
+    if not isinstance(input, Tensor):
+        x, y = binary_arrays(other, input)
+        return attach(wrap(y - alpha * x), RsubBackward1, (other,))
+    if input.dtype is _dtype.bool or (isinstance(other, Tensor) and other.dtype is _dtype.bool):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    x, y = binary_arrays(input, other)
+    res = wrap(x - y if alpha == 1 else x - alpha * y)
+    return attach(res, SubBackward0, _tensors(input, other), alpha=alpha)
+
+
+class MulBackward0(Node):
+    """d(a*b) = g*b, g*a"""
+
+    def backward(self, g):
+        ma, mb = self.input_meta
+        if mb is None:
+            return (reduce_grad(g * self.scalar, ma), None)
+        a, b = self.saved_tensors
+        return (reduce_grad(g * b, ma) if self.needs_input_grad(0) else None,
+                reduce_grad(g * a, mb) if self.needs_input_grad(1) else None)
+
+
+@method()
+def mul(input, other, *, out=None):
+    if not isinstance(input, Tensor):
+        input, other = other, input
+    x, y = binary_arrays(input, other)
+    res = wrap(x * y)
+    if isinstance(other, Tensor):
+        return attach(res, MulBackward0, (input, other), (input, other))
+    return attach(res, MulBackward0, (input, None), scalar=other)
+
+
+class DivBackward0(Node):
+    """d(a/b) = g/b, -g*a/b^2"""
+
+    def backward(self, g):
+        ma, mb = self.input_meta
+        if mb is None:
+            return (reduce_grad(g / self.scalar, ma), None)
+        a, b = self.saved_tensors
+        ga = reduce_grad(g / b, ma) if self.needs_input_grad(0) else None
+        gb = reduce_grad(-g * a / (b * b), mb) if self.needs_input_grad(1) else None
+        return ga, gb
+
+
+@method()
+def div(input, other, *, rounding_mode=None, out=None):
+    if rounding_mode is not None:
+        from .pointwise_math import _rounded_div
+        return _rounded_div(input, other, rounding_mode)
+    if not isinstance(input, Tensor):
+        from .creation import tensor
+        input = tensor(input, dtype=_dtype.result_type(input, other))
+    x, y = binary_arrays(input, other)
+    if x.dtype.kind in "biu":
+        x = float_result(x)
+    res = wrap(x / y)
+    if isinstance(other, Tensor):
+        return attach(res, DivBackward0, (input, other), (input, other))
+    return attach(res, DivBackward0, (input, None), scalar=other)
+
+
+true_divide = divide = div
+subtract = sub
+multiply = mul
+method("true_divide")(div)
+method("divide")(div)
+method("subtract")(sub)
+method("multiply")(mul)
+
+
+class NegBackward0(Node):
+    """d(-a) = -g"""
+
+    def backward(self, g):
+        return -g
+
+
+@method()
+def neg(input, *, out=None):
+    if input.dtype is _dtype.bool:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                           "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    return attach(wrap(-input._data), NegBackward0, (input,))
+
+
+negative = neg
+method("negative")(neg)
+
+
+class PowBackward0(Node):
+    """d(a^s) = g * s * a^(s-1)"""
+
+    def backward(self, g):
+        (a,) = self.saved_tensors
+        e = self.exponent
+        if e == 0:
+            return g * 0
+        return g * (e * a.pow(e - 1))
+
+
+class PowBackward1(Node):
+    """d(a^b) = g * b * a^(b-1), g * a^b * log(a)"""
+
+    def backward(self, g):
+        ma, mb = self.input_meta
+        a, b = self.saved_tensors
+        ga = gb = None
+        if self.needs_input_grad(0):
+            ga = reduce_grad(g * b * a.pow(b - 1), ma)
+        if self.needs_input_grad(1):
+            # where a == 0 and b >= 0 the derivative is 0 (PyTorch's convention)
+            zero = (a == 0).logical_and(b >= 0)
+            gb = reduce_grad(g * (a.pow(b) * a.log()).masked_fill(zero, 0), mb)
+        return ga, gb
+
+
+class PowBackward2(Node):
+    """d(s^b) = g * s^b * log(s)"""
+
+    def backward(self, g):
+        (res,) = self.saved_tensors
+        import math
+        return g * res * math.log(self.base) if self.base > 0 else g * res * float("nan")
+
+
+@method()
+def pow(input, exponent, *, out=None):
+    if not isinstance(input, Tensor):
+        base = input
+        from .creation import tensor
+        input_t = tensor(base, dtype=_dtype.result_type(base, exponent))
+        x, y = binary_arrays(input_t, exponent)
+        res = wrap(x ** y)
+        return attach(res, PowBackward2, (exponent,), (res,), base=base)
+    x, y = binary_arrays(input, exponent)
+    if x.dtype.kind in "iu" and not isinstance(exponent, Tensor) and exponent < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if isinstance(exponent, Tensor):
+        res = wrap(x ** y)
+        return attach(res, PowBackward1, (input, exponent), (input, exponent))
+    if y == 2:
+        res = wrap(x * x)
+    elif y == 0.5 and x.dtype.kind == "f":
+        res = wrap(input._xp.sqrt(x))
+    else:
+        res = wrap(x ** y)
+    return attach(res, PowBackward0, (input,), (input,), exponent=exponent)
+
+
+class ToCopyBackward0(Node):
+    """d(cast(a)) = cast back(g)"""
+
+    def backward(self, g):
+        return g.to(self.src_dtype)
+
+
+def cast(input, dtype, copy=False):
+    """The dtype conversion behind Tensor.to / .float() / .long() ..."""
+    if input._data.dtype == dtype.np and not copy:
+        return input
+    res = wrap(input._data.astype(dtype.np))
+    if dtype.category >= 2 and input.dtype.category >= 2:
+        return attach(res, ToCopyBackward0, (input,), src_dtype=input.dtype)
+    return res
+
+
+# ----- operators and in-place forms -----------------------------------------
+def _rev(fn):
+    return lambda self, other: fn(other, self)
+
+
+def _make_inplace(fn):
+    def op_(self, other, **kw):
+        return inplace(self, lambda t, o: fn(t, o, **kw), other)
+    op_.__name__ = fn.__name__ + "_"
+    return op_
+
+
+for _name, _fn in (("add", add), ("sub", sub), ("mul", mul), ("div", div)):
+    setattr(Tensor, f"__{_name}__", _fn)
+    setattr(Tensor, f"{_name}_", _make_inplace(_fn))
+    setattr(Tensor, f"__i{_name}__", _make_inplace(_fn))
+Tensor.__truediv__ = div
+Tensor.__itruediv__ = Tensor.div_
+Tensor.__radd__ = _rev(add)
+Tensor.__rmul__ = _rev(mul)
+Tensor.__rsub__ = _rev(sub)
+Tensor.__rtruediv__ = _rev(div)
+Tensor.__pow__ = pow
+Tensor.__rpow__ = _rev(pow)
+Tensor.__ipow__ = Tensor.pow_ = _make_inplace(pow)
+Tensor.__neg__ = neg
+Tensor.__pos__ = lambda self: self
+Tensor.neg_ = lambda self: inplace(self, neg)
+Tensor.subtract_ = Tensor.sub_
+Tensor.multiply_ = Tensor.mul_
+Tensor.divide_ = Tensor.true_divide_ = Tensor.div_

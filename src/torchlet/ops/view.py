@@ -1,0 +1,299 @@
+"""View ops: reshape/view, expand, transpose/permute/t, squeeze/unsqueeze,
+flatten. Each result shares memory with its input (where NumPy can) and
+carries a `view_fn` so in-place changes to it reach its base's graph."""
+import numpy as np
+
+from ._util import Node, Tensor, attach, method, view, wrap, wrap_dim, dims_of
+
+__all__ = ["reshape", "permute", "transpose", "t", "squeeze", "unsqueeze", "flatten", "swapaxes",
+           "swapdims", "movedim", "moveaxis", "unflatten", "adjoint"]
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def _infer(shape, numel, old):
+    shape = list(shape)
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = 1
+    for s in shape:
+        if s != -1:
+            if s < 0:
+                raise RuntimeError(f"invalid shape dimension {s}")
+            known *= s
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape[shape.index(-1)] = numel // known
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return tuple(shape)
+
+
+class ViewBackward0(Node):
+    """d(view(a)) = g.reshape(a.shape)"""
+
+    def backward(self, g):
+        return g.reshape(self.input_meta[0][0])
+
+
+class UnsafeViewBackward0(ViewBackward0):
+    pass
+
+
+@method()
+def view(self, *shape):
+    from .. import _dtype
+    if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
+        return view_dtype(self, shape[0])
+    shape = _infer(_shape_arg(shape), self._data.size, self._data.shape)
+    try:
+        arr = self._data.view()
+        arr.shape = shape  # raises when the strides do not allow a view
+    except AttributeError:
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one dimension "
+            "spans across two contiguous subspaces). Use .reshape(...) instead.") from None
+    return _view_out(self, arr, ViewBackward0, lambda b: b.view(shape))
+
+
+def _view_out(src, arr, node_cls, view_fn, **attrs):
+    from ._util import view as make_view
+    return make_view(src, arr, node_cls, view_fn, **attrs)
+
+
+def view_dtype(self, dtype):
+    return wrap(self._data.view(dtype.np))
+
+
+@method()
+def reshape(input, *shape):
+    shape = _infer(_shape_arg(shape), input._data.size, input._data.shape)
+    if shape == input._data.shape:
+        return _view_out(input, input._data.view(), ViewBackward0, lambda b: b.reshape(shape))
+    arr = input._data.reshape(shape)
+    if np.shares_memory(arr, input._data) if arr.size else True:
+        return _view_out(input, arr, ViewBackward0, lambda b: b.reshape(shape))
+    return attach(wrap(arr), UnsafeViewBackward0, (input,))
+
+
+@method()
+def view_as(self, other):
+    return view(self, other.shape)
+
+
+@method()
+def reshape_as(self, other):
+    return reshape(self, other.shape)
+
+
+class ExpandBackward0(Node):
+    """d(expand(a)) = g summed back to a.shape"""
+
+    def backward(self, g):
+        from ._util import sum_to_shape
+        return sum_to_shape(g, self.input_meta[0][0])
+
+
+@method()
+def expand(self, *sizes):
+    sizes = _shape_arg(sizes)
+    x = self._data
+    if len(sizes) < x.ndim:
+        raise RuntimeError(f"expand(torch.{self.dtype.name.capitalize()}Tensor{{{list(x.shape)}}}, "
+                           f"size={list(sizes)}): the number of sizes provided ({len(sizes)}) must be "
+                           f"greater or equal to the number of dimensions in the tensor ({x.ndim})")
+    lead = len(sizes) - x.ndim
+    target = []
+    for i, s in enumerate(sizes):
+        if i < lead:
+            if s < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a leading, "
+                                   "non-existing dimension 0")
+            target.append(s)
+            continue
+        cur = x.shape[i - lead]
+        if s == -1:
+            s = cur
+        elif cur != 1 and s != cur:
+            raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size "
+                               f"({cur}) at non-singleton dimension {i}.  Target sizes: {list(sizes)}.  "
+                               f"Tensor sizes: {list(x.shape)}")
+        target.append(s)
+    target = tuple(target)
+    if target == x.shape:
+        return _view_out(self, x.view(), ExpandBackward0, lambda b: b.expand(target))
+    arr = self._xp.broadcast_to(x, target)
+    return _view_out(self, arr, ExpandBackward0, lambda b: b.expand(target))
+
+
+@method()
+def expand_as(self, other):
+    return expand(self, other.shape)
+
+
+class PermuteBackward0(Node):
+    """d(permute(a, p)) = g permuted by p's inverse"""
+
+    def backward(self, g):
+        inv = [0] * len(self.dims)
+        for i, p in enumerate(self.dims):
+            inv[p] = i
+        return g.permute(inv)
+
+
+@method()
+def permute(input, *dims):
+    dims = _shape_arg(dims)
+    n = input._data.ndim
+    if len(dims) != n:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match "
+                           f"the length of the desired ordering of dimensions i.e. input.dim() = {n} is "
+                           f"not equal to len(dims) = {len(dims)}")
+    dims = tuple(wrap_dim(d, n) for d in dims)
+    if len(set(dims)) != n:
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return _view_out(input, input._data.transpose(dims), PermuteBackward0, lambda b: b.permute(dims))
+
+
+class TransposeBackward0(Node):
+    """d(transpose(a, i, j)) = g.transpose(i, j)"""
+
+    def backward(self, g):
+        return g.transpose(self.dim0, self.dim1)
+
+
+@method()
+def transpose(input, dim0, dim1):
+    n = input._data.ndim
+    d0, d1 = wrap_dim(dim0, n), wrap_dim(dim1, n)
+    arr = input._data.swapaxes(d0, d1) if n else input._data.view()
+    return _view_out(input, arr, TransposeBackward0, lambda b: b.transpose(d0, d1), dim0=d0, dim1=d1)
+
+
+swapaxes = swapdims = transpose
+method("swapaxes")(transpose)
+method("swapdims")(transpose)
+
+
+class TBackward0(Node):
+    """d(a.t()) = g.t()"""
+
+    def backward(self, g):
+        return g.t()
+
+
+@method()
+def t(input):
+    n = input._data.ndim
+    if n > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {n}D")
+    return _view_out(input, input._data.T, TBackward0, lambda b: b.t())
+
+
+def _T(self):
+    n = self._data.ndim
+    return permute(self, tuple(range(n - 1, -1, -1))) if n != 2 else t(self)
+
+
+def _mT(self):
+    if self._data.ndim < 2:
+        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
+                           f"Got {self._data.ndim}-D tensor.")
+    return transpose(self, -2, -1)
+
+
+Tensor.T = property(_T)
+Tensor.mT = property(_mT)
+Tensor.H = property(lambda self: _T(self).conj() if self.is_complex() else _T(self))
+Tensor.mH = property(lambda self: _mT(self))
+
+
+@method()
+def adjoint(input):
+    return _mT(input)
+
+
+class SqueezeBackward0(Node):
+    """d(squeeze(a)) = g.reshape(a.shape)"""
+
+    def backward(self, g):
+        return g.reshape(self.input_meta[0][0])
+
+
+SqueezeBackward1 = type("SqueezeBackward1", (SqueezeBackward0,), {})
+UnsqueezeBackward0 = type("UnsqueezeBackward0", (SqueezeBackward0,), {"__doc__": "d(unsqueeze(a)) = g.squeeze(dim)"})
+
+
+@method()
+def squeeze(input, dim=None):
+    shape = input._data.shape
+    if dim is None:
+        new = tuple(s for s in shape if s != 1)
+        cls = SqueezeBackward0
+    else:
+        dims = dims_of(dim, len(shape)) if len(shape) else ()
+        new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
+        cls = SqueezeBackward1
+    return _view_out(input, input._data.reshape(new), cls, lambda b: b.squeeze(dim))
+
+
+@method()
+def unsqueeze(input, dim):
+    n = input._data.ndim + 1
+    d = wrap_dim(dim, n)
+    shape = list(input._data.shape)
+    shape.insert(d, 1)
+    return _view_out(input, input._data.reshape(shape), UnsqueezeBackward0, lambda b: b.unsqueeze(d))
+
+
+@method()
+def flatten(input, start_dim=0, end_dim=-1):
+    shape = input._data.shape
+    n = len(shape)
+    if n == 0:
+        return reshape(input, (1,))
+    s, e = wrap_dim(start_dim, n), wrap_dim(end_dim, n)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return input
+    mid = 1
+    for v in shape[s:e + 1]:
+        mid *= v
+    return reshape(input, shape[:s] + (mid,) + shape[e + 1:])
+
+
+@method()
+def unflatten(input, dim, sizes):
+    shape = list(input._data.shape)
+    d = wrap_dim(dim, len(shape))
+    sizes = list(sizes)
+    if -1 in sizes:
+        known = 1
+        for s in sizes:
+            if s != -1:
+                known *= s
+        sizes[sizes.index(-1)] = shape[d] // known
+    return reshape(input, shape[:d] + sizes + shape[d + 1:])
+
+
+@method()
+def movedim(input, source, destination):
+    n = input._data.ndim
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    src = [wrap_dim(s, n) for s in src]
+    dst = [wrap_dim(d, n) for d in dst]
+    order = [i for i in range(n) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return permute(input, order)
+
+
+moveaxis = movedim
+method("moveaxis")(movedim)
