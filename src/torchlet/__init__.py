@@ -32,6 +32,9 @@ from .ops.pooling import *  # noqa: F401,F403
 from .ops.normalization import *  # noqa: F401,F403
 from .ops.loss import *  # noqa: F401,F403
 from .ops.dropout import *  # noqa: F401,F403
+from .ops.embedding import *  # noqa: F401,F403
+from .ops.padding import *  # noqa: F401,F403
+from .ops.attention import *  # noqa: F401,F403
 
 from . import autograd, cuda  # noqa: E402,F401
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator  # noqa

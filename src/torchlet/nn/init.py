@@ -1,0 +1,1 @@
+"""torchlet.nn.init: parameter initialisation (being written)."""

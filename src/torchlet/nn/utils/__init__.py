@@ -1,0 +1,1 @@
+"""torchlet.nn.utils (being written)."""
