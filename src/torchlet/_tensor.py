@@ -335,12 +335,14 @@ class Tensor:
 
     def __repr__(self, *, tensor_contents=None):
         from ._tensor_str import tensor_repr
-        return tensor_repr(self)
+        return tensor_repr(self, tensor_contents=tensor_contents)
 
     def __format__(self, spec):
-        if self._data.ndim == 0 and spec:
-            return format(self.item(), spec)
-        return object.__format__(repr(self) if not spec else self, spec) if not spec else format(str(self), spec)
+        """A 0-d tensor formats as its value (f"{t:.3f}", f"{t}" -> "1.5"); others as str(t),
+        and a format spec for them is a TypeError, as in PyTorch."""
+        if self._data.ndim == 0 and type(self) is Tensor:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
 
     def type(self, dtype=None, non_blocking=False):
         if dtype is None:
