@@ -215,6 +215,7 @@ class Tensor:
                     t._grad = grad.detach().clone() if not grad_mode._mode.enabled else grad.clone()
                 else:
                     t._grad = t._grad + grad
+        hook._retains_grad = True
         self._grad_fn._add_prehook(hook, self._output_nr)
 
     def register_hook(self, hook):

@@ -11,172 +11,194 @@ Backward formulas run under no_grad unless create_graph is set, in which case
 they are recorded like any forward computation (higher-order gradients).
 """
 import heapq
+import sys
 
 from . import grad_mode
-from .graph import AccumulateGrad
+from .anomaly_mode import _anomaly, _check_nan, _warn_forward_trace
+from .graph import AccumulateGrad, edge_of
+
+_getrefcount = sys.getrefcount
 
 
-def _collect(roots, targets):
-    """Incoming-edge counts of every node reachable from `roots`; with
-    `targets`, also the set of nodes from which a target is reachable."""
+def _collect(roots):
+    """Incoming-edge counts of every node reachable from `roots`."""
     deps = {}
-    seen = set()
-    order = []  # post-order, for the `needed` pass
-    stack = [(r, False) for r in roots]
+    seen = set(roots)
+    stack = list(roots)
     while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-            continue
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.append((node, True))
-        for edge in node.next_functions:
+        for edge in stack.pop()._next:
             if edge is not None:
                 child = edge[0]
-                deps[child] = deps.get(child, 0) + 1
-                if child not in seen:
-                    stack.append((child, False))
-    if targets is None:
-        return deps, None
-    needed = set(targets)
-    for node in order:  # children come before parents in post-order
-        if node not in needed:
-            for edge in node.next_functions:
-                if edge is not None and edge[0] in needed:
+                if child in deps:
+                    deps[child] += 1
+                else:
+                    deps[child] = 1
+                    if child not in seen:
+                        seen.add(child)
+                        stack.append(child)
+    return deps
+
+
+def _needed(roots, targets):
+    """Nodes from which a target node can be reached through at least one edge:
+    only these must run their backward for autograd.grad."""
+    targets = set(targets)
+    needed = set()
+    done = set()
+    stack = [(r, False) for r in roots]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:  # children are finished: post-order
+            for edge in node._next:
+                if edge is not None and (edge[0] in targets or edge[0] in needed):
                     needed.add(node)
                     break
-    return deps, needed
+            continue
+        if node in done:
+            continue
+        done.add(node)
+        stack.append((node, True))
+        stack.extend((e[0], False) for e in node._next if e is not None and e[0] not in done)
+    return needed
 
 
-def _accumulate(var, grad, create_graph, stolen):
-    """Add `grad` into `var.grad`, never aliasing a buffer another leaf holds."""
-    if grad.dtype is not var.dtype:
+def _accumulate(var, grads, create_graph):
+    """Add grads[0] into `var.grad`. A fresh gradient buffer that nothing else
+    references is taken over as is (as PyTorch steals it); anything shared is
+    copied, so `.grad` never aliases another tensor."""
+    grad = grads[0]
+    grads[0] = None
+    if grad._data.dtype != var._data.dtype:
         grad = grad.to(var.dtype)
     old = var._grad
     if old is None:
-        if id(grad) in stolen or not grad._owns_memory():
-            grad = grad.clone() if create_graph else grad.detach().clone()
-        elif not create_graph:
-            grad = grad.detach()
-        stolen.add(id(grad))
-        var._grad = grad
-    elif create_graph or grad_mode._mode.enabled:
+        if create_graph:
+            var._grad = grad if _getrefcount(grad) <= 2 and grad._grad_fn is not None else grad.clone()
+        elif (_getrefcount(grad) <= 2 and grad._grad_fn is None and grad._base is None
+              and grad._data.base is None and _getrefcount(grad._data) <= 2):
+            var._grad = grad
+        else:
+            var._grad = grad.detach().clone()
+    elif create_graph or not old._data.flags.writeable:
         var._grad = old + grad
     else:
-        old.add_(grad)
+        old._xp.add(old._data, grad._data, out=old._data, casting="unsafe")
+        old._version[0] += 1
+
+
+def _add_into(buffers, node, nr, g):
+    buf = buffers.get(node)
+    if buf is None:
+        buf = buffers[node] = [None] * node.n_outputs
+        buf[nr] = g
+    else:
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+
+def _run_pre_hooks(node, grads):
+    for nr, hook in node._pre_hooks:
+        if nr is None:  # Node.register_prehook: all gradients at once
+            res = hook(tuple(grads))
+            if res is not None:
+                grads = list(res)
+        elif grads[nr] is not None:  # a tensor hook on output nr
+            res = hook(grads[nr])
+            if res is not None:
+                grads[nr] = res
+    return grads
 
 
 def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                  allow_unused=False, accumulate=True):
     """Backpropagate from `tensors`. With `inputs` and accumulate=False
     (autograd.grad) return their gradients instead of touching `.grad`."""
-    from .graph import edge_of
-    roots, root_grads = [], []
-    for t, g in zip(tensors, grad_tensors):
+    roots = []
+    for i, t in enumerate(tensors):
         edge = edge_of(t)
         if edge is None:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a "
+                               "grad_fn")
         roots.append(edge)
-        root_grads.append(g)
+    root_nodes = list(dict.fromkeys(n for n, _ in roots))
 
-    targets = None
-    input_edges = None
+    needed = capture_at = None
     if inputs is not None:
-        input_edges = []
-        for t in inputs:
+        capture_at = {}
+        for i, t in enumerate(inputs):
             edge = edge_of(t)
             if edge is None:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
-            input_edges.append(edge)
-        targets = [e[0] for e in input_edges]
-    root_nodes = []
-    for n, _ in roots:
-        if n not in root_nodes:
-            root_nodes.append(n)
-    deps, needed = _collect(root_nodes, targets)
+            capture_at.setdefault(edge[0], []).append((i, edge[1]))
+        needed = _needed(root_nodes, capture_at)
+    deps = _collect(root_nodes)
 
     buffers = {}
-    for (node, nr), g in zip(roots, root_grads):
-        buf = buffers.get(node)
-        if buf is None:
-            buf = buffers[node] = [None] * node.n_outputs
-        buf[nr] = g if buf[nr] is None else buf[nr] + g
+    for (node, nr), g in zip(roots, grad_tensors):
+        _add_into(buffers, node, nr, g)
 
     captured = {}
-    capture_at = {}
-    if input_edges is not None:
-        for i, (node, nr) in enumerate(input_edges):
-            capture_at.setdefault(node, []).append((i, nr))
-
-    ready = [(-n._seq, id(n), n) for n in root_nodes if deps.get(n, 0) == 0]
+    anomaly = _anomaly.enabled
+    check_nan = anomaly and _anomaly.check_nan
+    ready = [(-n._seq, n) for n in root_nodes if n not in deps]
     heapq.heapify(ready)
-    stolen = set()
+    heappop, heappush = heapq.heappop, heapq.heappush
     prev_mode = grad_mode._mode.enabled
     grad_mode._mode.enabled = create_graph
     try:
         while ready:
-            node = heapq.heappop(ready)[2]
+            node = heappop(ready)[1]
             grads = buffers.pop(node, None) or [None] * node.n_outputs
             if node._pre_hooks:
-                for nr, hook in node._pre_hooks:
-                    if nr is None:
-                        res = hook(tuple(grads))
-                        if res is not None:
-                            grads = list(res)
-                    elif grads[nr] is not None:
-                        res = hook(grads[nr])
-                        if res is not None:
-                            grads[nr] = res
-            if node in capture_at:
+                grads = _run_pre_hooks(node, grads)
+            if capture_at is not None and node in capture_at:
                 for i, nr in capture_at[node]:
                     captured[i] = grads[nr]
             if type(node) is AccumulateGrad:
-                if accumulate and grads[0] is not None:
-                    _accumulate(node.variable, grads[0], create_graph, stolen)
                 if node._hooks:
                     for hook in node._hooks:
-                        hook((grads[0],), (grads[0],))
+                        hook((), (grads[0],))
+                if accumulate and grads[0] is not None:
+                    _accumulate(node.variable, grads, create_graph)
                 continue
+            edges = node._next
             if needed is not None and node not in needed:
-                _release_and_skip(node, retain_graph, deps, ready)
-                continue
-            if all(g is None for g in grads):
-                outs = (None,) * len(node.next_functions)
+                outs = (None,) * len(edges)
+            elif all(g is None for g in grads):
+                outs = (None,) * len(edges)
             else:
                 if node.n_outputs > 1:
                     grads = _fill_missing(node, grads)
-                outs = node.backward(*grads)
-                if type(outs) is not tuple:
-                    outs = (outs,)
-            if node._hooks:
-                for hook in node._hooks:
-                    res = hook(outs, tuple(grads))
-                    if res is not None:
-                        outs = tuple(res)
-            if not retain_graph:
-                node._release()
-            for edge, g in zip(node.next_functions, outs):
+                if anomaly:
+                    outs = _anomalous_backward(node, grads, check_nan)
+                else:
+                    outs = node.backward(*grads)
+                    if type(outs) is not tuple:
+                        outs = (outs,)
+                if node._hooks:
+                    for hook in node._hooks:
+                        res = hook(outs, tuple(grads))
+                        if res is not None:
+                            outs = tuple(res)
+                if not retain_graph:
+                    node._release()
+            for edge, g in zip(edges, outs):
                 if edge is None:
                     continue
                 child, nr = edge
                 if g is not None:
-                    buf = buffers.get(child)
-                    if buf is None:
-                        buf = buffers[child] = [None] * child.n_outputs
-                    buf[nr] = g if buf[nr] is None else buf[nr] + g
+                    _add_into(buffers, child, nr, g)
                 left = deps[child] - 1
                 deps[child] = left
                 if left == 0:
-                    heapq.heappush(ready, (-child._seq, id(child), child))
+                    heappush(ready, (-child._seq, child))
+            outs = g = None  # drop references, so AccumulateGrad can take buffers over
     finally:
         grad_mode._mode.enabled = prev_mode
 
     if inputs is None:
         return None
     result = []
-    for i, t in enumerate(inputs):
+    for i in range(len(inputs)):
         g = captured.get(i)
         if g is None and not allow_unused:
             raise RuntimeError("One of the differentiated Tensors appears to not have been used in the "
@@ -187,14 +209,18 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     return tuple(result)
 
 
-def _release_and_skip(node, retain_graph, deps, ready):
-    """A node no requested input depends on: pass nothing on, but keep counts right."""
-    for edge in node.next_functions:
-        if edge is not None:
-            child = edge[0]
-            deps[child] -= 1
-            if deps[child] == 0:
-                heapq.heappush(ready, (-child._seq, id(child), child))
+def _anomalous_backward(node, grads, check_nan):
+    """node.backward under anomaly mode: NaN check, forward stack on error."""
+    try:
+        outs = node.backward(*grads)
+        if type(outs) is not tuple:
+            outs = (outs,)
+        if check_nan:
+            _check_nan(node, outs)
+    except Exception:
+        _warn_forward_trace(node)
+        raise
+    return outs
 
 
 def _fill_missing(node, grads):

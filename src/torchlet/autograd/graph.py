@@ -1,6 +1,7 @@
 """Graph nodes. Every differentiable op records one `Node` subclass named as
 PyTorch names it (MulBackward0, ...); `next_functions` holds its input edges
-as (node, output_nr) pairs, None for inputs that need no gradient.
+as (node, output_nr) pairs, (None, 0) for inputs that need no gradient
+(internally `_next` holds None there, which the engine skips).
 
 A node's `backward(*grads)` gets one gradient per output and returns one per
 input edge, written with Tensor ops so that create_graph builds a graph.
@@ -8,6 +9,7 @@ input edge, written with Tensor ops so that create_graph builds a graph.
 import itertools
 
 from . import grad_mode
+from .anomaly_mode import _anomaly
 
 __all__ = ["Node", "AccumulateGrad", "edge_of", "attach"]
 
@@ -20,21 +22,29 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
 
 
 class Node:
-    __slots__ = ("next_functions", "_saved", "_versions", "_seq", "_pre_hooks", "_hooks",
+    __slots__ = ("_next", "_saved", "_versions", "_seq", "_pre_hooks", "_hooks",
                  "input_meta", "__weakref__", "__dict__")
     n_outputs = 1
 
     def __init__(self, next_functions=(), saved=()):
-        self.next_functions = next_functions
+        self._next = next_functions
         self._saved = saved
-        self._versions = tuple(t._version[0] for t in saved) if saved else ()
+        self._versions = tuple([t._version[0] for t in saved]) if saved else ()
         self._seq = next(_sequence)
         self._pre_hooks = None
         self._hooks = None
         self.input_meta = None  # (shape, numpy dtype) per input, None where no tensor
+        if _anomaly.enabled:  # anomaly mode: remember where the forward call came from
+            import traceback
+            self.__dict__["_trace"] = traceback.format_stack()[:-2]
+
+    @property
+    def next_functions(self):
+        """((node, output_nr), ...) per input, (None, 0) where no gradient flows."""
+        return tuple(_NO_EDGE if e is None else e for e in self._next)
 
     def needs_input_grad(self, i):
-        return self.next_functions[i] is not None
+        return self._next[i] is not None
 
     def name(self):
         return type(self).__name__
@@ -77,8 +87,15 @@ class Node:
         if self._pre_hooks is None:
             self._pre_hooks = []
         entry = (output_nr, fn)
-        self._pre_hooks.append(entry)
-        return _Handle(self._pre_hooks, entry)
+        hooks = self._pre_hooks
+        if getattr(fn, "_retains_grad", False):
+            hooks.append(entry)
+        else:  # retain_grad hooks run last, so .grad sees what the other hooks returned
+            at = len(hooks)
+            while at and getattr(hooks[at - 1][1], "_retains_grad", False):
+                at -= 1
+            hooks.insert(at, entry)
+        return _Handle(hooks, entry)
 
     def __call__(self, *grads):
         return self.backward(*grads)
@@ -90,6 +107,9 @@ class Node:
     def metadata(self):
         d = self.__dict__
         return d.setdefault("_metadata", {})
+
+
+_NO_EDGE = (None, 0)
 
 
 class _Handle:
@@ -117,10 +137,14 @@ class AccumulateGrad(Node):
 
     def __init__(self, variable):
         super().__init__()
+        self._seq += 1 << 62  # like PyTorch: leaves accumulate as soon as they are ready
         self.variable = variable
 
     def backward(self, grad):
         raise RuntimeError("AccumulateGrad is applied by the engine")
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
 
 
 def edge_of(t):
