@@ -1,2 +1,390 @@
-"""(being written)"""
-__all__ = []
+"""Convolutions: conv1d/2d/3d, conv_transpose1d/2d, unfold (im2col), fold (col2im).
+
+The im2col layout used everywhere in this file
+-----------------------------------------------
+For an input x of shape (N, C, *S) (S = spatial sizes, padded), a kernel of
+sizes k = (k1, k2, ...), stride s and dilation d, the windows are a strided
+*view* of x (no copy):
+
+    win[n, c, o1, o2, i1, i2] = x[n, c, o1*s1 + i1*d1, o2*s2 + i2*d2]   (2-d case)
+
+Moving the kernel axes next to the channel axis and reshaping gives the
+column matrix (this reshape is the one copy im2col makes):
+
+    cols[n, c*K + (i1*k2 + i2), o1*O2 + o2]      shape (N, C*K, L), K = k1*k2, L = O1*O2
+
+A convolution with weight w of shape (O, C/G, k1, k2) and G groups is then
+one batched BLAS matmul  w.reshape(G, O/G, C/G*K) @ cols.reshape(N, G, C/G*K, L).
+
+col2im (fold) is the adjoint: every kernel offset (i1, i2) adds its column
+slice into the strided positions it was read from. The loop runs over the K
+kernel offsets only, each step a vectorised strided add.
+
+Backward (written with Tensor ops, so double backward works):
+    grad_cols   = w^T @ grad_out          -> grad_input = fold(grad_cols)
+    grad_weight = grad_out @ unfold(x)^T  (batch folded into the matmul)
+    grad_bias   = grad_out summed over batch and space
+"""
+import itertools
+
+from ._util import Node, attach, wrap
+
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
+
+
+# ----- array level: windows, im2col, col2im ---------------------------------
+def _tup(v, n, name="stride"):
+    if isinstance(v, (tuple, list)):
+        if len(v) == 1 and n > 1:
+            return tuple(int(v[0]) for _ in range(n))
+        if len(v) != n:
+            raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} values to "
+                               f"match the convolution dimensions, but got {name}={list(v)}")
+        return tuple(int(a) for a in v)
+    return (int(v),) * n
+
+
+def _out_sizes(spatial, ksize, stride, pads, dilation):
+    return tuple((S + lo + hi - d * (k - 1) - 1) // s + 1
+                 for S, k, s, (lo, hi), d in zip(spatial, ksize, stride, pads, dilation))
+
+
+def _pad_array(xp, x, pads, value=0):
+    """Pad the trailing len(pads) dims of array x by (lo, hi) pairs."""
+    if not any(lo or hi for lo, hi in pads):
+        return x
+    lead = x.ndim - len(pads)
+    shape = x.shape[:lead] + tuple(S + lo + hi for S, (lo, hi) in zip(x.shape[lead:], pads))
+    out = xp.full(shape, value, dtype=x.dtype)
+    out[(Ellipsis,) + tuple(slice(lo, lo + S) for S, (lo, _) in zip(x.shape[lead:], pads))] = x
+    return out
+
+
+def _windows(xp, x, ksize, stride, dilation, out):
+    """Strided view win[n, c, *o, *i] = x[n, c, o*s + i*d] (x already padded)."""
+    st = x.strides
+    lead, sp = st[:2], st[2:]
+    shape = x.shape[:2] + tuple(out) + tuple(ksize)
+    strides = lead + tuple(a * s for a, s in zip(sp, stride)) + tuple(a * d for a, d in zip(sp, dilation))
+    return xp.lib.stride_tricks.as_strided(x, shape, strides, writeable=False)
+
+
+def _im2col(x, ksize, stride, pads, dilation):
+    """Array x (N, C, *S) -> cols (N, C*K, L) and the output sizes."""
+    xp = _ns(x)
+    n = len(ksize)
+    out = _out_sizes(x.shape[2:], ksize, stride, pads, dilation)
+    win = _windows(xp, _pad_array(xp, x, pads), ksize, stride, dilation, out)
+    order = (0, 1) + tuple(range(2 + n, 2 + 2 * n)) + tuple(range(2, 2 + n))
+    N, C = x.shape[:2]
+    K = L = 1
+    for k in ksize:
+        K *= k
+    for o in out:
+        L *= o
+    return win.transpose(order).reshape(N, C * K, L), out
+
+
+def _col2im(cols, spatial, ksize, stride, pads, dilation):
+    """Adjoint of _im2col: cols (N, C*K, L) -> array (N, C, *spatial)."""
+    xp = _ns(cols)
+    n = len(ksize)
+    out = _out_sizes(spatial, ksize, stride, pads, dilation)
+    K = 1
+    for k in ksize:
+        K *= k
+    N, CK = cols.shape[:2]
+    C = CK // K
+    padded = tuple(S + lo + hi for S, (lo, hi) in zip(spatial, pads))
+    res = xp.zeros((N, C) + padded, dtype=cols.dtype)
+    c = cols.reshape((N, C) + tuple(ksize) + tuple(out))
+    for offs in itertools.product(*(range(k) for k in ksize)):
+        idx = tuple(slice(i * d, i * d + s * (o - 1) + 1, s)
+                    for i, d, s, o in zip(offs, dilation, stride, out))
+        res[(Ellipsis,) + idx] += c[(slice(None), slice(None)) + offs]
+    if any(lo or hi for lo, hi in pads):
+        res = res[(Ellipsis,) + tuple(slice(lo, lo + S) for S, (lo, _) in zip(spatial, pads))]
+    return res
+
+
+def _ns(a):
+    from .._device import namespace
+    return namespace(a)
+
+
+# ----- differentiable im2col / col2im ---------------------------------------
+class Im2ColBackward0(Node):
+    """d(unfold(x)) = fold(g): each column entry flows back to the pixel it was read from"""
+
+    def backward(self, g):
+        return _fold(g, self.spatial, self.ksize, self.stride, self.pads, self.dilation)
+
+
+class Col2ImBackward0(Node):
+    """d(fold(c)) = unfold(g): each column entry receives the gradient of the pixel it was added to"""
+
+    def backward(self, g):
+        return _unfold(g, self.ksize, self.stride, self.pads, self.dilation)
+
+
+def _unfold(x, ksize, stride, pads, dilation):
+    cols, _ = _im2col(x._data, ksize, stride, pads, dilation)
+    return attach(wrap(cols), Im2ColBackward0, (x,), spatial=x._data.shape[2:], ksize=ksize,
+                  stride=stride, pads=pads, dilation=dilation)
+
+
+def _fold(cols, spatial, ksize, stride, pads, dilation):
+    res = _col2im(cols._data, spatial, ksize, stride, pads, dilation)
+    return attach(wrap(res), Col2ImBackward0, (cols,), ksize=ksize, stride=stride, pads=pads,
+                  dilation=dilation)
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """F.unfold: (N, C, H, W) -> (N, C*kh*kw, L) sliding blocks."""
+    if input.dim() not in (3, 4):
+        raise NotImplementedError(f"Input Error: Only 3D or 4D input Tensors are supported (got "
+                                  f"{input.dim()}D)")
+    batched = input.dim() == 4
+    x = input if batched else input.unsqueeze(0)
+    k, d, p, s = (_tup(a, 2, nm) for a, nm in ((kernel_size, "kernel_size"), (dilation, "dilation"),
+                                               (padding, "padding"), (stride, "stride")))
+    out = _out_sizes(x._data.shape[2:], k, s, tuple((a, a) for a in p), d)
+    if any(o < 1 for o in out):
+        raise RuntimeError(f"Given input with spatial size ({x.shape[2]}, {x.shape[3]}), kernel_size={list(k)}, "
+                           f"dilation={list(d)}, padding={list(p)}, calculated shape of the array of sliding "
+                           f"blocks as ({out[0]}, {out[1]}), but its components must be at least one.")
+    r = _unfold(x, k, s, tuple((a, a) for a in p), d)
+    return r if batched else r.squeeze(0)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """F.fold: (N, C*kh*kw, L) -> (N, C, *output_size), summing overlaps."""
+    if input.dim() not in (2, 3):
+        raise NotImplementedError(f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are "
+                                  f"supported (got {input.dim()}D)")
+    batched = input.dim() == 3
+    c = input if batched else input.unsqueeze(0)
+    o, k, d, p, s = (_tup(a, 2, nm) for a, nm in (
+        (output_size, "output_size"), (kernel_size, "kernel_size"), (dilation, "dilation"),
+        (padding, "padding"), (stride, "stride")))
+    pads = tuple((a, a) for a in p)
+    K = k[0] * k[1]
+    L = 1
+    for v in _out_sizes(o, k, s, pads, d):
+        L *= v
+    if c.shape[1] % K or c.shape[2] != L:
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of "
+                           f"kernel_size, but got input.size(1)={c.shape[1]} and kernel_size={tuple(k)}"
+                           if c.shape[1] % K else
+                           f"Given output_size={tuple(o)}, kernel_size={tuple(k)}, dilation={tuple(d)}, "
+                           f"padding={tuple(p)}, stride={tuple(s)}, expected size of input's dimension 2 "
+                           f"to match the calculated number of sliding blocks {L}, but got "
+                           f"input.size(2)={c.shape[2]}.")
+    r = _fold(c, o, k, s, pads, d)
+    return r if batched else r.squeeze(0)
+
+
+# ----- convolution ----------------------------------------------------------
+_WORDS = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+          "int64": "long int", "int32": "int"}
+_SCALAR = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+           "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte"}
+
+
+def _same_pads(ksize, dilation):
+    """padding='same': total d*(k-1), the odd extra going to the end (as PyTorch)."""
+    out = []
+    for k, d in zip(ksize, dilation):
+        tot = d * (k - 1)
+        out.append((tot // 2, tot - tot // 2))
+    return tuple(out)
+
+
+def _check(input, weight, bias, n, stride, padding, dilation, groups, transposed, name):
+    if input.dim() not in (n + 1, n + 2):
+        raise RuntimeError(f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to {name}, but got "
+                           f"input of size: {list(input.shape)}")
+    if weight.dim() != n + 2:
+        raise RuntimeError(f"weight should have at least three dimensions" if weight.dim() < 3 else
+                           f"Expected {n + 2}-dimensional weight for {n + 2}-dimensional input "
+                           f"{list(input.shape)}, but got {weight.dim()}-dimensional weight of size "
+                           f"{list(weight.shape)} instead")
+    stride, dilation = _tup(stride, n, "stride"), _tup(dilation, n, "dilation")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError("dilation should be greater than zero")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    ksize = tuple(weight._data.shape[2:])
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = ((0, 0),) * n
+        elif padding == "same":
+            if transposed:
+                raise RuntimeError(f"Invalid padding string: '{padding}'")
+            if any(s != 1 for s in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            pads = _same_pads(ksize, dilation)
+        else:
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+    else:
+        p = _tup(padding, n, "padding")
+        if any(a < 0 for a in p):
+            raise RuntimeError("negative padding is not supported")
+        pads = tuple((a, a) for a in p)
+    xd, wd = input._data.dtype, weight._data.dtype
+    if xd != wd:
+        raise RuntimeError(f"expected scalar type {_SCALAR.get(str(xd), str(xd))} but found "
+                               f"{_SCALAR.get(str(wd), str(wd))}")
+    if bias is not None and bias._data.dtype != xd:
+        raise RuntimeError(f"Input type ({_WORDS.get(str(xd), str(xd))}) and bias type "
+                           f"({_WORDS.get(str(bias._data.dtype), str(bias._data.dtype))}) should be the same")
+    return stride, pads, dilation, ksize
+
+
+def _batched(input, n):
+    return input if input.dim() == n + 2 else input.unsqueeze(0)
+
+
+def _convnd(input, weight, bias, stride, padding, dilation, groups, n, name):
+    stride, pads, dilation, ksize = _check(input, weight, bias, n, stride, padding, dilation, groups,
+                                           False, name)
+    x = _batched(input, n)
+    N, C = x._data.shape[:2]
+    O = weight._data.shape[0]
+    G = groups
+    wshape = list(weight.shape)
+    if O % G:
+        raise RuntimeError(f"Given groups={G}, expected weight to be divisible by {G} at dimension 0, but "
+                           f"got weight of size [{wshape}] instead")
+    if C != weight._data.shape[1] * G:
+        raise RuntimeError(f"Given groups={G}, weight of size {wshape}, expected input{list(x.shape)} to "
+                           f"have {weight._data.shape[1] * G} channels, but got {C} channels instead")
+    if bias is not None and (bias.dim() != 1 or bias._data.shape[0] != O):
+        raise RuntimeError(f"Given weight of size {wshape}, expected bias to be 1-dimensional with {O} "
+                           f"elements, but got bias of size {list(bias.shape)} instead")
+    spatial = x._data.shape[2:]
+    padded = tuple(S + lo + hi for S, (lo, hi) in zip(spatial, pads))
+    eff = tuple(d * (k - 1) + 1 for k, d in zip(ksize, dilation))
+    if any(p < e for p, e in zip(padded, eff)):
+        raise RuntimeError(f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+                           f"Kernel size: ({' x '.join(map(str, eff))}). Kernel size can't be greater than "
+                           "actual input size")
+    cols, out = _im2col(x._data, ksize, stride, pads, dilation)
+    L = cols.shape[2]
+    w = weight._data.reshape(G, O // G, -1)
+    y = (w @ cols.reshape(N, G, -1, L)).reshape((N, O) + out)
+    if bias is not None:
+        y += bias._data.reshape((O,) + (1,) * n)
+    res = attach(wrap(y), ConvolutionBackward0, (x, weight, bias), (x, weight), stride=stride, pads=pads,
+                 dilation=dilation, groups=G, ksize=ksize, transposed=False)
+    return res if input.dim() == n + 2 else res.squeeze(0)
+
+
+class ConvolutionBackward0(Node):
+    """y = W (*) x + b.  Normal conv:  dx = fold(W^T g), dW = g unfold(x)^T, db = sum g.
+    Transposed conv (y = fold(W^T x)):  dx = W unfold(g), dW = x unfold(g)^T, db = sum g."""
+
+    def backward(self, g):
+        x, w = self.saved_tensors
+        G, ks, st, pads, dil = self.groups, self.ksize, self.stride, self.pads, self.dilation
+        N = x.shape[0]
+        n = len(ks)
+        gx = gw = gb = None
+        if self.transposed:
+            Cin, Cout_g = w.shape[0], w.shape[1]
+            gcols = _unfold(g, ks, st, pads, dil)  # (N, Cout*K, L_in)
+            L = gcols.shape[2]
+            gc = gcols.reshape(N, G, -1, L)
+            if self.needs_input_grad(0):
+                gx = w.reshape(G, Cin // G, -1).matmul(gc).reshape(x.shape)
+            if self.needs_input_grad(1):
+                xs = x.reshape(N, G, Cin // G, L).permute(1, 2, 0, 3).reshape(G, Cin // G, N * L)
+                gcs = gc.permute(1, 0, 3, 2).reshape(G, N * L, -1)
+                gw = xs.matmul(gcs).reshape(w.shape)
+        else:
+            O = w.shape[0]
+            L = 1
+            for v in g.shape[2:]:
+                L *= v
+            gy = g.reshape(N, G, O // G, L)
+            if self.needs_input_grad(0):
+                gcols = w.reshape(G, O // G, -1).mT.matmul(gy).reshape(N, -1, L)
+                gx = _fold(gcols, tuple(x.shape[2:]), ks, st, pads, dil)
+            if self.needs_input_grad(1):
+                cols = _unfold(x, ks, st, pads, dil).reshape(N, G, -1, L)
+                gys = gy.permute(1, 2, 0, 3).reshape(G, O // G, N * L)
+                cs = cols.permute(1, 0, 3, 2).reshape(G, N * L, -1)
+                gw = gys.matmul(cs).reshape(w.shape)
+        if self.needs_input_grad(2):
+            gb = g.sum((0,) + tuple(range(2, 2 + n)))
+        return gx, gw, gb
+
+
+def _conv_transposend(input, weight, bias, stride, padding, output_padding, groups, dilation, n, name):
+    if isinstance(padding, str):
+        raise TypeError(f"{name}() received an invalid combination of arguments - got padding='{padding}'")
+    stride, pads, dilation, ksize = _check(input, weight, bias, n, stride, padding, dilation, groups,
+                                           True, name)
+    op = _tup(output_padding, n, "output_padding")
+    x = _batched(input, n)
+    N, Cin = x._data.shape[:2]
+    G = groups
+    wshape = list(weight.shape)
+    if Cin != weight._data.shape[0]:
+        raise RuntimeError(f"Given transposed=1, weight of size {wshape}, expected input{list(x.shape)} to "
+                           f"have {weight._data.shape[0]} channels, but got {Cin} channels instead")
+    if Cin % G:
+        raise RuntimeError(f"Given groups={G}, expected weight to be divisible by {G} at dimension 0, but "
+                           f"got weight of size [{wshape}] instead")
+    Cout = weight._data.shape[1] * G
+    if bias is not None and (bias.dim() != 1 or bias._data.shape[0] != Cout):
+        raise RuntimeError(f"Given transposed=1, weight of size {wshape}, expected bias to be 1-dimensional "
+                           f"with {Cout} elements, but got bias of size {list(bias.shape)} instead")
+    for o, s, d in zip(op, stride, dilation):
+        if o >= s and o >= d:
+            hw = ("height", "width") if n == 2 else ("",) * n
+            raise RuntimeError("output padding must be smaller than either stride or dilation, but got " +
+                               " ".join(f"output_padding_{h}: {v}" for h, v in zip(hw, op)) + " " +
+                               " ".join(f"stride_{h}: {v}" for h, v in zip(hw, stride)) + " " +
+                               " ".join(f"dilation_{h}: {v}" for h, v in zip(hw, dilation)))
+    spatial = x._data.shape[2:]
+    out = tuple((i - 1) * s - lo - hi + d * (k - 1) + p + 1
+                for i, s, (lo, hi), d, k, p in zip(spatial, stride, pads, dilation, ksize, op))
+    if any(o < 1 for o in out):
+        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, spatial))}). Calculated "
+                           f"output size per channel: ({' x '.join(map(str, out))}). Output size is too small")
+    L = 1
+    for v in spatial:
+        L *= v
+    w = weight._data.reshape(G, Cin // G, -1)
+    cols = (w.swapaxes(1, 2) @ x._data.reshape(N, G, Cin // G, L)).reshape(N, -1, L)
+    y = _col2im(cols, out, ksize, stride, pads, dilation)
+    if bias is not None:
+        y += bias._data.reshape((Cout,) + (1,) * n)
+    res = attach(wrap(y), ConvolutionBackward0, (x, weight, bias), (x, weight), stride=stride, pads=pads,
+                 dilation=dilation, groups=G, ksize=ksize, transposed=True)
+    return res if input.dim() == n + 2 else res.squeeze(0)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups, dilation, 1,
+                             "conv_transpose1d")
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups, dilation, 2,
+                             "conv_transpose2d")
