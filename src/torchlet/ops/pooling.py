@@ -1,2 +1,414 @@
-"""(being written)"""
-__all__ = []
+"""Pooling: max/avg pooling (1d via 2d, 2d, 3d), adaptive avg/max pooling, max_unpool.
+
+Windows are the strided view of ops/conv.py: win[n, c, *o, *i] = x[n, c, o*s + i*d]
+on the (padded) input, so a pool is one reduction over the kernel axes of a
+view, never a Python loop over pixels.
+
+Backward, written with Tensor ops:
+  max pool:  the gradient goes to the arg-max position of each window
+             (a scatter-add into the flat input positions, `_scatter_flat`);
+  avg pool:  g / divisor spread over each window (col2im of conv.py, `_fold`);
+  adaptive avg pool: averaging is separable, y = A_h x A_w^T with fixed
+             averaging matrices, so dx = A_h^T g A_w.
+"""
+import numpy as np
+
+from ._util import Node, attach, wrap
+from .conv import _fold, _pad_array, _tup, _windows
+
+__all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
+           "max_pool2d_with_indices", "avg_pool1d", "avg_pool2d", "avg_pool3d",
+           "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+           "adaptive_max_pool2d_with_indices", "max_unpool1d", "max_unpool2d", "lp_pool1d", "lp_pool2d"]
+
+
+# ----- scatter / gather on flattened spatial positions ----------------------
+class _ScatterFlatBackward(Node):
+    """d(scatter_add(g at idx)) = gather(g'' at idx)"""
+
+    def backward(self, g):
+        return _gather_flat(g, self.idx)
+
+
+class _GatherFlatBackward(Node):
+    """d(gather(x at idx)) = scatter_add(g at idx)"""
+
+    def backward(self, g):
+        return _scatter_flat(g, self.idx, self.spatial, True)
+
+
+def _scatter_flat(g, idx, spatial, overlap):
+    """zeros(N, C, *spatial) with g[n, c, j] added at flat position idx[n, c, j]."""
+    xp = g._xp
+    G = g._data
+    lead = idx.shape[:2]
+    P = 1
+    for s in spatial:
+        P *= s
+    rows = int(np.prod(lead))
+    gi = idx.reshape(rows, -1)
+    gv = G.reshape(rows, -1)
+    if overlap:
+        flat = (gi + (xp.arange(rows) * P)[:, None]).ravel()
+        res = xp.bincount(flat, weights=gv.ravel(), minlength=rows * P).astype(G.dtype, copy=False)
+    else:
+        res = xp.zeros((rows, P), dtype=G.dtype)
+        res[xp.arange(rows)[:, None], gi] = gv
+    out = wrap(res.reshape(tuple(lead) + tuple(spatial)))
+    return attach(out, _ScatterFlatBackward, (g,), idx=idx)
+
+
+def _gather_flat(x, idx):
+    X = x._data
+    rows = idx.shape[0] * idx.shape[1]
+    vals = X.reshape(rows, -1)[x._xp.arange(rows)[:, None], idx.reshape(rows, -1)]
+    out = wrap(vals.reshape(idx.shape))
+    return attach(out, _GatherFlatBackward, (x,), idx=idx, spatial=X.shape[2:])
+
+
+# ----- sizes and checks -----------------------------------------------------
+def _pool_out(S, k, s, p, d, ceil):
+    eff = d * (k - 1) + 1
+    o = (S + 2 * p - eff + ((s - 1) if ceil else 0)) // s + 1
+    if ceil and (o - 1) * s >= S + p:
+        o -= 1
+    return o
+
+
+def _geometry(x, n, kernel_size, stride, padding, dilation, ceil_mode, name):
+    k = _tup(kernel_size, n, "kernel_size")
+    s = k if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) else \
+        _tup(stride, n, "stride")
+    p = _tup(padding, n, "padding")
+    d = _tup(dilation, n, "dilation")
+    if any(v <= 0 for v in k):
+        raise RuntimeError(f"kernel size should be greater than zero, but got kH: {k[0]} kW: {k[-1]}")
+    if any(v <= 0 for v in s):
+        raise RuntimeError(f"stride should be greater than zero, but got dH: {s[0]} dW: {s[-1]}")
+    if any(v <= 0 for v in d):
+        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {d[0]} "
+                           f"dilationW: {d[-1]}")
+    for kk, pp, dd in zip(k, p, d):
+        if pp < 0 or pp > (dd * (kk - 1) + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pp}, "
+                               f"kernel_size={kk} and dilation={dd}")
+    spatial = x._data.shape[2:]
+    out = tuple(_pool_out(S, kk, ss, pp, dd, ceil_mode) for S, kk, ss, pp, dd in zip(spatial, k, s, p, d))
+    if any(o < 1 for o in out):
+        C = x._data.shape[1]
+        raise RuntimeError(f"Given input size: ({'x'.join(map(str, (C,) + spatial))}). Calculated output "
+                           f"size: ({'x'.join(map(str, (C,) + out))}). Output size is too small")
+    # right padding so that every (ceil-mode) window lies inside the padded array
+    pads = tuple((pp, max(0, (o - 1) * ss + dd * (kk - 1) + 1 - S - pp))
+                 for o, S, kk, ss, pp, dd in zip(out, spatial, k, s, p, d))
+    return k, s, d, pads, out
+
+
+def _batch(input, n, name):
+    if input.dim() not in (n + 1, n + 2) or input.numel() == 0 and input.dim() == n + 1:
+        raise RuntimeError(f"non-empty {n + 1}D or {n + 2}D (batch mode) tensor expected for input")
+    return input if input.dim() == n + 2 else input.unsqueeze(0)
+
+
+def _unbatch(res, input, n):
+    if input.dim() == n + 2:
+        return res
+    if isinstance(res, tuple):
+        return tuple(r.squeeze(0) for r in res)
+    return res.squeeze(0)
+
+
+# ----- max pooling ----------------------------------------------------------
+class MaxPool2DWithIndicesBackward0(Node):
+    """The gradient of each output goes to its window's arg-max (summed where windows overlap)."""
+
+    def backward(self, g):
+        return _scatter_flat(g, self.indices, self.spatial, self.overlap)
+
+
+MaxPool3DWithIndicesBackward0 = type("MaxPool3DWithIndicesBackward0", (MaxPool2DWithIndicesBackward0,), {})
+
+
+def _max_pool(input, n, kernel_size, stride, padding, dilation, ceil_mode, name):
+    x = _batch(input, n, name)
+    k, s, d, pads, out = _geometry(x, n, kernel_size, stride, padding, dilation, ceil_mode, name)
+    X = x._data
+    xp = x._xp
+    low = -xp.inf if X.dtype.kind == "f" else (np.iinfo(X.dtype).min if X.dtype.kind in "iu" else False)
+    win = _windows(xp, _pad_array(xp, X, pads, low), k, s, d, out)
+    N, C = X.shape[:2]
+    flatwin = win.reshape((N, C) + out + (-1,))
+    arg = flatwin.argmax(-1)
+    vals = xp.take_along_axis(flatwin, arg[..., None], -1)[..., 0]
+    # flat input position of each window's arg-max: coordinate o*s - pad + i*d per dim
+    flat = 0
+    rem = arg
+    spatial = X.shape[2:]
+    for dim in range(n):
+        kk = int(np.prod(k[dim + 1:]))
+        i = rem // kk
+        rem = rem % kk
+        o = xp.arange(out[dim]).reshape((-1,) + (1,) * (n - 1 - dim))
+        coord = o * s[dim] - pads[dim][0] + i * d[dim]
+        flat = flat * spatial[dim] + coord
+    indices = flat.astype(np.int64)
+    overlap = any(ss < dd * (kk - 1) + 1 for ss, kk, dd in zip(s, k, d))
+    node = MaxPool2DWithIndicesBackward0 if n == 2 else MaxPool3DWithIndicesBackward0
+    res = attach(wrap(vals), node, (x,), indices=indices, spatial=spatial, overlap=overlap)
+    return _unbatch(res, input, n), _unbatch(wrap(indices), input, n)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    res, idx = _max_pool(input, 2, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
+    return (res, idx) if return_indices else res
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    res, idx = _max_pool(input, 3, kernel_size, stride, padding, dilation, ceil_mode, "max_pool3d")
+    return (res, idx) if return_indices else res
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    return _max_pool(input, 2, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
+
+
+def _as1(v, name):
+    if isinstance(v, (tuple, list)):
+        if len(v) != 1:
+            raise RuntimeError(f"max_pool1d() {name} must be an int or int list of size 1 but got size "
+                               f"{len(v)}")
+        return v[0]
+    return v
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"max_pool1d() Expected 2D or 3D input tensor, but got {list(input.shape)}")
+    stride = None if stride is None or stride == () or stride == [] else (1, _as1(stride, "stride"))
+    x = input.unsqueeze(-2)
+    res, idx = _max_pool(x, 2, (1, _as1(kernel_size, "kernel_size")), stride, (0, _as1(padding, "padding")),
+                         (1, _as1(dilation, "dilation")), ceil_mode, "max_pool1d")
+    res = res.squeeze(-2)
+    return (res, idx.squeeze(-2)) if return_indices else res
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+# ----- average pooling ------------------------------------------------------
+class AvgPool2DBackward0(Node):
+    """Each output's gradient, divided by its divisor, is spread over its window."""
+
+    def backward(self, g):
+        N, C = g.shape[:2]
+        K = int(np.prod(self.ksize))
+        L = int(np.prod(g.shape[2:]))
+        gd = (g / self.divisor).reshape(N, C, 1, L).expand(N, C, K, L).reshape(N, C * K, L)
+        return _fold(gd, self.spatial, self.ksize, self.stride, self.pads, (1,) * len(self.ksize))
+
+
+AvgPool3DBackward0 = type("AvgPool3DBackward0", (AvgPool2DBackward0,), {})
+
+
+def _divisor(xp, S, k, s, p, o, count_include_pad, dtype):
+    start = np.arange(o) * s - p
+    end = np.minimum(start + k, S + p)
+    size = end - start
+    if not count_include_pad:
+        size = np.minimum(end, S) - np.maximum(start, 0)
+    return size
+
+
+def _avg_pool(input, n, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
+              name):
+    x = _batch(input, n, name)
+    k, s, d, pads, out = _geometry(x, n, kernel_size, stride, padding, 1, ceil_mode, name)
+    X = x._data
+    xp = x._xp
+    if X.dtype.kind not in "fc":
+        raise NotImplementedError(f"\"{name}\" not implemented for '{x.dtype.name}'")
+    win = _windows(xp, _pad_array(xp, X, pads), k, s, d, out)
+    tot = win.sum(axis=tuple(range(2 + n, 2 + 2 * n)))
+    if divisor_override:
+        div = xp.asarray(float(divisor_override), dtype=X.dtype)
+    else:
+        div = 1
+        for dim in range(n):
+            sz = _divisor(xp, X.shape[2 + dim], k[dim], s[dim], pads[dim][0], out[dim], count_include_pad,
+                          X.dtype).reshape((-1,) + (1,) * (n - 1 - dim))
+            div = div * sz
+        div = xp.asarray(div, dtype=X.dtype)
+    node = AvgPool2DBackward0 if n == 2 else AvgPool3DBackward0
+    res = attach(wrap(tot / div), node, (x,), divisor=wrap(div), spatial=X.shape[2:], ksize=k, stride=s,
+                 pads=pads)
+    return _unbatch(res, input, n)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    return _avg_pool(input, 2, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override, "avg_pool2d")
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    return _avg_pool(input, 3, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override, "avg_pool3d")
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"avg_pool1d() Expected 2D or 3D input tensor, but got {list(input.shape)}")
+    stride = None if stride is None or stride == () or stride == [] else (1, _as1(stride, "stride"))
+    res = _avg_pool(input.unsqueeze(-2), 2, (1, _as1(kernel_size, "kernel_size")), stride,
+                    (0, _as1(padding, "padding")), ceil_mode, count_include_pad, None, "avg_pool1d")
+    return res.squeeze(-2)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum over window of x^p)^(1/p), as PyTorch composes it from avg_pool2d."""
+    kw, kh = _tup(kernel_size, 2, "kernel_size")
+    out = avg_pool2d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(kw * kh).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    out = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(kernel_size).pow(1.0 / norm_type)
+
+
+# ----- adaptive pooling -----------------------------------------------------
+def _bounds(S, o):
+    i = np.arange(o)
+    return (i * S) // o, -((-(i + 1) * S) // o)  # floor(i*S/o), ceil((i+1)*S/o)
+
+
+def _avg_matrix(xp, S, o, dtype):
+    """A[i, j] = 1/len(window i) for j in window i (the adaptive averaging along one dim)."""
+    lo, hi = _bounds(S, o)
+    j = np.arange(S)
+    a = ((j >= lo[:, None]) & (j < hi[:, None])) / (hi - lo)[:, None]
+    return xp.asarray(a.astype(dtype))
+
+
+def _out_size(output_size, spatial, n):
+    o = _tup(output_size, n, "output_size") if not isinstance(output_size, (tuple, list)) else \
+        tuple(output_size)
+    if len(o) != n:
+        raise RuntimeError(f"adaptive_avg_pool{n}d: output_size must be {n}")
+    return tuple(S if v is None else int(v) for v, S in zip(o, spatial))
+
+
+class AdaptiveAvgPool2DBackward0(Node):
+    """y = A_h x A_w^T  ->  dx = A_h^T g A_w"""
+
+    def backward(self, g):
+        return self.ah.mT.matmul(g).matmul(self.aw)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(input.shape)}")
+    H, W = input._data.shape[-2:]
+    oh, ow = _out_size(output_size, (H, W), 2)
+    if oh == 1 and ow == 1:
+        return input.mean((-2, -1), keepdim=True)
+    X = input._data
+    xp = input._xp
+    if X.dtype.kind not in "fc":
+        raise NotImplementedError(f"\"adaptive_avg_pool2d\" not implemented for '{input.dtype.name}'")
+    ah, aw = _avg_matrix(xp, H, oh, X.dtype), _avg_matrix(xp, W, ow, X.dtype)
+    if H % oh == 0 and W % ow == 0:
+        y = X.reshape(X.shape[:-2] + (oh, H // oh, ow, W // ow)).mean((-3, -1))
+    else:
+        y = ah @ X @ aw.T
+    return attach(wrap(y), AdaptiveAvgPool2DBackward0, (input,), ah=wrap(ah), aw=wrap(aw))
+
+
+def adaptive_avg_pool1d(input, output_size):
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"adaptive_avg_pool1d(): Expected 2D or 3D tensor, but got {list(input.shape)}")
+    o = _as1(output_size, "output_size")
+    return adaptive_avg_pool2d(input.unsqueeze(-2), (1, o)).squeeze(-2)
+
+
+class AdaptiveMaxPool2DBackward0(MaxPool2DWithIndicesBackward0):
+    pass
+
+
+def _adaptive_max(input, output_size):
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got {list(input.shape)}")
+    x = input if input.dim() == 4 else input.unsqueeze(0)
+    X = x._data
+    xp = x._xp
+    H, W = X.shape[-2:]
+    oh, ow = _out_size(output_size, (H, W), 2)
+    idx = []
+    for S, o in ((H, oh), (W, ow)):
+        lo, hi = _bounds(S, o)
+        k = int((hi - lo).max())
+        # window rows, padded with the window's last row (a repeat never changes max or arg-max)
+        idx.append(np.minimum(lo[:, None] + np.arange(k), hi[:, None] - 1))
+    rh, rw = idx
+    kh, kw = rh.shape[1], rw.shape[1]
+    win = X[:, :, xp.asarray(rh)[:, :, None, None], xp.asarray(rw)[None, None, :, :]]  # N,C,oh,kh,ow,kw
+    win = win.transpose(0, 1, 2, 4, 3, 5).reshape(X.shape[:2] + (oh, ow, kh * kw))
+    arg = win.argmax(-1)
+    vals = xp.take_along_axis(win, arg[..., None], -1)[..., 0]
+    flat = xp.asarray(rh)[np.arange(oh)[:, None], arg // kw] * W + \
+        xp.asarray(rw)[np.arange(ow)[None, :], arg % kw]
+    indices = flat.astype(np.int64)
+    res = attach(wrap(vals), AdaptiveMaxPool2DBackward0, (x,), indices=indices, spatial=(H, W),
+                 overlap=H % oh != 0 or W % ow != 0)
+    idx_t = wrap(indices)
+    if input.dim() == 3:
+        return res.squeeze(0), idx_t.squeeze(0)
+    return res, idx_t
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    res, idx = _adaptive_max(input, output_size)
+    return (res, idx) if return_indices else res
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
+    return _adaptive_max(input, output_size)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"adaptive_max_pool1d(): Expected 2D or 3D tensor, but got {list(input.shape)}")
+    res, idx = _adaptive_max(input.unsqueeze(-2), (1, _as1(output_size, "output_size")))
+    res, idx = res.squeeze(-2), idx.squeeze(-2)
+    return (res, idx) if return_indices else res
+
+
+# ----- max_unpool -----------------------------------------------------------
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    k = _tup(kernel_size, 2, "kernel_size")
+    s = k if stride is None else _tup(stride, 2, "stride")
+    p = _tup(padding, 2, "padding")
+    H, W = input._data.shape[-2:]
+    if output_size is None:
+        out = tuple((S - 1) * ss - 2 * pp + kk for S, ss, pp, kk in zip((H, W), s, p, k))
+    else:
+        out = tuple(output_size)[-2:]
+    x = input if input.dim() == 4 else input.unsqueeze(0)
+    idx = indices._data if indices.dim() == 4 else indices._data[None]
+    res = _scatter_flat(x, idx, out, False)
+    return res if input.dim() == 4 else res.squeeze(0)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    k, s, p = _as1(kernel_size, "k"), _as1(stride if stride is not None else kernel_size, "s"), _as1(padding, "p")
+    L = input._data.shape[-1]
+    out = (L - 1) * s - 2 * p + k if output_size is None else tuple(output_size)[-1]
+    return max_unpool2d(input.unsqueeze(-2), indices.unsqueeze(-2), (1, k), (1, s), (0, p),
+                        (1, out)).squeeze(-2)
