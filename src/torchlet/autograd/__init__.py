@@ -3,8 +3,13 @@ from .grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode, 
                         is_grad_enabled)
 from . import graph  # noqa: F401
 from .engine import run_backward
+from .anomaly_mode import (detect_anomaly, set_detect_anomaly, is_anomaly_enabled,  # noqa: F401
+                           is_anomaly_check_nan_enabled)
+from . import function  # noqa: F401
+from .function import Function, once_differentiable  # noqa: F401
 
-__all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode"]
+__all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
+           "Function", "detect_anomaly", "set_detect_anomaly", "gradcheck", "gradgradcheck"]
 
 
 def _as_tuple(x):
@@ -75,3 +80,4 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         res = tuple(zeros_like(t) if g is None else g for t, g in zip(inputs, res))
     return res
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402,F401
+from . import functional  # noqa: E402,F401
