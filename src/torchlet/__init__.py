@@ -35,6 +35,7 @@ from .ops.dropout import *  # noqa: F401,F403
 from .ops.embedding import *  # noqa: F401,F403
 from .ops.padding import *  # noqa: F401,F403
 from .ops.attention import *  # noqa: F401,F403
+from . import linalg  # noqa: E402,F401  (the torchlet.linalg namespace)
 
 from . import autograd, cuda  # noqa: E402,F401
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator  # noqa

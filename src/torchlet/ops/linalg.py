@@ -1,20 +1,62 @@
-"""Matrix products: matmul, mm (the linalg helper extends this file)."""
-from ._util import Node, Tensor, attach, method, reduce_grad, wrap
+"""Matrix products: matmul, mm, bmm, mv, dot, vdot, outer/ger and the fused
+addmm, addmv, baddbmm, addbmm (einsum, tensordot, kron live in linalg_ext).
 
-__all__ = ["matmul", "mm"]
+Every product is one BLAS call on arrays; its backward is products again,
+d(a @ b) = g @ b^T, a^T @ g, with vector operands promoted to matrices and
+broadcast batch dims summed away. 16-bit floats are multiplied in float32
+(as PyTorch accumulates) and rounded back."""
+import numpy as np
+
+from ..autograd import grad_mode
+from ._util import Node, Tensor, attach, binary_arrays, inplace, method, reduce_grad, wrap
+
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "addmm", "addmv",
+           "baddbmm", "addbmm"]
+
+_WORD = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
+         "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+         "float16": "c10::Half", "bfloat16": "c10::BFloat16", "bool": "bool"}
+_NAME = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "int16": "Short",
+         "int8": "Char", "uint8": "Byte", "float16": "Half", "bfloat16": "BFloat16", "bool": "Bool",
+         "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
 
 
-def _check_dtypes(a, b, name):
-    if a._data.dtype != b._data.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_word(a)} != {_word(b)}")
+def _name(a):
+    return _NAME.get(a._data.dtype.name, a._data.dtype.name)
 
 
-def _word(t):
-    return {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
-            "float16": "c10::Half", "bfloat16": "c10::BFloat16"}.get(t.dtype.name, t.dtype.name)
+def _check_dtypes(a, b, style="mm"):
+    da, db = a._data.dtype, b._data.dtype
+    if da != db:
+        if style == "mm":
+            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                               f"{_WORD.get(da.name, da.name)} != {_WORD.get(db.name, db.name)}")
+        raise RuntimeError(f"expected scalar type {_name(a)} but found {_name(b)}")
+    if da == np.bool_:
+        raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
 
 
+def _prod(x, y, xp):
+    """x @ y on arrays; 16-bit floats go through float32."""
+    if x.dtype.itemsize == 2 and x.dtype.kind not in "iub":
+        return xp.matmul(x.astype(np.float32), y.astype(np.float32)).astype(x.dtype)
+    return xp.matmul(x, y)
+
+
+def _out(res, out):
+    """Write `res` into a user-given `out` tensor (resized as PyTorch does)."""
+    if out is None:
+        return res
+    with grad_mode.no_grad():
+        if out._data.shape == res._data.shape:
+            out._xp.copyto(out._data, res._data, casting="unsafe")
+        else:
+            out._data = res._data.astype(out._data.dtype)
+        out._version[0] += 1
+    return out
+
+
+# ----- mm / bmm / mv / dot --------------------------------------------------
 class MmBackward0(Node):
     """d(a @ b) = g @ b^T, a^T @ g"""
 
@@ -24,21 +66,172 @@ class MmBackward0(Node):
                 a.t().mm(g) if self.needs_input_grad(1) else None)
 
 
+def _mm_shapes(x, y):
+    if x.shape[1] != y.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({x.shape[0]}x{x.shape[1]} and "
+                           f"{y.shape[0]}x{y.shape[1]})")
+
+
 @method()
 def mm(input, mat2, *, out=None):
-    if input._data.ndim != 2 or mat2._data.ndim != 2:
-        bad = input if input._data.ndim != 2 else mat2
-        raise RuntimeError(f"{'self' if bad is input else 'mat2'} must be a matrix")
-    if input._data.shape[1] != mat2._data.shape[0]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({input._data.shape[0]}x"
-                           f"{input._data.shape[1]} and {mat2._data.shape[0]}x{mat2._data.shape[1]})")
-    _check_dtypes(input, mat2, "mm")
-    return attach(wrap(input._data @ mat2._data), MmBackward0, (input, mat2), (input, mat2))
+    x, y = input._data, mat2._data
+    if x.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if y.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    _mm_shapes(x, y)
+    _check_dtypes(input, mat2)
+    res = attach(wrap(_prod(x, y, input._xp)), MmBackward0, (input, mat2), (input, mat2))
+    return _out(res, out)
 
 
+class BmmBackward0(Node):
+    """d(a @ b) = g @ b^T, a^T @ g (per batch)"""
+
+    def backward(self, g):
+        a, b = self.saved_tensors
+        return (g.bmm(b.mT) if self.needs_input_grad(0) else None,
+                a.mT.bmm(g) if self.needs_input_grad(1) else None)
+
+
+def _bmm_check(x, y, what="batch"):
+    if x.ndim != 3:
+        raise RuntimeError(f"{what}1 must be a 3D tensor")
+    if y.ndim != 3:
+        raise RuntimeError(f"{what}2 must be a 3D tensor")
+    if y.shape[:2] != (x.shape[0], x.shape[2]):
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{x.shape[0]}, {x.shape[2]}] but got: [{y.shape[0]}, {y.shape[1]}].")
+
+
+@method()
+def bmm(input, mat2, *, out=None):
+    x, y = input._data, mat2._data
+    _bmm_check(x, y)
+    _check_dtypes(input, mat2, "scalar")
+    res = attach(wrap(_prod(x, y, input._xp)), BmmBackward0, (input, mat2), (input, mat2))
+    return _out(res, out)
+
+
+class MvBackward0(Node):
+    """d(A v) = g v^T, A^T g"""
+
+    def backward(self, g):
+        a, v = self.saved_tensors
+        return (g.unsqueeze(-1) * v if self.needs_input_grad(0) else None,
+                a.t().mv(g) if self.needs_input_grad(1) else None)
+
+
+def _mv_check(x, v, n_input=None):
+    if x.ndim != 2 or v.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {x.ndim}, {v.ndim}")
+    if x.shape[1] != v.shape[0]:
+        n = x.shape[0] if n_input is None else n_input
+        raise RuntimeError(f"size mismatch, got input ({n}), mat ({x.shape[0]}x{x.shape[1]}), "
+                           f"vec ({v.shape[0]})")
+
+
+@method()
+def mv(input, vec, *, out=None):
+    x, v = input._data, vec._data
+    _mv_check(x, v)
+    if x.dtype != v.dtype:
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_name(vec)}, "
+                           f"{_name(input)}, and {_name(vec)}")
+    _check_dtypes(input, vec)
+    res = attach(wrap(_prod(x, v, input._xp)), MvBackward0, (input, vec), (input, vec))
+    return _out(res, out)
+
+
+class DotBackward0(Node):
+    """d(a . b) = g b, g a"""
+
+    def backward(self, g):
+        a, b = self.saved_tensors
+        return (g * b if self.needs_input_grad(0) else None,
+                g * a if self.needs_input_grad(1) else None)
+
+
+VdotBackward0 = type("VdotBackward0", (DotBackward0,), {"__doc__": "d(conj(a) . b) (real case)"})
+
+
+def _dot_check(x, y, name="dot"):
+    if x.ndim != 1 or y.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {x.ndim}D and {y.ndim}D tensors")
+    if x.shape[0] != y.shape[0]:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{x.shape[0]}] and src "
+                           f"[{y.shape[0]}] to have the same number of elements, but got "
+                           f"{x.shape[0]} and {y.shape[0]} elements respectively")
+
+
+@method()
+def dot(input, tensor, *, out=None):
+    x, y = input._data, tensor._data
+    _dot_check(x, y)
+    if x.dtype != y.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_name(input)} "
+                           f"and {_name(tensor)}")
+    _check_dtypes(input, tensor)
+    arr = input._xp.asarray(_prod(x, y, input._xp))  # NumPy gives a scalar for 1-D @ 1-D
+    return _out(attach(wrap(arr), DotBackward0, (input, tensor), (input, tensor)), out)
+
+
+@method()
+def vdot(input, other, *, out=None):
+    x, y = input._data, other._data
+    _dot_check(x, y, "vdot")
+    if x.dtype != y.dtype:
+        raise RuntimeError(f"vdot : expected both vectors to have same dtype, but found {_name(input)} "
+                           f"and {_name(other)}")
+    res = wrap(input._xp.asarray(_prod(input._xp.conj(x), y, input._xp)))
+    return _out(attach(res, VdotBackward0, (input, other), (input, other)), out)
+
+
+@method()
+def inner(input, other, *, out=None):
+    if input._data.ndim == 0 or other._data.ndim == 0:
+        return _out(input * other, out)
+    return _out(matmul(input, other.mT if other._data.ndim > 1 else other), out) \
+        if other._data.ndim <= 2 else _out(_inner_nd(input, other), out)
+
+
+def _inner_nd(a, b):
+    from .linalg_ext import tensordot
+    return tensordot(a, b, ([-1], [-1]))
+
+
+class OuterBackward(Node):
+    """d(a b^T) = g b, g^T a"""
+
+    def backward(self, g):
+        a, b = self.saved_tensors
+        ma, mb = self.input_meta
+        return (reduce_grad(g.mv(b.to(g.dtype)), ma) if self.needs_input_grad(0) else None,
+                reduce_grad(g.t().mv(a.to(g.dtype)), mb) if self.needs_input_grad(1) else None)
+
+
+OuterBackward.__name__ = OuterBackward.__qualname__ = "MulBackward0"
+
+
+@method()
+def outer(input, vec2, *, out=None):
+    for name, t in (("self", input), ("vec2", vec2)):
+        if t._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t._data.ndim}-D")
+    x, y = binary_arrays(input, vec2)
+    res = wrap(x[:, None] * y[None, :])
+    return _out(attach(res, OuterBackward, (input, vec2), (input, vec2)), out)
+
+
+ger = outer
+method("ger")(outer)
+
+
+# ----- matmul ---------------------------------------------------------------
 class MatmulBackward(Node):
-    """General matmul: d(a @ b) = g @ b^T, a^T @ g with vectors promoted and
-    batch broadcasting summed away."""
+    """General matmul: d(a @ b) = g @ b^T, a^T @ g, vectors promoted to
+    matrices and broadcast batch dims summed away. Named as PyTorch names the
+    node it ends its decomposition with (see _ND_NAMES)."""
 
     def backward(self, g):
         a, b = self.saved_tensors
@@ -52,37 +245,214 @@ class MatmulBackward(Node):
             g2 = g2.unsqueeze(-1)
         ga = gb = None
         if self.needs_input_grad(0):
-            ga = reduce_grad(g2.matmul(b2.mT), (a2.shape, ma[1]))
-            ga = ga.reshape(ma[0])
+            ga = reduce_grad(g2.matmul(b2.mT), (a2.shape, ma[1])).reshape(ma[0])
         if self.needs_input_grad(1):
-            gb = reduce_grad(a2.mT.matmul(g2), (b2.shape, mb[1]))
+            if b2.ndim == 2 and a2.ndim > 2:  # fold the batch into one product
+                k, n = a2.shape[-1], g2.shape[-1]
+                gb = a2.reshape(-1, k).t().mm(g2.reshape(-1, n))
+            else:
+                gb = reduce_grad(a2.mT.matmul(g2), (b2.shape, mb[1]))
             gb = gb.reshape(mb[0])
         return ga, gb
+
+
+_ND_NAMES = {}
+
+
+def _nd_node(name):
+    cls = _ND_NAMES.get(name)
+    if cls is None:
+        cls = _ND_NAMES[name] = type(name, (MatmulBackward,), {})
+    return cls
+
+
+def _batch_shape(sa, sb):
+    """Broadcast two batch shapes with PyTorch's message on a mismatch."""
+    n = max(len(sa), len(sb))
+    out = []
+    for i in range(n - 1, -1, -1):
+        ia, ib = i - n + len(sa), i - n + len(sb)
+        a = sa[ia] if ia >= 0 else 1
+        b = sb[ib] if ib >= 0 else 1
+        if a != b and a != 1 and b != 1:
+            raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
+                               f"non-singleton dimension {i}")
+        out.append(a if b == 1 else b)
+    return tuple(out[::-1])
 
 
 @method()
 def matmul(input, other, *, out=None):
     x, y = input._data, other._data
-    if x.ndim == 0 or y.ndim == 0:
-        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {x.ndim}D and "
-                           f"{y.ndim}D")
-    if x.ndim == 2 and y.ndim == 2:
-        return mm(input, other)
-    kx = x.shape[-1]
-    ky = y.shape[-2] if y.ndim > 1 else y.shape[0]
-    if kx != ky:
-        if x.ndim == 1 and y.ndim == 1:
-            raise RuntimeError(f"inconsistent tensor size, expected tensor [{kx}] and src [{ky}] to have "
-                               "the same number of elements, but got {kx} and {ky} elements respectively")
-        sx = f"{x.shape[0] if x.ndim > 1 else 1}x{kx}" if x.ndim <= 2 else f"{x.size // kx}x{kx}"
-        sy = f"{ky}x{y.shape[-1] if y.ndim > 1 else 1}"
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sx} and {sy})")
-    _check_dtypes(input, other, "matmul")
-    if x.ndim == 1 and y.ndim == 1:
-        from .linalg_ext import dot
-        return dot(input, other)
-    return attach(wrap(x @ y), MatmulBackward, (input, other), (input, other))
+    nx, ny = x.ndim, y.ndim
+    if nx == 0 or ny == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {nx}D and "
+                           f"{ny}D")
+    if nx == 2 and ny == 2:
+        return mm(input, other, out=out)
+    if nx == 1 and ny == 1:
+        return dot(input, other, out=out)
+    if nx == 2 and ny == 1:
+        return mv(input, other, out=out)
+    kx, ky = x.shape[-1], (y.shape[-2] if ny > 1 else y.shape[0])
+    if ny == 1:  # N-D @ vector
+        if kx != ky:
+            _mv_check(x.reshape(-1, kx), y, x.size // kx if kx else 0)
+        name = "UnsafeViewBackward0"
+    elif ny == 2:  # vector or N-D @ matrix
+        if kx != ky:
+            _mm_shapes(x.reshape(-1, kx), y)
+        name = "SqueezeBackward4" if nx == 1 else "UnsafeViewBackward0"
+    else:
+        bx = x.shape[:-2] if nx > 2 else ()
+        batch = _batch_shape(bx, y.shape[:-2])
+        if kx != ky:
+            b = int(np.prod(batch))
+            raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                               f"[{b}, {kx}] but got: [{b}, {ky}].")
+        name = "CloneBackward0" if nx == 2 else "UnsafeViewBackward0"
+    _check_dtypes(input, other, "mm" if ny <= 2 else "scalar")
+    xp = input._xp
+    if ny == 2 and nx > 2:  # one product over the folded batch
+        arr = _prod(x.reshape(-1, kx), y, xp).reshape(x.shape[:-1] + (y.shape[1],))
+    else:
+        arr = _prod(x, y, xp)
+    res = attach(wrap(arr), _nd_node(name), (input, other), (input, other))
+    return _out(res, out)
 
 
 Tensor.__matmul__ = matmul
 Tensor.__rmatmul__ = lambda self, other: matmul(other, self)
+
+
+# ----- fused multiply-adds --------------------------------------------------
+def _expand_check(shape, target):
+    lead = len(target) - len(shape)
+    ok = lead >= 0 and all(s == 1 or s == t for s, t in zip(shape, target[lead:]))
+    if not ok:
+        for i in range(len(shape) - 1, -1, -1):
+            t = target[i + lead] if i + lead >= 0 else None
+            if shape[i] != 1 and shape[i] != t:
+                raise RuntimeError(f"The expanded size of the tensor ({t}) must match the existing size "
+                                   f"({shape[i]}) at non-singleton dimension {i + lead}.  Target sizes: "
+                                   f"{list(target)}.  Tensor sizes: {list(shape)}")
+        raise RuntimeError(f"expand: the number of sizes provided ({len(target)}) must be greater or "
+                           f"equal to the number of dimensions in the tensor ({len(shape)})")
+
+
+def _fused(input, prod, beta, alpha, xp):
+    """beta * input + alpha * prod on arrays (beta == 0 ignores input, nan included)."""
+    if alpha != 1:
+        prod = prod * alpha
+    c = input._data
+    if c.dtype != prod.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_name(input)} and "
+                           f"{_NAME.get(prod.dtype.name, prod.dtype.name)}")
+    if beta == 0:
+        return prod if prod.shape else xp.asarray(prod)
+    return (prod + c) if beta == 1 else (prod + beta * c)
+
+
+class _FusedBackward(Node):
+    """d(beta*c + alpha*P(a, b)) = beta*g, alpha*dP"""
+
+    def backward(self, g):
+        mc = self.input_meta[0]
+        gc = None
+        if self.needs_input_grad(0):
+            gc = reduce_grad(g if self.beta == 1 else g * self.beta, mc)
+        ga, gb = self.prod_grads(g if self.alpha == 1 else g * self.alpha)
+        return gc, ga, gb
+
+
+class AddmmBackward0(_FusedBackward):
+    def prod_grads(self, g):
+        a, b = self.saved_tensors
+        return (g.mm(b.t()) if self.needs_input_grad(1) else None,
+                a.t().mm(g) if self.needs_input_grad(2) else None)
+
+
+class AddmvBackward0(_FusedBackward):
+    def prod_grads(self, g):
+        a, v = self.saved_tensors
+        return (g.unsqueeze(-1) * v if self.needs_input_grad(1) else None,
+                a.t().mv(g) if self.needs_input_grad(2) else None)
+
+
+class BaddbmmBackward0(_FusedBackward):
+    def prod_grads(self, g):
+        a, b = self.saved_tensors
+        return (g.bmm(b.mT) if self.needs_input_grad(1) else None,
+                a.mT.bmm(g) if self.needs_input_grad(2) else None)
+
+
+class AddbmmBackward0(_FusedBackward):
+    def prod_grads(self, g):
+        a, b = self.saved_tensors
+        n = a.shape[0]
+        return (g.unsqueeze(0).expand(n, *g.shape).bmm(b.mT) if self.needs_input_grad(1) else None,
+                a.mT.bmm(g.unsqueeze(0).expand(n, *g.shape)) if self.needs_input_grad(2) else None)
+
+
+def _fused_op(node, input, a, b, prod, beta, alpha, out):
+    _expand_check(input._data.shape, prod.shape)
+    arr = _fused(input, prod, beta, alpha, input._xp)
+    res = attach(wrap(arr), node, (input, a, b), (a, b), beta=beta, alpha=alpha)
+    return _out(res, out)
+
+
+@method()
+def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    x, y = mat1._data, mat2._data
+    if x.ndim != 2:
+        raise RuntimeError("mat1 must be a matrix, got " f"{x.ndim}-D tensor")
+    if y.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix, got " f"{y.ndim}-D tensor")
+    _mm_shapes(x, y)
+    if x.dtype != y.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_name(mat1)} and "
+                           f"{_name(mat2)}")
+    _check_dtypes(mat1, mat2)
+    return _fused_op(AddmmBackward0, input, mat1, mat2, _prod(x, y, mat1._xp), beta, alpha, out)
+
+
+@method()
+def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
+    x, v = mat._data, vec._data
+    _mv_check(x, v, input._data.shape[0] if input._data.ndim else 1)
+    if not (input._data.dtype == x.dtype == v.dtype):
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_name(input)}, "
+                           f"{_name(mat)}, and {_name(vec)}")
+    _check_dtypes(mat, vec)
+    return _fused_op(AddmvBackward0, input, mat, vec, _prod(x, v, mat._xp), beta, alpha, out)
+
+
+@method()
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    x, y = batch1._data, batch2._data
+    _bmm_check(x, y)
+    _check_dtypes(batch1, batch2, "scalar")
+    return _fused_op(BaddbmmBackward0, input, batch1, batch2, _prod(x, y, batch1._xp), beta, alpha,
+                     out)
+
+
+@method()
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    x, y = batch1._data, batch2._data
+    _bmm_check(x, y)
+    _check_dtypes(batch1, batch2, "scalar")
+    prod = _prod(x, y, batch1._xp).sum(0) if x.shape[0] else batch1._xp.zeros(
+        (x.shape[1], y.shape[2]), x.dtype)
+    return _fused_op(AddbmmBackward0, input, batch1, batch2, prod.astype(x.dtype, copy=False), beta,
+                     alpha, out)
+
+
+def _fused_inplace(fn):
+    def op_(self, a, b, *, beta=1, alpha=1):
+        return inplace(self, lambda t, x, y: fn(t, x, y, beta=beta, alpha=alpha), a, b)
+    op_.__name__ = fn.__name__ + "_"
+    return op_
+
+
+for _fn in (addmm, addmv, baddbmm, addbmm):
+    setattr(Tensor, _fn.__name__ + "_", _fused_inplace(_fn))

@@ -1,2 +1,318 @@
-"""(being written)"""
-__all__ = []
+"""Index-notation products: einsum, tensordot, kron.
+
+einsum parses the equation into one label per operand dim ('...' becomes
+fresh letters, right-aligned across operands), runs it as one backend
+einsum call, and differentiates it by einsum again: the gradient of operand
+k contracts the output gradient with the other operands into k's labels.
+Labels k sums out alone are broadcast back with expand; a label repeated in
+k (a diagonal, 'ii->i') is put back on the diagonal by contracting with an
+identity matrix. Size-1 dims that broadcast against a bigger size are
+dropped from the operand up front, so the gradient just reshapes back."""
+import string
+
+import numpy as np
+
+from ._util import Node, Tensor, attach, method, wrap
+
+__all__ = ["einsum", "tensordot", "kron"]
+
+_LETTERS = string.ascii_uppercase + string.ascii_lowercase
+_FLOP_OPTIMIZE = 1 << 15  # above this many multiply-adds, let the backend plan (BLAS)
+
+
+class _EinsumBackward(Node):
+    """d einsum(terms -> out)/d operand k = einsum(out, other terms -> term k)"""
+
+    def backward(self, g):
+        ops = self.saved_tensors
+        terms, out, sizes = self.terms, self.out_labels, self.sizes
+        grads = []
+        for k, term in enumerate(terms):
+            if not self.needs_input_grad(k):
+                grads.append(None)
+                continue
+            shape, dt = self.input_meta[k]
+            others = [ops[j] if self.squeezed[j] is None else ops[j].reshape(self.squeezed[j])
+                      for j in range(len(terms)) if j != k]
+            other_terms = [out] + [terms[j] for j in range(len(terms)) if j != k]
+            gk = _grad_for(term, other_terms, [g] + others, sizes)
+            if tuple(gk.shape) != shape:
+                gk = gk.reshape(shape)
+            if gk._data.dtype != dt:
+                from .._dtype import _FROM_NP
+                gk = gk.to(_FROM_NP[dt])
+            grads.append(gk)
+        return tuple(grads)
+
+
+def _grad_for(term, other_terms, tensors, sizes):
+    seen = set("".join(other_terms))
+    uniq = "".join(dict.fromkeys(term))
+    avail = "".join(c for c in uniq if c in seen)
+    g = _einsum(other_terms, avail, tensors, sizes)
+    if avail != uniq:  # labels only this operand had: broadcast the gradient over them
+        shape = [sizes[c] if c in seen else 1 for c in uniq]
+        g = g.reshape(shape).expand(*[sizes[c] for c in uniq])
+    if len(uniq) != len(term):  # repeated labels: back onto the diagonal
+        free = iter(c for c in _LETTERS if c not in term and c not in seen)
+        ins, outs, eyes = [uniq], [], []
+        used = set()
+        for c in term:
+            if c in used:
+                f = next(free)
+                ins.append(c + f)
+                eyes.append(wrap(g._xp.eye(sizes[c], dtype=g._data.dtype)))
+                outs.append(f)
+            else:
+                used.add(c)
+                outs.append(c)
+        g = _einsum(ins, "".join(outs), [g] + eyes, sizes)
+    return g
+
+
+_NAMES = {}
+
+
+def _node(name):
+    cls = _NAMES.get(name)
+    if cls is None:
+        cls = _NAMES[name] = type(name, (_EinsumBackward,), {})
+    return cls
+
+
+def _node_name(terms, out):
+    """The grad_fn name PyTorch's einsum ends with for this kind of equation."""
+    if len(terms) == 1:
+        if sorted(terms[0]) == sorted(out) or set(terms[0]) == set(out):
+            return "PermuteBackward0"
+        return "SumBackward1"
+    if all(c in out for t in terms for c in t):
+        return "MulBackward0"
+    return "ViewBackward0"
+
+
+def _einsum(terms, out, tensors, sizes, squeezed=None):
+    """einsum on already-parsed labels (one letter per dim of each operand)."""
+    first = tensors[0]
+    xp = first._xp
+    arrays = [t._data for t in tensors]
+    dt = arrays[0].dtype
+    for t in tensors[1:]:
+        if t._data.dtype != dt:
+            from .linalg import _name
+            raise RuntimeError(f"expected scalar type {_name(first)} but found {_name(t)}")
+    low = dt.itemsize == 2 and dt.kind == "f" or dt.name == "bfloat16"
+    if low:
+        arrays = [a.astype(np.float32) for a in arrays]
+    eq = ",".join(terms) + "->" + out
+    opt = False
+    if len(arrays) > 2:
+        opt = True
+    elif len(arrays) == 2:
+        flops = 1
+        for c in set(terms[0]) | set(terms[1]):
+            flops *= sizes[c]
+        opt = flops > _FLOP_OPTIMIZE
+    arr = xp.einsum(eq, *arrays, optimize=opt)
+    if len(arrays) == 1 and np.may_share_memory(arr, arrays[0]):
+        arr = arr.copy()
+    elif not isinstance(arr, xp.ndarray):
+        arr = xp.asarray(arr)
+    if low:
+        arr = arr.astype(dt)
+    res = wrap(arr)
+    return attach(res, _node(_node_name(terms, out)), tensors, tensors, terms=terms, out_labels=out,
+                  sizes=sizes, squeezed=squeezed or [None] * len(tensors))
+
+
+def _parse(equation, tensors):
+    eq = equation.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    raw = lhs.split(",")
+    if len(raw) > len(tensors):
+        raise RuntimeError("einsum(): fewer operands were provided than specified in the equation")
+    if len(raw) < len(tensors):
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation")
+    for i, ch in enumerate(eq):
+        if ch not in _LETTERS and ch not in ".,->":
+            raise RuntimeError(f"einsum(): invalid subscript given at index {i} in the equation string, "
+                               "subscripts must be in [a-zA-Z]")
+    letters_used = set(c for c in eq if c in _LETTERS)
+    n_ell = 0
+    parts = []
+    for k, (term, t) in enumerate(zip(raw, tensors)):
+        nd = t._data.ndim
+        if "..." in term:
+            head, _, tail = term.partition("...")
+            if "." in head or "." in tail:
+                raise RuntimeError("einsum(): found '.' for operand " f"{k} that is not part of any ellipsis")
+            e = nd - len(head) - len(tail)
+            if e < 0:
+                raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(head) + len(tail)}"
+                                   f") is more than the number of dimensions ({nd}) for operand {k}")
+            n_ell = max(n_ell, e)
+            parts.append((head, e, tail))
+        else:
+            if "." in term:
+                raise RuntimeError(f"einsum(): found '.' for operand {k} that is not part of any ellipsis")
+            if len(term) != nd:
+                raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(term)}) does "
+                                   f"not match the number of dimensions ({nd}) for operand {k} and no "
+                                   "ellipsis was given")
+            parts.append((term, None, ""))
+    free = [c for c in _LETTERS if c not in letters_used]
+    ell = "".join(free[:n_ell])
+    terms = [h if e is None else h + (ell[n_ell - e:] if e else "") + tl for h, e, tl in parts]
+    has_ell = any(e is not None for _, e, _ in parts)
+    if arrow:
+        if "..." in rhs:
+            head, _, tail = rhs.partition("...")
+            out = head + ell + tail
+        else:
+            out = rhs
+        if "." in out:
+            raise RuntimeError("einsum(): found '.' for output but an ellipsis (...) was already found")
+        inputs = set("".join(terms))
+        for c in out:
+            if c not in inputs:
+                raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation for any "
+                                   "input operand")
+            if out.count(c) > 1:
+                raise RuntimeError(f"einsum(): output subscript {c} appears more than once in the output")
+    else:
+        counts = {}
+        for h, _, tl in parts:
+            for c in h + tl:
+                counts[c] = counts.get(c, 0) + 1
+        out = (ell if has_ell else "") + "".join(sorted(c for c, n in counts.items() if n == 1))
+    return terms, out
+
+
+def _sizes(terms, tensors):
+    """Size of each label (size-1 dims broadcast), and the operand shapes with
+    broadcast size-1 dims dropped."""
+    sizes = {}
+    for k, (term, t) in enumerate(zip(terms, tensors)):
+        shape = t._data.shape
+        mine = {}
+        for c, s in zip(term, shape):
+            if c in mine and mine[c] != s:
+                raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {k} but the sizes "
+                                   f"don't match, {mine[c]} != {s}")
+            mine[c] = s
+            prev = sizes.get(c)
+            if prev is None or prev == 1:
+                sizes[c] = s
+            elif s != prev and s != 1:
+                raise RuntimeError(f"einsum(): subscript {c} has size {s} for operand {k} which does not "
+                                   f"broadcast with previously seen size {prev}")
+    return sizes
+
+
+def einsum(equation, *operands):
+    """einsum('ij,jk->ik', a, b) or einsum('ij,jk->ik', [a, b])."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not isinstance(equation, str):  # sublist format: einsum(a, [0, 1], b, [1, 2], [0, 2])
+        return _sublist(equation, *operands)
+    if not operands:
+        raise RuntimeError("einsum(): must provide at least one operand")
+    terms, out = _parse(equation, operands)
+    sizes = _sizes(terms, operands)
+    squeezed = [None] * len(operands)
+    ops = list(operands)
+    for k, (term, t) in enumerate(zip(terms, operands)):
+        shape = t._data.shape
+        if any(s == 1 and sizes[c] != 1 for c, s in zip(term, shape)):
+            keep = [i for i, (c, s) in enumerate(zip(term, shape)) if not (s == 1 and sizes[c] != 1)]
+            terms[k] = "".join(term[i] for i in keep)
+            squeezed[k] = tuple(shape[i] for i in keep)
+            ops[k] = wrap(t._data.reshape(squeezed[k]))
+    if any(s is not None for s in squeezed):
+        return _einsum_squeezed(terms, out, operands, ops, sizes, squeezed)
+    return _einsum(terms, out, ops, sizes)
+
+
+def _einsum_squeezed(terms, out, originals, ops, sizes, squeezed):
+    """Compute on the squeezed arrays, record the node on the original tensors."""
+    from ..autograd import grad_mode
+    with grad_mode.no_grad():
+        res = _einsum(terms, out, ops, sizes)
+    return attach(res, _node(_node_name(terms, out)), originals, originals, terms=terms, out_labels=out,
+                  sizes=sizes, squeezed=squeezed)
+
+
+def _sublist(*args):
+    args = list(args)
+    out = None
+    if len(args) % 2 == 1:
+        out = args.pop()
+    tensors, terms = args[0::2], args[1::2]
+
+    def letters(sub):
+        return "".join("..." if s is Ellipsis else _LETTERS[s] for s in sub)
+    eq = ",".join(letters(t) for t in terms) + ("" if out is None else "->" + letters(out))
+    return einsum(eq, *tensors)
+
+
+# ----- tensordot ------------------------------------------------------------
+def tensordot(a, b, dims=2, out=None):
+    """Contract a's dims_a with b's dims_b; the result has a's free dims then b's."""
+    na, nb = a._data.ndim, b._data.ndim
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > min(na, nb):
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
+        da, db = list(range(na - dims, na)), list(range(dims))
+        shown_a = [d - na for d in da]
+    else:
+        da, db = dims
+        da = [da] if isinstance(da, int) else list(da)
+        db = [db] if isinstance(db, int) else list(db)
+        if len(da) != len(db):
+            raise RuntimeError("both dimension lists should have same length")
+        shown_a = da
+    for x, y, sx in zip(da, db, shown_a):
+        sa, sb = a._data.shape[x], b._data.shape[y]
+        if sa != sb:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {sa} in dim {sx} "
+                               f"and second has size {sb} in dim {y}")
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    da = [d % na for d in da]
+    db = [d % nb for d in db]
+    ta = list(_LETTERS[:na])
+    tb = list(_LETTERS[na:na + nb])
+    for x, y in zip(da, db):
+        tb[y] = ta[x]
+    out_l = "".join(c for i, c in enumerate(ta) if i not in da) + \
+        "".join(c for i, c in enumerate(tb) if i not in db)
+    terms = ["".join(ta), "".join(tb)]
+    sizes = dict(zip(ta, a._data.shape))
+    sizes.update(zip(tb, b._data.shape))
+    res = _einsum(terms, out_l, [a, b], sizes)
+    if out is not None:
+        from .linalg import _out
+        return _out(res, out)
+    return res
+
+
+# ----- kron -----------------------------------------------------------------
+@method()
+def kron(input, other, *, out=None):
+    """kron(a, b)[i*p + k, ...] = a[i, ...] * b[k, ...] (dims padded to the same count)."""
+    n = max(input._data.ndim, other._data.ndim)
+    a = input.reshape((1,) * (n - input._data.ndim) + tuple(input._data.shape))
+    b = other.reshape((1,) * (n - other._data.ndim) + tuple(other._data.shape))
+    la, lb = _LETTERS[:n], _LETTERS[n:2 * n]
+    inter = "".join(x + y for x, y in zip(la, lb))
+    res = einsum(f"{la},{lb}->{inter}", a, b)
+    shape = tuple(x * y for x, y in zip(a._data.shape, b._data.shape))
+    res = res.reshape(shape)
+    if out is not None:
+        from .linalg import _out
+        return _out(res, out)
+    return res
