@@ -231,7 +231,9 @@ class Tensor:
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
+        """Shares memory and the version counter, but is no differentiable view of self."""
         out = _view_of(self, self._data)
+        out._base = None
         return out
 
     def detach_(self):

@@ -38,6 +38,8 @@ def _make_grads(outputs, grad_outputs, create_graph):
         elif g.shape != out.shape:
             raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output["
                                f"{i}] has a shape of {out.shape}.")
+        elif g._data.dtype != out._data.dtype:
+            g = g.to(out.dtype)  # as PyTorch's engine, cast to the output's dtype
         grads.append(g)
     return grads
 
@@ -57,7 +59,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         from .engine import _accumulate
         for t, g in zip(inputs, res):
             if g is not None:
-                _accumulate(t, g, create_graph, set())
+                _accumulate(t, [g], create_graph)
         return
     run_backward(tensors, grads, retain_graph, create_graph)
 
