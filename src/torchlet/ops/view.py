@@ -157,7 +157,8 @@ def permute(input, *dims):
     dims = tuple(wrap_dim(d, n) for d in dims)
     if len(set(dims)) != n:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return _view_out(input, input._data.transpose(dims), PermuteBackward0, lambda b: b.permute(dims))
+    return _view_out(input, input._data.transpose(dims), PermuteBackward0, lambda b: b.permute(dims),
+                     dims=dims)
 
 
 class TransposeBackward0(Node):
