@@ -1,2 +1,309 @@
-"""(being written)"""
-__all__ = []
+"""Padding and resampling: pad (constant / reflect / replicate / circular) and
+interpolate (nearest, nearest-exact, linear / bilinear / trilinear, area).
+
+pad's backward is its adjoint: constant padding crops the gradient (a
+negative constant pad); the other modes also add the gradient of every
+copied border value back onto the value it was copied from.
+
+interpolate is separable: along each resized dim the output is a fixed
+linear map of the input (nearest: a 0/1 selection, linear: two weights per
+output), so the backward applies the transposed map along each dim.
+"""
+import math
+
+import numpy as np
+
+from ..autograd import grad_mode
+from ._util import Node, attach, wrap
+
+__all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
+
+_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+_NAMES = {"reflect": "ReflectionPad", "replicate": "ReplicationPad"}
+
+
+def _pairs(pad):
+    """(left, right, top, bottom, ...) -> ((lo, hi) for the last dim, the one before, ...)."""
+    return [(pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)]
+
+
+# ----- constant -----------------------------------------------------------------
+def _constant(X, xp, pairs, value):
+    nd = X.ndim
+    crop = [slice(None)] * nd
+    grow = []
+    for i, (lo, hi) in enumerate(pairs):
+        d = nd - 1 - i
+        crop[d] = slice(max(-lo, 0), X.shape[d] - max(-hi, 0))
+        grow.append((d, max(lo, 0), max(hi, 0)))
+    X = X[tuple(crop)]
+    if any(lo or hi for _, lo, hi in grow):
+        shape = list(X.shape)
+        inner = [slice(None)] * nd
+        for d, lo, hi in grow:
+            inner[d] = slice(lo, lo + shape[d])
+            shape[d] += lo + hi
+        out = xp.full(shape, value, dtype=X.dtype)
+        out[tuple(inner)] = X
+        return out
+    return X.copy()
+
+
+class ConstantPadNdBackward0(Node):
+    """d(pad(x, p)) = pad(g, -p): the gradient cropped back to x's extent"""
+
+    def backward(self, g):
+        return pad(g, tuple(-p for p in self.pad))
+
+
+# ----- reflect / replicate / circular -------------------------------------------
+def _adjoint(G, xp, pairs, mode):
+    """Adjoint of xp.pad(mode): crop G and add every border copy onto its source."""
+    nd = G.ndim
+    for i, (lo, hi) in enumerate(pairs):
+        d = nd - 1 - i
+        G = xp.moveaxis(G, d, -1)
+        n = G.shape[-1] - lo - hi
+        core = G[..., lo:lo + n].copy()
+        left, right = G[..., :lo], G[..., lo + n:]
+        if mode == "reflect":  # left[j] copies x[lo - j], right[j] copies x[n - 2 - j]
+            if lo:
+                core[..., 1:lo + 1] += left[..., ::-1]
+            if hi:
+                core[..., n - 1 - hi:n - 1] += right[..., ::-1]
+        elif mode == "replicate":
+            if lo:
+                core[..., :1] += left.sum(-1, keepdims=True)
+            if hi:
+                core[..., n - 1:] += right.sum(-1, keepdims=True)
+        else:  # circular: left copies x[n - lo:], right copies x[:hi]
+            if lo:
+                core[..., n - lo:] += left
+            if hi:
+                core[..., :hi] += right
+        G = xp.moveaxis(core, -1, d)
+    return xp.ascontiguousarray(G)
+
+
+class _PadBackward(Node):
+    """d(pad(x)) = adjoint(g): crop, plus the border gradients folded back onto their sources"""
+
+    def backward(self, g):
+        return _pad_adjoint(g, self.pad, self.mode)
+
+
+class _PadAdjointBackward(Node):
+    """the adjoint of a linear map has the map itself as its derivative"""
+
+    def backward(self, g):
+        return pad(g, self.pad, self.mode)
+
+
+def _pad_adjoint(g, p, mode):
+    res = wrap(_adjoint(g._data, g._xp, _pairs(p), mode))
+    return attach(res, _PadAdjointBackward, (g,), pad=p, mode=mode)
+
+
+_NODES = {}
+
+
+def _node(mode, n):
+    name = "CopySlices" if mode == "circular" else f"{_NAMES[mode]}{n}DBackward0"
+    cls = _NODES.get(name)
+    if cls is None:
+        cls = _NODES[name] = type(name, (_PadBackward,), {})
+    return cls
+
+
+def pad(input, pad, mode="constant", value=None):
+    p = tuple(int(v) for v in pad)
+    X = input._data
+    if len(p) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(p) > 2 * X.ndim:
+        raise RuntimeError(f"Padding length should be less than or equal to two times the input dimension "
+                           f"but got padding length {len(p)} and input of dimension {X.ndim}")
+    pairs = _pairs(p)
+    xp = input._xp
+    if mode == "constant":
+        for i, (lo, hi) in enumerate(pairs):
+            d = X.ndim - 1 - i
+            if X.shape[d] + lo + hi < 0:
+                raise RuntimeError(f"The input size {X.shape[d]}, plus negative padding {lo} and {hi} "
+                                   f"resulted in a negative output size, which is invalid. Check dimension "
+                                   f"{d} of your input.")
+        res = _constant(X, xp, pairs, 0 if value is None else value)
+        return attach(wrap(res), ConstantPadNdBackward0, (input,), pad=p)
+    if mode not in _MODES:
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    n = len(pairs)
+    if n not in (1, 2, 3) or X.ndim not in (n + 1, n + 2):
+        raise NotImplementedError(
+            f"Padding size {len(p)} is not supported for {X.ndim}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+    for i, (lo, hi) in enumerate(pairs):
+        d = X.ndim - 1 - i
+        size = X.shape[d]
+        if min(lo, hi) < 0:
+            raise RuntimeError(f"negative padding is not supported for {mode} padding")
+        if mode == "reflect" and (lo >= size or hi >= size):
+            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input "
+                               f"dimension, but got: padding ({lo}, {hi}) at dimension {d} of input "
+                               f"{list(X.shape)}")
+        if mode == "circular" and (lo > size or hi > size):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        if mode == "replicate" and size == 0:
+            raise RuntimeError(f"input tensor must have non-zero size in dimension {d}")
+    widths = [(0, 0)] * (X.ndim - n) + pairs[::-1]
+    res = xp.pad(X, widths, mode=_MODES[mode])
+    return attach(wrap(res), _node(mode, n), (input,), pad=p, mode=mode)
+
+
+# ----- interpolate ----------------------------------------------------------------
+_LINEAR = {"linear": 1, "bilinear": 2, "trilinear": 3}
+_UP_NAMES = {"nearest": "UpsampleNearest{}DBackward0", "nearest-exact": "UpsampleNearestExact{}DBackward0",
+             "linear": "UpsampleLinear1DBackward0", "bilinear": "UpsampleBilinear2DBackward0",
+             "trilinear": "UpsampleTrilinear3DBackward0"}
+
+
+def _src_scale(n_in, n_out, scale, align_corners):
+    """PyTorch's source-index scale (as a float32 computation for nearest)."""
+    if align_corners:
+        return (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+    return 1.0 / scale if scale is not None and scale > 0 else n_in / n_out
+
+
+def _dim_map(n_in, n_out, scale, mode, align_corners, dtype):
+    """Per resized dim: (index arrays, weight arrays) with out[j] = sum_t w_t[j] * x[i_t[j]]."""
+    dst = np.arange(n_out)
+    if mode in ("nearest", "nearest-exact"):
+        s = np.float32(_src_scale(n_in, n_out, scale, False))
+        off = np.float32(0.5) if mode == "nearest-exact" else np.float32(0)
+        src = np.floor((dst.astype(np.float32) + off) * s).astype(np.int64)
+        return [np.minimum(src, n_in - 1)], None
+    s = dtype.type(_src_scale(n_in, n_out, scale, align_corners))
+    d = dst.astype(dtype)
+    src = s * d if align_corners else np.maximum(s * (d + dtype.type(0.5)) - dtype.type(0.5), 0)
+    i0 = np.minimum(src.astype(np.int64), n_in - 1)
+    i1 = i0 + (i0 < n_in - 1)
+    l1 = (src - i0).astype(dtype)
+    l0 = (dtype.type(1) - l1).astype(dtype)
+    return [i0, i1], [l0, l1]
+
+
+def _matrix(xp, idx, wts, n_in, dtype):
+    """(n_out, n_in) matrix of a dim map (for the backward)."""
+    n_out = idx[0].shape[0]
+    A = np.zeros((n_out, n_in), dtype=dtype)
+    rows = np.arange(n_out)
+    if wts is None:
+        A[rows, idx[0]] = 1
+    else:
+        for i, w in zip(idx, wts):
+            A[rows, i] += w  # rows are distinct, so each += touches an entry once
+    return wrap(xp.asarray(A))
+
+
+class _UpsampleBackward(Node):
+    """y = A_d x along each resized dim d  ->  dx = A_d^T g along each dim"""
+
+    def backward(self, g):
+        nd = g.dim()
+        for k, A in enumerate(self.mats):
+            d = nd - len(self.mats) + k
+            g = g.transpose(d, -1).matmul(A).transpose(d, -1)
+        return g
+
+
+_UP_NODES = {}
+
+
+def _up_node(mode, n):
+    name = _UP_NAMES[mode].format(n)
+    cls = _UP_NODES.get(name)
+    if cls is None:
+        cls = _UP_NODES[name] = type(name, (_UpsampleBackward,), {})
+    return cls
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    X = input._data
+    n = X.ndim - 2
+    if mode not in _LINEAR and mode != "bicubic" and align_corners is not None:
+        raise ValueError("align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear")
+    if size is None and scale_factor is None:
+        raise ValueError("either size or scale_factor should be defined")
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if n < 1:
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {X.ndim}D) "
+                                  f"for the modes: nearest | linear | bilinear | bicubic | trilinear | area "
+                                  f"| nearest-exact (got {mode})")
+    if size is not None:
+        out = tuple(int(s) for s in size) if isinstance(size, (tuple, list)) else (int(size),) * n
+        if len(out) != n:
+            raise ValueError(f"Input and output must have the same number of spatial dimensions, but got "
+                             f"input with spatial dimensions of {list(X.shape[2:])} and output size of "
+                             f"{list(out)}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
+                             "output size in (o1, o2, ...,oK) format.")
+        scales = (None,) * n
+    else:
+        sf = tuple(scale_factor) if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * n
+        if len(sf) != n:
+            raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but "
+                             f"got input with spatial dimensions of {list(X.shape[2:])} and scale_factor of "
+                             f"shape {list(sf)}. Please provide input tensor in (N, C, d1, d2, ...,dK) "
+                             "format and scale_factor in (s1, s2, ...,sK) format.")
+        out = tuple(int(math.floor(float(S) * float(f))) for S, f in zip(X.shape[2:], sf))
+        scales = (None,) * n if recompute_scale_factor else tuple(float(f) for f in sf)
+    if mode == "area":
+        from .pooling import adaptive_avg_pool2d
+        if n == 1:
+            return adaptive_avg_pool2d(input.unsqueeze(-2), (1, out[0])).squeeze(-2)
+        return adaptive_avg_pool2d(input, out)
+    if mode in _LINEAR:
+        if _LINEAR[mode] != n:
+            raise NotImplementedError(f"Got {X.ndim}D input, but {mode} mode needs {_LINEAR[mode] + 2}D input")
+        align_corners = bool(align_corners)
+    elif mode not in ("nearest", "nearest-exact"):
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {X.ndim}D) "
+                                  f"for the modes: nearest | linear | bilinear | bicubic | trilinear | area "
+                                  f"| nearest-exact (got {mode})")
+    if X.dtype.kind != "f" and mode != "nearest":
+        raise NotImplementedError(f"\"upsample_{mode}\" not implemented for '{input.dtype.name}'")
+    xp = input._xp
+    dt = X.dtype if X.dtype.kind == "f" else np.dtype(np.float32)
+    mats = []
+    Y = X
+    # the innermost dim first, so the outer weights multiply the inner results (as PyTorch)
+    for k in range(n - 1, -1, -1):
+        d = 2 + k
+        idx, wts = _dim_map(X.shape[d], out[k], scales[k], mode, align_corners, dt)
+        if wts is None:
+            Y = xp.take(Y, xp.asarray(idx[0]), axis=d)
+        else:
+            shp = (-1,) + (1,) * (n - 1 - k)
+            Y = xp.take(Y, xp.asarray(idx[0]), axis=d) * xp.asarray(wts[0].reshape(shp)) + \
+                xp.take(Y, xp.asarray(idx[1]), axis=d) * xp.asarray(wts[1].reshape(shp))
+        mats.append((k, idx, wts))
+    if not (input._requires_grad and grad_mode._mode.enabled):
+        return wrap(Y)
+    mats = [_matrix(xp, idx, wts, X.shape[2 + k], dt) for k, idx, wts in sorted(mats, key=lambda m: m[0])]
+    return attach(wrap(Y), _up_node(mode, n), (input,), mats=mats)
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
