@@ -76,8 +76,7 @@ def test_hessian_rows_with_create_graph(torch):
         g = m.autograd.grad(f, v, create_graph=True)[0]
         rows = []
         for i in range(3):
-            e = m.zeros(3, dtype=m.float64)
-            e[i] = 1.0
+            e = m.tensor(np.eye(3)[i])
             rows.append(m.autograd.grad(g, v, e, retain_graph=True)[0])
         return g, rows
     both(torch, fn)
@@ -243,7 +242,7 @@ def test_detach_shares_memory_and_version(torch):
         (x,) = leaves(m, B)
         d = x.detach()
         d.mul_(2.0)
-        assert x[0].item() == 2.0
+        assert x.tolist() == (B * 2.0).tolist()
         y = x.clone()
         z = y * y
         y.detach().add_(1.0)  # bumps y's version through the shared counter

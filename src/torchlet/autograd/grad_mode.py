@@ -51,15 +51,22 @@ class _GradContext:
         return self.__class__()
 
 
-class no_grad(_GradContext):
+class _NoParamContext(_GradContext):
+    """Usable as @no_grad() and as a bare @no_grad."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        if not callable(orig_func):
+            raise TypeError(f"{cls.__name__} takes no arguments")
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamContext):
     _target = False
 
-    def __init__(self, orig_func=None):
-        if orig_func is not None and not callable(orig_func):
-            raise TypeError("no_grad takes no arguments")
 
-
-class enable_grad(_GradContext):
+class enable_grad(_NoParamContext):
     _target = True
 
 
@@ -92,6 +99,11 @@ class set_grad_enabled(_GradContext):
 
 class inference_mode(_GradContext):
     """Like no_grad (torchlet has no separate inference tensors)."""
+
+    def __new__(cls, mode=True):
+        if callable(mode):  # bare @inference_mode
+            return cls()(mode)
+        return super().__new__(cls)
 
     def __init__(self, mode=True):
         self._target = not mode
