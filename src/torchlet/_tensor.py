@@ -290,7 +290,7 @@ class Tensor:
 
     def _scalar_check(self, kind):
         if self._data.size != 1:
-            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+            raise ValueError("only one element tensors can be converted to Python scalars")
 
     def __bool__(self):
         if self._data.size != 1:
@@ -311,6 +311,7 @@ class Tensor:
         return int(self._data.reshape(()))
 
     def __complex__(self):
+        self._scalar_check("complex")
         return complex(self._data.reshape(()))
 
     __hash__ = object.__hash__
