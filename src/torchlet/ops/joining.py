@@ -1,2 +1,414 @@
-"""(being written)"""
-__all__ = []
+"""Joining, splitting and repeating: cat/stack (+ h/v/dstack), split/chunk/
+unbind/tensor_split (views), flip/roll, repeat/tile/repeat_interleave, and
+broadcasting helpers (broadcast_to/tensors/shapes, meshgrid).
+
+split/chunk/unbind return views of their input made by one multi-output
+node (SplitBackward0 / UnbindBackward0): its backward joins the outputs'
+gradients (zeros for outputs that got none) with cat / stack.
+"""
+import numpy as np
+
+from .. import _dtype
+from .._tensor import _view_of
+from ._util import Node, Tensor, attach, method, wrap, wrap_dim, dims_of
+from .indexing import index_select, narrow, select
+from .view import expand, reshape
+
+__all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack", "split", "chunk",
+           "unbind", "tensor_split", "flip", "fliplr", "flipud", "roll", "tile", "repeat_interleave",
+           "broadcast_to", "broadcast_tensors", "broadcast_shapes", "meshgrid"]
+
+_ALL = slice(None)
+
+
+# ----- cat / stack ------------------------------------------------------------
+class CatBackward0(Node):
+    """d(cat(a_i, dim)) = the slice of g each a_i occupies along dim"""
+
+    def backward(self, g):
+        out, start = [], 0
+        for meta in self.input_meta:
+            shape = meta[0]
+            if len(shape) == 1 and shape[0] == 0 and g._data.ndim != 1:
+                out.append(wrap(g._xp.zeros(shape, dtype=g._data.dtype)))  # skipped input
+                continue
+            n = shape[self.dim]
+            out.append(narrow(g, self.dim, start, n))
+            start += n
+        return tuple(out)
+
+
+def _result_dtype(tensors):
+    d = tensors[0].dtype
+    for t in tensors[1:]:
+        if t.dtype is not d:
+            d = _dtype.promote_types(d, t.dtype)
+    return d
+
+
+def cat(tensors, dim=0, *, out=None):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+        if t._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    dt = _result_dtype(tensors)
+    used = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)] or tensors[:1]
+    ref = used[0]._data
+    d = wrap_dim(dim, ref.ndim)
+    for i, t in enumerate(tensors):
+        a = t._data
+        if a.ndim == 1 and a.shape[0] == 0:
+            continue
+        if a.ndim != ref.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {a.ndim}")
+        for k in range(a.ndim):
+            if k != d and a.shape[k] != ref.shape[k]:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
+                                   f"{ref.shape[k]} but got size {a.shape[k]} for tensor number {i} in "
+                                   "the list.")
+    xp = used[0]._xp
+    arrays = [t._data.astype(dt.np, copy=False) for t in used]
+    res = wrap(xp.concatenate(arrays, axis=d) if len(arrays) > 1 else arrays[0].copy())
+    return attach(res, CatBackward0, tuple(tensors), dim=d)
+
+
+concat = concatenate = cat
+
+
+class StackBackward0(Node):
+    """d(stack(a_i, dim)) = g selected at i along dim"""
+
+    def backward(self, g):
+        return tuple(select(g, self.dim, i) for i in range(len(self.input_meta)))
+
+
+def stack(tensors, dim=0, *, out=None):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    s0 = tensors[0]._data.shape
+    for i, t in enumerate(tensors):
+        if t._data.shape != s0:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(s0)} at entry 0 "
+                               f"and {list(t._data.shape)} at entry {i}")
+    d = wrap_dim(dim, len(s0) + 1)
+    dt = _result_dtype(tensors)
+    xp = tensors[0]._xp
+    res = wrap(xp.stack([t._data.astype(dt.np, copy=False) for t in tensors], axis=d))
+    return attach(res, StackBackward0, tuple(tensors), dim=d)
+
+
+def _atleast(t, n):
+    shape = t._data.shape
+    if len(shape) >= n:
+        return t
+    if n == 1:
+        return reshape(t, (1,))
+    if n == 2:
+        return reshape(t, (1,) * (2 - len(shape)) + shape)
+    return reshape(t, {0: (1, 1, 1), 1: (1,) + shape + (1,), 2: shape + (1,)}[len(shape)])
+
+
+def hstack(tensors, *, out=None):
+    ts = [_atleast(t, 1) for t in tensors]
+    return cat(ts, 0 if ts and ts[0]._data.ndim == 1 else 1)
+
+
+def vstack(tensors, *, out=None):
+    return cat([_atleast(t, 2) for t in tensors], 0)
+
+
+def dstack(tensors, *, out=None):
+    return cat([_atleast(t, 3) for t in tensors], 2)
+
+
+# ----- split / chunk / unbind (views) -------------------------------------------
+class SplitBackward0(Node):
+    """d(split(a)) = cat of the outputs' gradients (zeros where none came)"""
+
+    def backward(self, *grads):
+        return cat(list(grads), self.dim)
+
+
+class SplitWithSizesBackward0(SplitBackward0):
+    pass
+
+
+class UnbindBackward0(Node):
+    """d(unbind(a, dim)) = stack of the outputs' gradients (zeros where none came)"""
+
+    def backward(self, *grads):
+        return stack(list(grads), self.dim)
+
+
+def _multi_view(input, arrays, view_fns, node_cls, **attrs):
+    outs = tuple(_view_of(input, a, f) for a, f in zip(arrays, view_fns))
+    attach(outs, node_cls, (input,), **attrs)
+    node = outs[0]._grad_fn if outs else None
+    if node is not None:
+        node.n_outputs = len(outs)
+        node._outputs_meta = [(a.shape, input.dtype) for a in arrays]
+    return outs
+
+
+def _pieces(input, d, sizes, node_cls):
+    x = input._data
+    arrays, fns, start = [], [], 0
+    for n in sizes:
+        key = (_ALL,) * d + (slice(start, start + n), Ellipsis)
+        arrays.append(x[key])
+        fns.append(lambda b, s=start, n=n: narrow(b, d, s, n))
+        start += n
+    return _multi_view(input, arrays, fns, node_cls, dim=d)
+
+
+@method()
+def split(tensor, split_size_or_sections, dim=0):
+    x = tensor._data
+    d = wrap_dim(dim, x.ndim)
+    size = x.shape[d]
+    if isinstance(split_size_or_sections, int):
+        s = split_size_or_sections
+        if s < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={s}")
+        if s == 0:
+            if size != 0:
+                raise RuntimeError("split_size can only be 0 if dimension size is 0, but got dimension "
+                                   f"size of {size}")
+            return _pieces(tensor, d, [0], SplitBackward0)
+        sizes = [s] * (size // s) + ([size % s] if size % s else [])
+        return _pieces(tensor, d, sizes or [0], SplitBackward0)
+    sizes = [int(s) for s in split_size_or_sections]
+    if sum(sizes) != size or any(s < 0 for s in sizes):
+        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's "
+                           f"size at dimension {d}), but got split_sizes={sizes}")
+    return _pieces(tensor, d, sizes, SplitWithSizesBackward0)
+
+
+@method()
+def chunk(input, chunks, dim=0):
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    d = wrap_dim(dim, input._data.ndim)
+    size = input._data.shape[d]
+    step = -(-size // chunks)
+    if step == 0:
+        return _pieces(input, d, [0] * chunks, SplitBackward0)
+    return split(input, step, d)
+
+
+@method()
+def unbind(input, dim=0):
+    x = input._data
+    if x.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    d = wrap_dim(dim, x.ndim)
+    n = x.shape[d]
+    arrays = [x[(_ALL,) * d + (i, Ellipsis)] for i in range(n)]
+    fns = [lambda b, i=i: select(b, d, i) for i in range(n)]
+    return _multi_view(input, arrays, fns, UnbindBackward0, dim=d)
+
+
+@method()
+def tensor_split(input, indices_or_sections, dim=0):
+    d = wrap_dim(dim, input._data.ndim)
+    size = input._data.shape[d]
+    ios = indices_or_sections
+    if isinstance(ios, Tensor):
+        ios = ios.tolist()
+    if isinstance(ios, int):
+        if ios <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {ios}")
+        q, r = divmod(size, ios)
+        bounds = [0]
+        for i in range(ios):
+            bounds.append(bounds[-1] + q + (1 if i < r else 0))
+    else:
+        bounds = [0] + [min(max(int(i) if i >= 0 else int(i) + size, 0), size) for i in ios] + [size]
+    return tuple(narrow(input, d, a, max(b - a, 0)) if b > a else narrow(input, d, min(a, size), 0)
+                 for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+# ----- flip / roll -------------------------------------------------------------
+class FlipBackward0(Node):
+    """d(flip(a, dims)) = flip(g, dims)"""
+
+    def backward(self, g):
+        return flip(g, self.dims)
+
+
+@method()
+def flip(input, *dims):
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = dims[0]
+    x = input._data
+    ds = dims_of(tuple(dims), x.ndim) if x.ndim else ()
+    res = input._xp.flip(x, axis=ds).copy() if ds else x.copy()
+    return attach(wrap(res), FlipBackward0, (input,), dims=ds)
+
+
+@method()
+def fliplr(input):
+    if input._data.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return flip(input, (1,))
+
+
+@method()
+def flipud(input):
+    if input._data.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return flip(input, (0,))
+
+
+class RollBackward0(Node):
+    """d(roll(a, s, dims)) = roll(g, -s, dims)"""
+
+    def backward(self, g):
+        return roll(g, tuple(-s for s in self.shifts), self.dims)
+
+
+@method()
+def roll(input, shifts, dims=None):
+    x = input._data
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(int(s) for s in shifts)
+    if dims is None:
+        if len(shifts) != 1:
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
+        res = input._xp.roll(x.reshape(-1), shifts[0]).reshape(x.shape)
+        return attach(wrap(res), RollBackward0, (input,), shifts=shifts, dims=None)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+    dims = tuple(wrap_dim(d, x.ndim) for d in dims)
+    res = input._xp.roll(x, shifts, axis=dims)
+    return attach(wrap(res), RollBackward0, (input,), shifts=shifts, dims=dims)
+
+
+# ----- repeat / tile / repeat_interleave -------------------------------------------
+class RepeatBackward0(Node):
+    """d(repeat(a, r)) = g viewed as (r0, s0, r1, s1, ..) summed over the r's"""
+
+    def backward(self, g):
+        shape = self.input_meta[0][0]
+        reps = self.repeats
+        padded = (1,) * (len(reps) - len(shape)) + tuple(shape)
+        split_shape = []
+        for r, s in zip(reps, padded):
+            split_shape += [r, s]
+        g = g.reshape(split_shape).sum(tuple(range(0, 2 * len(reps), 2)))
+        return g.reshape(shape)
+
+
+def repeat(self, *sizes):
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = tuple(sizes[0])
+    sizes = tuple(int(s) for s in sizes)
+    x = self._data
+    if len(sizes) < x.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
+                           "dimensions of tensor")
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(sizes)}: {list(sizes)}")
+    src = x.reshape((1,) * (len(sizes) - x.ndim) + x.shape)
+    res = self._xp.tile(src, sizes)
+    return attach(wrap(res), RepeatBackward0, (self,), repeats=sizes)
+
+
+Tensor.repeat = repeat
+
+
+@method()
+def tile(input, dims):
+    dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    n = input._data.ndim
+    if len(dims) < n:
+        dims = (1,) * (n - len(dims)) + dims
+    return repeat(input, dims)
+
+
+@method()
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    if repeats is None:  # repeat_interleave(repeats): indices repeated
+        r = input._data
+        return wrap(input._xp.repeat(input._xp.arange(r.shape[0], dtype=np.int64), r))
+    if dim is None:
+        input = reshape(input, (-1,))
+        d = 0
+    else:
+        d = wrap_dim(dim, input._data.ndim)
+    x = input._data
+    n = x.shape[d] if x.ndim else 1
+    if isinstance(repeats, Tensor):
+        r = repeats._data
+        if r.ndim == 1 and r.shape[0] != n and r.shape[0] != 1:
+            raise RuntimeError(f"repeats must have the same size as input along dim, but got "
+                               f"repeats.size(0) = {r.shape[0]} and input.size(0) = {n}")
+        r = r.reshape(-1) if r.size != 1 else int(r.reshape(()))
+    else:
+        r = int(repeats)
+        if r < 0:
+            raise RuntimeError("repeats can not be negative")
+    idx = np.repeat(np.arange(n, dtype=np.int64), r)
+    if x.ndim == 0:
+        input = reshape(input, (1,))
+    return index_select(input, d, wrap(input._xp.asarray(idx)))
+
+
+# ----- broadcasting ---------------------------------------------------------------
+def broadcast_shapes(*shapes):
+    shapes = [(s,) if isinstance(s, int) else tuple(s) for s in shapes]
+    n = max((len(s) for s in shapes), default=0)
+    out = [1] * n
+    for i, s in enumerate(shapes):
+        for k, v in enumerate(s):
+            j = n - len(s) + k
+            if v < 0:
+                raise RuntimeError(f"Trying to create tensor with negative dimension {v}: {list(s)}")
+            if out[j] == 1:
+                out[j] = v
+            elif v != 1 and v != out[j]:
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {v} at {k - len(s)}! "
+                                   f"Mismatching argument at index {i} had {tuple(s)}; but expected shape "
+                                   f"should be broadcastable to {out}")
+    from .._size import Size
+    return Size(out)
+
+
+@method()
+def broadcast_to(input, size):
+    return expand(input, tuple(size))
+
+
+def broadcast_tensors(*tensors):
+    if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
+        tensors = tuple(tensors[0])
+    shape = tuple(broadcast_shapes(*(t._data.shape for t in tensors)))
+    return tuple(expand(t, shape) for t in tensors)
+
+
+def meshgrid(*tensors, indexing=None):
+    if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}')
+    for t in tensors:
+        if t._data.ndim > 1:
+            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t}")
+    sizes = [t._data.size for t in tensors]
+    pos = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) >= 2:
+        pos[0], pos[1] = 1, 0
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    out = []
+    for t, p in zip(tensors, pos):
+        shape = [1] * len(sizes)
+        shape[p] = -1
+        out.append(expand(reshape(t, shape), sizes))
+    return tuple(out)

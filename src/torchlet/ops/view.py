@@ -1,8 +1,6 @@
 """View ops: reshape/view, expand, transpose/permute/t, squeeze/unsqueeze,
 flatten. Each result shares memory with its input (where NumPy can) and
 carries a `view_fn` so in-place changes to it reach its base's graph."""
-import numpy as np
-
 from ._util import Node, Tensor, attach, method, view, wrap, wrap_dim, dims_of
 
 __all__ = ["reshape", "permute", "transpose", "t", "squeeze", "unsqueeze", "flatten", "swapaxes",
@@ -16,17 +14,24 @@ def _shape_arg(shape):
 
 
 def _infer(shape, numel, old):
+    if shape == old:
+        return shape
     shape = list(shape)
     if shape.count(-1) > 1:
         raise RuntimeError("only one dimension can be inferred")
     known = 1
-    for s in shape:
+    for i, s in enumerate(shape):
         if s != -1:
             if s < 0:
-                raise RuntimeError(f"invalid shape dimension {s}")
+                raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {shape}")
             known *= s
     if -1 in shape:
-        if known == 0 or numel % known:
+        if known == 0:
+            if numel == 0:
+                raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {shape} because the "
+                                   "unspecified dimension size -1 can be any value and is ambiguous")
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        if numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         shape[shape.index(-1)] = numel // known
     elif known != numel:
@@ -52,13 +57,24 @@ def view(self, *shape):
         return view_dtype(self, shape[0])
     shape = _infer(_shape_arg(shape), self._data.size, self._data.shape)
     try:
-        arr = self._data.view()
-        arr.shape = shape  # raises when the strides do not allow a view
-    except AttributeError:
+        arr = _reshape_view(self._data, shape)  # raises when the strides do not allow a view
+    except (AttributeError, ValueError):
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one dimension "
             "spans across two contiguous subspaces). Use .reshape(...) instead.") from None
     return _view_out(self, arr, ViewBackward0, lambda b: b.view(shape))
+
+
+def _reshape_view(x, shape):
+    """x reshaped without copying (ValueError when the strides do not allow it)."""
+    if x.flags.c_contiguous:
+        return x.reshape(shape)
+    try:
+        return x.reshape(shape, copy=False)
+    except TypeError:  # array modules without reshape(copy=...)
+        arr = x.view()
+        arr.shape = shape
+        return arr
 
 
 def _view_out(src, arr, node_cls, view_fn, **attrs):
@@ -67,18 +83,25 @@ def _view_out(src, arr, node_cls, view_fn, **attrs):
 
 
 def view_dtype(self, dtype):
-    return wrap(self._data.view(dtype.np))
+    """Reinterpret the bytes as `dtype` (shares memory; no gradient, as in PyTorch)."""
+    from .._tensor import _view_of
+    x = self._data
+    if dtype.itemsize != x.itemsize and x.ndim and x.strides[-1] != x.itemsize:
+        raise RuntimeError("self.stride(-1) must be 1 to view "
+                           f"{self.dtype} as {dtype} (different element sizes), but got {self.stride(-1)}")
+    return _view_of(self, x.view(dtype.np))
 
 
 @method()
 def reshape(input, *shape):
-    shape = _infer(_shape_arg(shape), input._data.size, input._data.shape)
-    if shape == input._data.shape:
-        return _view_out(input, input._data.view(), ViewBackward0, lambda b: b.reshape(shape))
-    arr = input._data.reshape(shape)
-    if np.shares_memory(arr, input._data) if arr.size else True:
-        return _view_out(input, arr, ViewBackward0, lambda b: b.reshape(shape))
-    return attach(wrap(arr), UnsafeViewBackward0, (input,))
+    x = input._data
+    shape = _infer(_shape_arg(shape), x.size, x.shape)
+    try:
+        arr = _reshape_view(x, shape)
+    except (AttributeError, ValueError):  # strides forbid a view: copy, as PyTorch does
+        arr = input._xp.ascontiguousarray(x).reshape(shape)
+        return attach(wrap(arr), UnsafeViewBackward0, (input,))
+    return _view_out(input, arr, ViewBackward0, lambda b: b.reshape(shape))
 
 
 @method()
@@ -198,7 +221,7 @@ def t(input):
 
 def _T(self):
     n = self._data.ndim
-    return permute(self, tuple(range(n - 1, -1, -1))) if n != 2 else t(self)
+    return permute(self, tuple(range(n - 1, -1, -1)))
 
 
 def _mT(self):
@@ -227,6 +250,7 @@ class SqueezeBackward0(Node):
 
 
 SqueezeBackward1 = type("SqueezeBackward1", (SqueezeBackward0,), {})
+SqueezeBackward2 = type("SqueezeBackward2", (SqueezeBackward0,), {})
 UnsqueezeBackward0 = type("UnsqueezeBackward0", (SqueezeBackward0,), {"__doc__": "d(unsqueeze(a)) = g.squeeze(dim)"})
 
 
@@ -237,9 +261,9 @@ def squeeze(input, dim=None):
         new = tuple(s for s in shape if s != 1)
         cls = SqueezeBackward0
     else:
-        dims = dims_of(dim, len(shape)) if len(shape) else ()
+        dims = dims_of(dim, len(shape) or 1)
         new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
-        cls = SqueezeBackward1
+        cls = SqueezeBackward1 if isinstance(dim, int) else SqueezeBackward2
     return _view_out(input, input._data.reshape(new), cls, lambda b: b.squeeze(dim))
 
 
@@ -273,14 +297,25 @@ def flatten(input, start_dim=0, end_dim=-1):
 def unflatten(input, dim, sizes):
     shape = list(input._data.shape)
     d = wrap_dim(dim, len(shape))
-    sizes = list(sizes)
+    sizes = [int(s) for s in sizes]
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    if sizes.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = 1
+    for s in sizes:
+        if s != -1:
+            known *= s
     if -1 in sizes:
-        known = 1
-        for s in sizes:
-            if s != -1:
-                known *= s
+        if known == 0 or shape[d] % known:
+            raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size of dim "
+                               f"{dim} ({shape[d]}) in the input tensor")
         sizes[sizes.index(-1)] = shape[d] // known
-    return reshape(input, shape[:d] + sizes + shape[d + 1:])
+    elif known != shape[d]:
+        raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size of dim {dim} "
+                           f"({shape[d]}) in the input tensor")
+    return view(input, shape[:d] + sizes + shape[d + 1:]) if input._data.flags.c_contiguous else \
+        reshape(input, shape[:d] + sizes + shape[d + 1:])
 
 
 @method()
@@ -288,8 +323,15 @@ def movedim(input, source, destination):
     n = input._data.ndim
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should "
+                           f"contain the same number of dims as destination ({dst} dims)")
     src = [wrap_dim(s, n) for s in src]
     dst = [wrap_dim(d, n) for d in dst]
+    if len(set(src)) != len(src):
+        raise RuntimeError(f"movedim: repeated dim in `source` ({list(source)})")
+    if len(set(dst)) != len(dst):
+        raise RuntimeError(f"movedim: repeated dim in `destination` ({list(destination)})")
     order = [i for i in range(n) if i not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
