@@ -161,9 +161,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     _accumulate(node.variable, grads, create_graph)
                 continue
             edges = node._next
-            if needed is not None and node not in needed:
-                outs = (None,) * len(edges)
-            elif all(g is None for g in grads):
+            if (needed is not None and node not in needed) or grads.count(None) == len(grads):
                 outs = (None,) * len(edges)
             else:
                 if node.n_outputs > 1:
@@ -179,14 +177,21 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                         res = hook(outs, tuple(grads))
                         if res is not None:
                             outs = tuple(res)
-                if not retain_graph:
-                    node._release()
+                if not retain_graph and node._saved:
+                    node._saved = None  # free saved tensors (Node._release, inlined)
             for edge, g in zip(edges, outs):
                 if edge is None:
                     continue
                 child, nr = edge
-                if g is not None:
-                    _add_into(buffers, child, nr, g)
+                if g is not None:  # _add_into, inlined: this loop is the engine's hot spot
+                    buf = buffers.get(child)
+                    if buf is None:
+                        buf = buffers[child] = [None] * child.n_outputs
+                        buf[nr] = g
+                    elif buf[nr] is None:
+                        buf[nr] = g
+                    else:
+                        buf[nr] = buf[nr] + g
                 left = deps[child] - 1
                 deps[child] = left
                 if left == 0:

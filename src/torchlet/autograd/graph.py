@@ -170,8 +170,9 @@ def attach(out, node_cls, inputs, saved=(), **attrs):
             break
     else:
         return out
-    node = node_cls(tuple(None if t is None else edge_of(t) for t in inputs), saved)
-    node.input_meta = tuple(None if t is None else (t._data.shape, t._data.dtype) for t in inputs)
+    # list comprehensions: cheaper than generator expressions on this hot path
+    node = node_cls(tuple([None if t is None else edge_of(t) for t in inputs]), saved)
+    node.input_meta = tuple([None if t is None else (t._data.shape, t._data.dtype) for t in inputs])
     if attrs:
         node.__dict__.update(attrs)
     if type(out) is tuple:
