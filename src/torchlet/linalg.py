@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from ._dtype import _FROM_NP
 from .ops._util import Node, attach, dims_of, reduce_grad, wrap, wrap_dim
 from .ops.linalg import _NAME, _out, matmul  # noqa: F401  (linalg.matmul)
 from .ops.linalg_ext import tensordot  # noqa: F401
@@ -20,8 +21,12 @@ __all__ = ["LinAlgError", "norm", "vector_norm", "matrix_norm", "inv", "inv_ex",
            "matrix_rank", "multi_dot", "vecdot", "cross"]
 
 
-class LinAlgError(RuntimeError):
-    """A matrix is singular / not positive-definite (torch.linalg.LinAlgError)."""
+class _LinAlgError(RuntimeError):
+    """A matrix is singular / not positive-definite (torch.linalg.LinAlgError,
+    whose class PyTorch names _LinAlgError)."""
+
+
+LinAlgError = _LinAlgError
 
 
 def _float_check(A, fn):
@@ -49,6 +54,11 @@ class LinalgVectorNormBackward0(Node):
     """d||x||_p = g sign(x) |x|^(p-1) / ||x||^(p-1)  (p=inf: shared by the maxima)"""
 
     def backward(self, g):
+        gx = self._grad(g)
+        dt = self.input_meta[0][1]
+        return gx if gx._data.dtype == dt else gx.to(_FROM_NP[dt])
+
+    def _grad(self, g):
         x, norm = self.saved_tensors
         p, dims = self.ord, self.dims
         if x._data.dtype != g._data.dtype:
@@ -116,19 +126,20 @@ class _ExtremeBackward(Node):
         (res,) = self.result
         mask = (a._data == res).astype(a._data.dtype)
         mask /= mask.sum(axis=self.dim, keepdims=True)
-        return g * _const(mask)
+        return (g if self.keepdim else g.unsqueeze(self.dim)) * _const(mask)
 
 
 AmaxBackward0 = type("AmaxBackward0", (_ExtremeBackward,), {})
 AminBackward0 = type("AminBackward0", (_ExtremeBackward,), {})
 
 
-def _extreme(t, dim, largest):
-    """amax/amin over one dim with keepdim (private: matrix norms need it)."""
+def _extreme(t, dim, largest, keepdim):
+    """amax/amin over one dim (private: matrix norms need it)."""
     xp = t._xp
     r = (xp.max if largest else xp.min)(t._data, axis=dim, keepdims=True)
-    return attach(wrap(r), AmaxBackward0 if largest else AminBackward0, (t,), (t,), dim=dim,
-                  result=(r,))
+    out = r if keepdim else r.squeeze(dim)
+    return attach(wrap(out), AmaxBackward0 if largest else AminBackward0, (t,), (t,), dim=dim,
+                  keepdim=keepdim, result=(r,))
 
 
 class LinalgSvdBackward0(Node):
@@ -159,8 +170,11 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     if A._data.ndim < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
     _float_check(A, "matrix_norm")
-    if isinstance(dim, int) or len(dim) != 2:
-        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {dim}")
+    if isinstance(dim, int):
+        raise TypeError("linalg_matrix_norm() received an invalid combination of arguments - got an int "
+                        "dim, but expected a tuple of ints")
+    if len(dim) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dim))}")
     d0, d1 = (wrap_dim(d, A._data.ndim) for d in dim)
     if d0 == d1:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
@@ -172,10 +186,9 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
         return _out(_svd_norm(A, ord, d0, d1, keepdim), out)
     if ord in (1, -1, math.inf, -math.inf):
         inner, outer = (d0, d1) if ord in (1, -1) else (d1, d0)
-        res = _extreme(vector_norm(A, 1, inner, keepdim=True), outer, ord > 0)
-        if not keepdim:
-            res = res.squeeze((d0, d1))
-        return _out(res, out)
+        if not keepdim and inner < outer:
+            outer -= 1
+        return _out(_extreme(vector_norm(A, 1, inner, keepdim), outer, ord > 0, keepdim), out)
     raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
 
 
@@ -267,16 +280,6 @@ def inv_ex(A, *, check_errors=False, out=None):
                              wrap(np.ones(A._data.shape[:-2], np.int32)))
 
 
-def _adjugate_t(a):
-    """adj(A)^T for any square A (singular included), via the SVD."""
-    u, s, vh = np.linalg.svd(a)
-    n = s.shape[-1]
-    prods = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(n)], -1)
-    sign = np.linalg.det(u) * np.linalg.det(vh)
-    adj = np.swapaxes(vh, -1, -2) @ (prods[..., :, None] * np.swapaxes(u, -1, -2))
-    return np.swapaxes(adj * sign[..., None, None], -1, -2).astype(a.dtype)
-
-
 class LinalgDetBackward0(Node):
     """d det(A) = g det(A) A^-T"""
 
@@ -285,8 +288,8 @@ class LinalgDetBackward0(Node):
         gd = (g * d).unsqueeze(-1).unsqueeze(-1)
         try:
             return gd * inv(a).mT
-        except LinAlgError:
-            return g.unsqueeze(-1).unsqueeze(-1) * _const(_adjugate_t(a._data))
+        except LinAlgError:  # PyTorch's solve-based formula gives 0 when det(A) == 0
+            return gd * a * 0
 
 
 def det(A, *, out=None):

@@ -419,7 +419,11 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
 @method()
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     x, v = mat._data, vec._data
-    _mv_check(x, v, input._data.shape[0] if input._data.ndim else 1)
+    n_in = input._data.shape[0] if input._data.ndim else 1
+    _mv_check(x, v, n_in)
+    if input._data.ndim > 1 or n_in not in (1, x.shape[0]):
+        raise RuntimeError(f"size mismatch, got input ({n_in}), mat ({x.shape[0]}x{x.shape[1]}), "
+                           f"vec ({v.shape[0]})")
     if not (input._data.dtype == x.dtype == v.dtype):
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_name(input)}, "
                            f"{_name(mat)}, and {_name(vec)}")

@@ -60,6 +60,7 @@ def _grad_for(term, other_terms, tensors, sizes):
         for c in term:
             if c in used:
                 f = next(free)
+                sizes = dict(sizes, **{f: sizes[c]})
                 ins.append(c + f)
                 eyes.append(wrap(g._xp.eye(sizes[c], dtype=g._data.dtype)))
                 outs.append(f)
@@ -198,7 +199,7 @@ def _sizes(terms, tensors):
         for c, s in zip(term, shape):
             if c in mine and mine[c] != s:
                 raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {k} but the sizes "
-                                   f"don't match, {mine[c]} != {s}")
+                                   f"don't match, {s} != {mine[c]}")
             mine[c] = s
             prev = sizes.get(c)
             if prev is None or prev == 1:
