@@ -273,14 +273,16 @@ class CopyBackwards(Node):
     """d(dst.copy_(v)) = 0 for the overwritten dst, g summed to v's shape"""
 
     def backward(self, g):
-        return None, _to_value_shape(g, self.input_meta[1]) if self.needs_input_grad(1) else None
+        # through a view (CopySlices) the base already gets g with the region zeroed
+        ga = wrap(g._xp.zeros_like(g._data)) if self.whole and self.needs_input_grad(0) else None
+        return ga, _to_value_shape(g, self.input_meta[1]) if self.needs_input_grad(1) else None
 
 
-def _copy_from(t, value):
+def _copy_from(t, value, whole=False):
     """t's region overwritten by `value` (broadcast and cast to t), out of place."""
     if not isinstance(value, Tensor):
         return attach(wrap(t._xp.full(t._data.shape, value, dtype=t._data.dtype)), CopyBackwards,
-                      (t, None))
+                      (t, None), whole=whole)
     v = value._data
     shape = t._data.shape
     if v.shape != shape:
@@ -290,7 +292,7 @@ def _copy_from(t, value):
             v = t._xp.broadcast_to(v, shape)
         except ValueError:
             raise _expand_error(shape, value) from None
-    return attach(wrap(v.astype(t._data.dtype)), CopyBackwards, (t, value))
+    return attach(wrap(v.astype(t._data.dtype)), CopyBackwards, (t, value), whole=whole)
 
 
 class IndexPutBackward0(Node):
@@ -340,9 +342,10 @@ def __setitem__(self, key, value):
                 raise IndexError(str(e).replace("axis", "dimension")) from None
         self._version[0] += 1
         return
-    target = self if basic is None else _basic(self, basic, cls)
+    alias = basic is None or (adv is None and cls is AliasBackward0)  # x[...] = v copies into x
+    target = self if alias else _basic(self, basic, cls)
     if adv is None:
-        inplace(target, _copy_from, value)
+        inplace(target, lambda t, v: _copy_from(t, v, alias), value)
     else:
         inplace(target, _index_put, adv, value)
 
