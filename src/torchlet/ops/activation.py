@@ -15,6 +15,7 @@ __all__ = ["relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "celu", "selu", 
 
 _SQRT_2_PI = math.sqrt(2.0 / math.pi)
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
+_ONE_SIXTH = 0.1666666716337204  # float32(1/6)
 
 
 def _mask(cond, x):
@@ -343,7 +344,7 @@ class HardsigmoidBackward0(Node):
     def backward(self, g):
         (x,) = self.saved_tensors
         d = x._data
-        return g * _mask((d > -3) & (d < 3), d) * (1.0 / 6)
+        return g * _mask((d > -3) & (d < 3), d) * _ONE_SIXTH  # PyTorch's kernel uses float(1/6)
 
     @staticmethod
     def forward(xp, x):
@@ -397,7 +398,7 @@ def _softmax_dim(name, ndim, stacklevel):
 
 def _prep(input, dim, dtype, name, stacklevel):
     if dim is None:
-        dim = _softmax_dim(name, input.ndim, stacklevel)
+        dim = _softmax_dim(name, input.ndim, stacklevel + 1)
     if dtype is not None:
         input = input.to(dtype)
     elif input.dtype.category < 2:

@@ -13,6 +13,7 @@ __all__ = ["nll_loss", "cross_entropy", "mse_loss", "l1_loss", "smooth_l1_loss",
            "poisson_nll_loss"]
 
 _REDUCTIONS = ("none", "mean", "sum")
+_EPS = 9.999999960041972e-13  # PyTorch's BCE epsilon: float32(1e-12)
 
 
 def _legacy_reduction(size_average, reduce, reduction):
@@ -55,11 +56,11 @@ def _check_float(t, name):
         raise NotImplementedError(f"\"{name}\" not implemented for '{_WORDS.get(t.dtype.name, t.dtype)}'")
 
 
-def _size_warning(input, target):
+def _size_warning(input, target, stacklevel=3):
     if target.shape != input.shape:
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
                       f"({input.shape}). This will likely lead to incorrect results due to "
-                      "broadcasting. Please ensure they have the same size.", UserWarning, stacklevel=3)
+                      "broadcasting. Please ensure they have the same size.", UserWarning, stacklevel=stacklevel)
 
 
 # ----- negative log likelihood ---------------------------------------------------
@@ -125,7 +126,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         total = w.sum()
         with _quiet(xp):
             out = loss.sum() / total
-            scale = w / total
+            scale = xp.where(w != 0, w / total, 0) if total == 0 else w / total
     res = wrap(xp.asarray(out, dtype=x.dtype))
     if not (grad_enabled() and input._requires_grad):
         return res
@@ -254,7 +255,7 @@ class HuberLossBackward0(_PairLoss):
 
 
 def _pair_loss(input, target, reduction, node_cls, elem, name, **attrs):
-    _size_warning(input, target)
+    _size_warning(input, target, 5 if node_cls is HuberLossBackward0 else 4)
     x, t = binary_arrays(input, target)
     if x.dtype.kind not in "fc":
         raise NotImplementedError(f"\"{name}\" not implemented for '{_WORDS.get(str(x.dtype), x.dtype)}'")
@@ -317,7 +318,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
 # ----- binary cross entropy ------------------------------------------------------------
 class BinaryCrossEntropyBackward0(Node):
-    """d bce/dx = w (x - t) / max(x (1 - x), 1e-12); d/dt = w (log(1-x) - log(x)) (logs >= -100)"""
+    """d bce/dx = w (x - t) / max(x (1 - x), 1e-12); d/dt = w (log(1-x) - log(x))"""
 
     def backward(self, g):
         x, t = self.saved_tensors
@@ -329,11 +330,11 @@ class BinaryCrossEntropyBackward0(Node):
         if self.needs_input_grad(0):
             if not grad_enabled():
                 xa = x._data
-                gx = gl * wrap((xa - t._data) / x._xp.maximum((1 - xa) * xa, 1e-12))
+                gx = gl * wrap((xa - t._data) / x._xp.maximum((1 - xa) * xa, _EPS))
             else:
-                gx = gl * (x - t) / ((1 - x) * x).clamp(min=1e-12)
+                gx = gl * (x - t) / ((1 - x) * x).clamp(min=_EPS)
         if self.needs_input_grad(1):
-            gt = gl * ((1 - x).log().clamp(min=-100) - x.log().clamp(min=-100))
+            gt = gl * ((1 - x).log() - x.log())  # -logit(x), unclamped as in PyTorch
         return gx, gt
 
 
