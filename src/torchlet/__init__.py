@@ -20,6 +20,9 @@ from .ops.pointwise import *  # noqa: F401,F403
 from .ops.pointwise_math import *  # noqa: F401,F403
 from .ops.conversion import *  # noqa: F401,F403
 from .ops.reduction import *  # noqa: F401,F403
+from .ops.reduction_stats import *  # noqa: F401,F403
+from .ops.reduction_sort import *  # noqa: F401,F403
+from .ops.reduction_scan import *  # noqa: F401,F403
 from .ops.view import *  # noqa: F401,F403
 from .ops.indexing import *  # noqa: F401,F403
 from .ops.joining import *  # noqa: F401,F403
@@ -38,6 +41,7 @@ from .ops.attention import *  # noqa: F401,F403
 from . import linalg  # noqa: E402,F401  (the torchlet.linalg namespace)
 
 from . import autograd, cuda  # noqa: E402,F401
+from . import return_types  # noqa: E402,F401
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator  # noqa
 from ._tensor_str import set_printoptions  # noqa: E402,F401
 

@@ -1,0 +1,222 @@
+"""Statistics over dims: var/std (+ var_mean/std_mean), norm, logsumexp."""
+import numpy as np
+
+from .. import _dtype
+from ._util import Node, attach, method, wrap
+from .reduction import _dims, _even_grad, _expand_back, _float_name
+
+__all__ = ["var", "std", "var_mean", "std_mean", "norm", "logsumexp"]
+
+
+# ----- var, std -------------------------------------------------------------
+def _var_setup(name, input, dim, unbiased, correction):
+    if isinstance(dim, bool):  # var(input, unbiased)
+        unbiased, dim = dim, None
+    if input.dtype.category < 2:
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    if correction is None:
+        correction = 1 if unbiased else 0
+    x = input._data
+    _, dims = _dims(dim, x.ndim)
+    n = 1
+    for d in dims:
+        n *= x.shape[d]
+    if n - correction <= 0:
+        import warnings
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than "
+                      "the reduction factor (input numel divided by output numel).", UserWarning,
+                      stacklevel=3)
+    return x, dims, correction, n
+
+
+def _var_array(x, dims, correction, keepdim, xp, n):
+    if n - correction > 0:
+        return xp.asarray(x.var(axis=dims, ddof=correction, keepdims=keepdim))
+    import warnings  # the UserWarning above is PyTorch's; NumPy's own is dropped
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return xp.asarray(x.var(axis=dims, ddof=correction, keepdims=keepdim))
+
+
+def _var_grad(g, x, meta, dims, keepdim, denom):
+    """d(var(a)) = g * 2 (a - mean(a)) / (n - correction)"""
+    g = _expand_back(g, meta, dims, keepdim)
+    return g * (x - x.mean(dims, keepdim=True)) * (2.0 / denom if denom else float("inf"))
+
+
+def _std_grad(g, x, res, meta, dims, keepdim, denom):
+    """d(std(a)) = g * (a - mean(a)) / ((n - correction) * std(a)), 0 where std is 0"""
+    zero = res._data == 0
+    if zero.any():
+        res = res + wrap(zero.astype(res._data.dtype))
+        g = g * wrap((~zero).astype(res._data.dtype))
+    return _var_grad(g / res, x, meta, dims, keepdim, denom) * 0.5
+
+
+class VarBackward0(Node):
+    __doc__ = _var_grad.__doc__
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return _var_grad(g, x, self.input_meta[0], self.dims, self.keepdim, self.denom)
+
+
+class StdBackward0(Node):
+    __doc__ = _std_grad.__doc__
+
+    def backward(self, g):
+        x, res = self.saved_tensors
+        return _std_grad(g, x, res, self.input_meta[0], self.dims, self.keepdim, self.denom)
+
+
+class VarMeanBackward0(Node):
+    """d(var(a), mean(a)) = the var gradient + g_mean / n"""
+    n_outputs = 2
+
+    def backward(self, gv, gm):
+        x, res = self.saved_tensors
+        meta, dims, keepdim = self.input_meta[0], self.dims, self.keepdim
+        out = None
+        if gv is not None:
+            out = (_std_grad(gv, x, res, meta, dims, keepdim, self.denom) if self.std
+                   else _var_grad(gv, x, meta, dims, keepdim, self.denom))
+        if gm is not None:
+            gmean = _expand_back(gm / self.n, meta, dims, keepdim)
+            out = gmean if out is None else out + gmean
+        return out
+
+
+StdMeanBackward0 = type("StdMeanBackward0", (VarMeanBackward0,), {})
+
+
+@method()
+def var(input, dim=None, unbiased=True, keepdim=False, *, correction=None, out=None):
+    x, dims, c, n = _var_setup("var", input, dim, unbiased, correction)
+    res = wrap(_var_array(x, dims, c, keepdim, input._xp, n))
+    return attach(res, VarBackward0, (input,), (input,), dims=dims, keepdim=keepdim, denom=n - c)
+
+
+@method()
+def std(input, dim=None, unbiased=True, keepdim=False, *, correction=None, out=None):
+    x, dims, c, n = _var_setup("std", input, dim, unbiased, correction)
+    res = wrap(input._xp.sqrt(_var_array(x, dims, c, keepdim, input._xp, n)))
+    return attach(res, StdBackward0, (input,), (input, res), dims=dims, keepdim=keepdim, denom=n - c)
+
+
+def _stat_mean(name, input, dim, unbiased, keepdim, correction, take_sqrt):
+    x, dims, c, n = _var_setup(name, input, dim, unbiased, correction)
+    xp = input._xp
+    v = _var_array(x, dims, c, keepdim, xp, n)
+    v = wrap(xp.sqrt(v) if take_sqrt else v)
+    m = wrap(xp.asarray(x.mean(axis=dims, keepdims=keepdim)) if x.ndim else x.copy())
+    cls = StdMeanBackward0 if take_sqrt else VarMeanBackward0
+    return attach((v, m), cls, (input,), (input, v), dims=dims, keepdim=keepdim, denom=n - c, n=n,
+                  std=take_sqrt)
+
+
+def var_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None, out=None):
+    return _stat_mean("var_mean", input, dim, unbiased, keepdim, correction, False)
+
+
+def std_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None, out=None):
+    return _stat_mean("std_mean", input, dim, unbiased, keepdim, correction, True)
+
+
+# ----- norm -----------------------------------------------------------------
+class LinalgVectorNormBackward0(Node):
+    """d||a||_p = g * sign(a) |a|^(p-1) / ||a||^(p-1)  (p=2: g a/||a||; p=1: g sign(a);
+    p=inf: g sign(a) split among the largest |a|; p=0: 0); 0 where the norm is 0"""
+
+    def backward(self, g):
+        x, res = self.saved_tensors
+        meta, dims, keepdim, p = self.input_meta[0], self.dims, self.keepdim, self.p
+        xd = x._data
+        dt = xd.dtype
+        g = _expand_back(g, meta, dims, keepdim)
+        xp = x._xp
+        if p == 0:
+            return g * 0
+        sign = wrap(xp.sign(xd))
+        if p == 1:
+            return g * sign
+        r = _expand_back(res, meta, dims, keepdim)
+        if p in (float("inf"), float("-inf")):
+            return _even_grad(g * sign, xp.abs(xd), r._data, dims)
+        zero = r._data == 0
+        if zero.any():
+            r = r + wrap(zero.astype(dt))
+            g = g * wrap((~zero).astype(dt))
+        if p == 2:
+            return g * x / r
+        return g * sign * (x * sign).pow(p - 1) / r.pow(p - 1)
+
+
+@method()
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    if isinstance(p, str):
+        if p == "nuc":
+            raise NotImplementedError("norm(p='nuc') is not supported; use torchlet.linalg.matrix_norm")
+        if p != "fro":
+            raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+        if isinstance(dim, (tuple, list)) and len(dim) > 2:
+            raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got "
+                               + " ".join(str(d) for d in dim))
+        p = 2
+    if input.dtype.category < 2:
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                           f"Got {_float_name(input.dtype)}")
+    if dtype is not None and dtype is not input.dtype:
+        input = input.to(dtype)
+    x = input._data
+    xp = input._xp
+    _, dims = _dims(dim, x.ndim)
+    p = float(p)
+    a = xp.abs(x)
+    if p == 2:
+        r = xp.sqrt((x * x).sum(axis=dims, keepdims=keepdim))
+    elif p == 1:
+        r = a.sum(axis=dims, keepdims=keepdim)
+    elif p == float("inf"):
+        r = a.max(axis=dims, keepdims=keepdim)
+    elif p == float("-inf"):
+        r = a.min(axis=dims, keepdims=keepdim)
+    elif p == 0:
+        r = (x != 0).sum(axis=dims, keepdims=keepdim).astype(x.dtype)
+    else:
+        r = (a ** p).sum(axis=dims, keepdims=keepdim) ** (1.0 / p)
+    res = wrap(xp.asarray(r, dtype=x.dtype))
+    return attach(res, LinalgVectorNormBackward0, (input,), (input, res), dims=dims, keepdim=keepdim,
+                  p=p)
+
+
+# ----- logsumexp ------------------------------------------------------------
+class LogsumexpBackward0(Node):
+    """d(log sum exp(a)) = g * exp(a - logsumexp(a))"""
+
+    def backward(self, g):
+        x, res = self.saved_tensors
+        meta, dims, keepdim = self.input_meta[0], self.dims, self.keepdim
+        g = _expand_back(g, meta, dims, keepdim)
+        return g * (x - _expand_back(res, meta, dims, keepdim)).exp()
+
+
+@method()
+def logsumexp(input, dim, keepdim=False, *, out=None):
+    x = input._data
+    xp = input._xp
+    if x.dtype.kind in "biu":
+        x = x.astype(_dtype.get_default_dtype().np)
+        input = wrap(x)
+    _, dims = _dims(dim, x.ndim)
+    if x.size == 0:
+        with np.errstate(divide="ignore"):
+            r = xp.log(xp.exp(x).sum(axis=dims, keepdims=keepdim))
+    else:
+        m = x.max(axis=dims, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        with np.errstate(divide="ignore"):
+            r = xp.log(xp.exp(x - m).sum(axis=dims, keepdims=True)) + m
+        if not keepdim:
+            r = r.reshape([s for i, s in enumerate(x.shape) if i not in dims])
+    res = wrap(xp.asarray(r))
+    return attach(res, LogsumexpBackward0, (input,), (input, res), dims=dims, keepdim=keepdim)
