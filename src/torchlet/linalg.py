@@ -100,7 +100,11 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     axis = dims if a.ndim else None
     p = float(ord)
     if p == 2:
-        r = xp.sqrt((a * a).sum(axis=axis, keepdims=keepdim))
+        if len(dims) == a.ndim and not keepdim and a.dtype.itemsize >= 4:  # one BLAS dot
+            f = a.reshape(-1)
+            r = xp.sqrt(xp.dot(f, f))
+        else:
+            r = xp.sqrt((a * a).sum(axis=axis, keepdims=keepdim))
     elif p == 1:
         r = xp.abs(a).sum(axis=axis, keepdims=keepdim)
     elif math.isinf(p):

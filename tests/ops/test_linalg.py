@@ -93,6 +93,11 @@ OPS = [
     Op("linalg.matmul", lambda m, a, b: m.linalg.matmul(a, b), [((2, 3), (3, 2))]),
     Op("linalg.cross", lambda m, a, b: m.linalg.cross(a, b), [((3,), (3,)), ((4, 3), (1, 3))]),
     Op("linalg.vecdot", lambda m, a, b: m.linalg.vecdot(a, b), [((4, 3), (4, 3))]),
+    Op("torch.cross", lambda m, a, b: m.cross(a, b, dim=1), [((4, 3), (4, 3))]),
+    Op("torch.inverse", lambda m, a: m.inverse(a), [(_wellcond(3, 3),)], rtol=1e-4),
+    Op("Tensor.det", lambda m, a: a.det(), [(_wellcond(2, 3, 3),)], rtol=1e-4),
+    Op("torch.logdet", lambda m, a: m.logdet(a), [(_wellcond(3, 3),)], rtol=1e-4),
+    Op("logdet_negative", lambda m, a: m.logdet(a), [(-_wellcond(3, 3),)], grad=False),
     Op("multi_dot", lambda m, a, b, c: m.linalg.multi_dot([a, b, c]), [((2, 3), (3, 4), (4, 2))]),
 ]
 

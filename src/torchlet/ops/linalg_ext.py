@@ -8,16 +8,16 @@ Labels k sums out alone are broadcast back with expand; a label repeated in
 k (a diagonal, 'ii->i') is put back on the diagonal by contracting with an
 identity matrix. Size-1 dims that broadcast against a bigger size are
 dropped from the operand up front, so the gradient just reshapes back."""
+import math
 import string
 
 import numpy as np
 
 from ._util import Node, Tensor, attach, method, wrap
 
-__all__ = ["einsum", "tensordot", "kron"]
+__all__ = ["einsum", "tensordot", "kron", "cross", "inverse", "det", "logdet", "slogdet"]
 
 _LETTERS = string.ascii_uppercase + string.ascii_lowercase
-_FLOP_OPTIMIZE = 1 << 15  # above this many multiply-adds, let the backend plan (BLAS)
 
 
 class _EinsumBackward(Node):
@@ -105,16 +105,10 @@ def _einsum(terms, out, tensors, sizes, squeezed=None):
     low = dt.itemsize == 2 and dt.kind == "f" or dt.name == "bfloat16"
     if low:
         arrays = [a.astype(np.float32) for a in arrays]
-    eq = ",".join(terms) + "->" + out
-    opt = False
-    if len(arrays) > 2:
-        opt = True
-    elif len(arrays) == 2:
-        flops = 1
-        for c in set(terms[0]) | set(terms[1]):
-            flops *= sizes[c]
-        opt = flops > _FLOP_OPTIMIZE
-    arr = xp.einsum(eq, *arrays, optimize=opt)
+    if len(arrays) == 2:
+        arr = _pair(terms[0], terms[1], out, arrays[0], arrays[1], xp)
+    else:
+        arr = xp.einsum(",".join(terms) + "->" + out, *arrays, optimize=len(arrays) > 2)
     if len(arrays) == 1 and np.may_share_memory(arr, arrays[0]):
         arr = arr.copy()
     elif not isinstance(arr, xp.ndarray):
@@ -124,6 +118,43 @@ def _einsum(terms, out, tensors, sizes, squeezed=None):
     res = wrap(arr)
     return attach(res, _node(_node_name(terms, out)), tensors, tensors, terms=terms, out_labels=out,
                   sizes=sizes, squeezed=squeezed or [None] * len(tensors))
+
+
+def _alone(x, t, other, out, xp):
+    """Sum out labels no one else has and take repeated-label diagonals."""
+    keep = "".join(c for c in dict.fromkeys(t) if c in other or c in out)
+    if keep == t:
+        return x, t
+    return xp.einsum(t + "->" + keep, x), keep
+
+
+def _pair(ta, tb, out, x, y, xp):
+    """Two-operand einsum as one batched matmul (batch, free_a, k) @ (batch, k, free_b)
+    (or a broadcast product when nothing is contracted), as PyTorch does."""
+    x, ta = _alone(x, ta, tb, out, xp)
+    y, tb = _alone(y, tb, ta, out, xp)
+    size = dict(zip(ta, x.shape))
+    size.update(zip(tb, y.shape))
+    contr = [c for c in ta if c in tb and c not in out]
+    if not contr:  # outer / elementwise: broadcast both to the output's label order
+        return _align(x, ta, out) * _align(y, tb, out)
+    batch = [c for c in out if c in ta and c in tb]
+    lfree = [c for c in out if c in ta and c not in tb]
+    rfree = [c for c in out if c in tb and c not in ta]
+    nb, nl, nr, nc = (math.prod([size[c] for c in g]) for g in (batch, lfree, rfree, contr))
+    xa = x.transpose([ta.index(c) for c in batch + lfree + contr]).reshape(nb, nl, nc)
+    ya = y.transpose([tb.index(c) for c in batch + contr + rfree]).reshape(nb, nc, nr)
+    r = xp.matmul(xa, ya).reshape([size[c] for c in batch + lfree + rfree])
+    order = batch + lfree + rfree
+    perm = [order.index(c) for c in out]
+    return r if perm == sorted(perm) else r.transpose(perm)
+
+
+def _align(x, t, out):
+    """x (labels t, all in out) transposed to out's order with size-1 dims for the rest."""
+    mine = [c for c in out if c in t]
+    x = x.transpose([t.index(c) for c in mine])
+    return x.reshape([x.shape[mine.index(c)] if c in t else 1 for c in out])
 
 
 def _parse(equation, tensors):
@@ -210,6 +241,9 @@ def _sizes(terms, tensors):
     return sizes
 
 
+_PARSED = {}  # (equation, operand ndims) -> (labels per operand, output labels)
+
+
 def einsum(equation, *operands):
     """einsum('ij,jk->ik', a, b) or einsum('ij,jk->ik', [a, b])."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
@@ -218,7 +252,13 @@ def einsum(equation, *operands):
         return _sublist(equation, *operands)
     if not operands:
         raise RuntimeError("einsum(): must provide at least one operand")
-    terms, out = _parse(equation, operands)
+    key = (equation, tuple(t._data.ndim for t in operands))
+    parsed = _PARSED.get(key)
+    if parsed is None:
+        if len(_PARSED) > 512:
+            _PARSED.clear()
+        parsed = _PARSED[key] = _parse(equation, operands)
+    terms, out = list(parsed[0]), parsed[1]
     sizes = _sizes(terms, operands)
     squeezed = [None] * len(operands)
     ops = list(operands)
@@ -317,3 +357,39 @@ def kron(input, other, *, out=None):
         from .linalg import _out
         return _out(res, out)
     return res
+
+
+# ----- torch.* / Tensor.* spellings of torchlet.linalg functions -----------------
+def _linalg():
+    from .. import linalg
+    return linalg
+
+
+@method()
+def cross(input, other, dim=None, *, out=None):
+    if dim is None:  # PyTorch's legacy default: the first dim of size 3
+        dim = next((i for i, s in enumerate(input.shape) if s == 3), -1)
+    return _linalg().cross(input, other, dim=dim, out=out)
+
+
+@method()
+def inverse(input, *, out=None):
+    return _linalg().inv(input, out=out)
+
+
+@method()
+def det(input):
+    return _linalg().det(input)
+
+
+@method()
+def slogdet(input):
+    return _linalg().slogdet(input)
+
+
+@method()
+def logdet(input):
+    """log det(A): log|det A| where det A > 0, nan where it is negative."""
+    sign, logabs = _linalg().slogdet(input)
+    xp = input._xp
+    return logabs + wrap(xp.log(xp.where(sign._data < 0, xp.nan, sign._data)).astype(sign._data.dtype))
