@@ -42,7 +42,8 @@ from . import linalg  # noqa: E402,F401  (the torchlet.linalg namespace)
 
 from . import autograd, cuda  # noqa: E402,F401
 from . import return_types  # noqa: E402,F401
-from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator  # noqa
+from .random import (manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator,  # noqa
+                     default_generator)
 from ._tensor_str import set_printoptions  # noqa: E402,F401
 
 import builtins as _builtins  # noqa: E402

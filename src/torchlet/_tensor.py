@@ -36,10 +36,7 @@ class Tensor:
                 self._data = src._data
                 self._version = src._version
                 return
-            t = creation.tensor(src, dtype=_dtype.get_default_dtype())
-        else:
-            t = creation.empty(*args, dtype=_dtype.get_default_dtype())
-        self._data = t._data
+        self._data = creation._legacy_data(args)
 
     def _init_meta(self):
         self._data = None

@@ -1,12 +1,21 @@
-"""Creation: tensor, as_tensor, from_numpy, zeros/ones/full/empty, arange,
-linspace, logspace, eye and the *_like forms."""
+"""Creation: tensor, as_tensor, asarray, from_numpy, zeros/ones/full/empty,
+arange, range, linspace, logspace, eye, the *_like forms, and the legacy
+`Tensor(...)` constructor.
+
+dtype inference for Python data follows torch.tensor: the dtypes of all
+leaves are promoted, a Python bool/int/float/complex counting as
+bool/int64/default float/default complex, and a NumPy scalar, a 0-d tensor or
+a NumPy array inside the data as its own dtype.
+"""
 import math
 import numbers
+import warnings
 
 import numpy as np
 
 from .. import _dtype
-from .._device import namespace_for, device as _device_cls
+from .._device import namespace_for
+from .._size import Size
 from ._util import Tensor, wrap
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty", "eye",
@@ -14,6 +23,7 @@ __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "ful
            "empty_like", "scalar_tensor", "is_tensor", "numel"]
 
 _builtin_range = range
+_PY_SCALARS = (bool, int, float, complex)
 
 
 def _finish(arr, dtype, device, requires_grad):
@@ -23,109 +33,244 @@ def _finish(arr, dtype, device, requires_grad):
             arr = xp.asarray(arr)
     t = wrap(arr)
     if requires_grad:
-        t.requires_grad_(True)
+        if arr.dtype.kind not in "fcV":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+        t._requires_grad = True
     return t
 
 
-def _infer_dtype(data):
-    """PyTorch's dtype for nested Python data: bool < int64 < default float < complex."""
-    cat = -1
-    stack = [data]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, Tensor):
-            cat = max(cat, 4 + x.dtype._rank)  # tensors keep their dtype
-            continue
-        if isinstance(x, (list, tuple)):
-            stack.extend(x)
-            continue
+# ----- Python data -> array ----------------------------------------------------
+def _check_ndarray(a):
+    _dtype.from_numpy_dtype(a.dtype)  # TypeError for unsupported dtypes
+    if any(s < 0 for s in a.strides):
+        raise ValueError(
+            "At least one stride in the given numpy array is negative, and tensors with negative "
+            "strides are not currently supported. (You can probably work around this by making a "
+            "copy of your array  with array.copy().) ")
+
+
+def _leaf_dtype(x):
+    """dtype a leaf contributes, or None for a sequence."""
+    t = type(x)
+    if t in _PY_SCALARS or isinstance(x, (numbers.Number,)) and not isinstance(x, np.generic):
+        return _dtype.scalar_dtype(x)
+    if isinstance(x, np.generic):
+        return _dtype.from_numpy_dtype(x.dtype)
+    if isinstance(x, Tensor):
+        if x._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return x.dtype
+    if x is None:
+        raise RuntimeError("Could not infer dtype of NoneType")
+    if isinstance(x, str):
+        raise ValueError(f"too many dimensions '{type(x).__name__}'")
+    return None
+
+
+def _scan(seq, dim, dtypes):
+    """Shape of nested sequence `seq` (checked as torch checks it); leaf dtypes
+    are added to `dtypes`. Returns (shape, plain) where plain means only Python
+    scalars and sequences (so NumPy can convert it directly)."""
+    n = len(seq)
+    if n == 0:
+        return (0,), True
+    kinds = set(map(type, seq))
+    if kinds <= {bool, int, float, complex}:
+        dtypes.update(_dtype.scalar_dtype(x) for x in (seq if len(kinds) > 1 else seq[:1]))
+        return (n,), True
+    first = seq[0]
+    if isinstance(first, np.ndarray):
+        _check_ndarray(first)
+    if _leaf_dtype(first) is not None or isinstance(first, np.ndarray) and first.ndim == 0:
+        for x in seq:
+            d = _leaf_dtype(x)
+            if d is None:
+                raise TypeError(f"'{type(x).__name__}' object cannot be interpreted as an integer")
+            dtypes.add(d)
+        return (n,), False
+    plain = True
+    inner = None
+    for x in seq:
         if isinstance(x, np.ndarray):
-            cat = max(cat, 4 + _dtype.from_numpy_dtype(x.dtype)._rank)
-            continue
-        if isinstance(x, np.generic) and not isinstance(x, np.bool_):
-            c = 4 + _dtype.from_numpy_dtype(x.dtype)._rank
+            _check_ndarray(x)
+            dtypes.add(_dtype.from_numpy_dtype(x.dtype))
+            sub, p = x.shape, False
+        elif isinstance(x, (list, tuple)) or (hasattr(x, "__len__") and hasattr(x, "__getitem__")
+                                              and not isinstance(x, (str, Tensor))):
+            sub, p = _scan(x if isinstance(x, (list, tuple)) else list(x), dim + 1, dtypes)
         else:
-            c = _dtype.scalar_category(x)
-        cat = max(cat, c)
-    if cat < 0:
-        return _dtype.get_default_dtype()
-    if cat >= 4:
-        return {d._rank: d for d in _dtype.ALL}[cat - 4]
-    return (_dtype.bool, _dtype.int64, _dtype.get_default_dtype(), _dtype.complex64)[cat]
+            _leaf_dtype(x)  # raises for None / str
+            raise ValueError(f"expected sequence of length {len(inner or ())} at dim {dim + 1} "
+                             f"(got {type(x).__name__})")
+        if inner is None:
+            inner = sub
+        elif sub[:1] != inner[:1]:
+            raise ValueError(f"expected sequence of length {inner[0]} at dim {dim + 1} (got {sub[0]})")
+        elif sub != inner:
+            raise ValueError(f"expected sequence of length {inner[1]} at dim {dim + 2} (got "
+                             f"{sub[1] if len(sub) > 1 else 0})")
+        plain = plain and p
+    return (n,) + inner, plain
 
 
-def _to_array(data, dtype):
-    if isinstance(data, Tensor):
-        return data._data.astype(dtype.np) if dtype is not None else data._data.copy()
-    if isinstance(data, np.ndarray):
-        return np.array(data, dtype=dtype.np if dtype is not None else None)
-    if isinstance(data, (list, tuple)):
-        if any(isinstance(x, Tensor) for x in data):
-            parts = [_to_array(x, dtype) for x in data]
-            return np.stack(parts) if parts else np.zeros((0,), dtype.np)
-    if dtype is None:
-        dtype = _infer_dtype(data)
+def _plain(x):
+    """Nested data with tensors/arrays/NumPy scalars replaced by Python values."""
+    if isinstance(x, Tensor):
+        return x.item()
+    if isinstance(x, (np.ndarray, np.generic)):
+        return x.tolist()
+    if isinstance(x, (list, tuple)) or hasattr(x, "__getitem__") and not isinstance(x, str):
+        return [_plain(v) for v in x]
+    return x
+
+
+def _check_scalar_range(nat, target):
+    """PyTorch refuses Python values that don't fit an integer dtype."""
+    kind = target.np.kind
+    if nat.dtype.kind == "c" and kind != "c":
+        raise TypeError("must be real number, not complex")
+    if kind not in "iu" or nat.size == 0:
+        return
+    info = np.iinfo(target.np)
+    if nat.dtype.kind == "f":
+        ok = np.all(np.isfinite(nat)) and nat.min() >= info.min and nat.max() < info.max + 1.0
+    elif nat.dtype.kind in "iu":
+        lo = -int(info.max) if kind == "u" else int(info.min)
+        ok = int(nat.min()) >= lo and int(nat.max()) <= int(info.max)
+    else:
+        ok = True
+    if not ok:
+        raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
+
+
+def _natural(data):
     try:
-        return np.array(data, dtype=dtype.np)
-    except ValueError as e:
-        raise ValueError(f"expected sequence of equal-length lists: {e}") from None
-    except OverflowError as e:
-        raise RuntimeError(str(e)) from None
+        nat = np.array(data)
+    except OverflowError:
+        raise ValueError("Overflow when unpacking long long") from None
+    if nat.dtype == object or nat.dtype == np.uint64:
+        raise ValueError("Overflow when unpacking long long")
+    return nat
+
+
+def _sequence_array(data, dtype):
+    dtypes = set()
+    shape, plain = _scan(data, 0, dtypes)
+    inferred = None
+    for d in dtypes:
+        inferred = d if inferred is None else _dtype.promote_types(inferred, d)
+    target = dtype or inferred or _dtype.get_default_dtype()
+    if 0 in shape:
+        return np.zeros(shape, dtype=target.np)
+    nat = _natural(data if plain else _plain(data))
+    _check_scalar_range(nat, target)
+    return nat.astype(target.np, copy=False)
+
+
+def _data_array(data, dtype):
+    """A new array holding `data` (anything torch.tensor takes)."""
+    if isinstance(data, Tensor):
+        a = data._data
+        a = a if isinstance(a, np.ndarray) else np.asarray(a.get() if hasattr(a, "get") else a)
+        return a.astype((dtype or data.dtype).np, copy=True)
+    if isinstance(data, np.ndarray) or hasattr(data, "__array_interface__") and not isinstance(
+            data, (list, tuple)):
+        a = np.asarray(data)
+        _check_ndarray(a)
+        return np.array(a, dtype=dtype.np if dtype is not None else None)
+    if isinstance(data, np.generic):
+        return np.array(data, dtype=(dtype or _dtype.from_numpy_dtype(data.dtype)).np)
+    if type(data) in _PY_SCALARS or isinstance(data, numbers.Number):
+        target = dtype or _dtype.scalar_dtype(data)
+        nat = _natural(data)
+        _check_scalar_range(nat, target)
+        return nat.astype(target.np)
+    if data is None:
+        raise RuntimeError("Could not infer dtype of NoneType")
+    if isinstance(data, (list, tuple)):
+        return _sequence_array(data, dtype)
+    if hasattr(data, "__len__") and hasattr(data, "__getitem__") and not isinstance(data, str):
+        return _sequence_array(list(data), dtype)
+    raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor copying `data`, dtype inferred as PyTorch does."""
-    if isinstance(data, np.ndarray):
-        d = _dtype.from_numpy_dtype(data.dtype) if dtype is None else dtype
-        arr = np.array(data, dtype=d.np)
-    elif isinstance(data, Tensor):
-        arr = data._data.astype((dtype or data.dtype).np, copy=True)
-    elif isinstance(data, (bool, int, float, complex, np.number)) and dtype is None:
-        arr = np.array(data, dtype=_infer_dtype(data).np)
-    else:
-        if dtype is None:
-            dtype = _infer_dtype(data)
-        arr = _to_array(data, dtype)
-        if arr.dtype != dtype.np:
-            arr = arr.astype(dtype.np)
-    return _finish(arr, dtype, device, requires_grad)
+    if isinstance(data, Tensor):
+        warnings.warn("To copy construct from a tensor, it is recommended to use "
+                      "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
+                      "requires_grad_(True), rather than torch.tensor(sourceTensor).",
+                      UserWarning, stacklevel=2)
+    return _finish(_data_array(data, dtype), dtype, device, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
     """Like tensor(), but shares memory with a NumPy array or tensor when it can."""
     if isinstance(data, Tensor):
-        return data if dtype is None or data.dtype is dtype else data.to(dtype)
+        if (dtype is None or data.dtype is dtype) and (device is None or data.device == device):
+            return data
+        return data.to(dtype=dtype or data.dtype, device=device)
     if isinstance(data, np.ndarray):
+        _check_ndarray(data)
         d = _dtype.from_numpy_dtype(data.dtype) if dtype is None else dtype
         return _finish(data if data.dtype == d.np else data.astype(d.np), d, device, False)
-    return tensor(data, dtype=dtype, device=device)
+    return _finish(_data_array(data, dtype), dtype, device, False)
 
 
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
-    t = tensor(obj, dtype=dtype, device=device) if copy else as_tensor(obj, dtype=dtype, device=device)
+    """as_tensor with copy=True (always copy) / False (never; error if needed) / None."""
+    if copy:
+        t = _finish(_data_array(obj, dtype), dtype, device, False)
+    else:
+        t = as_tensor(obj, dtype=dtype, device=device)
+        if copy is False and isinstance(obj, (Tensor, np.ndarray)):
+            src = obj._data if isinstance(obj, Tensor) else obj
+            if t._data is not src and not np.shares_memory(t._data, src):
+                raise ValueError("can't alias tensor from an object with a different dtype or device "
+                                 "(copy=False)")
     return t.requires_grad_(requires_grad) if requires_grad else t
 
 
 def from_numpy(ndarray):
+    """A tensor sharing memory with `ndarray` (writes show in both)."""
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
-    _dtype.from_numpy_dtype(ndarray.dtype)
+    _check_ndarray(ndarray)
+    if not ndarray.flags.writeable:
+        warnings.warn("The given NumPy array is not writable, and PyTorch does not support "
+                      "non-writable tensors. This means writing to this tensor will result in "
+                      "undefined behavior. You may want to copy the array to protect its data or "
+                      "make it writable before converting it to a tensor. This type of warning will "
+                      "be suppressed for the rest of this program.", UserWarning, stacklevel=2)
     return wrap(ndarray)
 
 
-def _size(size):
+# ----- filled tensors ----------------------------------------------------------
+def _size(size, name=None):
+    """Sizes as varargs (2, 3), one sequence ((2, 3), [2, 3], Size) or ints in tensors."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
+        packed = True
+    else:
+        packed = False
     out = []
-    for s in size:
-        if isinstance(s, Tensor):
+    for i, s in enumerate(size):
+        if isinstance(s, Tensor) or isinstance(s, np.integer):
             s = int(s)
-        if not isinstance(s, (int, np.integer)):
-            raise TypeError(f"zeros(): argument 'size' must be tuple of ints, but found element of "
-                            f"type {type(s).__name__}")
+        if type(s) is not int:
+            fn = name or "new"
+            if packed:
+                raise TypeError(f"{fn}(): argument 'size' failed to unpack the object at pos {i + 1} "
+                                f"with error \"type must be tuple of ints,but got "
+                                f"{type(s).__name__}\"")
+            raise TypeError(f"{fn}(): argument 'size' (position {i + 1}) must be tuple of ints, "
+                            f"not {type(s).__name__}")
+        out.append(s)
+    for s in out:
         if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
-        out.append(int(s))
+            if name == "zeros":
+                raise RuntimeError("zeros: Dimension size must be non-negative.")
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {out}")
     return tuple(out)
 
 
@@ -134,43 +279,55 @@ def _filled(fill, size, dtype, device, requires_grad):
     xp = namespace_for(device)
     if fill is None:
         arr = xp.empty(size, dtype=dtype.np)
-    elif fill == 0:
+    elif type(fill) in (int, bool) and fill == 0:
         arr = xp.zeros(size, dtype=dtype.np)
     else:
         arr = xp.full(size, fill, dtype=dtype.np)
-    t = wrap(arr)
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
+    return _finish(arr, dtype, None, requires_grad)
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    return _filled(0, _size(size), dtype, device, requires_grad)
+    return _filled(0, _size(size, "zeros"), dtype, device, requires_grad)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    return _filled(1, _size(size), dtype, device, requires_grad)
+    return _filled(1, _size(size, "ones"), dtype, device, requires_grad)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None):
-    return _filled(None, _size(size), dtype, device, requires_grad)
+    return _filled(None, _size(size, "empty"), dtype, device, requires_grad)
+
+
+def _fill_value(fill_value, dtype):
+    """The fill as a value NumPy stores in `dtype` (errors as torch's)."""
+    if isinstance(fill_value, (Tensor, np.generic)):
+        fill_value = fill_value.item()
+    if dtype.np.kind in "iu" and isinstance(fill_value, float) and not math.isfinite(fill_value):
+        raise RuntimeError(f"value cannot be converted to type {dtype.name}_t without overflow")
+    if dtype.np.kind in "iu" and isinstance(fill_value, float):
+        fill_value = int(fill_value)
+    return fill_value
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(size).__name__}")
     if dtype is None:
-        dtype = _dtype.scalar_dtype(fill_value) if not isinstance(fill_value, Tensor) else fill_value.dtype
-    if isinstance(fill_value, Tensor):
-        fill_value = fill_value.item()
-    return _filled(fill_value if fill_value != 0 else 0, _size((size,)), dtype, device, requires_grad)
+        v = fill_value.item() if isinstance(fill_value, (Tensor, np.generic)) else fill_value
+        dtype = _dtype.scalar_dtype(v)
+    return _filled(_fill_value(fill_value, dtype), _size((size,), "full"), dtype, device,
+                   requires_grad)
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
-    return tensor(s, dtype=dtype or _dtype.get_default_dtype(), device=device, requires_grad=requires_grad)
+    dtype = dtype or _dtype.get_default_dtype()
+    return _finish(np.array(_fill_value(s, dtype), dtype=dtype.np), dtype, device, requires_grad)
 
 
 def _like(input, dtype, device):
-    return input.shape, dtype or input.dtype, device or input.device
+    return tuple(input._data.shape), dtype or input.dtype, device or input.device
 
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
@@ -187,77 +344,144 @@ def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
-    return _filled(fill_value, *_like(input, dtype, device), requires_grad)
+    shape, dt, dev = _like(input, dtype, device)
+    return _filled(_fill_value(fill_value, dt), shape, dt, dev, requires_grad)
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    if n < 0 or (m is not None and m < 0):
-        raise RuntimeError(f"n must be greater or equal to 0, got {n if n < 0 else m}")
-    xp = namespace_for(device)
-    arr = xp.eye(n, m if m is not None else n, dtype=(dtype or _dtype.get_default_dtype()).np)
+    for v in (n, m):
+        if v is not None and not isinstance(v, (int, np.integer)):
+            raise TypeError(f"eye() received an invalid combination of arguments - got "
+                            f"({type(n).__name__}, {type(m).__name__})")
+    if n < 0:
+        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    if m is not None and m < 0:
+        raise RuntimeError(f"m must be greater or equal to 0, got {m}")
+    dtype = dtype or _dtype.get_default_dtype()
+    arr = namespace_for(device).eye(n, m if m is not None else n, dtype=dtype.np)
     return _finish(arr, dtype, None, requires_grad)
 
 
+# ----- ranges --------------------------------------------------------------------
 def _num(x):
-    return x.item() if isinstance(x, Tensor) else x
+    if isinstance(x, (Tensor, np.generic)):
+        return x.item()
+    return x
 
 
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
            requires_grad=False):
-    """[start, end) by step; int64 unless an argument is a float (then the default dtype)."""
+    """[start, end) by step: ceil((end - start) / step) values start + i*step;
+    int64 unless an argument is a float (then the default dtype)."""
     start, end, step = _num(start), _num(end), _num(step)
     if end is None:
         start, end = 0, start
+    if dtype is None:
+        is_float = any(isinstance(v, float) for v in (start, end, step))
+        dtype = _dtype.get_default_dtype() if is_float else _dtype.int64
+    if dtype is _dtype.bool or dtype.category == 3:
+        raise NotImplementedError(f'"arange_cpu" not implemented for '
+                                  f"'{'Bool' if dtype is _dtype.bool else dtype.name}'")
     if step == 0:
         raise RuntimeError("step must be nonzero")
-    if (end - start) / step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
-    if dtype is None:
-        is_float = any(isinstance(v, (float, np.floating)) for v in (start, end, step))
-        dtype = _dtype.get_default_dtype() if is_float else _dtype.int64
-    n = max(0, math.ceil((end - start) / step))
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
+    if (step > 0 and end < start) or (step < 0 and end > start):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    n = math.ceil((end - start) / step)
     xp = namespace_for(device)
     if dtype.category >= 2:
-        arr = (xp.arange(n, dtype=np.float64) * step + start).astype(dtype.np)
-    else:
-        arr = xp.arange(start, start + n * step, step, dtype=np.int64)[:n].astype(dtype.np)
+        arr = (xp.arange(n, dtype=np.float64) * float(step) + float(start)).astype(dtype.np)
+    else:  # start and step are cast to the integer type first, as torch does
+        arr = (int(start) + xp.arange(n, dtype=np.int64) * int(step)).astype(dtype.np, copy=False)
     return _finish(arr, dtype, None, requires_grad)
 
 
 def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
           requires_grad=False):
-    """Deprecated torch.range: includes `end`."""
+    """Deprecated torch.range: includes `end`; default float dtype."""
+    warnings.warn("torch.range is deprecated and will be removed in a future release because its "
+                  "behavior is inconsistent with Python's range builtin. Instead, use torch.arange, "
+                  "which produces values in [start, end).", UserWarning, stacklevel=2)
+    start, end, step = _num(start), _num(end), _num(step)
     if end is None:
         start, end = 0, start
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
     n = int(math.floor((end - start) / step)) + 1
     dtype = dtype or _dtype.get_default_dtype()
-    return _finish((np.arange(n) * step + start).astype(dtype.np), dtype, device, requires_grad)
+    return _finish((np.arange(max(n, 0)) * step + start).astype(dtype.np), dtype, device,
+                   requires_grad)
+
+
+def _lin(start, end, steps, dtype, xp):
+    """torch's linspace kernel: the first half counts up from start, the rest
+    down from end, in the dtype's own precision (double steps for integers)."""
+    if dtype.category >= 2:
+        work = dtype.np if dtype.name in ("float32", "float64", "complex64", "complex128") \
+            else np.dtype(np.float32)
+    else:
+        work = np.dtype(np.float64)
+    s, e = work.type(start), work.type(end)
+    if steps == 1:
+        return xp.full((1,), s, dtype=work)
+    step = (e - s) / work.type(steps - 1)
+    # torch evaluates start + step*i with a fused multiply-add; for float32 (and
+    # halves) doing it in float64 and rounding once gives the same numbers
+    acc = np.complex128 if work.kind == "c" else np.float64
+    idx = xp.arange(steps, dtype=acc)
+    s, e, step = acc(s), acc(e), acc(step)
+    half = steps // 2
+    out = xp.where(xp.arange(steps) < half, s + step * idx, e - step * (steps - 1 - idx))
+    return out.astype(work) if work.kind != "f" or work.itemsize < 8 else out
+
+
+def _steps(steps, name):
+    if isinstance(steps, Tensor):
+        steps = steps.item()
+    if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool):
+        raise TypeError(f"{name}() received an invalid combination of arguments - got steps of type "
+                        f"{type(steps).__name__}")
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    return int(steps)
+
+
+def _range_dtype(dtype, start, end, name):
+    if dtype is None:
+        dtype = _dtype.get_default_dtype()
+        if isinstance(start, complex) or isinstance(end, complex):
+            dtype = _dtype.complex128 if dtype is _dtype.float64 else _dtype.complex64
+    if dtype is _dtype.bool:
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'Bool\'')
+    return dtype
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    if steps < 0:
-        raise RuntimeError("number of steps must be non-negative")
-    dtype = dtype or _dtype.get_default_dtype()
+    steps = _steps(steps, "linspace")
     start, end = _num(start), _num(end)
+    dtype = _range_dtype(dtype, start, end, "linspace")
     xp = namespace_for(device)
-    if steps == 1:
-        arr = xp.full((1,), start, dtype=np.float64)
-    else:
-        # PyTorch fills the first half from `start` and the second from `end`
-        step = (end - start) / (steps - 1)
-        idx = xp.arange(steps, dtype=np.float64)
-        half = steps // 2
-        arr = xp.where(idx < half, start + step * idx, end - step * (steps - 1 - idx))
-    if dtype.category < 2:
-        arr = arr.astype(np.int64) if dtype.category == 1 else arr
-    return _finish(arr.astype(dtype.np), dtype, None, requires_grad)
+    if steps == 0:
+        return _finish(xp.zeros((0,), dtype=dtype.np), dtype, None, requires_grad)
+    return _finish(_lin(start, end, steps, dtype, xp).astype(dtype.np), dtype, None, requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False):
-    dtype = dtype or _dtype.get_default_dtype()
-    exps = linspace(start, end, steps, dtype=_dtype.float64)._data
-    return _finish((base ** exps).astype(dtype.np), dtype, device, requires_grad)
+    """base ** linspace(start, end): exponents in the dtype's precision, the power in double."""
+    steps = _steps(steps, "logspace")
+    start, end = _num(start), _num(end)
+    dtype = _range_dtype(dtype, start, end, "logspace")
+    xp = namespace_for(device)
+    if steps == 0:
+        return _finish(xp.zeros((0,), dtype=dtype.np), dtype, None, requires_grad)
+    exps = _lin(start, end, steps, dtype, xp)
+    if dtype.category < 2:
+        exps = exps.astype(np.int64)  # exponents are integer-valued for integer dtypes
+    vals = xp.power(complex(base) if dtype.category == 3 else float(base),
+                    exps.astype(np.complex128 if dtype.category == 3 else np.float64))
+    return _finish(vals.astype(dtype.np), dtype, None, requires_grad)
 
 
 def is_tensor(obj):
@@ -266,3 +490,19 @@ def is_tensor(obj):
 
 def numel(input):
     return input.numel()
+
+
+# ----- legacy constructor --------------------------------------------------------
+def _legacy_data(args):
+    """The array for torch.Tensor(*args): sizes -> uninitialized, a sequence or
+    array -> its values in the default dtype."""
+    dt = _dtype.get_default_dtype()
+    if not args:
+        return np.empty((0,), dtype=dt.np)
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
+        src = args[0]
+        if isinstance(src, (numbers.Number, np.generic)):
+            name = type(src).__name__ if not isinstance(src, np.generic) else f"numpy.{type(src).__name__}"
+            raise TypeError(f"new(): data must be a sequence (got {name})")
+        return _data_array(src, dt)
+    return np.empty(_size(args), dtype=dt.np)
