@@ -14,7 +14,6 @@ import numpy as np
 from ._dtype import _FROM_NP
 from .ops._util import Node, attach, dims_of, reduce_grad, wrap, wrap_dim
 from .ops.linalg import _NAME, _out, matmul  # noqa: F401  (linalg.matmul)
-from .ops.linalg_ext import tensordot  # noqa: F401
 
 __all__ = ["LinAlgError", "norm", "vector_norm", "matrix_norm", "inv", "inv_ex", "solve", "det",
            "slogdet", "matmul", "eigh", "eigvalsh", "svd", "svdvals", "qr", "cholesky", "pinv",

@@ -180,7 +180,8 @@ def _parse(equation, tensors):
                 raise RuntimeError("einsum(): found '.' for operand " f"{k} that is not part of any ellipsis")
             e = nd - len(head) - len(tail)
             if e < 0:
-                raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(head) + len(tail)}"
+                n_sub = len(head) + len(tail)
+                raise RuntimeError(f"einsum(): the number of subscripts in the equation ({n_sub}"
                                    f") is more than the number of dimensions ({nd}) for operand {k}")
             n_ell = max(n_ell, e)
             parts.append((head, e, tail))
