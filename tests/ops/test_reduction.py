@@ -131,6 +131,15 @@ OPS = [
     Op("topk", lambda m, a: m.topk(a, 2), [((3, 4),), (T((3, 4)),), ((2, 3, 4),)]),
     Op("topk_smallest", lambda m, a: a.topk(3, 0, largest=False), [((3, 4),), ((5,),)]),
     Op("topk_zero", lambda m, a: a.topk(0), [((3, 4),)]),
+    # NumPy spellings PyTorch accepts (axis=, keepdims=)
+    Op("numpy_names", lambda m, a: (a.sum(axis=1, keepdims=True), a.argmax(axis=1), a.max(axis=0),
+                                    m.mean(a, axis=0), a.std(axis=1), a.cumsum(axis=0),
+                                    a.sort(axis=0), a.amax(axis=0), a.topk(1, axis=0),
+                                    a.prod(axis=0), a.logsumexp(axis=0), a.median(axis=0),
+                                    a.var(axis=1, keepdims=True), a.min(axis=0, keepdim=True),
+                                    a.all(axis=0), a.count_nonzero(axis=1), a.cummax(axis=1),
+                                    a.argsort(axis=0), a.kthvalue(2, axis=0)),
+       [((3, 4),)], gradgradcheck=False),
     Op("topk_nan", lambda m, a: a.topk(2), [(np.array([1.0, np.nan, 3.0, 2.0]),)], grad=False),
 ]
 

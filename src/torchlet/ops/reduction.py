@@ -22,6 +22,18 @@ def _dims(dim, ndim):
     return False, dims if ndim else ()
 
 
+def _np_names(dim, keepdim, axis, keepdims):
+    """NumPy's spellings, which PyTorch accepts too: axis= for dim=, keepdims= for keepdim=."""
+    return (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
+
+
+def _required(name, dim, axis):
+    dim = dim if axis is None else axis
+    if dim is None:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
+    return dim
+
+
 def _keep_shape(shape, dims):
     kept = list(shape)
     for d in dims:
@@ -124,7 +136,9 @@ SumBackward1 = type("SumBackward1", (SumBackward0,), {})
 
 
 @method()
-def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     x = _acc_array(input, dtype)
     all_dims, dims = _dims(dim, x.ndim)
     res = wrap(input._xp.asarray(x.sum(axis=dims, keepdims=keepdim)))
@@ -140,7 +154,9 @@ class NansumBackward0(Node):
 
 
 @method()
-def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     x = _acc_array(input, dtype)
     _, dims = _dims(dim, x.ndim)
     res = wrap(input._xp.asarray(input._xp.nansum(x, axis=dims, keepdims=keepdim)))
@@ -162,7 +178,9 @@ MeanBackward1 = type("MeanBackward1", (MeanBackward0,), {})
 
 
 @method()
-def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     d = dtype or input.dtype
     if d.category < 2:
         raise RuntimeError(
@@ -182,7 +200,9 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 
 @method()
-def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+def nanmean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     d = dtype or input.dtype
     if d.category < 2:
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
@@ -237,7 +257,9 @@ def _prod_keep(t, dims):
 
 
 @method()
-def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
+def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     x = _acc_array(input, dtype)
     if dim is None:
         dims, cls = tuple(range(x.ndim)), ProdBackward0
@@ -261,17 +283,23 @@ def _logical(input, dim, keepdim, fn):
 
 
 @method()
-def all(input, dim=None, keepdim=False, *, out=None):
+def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     return _logical(input, dim, keepdim, input._xp.all)
 
 
 @method()
-def any(input, dim=None, keepdim=False, *, out=None):
+def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     return _logical(input, dim, keepdim, input._xp.any)
 
 
 @method()
-def count_nonzero(input, dim=None):
+def count_nonzero(input, dim=None, *, axis=None):
+    if axis is not None:
+        dim = axis
     x = input._data
     _, dims = _dims(dim, x.ndim)
     return wrap(input._xp.asarray((x != 0).sum(axis=dims), dtype=np.int64))

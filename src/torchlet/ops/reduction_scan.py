@@ -6,7 +6,7 @@ import numpy as np
 from .. import return_types
 from .._dtype import _FROM_NP
 from ._util import Node, attach, grad_enabled, inplace, method, wrap, wrap_dim
-from .reduction import _scatter
+from .reduction import _required, _scatter
 
 __all__ = ["cumsum", "cumprod", "cummax", "cummin"]
 
@@ -51,7 +51,8 @@ def _reverse_cumsum(t, d):
 
 
 @method()
-def cumsum(input, dim, *, dtype=None, out=None):
+def cumsum(input, dim=None, *, dtype=None, axis=None, out=None):
+    dim = _required("cumsum", dim, axis)
     x, d, out_dt = _scan_input(input, dim, dtype)
     r = x.copy() if x.ndim == 0 else input._xp.cumsum(x, axis=d)
     res = wrap(r.astype(out_dt, copy=False))
@@ -103,7 +104,8 @@ def _cumprod_grad_quadratic(g, x, d):
 
 
 @method()
-def cumprod(input, dim, *, dtype=None, out=None):
+def cumprod(input, dim=None, *, dtype=None, axis=None, out=None):
+    dim = _required("cumprod", dim, axis)
     x, d, out_dt = _scan_input(input, dim, dtype)
     r = x.copy() if x.ndim == 0 else input._xp.cumprod(x, axis=d)
     res = wrap(r.astype(out_dt, copy=False))
@@ -155,10 +157,12 @@ def _cumextreme(input, dim, largest):
 
 
 @method()
-def cummax(input, dim, *, out=None):
+def cummax(input, dim=None, *, axis=None, out=None):
+    dim = _required("cummax", dim, axis)
     return _cumextreme(input, dim, True)
 
 
 @method()
-def cummin(input, dim, *, out=None):
+def cummin(input, dim=None, *, axis=None, out=None):
+    dim = _required("cummin", dim, axis)
     return _cumextreme(input, dim, False)

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import return_types
 from ._util import Node, Tensor, attach, method, wrap, wrap_dim
-from .reduction import _dims, _even_grad, _expand_back, _scatter
+from .reduction import _dims, _even_grad, _expand_back, _np_names, _scatter
 
 __all__ = ["max", "min", "amax", "amin", "argmax", "argmin", "median", "nanmedian", "kthvalue", "mode",
            "sort", "argsort", "msort", "topk", "unique", "bincount"]
@@ -109,12 +109,16 @@ def _arg(x, d, largest):
 
 
 @method()
-def max(input, dim=None, keepdim=False, *, other=None, out=None):
+def max(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None, out=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     return _extreme("max", input, dim, keepdim, True, other)
 
 
 @method()
-def min(input, dim=None, keepdim=False, *, other=None, out=None):
+def min(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None, out=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     return _extreme("min", input, dim, keepdim, False, other)
 
 
@@ -129,12 +133,16 @@ def _amaxmin(name, input, dim, keepdim, largest):
 
 
 @method()
-def amax(input, dim=(), keepdim=False, *, out=None):
+def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None, out=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     return _amaxmin("amax", input, dim, keepdim, True)
 
 
 @method()
-def amin(input, dim=(), keepdim=False, *, out=None):
+def amin(input, dim=(), keepdim=False, *, axis=None, keepdims=None, out=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     return _amaxmin("amin", input, dim, keepdim, False)
 
 
@@ -157,12 +165,16 @@ def _argextreme(name, input, dim, keepdim, largest):
 
 
 @method()
-def argmax(input, dim=None, keepdim=False, *, out=None):
+def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     return _argextreme("argmax", input, dim, keepdim, True)
 
 
 @method()
-def argmin(input, dim=None, keepdim=False, *, out=None):
+def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     return _argextreme("argmin", input, dim, keepdim, False)
 
 
@@ -215,17 +227,23 @@ def _median(name, input, dim, keepdim, ignore_nan):
 
 
 @method()
-def median(input, dim=None, keepdim=False, *, out=None):
+def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     return _median("median", input, dim, keepdim, False)
 
 
 @method()
-def nanmedian(input, dim=None, keepdim=False, *, out=None):
+def nanmedian(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     return _median("nanmedian", input, dim, keepdim, True)
 
 
 @method()
-def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
+def kthvalue(input, k, dim=-1, keepdim=False, *, axis=None, keepdims=None, out=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     x = input._data
     d = wrap_dim(dim, x.ndim)
     n = x.shape[d] if x.ndim else 1
@@ -237,9 +255,11 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
 
 
 @method()
-def mode(input, dim=-1, keepdim=False, *, out=None):
+def mode(input, dim=-1, keepdim=False, *, axis=None, keepdims=None, out=None):
     """Most frequent value along dim (the smallest among equally frequent ones)
     and the index of its last occurrence."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     x = input._data
     xp = input._xp
     d = wrap_dim(dim, x.ndim)
@@ -285,14 +305,18 @@ def _sorted(input, index, d, node_cls, rt):
 
 
 @method()
-def sort(input, dim=-1, descending=False, stable=False, *, out=None):
+def sort(input, dim=-1, descending=False, stable=False, *, axis=None, out=None):
+    if axis is not None:
+        dim = axis
     d = wrap_dim(dim, input._data.ndim)
     index = _argsort_array(input._data, d, descending, input._xp)
     return _sorted(input, index, d, SortBackward0, return_types.sort)
 
 
 @method()
-def argsort(input, dim=-1, descending=False, stable=False):
+def argsort(input, dim=-1, descending=False, stable=False, *, axis=None):
+    if axis is not None:
+        dim = axis
     d = wrap_dim(dim, input._data.ndim)
     return wrap(_argsort_array(input._data, d, descending, input._xp).astype(np.int64, copy=False))
 
@@ -303,7 +327,9 @@ def msort(input, *, out=None):
 
 
 @method()
-def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
+def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=None, out=None):
+    if axis is not None:
+        dim = axis
     x = input._data
     d = wrap_dim(dim, x.ndim)
     n = x.shape[d] if x.ndim else 1

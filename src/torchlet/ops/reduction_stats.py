@@ -3,7 +3,7 @@ import numpy as np
 
 from .. import _dtype
 from ._util import Node, attach, method, wrap
-from .reduction import _dims, _even_grad, _expand_back, _float_name
+from .reduction import _dims, _even_grad, _expand_back, _float_name, _np_names, _required
 
 __all__ = ["var", "std", "var_mean", "std_mean", "norm", "logsumexp"]
 
@@ -90,14 +90,20 @@ StdMeanBackward0 = type("StdMeanBackward0", (VarMeanBackward0,), {})
 
 
 @method()
-def var(input, dim=None, unbiased=True, keepdim=False, *, correction=None, out=None):
+def var(input, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
+        keepdims=None, out=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     x, dims, c, n = _var_setup("var", input, dim, unbiased, correction)
     res = wrap(_var_array(x, dims, c, keepdim, input._xp, n))
     return attach(res, VarBackward0, (input,), (input,), dims=dims, keepdim=keepdim, denom=n - c)
 
 
 @method()
-def std(input, dim=None, unbiased=True, keepdim=False, *, correction=None, out=None):
+def std(input, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
+        keepdims=None, out=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     x, dims, c, n = _var_setup("std", input, dim, unbiased, correction)
     res = wrap(input._xp.sqrt(_var_array(x, dims, c, keepdim, input._xp, n)))
     return attach(res, StdBackward0, (input,), (input, res), dims=dims, keepdim=keepdim, denom=n - c)
@@ -114,11 +120,17 @@ def _stat_mean(name, input, dim, unbiased, keepdim, correction, take_sqrt):
                   std=take_sqrt)
 
 
-def var_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None, out=None):
+def var_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
+             keepdims=None, out=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     return _stat_mean("var_mean", input, dim, unbiased, keepdim, correction, False)
 
 
-def std_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None, out=None):
+def std_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
+             keepdims=None, out=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     return _stat_mean("std_mean", input, dim, unbiased, keepdim, correction, True)
 
 
@@ -201,7 +213,10 @@ class LogsumexpBackward0(Node):
 
 
 @method()
-def logsumexp(input, dim, keepdim=False, *, out=None):
+def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
+    dim = _required("logsumexp", dim, axis)
+    if keepdims is not None:
+        keepdim = keepdims
     x = input._data
     xp = input._xp
     if x.dtype.kind in "biu":
