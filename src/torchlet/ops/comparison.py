@@ -1,0 +1,424 @@
+"""Comparisons and selection: eq/ne/lt/le/gt/ge (and their operators),
+logical_* and bitwise_* ops, isnan/isinf/isfinite, isclose/allclose/equal,
+and the ops that pick between values: maximum, minimum, clamp, where.
+
+Comparisons promote their operands as arithmetic does, return bool and have
+no gradient. Ties in maximum/minimum (and tensor clamp bounds) split the
+gradient in half, as PyTorch does.
+"""
+import warnings
+
+import numpy as np
+
+from .. import _dtype
+from ._util import Node, Tensor, attach, binary_arrays, inplace, method, reduce_grad, wrap, _scalar_ok
+from .pointwise_math import _broadcast_error, _not_for, _shape, _write_out
+
+__all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
+           "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and",
+           "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf", "isfinite", "isposinf",
+           "isneginf", "isclose", "allclose", "equal", "maximum", "minimum", "clamp", "clip",
+           "clamp_min", "clamp_max", "where"]
+
+
+def _run(ufunc, x, y, a, b):
+    try:
+        return ufunc(x, y)
+    except ValueError:
+        raise _broadcast_error(a._data.shape, _shape(b)) from None
+
+
+# ----- comparisons -----------------------------------------------------------
+def _comparison(name, ufunc_name, symbol):
+    def op(input, other, *, out=None):
+        if not isinstance(other, Tensor) and not _scalar_ok(other):
+            raise TypeError(f"{name}() received an invalid combination of arguments - got (Tensor, "
+                            f"{type(other).__name__}), but expected (Tensor input, Tensor other) or "
+                            "(Tensor input, Number other)")
+        x, y = binary_arrays(input, other)
+        res = wrap(_run(getattr(input._xp, ufunc_name), x, y, input, other))
+        return res if out is None else _write_out(res, out, name)
+
+    def operator(self, other):  # `t == None`, `t == "a"` fall back to Python's identity test
+        if isinstance(other, Tensor) or _scalar_ok(other):
+            return op(self, other)
+        return NotImplemented
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise `input {symbol} other` (bool result, promoted operands)."
+    setattr(Tensor, name, op)
+    setattr(Tensor, name + "_", lambda self, other: inplace(self, op, other))
+    setattr(Tensor, f"__{name}__", operator)
+    return op
+
+
+eq = _comparison("eq", "equal", "==")
+ne = _comparison("ne", "not_equal", "!=")
+lt = _comparison("lt", "less", "<")
+le = _comparison("le", "less_equal", "<=")
+gt = _comparison("gt", "greater", ">")
+ge = _comparison("ge", "greater_equal", ">=")
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+for _alias, _fn in (("greater", gt), ("greater_equal", ge), ("less", lt), ("less_equal", le),
+                    ("not_equal", ne)):
+    setattr(Tensor, _alias, _fn)
+    setattr(Tensor, _alias + "_", getattr(Tensor, _fn.__name__ + "_"))
+
+
+# ----- logical and bitwise ops -----------------------------------------------
+def _logical(name):
+    def op(input, other, *, out=None):
+        if not isinstance(other, Tensor):
+            raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
+                            f"{type(other).__name__}")
+        res = wrap(_run(getattr(input._xp, name), input._data, other._data, input, other))
+        return res if out is None else _write_out(res, out, name)
+    op.__name__ = op.__qualname__ = name
+    setattr(Tensor, name, op)
+    setattr(Tensor, name + "_", lambda self, other: inplace(self, op, other))
+    return op
+
+
+logical_and, logical_or, logical_xor = _logical("logical_and"), _logical("logical_or"), \
+    _logical("logical_xor")
+
+
+@method()
+def logical_not(input, *, out=None):
+    res = wrap(input._xp.logical_not(input._data))
+    return res if out is None else _write_out(res, out, "logical_not")
+
+
+Tensor.logical_not_ = lambda self: inplace(self, logical_not)
+
+
+def _bitwise(name, ufunc_name):
+    def op(input, other, *, out=None):
+        if not isinstance(input, Tensor):
+            input, other = other, input
+        x, y = binary_arrays(input, other)
+        if x.dtype.kind not in "biu":
+            raise _not_for(f"{name}_cpu", x.dtype)
+        res = wrap(_run(getattr(input._xp, ufunc_name), x, y, input, other))
+        return res if out is None else _write_out(res, out, name)
+    op.__name__ = op.__qualname__ = name
+    setattr(Tensor, name, op)
+    setattr(Tensor, name + "_", lambda self, other: inplace(self, op, other))
+    return op
+
+
+bitwise_and = _bitwise("bitwise_and", "bitwise_and")
+bitwise_or = _bitwise("bitwise_or", "bitwise_or")
+bitwise_xor = _bitwise("bitwise_xor", "bitwise_xor")
+for _sym, _fn in (("and", bitwise_and), ("or", bitwise_or), ("xor", bitwise_xor)):
+    setattr(Tensor, f"__{_sym}__", _fn)
+    setattr(Tensor, f"__r{_sym}__", _fn)
+    setattr(Tensor, f"__i{_sym}__", getattr(Tensor, _fn.__name__ + "_"))
+
+
+@method()
+def bitwise_not(input, *, out=None):
+    x = input._data
+    if x.dtype.kind not in "biu":
+        raise _not_for("bitwise_not_cpu", x.dtype)
+    res = wrap(input._xp.invert(x))
+    return res if out is None else _write_out(res, out, "bitwise_not")
+
+
+def _invert(self):
+    if self._data.dtype.kind not in "biu":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    return bitwise_not(self)
+
+
+Tensor.bitwise_not_ = lambda self: inplace(self, bitwise_not)
+Tensor.__invert__ = _invert
+
+
+# ----- floating-point classification, closeness, equality ---------------------
+def _classify(name, fn):
+    def op(input):
+        return wrap(fn(input._xp, input._data))
+    op.__name__ = op.__qualname__ = name
+    setattr(Tensor, name, op)
+    return op
+
+
+isnan = _classify("isnan", lambda xp, x: xp.isnan(x))
+isinf = _classify("isinf", lambda xp, x: xp.isinf(x))
+isfinite = _classify("isfinite", lambda xp, x: xp.isfinite(x))
+isposinf = _classify("isposinf", lambda xp, x: x == np.inf if x.dtype.kind in "fV" else xp.zeros(
+    x.shape, bool))
+isneginf = _classify("isneginf", lambda xp, x: x == -np.inf if x.dtype.kind in "fV" else xp.zeros(
+    x.shape, bool))
+
+_WORDS = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+          "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half",
+          "bfloat16": "BFloat16", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+@method()
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """|a - b| <= atol + rtol |b| (and a == b, which covers equal infinities)."""
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"{_WORDS[input.dtype.name]} did not match {_WORDS[other.dtype.name]}")
+    if rtol < 0:
+        raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol}")
+    if atol < 0:
+        raise RuntimeError(f"atol must be greater than or equal to zero, but got {atol}")
+    x, y, xp = input._data, other._data, input._xp
+    close = _run(xp.equal, x, y, input, other)
+    if x.dtype.kind == "b":
+        return wrap(close)
+    if x.dtype.kind in "iu":
+        x, y = x.astype(_dtype.get_default_dtype().np), y.astype(_dtype.get_default_dtype().np)
+    if equal_nan:
+        close |= xp.isnan(x) & xp.isnan(y)
+    diff = xp.abs(x - y)
+    close |= xp.isfinite(diff) & (diff <= atol + xp.abs(rtol * y))
+    return wrap(close)
+
+
+@method()
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+@method()
+def equal(input, other):
+    """True when both have the same shape and the same values (NaN is never equal)."""
+    if input._data.shape != other._data.shape:
+        return False
+    x, y = binary_arrays(input, other)
+    return bool((x == y).all())
+
+
+# ----- maximum, minimum -------------------------------------------------------
+def _tie_split(g, a, b, keep_a):
+    """Gradients of max(a, b) (keep_a: a > b keeps a) or min: the chosen side gets g, ties half."""
+    h = where(a == b, g / 2, g)
+    return (where(b > a if keep_a else a > b, 0, h), where(a > b if keep_a else b > a, 0, h))
+
+
+class MaximumBackward0(Node):
+    """d max(a, b) = g where a > b (b), g/2 at ties"""
+    keep_a = True
+
+    def backward(self, g):
+        a, b = self.saved_tensors
+        ga, gb = _tie_split(g, a, b, self.keep_a)
+        return reduce_grad(ga, self.input_meta[0]), reduce_grad(gb, self.input_meta[1])
+
+
+class MinimumBackward0(MaximumBackward0):
+    """d min(a, b) = g where a < b (b), g/2 at ties"""
+    keep_a = False
+
+
+class ClampMinBackward1(MaximumBackward0):
+    """d clamp_min(a, m) = as maximum(a, m)"""
+
+
+class ClampMaxBackward1(MinimumBackward0):
+    """d clamp_max(a, m) = as minimum(a, m)"""
+
+
+def _pick(name, ufunc, node, input, other, out=None):
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type(other).__name__}")
+    x, y = binary_arrays(input, other)
+    res = attach(wrap(_run(getattr(input._xp, ufunc), x, y, input, other)), node, (input, other),
+                 (input, other))
+    return res if out is None else _write_out(res, out, name)
+
+
+@method()
+def maximum(input, other, *, out=None):
+    return _pick("maximum", "maximum", MaximumBackward0, input, other, out)
+
+
+@method()
+def minimum(input, other, *, out=None):
+    return _pick("minimum", "minimum", MinimumBackward0, input, other, out)
+
+
+# ----- clamp -----------------------------------------------------------------
+def _scalar_of(v, np_dtype):
+    """Number `v` as a NumPy scalar of np_dtype, with PyTorch's overflow check for integers
+    (uint8 accepts -255..255, negative values wrapping)."""
+    if v is None or np_dtype.kind not in "iuV":
+        return v
+    if np_dtype.kind != "V" and not isinstance(v, (bool, np.bool_)):
+        info = np.iinfo(np_dtype)
+        if not (-info.max if info.min == 0 else info.min) <= v <= info.max:
+            raise RuntimeError(f"value cannot be converted to type {np_dtype.name}_t without overflow")
+        return np.array(v).astype(np_dtype)[()]
+    return np_dtype.type(v)
+
+
+_PLAIN = (float, int, type(None))
+
+
+def _clamp_scalars(input, lo, hi):
+    """clamp with number bounds, in PyTorch's promoted dtype."""
+    x, xp = input._data, input._xp
+    if not (x.dtype.kind == "f" and type(lo) in _PLAIN and type(hi) in _PLAIN):
+        groups = ([input.dtype] if x.ndim else [], [] if x.ndim else [input.dtype],
+                  [_dtype.scalar_dtype(v) for v in (lo, hi) if v is not None])
+        rt = _dtype.promote_operands(groups).np
+        if rt == np.bool_:
+            which = "clamp" if lo is not None and hi is not None else "clamp_min" if hi is None else "clamp_max"
+            raise _not_for(f"{which}_scalar_cpu", rt)
+        x, lo, hi = x.astype(rt, copy=False), _scalar_of(lo, rt), _scalar_of(hi, rt)
+    if lo is not None:
+        x = xp.maximum(x, lo)
+    if hi is not None:
+        x = xp.minimum(x, hi)
+    return x
+
+
+class ClampBackward1(Node):
+    """d clamp(a, lo, hi) = g where lo < a < hi, else 0"""
+
+    def backward(self, g):
+        (a,) = self.saved_tensors
+        lo, hi = self.min, self.max
+        mask = a > lo if hi is None else a < hi if lo is None else (a > lo).logical_and(a < hi)
+        return where(mask, g, 0)
+
+
+class ClampMinBackward0(ClampBackward1):
+    """d clamp_min(a, lo) = g where a > lo"""
+
+
+class ClampMaxBackward0(ClampBackward1):
+    """d clamp_max(a, hi) = g where a < hi"""
+
+
+class ClampBackward0(Node):
+    """clamp(a, lo, hi) = min(max(a, lo), hi): each step sends g to the chosen side, ties half"""
+
+    def backward(self, g):
+        saved = list(self.saved_tensors)
+        a = saved.pop(0)
+        lo = saved.pop(0) if self.has_lo else None
+        hi = saved.pop(0) if self.has_hi else None
+        m = self.input_meta
+        glo = ghi = None
+        if hi is not None:
+            g, ghi = _tie_split(g, a if lo is None else maximum(a, lo), hi, False)
+            ghi = reduce_grad(ghi, m[2])
+        if lo is not None:
+            g, glo = _tie_split(g, a, lo, True)
+            glo = reduce_grad(glo, m[1])
+        return reduce_grad(g, m[0]), glo, ghi
+
+
+def _clamp_tensors(input, lo, hi):
+    ts = tuple(t for t in (input, lo, hi) if t is not None)
+    groups = ([], [], [])
+    for t in ts:
+        groups[0 if t._data.ndim else 1].append(t.dtype)
+    dt = _dtype.promote_operands(groups).np
+    if dt == np.bool_:
+        raise _not_for("clamp_cpu", dt)
+    x, xp = input._data.astype(dt, copy=False), input._xp
+    try:
+        if lo is not None:
+            x = xp.maximum(x, lo._data.astype(dt, copy=False))
+        if hi is not None:
+            x = xp.minimum(x, hi._data.astype(dt, copy=False))
+    except ValueError:
+        raise _broadcast_error(*(t._data.shape for t in ts)) from None
+    return attach(wrap(x), ClampBackward0, (input, lo, hi), ts, has_lo=lo is not None,
+                  has_hi=hi is not None)
+
+
+@method("clamp", "clip")
+def clamp(input, min=None, max=None, *, out=None):
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    t_lo, t_hi = isinstance(min, Tensor), isinstance(max, Tensor)
+    if t_lo or t_hi:
+        if (min is not None and not t_lo) or (max is not None and not t_hi):
+            raise TypeError("clamp() received an invalid combination of arguments - got (Tensor, "
+                            f"{type(min).__name__}, {type(max).__name__})")
+        res = _clamp_tensors(input, min, max)
+    else:
+        res = attach(wrap(_clamp_scalars(input, min, max)), ClampBackward1, (input,), (input,), min=min, max=max)
+    return res if out is None else _write_out(res, out, "clamp")
+
+
+clip = clamp
+Tensor.clamp_ = Tensor.clip_ = lambda self, min=None, max=None: inplace(
+    self, lambda t: clamp(t, min, max))
+
+
+@method()
+def clamp_min(input, min):
+    if isinstance(min, Tensor):
+        return _pick("clamp_min", "maximum", ClampMinBackward1, input, min)
+    return attach(wrap(_clamp_scalars(input, min, None)), ClampMinBackward0, (input,), (input,), min=min, max=None)
+
+
+@method()
+def clamp_max(input, max):
+    if isinstance(max, Tensor):
+        return _pick("clamp_max", "minimum", ClampMaxBackward1, input, max)
+    return attach(wrap(_clamp_scalars(input, None, max)), ClampMaxBackward0, (input,), (input,), min=None, max=max)
+
+
+Tensor.clamp_min_ = lambda self, min: inplace(self, clamp_min, min)
+Tensor.clamp_max_ = lambda self, max: inplace(self, clamp_max, max)
+
+
+# ----- where -----------------------------------------------------------------
+class WhereBackward0(Node):
+    """d where(c, a, b) = g where c (else 0), g where not c (else 0)"""
+
+    def backward(self, g):
+        c, (ma, mb) = self.condition, self.input_meta
+        return (reduce_grad(where(c, g, 0), ma) if self.needs_input_grad(0) else None,
+                reduce_grad(where(c, 0, g), mb) if self.needs_input_grad(1) else None)
+
+
+_NO_ARG = object()
+
+
+def where(condition, input=_NO_ARG, other=_NO_ARG, *, out=None):
+    """Elements of `input` where `condition`, else of `other` (tensors or numbers)."""
+    if input is _NO_ARG and other is _NO_ARG:
+        if hasattr(Tensor, "nonzero"):
+            return condition.nonzero(as_tuple=True)
+        return tuple(wrap(i.astype(np.int64)) for i in condition._xp.nonzero(condition._data))
+    c = condition._data
+    if c.dtype != np.bool_:
+        if c.dtype != np.uint8:
+            raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor with "
+                               f"dtype {_WORDS[condition.dtype.name]}")
+        warnings.warn("where received a uint8 condition tensor. This behavior is deprecated and will "
+                      "be removed in a future version of PyTorch. Use a boolean condition instead.")
+        c = c.astype(bool)
+    a_t, b_t = isinstance(input, Tensor), isinstance(other, Tensor)
+    if a_t and b_t and input._data.dtype == other._data.dtype:
+        dt = input._data.dtype
+    else:
+        dt = _dtype.result_type(input, other).np
+    a = input._data.astype(dt, copy=False) if a_t else _scalar_of(input, dt)
+    b = other._data.astype(dt, copy=False) if b_t else _scalar_of(other, dt)
+    try:
+        r = condition._xp.where(c, a, b)
+    except ValueError:
+        raise _broadcast_error(c.shape, _shape(input), _shape(other)) from None
+    if r.dtype != dt:
+        r = r.astype(dt)
+    res = attach(wrap(r), WhereBackward0, (input if a_t else None, other if b_t else None),
+                 condition=condition)
+    return res if out is None else _write_out(res, out, "where")
+
+
+def _where_method(self, condition, y):
+    return where(condition, self, y)
+
+
+Tensor.where = _where_method
