@@ -381,6 +381,8 @@ def _offset(view, base):
 
 def wrap(array, requires_grad=False):
     """A new leaf Tensor holding `array` (no copy)."""
+    if isinstance(array, np.generic):  # NumPy ufuncs return scalars for 0-d inputs
+        array = np.asarray(array)
     t = object.__new__(Tensor)
     t._data = array
     t._requires_grad = requires_grad

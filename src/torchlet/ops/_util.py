@@ -114,6 +114,8 @@ def binary_arrays(a, b):
             info = np.iinfo(da.dtype)
             if not info.min <= b <= info.max:  # PyTorch wraps out-of-range ints
                 b = np.array(b).astype(da.dtype)
+        elif d is _dtype.bfloat16:  # ml_dtypes' bfloat16 with a Python scalar would give float32
+            b = da.dtype.type(b)
         return da, b
     rt = _dtype._lift_to_category(d, cat)
     return da.astype(rt.np, copy=False), b

@@ -12,6 +12,11 @@ __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_d
            "neg", "negative", "pow"]
 
 
+def _broadcast_failed(a, b):
+    from .pointwise_math import _broadcast_error, _shape
+    return _broadcast_error(_shape(a), _shape(b))
+
+
 def _tensors(a, b):
     """Graph inputs of a binary op: a scalar `b` is no input."""
     return (a, b if isinstance(b, Tensor) else None)
@@ -31,7 +36,10 @@ def add(input, other, *, alpha=1, out=None):
     if not isinstance(input, Tensor):
         input, other = other, input  # scalar + tensor
     x, y = binary_arrays(input, other)
-    res = wrap(x + y if alpha == 1 else x + alpha * y)
+    try:
+        res = wrap(x + y if alpha == 1 else x + alpha * y)
+    except ValueError:  # shapes that do not broadcast: PyTorch's RuntimeError
+        raise _broadcast_failed(input, other) from None
     return attach(res, AddBackward0, _tensors(input, other), alpha=alpha)
 
 
@@ -59,7 +67,10 @@ def sub(input, other, *, alpha=1, out=None):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
     x, y = binary_arrays(input, other)
-    res = wrap(x - y if alpha == 1 else x - alpha * y)
+    try:
+        res = wrap(x - y if alpha == 1 else x - alpha * y)
+    except ValueError:  # shapes that do not broadcast: PyTorch's RuntimeError
+        raise _broadcast_failed(input, other) from None
     return attach(res, SubBackward0, _tensors(input, other), alpha=alpha)
 
 
@@ -80,7 +91,10 @@ def mul(input, other, *, out=None):
     if not isinstance(input, Tensor):
         input, other = other, input
     x, y = binary_arrays(input, other)
-    res = wrap(x * y)
+    try:
+        res = wrap(x * y)
+    except ValueError:  # shapes that do not broadcast: PyTorch's RuntimeError
+        raise _broadcast_failed(input, other) from None
     if isinstance(other, Tensor):
         return attach(res, MulBackward0, (input, other), (input, other))
     return attach(res, MulBackward0, (input, None), scalar=other)
@@ -110,7 +124,10 @@ def div(input, other, *, rounding_mode=None, out=None):
     x, y = binary_arrays(input, other)
     if x.dtype.kind in "biu":
         x = float_result(x)
-    res = wrap(x / y)
+    try:
+        res = wrap(x / y)
+    except ValueError:  # shapes that do not broadcast: PyTorch's RuntimeError
+        raise _broadcast_failed(input, other) from None
     if isinstance(other, Tensor):
         return attach(res, DivBackward0, (input, other), (input, other))
     return attach(res, DivBackward0, (input, None), scalar=other)
@@ -193,7 +210,10 @@ def pow(input, exponent, *, out=None):
     if x.dtype.kind in "iu" and not isinstance(exponent, Tensor) and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     if isinstance(exponent, Tensor):
-        res = wrap(x ** y)
+        try:
+            res = wrap(x ** y)
+        except ValueError:
+            raise _broadcast_failed(input, exponent) from None
         return attach(res, PowBackward1, (input, exponent), (input, exponent))
     if y == 2:
         res = wrap(x * x)
