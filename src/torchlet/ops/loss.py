@@ -255,7 +255,7 @@ class HuberLossBackward0(_PairLoss):
 
 
 def _pair_loss(input, target, reduction, node_cls, elem, name, **attrs):
-    _size_warning(input, target, 5 if node_cls is HuberLossBackward0 else 4)
+    _size_warning(input, target, 4)
     x, t = binary_arrays(input, target)
     if x.dtype.kind not in "fc":
         raise NotImplementedError(f"\"{name}\" not implemented for '{_WORDS.get(str(x.dtype), x.dtype)}'")
