@@ -97,6 +97,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
                   check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False, masked=False):
     """gradcheck of the vector-Jacobian product x, v -> v^T J(x) (second derivatives)."""
     from . import grad
+    from .grad_mode import enable_grad
     from ..ops.creation import tensor
     inputs = _as_tuple(inputs)
     outs = _outputs(func, inputs)
@@ -109,11 +110,16 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     diff = [i for i, x in enumerate(inputs) if _is_diff(x)]
 
     def vjp(*args):
-        xs, vs = args[:n], args[n:]
-        os_ = _outputs(func, xs)
-        pairs = [(o, v) for o, v in zip(os_, vs) if o.requires_grad]
-        gs = grad([p[0] for p in pairs], [xs[i] for i in diff], [p[1] for p in pairs],
-                  create_graph=True, allow_unused=True)
-        return tuple(g for g in gs if g is not None)
+        # grad mode on even inside the numerical pass (which runs under no_grad):
+        # the first derivative must be built as a graph to be differentiated again
+        with enable_grad():
+            xs, vs = args[:n], args[n:]
+            os_ = _outputs(func, xs)
+            pairs = [(o, v) for o, v in zip(os_, vs) if o.requires_grad]
+            if not pairs:
+                raise GradcheckError("gradgradcheck: no output of the function requires grad")
+            gs = grad([p[0] for p in pairs], [xs[i] for i in diff], [p[1] for p in pairs],
+                      create_graph=True, allow_unused=True)
+            return tuple(g for g in gs if g is not None)
     return gradcheck(vjp, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception)
