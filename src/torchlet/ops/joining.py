@@ -50,30 +50,44 @@ def cat(tensors, dim=0, *, out=None):
     tensors = list(tensors)
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    used, arrays, dt = [], [], None
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
-        if t._data.ndim == 0:
-            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
-    dt = _result_dtype(tensors)
-    used = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)] or tensors[:1]
-    ref = used[0]._data
-    d = wrap_dim(dim, ref.ndim)
-    for i, t in enumerate(tensors):
         a = t._data
-        if a.ndim == 1 and a.shape[0] == 0:
-            continue
-        if a.ndim != ref.ndim:
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {a.ndim}")
-        for k in range(a.ndim):
-            if k != d and a.shape[k] != ref.shape[k]:
-                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
-                                   f"{ref.shape[k]} but got size {a.shape[k]} for tensor number {i} in "
-                                   "the list.")
-    xp = used[0]._xp
-    arrays = [t._data.astype(dt.np, copy=False) for t in used]
-    res = wrap(xp.concatenate(arrays, axis=d) if len(arrays) > 1 else arrays[0].copy())
+        if a.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+        dt = a.dtype if dt is None else _promote_np(dt, a.dtype)
+        if not (a.ndim == 1 and a.shape[0] == 0):  # legacy: empty 1-D tensors are skipped
+            used.append(i)
+            arrays.append(a)
+    if not arrays:
+        used, arrays = [0], [tensors[0]._data]
+    ref = arrays[0].shape
+    d = wrap_dim(dim, len(ref))
+    rest = ref[:d] + ref[d + 1:]
+    for i, a in zip(used, arrays):
+        if a.shape[:d] + a.shape[d + 1:] != rest:
+            _cat_mismatch(ref, a.shape, d, i)
+    if any(a.dtype != dt for a in arrays):
+        arrays = [a.astype(dt) for a in arrays]
+    res = wrap(tensors[used[0]]._xp.concatenate(arrays, axis=d) if len(arrays) > 1 else arrays[0].copy())
     return attach(res, CatBackward0, tuple(tensors), dim=d)
+
+
+def _promote_np(a, b):
+    if a == b:
+        return a
+    return _dtype.promote_types(_dtype._FROM_NP[a], _dtype._FROM_NP[b]).np
+
+
+def _cat_mismatch(ref, shape, d, i):
+    if len(shape) != len(ref):
+        raise RuntimeError(f"Tensors must have same number of dimensions: got {len(ref)} and {len(shape)}")
+    for k in range(len(ref)):
+        if k != d and shape[k] != ref[k]:
+            raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
+                               f"{ref[k]} but got size {shape[k]} for tensor number {i} in the list.")
 
 
 concat = concatenate = cat

@@ -1,7 +1,8 @@
 """View ops: reshape/view, expand, transpose/permute/t, squeeze/unsqueeze,
 flatten. Each result shares memory with its input (where NumPy can) and
 carries a `view_fn` so in-place changes to it reach its base's graph."""
-from ._util import Node, Tensor, attach, method, view, wrap, wrap_dim, dims_of
+from . import _util
+from ._util import Node, Tensor, attach, method, wrap, wrap_dim, dims_of
 
 __all__ = ["reshape", "permute", "transpose", "t", "squeeze", "unsqueeze", "flatten", "swapaxes",
            "swapdims", "movedim", "moveaxis", "unflatten", "adjoint"]
@@ -10,7 +11,10 @@ __all__ = ["reshape", "permute", "transpose", "t", "squeeze", "unsqueeze", "flat
 def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    return tuple(int(s) for s in shape)
+    for s in shape:
+        if type(s) is not int:
+            return tuple(int(s) for s in shape)
+    return shape
 
 
 def _infer(shape, numel, old):
@@ -77,9 +81,7 @@ def _reshape_view(x, shape):
         return arr
 
 
-def _view_out(src, arr, node_cls, view_fn, **attrs):
-    from ._util import view as make_view
-    return make_view(src, arr, node_cls, view_fn, **attrs)
+_view_out = _util.view
 
 
 def view_dtype(self, dtype):
