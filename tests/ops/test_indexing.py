@@ -340,3 +340,12 @@ def test_errors(call, torch):
 def test_error_messages(call, torch):
     eo, et = check_error(call)
     assert str(eo) == str(et)
+
+
+def test_uint8_index_is_a_mask_with_warning(torch):
+    with pytest.warns(UserWarning, match="uint8"):
+        r = torchlet.arange(3.0)[torchlet.tensor([1, 0, 1], dtype=torchlet.uint8)]
+    with pytest.warns(UserWarning, match="uint8"):
+        tr = torch.arange(3.0)[torch.tensor([1, 0, 1], dtype=torch.uint8)]
+    from tests.oracle import assert_same
+    assert_same(r, tr)

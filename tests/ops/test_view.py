@@ -172,3 +172,13 @@ def test_size_and_stride_of_views(torch):
 def test_roundtrip_helpers(torch):
     t = torch.randn(2, 3)
     assert np.array_equal(to_torch(from_torch(t)).numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 4), ()])
+def test_T_deprecation_warning(shape, torch):
+    with pytest.warns(UserWarning) as ours:
+        r = torchlet.zeros(shape).T
+    with pytest.warns(UserWarning) as theirs:
+        tr = torch.zeros(shape).T
+    assert tuple(r.shape) == tuple(tr.shape)
+    assert str(theirs[0].message).startswith(str(ours[0].message)[:60])

@@ -34,7 +34,12 @@ def _index_array(obj):
     if k == "b":
         return a
     if k in "iu":
-        return a.astype(bool) if a.dtype == np.uint8 else a
+        if a.dtype == np.uint8:
+            import warnings
+            warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype "
+                          "torch.bool instead.", UserWarning, stacklevel=3)
+            return a.astype(bool)
+        return a
     raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
 
 
