@@ -23,8 +23,7 @@ _ALL = slice(None)
 def _index(index, op, dtypes=("int64",)):
     a = index._data if isinstance(index, Tensor) else np.asarray(index)
     if a.dtype.name not in dtypes:
-        want = " or ".join(dtypes).replace("int32 or int64", "int32 or int64")
-        raise RuntimeError(f"{op}(): Expected dtype {want} for index")
+        raise RuntimeError(f"{op}(): Expected dtype {' or '.join(dtypes)} for index")
     return a
 
 
@@ -197,7 +196,7 @@ def index_select(input, dim, index, *, out=None):
     size = x.shape[d] if x.ndim else 1
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= size):
         raise IndexError("index out of range in self")
-    res = input._xp.take(x, idx, axis=d) if x.ndim else x.reshape(1)[idx].reshape(np.shape(index._data if isinstance(index, Tensor) else index))
+    res = input._xp.take(x, idx, axis=d) if x.ndim else x.reshape(1)[idx].reshape(())
     return attach(wrap(res), IndexSelectBackward0, (input,), dim=d, index=wrap(idx))
 
 
