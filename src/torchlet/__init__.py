@@ -10,6 +10,7 @@ from ._dtype import (dtype, get_default_dtype, set_default_dtype, promote_types,
 from ._device import device  # noqa: F401
 from ._size import Size  # noqa: F401
 from ._tensor import Tensor  # noqa: F401
+from ._tensor_types import *  # noqa: F401,F403
 from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,  # noqa
                                  is_grad_enabled, is_inference_mode_enabled)
 
