@@ -19,6 +19,7 @@ from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inferen
 from .ops.creation import *  # noqa: F401,F403
 from .ops.pointwise import *  # noqa: F401,F403
 from .ops.pointwise_math import *  # noqa: F401,F403
+from .ops.pointwise_binary import *  # noqa: F401,F403
 from .ops.comparison import *  # noqa: F401,F403
 from .ops.conversion import *  # noqa: F401,F403
 from .ops.reduction import *  # noqa: F401,F403

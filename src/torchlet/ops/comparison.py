@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import _dtype
 from ._util import Node, Tensor, attach, binary_arrays, inplace, method, reduce_grad, wrap, _scalar_ok
-from .pointwise_math import _broadcast_error, _not_for, _shape, _write_out
+from .pointwise_math import _broadcast_error, _not_for, _np_clip, _shape, _write_out
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
            "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and",
@@ -194,9 +194,14 @@ def equal(input, other):
 
 # ----- maximum, minimum -------------------------------------------------------
 def _tie_split(g, a, b, keep_a):
-    """Gradients of max(a, b) (keep_a: a > b keeps a) or min: the chosen side gets g, ties half."""
-    h = where(a == b, g / 2, g)
-    return (where(b > a if keep_a else a > b, 0, h), where(a > b if keep_a else b > a, 0, h))
+    """Gradients of max(a, b) (keep_a) or min(a, b): the chosen side gets g, ties g/2 each
+    (and both get g where a NaN makes every comparison false, as in PyTorch)."""
+    x, y = binary_arrays(a.detach(), b.detach())
+    dt = g._data.dtype
+    half = (x == y).astype(dt)
+    half *= 0.5
+    a_loses, b_loses = (y > x, x > y) if keep_a else (x > y, y > x)
+    return g * wrap(1 - half - a_loses), g * wrap(1 - half - b_loses)
 
 
 class MaximumBackward0(Node):
@@ -267,14 +272,15 @@ def _clamp_scalars(input, lo, hi):
                   [_dtype.scalar_dtype(v) for v in (lo, hi) if v is not None])
         rt = _dtype.promote_operands(groups).np
         if rt == np.bool_:
-            which = "clamp" if lo is not None and hi is not None else "clamp_min" if hi is None else "clamp_max"
+            which = ("clamp" if lo is not None and hi is not None else "clamp_min" if hi is None
+                     else "clamp_max")
             raise _not_for(f"{which}_scalar_cpu", rt)
         x, lo, hi = x.astype(rt, copy=False), _scalar_of(lo, rt), _scalar_of(hi, rt)
+    if xp is np and x.dtype.kind == "f":  # one pass of the clip ufunc is the fastest form
+        return _np_clip(x, -np.inf if lo is None else lo, np.inf if hi is None else hi)
     if lo is not None:
         x = xp.maximum(x, lo)
-    if hi is not None:
-        x = xp.minimum(x, hi)
-    return x
+    return x if hi is None else xp.minimum(x, hi)
 
 
 class ClampBackward1(Node):
@@ -283,8 +289,9 @@ class ClampBackward1(Node):
     def backward(self, g):
         (a,) = self.saved_tensors
         lo, hi = self.min, self.max
-        mask = a > lo if hi is None else a < hi if lo is None else (a > lo).logical_and(a < hi)
-        return where(mask, g, 0)
+        x = a._data
+        mask = x > lo if hi is None else x < hi if lo is None else (x > lo) & (x < hi)
+        return g * wrap(mask)
 
 
 class ClampMinBackward0(ClampBackward1):
@@ -306,7 +313,7 @@ class ClampBackward0(Node):
         m = self.input_meta
         glo = ghi = None
         if hi is not None:
-            g, ghi = _tie_split(g, a if lo is None else maximum(a, lo), hi, False)
+            g, ghi = _tie_split(g, a if lo is None else maximum(a.detach(), lo.detach()), hi, False)
             ghi = reduce_grad(ghi, m[2])
         if lo is not None:
             g, glo = _tie_split(g, a, lo, True)
@@ -345,7 +352,8 @@ def clamp(input, min=None, max=None, *, out=None):
                             f"{type(min).__name__}, {type(max).__name__})")
         res = _clamp_tensors(input, min, max)
     else:
-        res = attach(wrap(_clamp_scalars(input, min, max)), ClampBackward1, (input,), (input,), min=min, max=max)
+        res = attach(wrap(_clamp_scalars(input, min, max)), ClampBackward1, (input,), (input,),
+                     min=min, max=max)
     return res if out is None else _write_out(res, out, "clamp")
 
 
@@ -358,14 +366,16 @@ Tensor.clamp_ = Tensor.clip_ = lambda self, min=None, max=None: inplace(
 def clamp_min(input, min):
     if isinstance(min, Tensor):
         return _pick("clamp_min", "maximum", ClampMinBackward1, input, min)
-    return attach(wrap(_clamp_scalars(input, min, None)), ClampMinBackward0, (input,), (input,), min=min, max=None)
+    return attach(wrap(_clamp_scalars(input, min, None)), ClampMinBackward0, (input,), (input,),
+                  min=min, max=None)
 
 
 @method()
 def clamp_max(input, max):
     if isinstance(max, Tensor):
         return _pick("clamp_max", "minimum", ClampMaxBackward1, input, max)
-    return attach(wrap(_clamp_scalars(input, None, max)), ClampMaxBackward0, (input,), (input,), min=None, max=max)
+    return attach(wrap(_clamp_scalars(input, None, max)), ClampMaxBackward0, (input,), (input,),
+                  min=None, max=max)
 
 
 Tensor.clamp_min_ = lambda self, min: inplace(self, clamp_min, min)
@@ -378,8 +388,8 @@ class WhereBackward0(Node):
 
     def backward(self, g):
         c, (ma, mb) = self.condition, self.input_meta
-        return (reduce_grad(where(c, g, 0), ma) if self.needs_input_grad(0) else None,
-                reduce_grad(where(c, 0, g), mb) if self.needs_input_grad(1) else None)
+        return (reduce_grad(g * wrap(c), ma) if self.needs_input_grad(0) else None,
+                reduce_grad(g * wrap(~c), mb) if self.needs_input_grad(1) else None)
 
 
 _NO_ARG = object()
@@ -413,7 +423,7 @@ def where(condition, input=_NO_ARG, other=_NO_ARG, *, out=None):
     if r.dtype != dt:
         r = r.astype(dt)
     res = attach(wrap(r), WhereBackward0, (input if a_t else None, other if b_t else None),
-                 condition=condition)
+                 condition=c)
     return res if out is None else _write_out(res, out, "where")
 
 

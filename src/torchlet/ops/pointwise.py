@@ -64,8 +64,8 @@ def sub(input, other, *, alpha=1, out=None):
         x, y = binary_arrays(other, input)
         return attach(wrap(y - alpha * x), RsubBackward1, (other,))
     if input.dtype is _dtype.bool or (isinstance(other, Tensor) and other.dtype is _dtype.bool):
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
-                           "Use the `^` or `logical_xor()` operator instead.")
+        raise NotImplementedError("Subtraction, the `-` operator, with two bool tensors is not "
+                                  "supported. Use the `^` or `logical_xor()` operator instead.")
     x, y = binary_arrays(input, other)
     try:
         res = wrap(x - y if alpha == 1 else x - alpha * y)
@@ -116,7 +116,7 @@ class DivBackward0(Node):
 @method()
 def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode is not None:
-        from .pointwise_math import _rounded_div
+        from .pointwise_binary import _rounded_div
         return _rounded_div(input, other, rounding_mode)
     if not isinstance(input, Tensor):
         from .creation import tensor
@@ -152,8 +152,9 @@ class NegBackward0(Node):
 @method()
 def neg(input, *, out=None):
     if input.dtype is _dtype.bool:
-        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are "
-                           "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+        raise NotImplementedError("Negation, the `-` operator, on a bool tensor is not supported. If "
+                                  "you are trying to invert a mask, use the `~` or `logical_not()` "
+                                  "operator instead.")
     return attach(wrap(-input._data), NegBackward0, (input,))
 
 
