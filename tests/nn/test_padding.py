@@ -50,7 +50,7 @@ def test_grad_fn_names(torch):
             lambda m, x: F(m).interpolate(x, scale_factor=2, mode="bilinear")]:
         a = call(torchlet, torchlet.ones(1, 2, 4, 4, requires_grad=True))
         b = call(torch, torch.ones(1, 2, 4, 4, requires_grad=True))
-        assert a.grad_fn.name() == b.grad_fn.name()
+        assert a.grad_fn.name() == b.grad_fn.name().split("::")[-1]
 
 
 @pytest.mark.parametrize("call", [
