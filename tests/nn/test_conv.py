@@ -86,3 +86,87 @@ def test_error_messages(torch):
     assert str(eo) == str(et)
     eo, et = check_error(lambda m: m.nn.functional.conv2d(m.randn(1, 3, 2, 2), m.randn(6, 3, 3, 3)))
     assert str(eo) == str(et)
+
+
+def _load(ours, theirs):
+    import torchlet
+    ours.load_state_dict({k: torchlet.tensor(v.detach().numpy().copy()) for k, v in theirs.state_dict().items()},
+                         strict=True)
+
+
+CONV_LAYERS = [
+    ("Conv2d", (3, 6, 5), {}, (2, 3, 9, 8)),
+    ("Conv2d", (4, 6, (3, 2)), dict(stride=2, padding=1, dilation=(2, 1), groups=2, bias=False), (2, 4, 9, 8)),
+    ("Conv2d", (3, 4, 3), dict(padding="same", padding_mode="reflect"), (2, 3, 6, 7)),
+    ("Conv2d", (3, 4, 4), dict(padding="same"), (2, 3, 6, 7)),
+    ("Conv2d", (3, 4, 3), dict(padding=(1, 2), padding_mode="circular"), (2, 3, 6, 7)),
+    ("Conv2d", (3, 4, 3), dict(padding=2, padding_mode="replicate", stride=2), (2, 3, 6, 7)),
+    ("Conv2d", (3, 4, 3), dict(padding="valid"), (3, 6, 7)),
+    ("Conv1d", (3, 4, 3), dict(stride=2, padding=1), (2, 3, 9)),
+    ("Conv1d", (2, 4, 3), dict(padding="same", padding_mode="reflect", groups=2), (2, 2, 9)),
+    ("Conv3d", (2, 3, 2), dict(padding=1), (1, 2, 3, 4, 3)),
+    ("ConvTranspose2d", (4, 2, 3), dict(stride=2, output_padding=1), (2, 4, 5, 4)),
+    ("ConvTranspose2d", (4, 6, (3, 2)), dict(stride=(2, 1), padding=1, groups=2, dilation=2, bias=False), (2, 4, 5, 4)),
+    ("ConvTranspose1d", (3, 2, 4), dict(stride=3, padding=1), (2, 3, 5)),
+]
+
+
+@pytest.mark.parametrize("name,args,kw,shape", CONV_LAYERS, ids=lambda v: str(v))
+def test_layers(name, args, kw, shape, torch):
+    import torchlet
+    theirs = getattr(torch.nn, name)(*args, **kw)
+    ours = getattr(torchlet.nn, name)(*args, **kw)
+    assert repr(ours) == repr(theirs)
+    assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == \
+        [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
+    _load(ours, theirs)
+    x = np.random.rand(*shape).astype(np.float32)
+    xo, xt = torchlet.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    yo, yt = ours(xo), theirs(xt)
+    assert_same(yo, yt, rtol=1e-4, atol=1e-5)
+    g = np.random.rand(*yt.shape).astype(np.float32)
+    yo.backward(torchlet.tensor(g))
+    yt.backward(torch.tensor(g))
+    assert_same(xo.grad, xt.grad, rtol=1e-4, atol=1e-5)
+    for (k, p), (k2, q) in zip(ours.named_parameters(), theirs.named_parameters()):
+        assert k == k2
+        assert_same(p.grad, q.grad, rtol=1e-4, atol=1e-4)
+
+
+def test_init_bounds(torch):
+    import math
+    import torchlet
+    m = torchlet.nn.Conv2d(4, 6, 3, groups=2)
+    bound = 1 / math.sqrt(2 * 9)  # kaiming_uniform(a=sqrt(5)) gives 1/sqrt(fan_in)
+    w, b = m.weight.detach().numpy(), m.bias.detach().numpy()
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.8 * bound and w.std() > 0.4 * bound
+    assert np.abs(b).max() <= bound
+    t = torchlet.nn.ConvTranspose2d(4, 6, 3)
+    assert tuple(t.weight.shape) == (4, 6, 3, 3)
+    assert np.abs(t.weight.detach().numpy()).max() <= 1 / math.sqrt(6 * 9)
+
+
+def test_conv_transpose_output_size(torch):
+    import torchlet
+    theirs = torch.nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1)
+    ours = torchlet.nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1)
+    _load(ours, theirs)
+    x = np.random.rand(1, 3, 4, 5).astype(np.float32)
+    for size in ([8, 10], [1, 2, 7, 9]):
+        assert_same(ours(torchlet.tensor(x), output_size=size), theirs(torch.tensor(x), output_size=size),
+                    rtol=1e-4, atol=1e-5)
+    check_error(lambda m: (theirs if m is torch else ours)(m.tensor(x), output_size=[12, 12]))
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.nn.Conv2d(3, 4, 3, groups=2),
+    lambda m: m.nn.Conv2d(4, 3, 3, groups=2),
+    lambda m: m.nn.Conv2d(3, 4, 3, groups=0),
+    lambda m: m.nn.Conv2d(3, 4, 3, padding="foo"),
+    lambda m: m.nn.Conv2d(3, 4, 3, padding="same", stride=2),
+    lambda m: m.nn.Conv2d(3, 4, 3, padding_mode="bar"),
+    lambda m: m.nn.ConvTranspose2d(3, 4, 3, padding_mode="reflect"),
+    lambda m: m.nn.Conv2d(3, 6, 5)(m.ones(1, 1, 32, 32)),
+])
+def test_layer_errors(call, torch):
+    check_error(call)
