@@ -22,7 +22,7 @@ kernel offsets only, each step a vectorised strided add.
 
 Backward (written with Tensor ops, so double backward works):
     grad_cols   = w^T @ grad_out          -> grad_input = fold(grad_cols)
-    grad_weight = grad_out @ unfold(x)^T  (batch folded into the matmul)
+    grad_weight = sum over the batch of grad_out @ unfold(x)^T
     grad_bias   = grad_out summed over batch and space
 """
 import itertools
@@ -299,10 +299,8 @@ class ConvolutionBackward0(Node):
             gc = gcols.reshape(N, G, -1, L)
             if self.needs_input_grad(0):
                 gx = w.reshape(G, Cin // G, -1).matmul(gc).reshape(x.shape)
-            if self.needs_input_grad(1):
-                xs = x.reshape(N, G, Cin // G, L).permute(1, 2, 0, 3).reshape(G, Cin // G, N * L)
-                gcs = gc.permute(1, 0, 3, 2).reshape(G, N * L, -1)
-                gw = xs.matmul(gcs).reshape(w.shape)
+            if self.needs_input_grad(1):  # per-sample products summed (mT is a view: no copy)
+                gw = x.reshape(N, G, Cin // G, L).matmul(gc.mT).sum(0).reshape(w.shape)
         else:
             O = w.shape[0]
             L = 1
@@ -312,11 +310,9 @@ class ConvolutionBackward0(Node):
             if self.needs_input_grad(0):
                 gcols = w.reshape(G, O // G, -1).mT.matmul(gy).reshape(N, -1, L)
                 gx = _fold(gcols, tuple(x.shape[2:]), ks, st, pads, dil)
-            if self.needs_input_grad(1):
+            if self.needs_input_grad(1):  # per-sample products summed (mT is a view: no copy)
                 cols = _unfold(x, ks, st, pads, dil).reshape(N, G, -1, L)
-                gys = gy.permute(1, 2, 0, 3).reshape(G, O // G, N * L)
-                cs = cols.permute(1, 0, 3, 2).reshape(G, N * L, -1)
-                gw = gys.matmul(cs).reshape(w.shape)
+                gw = gy.matmul(cols.mT).sum(0).reshape(w.shape)
         if self.needs_input_grad(2):
             gb = g.sum((0,) + tuple(range(2, 2 + n)))
         return gx, gw, gb
