@@ -3,7 +3,8 @@ import numpy as np
 
 from .. import _dtype
 from ._util import Node, attach, method, wrap
-from .reduction import _dims, _even_grad, _expand_back, _float_name, _np_names, _required
+from .reduction import (_dims, _even_grad, _expand_back, _float_name, _np_names, _out_shape,
+                        _required)
 
 __all__ = ["var", "std", "var_mean", "std_mean", "norm", "logsumexp"]
 
@@ -30,12 +31,17 @@ def _var_setup(name, input, dim, unbiased, correction):
 
 
 def _var_array(x, dims, correction, keepdim, xp, n):
-    if n - correction > 0:
-        return xp.asarray(x.var(axis=dims, ddof=correction, keepdims=keepdim))
-    import warnings  # the UserWarning above is PyTorch's; NumPy's own is dropped
-    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return xp.asarray(x.var(axis=dims, ddof=correction, keepdims=keepdim))
+    """sum((x - mean)^2) / (n - correction), as PyTorch (inf/nan when n <= correction)."""
+    if n == 0:
+        shape = _out_shape(x.shape, dims, keepdim)
+        return xp.full(shape, float("nan"), dtype=x.dtype)
+    d = x - x.mean(axis=dims, keepdims=True)
+    ss = xp.asarray((d * d).sum(axis=dims, keepdims=keepdim))
+    denom = n - correction
+    if denom > 0:
+        return ss / ss.dtype.type(denom)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return ss / ss.dtype.type(0)
 
 
 def _var_grad(g, x, meta, dims, keepdim, denom):
@@ -183,6 +189,11 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     xp = input._xp
     _, dims = _dims(dim, x.ndim)
     p = float(p)
+    if p == 2 and len(dims) == x.ndim and x.flags.c_contiguous and x.dtype.kind == "f" and not keepdim:
+        flat = x.reshape(-1)  # the whole-tensor 2-norm (clip_grad_norm_) as one BLAS dot
+        res = wrap(xp.asarray(xp.sqrt(xp.vdot(flat, flat)), dtype=x.dtype))
+        return attach(res, LinalgVectorNormBackward0, (input,), (input, res), dims=dims,
+                      keepdim=keepdim, p=p)
     a = xp.abs(x)
     if p == 2:
         r = xp.sqrt((x * x).sum(axis=dims, keepdims=keepdim))
