@@ -142,6 +142,9 @@ class CopySlices(Node):
     """A view of this base was modified in place: the base's gradient passes
     through except in the view's region, which goes to the in-place op."""
 
+    def name(self):
+        return "torch::autograd::CopySlices"
+
     def backward(self, g):
         grad_base = g.clone()
         with grad_mode.no_grad():

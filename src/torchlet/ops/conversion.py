@@ -1,7 +1,7 @@
 """Copies and conversions: clone, contiguous, to / float / long ..., new_*."""
 from .. import _dtype
 from .._device import device as _device_cls, namespace_for, namespace
-from ._util import Node, Tensor, attach, method, wrap
+from ._util import Node, Tensor, attach, grad_enabled, method, wrap
 from .pointwise import cast
 from . import creation
 
@@ -141,3 +141,78 @@ def is_pinned(self, device=None):
 @method()
 def is_shared(self):
     return False
+
+
+# ----- filling and copying in place ------------------------------------------
+class CopyBackwards(Node):
+    """d(self.copy_(src)) = 0 for the old self, g (reduced, cast back) for src"""
+
+    def backward(self, g):
+        from ._util import reduce_grad
+        return None, reduce_grad(g, self.input_meta[1])
+
+
+def _copy_check(dst, src):
+    try:
+        dst._xp.broadcast_shapes(src._data.shape, dst._data.shape)
+    except ValueError:
+        raise RuntimeError(f"The size of tensor a ({dst._data.shape[-1] if dst._data.ndim else 1}) must "
+                           f"match the size of tensor b ({src._data.shape[-1] if src._data.ndim else 1}) "
+                           "at non-singleton dimension 0") from None
+    if dst._xp.broadcast_shapes(src._data.shape, dst._data.shape) != dst._data.shape:
+        raise RuntimeError(f"output with shape {list(dst._data.shape)} doesn't match the broadcast "
+                           f"shape {list(dst._xp.broadcast_shapes(src._data.shape, dst._data.shape))}")
+
+
+@method()
+def copy_(self, src, non_blocking=False):
+    """Copy src's values (broadcast, cast) into self, in place."""
+    from ._util import _check_inplace, inplace
+    if not isinstance(src, Tensor):
+        src = creation.tensor(src)
+    _copy_check(self, src)
+    if not (grad_enabled() and (src._requires_grad or self._requires_grad or
+                                (self._base is not None and self._base._requires_grad))):
+        _check_inplace(self)
+        data = src._data if namespace(src._data) is namespace(self._data) else self._xp.asarray(src._data)
+        self._xp.copyto(self._data, data, casting="unsafe")
+        self._version[0] += 1
+        return self
+
+    def copied(t, s):
+        out = wrap(self._xp.broadcast_to(s._data, t._data.shape).astype(t._data.dtype))
+        return attach(out, CopyBackwards, (t, s))
+    return inplace(self, copied, src)
+
+
+@method()
+def zero_(self):
+    return fill_(self, 0)
+
+
+class FillBackward(Node):
+    """d(self.fill_(v)) = 0"""
+
+    def backward(self, g):
+        return g * 0
+
+
+@method()
+def fill_(self, value):
+    from ._util import _check_inplace, inplace
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{value._data.ndim} dimensions.")
+        if value._requires_grad and grad_enabled():
+            return copy_(self, value.expand(self.shape))
+        value = value.item()
+    if grad_enabled() and (self._requires_grad or (self._base is not None and self._base._requires_grad)):
+        def filled(t):
+            out = wrap(self._xp.full(t._data.shape, value, dtype=t._data.dtype))
+            return attach(out, FillBackward, (t,))
+        return inplace(self, filled)
+    _check_inplace(self)
+    self._data[...] = value
+    self._version[0] += 1
+    return self
