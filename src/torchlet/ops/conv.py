@@ -308,14 +308,34 @@ class ConvolutionBackward0(Node):
                 L *= v
             gy = g.reshape(N, G, O // G, L)
             if self.needs_input_grad(0):
-                gcols = w.reshape(G, O // G, -1).mT.matmul(gy).reshape(N, -1, L)
-                gx = _fold(gcols, tuple(x.shape[2:]), ks, st, pads, dil)
+                gx = _input_grad_as_conv(g, w, self) if _conv_friendly(self) else None
+                if gx is None:
+                    gcols = w.reshape(G, O // G, -1).mT.matmul(gy).reshape(N, -1, L)
+                    gx = _fold(gcols, tuple(x.shape[2:]), ks, st, pads, dil)
             if self.needs_input_grad(1):  # per-sample products summed (mT is a view: no copy)
                 cols = _unfold(x, ks, st, pads, dil).reshape(N, G, -1, L)
                 gw = gy.matmul(cols.mT).sum(0).reshape(w.shape)
         if self.needs_input_grad(2):
             gb = g.sum((0,) + tuple(range(2, 2 + n)))
         return gx, gw, gb
+
+
+def _conv_friendly(node):
+    """Stride 1 with symmetric padding p <= d*(k-1): the input gradient is itself a
+    convolution (cheaper than col2im)."""
+    return all(s == 1 for s in node.stride) and all(
+        lo == hi and lo <= d * (k - 1) for (lo, hi), d, k in zip(node.pads, node.dilation, node.ksize))
+
+
+def _input_grad_as_conv(g, w, node):
+    """dx = conv(g, W^T flipped, padding d*(k-1) - p): every input pixel gathers the
+    outputs its kernel taps reached, with the taps in reverse order."""
+    G, n = node.groups, len(node.ksize)
+    O, Cg = w.shape[0], w.shape[1]
+    wt = w.reshape((G, O // G, Cg) + node.ksize).transpose(1, 2).reshape((G * Cg, O // G) + node.ksize)
+    wt = wt.flip(tuple(range(2, 2 + n)))
+    pad = tuple(d * (k - 1) - lo for (lo, _), d, k in zip(node.pads, node.dilation, node.ksize))
+    return _convnd(g, wt, None, 1, pad, node.dilation, G, n, "conv")
 
 
 def _conv_transposend(input, weight, bias, stride, padding, output_padding, groups, dilation, n, name):
