@@ -107,6 +107,9 @@ NORM_LAYERS = [
     ("LayerNorm", (5,), dict(bias=False, eps=1e-3), (3, 5)),
     ("GroupNorm", (2, 4), {}, (2, 4, 3, 3)), ("GroupNorm", (2, 4), dict(affine=False, eps=1e-3), (2, 4, 5)),
     ("LocalResponseNorm", (3,), dict(alpha=0.01, beta=0.5, k=2.0), (2, 5, 3, 3)),
+    ("InstanceNorm2d", (3,), {}, (2, 3, 4, 5)),
+    ("InstanceNorm2d", (3,), dict(affine=True, track_running_stats=True), (2, 3, 4, 5)),
+    ("InstanceNorm1d", (3,), dict(affine=True), (3, 6)),
 ]
 
 

@@ -216,7 +216,8 @@ class AvgPool2DBackward0(Node):
 AvgPool3DBackward0 = type("AvgPool3DBackward0", (AvgPool2DBackward0,), {})
 
 
-def _divisor(xp, S, k, s, p, o, count_include_pad, dtype):
+def _divisor(S, k, s, p, o, count_include_pad):
+    """Window sizes along one dim (clipped to the padded input, or to the input)."""
     start = np.arange(o) * s - p
     end = np.minimum(start + k, S + p)
     size = end - start
@@ -240,8 +241,8 @@ def _avg_pool(input, n, kernel_size, stride, padding, ceil_mode, count_include_p
     else:
         div = 1
         for dim in range(n):
-            sz = _divisor(xp, X.shape[2 + dim], k[dim], s[dim], pads[dim][0], out[dim], count_include_pad,
-                          X.dtype).reshape((-1,) + (1,) * (n - 1 - dim))
+            sz = _divisor(X.shape[2 + dim], k[dim], s[dim], pads[dim][0], out[dim],
+                          count_include_pad).reshape((-1,) + (1,) * (n - 1 - dim))
             div = div * sz
         div = xp.asarray(div, dtype=X.dtype)
     node = AvgPool2DBackward0 if n == 2 else AvgPool3DBackward0
