@@ -23,9 +23,7 @@ class Tensor:
                  "_base", "_view_fn", "_grad_acc", "_retains_grad", "__weakref__", "__dict__")
 
     def __new__(cls, *args, **kwargs):
-        self = object.__new__(cls)
-        self._init_meta()
-        return self
+        return _new_leaf(cls, None)
 
     def __init__(self, *args, device=None, dtype=None):
         """Legacy constructor: Tensor(*sizes), Tensor(data) -> default dtype."""
@@ -37,18 +35,6 @@ class Tensor:
                 self._version = src._version
                 return
         self._data = creation._legacy_data(args)
-
-    def _init_meta(self):
-        self._data = None
-        self._requires_grad = False
-        self._grad = None
-        self._grad_fn = None
-        self._output_nr = 0
-        self._version = [0]
-        self._base = None
-        self._view_fn = None
-        self._grad_acc = None
-        self._retains_grad = False
 
     # ----- metadata -------------------------------------------------------
     @property
@@ -383,7 +369,11 @@ def wrap(array, requires_grad=False):
     """A new leaf Tensor holding `array` (no copy)."""
     if isinstance(array, np.generic):  # NumPy ufuncs return scalars for 0-d inputs
         array = np.asarray(array)
-    t = object.__new__(Tensor)
+    return _new_leaf(Tensor, array, requires_grad)
+
+
+def _new_leaf(cls, array, requires_grad=False):
+    t = object.__new__(cls)
     t._data = array
     t._requires_grad = requires_grad
     t._grad = None

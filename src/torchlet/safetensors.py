@@ -6,12 +6,11 @@ interoperate with the `safetensors` package and `safetensors.torch`.
 Malformed headers (too large, bad JSON, unknown dtype, offsets that overlap,
 leave gaps or point outside the buffer) raise SafetensorError."""
 import json
-import os
-import tempfile
 
 import numpy as np
 
 from . import _dtype
+from ._atomic import atomic_open
 from ._tensor import Tensor, wrap
 
 __all__ = ["save_file", "load_file", "save", "load", "SafetensorError"]
@@ -77,20 +76,10 @@ def save(tensors, metadata=None):
 
 
 def save_file(tensors, filename, metadata=None):
-    """Write atomically: a temporary file in the same folder, fsynced, then renamed."""
+    """Write atomically (see _atomic.atomic_open)."""
     data = save(tensors, metadata)
-    path = os.fspath(filename)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(os.path.abspath(path)))
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_open(filename) as fh:
+        fh.write(data)
 
 
 def _parse_header(data):

@@ -16,12 +16,12 @@ import io
 import os
 import pickle
 import sys
-import tempfile
 import zipfile
 
 import numpy as np
 
 from . import _dtype
+from ._atomic import atomic_open
 from ._device import device as _device
 from ._size import Size
 from ._tensor import Tensor, wrap
@@ -162,20 +162,9 @@ def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_seriali
          _disable_byteorder_record=False):
     """Write `obj` to a path (atomically) or a binary file object."""
     if isinstance(f, (str, os.PathLike)):
-        path = os.fspath(f)
-        stem = os.path.splitext(os.path.basename(path))[0] or "archive"
-        directory = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                _write_checkpoint(obj, fh, stem)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        stem = os.path.splitext(os.path.basename(os.fspath(f)))[0] or "archive"
+        with atomic_open(f) as fh:
+            _write_checkpoint(obj, fh, stem)
         return
     _write_checkpoint(obj, f)
 
