@@ -19,6 +19,7 @@ _FROM_NP = _dtype._FROM_NP
 
 
 class Tensor:
+    __module__ = "torchlet"  # type(x) prints <class 'torchlet.Tensor'>, as torch's <class 'torch.Tensor'>
     __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_output_nr", "_version",
                  "_base", "_view_fn", "_grad_acc", "_retains_grad", "__weakref__", "__dict__")
 
