@@ -1,0 +1,3 @@
+"""torchlet.vision.transforms: torchvision.transforms on PIL images and tensors."""
+from .transforms import *  # noqa: F401,F403
+from . import functional  # noqa: F401
