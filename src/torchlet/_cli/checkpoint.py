@@ -1,0 +1,57 @@
+"""Checkpoints of `torchlet train`: one dict saved with torchlet.save (an
+atomic write: a temporary file renamed into place), loaded with
+weights_only=True."""
+import os
+
+from .registry import UsageError
+
+FORMAT = "torchlet.train/1"
+
+
+def save(path, meta, model, optimizer, scheduler, epoch, history, best):
+    import torchlet
+    state = dict(meta)
+    state.update({"format": FORMAT, "state_dict": model.state_dict(), "optimizer": optimizer.state_dict(),
+                  "scheduler": scheduler.state_dict() if scheduler is not None else None, "epoch": epoch,
+                  "history": history, "best": best, "rng_state": torchlet.get_rng_state()})
+    torchlet.save(state, path)
+
+
+def load(path):
+    """A training checkpoint; UsageError when the file is missing or not one."""
+    import torchlet
+    if not os.path.isfile(path):
+        raise UsageError(f"no checkpoint at {path}")
+    try:
+        state = torchlet.load(path)
+    except Exception as e:
+        raise UsageError(f"{path} is not a torchlet checkpoint ({type(e).__name__}: {e})") from None
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise UsageError(f"{path} is not a checkpoint written by `torchlet train`")
+    return state
+
+
+def restore(state, model, optimizer=None, scheduler=None):
+    """Load weights (and optimizer/scheduler/RNG state) into a freshly built model."""
+    import torchlet
+    try:
+        model.load_state_dict(state["state_dict"])
+    except (RuntimeError, KeyError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise UsageError(f"the checkpoint's weights do not fit model {state['model']}: {first}") from None
+    if optimizer is not None:
+        optimizer.load_state_dict(state["optimizer"])
+    if scheduler is not None and state.get("scheduler") is not None:
+        scheduler.load_state_dict(state["scheduler"])
+    if optimizer is not None:
+        torchlet.set_rng_state(state["rng_state"])
+
+
+def model_from(state, expect_model=None):
+    """The checkpoint's model, built and loaded, in eval mode."""
+    from .registry import build_model
+    if expect_model is not None and expect_model != state["model"]:
+        raise UsageError(f"the checkpoint holds a {state['model']} model, not {expect_model}")
+    model = build_model(state["model"], **state["model_args"])
+    restore(state, model)
+    return model.eval()
