@@ -15,7 +15,7 @@ import traceback
 
 __all__ = ["WorkerInfo", "get_worker_info"]
 
-_STATUS_INTERVAL = 1.0  # seconds between checks that the parent is still alive
+_STATUS_INTERVAL = 0.5  # seconds between checks that the parent is alive and wants us
 _worker_info = None
 
 
@@ -161,7 +161,9 @@ def _worker_loop(iterable, dataset, index_queue, data_queue, done_event, auto_co
             try:
                 r = index_queue.get(timeout=_STATUS_INTERVAL)
             except queue.Empty:
-                if os.getppid() != parent:  # the main process died: stop
+                # stop when the main process died, or is shutting us down (its None may be lost
+                # if the loader is collected with its queues in one garbage cycle)
+                if os.getppid() != parent or done_event.is_set():
                     break
                 continue
             if isinstance(r, _ResumeIteration):
