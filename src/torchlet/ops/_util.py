@@ -222,6 +222,39 @@ def inplace(t, out_of_place, *args):
     return t
 
 
+_DIRECT_DTYPES = frozenset((np.dtype(np.float32), np.dtype(np.float64)))
+_NUMBER = (float, int)
+
+
+def direct_inplace(t, *operands):
+    """Operand arrays for an in-place op that may write straight into t's
+    memory with a ufunc `out=`, or None (then use `inplace`).
+
+    This is the optimizers' hot path (profiled: `inplace`'s out-of-place op +
+    copy was ~20% of an MLP training step): allowed when there is no graph to
+    record, t is float32/float64 and writable, and each operand is a tensor of
+    t's dtype and shape or a Python number, so no promotion or broadcasting
+    check is needed."""
+    d = t._data
+    if d.dtype not in _DIRECT_DTYPES or not d.flags.writeable:
+        return None
+    grad_on = _mode.enabled
+    if grad_on and (t._requires_grad or (t._base is not None and t._base._requires_grad)):
+        return None
+    arrays = []
+    for o in operands:
+        if isinstance(o, Tensor):
+            a = o._data
+            if a.dtype != d.dtype or a.shape != d.shape or (grad_on and o._requires_grad):
+                return None
+            arrays.append(a)
+        elif type(o) in _NUMBER:
+            arrays.append(o)
+        else:
+            return None
+    return arrays
+
+
 def _cast_node(r, t):
     from .pointwise import ToCopyBackward0
     node = ToCopyBackward0(((r._grad_fn, r._output_nr),), ())

@@ -139,7 +139,10 @@ def linear(input, weight, bias=None):
         if bias._data.dtype != x.dtype:
             raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_word(x)} != "
                                f"{_word(bias._data)}")
-        out = out + bias._data
+        if out.ndim and out.shape[-1:] == bias._data.shape[-1:] and bias._data.ndim <= 1:
+            out += bias._data  # the fresh matmul result: add in place, no second buffer
+        else:
+            out = out + bias._data
         return attach(wrap(out), AddmmBackward0, (input, weight, bias), (input, weight))
     return attach(wrap(out), MmBackward0, (input, weight), (input, weight))
 

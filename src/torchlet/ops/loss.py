@@ -4,6 +4,8 @@ PyTorch), and its label-smoothing / class-probability forms are composed
 from Tensor ops."""
 import warnings
 
+import numpy as np
+
 from .. import _dtype
 from ._util import Node, Tensor, attach, binary_arrays, grad_enabled, reduce_grad, wrap
 from .activation import log_softmax, softplus, _sigmoid_arr, _softplus_arr, _WORDS
@@ -92,11 +94,14 @@ def _nll_checks(x, t, weight, ignore_index):
     if weight is not None and (weight.ndim != 1 or weight.numel() != n_classes):
         raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or "
                            f"no classes but got weight tensor of shape: {list(weight.shape)}")
-    if t.dtype.kind not in "iu" or t.dtype.name not in ("int64", "uint8"):
+    if t.dtype not in _TARGET_DTYPES:
         word = _WORDS.get(t.dtype.name, {"float32": "Float", "float64": "Double",
                                          "float16": "Half"}.get(t.dtype.name, t.dtype.name))
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {word}")
     return n_classes
+
+
+_TARGET_DTYPES = frozenset((np.dtype(np.int64), np.dtype(np.uint8)))
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -105,6 +110,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     x, t = input._data, target._data
     n_classes = _nll_checks(x, t, weight, ignore_index)
     xp = input._xp
+    if (x.ndim == 2 and weight is None and reduction != "none" and ignore_index < 0 and t.size
+            and t.min() >= 0 and t.max() < n_classes):
+        return _nll_batch(input, x, t, xp, reduction)
     class_dim = 1 if x.ndim >= 2 else 0
     xm = xp.moveaxis(x, class_dim, -1) if class_dim != x.ndim - 1 else x
     t = t.astype("int64", copy=False)
@@ -135,6 +143,25 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     coef = wrap(xp.moveaxis(cm, -1, class_dim) if class_dim != x.ndim - 1 else cm)
     return attach(res, NllLossBackward0, (input,), coef=coef, reduction=reduction,
                   class_dim=class_dim)
+
+
+def _nll_batch(input, x, t, xp, reduction):
+    """nll_loss's common case (the classification training step): a batch of
+    class scores, valid targets, no weights, mean or sum. One gather, one sum
+    and a one-entry-per-row coefficient matrix; the general path's masks,
+    take/put_along_axis and moveaxis cost more than the loss itself here."""
+    rows = xp.arange(x.shape[0])
+    total = -x[rows, t].sum()
+    one, n = x.dtype.type(1), x.dtype.type(x.shape[0])
+    mean = reduction == "mean"
+    res = wrap(xp.asarray(total / n if mean else total, dtype=x.dtype))
+    scale = one / n if mean else one
+    if not (grad_enabled() and input._requires_grad):
+        return res
+    coef = xp.zeros_like(x)
+    coef[rows, t] = -scale
+    return attach(res, NllLossBackward0, (input,), coef=wrap(coef), reduction=reduction,
+                  class_dim=1)
 
 
 class _quiet:

@@ -5,8 +5,8 @@ Pattern for every op file: the forward computes on arrays (from
 `backward` is written with Tensor ops and returns one gradient per input.
 """
 from .. import _dtype
-from ._util import (Node, Tensor, attach, binary_arrays, float_result, inplace, method,
-                    reduce_grad, wrap)
+from ._util import (Node, Tensor, attach, binary_arrays, direct_inplace, float_result, inplace,
+                    method, reduce_grad, wrap)
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
            "neg", "negative", "pow"]
@@ -254,10 +254,52 @@ def _make_inplace(fn):
     return op_
 
 
-for _name, _fn in (("add", add), ("sub", sub), ("mul", mul), ("div", div)):
+def _add_(self, other, *, alpha=1):
+    ys = direct_inplace(self, other)
+    if ys is None:
+        return inplace(self, lambda t, o: add(t, o, alpha=alpha), other)
+    y, d = ys[0], self._data  # fast path: optimizer updates (p.add_(g, alpha=-lr))
+    self._xp.add(d, y if alpha == 1 else alpha * y, out=d)
+    self._version[0] += 1
+    return self
+
+
+def _sub_(self, other, *, alpha=1):
+    ys = direct_inplace(self, other)
+    if ys is None:
+        return inplace(self, lambda t, o: sub(t, o, alpha=alpha), other)
+    y, d = ys[0], self._data
+    self._xp.subtract(d, y if alpha == 1 else alpha * y, out=d)
+    self._version[0] += 1
+    return self
+
+
+def _mul_(self, other):
+    ys = direct_inplace(self, other)
+    if ys is None:
+        return inplace(self, mul, other)
+    d = self._data
+    self._xp.multiply(d, ys[0], out=d)
+    self._version[0] += 1
+    return self
+
+
+def _div_(self, other, *, rounding_mode=None):
+    ys = None if rounding_mode is not None else direct_inplace(self, other)
+    if ys is None:
+        return inplace(self, lambda t, o: div(t, o, rounding_mode=rounding_mode), other)
+    d = self._data
+    self._xp.divide(d, ys[0], out=d)
+    self._version[0] += 1
+    return self
+
+
+for _name, _fn, _fn_ in (("add", add, _add_), ("sub", sub, _sub_), ("mul", mul, _mul_),
+                         ("div", div, _div_)):
+    _fn_.__name__ = f"{_name}_"
     setattr(Tensor, f"__{_name}__", _fn)
-    setattr(Tensor, f"{_name}_", _make_inplace(_fn))
-    setattr(Tensor, f"__i{_name}__", _make_inplace(_fn))
+    setattr(Tensor, f"{_name}_", _fn_)
+    setattr(Tensor, f"__i{_name}__", _fn_)
 Tensor.__truediv__ = div
 Tensor.__itruediv__ = Tensor.div_
 Tensor.__radd__ = _rev(add)

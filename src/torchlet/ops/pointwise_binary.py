@@ -10,7 +10,8 @@ import builtins
 import numpy as np
 
 from .. import _dtype
-from ._util import Node, Tensor, attach, binary_arrays, inplace, method, reduce_grad, wrap
+from ._util import (Node, Tensor, attach, binary_arrays, direct_inplace, inplace, method, reduce_grad,
+                    wrap)
 from .pointwise_math import _FLOAT, _broadcast_error, _floating, _not_for, _shape, _write_out
 
 __all__ = ["atan2", "arctan2", "fmod", "remainder", "floor_divide", "lerp", "addcmul", "addcdiv"]
@@ -251,7 +252,24 @@ def lerp(input, end, weight, *, out=None):
     return res if out is None else _write_out(res, out, "lerp")
 
 
-Tensor.lerp_ = lambda self, end, weight: inplace(self, lerp, end, weight)
+def _lerp_(self, end, weight):
+    ys = None if isinstance(weight, Tensor) else direct_inplace(self, end, weight)
+    if ys is None:
+        return inplace(self, lerp, end, weight)
+    # fast path (Adam's m.lerp_(g, 1 - beta1)): lerp's arithmetic, in place
+    s, e, xp = self._data, ys[0], self._xp
+    d = e - s
+    if builtins.abs(weight) < 0.5:
+        xp.multiply(d, weight, out=d)
+        xp.add(s, d, out=s)
+    else:
+        xp.multiply(d, 1 - weight, out=d)
+        xp.subtract(e, d, out=s)
+    self._version[0] += 1
+    return self
+
+
+Tensor.lerp_ = _lerp_
 
 
 def _common(*ts):
@@ -324,7 +342,22 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     return _addc("addcdiv", input, tensor1, tensor2, value, out)
 
 
-Tensor.addcmul_ = lambda self, t1, t2, *, value=1: inplace(self, lambda s, a, b: addcmul(
-    s, a, b, value=value), t1, t2)
-Tensor.addcdiv_ = lambda self, t1, t2, *, value=1: inplace(self, lambda s, a, b: addcdiv(
-    s, a, b, value=value), t1, t2)
+def _addc_(name, self, t1, t2, value):
+    ys = direct_inplace(self, t1, t2) if type(value) in (int, float) else None
+    if ys is None:
+        fn = addcmul if name == "addcmul" else addcdiv
+        return inplace(self, lambda s, a, b: fn(s, a, b, value=value), t1, t2)
+    # fast path (Adam's v.addcmul_(g, g), p.addcdiv_(m, denom)): _addc's arithmetic, one buffer
+    (a, b), s, xp = ys, self._data, self._xp
+    if value == 1:
+        p = xp.multiply(a, b) if name == "addcmul" else xp.divide(a, b)
+    else:
+        p = xp.multiply(a, value)
+        (xp.multiply if name == "addcmul" else xp.divide)(p, b, out=p)
+    xp.add(s, p, out=s)
+    self._version[0] += 1
+    return self
+
+
+Tensor.addcmul_ = lambda self, t1, t2, *, value=1: _addc_("addcmul", self, t1, t2, value)
+Tensor.addcdiv_ = lambda self, t1, t2, *, value=1: _addc_("addcdiv", self, t1, t2, value)
