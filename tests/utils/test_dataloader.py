@@ -28,10 +28,6 @@ class Samples(D.Dataset):
         return len(self.x)
 
 
-class TorchSamples(Samples):
-    pass
-
-
 def _torch_dataset(torch):
     return type("T", (torch.utils.data.Dataset,), {
         "__init__": Samples.__init__, "__getitem__": Samples.__getitem__,

@@ -10,7 +10,6 @@ import os
 import pathlib
 import tarfile
 import tempfile
-import urllib.error
 import urllib.request
 import zipfile
 
