@@ -191,7 +191,7 @@ def rotate(img, matrix, interpolation="nearest", expand=False, fill=None):
         raise ValueError(f"Interpolation mode '{interpolation}' is unsupported with Tensor input")
     a = _arr(img)
     dtype = a.dtype
-    work = dtype if np.issubdtype(dtype, np.floating) else np.float32
+    work = dtype.type if np.issubdtype(dtype, np.floating) else np.float32
     h, w = a.shape[-2:]
     ow, oh = _affine_output_size(matrix, w, h) if expand else (w, h)
     th = np.array(matrix, dtype=work).reshape(2, 3)
@@ -238,7 +238,7 @@ def _sample(x, ix, iy, mode):
 # ---- colour
 
 def _gray(a):
-    work = a.dtype if np.issubdtype(a.dtype, np.floating) else np.float32
+    work = a.dtype.type if np.issubdtype(a.dtype, np.floating) else np.float32
     r, g, b = (a[..., i, :, :].astype(work, copy=False) for i in range(3))
     return work(0.2989) * r + work(0.587) * g + work(0.114) * b
 
@@ -258,7 +258,7 @@ def rgb_to_grayscale(img, num_output_channels=1):
 
 def _blend(a, b, ratio):
     ratio = float(ratio)
-    work = a.dtype if np.issubdtype(a.dtype, np.floating) else np.float32
+    work = a.dtype.type if np.issubdtype(a.dtype, np.floating) else np.float32
     out = work(ratio) * a.astype(work, copy=False) + work(1.0 - ratio) * b
     return np.clip(out, 0, _max_value(a.dtype)).astype(a.dtype)
 
@@ -275,7 +275,7 @@ def adjust_contrast(img, factor):
         raise ValueError(f"contrast_factor ({factor}) is not non-negative.")
     _assert_channels(img, [3, 1])
     a = _arr(img)
-    work = a.dtype if np.issubdtype(a.dtype, np.floating) else np.float32
+    work = a.dtype.type if np.issubdtype(a.dtype, np.floating) else np.float32
     gray = _gray(a).astype(a.dtype) if a.shape[-3] == 3 else a
     mean = gray.astype(work).reshape(gray.shape[:-3] + (-1,)).mean(-1, dtype=work)
     return _wrap(_blend(a, mean[..., None, None, None], factor))
@@ -403,7 +403,7 @@ def convert_image_dtype(image, dtype):
 
 def gaussian_blur(img, kernel_size, sigma):
     a = _arr(img)
-    work = a.dtype if np.issubdtype(a.dtype, np.floating) else np.float32
+    work = a.dtype.type if np.issubdtype(a.dtype, np.floating) else np.float32
     kx, ky = (_gauss1d(k, s).astype(work) for k, s in zip(kernel_size, sigma))
     pad_w = [(0, 0)] * (a.ndim - 2) + [(ky.size // 2,) * 2, (kx.size // 2,) * 2]
     x = np.pad(a.astype(work, copy=False), pad_w, "reflect")
