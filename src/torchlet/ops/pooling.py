@@ -134,6 +134,13 @@ def _max_pool(input, n, kernel_size, stride, padding, dilation, ceil_mode, name)
     k, s, d, pads, out = _geometry(x, n, kernel_size, stride, padding, dilation, ceil_mode, name)
     X = x._data
     xp = x._xp
+    spatial = X.shape[2:]
+    if (n == 2 and k == s and d == (1, 1) and pads == ((0, 0), (0, 0)) and X.dtype.kind == "f"
+            and k[0] * k[1] < 256):
+        vals, indices = _max_pool2d_tiled(xp, X, k, out)
+        node = MaxPool2DWithIndicesBackward0
+        res = attach(wrap(vals), node, (x,), indices=indices, spatial=spatial, overlap=False)
+        return _unbatch(res, input, n), _unbatch(wrap(indices), input, n)
     low = -xp.inf if X.dtype.kind == "f" else (np.iinfo(X.dtype).min if X.dtype.kind in "iu" else False)
     win = _windows(xp, _pad_array(xp, X, pads, low), k, s, d, out)
     N, C = X.shape[:2]
@@ -143,7 +150,6 @@ def _max_pool(input, n, kernel_size, stride, padding, dilation, ceil_mode, name)
     # flat input position of each window's arg-max: coordinate o*s - pad + i*d per dim
     flat = 0
     rem = arg
-    spatial = X.shape[2:]
     for dim in range(n):
         kk = int(np.prod(k[dim + 1:]))
         i = rem // kk
@@ -156,6 +162,43 @@ def _max_pool(input, n, kernel_size, stride, padding, dilation, ceil_mode, name)
     node = MaxPool2DWithIndicesBackward0 if n == 2 else MaxPool3DWithIndicesBackward0
     res = attach(wrap(vals), node, (x,), indices=indices, spatial=spatial, overlap=overlap)
     return _unbatch(res, input, n), _unbatch(wrap(indices), input, n)
+
+
+def _max_pool2d_tiled(xp, X, k, out):
+    """Max pool whose windows tile the input (kernel == stride, no padding or
+    dilation: MaxPool2d(2) of the lessons). The k1*k2 taps are strided views:
+    a running maximum over them, then the first tap equal to the maximum, in
+    Horner form over "tap t is not the max" (uint8 arithmetic), replace the
+    general path's window copy and argmax (profiled: 5-7x faster on LeNet's
+    pools; masked copies were slower than this arithmetic). PyTorch keeps
+    the first of equal maxima, and a NaN replaces the best; windows with NaN
+    take that scan literally."""
+    kh, kw = k
+    oh, ow = out
+    W = X.shape[3]
+    taps = [X[:, :, i:i + kh * oh:kh, j:j + kw * ow:kw] for i in range(kh) for j in range(kw)]
+    best = taps[0].copy()
+    for tap in taps[1:]:
+        xp.maximum(best, tap, out=best)
+    if len(taps) == 1:
+        arg = xp.zeros(best.shape, dtype=np.uint8)
+    elif xp.isnan(best).any():
+        best, arg = taps[0].copy(), xp.zeros(best.shape, dtype=np.uint8)
+        for t, tap in enumerate(taps[1:], 1):
+            take = (tap > best) | (tap != tap)
+            xp.copyto(best, tap, where=take)
+            xp.copyto(arg, t, where=take)
+    else:
+        arg = (taps[-2] != best).view(np.uint8)
+        for tap in reversed(taps[:-2]):
+            arg += 1
+            arg *= (tap != best).view(np.uint8)
+    # flat input position of each arg-max: (o1*kh + i) * W + o2*kw + j
+    tap_offset = xp.asarray([(t // kw) * W + t % kw for t in range(kh * kw)], dtype=np.int64)
+    base = (xp.arange(oh) * (kh * W))[:, None] + xp.arange(ow) * kw
+    idx = xp.take(tap_offset, arg)  # np.take: half the time of fancy indexing here
+    idx += base
+    return best, idx
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -207,6 +250,14 @@ class AvgPool2DBackward0(Node):
 
     def backward(self, g):
         N, C = g.shape[:2]
+        if getattr(self, "tiled", False):  # windows tile the input: a nearest upsampling of g
+            (kh, kw), (oh, ow), (H, W) = self.ksize, g.shape[2:], self.spatial
+            gd = (g / self.divisor).reshape(N, C, oh, 1, ow, 1).expand(N, C, oh, kh, ow, kw)
+            gx = gd.reshape(N, C, oh * kh, ow * kw)
+            if (oh * kh, ow * kw) != (H, W):
+                from .padding import pad
+                gx = pad(gx, (0, W - ow * kw, 0, H - oh * kh))
+            return gx
         K = int(np.prod(self.ksize))
         L = int(np.prod(g.shape[2:]))
         gd = (g / self.divisor).reshape(N, C, 1, L).expand(N, C, K, L).reshape(N, C * K, L)
@@ -234,8 +285,17 @@ def _avg_pool(input, n, kernel_size, stride, padding, ceil_mode, count_include_p
     xp = x._xp
     if X.dtype.kind not in "fc":
         raise NotImplementedError(f"\"{name}\" not implemented for '{x.dtype.name}'")
-    win = _windows(xp, _pad_array(xp, X, pads), k, s, d, out)
-    tot = win.sum(axis=tuple(range(2 + n, 2 + 2 * n)))
+    tiled = n == 2 and k == s and pads == ((0, 0), (0, 0))
+    if tiled:  # windows tile the input (AvgPool2d(2)): add the k1*k2 strided taps, no window copy
+        (kh, kw), (oh, ow) = k, out
+        tot = None
+        for i in range(kh):
+            for j in range(kw):
+                tap = X[:, :, i:i + kh * oh:kh, j:j + kw * ow:kw]
+                tot = tap.copy() if tot is None else xp.add(tot, tap, out=tot)
+    else:
+        win = _windows(xp, _pad_array(xp, X, pads), k, s, d, out)
+        tot = win.sum(axis=tuple(range(2 + n, 2 + 2 * n)))
     if divisor_override:
         div = xp.asarray(float(divisor_override), dtype=X.dtype)
     else:
@@ -247,7 +307,7 @@ def _avg_pool(input, n, kernel_size, stride, padding, ceil_mode, count_include_p
         div = xp.asarray(div, dtype=X.dtype)
     node = AvgPool2DBackward0 if n == 2 else AvgPool3DBackward0
     res = attach(wrap(tot / div), node, (x,), divisor=wrap(div), spatial=X.shape[2:], ksize=k, stride=s,
-                 pads=pads)
+                 pads=pads, tiled=tiled)
     return _unbatch(res, input, n)
 
 

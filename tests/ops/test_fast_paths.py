@@ -1,0 +1,60 @@
+"""Fast paths taken by the common training-step shapes (see torchlet/bench):
+each must give PyTorch's values, indices and gradients, including the edge
+cases the general path handles (ties, NaN, ragged sizes)."""
+import numpy as np
+import pytest
+
+import torchlet
+from tests.oracle import assert_same
+
+
+def _pair(torch, x, requires_grad=False):
+    return (torchlet.tensor(x, requires_grad=requires_grad),
+            torch.tensor(x, requires_grad=requires_grad))
+
+
+@pytest.mark.parametrize("k", [2, 3, (1, 2), (2, 3)])
+@pytest.mark.parametrize("shape", [(2, 3, 8, 12), (2, 3, 7, 13)])
+def test_tiled_max_pool_ties_and_nan(torch, k, shape):
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 3, shape).astype(np.float32)  # many ties
+    x[0, 0, 0, :3] = np.nan  # one window with several NaN, others with one
+    x[1, 2, 3, 4] = np.nan
+    a, b = _pair(torch, x, True)
+    ya, ia = torchlet.nn.functional.max_pool2d(a, k, return_indices=True)
+    yb, ib = torch.nn.functional.max_pool2d(b, k, return_indices=True)
+    assert_same(ya, yb)
+    assert_same(ia, ib)
+    g = rng.standard_normal(tuple(yb.shape)).astype(np.float32)
+    ya.backward(torchlet.tensor(g))
+    yb.backward(torch.tensor(g))
+    assert_same(a.grad, b.grad)
+
+
+@pytest.mark.parametrize("shape", [(4, 6, 24, 24), (2, 3, 9, 7)])
+def test_tiled_pools_match_torch(torch, shape):
+    x = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+    for fn in (lambda F, t: F.max_pool2d(t, 2, 2), lambda F, t: F.avg_pool2d(t, 2, stride=2),
+               lambda F, t: F.avg_pool2d(t, (3, 2), divisor_override=5)):
+        a, b = _pair(torch, x, True)
+        ya, yb = fn(torchlet.nn.functional, a), fn(torch.nn.functional, b)
+        assert_same(ya, yb)
+        (ya * ya).sum().backward()
+        (yb * yb).sum().backward()
+        assert_same(a.grad, b.grad)
+
+
+def test_nll_fast_path_matches_torch(torch):
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((7, 5)).astype(np.float32)
+    for t in (rng.integers(0, 5, 7), rng.integers(0, 5, 7).astype(np.uint8)):
+        for reduction in ("mean", "sum"):
+            a, b = _pair(torch, x, True)
+            la = torchlet.nn.functional.cross_entropy(a, torchlet.tensor(t), reduction=reduction)
+            lb = torch.nn.functional.cross_entropy(b, torch.tensor(t).long(), reduction=reduction)
+            assert_same(la, lb)
+            la.backward()
+            lb.backward()
+            assert_same(a.grad, b.grad)
+    with pytest.raises(IndexError, match="Target 5 is out of bounds"):
+        torchlet.nn.functional.nll_loss(torchlet.zeros(3, 5), torchlet.tensor([0, 5, 1]))
