@@ -46,12 +46,7 @@ class Digits(VisionDataset):
         return {c: i for i, c in enumerate(self.classes)}
 
     def __getitem__(self, index):
-        img, target = Image.fromarray(self.data.numpy()[index]), int(self.targets[index])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._sample(Image.fromarray(self.data.numpy()[index]), int(self.targets[index]))
 
     def __len__(self):
         return len(self.data)

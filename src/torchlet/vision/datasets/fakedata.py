@@ -30,11 +30,7 @@ class FakeData(VisionDataset):
         # as ToPILImage on a float tensor: x * 255 converted to uint8 (wrapping)
         arr = (img.numpy() * 255).astype(np.int64).astype(np.uint8)
         arr = np.ascontiguousarray(arr.transpose(1, 2, 0))
-        img = Image.fromarray(arr[:, :, 0] if arr.shape[2] == 1 else arr)
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
+        img, target = self._sample(Image.fromarray(arr[:, :, 0] if arr.shape[2] == 1 else arr), target)
         return img, target.item() if hasattr(target, "item") else target
 
     def __len__(self):

@@ -58,6 +58,14 @@ class VisionDataset(Dataset):
     def __len__(self):
         raise NotImplementedError
 
+    def _sample(self, img, target):
+        """(img, target) after `transform` and `target_transform`."""
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target
+
     def __repr__(self):
         head = "Dataset " + self.__class__.__name__
         body = [f"Number of datapoints: {self.__len__()}"]
