@@ -473,3 +473,24 @@ def test_import_error_without_tensorboard(monkeypatch):
     monkeypatch.setitem(sys.modules, "tensorboard", None)
     with pytest.raises(ImportError, match=r"pip install torchlet\[tensorboard\]"):
         import torchlet.utils.tensorboard  # noqa: F401
+
+
+def test_graph_long_functional_chain(tmp_path):
+    class Chain(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(3, 3)
+
+        def forward(self, x):
+            x = self.fc(x)
+            for _ in range(3000):  # deeper than Python's recursion limit
+                x = x + 1
+            return x
+
+    with SummaryWriter(str(tmp_path)) as w:
+        w.add_graph(Chain(), torchlet.randn(1, 3))
+    nodes = {n.name: n for n in _acc(tmp_path).Graph().node}
+    assert len(nodes) == 3000 + 3
+    assert list(nodes["Chain/add"].input) == ["Chain/Linear[fc]"]
+    assert list(nodes["Chain/add_2999"].input) == ["Chain/add_2998"]
+    assert list(nodes["output/output.1"].input) == ["Chain/add_2999"]

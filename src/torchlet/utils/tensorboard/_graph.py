@@ -126,7 +126,24 @@ class _Tracer:
         return None
 
     def source_of_fn(self, fn, shape=None, dtype=None):
-        """The graph node that produced the output of autograd node `fn` (None for parameters)."""
+        """The graph node that produced the output of autograd node `fn` (None for parameters).
+        New op nodes are linked to their inputs with a work list (no recursion: long chains of
+        functional ops stay fine)."""
+        pending = []
+        node = self._node_of_fn(fn, shape, dtype, pending)
+        while pending:
+            f, n = pending.pop()
+            meta = getattr(f, "input_meta", None) or ()
+            for i, (nf, _) in enumerate(f.next_functions):
+                if nf is None:
+                    continue
+                m = meta[i] if i < len(meta) else None
+                src = self._node_of_fn(nf, tuple(m[0]) if m else None, None, pending)
+                if src is not None and src not in n.inputs:
+                    n.inputs.append(src)
+        return node
+
+    def _node_of_fn(self, fn, shape, dtype, pending):
         node = self.by_fn.get(id(fn))
         if node is not None:
             return node
@@ -143,18 +160,13 @@ class _Tracer:
         node.shape, node.dtype = shape, dtype
         self.by_fn[id(fn)] = node
         self.nodes.append(node)
-        meta = getattr(fn, "input_meta", None) or ()
-        for i, (nf, _) in enumerate(fn.next_functions):
-            if nf is None:
-                continue
-            m = meta[i] if i < len(meta) else None
-            src = self.source_of_fn(nf, tuple(m[0]) if m else None)
-            if src is not None and src not in node.inputs:
-                node.inputs.append(src)
+        pending.append((fn, node))
         return node
 
     def name_ops(self):
-        """Op nodes get names in the innermost module scope that created them."""
+        """Op nodes get names (numbered in forward order) in the innermost module scope that
+        created them; nodes are put in forward order."""
+        self.nodes.sort(key=lambda n: n.seq)
         for node in self.nodes:
             if node.name is not None:
                 continue
@@ -225,7 +237,7 @@ def graph(model, input_to_model=None, verbose=False):
         for h in handles:
             h.remove()
     for i, t in enumerate(_tensors(out)):
-        node = tracer._add(f"output/output.{i + 1}", "IO Node")
+        node = tracer._add(f"output/output.{i + 1}", "IO Node", seq=_next_seq())
         node.shape, node.dtype = tuple(t.shape), t.dtype
         src = tracer.source_of_tensor(t)
         if src is not None:
