@@ -121,3 +121,14 @@ def test_softmax_extreme_values(torch):
 ])
 def test_errors(call, torch):
     check_error(call)
+
+
+def test_functional_relu_inplace(torch):
+    import torchlet
+    import torchlet.nn.functional as F
+    for lib, f in ((torchlet, F), (torch, torch.nn.functional)):
+        x = lib.tensor([-1.0, 2.0])
+        y = f.relu(x, inplace=True)
+        assert y is x and x.tolist() == [0.0, 2.0]
+        z = lib.tensor([-1.0, 2.0])
+        assert f.relu(z).tolist() == [0.0, 2.0] and z.tolist() == [-1.0, 2.0]

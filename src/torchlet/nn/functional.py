@@ -1,6 +1,6 @@
 """torchlet.nn.functional: the functional forms of the layers. Each op lives
 in `torchlet/ops/` (one place), this module only gathers them."""
-from ..ops.pointwise_math import relu, sigmoid, tanh  # noqa: F401
+from ..ops.pointwise_math import sigmoid, tanh  # noqa: F401
 from ..ops.activation import *  # noqa: F401,F403
 from ..ops.dropout import *  # noqa: F401,F403
 from ..ops.loss import *  # noqa: F401,F403
@@ -10,3 +10,8 @@ from ..ops.pooling import *  # noqa: F401,F403
 from ..ops.normalization import *  # noqa: F401,F403
 from ..ops.padding import *  # noqa: F401,F403
 from ..ops.attention import *  # noqa: F401,F403
+
+
+def relu(input, inplace=False):
+    """torchlet.relu, with nn.functional's `inplace` flag."""
+    return input.relu_() if inplace else input.relu()
