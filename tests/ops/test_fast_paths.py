@@ -58,3 +58,44 @@ def test_nll_fast_path_matches_torch(torch):
             assert_same(a.grad, b.grad)
     with pytest.raises(IndexError, match="Target 5 is out of bounds"):
         torchlet.nn.functional.nll_loss(torchlet.zeros(3, 5), torchlet.tensor([0, 5, 1]))
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=1), dict(padding="same", dilation=2),
+                                dict(stride=(2, 1), padding=(0, 2), dilation=(1, 2)),
+                                dict(padding="same", bias=False)])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_batch_last_conv2d_matches_torch(torch, kw, dtype):
+    """Conv2d with >= 4 input channels takes ops/_conv_chwn (forward and backward)."""
+    kw = dict(kw)
+    bias = kw.pop("bias", True)
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((3, 5, 9, 8)).astype(dtype)
+    w = rng.standard_normal((4, 5, 3, 4)).astype(dtype)
+    b = rng.standard_normal(4).astype(dtype) if bias else None
+    ours = [torchlet.tensor(a, requires_grad=True) if a is not None else None for a in (x, w, b)]
+    theirs = [torch.tensor(a, requires_grad=True) if a is not None else None for a in (x, w, b)]
+    ya = torchlet.nn.functional.conv2d(*ours, **kw)
+    yb = torch.nn.functional.conv2d(*theirs, **kw)
+    assert_same(ya, yb, rtol=1e-5, atol=1e-5)
+    g = rng.standard_normal(tuple(yb.shape)).astype(dtype)
+    ya.backward(torchlet.tensor(g))
+    yb.backward(torch.tensor(g))
+    for a, t in zip(ours, theirs):
+        if a is not None:
+            assert_same(a.grad, t.grad, rtol=1e-5, atol=1e-5)
+    assert ya.grad_fn.name() == yb.grad_fn.name()
+
+
+def test_batch_last_conv2d_double_backward(torch):
+    """create_graph takes the Tensor-op backward, so second derivatives still flow."""
+    rng = np.random.default_rng(4)
+    x, w = rng.standard_normal((2, 4, 6, 6)), rng.standard_normal((3, 4, 3, 3))
+    res = []
+    for m in (torchlet, torch):
+        xt, wt = m.tensor(x, requires_grad=True), m.tensor(w, requires_grad=True)
+        y = m.nn.functional.conv2d(xt, wt, padding=1)
+        (gx,) = m.autograd.grad((y * y).sum(), xt, create_graph=True)
+        gx.pow(2).sum().backward()
+        res.append((gx, wt.grad))
+    assert_same(res[0][0], res[1][0])
+    assert_same(res[0][1], res[1][1])

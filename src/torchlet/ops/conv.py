@@ -27,7 +27,8 @@ Backward (written with Tensor ops, so double backward works):
 """
 import itertools
 
-from ._util import Node, attach, wrap
+from . import _conv_chwn
+from ._util import Node, attach, grad_enabled, wrap
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
 
@@ -271,14 +272,20 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, n, name):
         raise RuntimeError(f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
                            f"Kernel size: ({' x '.join(map(str, eff))}). Kernel size can't be greater than "
                            "actual input size")
-    cols, out = _im2col(x._data, ksize, stride, pads, dilation)
-    L = cols.shape[2]
-    w = weight._data.reshape(G, O // G, -1)
-    y = (w @ cols.reshape(N, G, -1, L)).reshape((N, O) + out)
-    if bias is not None:
-        y += bias._data.reshape((O,) + (1,) * n)
+    chwn = n == 2 and G == 1 and C >= _conv_chwn.MIN_CHANNELS and x._data.dtype.kind == "f"
+    if chwn:  # batch-last layout: long copies, one large matrix product (see _conv_chwn)
+        out = _out_sizes(spatial, ksize, stride, pads, dilation)
+        y = _conv_chwn.forward(x._xp, x._data, weight._data, None if bias is None else bias._data,
+                               stride, pads, dilation, out)
+    else:
+        cols, out = _im2col(x._data, ksize, stride, pads, dilation)
+        L = cols.shape[2]
+        w = weight._data.reshape(G, O // G, -1)
+        y = (w @ cols.reshape(N, G, -1, L)).reshape((N, O) + out)
+        if bias is not None:
+            y += bias._data.reshape((O,) + (1,) * n)
     res = attach(wrap(y), ConvolutionBackward0, (x, weight, bias), (x, weight), stride=stride, pads=pads,
-                 dilation=dilation, groups=G, ksize=ksize, transposed=False)
+                 dilation=dilation, groups=G, ksize=ksize, transposed=False, chwn=chwn)
     return res if input.dim() == n + 2 else res.squeeze(0)
 
 
@@ -288,6 +295,11 @@ class ConvolutionBackward0(Node):
 
     def backward(self, g):
         x, w = self.saved_tensors
+        if self.__dict__.get("chwn") and not grad_enabled():  # arrays suffice without create_graph
+            need = [self.needs_input_grad(i) for i in range(3)]
+            grads = _conv_chwn.backward(x._xp, g._data, x._data, w._data, self.stride, self.pads,
+                                        self.dilation, need)
+            return tuple(None if a is None else wrap(a) for a in grads)
         G, ks, st, pads, dil = self.groups, self.ksize, self.stride, self.pads, self.dilation
         N = x.shape[0]
         n = len(ks)
@@ -308,7 +320,10 @@ class ConvolutionBackward0(Node):
                 L *= v
             gy = g.reshape(N, G, O // G, L)
             if self.needs_input_grad(0):
-                gx = _input_grad_as_conv(g, w, self) if _conv_friendly(self) else None
+                # as a convolution its im2col has O*K rows, col2im's has C*K: take the smaller
+                # (LeNet's 6 -> 16 conv: 2.5x fewer bytes copied by col2im, measured 2x faster)
+                gx = _input_grad_as_conv(g, w, self) if _conv_friendly(self) and O <= x.shape[1] \
+                    else None
                 if gx is None:
                     gcols = w.reshape(G, O // G, -1).mT.matmul(gy).reshape(N, -1, L)
                     gx = _fold(gcols, tuple(x.shape[2:]), ks, st, pads, dil)
