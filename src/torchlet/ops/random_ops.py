@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import _dtype
 from ..random import _gen
-from ._util import Node, Tensor, attach, inplace, method, wrap
+from ._util import Node, Tensor, attach, grad_enabled, inplace, method, wrap
 from .creation import _finish, _size
 
 __all__ = ["rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "poisson",
@@ -348,6 +348,24 @@ def _fill_(t, make, node):
     return inplace(t, fn)
 
 
+def _draw_into(t, draw, scale, shift):
+    """Fast path for big in-place fills with no graph to record (nn.init on a
+    weight): draw straight into t's memory instead of building temporaries.
+    Same numbers as the general path. Returns False when it does not apply."""
+    d = t._data
+    if (type(d) is not np.ndarray or d.dtype.name not in ("float32", "float64")
+            or not d.flags.c_contiguous or not d.flags.writeable
+            or grad_enabled() and (t._requires_grad or t._base is not None and t._base._requires_grad)):
+        return False
+    draw(dtype=d.dtype, out=d)
+    if scale != 1:
+        d *= d.dtype.type(scale)
+    if shift != 0:
+        d += d.dtype.type(shift)
+    t._version[0] += 1
+    return True
+
+
 @method()
 def uniform_(self, a=0.0, b=1.0, *, generator=None, **kwargs):
     """Fill with U[from, to)."""
@@ -358,6 +376,8 @@ def uniform_(self, a=0.0, b=1.0, *, generator=None, **kwargs):
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={_g(a)} "
                            f"> to={_g(b)}")
     rng, dt = _gen(generator), self.dtype
+    if _draw_into(self, rng.random, b - a, a):
+        return self
 
     def make(shape):
         u = _uniform(rng, shape, dt)
@@ -372,6 +392,8 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {_g(std)}")
     rng, dt = _gen(generator), self.dtype
+    if _draw_into(self, rng.standard_normal, std, mean):
+        return self
 
     def make(shape):
         z = _standard_normal(rng, shape, dt)
