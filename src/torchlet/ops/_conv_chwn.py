@@ -20,9 +20,33 @@ ops/conv.py takes this one from 4 input channels up.
 The weight gradient's product is computed as (cols @ g^T)^T: the fastest
 orientation measured with OpenBLAS for this skinny shape (~30% apart).
 """
+import threading
+
+import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 MIN_CHANNELS = 4
+_local = threading.local()
+
+
+def _workspace(xp, shape, dtype):
+    """A scratch array for the column matrix, reused across calls (one per
+    thread and dtype, grown to the largest seen). The columns live only
+    during one matrix product; a fresh large allocation is mapped and
+    page-faulted anew on every call (measured: 11 ms instead of 4 ms to fill
+    the 52 MB columns of a 32-channel 5x5 conv on a batch of 64)."""
+    n = 1
+    for v in shape:
+        n *= v
+    if xp is not np:  # other backends pool their own memory
+        return xp.empty(shape, dtype=dtype)
+    bufs = getattr(_local, "bufs", None)
+    if bufs is None:
+        bufs = _local.bufs = {}
+    buf = bufs.get(dtype)
+    if buf is None or buf.size < n:
+        buf = bufs[dtype] = np.empty(n, dtype=dtype)
+    return buf[:n].reshape(shape)
 
 
 def _padded_chwn(xp, x, pads):
@@ -41,8 +65,9 @@ def _cols(xp, xpad, ksize, stride, dilation, out):
     sc, sh, sw, sn = xpad.strides
     shape = (C, ksize[0], ksize[1], out[0], out[1], N)
     strides = (sc, sh * dilation[0], sw * dilation[1], sh * stride[0], sw * stride[1], sn)
-    win = as_strided(xpad, shape, strides, writeable=False)
-    return win.reshape(C * ksize[0] * ksize[1], out[0] * out[1] * N)
+    cols = _workspace(xp, shape, xpad.dtype)
+    cols[...] = as_strided(xpad, shape, strides, writeable=False)
+    return cols.reshape(C * ksize[0] * ksize[1], out[0] * out[1] * N)
 
 
 def forward(xp, x, w, b, stride, pads, dilation, out):
