@@ -99,3 +99,22 @@ def test_batch_last_conv2d_double_backward(torch):
         res.append((gx, wt.grad))
     assert_same(res[0][0], res[1][0])
     assert_same(res[0][1], res[1][1])
+
+
+def test_grad_takes_over_sole_views_but_never_aliases():
+    """The engine keeps a gradient that is the only view of a fresh array
+    (no copy) but copies one whose memory something else can still see."""
+    w = torchlet.ones(4, 3, requires_grad=True)
+    x = torchlet.ones(2, 4, 5, 5)
+    torchlet.nn.functional.conv2d(x, w.reshape(3, 4, 1, 1)).sum().backward()
+    assert w.grad.shape == (4, 3)
+    keep = torchlet.ones(6)
+    v = torchlet.ones(3, requires_grad=True)
+    v.backward(keep[:3])  # a view of a tensor the caller still holds
+    keep.add_(1.0)
+    assert v.grad.tolist() == [1.0, 1.0, 1.0]
+    g = torchlet.ones(2, 3)
+    u = torchlet.ones(6, requires_grad=True)
+    u.backward(g.reshape(6))
+    g.mul_(5.0)
+    assert u.grad.tolist() == [1.0] * 6

