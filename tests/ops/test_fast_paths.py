@@ -118,3 +118,23 @@ def test_grad_takes_over_sole_views_but_never_aliases():
     u.backward(g.reshape(6))
     g.mul_(5.0)
     assert u.grad.tolist() == [1.0] * 6
+
+
+@pytest.mark.parametrize("kw", [dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=3, stride=1),
+                                dict(kernel_size=2, stride=1, padding=1, dilation=2),
+                                dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)])
+def test_overlapping_max_pool_taps(torch, kw):
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 3, (2, 3, 9, 10)).astype(np.float32)
+    x[0, 0, 0, 0] = np.nan
+    x[1, 1, :2, :2] = -np.inf  # a window of -inf only: padding must not be picked
+    x[1, 2, 4, 4] = np.inf
+    a, b = _pair(torch, x, True)
+    ya, ia = torchlet.nn.functional.max_pool2d(a, return_indices=True, **kw)
+    yb, ib = torch.nn.functional.max_pool2d(b, return_indices=True, **kw)
+    assert_same(ya, yb)
+    assert_same(ia, ib)
+    g = rng.standard_normal(tuple(yb.shape)).astype(np.float32)
+    ya.backward(torchlet.tensor(g))
+    yb.backward(torch.tensor(g))
+    assert_same(a.grad, b.grad)
