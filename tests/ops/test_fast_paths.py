@@ -138,3 +138,28 @@ def test_overlapping_max_pool_taps(torch, kw):
     ya.backward(torchlet.tensor(g))
     yb.backward(torch.tensor(g))
     assert_same(a.grad, b.grad)
+
+
+@pytest.mark.parametrize("shape", [(16, 4), (8, 5, 7), (16, 6, 5, 5)])
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm_training_fast_path(torch, shape, affine):
+    rng = np.random.default_rng(6)
+    x = (rng.standard_normal(shape) * 3 + 1).astype(np.float32)
+    g = rng.standard_normal(shape).astype(np.float32)
+    out = []
+    for m in (torchlet, torch):
+        bn = m.nn.BatchNorm1d(shape[1], affine=affine) if len(shape) < 4 else \
+            m.nn.BatchNorm2d(shape[1], affine=affine)
+        if affine:
+            with m.no_grad():
+                bn.weight.copy_(m.tensor(rng.standard_normal(shape[1]).astype(np.float32)))
+        xt = m.tensor(x, requires_grad=True)
+        y = bn(xt)
+        y.backward(m.tensor(g))
+        out.append((y, xt.grad, bn.running_mean, bn.running_var,
+                    bn.weight.grad if affine else None, bn.bias.grad if affine else None))
+        rng = np.random.default_rng(6)
+        rng.standard_normal(shape), rng.standard_normal(shape)
+    for a, b in zip(*out):
+        if b is not None:
+            assert_same(a, b, rtol=1e-4, atol=1e-5)

@@ -70,6 +70,12 @@ class NativeBatchNormBackward0(Node):
     def backward(self, g):
         x, w = _saved(self)
         axes, cshape = self.axes, self.cshape
+        if (self.training and not grad_mode._mode.enabled and g._data.dtype == x._data.dtype
+                and x._data.dtype.kind == "f" and (w is None or w._data.dtype == x._data.dtype)):
+            need = [self.needs_input_grad(i) for i in range(3)]
+            grads = _bn_train_backward(x._xp, g._data, x._data, None if w is None else w._data,
+                                       self.mean, self.invstd, need)
+            return tuple(None if a is None else wrap(a) for a in grads)
         gx = gw = gb = None
         if self.training:
             xhat, invstd = _xhat_invstd(self, x, axes)
@@ -114,6 +120,14 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if M == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size "
                              f"{_size_str(input)}")
+        if X.dtype.kind == "f" and (weight is None or weight._data.dtype == X.dtype) and (
+                bias is None or bias._data.dtype == X.dtype):
+            y, mean, var, invstd = _bn_train(input._xp, X, weight, bias, eps, cshape)
+            if running_mean is not None or running_var is not None:
+                _update(running_mean, running_var, mean, var, M, momentum)
+            return attach(wrap(y), NativeBatchNormBackward0, (input, weight, bias),
+                          _to_save(input, weight), axes=axes, cshape=cshape, M=M, eps=eps,
+                          training=training, mean=mean, invstd=invstd)
         mean, var, invstd = _stats(X, axes, eps)
         if running_mean is not None or running_var is not None:
             _update(running_mean, running_var, mean, var, M, momentum)
@@ -126,6 +140,45 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return attach(wrap(y.astype(X.dtype, copy=False)), NativeBatchNormBackward0, (input, weight, bias),
                   _to_save(input, weight), axes=axes, cshape=cshape, M=M, eps=eps, training=training, mean=mean,
                   invstd=invstd)
+
+
+def _bn_train(xp, X, weight, bias, eps, cshape):
+    """Training-mode batch norm on arrays, in one output buffer. Per-channel
+    sums run as einsum over a (N, C, L) view: NumPy's multi-axis mean was 4x
+    slower, and the composed formula made ~6 temporaries (profiled: batch norm
+    was ~15% of a ResNet-18 step)."""
+    C = X.shape[1]
+    Xr = X.reshape(X.shape[0], C, -1)
+    M = Xr.shape[0] * Xr.shape[2]
+    mean = xp.einsum("ncl->c", Xr) / M
+    d = Xr - mean[:, None]
+    var = xp.einsum("ncl,ncl->c", d, d) / M
+    invstd = 1 / xp.sqrt(var + eps)
+    d *= (invstd if weight is None else invstd * weight._data)[:, None]
+    if bias is not None:
+        d += bias._data[:, None]
+    return d.reshape(X.shape), mean.reshape(cshape), var.reshape(cshape), invstd.reshape(cshape)
+
+
+def _bn_train_backward(xp, G, X, W, mean, invstd, need):
+    """(dx, dw, db) of training-mode batch norm on arrays (no graph to record):
+    dx = k (g - sum(g)/M - xhat sum(g xhat)/M), k = invstd * w per channel."""
+    N, C = X.shape[:2]
+    Gr, Xr = G.reshape(N, C, -1), X.reshape(N, C, -1)
+    M = N * Xr.shape[2]
+    xhat = Xr - mean.reshape(C, 1)
+    xhat *= invstd.reshape(C, 1)
+    gb = xp.einsum("ncl->c", Gr)
+    gw = xp.einsum("ncl,ncl->c", Gr, xhat)
+    gx = None
+    if need[0]:
+        k = invstd.reshape(C) if W is None else invstd.reshape(C) * W
+        gx = Gr * k[:, None]
+        gx -= (k * gb / M)[:, None]
+        xhat *= (k * gw / M)[:, None]
+        gx -= xhat
+        gx = gx.reshape(X.shape)
+    return gx, (gw if need[1] else None), (gb if need[2] else None)
 
 
 def _size_str(t):
