@@ -163,3 +163,21 @@ def test_batch_norm_training_fast_path(torch, shape, affine):
     for a, b in zip(*out):
         if b is not None:
             assert_same(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_relu_inplace_in_graph_matches_torch(torch):
+    x = np.random.default_rng(7).standard_normal((4, 5)).astype(np.float32)
+    res = []
+    for m in (torchlet, torch):
+        a = m.tensor(x, requires_grad=True)
+        h = a * 2
+        h.relu_()
+        (h * h).sum().backward()
+        res.append((h, a.grad, h.grad_fn.name()))
+        e = m.tensor(x, requires_grad=True).exp()
+        e.relu_()  # exp saved its result: the in-place op must invalidate it
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            e.sum().backward()
+    assert_same(res[0][0], res[1][0])
+    assert_same(res[0][1], res[1][1])
+    assert res[0][2] == res[1][2]

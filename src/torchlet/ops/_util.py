@@ -177,13 +177,15 @@ _NAME_WORDS = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char"
                "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half"}
 
 
-def inplace(t, out_of_place, *args):
+def inplace(t, out_of_place, *args, saves_input=True):
     """Run `out_of_place(t, *args)` as an in-place op on t.
 
     Without a graph to record, the result is written straight into t's
     memory. With one, the op runs on a copy of t that carries t's graph edge
     (so saved values stay valid), the result is copied into t and t takes
-    over its grad_fn; a view's base is rebased through CopySlices."""
+    over its grad_fn; a view's base is rebased through CopySlices. An op
+    whose node saves no input (relu saves its result) runs on t's memory
+    itself (`saves_input=False`): no copy."""
     _check_inplace(t)
     needs_graph = _mode.enabled and (t._requires_grad or any(
         isinstance(a, Tensor) and a._requires_grad for a in args) or (
@@ -196,7 +198,7 @@ def inplace(t, out_of_place, *args):
             t._xp.copyto(t._data, r._data, casting="unsafe")
         t._version[0] += 1
         return t
-    snapshot = wrap(t._data.copy())
+    snapshot = wrap(t._data.copy() if saves_input else t._data)
     snapshot._grad_fn, snapshot._output_nr = t._grad_fn, t._output_nr
     snapshot._requires_grad = t._requires_grad
     snapshot._grad_acc = t._grad_acc

@@ -317,6 +317,8 @@ def _define(name, node_name, fwd, grad, save, doc):
 
 for _entry in _UNARY:
     _define(*_entry)
+# ReluBackward0 saves the result, not the input: relu_ needs no copy of its input (ResNet's ReLU(inplace))
+Tensor.relu_ = lambda self: inplace(self, relu, saves_input=False)  # noqa: F821 (defined above)
 
 RoundBackward0 = _node_class("RoundBackward0", lambda g: _zeros(g), None, "0")
 RoundBackward1 = _node_class("RoundBackward1", lambda g: _zeros(g), None, "0")
