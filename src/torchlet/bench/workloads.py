@@ -195,6 +195,7 @@ OPS = {
     "mul": lambda a, b: a * b,
     "matmul": lambda a, b: a.matmul(b),
     "sum": lambda a, b: a.sum(),
+    "relu": lambda a, b: a.relu(),
 }
 OP_SIZES = {"2x2": (2, 2), "256x256": (256, 256)}
 
@@ -217,8 +218,9 @@ def op_call(m, op, shape, backward):
 def dataloader_call(m, n=4096, batch=256):
     """One pass of a DataLoader (shuffle, default collate) over an in-memory
     TensorDataset of n Fashion-MNIST-shaped samples; None if unavailable."""
+    import importlib
     try:
-        data = m.utils.data
+        data = importlib.import_module(m.__name__ + ".utils.data")
         TensorDataset, DataLoader = data.TensorDataset, data.DataLoader
     except (ImportError, AttributeError):
         return None
