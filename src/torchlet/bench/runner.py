@@ -29,10 +29,22 @@ def compare(calls, repeat=7, warmup=3, target=0.1):
             c()
     n = max(calls_per_timing(c, target) for c in calls.values())
     times = {k: [] for k in calls}
+    faults = dict.fromkeys(calls, 0)
     for _ in range(repeat):
         for k, c in calls.items():
+            f0 = _minflt()
             times[k].append(timeit.timeit(c, number=n) / n)
+            faults[k] += _minflt() - f0
+    compare.faults = {k: v / (n * repeat) for k, v in faults.items()}  # minor page faults per call
     return {k: statistics.median(v) for k, v in times.items()}, n
+
+
+def _minflt():
+    try:
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    except ImportError:  # pragma: no cover (Windows)
+        return 0
 
 
 def matmul_peak(size=2048, repeat=5):
@@ -171,6 +183,7 @@ def run(groups, models=None, repeat=7, json_path=None, png_path=None, use_torch=
         med, n = compare(calls, repeat=repeat, **kw)
         r = _row(group, name, med["torchlet"], med.get("torch"), limit=limit)
         r["calls_per_timing"] = n
+        r["page_faults_per_call"] = compare.faults
         emit(r)
         return r
 
