@@ -10,8 +10,10 @@ fresh interpreter with them set (PyTorch gets torch.set_num_threads(1)).
 Both libraries then run in the same process: every workload is built for
 both (PyTorch's initial weights copied into torchlet's model, the same
 batch), warmed up, and timed alternately `repeat` times; the median per call
-and the ratio torchlet / PyTorch are reported. Import time and peak memory
-are measured in fresh subprocesses. Without PyTorch, absolute figures only.
+and the ratio torchlet / PyTorch are reported. Each group (train, infer,
+ops, ...) runs in a fresh interpreter, since one workload's heap state can
+change the next one's timings; import time and peak memory are measured in
+fresh subprocesses per library. Without PyTorch, absolute figures only.
 """
 import argparse
 import os
@@ -39,7 +41,7 @@ def main(argv=None):
     if not _threads_pinned():
         env = dict(os.environ, **{v: "1" for v in THREAD_VARS})
         return subprocess.call([sys.executable, "-m", "torchlet.bench", *argv], env=env)
-    from .runner import run
+    from .runner import run, run_isolated
     p = argparse.ArgumentParser(prog="torchlet bench", description=__doc__.splitlines()[0])
     p.add_argument("--only", default=",".join(GROUPS),
                    help=f"comma-separated groups (default all: {','.join(GROUPS)})")
@@ -48,12 +50,17 @@ def main(argv=None):
     p.add_argument("--json", metavar="PATH", help="write the results as JSON")
     p.add_argument("--png", metavar="PATH", help="write a bar chart of the ratios")
     p.add_argument("--no-torch", action="store_true", help="torchlet alone (absolute figures)")
+    p.add_argument("--no-isolate", action="store_true",
+                   help="run all groups in this process (default: each group in a fresh one)")
     args = p.parse_args(argv)
     groups = [g for g in args.only.split(",") if g]
     bad = set(groups) - set(GROUPS)
     if bad:
         p.error(f"unknown group(s): {', '.join(sorted(bad))}")
     models = args.models.split(",") if args.models else None
-    run(groups, models, args.repeat, args.json, args.png, use_torch=not args.no_torch,
-        machine=platform.processor() or platform.machine())
+    if args.no_isolate or len(groups) == 1 or groups == ["train", "flops"]:
+        run(groups, models, args.repeat, args.json, args.png, use_torch=not args.no_torch,
+            machine=platform.processor() or platform.machine())
+    else:
+        run_isolated(groups, models, args.repeat, args.json, args.png, use_torch=not args.no_torch)
     return 0

@@ -145,6 +145,45 @@ def _row(group, name, tl, th, unit="s", limit=None, higher_is_better=False):
             "ratio": ratio, "limit": limit, "target": target, "met": met}
 
 
+def _batches(groups):
+    """Groups run together in one fresh interpreter: flops needs train's step times."""
+    out = []
+    for g in groups:
+        if g == "flops" and "train" in groups:
+            continue
+        out.append([g, "flops"] if g == "train" and "flops" in groups else [g])
+    return out
+
+
+def run_isolated(groups, models, repeat, json_path, png_path, use_torch):
+    """Each group in a fresh interpreter (workloads leave the allocator's heap in
+    states that change the next one's timings by up to 2x), rows merged."""
+    import tempfile
+    from . import report
+    rows, metas = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, batch in enumerate(_batches(groups)):
+            path = os.path.join(tmp, f"{i}.json")
+            cmd = [sys.executable, "-m", "torchlet.bench", "--only", ",".join(batch), "--repeat",
+                   str(repeat), "--json", path, "--no-isolate"]
+            if models:
+                cmd += ["--models", ",".join(models)]
+            if not use_torch:
+                cmd.append("--no-torch")
+            env = dict(os.environ, TORCHLET_BENCH_QUIET_HEADER="1" if i else "")
+            subprocess.run(cmd, env=env, check=True)
+            with open(path) as f:
+                data = json.load(f)
+            rows += data["results"]
+            metas.append(data["meta"])
+    meta = dict(metas[0], end=metas[-1]["end"], load_after=metas[-1]["load_after"], isolated=True)
+    if json_path:
+        report.write_json(json_path, meta, rows)
+    if png_path:
+        report.write_png(png_path, rows, f"torchlet vs PyTorch, 1 thread, {meta['start']}")
+    return rows
+
+
 def run(groups, models=None, repeat=7, json_path=None, png_path=None, use_torch=True, machine=""):
     import numpy as np
     import torchlet
@@ -166,10 +205,12 @@ def run(groups, models=None, repeat=7, json_path=None, png_path=None, use_torch=
     meta = {"start": now(), "numpy": np.__version__, "torchlet": torchlet.__version__,
             "torch": getattr(torch, "__version__", None), "python": sys.version.split()[0],
             "machine": machine, "threads": 1, "repeat": repeat, "load_before": load_before}
-    print(f"torchlet bench  {meta['start']}  numpy {meta['numpy']}  torch {meta['torch']}  "
-          f"1 thread  load avg {load_before}")
-    print("batches: softmax/mlp 256 x 1x28x28; lenet/lenet5 128 x 1x28x28; cifar/resnet18 64 x 3x32x32")
-    print(report.HEADER)
+    if not os.environ.get("TORCHLET_BENCH_QUIET_HEADER"):
+        print(f"torchlet bench  {meta['start']}  numpy {meta['numpy']}  torch {meta['torch']}  "
+              f"1 thread  load avg {load_before}")
+        print("batches: softmax/mlp 256 x 1x28x28; lenet/lenet5 128 x 1x28x28; "
+              "cifar/resnet18 64 x 3x32x32")
+        print(report.HEADER)
     rows = []
 
     def emit(r):
@@ -239,7 +280,7 @@ def run(groups, models=None, repeat=7, json_path=None, png_path=None, use_torch=
                 emit(r)
     meta["load_after"] = load_average()
     meta["end"] = now()
-    print(f"load avg before {load_before}, after {meta['load_after']}")
+    print(f"{'':10} load avg before {load_before}, after {meta['load_after']}")
     if json_path:
         report.write_json(json_path, meta, rows)
     if png_path:
