@@ -71,3 +71,17 @@ def test_without_torch_gives_absolute_figures(tmp_path):
     assert proc.returncode == 0, proc.stderr
     (row,) = json.loads(out.read_text())["results"]
     assert row["torch"] is None and row["ratio"] is None and row["torchlet"] > 0
+
+
+@pytest.mark.parametrize("name,make,shape", w.LAYERS, ids=[c[0] for c in w.LAYERS])
+def test_layer_workloads_agree(name, make, shape, torch):
+    """Each layer workload computes the same thing in both libraries (same weights):
+    input gradients agree, so the timings compare like with like."""
+    grads = {}
+    for lib in (torch, torchlet):
+        torch.manual_seed(0)
+        x, fn = w.layer_case(lib, make, shape)
+        fn().sum().backward()
+        grads[lib.__name__] = x.grad.detach().numpy()
+        assert callable(w.layer_call(lib, name, make, shape))
+    np.testing.assert_allclose(grads["torchlet"], grads["torch"], rtol=1e-4, atol=1e-4)

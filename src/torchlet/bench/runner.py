@@ -250,6 +250,10 @@ def run(groups, models=None, repeat=7, json_path=None, png_path=None, use_torch=
                 for bwd in (False, True):
                     pair(lambda k, m: w.op_call(m, op, shape, bwd), "op " + size,
                          f"{op} {'fwd+bwd' if bwd else 'fwd'}", limit, warmup=20, target=0.05)
+    if "layers" in groups:
+        for name, make, shape in w.LAYERS:
+            pair(lambda k, m: w.layer_call(m, name, make, shape), "layer", name,
+                 warmup=3, target=0.1)
     if "data" in groups:
         r = pair(lambda k, m: w.dataloader_call(m), "data", "DataLoader 4096x1x28x28 b256",
                  warmup=1, target=0.3)

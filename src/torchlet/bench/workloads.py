@@ -11,6 +11,8 @@ Models (same architecture and, by state_dict, the same weights in both):
 Training step = zero_grad, forward, CrossEntropyLoss, backward, SGD step
 (lr 0.01, momentum 0.9). `mlp_adam` is the MLP step with Adam.
 """
+import sys
+
 import numpy as np
 
 MODELS = {
@@ -211,6 +213,49 @@ def op_call(m, op, shape, backward):
     def step():
         fn(a, b).sum().backward()
         a.grad = b.grad = None
+    return step
+
+
+# ----- single layers, forward + backward ---------------------------------------
+# (name, layer builder, input shape): LeNet c1 = 1->6 5x5 pad 2 on 28x28, c2 = 6->16 5x5 on
+# 14x14; ResNet = 64->64 3x3 pad 1 on 8x8 (ResNet-18's layer1 at 32x32 input after the stem);
+# cross_entropy takes logits and class targets.
+LAYERS = [
+    ("Linear 784-256 b256", lambda nn: nn.Linear(784, 256), (256, 784)),
+    ("Conv2d LeNet c1 b128", lambda nn: nn.Conv2d(1, 6, 5, padding=2), (128, 1, 28, 28)),
+    ("Conv2d LeNet c2 b128", lambda nn: nn.Conv2d(6, 16, 5), (128, 6, 14, 14)),
+    ("Conv2d ResNet 64ch b64", lambda nn: nn.Conv2d(64, 64, 3, padding=1, bias=False),
+     (64, 64, 8, 8)),
+    ("MaxPool2d 2 6ch b128", lambda nn: nn.MaxPool2d(2, 2), (128, 6, 28, 28)),
+    ("BatchNorm2d 64ch b64", lambda nn: nn.BatchNorm2d(64), (64, 64, 8, 8)),
+    ("cross_entropy 256x10", None, (256, 10)),
+]
+
+
+def layer_case(m, make, shape):
+    """(input requiring grad, forward fn) of one layer workload; the layer gets
+    PyTorch's initial weights when PyTorch is loaded, so both compute the same."""
+    rng = np.random.default_rng(0)
+    x = m.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
+    if make is None:
+        target = m.tensor(rng.integers(0, shape[1], shape[0]))
+        return x, lambda: m.nn.functional.cross_entropy(x, target)
+    layer = make(m.nn)
+    torch = sys.modules.get("torch")
+    if torch is not None and m is not torch:
+        torch.manual_seed(0)
+        ref = make(torch.nn)
+        layer.load_state_dict({k: m.tensor(v.numpy()) for k, v in ref.state_dict().items()})
+    return x, lambda: layer(x)
+
+
+def layer_call(m, name, make, shape):
+    """One forward + backward of a layer workload."""
+    x, fn = layer_case(m, make, shape)
+
+    def step():
+        fn().sum().backward()
+        x.grad = None
     return step
 
 
