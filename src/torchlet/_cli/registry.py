@@ -91,10 +91,17 @@ def dataset_spec(name):
     raise UsageError(f"unknown dataset {name!r}: use one of {', '.join(DATASETS)} or an ImageFolder directory")
 
 
+def model_spec(name):
+    """(channels, size, description) of a model name; UsageError for unknown names."""
+    if name not in MODELS:
+        raise UsageError(f"unknown model {name!r}: use one of {', '.join(MODELS)} (see `torchlet models`)")
+    return MODELS[name]
+
+
 def preprocess(model_name, dataset_name):
     """The preprocessing a checkpoint keeps: channels, size, mean, std (as plain lists)."""
     kind, d_channels, d_size, mean, std = dataset_spec(dataset_name)
-    m_channels, m_size, _ = MODELS[model_name]
+    m_channels, m_size, _ = model_spec(model_name)
     if m_channels != d_channels:  # grayscale <-> colour: statistics of the mean channel / repeated
         if m_channels == 1:
             mean, std = (sum(mean) / len(mean),), (sum(std) / len(std),)
