@@ -84,3 +84,30 @@ def test_not_an_image_and_other_models_checkpoint(trained, tmp_path, capsys):
     assert "is not an image" in capsys.readouterr().err
     assert main(["train", "--model", "mlp", "--resume", str(ck / "last.pt"), "--epochs", "5"]) == 2
     assert "lenet" in capsys.readouterr().err
+
+
+def test_ctrl_c_saves_a_resumable_checkpoint(tmp_path):
+    import signal
+    import time
+    proc = subprocess.Popen([sys.executable, "-m", "torchlet.cli", "train", "--epochs", "500", "--checkpoint-dir",
+                             str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 120
+    while not (tmp_path / "last.pt").exists() and time.time() < deadline:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 130, out
+    assert "--resume" in out
+    import torchlet
+    state = torchlet.load(tmp_path / "last.pt", weights_only=False)
+    assert state["epoch"] >= 0 and state["model"] == "lenet" and "optimizer" in state
+
+
+def test_logdir_writes_tensorboard_runs(tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    assert main(["train", "--epochs", "1", "--logdir", str(tmp_path)]) == 0
+    ea = EventAccumulator(str(tmp_path), size_guidance={"scalars": 0, "histograms": 0})
+    ea.Reload()
+    tags = ea.Tags()
+    assert {"loss/train", "accuracy/val", "lr"} <= set(tags["scalars"])
+    assert tags["histograms"] and tags["graph"]
