@@ -22,3 +22,16 @@ def accuracy(net, loader):
             total += len(y)
     net.train() if hasattr(net, "train") else None
     return correct / total
+
+
+def train(net, train_iter, test_iter, loss_fn, optimizer, epochs):
+    """The lessons' training loop (train_ch3/train_ch6): one line per epoch."""
+    for epoch in range(epochs):
+        net.train()
+        for X, y in train_iter:
+            loss = loss_fn(net(X), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        print(f"epoch {epoch + 1}: loss {loss.item():.3f}, test acc {accuracy(net, test_iter):.3f}")
+    return accuracy(net, test_iter)

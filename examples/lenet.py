@@ -3,7 +3,7 @@ import time
 
 import torchlet as torch
 from torchlet import nn
-from _digits import accuracy, digits_loaders
+from _digits import digits_loaders, train
 
 torch.manual_seed(0)
 train_iter, test_iter = digits_loaders(batch_size=64, size=28)
@@ -17,12 +17,6 @@ for layer in net:
     print(layer.__class__.__name__, "output shape:\t", X.shape)
 optimizer, loss_fn = torch.optim.Adam(net.parameters(), lr=2e-3), nn.CrossEntropyLoss()
 start = time.perf_counter()
-for epoch in range(4):
-    for X, y in train_iter:
-        loss = loss_fn(net(X), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    print(f"epoch {epoch + 1}: loss {loss.item():.3f}, test acc {accuracy(net, test_iter):.3f}")
+acc = train(net, train_iter, test_iter, loss_fn, optimizer, epochs=4)
 print(f"{time.perf_counter() - start:.1f} s")
-assert accuracy(net, test_iter) > 0.9
+assert acc > 0.9

@@ -1,6 +1,5 @@
 """Convolution layers: Conv1d/2d/3d and ConvTranspose1d/2d (torch's arguments,
 init, padding modes and printing); the computation is ops/conv.py."""
-import math
 
 from ..ops import conv as _F
 from ..ops.padding import pad as _pad
@@ -74,13 +73,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        # kaiming_uniform_ with a=sqrt(5): U(-1/sqrt(fan_in), 1/sqrt(fan_in)), bias the same bound
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        init._default_layer_init(self.weight, self.bias)
 
     def extra_repr(self):
         n = self._n
