@@ -252,28 +252,27 @@ class RandomCrop(nn.Module):
         return f"{self.__class__.__name__}(size={self.size}, padding={self.padding})"
 
 
-class RandomHorizontalFlip(nn.Module):
+class _RandomOp(nn.Module):
+    """Applies `op` with probability p (one draw from torchlet's RNG, as torchvision draws)."""
+    op = None
+
     def __init__(self, p=0.5):
         super().__init__()
         self.p = p
 
     def forward(self, img):
-        return F.hflip(img) if torchlet.rand(1) < self.p else img
+        return type(self).op(img) if torchlet.rand(1).item() < self.p else img
 
     def __repr__(self):
         return f"{self.__class__.__name__}(p={self.p})"
 
 
-class RandomVerticalFlip(nn.Module):
-    def __init__(self, p=0.5):
-        super().__init__()
-        self.p = p
+class RandomHorizontalFlip(_RandomOp):
+    op = staticmethod(F.hflip)
 
-    def forward(self, img):
-        return F.vflip(img) if torchlet.rand(1) < self.p else img
 
-    def __repr__(self):
-        return f"{self.__class__.__name__}(p={self.p})"
+class RandomVerticalFlip(_RandomOp):
+    op = staticmethod(F.vflip)
 
 
 class RandomResizedCrop(nn.Module):
@@ -464,16 +463,8 @@ class RandomGrayscale(nn.Module):
         return f"{self.__class__.__name__}(p={self.p})"
 
 
-class RandomInvert(nn.Module):
-    def __init__(self, p=0.5):
-        super().__init__()
-        self.p = p
-
-    def forward(self, img):
-        return F.invert(img) if torchlet.rand(1).item() < self.p else img
-
-    def __repr__(self):
-        return f"{self.__class__.__name__}(p={self.p})"
+class RandomInvert(_RandomOp):
+    op = staticmethod(F.invert)
 
 
 class RandomErasing(nn.Module):
