@@ -66,12 +66,30 @@ def test_nll_fast_path_matches_torch(torch):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_batch_last_conv2d_matches_torch(torch, kw, dtype):
     """Conv2d with >= 4 input channels takes ops/_conv_chwn (forward and backward)."""
+    _conv_matches_torch(torch, (3, 5, 9, 8), (4, 5, 3, 4), kw, dtype)
+
+
+@pytest.mark.parametrize("tile_bytes", [1, 3000, 20000])
+@pytest.mark.parametrize("kw", [dict(padding=1), dict(padding=(2, 0), dilation=(1, 2)),
+                                dict(stride=2, padding=1), dict(padding="same")])
+def test_batch_last_conv2d_in_tiles(torch, monkeypatch, tile_bytes, kw):
+    """Columns built one tile of output positions at a time (single positions,
+    ragged part-rows, several rows) sum to the same values and gradients; the
+    shapes take the input gradient as a convolution (O <= C, long columns)
+    and, strided, as col2im."""
+    from torchlet.ops import _conv_chwn
+    monkeypatch.setattr(_conv_chwn, "TILE_BYTES", tile_bytes)
+    monkeypatch.setattr(_conv_chwn, "MIN_TILE_COLUMNS", 1)
+    _conv_matches_torch(torch, (4, 6, 11, 10), (5, 6, 3, 4), kw, "float32")
+
+
+def _conv_matches_torch(torch, x_shape, w_shape, kw, dtype):
     kw = dict(kw)
     bias = kw.pop("bias", True)
     rng = np.random.default_rng(3)
-    x = rng.standard_normal((3, 5, 9, 8)).astype(dtype)
-    w = rng.standard_normal((4, 5, 3, 4)).astype(dtype)
-    b = rng.standard_normal(4).astype(dtype) if bias else None
+    x = rng.standard_normal(x_shape).astype(dtype)
+    w = rng.standard_normal(w_shape).astype(dtype)
+    b = rng.standard_normal(w_shape[0]).astype(dtype) if bias else None
     ours = [torchlet.tensor(a, requires_grad=True) if a is not None else None for a in (x, w, b)]
     theirs = [torch.tensor(a, requires_grad=True) if a is not None else None for a in (x, w, b)]
     ya = torchlet.nn.functional.conv2d(*ours, **kw)

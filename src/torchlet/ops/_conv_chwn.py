@@ -6,19 +6,24 @@ is N small per-sample products. With the batch last,
 
     cols[c, i, j, o1, o2, n] = x[c, o1*s1 + i*d1, o2*s2 + j*d2, n]
 
-moves runs of OW*N elements (stride 1), and each product is one large
-matrix product over all N*L output positions:
+moves runs of OW*N elements (stride 1), and each product covers many output
+positions of all N samples at once:
 
-    y     = W (O, C*K) @ cols (C*K, L*N)           forward
-    dW    = g (O, L*N) @ cols^T                     weight gradient
-    dcols = W^T @ g;  dx = col2im(dcols)            input gradient (K strided adds)
+    y     = W (O, C*K) @ cols (C*K, positions*N)      forward
+    dW    = sum over tiles of g_tile @ cols_tile^T     weight gradient
+    dx    = conv(g, W^T flipped)                        input gradient, stride 1
+          = col2im(W^T @ g)                             otherwise (K strided adds)
 
-Measured on LeNet's second conv (6 -> 16 channels, batch 128): forward and
-backward 2x faster than the NCHW path; with 1-3 input channels the NCHW
-path stays faster (the transposes cost more than the short runs), so
-ops/conv.py takes this one from 4 input channels up.
-The weight gradient's product is computed as (cols @ g^T)^T when L*N is
-long: the faster orientation measured with OpenBLAS (~30% apart).
+Why tiles: the full column matrix of the lessons' CIFAR conv (32 -> 32
+channels, 5x5, 16x16, batch 64) is 52 MB, so building it and multiplying it
+stream it through memory twice; with O = 32 rows the product is then bound
+by memory, not arithmetic (measured 47 GFLOP/s). Built one tile of output
+positions at a time (about TILE_BYTES of columns, L2-sized), the same work
+runs at 80-100 GFLOP/s: forward 22 -> 12 ms, backward 55 -> 25 ms.
+
+With 1-3 input channels the NCHW path of ops/conv.py stays faster (the
+transposes cost more than the short runs), so it takes this one from 4
+input channels up.
 """
 import threading
 
@@ -26,15 +31,15 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 MIN_CHANNELS = 4
+TILE_BYTES = 1 << 20
+MIN_TILE_COLUMNS = 256
 _local = threading.local()
 
 
 def _workspace(xp, shape, dtype):
-    """A scratch array for the column matrix, reused across calls (one per
-    thread and dtype, grown to the largest seen). The columns live only
-    during one matrix product; a fresh large allocation is mapped and
-    page-faulted anew on every call (measured: 11 ms instead of 4 ms to fill
-    the 52 MB columns of a 32-channel 5x5 conv on a batch of 64)."""
+    """A scratch array for one tile of columns, reused across calls (one per
+    thread and dtype, grown to the largest seen): a fresh allocation per tile
+    would be page-faulted anew each time."""
     n = 1
     for v in shape:
         n *= v
@@ -60,53 +65,104 @@ def _padded_chwn(xp, x, pads):
     return xp.ascontiguousarray(x.transpose(1, 2, 3, 0))
 
 
-def _cols(xp, xpad, ksize, stride, dilation, out):
+def _tiles(out, bytes_per_position, batch):
+    """Row and column slices covering the output grid. A tile holds about
+    TILE_BYTES of columns but at least MIN_TILE_COLUMNS (positions x batch):
+    thinner products lose more than the cache saves. Whole rows when a row
+    fits, else part of one row."""
+    OH, OW = out
+    most = max(TILE_BYTES // bytes_per_position, -(-MIN_TILE_COLUMNS // batch))  # positions
+    if most >= OW:
+        rows, cols = _even(OH, most // OW), OW
+    else:
+        rows, cols = 1, _even(OW, most)
+    for a in range(0, OH, rows):
+        for b in range(0, OW, cols):
+            yield slice(a, min(a + rows, OH)), slice(b, min(b + cols, OW))
+
+
+def _even(n, most):
+    """The step that splits n into equal parts of at most `most` (>= 1)."""
+    parts = -(-n // max(1, most))
+    return -(-n // parts)
+
+
+def _column_tiles(xp, xpad, ksize, stride, dilation, out):
+    """(rows, cols, column matrix (C*K, tile positions * N)) for each tile."""
     C, _, _, N = xpad.shape
     sc, sh, sw, sn = xpad.strides
-    shape = (C, ksize[0], ksize[1], out[0], out[1], N)
-    strides = (sc, sh * dilation[0], sw * dilation[1], sh * stride[0], sw * stride[1], sn)
-    cols = _workspace(xp, shape, xpad.dtype)
-    cols[...] = as_strided(xpad, shape, strides, writeable=False)
-    return cols.reshape(C * ksize[0] * ksize[1], out[0] * out[1] * N)
+    (s1, s2), (d1, d2) = stride, dilation
+    CK = C * ksize[0] * ksize[1]
+    for r, c in _tiles(out, CK * N * xpad.itemsize, N):
+        shape = (C, ksize[0], ksize[1], r.stop - r.start, c.stop - c.start, N)
+        win = as_strided(xpad[:, r.start * s1:, c.start * s2:, :], shape,
+                         (sc, sh * d1, sw * d2, sh * s1, sw * s2, sn), writeable=False)
+        cols = _workspace(xp, shape, xpad.dtype)
+        cols[...] = win
+        yield r, c, cols.reshape(CK, -1)
 
 
 def forward(xp, x, w, b, stride, pads, dilation, out):
     """y (N, O, *out) = conv2d(x, w) + b."""
     N, O = x.shape[0], w.shape[0]
-    cols = _cols(xp, _padded_chwn(xp, x, pads), w.shape[2:], stride, dilation, out)
-    y = (w.reshape(O, -1) @ cols).reshape(O, out[0], out[1], N).transpose(3, 0, 1, 2)
+    wm = w.reshape(O, -1)
+    y = xp.empty((O,) + tuple(out) + (N,), dtype=x.dtype)
+    for r, c, cols in _column_tiles(xp, _padded_chwn(xp, x, pads), w.shape[2:], stride, dilation, out):
+        y[:, r, c, :] = (wm @ cols).reshape(O, r.stop - r.start, c.stop - c.start, N)
     res = xp.empty((N, O) + tuple(out), dtype=x.dtype)
     if b is None:
-        xp.copyto(res, y)
+        xp.copyto(res, y.transpose(3, 0, 1, 2))
     else:  # the NCHW copy and the bias in one pass
-        xp.add(y, b.reshape(O, 1, 1), out=res)
+        xp.add(y.transpose(3, 0, 1, 2), b.reshape(O, 1, 1), out=res)
     return res
 
 
 def backward(xp, g, x, w, stride, pads, dilation, need):
     """(dx, dW, db) for output gradient g; entries of `need` False give None."""
-    N, C, H, W = x.shape
     O, ksize, out = w.shape[0], w.shape[2:], g.shape[2:]
-    gm = xp.ascontiguousarray(g.transpose(1, 2, 3, 0)).reshape(O, -1)  # (O, L*N)
     gx = gw = gb = None
     if need[1]:
-        xpad = _padded_chwn(xp, x, pads)
-        cols = _cols(xp, xpad, ksize, stride, dilation, out)
-        if gm.shape[1] >= 4 * cols.shape[0]:  # long products: this orientation is faster,
-            gw = xp.ascontiguousarray((cols @ gm.T).T)  # and the transpose copy is small
-        else:
-            gw = gm @ cols.T
-        gw = gw.reshape(w.shape)  # C-contiguous: the optimizer's ops on it stay fast
+        gt = xp.ascontiguousarray(g.transpose(1, 2, 3, 0))  # (O, OH, OW, N)
+        # cols @ g^T runs 10-40% faster than g @ cols^T (measured with OpenBLAS), worth
+        # one transposing copy of dW unless the product is short next to dW's size
+        transposed = gt[0].size >= 1024
+        gw = None
+        for r, c, cols in _column_tiles(xp, _padded_chwn(xp, x, pads), ksize, stride, dilation, out):
+            gtile = gt[:, r, c, :].reshape(O, -1)
+            part = cols @ gtile.T if transposed else gtile @ cols.T
+            gw = part if gw is None else xp.add(gw, part, out=gw)
+        # C-contiguous: the optimizer's ops on it stay fast
+        gw = (xp.ascontiguousarray(gw.T) if transposed else gw).reshape(w.shape)
     if need[2]:
         gb = g.sum((0, 2, 3))
     if need[0]:
-        dcols = (w.reshape(O, -1).T @ gm).reshape(C, ksize[0], ksize[1], out[0], out[1], N)
-        (pt, pb), (pl, pr) = pads
-        res = xp.zeros((C, H + pt + pb, W + pl + pr, N), dtype=x.dtype)
-        (s1, s2), (d1, d2) = stride, dilation
-        for i in range(ksize[0]):
-            rows = slice(i * d1, i * d1 + s1 * (out[0] - 1) + 1, s1)
-            for j in range(ksize[1]):
-                res[:, rows, j * d2: j * d2 + s2 * (out[1] - 1) + 1: s2, :] += dcols[:, i, j]
-        gx = xp.ascontiguousarray(res[:, pt:pt + H, pl:pl + W, :].transpose(3, 0, 1, 2))
+        gx = _input_grad(xp, g, x, w, stride, pads, dilation)
     return gx, gw, gb
+
+
+def _input_grad(xp, g, x, w, stride, pads, dilation):
+    """dx. With stride 1 and padding p <= d*(k-1) it is itself a convolution:
+    dx = conv(g, W^T with taps reversed, padding d*(k-1) - p), each input pixel
+    gathering the outputs its taps reached. Its columns have O*K rows where
+    col2im(W^T @ g) moves C*K, and it copies the flipped weight once: it is
+    taken when O <= C and the columns are long next to the weight (measured:
+    LeNet's 6 -> 16 conv is 1.5x slower as a convolution, ResNet's 512-channel
+    conv on 1x1 maps 2.4x slower)."""
+    N, C, H, W = x.shape
+    O, ksize, out = w.shape[0], w.shape[2:], g.shape[2:]
+    reach = [d * (k - 1) for k, d in zip(ksize, dilation)]
+    if O <= C and N * H * W >= 16 * O and all(s == 1 for s in stride) \
+            and all(max(p) <= e for p, e in zip(pads, reach)):
+        wt = w.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1]
+        gpads = tuple((e - lo, e - hi) for (lo, hi), e in zip(pads, reach))
+        return forward(xp, g, wt, None, stride, gpads, dilation, (H, W))
+    gm = xp.ascontiguousarray(g.transpose(1, 2, 3, 0)).reshape(O, -1)
+    dcols = (w.reshape(O, -1).T @ gm).reshape(C, ksize[0], ksize[1], out[0], out[1], N)
+    (pt, pb), (pl, pr) = pads
+    res = xp.zeros((C, H + pt + pb, W + pl + pr, N), dtype=x.dtype)
+    (s1, s2), (d1, d2) = stride, dilation
+    for i in range(ksize[0]):
+        rows = slice(i * d1, i * d1 + s1 * (out[0] - 1) + 1, s1)
+        for j in range(ksize[1]):
+            res[:, rows, j * d2: j * d2 + s2 * (out[1] - 1) + 1: s2, :] += dcols[:, i, j]
+    return xp.ascontiguousarray(res[:, pt:pt + H, pl:pl + W, :].transpose(3, 0, 1, 2))
