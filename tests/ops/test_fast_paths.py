@@ -199,3 +199,21 @@ def test_relu_inplace_in_graph_matches_torch(torch):
     assert_same(res[0][0], res[1][0])
     assert_same(res[0][1], res[1][1])
     assert res[0][2] == res[1][2]
+
+
+@pytest.mark.parametrize("x_shape", [(7, 40), (2, 5, 40)])
+def test_linear_head_weight_grad_matches_torch(torch, x_shape):
+    """A layer with few outputs takes dW = (x^T g)^T (the faster product);
+    first and second derivatives match PyTorch."""
+    rng = np.random.default_rng(5)
+    x, w, b = rng.standard_normal(x_shape), rng.standard_normal((3, 40)), rng.standard_normal(3)
+    res = []
+    for m in (torchlet, torch):
+        xt, wt, bt = (m.tensor(a, requires_grad=True) for a in (x, w, b))
+        y = m.nn.functional.linear(xt, wt, bt)
+        (gw,) = m.autograd.grad((y * y).sum(), wt, create_graph=True)
+        gw.pow(2).sum().backward()
+        res.append((gw, xt.grad, wt.grad, bt.grad))
+    for a, t in zip(*res):
+        assert_same(a, t)
+    assert res[0][0].is_contiguous()
