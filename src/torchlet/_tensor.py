@@ -119,10 +119,6 @@ class Tensor:
     def data_ptr(self):
         return self._data.__array_interface__["data"][0] if self._data.size else 0
 
-    def _owns_memory(self):
-        d = self._data
-        return d.base is None and d.flags.writeable
-
     # ----- autograd metadata ---------------------------------------------
     @property
     def requires_grad(self):
