@@ -10,7 +10,7 @@ moves runs of OW*N elements (stride 1), and each product covers many output
 positions of all N samples at once:
 
     y     = W (O, C*K) @ cols (C*K, positions*N)      forward
-    dW    = sum over tiles of g_tile @ cols_tile^T     weight gradient
+    dW    = sum over tiles of (cols_tile @ g_tile^T)^T  weight gradient
     dx    = conv(g, W^T flipped)                        input gradient, stride 1
           = col2im(W^T @ g)                             otherwise (K strided adds)
 
@@ -19,7 +19,7 @@ channels, 5x5, 16x16, batch 64) is 52 MB, so building it and multiplying it
 stream it through memory twice; with O = 32 rows the product is then bound
 by memory, not arithmetic (measured 47 GFLOP/s). Built one tile of output
 positions at a time (about TILE_BYTES of columns, L2-sized), the same work
-runs at 80-100 GFLOP/s: forward 22 -> 12 ms, backward 55 -> 25 ms.
+runs at 80-100 GFLOP/s: forward 22 -> 15 ms, backward 55 -> 30 ms.
 
 With 1-3 input channels the NCHW path of ops/conv.py stays faster (the
 transposes cost more than the short runs), so it takes this one from 4
