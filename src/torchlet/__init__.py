@@ -20,6 +20,8 @@ from .ops.creation import *  # noqa: F401,F403
 from .ops.pointwise import *  # noqa: F401,F403
 from .ops.pointwise_math import *  # noqa: F401,F403
 from .ops.pointwise_binary import *  # noqa: F401,F403
+from .ops.pointwise_special import *  # noqa: F401,F403
+from .ops.pointwise_pairs import *  # noqa: F401,F403
 from .ops.comparison import *  # noqa: F401,F403
 from .ops.conversion import *  # noqa: F401,F403
 from .ops.reduction import *  # noqa: F401,F403

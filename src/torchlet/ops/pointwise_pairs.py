@@ -1,0 +1,323 @@
+"""More binary pointwise ops: hypot, xlogy, float_power, copysign,
+heaviside, fmax/fmin, logaddexp/logaddexp2 and the bit shifts
+(bitwise_left_shift/bitwise_right_shift, `<<`, `>>`).
+
+Operands are promoted as arithmetic promotes them; ops PyTorch computes in
+floating point (xlogy, copysign) give integer inputs the default float
+dtype; gradients are reduced to each input's shape by reduce_grad.
+"""
+import numpy as np
+
+from .. import _dtype
+from ._util import Node, Tensor, attach, binary_arrays, inplace, method, reduce_grad, wrap
+from .pointwise_binary import NotImplementedBackward, _call, _lhs
+from .pointwise_math import _FLOAT, _floating, _not_for, _type_word, _write_out
+
+__all__ = ["hypot", "xlogy", "float_power", "copysign", "heaviside", "fmax", "fmin", "logaddexp",
+           "logaddexp2", "bitwise_left_shift", "bitwise_right_shift"]
+
+
+def _tensor_arg(fn, pos, name, x):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not {type(x).__name__}")
+
+
+def _pair(fn, input, other, second="other"):
+    _tensor_arg(fn, 1, "input", input)
+    _tensor_arg(fn, 2, second, other)
+    return binary_arrays(input, other)
+
+
+def _grads(node, *gs):
+    """Each gradient reduced to its input's shape, None where not needed."""
+    return tuple(None if g is None or not node.needs_input_grad(i) else reduce_grad(g(), node.input_meta[i])
+                 for i, g in enumerate(gs))
+
+
+# ----- hypot -------------------------------------------------------------------------
+class HypotBackward0(Node):
+    """d hypot(a, b) = g a / r, g b / r  (r = hypot(a, b))"""
+
+    def backward(self, g):
+        a, b, r = self.saved_tensors
+        return _grads(self, lambda: g * a / r, lambda: g * b / r)
+
+
+@method()
+def hypot(input, other, *, out=None):
+    x, y = _pair("hypot", input, other)
+    if x.dtype.kind not in _FLOAT:
+        raise _not_for("hypot_cpu", x.dtype)
+    res = wrap(_call(input._xp.hypot, x, y, input, other))
+    attach(res, HypotBackward0, (input, other), (input, other, res))
+    return res if out is None else _write_out(res, out, "hypot")
+
+
+Tensor.hypot_ = lambda self, other: inplace(self, hypot, other)
+
+
+# ----- xlogy -------------------------------------------------------------------------
+def _xlogy_self_grad(g, a, b):
+    """xlogy(g, b), zero where a == 0 and b <= 0"""
+    r = xlogy(g, b)
+    return r.masked_fill((a == 0) & (b <= 0), 0)
+
+
+class XlogyBackward0(Node):
+    """d xlogy(a, b) = xlogy(g, b) (0 where a == 0, b <= 0), g a / b"""
+
+    def backward(self, g):
+        a, b = self.saved_tensors
+        return _grads(self, lambda: _xlogy_self_grad(g, a, b), lambda: g * a / b)
+
+
+class XlogyBackward1(Node):
+    """d xlogy(s, b) / db = g s / b"""
+
+    def backward(self, g):
+        (b,) = self.saved_tensors
+        return g * self.scalar / b
+
+
+class XlogyBackward2(Node):
+    """d xlogy(a, s) / da = xlogy(g, s) (0 where a == 0, s <= 0)"""
+
+    def backward(self, g):
+        (a,) = self.saved_tensors
+        r = xlogy(g, self.scalar)
+        return r.masked_fill(a == 0, 0) if self.scalar <= 0 else r
+
+
+@method()
+def xlogy(input, other, *, out=None):
+    """a log(b), 0 where a == 0 (unless b is nan)."""
+    scalar_self = not isinstance(input, Tensor)
+    t = _lhs(input, other) if scalar_self else input
+    x, y = binary_arrays(t, other)
+    xp = t._xp
+    x = _floating(x)
+    y = xp.asarray(y).astype(x.dtype, copy=False)
+    prod = _call(xp.multiply, x, xp.log(y), t, other)
+    r = xp.where((x == 0) & ~xp.isnan(y), 0, prod).astype(prod.dtype, copy=False)
+    res = wrap(xp.asarray(r))
+    if scalar_self:
+        attach(res, XlogyBackward1, (other,), (other,), scalar=input)
+    elif isinstance(other, Tensor):
+        attach(res, XlogyBackward0, (input, other), (input, other))
+    else:
+        attach(res, XlogyBackward2, (input,), (input,), scalar=other)
+    return res if out is None else _write_out(res, out, "xlogy")
+
+
+Tensor.xlogy_ = lambda self, other: inplace(self, xlogy, other)
+
+
+# ----- float_power -------------------------------------------------------------------
+def _double(x):
+    if isinstance(x, Tensor):
+        return x.to(_dtype.complex128 if x.dtype.category == 3 else _dtype.float64)
+    return complex(x) if isinstance(x, complex) else float(x)
+
+
+@method()
+def float_power(input, exponent, *, out=None):
+    """pow computed in double precision (float64, or complex128 for complex operands)."""
+    from .pointwise import pow
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        raise TypeError("float_power(): expected a Tensor argument")
+    res = pow(_double(input), _double(exponent))
+    return res if out is None else _write_out(res, out, "float_power")
+
+
+def _float_power_(self, exponent):
+    want = "ComplexDouble" if self.dtype.category == 3 or (
+        isinstance(exponent, Tensor) and exponent.dtype.category == 3) else "Double"
+    if self._data.dtype != (np.complex128 if want == "ComplexDouble" else np.float64):
+        raise RuntimeError(f"the base given to float_power_ has dtype {_type_word(self._data.dtype)} but "
+                           f"the operation's result requires dtype {want}")
+    return inplace(self, float_power, exponent)
+
+
+Tensor.float_power_ = _float_power_
+
+
+# ----- copysign ----------------------------------------------------------------------
+class CopysignBackward0(Node):
+    """d copysign(a, b) = g r / a (0 where a == 0), 0"""
+
+    def backward(self, g):
+        a, r = self.saved_tensors
+        ratio = (r / a).masked_fill(a == 0, 0)
+        zero = None
+        if len(self.input_meta) > 1 and self.needs_input_grad(1):
+            zero = wrap(g._xp.zeros(*self.input_meta[1]))
+        ga = reduce_grad(g * ratio, self.input_meta[0]) if self.needs_input_grad(0) else None
+        return (ga, zero) if len(self.input_meta) > 1 else ga
+
+
+class CopysignBackward1(CopysignBackward0):
+    """d copysign(a, s) = g r / a (0 where a == 0)"""
+
+
+@method()
+def copysign(input, other, *, out=None):
+    _tensor_arg("copysign", 1, "input", input)
+    x, y = binary_arrays(input, other)
+    x = _floating(x)
+    y = y.astype(x.dtype, copy=False) if hasattr(y, "astype") else y
+    res = wrap(input._xp.asarray(_call(input._xp.copysign, x, y, input, other)))
+    if isinstance(other, Tensor):
+        attach(res, CopysignBackward0, (input, other), (input, res))
+    else:
+        attach(res, CopysignBackward1, (input,), (input, res))
+    return res if out is None else _write_out(res, out, "copysign")
+
+
+Tensor.copysign_ = lambda self, other: inplace(self, copysign, other)
+
+
+# ----- heaviside ---------------------------------------------------------------------
+@method()
+def heaviside(input, values, *, out=None):
+    """0 where a < 0, values where a == 0, 1 where a > 0 (nan counts as < 0); no derivative."""
+    _tensor_arg("heaviside", 1, "input", input)
+    _tensor_arg("heaviside", 2, "values", values)
+    if input._data.dtype != values._data.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    x, v, xp = input._data, values._data, input._xp
+    r = _call(lambda p, q: xp.where(p == 0, q, p > 0).astype(p.dtype), x, v, input, values)
+    res = attach(wrap(r), NotImplementedBackward, (input, values), op="heaviside")
+    return res if out is None else _write_out(res, out, "heaviside")
+
+
+Tensor.heaviside_ = lambda self, values: inplace(self, heaviside, values)
+
+
+# ----- fmax / fmin -------------------------------------------------------------------
+class FmaxBackward0(Node):
+    """d fmax(a, b) = g where a >= b or b is nan, g elsewhere for b (ties go to a)"""
+    pick = "ge"
+
+    def backward(self, g):
+        a, b = self.saved_tensors
+        take_a = (getattr(a, self.pick)(b)) | b.isnan()
+        return _grads(self, lambda: g.masked_fill(~take_a, 0), lambda: g.masked_fill(take_a, 0))
+
+
+class FminBackward0(FmaxBackward0):
+    """d fmin(a, b) = g where a <= b or b is nan, g elsewhere for b (ties go to a)"""
+    pick = "le"
+
+
+def _fpick(name, node, input, other, out):
+    x, y = _pair(name, input, other)
+    res = wrap(_call(getattr(input._xp, name), x, y, input, other))
+    attach(res, node, (input, other), (input, other))
+    return res if out is None else _write_out(res, out, name)
+
+
+@method()
+def fmax(input, other, *, out=None):
+    """Elementwise maximum that ignores nan (nan only where both are nan)."""
+    return _fpick("fmax", FmaxBackward0, input, other, out)
+
+
+@method()
+def fmin(input, other, *, out=None):
+    """Elementwise minimum that ignores nan (nan only where both are nan)."""
+    return _fpick("fmin", FminBackward0, input, other, out)
+
+
+# ----- logaddexp / logaddexp2 ---------------------------------------------------------
+class LogaddexpBackward0(Node):
+    """d log(e^a + e^b) = g / (1 + e^(b - a)), g / (1 + e^(a - b))"""
+    base_exp = "exp"
+
+    def backward(self, g):
+        a, b = self.saved_tensors
+        e = getattr(Tensor, self.base_exp)
+        return _grads(self, lambda: g / (e(b - a) + 1), lambda: g / (e(a - b) + 1))
+
+
+class Logaddexp2Backward0(LogaddexpBackward0):
+    """d log2(2^a + 2^b) = g / (1 + 2^(b - a)), g / (1 + 2^(a - b))"""
+    base_exp = "exp2"
+
+
+def _logaddexp(name, node, input, other, out):
+    x, y = _pair(name, input, other)
+    if x.dtype.kind not in _FLOAT:
+        raise _not_for(f"{name}_cpu", x.dtype)
+    res = wrap(_call(getattr(input._xp, name), x, y, input, other))
+    attach(res, node, (input, other), (input, other))
+    return res if out is None else _write_out(res, out, name)
+
+
+@method()
+def logaddexp(input, other, *, out=None):
+    return _logaddexp("logaddexp", LogaddexpBackward0, input, other, out)
+
+
+@method()
+def logaddexp2(input, other, *, out=None):
+    return _logaddexp("logaddexp2", Logaddexp2Backward0, input, other, out)
+
+
+# ----- shifts ------------------------------------------------------------------------
+def _shift(name, kernel, input, other, out):
+    t = _lhs(input, other)
+    x, y = binary_arrays(t, other)
+    if x.dtype.kind not in "iu":
+        raise _not_for(kernel, x.dtype)
+    xp = t._xp
+    bits = x.dtype.itemsize * 8
+    y = xp.asarray(y).astype(x.dtype, copy=False)
+    # PyTorch: a shift by a negative amount or by the width or more gives 0 (left), the sign (right)
+    out_of_range = (y < 0) | (y >= bits)
+    amount = xp.where(out_of_range, bits - 1, y).astype(x.dtype, copy=False)
+    try:
+        if kernel == "lshift_cpu":
+            r = xp.where(out_of_range, 0, xp.left_shift(x, amount)).astype(x.dtype, copy=False)
+        else:
+            r = xp.right_shift(x, amount)
+    except ValueError:
+        from .pointwise_math import _broadcast_error, _shape
+        raise _broadcast_error(_shape(t), _shape(other)) from None
+    res = wrap(xp.asarray(r))
+    return res if out is None else _write_out(res, out, name)
+
+
+@method()
+def bitwise_left_shift(input, other, *, out=None):
+    return _shift("bitwise_left_shift", "lshift_cpu", input, other, out)
+
+
+@method()
+def bitwise_right_shift(input, other, *, out=None):
+    return _shift("bitwise_right_shift", "rshift_cpu", input, other, out)
+
+
+def _operator(fn):
+    def op(self, other):
+        if isinstance(other, Tensor) or isinstance(other, (bool, int, float, np.number)):
+            return fn(self, other)
+        return NotImplemented
+    return op
+
+
+def _roperator(fn):
+    def op(self, other):
+        if isinstance(other, (bool, int, float, np.number)):
+            return fn(other, self)
+        return NotImplemented
+    return op
+
+
+Tensor.bitwise_left_shift_ = lambda self, other: inplace(self, bitwise_left_shift, other)
+Tensor.bitwise_right_shift_ = lambda self, other: inplace(self, bitwise_right_shift, other)
+Tensor.__lshift__ = _operator(bitwise_left_shift)
+Tensor.__rshift__ = _operator(bitwise_right_shift)
+Tensor.__rlshift__ = _roperator(bitwise_left_shift)
+Tensor.__rrshift__ = _roperator(bitwise_right_shift)
+Tensor.__ilshift__ = Tensor.bitwise_left_shift_
+Tensor.__irshift__ = Tensor.bitwise_right_shift_
