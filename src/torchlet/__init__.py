@@ -28,8 +28,11 @@ from .ops.reduction import *  # noqa: F401,F403
 from .ops.reduction_stats import *  # noqa: F401,F403
 from .ops.reduction_sort import *  # noqa: F401,F403
 from .ops.reduction_scan import *  # noqa: F401,F403
+from .ops.reduction_extra import *  # noqa: F401,F403
 from .ops.view import *  # noqa: F401,F403
 from .ops.indexing import *  # noqa: F401,F403
+from .ops.indexing_reduce import *  # noqa: F401,F403
+from .ops.view_extra import *  # noqa: F401,F403
 from .ops.joining import *  # noqa: F401,F403
 from .ops.linalg import *  # noqa: F401,F403
 from .ops.linalg_ext import *  # noqa: F401,F403
