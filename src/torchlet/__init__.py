@@ -36,6 +36,7 @@ from .ops.view_extra import *  # noqa: F401,F403
 from .ops.joining import *  # noqa: F401,F403
 from .ops.linalg import *  # noqa: F401,F403
 from .ops.linalg_ext import *  # noqa: F401,F403
+from .ops.linalg_functions import *  # noqa: F401,F403
 from .ops.random_ops import *  # noqa: F401,F403
 from .ops.activation import *  # noqa: F401,F403
 from .ops.conv import *  # noqa: F401,F403

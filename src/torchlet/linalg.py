@@ -14,10 +14,11 @@ import numpy as np
 from ._dtype import _FROM_NP
 from .ops._util import Node, attach, dims_of, reduce_grad, wrap, wrap_dim
 from .ops.linalg import _NAME, _out, matmul  # noqa: F401  (linalg.matmul)
+from .ops.linalg_functions import cholesky_attach, matrix_exp, matrix_power  # noqa: F401
 
 __all__ = ["LinAlgError", "norm", "vector_norm", "matrix_norm", "inv", "inv_ex", "solve", "det",
            "slogdet", "matmul", "eigh", "eigvalsh", "svd", "svdvals", "qr", "cholesky", "pinv",
-           "matrix_rank", "multi_dot", "vecdot", "cross"]
+           "matrix_rank", "multi_dot", "vecdot", "cross", "matrix_power", "matrix_exp"]
 
 
 class _LinAlgError(RuntimeError):
@@ -421,7 +422,7 @@ def cholesky(A, *, upper=False, out=None):
                                       f"order {k} is not positive-definite).") from None
         raise
     r = A._xp.swapaxes(lo, -1, -2).copy() if upper else lo
-    return _nograd((wrap(r),), A, "linalg_cholesky")[0]
+    return _out(cholesky_attach(wrap(r), A, upper), out)
 
 
 def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):

@@ -172,8 +172,12 @@ class LinalgVectorNormBackward0(Node):
 @method()
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     if isinstance(p, str):
-        if p == "nuc":
-            raise NotImplementedError("norm(p='nuc') is not supported; use torchlet.linalg.matrix_norm")
+        if p == "nuc":  # the nuclear norm of the matrices at dim (all dims when None)
+            from ..linalg import matrix_norm
+            dims = tuple(range(input._data.ndim)) if dim is None else (dim,) if isinstance(dim, int) else dim
+            if input._data.ndim < 2:
+                dims = (-2, -1)
+            return matrix_norm(input, "nuc", tuple(dims), keepdim, dtype=dtype, out=out)
         if p != "fro":
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
         if isinstance(dim, (tuple, list)) and len(dim) > 2:
