@@ -11,7 +11,7 @@ import numpy as np
 from .. import _dtype
 from ._util import Node, Tensor, attach, binary_arrays, inplace, method, reduce_grad, wrap
 from .pointwise_binary import NotImplementedBackward, _call, _lhs
-from .pointwise_math import _FLOAT, _floating, _not_for, _type_word, _write_out
+from .pointwise_math import _FLOAT, _not_for, _type_word, _write_out
 
 __all__ = ["hypot", "xlogy", "float_power", "copysign", "heaviside", "fmax", "fmin", "logaddexp",
            "logaddexp2", "bitwise_left_shift", "bitwise_right_shift"]
@@ -57,6 +57,17 @@ Tensor.hypot_ = lambda self, other: inplace(self, hypot, other)
 
 
 # ----- xlogy -------------------------------------------------------------------------
+def _float_operands(a, b):
+    """Both operands as arrays of their promoted dtype made floating (a Python number is
+    converted directly, so -1 stays -1 next to a uint8 tensor)."""
+    ft = _dtype.result_type(a, b)
+    if ft.category < 2:
+        ft = _dtype.get_default_dtype()
+    xp = (a if isinstance(a, Tensor) else b)._xp
+    return tuple(t._data.astype(ft.np, copy=False) if isinstance(t, Tensor) else xp.asarray(t, dtype=ft.np)
+                 for t in (a, b))
+
+
 def _xlogy_self_grad(g, a, b):
     """xlogy(g, b), zero where a == 0 and b <= 0"""
     r = xlogy(g, b)
@@ -92,11 +103,9 @@ class XlogyBackward2(Node):
 def xlogy(input, other, *, out=None):
     """a log(b), 0 where a == 0 (unless b is nan)."""
     scalar_self = not isinstance(input, Tensor)
-    t = _lhs(input, other) if scalar_self else input
-    x, y = binary_arrays(t, other)
+    t = other if scalar_self else input
+    x, y = _float_operands(input, other)
     xp = t._xp
-    x = _floating(x)
-    y = xp.asarray(y).astype(x.dtype, copy=False)
     prod = _call(xp.multiply, x, xp.log(y), t, other)
     r = xp.where((x == 0) & ~xp.isnan(y), 0, prod).astype(prod.dtype, copy=False)
     res = wrap(xp.asarray(r))
@@ -126,6 +135,9 @@ def float_power(input, exponent, *, out=None):
     if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
         raise TypeError("float_power(): expected a Tensor argument")
     res = pow(_double(input), _double(exponent))
+    if out is not None and out._data.dtype != res._data.dtype:
+        raise RuntimeError(f"the output given to float_power has dtype {_type_word(out._data.dtype)} but "
+                           f"the operation's result requires dtype {_type_word(res._data.dtype)}")
     return res if out is None else _write_out(res, out, "float_power")
 
 
@@ -162,9 +174,7 @@ class CopysignBackward1(CopysignBackward0):
 @method()
 def copysign(input, other, *, out=None):
     _tensor_arg("copysign", 1, "input", input)
-    x, y = binary_arrays(input, other)
-    x = _floating(x)
-    y = y.astype(x.dtype, copy=False) if hasattr(y, "astype") else y
+    x, y = _float_operands(input, other)
     res = wrap(input._xp.asarray(_call(input._xp.copysign, x, y, input, other)))
     if isinstance(other, Tensor):
         attach(res, CopysignBackward0, (input, other), (input, res))
@@ -195,18 +205,20 @@ Tensor.heaviside_ = lambda self, values: inplace(self, heaviside, values)
 
 # ----- fmax / fmin -------------------------------------------------------------------
 class FmaxBackward0(Node):
-    """d fmax(a, b) = g where a >= b or b is nan, g elsewhere for b (ties go to a)"""
-    pick = "ge"
+    """d fmax(a, b) = g where a > b (or either is nan), g/2 where a == b; the rest to b, as maximum"""
+    loses = "lt"
 
     def backward(self, g):
         a, b = self.saved_tensors
-        take_a = (getattr(a, self.pick)(b)) | b.isnan()
-        return _grads(self, lambda: g.masked_fill(~take_a, 0), lambda: g.masked_fill(take_a, 0))
+        share = g.where(a != b, g / 2)
+        lose = getattr(a, self.loses)(b)
+        return _grads(self, lambda: share.masked_fill(lose, 0),
+                      lambda: share.masked_fill(getattr(b, self.loses)(a), 0))
 
 
 class FminBackward0(FmaxBackward0):
-    """d fmin(a, b) = g where a <= b or b is nan, g elsewhere for b (ties go to a)"""
-    pick = "le"
+    """d fmin(a, b) = g where a < b (or either is nan), g/2 where a == b; the rest to b, as minimum"""
+    loses = "gt"
 
 
 def _fpick(name, node, input, other, out):

@@ -39,7 +39,7 @@ def _erfc64(xp, x):
     ab = a[big]
     mid = ab < 8
     y = xp.empty_like(ab)
-    am, at = ab[mid], ab[~mid]
+    am, at = ab[mid], xp.minimum(ab[~mid], 30.0)  # erfc(30) underflows: keep inf out of R/S
     y[mid] = _poly(am, _ERFC_P) / _poly(am, _ERFC_Q)
     y[~mid] = _poly(at, _ERFC_R) / _poly(at, _ERFC_S)
     y *= xp.exp(-ab * ab)
