@@ -177,12 +177,12 @@ def index_copy_(self, dim, index, source):
 def take_along_dim(input, indices, dim=None, *, out=None):
     """gather along dim after broadcasting input and indices over the other dims
     (dim=None: over the flattened input)."""
+    if dim is None:  # gather's own index check (int32 passes)
+        res = gather(input.reshape(-1), 0, indices.reshape(-1))
+        return res if out is None else _write_out(res, out, "take_along_dim")
     if indices._data.dtype != np.int64:
         raise RuntimeError("torch.take_along_dim(): dtype of indices should be Long but got "
                            f"{_type_word(indices._data.dtype)}")
-    if dim is None:
-        res = gather(input.reshape(-1), 0, indices.reshape(-1))
-        return res if out is None else _write_out(res, out, "take_along_dim")
     nx, ni = input._data.ndim, indices._data.ndim
     if nx != ni:
         raise RuntimeError("torch.take_along_dim(): input and indices should have the same number of "

@@ -10,6 +10,17 @@ from .reduction_sort import amax, amin
 __all__ = ["aminmax", "logcumsumexp"]
 
 
+class AminmaxBackward0(Node):
+    """d (amin(a), amax(a)) = amin's gradient of g_min + amax's gradient of g_max
+    (each shared evenly by the tied extremes)"""
+    n_outputs = 2
+
+    def backward(self, g_min, g_max):
+        lo, hi = self.parts
+        gs = [node.backward(g) for node, g in ((lo, g_min), (hi, g_max)) if g is not None]
+        return gs[0] if len(gs) == 1 else gs[0] + gs[1]
+
+
 @method()
 def aminmax(input, *, dim=None, keepdim=False, out=None):
     """(amin, amax) over dim (all dims when None); ties share the gradient, as amin/amax."""
@@ -25,6 +36,9 @@ def aminmax(input, *, dim=None, keepdim=False, out=None):
             raise IndexError(f"aminmax: Expected reduction dim {d} to have non-zero size.")
         dims = (d,) if x.ndim else ()
     lo, hi = amin(input, dims, keepdim), amax(input, dims, keepdim)
+    if lo._grad_fn is not None:  # one node for both results, as PyTorch records it
+        parts = (lo._grad_fn, hi._grad_fn)
+        lo, hi = attach((wrap(lo._data), wrap(hi._data)), AminmaxBackward0, (input,), parts=parts)
     if out is not None:
         lo, hi = _write_out(lo, out[0], "aminmax"), _write_out(hi, out[1], "aminmax")
     return return_types.aminmax((lo, hi))
