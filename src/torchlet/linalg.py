@@ -307,19 +307,22 @@ slogdet_result = _result("linalg_slogdet", ["sign", "logabsdet"])
 
 
 class LinalgSlogdetBackward0(Node):
-    """d log|det A| = g A^-T"""
+    """d log|det A| = g A^-T; the sign (of a real matrix) is piecewise constant: no gradient"""
+    n_outputs = 2
 
-    def backward(self, g):
+    def backward(self, g_sign, g_logabs):
+        if g_logabs is None:
+            return None
         (a,) = self.saved_tensors
-        return g.unsqueeze(-1).unsqueeze(-1) * inv(a).mT
+        return g_logabs.unsqueeze(-1).unsqueeze(-1) * inv(a).mT
 
 
 def slogdet(A, *, out=None):
     _square_check(A, "slogdet")
     sign, logabs = A._xp.linalg.slogdet(A._data)
     dt = A._data.dtype
-    la = attach(wrap(A._xp.asarray(logabs, dtype=dt)), LinalgSlogdetBackward0, (A,), (A,))
-    return slogdet_result(wrap(A._xp.asarray(sign, dtype=dt)), la)
+    outs = (wrap(A._xp.asarray(sign, dtype=dt)), wrap(A._xp.asarray(logabs, dtype=dt)))
+    return slogdet_result(*attach(outs, LinalgSlogdetBackward0, (A,), (A,)))
 
 
 class LinalgSolveExBackward0(Node):

@@ -119,15 +119,14 @@ class LinalgMatrixExpBackward0(Node):
         return matrix_exp(big)[..., :n, n:]
 
 
-def matrix_exp(A, *, out=None):
+def matrix_exp(A):
     _square(A, "matrix_exp")
     x, xp = A._data, A._xp
     if x.dtype.kind not in "fV":
         raise RuntimeError("linalg.matrix_exp: Expected a floating point or complex tensor as input. Got "
                            f"{_type_word(x.dtype)}")
     r = _expm(xp, x.astype(np.float64)).astype(x.dtype, copy=False) if x.size else x.copy()
-    res = attach(wrap(xp.ascontiguousarray(r)), LinalgMatrixExpBackward0, (A,), (A,))
-    return res if out is None else _write_out(res, out, "linalg_matrix_exp")
+    return attach(wrap(xp.ascontiguousarray(r)), LinalgMatrixExpBackward0, (A,), (A,))
 
 
 @method("matrix_exp")
