@@ -158,6 +158,19 @@ def test_binary_inplace(name, torch):
     both(fn, torch)
 
 
+def test_inplace_functions(torch):
+    def fn(m):
+        x = m.tensor([0.2, 0.5, 0.7])
+        rs = []
+        for name in ("asinh_", "atanh_", "arcsinh_", "arctanh_", "erfc_", "logit_", "deg2rad_", "rad2deg_"):
+            y = x.clone()
+            rs += [getattr(m, name)(y), y]
+        y = x.clone() + 1
+        rs += [m.acosh_(y), m.arccosh_(y.clone() + 1), m.xlogy_(x.clone(), 2.0)]
+        return rs
+    both(fn, torch)
+
+
 def test_inplace_errors_and_graph(torch):
     both(lambda m: m.tensor([1.0, 2.0]).float_power_(2), torch)  # float32 base: needs float64
     both(lambda m: m.tensor([1.0, 2.0], dtype=m.float64).float_power_(m.tensor([2.0, 0.5])), torch)

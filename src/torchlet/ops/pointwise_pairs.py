@@ -14,7 +14,7 @@ from .pointwise_binary import NotImplementedBackward, _call, _lhs
 from .pointwise_math import _FLOAT, _not_for, _type_word, _write_out
 
 __all__ = ["hypot", "xlogy", "float_power", "copysign", "heaviside", "fmax", "fmin", "logaddexp",
-           "logaddexp2", "bitwise_left_shift", "bitwise_right_shift"]
+           "logaddexp2", "bitwise_left_shift", "bitwise_right_shift", "xlogy_"]
 
 
 def _tensor_arg(fn, pos, name, x):
@@ -118,7 +118,7 @@ def xlogy(input, other, *, out=None):
     return res if out is None else _write_out(res, out, "xlogy")
 
 
-Tensor.xlogy_ = lambda self, other: inplace(self, xlogy, other)
+Tensor.xlogy_ = xlogy_ = lambda self, other: inplace(self, xlogy, other)
 
 
 # ----- float_power -------------------------------------------------------------------

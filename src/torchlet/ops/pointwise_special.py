@@ -14,7 +14,8 @@ from ._util import Node, Tensor, attach, inplace, method, wrap
 from .pointwise_math import _erf, _floating, _in_float32, _poly, _write_out, _ERFC_P, _ERFC_Q
 
 __all__ = ["asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "erfc", "erfinv", "logit",
-           "deg2rad", "rad2deg", "signbit"]
+           "deg2rad", "rad2deg", "signbit", "asinh_", "acosh_", "atanh_", "arcsinh_", "arccosh_", "arctanh_",
+           "erfc_", "logit_", "deg2rad_", "rad2deg_"]
 
 _2_SQRTPI = 2.0 / math.sqrt(math.pi)
 _SQRTPI_2 = math.sqrt(math.pi) / 2.0
@@ -176,6 +177,11 @@ def logit(input, eps=None, *, out=None):
 
 
 Tensor.logit_ = lambda self, eps=None: inplace(self, lambda t: logit(t, eps))
+
+# torch.asinh_(t) ...: the in-place methods as functions, where PyTorch has them
+asinh_, acosh_, atanh_, arcsinh_, arccosh_, arctanh_, erfc_, logit_, deg2rad_, rad2deg_ = (
+    getattr(Tensor, n + "_") for n in ("asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "erfc",
+                                       "logit", "deg2rad", "rad2deg"))
 
 
 # ----- signbit -------------------------------------------------------------------
