@@ -148,6 +148,8 @@ BAD = [
     lambda m: m.cdist(m.zeros(2, 3), m.zeros(2, 3), compute_mode="fast"),
     lambda m: m.cdist(m.zeros(2, 3), m.zeros(2, 3, dtype=m.float64)),
     lambda m: m.cdist(m.zeros(2, 2, 3), m.zeros(3, 3, 3)),
+    lambda m: m.cdist(m.zeros(2, 3, dtype=m.float16), m.zeros(2, 3, dtype=m.float16)),
+    lambda m: m.cdist(m.zeros(2, 3, dtype=m.bfloat16), m.zeros(2, 3, dtype=m.bfloat16), p=1.0),
     lambda m: m.cholesky(m.eye(2)),
     lambda m: m.eye(2).cholesky(),
     lambda m: m.cholesky(m.eye(2), upper=True),

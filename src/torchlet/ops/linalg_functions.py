@@ -143,7 +143,7 @@ def _cdist_checks(x1, x2, p, compute_mode):
         if t._data.ndim < 2:
             raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {t._data.ndim}D")
     for name, t in (("X1", x1), ("X2", x2)):
-        if t._data.dtype.kind != "f":
+        if t._data.dtype.kind not in "fV":
             raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
                                f"{_type_word(t._data.dtype)}")
     if x1._data.shape[-1] != x2._data.shape[-1]:
@@ -156,6 +156,8 @@ def _cdist_checks(x1, x2, p, compute_mode):
         raise RuntimeError("cdist only supports non-negative p values")
     if compute_mode not in _MODES:
         raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
+    if x1._data.dtype.itemsize < 4:
+        raise NotImplementedError(f'"cdist" not implemented for \'{_type_word(x1._data.dtype)}\'')
 
 
 def _distances(xp, a, b, p, use_mm):
