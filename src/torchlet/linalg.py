@@ -14,7 +14,7 @@ import numpy as np
 from ._dtype import _FROM_NP
 from .ops._util import Node, attach, dims_of, reduce_grad, wrap, wrap_dim
 from .ops.linalg import _NAME, _out, matmul  # noqa: F401  (linalg.matmul)
-from .ops.linalg_functions import cholesky_attach, matrix_exp, matrix_power  # noqa: F401
+from .ops.linalg_functions import cholesky_attach, matrix_exp, matrix_power, polar_factor  # noqa: F401
 
 __all__ = ["LinAlgError", "norm", "vector_norm", "matrix_norm", "inv", "inv_ex", "solve", "det",
            "slogdet", "matmul", "eigh", "eigvalsh", "svd", "svdvals", "qr", "cholesky", "pinv",
@@ -147,12 +147,14 @@ def _extreme(t, dim, largest, keepdim):
 
 
 class LinalgSvdBackward0(Node):
-    """d sum(s) = U V^T g; d s_max = u_1 v_1^T g; d s_min = u_n v_n^T g (first order)"""
+    """d sum(s) = U V^T g (U V^T differentiable again); d s_max = u_1 v_1^T g; d s_min = u_n v_n^T g
+    (these two first order only)"""
 
     def backward(self, g):
-        u, vh = self.uv
+        u, s, vh = self.usv
         if self.ord == "nuc":
-            m = u @ vh
+            (a,) = self.saved_tensors
+            return g.unsqueeze(-1).unsqueeze(-1) * polar_factor(a, u, s, vh)
         else:
             i = 0 if self.ord > 0 else -1
             m = u[..., :, i:i + 1 if i == 0 else None] @ vh[..., i:i + 1 if i == 0 else None, :]
@@ -163,8 +165,8 @@ def _svd_norm(A, ord, d0, d1, keepdim):
     At = A.movedim((d0, d1), (-2, -1)) if (d0, d1) != (A.ndim - 2, A.ndim - 1) else A
     u, s, vh = At._xp.linalg.svd(At._data, full_matrices=False)
     r = s.sum(-1) if ord == "nuc" else (s[..., 0] if ord > 0 else s[..., -1])
-    res = attach(wrap(At._xp.asarray(r, dtype=At._data.dtype)), LinalgSvdBackward0, (At,), (),
-                 ord=ord, uv=(u, vh))
+    res = attach(wrap(At._xp.asarray(r, dtype=At._data.dtype)), LinalgSvdBackward0, (At,), (At,),
+                 ord=ord, usv=(u, s, vh))
     if keepdim:
         res = res.unsqueeze(min(d0, d1)).unsqueeze(max(d0, d1))
     return res

@@ -44,14 +44,13 @@ OPS += [
                                                                                    (T((3, 3)),)]),
     Op("logdet", lambda m, a: (m.logdet(_spd(m, a)), _spd(m, a).logdet()), [((3, 3),), ((2, 3, 3),)]),
     Op("det", lambda m, a: m.det(a), [((3, 3),), ((2, 4, 4),)]),
-    # the nuclear norm's derivative is first order only here (it is SVD-based)
     Op("norm_nuc", lambda m, a: (m.norm(a, p="nuc"), a.norm(p="nuc", keepdim=True)),
-       [((3, 4),), ((4, 2),), (T((3, 3)),)], gradgradcheck=False),
+       [((3, 4),), ((4, 2),), (T((3, 3)),)]),
     Op("norm_nuc_dims", lambda m, a: (m.norm(a, p="nuc", dim=(0, 2)), m.norm(a, p="nuc", dim=[-1, 1], keepdim=True),
                                       m.linalg.norm(a, "nuc", dim=(1, 2)), m.linalg.matrix_norm(a, "nuc")),
-       [((2, 3, 4),)], gradgradcheck=False),
+       [((2, 3, 4),)]),
     Op("linalg_norm_nuc", lambda m, a: (m.linalg.norm(a, "nuc"), m.linalg.matrix_norm(a, ord="nuc", keepdim=True)),
-       [((3, 4),), ((2, 2),)], gradgradcheck=False),
+       [((3, 4),), ((2, 2),)]),
 ]
 
 XY = [((4, 3), (5, 3)), ((2, 4, 3), (2, 5, 3)), ((2, 1, 4, 3), (3, 5, 3)), (T((3, 4)), (2, 4)), ((1, 3), (1, 3)),
@@ -87,6 +86,18 @@ def test_cholesky_double_backward(torch):
         lo = m.linalg.cholesky(a @ a.mT + m.eye(3, dtype=m.float64))
         g, = m.autograd.grad((lo ** 2).sum(), a, create_graph=True)
         g2, = m.autograd.grad((g * g).sum(), a)
+        return g, g2
+    both(fn, torch, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (4, 2), (2, 5), (2, 3, 4)])
+def test_nuclear_norm_double_backward(shape, torch):
+    a = np.random.default_rng(3).normal(size=shape)
+
+    def fn(m):
+        x = m.tensor(a, requires_grad=True)
+        g, = m.autograd.grad(m.linalg.matrix_norm(x, "nuc").sum() ** 2, x, create_graph=True)
+        g2, = m.autograd.grad((g * g.cos()).sum(), x)
         return g, g2
     both(fn, torch, rtol=1e-8, atol=1e-10)
 

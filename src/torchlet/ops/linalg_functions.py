@@ -219,6 +219,33 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     return attach(res, CdistBackward0, (x1, x2), (x1, x2, res), p=float(p))
 
 
+# ----- the polar factor U V^T (the nuclear norm's gradient) ---------------------------------
+class PolarFactorBackward(Node):
+    """Q = U V^T of A = U S V^T (thin, rank k). With M = U^T G V and K_ij = 1 / (s_i + s_j):
+    dA = U ((M - M^T) o K) V^T + (I - U U^T) G V S^-1 V^T + U S^-1 U^T G (I - V V^T)"""
+
+    def backward(self, g):
+        u, s, vh = (wrap(a) for a in self.usv)
+        v, ut = vh.mT, u.mT
+        inv_s = s.reciprocal()
+        m = ut @ g @ v
+        k = (s.unsqueeze(-1) + s.unsqueeze(-2)).reciprocal()
+        grad = u @ ((m - m.mT) * k) @ vh
+        rows, cols = u.shape[-2], v.shape[-2]
+        if rows > s.shape[-1]:
+            gv = g @ v
+            grad = grad + (gv - u @ (ut @ gv)) * inv_s.unsqueeze(-2) @ vh
+        if cols > s.shape[-1]:
+            ug = ut @ g
+            grad = grad + u @ (inv_s.unsqueeze(-1) * (ug - (ug @ v) @ vh))
+        return grad
+
+
+def polar_factor(A, u, s, vh):
+    """U V^T from A's thin SVD arrays, differentiable once more (the nuclear norm's double backward)."""
+    return attach(wrap(u @ vh), PolarFactorBackward, (A,), usv=(u, s, vh))
+
+
 # ----- Cholesky ----------------------------------------------------------------------
 class LinalgCholeskyExBackward0(Node):
     """A = L L^T: dA = L^-T Phi(L^T gL) L^-1, Phi(X) = (tril(X) + tril(X, -1)^T) / 2
