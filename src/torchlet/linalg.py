@@ -324,7 +324,13 @@ def slogdet(A, *, out=None):
     sign, logabs = A._xp.linalg.slogdet(A._data)
     dt = A._data.dtype
     outs = (wrap(A._xp.asarray(sign, dtype=dt)), wrap(A._xp.asarray(logabs, dtype=dt)))
-    return slogdet_result(*attach(outs, LinalgSlogdetBackward0, (A,), (A,)))
+    outs = attach(outs, LinalgSlogdetBackward0, (A,), (A,))
+    if out is not None:
+        if not isinstance(out, (tuple, list)):
+            raise TypeError(f"linalg_slogdet(): argument 'out' must be tuple of Tensors, not "
+                            f"{type(out).__name__}")
+        outs = tuple(_out(r, o) for r, o in zip(outs, out))
+    return slogdet_result(*outs)
 
 
 class LinalgSolveExBackward0(Node):

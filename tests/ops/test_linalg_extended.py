@@ -118,6 +118,12 @@ def test_out(torch):
         return (m.linalg.matrix_power(a, 3, out=o1), o1, m.linalg.cholesky(a @ a.mT, out=o3), o3)
     both(fn, torch)
     both(lambda m: m.linalg.matrix_exp(m.eye(2), out=m.empty(2, 2)), torch)  # no out= in PyTorch
+    both(lambda m: m.linalg.slogdet(m.eye(2) * 2, out=m.empty(0)), torch)  # a tuple is needed
+
+    def slogdet_out(m):
+        s, la = m.empty(0), m.empty(0)
+        return m.linalg.slogdet(m.tensor([[1.0, 2.0], [3.0, 1.0]]), out=(s, la)), s, la
+    both(slogdet_out, torch)
 
 
 def test_slogdet_sign_is_part_of_the_graph(torch):
