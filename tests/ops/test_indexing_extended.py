@@ -47,7 +47,8 @@ OPS += [
     Op("index_copy", lambda m, a, s: (a.index_copy(1, m.tensor([3, 0]), s),
                                       m.index_copy(a, 1, m.tensor([3, 0]), s)),
        [((3, 4), (3, 2)), (T((3, 4)), (3, 2))]),
-    Op("index_copy_dim0", lambda m, a, s: a.index_copy(0, m.tensor([2]), s), [((3, 4), (1, 4)), ((3,), (1,))]),
+    Op("index_copy_dim0", lambda m, a, s: a.index_copy(0, m.tensor([2]), s),
+       [((3, 4), (1, 4)), ((3,), (1,))]),
     Op("index_copy_ints", lambda m, a, s: a.index_copy(-1, m.tensor([1, 2]), s), [((3, 4), (3, 2))],
        dtypes=("int64", "bool")),
     Op("take_along_dim", lambda m, a: (m.take_along_dim(a, m.tensor([[3], [0], [1]]), 1),
@@ -77,7 +78,8 @@ OPS += [
        [((2, 3),), (T((3, 2)),), ((2, 0),), ((2, 2, 3),)]),
     Op("diag_embed_ints", lambda m, a: m.diag_embed(a, -1), [((2, 3),)], dtypes=("int64", "bool")),
     Op("aminmax", lambda m, a: (m.aminmax(a), m.aminmax(a, dim=1), a.aminmax(dim=0, keepdim=True),
-                                m.aminmax(a, dim=-1, keepdim=False)), [((3, 4),), (T((4, 3)),), ((2, 3, 2),)]),
+                                m.aminmax(a, dim=-1, keepdim=False)),
+       [((3, 4),), (T((4, 3)),), ((2, 3, 2),)]),
     Op("aminmax_0d", lambda m, a: (m.aminmax(a), m.aminmax(a, dim=0), m.aminmax(a, keepdim=True)), [((),)]),
     Op("aminmax_ties", lambda m, a: (m.aminmax(a), m.aminmax(a, dim=1)),
        [(_a([[1.0, 3.0, 3.0], [0.0, 0.0, 2.0]]),)], gradcheck=False),
@@ -157,7 +159,8 @@ def test_out(torch):
 def test_grad_fn_names(torch):
     def names(m):
         x = m.arange(1.0, 7.0).reshape(2, 3).requires_grad_(True)
-        rs = [m.scatter_reduce(x, 0, m.tensor([[1, 0, 1]]), x[:1], "sum"), x.index_copy(0, m.tensor([1]), x[:1]),
+        rs = [m.scatter_reduce(x, 0, m.tensor([[1, 0, 1]]), x[:1], "sum"),
+              x.index_copy(0, m.tensor([1]), x[:1]),
               x.unfold(1, 2, 1), m.diag_embed(x), m.logcumsumexp(x, 1), m.aminmax(x)[0],
               m.take_along_dim(x, m.tensor([[0]]), 1)]
         return [type(r.grad_fn).__name__ for r in rs]

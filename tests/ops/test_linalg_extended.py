@@ -26,7 +26,8 @@ OPS = [
 OPS += [
     Op("matrix_power_0", lambda m, a: m.linalg.matrix_power(a, 0), [((3, 3),), ((2, 2, 2),)], grad=False),
     Op("matrix_power_negative", lambda m, a: (m.linalg.matrix_power(_spd(m, a), -1),
-                                              m.linalg.matrix_power(_spd(m, a), -3)), [((3, 3),), ((2, 3, 3),)]),
+                                              m.linalg.matrix_power(_spd(m, a), -3)),
+       [((3, 3),), ((2, 3, 3),)]),
     Op("matrix_power_ints", lambda m, a: m.linalg.matrix_power(a, 5), [((3, 3),), ((2, 2, 2),)],
        dtypes=("int64", "int32"), domain=(-3, 1)),
     Op("matrix_exp", lambda m, a: (m.linalg.matrix_exp(a), m.matrix_exp(a), a.matrix_exp()),
@@ -46,18 +47,21 @@ OPS += [
     Op("det", lambda m, a: m.det(a), [((3, 3),), ((2, 4, 4),)]),
     Op("norm_nuc", lambda m, a: (m.norm(a, p="nuc"), a.norm(p="nuc", keepdim=True)),
        [((3, 4),), ((4, 2),), (T((3, 3)),)]),
-    Op("norm_nuc_dims", lambda m, a: (m.norm(a, p="nuc", dim=(0, 2)), m.norm(a, p="nuc", dim=[-1, 1], keepdim=True),
+    Op("norm_nuc_dims", lambda m, a: (m.norm(a, p="nuc", dim=(0, 2)),
+                                      m.norm(a, p="nuc", dim=[-1, 1], keepdim=True),
                                       m.linalg.norm(a, "nuc", dim=(1, 2)), m.linalg.matrix_norm(a, "nuc")),
        [((2, 3, 4),)]),
-    Op("linalg_norm_nuc", lambda m, a: (m.linalg.norm(a, "nuc"), m.linalg.matrix_norm(a, ord="nuc", keepdim=True)),
+    Op("linalg_norm_nuc", lambda m, a: (m.linalg.norm(a, "nuc"),
+                                        m.linalg.matrix_norm(a, ord="nuc", keepdim=True)),
        [((3, 4),), ((2, 2),)]),
 ]
 
-XY = [((4, 3), (5, 3)), ((2, 4, 3), (2, 5, 3)), ((2, 1, 4, 3), (3, 5, 3)), (T((3, 4)), (2, 4)), ((1, 3), (1, 3)),
-      ((0, 3), (2, 3)), ((3, 0), (2, 0))]
+XY = [((4, 3), (5, 3)), ((2, 4, 3), (2, 5, 3)), ((2, 1, 4, 3), (3, 5, 3)), (T((3, 4)), (2, 4)),
+      ((1, 3), (1, 3)), ((0, 3), (2, 3)), ((3, 0), (2, 0))]
 for _p in (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, math.inf):
-    OPS.append(Op(f"cdist_p{_p}", lambda m, a, b, p=_p: m.cdist(a, b, p=p), XY, gradgradcheck=_p not in (1.0, 0.0, math.inf)))
-for _mode in ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist", "donot_use_mm_for_euclid_dist"):
+    OPS.append(Op(f"cdist_p{_p}", lambda m, a, b, p=_p: m.cdist(a, b, p=p), XY))
+_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist", "donot_use_mm_for_euclid_dist")
+for _mode in _MODES:
     OPS.append(Op(f"cdist_{_mode}", lambda m, a, b, mode=_mode: m.cdist(a, b, compute_mode=mode),
                   [((4, 3), (5, 3)), ((30, 3), (2, 3)), ((2, 3), (27, 3))], rtol=1e-4, atol=1e-5))
 OPS += [
