@@ -38,6 +38,8 @@ for _r in REDUCES:
                         _a([[1.0, 0.0, 2.0, 0.0], [0.0, 2.0, 0.0, 2.0]]))], gradcheck=smooth,
                       gradgradcheck=False))
 
+OPS += [Op(f"scatter_reduce_{r}_{inc}_bool", _sr(r, inc, 0, IDX0), [((3, 4), (2, 4))], dtypes=("bool",))
+        for r in ("sum", "prod", "amax", "amin") for inc in (True, False)]
 OPS += [
     Op("scatter_reduce_bigger_src_forward", _sr("sum", True, 0, IDX0), [((3, 4), (3, 5))], grad=False),
     Op("scatter_reduce_prod_zeros", _sr("prod", True, 0, _a([[0, 0, 1, 1]])),

@@ -223,6 +223,13 @@ def test_grad_fn_names(torch):
     assert names(torchlet) == names(torch)
 
 
+def test_heaviside_has_no_derivative(torch):
+    def fn(m):
+        x = m.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+        m.heaviside(x, m.tensor([0.5])).sum().backward()
+    both(fn, torch)
+
+
 BAD = [
     lambda m: m.hypot(m.tensor([1.0]), 2.0),
     lambda m: m.hypot(2.0, m.tensor([1.0])),
