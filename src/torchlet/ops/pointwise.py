@@ -75,13 +75,16 @@ def sub(input, other, *, alpha=1, out=None):
 
 
 class MulBackward0(Node):
-    """d(a*b) = g*b, g*a"""
+    """d(a*b) = g*b, g*a (complex: g*conj(b), g*conj(a))"""
 
     def backward(self, g):
         ma, mb = self.input_meta
         if mb is None:
-            return (reduce_grad(g * self.scalar, ma), None)
+            s = self.scalar
+            return (reduce_grad(g * (s.conjugate() if type(s) is complex else s), ma), None)
         a, b = self.saved_tensors
+        if a._data.dtype.kind == "c" or b._data.dtype.kind == "c":
+            a, b = a.conj(), b.conj()
         return (reduce_grad(g * b, ma) if self.needs_input_grad(0) else None,
                 reduce_grad(g * a, mb) if self.needs_input_grad(1) else None)
 

@@ -1,0 +1,48 @@
+"""Sample frequencies (fftfreq, rfftfreq) and moving the zero frequency to the
+centre (fftshift, ifftshift)."""
+from .. import _dtype
+from ..ops.creation import arange
+
+
+def _freqs(count, n, d, dtype, device, requires_grad, negative_half):
+    dtype = dtype or _dtype.get_default_dtype()
+    r = arange(count, dtype=dtype, device=device)
+    if negative_half:
+        a = r._data
+        a[(n + 1) // 2:] -= n
+    # PyTorch multiplies by the scalar 1/(n*d) cast to the tensor's dtype
+    r._data *= r._data.dtype.type(1.0 / (n * d))
+    if requires_grad:
+        r.requires_grad_()
+    return r
+
+
+def fftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """[0, 1, ..., (n-1)//2, -(n//2), ..., -1] / (d*n)."""
+    return _freqs(n, n, d, dtype, device, requires_grad, True)
+
+
+def rfftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """[0, 1, ..., n//2] / (d*n): the frequencies of rfft's output."""
+    return _freqs(n // 2 + 1, n, d, dtype, device, requires_grad, False)
+
+
+def _shift(input, dim, sign):
+    if dim is None:
+        dims = tuple(range(input.dim()))
+    elif isinstance(dim, int):
+        dims = (dim,)
+    else:
+        dims = tuple(dim)
+    shifts = tuple((input.shape[d] // 2) if sign > 0 else (input.shape[d] + 1) // 2 for d in dims)
+    return input.roll(shifts, dims)
+
+
+def fftshift(input, dim=None):
+    """Roll each dim by n//2, putting the zero frequency in the middle."""
+    return _shift(input, dim, 1)
+
+
+def ifftshift(input, dim=None):
+    """The inverse of fftshift: roll each dim by (n+1)//2."""
+    return _shift(input, dim, -1)
