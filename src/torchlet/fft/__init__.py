@@ -38,8 +38,12 @@ def _c2c(input, s, dim, norm, forward):
 def _r2c(name, input, s, dim, norm, forward):
     _check_norm(norm)
     if input.dtype.is_complex:
-        raise RuntimeError(f"{name} expects a real input tensor, but got "
-                           f"{_t._SCALAR[input.dtype.name]}")
+        got = _t._SCALAR[input.dtype.name]
+        if name in ("ihfftn", "ihfft2"):
+            raise TypeError(f"Only supports floating-point dtypes, but found: {got}")
+        if name in ("rfftn", "rfft2"):
+            raise TypeError(f"rfftn expects a real-valued input tensor, but got {got}")
+        raise TypeError(f"{name} expects a real input tensor, but got {got}")
     x = _t.promote(input)
     s, dims = _t.fft_dims(x, s, dim)
     if s is not None:

@@ -49,7 +49,7 @@ def promote(x, require_complex=False):
         x = x.to(_dtype.get_default_dtype())
         d = x.dtype
     if d.name in ("float16", "bfloat16"):
-        raise RuntimeError(f"Unsupported dtype {_SCALAR[d.name]}")
+        raise NotImplementedError(f"Unsupported dtype {_SCALAR[d.name]}")
     if require_complex and not d.is_complex:
         x = x.to(_dtype.complex128 if d is _dtype.float64 else _dtype.complex64)
     return x

@@ -229,9 +229,11 @@ def pow(input, exponent, *, out=None):
 
 
 class ToCopyBackward0(Node):
-    """d(cast(a)) = cast back(g)"""
+    """d(cast(a)) = cast back(g) (a real input keeps real(g))"""
 
     def backward(self, g):
+        if g._data.dtype.kind == "c" and not self.src_dtype.is_complex:
+            g = g.real
         return g.to(self.src_dtype)
 
 
