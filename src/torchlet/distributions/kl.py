@@ -157,7 +157,7 @@ def _kl_mvn_mvn(p, q):
                   - Lp.diagonal(dim1=-2, dim2=-1).log().sum(-1))
     batch = tuple(torchlet.broadcast_shapes(tuple(Lq.shape[:-2]), tuple(Lp.shape[:-2])))
     n = p.event_shape[0]
-    X = torchlet.linalg.solve(Lq.expand(batch + (n, n)), Lp.expand(batch + (n, n)))
+    X = torchlet.linalg.solve(Lq.tril().expand(batch + (n, n)), Lp.expand(batch + (n, n)))
     term2 = X.pow(2).sum((-2, -1))
     term3 = _batch_mahalanobis(Lq, q.loc - p.loc)
     return half_term1 + 0.5 * (term2 + term3 - n)

@@ -17,10 +17,11 @@ def _batch_mv(bmat, bvec):
 
 
 def _batch_mahalanobis(L, x):
-    """|L^-1 x|^2 over the last dim, broadcasting L's batch dims against x's."""
+    """|L^-1 x|^2 over the last dim, broadcasting L's batch dims against x's.
+    (A triangular solve: only L's lower triangle is read, so only it gets a gradient.)"""
     shape = tuple(torchlet.broadcast_shapes(tuple(L.shape[:-2]), tuple(x.shape[:-1])))
     n = x.shape[-1]
-    z = torchlet.linalg.solve(L.expand(shape + (n, n)), x.expand(shape + (n,)).unsqueeze(-1))
+    z = torchlet.linalg.solve(L.tril().expand(shape + (n, n)), x.expand(shape + (n,)).unsqueeze(-1))
     return z.squeeze(-1).pow(2).sum(-1)
 
 
