@@ -187,3 +187,24 @@ def _raises_same(call):
 def test_errors(call):
     ours, theirs = _raises_same(call)
     assert ours == theirs
+
+
+def test_out():
+    arr = _rng.standard_normal(6).astype(np.float32)
+    for make_out, fn in [(lambda m: m.empty(6, dtype=m.complex64), "fft"),
+                         (lambda m: m.empty(0, dtype=m.complex128), "rfft"),
+                         (lambda m: m.empty(2, dtype=m.float64), "irfft")]:
+        res = []
+        for m in (torch, torchlet):
+            o = make_out(m)
+            r = getattr(m.fft, fn)(m.tensor(arr), out=o)
+            assert r is o
+            res.append(o)
+        assert str(res[1].dtype).split(".")[-1] == str(res[0].dtype).split(".")[-1]
+        _close(res[1], res[0], torch.float32)  # computed in float32, then cast
+    for m in (torch, torchlet):
+        o = m.empty(3, dtype=m.float64)
+        assert m.fft.fftfreq(3, out=o) is o
+    np.testing.assert_array_equal(_np(o), _np(torch.fft.fftfreq(3, dtype=torch.float64)))
+    _raises_same(lambda m: m.fft.fft(m.randn(4), out=m.empty(4)))
+    _raises_same(lambda m: m.fft.fft(m.randn(4, requires_grad=True), out=m.empty(4, dtype=m.complex64)))

@@ -69,77 +69,77 @@ def _c2r(input, s, dim, norm, forward):
 
 def fft(input, n=None, dim=-1, norm=None, *, out=None):
     """One-dimensional discrete Fourier transform."""
-    return _c2c(input, *_one(n, dim), norm, True)
+    return _t.into(_c2c(input, *_one(n, dim), norm, True), out, "fft")
 
 
 def ifft(input, n=None, dim=-1, norm=None, *, out=None):
     """One-dimensional inverse discrete Fourier transform."""
-    return _c2c(input, *_one(n, dim), norm, False)
+    return _t.into(_c2c(input, *_one(n, dim), norm, False), out, "ifft")
 
 
 def rfft(input, n=None, dim=-1, norm=None, *, out=None):
     """FFT of a real signal: the n//2+1 non-redundant frequencies."""
-    return _r2c("rfft", input, *_one(n, dim), norm, True)
+    return _t.into(_r2c("rfft", input, *_one(n, dim), norm, True), out, "rfft")
 
 
 def irfft(input, n=None, dim=-1, norm=None, *, out=None):
     """Inverse of rfft: a real signal of length n (default 2*(m-1))."""
-    return _c2r(input, *_one(n, dim), norm, False)
+    return _t.into(_c2r(input, *_one(n, dim), norm, False), out, "irfft")
 
 
 def hfft(input, n=None, dim=-1, norm=None, *, out=None):
     """FFT of a Hermitian-symmetric signal given by its first half (real output)."""
-    return _c2r(input, *_one(n, dim), norm, True)
+    return _t.into(_c2r(input, *_one(n, dim), norm, True), out, "hfft")
 
 
 def ihfft(input, n=None, dim=-1, norm=None, *, out=None):
     """Inverse of hfft: the half spectrum of a real signal's inverse FFT."""
-    return _r2c("ihfft", input, *_one(n, dim), norm, False)
+    return _t.into(_r2c("ihfft", input, *_one(n, dim), norm, False), out, "ihfft")
 
 
 def fftn(input, s=None, dim=None, norm=None, *, out=None):
-    return _c2c(input, s, dim, norm, True)
+    return _t.into(_c2c(input, s, dim, norm, True), out, "fftn")
 
 
 def ifftn(input, s=None, dim=None, norm=None, *, out=None):
-    return _c2c(input, s, dim, norm, False)
+    return _t.into(_c2c(input, s, dim, norm, False), out, "ifftn")
 
 
 def rfftn(input, s=None, dim=None, norm=None, *, out=None):
-    return _r2c("rfftn", input, s, dim, norm, True)
+    return _t.into(_r2c("rfftn", input, s, dim, norm, True), out, "rfftn")
 
 
 def irfftn(input, s=None, dim=None, norm=None, *, out=None):
-    return _c2r(input, s, dim, norm, False)
+    return _t.into(_c2r(input, s, dim, norm, False), out, "irfftn")
 
 
 def hfftn(input, s=None, dim=None, norm=None, *, out=None):
-    return _c2r(input, s, dim, norm, True)
+    return _t.into(_c2r(input, s, dim, norm, True), out, "hfftn")
 
 
 def ihfftn(input, s=None, dim=None, norm=None, *, out=None):
-    return _r2c("ihfftn", input, s, dim, norm, False)
+    return _t.into(_r2c("ihfftn", input, s, dim, norm, False), out, "ihfftn")
 
 
 def fft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
-    return fftn(input, s, dim, norm)
+    return _t.into(fftn(input, s, dim, norm), out, "fft2")
 
 
 def ifft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
-    return ifftn(input, s, dim, norm)
+    return _t.into(ifftn(input, s, dim, norm), out, "ifft2")
 
 
 def rfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
-    return _r2c("rfft2", input, s, dim, norm, True)
+    return _t.into(_r2c("rfft2", input, s, dim, norm, True), out, "rfft2")
 
 
 def irfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
-    return irfftn(input, s, dim, norm)
+    return _t.into(irfftn(input, s, dim, norm), out, "irfft2")
 
 
 def hfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
-    return hfftn(input, s, dim, norm)
+    return _t.into(hfftn(input, s, dim, norm), out, "hfft2")
 
 
 def ihfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
-    return _r2c("ihfft2", input, s, dim, norm, False)
+    return _t.into(_r2c("ihfft2", input, s, dim, norm, False), out, "ihfft2")

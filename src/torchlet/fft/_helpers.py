@@ -19,12 +19,19 @@ def _freqs(count, n, d, dtype, device, requires_grad, negative_half):
 
 def fftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """[0, 1, ..., (n-1)//2, -(n//2), ..., -1] / (d*n)."""
-    return _freqs(n, n, d, dtype, device, requires_grad, True)
+    return _fill(out, _freqs(n, n, d, dtype or (out.dtype if out is not None else None), device,
+                             requires_grad, True), "fftfreq")
 
 
 def rfftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """[0, 1, ..., n//2] / (d*n): the frequencies of rfft's output."""
-    return _freqs(n // 2 + 1, n, d, dtype, device, requires_grad, False)
+    return _fill(out, _freqs(n // 2 + 1, n, d, dtype or (out.dtype if out is not None else None), device,
+                             requires_grad, False), "rfftfreq")
+
+
+def _fill(out, res, fname):
+    from ._transforms import into
+    return into(res, out, fname)
 
 
 def _shift(input, dim, sign):
