@@ -127,16 +127,24 @@ def test_log_prob_entropy_and_gradients(name):
 
 
 @pytest.mark.parametrize("name", ["normal", "uniform", "gamma"])
-def test_cdf(name):
-    dt, _ = _build(torch, name)
-    do, _ = _build(torchlet, name)
-    v = SPECS[name][2]
-    if name == "gamma":
-        pytest.skip("Gamma.cdf needs torch.special.gammainc (not in torchlet)")
-    _close(do.cdf(torchlet.tensor(v)), dt.cdf(torch.tensor(v)), rtol=1e-9)
-    if name == "uniform":
-        q = np.array([0.1, 0.7])
-        _close(do.icdf(torchlet.tensor(q)), dt.icdf(torch.tensor(q)))
+def test_cdf_icdf(name):
+    out = []
+    for m in (torch, torchlet):
+        d, params = _build(m, name, requires_grad=name != "gamma")
+        v = m.tensor(SPECS[name][2], dtype=m.float64, requires_grad=True)
+        c = d.cdf(v)
+        loss = c.sum()
+        if name != "gamma":  # Gamma.cdf has no derivative w.r.t. concentration in PyTorch
+            q = m.tensor([0.1, 0.7, 0.95][:SPECS[name][1][next(iter(SPECS[name][1]))].shape[-1]],
+                         dtype=m.float64)
+            ic = d.icdf(q)
+            loss = loss + ic.sum()
+            out.append(ic)
+        loss.backward()
+        out.extend([c, v.grad] + ([p.grad for p in params.values()] if name != "gamma" else []))
+    half = len(out) // 2
+    for a, b in zip(out[half:], out[:half]):
+        _close(a, b, rtol=1e-8, atol=1e-10)
 
 
 @pytest.mark.parametrize("name", ["normal", "bernoulli-logits", "categorical-probs", "gamma", "beta",
@@ -261,3 +269,10 @@ def test_sample_and_rsample_track_grad():
     assert r.requires_grad
     r.sum().backward()
     np.testing.assert_array_equal(loc.grad._data, np.full(3, 2.0, np.float32))
+
+
+def test_gamma_cdf_concentration_derivative_is_not_implemented():
+    for m in (torch, torchlet):
+        a = m.tensor([2.0], requires_grad=True)
+        with pytest.raises(NotImplementedError):
+            m.distributions.Gamma(a, 1.0).cdf(m.tensor([1.0])).sum().backward()

@@ -131,3 +131,97 @@ def mvlgamma(x, p):
     for t in parts[1:]:
         total = total + t
     return total + c
+
+
+# ----- erfinv and the regularized lower incomplete gamma -----------------------
+_erf_vec = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def _erfinv_np(y):
+    """Giles' single-precision approximation refined by two Newton steps on erf."""
+    y = np.asarray(y, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        w = -np.log((1.0 - y) * (1.0 + y))
+        small = w < 5.0
+        ws, wl = w - 2.5, np.sqrt(w) - 3.0
+        ps = np.polyval([2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+                         -0.00125372503, -0.00417768164, 0.246640727, 1.50140941], ws)
+        pl = np.polyval([-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+                         -0.0076224613, 0.00943887047, 1.00167406, 2.83297682], wl)
+        x = np.where(small, ps, pl) * y
+        for _ in range(2):
+            x = x - (_erf_vec(x) - y) / (2 / math.sqrt(math.pi) * np.exp(-x * x))
+    x = np.where(y == 1, np.inf, np.where(y == -1, -np.inf, x))
+    return np.where(np.abs(y) > 1, np.nan, x)
+
+
+class ErfinvBackward0(Node):
+    """g * sqrt(pi)/2 * exp(erfinv(x)^2)"""
+
+    def backward(self, g):
+        (r,) = self.saved_tensors
+        return g * (r * r).exp() * (math.sqrt(math.pi) / 2)
+
+
+def erfinv(x):
+    a = float_result(x._data)
+    out = wrap(x._xp.asarray(_erfinv_np(a).astype(a.dtype)))
+    return attach(out, ErfinvBackward0, (x,), (out,))
+
+
+def _gammainc_one(a, x):
+    if math.isnan(a) or math.isnan(x) or a < 0 or x < 0:
+        return math.nan
+    if x == 0:
+        return 0.0
+    if a == 0:
+        return 1.0
+    if math.isinf(x):
+        return 1.0
+    lg = -x + a * math.log(x) - math.lgamma(a)
+    if x < a + 1:  # series
+        term = total = 1.0 / a
+        ap = a
+        for _ in range(1000):
+            ap += 1
+            term *= x / ap
+            total += term
+            if abs(term) < abs(total) * 1e-17:
+                break
+        return total * math.exp(lg)
+    b, c, d = x + 1 - a, 1e300, 1 / (x + 1 - a)  # continued fraction for Q
+    h = d
+    for i in range(1, 1000):
+        an = -i * (i - a)
+        b += 2
+        d = an * d + b
+        d = 1e-300 if abs(d) < 1e-300 else d
+        c = b + an / c
+        c = 1e-300 if abs(c) < 1e-300 else c
+        d = 1 / d
+        step = d * c
+        h *= step
+        if abs(step - 1) < 1e-17:
+            break
+    return 1.0 - math.exp(lg) * h
+
+
+class IgammaBackward0(Node):
+    """d/dx P(a, x) = x^(a-1) e^-x / Gamma(a); d/da is not implemented (as in PyTorch)"""
+
+    def backward(self, g):
+        from ..ops._util import reduce_grad
+        a, x = self.saved_tensors
+        if self.needs_input_grad(0):
+            raise NotImplementedError("the derivative for 'igamma: input' is not implemented.")
+        dens = ((a - 1) * x.log() - x - lgamma(a)).exp()
+        return None, reduce_grad(g * dens, self.input_meta[1])
+
+
+def gammainc(a, x):
+    """The regularized lower incomplete gamma function P(a, x)."""
+    aa, xx = np.broadcast_arrays(a._data, x._data)
+    vals = [_gammainc_one(float(p), float(q)) for p, q in zip(aa.reshape(-1).tolist(), xx.reshape(-1).tolist())]
+    dt = np.result_type(a._data.dtype, x._data.dtype)
+    out = wrap(a._xp.asarray(np.array(vals, dtype=np.float64).reshape(aa.shape).astype(dt)))
+    return attach(out, IgammaBackward0, (a, x), (a, x))

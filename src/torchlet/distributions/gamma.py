@@ -7,7 +7,7 @@ import torchlet
 
 from . import constraints
 from ._gamma import _standard_gamma
-from ._special import digamma, lgamma
+from ._special import digamma, gammainc, lgamma
 from .distribution import ExponentialFamily
 from .utils import _xlogy, broadcast_all
 
@@ -70,3 +70,8 @@ class Gamma(ExponentialFamily):
     def entropy(self):
         a = self.concentration
         return a - torchlet.log(self.rate) + lgamma(a) + (1.0 - a) * digamma(a)
+
+    def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return gammainc(self.concentration, self.rate * value)

@@ -5,6 +5,7 @@ import numbers
 import torchlet
 
 from . import constraints
+from ._special import erfinv
 from .distribution import ExponentialFamily
 from .utils import _standard_normal, broadcast_all
 
@@ -69,7 +70,7 @@ class Normal(ExponentialFamily):
         return 0.5 * (1 + torchlet.erf((value - self.loc) * self.scale.reciprocal() / math.sqrt(2)))
 
     def icdf(self, value):
-        return self.loc + self.scale * torchlet.erfinv(2 * value - 1) * math.sqrt(2)
+        return self.loc + self.scale * erfinv(2 * value - 1) * math.sqrt(2)
 
     def entropy(self):
         return 0.5 + 0.5 * math.log(2 * math.pi) + torchlet.log(self.scale)
