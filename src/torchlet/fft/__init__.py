@@ -54,7 +54,7 @@ def _r2c(name, input, s, dim, norm, forward):
 def _c2r(input, s, dim, norm, forward):
     _check_norm(norm)
     x = _t.promote(input, require_complex=True)
-    s, dims = _t.fft_dims(x, s, dim)
+    s, dims = _t.fft_dims(x, s, dim, check_sizes=False)
     if not dims:
         raise RuntimeError("Must transform at least one axis")
     last = s[-1] if s is not None else 2 * (x.shape[dims[-1]] - 1)

@@ -1,17 +1,22 @@
 """Sample frequencies (fftfreq, rfftfreq) and moving the zero frequency to the
 centre (fftshift, ifftshift)."""
+import numpy as np
+
 from .. import _dtype
 from ..ops.creation import arange
 
 
-def _freqs(count, n, d, dtype, device, requires_grad, negative_half):
+def _freqs(name, count, n, d, dtype, device, requires_grad, negative_half):
     dtype = dtype or _dtype.get_default_dtype()
+    if dtype.category < 2:
+        raise RuntimeError(f"{name} requires a floating point or complex dtype")
     r = arange(count, dtype=dtype, device=device)
     if negative_half:
         a = r._data
         a[(n + 1) // 2:] -= n
     # PyTorch multiplies by the scalar 1/(n*d) cast to the tensor's dtype
-    r._data *= r._data.dtype.type(1.0 / (n * d))
+    with np.errstate(invalid="ignore"):  # n*d == 0: inf, so rfftfreq(0) is [nan] as in PyTorch
+        r._data *= r._data.dtype.type(1.0 / (n * d) if n * d else np.inf)
     if requires_grad:
         r.requires_grad_()
     return r
@@ -19,13 +24,13 @@ def _freqs(count, n, d, dtype, device, requires_grad, negative_half):
 
 def fftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """[0, 1, ..., (n-1)//2, -(n//2), ..., -1] / (d*n)."""
-    return _fill(out, _freqs(n, n, d, dtype or (out.dtype if out is not None else None), device,
+    return _fill(out, _freqs("fftfreq", n, n, d, dtype or (out.dtype if out is not None else None), device,
                              requires_grad, True), "fftfreq")
 
 
 def rfftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """[0, 1, ..., n//2] / (d*n): the frequencies of rfft's output."""
-    return _fill(out, _freqs(n // 2 + 1, n, d, dtype or (out.dtype if out is not None else None), device,
+    return _fill(out, _freqs("rfftfreq", n // 2 + 1, n, d, dtype or (out.dtype if out is not None else None), device,
                              requires_grad, False), "rfftfreq")
 
 
@@ -41,6 +46,8 @@ def _shift(input, dim, sign):
         dims = (dim,)
     else:
         dims = tuple(dim)
+    if not dims:
+        raise RuntimeError("`shifts` required")
     shifts = tuple((input.shape[d] // 2) if sign > 0 else (input.shape[d] + 1) // 2 for d in dims)
     return input.roll(shifts, dims)
 

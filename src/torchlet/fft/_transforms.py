@@ -55,13 +55,15 @@ def promote(x, require_complex=False):
     return x
 
 
-def fft_dims(x, s, dim):
+def fft_dims(x, s, dim, check_sizes=True):
     """Resolve (s, dim) as torch.fft's n-dimensional functions do: returns
     (sizes or None, dims)."""
     nd = x.dim()
     if dim is not None:
         if isinstance(dim, int):
             dim = (dim,)
+        if nd == 0 and dim:
+            raise IndexError(f"Dimension specified as {dim[0]} but tensor has no dimensions")
         dims = tuple(wrap_dim(d, nd) for d in dim)
         if len(set(dims)) != len(dims):
             raise RuntimeError("FFT dims must be unique")
@@ -79,9 +81,9 @@ def fft_dims(x, s, dim):
         dims = tuple(range(nd))
     if s is not None:
         s = tuple(x.shape[d] if n == -1 else n for n, d in zip(s, dims))
-        for n in s:
-            if n <= 0:
-                raise RuntimeError(f"Invalid number of data points ({n}) specified")
+    for n in (s if s is not None else (x.shape[d] for d in dims) if check_sizes else ()):
+        if n <= 0:
+            raise RuntimeError(f"Invalid number of data points ({n}) specified")
     return s, dims
 
 
