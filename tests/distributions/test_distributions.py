@@ -233,6 +233,8 @@ D_ERRORS = [
     lambda m: m.distributions.kl_divergence(m.distributions.Categorical(m.ones(2)),
                                             m.distributions.Normal(0.0, 1.0)),
     lambda m: m.distributions.Normal(0.0, 1.0).mode_missing,
+    lambda m: m.distributions.Normal("a", 1.0),
+    lambda m: m.distributions.Normal(m.zeros(2), m.ones(3)),
     lambda m: m.distributions.Categorical(m.ones(3)).mean.item() + m.distributions.Categorical(
         m.ones(3)).log_prob(m.tensor([0.5])),
 ]
@@ -276,3 +278,23 @@ def test_gamma_cdf_concentration_derivative_is_not_implemented():
         a = m.tensor([2.0], requires_grad=True)
         with pytest.raises(NotImplementedError):
             m.distributions.Gamma(a, 1.0).cdf(m.tensor([1.0])).sum().backward()
+
+
+@pytest.mark.parametrize("build", [
+    lambda m: m.distributions.Normal(0.0, 1.0), lambda m: m.distributions.Normal(m.zeros(2), 1.0),
+    lambda m: m.distributions.Bernoulli(0.3), lambda m: m.distributions.Bernoulli(logits=0.3),
+    lambda m: m.distributions.Uniform(0.0, 1.0), lambda m: m.distributions.Gamma(2.0, 1.0),
+    lambda m: m.distributions.Beta(2.0, 3.0), lambda m: m.distributions.Dirichlet(m.ones(3)),
+    lambda m: m.distributions.Categorical(logits=m.zeros(3)),
+    lambda m: m.distributions.MultivariateNormal(m.zeros(2), m.eye(2)),
+])
+def test_default_dtype_and_number_parameters(build):
+    """Python-number parameters give default-dtype tensors, scalar batch shapes and PyTorch's reprs."""
+    facts = []
+    for m in (torch, torchlet):
+        d = build(m)
+        s = d.sample((2,))
+        facts.append((str(s.dtype).split(".")[-1], tuple(s.shape), str(d.log_prob(s).dtype).split(".")[-1],
+                      tuple(d.batch_shape), tuple(d.event_shape), str(d.entropy().dtype).split(".")[-1],
+                      repr(d).replace("torch.", "torchlet.")))
+    assert facts[1] == facts[0]

@@ -16,8 +16,8 @@ def broadcast_all(*values):
     """Tensors and numbers broadcast to one shape; numbers become tensors of
     the default dtype (or of the tensors' dtype when there is one)."""
     if not all(isinstance(v, (torchlet.Tensor, numbers.Number)) for v in values):
-        raise ValueError("Input arguments must all be instances of numbers.Number, "
-                         "torch.Tensor or objects implementing __torch_function__.")
+        raise ValueError("Input arguments must all be instances of Number, "
+                         "torchlet.Tensor or objects implementing __torch_function__.")
     if not all(isinstance(v, torchlet.Tensor) for v in values):
         dtype = torchlet.get_default_dtype()
         for v in values:
