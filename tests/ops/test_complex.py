@@ -33,6 +33,7 @@ LOSSES = {
     "conj": lambda m, z, w: (z.conj() * w).real.sum(),
     "mul": lambda m, z, w: (z * w).imag.sum() + (z * z).abs().sum(),
     "add_sum": lambda m, z, w: (z + w).sum().abs(),
+    "div": lambda m, z, w: (w / z).imag.sum() + (z / w).real.sum() + (z / (2 - 1j)).imag.sum(),
     "polar": lambda m, z, w: m.polar(z.abs(), z.angle()).imag.sum(),
     "view_as_complex": lambda m, z, w: m.view_as_complex(m.view_as_real(z) * 2).real.sum(),
 }

@@ -1,4 +1,6 @@
 """Dirichlet(concentration) over the last dim."""
+import numpy as np
+
 import torchlet
 
 from . import constraints
@@ -47,7 +49,8 @@ class Dirichlet(ExponentialFamily):
     @property
     def mode(self):
         am1 = (self.concentration - 1).clamp(min=0.0)
-        mode = am1 / am1.sum(-1, True)
+        with np.errstate(invalid="ignore"):  # all concentrations < 1: 0/0, replaced below
+            mode = am1 / am1.sum(-1, True)
         mask = (self.concentration < 1).all(dim=-1)
         if bool(mask.any()):
             hot = torchlet.nn.functional.one_hot(mode[mask].argmax(dim=-1), am1.shape[-1]).to(mode.dtype)
