@@ -47,6 +47,7 @@ from .ops.dropout import *  # noqa: F401,F403
 from .ops.embedding import *  # noqa: F401,F403
 from .ops.padding import *  # noqa: F401,F403
 from .ops.attention import *  # noqa: F401,F403
+from .ops.complex import *  # noqa: F401,F403
 from . import linalg  # noqa: E402,F401  (the torchlet.linalg namespace)
 
 from . import autograd, cuda  # noqa: E402,F401

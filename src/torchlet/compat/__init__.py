@@ -14,7 +14,7 @@ or, from inside Python, before the first `import torch`:
 onto `torchlet.vision`, `safetensors.torch` onto `torchlet.safetensors`
 and `torchsummary` onto `torchlet.compat.summary`. A PyTorch API torchlet
 lacks raises an error that names it ("torchlet does not implement
-torch.fft.rfft").
+torch.sparse_coo_tensor").
 """
 from ._finder import TorchletNotImplementedError, install, uninstall, target_name  # noqa: F401
 from .summary import summary, summary_string  # noqa: F401

@@ -6,9 +6,9 @@ of the first two) with torchlet's own module objects, so `import torch`
 gives `torchlet` itself and `torch.nn.Linear is torchlet.nn.Linear`.
 
 A name torchlet lacks fails with an error naming the PyTorch API:
-`import torch.fft` raises ModuleNotFoundError and `torch.fft.rfft` /
+`import torch.sparse` raises ModuleNotFoundError and `torch.sparse_coo_tensor` /
 `torch.nn.functional.foo` raise TorchletNotImplementedError ("torchlet does
-not implement torch.fft.rfft"). That class derives from AttributeError (so
+not implement torch.sparse_coo_tensor"). That class derives from AttributeError (so
 `hasattr` and `getattr(mod, name, default)` probing keeps working) and from
 NotImplementedError (so it reads as what it is).
 """

@@ -73,6 +73,8 @@ def reduce_grad(g, meta):
     shape, dt = meta
     g = sum_to_shape(g, shape)
     if g._data.dtype != dt:
+        if g._data.dtype.kind == "c" and dt.kind != "c":
+            g = g.real  # a real input of a complex op: PyTorch keeps the real part
         g = g.to(_FROM_NP[dt])
     return g
 

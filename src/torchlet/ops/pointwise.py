@@ -75,13 +75,16 @@ def sub(input, other, *, alpha=1, out=None):
 
 
 class MulBackward0(Node):
-    """d(a*b) = g*b, g*a"""
+    """d(a*b) = g*b, g*a (complex: g*conj(b), g*conj(a))"""
 
     def backward(self, g):
         ma, mb = self.input_meta
         if mb is None:
-            return (reduce_grad(g * self.scalar, ma), None)
+            s = self.scalar
+            return (reduce_grad(g * (s.conjugate() if type(s) is complex else s), ma), None)
         a, b = self.saved_tensors
+        if a._data.dtype.kind == "c" or b._data.dtype.kind == "c":
+            a, b = a.conj(), b.conj()
         return (reduce_grad(g * b, ma) if self.needs_input_grad(0) else None,
                 reduce_grad(g * a, mb) if self.needs_input_grad(1) else None)
 
@@ -101,13 +104,16 @@ def mul(input, other, *, out=None):
 
 
 class DivBackward0(Node):
-    """d(a/b) = g/b, -g*a/b^2"""
+    """d(a/b) = g/b, -g*a/b^2 (complex: g/conj(b), -g*conj(a/b^2))"""
 
     def backward(self, g):
         ma, mb = self.input_meta
         if mb is None:
-            return (reduce_grad(g / self.scalar, ma), None)
+            s = self.scalar
+            return (reduce_grad(g / (s.conjugate() if type(s) is complex else s), ma), None)
         a, b = self.saved_tensors
+        if a._data.dtype.kind == "c" or b._data.dtype.kind == "c":
+            a, b = a.conj(), b.conj()
         ga = reduce_grad(g / b, ma) if self.needs_input_grad(0) else None
         gb = reduce_grad(-g * a / (b * b), mb) if self.needs_input_grad(1) else None
         return ga, gb
@@ -226,9 +232,11 @@ def pow(input, exponent, *, out=None):
 
 
 class ToCopyBackward0(Node):
-    """d(cast(a)) = cast back(g)"""
+    """d(cast(a)) = cast back(g) (a real input keeps real(g))"""
 
     def backward(self, g):
+        if g._data.dtype.kind == "c" and not self.src_dtype.is_complex:
+            g = g.real
         return g.to(self.src_dtype)
 
 

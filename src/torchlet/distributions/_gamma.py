@@ -1,0 +1,164 @@
+"""PyTorch's CPU Gamma and Dirichlet samplers (_standard_gamma,
+_sample_dirichlet) and their reparameterized gradients (_standard_gamma_grad,
+_dirichlet_grad).
+
+Sampling (Marsaglia & Tsang 2000, with alpha < 1 boosted to alpha + 1 and the
+sample scaled by U^(1/alpha)) draws, element by element in order, doubles
+from the generator exactly as PyTorch's kernel does: a uniform is a 64-bit
+draw's low 53 bits times 2^-53; a normal is Box-Muller on two uniforms whose
+sine half is cached for the next normal draw. The float literals of the C++
+kernel (1.0f/3.0f, 0.0331f, ...) are kept as float32 values.
+
+The gradient of a sample x ~ Gamma(alpha) w.r.t. alpha is
+-(d/dalpha cdf(x; alpha)) / pdf(x; alpha), approximated as PyTorch does
+(Taylor series for x < 0.8, Rice saddle point for alpha > 8, else a
+bivariate rational fit); the Dirichlet gradient uses the Beta analogue.
+"""
+import math
+
+import numpy as np
+
+from .. import _dtype
+from ..ops._util import Node, attach, wrap
+from ._special import digamma_np
+
+_F = lambda v: float(np.float32(v))  # noqa: E731  (a C++ float literal)
+_THIRD_F = _F(1.0 / 3.0)
+_C0331 = _F(0.0331)
+_2M53 = 2.0 ** -53
+
+
+# ----- the generator's double draws -------------------------------------------
+def _torch_gen(generator):
+    from .. import random
+    return generator if generator is not None else random.default_generator
+
+
+def _random64(gen):
+    """One 64-bit draw from the generator's stream (PyTorch's random64()).
+    A Generator that offers `random64()` (PyTorch's Mersenne Twister) is used
+    as is; otherwise 64 bits come from its NumPy stream."""
+    f = getattr(gen, "random64", None)
+    if f is not None:
+        return int(f())
+    return int(gen._rng.integers(0, 1 << 64, dtype=np.uint64))
+
+
+def _uniform(gen):
+    return (_random64(gen) & ((1 << 53) - 1)) * _2M53
+
+
+def _normal(gen):
+    """Box-Muller; the second value waits in the generator for the next call
+    (the cache is tied to the stream object, so reseeding drops it)."""
+    cached = getattr(gen, "_next_double_normal", None)
+    if cached is not None and cached[0] is getattr(gen, "_rng", None):
+        gen._next_double_normal = None
+        return cached[1]
+    u1, u2 = _uniform(gen), _uniform(gen)
+    r = math.sqrt(-2.0 * math.log1p(-u2))
+    theta = 2.0 * math.pi * u1
+    gen._next_double_normal = (getattr(gen, "_rng", None), r * math.sin(theta))
+    return r * math.cos(theta)
+
+
+def _sample_one(alpha, gen, single):
+    """One Gamma(alpha, 1) draw; `single`: the kernel's scalar_t is float."""
+    scale = 1.0
+    if alpha < 1.0:
+        if alpha == 0.0:
+            return 0.0
+        inv = _F(np.float32(1.0) / np.float32(alpha)) if single else 1.0 / alpha
+        scale *= (1.0 - _uniform(gen)) ** inv
+        alpha = _F(np.float32(alpha) + np.float32(1.0)) if single else alpha + 1.0
+    d = _F(np.float32(alpha) - np.float32(_THIRD_F)) if single else alpha - _THIRD_F
+    c = 1.0 / math.sqrt(9.0 * d)
+    while True:
+        while True:
+            x = _normal(gen)
+            y = 1.0 + c * x
+            if y > 0:
+                break
+        v = y * y * y
+        u = 1.0 - _uniform(gen)
+        xx = x * x
+        if u < 1.0 - _C0331 * xx * xx:
+            return scale * d * v
+        if math.log(u) < 0.5 * xx + d * (1.0 - v + math.log(v)):
+            return scale * d * v
+
+
+# ----- _standard_gamma --------------------------------------------------------
+class StandardGammaBackward0(Node):
+    """g * _standard_gamma_grad(alpha, x)"""
+
+    def backward(self, g):
+        alpha, x = self.saved_tensors
+        return g * _standard_gamma_grad(alpha, x)
+
+
+def _standard_gamma(concentration, generator=None):
+    """Gamma(concentration, 1) samples, differentiable w.r.t. concentration."""
+    a = concentration._data
+    if a.dtype.kind != "f" or a.dtype == np.float16:
+        raise NotImplementedError(f'"gamma_cpu" not implemented for '
+                                  f"'{_dtype._FROM_NP[a.dtype].name.capitalize()}'")
+    gen = _torch_gen(generator)
+    single = a.dtype == np.float32
+    flat = np.ascontiguousarray(a).reshape(-1)
+    out = np.empty(flat.shape, dtype=a.dtype)
+    tiny = np.finfo(a.dtype).tiny
+    for i, alpha in enumerate(flat.tolist()):
+        out[i] = max(tiny, a.dtype.type(_sample_one(alpha, gen, single)))
+    res = wrap(concentration._xp.asarray(out.reshape(a.shape)))
+    return attach(res, StandardGammaBackward0, (concentration,), (concentration, res))
+
+
+def _grad_one(alpha, x):
+    """-(d/dalpha cdf(x; alpha)) / pdf(x; alpha) for x ~ Gamma(alpha)."""
+    if x < _F(0.8):
+        numer, denom = 1.0, alpha
+        s1, s2 = numer / denom, numer / (denom * denom)
+        for i in range(1, 6):
+            numer *= -x / i
+            denom += 1
+            s1 += numer / denom
+            s2 += numer / (denom * denom)
+        with np.errstate(all="ignore"):
+            px = x ** alpha
+            pdf = x ** (alpha - 1) * math.exp(-x)
+            cdf = px * s1
+            dcdf = (math.log(x) - float(digamma_np(alpha))) * cdf - px * s2 if x > 0 else math.nan
+            r = -dcdf / pdf if pdf != 0 else math.nan
+        return 0.0 if math.isnan(r) else r
+    if alpha > 8.0:
+        if _F(0.9) * alpha <= x <= _F(1.1) * alpha:
+            n1 = 1 + 24 * alpha * (1 + 12 * alpha)
+            n2 = 1440 * alpha * alpha + 6 * x * (53 - 120 * x) - 65 * x * x / alpha + alpha * (107 + 3600 * x)
+            return n1 * n2 / (1244160 * alpha * alpha * alpha * alpha)
+        den = math.sqrt(8 * alpha)
+        t2 = den / (alpha - x)
+        t3 = (x - alpha - alpha * math.log(x / alpha)) ** -1.5
+        t23 = t2 - t3 if x < alpha else t2 + t3
+        t1 = math.log(x / alpha) * t23 - math.sqrt(2 / alpha) * (alpha + x) / ((alpha - x) * (alpha - x))
+        stirling = 1 + 1 / (12 * alpha) * (1 + 1 / (24 * alpha))
+        return -stirling * x * t1 / den
+    u, v = math.log(x / alpha), math.log(alpha)
+    cv = [_UV[0][i] + u * (_UV[1][i] + u * _UV[2][i]) for i in range(8)]
+    p = cv[0] + v * (cv[1] + v * (cv[2] + v * cv[3]))
+    q = cv[4] + v * (cv[5] + v * (cv[6] + v * cv[7]))
+    return math.exp(p / q)
+
+
+_UV = ((0.16009398, -0.094634809, 0.025146376, -0.0030648343, 1, 0.32668115, 0.10406089, 0.0014179084),
+       (0.53487893, 0.1298071, 0.065735949, -0.0015649758, 0.16639465, 0.020070113, -0.0035938915,
+        -0.00058392623),
+       (0.040121004, -0.0065914022, -0.0026286047, -0.0013441777, 0.017050642, -0.0021309326,
+        0.00085092367, -1.5247877e-07))
+
+
+def _standard_gamma_grad(alpha, x):
+    a, xv = np.broadcast_arrays(alpha._data, x._data)
+    out = np.array([_grad_one(float(p), float(q)) for p, q in zip(a.reshape(-1).tolist(),
+                                                                  xv.reshape(-1).tolist())])
+    return wrap(out.reshape(a.shape).astype(alpha._data.dtype))

@@ -1,0 +1,227 @@
+"""lgamma, digamma and trigamma as differentiable ops for the distributions
+(computed in float64 and rounded to the input's dtype).
+
+    d lgamma(x)  = digamma(x)
+    d digamma(x) = trigamma(x)
+"""
+import math
+
+import numpy as np
+
+from ..ops._util import Node, attach, float_result, wrap
+
+_PSI_10 = 2.25175258906672110764
+_PSI_A = (8.33333333333333333333E-2, -2.10927960927960927961E-2, 7.57575757575757575758E-3,
+          -4.16666666666666666667E-3, 3.96825396825396825397E-3, -8.33333333333333333333E-3,
+          8.33333333333333333333E-2)
+_lgamma_vec = np.vectorize(math.lgamma, otypes=[np.float64])
+
+
+def _lgamma_np(x):
+    x = np.asarray(x, dtype=np.float64)
+    out = np.full(x.shape, np.inf)
+    ok = np.isfinite(x) & ~((x <= 0) & (x == np.floor(x)))
+    if ok.any():
+        out[ok] = _lgamma_vec(x[ok])
+    out[np.isnan(x)] = np.nan
+    return out
+
+
+def digamma_np(x):
+    """psi(x) in float64: reflection for x < 0, recurrence up to x >= 10, then
+    the asymptotic series."""
+    x = np.array(x, dtype=np.float64)
+    out = np.empty_like(x)
+    extra = np.zeros_like(x)
+    neg = x < 0
+    if neg.any():
+        extra[neg] = -np.pi / np.tan(np.pi * x[neg])
+        x[neg] = 1 - x[neg]
+    acc = np.zeros_like(x)
+    small = x < 10
+    while small.any():
+        acc[small] -= 1 / x[small]
+        x[small] += 1
+        small = x < 10
+    z = 1.0 / (x * x)
+    poly = np.zeros_like(x)
+    for c in _PSI_A:
+        poly = poly * z + c
+    y = np.where(x < 1e17, z * poly, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = acc + np.log(x) - 0.5 / x - y + extra
+        out = np.where(x == 10, acc + _PSI_10 + extra, out)
+    return out
+
+
+def _digamma_np_full(x):
+    x = np.asarray(x, dtype=np.float64)
+    bad = (x == 0) | ((x < 0) & (x == np.floor(x)))
+    with np.errstate(all="ignore"):
+        out = digamma_np(np.where(bad | ~np.isfinite(x), 1.0, x))
+    out = np.where(bad, np.nan, out)  # poles at the negative integers
+    out = np.where(x == 0, -np.copysign(np.inf, x), out)  # psi(+0) = -inf, psi(-0) = +inf
+    out = np.where(np.isposinf(x), np.inf, out)
+    out = np.where(np.isneginf(x) | np.isnan(x), np.nan, out)
+    return out
+
+
+def trigamma_np(x):
+    x = np.array(x, dtype=np.float64)
+    sign = np.ones_like(x)
+    result = np.zeros_like(x)
+    small = x < 0.5
+    if small.any():
+        s = np.sin(np.pi * x[small])
+        result[small] -= (np.pi * np.pi) / (s * s)
+        sign[small] = -1
+        x[small] = 1 - x[small]
+    for _ in range(6):
+        result += 1 / (x * x)
+        x += 1
+    ixx = 1 / (x * x)
+    result += (1 + 1 / (2 * x) + ixx * (1. / 6 - ixx * (1. / 30 - ixx * (1. / 42)))) / x
+    return sign * result
+
+
+def _unary(x, fn, node):
+    a = float_result(x._data)
+    out = fn(a).astype(a.dtype)
+    return attach(wrap(x._xp.asarray(out)), node, (x,), (x,))
+
+
+class LgammaBackward0(Node):
+    """g * digamma(x)"""
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return g * digamma(x)
+
+
+class DigammaBackward0(Node):
+    """g * trigamma(x)"""
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return g * trigamma(x)
+
+
+class PolygammaBackward0(Node):
+    def backward(self, g):
+        raise NotImplementedError("the derivative of trigamma is not implemented in torchlet")
+
+
+def lgamma(x):
+    return _unary(x, _lgamma_np, LgammaBackward0)
+
+
+def digamma(x):
+    return _unary(x, _digamma_np_full, DigammaBackward0)
+
+
+def trigamma(x):
+    return _unary(x, trigamma_np, PolygammaBackward0)
+
+
+def mvlgamma(x, p):
+    """log of the multivariate gamma function (sum of lgammas)."""
+    c = math.log(math.pi) * p * (p - 1) / 4
+    parts = [lgamma(x - (j / 2)) for j in range(p)]
+    total = parts[0]
+    for t in parts[1:]:
+        total = total + t
+    return total + c
+
+
+# ----- erfinv and the regularized lower incomplete gamma -----------------------
+_erf_vec = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def _erfinv_np(y):
+    """Giles' single-precision approximation refined by two Newton steps on erf."""
+    y = np.asarray(y, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        w = -np.log((1.0 - y) * (1.0 + y))
+        small = w < 5.0
+        ws, wl = w - 2.5, np.sqrt(w) - 3.0
+        ps = np.polyval([2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+                         -0.00125372503, -0.00417768164, 0.246640727, 1.50140941], ws)
+        pl = np.polyval([-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+                         -0.0076224613, 0.00943887047, 1.00167406, 2.83297682], wl)
+        x = np.where(small, ps, pl) * y
+        for _ in range(2):
+            x = x - (_erf_vec(x) - y) / (2 / math.sqrt(math.pi) * np.exp(-x * x))
+    x = np.where(y == 1, np.inf, np.where(y == -1, -np.inf, x))
+    return np.where(np.abs(y) > 1, np.nan, x)
+
+
+class ErfinvBackward0(Node):
+    """g * sqrt(pi)/2 * exp(erfinv(x)^2)"""
+
+    def backward(self, g):
+        (r,) = self.saved_tensors
+        return g * (r * r).exp() * (math.sqrt(math.pi) / 2)
+
+
+def erfinv(x):
+    a = float_result(x._data)
+    out = wrap(x._xp.asarray(_erfinv_np(a).astype(a.dtype)))
+    return attach(out, ErfinvBackward0, (x,), (out,))
+
+
+def _gammainc_one(a, x):
+    if math.isnan(a) or math.isnan(x) or a < 0 or x < 0:
+        return math.nan
+    if x == 0:
+        return 0.0
+    if a == 0:
+        return 1.0
+    if math.isinf(x):
+        return 1.0
+    lg = -x + a * math.log(x) - math.lgamma(a)
+    if x < a + 1:  # series
+        term = total = 1.0 / a
+        ap = a
+        for _ in range(1000):
+            ap += 1
+            term *= x / ap
+            total += term
+            if abs(term) < abs(total) * 1e-17:
+                break
+        return total * math.exp(lg)
+    b, c, d = x + 1 - a, 1e300, 1 / (x + 1 - a)  # continued fraction for Q
+    h = d
+    for i in range(1, 1000):
+        an = -i * (i - a)
+        b += 2
+        d = an * d + b
+        d = 1e-300 if abs(d) < 1e-300 else d
+        c = b + an / c
+        c = 1e-300 if abs(c) < 1e-300 else c
+        d = 1 / d
+        step = d * c
+        h *= step
+        if abs(step - 1) < 1e-17:
+            break
+    return 1.0 - math.exp(lg) * h
+
+
+class IgammaBackward0(Node):
+    """d/dx P(a, x) = x^(a-1) e^-x / Gamma(a); d/da is not implemented (as in PyTorch)"""
+
+    def backward(self, g):
+        from ..ops._util import reduce_grad
+        a, x = self.saved_tensors
+        if self.needs_input_grad(0):
+            raise NotImplementedError("the derivative for 'igamma: input' is not implemented.")
+        dens = ((a - 1) * x.log() - x - lgamma(a)).exp()
+        return None, reduce_grad(g * dens, self.input_meta[1])
+
+
+def gammainc(a, x):
+    """The regularized lower incomplete gamma function P(a, x)."""
+    aa, xx = np.broadcast_arrays(a._data, x._data)
+    vals = [_gammainc_one(float(p), float(q)) for p, q in zip(aa.reshape(-1).tolist(), xx.reshape(-1).tolist())]
+    dt = np.result_type(a._data.dtype, x._data.dtype)
+    out = wrap(a._xp.asarray(np.array(vals, dtype=np.float64).reshape(aa.shape).astype(dt)))
+    return attach(out, IgammaBackward0, (a, x), (a, x))
