@@ -55,9 +55,19 @@ def _int(value, what):
     return value
 
 
+def _contiguous(size):
+    out, acc = [], 1
+    for s in reversed(size):
+        out.append(acc)
+        acc *= s if isinstance(s, int) and s > 0 else 1
+    return tuple(reversed(out))
+
+
 def check_view(storage_numel, offset, size, stride):
     """PyTorch's set_() checks: ints, matching lengths, non-negative offset and sizes, and every
     addressed element inside a storage of `storage_numel` elements."""
+    if isinstance(size, (tuple, list)) and (stride is None or stride == () and size):
+        stride = _contiguous(size)  # PyTorch's set_() without strides
     if not isinstance(size, (tuple, list)) or not isinstance(stride, (tuple, list)):
         raise TypeError(f"set_(): size and stride must be tuples of ints, got {type(size).__name__} "
                         f"and {type(stride).__name__}")
@@ -214,9 +224,25 @@ class Archive:
                 raise RuntimeError(f"{name}: duplicate record {n!r} in checkpoint archive")
             self.records[n] = info
         self._map = None
+        self._check_version()
         if use_mmap and path is not None:
             with open(path, "rb") as fh:
                 self._map = np.memmap(fh, dtype=np.uint8, mode="c") if os.path.getsize(path) else None
+
+    def _check_version(self):
+        """PyTorch's reader: a `version` record holding an integer in [1, 10]."""
+        record = "version" if self.has("version") else ".data/version"
+        if not self.has(record):
+            raise RuntimeError(f"{self.name}: checkpoint has no version record (Expected "
+                               'hasRecord("version") to be true, but got false.)')
+        text = self.read(record)
+        try:
+            version = int(text)
+        except ValueError:
+            raise RuntimeError(f"{self.name}: Couldn't parse the version {text[:20]!r} as Long Long.") from None
+        if not 1 <= version <= 10:
+            raise RuntimeError(f"{self.name}: Attempted to read a PyTorch file with version {version}, but the "
+                               "supported versions for reading are 1 to 10.")
 
     def close(self):
         self.zf.close()
@@ -264,8 +290,12 @@ class StorageLoader:
         self.archive = archive
         self.restore = restore_location(map_location)
         self.loaded = {}
-        self.swap = archive.has("byteorder") and archive.read("byteorder").decode("ascii", "replace") != \
-            sys.byteorder
+        self.swap = False
+        if archive.has("byteorder"):  # absent in old files: native order, as PyTorch's default
+            order = archive.read("byteorder")
+            if order not in (b"little", b"big"):
+                raise ValueError("Unknown endianness type: " + order.decode("utf-8", "replace"))
+            self.swap = order.decode() != sys.byteorder
 
     def __call__(self, pid):
         from pickle import UnpicklingError
@@ -287,14 +317,13 @@ class StorageLoader:
         if "/" in key or key in (".", ".."):
             raise RuntimeError(f"storage key {key!r} is not a record name")
         dtype = stype.dtype
-        if key in self.loaded:
+        if key in self.loaded:  # as PyTorch: the first reference's type and size hold
             arr = self.loaded[key]
-            if arr.dtype != dtype.np or arr.size != numel:
-                raise RuntimeError(f"storage {key} is referenced with two different types or sizes")
         else:
             raw = self.archive.read(f"data/{key}", expected=numel * dtype.itemsize)
             arr = self._array(raw, dtype, numel)
-            self.loaded[key] = arr
+            if arr.size:  # PyTorch caches only storages with data
+                self.loaded[key] = arr
         return self.restore(LoadedStorage(arr, location), location)
 
     def _array(self, raw, dtype, numel):

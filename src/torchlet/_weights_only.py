@@ -247,7 +247,9 @@ class WeightsUnpickler:
                 raise EOFError("Ran out of input")
             k = op[0]
             if k == 0x80:  # PROTO
-                read(1)
+                proto = read(1)[0]
+                if proto > pickle.HIGHEST_PROTOCOL:
+                    raise UnpicklingError(f"unsupported pickle protocol: {proto}")
             elif k == 0x95:  # FRAME
                 read(8)
             elif k == 0x2e:  # STOP
@@ -286,7 +288,10 @@ class WeightsUnpickler:
                 pid = stack.pop()
                 if type(pid) is not tuple and type(pid) is not int:
                     raise UnpicklingError(f"persistent_load id must be tuple or int, but got {type(pid)}")
-                stack.append(self._persistent_load(pid))
+                try:
+                    stack.append(self._persistent_load(pid))
+                except Exception as e:  # the storage reader's own errors, unchanged
+                    raise _CallFailed(e) from None
             elif k == 0x4e:  # NONE
                 stack.append(None)
             elif k == 0x88:  # NEWTRUE
