@@ -183,8 +183,8 @@ def restore_location(map_location):
         return default
     if isinstance(map_location, dict):
         return lambda storage, location: default(storage, map_location.get(location, location))
-    if isinstance(map_location, bytes):
-        map_location = map_location.decode()
+    if isinstance(map_location, bytes):  # torch.load fails on bytes too (TypeError)
+        raise TypeError("map_location must be a str, torch.device, dict or callable, not bytes")
     if isinstance(map_location, str) or type(map_location).__name__ == "device":
         return lambda storage, location: default(storage, str(map_location))
 
@@ -251,8 +251,9 @@ class Archive:
     def has(self, record):
         return self.prefix + record in self.records
 
-    def read(self, record, expected=None):
-        """The bytes of `<prefix>/<record>` (checked against `expected` bytes before reading)."""
+    def read(self, record, expected=None, mapped=False):
+        """The bytes of `<prefix>/<record>` (checked against `expected` bytes before reading);
+        with `mapped` and mmap=True, a copy-on-write uint8 array over the file instead."""
         info = self.records.get(self.prefix + record)
         if info is None:
             raise RuntimeError(f"PytorchStreamReader failed locating file {record}: file not found. "
@@ -261,7 +262,7 @@ class Archive:
             raise RuntimeError(f"record size ({info.file_size} bytes) does not match expected size "
                                f"({expected} bytes) for record {record} of {self.name}")
         try:
-            if self._map is not None and info.compress_type == zipfile.ZIP_STORED:
+            if mapped and self._map is not None and info.compress_type == zipfile.ZIP_STORED:
                 return self._mapped(info)
             return self.zf.read(info)
         except _READ_ERRORS as e:
@@ -320,7 +321,7 @@ class StorageLoader:
         if key in self.loaded:  # as PyTorch: the first reference's type and size hold
             arr = self.loaded[key]
         else:
-            raw = self.archive.read(f"data/{key}", expected=numel * dtype.itemsize)
+            raw = self.archive.read(f"data/{key}", expected=numel * dtype.itemsize, mapped=True)
             arr = self._array(raw, dtype, numel)
             if arr.size:  # PyTorch caches only storages with data
                 self.loaded[key] = arr

@@ -171,14 +171,22 @@ class WeightsUnpickler:
             raise UnpicklingError(f"Trying to load unsupported GLOBAL {full} whose module {module} is blocked.")
         if full in self._allowed:
             return self._allowed[full]
-        user = _user_allowed()
+        user = self._user()
         if full in user:
             return user[full]
         raise UnpicklingError(_unsupported_global_message(full))
 
+    @staticmethod
+    def _user():
+        """The user's allow-list; its own errors (a malformed entry) reach the caller unchanged."""
+        try:
+            return _user_allowed()
+        except (ValueError, TypeError) as e:
+            raise _CallFailed(e) from None
+
     def _is_allowed(self, obj):
         return any(obj is v for v in self._allowed.values()) or \
-            any(obj is v for v in _user_allowed().values())
+            any(obj is v for v in self._user().values())
 
     def _call(self, func, args):
         if not self._is_allowed(func) or id(func) in self._uncallable:
@@ -215,7 +223,7 @@ class WeightsUnpickler:
                 return  # hooks / attributes of a Parameter are not restored
             inst.__dict__.update(state)
             return
-        if type(inst) in _user_allowed().values():
+        if type(inst) in self._user().values():
             try:
                 if hasattr(inst, "__setstate__"):
                     inst.__setstate__(state)
@@ -389,9 +397,8 @@ class WeightsUnpickler:
             else:
                 raise UnpicklingError(f"Unsupported operand {k}")
 
-    @staticmethod
-    def _check_list(obj):
-        if type(obj) is not list and not (isinstance(obj, list) and type(obj) in _user_allowed().values()):
+    def _check_list(self, obj):
+        if type(obj) is not list and not (isinstance(obj, list) and type(obj) in self._user().values()):
             raise UnpicklingError(f"Can only append to lists, but got {type(obj)}")
         return obj
 
