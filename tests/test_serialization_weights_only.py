@@ -198,3 +198,29 @@ def test_load_round_trips_without_warnings(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert serialization.load(tmp_path / "a.pt")["w"].tolist() == [1.0, 1.0]
+
+
+def test_default_allow_list_is_torchs(torch, tmp_path):
+    """The same objects load or are refused (with the same text) by both."""
+    import collections
+    objs = {"bytes": b"xy", "set": {1, 2}, "frozenset": frozenset([3]), "complex": 1 + 2j, "bytearray": bytearray(b"q"),
+            "slice": slice(1, 2), "dtype": torch.float16, "int8": torch.int8, "device": torch.device("cpu"),
+            "size": torch.Size([2, 3]), "od": collections.OrderedDict(a=1), "counter": collections.Counter("ab"),
+            "param": torch.nn.Parameter(torch.ones(1)), "range": range(3), "point": Point(1)}
+    for name, obj in objs.items():
+        path = tmp_path / f"{name}.pt"
+        torch.save({name: obj}, path)
+        outcome = []
+        for lib in (torch, torchlet):
+            try:
+                lib.load(path)
+                outcome.append("ok")
+            except pickle.UnpicklingError as e:
+                outcome.append(_as_torchlet(str(e)) if lib is torch else str(e))
+        assert outcome[0] == outcome[1], name
+    serialization.add_safe_globals([slice, frozenset])
+    try:
+        assert torchlet.load(tmp_path / "slice.pt")["slice"] == slice(1, 2)
+        assert torchlet.load(tmp_path / "frozenset.pt")["frozenset"] == frozenset([3])
+    finally:
+        serialization.clear_safe_globals()

@@ -215,8 +215,7 @@ def _torch_globals():
          "torch.nn.parameter.Parameter": Parameter,
          "collections.OrderedDict": collections.OrderedDict, "collections.Counter": collections.Counter,
          "torch.Size": Size, "torch.device": _device, "torch.Tensor": Tensor,
-         "builtins.set": set, "builtins.frozenset": frozenset, "builtins.slice": slice,
-         "builtins.complex": complex, "builtins.bytearray": _bytearray,
+         "builtins.set": set, "builtins.complex": complex, "builtins.bytearray": _bytearray,
          "_codecs.encode": _encode}
     for name, stype in _checkpoint.STORAGE_TYPES.items():
         g[f"torch.{name}"] = stype
