@@ -172,10 +172,14 @@ def _mutate(seed, rng):
     return kind, rezip(entries)
 
 
-def _check_checkpoint_case(data, rng):
-    """Load; on success every tensor must be its record's bytes where the file says."""
+def _check_checkpoint_case(data, rng, path=None):
+    """Load (from memory, or memory-mapped from `path`); on success every tensor must be its
+    record's bytes where the file says."""
+    if path is not None:
+        path.write_bytes(data)
     try:
-        result = _bounded(lambda: torchlet.load(io.BytesIO(data)))
+        result = _bounded(lambda: torchlet.load(io.BytesIO(data)) if path is None else
+                          torchlet.load(path, mmap=True))
     except _Hang:
         raise AssertionError("load did not finish within the time bound") from None
     except ALLOWED as e:
@@ -223,6 +227,24 @@ def test_fuzz_checkpoints(checkpoint_seeds):
     assert sum(outcomes.values()) >= 4 * CASES_PER_SEED
     assert outcomes.get("ok", 0) > 100 and len(outcomes) > 2, outcomes  # both paths are exercised
     assert time.perf_counter() - start < 60
+
+
+def test_fuzz_checkpoints_mmap(checkpoint_seeds, tmp_path):
+    """The memory-mapped reader (its own record offsets and CRC check) under the same mutations."""
+    rng = random.Random(777)
+    path = tmp_path / "case.pt"
+    outcomes, failures = {}, []
+    for s, seed in enumerate(checkpoint_seeds):
+        for i in range(150):
+            kind, data = _mutate(seed, rng)
+            try:
+                got = _check_checkpoint_case(data, rng, path)
+            except Exception as e:
+                failures.append(f"seed {s} case {i} ({kind}): {type(e).__name__}: {e}"[:300])
+                continue
+            outcomes[got] = outcomes.get(got, 0) + 1
+    assert not failures, f"{len(failures)} failing cases, first ones:\n" + "\n".join(failures[:10])
+    assert outcomes.get("ok", 0) > 20 and len(outcomes) > 2, outcomes
 
 
 # ----- safetensors ------------------------------------------------------------

@@ -275,6 +275,12 @@ class Archive:
         if len(head) != 30 or head[:4] != b"PK\x03\x04":
             raise zipfile.BadZipFile("bad local file header")
         n_name, n_extra = struct.unpack("<HH", head[26:30])
+        name = bytes(self._map[info.header_offset + 30:info.header_offset + 30 + n_name])
+        encoding = "utf-8" if info.flag_bits & 0x800 else "cp437"
+        if name != info.orig_filename.encode(encoding, "replace"):  # zipfile's own check
+            raise zipfile.BadZipFile(f"File name in directory {info.filename!r} and header {name!r} differ.")
+        if info.flag_bits & 0x1 or info.compress_size != info.file_size:
+            raise zipfile.BadZipFile(f"record {info.filename!r} is encrypted or its sizes disagree")
         start = info.header_offset + 30 + n_name + n_extra
         if start + info.file_size > self._map.size:
             raise zipfile.BadZipFile("record runs past the end of the file")

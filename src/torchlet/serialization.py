@@ -273,11 +273,11 @@ class _FullUnpickler(pickle.Unpickler):
 
 
 def _open(f):
+    """(binary file object, name for messages, path or None, whether we opened it)."""
     if isinstance(f, (str, os.PathLike)):
         path = os.fspath(f)
-        with open(path, "rb") as fh:
-            return io.BytesIO(fh.read()), path, path
-    return f, getattr(f, "name", "<file object>"), None
+        return open(path, "rb"), path, path, True
+    return f, getattr(f, "name", "<file object>"), None, False
 
 
 _TRUE = ("1", "y", "yes", "true")
@@ -317,8 +317,13 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         return _load_safetensors(os.fspath(f), map_location)
     if mmap and not isinstance(f, (str, os.PathLike)):
         raise ValueError("f must be a file path in order to use the mmap argument")
-    fileobj, name, path = _open(f)
-    archive = _checkpoint.Archive(fileobj, name, path, use_mmap=bool(mmap))
+    fileobj, name, path, owned = _open(f)
+    try:
+        archive = _checkpoint.Archive(fileobj, name, path, use_mmap=bool(mmap))
+    except BaseException:
+        if owned:
+            fileobj.close()
+        raise
     try:
         data = archive.read("data.pkl")
         storages = _checkpoint.StorageLoader(archive, map_location)
@@ -337,6 +342,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         return un.load()
     finally:
         archive.close()
+        if owned:
+            fileobj.close()
 
 
 def _load_safetensors(path, map_location):
