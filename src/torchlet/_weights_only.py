@@ -15,6 +15,7 @@ through as PyTorch lets them.
 import collections
 import pickle
 import struct
+from _compat_pickle import IMPORT_MAPPING, NAME_MAPPING  # Python 2 names, mapped as pickle and torch do
 from pickle import UnpicklingError
 
 __all__ = ["add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals",
@@ -68,10 +69,6 @@ def _user_allowed():
         else:
             out[f"{item.__module__}.{item.__qualname__}"] = item
     return out
-
-
-# Python 2 names that protocol-2 pickles may carry (pickle's own compat table, as torch).
-from _compat_pickle import IMPORT_MAPPING, NAME_MAPPING  # noqa: E402
 
 
 def _unsupported_global_message(full_path):
