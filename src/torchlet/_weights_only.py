@@ -120,9 +120,11 @@ _PASS_THROUGH = (RuntimeError, TypeError, ValueError, UnpicklingError)
 class WeightsUnpickler:
     """Reads one pickle from a binary file object. `allowed` maps "module.name" to objects,
     `persistent_load(pid)` resolves storages, `uncallable` lists allowed globals that are
-    values only (classes that REDUCE/NEWOBJ may not instantiate)."""
+    values only (classes that REDUCE/NEWOBJ may not instantiate); `check_args(func, args)` may
+    refuse a call before it runs."""
 
-    def __init__(self, file, allowed, persistent_load, uncallable=(), encoding="utf-8"):
+    def __init__(self, file, allowed, persistent_load, uncallable=(), encoding="utf-8", check_args=None):
+        self._check_args = check_args or (lambda func, args: None)
         self._file = file
         self._allowed = allowed
         self._persistent_load = persistent_load
@@ -193,6 +195,7 @@ class WeightsUnpickler:
             raise UnpicklingError(msg)
         if type(args) is not tuple:
             raise UnpicklingError(f"REDUCE arguments must be a tuple, got {type(args).__name__}")
+        self._check_args(func, args)
         try:
             return func(*args)
         except Exception as e:  # re-raised unchanged or as UnpicklingError in load()
@@ -204,6 +207,7 @@ class WeightsUnpickler:
             raise UnpicklingError(f"NEWOBJ arguments must be a tuple, got {type(args).__name__}")
         if cls is Parameter or (isinstance(cls, type) and self._is_allowed(cls) and
                                 id(cls) not in self._uncallable):
+            self._check_args(cls, args)
             try:
                 return Parameter(*args) if cls is Parameter else cls.__new__(cls, *args)
             except Exception as e:

@@ -193,14 +193,14 @@ def _rebuild_from_type_v2(func, new_type, args, state):
 def _bytearray(*args):
     """builtins.bytearray for pickles: from bytes only (bytearray(10**12) would allocate)."""
     if len(args) > 1 or (args and not isinstance(args[0], (bytes, bytearray, list))):
-        raise TypeError("bytearray in a checkpoint must be built from bytes")
+        raise pickle.UnpicklingError("bytearray in a checkpoint must be built from bytes")
     return bytearray(*args)
 
 
 def _encode(obj, encoding="utf-8", errors="strict"):
     """_codecs.encode as protocol-2 pickles use it for bytes: str -> latin1 bytes only."""
     if not isinstance(obj, str) or encoding not in ("latin1", "latin-1", "utf-8", "utf8", "ascii"):
-        raise TypeError("_codecs.encode in a checkpoint must encode a str as latin1")
+        raise pickle.UnpicklingError("_codecs.encode in a checkpoint must encode a str as latin1")
     return obj.encode(encoding, errors)
 
 
@@ -226,6 +226,14 @@ def _torch_globals():
     g["torchlet._size.Size"] = Size
     g["torchlet._device.device"] = _device
     return g
+
+
+def _no_tensor_iteration(func, args):
+    """A container built from a tensor would iterate it element by element (a stride-0 view of
+    2**40 elements is a few bytes in the file): no weights file does that, so it is refused."""
+    if func in (set, collections.Counter, collections.OrderedDict, Size, _bytearray) and \
+            any(isinstance(a, Tensor) for a in args):
+        raise pickle.UnpicklingError(f"refusing to build {getattr(func, '__name__', func)} from a tensor")
 
 
 _SAFE = None
@@ -329,7 +337,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         storages = _checkpoint.StorageLoader(archive, map_location)
         if weights_only:
             un = _weights_only.WeightsUnpickler(io.BytesIO(data), _safe(), storages, uncallable=(Tensor,),
-                                                encoding=pickle_load_args["encoding"])
+                                                encoding=pickle_load_args["encoding"],
+                                                check_args=_no_tensor_iteration)
             try:
                 return un.load()
             except pickle.UnpicklingError as e:
