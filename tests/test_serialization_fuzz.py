@@ -195,7 +195,7 @@ def _check_checkpoint_case(data, rng, path=None):
 
 @pytest.fixture(scope="module")
 def checkpoint_seeds():
-    import torch
+    torch = pytest.importorskip("torch")  # the oracle writes half of the seeds (CI=true requires it)
     return _torch_seeds(torch) + _torchlet_seeds()
 
 
