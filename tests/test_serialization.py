@@ -200,3 +200,41 @@ def test_plain_pickle_of_tensors():
     t = torchlet.arange(6.0).reshape(2, 3)[:, 1:].requires_grad_()
     back = pickle.loads(pickle.dumps(t))
     assert back.tolist() == t.tolist() and back.requires_grad
+
+
+def _crafted(tmp_path, tree):
+    """A checkpoint whose data.pkl pickles `tree` (see _fuzz_files) with one 8-byte storage '0'."""
+    from _fuzz_files import unparse
+    path = tmp_path / "crafted.pt"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("archive/data.pkl", tree if isinstance(tree, bytes) else unparse(tree))
+        zf.writestr("archive/data/0", b"\0" * 8)
+        zf.writestr("archive/version", "3\n")
+    return path
+
+
+def test_crafted_pickles_cannot_abuse_allowed_globals(tmp_path, torch):
+    """Allowed callables cannot be turned against the loader: no setting attributes on classes or
+    shared objects through BUILD, no instantiating Tensor, no iterating a huge stride-0 view."""
+    from _fuzz_files import Call, Glob, Pid
+    huge = Call(Glob("torch._utils", "_rebuild_tensor_v2"),
+                (Pid(("storage", Glob("torch", "FloatStorage"), "0", "cpu", 2)), 0, (2 ** 40,), (0,), False,
+                 Call(Glob("collections", "OrderedDict"), ())))
+    proto = b"\x80\x02"
+    cases = {
+        "build on a class": proto + b"ctorch\nTensor\nN}X\x03\x00\x00\x00addcbuiltins\nprint\nsb.",
+        "build on a class (slots)": proto + b"ctorch\nTensor\nN}X\x03\x00\x00\x00addcbuiltins\nprint\ns\x86b.",
+        "build on a storage type": proto + b"ctorch\nFloatStorage\n}X\x05\x00\x00\x00dtypeK\x01sb.",
+        "Tensor(2**40)": Call(Glob("torch", "Tensor"), (2 ** 40,)),
+        "set(huge view)": Call(Glob("builtins", "set"), (huge,)),
+        "OrderedDict(huge view)": Call(Glob("collections", "OrderedDict"), (huge,)),
+        "Size(huge view)": Call(Glob("torch", "Size"), (huge,)),
+        "bytearray(2**40)": Call(Glob("builtins", "bytearray"), (2 ** 40,)),
+    }
+    for name, tree in cases.items():
+        with pytest.raises(pickle.UnpicklingError):
+            torchlet.load(_crafted(tmp_path, tree))
+    assert torchlet.Tensor.add is not print
+    assert torchlet.serialization._safe()["torch.FloatStorage"].dtype is torchlet.float32
+    assert torchlet.load(_crafted(tmp_path, huge)).shape == (2 ** 40,)  # the view itself is legal
+    assert torch.load(_crafted(tmp_path, huge)).shape == (2 ** 40,)

@@ -4,7 +4,9 @@ then the raw little-endian bytes. Written here in full (it is small) so the
 core needs no compiled dependency and bfloat16 works through ml_dtypes; files
 interoperate with the `safetensors` package and `safetensors.torch`.
 Malformed headers (too large, bad JSON, unknown dtype, offsets that overlap,
-leave gaps or point outside the buffer) raise SafetensorError."""
+leave gaps or point outside the buffer, a dtype x shape size that disagrees
+with the byte span) raise SafetensorError with the safetensors package's
+checks, in its order and with its messages, before any byte is read."""
 import json
 
 import numpy as np
@@ -82,50 +84,72 @@ def save_file(tensors, filename, metadata=None):
         fh.write(data)
 
 
+def _error(what):
+    return SafetensorError(f"Error while deserializing: {what}")
+
+
 def _parse_header(data):
+    """(header dict, start of the byte buffer), with the safetensors package's checks and messages."""
     if len(data) < 8:
-        raise SafetensorError("Error while deserializing header: HeaderTooSmall")
+        raise _error("header too small")
     n = int.from_bytes(data[:8], "little")
     if n > _MAX_HEADER:
-        raise SafetensorError("Error while deserializing header: HeaderTooLarge")
+        raise _error("header too large")
     if 8 + n > len(data):
-        raise SafetensorError("Error while deserializing header: InvalidHeaderLength")
+        raise _error("invalid header length")
     try:
-        header = json.loads(bytes(data[8:8 + n]).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise SafetensorError(f"Error while deserializing header: InvalidHeaderDeserialization ({e})") from None
+        text = bytes(data[8:8 + n]).decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise _error(f"invalid UTF-8 in header: {e}") from None
+    try:
+        header = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as e:
+        raise _error(f"invalid JSON in header: {e}") from None
     if not isinstance(header, dict):
-        raise SafetensorError("Error while deserializing header: InvalidHeaderDeserialization")
+        raise _error(f"invalid JSON in header: invalid type: {type(header).__name__}, expected struct "
+                     "HashMetadata")
+    meta = header.get("__metadata__")
+    if meta is not None and not (isinstance(meta, dict) and all(isinstance(v, str) for v in meta.values())):
+        raise _error("invalid JSON in header: __metadata__ must be a map of strings to strings")
     return header, 8 + n
 
 
+def _usize(value):
+    return type(value) is int and 0 <= value < 2 ** 64
+
+
 def _entries(header, buffer_len):
-    """(name, dtype, shape, begin, end) sorted by offset, validated to tile the buffer exactly."""
+    """(begin, end, name, dtype, shape) sorted by offset, validated to tile the buffer exactly."""
     out = []
     for name, info in header.items():
         if name == "__metadata__":
             continue
-        try:
-            code, shape, (begin, end) = info["dtype"], info["shape"], info["data_offsets"]
-        except (KeyError, TypeError, ValueError):
-            raise SafetensorError(f"Error while deserializing header: InvalidHeaderDeserialization "
-                                  f"(bad entry for {name!r})") from None
+        if not isinstance(info, dict) or not {"dtype", "shape", "data_offsets"} <= info.keys():
+            raise _error(f"invalid JSON in header: tensor `{name}` needs dtype, shape and data_offsets")
+        code, shape, offsets = info["dtype"], info["shape"], info["data_offsets"]
+        if not isinstance(shape, list) or not all(_usize(s) for s in shape):
+            raise _error(f"invalid JSON in header: shape of `{name}` must be a list of unsigned integers")
+        if not isinstance(offsets, list) or len(offsets) != 2 or not all(_usize(o) for o in offsets):
+            raise _error(f"invalid JSON in header: data_offsets of `{name}` must be 2 unsigned integers")
         if code not in _FROM_CODE:
-            raise SafetensorError(f"Error while deserializing header: unsupported dtype {code!r} for {name!r}")
-        d = _FROM_CODE[code]
-        if not all(isinstance(s, int) and s >= 0 for s in shape):
-            raise SafetensorError(f"Error while deserializing header: invalid shape {shape} for {name!r}")
-        if int(np.prod(shape, dtype=np.int64)) * d.itemsize != end - begin:
-            raise SafetensorError(f"Error while deserializing header: TensorInvalidInfo for {name!r}")
-        out.append((begin, end, name, d, tuple(shape)))
+            raise _error(f"invalid JSON in header: unknown variant `{code}`, expected one of "
+                         + ", ".join(f"`{c}`" for c in _FROM_CODE))
+        out.append((offsets[0], offsets[1], name, _FROM_CODE[code], tuple(shape)))
     out.sort(key=lambda e: (e[0], e[1]))
     pos = 0
-    for begin, end, name, _, _ in out:
+    for begin, end, name, d, shape in out:
         if begin != pos or end < begin:
-            raise SafetensorError(f"Error while deserializing header: InvalidOffset({name!r})")
+            raise _error(f"invalid offset for tensor `{name}`")
+        nbytes = d.itemsize
+        for s in shape:
+            nbytes *= s
+        if nbytes >= 2 ** 64:
+            raise _error("overflow computing buffer size from shape and/or element type")
+        if end - begin != nbytes:
+            raise _error("invalid shape, data type, or offset for tensor")
         pos = end
     if pos != buffer_len:
-        raise SafetensorError("Error while deserializing header: MetadataIncompleteBuffer")
+        raise _error("incomplete metadata, file not fully covered")
     return out
 
 

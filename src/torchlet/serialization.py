@@ -16,11 +16,12 @@ import io
 import os
 import pickle
 import sys
+import warnings
 import zipfile
 
 import numpy as np
 
-from . import _dtype
+from . import _checkpoint, _dtype, _weights_only
 from ._atomic import atomic_open
 from ._device import device as _device
 from ._size import Size
@@ -29,12 +30,11 @@ from ._tensor import Tensor, wrap
 __all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
            "safe_globals"]
 
-_STORAGE_NAMES = {"float32": "FloatStorage", "float64": "DoubleStorage", "float16": "HalfStorage",
-                  "bfloat16": "BFloat16Storage", "int64": "LongStorage", "int32": "IntStorage",
-                  "int16": "ShortStorage", "int8": "CharStorage", "uint8": "ByteStorage",
-                  "bool": "BoolStorage", "complex64": "ComplexFloatStorage",
-                  "complex128": "ComplexDoubleStorage"}
-_STORAGE_DTYPES = {v: getattr(_dtype, k) for k, v in _STORAGE_NAMES.items()}
+_STORAGE_NAMES = _checkpoint.STORAGE_NAMES
+add_safe_globals = _weights_only.add_safe_globals
+get_safe_globals = _weights_only.get_safe_globals
+clear_safe_globals = _weights_only.clear_safe_globals
+safe_globals = _weights_only.safe_globals
 
 
 # ----- pickling as PyTorch ---------------------------------------------------
@@ -170,96 +170,80 @@ def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_seriali
 
 
 # ----- loading ---------------------------------------------------------------
-def _rebuild_tensor(storage, offset, size, stride, requires_grad=False, hooks=None, metadata=None):
-    arr = storage
-    itemsize = arr.itemsize
-    if len(size) == 0 or np.prod(size) == 0:
-        view = arr[offset:offset + (1 if len(size) == 0 else 0)].reshape(size) if arr.size else \
-            np.zeros(size, arr.dtype)
-    else:
-        view = np.lib.stride_tricks.as_strided(arr[offset:], shape=tuple(size),
-                                               strides=tuple(s * itemsize for s in stride))
-    t = wrap(view)
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
-
-
 def _rebuild_parameter(data, requires_grad, hooks=None, state=None):
     from .nn.parameter import Parameter
-    return Parameter(data, requires_grad)
+    if not isinstance(data, Tensor):
+        raise TypeError(f"_rebuild_parameter: expected a tensor, got {type(data).__name__}")
+    return Parameter(data, bool(requires_grad))
 
 
 def _rebuild_from_type_v2(func, new_type, args, state):
-    return func(*args)
+    """A tensor (sub)class: its rebuild call; the type is kept only for Tensor and Parameter."""
+    if type(args) is not tuple:
+        raise TypeError(f"_rebuild_from_type_v2: args must be a tuple, got {type(args).__name__}")
+    if func not in (_checkpoint.rebuild_tensor, _checkpoint.rebuild_tensor_v1, _rebuild_parameter):
+        raise pickle.UnpicklingError(f"_rebuild_from_type_v2 can only call a tensor rebuild function, got {func}")
+    result = func(*args)
+    from .nn.parameter import Parameter
+    if new_type is Parameter and isinstance(result, Tensor) and not isinstance(result, Parameter):
+        result = Parameter(result, result.requires_grad)
+    return result
 
 
-class _StorageType:
-    def __init__(self, name):
-        self.name = name
-        self.dtype = _STORAGE_DTYPES[name]
+def _bytearray(*args):
+    """builtins.bytearray for pickles: from bytes only (bytearray(10**12) would allocate)."""
+    if len(args) > 1 or (args and not isinstance(args[0], (bytes, bytearray, list))):
+        raise pickle.UnpicklingError("bytearray in a checkpoint must be built from bytes")
+    return bytearray(*args)
+
+
+def _encode(obj, encoding="utf-8", errors="strict"):
+    """_codecs.encode as protocol-2 pickles use it for bytes: str -> latin1 bytes only."""
+    if not isinstance(obj, str) or encoding not in ("latin1", "latin-1", "utf-8", "utf8", "ascii"):
+        raise pickle.UnpicklingError("_codecs.encode in a checkpoint must encode a str as latin1")
+    return obj.encode(encoding, errors)
 
 
 def _torch_globals():
-    """The torch names a checkpoint may refer to, mapped to torchlet objects."""
-    g = {("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
-         ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
-         ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
-         ("torch._tensor", "_rebuild_from_type_v2"): _rebuild_from_type_v2,
-         ("collections", "OrderedDict"): collections.OrderedDict,
-         ("torch", "Size"): Size, ("torch", "device"): _device,
-         ("torch", "Tensor"): Tensor}
-    for name in _STORAGE_NAMES.values():
-        g[("torch", name)] = _StorageType(name)
+    """The globals a weights-only checkpoint may name ("module.name"), mapped to torchlet objects."""
+    from .nn.parameter import Parameter
+    g = {"torch._utils._rebuild_tensor_v2": _checkpoint.rebuild_tensor,
+         "torch._utils._rebuild_tensor": _checkpoint.rebuild_tensor_v1,
+         "torch._utils._rebuild_parameter": _rebuild_parameter,
+         "torch._utils._rebuild_parameter_with_state": _rebuild_parameter,
+         "torch._tensor._rebuild_from_type_v2": _rebuild_from_type_v2,
+         "torch.nn.parameter.Parameter": Parameter,
+         "collections.OrderedDict": collections.OrderedDict, "collections.Counter": collections.Counter,
+         "torch.Size": Size, "torch.device": _device, "torch.Tensor": Tensor,
+         "builtins.set": set, "builtins.complex": complex, "builtins.bytearray": _bytearray,
+         "_codecs.encode": _encode}
+    for name, stype in _checkpoint.STORAGE_TYPES.items():
+        g[f"torch.{name}"] = stype
     for d in _dtype.ALL:
-        g[("torch", d.name)] = d
+        g[f"torch.{d.name}"] = d
     for mod in ("torchlet", "torchlet._dtype"):
-        g[(mod, "_by_name")] = _dtype._by_name
-    g[("torchlet._size", "Size")] = Size
-    g[("torchlet._device", "device")] = _device
-    g[("builtins", "set")] = set
-    g[("builtins", "frozenset")] = frozenset
-    g[("builtins", "slice")] = slice
-    g[("builtins", "complex")] = complex
-    g[("builtins", "bytearray")] = bytearray
-    g[("_codecs", "encode")] = __import__("codecs").encode
+        g[f"{mod}._by_name"] = _dtype._by_name
+    g["torchlet._size.Size"] = Size
+    g["torchlet._device.device"] = _device
     return g
 
 
-_SAFE = _torch_globals()
-_USER_SAFE = {}
+def _no_tensor_iteration(func, args):
+    """A container built from a tensor would iterate it element by element (a stride-0 view of
+    2**40 elements is a few bytes in the file): no weights file does that, so it is refused."""
+    if func in (set, collections.Counter, collections.OrderedDict, Size, _bytearray) and \
+            any(isinstance(a, Tensor) for a in args):
+        raise pickle.UnpicklingError(f"refusing to build {getattr(func, '__name__', func)} from a tensor")
 
 
-def add_safe_globals(safe_globals):
-    """Allow more globals in weights_only loads (objects, or (object, "module.name") pairs)."""
-    for item in safe_globals:
-        if isinstance(item, tuple):
-            obj, name = item
-            mod, _, attr = name.rpartition(".")
-        else:
-            obj, mod, attr = item, item.__module__, item.__qualname__
-        _USER_SAFE[(mod, attr)] = obj
+_SAFE = None
 
 
-def get_safe_globals():
-    return list(_USER_SAFE.values())
-
-
-def clear_safe_globals():
-    _USER_SAFE.clear()
-
-
-class safe_globals:
-    def __init__(self, safe_globals):
-        self._items = safe_globals
-
-    def __enter__(self):
-        self._saved = dict(_USER_SAFE)
-        add_safe_globals(self._items)
-
-    def __exit__(self, *exc):
-        _USER_SAFE.clear()
-        _USER_SAFE.update(self._saved)
+def _safe():
+    global _SAFE
+    if _SAFE is None:
+        _SAFE = _torch_globals()
+    return _SAFE
 
 
 def _map_torch_module(module):
@@ -269,36 +253,21 @@ def _map_torch_module(module):
         rest = rest.replace(".nn.modules.", ".nn.")
         return "torchlet" + rest
     if module == "torchvision" or module.startswith("torchvision."):
-        return "torchlet.vision" + module[len("torchvision"):].replace(".models.", ".models.")
+        return "torchlet.vision" + module[len("torchvision"):]
     return module
 
 
-class _Unpickler(pickle.Unpickler):
-    def __init__(self, file, zf, prefix, weights_only, map_location):
-        super().__init__(file)
-        self._zf, self._prefix = zf, prefix
-        self._weights_only = weights_only
-        self._map_location = map_location
-        self._loaded = {}
+class _FullUnpickler(pickle.Unpickler):
+    """weights_only=False: any global (torch names mapped to torchlet's), storages checked."""
+
+    def __init__(self, file, persistent_load, **kwargs):
+        super().__init__(file, **kwargs)
+        self._storages = persistent_load
 
     def find_class(self, module, name):
-        key = (module, name)
-        if key in _SAFE:
-            return _SAFE[key]
-        if key in _USER_SAFE:
-            return _USER_SAFE[key]
-        if self._weights_only:
-            raise pickle.UnpicklingError(
-                "Weights only load failed. This file can still be loaded, to do so you have two options, "
-                "do those steps only if you trust the source of the checkpoint. \n\t(1) Re-running "
-                "`torchlet.load` with `weights_only` set to `False` will likely succeed, but it can result "
-                "in arbitrary code execution. Do it only if you got the file from a trusted source.\n\t(2) "
-                "Alternatively, to load with `weights_only=True` please check the recommended steps in the "
-                f"following error message.\n\tWeightsUnpickler error: Unsupported global: GLOBAL "
-                f"{module}.{name} was not an allowed global by default. Please use "
-                f"`torchlet.serialization.add_safe_globals([{module}.{name}])` or the "
-                f"`torchlet.serialization.safe_globals([{module}.{name}])` context manager to allowlist "
-                "this global if you trust this class/function.")
+        full = f"{module}.{name}"
+        if full in _safe():
+            return _safe()[full]
         try:
             return super().find_class(module, name)
         except (ImportError, AttributeError):
@@ -308,54 +277,94 @@ class _Unpickler(pickle.Unpickler):
             return super().find_class(mapped, name)
 
     def persistent_load(self, pid):
-        kind, stype, key, location, numel = pid[:5]
-        if kind != "storage":
-            raise pickle.UnpicklingError(f"unknown persistent id {kind!r}")
-        dtype = stype.dtype if isinstance(stype, _StorageType) else None
-        if dtype is None:
-            raise pickle.UnpicklingError(f"unsupported storage type {stype!r}")
-        if key not in self._loaded:
-            raw = self._zf.read(f"{self._prefix}data/{key}")
-            arr = np.frombuffer(raw, dtype=dtype.np.newbyteorder("<") if dtype.np.itemsize > 1 else dtype.np)
-            self._loaded[key] = arr.astype(dtype.np, copy=True)
-        return self._loaded[key]
+        return self._storages(pid)
 
 
 def _open(f):
+    """(binary file object, name for messages, path or None, whether we opened it)."""
     if isinstance(f, (str, os.PathLike)):
         path = os.fspath(f)
-        with open(path, "rb") as fh:
-            return io.BytesIO(fh.read()), path
-    return f, getattr(f, "name", "<file object>")
+        return open(path, "rb"), path, path, True
+    return f, getattr(f, "name", "<file object>"), None, False
 
 
-def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None, **pickle_load_args):
-    """Read a checkpoint written by torchlet.save or torch.save."""
-    if weights_only is None:
+_TRUE = ("1", "y", "yes", "true")
+
+
+def _resolve_weights_only(weights_only, pickle_module):
+    """torch.load's switches: the default, then TORCH_FORCE_WEIGHTS_ONLY_LOAD /
+    TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD (the latter only when the caller left weights_only unset)."""
+    not_set = weights_only is None
+    if not_set:
+        weights_only = pickle_module is None
+    force = os.getenv("TORCH_FORCE_WEIGHTS_ONLY_LOAD", "0").lower() in _TRUE
+    force_no = os.getenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "0").lower() in _TRUE
+    if force and force_no:
+        raise RuntimeError("Only one of `TORCH_FORCE_WEIGHTS_ONLY_LOAD` or `TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD` "
+                           "should be set, but both were set.")
+    if force:
         weights_only = True
-    fileobj, name = _open(f)
+    elif force_no and not_set:
+        warnings.warn("Environment variable TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD detected, since the"
+                      "`weights_only` argument was not explicitly passed to `torch.load`, forcing "
+                      "weights_only=False.", UserWarning, stacklevel=3)
+        weights_only = False
+    return weights_only
+
+
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **pickle_load_args):
+    """Read a checkpoint written by torchlet.save or torch.save (weights_only by default, as
+    PyTorch 2.6+). Every tensor is checked against its storage record before it is built."""
+    weights_only = _resolve_weights_only(weights_only, pickle_module)
+    if weights_only and pickle_module is not None:
+        raise RuntimeError("Can not safely load weights when explicit pickle_module is specified")
+    if pickle_load_args and weights_only:
+        warnings.warn("pickle_load_args only works if `weights_only=False`.", stacklevel=2)
+    pickle_load_args.setdefault("encoding", "utf-8")
+    if isinstance(f, (str, os.PathLike)) and os.fspath(f).endswith(".safetensors"):
+        return _load_safetensors(os.fspath(f), map_location)
+    if mmap and not isinstance(f, (str, os.PathLike)):
+        raise ValueError("f must be a file path in order to use the mmap argument")
+    fileobj, name, path, owned = _open(f)
     try:
-        zf = zipfile.ZipFile(fileobj)
-    except zipfile.BadZipFile:
-        raise RuntimeError(f"{name} is not a torchlet/PyTorch checkpoint (not a zip file, or truncated); "
-                           "PyTorch's legacy non-zip format is not supported") from None
-    with zf:
-        pkl = [n for n in zf.namelist() if n.endswith("data.pkl")]
-        if not pkl:
-            raise RuntimeError(f"{name}: checkpoint has no data.pkl record")
-        prefix = pkl[0][:-len("data.pkl")]
-        try:
-            data = zf.read(pkl[0])
-        except (zipfile.BadZipFile, EOFError, OSError) as e:
-            raise RuntimeError(f"{name}: checkpoint is corrupt or truncated ({e})") from None
-        un = _Unpickler(io.BytesIO(data), zf, prefix, weights_only, map_location)
-        try:
-            result = un.load()
-        except pickle.UnpicklingError:
-            raise
-        except (zipfile.BadZipFile, KeyError, EOFError) as e:
-            raise RuntimeError(f"{name}: checkpoint is corrupt or truncated ({e})") from None
-    return result
+        archive = _checkpoint.Archive(fileobj, name, path, use_mmap=bool(mmap))
+    except BaseException:
+        if owned:
+            fileobj.close()
+        raise
+    try:
+        data = archive.read("data.pkl")
+        storages = _checkpoint.StorageLoader(archive, map_location)
+        if weights_only:
+            un = _weights_only.WeightsUnpickler(io.BytesIO(data), _safe(), storages, uncallable=(Tensor,),
+                                                encoding=pickle_load_args["encoding"],
+                                                check_args=_no_tensor_iteration)
+            try:
+                return un.load()
+            except pickle.UnpicklingError as e:
+                raise pickle.UnpicklingError(_weights_only.weights_only_message(str(e))) from None
+        module = pickle if pickle_module is None else pickle_module
+        if module is pickle:
+            return _FullUnpickler(io.BytesIO(data), storages, **pickle_load_args).load()
+        un = module.Unpickler(io.BytesIO(data), **pickle_load_args)
+        un.persistent_load = storages
+        return un.load()
+    finally:
+        archive.close()
+        if owned:
+            fileobj.close()
+
+
+def _load_safetensors(path, map_location):
+    from . import safetensors
+    device = "cpu"
+    if map_location is not None:
+        if isinstance(map_location, (dict,)) or callable(map_location) and not isinstance(map_location, _device):
+            kind = "dict" if isinstance(map_location, dict) else "callable"
+            raise RuntimeError(f"Loading safetensors file with {kind} map_location is not supported. "
+                               "Use a device string or torch.device instead.")
+        device = str(map_location)
+    return safetensors.load_file(path, device=device)
 
 
 def _reduce_tensor(t):

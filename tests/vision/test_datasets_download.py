@@ -177,11 +177,14 @@ def test_interrupt_leaves_no_partial_file(server, tmp_path, monkeypatch):
 
 
 def _cifar_targz():
+    """(archive bytes, {member name: MD5})."""
     buf = io.BytesIO()
     rng = np.random.RandomState(3)
+    md5s = {}
     with tarfile.open(fileobj=buf, mode="w:gz") as tar:
         def add(name, obj):
             data = pickle.dumps(obj)
+            md5s[name] = _md5(data)
             info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
@@ -189,17 +192,25 @@ def _cifar_targz():
             add(name, {"data": rng.randint(0, 256, (4, 3072)).astype(np.uint8),
                        "labels": rng.randint(0, 10, 4).tolist()})
         add("batches.meta", {"label_names": [f"c{i}" for i in range(10)]})
-    return buf.getvalue()
+    return buf.getvalue(), md5s
+
+
+def local_cifar10(base, blob, md5s):
+    """CIFAR10 served from the test server, with the MD5s of the files generated here."""
+    class LocalCIFAR10(D.CIFAR10):
+        url = f"{base}/cifar-10-python.tar.gz"
+        tgz_md5 = _md5(blob)
+        train_list = [[n, md5s[n]] for n, _ in D.CIFAR10.train_list]
+        test_list = [[n, md5s[n]] for n, _ in D.CIFAR10.test_list]
+        meta = {**D.CIFAR10.meta, "md5": md5s["batches.meta"]}
+    return LocalCIFAR10
 
 
 def test_cifar_download_extract(server, tmp_path):
     base, handler = server
-    blob = _cifar_targz()
+    blob, md5s = _cifar_targz()
     handler.files = {"/cifar-10-python.tar.gz": blob}
-
-    class LocalCIFAR10(D.CIFAR10):
-        url = f"{base}/cifar-10-python.tar.gz"
-        tgz_md5 = _md5(blob)
+    LocalCIFAR10 = local_cifar10(base, blob, md5s)
     ds = LocalCIFAR10(str(tmp_path), download=True)
     assert len(ds) == 20 and ds.data.shape == (20, 32, 32, 3) and ds.classes[3] == "c3"
     assert len(LocalCIFAR10(str(tmp_path), train=False)) == 4

@@ -397,8 +397,10 @@ class Module:
                 with grad_mode.no_grad():
                     if assign:
                         if isinstance(param, Parameter):
-                            new = input_param if isinstance(input_param, Parameter) else \
-                                Parameter(input_param, requires_grad=param.requires_grad)
+                            if isinstance(input_param, Parameter):
+                                new = input_param.requires_grad_(param.requires_grad)
+                            else:
+                                new = Parameter(input_param, requires_grad=param.requires_grad)
                             setattr(self, name, new)
                         else:
                             setattr(self, name, input_param)
@@ -415,6 +417,8 @@ class Module:
                 self.set_extra_state(state_dict[extra_key])
             elif strict:
                 missing_keys.append(extra_key)
+        elif strict and extra_key in state_dict:
+            unexpected_keys.append(extra_key)
         if strict:
             for key in state_dict.keys():
                 if key.startswith(prefix) and key != extra_key:

@@ -1,15 +1,19 @@
 """CIFAR10 and CIFAR100: torchvision's layout (root/cifar-10-batches-py/ pickled
 batches). `data` is a NumPy uint8 array (N, 32, 32, 3), `targets` a list of ints.
 
-Unlike torchvision, MD5 sums are checked only when downloading (the archive),
-not on every load, so stand-in files with the same layout load too.
+As torchvision, every batch file's MD5 is checked before loading, and
+`download=True` re-extracts the archive (re-downloading it only when the
+archive itself is missing or corrupt) when any batch does not match. Batches
+are pickles, so they are read by a restricted unpickler (`_safe_pickle`) that
+rebuilds lists, dicts, strings, numbers and numeric NumPy arrays and executes
+nothing else.
 """
 import os
-import pickle
 
 import numpy as np
 from PIL import Image
 
+from . import _safe_pickle
 from .utils import check_integrity, download_and_extract_archive
 from .vision import VisionDataset
 
@@ -41,7 +45,7 @@ class CIFAR10(VisionDataset):
         data, self.targets = [], []
         for name, _ in (self.train_list if self.train else self.test_list):
             with open(os.path.join(self.root, self.base_folder, name), "rb") as f:
-                entry = pickle.load(f, encoding="latin1")
+                entry = _safe_pickle.load(f, encoding="latin1")
             data.append(entry["data"])
             self.targets.extend(entry["labels"] if "labels" in entry else entry["fine_labels"])
         self.data = np.vstack(data).reshape(-1, 3, 32, 32).transpose((0, 2, 3, 1))
@@ -49,11 +53,11 @@ class CIFAR10(VisionDataset):
 
     def _load_meta(self):
         path = os.path.join(self.root, self.base_folder, self.meta["filename"])
-        if not check_integrity(path):
+        if not check_integrity(path, self.meta["md5"]):
             raise RuntimeError("Dataset metadata file not found or corrupted. You can use "
                                "download=True to download it")
         with open(path, "rb") as f:
-            self.classes = pickle.load(f, encoding="latin1")[self.meta["key"]]
+            self.classes = _safe_pickle.load(f, encoding="latin1")[self.meta["key"]]
         self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
 
     def __getitem__(self, index):
@@ -63,11 +67,13 @@ class CIFAR10(VisionDataset):
         return len(self.data)
 
     def _check_integrity(self):
-        """Every batch file is present (MD5s are checked on the downloaded archive)."""
-        return all(check_integrity(os.path.join(self.root, self.base_folder, name))
-                   for name, _ in self.train_list + self.test_list)
+        """Every batch file is present with its published MD5 (torchvision's check)."""
+        return all(check_integrity(os.path.join(self.root, self.base_folder, name), md5)
+                   for name, md5 in self.train_list + self.test_list)
 
     def download(self):
+        """Nothing when every batch checks; else extract the archive again, downloading it first
+        only when it is missing or fails its own MD5."""
         if self._check_integrity():
             return
         download_and_extract_archive(self.url, self.root, filename=self.filename, md5=self.tgz_md5)

@@ -18,24 +18,34 @@ _IDX_TYPES = {8: np.uint8, 9: np.int8, 11: np.dtype(">i2"), 12: np.dtype(">i4"),
 
 
 def read_sn3_pascalvincent_tensor(path, strict=True):
-    """An IDX ("SN3 Pascal Vincent") file as a tensor of its dtype and shape."""
+    """An IDX ("SN3 Pascal Vincent") file as a tensor of its dtype and shape. The header is
+    checked before any data is read: magic 0x0000TTNN (type code TT, NN = 1..3 dimensions), NN
+    big-endian sizes, then exactly prod(sizes) items; anything else is a RuntimeError naming the
+    file (torchvision lets AssertionError or a view error through)."""
     from ...ops.creation import from_numpy
     with open(path, "rb") as f:
         data = f.read()
+    if len(data) < 4:
+        raise RuntimeError(f"{path} is not an IDX file: {len(data)} bytes, shorter than the 4-byte magic number")
     magic = int.from_bytes(data[0:4], "big")
     nd, ty = magic % 256, magic // 256
     if not (1 <= nd <= 3 and ty in _IDX_TYPES):
-        raise RuntimeError(f"{path} is not an IDX file (magic number {magic:#x})")
+        raise RuntimeError(f"{path} is not an IDX file (magic number {magic:#010x}: expected 0x0000TTNN "
+                           f"with type code TT in {sorted(_IDX_TYPES)} and 1 <= NN <= 3 dimensions)")
+    head = 4 * (nd + 1)
+    if len(data) < head:
+        raise RuntimeError(f"{path}: truncated IDX header ({len(data)} bytes, {nd} dimensions need {head})")
     shape = [int.from_bytes(data[4 * (i + 1):4 * (i + 2)], "big") for i in range(nd)]
     dt = np.dtype(_IDX_TYPES[ty])
-    parsed = np.frombuffer(data, dtype=dt, offset=4 * (nd + 1))
-    if dt.itemsize > 1:
-        parsed = parsed.astype(dt.newbyteorder("="))
-    else:
-        parsed = parsed.copy()  # writable, owns its memory
-    if strict and parsed.shape[0] != int(np.prod(shape)):
-        raise RuntimeError(f"{path}: expected {int(np.prod(shape))} values, found {parsed.shape[0]}")
-    return from_numpy(parsed[:int(np.prod(shape))].reshape(shape))
+    count = int(np.prod(shape, dtype=object))
+    body = len(data) - head
+    if body != count * dt.itemsize:
+        what = "truncated" if body < count * dt.itemsize else "longer than its header says"
+        raise RuntimeError(f"{path}: IDX file {what}: sizes {shape} of {dt.itemsize}-byte items need "
+                           f"{count * dt.itemsize} bytes of data, the file holds {body}")
+    parsed = np.frombuffer(data, dtype=dt, offset=head)
+    parsed = parsed.astype(dt.newbyteorder("=")) if dt.itemsize > 1 else parsed.copy()
+    return from_numpy(parsed.reshape(shape))
 
 
 def read_label_file(path):
