@@ -77,7 +77,7 @@ class HardtanhBackward0(Node):
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if input.dtype is _dtype.bool:
-        raise RuntimeError("\"hardtanh\" not implemented for 'Bool'")
+        raise NotImplementedError("Bool inputs not supported for hardtanh")
     return _unary(input, None, HardtanhBackward0, inplace, min_val=min_val, max_val=max_val)
 
 
@@ -385,6 +385,11 @@ def tanhshrink(input):
 
 
 def glu(input, dim=-1):
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = dim + input.ndim if dim < 0 else dim
+    if 0 <= d < input.ndim and input.shape[d] % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {input.shape[d]}")
     a, b = input.chunk(2, dim)
     return a * b.sigmoid()
 

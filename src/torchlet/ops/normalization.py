@@ -274,6 +274,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     if C % G:
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got "
                            f"input of shape {list(X.shape)} and num_groups={G}")
+    if G < 0:
+        raise RuntimeError(f"Expected num groups to be greater than 0, got {G}")
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and (t.dim() != 1 or t.numel() != C):
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in "
