@@ -1,6 +1,7 @@
 """torchlet.testing.assert_close: pass/fail, exception class and message text as PyTorch's
 (messages compared with 'torchlet' read as 'torch')."""
 import math
+import warnings
 
 import pytest
 
@@ -46,12 +47,20 @@ CASES = [
     lambda m: m.testing.assert_close(m.ones(2), m.ones(2), atol=1e-3),
     lambda m: m.testing.assert_close(m.zeros(0), m.zeros(0)),
     lambda m: m.testing.assert_close(m.tensor([1., 2.], requires_grad=True), m.tensor([1., 2.])),
+    lambda m: m.testing.assert_allclose(m.tensor([1., 2.]), [1., 2.]),
+    lambda m: m.testing.assert_allclose(m.tensor([1., 2.]), [1., 2.1]),
+    lambda m: m.testing.assert_allclose(m.tensor([1., 2.]), [1., 2.0001]),
+    lambda m: m.testing.assert_allclose(m.tensor([1., math.nan]), [1., math.nan]),
+    lambda m: m.testing.assert_allclose(m.tensor([1, 2]), m.tensor([1., 2.5]).double()),
+    lambda m: m.testing.assert_allclose(m.tensor([1., 2.]), [1., 2.1], msg="custom"),
 ]
 
 
 def _run(lib, case):
     try:
-        case(lib)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            case(lib)
     except Exception as e:
         return type(e), str(e).replace("torchlet", "torch")
     return None
@@ -61,3 +70,11 @@ def _run(lib, case):
 def test_assert_close_as_pytorch(torch, i):
     ours, theirs = _run(torchlet, CASES[i]), _run(torch, CASES[i])
     assert ours == theirs
+
+
+def test_assert_allclose_is_deprecated(torch):
+    with pytest.warns(FutureWarning, match="assert_allclose") as ours:
+        torchlet.testing.assert_allclose(torchlet.ones(2), torchlet.ones(2))
+    with pytest.warns(FutureWarning) as theirs:
+        torch.testing.assert_allclose(torch.ones(2), torch.ones(2))
+    assert str(ours[0].message) == str(theirs[0].message)
