@@ -311,6 +311,13 @@ CASES.update({
     "inplace_bcast_with_grad": lambda m: (Z(m, 3, requires_grad=True) * 1).add_(Z(m, 2, 3)),
 })
 
+CASES.update({
+    "kthvalue_empty": lambda m: Z(m, 0).kthvalue(1, 0),
+    "kthvalue_k": lambda m: Z(m, 3).kthvalue(5, 0),
+    "qr_mode": lambda m: m.linalg.qr(Z(m, 2, 2), mode="bad"),
+    "softmax_empty_then_bad_add": lambda m: m.softmax(Z(m, 3, 0), 1) + Z(m, 4, 1),
+})
+
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_bad_call_raises_pytorchs_class(torch, name):
@@ -325,10 +332,20 @@ SAME_MESSAGE = ["add_inplace_bcast", "mul_inplace_bcast", "iadd_bcast", "clamp_i
                 "bce_logits_pos_weight", "glu_odd", "glu_scalar", "svd_1d", "qr_1d", "pinv_1d", "pinv_0d",
                 "matrix_rank_1d", "nll_1d_target", "index_add_oob", "index_add_oob_2d", "hardtanh_bool",
                 "trace_bool", "group_norm_neg", "repeat_interleave_float", "repeat_interleave_2d_repeats",
-                "repeat_interleave_negative", "inplace_bcast_with_grad", "eq_inplace_bcast"]
+                "repeat_interleave_negative", "inplace_bcast_with_grad", "eq_inplace_bcast", "kthvalue_empty",
+                "qr_mode", "softmax_empty_then_bad_add"]
 
 
 @pytest.mark.parametrize("name", SAME_MESSAGE)
 def test_message_names_the_shapes(torch, name):
     eo, et = check_error(CASES[name])
     assert str(eo) == str(et).replace("torch.Size(", "torchlet.Size(")
+
+
+@pytest.mark.parametrize("shape,dim", [((0,), 0), ((3, 0), 1), ((0, 3), 0), ((0, 3), 1)])
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+def test_softmax_of_empty_tensors(torch, shape, dim, fn):
+    """NumPy's max refuses an empty axis; PyTorch returns the empty result."""
+    import torchlet
+    from oracle import assert_same
+    assert_same(getattr(torchlet, fn)(torchlet.zeros(shape), dim), getattr(torch, fn)(torch.zeros(shape), dim))

@@ -405,6 +405,9 @@ def svdvals(A, *, driver=None, out=None):
 
 
 def qr(A, mode="reduced", *, out=None):
+    if mode not in ("reduced", "r", "complete"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), "
+                           "'r', or 'complete'")
     _matrix_check(A, "qr")
     q, r = A._xp.linalg.qr(A._data, mode=mode)
     if mode == "r":

@@ -438,6 +438,8 @@ class LogSoftmaxBackward0(Node):
 def _softmax_arr(xp, x, dim):
     if x.ndim == 0:
         return xp.ones_like(x)
+    if x.size == 0:  # nothing to normalise (NumPy's max refuses an empty axis)
+        return x.copy()
     e = xp.exp(x - x.max(dim, keepdims=True))
     e /= e.sum(dim, keepdims=True)
     return e
@@ -446,6 +448,8 @@ def _softmax_arr(xp, x, dim):
 def _log_softmax_arr(xp, x, dim):
     if x.ndim == 0:
         return xp.zeros_like(x)
+    if x.size == 0:  # nothing to normalise (NumPy's max refuses an empty axis)
+        return x.copy()
     s = x - x.max(dim, keepdims=True)
     s -= xp.log(xp.exp(s).sum(dim, keepdims=True))
     return s
