@@ -146,6 +146,10 @@ class PreluKernelBackward0(Node):
 
 
 def prelu(input, weight):
+    if weight.dtype is not input.dtype:
+        words = {"float64": "Double", "float32": "Float", "float16": "Half", "bfloat16": "BFloat16"}
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {words.get(input.dtype.name, _WORDS.get(input.dtype.name, input.dtype.name))} "
+                           f"and {words.get(weight.dtype.name, weight.dtype.name)}")
     if weight.numel() != 1:
         if input.ndim == 0:
             raise RuntimeError("Not allow zero-dim input tensor.")
