@@ -1,6 +1,9 @@
-"""Test setup: PyTorch is the oracle. Under CI=true a missing oracle is an error,
-never a silent skip."""
+"""Test setup: PyTorch is the oracle. Under CI=true a missing oracle or optional test
+dependency (torchvision, tensorboard, safetensors, matplotlib, Chromium) is an error,
+never a silent skip: tests ask for them through `require` / `require_program`."""
+import importlib
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -11,9 +14,34 @@ try:
 except ImportError:  # pragma: no cover - local runs without the oracle
     HAVE_TORCH = False
 
-if os.environ.get("CI") == "true" and not HAVE_TORCH:
+CI = os.environ.get("CI") == "true"
+
+if CI and not HAVE_TORCH:
     raise pytest.UsageError("CI=true but the oracle (torch==2.14.1) is not installed: "
                             "install the test extra (pip install -e '.[test]')")
+
+
+def require(module):
+    """Import an optional test dependency (`require("torchvision.transforms")`): a missing
+    one skips the test (or the module, at module level) locally, and fails it under CI=true."""
+    if CI:
+        try:
+            return importlib.import_module(module)
+        except ImportError as e:
+            pytest.fail(f"CI=true but {module} cannot be imported ({e}); install the test extra "
+                        "(pip install -e '.[test]')", pytrace=False)
+    return pytest.importorskip(module)
+
+
+def require_program(name):
+    """Path of an external program the test needs (`chromium`): skipped when missing locally,
+    a failure under CI=true (where .ci/run installs it)."""
+    path = shutil.which(name)
+    if path is None:
+        if CI:
+            pytest.fail(f"CI=true but {name} is not installed (.ci/run installs it)", pytrace=False)
+        pytest.skip(f"{name} is not installed")
+    return path
 
 
 def pytest_collection_modifyitems(config, items):

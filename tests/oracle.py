@@ -234,8 +234,22 @@ def _gradchecks(op, leaves, fidx):
         assert gradgradcheck(f, xs, eps=1e-6, atol=1e-5, rtol=1e-3), f"{op.name}: gradgradcheck failed"
 
 
+def _builtin_bases(cls):
+    return [c for c in cls.__mro__ if c.__module__ == "builtins"]
+
+
+def same_error_class(eo, et):
+    """Exactly PyTorch's class: the same builtin class, or for a class of PyTorch's own
+    (torch.linalg.LinAlgError, ...) ours of the same name over the same builtin classes.
+    A subclass (NotImplementedError for RuntimeError) is not the same class."""
+    to, tt = type(eo), type(et)
+    if tt.__module__ == "builtins":
+        return to is tt
+    return to.__name__ == tt.__name__ and _builtin_bases(to) == _builtin_bases(tt)
+
+
 def check_error(fn, *args, **kwargs):
-    """The same bad call raises the same exception class in both libraries; returns
+    """The same bad call raises exactly the same exception class in both libraries; returns
     (our exception, torch's exception) for message checks."""
     def run(lib):
         try:
@@ -247,6 +261,7 @@ def check_error(fn, *args, **kwargs):
     eo = run(torchlet)
     assert et is not None, "torch did not raise"
     assert eo is not None, f"torchlet did not raise (torch raised {type(et).__name__}: {et})"
-    assert type(eo).__name__ == type(et).__name__ or isinstance(eo, type(et)), \
-        f"torchlet raised {type(eo).__name__}: {eo}; torch raised {type(et).__name__}: {et}"
+    assert same_error_class(eo, et), \
+        f"torchlet raised {type(eo).__module__}.{type(eo).__qualname__}: {eo}; " \
+        f"torch raised {type(et).__module__}.{type(et).__qualname__}: {et}"
     return eo, et

@@ -3,11 +3,12 @@ import json
 
 import numpy as np
 import pytest
+from conftest import require
 
 import torchlet
 from torchlet import safetensors as st
 
-safetensors = pytest.importorskip("safetensors")
+safetensors = require("safetensors")
 
 
 def _tensors():

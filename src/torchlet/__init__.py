@@ -60,24 +60,25 @@ import builtins as _builtins  # noqa: E402
 
 __version__ = "0.1.0"
 
+# Everything `import torch` makes reachable without a further import; loaded on first use.
 _LAZY = ("nn", "optim", "utils", "vision", "linalg", "serialization", "safetensors", "compat",
          "backends", "fft", "distributions", "testing", "jit", "onnx", "special", "hub", "amp",
-         "multiprocessing", "library", "overrides", "types", "_C", "_utils", "functional")
+         "multiprocessing", "library", "overrides", "types", "_C", "_utils", "functional",
+         "accelerator", "profiler", "func", "distributed", "sparse", "masked", "nested", "export",
+         "compiler", "quantization", "ao", "random", "cuda", "autograd")
 
 
-def __getattr__(name):
-    """Subpackages load on first use, so `import torchlet` stays fast."""
-    if name in _LAZY:
-        import importlib
-        try:
-            return importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as e:
-            if e.name != f"{__name__}.{name}":
-                raise
+def _extra(name):
     if name in ("save", "load"):
         from . import serialization
         return getattr(serialization, name)
     raise AttributeError(f"module 'torchlet' has no attribute '{name}'")
+
+
+from ._lazy import lazy_getattr as _lazy_getattr, lazy_dir as _lazy_dir  # noqa: E402
+
+__getattr__ = _lazy_getattr(__name__, _LAZY, _extra)
+__dir__ = _lazy_dir(globals(), _LAZY)
 
 
 def compile(model=None, **kwargs):

@@ -46,11 +46,32 @@ def _by_name(name):
     return globals()[name]
 
 
-try:
-    import ml_dtypes
-    _bf16 = ml_dtypes.bfloat16
-except ImportError:  # bfloat16 then unavailable; everything else works
-    _bf16 = None
+class _MLDtype(dtype):
+    """A dtype whose NumPy storage type comes from ml_dtypes, imported on first use:
+    ml_dtypes takes most of a second to import, and `import torchlet` must stay fast.
+    Without ml_dtypes the values are stored as float32."""
+    __slots__ = ()
+
+    def __init__(self, name, category, rank, itemsize):
+        self.name, self.category, self._rank = name, category, rank
+        self.itemsize = itemsize
+        self.is_signed = True
+
+    @property
+    def np(self):
+        got = _ML_NP.get(self.name)
+        if got is None:
+            try:
+                import ml_dtypes
+                got = np.dtype(getattr(ml_dtypes, self.name))
+            except ImportError:  # bfloat16 then stored as float32; everything else works
+                got = np.dtype(np.float32)
+            _ML_NP[self.name] = got
+            _FROM_NP.setdefault(got, self)
+        return got
+
+
+_ML_NP = {}
 
 bool = dtype("bool", np.bool_, _BOOL, 0)
 uint8 = dtype("uint8", np.uint8, _INT, 1)
@@ -59,7 +80,7 @@ int16 = dtype("int16", np.int16, _INT, 3)
 int32 = dtype("int32", np.int32, _INT, 4)
 int64 = dtype("int64", np.int64, _INT, 5)
 float16 = dtype("float16", np.float16, _FLOAT, 6)
-bfloat16 = dtype("bfloat16", _bf16 if _bf16 is not None else np.float32, _FLOAT, 6)
+bfloat16 = _MLDtype("bfloat16", _FLOAT, 6, 2)
 float32 = dtype("float32", np.float32, _FLOAT, 7)
 float64 = dtype("float64", np.float64, _FLOAT, 8)
 complex64 = dtype("complex64", np.complex64, _COMPLEX, 9)
@@ -70,7 +91,7 @@ cfloat, cdouble = complex64, complex128
 
 ALL = (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64,
        complex64, complex128)
-_FROM_NP = {d.np: d for d in ALL if d is not bfloat16 or _bf16 is not None}
+_FROM_NP = {d.np: d for d in ALL if not isinstance(d, _MLDtype)}
 
 
 def from_numpy_dtype(np_dtype):
@@ -81,6 +102,8 @@ def from_numpy_dtype(np_dtype):
         d = np.dtype(np_dtype)
         if d in _FROM_NP:
             return _FROM_NP[d]
+        if d.name == bfloat16.name and d == bfloat16.np:  # ml_dtypes' bfloat16, seen before its first use
+            return bfloat16
         raise TypeError(
             f"can't convert np.ndarray of type numpy.{d.name}. The only supported types are: "
             "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool.")

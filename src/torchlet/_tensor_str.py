@@ -188,7 +188,7 @@ def _host_array(t):
     a = t._data
     if not isinstance(a, np.ndarray):
         a = a.get() if hasattr(a, "get") else np.asarray(a)  # CuPy -> host
-    if a.dtype.kind == "f" and a.dtype.itemsize < 4 or a.dtype == _dtype.bfloat16.np:
+    if a.dtype.kind == "f" and a.dtype.itemsize < 4 or a.dtype.name == "bfloat16":
         a = a.astype(np.float32)  # exact for float16 / bfloat16
     return a
 

@@ -35,6 +35,13 @@ def _float_check(A, fn):
                            f"Got {_NAME.get(A.dtype.name, A.dtype.name)}")
 
 
+def _matrix_check(A, fn, what="A", prefix="linalg."):
+    """Batches of matrices: at least 2 dims (NumPy would raise its LinAlgError)."""
+    if A._data.ndim < 2:
+        raise RuntimeError(f"{prefix}{fn}: The input tensor {what} must have at least 2 dimensions.")
+    _float_check(A, fn)
+
+
 def _square_check(A, fn):
     shape = A._data.shape
     if len(shape) < 2:
@@ -398,18 +405,22 @@ def eigvalsh(A, UPLO="L", *, out=None):
 
 
 def svd(A, full_matrices=True, *, driver=None, out=None):
-    _float_check(A, "svd")
+    _matrix_check(A, "svd")
     u, s, vh = A._xp.linalg.svd(A._data, full_matrices=full_matrices)
     return svd_result(*_nograd((wrap(u), wrap(s), wrap(vh)), A, "linalg_svd"))
 
 
 def svdvals(A, *, driver=None, out=None):
+    _matrix_check(A, "svd")
     _float_check(A, "svdvals")
     return _nograd((wrap(A._xp.linalg.svd(A._data, compute_uv=False)),), A, "linalg_svdvals")[0]
 
 
 def qr(A, mode="reduced", *, out=None):
-    _float_check(A, "qr")
+    if mode not in ("reduced", "r", "complete"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), "
+                           "'r', or 'complete'")
+    _matrix_check(A, "qr")
     q, r = A._xp.linalg.qr(A._data, mode=mode)
     if mode == "r":
         q = A._xp.empty((0,), A._data.dtype)
@@ -437,13 +448,17 @@ def cholesky(A, *, upper=False, out=None):
 
 
 def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
+    if A._data.ndim < 2:
+        raise RuntimeError(f"linalg.pinv({_NAME.get(A.dtype.name, A.dtype.name)}{{{list(A._data.shape)}}}): "
+                           "expected a tensor with 2 or more dimensions of float, double, cfloat or "
+                           "cdouble types")
     _float_check(A, "pinv")
     return _nograd((wrap(A._xp.linalg.pinv(A._data, hermitian=hermitian).astype(A._data.dtype)),),
                    A, "linalg_pinv")[0]
 
 
 def matrix_rank(A, *, atol=None, tol=None, rtol=None, hermitian=False, out=None):
-    _float_check(A, "matrix_rank")
+    _matrix_check(A, "matrix_rank", "input", "torch.linalg.")
     return wrap(np.asarray(A._xp.linalg.matrix_rank(A._data, hermitian=hermitian), dtype=np.int64))
 
 

@@ -8,8 +8,9 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import require
 
-pytest.importorskip("tensorboard")
+require("tensorboard")
 
 import torchlet  # noqa: E402
 from torchlet import nn  # noqa: E402
@@ -212,7 +213,7 @@ def test_image_format_errors(torch, tmp_path):
 
 
 def test_add_figure(tmp_path):
-    plt = pytest.importorskip("matplotlib.pyplot")
+    plt = require("matplotlib.pyplot")
     fig = plt.figure(figsize=(2, 1), dpi=50)
     fig.gca().plot([0, 1], [1, 0])
     figs = []

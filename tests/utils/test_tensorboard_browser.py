@@ -12,8 +12,9 @@ import urllib.request
 
 import numpy as np
 import pytest
+from conftest import require, require_program
 
-pytest.importorskip("tensorboard")
+require("tensorboard")
 
 import torchlet  # noqa: E402
 from torchlet import nn  # noqa: E402
@@ -130,8 +131,8 @@ def _dom(url, tmp_path):
     return res.stdout
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium is not installed")
 def test_browser_shows_scalar_tags(scalars_server, tmp_path):
+    require_program("chromium")
     url, _ = scalars_server
     # The legacy #scalars dashboard draws its charts inside shadow roots, which --dump-dom does
     # not serialise: check it is the active, loaded dashboard there, and find the tag names in

@@ -6,6 +6,7 @@ import pickle
 
 import numpy as np
 import pytest
+from conftest import require
 from PIL import Image
 
 import torchlet
@@ -13,7 +14,7 @@ from torchlet.vision import datasets as D
 
 
 def _tv():
-    return pytest.importorskip("torchvision.datasets")
+    return require("torchvision.datasets")
 
 
 def _write_idx(path, arr):

@@ -12,6 +12,7 @@ import urllib.request
 
 import numpy as np
 import pytest
+from conftest import require
 
 from torchlet.vision import datasets as D
 from torchlet.vision.datasets import utils as U
@@ -102,7 +103,7 @@ def test_mnist_download_and_reload(server, tmp_path):
     handler.files = {}  # already there: no network needed
     assert len(cls(str(tmp_path), train=False, download=True)) == 6
     # torchvision reads what we downloaded
-    tv = pytest.importorskip("torchvision.datasets")
+    tv = require("torchvision.datasets")
     np.testing.assert_array_equal(tv.MNIST(str(tmp_path)).data.numpy(), ds.data.numpy())
 
 

@@ -4,12 +4,13 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import require
 
 import torchlet
 from torchlet import nn
 from torchlet.vision import models as M
 
-TM = pytest.importorskip("torchvision.models")
+TM = require("torchvision.models")
 
 
 def _build_pair(name, **kwargs):

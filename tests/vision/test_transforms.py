@@ -7,13 +7,14 @@ arithmetic, which can round a tie the other way).
 """
 import numpy as np
 import pytest
+from conftest import require
 from PIL import Image
 
 import torchlet
 from torchlet.vision import transforms as T
 from torchlet.vision.transforms import functional as F
 
-TV = pytest.importorskip("torchvision.transforms")
+TV = require("torchvision.transforms")
 
 
 def _image(mode="RGB", size=(53, 37), seed=0):

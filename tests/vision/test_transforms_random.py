@@ -5,13 +5,14 @@ import math
 
 import numpy as np
 import pytest
+from conftest import require
 from PIL import Image
 
 import torchlet
 from torchlet.vision import transforms as T
 from torchlet.vision.transforms import functional as F
 
-TV = pytest.importorskip("torchvision.transforms")
+TV = require("torchvision.transforms")
 
 
 def _image(size=(48, 32), seed=0):

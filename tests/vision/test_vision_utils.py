@@ -1,12 +1,13 @@
 """vision.utils.make_grid / save_image vs torchvision.utils."""
 import numpy as np
 import pytest
+from conftest import require
 from PIL import Image
 
 import torchlet
 from torchlet.vision import utils as U
 
-TU = pytest.importorskip("torchvision.utils")
+TU = require("torchvision.utils")
 
 
 def _tl(t):

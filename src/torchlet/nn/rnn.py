@@ -157,6 +157,11 @@ class RNNBase(Module):
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "
                                f"got {input.shape[-1]}")
+        w = self.weight_ih_l0
+        if input.dtype is not w.dtype:
+            t_in, t_w = repr(input.dtype).replace("torchlet.", "torch."), repr(w.dtype).replace("torchlet.", "torch.")
+            raise ValueError(f"RNN input dtype ({t_in}) does not match weight dtype ({t_w}). Convert input: "
+                             f"input.to({t_w}), or convert model: model.to({t_in})")
         if not batched:
             input = input.unsqueeze(1)
             states = hx if hx is None or isinstance(hx, tuple) else (hx,)

@@ -11,7 +11,7 @@ from ..autograd.graph import Node, attach, edge_of
 
 __all__ = ["method", "Tensor", "wrap", "attach", "Node", "sum_to_shape", "reduce_grad",
            "binary_arrays", "wrap_dim", "dims_of", "as_tensor_arg", "inplace", "view",
-           "grad_enabled", "float_result"]
+           "grad_enabled", "float_result", "broadcast_shape", "broadcast_error"]
 
 _mode = grad_mode._mode
 _FROM_NP = _dtype._FROM_NP
@@ -123,6 +123,27 @@ def binary_arrays(a, b):
     return da.astype(rt.np, copy=False), b
 
 
+def broadcast_error(*shapes):
+    """PyTorch's RuntimeError for shapes that do not broadcast, naming the first
+    mismatching sizes and their dim (NumPy would raise ValueError)."""
+    nd = max(len(s) for s in shapes)
+    for i in range(1, nd + 1):
+        sizes = [s[-i] for s in shapes if len(s) >= i and s[-i] != 1]
+        if sizes and any(v != sizes[0] for v in sizes):
+            a, b = sizes[0], next(v for v in sizes if v != sizes[0])
+            return RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) "
+                                f"at non-singleton dimension {nd - i}")
+    return RuntimeError(f"shapes {[list(s) for s in shapes]} cannot be broadcast together")
+
+
+def broadcast_shape(*shapes):
+    """The shape `shapes` broadcast to, or PyTorch's RuntimeError naming the mismatch."""
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise broadcast_error(*shapes) from None
+
+
 def float_result(arr):
     """Integer/bool arrays become the default float dtype (true division, exp, ...)."""
     if arr.dtype.kind in "biu":
@@ -179,6 +200,13 @@ _NAME_WORDS = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char"
                "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half"}
 
 
+def _check_result_shape(r, t):
+    """An in-place result must keep t's shape: broadcasting may not grow self."""
+    if r._data.shape != t._data.shape:
+        raise RuntimeError(f"output with shape {list(t._data.shape)} doesn't match the broadcast shape "
+                           f"{list(r._data.shape)}")
+
+
 def inplace(t, out_of_place, *args, saves_input=True):
     """Run `out_of_place(t, *args)` as an in-place op on t.
 
@@ -196,6 +224,7 @@ def inplace(t, out_of_place, *args, saves_input=True):
         with grad_mode.no_grad():
             r = out_of_place(t, *args)
         _check_cast(r._data.dtype, t)
+        _check_result_shape(r, t)
         if r._data is not t._data:
             t._xp.copyto(t._data, r._data, casting="unsafe")
         t._version[0] += 1
@@ -206,6 +235,7 @@ def inplace(t, out_of_place, *args, saves_input=True):
     snapshot._grad_acc = t._grad_acc
     r = out_of_place(snapshot, *args)
     _check_cast(r._data.dtype, t)
+    _check_result_shape(r, t)
     t._xp.copyto(t._data, r._data, casting="unsafe")
     t._version[0] += 1
     if r._grad_fn is not None:

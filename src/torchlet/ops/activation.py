@@ -77,7 +77,7 @@ class HardtanhBackward0(Node):
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if input.dtype is _dtype.bool:
-        raise RuntimeError("\"hardtanh\" not implemented for 'Bool'")
+        raise NotImplementedError("Bool inputs not supported for hardtanh")
     return _unary(input, None, HardtanhBackward0, inplace, min_val=min_val, max_val=max_val)
 
 
@@ -146,6 +146,10 @@ class PreluKernelBackward0(Node):
 
 
 def prelu(input, weight):
+    if weight.dtype is not input.dtype:
+        words = {"float64": "Double", "float32": "Float", "float16": "Half", "bfloat16": "BFloat16"}
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {words.get(input.dtype.name, _WORDS.get(input.dtype.name, input.dtype.name))} "
+                           f"and {words.get(weight.dtype.name, weight.dtype.name)}")
     if weight.numel() != 1:
         if input.ndim == 0:
             raise RuntimeError("Not allow zero-dim input tensor.")
@@ -385,6 +389,11 @@ def tanhshrink(input):
 
 
 def glu(input, dim=-1):
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = dim + input.ndim if dim < 0 else dim
+    if 0 <= d < input.ndim and input.shape[d] % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {input.shape[d]}")
     a, b = input.chunk(2, dim)
     return a * b.sigmoid()
 
@@ -433,6 +442,8 @@ class LogSoftmaxBackward0(Node):
 def _softmax_arr(xp, x, dim):
     if x.ndim == 0:
         return xp.ones_like(x)
+    if x.size == 0:  # nothing to normalise (NumPy's max refuses an empty axis)
+        return x.copy()
     e = xp.exp(x - x.max(dim, keepdims=True))
     e /= e.sum(dim, keepdims=True)
     return e
@@ -441,6 +452,8 @@ def _softmax_arr(xp, x, dim):
 def _log_softmax_arr(xp, x, dim):
     if x.ndim == 0:
         return xp.zeros_like(x)
+    if x.size == 0:  # nothing to normalise (NumPy's max refuses an empty axis)
+        return x.copy()
     s = x - x.max(dim, keepdims=True)
     s -= xp.log(xp.exp(s).sum(dim, keepdims=True))
     return s

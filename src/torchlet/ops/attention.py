@@ -140,8 +140,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         if key_padding_mask is not None:
             key_padding_mask = cat([key_padding_mask, zeros(N, 1, dtype=dt)], 1)
     q = q.reshape(L, N * H, hd).transpose(0, 1)
-    k = k.reshape(-1, N * H, hd).transpose(0, 1) if static_k is None else static_k
-    v = v.reshape(-1, N * H, hd).transpose(0, 1) if static_v is None else static_v
+    k = k.reshape(k.shape[0], N * H, hd).transpose(0, 1) if static_k is None else static_k  # N may be 0
+    v = v.reshape(v.shape[0], N * H, hd).transpose(0, 1) if static_v is None else static_v
     if add_zero_attn:
         k = cat([k, zeros(N * H, 1, hd, dtype=dt)], 1)
         v = cat([v, zeros(N * H, 1, hd, dtype=dt)], 1)

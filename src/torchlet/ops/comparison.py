@@ -11,7 +11,8 @@ import warnings
 import numpy as np
 
 from .. import _dtype
-from ._util import Node, Tensor, attach, binary_arrays, inplace, method, reduce_grad, wrap, _scalar_ok
+from ._util import (Node, Tensor, attach, binary_arrays, broadcast_shape, inplace, method, reduce_grad,
+                    wrap, _scalar_ok)
 from .pointwise_math import _broadcast_error, _not_for, _np_clip, _shape, _write_out
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
@@ -97,6 +98,7 @@ def _bitwise(name, ufunc_name):
             input, other = other, input
         x, y = binary_arrays(input, other)
         if x.dtype.kind not in "biu":
+            broadcast_shape(x.shape, _shape(other))  # shapes are checked before dtypes, as in PyTorch
             raise _not_for(f"{name}_cpu", x.dtype)
         res = wrap(_run(getattr(input._xp, ufunc_name), x, y, input, other))
         return res if out is None else _write_out(res, out, name)

@@ -281,7 +281,7 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, n, name):
         cols, out = _im2col(x._data, ksize, stride, pads, dilation)
         L = cols.shape[2]
         w = weight._data.reshape(G, O // G, -1)
-        y = (w @ cols.reshape(N, G, -1, L)).reshape((N, O) + out)
+        y = (w @ cols.reshape(N, G, cols.shape[1] // G, L)).reshape((N, O) + out)  # no -1: N may be 0
         if bias is not None:
             y += bias._data.reshape((O,) + (1,) * n)
     res = attach(wrap(y), ConvolutionBackward0, (x, weight, bias), (x, weight), stride=stride, pads=pads,
@@ -308,7 +308,7 @@ class ConvolutionBackward0(Node):
             Cin, Cout_g = w.shape[0], w.shape[1]
             gcols = _unfold(g, ks, st, pads, dil)  # (N, Cout*K, L_in)
             L = gcols.shape[2]
-            gc = gcols.reshape(N, G, -1, L)
+            gc = gcols.reshape(N, G, gcols.shape[1] // G, L)  # no -1 in these reshapes: N may be 0
             if self.needs_input_grad(0):
                 gx = w.reshape(G, Cin // G, -1).matmul(gc).reshape(x.shape)
             if self.needs_input_grad(1):  # per-sample products summed (mT is a view: no copy)
@@ -325,12 +325,14 @@ class ConvolutionBackward0(Node):
                 gx = _input_grad_as_conv(g, w, self) if _conv_friendly(self) and O <= x.shape[1] \
                     else None
                 if gx is None:
-                    gcols = w.reshape(G, O // G, -1).mT.matmul(gy).reshape(N, -1, L)
+                    gcols = w.reshape(G, O // G, -1).mT.matmul(gy)
+                    gcols = gcols.reshape(N, gcols.shape[1] * gcols.shape[2], L)
                     gx = _fold(gcols, tuple(x.shape[2:]), ks, st, pads, dil)
             # (keeping the forward's columns instead of this im2col was measured slower: the
             # larger heap made glibc return and re-fault memory every step)
             if self.needs_input_grad(1):  # per-sample products summed (mT is a view: no copy)
-                cols = _unfold(x, ks, st, pads, dil).reshape(N, G, -1, L)
+                cols = _unfold(x, ks, st, pads, dil)
+                cols = cols.reshape(N, G, cols.shape[1] // G, L)
                 gw = gy.matmul(cols.mT).sum(0).reshape(w.shape)
         if self.needs_input_grad(2):
             gb = g.sum((0,) + tuple(range(2, 2 + n)))
@@ -392,7 +394,8 @@ def _conv_transposend(input, weight, bias, stride, padding, output_padding, grou
     for v in spatial:
         L *= v
     w = weight._data.reshape(G, Cin // G, -1)
-    cols = (w.swapaxes(1, 2) @ x._data.reshape(N, G, Cin // G, L)).reshape(N, -1, L)
+    cols = w.swapaxes(1, 2) @ x._data.reshape(N, G, Cin // G, L)
+    cols = cols.reshape(N, cols.shape[1] * cols.shape[2], L)  # no -1: N may be 0
     y = _col2im(cols, out, ksize, stride, pads, dilation)
     if bias is not None:
         y += bias._data.reshape((Cout,) + (1,) * n)

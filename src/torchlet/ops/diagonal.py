@@ -102,6 +102,8 @@ class TraceBackward0(Node):
 @method()
 def trace(input):
     x = input._data
+    if x.dtype.kind == "b":
+        raise NotImplementedError("\"trace\" not implemented for 'Bool'")
     if x.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
     d = _diag_array(x, 0, 0, 1)

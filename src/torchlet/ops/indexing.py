@@ -223,6 +223,8 @@ def index_add(input, dim, index, source, *, alpha=1):
     if idx.size != ns:
         raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to "
                            f"source.size(dim): ({ns}), for dim: {d}")
+    if x.ndim == 1 and idx.size and (int(idx.max()) >= x.shape[0] or int(idx.min()) < 0):
+        raise IndexError("index out of range in self")  # PyTorch's 1-d kernel checks as index_select
     _bounds(idx, x.shape[d] if x.ndim else 1, d)
     out = x.copy()
     v = s if alpha == 1 else s * alpha

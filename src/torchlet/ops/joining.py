@@ -345,10 +345,28 @@ def tile(input, dims):
     return repeat(input, dims)
 
 
+_INT_WORDS = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+              "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def _check_repeats(r, vector=False):
+    """A repeats tensor: integer, 0-d or 1-d (1-d only when it is the whole input), >= 0."""
+    if vector and r.ndim != 1:
+        raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+    if r.ndim > 1:
+        raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+    if r.dtype.kind not in "iu":
+        name = getattr(r.dtype, "name", str(r.dtype))
+        raise NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for '{_INT_WORDS.get(name, name)}'")
+    if r.size and int(r.min()) < 0:
+        raise RuntimeError("repeats can not be negative")
+
+
 @method()
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     if repeats is None:  # repeat_interleave(repeats): indices repeated
         r = input._data
+        _check_repeats(r, vector=True)
         return wrap(input._xp.repeat(input._xp.arange(r.shape[0], dtype=np.int64), r))
     if dim is None:
         input = reshape(input, (-1,))
@@ -359,6 +377,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     n = x.shape[d] if x.ndim else 1
     if isinstance(repeats, Tensor):
         r = repeats._data
+        _check_repeats(r)
         if r.ndim == 1 and r.shape[0] != n and r.shape[0] != 1:
             raise RuntimeError(f"repeats must have the same size as input along dim, but got "
                                f"repeats.size(0) = {r.shape[0]} and input.size(0) = {n}")

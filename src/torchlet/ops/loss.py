@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
-from ._util import Node, Tensor, attach, binary_arrays, grad_enabled, reduce_grad, wrap
+from ._util import Node, Tensor, attach, binary_arrays, broadcast_shape, grad_enabled, reduce_grad, wrap
 from .activation import log_softmax, softplus, _sigmoid_arr, _softplus_arr, _WORDS
 
 __all__ = ["nll_loss", "cross_entropy", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -79,6 +79,8 @@ class NllLossBackward0(Node):
 def _nll_checks(x, t, weight, ignore_index):
     if x.ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {x.ndim})")
+    if x.ndim == 1 and t.ndim == 1 and t.shape[0] != 1:
+        raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {t.shape[0]}")
     if x.ndim != 1 and (t.ndim == 0 or x.shape[0] != t.shape[0]):
         raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target batch_size "
                          f"({t.shape[0] if t.ndim else 0}).")
@@ -287,7 +289,8 @@ def _pair_loss(input, target, reduction, node_cls, elem, name, **attrs):
     if x.dtype.kind not in "fc":
         raise NotImplementedError(f"\"{name}\" not implemented for '{_WORDS.get(str(x.dtype), x.dtype)}'")
     xp = input._xp
-    x, t = xp.broadcast_arrays(x, t)
+    shape = broadcast_shape(x.shape, xp.shape(t))
+    x, t = xp.broadcast_to(x, shape), xp.broadcast_to(t, shape)
     arr = elem(xp, x - t)
     res = wrap(xp.asarray(_reduce_arr(arr, reduction), dtype=x.dtype))
     return attach(res, node_cls, (input, target), (input, target), shape=arr.shape,
@@ -421,6 +424,12 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     xp = input._xp
     x = input._data
     t = target._data.astype(x.dtype, copy=False)
+    for w, first in ((pos_weight, True), (weight, False)):  # each broadcasts to the loss's shape
+        if w is not None:
+            pair = (w._data.shape, x.shape) if first else (x.shape, w._data.shape)
+            if broadcast_shape(*pair) != x.shape:
+                raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast shape "
+                                   f"{list(broadcast_shape(*pair))}")
     sp = _softplus_arr(xp, -x)  # log(1 + exp(-x)), stable
     if pos_weight is not None:
         lw = 1 + (pos_weight._data - 1) * t

@@ -115,7 +115,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                     ("bias", bias)):
         if t is not None and t.numel() != C:
             raise RuntimeError(f"{name} should contain {C} elements not {t.numel()}")
+    if X.dtype.kind not in "fc":
+        raise NotImplementedError(f"\"batch_norm\" not implemented for '{_INT_WORDS.get(X.dtype.name, X.dtype.name)}'")
+    _check_mixed(input, weight, bias, running_mean, running_var)
     cshape = (C,) + (1,) * (X.ndim - 2)
+    if training and X.size == 0:  # an empty batch: nothing to normalise, statistics untouched
+        return input.clone()
     if training:
         if M == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size "
@@ -148,7 +153,7 @@ def _bn_train(xp, X, weight, bias, eps, cshape):
     slower, and the composed formula made ~6 temporaries (profiled: batch norm
     was ~15% of a ResNet-18 step)."""
     C = X.shape[1]
-    Xr = X.reshape(X.shape[0], C, -1)
+    Xr = X.reshape(X.shape[0], C, int(np.prod(X.shape[2:])))
     M = Xr.shape[0] * Xr.shape[2]
     mean = xp.einsum("ncl->c", Xr) / M
     d = Xr - mean[:, None]
@@ -164,7 +169,8 @@ def _bn_train_backward(xp, G, X, W, mean, invstd, need):
     """(dx, dw, db) of training-mode batch norm on arrays (no graph to record):
     dx = k (g - sum(g)/M - xhat sum(g xhat)/M), k = invstd * w per channel."""
     N, C = X.shape[:2]
-    Gr, Xr = G.reshape(N, C, -1), X.reshape(N, C, -1)
+    L = int(np.prod(X.shape[2:]))
+    Gr, Xr = G.reshape(N, C, L), X.reshape(N, C, L)
     M = N * Xr.shape[2]
     xhat = Xr - mean.reshape(C, 1)
     xhat *= invstd.reshape(C, 1)
@@ -179,6 +185,23 @@ def _bn_train_backward(xp, G, X, W, mean, invstd, need):
         gx -= xhat
         gx = gx.reshape(X.shape)
     return gx, (gw if need[1] else None), (gb if need[2] else None)
+
+
+_INT_WORDS = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _check_mixed(input, *params):
+    """PyTorch's CPU norm kernels: every parameter/statistic has the input's dtype, except
+    float32 ones for a float16/bfloat16 input (mixed precision)."""
+    d = input.dtype
+    ps = [p.dtype for p in params if p is not None]
+    if all(p is d for p in ps):
+        return
+    if d.name in ("float16", "bfloat16") and all(p.name == "float32" for p in ps):
+        return
+    if d.name == "float32":
+        raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+    raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
 
 
 def _size_str(t):
@@ -231,6 +254,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
         if t is not None and tuple(t.shape) != ns:
             raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} "
                                f"of shape {list(t.shape)} and normalized_shape = {list(ns)}")
+    _check_mixed(input, weight, bias)
     axes = tuple(range(X.ndim - k, X.ndim))
     mean, _, invstd = _stats(X, axes, eps)
     y = (X - mean) * invstd
@@ -251,12 +275,13 @@ class NativeGroupNormBackward0(Node):
         N, C = x.shape[:2]
         G = self.groups
         cshape = (C,) + (1,) * (x.dim() - 2)
-        xhat, invstd = _xhat_invstd(self, x, (2,), (N, G, -1))
+        per_group = x.numel() // N // G if N else (x.shape[1] // G) * int(np.prod(x.shape[2:]))
+        xhat, invstd = _xhat_invstd(self, x, (2,), (N, G, per_group))
         xhat_full = xhat.reshape(x.shape)
         red = (0,) + tuple(range(2, x.dim()))
         gx = gw = gb = None
         if self.needs_input_grad(0):
-            gxhat = (g if w is None else g * w.reshape(cshape)).reshape(N, G, -1)
+            gxhat = (g if w is None else g * w.reshape(cshape)).reshape(N, G, per_group)
             gx = _normalized_grad(gxhat, xhat, invstd, (2,), self.M).reshape(x.shape)
         if self.needs_input_grad(1):
             gw = (g * xhat_full).sum(red)
@@ -274,12 +299,15 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     if C % G:
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got "
                            f"input of shape {list(X.shape)} and num_groups={G}")
+    if G < 0:
+        raise RuntimeError(f"Expected num groups to be greater than 0, got {G}")
+    _check_mixed(input, weight, bias)
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and (t.dim() != 1 or t.numel() != C):
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in "
                                f"input, but got {name} of shape {list(t.shape)} and input of shape "
                                f"{list(X.shape)}")
-    Xg = X.reshape(N, G, -1)
+    Xg = X.reshape(N, G, (C // G) * int(np.prod(X.shape[2:])))  # no -1: N may be 0
     mean, _, invstd = _stats(Xg, (2,), eps)
     cshape = (C,) + (1,) * (X.ndim - 2)
     y = _affine(((Xg - mean) * invstd).reshape(X.shape), weight, bias, cshape)
@@ -295,6 +323,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if X.ndim < 3:
         raise ValueError(f"Expected 3D or higher input (got {X.ndim}D input)")
     N, C = X.shape[:2]
+    if use_input_stats and X.size and X.size // (N * C) == 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size {_size_str(input)}")
     if not use_input_stats:
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
     if running_mean is not None or running_var is not None:

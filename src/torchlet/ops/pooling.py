@@ -46,8 +46,9 @@ def _scatter_flat(g, idx, spatial, overlap):
     for s in spatial:
         P *= s
     rows = int(np.prod(lead))
-    gi = idx.reshape(rows, -1)
-    gv = G.reshape(rows, -1)
+    per_row = int(np.prod(idx.shape[2:]))  # no -1: rows may be 0
+    gi = idx.reshape(rows, per_row)
+    gv = G.reshape(rows, per_row)
     if overlap:
         flat = (gi + (xp.arange(rows) * P)[:, None]).ravel()
         res = xp.bincount(flat, weights=gv.ravel(), minlength=rows * P).astype(G.dtype, copy=False)
@@ -61,7 +62,8 @@ def _scatter_flat(g, idx, spatial, overlap):
 def _gather_flat(x, idx):
     X = x._data
     rows = idx.shape[0] * idx.shape[1]
-    vals = X.reshape(rows, -1)[x._xp.arange(rows)[:, None], idx.reshape(rows, -1)]
+    vals = X.reshape(rows, int(np.prod(X.shape[2:])))[x._xp.arange(rows)[:, None],
+                                                       idx.reshape(rows, int(np.prod(idx.shape[2:])))]
     out = wrap(vals.reshape(idx.shape))
     return attach(out, _GatherFlatBackward, (x,), idx=idx, spatial=X.shape[2:])
 
@@ -174,7 +176,7 @@ def _max_pool(input, n, kernel_size, stride, padding, dilation, ceil_mode, name)
     low = -xp.inf if X.dtype.kind == "f" else (np.iinfo(X.dtype).min if X.dtype.kind in "iu" else False)
     win = _windows(xp, _pad_array(xp, X, pads, low), k, s, d, out)
     N, C = X.shape[:2]
-    flatwin = win.reshape((N, C) + out + (-1,))
+    flatwin = win.reshape((N, C) + out + (int(np.prod(win.shape[len(out) + 2:])),))  # no -1: N may be 0
     arg = flatwin.argmax(-1)
     vals = xp.take_along_axis(flatwin, arg[..., None], -1)[..., 0]
     # flat input position of each window's arg-max: coordinate o*s - pad + i*d per dim

@@ -247,6 +247,8 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, axis=None, keepdims=None, out=N
     x = input._data
     d = wrap_dim(dim, x.ndim)
     n = x.shape[d] if x.ndim else 1
+    if n == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     order = _argsort_array(x, d, False, input._xp)
