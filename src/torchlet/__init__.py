@@ -33,6 +33,9 @@ from .ops.linalg import *  # noqa: F401,F403
 from .ops.linalg_ext import *  # noqa: F401,F403
 from .ops.random_ops import *  # noqa: F401,F403
 from .ops.activation import *  # noqa: F401,F403
+from .ops.shrink import hardshrink  # noqa: F401  (softshrink is nn.functional only, as PyTorch)
+from .ops.rrelu import *  # noqa: F401,F403
+from .ops.pixel_shuffle import *  # noqa: F401,F403
 from .ops.conv import *  # noqa: F401,F403
 from .ops.pooling import *  # noqa: F401,F403
 from .ops.normalization import *  # noqa: F401,F403
