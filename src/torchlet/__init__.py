@@ -40,6 +40,8 @@ from .ops.conv import *  # noqa: F401,F403
 from .ops.pooling import *  # noqa: F401,F403
 from .ops.normalization import *  # noqa: F401,F403
 from .ops.loss import *  # noqa: F401,F403
+from .ops.loss_margin import (margin_ranking_loss, hinge_embedding_loss,  # noqa: F401 (torch.* has these)
+                              cosine_embedding_loss, triplet_margin_loss)
 from .ops.dropout import *  # noqa: F401,F403
 from .ops.embedding import *  # noqa: F401,F403
 from .ops.padding import *  # noqa: F401,F403

@@ -7,6 +7,8 @@ from .flatten import *  # noqa: F401,F403
 from .activation import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
+from .loss_margin import *  # noqa: F401,F403
+from .distance import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403

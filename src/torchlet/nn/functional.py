@@ -7,6 +7,8 @@ from ..ops.rrelu import *  # noqa: F401,F403
 from ..ops.pixel_shuffle import *  # noqa: F401,F403
 from ..ops.dropout import *  # noqa: F401,F403
 from ..ops.loss import *  # noqa: F401,F403
+from ..ops.loss_margin import *  # noqa: F401,F403
+from ..ops.loss_gaussian import *  # noqa: F401,F403
 from ..ops.embedding import *  # noqa: F401,F403
 from ..ops.conv import *  # noqa: F401,F403
 from ..ops.pooling import *  # noqa: F401,F403
