@@ -136,3 +136,29 @@ def test_upsample_module(kw, torch):
     ma, mb = torchlet.nn.Upsample(**kw), torch.nn.Upsample(**kw)
     assert repr(ma) == repr(mb)
     assert_same(ma(torchlet.tensor(X)), mb(torch.tensor(X)))
+
+
+U8 = np.random.default_rng(7).integers(0, 256, (2, 3, 13, 11)).astype(np.uint8)
+
+
+@pytest.mark.parametrize("antialias", [False, True])
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("kw", [dict(size=(5, 4)), dict(size=(29, 20)), dict(size=(13, 30)),
+                                dict(scale_factor=0.37), dict(scale_factor=(2.5, 0.6)),
+                                dict(scale_factor=1.7, recompute_scale_factor=True)], ids=str)
+def test_uint8_bit_exact(kw, mode, align_corners, antialias, torch):
+    """uint8 images (torchvision's Resize on tensors): PyTorch's fixed-point kernels, bit for bit."""
+    import torchlet
+    a = _interp(torchlet, torchlet.tensor(U8), mode=mode, align_corners=align_corners,
+                antialias=antialias, **kw)
+    b = _interp(torch, torch.tensor(U8), mode=mode, align_corners=align_corners, antialias=antialias,
+                **kw)
+    assert a.dtype == torchlet.uint8
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_integer_nearest_exact(torch):
+    import torchlet
+    assert_same(_interp(torchlet, torchlet.tensor(U8), scale_factor=1.6, mode="nearest-exact"),
+                _interp(torch, torch.tensor(U8), scale_factor=1.6, mode="nearest-exact"))

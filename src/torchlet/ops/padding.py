@@ -300,9 +300,12 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         outs = ", ".join(f"{c}: {v}" for c, v in zip(names, out))
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({ins})"
                            f"{' and' if n == 1 else ''} output ({outs})")
-    if X.dtype.kind != "f" and mode != "nearest":
-        raise NotImplementedError(f"\"upsample_{mode}\" not implemented for '{input.dtype.name}'")
     xp = input._xp
+    if X.dtype == np.uint8 and mode in ("bilinear", "bicubic"):
+        return wrap(xp.asarray(resample.uint8_resize(np.asarray(X), out, scales, align_corners, mode,
+                                                     antialias)))
+    if X.dtype.kind != "f" and mode not in ("nearest", "nearest-exact"):
+        raise NotImplementedError(f"\"upsample_{mode}\" not implemented for '{input.dtype.name}'")
     dt = X.dtype if X.dtype.kind == "f" else np.dtype(np.float32)
     mats = []
     Y = X

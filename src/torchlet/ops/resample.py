@@ -72,17 +72,19 @@ def _keys_half(x):
     return np.where(x < 1, _cubic1(x, a), np.where(x < 2, _cubic2(x, a), 0)).astype(x.dtype)
 
 
-def aa_map(n_in, n_out, scale, align_corners, dt, mode):
+def aa_map(n_in, n_out, scale, align_corners, dt, mode, antialias=True):
     """(indices, weights) of antialiased bilinear/bicubic resampling along one dim;
-    outputs with fewer taps than the widest get zero weights (on a clamped index)."""
+    outputs with fewer taps than the widest get zero weights (on a clamped index).
+    antialias=False: the unstretched triangle filter (uint8 bilinear's weights)."""
     size, filt = (2, _triangle) if mode == "bilinear" else (4, _keys_half)
     s = _scale(n_in, n_out, scale, align_corners, dt)
-    wide = s >= 1
+    wide = s >= 1 and antialias
     support = dt.type(size * 0.5 * float(s)) if wide else dt.type(size * 0.5)
     invscale = dt.type(1.0 / float(s)) if wide else dt.type(1.0)
     max_taps = int(math.ceil(float(support))) * 2 + 1
     j = np.arange(n_out, dtype=np.float64)
-    center = (float(s) * (j + 0.5)).astype(dt)
+    delta = 0.5 if align_corners and not antialias else 0.0
+    center = (float(s) * (j + 0.5 - delta) + delta).astype(dt)
     lo = np.maximum((center - support + 0.5).astype(np.float64).astype(np.int64), 0)
     hi = np.minimum((center + support + 0.5).astype(np.float64).astype(np.int64), n_in)
     count = np.clip(hi - lo, 0, max_taps)
@@ -98,3 +100,34 @@ def aa_map(n_in, n_out, scale, align_corners, dt, mode):
     w = np.where(total[:, None] != 0, w / safe[:, None], w).astype(dt)
     idx = np.minimum(pos, n_in - 1)
     return [idx[:, c] for c in range(max_taps)], [w[:, c] for c in range(max_taps)]
+
+
+def uint8_resize(x, out, scales, align_corners, mode, antialias):
+    """PyTorch's uint8 bilinear / bicubic resize (Pillow's fixed-point algorithm): per
+    resized dim, last dim first, the double weights (antialias: aa_map; bilinear: the
+    unstretched triangle; bicubic: cubic_map with taps on the same clamped pixel merged)
+    are scaled to int16 with the most precision bits p that keep the largest below 2^15,
+    and out = clamp((sum x w + 2^(p-1)) >> p, 0, 255), rounded to uint8 after each dim."""
+    f64 = np.dtype(np.float64)
+    y = x
+    for k in range(len(out) - 1, -1, -1):
+        d = y.ndim - len(out) + k
+        n_in, n_out = y.shape[d], out[k]
+        if n_in == n_out:
+            continue
+        if mode == "bicubic" and not antialias:
+            idx, wts = cubic_map(n_in, n_out, scales[k], align_corners, f64)
+        else:
+            idx, wts = aa_map(n_in, n_out, scales[k], align_corners, f64, mode, antialias)
+        m = np.zeros((n_out, n_in))
+        rows = np.arange(n_out)
+        for i, w in zip(idx, wts):
+            np.add.at(m, (rows, i), w)
+        top = m.max()
+        p = 0
+        while p < 22 and int(0.5 + top * (1 << (p + 1))) < (1 << 15):
+            p += 1
+        q = np.trunc(m * (1 << p) + np.where(m < 0, -0.5, 0.5)).astype(np.int64)
+        acc = np.moveaxis(y, d, -1).astype(np.int64) @ q.T
+        y = np.moveaxis(np.clip((acc + (1 << (p - 1))) >> p, 0, 255).astype(np.uint8), -1, d)
+    return np.ascontiguousarray(y) if y is not x else x.copy()
