@@ -47,9 +47,11 @@ def test_bicubic(kw, align_corners, dtype, torch):
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("align_corners", [False, True])
-@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "lanczos"])
 @pytest.mark.parametrize("kw", RESIZES, ids=str)
 def test_antialias(kw, mode, align_corners, dtype, torch):
+    if mode == "lanczos" and align_corners:
+        pytest.skip("lanczos refuses align_corners=True (test_errors)")
     _compare(torch, X_TALL, dtype, mode=mode, align_corners=align_corners, antialias=True, **kw)
 
 
@@ -90,7 +92,8 @@ def test_gradcheck(torch):
     x = torchlet.tensor(rng.normal(size=(1, 2, 5, 6)), requires_grad=True)
     for kw in (dict(mode="bicubic", size=(7, 4)), dict(mode="bicubic", scale_factor=1.7, align_corners=True),
                dict(mode="bilinear", size=(3, 4), antialias=True),
-               dict(mode="bicubic", scale_factor=0.6, antialias=True)):
+               dict(mode="bicubic", scale_factor=0.6, antialias=True),
+               dict(mode="lanczos", size=(4, 9), antialias=True)):
         def f(t):
             return _interp(torchlet, t, **kw)
         assert torchlet.autograd.gradcheck(f, (x,), eps=1e-6, atol=1e-6, rtol=1e-4)
@@ -121,6 +124,10 @@ def test_noncontiguous_input(torch):
     lambda m: _interp(m, m.ones(1, 1, 4, 4), size=3, mode="nearest", align_corners=True),
     lambda m: _interp(m, m.ones(1, 1, 4, 4), size=3, mode="trilinear"),
     lambda m: _interp(m, m.ones(1, 1, 4, 4, 4, 4), size=3, mode="bilinear"),
+    lambda m: _interp(m, m.ones(1, 1, 4, 4), size=3, mode="lanczos"),
+    lambda m: _interp(m, m.ones(1, 1, 4, 4), size=3, mode="lanczos", antialias=True, align_corners=True),
+    lambda m: _interp(m, m.ones(1, 1, 4), size=3, mode="lanczos"),
+    lambda m: _interp(m, m.ones(1, 1, 4), size=3, mode="lanczos", antialias=True),
 ])
 def test_errors(call, torch):
     eo, et = same_error(call)
@@ -143,13 +150,15 @@ U8 = np.random.default_rng(7).integers(0, 256, (2, 3, 13, 11)).astype(np.uint8)
 
 @pytest.mark.parametrize("antialias", [False, True])
 @pytest.mark.parametrize("align_corners", [False, True])
-@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "lanczos"])
 @pytest.mark.parametrize("kw", [dict(size=(5, 4)), dict(size=(29, 20)), dict(size=(13, 30)),
                                 dict(scale_factor=0.37), dict(scale_factor=(2.5, 0.6)),
                                 dict(scale_factor=1.7, recompute_scale_factor=True)], ids=str)
 def test_uint8_bit_exact(kw, mode, align_corners, antialias, torch):
     """uint8 images (torchvision's Resize on tensors): PyTorch's fixed-point kernels, bit for bit."""
     import torchlet
+    if mode == "lanczos" and (align_corners or not antialias):
+        pytest.skip("lanczos needs antialias=True and align_corners=False")
     a = _interp(torchlet, torchlet.tensor(U8), mode=mode, align_corners=align_corners,
                 antialias=antialias, **kw)
     b = _interp(torch, torch.tensor(U8), mode=mode, align_corners=align_corners, antialias=antialias,

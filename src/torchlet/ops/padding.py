@@ -1,6 +1,6 @@
 """Padding and resampling: pad (constant / reflect / replicate / circular) and
 interpolate (nearest, nearest-exact, linear / bilinear / trilinear, bicubic,
-area; antialiased bilinear / bicubic, whose weights are in resample.py).
+area; antialiased bilinear / bicubic / lanczos, whose weights are in resample.py).
 
 pad's backward is its adjoint: constant padding crops the gradient (a
 negative constant pad); the other modes also add the gradient of every
@@ -169,7 +169,8 @@ _LINEAR = {"linear": 1, "bilinear": 2, "trilinear": 3}
 _UP_NAMES = {"nearest": "UpsampleNearest{}DBackward0", "nearest-exact": "UpsampleNearestExact{}DBackward0",
              "linear": "UpsampleLinear1DBackward0", "bilinear": "UpsampleBilinear2DBackward0",
              "trilinear": "UpsampleTrilinear3DBackward0", "bicubic": "UpsampleBicubic2DBackward0",
-             "bilinear-aa": "UpsampleBilinear2DAaBackward0", "bicubic-aa": "UpsampleBicubic2DAaBackward0"}
+             "bilinear-aa": "UpsampleBilinear2DAaBackward0", "bicubic-aa": "UpsampleBicubic2DAaBackward0",
+             "lanczos-aa": "UpsampleLanczos2DAaBackward0"}
 
 
 def _src_scale(n_in, n_out, scale, align_corners):
@@ -286,10 +287,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         return adaptive_avg_pool2d(input, out)
     if mode in _LINEAR and _LINEAR[mode] != n and 1 <= n <= 3:
         raise NotImplementedError(f"Got {X.ndim}D input, but {mode} mode needs {_LINEAR[mode] + 2}D input")
+    if mode == "lanczos" and n == 2:
+        if align_corners:
+            raise ValueError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
     if not (1 <= n <= 3) or (mode not in _LINEAR and mode not in ("nearest", "nearest-exact")
-                              and not (mode == "bicubic" and n == 2)):
-        if mode == "lanczos" and n == 2:
-            raise NotImplementedError("interpolate: mode='lanczos' is not implemented in torchlet")
+                              and not (mode in ("bicubic", "lanczos") and n == 2)):
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {X.ndim}D) "
                                   f"for the modes: nearest | linear | bilinear | bicubic | trilinear | lanczos "
                                   f"| area | nearest-exact (got {mode})")
@@ -301,7 +305,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({ins})"
                            f"{' and' if n == 1 else ''} output ({outs})")
     xp = input._xp
-    if X.dtype == np.uint8 and mode in ("bilinear", "bicubic"):
+    if X.dtype == np.uint8 and mode in ("bilinear", "bicubic", "lanczos"):
         return wrap(xp.asarray(resample.uint8_resize(np.asarray(X), out, scales, align_corners, mode,
                                                      antialias)))
     if X.dtype.kind != "f" and mode not in ("nearest", "nearest-exact"):

@@ -14,7 +14,7 @@ scale j with align_corners, t = s - floor(s):
   w = W2(t + 1), W1(t), W1(1 - t), W2(2 - t)
 
 antialias (bilinear: triangle filter, support 1; bicubic: cubic with A = -0.5,
-support 2): when shrinking by `scale` > 1 the filter is stretched by scale,
+support 2; lanczos: sinc(x) sinc(x/3), support 3): when shrinking by `scale` > 1 the filter is stretched by scale,
 so every input pixel under it contributes (a box-filtered, alias-free
 result); each output's weights are normalised to sum to 1:
   center = scale (j + 0.5),  support' = support * max(scale, 1)
@@ -72,11 +72,24 @@ def _keys_half(x):
     return np.where(x < 1, _cubic1(x, a), np.where(x < 2, _cubic2(x, a), 0)).astype(x.dtype)
 
 
+def _lanczos3(x):
+    """sinc(x) sinc(x / 3) on |x| < 3 (PIL's LANCZOS)."""
+    x = np.abs(x)
+    px = np.pi * x.astype(np.float64)
+    safe = np.where(px == 0, 1, px)
+    sinc = np.where(px == 0, 1, np.sin(safe) / safe)
+    sinc3 = np.where(px == 0, 1, np.sin(safe / 3) / (safe / 3))
+    return np.where(x < 3, sinc * sinc3, 0).astype(x.dtype)
+
+
+_FILTERS = {"bilinear": (2, _triangle), "bicubic": (4, _keys_half), "lanczos": (6, _lanczos3)}
+
+
 def aa_map(n_in, n_out, scale, align_corners, dt, mode, antialias=True):
     """(indices, weights) of antialiased bilinear/bicubic resampling along one dim;
     outputs with fewer taps than the widest get zero weights (on a clamped index).
     antialias=False: the unstretched triangle filter (uint8 bilinear's weights)."""
-    size, filt = (2, _triangle) if mode == "bilinear" else (4, _keys_half)
+    size, filt = _FILTERS[mode]
     s = _scale(n_in, n_out, scale, align_corners, dt)
     wide = s >= 1 and antialias
     support = dt.type(size * 0.5 * float(s)) if wide else dt.type(size * 0.5)
