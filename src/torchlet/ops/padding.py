@@ -306,8 +306,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                            f"{' and' if n == 1 else ''} output ({outs})")
     xp = input._xp
     if X.dtype == np.uint8 and mode in ("bilinear", "bicubic", "lanczos"):
-        return wrap(xp.asarray(resample.uint8_resize(np.asarray(X), out, scales, align_corners, mode,
-                                                     antialias)))
+        return wrap(resample.uint8_resize(xp, X, out, scales, align_corners, mode, antialias))
     if X.dtype.kind != "f" and mode not in ("nearest", "nearest-exact"):
         raise NotImplementedError(f"\"upsample_{mode}\" not implemented for '{input.dtype.name}'")
     dt = X.dtype if X.dtype.kind == "f" else np.dtype(np.float32)

@@ -115,9 +115,9 @@ def aa_map(n_in, n_out, scale, align_corners, dt, mode, antialias=True):
     return [idx[:, c] for c in range(max_taps)], [w[:, c] for c in range(max_taps)]
 
 
-def uint8_resize(x, out, scales, align_corners, mode, antialias):
-    """PyTorch's uint8 bilinear / bicubic resize (Pillow's fixed-point algorithm): per
-    resized dim, last dim first, the double weights (antialias: aa_map; bilinear: the
+def uint8_resize(xp, x, out, scales, align_corners, mode, antialias):
+    """PyTorch's uint8 bilinear / bicubic / lanczos resize (Pillow's fixed-point algorithm):
+    per resized dim, last dim first, the double weights (antialias: aa_map; bilinear: the
     unstretched triangle; bicubic: cubic_map with taps on the same clamped pixel merged)
     are scaled to int16 with the most precision bits p that keep the largest below 2^15,
     and out = clamp((sum x w + 2^(p-1)) >> p, 0, 255), rounded to uint8 after each dim."""
@@ -140,7 +140,7 @@ def uint8_resize(x, out, scales, align_corners, mode, antialias):
         p = 0
         while p < 22 and int(0.5 + top * (1 << (p + 1))) < (1 << 15):
             p += 1
-        q = np.trunc(m * (1 << p) + np.where(m < 0, -0.5, 0.5)).astype(np.int64)
-        acc = np.moveaxis(y, d, -1).astype(np.int64) @ q.T
-        y = np.moveaxis(np.clip((acc + (1 << (p - 1))) >> p, 0, 255).astype(np.uint8), -1, d)
-    return np.ascontiguousarray(y) if y is not x else x.copy()
+        q = xp.asarray(np.trunc(m * (1 << p) + np.where(m < 0, -0.5, 0.5)).astype(np.int64).T)
+        acc = xp.matmul(xp.moveaxis(y, d, -1).astype(xp.int64), q)
+        y = xp.moveaxis(xp.clip((acc + (1 << (p - 1))) >> p, 0, 255).astype(xp.uint8), -1, d)
+    return xp.ascontiguousarray(y) if y is not x else x.copy()
