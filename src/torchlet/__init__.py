@@ -39,10 +39,15 @@ from .ops.linalg_ext import *  # noqa: F401,F403
 from .ops.linalg_functions import *  # noqa: F401,F403
 from .ops.random_ops import *  # noqa: F401,F403
 from .ops.activation import *  # noqa: F401,F403
+from .ops.shrink import hardshrink  # noqa: F401  (softshrink is nn.functional only, as PyTorch)
+from .ops.rrelu import *  # noqa: F401,F403
+from .ops.pixel_shuffle import *  # noqa: F401,F403
 from .ops.conv import *  # noqa: F401,F403
 from .ops.pooling import *  # noqa: F401,F403
 from .ops.normalization import *  # noqa: F401,F403
 from .ops.loss import *  # noqa: F401,F403
+from .ops.loss_margin import (margin_ranking_loss, hinge_embedding_loss,  # noqa: F401 (torch.* has these)
+                              cosine_embedding_loss, triplet_margin_loss)
 from .ops.dropout import *  # noqa: F401,F403
 from .ops.embedding import *  # noqa: F401,F403
 from .ops.padding import *  # noqa: F401,F403

@@ -2,6 +2,7 @@
 import warnings
 
 from ..ops import activation as F
+from ..ops import rrelu as _rrelu, shrink as _shrink
 from ..ops.creation import empty
 from . import init
 from .module import Module
@@ -10,7 +11,7 @@ from .parameter import Parameter
 __all__ = ["ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "CELU", "SELU", "GELU", "SiLU", "Mish",
            "Sigmoid", "Tanh", "Hardtanh", "Softplus", "Softmax", "LogSoftmax", "Softmin",
            "Threshold", "LogSigmoid", "Hardsigmoid", "Hardswish", "Softsign", "Tanhshrink", "GLU",
-           "Softmax2d"]
+           "Softmax2d", "Softshrink", "Hardshrink", "RReLU"]
 
 
 def _inplace(flag):
@@ -261,3 +262,43 @@ class GLU(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}"
+
+
+class Softshrink(Module):
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input):
+        return _shrink.softshrink(input, self.lambd)
+
+    def extra_repr(self):
+        return str(self.lambd)
+
+
+class Hardshrink(Module):
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input):
+        return _shrink.hardshrink(input, self.lambd)
+
+    def extra_repr(self):
+        return f"{self.lambd}"
+
+
+class RReLU(Module):
+    """Random slopes U(lower, upper) on negatives in training; the mean slope in eval."""
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        self.lower = lower
+        self.upper = upper
+        self.inplace = inplace
+
+    def forward(self, input):
+        return _rrelu.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace else "")

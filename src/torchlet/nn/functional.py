@@ -2,8 +2,13 @@
 in `torchlet/ops/` (one place), this module only gathers them."""
 from ..ops.pointwise_math import sigmoid, tanh  # noqa: F401
 from ..ops.activation import *  # noqa: F401,F403
+from ..ops.shrink import *  # noqa: F401,F403
+from ..ops.rrelu import *  # noqa: F401,F403
+from ..ops.pixel_shuffle import *  # noqa: F401,F403
 from ..ops.dropout import *  # noqa: F401,F403
 from ..ops.loss import *  # noqa: F401,F403
+from ..ops.loss_margin import *  # noqa: F401,F403
+from ..ops.loss_gaussian import *  # noqa: F401,F403
 from ..ops.embedding import *  # noqa: F401,F403
 from ..ops.conv import *  # noqa: F401,F403
 from ..ops.pooling import *  # noqa: F401,F403

@@ -181,8 +181,12 @@ class RNNBase(Module):
                                        "tensor")
         return input, hx, batched
 
-    def _run(self, x, states):
-        """Run all layers; `states` is a list of state tuples per (layer, direction)."""
+    def _run(self, x, states, batch_sizes=None):
+        """Run all layers; `states` is a list of state tuples per (layer, direction).
+        With `batch_sizes` (a packed sequence), x is the packed (N, F) data and step t
+        updates only the first batch_sizes[t] rows of the state."""
+        if batch_sizes is not None:
+            return self._run_packed(x, states, batch_sizes)
         D = 2 if self.bidirectional else 1
         finals = []
         for layer in range(self.num_layers):
@@ -210,6 +214,41 @@ class RNNBase(Module):
                 x = _dropout(x, self.dropout, True)
         return x, finals
 
+    def _run_packed(self, x, states, batch_sizes):
+        """The packed recurrence: a sequence that has ended keeps its last state; in the
+        reverse direction a sequence starts from its initial state at its own last step."""
+        D = 2 if self.bidirectional else 1
+        B = batch_sizes[0]
+        finals = []
+        for layer in range(self.num_layers):
+            outs = []
+            for d in range(D):
+                names = self._all_weights[layer * D + d]
+                w = [getattr(self, n) for n in names]
+                b_ih, b_hh = (w[2], w[3]) if self.bias else (None, None)
+                w_hr = w[-1] if self.proj_size > 0 else None
+                steps = list(zip(linear(x, w[0], b_ih).split(batch_sizes, 0), batch_sizes))
+                if d == 1:
+                    steps = steps[::-1]
+                state = states[layer * D + d]
+                ys = []
+                for xw, k in steps:
+                    if k == B:
+                        state = self._cell(xw, state, w[1], b_hh, w_hr)
+                        ys.append(state[0])
+                        continue
+                    live = self._cell(xw, tuple(s[:k] for s in state), w[1], b_hh, w_hr)
+                    state = tuple(cat([a, s[k:]]) for a, s in zip(live, state))
+                    ys.append(live[0])
+                if d == 1:
+                    ys = ys[::-1]
+                outs.append(cat(ys))
+                finals.append(state)
+            x = outs[0] if D == 1 else cat(outs, -1)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                x = _dropout(x, self.dropout, True)
+        return x, finals
+
     def _cell(self, xw, state, w_hh, b_hh, w_hr):
         if self.mode == "LSTM":
             return _lstm_cell(xw, state[0], state[1], w_hh, b_hh, w_hr)
@@ -217,9 +256,27 @@ class RNNBase(Module):
             return (_gru_cell(xw, state[0], w_hh, b_hh),)
         return (_rnn_cell(xw, state[0], w_hh, b_hh, self.mode == "RNN_RELU"),)
 
+    def _prepare_packed(self, packed, hx):
+        """The packed data and hx in the packed (length-sorted) batch order."""
+        data, batch_sizes, sorted_indices, _ = packed
+        if data.dim() != 2:
+            raise RuntimeError(f"input must have 2 dimensions, got {data.dim()}")
+        if data.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "
+                               f"got {data.shape[-1]}")
+        if hx is not None and sorted_indices is not None:
+            hx = _permute_hidden(hx, sorted_indices)
+        return data, hx, [int(b) for b in batch_sizes.tolist()]
+
     def forward(self, input, hx=None):
-        x, hx, batched = self._prepare(input, hx)
-        N = x.shape[1]
+        from .utils.rnn import PackedSequence
+        packed = input if isinstance(input, PackedSequence) else None
+        if packed is not None:
+            x, hx, batch_sizes = self._prepare_packed(packed, hx)
+            batched, N = True, batch_sizes[0]
+        else:
+            x, hx, batched = self._prepare(input, hx)
+            batch_sizes, N = None, x.shape[1]
         D = 2 if self.bidirectional else 1
         H_out = self.proj_size if self.proj_size > 0 else self.hidden_size
         LD = self.num_layers * D
@@ -236,10 +293,16 @@ class RNNBase(Module):
             h0 = zeros(LD, N, self.hidden_size, dtype=x.dtype) if hx is None else hx
             self._check_hidden(h0, (LD, N, self.hidden_size))
             states = [(h,) for h in h0.unbind(0)]
-        out, finals = self._run(x, states)
+        out, finals = self._run(x, states, batch_sizes)
         h_n = stack([s[0] for s in finals])
         if self.mode == "LSTM":
             c_n = stack([s[1] for s in finals])
+        if packed is not None:
+            hidden = (h_n, c_n) if self.mode == "LSTM" else h_n
+            if packed.unsorted_indices is not None:
+                hidden = _permute_hidden(hidden, packed.unsorted_indices)
+            return PackedSequence(out, packed.batch_sizes, packed.sorted_indices,
+                                  packed.unsorted_indices), hidden
         if not batched:
             out, h_n = out.squeeze(1), h_n.squeeze(1)
             if self.mode == "LSTM":
@@ -247,6 +310,13 @@ class RNNBase(Module):
         elif self.batch_first:
             out = out.transpose(0, 1)
         return (out, (h_n, c_n)) if self.mode == "LSTM" else (out, h_n)
+
+
+def _permute_hidden(hx, permutation):
+    """hx (or LSTM's (h, c)) with its batch dim reordered by `permutation`."""
+    if isinstance(hx, tuple):
+        return tuple(h.index_select(1, permutation) for h in hx)
+    return hx.index_select(1, permutation)
 
 
 class RNN(RNNBase):

@@ -1,0 +1,64 @@
+"""softshrink and hardshrink: zero a band [-lambd, lambd] around 0.
+
+  softshrink(x) = x - l (x > l), x + l (x < -l), 0 elsewhere   d/dx = [|x| > l]
+  hardshrink(x) = x (|x| > l), 0 elsewhere                      d/dx = [|x| > l]
+
+Both derivatives are a constant 0/1 mask, so the second derivative is 0 and
+the backward `g * mask` is already differentiable for create_graph. NaN
+passes through both (every comparison with NaN is false)."""
+from ._util import Node, attach, method, wrap
+from .activation import _WORDS
+
+__all__ = ["softshrink", "hardshrink"]
+
+_LIMITS = {"float32": ("3.40282e+38", "Float"), "float64": ("1.79769e+308", "Double"),
+           "float16": ("65504", "Half"), "bfloat16": ("3.38953e+38", "BFloat16")}
+
+
+def _outside(x, lambd):
+    """The 0/1 mask [not -l <= x <= l] in x's dtype (1 for NaN, as PyTorch's backward)."""
+    return (~((x >= -lambd) & (x <= lambd))).astype(x.dtype, copy=False)
+
+
+class _ShrinkBackward(Node):
+    """d shrink(x)/dx = [|x| > lambd]: g times a constant mask"""
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return g * wrap(_outside(x._data, self.lambd))
+
+
+class SoftshrinkBackward0(_ShrinkBackward):
+    pass
+
+
+class HardshrinkBackward0(_ShrinkBackward):
+    pass
+
+
+def _float_or_raise(input, kernel):
+    if input.dtype.category < 2:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for "
+                                  f"'{_WORDS.get(input.dtype.name, input.dtype.name)}'")
+
+
+def softshrink(input, lambd=0.5):
+    _float_or_raise(input, "softshrink_check")
+    if not lambd >= 0:
+        hi, word = _LIMITS.get(input.dtype.name, ("inf", input.dtype.name))
+        raise RuntimeError(f"lambda must be in range [0, {hi}] for input dtype {word}, but found "
+                           f"{lambd:g}")
+    xp, x = input._xp, input._data
+    lam = x.dtype.type(lambd)
+    # x * 0 keeps the sign of a zeroed negative (-0.0) and NaN, as PyTorch's kernel
+    out = xp.where(x > lam, x - lam, xp.where(x < -lam, x + lam, x * 0)).astype(x.dtype, copy=False)
+    return attach(wrap(out), SoftshrinkBackward0, (input,), (input,), lambd=lam)
+
+
+@method()
+def hardshrink(input, lambd=0.5):
+    _float_or_raise(input, "hardshrink_cpu")
+    xp, x = input._xp, input._data
+    lam = x.dtype.type(lambd)
+    out = xp.where((x >= -lam) & (x <= lam), 0, x).astype(x.dtype, copy=False)
+    return attach(wrap(out), HardshrinkBackward0, (input,), (input,), lambd=lam)
