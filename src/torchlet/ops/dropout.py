@@ -37,7 +37,7 @@ def _keep_mask(input, shape, p):
         return wrap(input._xp.zeros((), dtype=input._data.dtype))
     noise = _noise(input, shape, p)
     dt = noise.dtype
-    if dt.kind in "fc":
+    if dt.kind in "fc" or dt.name == "bfloat16":
         ot = _opmath(dt)
         m = (noise.astype(ot) / ot.type(1.0 - p)).astype(dt)
     else:
