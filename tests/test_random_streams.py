@@ -223,3 +223,12 @@ def test_fork_rng_restores_cached_normal(torch):
             m.randn(5, dtype=m.float64)
         return m.randn(3, dtype=m.float64)
     run_both(fn, torch)
+
+
+def test_benchmark_workloads_draw_as_torch(torch):
+    """The bench suite's `random` group times these calls; they draw PyTorch's numbers."""
+    from torchlet.bench import workloads as w
+    for name in w.RANDOM:
+        a = w.random_call(torch, name)()
+        b = w.random_call(torchlet, name)()
+        assert _bits(a) == _bits(b), name

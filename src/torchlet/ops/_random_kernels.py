@@ -170,47 +170,45 @@ def random_full(gen, n):
 
 
 def randperm(gen, n):
-    """randperm_cpu: swap i with i + random() % (n - i) for i = 0 .. n - 2, done without a
-    Python loop.
+    """randperm_cpu: swap i with t_i = i + random() % (n - i) for i = 0 .. n - 2, done
+    without a Python loop.
 
-    Position i is final after step i, holding the value that sat at t_i = i + z_i. The
-    value at a position p just before step i is p itself if no earlier step targeted
-    p, otherwise whatever sat at position j just before step j, for the last such step
-    j. Following those links is pointer-chasing in a forest, done by pointer doubling.
-    """
+    Position i is final after step i, holding what sat at t_i just before. A position p
+    changes only at steps k < p that target it (t_k = p) and at step p itself, so what
+    sits at p just before step i (i <= p) is p if no earlier step targeted it, otherwise
+    what the last such step k moved there: the content of position k just before step
+    k. Grouping the steps by target (one sort) gives each group's chain; the content of
+    a position just before its own step follows links to earlier positions, resolved
+    by pointer doubling (a handful of rounds)."""
     if n <= 1:
         return np.arange(n, dtype=np.int64)
     m = n - 1
-    bound = np.arange(n, 1, -1, dtype=np.uint64)
-    z = (gen._random(m).astype(np.uint64) % bound).astype(np.int64)
-    idx = np.arange(m, dtype=np.int64)
-    t = idx + z
-    # previous step with the same target (for the query at step i), and the last step
-    # targeting position j with j itself < j (the value at j just before step j)
-    order = np.lexsort((idx, t))
-    ts, ks = t[order], idx[order]
-    prev = np.full(m, -1, dtype=np.int64)
-    same = ts[1:] == ts[:-1]
-    prev[ks[1:][same]] = ks[:-1][same]
-    last_into = np.full(n, -1, dtype=np.int64)
-    moved = ts != ks  # a step with z = 0 moves nothing
-    last_into[ts[moved]] = ks[moved]  # sorted by step, so the last one wins
-    # node_j = value at j just before step j: j's root in the forest j -> last_into[j]
-    ptr = np.where(last_into >= 0, last_into, np.arange(n))
+    z = (gen._random(m).astype(np.uint64) % np.arange(n, 1, -1, dtype=np.uint64)).astype(np.int64)
+    steps = np.arange(m, dtype=np.int64)
+    t = steps + z
+    moved = z != 0
+    key = np.sort(t[moved] * n + steps[moved])  # by target, then by step
+    ts, ks = np.divmod(key, n)
+    first = np.ones(ks.size, dtype=bool)
+    first[1:] = ts[1:] != ts[:-1]
+    last = np.ones(ks.size, dtype=bool)
+    last[:-1] = first[1:]
+    # node[p]: the content of position p just before step p (position n - 1: at the end)
+    link = np.arange(n, dtype=np.int64)
+    link[ts[last]] = ks[last]
     while True:
-        nxt = ptr[ptr]
-        if np.array_equal(nxt, ptr):
+        nxt = link[link]
+        if np.array_equal(nxt, link):
             break
-        ptr = nxt
-    node = ptr  # roots are their own values
-    out = np.empty(n, dtype=np.int64)
-    # query at step i: value at t_i just before step i
-    q = np.where(z == 0, node[idx], np.where(prev >= 0, node[np.maximum(prev, 0)], t))
-    out[:m] = q
-    # the last position holds what was at n-1 after step n-2
-    j = last_into[n - 1]
-    out[m] = node[j] if j >= 0 else n - 1
-    return out
+        link = nxt
+    node = link
+    out = node[:m].copy()  # steps with z = 0 keep their own position's content
+    # a moving step reads its target: the previous step of its group moved node[prev] there
+    prev_val = np.empty(ks.size, dtype=np.int64)
+    prev_val[first] = ts[first]
+    prev_val[~first] = node[ks[:-1][~first[1:]]]
+    out[ks] = prev_val
+    return np.append(out, node[m])
 
 
 def uniform_int(gen, n, name):
