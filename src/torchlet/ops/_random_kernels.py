@@ -329,3 +329,69 @@ def poisson(gen, lam):
                     break
             out[i] = x
     return out
+
+
+class _Draws:
+    """PyTorch's per-element samplers that consume a variable number of draws: standard
+    uniform doubles (one 64-bit word each) and standard normals from
+    at::normal_distribution<double> (pairs, the second cached in the generator)."""
+
+    def __init__(self, gen):
+        self.gen = gen
+
+    def uniform(self):
+        return float(uniform_double(self.gen, 1)[0])
+
+    def normal(self):
+        return float(normal_serial(self.gen, 1)[0])
+
+
+_THIRD_F = float(np.float32(1.0) / np.float32(3.0))
+
+
+def _gamma_one(alpha, draws, single):
+    """sample_gamma (Marsaglia-Tsang, boosted below 1). `single`: alpha's own arithmetic is
+    float32 (a float tensor), the rest is double, as in ATen's Distributions.h."""
+    r = (lambda v: float(np.float32(v))) if single else (lambda v: v)
+    scale = 1.0
+    if alpha < 1.0:
+        if alpha == 0.0:
+            return 0.0
+        scale *= math.pow(1 - draws.uniform(), r(1.0 / alpha))
+        alpha = r(alpha + 1.0)
+    d = r(alpha - _THIRD_F)  # 1.0f / 3.0f is a float constant in either precision
+    c = 1.0 / math.sqrt(9.0 * d)
+    k = float(np.float32(0.0331))
+    while True:
+        while True:
+            x = draws.normal()
+            y = 1.0 + c * x
+            if y > 0:
+                break
+        v = y * y * y
+        u = 1 - draws.uniform()
+        xx = x * x
+        if u < 1.0 - k * xx * xx:
+            return scale * d * v
+        if math.log(u) < 0.5 * xx + d * (1.0 - v + math.log(v)):
+            return scale * d * v
+
+
+def standard_gamma(gen, alpha):
+    """torch._standard_gamma on a flat float32/float64 array of concentrations."""
+    draws, single = _Draws(gen), alpha.dtype == np.float32
+    out = np.array([_gamma_one(a, draws, single) for a in alpha.tolist()], dtype=np.float64)
+    out = out.astype(alpha.dtype)
+    return np.maximum(out, np.finfo(alpha.dtype).tiny)
+
+
+def dirichlet(gen, alpha2d):
+    """torch._sample_dirichlet: double gammas per element, normalised per row, clamped to
+    [tiny, 1 - ulp) in alpha's dtype."""
+    draws = _Draws(gen)
+    g = np.array([_gamma_one(a, draws, False) for a in alpha2d.reshape(-1).tolist()],
+                 dtype=np.float64).reshape(alpha2d.shape)
+    g = np.maximum(g, np.finfo(np.float64).tiny)
+    out = (g / g.sum(-1, keepdims=True)).astype(alpha2d.dtype)
+    top = np.nextafter(alpha2d.dtype.type(1), alpha2d.dtype.type(0))
+    return np.minimum(top, np.maximum(np.finfo(alpha2d.dtype).tiny, out))

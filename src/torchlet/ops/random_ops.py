@@ -20,7 +20,7 @@ from ._util import Node, Tensor, attach, inplace, method, wrap
 from .creation import _finish, _size
 
 __all__ = ["rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "poisson",
-           "rand_like", "randn_like", "randint_like"]
+           "rand_like", "randn_like", "randint_like", "_standard_gamma", "_sample_dirichlet"]
 
 _SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
                  "int64": "Long", "float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
@@ -417,6 +417,26 @@ def poisson(input, generator=None):
     flat = K.poisson(_gen(generator), np.ascontiguousarray(lam, dtype=np.float64).reshape(-1))
     res = _finish(flat.reshape(lam.shape).astype(lam.dtype), input.dtype, input.device, False)
     return attach(res, PoissonBackward0, (input,))
+
+
+def _standard_gamma(input, generator=None):
+    """Gamma(concentration, 1) samples, PyTorch's Marsaglia-Tsang draws (used by
+    distributions.Gamma / Beta / Dirichlet / Chi2 / StudentT)."""
+    if input.dtype.name not in ("float32", "float64"):
+        raise _not_implemented("gamma_cpu", input.dtype)
+    alpha = _host(input)
+    flat = K.standard_gamma(_gen(generator), np.ascontiguousarray(alpha).reshape(-1))
+    return _finish(flat.reshape(alpha.shape), input.dtype, input.device, False)
+
+
+def _sample_dirichlet(input, generator=None):
+    """Dirichlet samples along the last dim, as PyTorch's CPU kernel draws them."""
+    if input.dtype.name not in ("float32", "float64"):
+        raise _not_implemented("dirichlet", input.dtype)
+    alpha = _host(input)
+    a2 = np.ascontiguousarray(alpha).reshape(-1, alpha.shape[-1] if alpha.ndim else 1)
+    out = K.dirichlet(_gen(generator), a2)
+    return _finish(out.reshape(alpha.shape), input.dtype, input.device, False)
 
 
 # ----- in-place samplers ----------------------------------------------------
