@@ -5,8 +5,11 @@ Mersenne Twister (mt19937) seeded the way at::mt19937 seeds it, plus the two
 cached Box-Muller normals PyTorch keeps (one double, one float). NumPy's
 legacy MT19937 bit generator produces the same 32-bit words once its 624-word
 key is set, so words are drawn vectorised (`random_raw`), never one by one in
-Python. `_random(n)` gives n 32-bit words, `_random64(n)` n 64-bit words made
-as (first << 32) | second, like at::make64BitsFrom32Bits.
+Python. `_random(n)` gives n 32-bit words, `_random24(n)` their low 24 bits
+(the float uniform's mantissa), `_random64(n)` n 64-bit words made as
+(first << 32) | second, like at::make64BitsFrom32Bits. Words come through a
+legacy RandomState on the same bit generator: its randint with a power-of-two
+range masks each word's low bits (no rejection), straight into uint32.
 
 `get_state()` / `set_state()` exchange PyTorch's own 5056-byte
 CPUGeneratorImplState, so a state saved by either library resumes in the
@@ -72,6 +75,7 @@ class Generator:
         from ._device import device as _device
         self.device = _device(device)
         self._mt = np.random.MT19937(0)
+        self._rs = np.random.RandomState(self._mt)  # shares _mt's state
         self._set_seed(67280421310721)  # at::default_rng_seed_val
 
     # ----- the engine -------------------------------------------------------
@@ -85,13 +89,21 @@ class Generator:
     def _random(self, n):
         """n 32-bit words of the stream (uint32)."""
         self._fresh = False
-        return self._mt.random_raw(int(n)).astype(np.uint32)
+        return self._rs.randint(0, 1 << 32, int(n), dtype=np.uint32)
+
+    def _random24(self, n):
+        """The low 24 bits of n words (uint32)."""
+        self._fresh = False
+        return self._rs.randint(0, 1 << 24, int(n), dtype=np.uint32)
 
     def _random64(self, n):
         """n 64-bit words, each (first << 32) | second (uint64)."""
         self._fresh = False
-        w = self._mt.random_raw(2 * int(n))
-        return (w[0::2] << np.uint64(32)) | w[1::2]
+        w = self._rs.randint(0, 1 << 32, 2 * int(n), dtype=np.uint32)
+        hi = w[0::2].astype(np.uint64)
+        hi <<= np.uint64(32)
+        hi |= w[1::2]
+        return hi
 
     # ----- public API -------------------------------------------------------
     def manual_seed(self, seed):
@@ -148,6 +160,7 @@ class Generator:
         g.device = self.device
         g._mt = np.random.MT19937(0)
         g._mt.state = self._mt.state
+        g._rs = np.random.RandomState(g._mt)
         g._seed, g._fresh = self._seed, self._fresh
         g.next_double_normal, g.next_float_normal = self.next_double_normal, self.next_float_normal
         return g
