@@ -1,6 +1,8 @@
 """Same seed, same numbers: every sampler against PyTorch's CPU output, bit for
 bit (values, dtype, and the generator state afterwards), at every size-path
 boundary (1, 15, 16, 17, large) and dtype."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -93,6 +95,16 @@ CASES = {
     "randint_f32": lambda m: m.randint(-3, 9, (50,), dtype=m.float32),
     "randint_f64_wide": lambda m: m.empty(9, dtype=m.float64).random_(0, 2**33),
     "randint_f16": lambda m: m.randint(0, 100, (20,), dtype=m.float16),
+    "randint_below_2_28": lambda m: m.randint(0, 2**28 - 1, (9,)),
+    "randint_at_2_28": lambda m: m.randint(0, 2**28, (9,)),
+    "randint_int32_wide": lambda m: m.randint(-2**30 - 3, 2**31 - 7, (9,), dtype=m.int32),
+    "randint_f32_2_33": lambda m: m.randint(0, 2**33, (9,), dtype=m.float32),
+    "randint_f32_neg": lambda m: m.randint(-2**30 - 3, 2**31 + 7, (9,), dtype=m.float32),
+    "random_f16_from_to": lambda m: m.empty(9, dtype=m.float16).random_(-1000, 3001),
+    "random_bf16_from_to": lambda m: m.empty(9, dtype=m.bfloat16).random_(-100000, 2**20 + 5),
+    "random_f64_from_none": lambda m: m.empty(9, dtype=m.float64).random_(2**30 + 1, None),
+    "random_f64_2_60": lambda m: m.empty(9, dtype=m.float64).random_(0, 2**60 + 3),
+    "random_f32_to": lambda m: m.empty(9).random_(2**25 + 1),
     "randint_bf16": lambda m: m.randint(0, 100, (20,), dtype=m.bfloat16),
     "randperm_1": lambda m: m.randperm(1),
     "randperm_2": lambda m: m.randperm(2),
@@ -158,6 +170,7 @@ CASES = {
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_sampler_as_torch(name, torch):
+    warnings.simplefilter("ignore")  # PyTorch warns about float ranges past 2**24
     run_both(CASES[name], torch)
     run_both(CASES[name], torch, seed=2**40 + 7)
 

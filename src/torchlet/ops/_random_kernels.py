@@ -157,11 +157,11 @@ def normal(gen, n, name, mean=0.0, std=1.0, contiguous=True):
 
 
 # ----- integers ---------------------------------------------------------------
-def random_from_to(gen, n, lo, hi, wide):
-    """random_(lo, hi): (word % range) + lo, a 64-bit word when range >= 2**32 and the
-    dtype is int64/float/double/bfloat16 (`wide`), as int64 (or uint64 past int64)."""
+def random_from_to(gen, n, lo, hi):
+    """random_(lo, hi): (word % range) + lo as int64, a 64-bit word when the range is at
+    least 2**28 (PyTorch's bound on the modulo's skew), else a 32-bit one."""
     rng = hi - lo
-    w = gen._random64(n) if (wide and rng >= 1 << 32) else gen._random(n).astype(np.uint64)
+    w = gen._random64(n) if rng >= 1 << 28 else gen._random(n).astype(np.uint64)
     v = w % np.uint64(rng)
     return (v + np.uint64(lo % (1 << 64))).view(np.int64)
 

@@ -149,7 +149,6 @@ def _check_range(lo, hi, dtype):
 
 
 _UNSET = object()
-_WIDE = ("int64", "float32", "float64", "bfloat16")  # take a 64-bit word for ranges >= 2**32
 
 
 def _as(v, dtype):
@@ -161,13 +160,38 @@ def _as(v, dtype):
     return v.astype(dtype.np)
 
 
-def _integers(gen, lo, hi, shape, dtype, strides=None):
+def _through(v, dtype):
+    """int(static_cast<scalar_t>(v)) (half/bfloat16 through float), or None past the range."""
+    if dtype.name == "float64":
+        return int(float(v))
+    f = np.array([v], dtype=np.int64).astype(np.float32)  # int64 -> float, one rounding
+    f = f.astype(dtype.np).astype(np.float64)[0]
+    return int(f) if np.isfinite(f) else None
+
+
+def _update_bounds(lo, hi, dtype, explicit_to=True):
+    """PyTorch's update_from / update_to: for a float dtype, `from` moves up and `to` down
+    until from + 1 and to - 1 survive a round trip through the dtype."""
+    digits = _MANTISSA[dtype.name]
+    up = _through(lo + 1, dtype)
+    if up is not None and up < lo:
+        lo = up + (1 << (max(abs(lo + 1).bit_length() - 1, 0) - digits + 1))
+    if explicit_to:
+        down = _through(hi - 1, dtype)
+        if down is not None and down >= hi:
+            hi = down - (1 << (max(abs(hi - 1).bit_length() - 1, 0) - digits + 1))
+    return lo, hi
+
+
+def _integers(gen, lo, hi, shape, dtype, strides=None, explicit_to=True):
     """random_(lo, hi): integers uniform on [lo, hi) stored in `dtype`."""
+    if dtype.category == 2:
+        lo, hi = _update_bounds(lo, hi, dtype, explicit_to)
     _check_range(lo, hi, dtype)
     if lo == -(1 << 63) and hi == 1 << 63:
         make = lambda n: K.random_full(gen, n)  # noqa: E731
     else:
-        make = lambda n: K.random_from_to(gen, n, lo, hi, dtype.name in _WIDE)  # noqa: E731
+        make = lambda n: K.random_from_to(gen, n, lo, hi)  # noqa: E731
     return _as(_values(gen, shape, strides, make), dtype)
 
 
@@ -505,8 +529,9 @@ def random_(self, a=None, b=_UNSET, *, generator=None, **kwargs):
             hi = (1 << _MANTISSA[dt.name]) + 1
         else:
             hi = 2 if dt is _dtype.bool else int(np.iinfo(dt.np).max) + 1
-    _check_range(lo, hi, dt)
-    return _fill_(self, lambda shape, strides, c: _integers(gen, lo, hi, shape, dt, strides), node)
+    explicit = b is not None or node is RandomBackward1
+    return _fill_(self, lambda shape, strides, c: _integers(gen, lo, hi, shape, dt, strides,
+                                                            explicit), node)
 
 
 @method()
