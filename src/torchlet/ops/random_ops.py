@@ -165,7 +165,8 @@ def _through(v, dtype):
     if dtype.name == "float64":
         return int(float(v))
     f = np.array([v], dtype=np.int64).astype(np.float32)  # int64 -> float, one rounding
-    f = f.astype(dtype.np).astype(np.float64)[0]
+    with np.errstate(over="ignore"):
+        f = f.astype(dtype.np).astype(np.float64)[0]
     return int(f) if np.isfinite(f) else None
 
 
