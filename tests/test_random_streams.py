@@ -271,3 +271,17 @@ def test_intel_mkl_bernoulli_path(monkeypatch):
     h = torchlet.Generator().manual_seed(9)
     h._random(1)  # the stream moved by exactly one 32-bit word
     assert np.asarray(g.get_state()._data).tobytes() == np.asarray(h.get_state()._data).tobytes()
+
+
+def test_fma_emulation_rounds_once():
+    """normal_'s float32 FMA is emulated in float64; where float64 rounds the exact sum to
+    a float32 halfway point, the result must still be the single rounding of the exact
+    value: (1 + 2**-23) * 2**-24 (1 - 2**-23) + (1 + 2**-23) lies just below such a point."""
+    from fractions import Fraction
+    from torchlet.ops._cephes import fma32
+    a, b, c = np.float32(1 + 2**-23), np.float32(2**-24 * (1 - 2**-23)), np.float32(1 + 2**-23)
+    naive = np.float32(np.float64(a) * np.float64(b) + np.float64(c))
+    got = fma32(np.array([a, a, 3]), np.array([b, -b, 5]), np.array([c, -c, 0.5]))
+    exact = [Fraction(float(a)) * Fraction(float(b)) + Fraction(float(c)), None, Fraction(31, 2)]
+    assert got[0] == np.float32(1 + 2**-23) != naive  # rounded once, toward the exact value
+    assert got[1] == -got[0] and got[2] == np.float32(float(exact[2]))

@@ -29,33 +29,35 @@ class _Buffers:
 
     def __init__(self, n):
         f32 = lambda: np.empty(n, _F32)  # noqa: E731
-        self.t = np.empty(n, _F64)
-        self.bits = np.empty(n, np.uint64)
-        self.mask = np.empty(n, bool)
+        self.t = np.empty(2 * n, _F64)
+        self.bits = np.empty(2 * n, np.uint64)
+        self.mask = np.empty(2 * n, bool)
+        self.poly = np.empty(2 * n, _F32)
         self.x64, self.z64 = np.empty(n, _F64), np.empty(n, _F64)
-        (self.x, self.z, self.y, self.e, self.tmp, self.yc, self.ys, self.u1, self.u2,
-         self.r) = (f32() for _ in range(10))
+        self.x, self.z, self.y, self.e, self.tmp, self.u1, self.u2, self.r = (f32() for _ in range(8))
         self.i = np.empty(n, np.int32)
         self.small, self.flag = np.empty(n, bool), np.empty(n, bool)
 
     def fma(self, a, b, c, out):
-        """out := fl32(a * b + c) with one rounding; b a float64 array or a float."""
-        n = out.size
-        t = self.t[:n]
+        """out := fl32(a * b + c) with one rounding; a, b, c broadcast to out's shape."""
+        shape, n = out.shape, out.size
+        t = self.t[:n].reshape(shape)
         np.multiply(a, b, out=t, dtype=_F64)  # exact
         np.add(t, c, out=t, dtype=_F64)
         bits, m = self.bits[:n], self.mask[:n]
-        np.bitwise_and(t.view(np.uint64), _LOW29, out=bits)
+        np.bitwise_and(t.reshape(-1).view(np.uint64), _LOW29, out=bits)
         np.equal(bits, _HALF29, out=m)
         if m.any():  # a float32 tie after the float64 rounding: nudge toward the exact sum
             idx = np.nonzero(m)[0]
-            p = np.multiply(np.broadcast_to(a, (n,))[idx], np.broadcast_to(b, (n,))[idx], dtype=_F64)
-            ci = np.broadcast_to(np.asarray(c, _F64), (n,))[idx]
-            s = t[idx]
-            bb = s - p
-            err = (p - (s - bb)) + (ci - bb)
-            t[idx] = np.where(err > 0, np.nextafter(s, np.inf),
-                              np.where(err < 0, np.nextafter(s, -np.inf), s))
+            flat = [np.broadcast_to(np.asarray(v), shape).reshape(-1)[idx] for v in (a, b, c)]
+            p = np.multiply(flat[0], flat[1], dtype=_F64)
+            ci = flat[2].astype(_F64)
+            tf = t.reshape(-1)
+            sm = tf[idx]
+            bb = sm - p
+            err = (p - (sm - bb)) + (ci - bb)
+            tf[idx] = np.where(err > 0, np.nextafter(sm, np.inf),
+                               np.where(err < 0, np.nextafter(sm, -np.inf), sm))
         np.copyto(out, t, casting="unsafe")
         return out
 
@@ -115,11 +117,12 @@ _DP2 = _f(-2.4187564849853515625e-4)  # 11 significant bits
 _DP3 = float(_f(-3.77489497744594108e-8))
 _COS_P = [float(_f(v)) for v in (2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2)]
 _SIN_P = [float(_f(v)) for v in (-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1)]
+_CS_P = [np.array([[c], [s]]) for c, s in zip(_COS_P, _SIN_P)]  # (2, 1): cos row, sin row
 
 
 def _sincos(theta, w, n):
     """sincos256_ps of non-negative float32 theta into (w.ys, w.yc) as (sin, cos)."""
-    x, z, yc, ys, tmp, y = w.x[:n], w.z[:n], w.yc[:n], w.ys[:n], w.tmp[:n], w.y[:n]
+    x, z, tmp, y = w.x[:n], w.z[:n], w.tmp[:n], w.y[:n]
     x64, z64, j = w.x64[:n], w.z64[:n], w.i[:n]
     np.multiply(theta, _FOPI, out=tmp)
     np.copyto(j, tmp, casting="unsafe")  # truncation, as cvttps
@@ -135,15 +138,15 @@ def _sincos(theta, w, n):
     np.multiply(x, x, out=z)
     np.copyto(z64, z)
     np.copyto(x64, x)
-    w.fma(z64, _COS_P[0], _COS_P[1], yc)
-    w.fma(yc, z64, _COS_P[2], yc)
-    np.multiply(yc, z, out=yc)
+    # the cosine and sine polynomials side by side: rows 0 and 1 of one array
+    both = w.poly[:2 * n].reshape(2, n)
+    w.fma(z64, _CS_P[0], _CS_P[1], both)
+    w.fma(both, z64, _CS_P[2], both)
+    np.multiply(both, z, out=both)
+    yc, ys = both[0], both[1]
     np.multiply(z, _F32(-0.5), out=tmp)
     w.fma(yc, z64, tmp, yc)
     np.add(yc, _F32(1), out=yc)
-    w.fma(z64, _SIN_P[0], _SIN_P[1], ys)
-    w.fma(ys, z64, _SIN_P[2], ys)
-    np.multiply(ys, z, out=ys)
     w.fma(ys, x64, x, ys)
     # polynomial choice and signs from the octant j
     poly = w.small[:n]
