@@ -9,13 +9,17 @@ TransformationHelper.h / DistributionsHelper.h / native/cpu kernels:
   then x * (to - from) + from in float (one fused multiply-add), rounded to the
   dtype; a half/bfloat16 value that rounds to `to` becomes `from`.
 * uniform float64: (w64 & (2**53 - 1)) * 2**-53 from one 64-bit word.
-* normal, >= 16 contiguous elements: uniforms for all elements first, then
-  Box-Muller over the pairs (j, j + 8) of every block of 16; a size that is not
-  a multiple of 16 redraws 16 uniforms for an overlapping last block. float32
-  runs avx_mathfun's Cephes log/sincos polynomials (see _cephes.py); the
-  other dtypes run libm in their own precision.
+* normal, >= 16 contiguous elements: Box-Muller over the pairs (j, j + 8) of
+  every block of 16 uniforms; a size that is not a multiple of 16 redraws 16
+  uniforms for an overlapping last block. float32 draws all uniforms first and
+  runs avx_mathfun's Cephes log/sincos polynomials (see _cephes.py); float16 /
+  bfloat16 run the same float32 maths on the whole blocks' uniforms, then the
+  last block's, and round; float64 runs glibc's log/cos/sin in double.
 * normal, < 16 elements or non-contiguous: one double Box-Muller per pair of
-  64-bit words, the second value cached in the generator.
+  64-bit words (log1p), the second value cached in the generator.
+* integers: (word % range) + from, a 64-bit word when range >= 2**28.
+* everything computed in double (exponential, geometric, cauchy, log-normal,
+  poisson, gamma) uses Python's math module, which is glibc's libm as PyTorch's.
 """
 import math
 
