@@ -277,11 +277,13 @@ class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
 class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
     def __init__(self, loader):
         super().__init__(loader)
-        from ...random import _gen
+        from ... import _dtype
+        from ...ops.creation import empty
         self._prefetch_factor = loader.prefetch_factor
         self._persistent_workers = loader.persistent_workers
         ctx = loader.multiprocessing_context or _default_context()
-        self._base_seed = int(_gen(loader.generator).integers(0, 1 << 63))
+        # PyTorch's shared seed: one random_() draw of an int64 from the loader's generator
+        self._base_seed = int(empty((), dtype=_dtype.int64).random_(generator=loader.generator).item())
         self._shutdown = True  # until the workers exist
         self._data_queue = ctx.Queue()
         self._done_event = ctx.Event()
