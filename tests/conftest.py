@@ -16,6 +16,14 @@ except ImportError:  # pragma: no cover - local runs without the oracle
 
 CI = os.environ.get("CI") == "true"
 
+# Property tests draw their cases from a fixed seed under CI: a red run must mean a change
+# broke something, and a case found locally is added as an explicit test.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if CI:
+    _hypothesis_settings.load_profile("ci")
+
 if CI and not HAVE_TORCH:
     raise pytest.UsageError("CI=true but the oracle (torch==2.14.1) is not installed: "
                             "install the test extra (pip install -e '.[test]')")

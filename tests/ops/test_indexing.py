@@ -349,3 +349,20 @@ def test_uint8_index_is_a_mask_with_warning(torch):
         tr = torch.arange(3.0)[torch.tensor([1, 0, 1], dtype=torch.uint8)]
     from tests.oracle import assert_same
     assert_same(r, tr)
+
+
+@pytest.mark.parametrize("key", [(Ellipsis, 0, slice(None, 0), [1]), (slice(None, 0), [3]),
+                                 (slice(0, 0), [[9]], slice(None))])
+def test_index_selecting_nothing_skips_bounds_checks(key, torch):
+    """PyTorch checks an index's bounds only for the elements it reads or writes."""
+    results = []
+    for lib in (torchlet, torch):
+        x = lib.arange(4.0, dtype=lib.float64).reshape(1, 1, 2, 2).requires_grad_()
+        y = x[key]
+        y.sum().backward()
+        z = x.detach().clone()
+        z[key] = 1.0
+        results.append((tuple(y.shape), x.grad.tolist(), z.tolist()))
+    assert results[0] == results[1]
+    with pytest.raises(IndexError):  # an element is read: the bound is checked
+        torchlet.zeros(2)[[5]]

@@ -183,11 +183,31 @@ def _basic(t, key, cls):
     return view(t, t._data[key], cls, lambda b: _basic(b, key, cls), key=key)
 
 
+def _empty_result_shape(arr, key, error):
+    """PyTorch checks index bounds only for the elements it reads or writes, so an advanced key
+    (full slices, bool masks and int arrays, as _split_key makes it) that selects no element
+    never fails. The shape it selects, or `error` raised as PyTorch's IndexError."""
+    sizes, stand_in, dim = list(arr.shape), [], 0
+    for k in key:
+        if isinstance(k, np.ndarray) and k.dtype.kind != "b":
+            sizes[dim] = max(sizes[dim], 1)
+            k = np.zeros_like(k)
+        stand_in.append(k)
+        dim += k.ndim if isinstance(k, np.ndarray) and k.dtype.kind == "b" else 1
+    shape = np.broadcast_to(np.zeros((), arr.dtype), sizes)[tuple(stand_in)].shape
+    if 0 not in shape:
+        raise IndexError(str(error).replace("axis", "dimension")) from None
+    return shape
+
+
 def _advanced(t, key, unique=False):
     try:
         arr = t._data[key]
     except IndexError as e:
-        raise IndexError(str(e).replace("axis", "dimension")) from None
+        shape = _empty_result_shape(t._data, key, e)
+        if grad_enabled() and t._requires_grad:  # an empty result; its gradient is zeros
+            return (t.sum() * 0).to(t.dtype).expand(shape)
+        return wrap(np.zeros(shape, t._data.dtype))
     return attach(wrap(arr), IndexBackward0, (t,), key=key, unique=unique)
 
 
@@ -344,7 +364,7 @@ def __setitem__(self, key, value):
             except ValueError:
                 raise _put_error(arr[adv].shape, value) from None
             except IndexError as e:
-                raise IndexError(str(e).replace("axis", "dimension")) from None
+                _empty_result_shape(arr, adv, e)  # nothing to write, or PyTorch's error
         self._version[0] += 1
         return
     alias = basic is None or (adv is None and cls is AliasBackward0)  # x[...] = v copies into x
