@@ -18,6 +18,7 @@ from .._device import namespace_for
 from .._size import Size
 from ._util import Tensor, wrap
 
+from ._out import out_form
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty", "eye",
            "arange", "range", "linspace", "logspace", "zeros_like", "ones_like", "full_like",
            "empty_like", "scalar_tensor", "is_tensor", "numel"]
@@ -286,15 +287,18 @@ def _filled(fill, size, dtype, device, requires_grad):
     return _finish(arr, dtype, None, requires_grad)
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+@out_form(dtype="factory")
+def zeros(*size, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     return _filled(0, _size(size, "zeros"), dtype, device, requires_grad)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+@out_form(dtype="factory")
+def ones(*size, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     return _filled(1, _size(size, "ones"), dtype, device, requires_grad)
 
 
-def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+@out_form(dtype="factory")
+def empty(*size, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None):
     return _filled(None, _size(size, "empty"), dtype, device, requires_grad)
 
@@ -310,7 +314,8 @@ def _fill_value(fill_value, dtype):
     return fill_value
 
 
-def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@out_form(dtype="factory")
+def full(size, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False):
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
                         f"{type(size).__name__}")
@@ -348,7 +353,8 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
     return _filled(_fill_value(fill_value, dt), shape, dt, dev, requires_grad)
 
 
-def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@out_form(dtype="factory")
+def eye(n, m=None, *, dtype=None, layout=None, device=None, requires_grad=False):
     for v in (n, m):
         if v is not None and not isinstance(v, (int, np.integer)):
             raise TypeError(f"eye() received an invalid combination of arguments - got "
@@ -369,7 +375,8 @@ def _num(x):
     return x
 
 
-def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+@out_form(dtype="factory")
+def arange(start=0, end=None, step=1, *, dtype=None, layout=None, device=None,
            requires_grad=False):
     """[start, end) by step: ceil((end - start) / step) values start + i*step;
     int64 unless an argument is a float (then the default dtype)."""
@@ -397,7 +404,8 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     return _finish(arr, dtype, None, requires_grad)
 
 
-def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+@out_form(dtype="factory")
+def range(start=0, end=None, step=1, *, dtype=None, layout=None, device=None,
           requires_grad=False):
     """Deprecated torch.range: includes `end`; default float dtype."""
     warnings.warn("torch.range is deprecated and will be removed in a future release because its "
@@ -457,7 +465,8 @@ def _range_dtype(dtype, start, end, name):
     return dtype
 
 
-def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@out_form(dtype="factory")
+def linspace(start, end, steps, *, dtype=None, layout=None, device=None, requires_grad=False):
     steps = _steps(steps, "linspace")
     start, end = _num(start), _num(end)
     dtype = _range_dtype(dtype, start, end, "linspace")
@@ -467,7 +476,8 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     return _finish(_lin(start, end, steps, dtype, xp).astype(dtype.np), dtype, None, requires_grad)
 
 
-def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
+@out_form(dtype="factory")
+def logspace(start, end, steps, base=10.0, *, dtype=None, layout=None, device=None,
              requires_grad=False):
     """base ** linspace(start, end): exponents in the dtype's precision, the power in double."""
     steps = _steps(steps, "logspace")

@@ -14,6 +14,7 @@ import numpy as np
 from .. import _dtype
 from ..random import _gen
 from ._util import Node, Tensor, attach, grad_enabled, inplace, method, wrap
+from ._out import out_form
 from .creation import _finish, _size
 
 __all__ = ["rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "poisson",
@@ -94,28 +95,23 @@ def _shape(size, kwargs):
     return _size(size)
 
 
-def _out(arr, dtype, device, requires_grad, out):
-    if out is not None:
-        out._xp.copyto(out._data, out._xp.asarray(arr), casting="unsafe")
-        return out
-    return _finish(arr, dtype, device, requires_grad)
-
-
 # ----- factories ------------------------------------------------------------
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+@out_form(dtype="factory")
+def rand(*size, generator=None, dtype=None, layout=None, device=None,
          requires_grad=False, pin_memory=False, **kwargs):
     """Uniform samples on [0, 1)."""
     dtype = _float_dtype(dtype, "check_uniform_bounds")
     shape = _shape(size, kwargs)
-    return _out(_uniform(_gen(generator), shape, dtype), dtype, device, requires_grad, out)
+    return _finish(_uniform(_gen(generator), shape, dtype), dtype, device, requires_grad)
 
 
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+@out_form(dtype="factory")
+def randn(*size, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, **kwargs):
     """Standard normal samples."""
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
     shape = _shape(size, kwargs)
-    return _out(_standard_normal(_gen(generator), shape, dtype), dtype, device, requires_grad, out)
+    return _finish(_standard_normal(_gen(generator), shape, dtype), dtype, device, requires_grad)
 
 
 def _check_range(lo, hi, dtype):
@@ -143,7 +139,8 @@ def _integers(rng, lo, hi, shape, dtype):
     return rng.integers(lo, hi, shape, dtype=np.int64).astype(dtype.np, copy=False)
 
 
-def randint(*args, size=None, low=None, high=None, generator=None, out=None, dtype=None, layout=None,
+@out_form(dtype="factory")
+def randint(*args, size=None, low=None, high=None, generator=None, dtype=None, layout=None,
             device=None, requires_grad=False, pin_memory=False):
     """Integers uniform on [low, high): randint(high, size) or randint(low, high, size)."""
     args = list(args)
@@ -161,10 +158,11 @@ def randint(*args, size=None, low=None, high=None, generator=None, out=None, dty
         raise TypeError("randint() missing required argument 'high'")
     dtype = dtype or _dtype.int64
     arr = _integers(_gen(generator), int(low), int(high), _size((size,)), dtype)
-    return _out(arr, dtype, device, requires_grad, out)
+    return _finish(arr, dtype, device, requires_grad)
 
 
-def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
+@out_form(dtype="factory")
+def randperm(n, *, generator=None, dtype=None, layout=None, device=None,
              requires_grad=False, pin_memory=False):
     """A random permutation of 0..n-1."""
     dtype = dtype or _dtype.int64
@@ -174,7 +172,7 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     if dtype is _dtype.bool or dtype.category == 3:
         raise _not_implemented("randperm", dtype)
     arr = _gen(generator).permutation(n).astype(dtype.np)
-    return _out(arr, dtype, device, requires_grad, out)
+    return _finish(arr, dtype, device, requires_grad)
 
 
 def _like_dtype(input, dtype):
@@ -211,7 +209,8 @@ def _host(t):
     return a if isinstance(a, np.ndarray) else np.asarray(a.get() if hasattr(a, "get") else a)
 
 
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None,
+@out_form()
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, layout=None,
            device=None, requires_grad=False, pin_memory=False):
     """normal(mean, std) with tensor or float mean/std; floats need `size`."""
     rng = _gen(generator)
@@ -228,7 +227,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
             arr *= dtype.np.type(std)
         if mean != 0:
             arr += dtype.np.type(mean)
-        return _out(arr, dtype, device, requires_grad, out)
+        return _finish(arr, dtype, device, requires_grad)
     if mt and st:
         rt = _dtype.promote_types(mean.dtype, std.dtype)
         shape = _broadcast_shape(mean._data.shape, std._data.shape)
@@ -246,8 +245,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         raise RuntimeError("normal expects all elements of std >= 0.0")
     m = _host(mean) if mt else mean
     arr = (_standard_normal(rng, shape, rt) * s + m).astype(rt.np, copy=False)
-    res = _out(arr, rt, (mean if mt else std).device, False, out)
-    return res if out is not None else attach(res, node, inputs)
+    res = _finish(arr, rt, (mean if mt else std).device, False)
+    return attach(res, node, inputs)
 
 
 def _broadcast_shape(a, b):
@@ -267,14 +266,15 @@ def _check_prob(p, name="bernoulli_"):
 
 
 @method()
-def bernoulli(input, p=None, *, generator=None, out=None):
+@out_form()
+def bernoulli(input, p=None, *, generator=None):
     """0/1 samples with probability `input` (or the float `p`), in input's dtype."""
     rng = _gen(generator)
     shape = input._data.shape
     if p is not None:
         _check_prob(p)
         arr = (rng.random(shape) < p).astype(input._data.dtype)
-        return _out(arr, input.dtype, input.device, False, out)
+        return _finish(arr, input.dtype, input.device, False)
     if input.dtype.category != 2:
         raise _not_implemented("bernoulli_tensor_cpu_p_", input.dtype)
     prob = _host(input)
@@ -283,12 +283,13 @@ def bernoulli(input, p=None, *, generator=None, out=None):
                            "error message be improved?  If so, please report an enhancement request "
                            "to PyTorch.)")
     u = _uniform(rng, shape, input.dtype if input.dtype.name in ("float32", "float64") else _dtype.float32)
-    res = _out((u < prob).astype(prob.dtype), input.dtype, input.device, False, out)
-    return res if out is not None else attach(res, BernoulliBackward0, (input,))
+    res = _finish((u < prob).astype(prob.dtype), input.dtype, input.device, False)
+    return attach(res, BernoulliBackward0, (input,))
 
 
 @method()
-def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+@out_form(dtype="exact")
+def multinomial(input, num_samples, replacement=False, *, generator=None):
     """Category indices drawn from the (unnormalized) rows of `input`."""
     if input.dtype.category != 2:
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
@@ -324,7 +325,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     idx = idx.astype(np.int64)
     if input._data.ndim == 1:
         idx = idx[0]
-    return _out(idx, _dtype.int64, input.device, False, out)
+    return _finish(idx, _dtype.int64, input.device, False)
 
 
 @method()

@@ -1,0 +1,250 @@
+"""The `out=` keyword and PyTorch's NumPy-style keyword aliases, for every op, in one place.
+
+An op is written without `out=`; one line declares its out= form:
+
+    @method()                 # Tensor.add: no out= (as in PyTorch)
+    @out_form()               # torchlet.add(a, b, out=c)
+    def add(input, other, *, alpha=1): ...
+
+`out_form(dtype=...)` names how the out tensor's dtype relates to the result:
+
+  "cast"    (default, TensorIterator ops) the result is cast into out; a cast
+            that lowers the category (float -> int, int -> bool, complex -> float)
+            raises "result type Float can't be cast to the desired output type Long".
+  "exact"   out must have the result's dtype (argmax, nonzero, sort's indices ...):
+            "Expected out tensor to have dtype long int, but got float instead".
+  "reduce"  a reduction taking `dtype=`: out's dtype is the computation dtype when
+            `dtype=` is not given (sum, prod, cumsum ...), as at::sum_out.
+  "factory" a creation op: out's dtype is the dtype; a different `dtype=` raises
+            "dtype Float does not match dtype of out parameter (Long)".
+
+A tuple out (`max(x, 0, out=(values, indices))`) holds one tensor per result;
+`tuple_dtypes` gives each position's rule (default: "exact" for all).
+
+Then, as in PyTorch (at::native::resize_output and the autograd out= check):
+an out of another shape is resized (with PyTorch's UserWarning when it had
+elements); under grad mode an out= call whose result would need a gradient
+raises RuntimeError; the call returns the out tensor itself (a tuple out: a
+`return_types.<op>_out` of the same tensors), written in place so views of
+it see the values.
+
+NumPy aliases: PyTorch's argument parser accepts `axis` for `dim`, `keepdims`
+for `keepdim`, `x`/`a`/`x1` for `input` and `x2` for `other` on every
+C++-bound function and Tensor method. `numpy_aliases(fn)` adds them to one
+function; `bind_aliases` applies it over a namespace (torchlet.*, Tensor).
+"""
+import functools
+import inspect
+import warnings
+
+from .. import _dtype
+from .._tensor import Tensor
+from ..autograd import grad_mode
+
+__all__ = ["out_form", "plain", "numpy_aliases", "bind_aliases", "write_out", "check_out_cast"]
+
+_mode = grad_mode._mode
+
+# python_arg_parser.cpp: numpy_compatibility_arg_names
+_ALIASES = {"axis": "dim", "keepdims": "keepdim", "x": "input", "a": "input", "x1": "input",
+            "x2": "other"}
+_TARGETS = frozenset(_ALIASES.values())
+
+# c10's ScalarType names (error messages) and C++ type names (Expected out tensor ...)
+_WORDS = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+          "int64": "Long", "float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
+          "float64": "Double", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+_CPP = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short int",
+        "int32": "int", "int64": "long int", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+        "float32": "float", "float64": "double", "complex64": "c10::complex<float>",
+        "complex128": "c10::complex<double>"}
+
+
+def _word(d):
+    return _WORDS[d.name]
+
+
+# ----- the keyword aliases ----------------------------------------------------
+def _rename(name, params, kw):
+    """kw with NumPy aliases turned into the names `params` uses."""
+    if kw.keys().isdisjoint(_ALIASES):
+        return kw
+    new = {}
+    for k, v in kw.items():
+        target = _ALIASES.get(k)
+        if target is not None and target in params and k not in params:
+            if target in kw:
+                raise TypeError(f"{name}() got multiple values for argument '{target}'")
+            k = target
+        new[k] = v
+    return new
+
+
+def _params(fn):
+    try:
+        return frozenset(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return frozenset()
+
+
+def numpy_aliases(fn, name=None):
+    """fn accepting PyTorch's NumPy-style keyword aliases (or fn itself when it has
+    no parameter they could name)."""
+    params = _params(fn)
+    if params.isdisjoint(_TARGETS) or getattr(fn, "_aliases", False):
+        return fn
+    name = name or fn.__name__
+
+    @functools.wraps(fn)
+    def op(*args, **kw):
+        if kw:
+            kw = _rename(name, params, kw)
+        return fn(*args, **kw)
+    op._aliases = True
+    return op
+
+
+def bind_aliases(owner, names=None, skip=()):
+    """Replace the functions `names` (default: all public ones) of a module or class
+    by their alias-accepting form. `skip`: names PyTorch defines in Python (no aliases)."""
+    is_class = isinstance(owner, type)
+    space = owner.__dict__ if is_class else vars(owner)
+    for n in list(names if names is not None else space):
+        if n in skip or (n.startswith("_") and not is_class) or n.startswith("__"):
+            continue
+        f = space.get(n)
+        if not inspect.isfunction(f) or getattr(f, "_aliases", False):
+            continue
+        g = numpy_aliases(f, n)
+        if g is not f:
+            setattr(owner, n, g)
+
+
+# ----- writing a result into out= -------------------------------------------
+def _resize_warning(old, new):
+    warnings.warn(
+        f"An output with one or more elements was resized since it had shape {list(old)}, which does "
+        f"not match the required output shape {list(new)}. This behavior is deprecated, and in a "
+        "future PyTorch release outputs will not be resized unless they have zero elements. You can "
+        "explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
+        "t.resize_(0).", UserWarning, stacklevel=5)
+
+
+def check_out_cast(result_dtype, out_dtype):
+    """PyTorch's canCast: no cast that lowers the category (complex -> real, float ->
+    integral, non-bool -> bool)."""
+    if result_dtype.category > out_dtype.category:
+        raise RuntimeError(f"result type {_word(result_dtype)} can't be cast to the desired output "
+                           f"type {_word(out_dtype)}")
+
+
+def _check_exact(result_dtype, out_dtype):
+    if result_dtype is not out_dtype:
+        raise RuntimeError(f"Expected out tensor to have dtype {_CPP[result_dtype.name]}, but got "
+                           f"{_CPP[out_dtype.name]} instead")
+
+
+def write_out(res, out):
+    """Copy tensor `res` into `out` (resized when the shapes differ) and return out."""
+    src = res._data
+    if out._data.shape != src.shape:
+        if out._data.size:
+            _resize_warning(out._data.shape, src.shape)
+        out._data = out._xp.empty(src.shape, dtype=out._data.dtype)
+    out._xp.copyto(out._data, src, casting="unsafe")
+    out._version[0] += 1
+    return out
+
+
+def _needs_grad(res, out):
+    """PyTorch refuses out= where the result would be part of a graph."""
+    return _mode.enabled and (res._requires_grad or (
+        out._requires_grad and res.dtype.category >= _dtype._FLOAT))
+
+
+def _grad_error(name):
+    return RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                        "differentiation, but one of the arguments requires grad.")
+
+
+def _bad_out(name, out, want):
+    return TypeError(f"{name}(): argument 'out' must be {want}, not {type(out).__name__}")
+
+
+def _call(fn, name, rule, args, kw, out):
+    if rule == "factory":
+        want = kw.get("dtype")
+        if want is not None and want is not out.dtype:
+            raise RuntimeError(f"dtype {_word(want)} does not match dtype of out parameter "
+                               f"({_word(out.dtype)})")
+        kw["dtype"] = out.dtype
+    elif rule == "reduce" and kw.get("dtype") is None:
+        kw["dtype"] = out.dtype
+    res = fn(*args, **kw)
+    if _needs_grad(res, out):
+        raise _grad_error(name)
+    if rule == "exact":
+        _check_exact(res.dtype, out.dtype)
+    elif rule == "cast":
+        check_out_cast(res.dtype, out.dtype)
+    return write_out(res, out)
+
+
+def _call_tuple(fn, name, rules, args, kw, outs):
+    if not all(isinstance(o, Tensor) for o in outs):
+        raise _bad_out(name, outs, "tuple of Tensors")
+    res = fn(*args, **kw)
+    if not isinstance(res, tuple):
+        raise _bad_out(name, outs, "Tensor")
+    if len(outs) != len(res):
+        raise RuntimeError(f"{name}(): expected a tuple of {len(res)} out tensors, got {len(outs)}")
+    rules = rules or ("exact",) * len(res)
+    for r, o, rule in zip(res, outs, rules):
+        if _needs_grad(r, o):
+            raise _grad_error(name)
+        (_check_exact if rule == "exact" else check_out_cast)(r.dtype, o.dtype)
+    for r, o in zip(res, outs):
+        write_out(r, o)
+    out_type = _out_type(type(res))
+    return out_type(outs) if out_type is not None else tuple(outs)
+
+
+def _out_type(res_type):
+    if res_type is tuple:
+        return None
+    from .. import return_types
+    return getattr(return_types, res_type.__name__ + "_out", res_type)
+
+
+def out_form(fn=None, *, dtype="cast", tuple_dtypes=None, name=None):
+    """Declare that op `fn` has PyTorch's out= form (see the module docstring).
+    The decorated function is torchlet.<name>; `method()` binds the undecorated
+    op (Tensor methods take no out=). `tuple_dtypes`: one rule per output of an
+    op returning a tuple (default: "exact" for each)."""
+    if fn is None:
+        return lambda f: out_form(f, dtype=dtype, tuple_dtypes=tuple_dtypes, name=name)
+    name = name or fn.__name__
+    params = _params(fn)
+    if "out" in params:
+        raise TypeError(f"{name}: an out_form op computes its result without out=")
+
+    @functools.wraps(fn)
+    def op(*args, out=None, **kw):
+        if kw:
+            kw = _rename(name, params, kw)
+        if out is None:
+            return fn(*args, **kw)
+        if isinstance(out, (tuple, list)):
+            return _call_tuple(fn, name, tuple_dtypes, args, kw, out)
+        if not isinstance(out, Tensor):
+            raise _bad_out(name, out, "Tensor")
+        return _call(fn, name, dtype, args, kw, out)
+    op._aliases = True
+    op._op = fn  # the form without out= (what Tensor methods bind)
+    op._out_rule = tuple_dtypes or dtype
+    return op
+
+
+def plain(fn):
+    """The op without its out= form (for Tensor methods and operators bound by hand)."""
+    return getattr(fn, "_op", fn)
