@@ -87,11 +87,11 @@ def _params(fn):
         return frozenset()
 
 
-def numpy_aliases(fn, name=None):
+def numpy_aliases(fn, name=None, targets=_TARGETS):
     """fn accepting PyTorch's NumPy-style keyword aliases (or fn itself when it has
-    no parameter they could name)."""
+    no parameter in `targets` they could name)."""
     params = _params(fn)
-    if params.isdisjoint(_TARGETS) or getattr(fn, "_aliases", False):
+    if params.isdisjoint(targets) or getattr(fn, "_aliases", False):
         return fn
     name = name or fn.__name__
 
@@ -104,18 +104,31 @@ def numpy_aliases(fn, name=None):
     return op
 
 
-def bind_aliases(owner, names=None, skip=()):
-    """Replace the functions `names` (default: all public ones) of a module or class
-    by their alias-accepting form. `skip`: names PyTorch defines in Python (no aliases)."""
+# Functions PyTorch defines in Python (torch/functional.py, torch/_tensor.py): its
+# argument parser never sees them, so they take no aliases.
+PYTHON_DEFINED = frozenset((
+    "atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "broadcast_shapes", "broadcast_tensors",
+    "cartesian_prod", "cdist", "chain_matmul", "einsum", "istft", "lu", "meshgrid", "norm", "split",
+    "stft", "tensordot", "unique", "unique_consecutive", "unflatten", "backward", "register_hook"))
+_METHOD_TARGETS = frozenset(("dim", "keepdim", "other"))
+_DIM_TARGETS = frozenset(("dim", "keepdim"))
+
+
+def bind_aliases(owner, names=None, skip=PYTHON_DEFINED):
+    """Replace the public functions `names` (default: all) of a module, or the methods
+    of a class, by their alias-accepting form. A method takes `axis`/`keepdims`/`x2`
+    (its input is self); an in-place method only `axis`/`keepdims`, so the
+    optimizers' `p.add_(g, alpha=...)` keeps its direct call."""
     is_class = isinstance(owner, type)
     space = owner.__dict__ if is_class else vars(owner)
     for n in list(names if names is not None else space):
-        if n in skip or (n.startswith("_") and not is_class) or n.startswith("__"):
+        if n in skip or n.startswith("_"):
             continue
         f = space.get(n)
         if not inspect.isfunction(f) or getattr(f, "_aliases", False):
             continue
-        g = numpy_aliases(f, n)
+        targets = (_DIM_TARGETS if n.endswith("_") else _METHOD_TARGETS) if is_class else _TARGETS
+        g = numpy_aliases(f, n, targets)
         if g is not f:
             setattr(owner, n, g)
 
