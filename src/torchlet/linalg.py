@@ -90,7 +90,7 @@ class LinalgVectorNormBackward0(Node):
         return scaled * (g / safe.pow(p - 1))
 
 
-@out_form()
+@out_form(grad_name="linalg_vector_norm")
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     if isinstance(ord, str):
         raise TypeError("linalg_vector_norm(): argument 'ord' (position 2) must be Number, not str")
@@ -171,7 +171,7 @@ def _svd_norm(A, ord, d0, d1, keepdim):
     return res
 
 
-@out_form()
+@out_form(grad="composite")
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     if A._data.ndim < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
@@ -198,7 +198,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
 
 
-@out_form()
+@out_form(grad="composite")
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     if isinstance(dim, int):
         dim = (dim,)
@@ -254,7 +254,7 @@ class LinalgInvExBackward0(Node):
         return -matmul(matmul(t, g), t)
 
 
-@out_form()
+@out_form(grad_name="linalg_inv_ex")
 def inv(A):
     _square_check(A, "inv")
     try:
@@ -301,7 +301,7 @@ class LinalgDetBackward0(Node):
             return gd * a * 0
 
 
-@out_form()
+@out_form(grad_name="_linalg_det")
 def det(A):
     _square_check(A, "det")
     r = A._xp.asarray(A._xp.linalg.det(A._data), dtype=A._data.dtype)
@@ -342,7 +342,7 @@ class LinalgSolveExBackward0(Node):
         return ga, reduce_grad(gb, self.input_meta[1]) if self.needs_input_grad(1) else None
 
 
-@out_form()
+@out_form(grad_name="_linalg_solve_ex")
 def solve(A, B, *, left=True):
     _square_check(A, "solve")
     if A._data.dtype != B._data.dtype:

@@ -297,7 +297,7 @@ def ones(*size, dtype=None, layout=None, device=None, requires_grad=False, pin_m
     return _filled(1, _size(size, "ones"), dtype, device, requires_grad)
 
 
-@out_form(dtype="factory")
+@out_form(dtype="factory", grad_message="cannot resize variables that require grad")
 def empty(*size, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None):
     return _filled(None, _size(size, "empty"), dtype, device, requires_grad)
@@ -375,7 +375,16 @@ def _num(x):
     return x
 
 
-@out_form(dtype="factory")
+def _arange_resize(old, new):
+    n = 1
+    for d in old:
+        n *= d
+    return (f"The number of elements in the out tensor of shape {list(old)} is {n} which does not "
+            f"match the computed number of elements {new[0]}. Note that this may occur as a result "
+            f"of rounding error. The out tensor will be resized to a tensor of shape ({new[0]},).")
+
+
+@out_form(dtype="factory", resize=_arange_resize)
 def arange(start=0, end=None, step=1, *, dtype=None, layout=None, device=None,
            requires_grad=False):
     """[start, end) by step: ceil((end - start) / step) values start + i*step;
@@ -404,7 +413,7 @@ def arange(start=0, end=None, step=1, *, dtype=None, layout=None, device=None,
     return _finish(arr, dtype, None, requires_grad)
 
 
-@out_form(dtype="factory")
+@out_form(dtype="factory", resize=_arange_resize)
 def range(start=0, end=None, step=1, *, dtype=None, layout=None, device=None,
           requires_grad=False):
     """Deprecated torch.range: includes `end`; default float dtype."""
@@ -486,9 +495,8 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, layout=None, device=No
     xp = namespace_for(device)
     if steps == 0:
         return _finish(xp.zeros((0,), dtype=dtype.np), dtype, None, requires_grad)
-    exps = _lin(start, end, steps, dtype, xp)
-    if dtype.category < 2:
-        exps = exps.astype(np.int64)  # exponents are integer-valued for integer dtypes
+    # integer dtypes: exponents in double, the power truncated (logspace(0, 1, 5) -> 1, 1, 3, 5, 10)
+    exps = _lin(start, end, steps, dtype if dtype.category >= 2 else _dtype.float64, xp)
     vals = xp.power(complex(base) if dtype.category == 3 else float(base),
                     exps.astype(np.complex128 if dtype.category == 3 else np.float64))
     return _finish(vals.astype(dtype.np), dtype, None, requires_grad)

@@ -79,7 +79,7 @@ class DiagEmbedBackward0(Node):
 
 
 @method()
-@out_form()
+@out_form(grad="composite", grad_name="aten::diagonal_copy")
 def diag(input, diagonal=0):
     x = input._data
     if x.ndim == 1:

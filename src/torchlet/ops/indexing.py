@@ -161,6 +161,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
 
 
 @method()
+@out_form()
 def scatter_add(input, dim, index, src):
     return _scatter_impl(input, dim, index, src, "scatter_add", add=True)
 
@@ -406,6 +407,7 @@ class TakeBackward0(Node):
 
 
 @method()
+@out_form()
 def take(input, index):
     idx = _index(index, "take", ("int64",))
     x = input._data

@@ -47,7 +47,7 @@ def _result_dtype(tensors):
     return d
 
 
-@out_form()
+@out_form(dtype="cat")
 def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
@@ -102,7 +102,7 @@ class StackBackward0(Node):
         return tuple(select(g, self.dim, i) for i in range(len(self.input_meta)))
 
 
-@out_form()
+@out_form(dtype="cat")
 def stack(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
@@ -130,18 +130,18 @@ def _atleast(t, n):
     return reshape(t, {0: (1, 1, 1), 1: (1,) + shape + (1,), 2: shape + (1,)}[len(shape)])
 
 
-@out_form()
+@out_form(dtype="cat", grad_name="cat")
 def hstack(tensors):
     ts = [_atleast(t, 1) for t in tensors]
     return cat(ts, 0 if ts and ts[0]._data.ndim == 1 else 1)
 
 
-@out_form()
+@out_form(dtype="cat", grad_name="cat")
 def vstack(tensors):
     return cat([_atleast(t, 2) for t in tensors], 0)
 
 
-@out_form()
+@out_form(dtype="cat", grad_name="cat")
 def dstack(tensors):
     return cat([_atleast(t, 3) for t in tensors], 2)
 

@@ -208,7 +208,7 @@ OuterBackward.__name__ = OuterBackward.__qualname__ = "MulBackward0"
 
 
 @method()
-@out_form()
+@out_form(grad_name="mul")
 def outer(input, vec2):
     for name, t in (("self", input), ("vec2", vec2)):
         if t._data.ndim != 1:

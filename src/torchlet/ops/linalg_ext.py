@@ -299,7 +299,13 @@ def _sublist(*args):
 
 
 # ----- tensordot ------------------------------------------------------------
-@out_form()
+_TENSORDOT_OUT_GRAD = ("tensordot(): the 'out' tensor was specified and requires gradients, and its "
+                       "shape does not match the expected result. Either remove the 'out' argument, "
+                       "ensure it does not require gradients, or make sure its shape matches the "
+                       "expected output.")
+
+
+@out_form(grad="composite", grad_message=_TENSORDOT_OUT_GRAD)
 def tensordot(a, b, dims=2):
     """Contract a's dims_a with b's dims_b; the result has a's free dims then b's."""
     na, nb = a._data.ndim, b._data.ndim

@@ -148,7 +148,7 @@ class NotImplementedBackward(Node):
 
 
 @method()
-@out_form()
+@out_form(grad="composite", grad_name="aten::floor_divide")
 def floor_divide(input, other):
     input = _lhs(input, other)
     x, y = binary_arrays(input, other)

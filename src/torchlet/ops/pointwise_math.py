@@ -287,6 +287,9 @@ def _node_class(node_name, grad, save, doc):
     return type(node_name, (Node,), {"backward": backward, "__doc__": f"d = {doc}"})
 
 
+_GRAD_NAMES = {"square": "pow"}  # the op PyTorch's out= error names
+
+
 def _define(name, node_name, fwd, grad, save, doc):
     node = _node_class(node_name, grad, save, doc)
 
@@ -298,7 +301,7 @@ def _define(name, node_name, fwd, grad, save, doc):
     op.__doc__ = f"torch.{name} (elementwise); gradient: {doc}"
     setattr(Tensor, name, op)
     setattr(Tensor, name + "_", lambda self: inplace(self, op))
-    globals()[name] = op if name == "relu" else out_form(op)  # torch.relu takes no out=
+    globals()[name] = op if name == "relu" else out_form(op, grad_name=_GRAD_NAMES.get(name))
     return op
 
 

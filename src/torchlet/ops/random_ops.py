@@ -105,7 +105,7 @@ def rand(*size, generator=None, dtype=None, layout=None, device=None,
     return _finish(_uniform(_gen(generator), shape, dtype), dtype, device, requires_grad)
 
 
-@out_form(dtype="factory")
+@out_form(dtype="factory", grad_message="cannot resize variables that require grad")
 def randn(*size, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, **kwargs):
     """Standard normal samples."""
@@ -209,7 +209,14 @@ def _host(t):
     return a if isinstance(a, np.ndarray) else np.asarray(a.get() if hasattr(a, "get") else a)
 
 
-@out_form()
+def _normal_out_dtype(name, result_dtype, out_dtype):
+    """normal(out=) draws in out's dtype: a floating one."""
+    if out_dtype.category < _dtype._FLOAT:
+        from .pointwise_math import _type_word
+        raise NotImplementedError(f'"normal_kernel_cpu" not implemented for \'{_type_word(out_dtype.np)}\'')
+
+
+@out_form(dtype=_normal_out_dtype)
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, layout=None,
            device=None, requires_grad=False, pin_memory=False):
     """normal(mean, std) with tensor or float mean/std; floats need `size`."""
@@ -266,7 +273,7 @@ def _check_prob(p, name="bernoulli_"):
 
 
 @method()
-@out_form()
+@out_form(dtype="any", resize="silent")
 def bernoulli(input, p=None, *, generator=None):
     """0/1 samples with probability `input` (or the float `p`), in input's dtype."""
     rng = _gen(generator)
@@ -288,7 +295,7 @@ def bernoulli(input, p=None, *, generator=None):
 
 
 @method()
-@out_form(dtype="exact")
+@out_form(dtype="exact", resize="silent")
 def multinomial(input, num_samples, replacement=False, *, generator=None):
     """Category indices drawn from the (unnormalized) rows of `input`."""
     if input.dtype.category != 2:

@@ -137,7 +137,7 @@ SumBackward1 = type("SumBackward1", (SumBackward0,), {})
 
 
 @method()
-@out_form(dtype="reduce")
+@out_form(dtype="reduce", needs=("dim",))
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
@@ -262,7 +262,7 @@ def _prod_keep(t, dims):
 
 
 @method()
-@out_form(dtype="reduce")
+@out_form(dtype="reduce", needs=("dim",))
 def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
@@ -289,7 +289,7 @@ def _logical(input, dim, keepdim, fn):
 
 
 @method()
-@out_form()
+@out_form(dtype="bool")
 def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
@@ -297,7 +297,7 @@ def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 
 @method()
-@out_form()
+@out_form(dtype="bool")
 def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)

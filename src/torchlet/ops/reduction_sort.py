@@ -234,7 +234,7 @@ def _median(name, input, dim, keepdim, ignore_nan):
 
 
 @method()
-@out_form()
+@out_form(needs=("dim",))
 def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
@@ -242,7 +242,7 @@ def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 
 @method()
-@out_form()
+@out_form(needs=("dim",))
 def nanmedian(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
@@ -326,6 +326,7 @@ def sort(input, dim=-1, descending=False, stable=False, *, axis=None):
 
 
 @method()
+@out_form(dtype="exact", needs=("stable",), grad="inputs", grad_name="sort")
 def argsort(input, dim=-1, descending=False, stable=False, *, axis=None):
     if axis is not None:
         dim = axis

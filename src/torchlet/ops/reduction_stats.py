@@ -173,7 +173,7 @@ class LinalgVectorNormBackward0(Node):
 
 
 @method()
-@out_form()
+@out_form(grad_name="linalg_vector_norm")
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if isinstance(p, str):
         if p == "nuc":
@@ -228,7 +228,7 @@ class LogsumexpBackward0(Node):
 
 
 @method()
-@out_form()
+@out_form(needs=("dim",))
 def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     dim = _required("logsumexp", dim, axis)
     if keepdims is not None:
