@@ -123,9 +123,9 @@ def binary_arrays(a, b):
 
 
 def float_result(arr):
-    """Integer/bool arrays become the default float dtype (true division, exp, ...)."""
+    """Integer/bool arrays in the dtype a floating op gives them (_dtype.to_float)."""
     if arr.dtype.kind in "biu":
-        return arr.astype(_dtype.get_default_dtype().np)
+        return arr.astype(_dtype.to_float(_FROM_NP[arr.dtype]).np)
     return arr
 
 

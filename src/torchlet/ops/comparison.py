@@ -11,7 +11,8 @@ import warnings
 import numpy as np
 
 from .. import _dtype
-from ._util import Node, Tensor, attach, binary_arrays, inplace, method, reduce_grad, wrap, _scalar_ok
+from ._util import (Node, Tensor, attach, binary_arrays, float_result, inplace, method, reduce_grad, wrap,
+                    _scalar_ok)
 from ._out import out_form, plain
 from .pointwise_math import _broadcast_error, _not_for, _np_clip, _shape
 
@@ -173,7 +174,7 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     if x.dtype.kind == "b":
         return wrap(close)
     if x.dtype.kind in "iu":
-        x, y = x.astype(_dtype.get_default_dtype().np), y.astype(_dtype.get_default_dtype().np)
+        x, y = float_result(x), float_result(y)
     if equal_nan:
         close |= xp.isnan(x) & xp.isnan(y)
     diff = xp.abs(x - y)

@@ -127,8 +127,10 @@ def div(input, other, *, rounding_mode=None):
         from .creation import tensor
         input = tensor(input, dtype=_dtype.result_type(input, other))
     x, y = binary_arrays(input, other)
-    if x.dtype.kind in "biu":
+    if x.dtype.kind in "biu":  # true division of integers: both operands in _dtype.to_float's dtype
         x = float_result(x)
+        if not isinstance(y, (int, float)):
+            y = float_result(y)
     try:
         res = wrap(x / y)
     except ValueError:  # shapes that do not broadcast: PyTorch's RuntimeError

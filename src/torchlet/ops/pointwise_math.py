@@ -19,7 +19,7 @@ except ImportError:  # NumPy 1.x
     from numpy.core.umath import clip as _np_clip
 
 from .. import _dtype
-from ._util import Node, Tensor, attach, grad_enabled, inplace, method, wrap, _NAME_WORDS
+from ._util import Node, Tensor, attach, float_result, grad_enabled, inplace, method, wrap, _NAME_WORDS
 
 from ._out import out_form, plain
 __all__ = ["abs", "absolute", "sign", "sgn", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p",
@@ -44,9 +44,7 @@ def _not_for(kernel, np_dtype):
     return NotImplementedError(f'"{kernel}" not implemented for \'{_type_word(np_dtype)}\'')
 
 
-def _floating(x):
-    """Integer/bool arrays in the default float dtype (what exp, sqrt ... return for them)."""
-    return x.astype(_default[0].np) if x.dtype.kind in "biu" else x
+_floating = float_result  # integer/bool arrays in the dtype exp, sqrt ... return for them
 
 
 def _broadcast_error(*shapes):

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import _dtype
-from ._util import Node, attach, method, wrap
+from ._util import Node, attach, float_result, method, wrap
 from ._out import out_form
 from .reduction import (_dims, _even_grad, _expand_back, _float_name, _np_names, _out_shape,
                         _required)
@@ -236,7 +236,7 @@ def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     x = input._data
     xp = input._xp
     if x.dtype.kind in "biu":
-        x = x.astype(_dtype.get_default_dtype().np)
+        x = float_result(x)
         input = wrap(x)
     _, dims = _dims(dim, x.ndim)
     if x.size == 0:
