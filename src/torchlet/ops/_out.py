@@ -72,7 +72,7 @@ def _rename(name, params, kw):
     new = {}
     for k, v in kw.items():
         target = _ALIASES.get(k)
-        if target is not None and target in params and k not in params:
+        if target is not None and target in params:
             if target in kw:
                 raise TypeError(f"{name}() got multiple values for argument '{target}'")
             k = target
@@ -109,18 +109,21 @@ def numpy_aliases(fn, name=None, targets=_TARGETS):
 PYTHON_DEFINED = frozenset((
     "atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "broadcast_shapes", "broadcast_tensors",
     "cartesian_prod", "cdist", "chain_matmul", "einsum", "istft", "lu", "meshgrid", "norm", "split",
-    "stft", "tensordot", "unique", "unique_consecutive", "unflatten", "backward", "register_hook"))
+    "stft", "tensordot", "unique", "unique_consecutive", "normalize"))
+PYTHON_DEFINED_METHODS = PYTHON_DEFINED | {"unflatten", "backward", "register_hook"}
 _METHOD_TARGETS = frozenset(("dim", "keepdim", "other"))
 _DIM_TARGETS = frozenset(("dim", "keepdim"))
 
 
-def bind_aliases(owner, names=None, skip=PYTHON_DEFINED):
+def bind_aliases(owner, names=None, skip=None):
     """Replace the public functions `names` (default: all) of a module, or the methods
     of a class, by their alias-accepting form. A method takes `axis`/`keepdims`/`x2`
     (its input is self); an in-place method only `axis`/`keepdims`, so the
     optimizers' `p.add_(g, alpha=...)` keeps its direct call."""
     is_class = isinstance(owner, type)
     space = owner.__dict__ if is_class else vars(owner)
+    if skip is None:
+        skip = PYTHON_DEFINED_METHODS if is_class else PYTHON_DEFINED
     for n in list(names if names is not None else space):
         if n in skip or n.startswith("_"):
             continue
@@ -328,9 +331,11 @@ def out_form(fn=None, *, dtype="cast", tuple_dtypes=None, resize=None, needs=(),
     spec.grad_name = grad_name or ("aten::" + name if dtype == "factory" else name)
     spec.grad_message = grad_message
 
+    aliases = name not in PYTHON_DEFINED
+
     @functools.wraps(fn)
     def op(*args, out=None, **kw):
-        if kw:
+        if kw and aliases:
             kw = _rename(name, params, kw)
         if out is None:
             return fn(*args, **kw)
