@@ -48,6 +48,13 @@ def _probe_args():
         "scatter_add": (x, 0, i, x), "scatter_reduce": (x, 0, i, x, "sum"), "take": (x, i),
         "tile": (x, (1,)), "transpose": (x, 0, 0), "unflatten": (x, 0, (1,)), "unsqueeze": (x, 0),
         "spmm": (x[None], x[None]),
+        "nn.functional.avg_pool1d": (torch.zeros(1, 1, 2), 1),
+        "nn.functional.avg_pool2d": (torch.zeros(1, 1, 2, 2), 1),
+        "nn.functional.conv_transpose2d": (torch.zeros(1, 1, 2, 2), torch.zeros(1, 1, 1, 1)),
+        "nn.functional.cosine_similarity": (x, x), "nn.functional.linear": (x, x[None]),
+        "nn.functional.pixel_shuffle": (torch.zeros(1, 4, 1, 1), 2),
+        "nn.functional.pixel_unshuffle": (torch.zeros(1, 1, 2, 2), 2),
+        "nn.functional.scaled_dot_product_attention": (x[None], x[None], x[None]),
         }
 
 
@@ -98,7 +105,7 @@ def torch_functions():
     """(name, torch function) for every callable checklist function outside nn/optim/..."""
     out = []
     for n in checklist_names():
-        if n.startswith(SKIP_PREFIXES) or n.startswith("Tensor."):
+        if (n.startswith(SKIP_PREFIXES) and not n.startswith("nn.functional.")) or n.startswith("Tensor."):
             continue
         try:
             f = resolve(torch, n)

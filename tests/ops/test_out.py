@@ -130,6 +130,8 @@ S = {  # name -> sample(m) -> (args, kwargs)
     "linalg.norm": lambda m: ((t(m, X),), {"dim": 1}),
     "linalg.vector_norm": lambda m: ((t(m, X),), {"dim": 1}),
     "nn.functional.normalize": lambda m: ((t(m, X),), {}),
+    "nn.functional.linear": lambda m: ((t(m, X), t(m, A34[:2])), {}),
+    "nn.functional.avg_pool2d": lambda m: ((t(m, X[None, None]), 2), {}),
     "fft.fft": unary, "fft.ifft": unary, "fft.rfft": unary, "fft.irfft": unary,
     "fft.fftn": unary, "fft.ifftn": unary, "fft.rfftn": unary, "fft.irfftn": unary,
     "fft.fftfreq": lambda m: ((6,), {}), "fft.rfftfreq": lambda m: ((6,), {}),
