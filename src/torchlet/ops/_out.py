@@ -17,6 +17,14 @@ An op is written without `out=`; one line declares its out= form:
             `dtype=` is not given (sum, prod, cumsum ...), as at::sum_out.
   "factory" a creation op: out's dtype is the dtype; a different `dtype=` raises
             "dtype Float does not match dtype of out parameter (Long)".
+  "bool" (all/any), "cat" (cat's TypeError), "any" (no check: bernoulli), or a
+            function (name, result dtype, out dtype) that raises.
+
+Other keywords say where PyTorch's out= form differs: `needs` (sum's out= overload
+requires dim), `resize` (factories resize quietly), `grad`/`grad_name`/`grad_message`
+(which autograd error PyTorch raises, and under which op's name). A new op needs
+only the decorator (and, if it returns a tuple, nothing more); `plain(fn)` is the op
+without out= for binding operators (`Tensor.__add__ = plain(add)`).
 
 A tuple out (`max(x, 0, out=(values, indices))`) holds one tensor per result;
 `tuple_dtypes` gives each position's rule (default: "exact" for all).
