@@ -130,3 +130,16 @@ def use_deterministic_algorithms(mode, *, warn_only=False):
 
 def is_grad_enabled_():  # pragma: no cover
     return is_grad_enabled()
+
+
+def _bind_numpy_aliases():
+    """PyTorch's argument parser takes `axis`/`keepdims`/`x1`/`x2` for `dim`/`keepdim`/
+    `input`/`other` on every torch.* function and Tensor method (ops/_out.py)."""
+    import sys
+    from .ops._out import bind_aliases
+    bind_aliases(sys.modules[__name__])
+    bind_aliases(Tensor)
+    bind_aliases(linalg)
+
+
+_bind_numpy_aliases()

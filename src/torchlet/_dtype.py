@@ -8,7 +8,7 @@ higher category, never to a wider type within one.
 import numpy as np
 
 __all__ = ["dtype", "get_default_dtype", "set_default_dtype", "promote_types",
-           "result_type", "can_cast"]
+           "result_type", "can_cast"]  # to_float: internal (integer -> float promotion)
 
 _BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
 
@@ -210,6 +210,13 @@ def promote_operands(groups):
         elif g.category > result.category:
             result = g if i == 1 else _lift_to_category(result, g.category)
     return result
+
+
+def to_float(d):
+    """The dtype of an op that computes in floating point (true division, exp, sqrt,
+    mean, logsumexp ...) on operands promoted to `d`: d itself when floating or
+    complex, else the default dtype. The one place integer -> float promotion happens."""
+    return d if d.category >= _FLOAT else _default[0]
 
 
 def can_cast(from_, to):

@@ -13,7 +13,8 @@ import numpy as np
 
 from ._dtype import _FROM_NP
 from .ops._util import Node, attach, dims_of, reduce_grad, wrap, wrap_dim
-from .ops.linalg import _NAME, _out, matmul  # noqa: F401  (linalg.matmul)
+from .ops._out import out_form
+from .ops.linalg import _NAME, matmul  # noqa: F401  (linalg.matmul)
 from .ops.linalg_functions import cholesky_attach, matrix_exp, matrix_power, polar_factor  # noqa: F401
 
 __all__ = ["LinAlgError", "norm", "vector_norm", "matrix_norm", "inv", "inv_ex", "solve", "det",
@@ -97,7 +98,8 @@ class LinalgVectorNormBackward0(Node):
         return scaled * (g / safe.pow(p - 1))
 
 
-def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
+@out_form(grad_name="linalg_vector_norm")
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     if isinstance(ord, str):
         raise TypeError("linalg_vector_norm(): argument 'ord' (position 2) must be Number, not str")
     _float_check(x if dtype is None else wrap(np.empty(0, dtype.np)), "vector_norm")
@@ -126,7 +128,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
         r = (xp.abs(a) ** p).sum(axis=axis, keepdims=keepdim) ** (1.0 / p)
     res = wrap(xp.asarray(r, dtype=a.dtype))
     attach(res, LinalgVectorNormBackward0, (x,), (x, res), ord=p, dims=dims, keepdim=keepdim)
-    return _out(res, out)
+    return res
 
 
 class _ExtremeBackward(Node):
@@ -179,7 +181,8 @@ def _svd_norm(A, ord, d0, d1, keepdim):
     return res
 
 
-def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
+@out_form(grad="composite")
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     if A._data.ndim < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
     _float_check(A, "matrix_norm")
@@ -194,26 +197,27 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     if dtype is not None and dtype.np != A._data.dtype:
         A = A.to(dtype)
     if ord == "fro":
-        return vector_norm(A, 2, (d0, d1), keepdim, out=out)
+        return vector_norm(A, 2, (d0, d1), keepdim)
     if ord == "nuc" or ord in (2, -2):
-        return _out(_svd_norm(A, ord, d0, d1, keepdim), out)
+        return _svd_norm(A, ord, d0, d1, keepdim)
     if ord in (1, -1, math.inf, -math.inf):
         inner, outer = (d0, d1) if ord in (1, -1) else (d1, d0)
         if not keepdim and inner < outer:
             outer -= 1
-        return _out(_extreme(vector_norm(A, 1, inner, keepdim), outer, ord > 0, keepdim), out)
+        return _extreme(vector_norm(A, 1, inner, keepdim), outer, ord > 0, keepdim)
     raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
 
 
-def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
+@out_form(grad="composite")
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     if isinstance(dim, int):
         dim = (dim,)
     if dim is not None:
         dim = tuple(dim)
     if ord is None:
         if dim is not None and len(dim) == 2:
-            return matrix_norm(A, "fro", dim, keepdim, dtype=dtype, out=out)
-        return vector_norm(A, 2, dim, keepdim, dtype=dtype, out=out)
+            return matrix_norm(A, "fro", dim, keepdim, dtype=dtype)
+        return vector_norm(A, 2, dim, keepdim, dtype=dtype)
     if dim is None:
         if A._data.ndim not in (1, 2):
             raise RuntimeError("linalg.norm: If dim is not specified but ord is, the input must be 1D or "
@@ -222,8 +226,8 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
     if len(dim) == 1:
         if isinstance(ord, str):
             raise RuntimeError(f"linalg.vector_norm: Order {ord} not supported.")
-        return vector_norm(A, ord, dim, keepdim, dtype=dtype, out=out)
-    return matrix_norm(A, ord, dim, keepdim, dtype=dtype, out=out)
+        return vector_norm(A, ord, dim, keepdim, dtype=dtype)
+    return matrix_norm(A, ord, dim, keepdim, dtype=dtype)
 
 
 # ----- inverse, determinant, solve ---------------------------------------------
@@ -260,14 +264,15 @@ class LinalgInvExBackward0(Node):
         return -matmul(matmul(t, g), t)
 
 
-def inv(A, *, out=None):
+@out_form(grad_name="linalg_inv_ex")
+def inv(A):
     _square_check(A, "inv")
     try:
         r = A._xp.linalg.inv(A._data)
     except np.linalg.LinAlgError:
         raise _singular(A._data, "linalg.inv") from None
     res = wrap(r)
-    return _out(attach(res, LinalgInvExBackward0, (A,), (res,)), out)
+    return attach(res, LinalgInvExBackward0, (A,), (res,))
 
 
 def _result(name, fields):
@@ -283,7 +288,8 @@ def _result(name, fields):
 inv_ex_result = _result("linalg_inv_ex", ["inverse", "info"])
 
 
-def inv_ex(A, *, check_errors=False, out=None):
+@out_form()
+def inv_ex(A, *, check_errors=False):
     try:
         return inv_ex_result(inv(A), wrap(np.zeros(A._data.shape[:-2], np.int32)))
     except LinAlgError:
@@ -305,11 +311,12 @@ class LinalgDetBackward0(Node):
             return gd * a * 0
 
 
-def det(A, *, out=None):
+@out_form(grad_name="_linalg_det")
+def det(A):
     _square_check(A, "det")
     r = A._xp.asarray(A._xp.linalg.det(A._data), dtype=A._data.dtype)
     res = wrap(r)
-    return _out(attach(res, LinalgDetBackward0, (A,), (A, res)), out)
+    return attach(res, LinalgDetBackward0, (A,), (A, res))
 
 
 slogdet_result = _result("linalg_slogdet", ["sign", "logabsdet"])
@@ -326,17 +333,13 @@ class LinalgSlogdetBackward0(Node):
         return g_logabs.unsqueeze(-1).unsqueeze(-1) * inv(a).mT
 
 
-def slogdet(A, *, out=None):
+@out_form()
+def slogdet(A):
     _square_check(A, "slogdet")
     sign, logabs = A._xp.linalg.slogdet(A._data)
     dt = A._data.dtype
     outs = (wrap(A._xp.asarray(sign, dtype=dt)), wrap(A._xp.asarray(logabs, dtype=dt)))
     outs = attach(outs, LinalgSlogdetBackward0, (A,), (A,))
-    if out is not None:
-        if not isinstance(out, (tuple, list)):
-            raise TypeError(f"linalg_slogdet(): argument 'out' must be tuple of Tensors, not "
-                            f"{type(out).__name__}")
-        outs = tuple(_out(r, o) for r, o in zip(outs, out))
     return slogdet_result(*outs)
 
 
@@ -353,13 +356,14 @@ class LinalgSolveExBackward0(Node):
         return ga, reduce_grad(gb, self.input_meta[1]) if self.needs_input_grad(1) else None
 
 
-def solve(A, B, *, left=True, out=None):
+@out_form(grad_name="_linalg_solve_ex")
+def solve(A, B, *, left=True):
     _square_check(A, "solve")
     if A._data.dtype != B._data.dtype:
         raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
                            f"{_NAME[A.dtype.name]} and B of type {_NAME[B.dtype.name]} instead")
     if not left:
-        return _out(solve(A.mT, B.mT).mT, out)
+        return solve(A.mT, B.mT).mT
     a, b = A._data, B._data
     vec = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
     b2 = b[..., None] if vec else b
@@ -372,7 +376,7 @@ def solve(A, B, *, left=True, out=None):
         raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is "
                           "singular.") from None
     res = wrap(x[..., 0] if vec else x)
-    return _out(attach(res, LinalgSolveExBackward0, (A, B), (A, res), vec=vec), out)
+    return attach(res, LinalgSolveExBackward0, (A, B), (A, res), vec=vec)
 
 
 # ----- decompositions (forward; no derivative yet) --------------------------------
@@ -393,30 +397,35 @@ svd_result = _result("linalg_svd", ["U", "S", "Vh"])
 qr_result = _result("linalg_qr", ["Q", "R"])
 
 
-def eigh(A, UPLO="L", *, out=None):
+@out_form()
+def eigh(A, UPLO="L"):
     _square_check(A, "eigh")
     w, v = A._xp.linalg.eigh(A._data, UPLO=UPLO)
     return eigh_result(*_nograd((wrap(w), wrap(v)), A, "linalg_eigh"))
 
 
-def eigvalsh(A, UPLO="L", *, out=None):
+@out_form()
+def eigvalsh(A, UPLO="L"):
     _square_check(A, "eigvalsh")
     return _nograd((wrap(A._xp.linalg.eigvalsh(A._data, UPLO=UPLO)),), A, "linalg_eigvalsh")[0]
 
 
-def svd(A, full_matrices=True, *, driver=None, out=None):
+@out_form()
+def svd(A, full_matrices=True, *, driver=None):
     _matrix_check(A, "svd")
     u, s, vh = A._xp.linalg.svd(A._data, full_matrices=full_matrices)
     return svd_result(*_nograd((wrap(u), wrap(s), wrap(vh)), A, "linalg_svd"))
 
 
-def svdvals(A, *, driver=None, out=None):
+@out_form()
+def svdvals(A, *, driver=None):
     _matrix_check(A, "svd")
     _float_check(A, "svdvals")
     return _nograd((wrap(A._xp.linalg.svd(A._data, compute_uv=False)),), A, "linalg_svdvals")[0]
 
 
-def qr(A, mode="reduced", *, out=None):
+@out_form()
+def qr(A, mode="reduced"):
     if mode not in ("reduced", "r", "complete"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), "
                            "'r', or 'complete'")
@@ -427,7 +436,8 @@ def qr(A, mode="reduced", *, out=None):
     return qr_result(*_nograd((wrap(q), wrap(r)), A, "linalg_qr"))
 
 
-def cholesky(A, *, upper=False, out=None):
+@out_form()
+def cholesky(A, *, upper=False):
     _square_check(A, "cholesky")
     try:
         lo = A._xp.linalg.cholesky(A._data)
@@ -444,10 +454,11 @@ def cholesky(A, *, upper=False, out=None):
                                       f"order {k} is not positive-definite).") from None
         raise
     r = A._xp.swapaxes(lo, -1, -2).copy() if upper else lo
-    return _out(cholesky_attach(wrap(r), A, upper), out)
+    return cholesky_attach(wrap(r), A, upper)
 
 
-def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
+@out_form()
+def pinv(A, *, atol=None, rtol=None, hermitian=False):
     if A._data.ndim < 2:
         raise RuntimeError(f"linalg.pinv({_NAME.get(A.dtype.name, A.dtype.name)}{{{list(A._data.shape)}}}): "
                            "expected a tensor with 2 or more dimensions of float, double, cfloat or "
@@ -457,23 +468,27 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
                    A, "linalg_pinv")[0]
 
 
-def matrix_rank(A, *, atol=None, tol=None, rtol=None, hermitian=False, out=None):
+@out_form()
+def matrix_rank(A, *, atol=None, tol=None, rtol=None, hermitian=False):
     _matrix_check(A, "matrix_rank", "input", "torch.linalg.")
     return wrap(np.asarray(A._xp.linalg.matrix_rank(A._data, hermitian=hermitian), dtype=np.int64))
 
 
-def multi_dot(tensors, *, out=None):
+@out_form()
+def multi_dot(tensors):
     res = tensors[0]
     for t in tensors[1:]:
         res = matmul(res, t)
-    return _out(res, out)
+    return res
 
 
-def vecdot(x, y, *, dim=-1, out=None):
-    return _out((x * y).sum(dim), out)
+@out_form()
+def vecdot(x, y, *, dim=-1):
+    return (x * y).sum(dim)
 
 
-def cross(input, other, *, dim=-1, out=None):
+@out_form()
+def cross(input, other, *, dim=-1):
     """(a x b)_i = eps_ijk a_j b_k, as an einsum with the Levi-Civita tensor."""
     from .ops.linalg_ext import einsum
     n = max(input._data.ndim, other._data.ndim)
@@ -491,4 +506,4 @@ def cross(input, other, *, dim=-1, out=None):
     eps[0, 2, 1] = eps[2, 1, 0] = eps[1, 0, 2] = -1
     a, b = input.movedim(la, -1), other.movedim(lb, -1)
     res = einsum("...j,...k,ijk->...i", a, b, wrap(input._xp.asarray(eps))).movedim(-1, d)
-    return _out(res, out)
+    return res

@@ -103,14 +103,8 @@ def _standard_gamma(concentration, generator=None):
     if a.dtype.kind != "f" or a.dtype == np.float16:
         raise NotImplementedError(f'"gamma_cpu" not implemented for '
                                   f"'{_dtype._FROM_NP[a.dtype].name.capitalize()}'")
-    gen = _torch_gen(generator)
-    single = a.dtype == np.float32
-    flat = np.ascontiguousarray(a).reshape(-1)
-    out = np.empty(flat.shape, dtype=a.dtype)
-    tiny = np.finfo(a.dtype).tiny
-    for i, alpha in enumerate(flat.tolist()):
-        out[i] = max(tiny, a.dtype.type(_sample_one(alpha, gen, single)))
-    res = wrap(concentration._xp.asarray(out.reshape(a.shape)))
+    from ..ops.random_ops import _standard_gamma as draw  # the generator's exact stream
+    res = wrap(draw(concentration.detach(), generator)._data)
     return attach(res, StandardGammaBackward0, (concentration,), (concentration, res))
 
 

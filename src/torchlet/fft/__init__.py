@@ -6,6 +6,9 @@ Each function resizes its input (zero-pad or truncate at the end of each
 transformed dim, as a differentiable pad/narrow) and then runs one of the
 three transforms of `_transforms`.
 """
+import sys
+
+from ..ops._out import bind_aliases, out_form
 from . import _transforms as _t
 from ._helpers import fftfreq, rfftfreq, fftshift, ifftshift
 
@@ -67,79 +70,100 @@ def _c2r(input, s, dim, norm, forward):
     return _t.c2r(x, dims, _t.scaling(norm, forward), last)
 
 
-def fft(input, n=None, dim=-1, norm=None, *, out=None):
+@out_form(dtype=_t.complex_out, grad_name="_fft_r2c")
+def fft(input, n=None, dim=-1, norm=None):
     """One-dimensional discrete Fourier transform."""
-    return _t.into(_c2c(input, *_one(n, dim), norm, True), out, "fft")
+    return _c2c(input, *_one(n, dim), norm, True)
 
 
-def ifft(input, n=None, dim=-1, norm=None, *, out=None):
+@out_form(dtype=_t.complex_out, grad="composite", grad_name="aten::conj_physical")
+def ifft(input, n=None, dim=-1, norm=None):
     """One-dimensional inverse discrete Fourier transform."""
-    return _t.into(_c2c(input, *_one(n, dim), norm, False), out, "ifft")
+    return _c2c(input, *_one(n, dim), norm, False)
 
 
-def rfft(input, n=None, dim=-1, norm=None, *, out=None):
+@out_form(dtype=_t.complex_out, grad_name="_fft_r2c")
+def rfft(input, n=None, dim=-1, norm=None):
     """FFT of a real signal: the n//2+1 non-redundant frequencies."""
-    return _t.into(_r2c("rfft", input, *_one(n, dim), norm, True), out, "rfft")
+    return _r2c("rfft", input, *_one(n, dim), norm, True)
 
 
-def irfft(input, n=None, dim=-1, norm=None, *, out=None):
+@out_form(dtype=_t.complex_out, grad_name="_fft_c2r")
+def irfft(input, n=None, dim=-1, norm=None):
     """Inverse of rfft: a real signal of length n (default 2*(m-1))."""
-    return _t.into(_c2r(input, *_one(n, dim), norm, False), out, "irfft")
+    return _c2r(input, *_one(n, dim), norm, False)
 
 
-def hfft(input, n=None, dim=-1, norm=None, *, out=None):
+@out_form(dtype=_t.complex_out, grad_name="_fft_c2r")
+def hfft(input, n=None, dim=-1, norm=None):
     """FFT of a Hermitian-symmetric signal given by its first half (real output)."""
-    return _t.into(_c2r(input, *_one(n, dim), norm, True), out, "hfft")
+    return _c2r(input, *_one(n, dim), norm, True)
 
 
-def ihfft(input, n=None, dim=-1, norm=None, *, out=None):
+@out_form(dtype=_t.complex_out, grad="composite", grad_name="aten::conj_physical")
+def ihfft(input, n=None, dim=-1, norm=None):
     """Inverse of hfft: the half spectrum of a real signal's inverse FFT."""
-    return _t.into(_r2c("ihfft", input, *_one(n, dim), norm, False), out, "ihfft")
+    return _r2c("ihfft", input, *_one(n, dim), norm, False)
 
 
-def fftn(input, s=None, dim=None, norm=None, *, out=None):
-    return _t.into(_c2c(input, s, dim, norm, True), out, "fftn")
+@out_form(dtype=_t.complex_out, grad_name="_fft_c2c")
+def fftn(input, s=None, dim=None, norm=None):
+    return _c2c(input, s, dim, norm, True)
 
 
-def ifftn(input, s=None, dim=None, norm=None, *, out=None):
-    return _t.into(_c2c(input, s, dim, norm, False), out, "ifftn")
+@out_form(dtype=_t.complex_out, grad_name="_fft_c2c")
+def ifftn(input, s=None, dim=None, norm=None):
+    return _c2c(input, s, dim, norm, False)
 
 
-def rfftn(input, s=None, dim=None, norm=None, *, out=None):
-    return _t.into(_r2c("rfftn", input, s, dim, norm, True), out, "rfftn")
+@out_form(dtype=_t.complex_out, grad_name="_fft_r2c")
+def rfftn(input, s=None, dim=None, norm=None):
+    return _r2c("rfftn", input, s, dim, norm, True)
 
 
-def irfftn(input, s=None, dim=None, norm=None, *, out=None):
-    return _t.into(_c2r(input, s, dim, norm, False), out, "irfftn")
+@out_form(dtype=_t.complex_out, grad_name="_fft_c2r")
+def irfftn(input, s=None, dim=None, norm=None):
+    return _c2r(input, s, dim, norm, False)
 
 
-def hfftn(input, s=None, dim=None, norm=None, *, out=None):
-    return _t.into(_c2r(input, s, dim, norm, True), out, "hfftn")
+@out_form(dtype=_t.complex_out, grad_name="_fft_c2r")
+def hfftn(input, s=None, dim=None, norm=None):
+    return _c2r(input, s, dim, norm, True)
 
 
-def ihfftn(input, s=None, dim=None, norm=None, *, out=None):
-    return _t.into(_r2c("ihfftn", input, s, dim, norm, False), out, "ihfftn")
+@out_form(dtype=_t.complex_out)
+def ihfftn(input, s=None, dim=None, norm=None):
+    return _r2c("ihfftn", input, s, dim, norm, False)
 
 
-def fft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
-    return _t.into(fftn(input, s, dim, norm), out, "fft2")
+@out_form(dtype=_t.complex_out, grad_name="_fft_c2c")
+def fft2(input, s=None, dim=(-2, -1), norm=None):
+    return fftn(input, s, dim, norm)
 
 
-def ifft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
-    return _t.into(ifftn(input, s, dim, norm), out, "ifft2")
+@out_form(dtype=_t.complex_out, grad_name="_fft_c2c")
+def ifft2(input, s=None, dim=(-2, -1), norm=None):
+    return ifftn(input, s, dim, norm)
 
 
-def rfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
-    return _t.into(_r2c("rfft2", input, s, dim, norm, True), out, "rfft2")
+@out_form(dtype=_t.complex_out, grad_name="_fft_r2c")
+def rfft2(input, s=None, dim=(-2, -1), norm=None):
+    return _r2c("rfft2", input, s, dim, norm, True)
 
 
-def irfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
-    return _t.into(irfftn(input, s, dim, norm), out, "irfft2")
+@out_form(dtype=_t.complex_out, grad_name="_fft_c2r")
+def irfft2(input, s=None, dim=(-2, -1), norm=None):
+    return irfftn(input, s, dim, norm)
 
 
-def hfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
-    return _t.into(hfftn(input, s, dim, norm), out, "hfft2")
+@out_form(dtype=_t.complex_out, grad_name="_fft_c2r")
+def hfft2(input, s=None, dim=(-2, -1), norm=None):
+    return hfftn(input, s, dim, norm)
 
 
-def ihfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
-    return _t.into(_r2c("ihfft2", input, s, dim, norm, False), out, "ihfft2")
+@out_form(dtype=_t.complex_out)
+def ihfft2(input, s=None, dim=(-2, -1), norm=None):
+    return _r2c("ihfft2", input, s, dim, norm, False)
+
+
+bind_aliases(sys.modules[__name__])

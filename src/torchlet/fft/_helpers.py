@@ -3,7 +3,8 @@ centre (fftshift, ifftshift)."""
 import numpy as np
 
 from .. import _dtype
-from ..ops.creation import arange
+from ..ops._out import out_form
+from ..ops.creation import _arange_resize, arange
 
 
 def _freqs(name, count, n, d, dtype, device, requires_grad, negative_half):
@@ -22,21 +23,16 @@ def _freqs(name, count, n, d, dtype, device, requires_grad, negative_half):
     return r
 
 
-def fftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@out_form(dtype="factory", resize=_arange_resize, grad_name="aten::fft_fftfreq")
+def fftfreq(n, d=1.0, *, dtype=None, layout=None, device=None, requires_grad=False):
     """[0, 1, ..., (n-1)//2, -(n//2), ..., -1] / (d*n)."""
-    return _fill(out, _freqs("fftfreq", n, n, d, dtype or (out.dtype if out is not None else None), device,
-                             requires_grad, True), "fftfreq")
+    return _freqs("fftfreq", n, n, d, dtype, device, requires_grad, True)
 
 
-def rfftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@out_form(dtype="factory", resize=_arange_resize, grad_name="aten::fft_rfftfreq")
+def rfftfreq(n, d=1.0, *, dtype=None, layout=None, device=None, requires_grad=False):
     """[0, 1, ..., n//2] / (d*n): the frequencies of rfft's output."""
-    return _fill(out, _freqs("rfftfreq", n // 2 + 1, n, d, dtype or (out.dtype if out is not None else None), device,
-                             requires_grad, False), "rfftfreq")
-
-
-def _fill(out, res, fname):
-    from ._transforms import into
-    return into(res, out, fname)
+    return _freqs("rfftfreq", n // 2 + 1, n, d, dtype, device, requires_grad, False)
 
 
 def _shift(input, dim, sign):

@@ -173,27 +173,11 @@ def c2r(x, dims, scale, last_size):
     return attach(wrap(out), FftC2RBackward0, (x,), dims=dims, scale=scale)
 
 
-def into(res, out, fname):
-    """Write `res` into a user's `out=` tensor as PyTorch does: resized when
-    its shape differs (warning when it held elements), cast to its dtype."""
-    if out is None:
-        return res
-    from ..autograd import grad_mode
-    if grad_mode._mode.enabled and (out.requires_grad or res.requires_grad):
-        raise RuntimeError(f"{fname}(): functions with out=... arguments don't support automatic "
-                           "differentiation, but one of the arguments requires grad.")
-    if res.dtype.is_complex and not out.dtype.is_complex:
-        raise RuntimeError(f"{fname} expects a complex output tensor, but got {_SCALAR.get(out.dtype.name, out.dtype.name)}")
-    if tuple(out.shape) != tuple(res.shape):
-        if out.numel():
-            import warnings
-            warnings.warn(f"An output with one or more elements was resized since it had shape "
-                          f"{list(out.shape)}, which does not match the required output shape "
-                          f"{list(res.shape)}. This behavior is deprecated, and in a future PyTorch "
-                          "release outputs will not be resized unless they have zero elements. You can "
-                          "explicitly reuse an out tensor t by resizing it, inplace, to zero elements "
-                          "with t.resize_(0).", UserWarning, stacklevel=3)
-        out._data = out._xp.empty(res._data.shape, dtype=out._data.dtype)
-    out._xp.copyto(out._data, res._data, casting="unsafe")
-    out._version[0] += 1
-    return out
+def complex_out(name, result_dtype, out_dtype):
+    """The out= dtype rule of the transforms (ops/_out.py): a complex result needs a
+    complex out; a real one is cast into out."""
+    got = _SCALAR.get(out_dtype.name, out_dtype.name)
+    if result_dtype.is_complex and not out_dtype.is_complex:
+        raise RuntimeError(f"{name} expects a complex output tensor, but got {got}")
+    if not result_dtype.is_complex and not out_dtype.is_floating_point:
+        raise RuntimeError(f"{name} expects a floating point output tensor, but got {got}")

@@ -24,8 +24,9 @@ def grad_enabled():
 def method(*names):
     """Also expose the decorated op as Tensor method(s) (default: its own name)."""
     def deco(fn):
+        bound = getattr(fn, "_op", fn)  # an out_form op: the method takes no out=
         for name in names or (fn.__name__.rstrip("_") if fn.__name__.endswith("__") else fn.__name__,):
-            setattr(Tensor, name, fn)
+            setattr(Tensor, name, bound)
         return fn
     return deco
 
@@ -145,9 +146,9 @@ def broadcast_shape(*shapes):
 
 
 def float_result(arr):
-    """Integer/bool arrays become the default float dtype (true division, exp, ...)."""
+    """Integer/bool arrays in the dtype a floating op gives them (_dtype.to_float)."""
     if arr.dtype.kind in "biu":
-        return arr.astype(_dtype.get_default_dtype().np)
+        return arr.astype(_dtype.to_float(_FROM_NP[arr.dtype]).np)
     return arr
 
 
@@ -189,10 +190,8 @@ def _check_inplace(t):
 
 def _check_cast(result_dtype, t):
     if result_dtype != t._data.dtype:
-        r, d = _FROM_NP[result_dtype], _FROM_NP[t._data.dtype]
-        if r.category > d.category:
-            raise RuntimeError(f"result type {_TYPE_WORDS[r.category]} can't be cast to the desired "
-                               f"output type {_NAME_WORDS.get(d.name, d.name)}")
+        from ._out import check_out_cast
+        check_out_cast(_FROM_NP[result_dtype], _FROM_NP[t._data.dtype])
 
 
 _TYPE_WORDS = {0: "Bool", 1: "Long", 2: "Float", 3: "ComplexFloat"}

@@ -8,6 +8,7 @@ import warnings
 from .. import _dtype
 from ._util import Node, Tensor, attach, grad_enabled, inplace, method, reduce_grad, wrap, wrap_dim
 
+from ._out import out_form
 __all__ = ["relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "celu", "selu", "gelu", "silu",
            "mish", "hardtanh", "hardtanh_", "softplus", "softmax", "log_softmax", "softmin", "prelu",
            "logsigmoid", "threshold", "threshold_", "hardsigmoid", "hardswish", "softsign",
@@ -247,6 +248,7 @@ class GeluBackward0(_Pointwise):
         return cdf + x * pdf
 
 
+@out_form()
 def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise RuntimeError(f"approximate argument must be either none or tanh.")
@@ -318,6 +320,7 @@ class SoftplusBackward0(_Pointwise):
         return over + (1 - over) * (x * self.beta).sigmoid()
 
 
+@out_form()
 def softplus(input, beta=1.0, threshold=20.0):
     _float_check(input, "softplus_cpu")
     return _unary(input, None, SoftplusBackward0, False, beta=beta, threshold=threshold)

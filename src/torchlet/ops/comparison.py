@@ -11,9 +11,10 @@ import warnings
 import numpy as np
 
 from .. import _dtype
-from ._util import (Node, Tensor, attach, binary_arrays, broadcast_shape, inplace, method, reduce_grad,
-                    wrap, _scalar_ok)
-from .pointwise_math import _broadcast_error, _not_for, _np_clip, _shape, _write_out
+from ._util import (Node, Tensor, attach, binary_arrays, broadcast_shape, float_result, inplace, method,
+                    reduce_grad, wrap, _scalar_ok)
+from ._out import out_form, plain
+from .pointwise_math import _broadcast_error, _not_for, _np_clip, _shape
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
            "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and",
@@ -31,14 +32,14 @@ def _run(ufunc, x, y, a, b):
 
 # ----- comparisons -----------------------------------------------------------
 def _comparison(name, ufunc_name, symbol):
-    def op(input, other, *, out=None):
+    def op(input, other):
         if not isinstance(other, Tensor) and not _scalar_ok(other):
             raise TypeError(f"{name}() received an invalid combination of arguments - got (Tensor, "
                             f"{type(other).__name__}), but expected (Tensor input, Tensor other) or "
                             "(Tensor input, Number other)")
         x, y = binary_arrays(input, other)
         res = wrap(_run(getattr(input._xp, ufunc_name), x, y, input, other))
-        return res if out is None else _write_out(res, out, name)
+        return res
 
     def operator(self, other):  # `t == None`, `t == "a"` fall back to Python's identity test
         if isinstance(other, Tensor) or _scalar_ok(other):
@@ -49,7 +50,7 @@ def _comparison(name, ufunc_name, symbol):
     setattr(Tensor, name, op)
     setattr(Tensor, name + "_", lambda self, other: inplace(self, op, other))
     setattr(Tensor, f"__{name}__", operator)
-    return op
+    return out_form(op)
 
 
 eq = _comparison("eq", "equal", "==")
@@ -61,22 +62,22 @@ ge = _comparison("ge", "greater_equal", ">=")
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 for _alias, _fn in (("greater", gt), ("greater_equal", ge), ("less", lt), ("less_equal", le),
                     ("not_equal", ne)):
-    setattr(Tensor, _alias, _fn)
+    setattr(Tensor, _alias, plain(_fn))
     setattr(Tensor, _alias + "_", getattr(Tensor, _fn.__name__ + "_"))
 
 
 # ----- logical and bitwise ops -----------------------------------------------
 def _logical(name):
-    def op(input, other, *, out=None):
+    def op(input, other):
         if not isinstance(other, Tensor):
             raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
                             f"{type(other).__name__}")
         res = wrap(_run(getattr(input._xp, name), input._data, other._data, input, other))
-        return res if out is None else _write_out(res, out, name)
+        return res
     op.__name__ = op.__qualname__ = name
     setattr(Tensor, name, op)
     setattr(Tensor, name + "_", lambda self, other: inplace(self, op, other))
-    return op
+    return out_form(op)
 
 
 logical_and, logical_or, logical_xor = _logical("logical_and"), _logical("logical_or"), \
@@ -84,16 +85,17 @@ logical_and, logical_or, logical_xor = _logical("logical_and"), _logical("logica
 
 
 @method()
-def logical_not(input, *, out=None):
+@out_form()
+def logical_not(input):
     res = wrap(input._xp.logical_not(input._data))
-    return res if out is None else _write_out(res, out, "logical_not")
+    return res
 
 
 Tensor.logical_not_ = lambda self: inplace(self, logical_not)
 
 
 def _bitwise(name, ufunc_name):
-    def op(input, other, *, out=None):
+    def op(input, other):
         if not isinstance(input, Tensor):
             input, other = other, input
         x, y = binary_arrays(input, other)
@@ -101,29 +103,30 @@ def _bitwise(name, ufunc_name):
             broadcast_shape(x.shape, _shape(other))  # shapes are checked before dtypes, as in PyTorch
             raise _not_for(f"{name}_cpu", x.dtype)
         res = wrap(_run(getattr(input._xp, ufunc_name), x, y, input, other))
-        return res if out is None else _write_out(res, out, name)
+        return res
     op.__name__ = op.__qualname__ = name
     setattr(Tensor, name, op)
     setattr(Tensor, name + "_", lambda self, other: inplace(self, op, other))
-    return op
+    return out_form(op)
 
 
 bitwise_and = _bitwise("bitwise_and", "bitwise_and")
 bitwise_or = _bitwise("bitwise_or", "bitwise_or")
 bitwise_xor = _bitwise("bitwise_xor", "bitwise_xor")
 for _sym, _fn in (("and", bitwise_and), ("or", bitwise_or), ("xor", bitwise_xor)):
-    setattr(Tensor, f"__{_sym}__", _fn)
-    setattr(Tensor, f"__r{_sym}__", _fn)
+    setattr(Tensor, f"__{_sym}__", plain(_fn))
+    setattr(Tensor, f"__r{_sym}__", plain(_fn))
     setattr(Tensor, f"__i{_sym}__", getattr(Tensor, _fn.__name__ + "_"))
 
 
 @method()
-def bitwise_not(input, *, out=None):
+@out_form()
+def bitwise_not(input):
     x = input._data
     if x.dtype.kind not in "biu":
         raise _not_for("bitwise_not_cpu", x.dtype)
     res = wrap(input._xp.invert(x))
-    return res if out is None else _write_out(res, out, "bitwise_not")
+    return res
 
 
 def _invert(self):
@@ -172,7 +175,7 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     if x.dtype.kind == "b":
         return wrap(close)
     if x.dtype.kind in "iu":
-        x, y = x.astype(_dtype.get_default_dtype().np), y.astype(_dtype.get_default_dtype().np)
+        x, y = float_result(x), float_result(y)
     if equal_nan:
         close |= xp.isnan(x) & xp.isnan(y)
     diff = xp.abs(x - y)
@@ -229,24 +232,26 @@ class ClampMaxBackward1(MinimumBackward0):
     """d clamp_max(a, m) = as minimum(a, m)"""
 
 
-def _pick(name, ufunc, node, input, other, out=None):
+def _pick(name, ufunc, node, input, other):
     if not isinstance(other, Tensor):
         raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
                         f"{type(other).__name__}")
     x, y = binary_arrays(input, other)
     res = attach(wrap(_run(getattr(input._xp, ufunc), x, y, input, other)), node, (input, other),
                  (input, other))
-    return res if out is None else _write_out(res, out, name)
+    return res
 
 
 @method()
-def maximum(input, other, *, out=None):
-    return _pick("maximum", "maximum", MaximumBackward0, input, other, out)
+@out_form()
+def maximum(input, other):
+    return _pick("maximum", "maximum", MaximumBackward0, input, other)
 
 
 @method()
-def minimum(input, other, *, out=None):
-    return _pick("minimum", "minimum", MinimumBackward0, input, other, out)
+@out_form()
+def minimum(input, other):
+    return _pick("minimum", "minimum", MinimumBackward0, input, other)
 
 
 # ----- clamp -----------------------------------------------------------------
@@ -344,7 +349,8 @@ def _clamp_tensors(input, lo, hi):
 
 
 @method("clamp", "clip")
-def clamp(input, min=None, max=None, *, out=None):
+@out_form()
+def clamp(input, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     t_lo, t_hi = isinstance(min, Tensor), isinstance(max, Tensor)
@@ -356,7 +362,7 @@ def clamp(input, min=None, max=None, *, out=None):
     else:
         res = attach(wrap(_clamp_scalars(input, min, max)), ClampBackward1, (input,), (input,),
                      min=min, max=max)
-    return res if out is None else _write_out(res, out, "clamp")
+    return res
 
 
 clip = clamp
@@ -397,7 +403,8 @@ class WhereBackward0(Node):
 _NO_ARG = object()
 
 
-def where(condition, input=_NO_ARG, other=_NO_ARG, *, out=None):
+@out_form()
+def where(condition, input=_NO_ARG, other=_NO_ARG):
     """Elements of `input` where `condition`, else of `other` (tensors or numbers)."""
     if input is _NO_ARG and other is _NO_ARG:
         if hasattr(Tensor, "nonzero"):
@@ -426,7 +433,7 @@ def where(condition, input=_NO_ARG, other=_NO_ARG, *, out=None):
         r = r.astype(dt)
     res = attach(wrap(r), WhereBackward0, (input if a_t else None, other if b_t else None),
                  condition=c)
-    return res if out is None else _write_out(res, out, "where")
+    return res
 
 
 def _where_method(self, condition, y):

@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import _dtype
 from ._util import Node, Tensor, attach, method, view, wrap
+from ._out import out_form
 
 __all__ = ["real", "imag", "view_as_real", "view_as_complex", "conj", "conj_physical", "angle",
            "complex", "polar"]
@@ -155,7 +156,8 @@ class ComplexBackward0(Node):
         return reduce_grad(real(g), ma), reduce_grad(imag(g), mb)
 
 
-def complex(real, imag, *, out=None):
+@out_form()
+def complex(real, imag):
     """real + i imag from two float tensors of one dtype."""
     if real.dtype is not imag.dtype:
         raise RuntimeError(f"Expected object of scalar type {_NAMES[real.dtype.name]} but got scalar "
@@ -172,7 +174,8 @@ def complex(real, imag, *, out=None):
     return attach(wrap(z.astype(cd.np)), ComplexBackward0, (real, imag))
 
 
-def polar(abs, angle, *, out=None):
+@out_form()
+def polar(abs, angle):
     """abs * (cos(angle) + i sin(angle))."""
     return complex(abs * angle.cos(), abs * angle.sin())
 

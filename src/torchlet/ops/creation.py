@@ -18,6 +18,7 @@ from .._device import namespace_for
 from .._size import Size
 from ._util import Tensor, wrap
 
+from ._out import out_form
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty", "eye",
            "arange", "range", "linspace", "logspace", "zeros_like", "ones_like", "full_like",
            "empty_like", "scalar_tensor", "is_tensor", "numel"]
@@ -286,15 +287,18 @@ def _filled(fill, size, dtype, device, requires_grad):
     return _finish(arr, dtype, None, requires_grad)
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+@out_form(dtype="factory")
+def zeros(*size, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     return _filled(0, _size(size, "zeros"), dtype, device, requires_grad)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+@out_form(dtype="factory")
+def ones(*size, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     return _filled(1, _size(size, "ones"), dtype, device, requires_grad)
 
 
-def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+@out_form(dtype="factory", grad_message="cannot resize variables that require grad")
+def empty(*size, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None):
     return _filled(None, _size(size, "empty"), dtype, device, requires_grad)
 
@@ -310,7 +314,8 @@ def _fill_value(fill_value, dtype):
     return fill_value
 
 
-def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@out_form(dtype="factory")
+def full(size, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False):
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
                         f"{type(size).__name__}")
@@ -348,7 +353,8 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
     return _filled(_fill_value(fill_value, dt), shape, dt, dev, requires_grad)
 
 
-def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@out_form(dtype="factory")
+def eye(n, m=None, *, dtype=None, layout=None, device=None, requires_grad=False):
     for v in (n, m):
         if v is not None and not isinstance(v, (int, np.integer)):
             raise TypeError(f"eye() received an invalid combination of arguments - got "
@@ -369,7 +375,17 @@ def _num(x):
     return x
 
 
-def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+def _arange_resize(old, new):
+    n = 1
+    for d in old:
+        n *= d
+    return (f"The number of elements in the out tensor of shape {list(old)} is {n} which does not "
+            f"match the computed number of elements {new[0]}. Note that this may occur as a result "
+            f"of rounding error. The out tensor will be resized to a tensor of shape ({new[0]},).")
+
+
+@out_form(dtype="factory", resize=_arange_resize)
+def arange(start=0, end=None, step=1, *, dtype=None, layout=None, device=None,
            requires_grad=False):
     """[start, end) by step: ceil((end - start) / step) values start + i*step;
     int64 unless an argument is a float (then the default dtype)."""
@@ -397,7 +413,8 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     return _finish(arr, dtype, None, requires_grad)
 
 
-def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+@out_form(dtype="factory", resize=_arange_resize)
+def range(start=0, end=None, step=1, *, dtype=None, layout=None, device=None,
           requires_grad=False):
     """Deprecated torch.range: includes `end`; default float dtype."""
     warnings.warn("torch.range is deprecated and will be removed in a future release because its "
@@ -457,7 +474,8 @@ def _range_dtype(dtype, start, end, name):
     return dtype
 
 
-def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@out_form(dtype="factory")
+def linspace(start, end, steps, *, dtype=None, layout=None, device=None, requires_grad=False):
     steps = _steps(steps, "linspace")
     start, end = _num(start), _num(end)
     dtype = _range_dtype(dtype, start, end, "linspace")
@@ -467,7 +485,8 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     return _finish(_lin(start, end, steps, dtype, xp).astype(dtype.np), dtype, None, requires_grad)
 
 
-def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
+@out_form(dtype="factory")
+def logspace(start, end, steps, base=10.0, *, dtype=None, layout=None, device=None,
              requires_grad=False):
     """base ** linspace(start, end): exponents in the dtype's precision, the power in double."""
     steps = _steps(steps, "logspace")
@@ -476,9 +495,8 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
     xp = namespace_for(device)
     if steps == 0:
         return _finish(xp.zeros((0,), dtype=dtype.np), dtype, None, requires_grad)
-    exps = _lin(start, end, steps, dtype, xp)
-    if dtype.category < 2:
-        exps = exps.astype(np.int64)  # exponents are integer-valued for integer dtypes
+    # integer dtypes: exponents in double, the power truncated (logspace(0, 1, 5) -> 1, 1, 3, 5, 10)
+    exps = _lin(start, end, steps, dtype if dtype.category >= 2 else _dtype.float64, xp)
     vals = xp.power(complex(base) if dtype.category == 3 else float(base),
                     exps.astype(np.complex128 if dtype.category == 3 else np.float64))
     return _finish(vals.astype(dtype.np), dtype, None, requires_grad)

@@ -8,6 +8,7 @@ import numpy as np
 
 from ._util import Node, attach, inplace, method, view, wrap, wrap_dim
 
+from ._out import out_form
 __all__ = ["tril", "triu", "diag", "diagonal", "trace"]
 
 _ALL = slice(None)
@@ -78,7 +79,8 @@ class DiagEmbedBackward0(Node):
 
 
 @method()
-def diag(input, diagonal=0, *, out=None):
+@out_form(grad="composite", grad_name="aten::diagonal_copy")
+def diag(input, diagonal=0):
     x = input._data
     if x.ndim == 1:
         n = x.shape[0] + abs(diagonal)
@@ -135,12 +137,14 @@ def _tri(input, k, lower):
 
 
 @method()
-def tril(input, diagonal=0, *, out=None):
+@out_form()
+def tril(input, diagonal=0):
     return _tri(input, diagonal, True)
 
 
 @method()
-def triu(input, diagonal=0, *, out=None):
+@out_form()
+def triu(input, diagonal=0):
     return _tri(input, diagonal, False)
 
 

@@ -4,6 +4,7 @@ pairwise_distance."""
 from .. import _dtype
 from ._util import Node, attach, grad_enabled, wrap
 
+from ._out import out_form
 __all__ = ["embedding", "one_hot", "linear", "bilinear", "normalize", "cosine_similarity",
            "pairwise_distance"]
 
@@ -126,6 +127,7 @@ class MmBackward0(AddmmBackward0):
     pass
 
 
+@out_form()
 def linear(input, weight, bias=None):
     x, w = input._data, weight._data
     k = w.shape[-1]
@@ -179,7 +181,8 @@ def bilinear(input1, input2, weight, bias=None):
     return y.reshape(tuple(lead) + (o,))
 
 
-def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+@out_form(grad_name="div")
+def normalize(input, p=2.0, dim=1, eps=1e-12):
     denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
     return input / denom
 

@@ -13,6 +13,7 @@ from . import diagonal  # noqa: F401  (registers tril/triu/diag/diagonal/trace)
 from .diagonal import tril, triu, diag, diagonal, trace  # noqa: F401
 from ._util import Node, Tensor, attach, inplace, method, reduce_grad, wrap, wrap_dim
 
+from ._out import out_form
 __all__ = ["gather", "scatter", "scatter_add", "index_select", "masked_select", "masked_fill",
            "nonzero", "argwhere", "take", "index_fill", "index_add", "tril", "triu", "diag",
            "diagonal", "trace", "narrow", "select"]
@@ -75,7 +76,8 @@ class GatherBackward0(Node):
 
 
 @method()
-def gather(input, dim, index, *, sparse_grad=False, out=None):
+@out_form()
+def gather(input, dim, index, *, sparse_grad=False):
     x = input._data
     d = wrap_dim(dim, x.ndim)
     idx = _index(index, "gather", ("int64", "int32"))
@@ -151,13 +153,15 @@ def _scatter_impl(input, dim, index, src, op, reduce=None, add=False):
 
 
 @method()
-def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
+@out_form()
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     if src is None:
         src = value
     return _scatter_impl(input, dim, index, src, "scatter", reduce)
 
 
 @method()
+@out_form()
 def scatter_add(input, dim, index, src):
     return _scatter_impl(input, dim, index, src, "scatter_add", add=True)
 
@@ -189,7 +193,8 @@ class IndexSelectBackward0(Node):
 
 
 @method()
-def index_select(input, dim, index, *, out=None):
+@out_form()
+def index_select(input, dim, index):
     x = input._data
     d = wrap_dim(dim, x.ndim)
     idx = _vector_index(index, "index_select")
@@ -362,7 +367,8 @@ class MaskedSelectBackward0(Node):
 
 
 @method()
-def masked_select(input, mask, *, out=None):
+@out_form()
+def masked_select(input, mask):
     m = _mask(mask, "masked_select:")
     x = input._data
     if m.shape != x.shape:
@@ -374,7 +380,8 @@ def masked_select(input, mask, *, out=None):
 
 # ----- nonzero / take -------------------------------------------------------------
 @method()
-def nonzero(input, *, out=None, as_tuple=False):
+@out_form(dtype="exact")
+def nonzero(input, *, as_tuple=False):
     x = input._data
     xp = input._xp
     if as_tuple:
@@ -402,6 +409,7 @@ class TakeBackward0(Node):
 
 
 @method()
+@out_form()
 def take(input, index):
     idx = _index(index, "take", ("int64",))
     x = input._data

@@ -10,9 +10,10 @@ with Tensor ops so they can be differentiated again.
 import numpy as np
 
 from ._util import Node, Tensor, attach, inplace, method, wrap, wrap_dim
+from ._out import out_form
 from .comparison import where
 from .indexing import _ALL, _along, _check_along, _index, _pad_to, gather, index_fill, index_select
-from .pointwise_math import _not_for, _type_word, _write_out
+from .pointwise_math import _not_for, _type_word
 
 __all__ = ["scatter_reduce", "index_copy", "take_along_dim"]
 
@@ -74,7 +75,8 @@ class ScatterReduceBackward0(Node):
 
 
 @method()
-def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=None):
+@out_form()
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     if reduce not in _REDUCES:
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
     x, s = input._data, src._data
@@ -105,7 +107,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=Non
     r = wrap(res)
     attach(r, ScatterReduceBackward0, (input, src), (input, src, r), dim=d,
            index=wrap(idx.astype(np.int64, copy=False)), reduce=reduce, include_self=include_self)
-    return r if out is None else _write_out(r, out, "scatter_reduce")
+    return r
 
 
 @method()
@@ -127,7 +129,8 @@ class IndexCopyBackward0(Node):
 
 
 @method()
-def index_copy(input, dim, index, source, *, out=None):
+@out_form()
+def index_copy(input, dim, index, source):
     """Rows (slices along dim) of source copied to positions index of input."""
     x, s = input._data, source._data
     d = wrap_dim(dim, x.ndim)
@@ -164,7 +167,7 @@ def index_copy(input, dim, index, source, *, out=None):
         res[...] = s.reshape(())
     r = wrap(res)
     attach(r, IndexCopyBackward0, (input, source), dim=d, index=wrap(idx))
-    return r if out is None else _write_out(r, out, "index_copy")
+    return r
 
 
 @method()
@@ -174,12 +177,13 @@ def index_copy_(self, dim, index, source):
 
 # ----- take_along_dim ----------------------------------------------------------------
 @method()
-def take_along_dim(input, indices, dim=None, *, out=None):
+@out_form(grad_name="gather")
+def take_along_dim(input, indices, dim=None):
     """gather along dim after broadcasting input and indices over the other dims
     (dim=None: over the flattened input)."""
     if dim is None:  # gather's own index check (int32 passes)
         res = gather(input.reshape(-1), 0, indices.reshape(-1))
-        return res if out is None else _write_out(res, out, "take_along_dim")
+        return res
     if indices._data.dtype != np.int64:
         raise RuntimeError("torch.take_along_dim(): dtype of indices should be Long but got "
                            f"{_type_word(indices._data.dtype)}")
@@ -197,5 +201,5 @@ def take_along_dim(input, indices, dim=None, *, out=None):
     if js != want_i:
         indices = indices.expand(want_i)
     res = gather(input, d, indices)
-    return res if out is None else _write_out(res, out, "take_along_dim")
+    return res
 

@@ -11,6 +11,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import _view_of
 from ._util import Node, Tensor, attach, method, wrap, wrap_dim, dims_of
+from ._out import out_form
 from .indexing import index_select, narrow, select
 from .view import expand, reshape
 
@@ -46,7 +47,8 @@ def _result_dtype(tensors):
     return d
 
 
-def cat(tensors, dim=0, *, out=None):
+@out_form(dtype="cat")
+def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
@@ -100,7 +102,8 @@ class StackBackward0(Node):
         return tuple(select(g, self.dim, i) for i in range(len(self.input_meta)))
 
 
-def stack(tensors, dim=0, *, out=None):
+@out_form(dtype="cat")
+def stack(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
@@ -127,16 +130,19 @@ def _atleast(t, n):
     return reshape(t, {0: (1, 1, 1), 1: (1,) + shape + (1,), 2: shape + (1,)}[len(shape)])
 
 
-def hstack(tensors, *, out=None):
+@out_form(dtype="cat", grad_name="cat")
+def hstack(tensors):
     ts = [_atleast(t, 1) for t in tensors]
     return cat(ts, 0 if ts and ts[0]._data.ndim == 1 else 1)
 
 
-def vstack(tensors, *, out=None):
+@out_form(dtype="cat", grad_name="cat")
+def vstack(tensors):
     return cat([_atleast(t, 2) for t in tensors], 0)
 
 
-def dstack(tensors, *, out=None):
+@out_form(dtype="cat", grad_name="cat")
+def dstack(tensors):
     return cat([_atleast(t, 3) for t in tensors], 2)
 
 

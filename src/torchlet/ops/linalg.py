@@ -10,6 +10,7 @@ import numpy as np
 from ..autograd import grad_mode
 from ._util import Node, Tensor, attach, binary_arrays, inplace, method, reduce_grad, wrap
 
+from ._out import out_form, plain
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "addmm", "addmv",
            "baddbmm", "addbmm"]
 
@@ -43,19 +44,6 @@ def _prod(x, y, xp):
     return xp.matmul(x, y)
 
 
-def _out(res, out):
-    """Write `res` into a user-given `out` tensor (resized as PyTorch does)."""
-    if out is None:
-        return res
-    with grad_mode.no_grad():
-        if out._data.shape == res._data.shape:
-            out._xp.copyto(out._data, res._data, casting="unsafe")
-        else:
-            out._data = res._data.astype(out._data.dtype)
-        out._version[0] += 1
-    return out
-
-
 # ----- mm / bmm / mv / dot --------------------------------------------------
 class MmBackward0(Node):
     """d(a @ b) = g @ b^T, a^T @ g"""
@@ -73,7 +61,8 @@ def _mm_shapes(x, y):
 
 
 @method()
-def mm(input, mat2, *, out=None):
+@out_form()
+def mm(input, mat2):
     x, y = input._data, mat2._data
     if x.ndim != 2:
         raise RuntimeError("self must be a matrix")
@@ -82,7 +71,7 @@ def mm(input, mat2, *, out=None):
     _mm_shapes(x, y)
     _check_dtypes(input, mat2)
     res = attach(wrap(_prod(x, y, input._xp)), MmBackward0, (input, mat2), (input, mat2))
-    return _out(res, out)
+    return res
 
 
 class BmmBackward0(Node):
@@ -105,12 +94,13 @@ def _bmm_check(x, y, what="batch"):
 
 
 @method()
-def bmm(input, mat2, *, out=None):
+@out_form()
+def bmm(input, mat2):
     x, y = input._data, mat2._data
     _bmm_check(x, y)
     _check_dtypes(input, mat2, "scalar")
     res = attach(wrap(_prod(x, y, input._xp)), BmmBackward0, (input, mat2), (input, mat2))
-    return _out(res, out)
+    return res
 
 
 class MvBackward0(Node):
@@ -132,7 +122,8 @@ def _mv_check(x, v, n_input=None):
 
 
 @method()
-def mv(input, vec, *, out=None):
+@out_form()
+def mv(input, vec):
     x, v = input._data, vec._data
     _mv_check(x, v)
     if x.dtype != v.dtype:
@@ -140,7 +131,7 @@ def mv(input, vec, *, out=None):
                            f"{_name(input)}, and {_name(vec)}")
     _check_dtypes(input, vec)
     res = attach(wrap(_prod(x, v, input._xp)), MvBackward0, (input, vec), (input, vec))
-    return _out(res, out)
+    return res
 
 
 class DotBackward0(Node):
@@ -165,7 +156,8 @@ def _dot_check(x, y, name="dot"):
 
 
 @method()
-def dot(input, tensor, *, out=None):
+@out_form()
+def dot(input, tensor):
     x, y = input._data, tensor._data
     _dot_check(x, y)
     if x.dtype != y.dtype:
@@ -173,26 +165,28 @@ def dot(input, tensor, *, out=None):
                            f"and {_name(tensor)}")
     _check_dtypes(input, tensor)
     arr = input._xp.asarray(_prod(x, y, input._xp))  # NumPy gives a scalar for 1-D @ 1-D
-    return _out(attach(wrap(arr), DotBackward0, (input, tensor), (input, tensor)), out)
+    return attach(wrap(arr), DotBackward0, (input, tensor), (input, tensor))
 
 
 @method()
-def vdot(input, other, *, out=None):
+@out_form()
+def vdot(input, other):
     x, y = input._data, other._data
     _dot_check(x, y, "vdot")
     if x.dtype != y.dtype:
         raise RuntimeError(f"vdot : expected both vectors to have same dtype, but found {_name(input)} "
                            f"and {_name(other)}")
     res = wrap(input._xp.asarray(_prod(input._xp.conj(x), y, input._xp)))
-    return _out(attach(res, VdotBackward0, (input, other), (input, other)), out)
+    return attach(res, VdotBackward0, (input, other), (input, other))
 
 
 @method()
-def inner(input, other, *, out=None):
+@out_form()
+def inner(input, other):
     if input._data.ndim == 0 or other._data.ndim == 0:
-        return _out(input * other, out)
-    return _out(matmul(input, other.mT if other._data.ndim > 1 else other), out) \
-        if other._data.ndim <= 2 else _out(_inner_nd(input, other), out)
+        return input * other
+    return matmul(input, other.mT if other._data.ndim > 1 else other) \
+        if other._data.ndim <= 2 else _inner_nd(input, other)
 
 
 def _inner_nd(a, b):
@@ -214,13 +208,14 @@ OuterBackward.__name__ = OuterBackward.__qualname__ = "MulBackward0"
 
 
 @method()
-def outer(input, vec2, *, out=None):
+@out_form(grad_name="mul")
+def outer(input, vec2):
     for name, t in (("self", input), ("vec2", vec2)):
         if t._data.ndim != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t._data.ndim}-D")
     x, y = binary_arrays(input, vec2)
     res = wrap(x[:, None] * y[None, :])
-    return _out(attach(res, OuterBackward, (input, vec2), (input, vec2)), out)
+    return attach(res, OuterBackward, (input, vec2), (input, vec2))
 
 
 ger = outer
@@ -282,18 +277,19 @@ def _batch_shape(sa, sb):
 
 
 @method()
-def matmul(input, other, *, out=None):
+@out_form()
+def matmul(input, other):
     x, y = input._data, other._data
     nx, ny = x.ndim, y.ndim
     if nx == 0 or ny == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {nx}D and "
                            f"{ny}D")
     if nx == 2 and ny == 2:
-        return mm(input, other, out=out)
+        return mm(input, other)
     if nx == 1 and ny == 1:
-        return dot(input, other, out=out)
+        return dot(input, other)
     if nx == 2 and ny == 1:
-        return mv(input, other, out=out)
+        return mv(input, other)
     kx, ky = x.shape[-1], (y.shape[-2] if ny > 1 else y.shape[0])
     if ny == 1:  # N-D @ vector
         if kx != ky:
@@ -318,10 +314,10 @@ def matmul(input, other, *, out=None):
     else:
         arr = _prod(x, y, xp)
     res = attach(wrap(arr), _nd_node(name), (input, other), (input, other))
-    return _out(res, out)
+    return res
 
 
-Tensor.__matmul__ = matmul
+Tensor.__matmul__ = plain(matmul)
 Tensor.__rmatmul__ = lambda self, other: matmul(other, self)
 
 
@@ -394,15 +390,16 @@ class AddbmmBackward0(_FusedBackward):
                 a.mT.bmm(g.unsqueeze(0).expand(n, *g.shape)) if self.needs_input_grad(2) else None)
 
 
-def _fused_op(node, input, a, b, prod, beta, alpha, out):
+def _fused_op(node, input, a, b, prod, beta, alpha):
     _expand_check(input._data.shape, prod.shape)
     arr = _fused(input, prod, beta, alpha, input._xp)
     res = attach(wrap(arr), node, (input, a, b), (a, b), beta=beta, alpha=alpha)
-    return _out(res, out)
+    return res
 
 
 @method()
-def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+@out_form()
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     x, y = mat1._data, mat2._data
     if x.ndim != 2:
         raise RuntimeError("mat1 must be a matrix, got " f"{x.ndim}-D tensor")
@@ -413,11 +410,12 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {_name(mat1)} and "
                            f"{_name(mat2)}")
     _check_dtypes(mat1, mat2)
-    return _fused_op(AddmmBackward0, input, mat1, mat2, _prod(x, y, mat1._xp), beta, alpha, out)
+    return _fused_op(AddmmBackward0, input, mat1, mat2, _prod(x, y, mat1._xp), beta, alpha)
 
 
 @method()
-def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
+@out_form()
+def addmv(input, mat, vec, *, beta=1, alpha=1):
     x, v = mat._data, vec._data
     n_in = input._data.shape[0] if input._data.ndim else 1
     _mv_check(x, v, n_in)
@@ -428,27 +426,29 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_name(input)}, "
                            f"{_name(mat)}, and {_name(vec)}")
     _check_dtypes(mat, vec)
-    return _fused_op(AddmvBackward0, input, mat, vec, _prod(x, v, mat._xp), beta, alpha, out)
+    return _fused_op(AddmvBackward0, input, mat, vec, _prod(x, v, mat._xp), beta, alpha)
 
 
 @method()
-def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+@out_form()
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     x, y = batch1._data, batch2._data
     _bmm_check(x, y)
     _check_dtypes(batch1, batch2, "scalar")
     return _fused_op(BaddbmmBackward0, input, batch1, batch2, _prod(x, y, batch1._xp), beta, alpha,
-                     out)
+                     )
 
 
 @method()
-def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+@out_form()
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     x, y = batch1._data, batch2._data
     _bmm_check(x, y)
     _check_dtypes(batch1, batch2, "scalar")
     prod = _prod(x, y, batch1._xp).sum(0) if x.shape[0] else batch1._xp.zeros(
         (x.shape[1], y.shape[2]), x.dtype)
     return _fused_op(AddbmmBackward0, input, batch1, batch2, prod.astype(x.dtype, copy=False), beta,
-                     alpha, out)
+                     alpha)
 
 
 def _fused_inplace(fn):

@@ -15,6 +15,7 @@ import numpy as np
 
 from ._util import Node, Tensor, attach, method, wrap
 
+from ._out import out_form
 __all__ = ["einsum", "tensordot", "kron", "cross", "inverse", "det", "logdet", "slogdet"]
 
 _LETTERS = string.ascii_uppercase + string.ascii_lowercase
@@ -298,7 +299,14 @@ def _sublist(*args):
 
 
 # ----- tensordot ------------------------------------------------------------
-def tensordot(a, b, dims=2, out=None):
+_TENSORDOT_OUT_GRAD = ("tensordot(): the 'out' tensor was specified and requires gradients, and its "
+                       "shape does not match the expected result. Either remove the 'out' argument, "
+                       "ensure it does not require gradients, or make sure its shape matches the "
+                       "expected output.")
+
+
+@out_form(grad="composite", grad_message=_TENSORDOT_OUT_GRAD)
+def tensordot(a, b, dims=2):
     """Contract a's dims_a with b's dims_b; the result has a's free dims then b's."""
     na, nb = a._data.ndim, b._data.ndim
     if isinstance(dims, Tensor):
@@ -336,15 +344,13 @@ def tensordot(a, b, dims=2, out=None):
     sizes = dict(zip(ta, a._data.shape))
     sizes.update(zip(tb, b._data.shape))
     res = _einsum(terms, out_l, [a, b], sizes)
-    if out is not None:
-        from .linalg import _out
-        return _out(res, out)
     return res
 
 
 # ----- kron -----------------------------------------------------------------
 @method()
-def kron(input, other, *, out=None):
+@out_form()
+def kron(input, other):
     """kron(a, b)[i*p + k, ...] = a[i, ...] * b[k, ...] (dims padded to the same count)."""
     n = max(input._data.ndim, other._data.ndim)
     a = input.reshape((1,) * (n - input._data.ndim) + tuple(input._data.shape))
@@ -354,9 +360,6 @@ def kron(input, other, *, out=None):
     res = einsum(f"{la},{lb}->{inter}", a, b)
     shape = tuple(x * y for x, y in zip(a._data.shape, b._data.shape))
     res = res.reshape(shape)
-    if out is not None:
-        from .linalg import _out
-        return _out(res, out)
     return res
 
 
@@ -367,15 +370,17 @@ def _linalg():
 
 
 @method()
-def cross(input, other, dim=None, *, out=None):
+@out_form()
+def cross(input, other, dim=None):
     if dim is None:  # PyTorch's legacy default: the first dim of size 3
         dim = next((i for i, s in enumerate(input.shape) if s == 3), -1)
-    return _linalg().cross(input, other, dim=dim, out=out)
+    return _linalg().cross(input, other, dim=dim)
 
 
 @method()
-def inverse(input, *, out=None):
-    return _linalg().inv(input, out=out)
+@out_form()
+def inverse(input):
+    return _linalg().inv(input)
 
 
 @method()

@@ -15,7 +15,8 @@ import math
 import numpy as np
 
 from ._util import Node, attach, method, reduce_grad, wrap
-from .pointwise_math import _type_word, _write_out
+from ._out import out_form
+from .pointwise_math import _type_word
 
 __all__ = ["matrix_power", "matrix_exp", "cdist", "cholesky"]
 
@@ -42,7 +43,14 @@ class _ZeroGrad(Node):
         return wrap(g._xp.zeros(*self.input_meta[0]))
 
 
-def matrix_power(A, n, *, out=None):
+def _castable(name, result_dtype, out_dtype):
+    if result_dtype.category > out_dtype.category:
+        raise RuntimeError(f"{name}: Expected result to be safely castable from {_type_word(result_dtype.np)} "
+                           f"dtype, but got result with dtype {_type_word(out_dtype.np)}")
+
+
+@out_form(dtype=_castable, grad_name="matmul")
+def matrix_power(A, n):
     """A^n by binary powering (least significant bit first, as PyTorch); A^-n = (A^-1)^n."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
         raise TypeError(f"matrix_power(): argument 'n' (position 2) must be int, not {type(n).__name__}")
@@ -69,7 +77,7 @@ def matrix_power(A, n, *, out=None):
                 z = A if z is None else matmul(z, z)
                 if bit:
                     res = z if res is None else matmul(res, z)
-    return res if out is None else _write_out(res, out, "linalg_matrix_power")
+    return res
 
 
 @method("matrix_power")
@@ -274,7 +282,8 @@ _REMOVED = ("This function was deprecated since version 1.9 and is now removed. 
 
 
 @method()
-def cholesky(input, upper=False, *, out=None):
+@out_form()
+def cholesky(input, upper=False):
     """Removed in PyTorch (it raises there, with the way to call linalg.cholesky)."""
     raise RuntimeError(_REMOVED)
 

@@ -7,6 +7,7 @@ Pattern for every op file: the forward computes on arrays (from
 from .. import _dtype
 from ._util import (Node, Tensor, attach, binary_arrays, direct_inplace, float_result, inplace,
                     method, reduce_grad, wrap)
+from ._out import out_form, plain
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
            "neg", "negative", "pow"]
@@ -32,7 +33,8 @@ class AddBackward0(Node):
 
 
 @method()
-def add(input, other, *, alpha=1, out=None):
+@out_form()
+def add(input, other, *, alpha=1):
     if not isinstance(input, Tensor):
         input, other = other, input  # scalar + tensor
     x, y = binary_arrays(input, other)
@@ -59,7 +61,8 @@ class RsubBackward1(Node):
 
 
 @method()
-def sub(input, other, *, alpha=1, out=None):
+@out_form()
+def sub(input, other, *, alpha=1):
     if not isinstance(input, Tensor):
         x, y = binary_arrays(other, input)
         return attach(wrap(y - alpha * x), RsubBackward1, (other,))
@@ -90,7 +93,8 @@ class MulBackward0(Node):
 
 
 @method()
-def mul(input, other, *, out=None):
+@out_form()
+def mul(input, other):
     if not isinstance(input, Tensor):
         input, other = other, input
     x, y = binary_arrays(input, other)
@@ -120,7 +124,8 @@ class DivBackward0(Node):
 
 
 @method()
-def div(input, other, *, rounding_mode=None, out=None):
+@out_form()
+def div(input, other, *, rounding_mode=None):
     if rounding_mode is not None:
         from .pointwise_binary import _rounded_div
         return _rounded_div(input, other, rounding_mode)
@@ -128,8 +133,10 @@ def div(input, other, *, rounding_mode=None, out=None):
         from .creation import tensor
         input = tensor(input, dtype=_dtype.result_type(input, other))
     x, y = binary_arrays(input, other)
-    if x.dtype.kind in "biu":
+    if x.dtype.kind in "biu":  # true division of integers: both operands in _dtype.to_float's dtype
         x = float_result(x)
+        if not isinstance(y, (int, float)):
+            y = float_result(y)
     try:
         res = wrap(x / y)
     except ValueError:  # shapes that do not broadcast: PyTorch's RuntimeError
@@ -156,7 +163,8 @@ class NegBackward0(Node):
 
 
 @method()
-def neg(input, *, out=None):
+@out_form()
+def neg(input):
     if input.dtype is _dtype.bool:
         raise NotImplementedError("Negation, the `-` operator, on a bool tensor is not supported. If "
                                   "you are trying to invert a mask, use the `~` or `logical_not()` "
@@ -205,7 +213,8 @@ class PowBackward2(Node):
 
 
 @method()
-def pow(input, exponent, *, out=None):
+@out_form()
+def pow(input, exponent):
     if not isinstance(input, Tensor):
         base = input
         from .creation import tensor
@@ -305,19 +314,19 @@ def _div_(self, other, *, rounding_mode=None):
 for _name, _fn, _fn_ in (("add", add, _add_), ("sub", sub, _sub_), ("mul", mul, _mul_),
                          ("div", div, _div_)):
     _fn_.__name__ = f"{_name}_"
-    setattr(Tensor, f"__{_name}__", _fn)
+    setattr(Tensor, f"__{_name}__", plain(_fn))
     setattr(Tensor, f"{_name}_", _fn_)
     setattr(Tensor, f"__i{_name}__", _fn_)
-Tensor.__truediv__ = div
+Tensor.__truediv__ = plain(div)
 Tensor.__itruediv__ = Tensor.div_
-Tensor.__radd__ = _rev(add)
-Tensor.__rmul__ = _rev(mul)
-Tensor.__rsub__ = _rev(sub)
-Tensor.__rtruediv__ = _rev(div)
-Tensor.__pow__ = pow
-Tensor.__rpow__ = _rev(pow)
-Tensor.__ipow__ = Tensor.pow_ = _make_inplace(pow)
-Tensor.__neg__ = neg
+Tensor.__radd__ = _rev(plain(add))
+Tensor.__rmul__ = _rev(plain(mul))
+Tensor.__rsub__ = _rev(plain(sub))
+Tensor.__rtruediv__ = _rev(plain(div))
+Tensor.__pow__ = plain(pow)
+Tensor.__rpow__ = _rev(plain(pow))
+Tensor.__ipow__ = Tensor.pow_ = _make_inplace(plain(pow))
+Tensor.__neg__ = plain(neg)
 Tensor.__pos__ = lambda self: self
 Tensor.neg_ = lambda self: inplace(self, neg)
 Tensor.subtract_ = Tensor.sub_

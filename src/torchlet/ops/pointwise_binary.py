@@ -12,7 +12,8 @@ import numpy as np
 from .. import _dtype
 from ._util import (Node, Tensor, attach, binary_arrays, direct_inplace, inplace, method, reduce_grad,
                     wrap)
-from .pointwise_math import _FLOAT, _broadcast_error, _floating, _not_for, _shape, _write_out
+from ._out import out_form, plain
+from .pointwise_math import _FLOAT, _broadcast_error, _floating, _not_for, _shape
 
 __all__ = ["atan2", "arctan2", "fmod", "remainder", "floor_divide", "lerp", "addcmul", "addcdiv"]
 
@@ -60,16 +61,17 @@ class Atan2Backward0(Node):
 
 
 @method()
-def atan2(input, other, *, out=None):
+@out_form()
+def atan2(input, other):
     _need_tensor("atan2", other)
     x, y = binary_arrays(input, other)
     res = wrap(_call(input._xp.arctan2, _floating(x), _floating(y), input, other))
     attach(res, Atan2Backward0, (input, other), (input, other))
-    return res if out is None else _write_out(res, out, "atan2")
+    return res
 
 
 arctan2 = atan2
-Tensor.arctan2 = atan2
+Tensor.arctan2 = plain(atan2)
 Tensor.atan2_ = Tensor.arctan2_ = lambda self, other: inplace(self, atan2, other)
 
 
@@ -104,7 +106,7 @@ class RemainderBackward1(FmodBackward1):
     mode = "floor"
 
 
-def _modulo(name, ufunc, kernel, nodes, input, other, out):
+def _modulo(name, ufunc, kernel, nodes, input, other):
     if not isinstance(input, Tensor):  # 2.5 % t: PyTorch has no derivative for it
         nodes = (None, NotImplementedBackward)
         input = _lhs(input, other)
@@ -119,18 +121,20 @@ def _modulo(name, ufunc, kernel, nodes, input, other, out):
         attach(res, nodes[1], (input, other), (input, other))
     else:
         attach(res, nodes[0], (input,))
-    return res if out is None else _write_out(res, out, name)
+    return res
 
 
 @method()
-def fmod(input, other, *, out=None):
-    return _modulo("fmod", "fmod", "fmod_cpu", (FmodBackward0, FmodBackward1), input, other, out)
+@out_form()
+def fmod(input, other):
+    return _modulo("fmod", "fmod", "fmod_cpu", (FmodBackward0, FmodBackward1), input, other)
 
 
 @method()
-def remainder(input, other, *, out=None):
+@out_form()
+def remainder(input, other):
     return _modulo("remainder", "remainder", "remainder_cpu", (RemainderBackward0, RemainderBackward1),
-                   input, other, out)
+                   input, other)
 
 
 class NotImplementedBackward(Node):
@@ -144,7 +148,8 @@ class NotImplementedBackward(Node):
 
 
 @method()
-def floor_divide(input, other, *, out=None):
+@out_form(grad="composite", grad_name="aten::floor_divide")
+def floor_divide(input, other):
     input = _lhs(input, other)
     x, y = binary_arrays(input, other)
     if x.dtype.kind == "b":
@@ -152,7 +157,7 @@ def floor_divide(input, other, *, out=None):
     _no_int_zero(x, y)
     res = wrap(_call(input._xp.floor_divide, x, y, input, other))
     attach(res, NotImplementedBackward, _tensors(input, other), op="floor_divide")
-    return res if out is None else _write_out(res, out, "floor_divide")
+    return res
 
 
 class DivBackward2(Node):
@@ -185,9 +190,9 @@ def _rounded_div(input, other, rounding_mode):
     return attach(wrap(r), DivBackward2, _tensors(input, other))
 
 
-Tensor.__floordiv__ = floor_divide
+Tensor.__floordiv__ = plain(floor_divide)
 Tensor.__rfloordiv__ = lambda self, other: floor_divide(other, self)
-Tensor.__mod__ = remainder
+Tensor.__mod__ = plain(remainder)
 Tensor.__rmod__ = lambda self, other: remainder(other, self)
 for _name, _fn in (("fmod", fmod), ("remainder", remainder), ("floor_divide", floor_divide)):
     setattr(Tensor, _name + "_", (lambda f: lambda self, other: inplace(self, f, other))(_fn))
@@ -223,7 +228,8 @@ class LerpBackward1(Node):
 
 
 @method()
-def lerp(input, end, weight, *, out=None):
+@out_form()
+def lerp(input, end, weight):
     """a + w (b - a), computed from the nearer end as PyTorch does."""
     _same_dtype("end", input, end)
     s, e, xp = input._data, end._data, input._xp
@@ -249,7 +255,7 @@ def lerp(input, end, weight, *, out=None):
         attach(res, LerpBackward1, (input, end, weight), (input, end, weight))
     else:
         attach(res, LerpBackward0, (input, end), weight=weight)
-    return res if out is None else _write_out(res, out, "lerp")
+    return res
 
 
 def _lerp_(self, end, weight):
@@ -305,7 +311,7 @@ class AddcdivBackward0(Node):
                 reduce_grad(-g * (v * t1 / (t2 * t2)), m[2]) if n(2) else None)
 
 
-def _addc(name, input, tensor1, tensor2, value, out):
+def _addc(name, input, tensor1, tensor2, value):
     dt = _common(input, tensor1, tensor2)
     s, a, b = (t._data.astype(dt, copy=False) for t in (input, tensor1, tensor2))
     v = value
@@ -321,16 +327,18 @@ def _addc(name, input, tensor1, tensor2, value, out):
     res = wrap(r)
     node = AddcmulBackward0 if name == "addcmul" else AddcdivBackward0
     attach(res, node, (input, tensor1, tensor2), (tensor1, tensor2), value=value)
-    return res if out is None else _write_out(res, out, name)
+    return res
 
 
 @method()
-def addcmul(input, tensor1, tensor2, *, value=1, out=None):
-    return _addc("addcmul", input, tensor1, tensor2, value, out)
+@out_form()
+def addcmul(input, tensor1, tensor2, *, value=1):
+    return _addc("addcmul", input, tensor1, tensor2, value)
 
 
 @method()
-def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+@out_form()
+def addcdiv(input, tensor1, tensor2, *, value=1):
     if tensor1.dtype.category < 2 and tensor2.dtype.category < 2:
         raise RuntimeError(
             "Integer division with addcdiv is no longer supported, and in a future  release addcdiv "
@@ -339,7 +347,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
             "integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
             "addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), "
             "for all dtypes.")
-    return _addc("addcdiv", input, tensor1, tensor2, value, out)
+    return _addc("addcdiv", input, tensor1, tensor2, value)
 
 
 def _addc_(name, self, t1, t2, value):

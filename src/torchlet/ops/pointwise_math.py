@@ -1,6 +1,6 @@
 """Pointwise math: unary functions (exp, log, trig, rounding, sigmoid, relu,
 erf ...) and nan_to_num, plus the helpers the other pointwise files share
-(broadcast errors, `out=`, dtype words). Binary numeric ops live in
+(broadcast errors, dtype words). Binary numeric ops live in
 pointwise_binary.py, comparisons and selection in comparison.py.
 
 Unary ops are declared in one table: name, PyTorch's grad_fn name, the
@@ -19,8 +19,9 @@ except ImportError:  # NumPy 1.x
     from numpy.core.umath import clip as _np_clip
 
 from .. import _dtype
-from ._util import Node, Tensor, attach, grad_enabled, inplace, method, wrap, _check_cast, _NAME_WORDS
+from ._util import Node, Tensor, attach, float_result, grad_enabled, inplace, method, wrap, _NAME_WORDS
 
+from ._out import out_form, plain
 __all__ = ["abs", "absolute", "sign", "sgn", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p",
            "sqrt", "rsqrt", "square", "reciprocal", "sin", "cos", "tan", "asin", "acos", "atan",
            "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "sigmoid", "relu", "erf", "floor",
@@ -43,9 +44,7 @@ def _not_for(kernel, np_dtype):
     return NotImplementedError(f'"{kernel}" not implemented for \'{_type_word(np_dtype)}\'')
 
 
-def _floating(x):
-    """Integer/bool arrays in the default float dtype (what exp, sqrt ... return for them)."""
-    return x.astype(_default[0].np) if x.dtype.kind in "biu" else x
+_floating = float_result  # integer/bool arrays in the dtype exp, sqrt ... return for them
 
 
 def _broadcast_error(*shapes):
@@ -58,20 +57,6 @@ def _broadcast_error(*shapes):
             return RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) "
                                 f"at non-singleton dimension {nd - i}")
     return RuntimeError(f"shapes {[list(s) for s in shapes]} cannot be broadcast together")
-
-
-def _write_out(res, out, name):
-    """Copy `res` into the `out=` tensor (resizing it as PyTorch does)."""
-    if grad_enabled() and (res._requires_grad or out._requires_grad):
-        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
-                           "differentiation, but one of the arguments requires grad.")
-    _check_cast(res._data.dtype, out)
-    if out._data.shape != res._data.shape:
-        out._data = res._data.astype(out._data.dtype)
-    else:
-        out._xp.copyto(out._data, res._data, casting="unsafe")
-    out._version[0] += 1
-    return out
 
 
 def _shape(x):
@@ -300,18 +285,21 @@ def _node_class(node_name, grad, save, doc):
     return type(node_name, (Node,), {"backward": backward, "__doc__": f"d = {doc}"})
 
 
+_GRAD_NAMES = {"square": "pow"}  # the op PyTorch's out= error names
+
+
 def _define(name, node_name, fwd, grad, save, doc):
     node = _node_class(node_name, grad, save, doc)
 
-    def op(input, *, out=None):
+    def op(input):
         res = wrap(fwd(input._xp, input._data))
         attach(res, node, (input,), (res,) if save == "r" else (input,) if save else ())
-        return res if out is None else _write_out(res, out, name)
+        return res
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"torch.{name} (elementwise); gradient: {doc}"
     setattr(Tensor, name, op)
     setattr(Tensor, name + "_", lambda self: inplace(self, op))
-    globals()[name] = op
+    globals()[name] = op if name == "relu" else out_form(op, grad_name=_GRAD_NAMES.get(name))
     return op
 
 
@@ -325,7 +313,8 @@ RoundBackward1 = _node_class("RoundBackward1", lambda g: _zeros(g), None, "0")
 
 
 @method()
-def round(input, *, decimals=0, out=None):
+@out_form()
+def round(input, *, decimals=0):
     """Round half to even; with `decimals`, as PyTorch: rint(a * 10^d) / 10^d."""
     x, xp = input._data, input._xp
     if x.dtype.kind in "biu":
@@ -338,15 +327,15 @@ def round(input, *, decimals=0, out=None):
         p = x.dtype.type(10.0 ** builtins.abs(decimals))
         r = xp.rint(x * p if decimals > 0 else x / p)
         res = attach(wrap(r / p if decimals > 0 else r * p), RoundBackward1, (input,))
-    return res if out is None else _write_out(res, out, "round")
+    return res
 
 
 Tensor.round_ = lambda self, *, decimals=0: inplace(self, lambda t: round(t, decimals=decimals))
-Tensor.__abs__ = abs
+Tensor.__abs__ = plain(abs)
 absolute, arcsin, arccos, arctan, fix, sgn = abs, asin, acos, atan, trunc, sign
 for _alias, _fn in (("absolute", abs), ("arcsin", asin), ("arccos", acos), ("arctan", atan),
                     ("fix", trunc), ("sgn", sign)):
-    setattr(Tensor, _alias, _fn)
+    setattr(Tensor, _alias, plain(_fn))
     setattr(Tensor, _alias + "_", getattr(Tensor, _fn.__name__ + "_"))
 
 
@@ -368,7 +357,8 @@ def _finfo(np_dtype):
 
 
 @method()
-def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+@out_form()
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     x, xp = input._data, input._xp
     if x.dtype.kind not in _FLOAT:
         res = wrap(x.copy())
@@ -379,7 +369,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
         xp.copyto(r, info.max if posinf is None else posinf, where=x == math.inf, casting="unsafe")
         xp.copyto(r, info.min if neginf is None else neginf, where=x == -math.inf, casting="unsafe")
         res = attach(wrap(r), NanToNumBackward0, (input,), (input,))
-    return res if out is None else _write_out(res, out, "nan_to_num")
+    return res
 
 
 Tensor.nan_to_num_ = lambda self, nan=0.0, posinf=None, neginf=None: inplace(

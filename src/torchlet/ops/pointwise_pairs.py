@@ -10,8 +10,9 @@ import numpy as np
 
 from .. import _dtype
 from ._util import Node, Tensor, attach, binary_arrays, inplace, method, reduce_grad, wrap
+from ._out import out_form
 from .pointwise_binary import NotImplementedBackward, _call, _lhs
-from .pointwise_math import _FLOAT, _not_for, _type_word, _write_out
+from .pointwise_math import _FLOAT, _not_for, _type_word
 
 __all__ = ["hypot", "xlogy", "float_power", "copysign", "heaviside", "fmax", "fmin", "logaddexp",
            "logaddexp2", "bitwise_left_shift", "bitwise_right_shift", "xlogy_"]
@@ -44,13 +45,14 @@ class HypotBackward0(Node):
 
 
 @method()
-def hypot(input, other, *, out=None):
+@out_form()
+def hypot(input, other):
     x, y = _pair("hypot", input, other)
     if x.dtype.kind not in _FLOAT:
         raise _not_for("hypot_cpu", x.dtype)
     res = wrap(_call(input._xp.hypot, x, y, input, other))
     attach(res, HypotBackward0, (input, other), (input, other, res))
-    return res if out is None else _write_out(res, out, "hypot")
+    return res
 
 
 Tensor.hypot_ = lambda self, other: inplace(self, hypot, other)
@@ -100,7 +102,8 @@ class XlogyBackward2(Node):
 
 
 @method()
-def xlogy(input, other, *, out=None):
+@out_form()
+def xlogy(input, other):
     """a log(b), 0 where a == 0 (unless b is nan)."""
     scalar_self = not isinstance(input, Tensor)
     t = other if scalar_self else input
@@ -115,7 +118,7 @@ def xlogy(input, other, *, out=None):
         attach(res, XlogyBackward0, (input, other), (input, other))
     else:
         attach(res, XlogyBackward2, (input,), (input,), scalar=other)
-    return res if out is None else _write_out(res, out, "xlogy")
+    return res
 
 
 Tensor.xlogy_ = xlogy_ = lambda self, other: inplace(self, xlogy, other)
@@ -128,17 +131,22 @@ def _double(x):
     return complex(x) if isinstance(x, complex) else float(x)
 
 
+def _float_power_out(name, result_dtype, out_dtype):
+    """float_power(out=) wants out in the double result dtype exactly."""
+    if out_dtype is not result_dtype:
+        raise RuntimeError(f"the output given to float_power has dtype {_type_word(out_dtype.np)} but "
+                           f"the operation's result requires dtype {_type_word(result_dtype.np)}")
+
+
 @method()
-def float_power(input, exponent, *, out=None):
+@out_form(dtype=_float_power_out, grad_name="pow")
+def float_power(input, exponent):
     """pow computed in double precision (float64, or complex128 for complex operands)."""
     from .pointwise import pow
     if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
         raise TypeError("float_power(): expected a Tensor argument")
     res = pow(_double(input), _double(exponent))
-    if out is not None and out._data.dtype != res._data.dtype:
-        raise RuntimeError(f"the output given to float_power has dtype {_type_word(out._data.dtype)} but "
-                           f"the operation's result requires dtype {_type_word(res._data.dtype)}")
-    return res if out is None else _write_out(res, out, "float_power")
+    return res
 
 
 def _float_power_(self, exponent):
@@ -172,7 +180,8 @@ class CopysignBackward1(CopysignBackward0):
 
 
 @method()
-def copysign(input, other, *, out=None):
+@out_form()
+def copysign(input, other):
     _tensor_arg("copysign", 1, "input", input)
     x, y = _float_operands(input, other)
     res = wrap(input._xp.asarray(_call(input._xp.copysign, x, y, input, other)))
@@ -180,7 +189,7 @@ def copysign(input, other, *, out=None):
         attach(res, CopysignBackward0, (input, other), (input, res))
     else:
         attach(res, CopysignBackward1, (input,), (input, res))
-    return res if out is None else _write_out(res, out, "copysign")
+    return res
 
 
 Tensor.copysign_ = lambda self, other: inplace(self, copysign, other)
@@ -188,7 +197,8 @@ Tensor.copysign_ = lambda self, other: inplace(self, copysign, other)
 
 # ----- heaviside ---------------------------------------------------------------------
 @method()
-def heaviside(input, values, *, out=None):
+@out_form(grad="composite", grad_name="aten::heaviside")
+def heaviside(input, values):
     """0 where a < 0, values where a == 0, 1 where a > 0 (nan counts as < 0); no derivative."""
     _tensor_arg("heaviside", 1, "input", input)
     _tensor_arg("heaviside", 2, "values", values)
@@ -197,7 +207,7 @@ def heaviside(input, values, *, out=None):
     x, v, xp = input._data, values._data, input._xp
     r = _call(lambda p, q: xp.where(p == 0, q, p > 0).astype(p.dtype), x, v, input, values)
     res = attach(wrap(r), NotImplementedBackward, (input, values), op="heaviside")
-    return res if out is None else _write_out(res, out, "heaviside")
+    return res
 
 
 Tensor.heaviside_ = lambda self, values: inplace(self, heaviside, values)
@@ -221,23 +231,25 @@ class FminBackward0(FmaxBackward0):
     loses = "gt"
 
 
-def _fpick(name, node, input, other, out):
+def _fpick(name, node, input, other):
     x, y = _pair(name, input, other)
     res = wrap(_call(getattr(input._xp, name), x, y, input, other))
     attach(res, node, (input, other), (input, other))
-    return res if out is None else _write_out(res, out, name)
+    return res
 
 
 @method()
-def fmax(input, other, *, out=None):
+@out_form()
+def fmax(input, other):
     """Elementwise maximum that ignores nan (nan only where both are nan)."""
-    return _fpick("fmax", FmaxBackward0, input, other, out)
+    return _fpick("fmax", FmaxBackward0, input, other)
 
 
 @method()
-def fmin(input, other, *, out=None):
+@out_form()
+def fmin(input, other):
     """Elementwise minimum that ignores nan (nan only where both are nan)."""
-    return _fpick("fmin", FminBackward0, input, other, out)
+    return _fpick("fmin", FminBackward0, input, other)
 
 
 # ----- logaddexp / logaddexp2 ---------------------------------------------------------
@@ -256,27 +268,29 @@ class Logaddexp2Backward0(LogaddexpBackward0):
     base_exp = "exp2"
 
 
-def _logaddexp(name, node, input, other, out):
+def _logaddexp(name, node, input, other):
     x, y = _pair(name, input, other)
     if x.dtype.kind not in _FLOAT:
         raise _not_for(f"{name}_cpu", x.dtype)
     res = wrap(_call(getattr(input._xp, name), x, y, input, other))
     attach(res, node, (input, other), (input, other))
-    return res if out is None else _write_out(res, out, name)
+    return res
 
 
 @method()
-def logaddexp(input, other, *, out=None):
-    return _logaddexp("logaddexp", LogaddexpBackward0, input, other, out)
+@out_form()
+def logaddexp(input, other):
+    return _logaddexp("logaddexp", LogaddexpBackward0, input, other)
 
 
 @method()
-def logaddexp2(input, other, *, out=None):
-    return _logaddexp("logaddexp2", Logaddexp2Backward0, input, other, out)
+@out_form()
+def logaddexp2(input, other):
+    return _logaddexp("logaddexp2", Logaddexp2Backward0, input, other)
 
 
 # ----- shifts ------------------------------------------------------------------------
-def _shift(name, kernel, input, other, out):
+def _shift(name, kernel, input, other):
     t = _lhs(input, other)
     x, y = binary_arrays(t, other)
     if x.dtype.kind not in "iu":
@@ -296,17 +310,19 @@ def _shift(name, kernel, input, other, out):
         from .pointwise_math import _broadcast_error, _shape
         raise _broadcast_error(_shape(t), _shape(other)) from None
     res = wrap(xp.asarray(r))
-    return res if out is None else _write_out(res, out, name)
+    return res
 
 
 @method()
-def bitwise_left_shift(input, other, *, out=None):
-    return _shift("bitwise_left_shift", "lshift_cpu", input, other, out)
+@out_form()
+def bitwise_left_shift(input, other):
+    return _shift("bitwise_left_shift", "lshift_cpu", input, other)
 
 
 @method()
-def bitwise_right_shift(input, other, *, out=None):
-    return _shift("bitwise_right_shift", "rshift_cpu", input, other, out)
+@out_form()
+def bitwise_right_shift(input, other):
+    return _shift("bitwise_right_shift", "rshift_cpu", input, other)
 
 
 def _operator(fn):

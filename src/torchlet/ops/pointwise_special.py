@@ -11,7 +11,8 @@ import math
 import numpy as np
 
 from ._util import Node, Tensor, attach, inplace, method, wrap
-from .pointwise_math import _erf, _floating, _in_float32, _poly, _write_out, _ERFC_P, _ERFC_Q
+from ._out import out_form
+from .pointwise_math import _erf, _floating, _in_float32, _poly, _ERFC_P, _ERFC_Q
 
 __all__ = ["asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "erfc", "erfinv", "logit",
            "deg2rad", "rad2deg", "signbit", "asinh_", "acosh_", "atanh_", "arcsinh_", "arccosh_", "arctanh_",
@@ -131,15 +132,15 @@ def _node_class(node_name, grad, save, doc):
 def _define(name, node_name, fwd, grad, save, doc):
     node = _node_class(node_name, grad, save, doc)
 
-    def op(input, *, out=None):
+    def op(input):
         res = wrap(fwd(input._xp, input._data))
         attach(res, node, (input,), (res,) if save == "r" else (input,) if save else ())
-        return res if out is None else _write_out(res, out, name)
+        return res
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"torch.{name} (elementwise); gradient: {doc}"
     setattr(Tensor, name, op)
     setattr(Tensor, name + "_", lambda self: inplace(self, op))
-    globals()[name] = op
+    globals()[name] = out_form(op)
     globals()[node_name] = node
     return op
 
@@ -168,12 +169,13 @@ class LogitBackward0(Node):
 
 
 @method()
-def logit(input, eps=None, *, out=None):
+@out_form()
+def logit(input, eps=None):
     """log(a / (1 - a)), with a clamped to [eps, 1 - eps] when eps is given."""
     x, xp = _floating(input._data), input._xp
     z = x if eps is None else xp.clip(x, eps, 1 - eps)
     res = attach(wrap(xp.log(z / (1 - z))), LogitBackward0, (input,), (input,), eps=eps)
-    return res if out is None else _write_out(res, out, "logit")
+    return res
 
 
 Tensor.logit_ = lambda self, eps=None: inplace(self, lambda t: logit(t, eps))
@@ -185,8 +187,14 @@ asinh_, acosh_, atanh_, arcsinh_, arccosh_, arctanh_, erfc_, logit_, deg2rad_, r
 
 
 # ----- signbit -------------------------------------------------------------------
+def _bool_out(name, result_dtype, out_dtype):
+    if out_dtype.name != "bool":
+        raise RuntimeError(f"{name} does not support non-boolean outputs.")
+
+
 @method()
-def signbit(input, *, out=None):
+@out_form(dtype=_bool_out)
+def signbit(input):
     """True where the sign bit is set (-0.0 and negative NaNs included); bool, no gradient."""
     x, xp = input._data, input._xp
     if x.dtype.kind == "b" or x.dtype.kind == "u":
@@ -196,4 +204,4 @@ def signbit(input, *, out=None):
     else:
         r = xp.signbit(x.astype(np.float32) if x.dtype.kind == "V" else x)
     res = wrap(r)
-    return res if out is None else _write_out(res, out, "signbit")
+    return res

@@ -14,6 +14,7 @@ Backward, written with Tensor ops:
 import numpy as np
 
 from ._util import Node, attach, grad_enabled, wrap
+from ._out import out_form
 from .conv import _fold, _pad_array, _tup, _windows
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
@@ -366,6 +367,7 @@ def _avg_pool(input, n, kernel_size, stride, padding, ceil_mode, count_include_p
     return _unbatch(res, input, n)
 
 
+@out_form()
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     return _avg_pool(input, 2, kernel_size, stride, padding, ceil_mode, count_include_pad,

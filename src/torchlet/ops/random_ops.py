@@ -17,6 +17,7 @@ from .. import _dtype
 from ..random import _gen
 from . import _random_kernels as K
 from ._util import Node, Tensor, attach, method, wrap
+from ._out import out_form
 from .creation import _finish, _size
 
 __all__ = ["rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "poisson",
@@ -107,28 +108,23 @@ def _shape(size, kwargs):
     return _size(size)
 
 
-def _out(arr, dtype, device, requires_grad, out):
-    if out is not None:
-        out._xp.copyto(out._data, out._xp.asarray(arr), casting="unsafe")
-        return out
-    return _finish(arr, dtype, device, requires_grad)
-
-
 # ----- factories ------------------------------------------------------------
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+@out_form(dtype="factory")
+def rand(*size, generator=None, dtype=None, layout=None, device=None,
          requires_grad=False, pin_memory=False, **kwargs):
     """Uniform samples on [0, 1)."""
     dtype = _float_dtype(dtype, "check_uniform_bounds")
     shape = _shape(size, kwargs)
-    return _out(_uniform(_gen(generator), shape, dtype), dtype, device, requires_grad, out)
+    return _finish(_uniform(_gen(generator), shape, dtype), dtype, device, requires_grad)
 
 
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+@out_form(dtype="factory", grad_message="cannot resize variables that require grad")
+def randn(*size, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, **kwargs):
     """Standard normal samples."""
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
     shape = _shape(size, kwargs)
-    return _out(_normal(_gen(generator), shape, dtype), dtype, device, requires_grad, out)
+    return _finish(_normal(_gen(generator), shape, dtype), dtype, device, requires_grad)
 
 
 def _check_range(lo, hi, dtype):
@@ -196,7 +192,8 @@ def _integers(gen, lo, hi, shape, dtype, strides=None, explicit_to=True):
     return _as(_values(gen, shape, strides, make), dtype)
 
 
-def randint(*args, size=None, low=None, high=None, generator=None, out=None, dtype=None, layout=None,
+@out_form(dtype="factory")
+def randint(*args, size=None, low=None, high=None, generator=None, dtype=None, layout=None,
             device=None, requires_grad=False, pin_memory=False):
     """Integers uniform on [low, high): randint(high, size) or randint(low, high, size)."""
     args = list(args)
@@ -214,10 +211,11 @@ def randint(*args, size=None, low=None, high=None, generator=None, out=None, dty
         raise TypeError("randint() missing required argument 'high'")
     dtype = dtype or _dtype.int64
     arr = _integers(_gen(generator), int(low), int(high), _size((size,)), dtype)
-    return _out(arr, dtype, device, requires_grad, out)
+    return _finish(arr, dtype, device, requires_grad)
 
 
-def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
+@out_form(dtype="factory")
+def randperm(n, *, generator=None, dtype=None, layout=None, device=None,
              requires_grad=False, pin_memory=False):
     """A random permutation of 0..n-1 (PyTorch's in-order swap shuffle)."""
     dtype = dtype or _dtype.int64
@@ -227,7 +225,7 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     if dtype is _dtype.bool or dtype.category == 3:
         raise _not_implemented("randperm", dtype)
     arr = _as(K.randperm(_gen(generator), n), dtype)
-    return _out(arr, dtype, device, requires_grad, out)
+    return _finish(arr, dtype, device, requires_grad)
 
 
 def _like_dtype(input, dtype):
@@ -282,7 +280,15 @@ def _host(t):
     return a if isinstance(a, np.ndarray) else np.asarray(a.get() if hasattr(a, "get") else a)
 
 
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None,
+def _normal_out_dtype(name, result_dtype, out_dtype):
+    """normal(out=) draws in out's dtype: a floating one."""
+    if out_dtype.category < _dtype._FLOAT:
+        from .pointwise_math import _type_word
+        raise NotImplementedError(f'"normal_kernel_cpu" not implemented for \'{_type_word(out_dtype.np)}\'')
+
+
+@out_form(dtype=_normal_out_dtype)
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, layout=None,
            device=None, requires_grad=False, pin_memory=False):
     """normal(mean, std) with tensor or float mean/std; floats need `size`.
 
@@ -298,7 +304,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
             raise RuntimeError(f"normal expects std >= 0.0, but found std {_g(std)}")
         dtype = _float_dtype(dtype, "normal_kernel_cpu")
         arr = _normal(gen, _size((size,)), dtype, float(mean), float(std))
-        return _out(arr, dtype, device, requires_grad, out)
+        return _finish(arr, dtype, device, requires_grad)
     if mt and st:
         rt = _dtype.promote_types(mean.dtype, std.dtype)
         shape = _broadcast_shape(mean._data.shape, std._data.shape)
@@ -328,8 +334,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         else:
             prod = (z * np.asarray(s).astype(npd)).astype(npd)
             arr = (prod + np.asarray(m).astype(npd)).astype(npd)
-    res = _out(arr, rt, (mean if mt else std).device, False, out)
-    return res if out is not None else attach(res, node, inputs)
+    res = _finish(arr, rt, (mean if mt else std).device, False)
+    return attach(res, node, inputs)
 
 
 def _round(x, npd):
@@ -363,14 +369,15 @@ def _bernoulli_tensor(gen, prob, shape, strides):
 
 
 @method()
-def bernoulli(input, p=None, *, generator=None, out=None):
+@out_form(dtype="any", resize="silent")
+def bernoulli(input, p=None, *, generator=None):
     """0/1 samples with probability `input` (or the float `p`), in input's dtype."""
     gen = _gen(generator)
     shape = input._data.shape
     if p is not None:
         _check_prob(p)
         arr = K.bernoulli_scalar(gen, int(np.prod(shape, dtype=np.int64)), p).reshape(shape)
-        return _out(arr.astype(input._data.dtype), input.dtype, input.device, False, out)
+        return _finish(arr.astype(input._data.dtype), input.dtype, input.device, False)
     if input.dtype.category != 2:
         raise _not_implemented("bernoulli_tensor_cpu_p_", input.dtype)
     prob = _host(input)
@@ -379,12 +386,13 @@ def bernoulli(input, p=None, *, generator=None, out=None):
                            "error message be improved?  If so, please report an enhancement request "
                            "to PyTorch.)")
     bits = _bernoulli_tensor(gen, prob, shape, _strides(input))
-    res = _out(bits.astype(prob.dtype), input.dtype, input.device, False, out)
-    return res if out is not None else attach(res, BernoulliBackward0, (input,))
+    res = _finish(bits.astype(prob.dtype), input.dtype, input.device, False)
+    return attach(res, BernoulliBackward0, (input,))
 
 
 @method()
-def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+@out_form(dtype="exact", resize="silent")
+def multinomial(input, num_samples, replacement=False, *, generator=None):
     """Category indices drawn from the (unnormalized) rows of `input`.
 
     As PyTorch's CPU kernel: without replacement (or one sample) the top-k of
@@ -430,7 +438,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     idx = idx.astype(np.int64)
     if input._data.ndim == 1:
         idx = idx[0]
-    return _out(idx, _dtype.int64, input.device, False, out)
+    return _finish(idx, _dtype.int64, input.device, False)
 
 
 @method()

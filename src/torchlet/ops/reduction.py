@@ -7,6 +7,7 @@ import numpy as np
 from .. import _dtype
 from ._util import Node, attach, dims_of, grad_enabled, method, wrap, wrap_dim
 
+from ._out import out_form
 __all__ = ["sum", "mean", "nansum", "nanmean", "prod", "all", "any", "count_nonzero"]
 
 _FROM_NP = _dtype._FROM_NP
@@ -136,7 +137,8 @@ SumBackward1 = type("SumBackward1", (SumBackward0,), {})
 
 
 @method()
-def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
+@out_form(dtype="reduce", needs=("dim",))
+def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     x = _acc_array(input, dtype)
@@ -154,7 +156,8 @@ class NansumBackward0(Node):
 
 
 @method()
-def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
+@out_form(dtype="reduce")
+def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     x = _acc_array(input, dtype)
@@ -178,7 +181,8 @@ MeanBackward1 = type("MeanBackward1", (MeanBackward0,), {})
 
 
 @method()
-def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
+@out_form()
+def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     d = dtype or input.dtype
@@ -200,7 +204,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
 
 
 @method()
-def nanmean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
+@out_form()
+def nanmean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     d = dtype or input.dtype
@@ -257,7 +262,8 @@ def _prod_keep(t, dims):
 
 
 @method()
-def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
+@out_form(dtype="reduce", needs=("dim",))
+def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     x = _acc_array(input, dtype)
@@ -283,14 +289,16 @@ def _logical(input, dim, keepdim, fn):
 
 
 @method()
-def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
+@out_form(dtype="bool")
+def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     return _logical(input, dim, keepdim, input._xp.all)
 
 
 @method()
-def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
+@out_form(dtype="bool")
+def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     return _logical(input, dim, keepdim, input._xp.any)

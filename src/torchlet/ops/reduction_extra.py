@@ -4,7 +4,8 @@ import numpy as np
 
 from .. import return_types
 from ._util import Node, attach, method, wrap, wrap_dim
-from .pointwise_math import _FLOAT, _finfo, _not_for, _write_out
+from ._out import out_form
+from .pointwise_math import _FLOAT, _finfo, _not_for
 from .reduction_sort import amax, amin
 
 __all__ = ["aminmax", "logcumsumexp"]
@@ -22,7 +23,8 @@ class AminmaxBackward0(Node):
 
 
 @method()
-def aminmax(input, *, dim=None, keepdim=False, out=None):
+@out_form()
+def aminmax(input, *, dim=None, keepdim=False):
     """(amin, amax) over dim (all dims when None); ties share the gradient, as amin/amax."""
     x = input._data
     if dim is None:
@@ -39,8 +41,6 @@ def aminmax(input, *, dim=None, keepdim=False, out=None):
     if lo._grad_fn is not None:  # one node for both results, as PyTorch records it
         parts = (lo._grad_fn, hi._grad_fn)
         lo, hi = attach((wrap(lo._data), wrap(hi._data)), AminmaxBackward0, (input,), parts=parts)
-    if out is not None:
-        lo, hi = _write_out(lo, out[0], "aminmax"), _write_out(hi, out[1], "aminmax")
     return return_types.aminmax((lo, hi))
 
 
@@ -67,7 +67,8 @@ class LogcumsumexpBackward0(Node):
 
 
 @method()
-def logcumsumexp(input, dim, *, out=None):
+@out_form()
+def logcumsumexp(input, dim):
     """log(cumsum(exp(a))) along dim, without overflow."""
     x, xp = input._data, input._xp
     d = wrap_dim(dim, x.ndim) if x.ndim else wrap_dim(dim, 1)
@@ -80,4 +81,4 @@ def logcumsumexp(input, dim, *, out=None):
         r = xp.logaddexp.accumulate(acc, axis=d).astype(x.dtype, copy=False)
     res = wrap(r)
     attach(res, LogcumsumexpBackward0, (input,), (input, res), dim=d)
-    return res if out is None else _write_out(res, out, "logcumsumexp")
+    return res

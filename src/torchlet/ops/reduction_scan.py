@@ -6,6 +6,7 @@ import numpy as np
 from .. import return_types
 from .._dtype import _FROM_NP
 from ._util import Node, attach, grad_enabled, inplace, method, wrap, wrap_dim
+from ._out import out_form
 from .reduction import _required, _scatter
 
 __all__ = ["cumsum", "cumprod", "cummax", "cummin"]
@@ -51,7 +52,8 @@ def _reverse_cumsum(t, d):
 
 
 @method()
-def cumsum(input, dim=None, *, dtype=None, axis=None, out=None):
+@out_form(dtype="reduce")
+def cumsum(input, dim=None, *, dtype=None, axis=None):
     dim = _required("cumsum", dim, axis)
     x, d, out_dt = _scan_input(input, dim, dtype)
     r = x.copy() if x.ndim == 0 else input._xp.cumsum(x, axis=d)
@@ -104,7 +106,8 @@ def _cumprod_grad_quadratic(g, x, d):
 
 
 @method()
-def cumprod(input, dim=None, *, dtype=None, axis=None, out=None):
+@out_form(dtype="reduce")
+def cumprod(input, dim=None, *, dtype=None, axis=None):
     dim = _required("cumprod", dim, axis)
     x, d, out_dt = _scan_input(input, dim, dtype)
     r = x.copy() if x.ndim == 0 else input._xp.cumprod(x, axis=d)
@@ -157,12 +160,14 @@ def _cumextreme(input, dim, largest):
 
 
 @method()
-def cummax(input, dim=None, *, axis=None, out=None):
+@out_form()
+def cummax(input, dim=None, *, axis=None):
     dim = _required("cummax", dim, axis)
     return _cumextreme(input, dim, True)
 
 
 @method()
-def cummin(input, dim=None, *, axis=None, out=None):
+@out_form()
+def cummin(input, dim=None, *, axis=None):
     dim = _required("cummin", dim, axis)
     return _cumextreme(input, dim, False)

@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import return_types
 from ._util import Node, Tensor, attach, method, wrap, wrap_dim
+from ._out import out_form
 from .reduction import _dims, _even_grad, _expand_back, _np_names, _scatter
 
 __all__ = ["max", "min", "amax", "amin", "argmax", "argmin", "median", "nanmedian", "kthvalue", "mode",
@@ -109,14 +110,16 @@ def _arg(x, d, largest):
 
 
 @method()
-def max(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None, out=None):
+@out_form()
+def max(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     return _extreme("max", input, dim, keepdim, True, other)
 
 
 @method()
-def min(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None, out=None):
+@out_form()
+def min(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     return _extreme("min", input, dim, keepdim, False, other)
@@ -133,14 +136,16 @@ def _amaxmin(name, input, dim, keepdim, largest):
 
 
 @method()
-def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None, out=None):
+@out_form()
+def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     return _amaxmin("amax", input, dim, keepdim, True)
 
 
 @method()
-def amin(input, dim=(), keepdim=False, *, axis=None, keepdims=None, out=None):
+@out_form()
+def amin(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     return _amaxmin("amin", input, dim, keepdim, False)
@@ -165,14 +170,16 @@ def _argextreme(name, input, dim, keepdim, largest):
 
 
 @method()
-def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
+@out_form(dtype="exact")
+def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     return _argextreme("argmax", input, dim, keepdim, True)
 
 
 @method()
-def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
+@out_form(dtype="exact")
+def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     return _argextreme("argmin", input, dim, keepdim, False)
@@ -227,21 +234,24 @@ def _median(name, input, dim, keepdim, ignore_nan):
 
 
 @method()
-def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
+@out_form(needs=("dim",))
+def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     return _median("median", input, dim, keepdim, False)
 
 
 @method()
-def nanmedian(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
+@out_form(needs=("dim",))
+def nanmedian(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     return _median("nanmedian", input, dim, keepdim, True)
 
 
 @method()
-def kthvalue(input, k, dim=-1, keepdim=False, *, axis=None, keepdims=None, out=None):
+@out_form()
+def kthvalue(input, k, dim=-1, keepdim=False, *, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     x = input._data
@@ -257,7 +267,8 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, axis=None, keepdims=None, out=N
 
 
 @method()
-def mode(input, dim=-1, keepdim=False, *, axis=None, keepdims=None, out=None):
+@out_form()
+def mode(input, dim=-1, keepdim=False, *, axis=None, keepdims=None):
     """Most frequent value along dim (the smallest among equally frequent ones)
     and the index of its last occurrence."""
     if axis is not None or keepdims is not None:
@@ -307,7 +318,8 @@ def _sorted(input, index, d, node_cls, rt):
 
 
 @method()
-def sort(input, dim=-1, descending=False, stable=False, *, axis=None, out=None):
+@out_form()
+def sort(input, dim=-1, descending=False, stable=False, *, axis=None):
     if axis is not None:
         dim = axis
     d = wrap_dim(dim, input._data.ndim)
@@ -316,6 +328,7 @@ def sort(input, dim=-1, descending=False, stable=False, *, axis=None, out=None):
 
 
 @method()
+@out_form(dtype="exact", needs=("stable",), grad="inputs", grad_name="sort")
 def argsort(input, dim=-1, descending=False, stable=False, *, axis=None):
     if axis is not None:
         dim = axis
@@ -324,12 +337,14 @@ def argsort(input, dim=-1, descending=False, stable=False, *, axis=None):
 
 
 @method()
-def msort(input, *, out=None):
+@out_form()
+def msort(input):
     return sort(input, 0).values
 
 
 @method()
-def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=None, out=None):
+@out_form()
+def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=None):
     if axis is not None:
         dim = axis
     x = input._data

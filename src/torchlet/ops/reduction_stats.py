@@ -2,7 +2,8 @@
 import numpy as np
 
 from .. import _dtype
-from ._util import Node, attach, method, wrap
+from ._util import Node, attach, float_result, method, wrap
+from ._out import out_form
 from .reduction import (_dims, _even_grad, _expand_back, _float_name, _np_names, _out_shape,
                         _required)
 
@@ -96,8 +97,9 @@ StdMeanBackward0 = type("StdMeanBackward0", (VarMeanBackward0,), {})
 
 
 @method()
+@out_form()
 def var(input, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
-        keepdims=None, out=None):
+        keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     x, dims, c, n = _var_setup("var", input, dim, unbiased, correction)
@@ -106,8 +108,9 @@ def var(input, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=
 
 
 @method()
+@out_form()
 def std(input, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
-        keepdims=None, out=None):
+        keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     x, dims, c, n = _var_setup("std", input, dim, unbiased, correction)
@@ -127,14 +130,14 @@ def _stat_mean(name, input, dim, unbiased, keepdim, correction, take_sqrt):
 
 
 def var_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
-             keepdims=None, out=None):
+             keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     return _stat_mean("var_mean", input, dim, unbiased, keepdim, correction, False)
 
 
 def std_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
-             keepdims=None, out=None):
+             keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     return _stat_mean("std_mean", input, dim, unbiased, keepdim, correction, True)
@@ -170,7 +173,8 @@ class LinalgVectorNormBackward0(Node):
 
 
 @method()
-def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+@out_form(grad_name="linalg_vector_norm")
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if isinstance(p, str):
         if p == "nuc":  # the nuclear norm of the matrices at dim (all dims when None)
             from ..linalg import matrix_norm
@@ -228,14 +232,15 @@ class LogsumexpBackward0(Node):
 
 
 @method()
-def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
+@out_form(needs=("dim",))
+def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     dim = _required("logsumexp", dim, axis)
     if keepdims is not None:
         keepdim = keepdims
     x = input._data
     xp = input._xp
     if x.dtype.kind in "biu":
-        x = x.astype(_dtype.get_default_dtype().np)
+        x = float_result(x)
         input = wrap(x)
     _, dims = _dims(dim, x.ndim)
     if x.size == 0:

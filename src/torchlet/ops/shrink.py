@@ -7,6 +7,7 @@ Both derivatives are a constant 0/1 mask, so the second derivative is 0 and
 the backward `g * mask` is already differentiable for create_graph. NaN
 passes through both (every comparison with NaN is false)."""
 from ._util import Node, attach, method, wrap
+from ._out import out_form
 from .activation import _WORDS
 
 __all__ = ["softshrink", "hardshrink"]
@@ -42,6 +43,13 @@ def _float_or_raise(input, kernel):
                                   f"'{_WORDS.get(input.dtype.name, input.dtype.name)}'")
 
 
+def _same_float(name, result_dtype, out_dtype):
+    if out_dtype is not result_dtype:
+        raise RuntimeError(f"Found dtype {_WORDS.get(out_dtype.name, out_dtype.name)} but expected "
+                           f"{_WORDS.get(result_dtype.name, result_dtype.name)}")
+
+
+@out_form(dtype=_same_float)
 def softshrink(input, lambd=0.5):
     _float_or_raise(input, "softshrink_check")
     if not lambd >= 0:
@@ -56,6 +64,7 @@ def softshrink(input, lambd=0.5):
 
 
 @method()
+@out_form(dtype=_same_float)
 def hardshrink(input, lambd=0.5):
     _float_or_raise(input, "hardshrink_cpu")
     xp, x = input._xp, input._data
