@@ -181,7 +181,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
             dims = tuple(range(input._data.ndim)) if dim is None else (dim,) if isinstance(dim, int) else dim
             if input._data.ndim < 2:
                 dims = (-2, -1)
-            return matrix_norm(input, "nuc", tuple(dims), keepdim, dtype=dtype, out=out)
+            return matrix_norm(input, "nuc", tuple(dims), keepdim, dtype=dtype)
         if p != "fro":
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
         if isinstance(dim, (tuple, list)) and len(dim) > 2:
