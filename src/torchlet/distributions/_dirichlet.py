@@ -13,7 +13,6 @@ import math
 import numpy as np
 
 from ..ops._util import Node, attach, wrap
-from ._gamma import _sample_one, _torch_gen
 from ._special import digamma_np
 
 
@@ -35,16 +34,10 @@ class DirichletBackward(Node):
 
 
 def _sample_dirichlet(concentration, generator=None):
-    a = concentration._data
-    gen = _torch_gen(generator)
-    flat = np.ascontiguousarray(a).astype(np.float64).reshape(-1)
-    tiny = np.finfo(np.float64).tiny
-    gam = np.array([max(tiny, _sample_one(v, gen, False)) for v in flat.tolist()]).reshape(a.shape)
-    ret = gam / gam.sum(-1, keepdims=True)
-    dt = a.dtype
-    ret = ret.astype(dt)
-    ret = np.minimum(np.nextafter(dt.type(1), dt.type(0)), np.maximum(np.finfo(dt).tiny, ret))
-    res = wrap(concentration._xp.asarray(ret))
+    """Dirichlet samples drawn as PyTorch draws them (torchlet._sample_dirichlet),
+    differentiable w.r.t. concentration."""
+    from ..ops.random_ops import _sample_dirichlet as sample
+    res = sample(concentration.detach(), generator=generator)
     return attach(res, DirichletBackward, (concentration,), (concentration, res))
 
 
