@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 
 from .. import _dtype
+from ._args import int_arg
 from .._tensor import Tensor, wrap, _view_of, _wrap_dim
 from ..autograd import grad_mode
 from ..autograd.graph import Node, attach, edge_of
@@ -32,7 +33,7 @@ def method(*names):
 
 def wrap_dim(dim, ndim):
     if type(dim) is not int:
-        dim = dim.__index__()
+        dim = int_arg(dim, "dim")
     return _wrap_dim(dim, ndim)
 
 
@@ -40,7 +41,7 @@ def dims_of(dim, ndim):
     """`dim` (None, int or sequence) as a sorted tuple of non-negative dims."""
     if dim is None:
         return tuple(range(ndim))
-    if isinstance(dim, (int, np.integer)):
+    if not isinstance(dim, (tuple, list)):
         return (wrap_dim(dim, ndim),)
     out = tuple(sorted(wrap_dim(d, ndim) for d in dim))
     if len(set(out)) != len(out):

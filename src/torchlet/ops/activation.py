@@ -391,6 +391,8 @@ def tanhshrink(input):
 def glu(input, dim=-1):
     if input.ndim == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
+    if input._data.dtype.kind not in "fc":
+        raise NotImplementedError(f"\"glu_cpu\" not implemented for '{_WORDS[input._data.dtype.name]}'")
     d = dim + input.ndim if dim < 0 else dim
     if 0 <= d < input.ndim and input.shape[d] % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {input.shape[d]}")

@@ -87,7 +87,7 @@ def _nll_checks(x, t, weight, ignore_index):
     if x.ndim <= 2:
         if t.ndim > 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        if not (x.ndim == 1 and t.ndim == 0) and x.shape[0] != t.shape[0]:
+        if x.ndim != 1 and x.shape[0] != t.shape[0]:
             raise RuntimeError(f"size mismatch (got input: {list(x.shape)}, target: {list(t.shape)})")
     elif t.shape[1:] != x.shape[2:]:
         raise RuntimeError(f"Expected target size {[x.shape[0]] + list(x.shape[2:])}, got "
@@ -111,6 +111,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     reduction = _legacy_reduction(size_average, reduce, reduction)
     x, t = input._data, target._data
     n_classes = _nll_checks(x, t, weight, ignore_index)
+    if x.ndim == 1 and t.ndim == 1:  # a 1-D input takes a target of size 1 as its 0-d target
+        t = t.reshape(())
     xp = input._xp
     if (x.ndim == 2 and weight is None and reduction != "none" and ignore_index < 0 and t.size
             and t.min() >= 0 and t.max() < n_classes):
