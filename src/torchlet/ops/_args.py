@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 
-__all__ = ["int_arg", "ints_arg"]
+__all__ = ["int_arg", "ints_arg", "number_arg"]
 
 
 def _caller():
@@ -55,3 +55,17 @@ def ints_arg(v, name="size", fn=None, pos=None):
         out = tuple(s if type(s) is int else int_arg(s, name, "tuple of ints", fn, pos) for s in v)
         return out
     return (int_arg(v, name, "tuple of ints", fn, pos),)
+
+
+def number_arg(v, name, fn, pos):
+    """`v` as a Python number the way PyTorch reads a Scalar argument (a number or a 0-d
+    tensor), PyTorch's TypeError otherwise: "elu(): argument 'alpha' (position 2) must be
+    Number, not str"."""
+    t = type(v)
+    if t is float or t is int or t is bool or t is complex:
+        return v
+    if isinstance(v, (np.number, np.bool_)):
+        return v.item()
+    if _is_tensor(v) and v._data.ndim == 0:
+        return v._data.item()
+    raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Number, not {_type_name(v)}")
