@@ -197,8 +197,9 @@ def split(tensor, split_size_or_sections, dim=0):
             return _pieces(tensor, d, [0], SplitBackward0)
         sizes = [s] * (size // s) + ([size % s] if size % s else [])
         return _pieces(tensor, d, sizes or [0], SplitBackward0)
-    if isinstance(split_size_or_sections, Tensor) and split_size_or_sections._data.ndim == 0 or \
-            not isinstance(split_size_or_sections, (tuple, list, Tensor)):
+    if isinstance(split_size_or_sections, Tensor) and split_size_or_sections._data.ndim == 0:
+        return split(tensor, int(split_size_or_sections.item()), d)  # Tensor.split reads .item()
+    if not isinstance(split_size_or_sections, (tuple, list, Tensor)):
         return split(tensor, int_arg(split_size_or_sections, "split_size", fn="split"), d)
     sizes = [int_arg(s, "split_sizes", "tuple of ints", "split_with_sizes") for s in split_size_or_sections]
     if sum(sizes) != size or any(s < 0 for s in sizes):

@@ -70,6 +70,8 @@ class NllLossBackward0(Node):
     """d nll = -w[t] (/ total weight for mean) at each target's class, 0 elsewhere"""
 
     def backward(self, g):
+        if getattr(self, "mismatch", None):
+            raise RuntimeError(self.mismatch)
         coef = self.coef
         if self.reduction == "none":
             return g.unsqueeze(self.class_dim) * coef
@@ -111,7 +113,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     reduction = _legacy_reduction(size_average, reduce, reduction)
     x, t = input._data, target._data
     n_classes = _nll_checks(x, t, weight, ignore_index)
-    if x.ndim == 1 and t.ndim == 1:  # a 1-D input takes a target of size 1 as its 0-d target
+    mismatch = None
+    if x.ndim == 1 and t.ndim == 1:  # PyTorch's forward reads a size-1 target as 0-d; its backward refuses
+        mismatch = f"size mismatch (got input: {list(x.shape)}, target: {list(t.shape)})"
         t = t.reshape(())
     xp = input._xp
     if (x.ndim == 2 and weight is None and reduction != "none" and ignore_index < 0 and t.size
@@ -146,7 +150,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     xp.put_along_axis(cm, tt[..., None], -scale[..., None].astype(x.dtype, copy=False), -1)
     coef = wrap(xp.moveaxis(cm, -1, class_dim) if class_dim != x.ndim - 1 else cm)
     return attach(res, NllLossBackward0, (input,), coef=coef, reduction=reduction,
-                  class_dim=class_dim)
+                  class_dim=class_dim, mismatch=mismatch)
 
 
 def _nll_batch(input, x, t, xp, reduction):

@@ -344,7 +344,7 @@ def _avg_pool(input, n, kernel_size, stride, padding, ceil_mode, count_include_p
     k, s, d, pads, out = _geometry(x, n, kernel_size, stride, padding, 1, ceil_mode, name)
     X = x._data
     xp = x._xp
-    if X.dtype.kind not in "fc" and (X.dtype != np.int64 or n == 3):
+    if X.dtype.kind not in "fc" and X.dtype != np.int64:
         word = name if n == 2 else "avg_pool3d_out_frame"
         raise NotImplementedError(f"\"{word}\" not implemented for '{_NAME_WORDS.get(x.dtype.name, x.dtype.name)}'")
     tiled = n == 2 and k == s and pads == ((0, 0), (0, 0))
@@ -423,7 +423,7 @@ def _avg_matrix(xp, S, o, dtype):
     return xp.asarray(a.astype(dtype))
 
 
-def _out_size(output_size, spatial, n, name="adaptive_avg_pool2d"):
+def _out_size(output_size, spatial, n, name="adaptive_avg_pool2d", lead=()):
     o = _tup(output_size, n, "output_size") if not isinstance(output_size, (tuple, list)) else \
         tuple(output_size)
     if len(o) != n:
@@ -433,7 +433,7 @@ def _out_size(output_size, spatial, n, name="adaptive_avg_pool2d"):
         if name == "adaptive_avg_pool2d":
             raise RuntimeError(f"adaptive_avg_pool2d: elements of output_size must be greater than or equal "
                                f"to 0 but received {{{', '.join(map(str, o))}}}")
-        raise RuntimeError(f"Trying to create tensor with negative dimension {min(o)}: {list(o)}")
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(o)}: {lead + list(o)}")
     return o
 
 
@@ -485,7 +485,7 @@ def _adaptive_max(input, output_size):
     X = x._data
     xp = x._xp
     H, W = X.shape[-2:]
-    oh, ow = _out_size(output_size, (H, W), 2, "adaptive_max_pool2d")
+    oh, ow = _out_size(output_size, (H, W), 2, "adaptive_max_pool2d", list(input.shape[:-2]))
     idx = []
     for S, o in ((H, oh), (W, ow)):
         lo, hi = _bounds(S, o)
