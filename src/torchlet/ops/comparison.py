@@ -104,7 +104,14 @@ def _bitwise(name, ufunc_name):
         return res if out is None else _write_out(res, out, name)
     op.__name__ = op.__qualname__ = name
     setattr(Tensor, name, op)
-    setattr(Tensor, name + "_", lambda self, other: inplace(self, op, other))
+
+    def op_(self, other):
+        shape = broadcast_shape(self._data.shape, _shape(other))
+        if shape != self._data.shape:  # the output's shape is checked before the dtype, as in PyTorch
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast "
+                               f"shape {list(shape)}")
+        return inplace(self, op, other)
+    setattr(Tensor, name + "_", op_)
     return op
 
 
