@@ -81,7 +81,7 @@ def autocontrast(img):
     lo = a.min(axis=(-2, -1), keepdims=True).astype(work)
     hi = a.max(axis=(-2, -1), keepdims=True).astype(work)
     with np.errstate(divide="ignore", invalid="ignore"):
-        scale = work(bound) / (hi - lo)
+        scale = (work(1) / (hi - lo)) * work(bound)  # bound / t is t.reciprocal() * bound in PyTorch
     flat = ~np.isfinite(scale)
     lo[flat], scale[flat] = 0, 1
     out = np.clip((a.astype(work) - lo) * scale, 0, bound)
