@@ -135,3 +135,25 @@ def test_dataloader_worker_seeds(torch, seeded):
     theirs = list(torch.utils.data.DataLoader(_Seeds(torch), generator=g2, **kw))
     assert [[float(v) for v in r] for r in ours] == [[float(v) for v in r] for r in theirs]
     _same_stream_after(torch)
+
+
+@pytest.mark.parametrize("n,replicas,drop_last", [(10, 3, False), (10, 3, True), (2, 5, False), (12, 4, False)])
+def test_distributed_sampler(torch, n, replicas, drop_last):
+    for shuffle in (True, False):
+        for rank in range(replicas):
+            ours = D.DistributedSampler(range(n), replicas, rank, shuffle=shuffle, seed=3, drop_last=drop_last)
+            theirs = torch.utils.data.DistributedSampler(range(n), replicas, rank, shuffle=shuffle, seed=3,
+                                                         drop_last=drop_last)
+            for epoch in (0, 1, 5):
+                ours.set_epoch(epoch)
+                theirs.set_epoch(epoch)
+                assert list(ours) == list(theirs) and len(ours) == len(theirs)
+    with pytest.raises(ValueError, match="Invalid rank 3"):
+        D.DistributedSampler(range(4), 3, 3)
+    with pytest.raises(ValueError, match="Invalid rank 3"):
+        torch.utils.data.DistributedSampler(range(4), 3, 3)
+
+
+def test_distributed_sampler_needs_world_size():
+    with pytest.raises(RuntimeError, match="Requires distributed package"):
+        D.DistributedSampler(range(4))
