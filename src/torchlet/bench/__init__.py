@@ -1,6 +1,6 @@
 """`torchlet bench`: torchlet against PyTorch on the same CPU, side by side.
 
-    python -m torchlet.bench [--only train,infer,layers,ops,data,import,memory,flops]
+    python -m torchlet.bench [--only train,infer,layers,ops,data,random,import,memory,flops]
                              [--models mlp,lenet] [--repeat 7] [--json PATH] [--png PATH]
 
 Threads: both libraries use one thread. NumPy's BLAS reads
@@ -22,7 +22,7 @@ import subprocess
 import sys
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-GROUPS = ("train", "infer", "layers", "ops", "data", "import", "memory", "flops")
+GROUPS = ("train", "infer", "layers", "ops", "data", "random", "import", "memory", "flops")
 
 # targets: torchlet / PyTorch at most this (flops: fraction of the peak at least)
 TARGETS = {

@@ -259,6 +259,10 @@ def run(groups, models=None, repeat=7, json_path=None, png_path=None, use_torch=
                  warmup=1, target=0.3)
         if r is None:
             print("data       DataLoader: torchlet.utils.data.DataLoader not available, skipped")
+    if "random" in groups:
+        # the same draws as PyTorch (same seed, same numbers), at most 3x its time
+        for name in w.RANDOM:
+            pair(lambda k, m: w.random_call(m, name), "random", name, 3.0, warmup=2, target=0.1)
     if "import" in groups:
         t = import_times(list(libs))
         emit(_row("import", "import (fresh process)", t["torchlet"], t.get("torch")))

@@ -259,6 +259,23 @@ def layer_call(m, name, make, shape):
     return step
 
 
+# ----- random streams (same seed, same numbers as PyTorch) ----------------------
+RANDOM = ("randn(1_000_000)", "rand(1_000_000)", "randperm(60_000)", "dropout 256x1024 p=0.5")
+
+
+def random_call(m, name):
+    """One draw of the named sampler from the default generator (seeded once)."""
+    m.manual_seed(0)
+    if name.startswith("randn"):
+        return lambda: m.randn(1_000_000)
+    if name.startswith("rand("):
+        return lambda: m.rand(1_000_000)
+    if name.startswith("randperm"):
+        return lambda: m.randperm(60_000)
+    x = m.ones(256, 1024)
+    return lambda: m.nn.functional.dropout(x, 0.5)
+
+
 # ----- data loading ----------------------------------------------------------
 def dataloader_call(m, n=4096, batch=256):
     """One pass of a DataLoader (shuffle, default collate) over an in-memory

@@ -45,21 +45,52 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """N(mean, std^2) with values outside [a, b] redrawn until they fall inside."""
+    """N(mean, std^2) truncated to [a, b], drawn as PyTorch draws it: when the window
+    holds more than 30% of the mass, normal draws with out-of-window values redrawn
+    (normal_ on the tensor, then fresh normal_ tensors until none is outside);
+    otherwise uniform candidates on [a, b] accepted when log U <= the log density
+    relative to its peak, pending ones redrawn."""
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
                       "distribution of values may be incorrect.", stacklevel=2)
+    from .. import tensor as _tensor, where
     from ..ops.creation import empty_like
-    from .. import where
+
+    def cdf(x):
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
     with no_grad():
-        result = empty_like(tensor).normal_(mean, std, generator=generator)
-        while True:
-            mask = (result < a).logical_or(result > b)
-            if not mask.any():
-                break
-            fresh = empty_like(result).normal_(mean, std, generator=generator)
-            result = where(mask, fresh, result)
-        tensor.copy_(result)
+        if cdf((b - mean) / std) - cdf((a - mean) / std) > 0.3:
+            lo = _tensor(a, dtype=tensor.dtype).item()
+            hi = _tensor(b, dtype=tensor.dtype).item()
+            result = tensor.normal_(mean, std, generator=generator)
+            while True:
+                mask = (result < lo).logical_or(result > hi)
+                if not mask.any():
+                    break
+                result = where(mask, empty_like(result).normal_(mean, std, generator=generator),
+                               result)
+            if result is not tensor:
+                tensor.copy_(result)
+            return tensor
+        mode = max(a, min(mean, b))
+        log_peak = -0.5 * ((mode - mean) / std) ** 2
+        candidates = empty_like(tensor)
+        accept = empty_like(tensor)
+        tensor.uniform_(a, b, generator=generator)
+        candidates.copy_(tensor)
+        candidates.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+        pending = accept.uniform_(generator=generator).log_().gt(candidates)
+        if pending.any():
+            result = tensor
+            while True:
+                candidates.uniform_(a, b, generator=generator)
+                result = where(pending, candidates, result)
+                candidates.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+                pending = where(pending, accept.uniform_(generator=generator).log_().gt(candidates),
+                                pending)
+                if not pending.any():
+                    break
+            tensor.copy_(result)
     return tensor
 
 
@@ -187,7 +218,7 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     with no_grad():
         tensor.normal_(0, std, generator=generator)
         for c in range(cols):
-            idx = randperm(rows, generator=generator)[:num_zeros]
+            idx = randperm(rows)[:num_zeros]  # PyTorch draws these from the default generator
             tensor[idx, c] = 0
     return tensor
 

@@ -1,7 +1,13 @@
 """Dropout: zero elements (or whole channels) with probability p and scale
-the rest by 1/(1-p). The mask comes from torchlet's RNG (default_generator),
-so torchlet.manual_seed makes it reproducible; the result is input * mask
-(MulBackward0, as in PyTorch)."""
+the rest by 1/(1-p), drawn exactly as PyTorch's CPU `_dropout_impl`: a noise
+tensor (input's shape, or (N, C, 1, ...) for feature dropout) takes
+bernoulli_(1 - p) from the default generator, is divided by (1 - p) in the
+input's dtype, and the result is input * noise (MulBackward0, as in PyTorch).
+Alpha dropout turns the same noise into an affine map a * x + b."""
+import math
+
+import numpy as np
+
 from ._util import inplace, wrap
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
@@ -12,17 +18,30 @@ def _check_p(p):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
+def _noise(input, shape, p):
+    """bernoulli_(1 - p) on a fresh contiguous tensor of `shape`, in input's dtype (host)."""
+    from ..random import default_generator
+    from . import _random_kernels as K
+    n = int(np.prod(shape, dtype=np.int64))
+    return K.bernoulli_scalar(default_generator, n, 1.0 - p).reshape(shape).astype(input._data.dtype)
+
+
+def _opmath(dt):
+    """The type PyTorch computes a tensor-scalar op in: float for half/bfloat16."""
+    return np.dtype(np.float32) if dt.name in ("float16", "bfloat16") else dt
+
+
 def _keep_mask(input, shape, p):
-    """Bernoulli(1 - p) mask scaled by 1/(1-p), in input's dtype, of `shape`."""
-    from ..random import _gen
-    x = input._data
-    dt = x.dtype if x.dtype.kind == "f" and x.dtype.itemsize >= 4 else "float32"
-    u = _gen(None).random(shape, dtype=dt)
-    keep = u >= p
-    if p == 1.0:
-        m = keep.astype(x.dtype)
+    """noise.div_(1 - p): kept elements become 1 / (1 - p) rounded in input's dtype."""
+    if p == 1.0:  # PyTorch multiplies by zeros({}) and draws nothing
+        return wrap(input._xp.zeros((), dtype=input._data.dtype))
+    noise = _noise(input, shape, p)
+    dt = noise.dtype
+    if dt.kind in "fc" or dt.name == "bfloat16":
+        ot = _opmath(dt)
+        m = (noise.astype(ot) / ot.type(1.0 - p)).astype(dt)
     else:
-        m = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
+        m = noise // (1.0 - p)
     if input._xp.__name__ != "numpy":
         m = input._xp.asarray(m)
     return wrap(m)
@@ -36,7 +55,7 @@ def _apply(input, mask, inplace_):
 
 def dropout(input, p=0.5, training=True, inplace=False):
     _check_p(p)
-    if not training or p == 0.0:
+    if not training or p == 0.0 or input._data.size == 0:
         return input
     return _apply(input, _keep_mask(input, input._data.shape, p), inplace)
 
@@ -49,7 +68,7 @@ def _feature_dropout(input, p, training, inplace, batched_ndim, name):
                            f"received a {nd}D input. Note that {name} exists to provide channel-wise "
                            "dropout on inputs with 1 spatial dimension, a channel dimension, and an "
                            "optional batch dimension (i.e. 2D or 3D inputs).")
-    if not training or p == 0.0:
+    if not training or p == 0.0 or input._data.size == 0:
         return input
     lead = 2 if nd == batched_ndim else 1
     shape = input._data.shape[:lead] + (1,) * (nd - lead)
@@ -71,7 +90,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
                       "provide channel-wise dropout on inputs with 2 spatial dimensions, a channel "
                       "dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
                       UserWarning, stacklevel=2)
-    if not training or p == 0.0:
+    if not training or p == 0.0 or input._data.size == 0:
         return input
     if nd == 3:
         # PyTorch treats a 3D input as (N, C, L) here (no batch-less form), with a warning
@@ -90,31 +109,35 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
 def dropout3d(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     nd = input.ndim
-    if not training or p == 0.0:
+    if not training or p == 0.0 or input._data.size == 0:
         return input
     lead = 2 if nd == 5 else 1
     shape = input._data.shape[:lead] + (1,) * (nd - lead)
     return _apply(input, _keep_mask(input, shape, p), inplace)
 
 
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
+_ALPHA = 1.7580993408473766  # SELU scale * alpha
 
 
 def _alpha(input, shape, p, training, inplace_):
+    """noise ~ bernoulli(1 - p); b = (noise - 1) * (alpha a) + alpha a p; out = x * (noise a) + b,
+    each step rounded in the input's dtype as PyTorch's tensor-scalar ops do."""
     _check_p(p)
-    if not training or p == 0.0:
+    if not training or p == 0.0 or input._data.size == 0:
         return input
     if p == 1.0:
         return input * 0
-    from ..random import _gen
-    x = input._data
-    keep = _gen(None).random(shape) >= p
-    alpha_p = -_SELU_ALPHA * _SELU_SCALE
-    a = (1.0 / ((1 - p) * (1 + p * alpha_p ** 2)) ** 0.5)
-    b = -a * alpha_p * p
-    mul = wrap((keep * a).astype(x.dtype))
-    add = wrap(((~keep) * (alpha_p * a) + b).astype(x.dtype))
+    noise = _noise(input, shape, p)
+    dt = noise.dtype
+    ot = _opmath(dt)
+    a = 1.0 / math.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))
+    b = (noise.astype(ot) + ot.type(-1)).astype(dt)
+    b = (b.astype(ot) * ot.type(_ALPHA * a)).astype(dt)
+    b = (b.astype(ot) + ot.type(_ALPHA * a * p)).astype(dt)
+    mul = (noise.astype(ot) * ot.type(a)).astype(dt)
+    if input._xp.__name__ != "numpy":
+        mul, b = input._xp.asarray(mul), input._xp.asarray(b)
+    mul, add = wrap(mul), wrap(b)
     if inplace_:
         return inplace(input, lambda t, m, c: t * m + c, mul, add)
     return input * mul + add

@@ -2,8 +2,10 @@
 poisson, their *_like forms, and the in-place samplers (uniform_, normal_,
 random_, bernoulli_, exponential_, geometric_, log_normal_, cauchy_).
 
-Samples are drawn on the host from the generator's NumPy stream (generator=
-or the default one), float32 drawn as float32, then moved to the device.
+Samples are PyTorch's: the generator (generator= or the default one) is
+PyTorch's Mersenne Twister and _random_kernels.py maps its words to values as
+PyTorch's CPU kernels do, in the order they write them. Drawn on the host, then
+moved to the device.
 Sampling is not differentiable: where PyTorch records a node (NormalBackward*,
 UniformBackward0, ...) we record one of the same name whose gradient is zero.
 """
@@ -13,11 +15,12 @@ import numpy as np
 
 from .. import _dtype
 from ..random import _gen
-from ._util import Node, Tensor, attach, grad_enabled, inplace, method, wrap
+from . import _random_kernels as K
+from ._util import Node, Tensor, attach, inplace, method, wrap
 from .creation import _finish, _size
 
 __all__ = ["rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "poisson",
-           "rand_like", "randn_like", "randint_like"]
+           "rand_like", "randn_like", "randint_like", "_standard_gamma", "_sample_dirichlet"]
 
 _SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
                  "int64": "Long", "float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
@@ -63,25 +66,35 @@ def _float_dtype(dtype, kernel):
     return dtype
 
 
-def _uniform(rng, shape, dtype):
-    """U[0, 1) in `dtype` (complex: independent real and imaginary parts)."""
+def _values(gen, shape, strides, make):
+    """Samples for a tensor of `shape`: `make(n)` gives them in PyTorch's iteration
+    order, the memory order of a tensor with byte `strides` (TensorIterator walks
+    the largest stride outermost), and they are laid out in logical order."""
+    n = int(np.prod(shape, dtype=np.int64))
+    flat = make(n)
+    if strides is None or len(shape) < 2:
+        return flat.reshape(shape)
+    perm = sorted(range(len(shape)), key=lambda i: -abs(strides[i]) if shape[i] > 1 else 0)
+    if perm == sorted(perm):
+        return flat.reshape(shape)
+    return flat.reshape([shape[i] for i in perm]).transpose(np.argsort(perm))
+
+
+def _uniform(gen, shape, dtype, lo=0.0, hi=1.0, strides=None):
+    """uniform_(lo, hi) in `dtype` (complex: on the view as real pairs)."""
     if dtype.category == 3:
-        part = _uniform(rng, shape + (2,), dtype.to_real())
-        return part.view(dtype.np).reshape(shape)
-    name = dtype.name
-    if name in ("float32", "float64"):
-        return rng.random(shape, dtype=dtype.np)
-    bits = _MANTISSA[name]  # exact k / 2**bits, never rounds up to 1
-    return (rng.integers(0, 1 << bits, shape) * (1.0 / (1 << bits))).astype(dtype.np)
+        part = _uniform(gen, tuple(shape) + (2,), dtype.to_real(), lo, hi)
+        return np.ascontiguousarray(part).view(dtype.np).reshape(shape)
+    return _values(gen, shape, strides, lambda n: K.uniform(gen, n, dtype.name, lo, hi))
 
 
-def _standard_normal(rng, shape, dtype):
-    if dtype.category == 3:  # real and imaginary parts each N(0, 1/2)
-        part = _standard_normal(rng, shape + (2,), dtype.to_real()) * np.sqrt(0.5).astype(dtype.to_real().np)
-        return part.view(dtype.np).reshape(shape)
-    if dtype.name in ("float32", "float64"):
-        return rng.standard_normal(shape, dtype=dtype.np)
-    return rng.standard_normal(shape, dtype=np.float32).astype(dtype.np)
+def _normal(gen, shape, dtype, mean=0.0, std=1.0, strides=None, contiguous=True):
+    """normal_(mean, std) in `dtype`; complex: real pairs with std / sqrt(2)."""
+    if dtype.category == 3:
+        part = _normal(gen, tuple(shape) + (2,), dtype.to_real(), mean, std / math.sqrt(2))
+        return np.ascontiguousarray(part).view(dtype.np).reshape(shape)
+    return _values(gen, shape, strides,
+                   lambda n: K.normal(gen, n, dtype.name, mean, std, contiguous))
 
 
 def _shape(size, kwargs):
@@ -115,7 +128,7 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     """Standard normal samples."""
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
     shape = _shape(size, kwargs)
-    return _out(_standard_normal(_gen(generator), shape, dtype), dtype, device, requires_grad, out)
+    return _out(_normal(_gen(generator), shape, dtype), dtype, device, requires_grad, out)
 
 
 def _check_range(lo, hi, dtype):
@@ -135,12 +148,27 @@ def _check_range(lo, hi, dtype):
             raise RuntimeError(f"to - 1 is out of bounds for {_C_NAMES[dtype.name]}")
 
 
-def _integers(rng, lo, hi, shape, dtype):
-    """Integers uniform on [lo, hi) stored in `dtype`."""
+_UNSET = object()
+_WIDE = ("int64", "float32", "float64", "bfloat16")  # take a 64-bit word for ranges >= 2**32
+
+
+def _as(v, dtype):
+    """int64 draws stored in `dtype` as static_cast does (half/bfloat16 through float)."""
+    if dtype is _dtype.bool:
+        return v != 0
+    if dtype.name in ("float16", "bfloat16"):
+        return v.astype(np.float32).astype(dtype.np)
+    return v.astype(dtype.np)
+
+
+def _integers(gen, lo, hi, shape, dtype, strides=None):
+    """random_(lo, hi): integers uniform on [lo, hi) stored in `dtype`."""
     _check_range(lo, hi, dtype)
-    if hi - 1 > np.iinfo(np.int64).max or lo < np.iinfo(np.int64).min:
-        return rng.integers(lo, hi, shape, dtype=np.uint64).astype(dtype.np)
-    return rng.integers(lo, hi, shape, dtype=np.int64).astype(dtype.np, copy=False)
+    if lo == -(1 << 63) and hi == 1 << 63:
+        make = lambda n: K.random_full(gen, n)  # noqa: E731
+    else:
+        make = lambda n: K.random_from_to(gen, n, lo, hi, dtype.name in _WIDE)  # noqa: E731
+    return _as(_values(gen, shape, strides, make), dtype)
 
 
 def randint(*args, size=None, low=None, high=None, generator=None, out=None, dtype=None, layout=None,
@@ -166,14 +194,14 @@ def randint(*args, size=None, low=None, high=None, generator=None, out=None, dty
 
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
              requires_grad=False, pin_memory=False):
-    """A random permutation of 0..n-1."""
+    """A random permutation of 0..n-1 (PyTorch's in-order swap shuffle)."""
     dtype = dtype or _dtype.int64
     n = int(n)
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     if dtype is _dtype.bool or dtype.category == 3:
         raise _not_implemented("randperm", dtype)
-    arr = _gen(generator).permutation(n).astype(dtype.np)
+    arr = _as(K.randperm(_gen(generator), n), dtype)
     return _out(arr, dtype, device, requires_grad, out)
 
 
@@ -181,17 +209,34 @@ def _like_dtype(input, dtype):
     return dtype or input.dtype
 
 
+def _like_layout(input):
+    """(strides, contiguous) of empty_like(input): input's own layout when it is a dense
+    permutation of a contiguous one, else contiguous."""
+    d = input._data
+    if not isinstance(d, np.ndarray) or d.flags.c_contiguous:
+        return None, True
+    order = sorted(range(d.ndim), key=lambda i: -d.strides[i])
+    if np.transpose(d, order).flags.c_contiguous:
+        return d.strides, False
+    return None, True
+
+
+def _strides(input):
+    return _like_layout(input)[0]
+
+
 def rand_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
     dtype = _float_dtype(_like_dtype(input, dtype), "check_uniform_bounds")
-    arr = _uniform(_gen(generator), tuple(input.shape), dtype)
+    arr = _uniform(_gen(generator), tuple(input.shape), dtype, strides=_strides(input))
     return _finish(arr, dtype, device or input.device, requires_grad)
 
 
 def randn_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
     dtype = _float_dtype(_like_dtype(input, dtype), "normal_kernel_cpu")
-    arr = _standard_normal(_gen(generator), tuple(input.shape), dtype)
+    strides, contiguous = _like_layout(input)
+    arr = _normal(_gen(generator), tuple(input.shape), dtype, strides=strides, contiguous=contiguous)
     return _finish(arr, dtype, device or input.device, requires_grad)
 
 
@@ -201,7 +246,8 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=
     if high is None:
         low, high = 0, low
     dtype = _like_dtype(input, dtype)
-    arr = _integers(_gen(generator), int(low), int(high), tuple(input.shape), dtype)
+    arr = _integers(_gen(generator), int(low), int(high), tuple(input.shape), dtype,
+                    strides=_strides(input))
     return _finish(arr, dtype, device or input.device, requires_grad)
 
 
@@ -213,8 +259,11 @@ def _host(t):
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None,
            device=None, requires_grad=False, pin_memory=False):
-    """normal(mean, std) with tensor or float mean/std; floats need `size`."""
-    rng = _gen(generator)
+    """normal(mean, std) with tensor or float mean/std; floats need `size`.
+
+    As PyTorch: floats -> normal_(mean, std); tensor mean -> normal_(0, std) + mean;
+    tensor std -> normal_(0, 1) * std + mean, each step rounded in the result dtype."""
+    gen = _gen(generator)
     mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
     if not mt and not st:
         if size is None:
@@ -223,11 +272,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {_g(std)}")
         dtype = _float_dtype(dtype, "normal_kernel_cpu")
-        arr = _standard_normal(rng, _size((size,)), dtype)
-        if std != 1:
-            arr *= dtype.np.type(std)
-        if mean != 0:
-            arr += dtype.np.type(mean)
+        arr = _normal(gen, _size((size,)), dtype, float(mean), float(std))
         return _out(arr, dtype, device, requires_grad, out)
     if mt and st:
         rt = _dtype.promote_types(mean.dtype, std.dtype)
@@ -244,10 +289,26 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     s = _host(std) if st else std
     if st and np.any(s < 0):
         raise RuntimeError("normal expects all elements of std >= 0.0")
-    m = _host(mean) if mt else mean
-    arr = (_standard_normal(rng, shape, rt) * s + m).astype(rt.np, copy=False)
+    npd = rt.np
+    if mt and not st:
+        z = _normal(gen, shape, rt, 0.0, float(std))
+        arr = _round(z.astype(np.float32) + _host(mean).astype(np.float32), npd) \
+            if rt.name in ("float16", "bfloat16") else (z + _host(mean).astype(npd)).astype(npd)
+    else:
+        z = _normal(gen, shape, rt)
+        m = _host(mean) if mt else mean
+        if rt.name in ("float16", "bfloat16"):
+            prod = _round(z.astype(np.float32) * np.asarray(s).astype(np.float32), npd)
+            arr = _round(prod.astype(np.float32) + np.asarray(m, dtype=np.float32), npd)
+        else:
+            prod = (z * np.asarray(s).astype(npd)).astype(npd)
+            arr = (prod + np.asarray(m).astype(npd)).astype(npd)
     res = _out(arr, rt, (mean if mt else std).device, False, out)
     return res if out is not None else attach(res, node, inputs)
+
+
+def _round(x, npd):
+    return np.asarray(x).astype(npd)
 
 
 def _broadcast_shape(a, b):
@@ -266,15 +327,25 @@ def _check_prob(p, name="bernoulli_"):
         raise RuntimeError(f"{name} expects p to be in [0, 1], but got p={_g(p)}")
 
 
+def _bernoulli_tensor(gen, prob, shape, strides):
+    """bernoulli_(p tensor): u < p per element in iteration order; a double p compares
+    with a double uniform (64-bit word), any other p with a float one (32-bit word)."""
+    if prob.dtype == np.float64:
+        u = _values(gen, shape, strides, lambda n: K.uniform_double(gen, n))
+        return u < np.broadcast_to(prob, shape)
+    u = _values(gen, shape, strides, lambda n: K.uniform_float(gen, n))
+    return u < np.broadcast_to(prob.astype(np.float32), shape)
+
+
 @method()
 def bernoulli(input, p=None, *, generator=None, out=None):
     """0/1 samples with probability `input` (or the float `p`), in input's dtype."""
-    rng = _gen(generator)
+    gen = _gen(generator)
     shape = input._data.shape
     if p is not None:
         _check_prob(p)
-        arr = (rng.random(shape) < p).astype(input._data.dtype)
-        return _out(arr, input.dtype, input.device, False, out)
+        arr = K.bernoulli_scalar(gen, int(np.prod(shape, dtype=np.int64)), p).reshape(shape)
+        return _out(arr.astype(input._data.dtype), input.dtype, input.device, False, out)
     if input.dtype.category != 2:
         raise _not_implemented("bernoulli_tensor_cpu_p_", input.dtype)
     prob = _host(input)
@@ -282,14 +353,18 @@ def bernoulli(input, p=None, *, generator=None, out=None):
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this "
                            "error message be improved?  If so, please report an enhancement request "
                            "to PyTorch.)")
-    u = _uniform(rng, shape, input.dtype if input.dtype.name in ("float32", "float64") else _dtype.float32)
-    res = _out((u < prob).astype(prob.dtype), input.dtype, input.device, False, out)
+    bits = _bernoulli_tensor(gen, prob, shape, _strides(input))
+    res = _out(bits.astype(prob.dtype), input.dtype, input.device, False, out)
     return res if out is not None else attach(res, BernoulliBackward0, (input,))
 
 
 @method()
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
-    """Category indices drawn from the (unnormalized) rows of `input`."""
+    """Category indices drawn from the (unnormalized) rows of `input`.
+
+    As PyTorch's CPU kernel: without replacement (or one sample) the top-k of
+    p / q with q ~ Exp(1) drawn by exponential_; with replacement a binary
+    search of one double uniform per sample in each row's normalized CDF."""
     if input.dtype.category != 2:
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
                            f"{_SCALAR_NAMES[input.dtype.name]}")
@@ -300,27 +375,33 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
     if input._data.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
-    p = _host(input).astype(np.float64).reshape(-1, n)
-    if not np.all(np.isfinite(p) & (p >= 0)):
+    p = _host(input)
+    p2 = p.reshape(-1, n)
+    if not np.all(np.isfinite(p2) & (p2 >= 0)):
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    total = p.sum(axis=1, keepdims=True)
+    total = p2.astype(np.float64).sum(axis=1, keepdims=True)
     if np.any(total <= 0):
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    rng = _gen(generator)
-    rows = p.shape[0]
-    if replacement:
-        # one searchsorted over all rows: row i's CDF is shifted into [i, i + 1]
-        cdf = np.cumsum(p / total, axis=1)
-        cdf[:, -1] = 1.0
-        offsets = np.arange(rows, dtype=np.float64)[:, None]
-        u = rng.random((rows, num_samples)) + offsets
-        idx = np.searchsorted((cdf + offsets).ravel(), u.ravel(), side="right").reshape(rows, -1)
-        idx = np.minimum(idx - (offsets.astype(np.int64) * n), n - 1)
+    gen = _gen(generator)
+    rows = p2.shape[0]
+    if not replacement or num_samples == 1:
+        npd = p.dtype
+        q = K.to_dtype(K.exponential(gen, p2.size, 1.0), npd).reshape(p2.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            key = (p2 / q).astype(npd)
+        if num_samples == 1:
+            idx = np.argmax(key, axis=1)[:, None]
+        else:  # topk: largest first, ties to the lower index
+            idx = np.argsort(-key.astype(np.float64), axis=1, kind="stable")[:, :num_samples]
     else:
-        # exponential race: the k smallest Exp(1)/p are a weighted draw without replacement
-        with np.errstate(divide="ignore"):
-            keys = rng.standard_exponential(p.shape) / p
-        idx = np.argsort(keys, axis=1, kind="stable")[:, :num_samples]
+        u = K.uniform_double(gen, rows * num_samples).reshape(rows, num_samples)
+        cum = np.cumsum(p2.astype(np.float64), axis=1).astype(p.dtype)  # stored in input's dtype
+        tot = np.cumsum(p2.astype(np.float64), axis=1)[:, -1:]
+        cum = (cum.astype(np.float64) / tot).astype(p.dtype).astype(np.float64)
+        cum[:, -1] = 1.0
+        idx = np.empty((rows, num_samples), dtype=np.int64)
+        for r in range(rows):
+            idx[r] = np.searchsorted(cum[r], u[r], side="left")
     idx = idx.astype(np.int64)
     if input._data.ndim == 1:
         idx = idx[0]
@@ -333,37 +414,45 @@ def poisson(input, generator=None):
     lam = _host(input)
     if np.any(lam < 0):
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
-    res = _finish(_gen(generator).poisson(lam).astype(lam.dtype), input.dtype, input.device, False)
+    flat = K.poisson(_gen(generator), np.ascontiguousarray(lam, dtype=np.float64).reshape(-1))
+    res = _finish(flat.reshape(lam.shape).astype(lam.dtype), input.dtype, input.device, False)
     return attach(res, PoissonBackward0, (input,))
+
+
+def _standard_gamma(input, generator=None):
+    """Gamma(concentration, 1) samples, PyTorch's Marsaglia-Tsang draws (used by
+    distributions.Gamma / Beta / Dirichlet / Chi2 / StudentT)."""
+    if input.dtype.name not in ("float32", "float64"):
+        raise _not_implemented("gamma_cpu", input.dtype)
+    alpha = _host(input)
+    flat = K.standard_gamma(_gen(generator), np.ascontiguousarray(alpha).reshape(-1))
+    return _finish(flat.reshape(alpha.shape), input.dtype, input.device, False)
+
+
+def _sample_dirichlet(input, generator=None):
+    """Dirichlet samples along the last dim, as PyTorch's CPU kernel draws them."""
+    if input.dtype.name not in ("float32", "float64"):
+        raise _not_implemented("dirichlet", input.dtype)
+    alpha = _host(input)
+    a2 = np.ascontiguousarray(alpha).reshape(-1, alpha.shape[-1] if alpha.ndim else 1)
+    out = K.dirichlet(_gen(generator), a2)
+    return _finish(out.reshape(alpha.shape), input.dtype, input.device, False)
 
 
 # ----- in-place samplers ----------------------------------------------------
 def _fill_(t, make, node):
-    """Overwrite t with `make(rng-free shape)` in place, recording `node` as PyTorch does."""
-    def fn(src):
-        arr = make(src._data.shape)
-        if src._xp is not np:
-            arr = src._xp.asarray(arr)
-        return attach(wrap(arr.astype(src._data.dtype, copy=False)), node, (src,))
-    return inplace(t, fn)
-
-
-def _draw_into(t, draw, scale, shift):
-    """Fast path for big in-place fills with no graph to record (nn.init on a
-    weight): draw straight into t's memory instead of building temporaries.
-    Same numbers as the general path. Returns False when it does not apply."""
+    """Overwrite t with `make(shape, strides, contiguous)` in place, recording `node` as
+    PyTorch does. Without a graph the values go straight into t's memory."""
     d = t._data
-    if (type(d) is not np.ndarray or d.dtype.name not in ("float32", "float64")
-            or not d.flags.c_contiguous or not d.flags.writeable
-            or grad_enabled() and (t._requires_grad or t._base is not None and t._base._requires_grad)):
-        return False
-    draw(dtype=d.dtype, out=d)
-    if scale != 1:
-        d *= d.dtype.type(scale)
-    if shift != 0:
-        d += d.dtype.type(shift)
-    t._version[0] += 1
-    return True
+    host = isinstance(d, np.ndarray)
+    strides = d.strides if host else None
+    contiguous = d.flags.c_contiguous if host else True
+    arr = make(d.shape, strides, contiguous)
+
+    def fn(src):
+        a = arr if src._xp is np else src._xp.asarray(arr)
+        return attach(wrap(a.astype(src._data.dtype, copy=False)), node, (src,))
+    return inplace(t, fn)
 
 
 @method()
@@ -375,14 +464,9 @@ def uniform_(self, a=0.0, b=1.0, *, generator=None, **kwargs):
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={_g(a)} "
                            f"> to={_g(b)}")
-    rng, dt = _gen(generator), self.dtype
-    if _draw_into(self, rng.random, b - a, a):
-        return self
-
-    def make(shape):
-        u = _uniform(rng, shape, dt)
-        return u if (a, b) == (0, 1) else u * dt.np.type(b - a) + dt.np.type(a)
-    return _fill_(self, make, UniformBackward0)
+    gen, dt = _gen(generator), self.dtype
+    return _fill_(self, lambda shape, strides, c: _uniform(gen, shape, dt, float(a), float(b), strides),
+                  UniformBackward0)
 
 
 @method()
@@ -391,22 +475,26 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
         raise _not_implemented("normal_kernel_cpu", self.dtype)
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {_g(std)}")
-    rng, dt = _gen(generator), self.dtype
-    if _draw_into(self, rng.standard_normal, std, mean):
-        return self
-
-    def make(shape):
-        z = _standard_normal(rng, shape, dt)
-        return z if (mean, std) == (0, 1) else z * dt.np.type(std) + dt.np.type(mean)
-    return _fill_(self, make, NormalBackward0)
+    gen, dt = _gen(generator), self.dtype
+    return _fill_(self, lambda shape, strides, c: _normal(gen, shape, dt, float(mean), float(std),
+                                                         strides, c), NormalBackward0)
 
 
 @method()
-def random_(self, a=None, b=None, *, generator=None, **kwargs):
-    """random_() on [0, 2**mantissa] (floats) or [0, max]; random_(to); random_(from, to)."""
+def random_(self, a=None, b=_UNSET, *, generator=None, **kwargs):
+    """random_() on [0, 2**mantissa] (floats) or [0, max]; random_(to); random_(from, to);
+    random_(from, None) up to the dtype's top."""
+    explicit_to = b is not _UNSET or "to" in kwargs
+    b = None if b is _UNSET else b
     a, b = kwargs.get("from", a), kwargs.get("to", b)
     dt = self.dtype
-    if a is not None and b is None and "from" not in kwargs:
+    gen = _gen(generator)
+    if a is None and b is None and not explicit_to:
+        if dt.category == 3:
+            raise _not_implemented("random_kernel_cpu", dt)
+        return _fill_(self, lambda shape, strides, c: _as(_values(
+            gen, shape, strides, lambda n: K.uniform_int(gen, n, dt.name)), dt), RandomBackward2)
+    if a is not None and b is None and "from" not in kwargs and not explicit_to:
         lo, hi, node = 0, int(a), RandomBackward1
     else:
         lo = 0 if a is None else int(a)
@@ -417,27 +505,28 @@ def random_(self, a=None, b=None, *, generator=None, **kwargs):
             hi = (1 << _MANTISSA[dt.name]) + 1
         else:
             hi = 2 if dt is _dtype.bool else int(np.iinfo(dt.np).max) + 1
-    rng = _gen(generator)
     _check_range(lo, hi, dt)
-    return _fill_(self, lambda shape: _integers(rng, lo, hi, shape, _dtype.int64 if dt.category >= 2
-                                                else dt), node)
+    return _fill_(self, lambda shape, strides, c: _integers(gen, lo, hi, shape, dt, strides), node)
 
 
 @method()
 def bernoulli_(self, p=0.5, *, generator=None):
-    rng = _gen(generator)
+    gen = _gen(generator)
     if isinstance(p, Tensor):
         prob = _host(p)
-        def make(shape):
+
+        def make(shape, strides, c):
             try:
-                return rng.random(shape) < np.broadcast_to(prob, shape)
+                np.broadcast_to(prob, shape)
             except ValueError:
                 raise RuntimeError(f"The expanded size of the tensor ({prob.shape[-1] if prob.ndim else 1}) "
                                    f"must match the existing size at non-singleton dimension. Target "
                                    f"sizes: {list(shape)}.  Tensor sizes: {list(prob.shape)}") from None
+            return _bernoulli_tensor(gen, prob, shape, strides)
         return _fill_(self, make, BernoulliBackward1)
     _check_prob(p)
-    return _fill_(self, lambda shape: rng.random(shape) < p, BernoulliBackward2)
+    return _fill_(self, lambda shape, strides, c: _values(
+        gen, shape, strides, lambda n: K.bernoulli_scalar(gen, n, float(p))), BernoulliBackward2)
 
 
 def _float_only(t, what, names=_SCALAR_NAMES):
@@ -446,23 +535,29 @@ def _float_only(t, what, names=_SCALAR_NAMES):
                            f"floating point but you specified {names[t.dtype.name]}")
 
 
+def _double_fill(self, make_flat, node):
+    """A sampler computed in double per element (at::*_distribution<double>), stored in
+    self's dtype as static_cast does."""
+    npd = self._data.dtype
+    return _fill_(self, lambda shape, strides, c: K.to_dtype(_values(None, shape, strides, make_flat),
+                                                             npd), node)
+
+
 @method()
 def exponential_(self, lambd=1.0, *, generator=None):
     _float_only(self, "Exponential distribution")
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={_g(lambd)}")
-    rng, dt = _gen(generator), self.dtype
-    work = dt.np if dt.name in ("float32", "float64") else np.float32
-    return _fill_(self, lambda shape: rng.standard_exponential(shape, dtype=work) / work.type(lambd),
-                  ExponentialBackward0)
+    gen = _gen(generator)
+    return _double_fill(self, lambda n: K.exponential(gen, n, float(lambd)), ExponentialBackward0)
 
 
 @method()
 def geometric_(self, p, *, generator=None):
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={_g(p)}")
-    rng = _gen(generator)
-    return _fill_(self, lambda shape: rng.geometric(p, shape), GeometricBackward0)
+    gen = _gen(generator)
+    return _double_fill(self, lambda n: K.geometric(gen, n, float(p)), GeometricBackward0)
 
 
 @method()
@@ -471,9 +566,9 @@ def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
         raise _not_implemented("log_normal_cpu", self.dtype)
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_g(std)}")
-    rng = _gen(generator)
-    return _fill_(self, lambda shape: np.exp(rng.standard_normal(shape) * std + mean),
-                  LogNormalBackward0)
+    gen = _gen(generator)
+    return _double_fill(self, lambda n: K.log_normal(gen, n, float(mean), float(std)),
+                        LogNormalBackward0)
 
 
 @method()
@@ -481,6 +576,6 @@ def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     _float_only(self, "Cauchy distribution", dict(_C_NAMES, int64="long int"))
     if not sigma > 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={_g(sigma)}")
-    rng = _gen(generator)
-    return _fill_(self, lambda shape: median + sigma * np.tan(math.pi * (rng.random(shape) - 0.5)),
-                  CauchyBackward0)
+    gen = _gen(generator)
+    return _double_fill(self, lambda n: K.cauchy(gen, n, float(median), float(sigma)),
+                        CauchyBackward0)

@@ -23,10 +23,12 @@ class Sampler:
 
 
 def _fresh_generator():
-    """A generator seeded by one draw of the default generator (as PyTorch's RandomSampler)."""
-    from ...random import Generator, default_generator
-    seed = int(default_generator._rng.integers(-(1 << 63), 1 << 63, dtype="int64"))
-    return Generator().manual_seed(seed % (1 << 64))
+    """A generator seeded by one `random_()` draw of the default generator: PyTorch's
+    RandomSampler does exactly this at the first `next()` of each epoch."""
+    from ...ops.creation import empty
+    from ...random import Generator
+    seed = int(empty((), dtype=_dtype.int64).random_().item())
+    return Generator().manual_seed(seed)
 
 
 class SequentialSampler(Sampler):
