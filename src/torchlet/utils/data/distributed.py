@@ -10,16 +10,19 @@ __all__ = ["DistributedSampler"]
 
 
 def _require_distributed():
-    # torchlet has no process-group package here: the world size and rank must be given
-    raise RuntimeError("Requires distributed package to be available")
+    """torchlet.distributed, initialized (PyTorch's errors otherwise)."""
+    from ... import distributed as dist
+    if not dist.is_available():
+        raise RuntimeError("Requires distributed package to be available")
+    return dist
 
 
 class DistributedSampler(Sampler):
     def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0, drop_last=False):
         if num_replicas is None:
-            _require_distributed()
+            num_replicas = _require_distributed().get_world_size()
         if rank is None:
-            _require_distributed()
+            rank = _require_distributed().get_rank()
         if rank >= num_replicas or rank < 0:
             raise ValueError(f"Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]")
         self.dataset, self.num_replicas, self.rank = dataset, num_replicas, rank
