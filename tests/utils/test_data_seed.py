@@ -154,7 +154,7 @@ def test_distributed_sampler(torch, n, replicas, drop_last):
         torch.utils.data.DistributedSampler(range(4), 3, 3)
 
 
-def test_distributed_sampler_needs_world_size():
+def test_distributed_sampler_needs_world_size(torch):
     # world size and rank come from torchlet.distributed; before init_process_group: PyTorch's ValueError
     for lib in (D, torch.utils.data):
         with pytest.raises(ValueError, match="Default process group has not been initialized"):
