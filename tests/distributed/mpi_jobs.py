@@ -29,8 +29,8 @@ def env(**extra):
     return e
 
 
-def run(argv, timeout=60, **extra):
-    return subprocess.run(argv, env=env(**extra), capture_output=True, text=True, timeout=timeout, cwd=HERE)
+def run(argv, timeout=60, cwd=HERE, **extra):
+    return subprocess.run(argv, env=env(**extra), capture_output=True, text=True, timeout=timeout, cwd=cwd)
 
 
 def run_job(script, n, *args, timeout=60):
