@@ -55,7 +55,7 @@ __version__ = "0.1.0"
 
 _LAZY = ("nn", "optim", "utils", "vision", "linalg", "serialization", "safetensors", "compat",
          "backends", "fft", "distributions", "testing", "jit", "onnx", "special", "hub", "amp",
-         "multiprocessing", "library", "overrides", "types", "_C", "_utils", "functional")
+         "multiprocessing", "library", "overrides", "types", "_C", "_utils", "functional", "distributed")
 
 
 def __getattr__(name):

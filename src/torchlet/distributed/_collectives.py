@@ -83,8 +83,12 @@ def _all_reduce(g, tensor, op, async_op):
     from mpi4py import MPI
     a = B.array(tensor)
     r, back = B.reducible(a)
-    req = g._comm.Iallreduce(MPI.IN_PLACE, r, op=mpi_op(op, a.dtype.name))
     n = g.size()
+    if not async_op and op is ReduceOp.SUM and back is None:  # the common case: one blocking call
+        g._comm.Allreduce(MPI.IN_PLACE, r, op=mpi_op(op, a.dtype.name))
+        B.write_back(tensor, a)
+        return None
+    req = g._comm.Iallreduce(MPI.IN_PLACE, r, op=mpi_op(op, a.dtype.name))
 
     def finish():
         if op is ReduceOp.AVG:
