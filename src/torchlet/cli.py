@@ -5,6 +5,9 @@
     torchlet predict --checkpoint PATH IMAGE...  top-k classes of images
     torchlet models | datasets                 what `train` knows
     torchlet run PROGRAM.py [ARGS...]          run a PyTorch program on torchlet (torchlet.compat)
+    torchlet run --nproc N PROGRAM.py [ARGS...]  the same on N data-parallel ranks (mpiexec; torchrun's
+                                               flags: python -m torchlet.distributed.run --help)
+    torchlet train --nproc N [options]         train data-parallel on N ranks (DistributedDataParallel)
     torchlet check PROGRAM.py                  the torch names a program uses, and the missing ones
     torchlet bench [ARGS...]                   the benchmarks in benchmarks/ (source checkout)
 
@@ -46,6 +49,8 @@ def _add_train(sub):
     p.add_argument("--logdir", help="write TensorBoard logs here")
     p.add_argument("--checkpoint-dir", help="where last.pt and best.pt go (default ./checkpoints; '' for none)")
     p.add_argument("--resume", metavar="CHECKPOINT", help="continue a run from its last.pt")
+    p.add_argument("--nproc", type=int, help="data-parallel ranks, started through mpiexec (default 1); "
+                   "--batch-size is per rank")
 
 
 def _add_eval(sub):
@@ -94,11 +99,26 @@ def _bench(rest):
     return status
 
 
+def _without_nproc(argv):
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--nproc":
+            skip = True
+        elif not a.startswith("--nproc="):
+            out.append(a)
+    return out
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = _parser()
     command = argv[0] if argv else None
     try:
+        if command == "run" and len(argv) > 1 and argv[1].startswith(("--nproc", "--nnodes", "--standalone")):
+            from .distributed.run import main as run_main
+            return run_main(argv[1:])
         if command in ("run", "check"):  # everything after the program belongs to it
             from .compat.__main__ import main as compat_main
             if len(argv) < 2:
@@ -121,6 +141,13 @@ def main(argv=None):
                   "folders directly)")
             return 0
         if args.command == "train":
+            if args.nproc is not None and args.nproc < 1:
+                raise UsageError(f"--nproc must be at least 1, got {args.nproc}")
+            if (args.nproc or 1) > 1 and "RANK" not in os.environ:
+                from .distributed.run import main as run_main
+                rest = _without_nproc(argv[1:])
+                return run_main(["--nproc-per-node", str(args.nproc), "--no-compat", "-m", "torchlet.cli",
+                                 "train"] + rest)
             from .train import train
             return train(args)
         from ._cli.evaluate import evaluate, predict
