@@ -88,6 +88,9 @@ def _class_body(ranges):
 
 
 _PATTERN = None
+# the same pattern for ASCII-only text, where the classes are small and `re` is ~3x faster
+_ASCII_PATTERN = re.compile(r"'s|'t|'re|'ve|'m|'ll|'d| ?[A-Za-z]+| ?[0-9]+| ?[^\t\n\x0b\x0c\r A-Za-z0-9]+"
+                            r"|[\t\n\x0b\x0c\r ]+(?![^\t\n\x0b\x0c\r ])|[\t\n\x0b\x0c\r ]+")
 
 
 def gpt2_pattern():
@@ -104,6 +107,12 @@ def gpt2_pattern():
     return _PATTERN
 
 
+def words(text):
+    """GPT-2's words of `text` (the fast path of `pre_tokenize`: no offsets)."""
+    return (_ASCII_PATTERN if text.isascii() else _PATTERN or gpt2_pattern()).findall(text)
+
+
 def pre_tokenize(text):
     """GPT-2's words of `text` as (word, start) pairs, start being a character offset."""
-    return [(m.group(), m.start()) for m in gpt2_pattern().finditer(text)]
+    pattern = _ASCII_PATTERN if text.isascii() else _PATTERN or gpt2_pattern()
+    return [(m.group(), m.start()) for m in pattern.finditer(text)]

@@ -22,7 +22,16 @@ class ByteLevel:
             text, shift = " " + text, -1
         if not self.use_regex:
             return [(text, shift)] if text else []
-        return [(m.group(), m.start() + shift) for m in _bytelevel.gpt2_pattern().finditer(text)]
+        if shift:
+            return [(w, start + shift) for w, start in _bytelevel.pre_tokenize(text)]
+        return _bytelevel.pre_tokenize(text)
+
+    def words(self, text):
+        if self.add_prefix_space and not text.startswith(" "):
+            text = " " + text
+        if not self.use_regex:
+            return [text] if text else []
+        return _bytelevel.words(text)
 
     transform = staticmethod(_bytelevel.to_bytelevel)
 
@@ -53,6 +62,9 @@ class _RegexSplit:
 
     def split(self, text):
         return [(m.group(), m.start()) for m in self.pattern.finditer(text)]
+
+    def words(self, text):
+        return self.pattern.findall(text)
 
     @staticmethod
     def transform(word):

@@ -13,7 +13,7 @@ from ._components import (ByteLevel, ByteLevelDecoder, decoder_from_json, normal
 from ._encoding import Encoding
 from ._model import BPE, _CACHE_LIMIT
 from ._batch import BatchMixin
-from ._bytelevel import gpt2_pattern
+from ._bytelevel import words
 from ._trainer import BpeTrainer
 
 
@@ -38,7 +38,8 @@ class Tokenizer(BatchMixin):
         self._added = {}  # content -> AddedToken
         self._added_ids = {}  # content -> id
         self._added_by_id = {}
-        self._words = {}
+        self._words = {}  # word -> (ids, tokens, spans)
+        self._ids = {}  # word -> ids
         self._split = None
 
     # ---- vocabulary: the model's, plus added tokens the model does not have
@@ -170,15 +171,22 @@ class Tokenizer(BatchMixin):
 
     def encode_ids(self, sequence):
         """Only the ids of `encode(sequence)` (the fast path: no tokens or offsets)."""
-        ids, added = [], self._added_ids
+        ids, added, cache = [], self._added_ids, self._ids
+        pre, norm = self.pre_tokenizer, self.normalizer
         for piece, _, is_added in self._segments(sequence):
             if is_added:
                 ids.append(added[piece])
-            else:
-                words = self._words
-                for word, _ in self._words_of(piece):
-                    hit = words.get(word)
-                    ids.extend(hit[0] if hit is not None else self._word(word)[0])
+                continue
+            if norm is not None:
+                piece = norm.normalize(piece)
+            for word in (pre.words(piece) if pre is not None else [piece] if piece else []):
+                hit = cache.get(word)
+                if hit is None:
+                    hit = self.model.tokenize_ids(pre.transform(word) if pre is not None else word)
+                    if len(cache) >= _CACHE_LIMIT:
+                        cache.clear()
+                    cache[word] = hit
+                ids.extend(hit)
         return ids
 
     def encode_batch(self, inputs, add_special_tokens=True):
@@ -207,9 +215,8 @@ class Tokenizer(BatchMixin):
         fast = (isinstance(pre, ByteLevel) and not pre.add_prefix_space and pre.use_regex and self.normalizer is None
                 and not self._added_pattern())
         if fast:
-            findall = gpt2_pattern().findall
             for seq in iterator:
-                counts.update(findall(seq))
+                counts.update(words(seq))
         else:
             for seq in iterator:
                 for piece, _, is_added in self._segments(seq):
@@ -238,7 +245,7 @@ class Tokenizer(BatchMixin):
         m = self.model
         self.model = BPE(vocab, merges, unk_token=m.unk_token, continuing_subword_prefix=m.continuing_subword_prefix,
                          end_of_word_suffix=m.end_of_word_suffix)
-        self._added_ids, self._added_by_id, self._words = {}, {}, {}
+        self._added_ids, self._added_by_id, self._words, self._ids = {}, {}, {}, {}
         old = list(self._added.values())
         self._added = {}
         self._add_tokens(old, special=True)
