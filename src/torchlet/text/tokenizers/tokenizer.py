@@ -158,14 +158,18 @@ class Tokenizer(BatchMixin):
                 ids.append(added[piece])
                 tokens.append(piece)
                 offsets.append((start, start + len(piece)))
-                special.append(1 if self._added[piece].special else 0)
+                special.append(0)  # as tokenizers: 1 only for tokens a post-processor template adds
                 continue
             for word, wstart in self._words_of(piece):
                 w_ids, w_tokens, spans = self._word(word)
                 ids.extend(w_ids)
                 tokens.extend(w_tokens)
                 base = start + wstart
-                offsets.extend((max(base + a, start), max(base + b, start)) for a, b in spans)
+                if base >= start:
+                    offsets.extend((base + a, base + b) for a, b in spans)
+                else:  # a space put before the text by add_prefix_space stands for the first character
+                    offsets.extend((max(base + a, start), max(base + b, start + 1) if base + a < start else base + b)
+                                   for a, b in spans)
                 special.extend([0] * len(w_ids))
         return Encoding(ids, tokens, offsets, special)
 
