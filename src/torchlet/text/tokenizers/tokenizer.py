@@ -42,6 +42,13 @@ class Tokenizer(BatchMixin):
         self._ids = {}  # word -> ids
         self._split = None
 
+    def __setattr__(self, name, value):
+        # the word caches hold results of the model, normalizer and pre-tokenizer in use
+        if name in ("model", "normalizer", "pre_tokenizer") and "_words" in self.__dict__:
+            self._words.clear()
+            self._ids.clear()
+        object.__setattr__(self, name, value)
+
     # ---- vocabulary: the model's, plus added tokens the model does not have
     def get_vocab(self, with_added_tokens=True):
         vocab = dict(self.model.vocab)
