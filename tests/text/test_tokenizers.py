@@ -354,3 +354,13 @@ def test_byte_level_options_match(options):
     reloaded = Tokenizer.from_str(ours.to_str())
     assert reloaded.encode(MIXED).ids == theirs.encode(MIXED).ids
     assert hf.Tokenizer.from_str(ours.to_str()).encode(MIXED).ids == theirs.encode(MIXED).ids
+
+
+def test_tokenizer_json_with_old_string_merges(pair):
+    """Files written by older tokenizers versions (and GPT-2's on the Hub) spell merges as "left right"."""
+    ours, theirs = pair
+    d = json.loads(theirs.to_str())
+    d["model"]["merges"] = [" ".join(m) for m in d["model"]["merges"]]
+    old = json.dumps(d)
+    assert Tokenizer.from_str(old).encode(MIXED).ids == hf.Tokenizer.from_str(old).encode(MIXED).ids \
+        == theirs.encode(MIXED).ids
