@@ -19,6 +19,7 @@ EXPECT = {
     "modern_cnns.py": "GoogLeNet",
     "tensorboard_logging.py": "wrote",
     "higher_order_gradients.py": "tensor(",
+    "bpe_walkthrough.py": "round trip: True",
 }
 
 
