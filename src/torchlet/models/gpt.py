@@ -20,7 +20,7 @@ from dataclasses import dataclass, asdict
 
 from .. import nn
 from ..nn import functional as F
-from .. import _tensor  # noqa: F401  (Tensor methods used below)
+from .sampling import sample_next
 
 __all__ = ["GPTConfig", "GPT", "Conv1D"]
 
@@ -196,22 +196,6 @@ class GPT(nn.Module):
         model.load_state_dict(sd)
         return model
 
-    def _sample(self, logits, temperature, top_k, top_p, generator):
-        from .. import multinomial, topk, softmax, cumsum, argmax
-        if temperature == 0:
-            return argmax(logits, -1, keepdim=True)
-        logits = logits / temperature
-        if top_k is not None:
-            v, _ = topk(logits, min(top_k, logits.shape[-1]))
-            logits = logits.masked_fill(logits < v[:, -1:], float("-inf"))
-        if top_p is not None and top_p < 1.0:
-            sorted_logits, order = logits.sort(-1, descending=True)
-            cum = cumsum(softmax(sorted_logits, -1), -1)
-            drop = (cum - softmax(sorted_logits, -1)) > top_p  # keep the smallest set with mass >= top_p
-            sorted_logits = sorted_logits.masked_fill(drop, float("-inf"))
-            logits = logits.scatter(-1, order, sorted_logits)
-        return multinomial(softmax(logits, -1), 1, generator=generator)
-
     def generate(self, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None, use_cache=True,
                  generator=None):
         """Append max_new_tokens sampled tokens to idx (B, T). temperature=0 is greedy decoding.
@@ -232,7 +216,7 @@ class GPT(nn.Module):
                 else:
                     logits, _ = self(idx[:, -1:], caches=caches, start=pos)
                     pos += 1
-                nxt = self._sample(logits[:, -1, :], temperature, top_k, top_p, generator)
+                nxt = sample_next(logits[:, -1, :], temperature, top_k, top_p, generator)
                 idx = cat([idx, nxt], 1)
         self.train(was_training)
         return idx
