@@ -21,6 +21,7 @@ EXPECT = {
     "higher_order_gradients.py": "tensor(",
     "char_gpt.py": "sample:\nROMEO:",
     "rnn_language_model.py": "epoch 5, perplexity",
+    "bpe_walkthrough.py": "round trip: True",
 }
 
 

@@ -9,6 +9,7 @@
     torchlet run PROGRAM.py [ARGS...]          run a PyTorch program on torchlet (torchlet.compat)
     torchlet check PROGRAM.py                  the torch names a program uses, and the missing ones
     torchlet bench [ARGS...]                   the benchmarks in benchmarks/ (source checkout)
+    torchlet tokenize --train FILE... --out tok.json   train a byte-level BPE tokenizer
 
 Bad input gives one line on stderr and exit status 2.
 """
@@ -92,6 +93,8 @@ def _parser():
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_train(sub)
     _add_eval(sub)
+    from ._cli.tokenize import add_parser as _add_tokenize
+    _add_tokenize(sub)
     sub.add_parser("models", help="list the models `train` knows")
     sub.add_parser("datasets", help="list the datasets `train` knows")
     for name, text in (("run", "run a PyTorch program on torchlet"),
@@ -153,6 +156,9 @@ def main(argv=None):
             print(f"{'PATH':<14} an ImageFolder directory (PATH/train and PATH/test or PATH/val, or class "
                   "folders directly)")
             return 0
+        if args.command == "tokenize":
+            from ._cli.tokenize import tokenize
+            return tokenize(args)
         if args.command == "train":
             if _is_lm(args):
                 from ._cli.train_lm import train_lm

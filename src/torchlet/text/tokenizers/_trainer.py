@@ -56,7 +56,12 @@ def train_bpe(word_counts, vocab_size, min_frequency=0, special_tokens=(), initi
 
     # 3. words as lists of ids
     words, counts = [], []
+    plain = not continuing_subword_prefix and not end_of_word_suffix and limit_alphabet is None
     for word, count in word_counts.items():
+        if plain:  # every character is in the alphabet, as itself
+            words.append([w2id[ch] for ch in word])
+            counts.append(count)
+            continue
         ids, last = [], len(word) - 1
         for i, ch in enumerate(word):
             if ch not in w2id:
@@ -110,30 +115,37 @@ def train_bpe(word_counts, vocab_size, min_frequency=0, special_tokens=(), initi
         created = defaultdict(set)
         for i in pos:
             ids = words[i]
-            n = len(ids)
-            if n < 2:
+            end = len(ids) - 1  # a pair starts before the last symbol
+            if end < 1:
                 continue
             count = counts[i]
-            out = []
-            k = 0
-            while k < n:
-                if ids[k] == a and k + 1 < n and ids[k + 1] == b:
-                    if out:
-                        prev = out[-1]
-                        pair_counts[prev, a] -= count
-                        pair_counts[prev, new] += count
-                        created[prev, new].add(i)
-                    out.append(new)
-                    k += 2
-                    if k < n:
-                        nxt = ids[k]
-                        pair_counts[b, nxt] -= count
-                        pair_counts[new, nxt] += count
-                        created[new, nxt].add(i)
-                else:
-                    out.append(ids[k])
+            out, last, k = [], 0, 0
+            while k < end:
+                try:
+                    k = ids.index(a, k, end)  # C-speed scan to the next candidate
+                except ValueError:
+                    break
+                if ids[k + 1] != b:
                     k += 1
-            words[i] = out
+                    continue
+                if k > last:
+                    out.extend(ids[last:k])
+                if out:
+                    prev = out[-1]
+                    pair_counts[prev, a] -= count
+                    pair_counts[prev, new] += count
+                    created[prev, new].add(i)
+                out.append(new)
+                k += 2
+                last = k
+                if k <= end:
+                    nxt = ids[k]
+                    pair_counts[b, nxt] -= count
+                    pair_counts[new, nxt] += count
+                    created[new, nxt].add(i)
+            if last:
+                out.extend(ids[last:])
+                words[i] = out
         for pair, where_new in created.items():
             count = pair_counts[pair]
             if count > 0:

@@ -58,7 +58,10 @@ class CharBPETokenizer(Tokenizer):
     """Word-level BPE as in the original paper and the lesson: "low" is learned from l o w</w>.
 
     Matches tokenizers' CharBPETokenizer(bert_normalizer=False); `split_on_whitespace_only=False`
-    splits punctuation off words (`\\w+|[^\\w\\s]+`)."""
+    splits punctuation off words (`\\w+|[^\\w\\s]+`). The suffixed symbols ("w</w>") get ids in order
+    of first appearance in the corpus; tokenizers numbers them in hash-map order, which changes from
+    run to run, so its trained ids are not reproducible (a given vocab.json + merges.txt encodes the
+    same in both)."""
 
     def __init__(self, vocab=None, merges=None, unk_token="<unk>", suffix="</w>", dropout=None, lowercase=False,
                  unicode_normalizer=None, bert_normalizer=False, split_on_whitespace_only=False):

@@ -42,6 +42,13 @@ class Tokenizer(BatchMixin):
         self._ids = {}  # word -> ids
         self._split = None
 
+    def __setattr__(self, name, value):
+        # the word caches hold results of the model, normalizer and pre-tokenizer in use
+        if name in ("model", "normalizer", "pre_tokenizer") and "_words" in self.__dict__:
+            self._words.clear()
+            self._ids.clear()
+        object.__setattr__(self, name, value)
+
     # ---- vocabulary: the model's, plus added tokens the model does not have
     def get_vocab(self, with_added_tokens=True):
         vocab = dict(self.model.vocab)
@@ -158,14 +165,18 @@ class Tokenizer(BatchMixin):
                 ids.append(added[piece])
                 tokens.append(piece)
                 offsets.append((start, start + len(piece)))
-                special.append(1 if self._added[piece].special else 0)
+                special.append(0)  # as tokenizers: 1 only for tokens a post-processor template adds
                 continue
             for word, wstart in self._words_of(piece):
                 w_ids, w_tokens, spans = self._word(word)
                 ids.extend(w_ids)
                 tokens.extend(w_tokens)
                 base = start + wstart
-                offsets.extend((max(base + a, start), max(base + b, start)) for a, b in spans)
+                if base >= start:
+                    offsets.extend((base + a, base + b) for a, b in spans)
+                else:  # a space put before the text by add_prefix_space stands for the first character
+                    offsets.extend((max(base + a, start), max(base + b, start + 1) if base + a < start else base + b)
+                                   for a, b in spans)
                 special.extend([0] * len(w_ids))
         return Encoding(ids, tokens, offsets, special)
 
