@@ -19,6 +19,9 @@ EXPECT = {
     "modern_cnns.py": "GoogLeNet",
     "tensorboard_logging.py": "wrote",
     "higher_order_gradients.py": "tensor(",
+    "char_gpt.py": "sample:\nROMEO:",
+    "rnn_language_model.py": "epoch 5, perplexity",
+    "bpe_walkthrough.py": "round trip: True",
 }
 
 

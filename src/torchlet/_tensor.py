@@ -206,6 +206,17 @@ class Tensor:
         node, nr = edge_of(self)
         return node._add_prehook(hook, nr)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(tensor) runs after a backward has accumulated into this leaf's .grad."""
+        if self._grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        hooks = self.__dict__.setdefault("_post_accumulate_grad_hooks", {})
+        key = object()
+        hooks[key] = hook
+        return _DictHandle(hooks, key)
+
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         from .autograd import backward
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
@@ -407,3 +418,19 @@ def _view_of(src, array, view_fn=None):
 
 def zeros_of(shape, dtype, xp=np):
     return wrap(xp.zeros(shape, dtype=dtype.np))
+
+
+class _DictHandle:
+    """RemovableHandle over a dict of hooks."""
+
+    def __init__(self, hooks, key):
+        self._hooks, self._key = hooks, key
+
+    def remove(self):
+        self._hooks.pop(self._key, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()

@@ -1,12 +1,18 @@
 """The `torchlet` command.
 
     torchlet train [options]                   train a model (LeNet on the built-in Digits by default)
+    torchlet train --task lm [options]         train a language model (char GPT on shipped Shakespeare)
+    torchlet generate --checkpoint PATH --prompt TEXT   sample text from a language model
     torchlet evaluate --checkpoint PATH        loss, accuracy, per-class accuracy, confusion matrix
     torchlet predict --checkpoint PATH IMAGE...  top-k classes of images
     torchlet models | datasets                 what `train` knows
     torchlet run PROGRAM.py [ARGS...]          run a PyTorch program on torchlet (torchlet.compat)
+    torchlet run --nproc N PROGRAM.py [ARGS...]  the same on N data-parallel ranks (mpiexec; torchrun's
+                                               flags: python -m torchlet.distributed.run --help)
+    torchlet train --nproc N [options]         train data-parallel on N ranks (DistributedDataParallel)
     torchlet check PROGRAM.py                  the torch names a program uses, and the missing ones
     torchlet bench [ARGS...]                   the benchmarks in benchmarks/ (source checkout)
+    torchlet tokenize --train FILE... --out tok.json   train a byte-level BPE tokenizer
 
 Bad input gives one line on stderr and exit status 2.
 """
@@ -46,6 +52,20 @@ def _add_train(sub):
     p.add_argument("--logdir", help="write TensorBoard logs here")
     p.add_argument("--checkpoint-dir", help="where last.pt and best.pt go (default ./checkpoints; '' for none)")
     p.add_argument("--resume", metavar="CHECKPOINT", help="continue a run from its last.pt")
+    p.add_argument("--nproc", type=int, help="data-parallel ranks, started through mpiexec (default 1); "
+                   "--batch-size is per rank")
+    p.add_argument("--task", choices=["classify", "lm"], help="classify images (default) or train a language "
+                   "model (lm: --model gpt|lstm, --dataset shakespeare|tinyshakespeare|timemachine|PATH.txt)")
+    lm = p.add_argument_group("language models (--task lm)")
+    lm.add_argument("--tokenizer", help="char (default) or bpe:N (a byte-level BPE of N tokens trained on the text)")
+    lm.add_argument("--block-size", type=int, help="context length in tokens (default 64)")
+    lm.add_argument("--steps-per-epoch", type=int, help="minibatches per epoch (default 100)")
+    lm.add_argument("--eval-batches", type=int, help="validation batches per epoch (default 8)")
+    lm.add_argument("--n-layer", type=int, help="Transformer blocks / LSTM layers (default 2)")
+    lm.add_argument("--n-head", type=int, help="attention heads (default 4)")
+    lm.add_argument("--n-embd", type=int, help="model width (default 128; the LSTM's hidden size is twice it)")
+    lm.add_argument("--dropout", type=float, help="(default 0)")
+    lm.add_argument("--grad-clip", type=float, help="clip the gradient norm to this (default 1; 0 for none)")
 
 
 def _add_eval(sub):
@@ -62,6 +82,15 @@ def _add_eval(sub):
     p.add_argument("--model", help="check that the checkpoint holds this model")
     p.add_argument("--topk", type=int, default=3)
     p.add_argument("images", nargs="+", metavar="IMAGE")
+    p = sub.add_parser("generate", help="sample text from a language-model checkpoint")
+    p.add_argument("--checkpoint", required=True)
+    p.add_argument("--prompt", default="\n")
+    p.add_argument("--max-new-tokens", type=int, default=200)
+    p.add_argument("--temperature", type=float, default=0.8, help="0 for greedy decoding (default 0.8)")
+    p.add_argument("--top-k", type=int)
+    p.add_argument("--top-p", type=float)
+    p.add_argument("--num-samples", type=int, default=1)
+    p.add_argument("--seed", type=int, help="seed the sampling (default: unseeded)")
 
 
 def _parser():
@@ -69,6 +98,8 @@ def _parser():
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_train(sub)
     _add_eval(sub)
+    from ._cli.tokenize import add_parser as _add_tokenize
+    _add_tokenize(sub)
     sub.add_parser("models", help="list the models `train` knows")
     sub.add_parser("datasets", help="list the datasets `train` knows")
     for name, text in (("run", "run a PyTorch program on torchlet"),
@@ -94,11 +125,36 @@ def _bench(rest):
     return status
 
 
+def _without_nproc(argv):
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--nproc":
+            skip = True
+        elif not a.startswith("--nproc="):
+            out.append(a)
+    return out
+
+
+def _is_lm(args):
+    """--task lm, or a --resume of a language-model checkpoint."""
+    if args.task is not None:
+        return args.task == "lm"
+    if args.resume:
+        from ._cli import checkpoint
+        return checkpoint.load(args.resume)["args"].get("task") == "lm"
+    return False
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = _parser()
     command = argv[0] if argv else None
     try:
+        if command == "run" and len(argv) > 1 and argv[1].startswith(("--nproc", "--nnodes", "--standalone")):
+            from .distributed.run import main as run_main
+            return run_main(argv[1:])
         if command in ("run", "check"):  # everything after the program belongs to it
             from .compat.__main__ import main as compat_main
             if len(argv) < 2:
@@ -120,9 +176,25 @@ def main(argv=None):
             print(f"{'PATH':<14} an ImageFolder directory (PATH/train and PATH/test or PATH/val, or class "
                   "folders directly)")
             return 0
+        if args.command == "tokenize":
+            from ._cli.tokenize import tokenize
+            return tokenize(args)
         if args.command == "train":
+            if args.nproc is not None and args.nproc < 1:
+                raise UsageError(f"--nproc must be at least 1, got {args.nproc}")
+            if (args.nproc or 1) > 1 and "RANK" not in os.environ:
+                from .distributed.run import main as run_main
+                rest = _without_nproc(argv[1:])
+                return run_main(["--nproc-per-node", str(args.nproc), "--no-compat", "-m", "torchlet.cli",
+                                 "train"] + rest)
+            if _is_lm(args):
+                from ._cli.train_lm import train_lm
+                return train_lm(args)
             from .train import train
             return train(args)
+        if args.command == "generate":
+            from ._cli.generate import generate
+            return generate(args)
         from ._cli.evaluate import evaluate, predict
         return (evaluate if args.command == "evaluate" else predict)(args)
     except UsageError as e:

@@ -177,6 +177,28 @@ def _writer(logdir):
     return SummaryWriter(log_dir=logdir)
 
 
+def _join_world():
+    """(world size, rank): a process group when a launcher started several ranks."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1 or "RANK" not in os.environ:
+        return 1, 0
+    from . import distributed as dist
+    if not dist.is_initialized():
+        dist.init_process_group("gloo")
+    return dist.get_world_size(), dist.get_rank()
+
+
+def _world_mean(result):
+    """(mean loss, accuracy, samples) of one rank -> the same over every rank."""
+    import torchlet
+    from . import distributed as dist
+    loss, acc, seen = result
+    t = torchlet.tensor([loss * seen, acc * seen, float(seen)], dtype=torchlet.float64)
+    dist.all_reduce(t)
+    total = max(t[2].item(), 1)
+    return t[0].item() / total, t[1].item() / total, int(t[2].item())
+
+
 def train(args, out=None):
     """Run `torchlet train` with parsed arguments; returns the exit status."""
     import random
@@ -186,6 +208,9 @@ def train(args, out=None):
     from .utils.data import DataLoader, random_split
 
     out = out or sys.stdout
+    world, rank = _join_world()
+    if rank:  # one report: rank 0's, with every rank's samples counted
+        out = open(os.devnull, "w")
     s, state = _settings(args)
     device = _device(s["device"])
     torchlet.manual_seed(s["seed"])
@@ -209,7 +234,12 @@ def train(args, out=None):
     test_set = _materialize(test_set, s["workers"])
 
     model = build_model(s["model"], len(classes)).to(device)
-    loader = DataLoader(train_set, batch_size=s["batch_size"], shuffle=True, num_workers=s["workers"])
+    sampler = None
+    if world > 1:  # each rank its share of every epoch's permutation; --batch-size is per rank
+        from .utils.data.distributed import DistributedSampler
+        sampler = DistributedSampler(train_set, world, rank, shuffle=True, seed=s["seed"])
+    loader = DataLoader(train_set, batch_size=s["batch_size"], shuffle=sampler is None, sampler=sampler,
+                        num_workers=s["workers"])
     val_loader = DataLoader(val_set, batch_size=256, num_workers=s["workers"]) if val_set is not None else None
     test_loader = DataLoader(test_set, batch_size=256, num_workers=s["workers"]) if test_set is not None else None
     optimizer = _optimizer(s, model.parameters())
@@ -226,12 +256,16 @@ def train(args, out=None):
     ckdir = s["checkpoint_dir"]
     last_path = os.path.join(ckdir, "last.pt") if ckdir else None
     best_path = os.path.join(ckdir, "best.pt") if ckdir else None
-    if ckdir:
+    net = model
+    if world > 1:
+        from .nn.parallel import DistributedDataParallel
+        net = DistributedDataParallel(model)  # rank 0's initial weights everywhere
+    if ckdir and rank == 0:
         os.makedirs(ckdir, exist_ok=True)
         if state is None:  # resumable from the very start
             ckpt.save(last_path, meta, model, optimizer, scheduler, 0, history, best)
 
-    writer = _writer(s["logdir"])
+    writer = _writer(s["logdir"]) if rank == 0 else None
     if writer is not None and state is None:
         example = next(iter(loader))[0][:1].to(device)
         try:
@@ -243,14 +277,18 @@ def train(args, out=None):
     print(f"training {s['model']} ({n_params:,} parameters) on {s['dataset']}: {len(train_set)} train, "
           f"{len(val_set) if val_set is not None else 0} val, {len(test_set) if test_set is not None else 0} "
           f"test images, {len(classes)} classes; {s['optimizer']} lr {s['lr']:g}, batch {s['batch_size']}, "
-          f"{s['epochs']} epochs", file=out)
+          f"{s['epochs']} epochs" + (f" on {world} ranks" if world > 1 else ""), file=out)
     t0, trained = time.time(), 0
     epoch = start_epoch
     try:
         for epoch in range(start_epoch + 1, s["epochs"] + 1):
             t_epoch = time.time()
-            tr = run_epoch(model, loader, loss_fn, device, optimizer, scheduler if per_batch else None,
-                           desc=f"epoch {epoch}/{s['epochs']}")
+            if sampler is not None:
+                sampler.set_epoch(epoch)
+            tr = run_epoch(net, loader, loss_fn, device, optimizer, scheduler if per_batch else None,
+                           desc=f"epoch {epoch}/{s['epochs']}" if rank == 0 else None)
+            if world > 1:
+                tr = _world_mean(tr)
             lr = optimizer.param_groups[0]["lr"]
             if scheduler is not None and not per_batch:
                 scheduler.step()
@@ -270,10 +308,13 @@ def train(args, out=None):
                 line += f"  val loss {va[0]:.4f} acc {100 * va[1]:6.2f}%"
             line += f"  lr {lr:.3g}  {time.time() - t_epoch:.1f}s" + ("  *" if improved else "")
             print(line, file=out, flush=True)
-            if ckdir:
+            if ckdir and rank == 0:  # one writer; each save is atomic (a temporary file renamed)
                 ckpt.save(last_path, meta, model, optimizer, scheduler, epoch, history, best)
                 if improved:
                     ckpt.save(best_path, meta, model, optimizer, scheduler, epoch, history, best)
+            if world > 1:
+                from . import distributed as dist
+                dist.barrier()
     except KeyboardInterrupt:
         if writer is not None:
             writer.close()
@@ -308,4 +349,7 @@ def train(args, out=None):
         written.append(f"{s['logdir']} (view with: tensorboard --logdir {s['logdir']})")
     if written:
         print("wrote " + ", ".join(written), file=out)
+    if world > 1:
+        from . import distributed as dist
+        dist.destroy_process_group()
     return 0

@@ -20,6 +20,19 @@ from .graph import AccumulateGrad, edge_of
 _getrefcount = sys.getrefcount
 
 
+_depth = [0]       # nesting of run_backward calls (a hook may call backward)
+_callbacks = []    # queue_callback: run once the outermost backward is done
+
+
+def queue_callback(fn):
+    """Run fn() when the current backward pass finishes (all gradients
+    accumulated); DistributedDataParallel waits for its all-reduces here.
+    PyTorch: Variable._execution_engine.queue_callback."""
+    if not _depth[0]:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    _callbacks.append(fn)
+
+
 def _collect(roots):
     """Incoming-edge counts of every node reachable from `roots`."""
     deps = {}
@@ -154,6 +167,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     heappop, heappush = heapq.heappop, heapq.heappush
     prev_mode = grad_mode._mode.enabled
     grad_mode._mode.enabled = create_graph
+    _depth[0] += 1
+    callbacks = ()
     try:
         while ready:
             node = heappop(ready)[1]
@@ -168,7 +183,12 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     for hook in node._hooks:
                         hook((), (grads[0],))
                 if accumulate and grads[0] is not None:
-                    _accumulate(node.variable, grads, create_graph)
+                    var = node.variable
+                    _accumulate(var, grads, create_graph)
+                    post = var.__dict__.get("_post_accumulate_grad_hooks")
+                    if post:
+                        for hook in tuple(post.values()):
+                            hook(var)
                 continue
             edges = node._next
             if (needed is not None and node not in needed) or grads.count(None) == len(grads):
@@ -209,6 +229,13 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             outs = g = None  # drop references, so AccumulateGrad can take buffers over
     finally:
         grad_mode._mode.enabled = prev_mode
+        _depth[0] -= 1
+        if not _depth[0]:
+            callbacks, _callbacks[:] = list(_callbacks), []
+    while callbacks:  # queue_callback: end of the (outermost) backward, in order
+        callbacks.pop(0)()
+        callbacks.extend(_callbacks)
+        _callbacks.clear()
 
     if inputs is None:
         return None

@@ -34,8 +34,10 @@ class DirichletBackward(Node):
 
 
 def _sample_dirichlet(concentration, generator=None):
-    from ..ops.random_ops import _sample_dirichlet as draw  # the generator's exact stream
-    res = wrap(draw(concentration.detach(), generator)._data)
+    """Dirichlet samples drawn as PyTorch draws them (torchlet._sample_dirichlet),
+    differentiable w.r.t. concentration."""
+    from ..ops.random_ops import _sample_dirichlet as sample
+    res = sample(concentration.detach(), generator=generator)
     return attach(res, DirichletBackward, (concentration,), (concentration, res))
 
 

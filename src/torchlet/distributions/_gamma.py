@@ -2,12 +2,8 @@
 _sample_dirichlet) and their reparameterized gradients (_standard_gamma_grad,
 _dirichlet_grad).
 
-Sampling (Marsaglia & Tsang 2000, with alpha < 1 boosted to alpha + 1 and the
-sample scaled by U^(1/alpha)) draws, element by element in order, doubles
-from the generator exactly as PyTorch's kernel does: a uniform is a 64-bit
-draw's low 53 bits times 2^-53; a normal is Box-Muller on two uniforms whose
-sine half is cached for the next normal draw. The float literals of the C++
-kernel (1.0f/3.0f, 0.0331f, ...) are kept as float32 values.
+The samples come from torchlet._standard_gamma / _sample_dirichlet (ops/random_ops.py:
+PyTorch's Marsaglia-Tsang draws from the generator); this module makes them differentiable.
 
 The gradient of a sample x ~ Gamma(alpha) w.r.t. alpha is
 -(d/dalpha cdf(x; alpha)) / pdf(x; alpha), approximated as PyTorch does
@@ -18,74 +14,10 @@ import math
 
 import numpy as np
 
-from .. import _dtype
 from ..ops._util import Node, attach, wrap
 from ._special import digamma_np
 
 _F = lambda v: float(np.float32(v))  # noqa: E731  (a C++ float literal)
-_THIRD_F = _F(1.0 / 3.0)
-_C0331 = _F(0.0331)
-_2M53 = 2.0 ** -53
-
-
-# ----- the generator's double draws -------------------------------------------
-def _torch_gen(generator):
-    from .. import random
-    return generator if generator is not None else random.default_generator
-
-
-def _random64(gen):
-    """One 64-bit draw from the generator's stream (PyTorch's random64()).
-    A Generator that offers `random64()` (PyTorch's Mersenne Twister) is used
-    as is; otherwise 64 bits come from its NumPy stream."""
-    f = getattr(gen, "random64", None)
-    if f is not None:
-        return int(f())
-    return int(gen._rng.integers(0, 1 << 64, dtype=np.uint64))
-
-
-def _uniform(gen):
-    return (_random64(gen) & ((1 << 53) - 1)) * _2M53
-
-
-def _normal(gen):
-    """Box-Muller; the second value waits in the generator for the next call
-    (the cache is tied to the stream object, so reseeding drops it)."""
-    cached = getattr(gen, "_next_double_normal", None)
-    if cached is not None and cached[0] is getattr(gen, "_rng", None):
-        gen._next_double_normal = None
-        return cached[1]
-    u1, u2 = _uniform(gen), _uniform(gen)
-    r = math.sqrt(-2.0 * math.log1p(-u2))
-    theta = 2.0 * math.pi * u1
-    gen._next_double_normal = (getattr(gen, "_rng", None), r * math.sin(theta))
-    return r * math.cos(theta)
-
-
-def _sample_one(alpha, gen, single):
-    """One Gamma(alpha, 1) draw; `single`: the kernel's scalar_t is float."""
-    scale = 1.0
-    if alpha < 1.0:
-        if alpha == 0.0:
-            return 0.0
-        inv = _F(np.float32(1.0) / np.float32(alpha)) if single else 1.0 / alpha
-        scale *= (1.0 - _uniform(gen)) ** inv
-        alpha = _F(np.float32(alpha) + np.float32(1.0)) if single else alpha + 1.0
-    d = _F(np.float32(alpha) - np.float32(_THIRD_F)) if single else alpha - _THIRD_F
-    c = 1.0 / math.sqrt(9.0 * d)
-    while True:
-        while True:
-            x = _normal(gen)
-            y = 1.0 + c * x
-            if y > 0:
-                break
-        v = y * y * y
-        u = 1.0 - _uniform(gen)
-        xx = x * x
-        if u < 1.0 - _C0331 * xx * xx:
-            return scale * d * v
-        if math.log(u) < 0.5 * xx + d * (1.0 - v + math.log(v)):
-            return scale * d * v
 
 
 # ----- _standard_gamma --------------------------------------------------------
@@ -98,13 +30,10 @@ class StandardGammaBackward0(Node):
 
 
 def _standard_gamma(concentration, generator=None):
-    """Gamma(concentration, 1) samples, differentiable w.r.t. concentration."""
-    a = concentration._data
-    if a.dtype.kind != "f" or a.dtype == np.float16:
-        raise NotImplementedError(f'"gamma_cpu" not implemented for '
-                                  f"'{_dtype._FROM_NP[a.dtype].name.capitalize()}'")
-    from ..ops.random_ops import _standard_gamma as draw  # the generator's exact stream
-    res = wrap(draw(concentration.detach(), generator)._data)
+    """Gamma(concentration, 1) samples drawn as PyTorch draws them (torchlet._standard_gamma),
+    differentiable w.r.t. concentration."""
+    from ..ops.random_ops import _standard_gamma as sample
+    res = sample(concentration.detach(), generator=generator)
     return attach(res, StandardGammaBackward0, (concentration,), (concentration, res))
 
 

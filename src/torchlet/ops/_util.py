@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 
 from .. import _dtype
+from ._args import int_arg
 from .._tensor import Tensor, wrap, _view_of, _wrap_dim
 from ..autograd import grad_mode
 from ..autograd.graph import Node, attach, edge_of
@@ -33,7 +34,7 @@ def method(*names):
 
 def wrap_dim(dim, ndim):
     if type(dim) is not int:
-        dim = dim.__index__()
+        dim = int_arg(dim, "dim")
     return _wrap_dim(dim, ndim)
 
 
@@ -41,7 +42,7 @@ def dims_of(dim, ndim):
     """`dim` (None, int or sequence) as a sorted tuple of non-negative dims."""
     if dim is None:
         return tuple(range(ndim))
-    if isinstance(dim, (int, np.integer)):
+    if not isinstance(dim, (tuple, list)):
         return (wrap_dim(dim, ndim),)
     out = tuple(sorted(wrap_dim(d, ndim) for d in dim))
     if len(set(out)) != len(out):
@@ -237,6 +238,7 @@ def inplace(t, out_of_place, *args, saves_input=True):
     _check_result_shape(r, t)
     t._xp.copyto(t._data, r._data, casting="unsafe")
     t._version[0] += 1
+    _share_version(r, t)
     if r._grad_fn is not None:
         t._grad_fn, t._output_nr, t._requires_grad = r._grad_fn, r._output_nr, True
         if r._data.dtype != t._data.dtype:
@@ -253,6 +255,17 @@ def inplace(t, out_of_place, *args, saves_input=True):
             fresh = t._view_fn(base)
         t._grad_fn, t._output_nr = fresh._grad_fn, fresh._output_nr
     return t
+
+
+def _share_version(r, t):
+    """A node that saved its own result r (tanh, exp, scatter_reduce prod...) now watches t,
+    which holds r's values: r takes t's version counter, so a later in-place change of t makes
+    backward raise PyTorch's "modified by an inplace operation" error."""
+    node = r._grad_fn
+    saved = node._saved if node is not None else None
+    if saved and any(s is r for s in saved):
+        r._version = t._version
+        node._versions = tuple([t._version[0] if s is r else v for s, v in zip(saved, node._versions)])
 
 
 _DIRECT_DTYPES = frozenset((np.dtype(np.float32), np.dtype(np.float64)))

@@ -6,6 +6,7 @@ import math
 import warnings
 
 from .. import _dtype
+from ._args import number_arg as _num
 from ._util import Node, Tensor, attach, grad_enabled, inplace, method, reduce_grad, wrap, wrap_dim
 
 from ._out import out_form
@@ -77,6 +78,10 @@ class HardtanhBackward0(Node):
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    if min_val > max_val:  # compared first, as nn.functional.hardtanh does (TypeError for None/str)
+        raise ValueError("min_val cannot be greater than max_val")
+    min_val = _num(min_val, "min_val", "hardtanh", 2)
+    max_val = _num(max_val, "max_val", "hardtanh", 3)
     if input.dtype is _dtype.bool:
         raise NotImplementedError("Bool inputs not supported for hardtanh")
     return _unary(input, None, HardtanhBackward0, inplace, min_val=min_val, max_val=max_val)
@@ -105,6 +110,7 @@ class LeakyReluBackward0(Node):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     _float_check(input, "leaky_relu_cpu")
+    negative_slope = _num(negative_slope, "negative_slope", "leaky_relu", 2)
     return _unary(input, None, LeakyReluBackward0, inplace, negative_slope=negative_slope)
 
 
@@ -125,10 +131,12 @@ class ThresholdBackward0(Node):
 
 
 def threshold(input, threshold, value, inplace=False):
+    threshold, value = _num(threshold, "threshold", "threshold", 2), _num(value, "value", "threshold", 3)
     return _unary(input, None, ThresholdBackward0, inplace, threshold=threshold, value=value)
 
 
 def threshold_(input, threshold, value):
+    threshold, value = _num(threshold, "threshold", "threshold_", 2), _num(value, "value", "threshold_", 3)
     return _unary(input, None, ThresholdBackward0, True, threshold=threshold, value=value)
 
 
@@ -197,6 +205,7 @@ class EluBackward0(_Pointwise):
 
 def elu(input, alpha=1.0, inplace=False):
     _float_check(input, "elu_cpu")
+    alpha = _num(alpha, "alpha", "elu", 2)
     return _unary(input, None, EluBackward0, inplace, alpha=alpha, scale=1.0, input_scale=1.0)
 
 
@@ -205,6 +214,7 @@ def elu_(input, alpha=1.0):
 
 
 def celu(input, alpha=1.0, inplace=False):
+    alpha = _num(alpha, "alpha", "celu", 2)
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
     return _unary(input, None, EluBackward0, inplace, alpha=alpha, scale=1.0, input_scale=1.0 / alpha)
@@ -323,6 +333,7 @@ class SoftplusBackward0(_Pointwise):
 @out_form()
 def softplus(input, beta=1.0, threshold=20.0):
     _float_check(input, "softplus_cpu")
+    beta, threshold = _num(beta, "beta", "softplus", 2), _num(threshold, "threshold", "softplus", 3)
     return _unary(input, None, SoftplusBackward0, False, beta=beta, threshold=threshold)
 
 
@@ -394,6 +405,8 @@ def tanhshrink(input):
 def glu(input, dim=-1):
     if input.ndim == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
+    if input._data.dtype.kind not in "fc":
+        raise NotImplementedError(f"\"glu_cpu\" not implemented for '{_WORDS[input._data.dtype.name]}'")
     d = dim + input.ndim if dim < 0 else dim
     if 0 <= d < input.ndim and input.shape[d] % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {input.shape[d]}")

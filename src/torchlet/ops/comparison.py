@@ -106,7 +106,14 @@ def _bitwise(name, ufunc_name):
         return res
     op.__name__ = op.__qualname__ = name
     setattr(Tensor, name, op)
-    setattr(Tensor, name + "_", lambda self, other: inplace(self, op, other))
+
+    def op_(self, other):
+        shape = broadcast_shape(self._data.shape, _shape(other))
+        if shape != self._data.shape:  # the output's shape is checked before the dtype, as in PyTorch
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast "
+                               f"shape {list(shape)}")
+        return inplace(self, op, other)
+    setattr(Tensor, name + "_", op_)
     return out_form(op)
 
 

@@ -28,6 +28,7 @@ Backward (written with Tensor ops, so double backward works):
 import itertools
 
 from . import _conv_chwn
+from ._args import int_arg
 from ._util import Node, attach, grad_enabled, wrap
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
@@ -37,12 +38,12 @@ __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
 def _tup(v, n, name="stride"):
     if isinstance(v, (tuple, list)):
         if len(v) == 1 and n > 1:
-            return tuple(int(v[0]) for _ in range(n))
+            return (int_arg(v[0], name, "tuple of ints"),) * n
         if len(v) != n:
             raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} values to "
                                f"match the convolution dimensions, but got {name}={list(v)}")
-        return tuple(int(a) for a in v)
-    return (int(v),) * n
+        return tuple(int_arg(a, name, "tuple of ints") for a in v)
+    return (int_arg(v, name, "tuple of ints"),) * n
 
 
 def _out_sizes(spatial, ksize, stride, pads, dilation):

@@ -130,7 +130,9 @@ def pin_memory(self, device=None):
 
 @method()
 def share_memory_(self):
-    return self
+    """Move the storage into shared memory (torchlet.multiprocessing._shared)."""
+    from ..multiprocessing._shared import share
+    return share(self)
 
 
 @method()
@@ -140,7 +142,8 @@ def is_pinned(self, device=None):
 
 @method()
 def is_shared(self):
-    return False
+    from ..multiprocessing._shared import is_shared as shared
+    return shared(self)
 
 
 # ----- filling and copying in place ------------------------------------------

@@ -256,7 +256,10 @@ def _size(size, name=None):
         packed = False
     out = []
     for i, s in enumerate(size):
-        if isinstance(s, Tensor) or isinstance(s, np.integer):
+        if isinstance(s, np.integer) or (isinstance(s, Tensor) and s._data.dtype.kind in "iu"
+                                         and s._data.size == 1):
+            s = int(s)
+        elif type(s) is bool and i:  # PyTorch reads a bool after the first size as an int
             s = int(s)
         if type(s) is not int:
             fn = name or "new"

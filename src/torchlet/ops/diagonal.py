@@ -6,6 +6,7 @@ read-only). Its backward puts the gradient on the diagonal of zeros.
 """
 import numpy as np
 
+from ._args import int_arg
 from ._util import Node, attach, inplace, method, view, wrap, wrap_dim
 
 from ._out import out_form
@@ -65,6 +66,8 @@ DiagonalBackward0_copy = type("DiagonalBackward0_copy", (DiagonalBackward0,), {}
 
 @method()
 def diagonal(input, offset=0, dim1=0, dim2=1):
+    if type(offset) is not int:
+        offset = int_arg(offset, "offset")
     d1, d2 = _dims(input, dim1, dim2)
     arr = _diag_array(input._data, offset, d1, d2)
     return view(input, arr, DiagonalBackward0, lambda b: diagonal(b, offset, d1, d2),
@@ -81,6 +84,8 @@ class DiagEmbedBackward0(Node):
 @method()
 @out_form(grad="composite", grad_name="aten::diagonal_copy")
 def diag(input, diagonal=0):
+    if type(diagonal) is not int:
+        diagonal = int_arg(diagonal, "diagonal")
     x = input._data
     if x.ndim == 1:
         n = x.shape[0] + abs(diagonal)
@@ -130,6 +135,8 @@ class TriuBackward0(Node):
 def _tri(input, k, lower):
     x = input._data
     name = "tril" if lower else "triu"
+    if type(k) is not int:
+        k = int_arg(k, "diagonal", fn=name)
     if x.ndim < 2:
         raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
     res = (input._xp.tril if lower else input._xp.triu)(x, k)

@@ -2,6 +2,7 @@
 bilinear, and the vector-geometry helpers normalize, cosine_similarity,
 pairwise_distance."""
 from .. import _dtype
+from ._args import int_arg
 from ._util import Node, attach, grad_enabled, wrap
 
 from ._out import out_form
@@ -84,6 +85,8 @@ def one_hot(tensor, num_classes=-1):
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     x = tensor._data
     xp = tensor._xp
+    if type(num_classes) is not int:
+        num_classes = int_arg(num_classes, "num_classes", fn="one_hot", pos=2)
     if num_classes == -1:
         if x.size == 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")

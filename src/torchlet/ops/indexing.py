@@ -11,6 +11,7 @@ import numpy as np
 from . import subscript
 from . import diagonal  # noqa: F401  (registers tril/triu/diag/diagonal/trace)
 from .diagonal import tril, triu, diag, diagonal, trace  # noqa: F401
+from ._args import int_arg
 from ._util import Node, Tensor, attach, inplace, method, reduce_grad, wrap, wrap_dim
 
 from ._out import out_form
@@ -427,7 +428,9 @@ def narrow(input, dim, start, length):
     n = input._data.ndim
     d = wrap_dim(dim, n)
     size = input._data.shape[d]
-    start = int(start)
+    start = start if type(start) is int else int_arg(start, "start", fn="narrow")
+    if type(length) is not int:
+        length = int_arg(length, "length", fn="narrow")
     if not -size <= start <= size:
         raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got "
                          f"{start})")

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import _view_of
+from ._args import int_arg
 from ._util import Node, Tensor, attach, method, wrap, wrap_dim, dims_of
 from ._out import out_form
 from .indexing import index_select, narrow, select
@@ -202,7 +203,11 @@ def split(tensor, split_size_or_sections, dim=0):
             return _pieces(tensor, d, [0], SplitBackward0)
         sizes = [s] * (size // s) + ([size % s] if size % s else [])
         return _pieces(tensor, d, sizes or [0], SplitBackward0)
-    sizes = [int(s) for s in split_size_or_sections]
+    if isinstance(split_size_or_sections, Tensor) and split_size_or_sections._data.ndim == 0:
+        return split(tensor, int(split_size_or_sections.item()), d)  # Tensor.split reads .item()
+    if not isinstance(split_size_or_sections, (tuple, list, Tensor)):
+        return split(tensor, int_arg(split_size_or_sections, "split_size", fn="split"), d)
+    sizes = [int_arg(s, "split_sizes", "tuple of ints", "split_with_sizes") for s in split_size_or_sections]
     if sum(sizes) != size or any(s < 0 for s in sizes):
         raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's "
                            f"size at dimension {d}), but got split_sizes={sizes}")
@@ -211,6 +216,8 @@ def split(tensor, split_size_or_sections, dim=0):
 
 @method()
 def chunk(input, chunks, dim=0):
+    if type(chunks) is not int:
+        chunks = int_arg(chunks, "chunks", fn="chunk", pos=1)
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     d = wrap_dim(dim, input._data.ndim)
@@ -295,7 +302,9 @@ class RollBackward0(Node):
 @method()
 def roll(input, shifts, dims=None):
     x = input._data
-    shifts = (shifts,) if isinstance(shifts, int) else tuple(int(s) for s in shifts)
+    shifts = (shifts,) if type(shifts) is int else \
+        tuple(int_arg(s, "shifts", "tuple of ints", "roll") for s in shifts) if isinstance(shifts, (tuple, list)) \
+        else (int_arg(shifts, "shifts", "tuple of ints", "roll"),)
     if dims is None:
         if len(shifts) != 1:
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
@@ -327,7 +336,7 @@ class RepeatBackward0(Node):
 def repeat(self, *sizes):
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
         sizes = tuple(sizes[0])
-    sizes = tuple(int(s) for s in sizes)
+    sizes = tuple(s if type(s) is int else int_arg(s, "repeats", "tuple of ints", "repeat") for s in sizes)
     x = self._data
     if len(sizes) < x.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
@@ -344,7 +353,8 @@ Tensor.repeat = repeat
 
 @method()
 def tile(input, dims):
-    dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    dims = tuple(int_arg(s, "dims", "tuple of ints", "tile") for s in dims) \
+        if isinstance(dims, (tuple, list)) else (int_arg(dims, "dims", "tuple of ints", "tile"),)
     n = input._data.ndim
     if len(dims) < n:
         dims = (1,) * (n - len(dims)) + dims
@@ -389,7 +399,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
                                f"repeats.size(0) = {r.shape[0]} and input.size(0) = {n}")
         r = r.reshape(-1) if r.size != 1 else int(r.reshape(()))
     else:
-        r = int(repeats)
+        r = repeats if type(repeats) is int else int_arg(repeats, "repeats", fn="repeat_interleave")
         if r < 0:
             raise RuntimeError("repeats can not be negative")
     idx = np.repeat(np.arange(n, dtype=np.int64), r)

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..autograd import grad_mode
 from ._util import Node, Tensor, attach, binary_arrays, inplace, method, reduce_grad, wrap
+from .._tensor import _wrap_dim
 
 from ._out import out_form, plain
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "addmm", "addmv",
@@ -433,6 +434,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
 @out_form()
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     x, y = batch1._data, batch2._data
+    _wrap_dim(2, y.ndim), _wrap_dim(1, x.ndim)  # PyTorch reads batch2.size(2), batch1.size(1) first
     _bmm_check(x, y)
     _check_dtypes(batch1, batch2, "scalar")
     return _fused_op(BaddbmmBackward0, input, batch1, batch2, _prod(x, y, batch1._xp), beta, alpha,
@@ -443,6 +445,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
 @out_form()
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     x, y = batch1._data, batch2._data
+    _wrap_dim(2, y.ndim), _wrap_dim(1, x.ndim)  # PyTorch reads batch2.size(2), batch1.size(1) first
     _bmm_check(x, y)
     _check_dtypes(batch1, batch2, "scalar")
     prod = _prod(x, y, batch1._xp).sum(0) if x.shape[0] else batch1._xp.zeros(

@@ -70,6 +70,8 @@ class NllLossBackward0(Node):
     """d nll = -w[t] (/ total weight for mean) at each target's class, 0 elsewhere"""
 
     def backward(self, g):
+        if getattr(self, "mismatch", None):
+            raise RuntimeError(self.mismatch)
         coef = self.coef
         if self.reduction == "none":
             return g.unsqueeze(self.class_dim) * coef
@@ -87,7 +89,7 @@ def _nll_checks(x, t, weight, ignore_index):
     if x.ndim <= 2:
         if t.ndim > 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        if not (x.ndim == 1 and t.ndim == 0) and x.shape[0] != t.shape[0]:
+        if x.ndim != 1 and x.shape[0] != t.shape[0]:
             raise RuntimeError(f"size mismatch (got input: {list(x.shape)}, target: {list(t.shape)})")
     elif t.shape[1:] != x.shape[2:]:
         raise RuntimeError(f"Expected target size {[x.shape[0]] + list(x.shape[2:])}, got "
@@ -111,6 +113,10 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     reduction = _legacy_reduction(size_average, reduce, reduction)
     x, t = input._data, target._data
     n_classes = _nll_checks(x, t, weight, ignore_index)
+    mismatch = None
+    if x.ndim == 1 and t.ndim == 1:  # PyTorch's forward reads a size-1 target as 0-d; its backward refuses
+        mismatch = f"size mismatch (got input: {list(x.shape)}, target: {list(t.shape)})"
+        t = t.reshape(())
     xp = input._xp
     if (x.ndim == 2 and weight is None and reduction != "none" and ignore_index < 0 and t.size
             and t.min() >= 0 and t.max() < n_classes):
@@ -144,7 +150,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     xp.put_along_axis(cm, tt[..., None], -scale[..., None].astype(x.dtype, copy=False), -1)
     coef = wrap(xp.moveaxis(cm, -1, class_dim) if class_dim != x.ndim - 1 else cm)
     return attach(res, NllLossBackward0, (input,), coef=coef, reduction=reduction,
-                  class_dim=class_dim)
+                  class_dim=class_dim, mismatch=mismatch)
 
 
 def _nll_batch(input, x, t, xp, reduction):

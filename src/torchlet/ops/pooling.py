@@ -13,7 +13,8 @@ Backward, written with Tensor ops:
 """
 import numpy as np
 
-from ._util import Node, attach, grad_enabled, wrap
+from ._args import int_arg
+from ._util import Node, attach, grad_enabled, wrap, wrap_dim, _NAME_WORDS
 from ._out import out_form
 from .conv import _fold, _pad_array, _tup, _windows
 
@@ -160,6 +161,9 @@ MaxPool3DWithIndicesBackward0 = type("MaxPool3DWithIndicesBackward0", (MaxPool2D
 
 
 def _max_pool(input, n, kernel_size, stride, padding, dilation, ceil_mode, name):
+    if input.dtype.name == "bool" or name == "max_pool1d" and input._data.dtype.kind in "iu":
+        word = "max_pool1d_impl" if name == "max_pool1d" else name
+        raise NotImplementedError(f"\"{word}\" not implemented for '{_NAME_WORDS[input.dtype.name]}'")
     x = _batch(input, n, name)
     k, s, d, pads, out = _geometry(x, n, kernel_size, stride, padding, dilation, ceil_mode, name)
     X = x._data
@@ -335,12 +339,15 @@ def _divisor(S, k, s, p, o, count_include_pad):
 
 def _avg_pool(input, n, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
               name):
+    if n == 2 and input.dim() < 3:
+        wrap_dim(-3, input.dim())  # PyTorch reads input.size(-3) first: IndexError
     x = _batch(input, n, name)
     k, s, d, pads, out = _geometry(x, n, kernel_size, stride, padding, 1, ceil_mode, name)
     X = x._data
     xp = x._xp
-    if X.dtype.kind not in "fc":
-        raise NotImplementedError(f"\"{name}\" not implemented for '{x.dtype.name}'")
+    if X.dtype.kind not in "fc" and X.dtype != np.int64:
+        word = name if n == 2 else "avg_pool3d_out_frame"
+        raise NotImplementedError(f"\"{word}\" not implemented for '{_NAME_WORDS.get(x.dtype.name, x.dtype.name)}'")
     tiled = n == 2 and k == s and pads == ((0, 0), (0, 0))
     if tiled:  # windows tile the input (AvgPool2d(2)): add the k1*k2 strided taps, no window copy
         (kh, kw), (oh, ow) = k, out
@@ -362,6 +369,9 @@ def _avg_pool(input, n, kernel_size, stride, padding, ceil_mode, count_include_p
             div = div * sz
         div = xp.asarray(div, dtype=X.dtype)
     node = AvgPool2DBackward0 if n == 2 else AvgPool3DBackward0
+    if X.dtype.kind == "i":  # int64: PyTorch divides in C++ integers, truncating toward zero
+        div = div.astype(np.int64)
+        return _unbatch(wrap(xp.sign(tot) * (xp.abs(tot) // div) * xp.sign(div)), input, n)
     res = attach(wrap(tot / div), node, (x,), divisor=wrap(div), spatial=X.shape[2:], ksize=k, stride=s,
                  pads=pads, tiled=tiled)
     return _unbatch(res, input, n)
@@ -415,12 +425,18 @@ def _avg_matrix(xp, S, o, dtype):
     return xp.asarray(a.astype(dtype))
 
 
-def _out_size(output_size, spatial, n):
+def _out_size(output_size, spatial, n, name="adaptive_avg_pool2d", lead=()):
     o = _tup(output_size, n, "output_size") if not isinstance(output_size, (tuple, list)) else \
         tuple(output_size)
     if len(o) != n:
         raise RuntimeError(f"adaptive_avg_pool{n}d: output_size must be {n}")
-    return tuple(S if v is None else int(v) for v, S in zip(o, spatial))
+    o = tuple(S if v is None else int_arg(v, "output_size", "tuple of ints") for v, S in zip(o, spatial))
+    if any(v < 0 for v in o):
+        if name == "adaptive_avg_pool2d":
+            raise RuntimeError(f"adaptive_avg_pool2d: elements of output_size must be greater than or equal "
+                               f"to 0 but received {{{', '.join(map(str, o))}}}")
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(o)}: {lead + list(o)}")
+    return o
 
 
 class AdaptiveAvgPool2DBackward0(Node):
@@ -440,7 +456,8 @@ def adaptive_avg_pool2d(input, output_size):
     X = input._data
     xp = input._xp
     if X.dtype.kind not in "fc":
-        raise NotImplementedError(f"\"adaptive_avg_pool2d\" not implemented for '{input.dtype.name}'")
+        raise NotImplementedError(f"\"adaptive_avg_pool2d\" not implemented for "
+                                  f"'{_NAME_WORDS.get(input.dtype.name, input.dtype.name)}'")
     ah, aw = _avg_matrix(xp, H, oh, X.dtype), _avg_matrix(xp, W, ow, X.dtype)
     if H % oh == 0 and W % ow == 0:
         y = X.reshape(X.shape[:-2] + (oh, H // oh, ow, W // ow)).mean((-3, -1))
@@ -463,11 +480,14 @@ class AdaptiveMaxPool2DBackward0(MaxPool2DWithIndicesBackward0):
 def _adaptive_max(input, output_size):
     if input.dim() not in (3, 4):
         raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got {list(input.shape)}")
+    if input._data.dtype.kind not in "fc":
+        raise NotImplementedError(f"\"adaptive_max_pool2d\" not implemented for "
+                                  f"'{_NAME_WORDS.get(input.dtype.name, input.dtype.name)}'")
     x = input if input.dim() == 4 else input.unsqueeze(0)
     X = x._data
     xp = x._xp
     H, W = X.shape[-2:]
-    oh, ow = _out_size(output_size, (H, W), 2)
+    oh, ow = _out_size(output_size, (H, W), 2, "adaptive_max_pool2d", list(input.shape[:-2]))
     idx = []
     for S, o in ((H, oh), (W, ow)):
         lo, hi = _bounds(S, o)

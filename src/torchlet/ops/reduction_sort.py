@@ -5,6 +5,7 @@ incoming gradient scattered back to the picked positions."""
 import numpy as np
 
 from .. import return_types
+from ._args import int_arg
 from ._util import Node, Tensor, attach, method, wrap, wrap_dim
 from ._out import out_form
 from .reduction import _dims, _even_grad, _expand_back, _np_names, _scatter
@@ -255,6 +256,8 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     x = input._data
+    if type(k) is not int:
+        k = int_arg(k, "k", fn="kthvalue", pos=1)
     d = wrap_dim(dim, x.ndim)
     n = x.shape[d] if x.ndim else 1
     if n == 0:
@@ -348,6 +351,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=None):
     if axis is not None:
         dim = axis
     x = input._data
+    if type(k) is not int:
+        k = int_arg(k, "k", fn="topk", pos=1)
     d = wrap_dim(dim, x.ndim)
     n = x.shape[d] if x.ndim else 1
     if not 0 <= k <= n:

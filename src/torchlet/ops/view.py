@@ -2,6 +2,7 @@
 flatten. Each result shares memory with its input (where NumPy can) and
 carries a `view_fn` so in-place changes to it reach its base's graph."""
 from . import _util
+from ._args import int_arg
 from ._util import Node, Tensor, attach, method, wrap, wrap_dim, dims_of
 
 __all__ = ["reshape", "permute", "transpose", "t", "squeeze", "unsqueeze", "flatten", "swapaxes",
@@ -13,7 +14,7 @@ def _shape_arg(shape):
         shape = tuple(shape[0])
     for s in shape:
         if type(s) is not int:
-            return tuple(int(s) for s in shape)
+            return tuple(int_arg(s, "size", "tuple of ints") for s in shape)
     return shape
 
 
@@ -292,9 +293,9 @@ def unsqueeze(input, dim):
 def flatten(input, start_dim=0, end_dim=-1):
     shape = input._data.shape
     n = len(shape)
+    s, e = wrap_dim(start_dim, n), wrap_dim(end_dim, n)
     if n == 0:
         return reshape(input, (1,))
-    s, e = wrap_dim(start_dim, n), wrap_dim(end_dim, n)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if s == e:

@@ -1,5 +1,6 @@
 """Shape ops beyond view.py: atleast_1d/2d/3d, Tensor.unfold (sliding
 windows as a strided view of the input's memory) and diag_embed."""
+from ._args import int_arg
 from ._util import Node, Tensor, attach, method, view, wrap, wrap_dim
 
 __all__ = ["atleast_1d", "atleast_2d", "atleast_3d", "diag_embed"]
@@ -132,6 +133,8 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     """Matrices (at dims dim1, dim2 of a result with one more dim) whose `offset`
     diagonal holds the last dim of input; zeros elsewhere."""
     x, xp = input._data, input._xp
+    if type(offset) is not int:
+        offset = int_arg(offset, "offset", fn="diag_embed", pos=2)
     n = x.ndim + 1
     d1, d2 = wrap_dim(dim1, n), wrap_dim(dim2, n)
     if d1 == d2:

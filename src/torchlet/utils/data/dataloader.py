@@ -215,6 +215,13 @@ class DataLoader:
                           f"potential slowness/freeze if necessary.", stacklevel=2)
 
 
+def _base_seed(generator):
+    """One `random_()` int64 draw from `generator` (None: the default one), as PyTorch."""
+    from ... import _dtype
+    from ...ops.creation import empty
+    return int(empty((), dtype=_dtype.int64).random_(generator=generator).item())
+
+
 class _BaseDataLoaderIter:
     def __init__(self, loader):
         self._dataset = loader.dataset
@@ -227,6 +234,9 @@ class _BaseDataLoaderIter:
         self._collate_fn = loader.collate_fn
         self._generator = loader.generator
         self._sampler_iter = iter(self._index_sampler)
+        # PyTorch draws the workers' base seed for every iterator, even without workers,
+        # after creating the sampler iterator (whose own draws wait for the first next())
+        self._base_seed = _base_seed(loader.generator)
         self._num_yielded = 0
         self._IterableDataset_len_called = loader._IterableDataset_len_called
 
@@ -277,13 +287,9 @@ class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
 class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
     def __init__(self, loader):
         super().__init__(loader)
-        from ... import _dtype
-        from ...ops.creation import empty
         self._prefetch_factor = loader.prefetch_factor
         self._persistent_workers = loader.persistent_workers
         ctx = loader.multiprocessing_context or _default_context()
-        # PyTorch's shared seed: one random_() draw of an int64 from the loader's generator
-        self._base_seed = int(empty((), dtype=_dtype.int64).random_(generator=loader.generator).item())
         self._shutdown = True  # until the workers exist
         self._data_queue = ctx.Queue()
         self._done_event = ctx.Event()

@@ -23,7 +23,8 @@ class Sampler:
 
 
 def _fresh_generator():
-    """A generator seeded by one draw of the default generator (as PyTorch's RandomSampler)."""
+    """A generator seeded by one `random_()` draw of the default generator: PyTorch's
+    RandomSampler does exactly this at the first `next()` of each epoch."""
     from ...ops.creation import empty
     from ...random import Generator
     seed = int(empty((), dtype=_dtype.int64).random_().item())

@@ -168,3 +168,39 @@ def to_grayscale(img, num_output_channels):
 def invert(img):
     _check(img)
     return ImageOps.invert(img)
+
+
+def affine(img, matrix, interpolation=Image.NEAREST, fill=None):
+    """`matrix`: the inverse map, output pixel -> input pixel (2x3, row-major)."""
+    _check(img)
+    return img.transform(img.size, Image.AFFINE, matrix, interpolation, **_parse_fill(fill, img))
+
+
+def perspective(img, perspective_coeffs, interpolation=Image.BICUBIC, fill=None):
+    _check(img)
+    return img.transform(img.size, Image.PERSPECTIVE, perspective_coeffs, interpolation,
+                         **_parse_fill(fill, img))
+
+
+def posterize(img, bits):
+    _check(img)
+    return ImageOps.posterize(img, bits)
+
+
+def solarize(img, threshold):
+    _check(img)
+    return ImageOps.solarize(img, threshold)
+
+
+def adjust_sharpness(img, sharpness_factor):
+    return _enhance(img, ImageEnhance.Sharpness, sharpness_factor)
+
+
+def autocontrast(img):
+    _check(img)
+    return ImageOps.autocontrast(img)
+
+
+def equalize(img):
+    _check(img)
+    return ImageOps.equalize(img)

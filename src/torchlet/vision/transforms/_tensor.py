@@ -186,25 +186,56 @@ def _affine_output_size(matrix, w, h):
 
 
 def rotate(img, matrix, interpolation="nearest", expand=False, fill=None):
+    """Sample `img` through the inverse affine `matrix` (2x3, centre-origin pixels); with
+    `expand` the output grows to hold the whole rotated image. F.affine is this without expand."""
     _assert_image_tensor(img)
     if interpolation not in ("nearest", "bilinear"):
         raise ValueError(f"Interpolation mode '{interpolation}' is unsupported with Tensor input")
     a = _arr(img)
+    work = a.dtype.type if np.issubdtype(a.dtype, np.floating) else np.float32
+    h, w = a.shape[-2:]
+    ow, oh = _affine_output_size(matrix, w, h) if expand else (w, h)
+    # torchvision's grid: theta rescaled to [-1, 1] units first, then x a + y b + c
+    th = np.array(matrix, dtype=work).reshape(2, 3) / np.array([[0.5 * w], [0.5 * h]], dtype=work)
+    xs = np.linspace(-ow * 0.5 + 0.5, ow * 0.5 - 0.5, ow).astype(work)[None, :]
+    ys = np.linspace(-oh * 0.5 + 0.5, oh * 0.5 - 0.5, oh).astype(work)[:, None]
+    gx = (th[0, 0] * xs + th[0, 1] * ys) + th[0, 2]
+    gy = (th[1, 0] * xs + th[1, 1] * ys) + th[1, 2]
+    return _wrap(_grid_transform(a, gx, gy, interpolation, fill))
+
+
+def perspective(img, coeffs, interpolation="bilinear", fill=None):
+    """Sample `img` at ((c0 x + c1 y + c2) / (c6 x + c7 y + 1), (c3 x + c4 y + c5) / (...)),
+    x, y the output pixel centres (torchvision's grid, as Pillow's PERSPECTIVE)."""
+    _assert_image_tensor(img)
+    if interpolation not in ("nearest", "bilinear"):
+        raise ValueError(f"Interpolation mode '{interpolation}' is unsupported with Tensor input")
+    if len(coeffs) != 8:
+        raise ValueError("Argument perspective_coeffs should have 8 float values")
+    a = _arr(img)
+    work = a.dtype.type if np.issubdtype(a.dtype, np.floating) else np.float32
+    oh, ow = a.shape[-2:]
+    c = np.array(coeffs, dtype=work)
+    xs = np.linspace(0.5, ow - 0.5, ow, dtype=np.float32).astype(work)[None, :]
+    ys = np.linspace(0.5, oh - 0.5, oh, dtype=np.float32).astype(work)[:, None]
+    t1 = np.array([[c[0], c[1], c[2]], [c[3], c[4], c[5]]], dtype=work) / \
+        np.array([[0.5 * ow], [0.5 * oh]], dtype=work)
+    den = c[6] * xs + c[7] * ys + work(1.0)
+    gx = (t1[0, 0] * xs + t1[0, 1] * ys + t1[0, 2]) / den - work(1.0)
+    gy = (t1[1, 0] * xs + t1[1, 1] * ys + t1[1, 2]) / den - work(1.0)
+    return _wrap(_grid_transform(a, gx, gy, interpolation, fill))
+
+
+def _grid_transform(a, gx, gy, interpolation, fill):
+    """grid_sample(a, (gx, gy), zeros padding, align_corners=False), then `fill` where the
+    grid left the image (a ones channel sampled alongside tells where)."""
     dtype = a.dtype
     work = dtype.type if np.issubdtype(dtype, np.floating) else np.float32
     h, w = a.shape[-2:]
-    ow, oh = _affine_output_size(matrix, w, h) if expand else (w, h)
-    th = np.array(matrix, dtype=work).reshape(2, 3)
-    xs = np.linspace(-ow * 0.5 + 0.5, ow * 0.5 - 0.5, ow).astype(work)[None, :]
-    ys = np.linspace(-oh * 0.5 + 0.5, oh * 0.5 - 0.5, oh).astype(work)[:, None]
-    gx = (th[0, 0] * xs + th[0, 1] * ys + th[0, 2]) / work(0.5 * w)
-    gy = (th[1, 0] * xs + th[1, 1] * ys + th[1, 2]) / work(0.5 * h)
-    ix = ((gx + 1) * w - 1) / 2  # grid_sample, align_corners=False
-    iy = ((gy + 1) * h - 1) / 2
     x = a.astype(work, copy=False)
     if fill is not None:
         x = np.concatenate([x, np.ones(x.shape[:-3] + (1, h, w), work)], axis=-3)
-    out = _sample(x, ix, iy, interpolation)
+    out = _sample(x, gx.astype(work, copy=False), gy.astype(work, copy=False), interpolation)
     if fill is not None:
         mask, out = out[..., -1:, :, :], out[..., :-1, :, :]
         fill = fill if isinstance(fill, (list, tuple)) else [float(fill)]
@@ -213,25 +244,42 @@ def rotate(img, matrix, interpolation="nearest", expand=False, fill=None):
             out = np.where(mask < 0.5, np.broadcast_to(fv, out.shape), out)
         else:
             out = out * mask + (1.0 - mask) * fv
-    return _wrap(_to_dtype(out, dtype))
+    return _to_dtype(out, dtype)
 
 
-def _sample(x, ix, iy, mode):
+def _fma(a, b, c):
+    """a * b + c rounded once, as PyTorch's CPU kernels compute it (compiled with FMA):
+    float32 is exact through float64; wider types fall back to two roundings."""
+    if np.result_type(a, b, c) == np.float32:
+        return (np.asarray(a, np.float64) * np.asarray(b, np.float64) + np.asarray(c, np.float64)).astype(np.float32)
+    return a * b + c
+
+
+def _sample(x, ix_norm, iy_norm, mode):
+    """grid_sample(x, grid, zeros padding, align_corners=False) as PyTorch's CPU kernel
+    computes it: pixel = (g + 1) * size/2 - 0.5; bilinear weights (1 - dx)(1 - dy), ...
+    summed nw, ne, sw, se; nearest rounds half to even."""
     h, w = x.shape[-2:]
+    t = x.dtype.type
+    ix = _fma(ix_norm + t(1), t(w / 2), t(-0.5))
+    iy = _fma(iy_norm + t(1), t(h / 2), t(-0.5))
     if mode == "nearest":
         corners = [(np.rint(ix).astype(np.int64), np.rint(iy).astype(np.int64), None)]
     else:
         x0, y0 = np.floor(ix), np.floor(iy)
         fx, fy = ix - x0, iy - y0
+        ex, sy = t(1) - fx, t(1) - fy
         x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
-        corners = [(x0, y0, (1 - fx) * (1 - fy)), (x0 + 1, y0, fx * (1 - fy)),
-                   (x0, y0 + 1, (1 - fx) * fy), (x0 + 1, y0 + 1, fx * fy)]
-    out = np.zeros(x.shape[:-2] + ix.shape, x.dtype)
+        corners = [(x0, y0, sy * ex), (x0 + 1, y0, sy * fx), (x0, y0 + 1, fy * ex), (x0 + 1, y0 + 1, fy * fx)]
+    out = None
     for cx, cy, wt in corners:
         valid = (cx >= 0) & (cx < w) & (cy >= 0) & (cy < h)
-        v = x[..., np.clip(cy, 0, h - 1), np.clip(cx, 0, w - 1)]
-        wt = valid if wt is None else wt * valid
-        out += v * wt.astype(x.dtype)
+        v = x[..., np.clip(cy, 0, h - 1), np.clip(cx, 0, w - 1)] * valid.astype(x.dtype)
+        if wt is None:
+            out = v
+        else:
+            wt = np.broadcast_to(wt.astype(x.dtype), v.shape)
+            out = v * wt if out is None else _fma(v, wt, out)
     return out
 
 

@@ -11,12 +11,14 @@ from PIL import Image
 import torchlet
 from . import _pil as F_pil
 from . import _tensor as F_t
+from . import _tensor_tone as F_tone
 
 __all__ = ["InterpolationMode", "get_dimensions", "get_image_size", "get_image_num_channels",
            "to_tensor", "pil_to_tensor", "to_pil_image", "convert_image_dtype", "normalize",
            "resize", "pad", "crop", "center_crop", "resized_crop", "hflip", "vflip", "rotate",
            "adjust_brightness", "adjust_contrast", "adjust_saturation", "adjust_hue",
-           "rgb_to_grayscale", "to_grayscale", "invert", "erase", "gaussian_blur"]
+           "rgb_to_grayscale", "to_grayscale", "invert", "erase", "gaussian_blur", "affine",
+           "perspective", "posterize", "solarize", "adjust_sharpness", "autocontrast", "equalize"]
 
 
 class InterpolationMode(Enum):
@@ -265,6 +267,65 @@ def rotate(img, angle, interpolation=InterpolationMode.NEAREST, expand=False, ce
     return F_t.rotate(img, matrix, interpolation.value, expand, fill)
 
 
+def affine(img, angle, translate, scale, shear, interpolation=InterpolationMode.NEAREST, fill=None,
+           center=None):
+    """Rotate by `angle`, translate, scale and shear (degrees) about `center` (the image centre)."""
+    interpolation = _check_interpolation(interpolation)
+    if not isinstance(angle, (int, float)):
+        raise TypeError("Argument angle should be int or float")
+    if not isinstance(translate, (list, tuple)):
+        raise TypeError("Argument translate should be a sequence")
+    if len(translate) != 2:
+        raise ValueError("Argument translate should be a sequence of length 2")
+    if scale <= 0.0:
+        raise ValueError("Argument scale should be positive")
+    if not isinstance(shear, (numbers.Number, list, tuple)):
+        raise TypeError("Shear should be either a single value or a sequence of two values")
+    angle = float(angle)
+    translate = list(translate)
+    shear = [shear, 0.0] if isinstance(shear, numbers.Number) else list(shear)
+    if len(shear) == 1:
+        shear = [shear[0], shear[0]]
+    if len(shear) != 2:
+        raise ValueError(f"Shear should be a sequence containing two values. Got {shear}")
+    if center is not None and not isinstance(center, (list, tuple)):
+        raise TypeError("Argument center should be a sequence")
+    _, height, width = get_dimensions(img)
+    if not _is_tensor(img):
+        if center is None:
+            center = [width * 0.5, height * 0.5]
+        matrix = _get_inverse_affine_matrix(center, angle, translate, scale, shear)
+        return F_pil.affine(img, matrix, pil_modes_mapping[interpolation], fill)
+    center_f = [0.0, 0.0]
+    if center is not None:
+        center_f = [1.0 * (c - s * 0.5) for c, s in zip(center, [width, height])]
+    matrix = _get_inverse_affine_matrix(center_f, angle, [1.0 * t for t in translate], scale, shear)
+    return F_t.rotate(img, matrix, interpolation.value, False, fill)
+
+
+def _get_perspective_coeffs(startpoints, endpoints):
+    """The 8 coefficients mapping `endpoints` to `startpoints` (least squares in float64,
+    rounded to float32 as torchvision)."""
+    if len(startpoints) != 4 or len(endpoints) != 4:
+        raise ValueError(f"Please provide exactly four corners, got {len(startpoints)} startpoints and "
+                         f"{len(endpoints)} endpoints.")
+    a = np.zeros((8, 8), dtype=np.float64)
+    for i, (p1, p2) in enumerate(zip(endpoints, startpoints)):
+        a[2 * i] = [p1[0], p1[1], 1, 0, 0, 0, -p2[0] * p1[0], -p2[0] * p1[1]]
+        a[2 * i + 1] = [0, 0, 0, p1[0], p1[1], 1, -p2[1] * p1[0], -p2[1] * p1[1]]
+    b = np.array(startpoints, dtype=np.float64).reshape(8)
+    return np.linalg.lstsq(a, b, rcond=None)[0].astype(np.float32).tolist()
+
+
+def perspective(img, startpoints, endpoints, interpolation=InterpolationMode.BILINEAR, fill=None):
+    """Warp so the four `startpoints` corners land on `endpoints`."""
+    coeffs = _get_perspective_coeffs(startpoints, endpoints)
+    interpolation = _check_interpolation(interpolation)
+    if not _is_tensor(img):
+        return F_pil.perspective(img, coeffs, pil_modes_mapping[interpolation], fill)
+    return F_t.perspective(img, coeffs, interpolation.value, fill)
+
+
 # ---- colour
 
 def adjust_brightness(img, brightness_factor):
@@ -327,3 +388,27 @@ def gaussian_blur(img, kernel_size, sigma=None):
         return F_t.gaussian_blur(img, kernel_size, sigma)
     out = F_t.gaussian_blur(pil_to_tensor(img), kernel_size, sigma)
     return to_pil_image(out, mode=img.mode)
+
+
+def posterize(img, bits):
+    if not 0 <= bits <= 8:
+        raise ValueError(f"The number if bits should be between 0 and 8. Got {bits}")
+    return F_tone.posterize(img, bits) if _is_tensor(img) else F_pil.posterize(img, bits)
+
+
+def solarize(img, threshold):
+    return F_tone.solarize(img, threshold) if _is_tensor(img) else F_pil.solarize(img, threshold)
+
+
+def adjust_sharpness(img, sharpness_factor):
+    if _is_tensor(img):
+        return F_tone.adjust_sharpness(img, sharpness_factor)
+    return F_pil.adjust_sharpness(img, sharpness_factor)
+
+
+def autocontrast(img):
+    return F_tone.autocontrast(img) if _is_tensor(img) else F_pil.autocontrast(img)
+
+
+def equalize(img):
+    return F_tone.equalize(img) if _is_tensor(img) else F_pil.equalize(img)

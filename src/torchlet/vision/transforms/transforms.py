@@ -555,3 +555,9 @@ class GaussianBlur(nn.Module):
 
     def __repr__(self):
         return f"{self.__class__.__name__}(kernel_size={self.kernel_size}, sigma={self.sigma})"
+
+
+from ._random_more import *  # noqa: E402,F401,F403  (torchvision keeps them in this module too)
+from ._random_more import __all__ as _more_all  # noqa: E402
+
+__all__ += _more_all

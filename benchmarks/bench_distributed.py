@@ -1,0 +1,117 @@
+"""Data-parallel scaling on this machine, and all-reduce bandwidth against raw mpi4py.
+
+    python benchmarks/bench_distributed.py [--steps 6] [--quick]
+
+Starts itself through mpiexec (1 thread per rank): LeNet and ResNet-18
+training steps with 1 and 2 ranks at a fixed per-rank batch (weak scaling),
+samples/s and efficiency = (2-rank samples/s) / (2 x 1-rank samples/s); then
+torchlet.distributed.all_reduce of 1-100 MB float32 buffers next to
+mpi4py's own comm.Allreduce on the same buffer (ratio = ours/raw bandwidth).
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.join(os.path.dirname(HERE), "src")
+
+
+def _worker(kind, steps):
+    import numpy as np
+    import torchlet as torch
+    import torchlet.distributed as dist
+    from torchlet.nn.parallel import DistributedDataParallel as DDP
+    dist.init_process_group("gloo")
+    n, r = dist.get_world_size(), dist.get_rank()
+    if kind == "allreduce":
+        from mpi4py import MPI
+        comm = dist.GroupMember.WORLD._comm
+        rows = []
+        for mb in (1, 10, 100):
+            count = mb * 1024 * 1024 // 4
+            t = torch.ones(count)
+            raw = np.ones(count, np.float32)
+            reps = 5 if mb < 100 else 3
+            best = {}
+            for name, fn in (("torchlet", lambda: dist.all_reduce(t)),
+                             ("mpi4py", lambda: comm.Allreduce(MPI.IN_PLACE, raw, op=MPI.SUM))):
+                fn()
+                comm.Barrier()
+                times = []
+                for _ in range(reps):
+                    start = time.perf_counter()
+                    fn()
+                    times.append(time.perf_counter() - start)
+                best[name] = min(times)
+            rows.append({"MB": mb, "torchlet_GBps": mb / 1024 / best["torchlet"],
+                         "mpi4py_GBps": mb / 1024 / best["mpi4py"], "ratio": best["mpi4py"] / best["torchlet"]})
+        if r == 0:
+            print("RESULT " + json.dumps(rows), flush=True)
+        return
+    from torchlet.vision import models
+    import torchlet.nn.functional as F
+    torch.manual_seed(0)
+    if kind == "lenet":
+        from torchlet._cli.registry import build_model
+        model, shape, batch = build_model("lenet", 10), (1, 28, 28), 64
+    else:
+        model, shape, batch = models.resnet18(num_classes=10), (3, 32, 32), 16
+    net = DDP(model) if n > 1 else model
+    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    x = torch.randn(batch, *shape)
+    y = torch.randint(0, 10, (batch,))
+
+    def step():
+        opt.zero_grad()
+        F.cross_entropy(net(x), y).backward()
+        opt.step()
+    step()
+    dist.barrier()
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    dist.barrier()
+    elapsed = time.perf_counter() - start
+    if r == 0:
+        print("RESULT " + json.dumps({"samples_per_s": n * batch * steps / elapsed, "batch_per_rank": batch}),
+              flush=True)
+
+
+def _job(n, kind, steps):
+    exe = os.path.join(os.path.dirname(sys.executable), "mpiexec")
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    out = subprocess.run([exe if os.path.exists(exe) else "mpiexec", "-n", str(n), sys.executable,
+                          os.path.abspath(__file__), "--worker", kind, str(steps)],
+                         env=env, capture_output=True, text=True, timeout=900)
+    for line in out.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    raise RuntimeError(f"{kind} on {n} ranks failed:\n{out.stdout}\n{out.stderr}")
+
+
+def main(argv):
+    if argv[:1] == ["--worker"]:
+        return _worker(argv[1], int(argv[2]))
+    steps = int(argv[argv.index("--steps") + 1]) if "--steps" in argv else 6
+    results = {"models": {}, "allreduce": None}
+    for kind in ("lenet", "resnet18"):
+        one = _job(1, kind, steps)["samples_per_s"]
+        two = _job(2, kind, steps)["samples_per_s"]
+        results["models"][kind] = {"1 rank": one, "2 ranks": two, "efficiency": two / (2 * one)}
+        print(f"{kind:<9} 1 rank {one:8.1f} samples/s   2 ranks {two:8.1f} samples/s   "
+              f"efficiency {two / (2 * one):.2f}", flush=True)
+    rows = _job(2, "allreduce", 0)
+    results["allreduce"] = rows
+    for row in rows:
+        print(f"all_reduce {row['MB']:>4} MB  torchlet {row['torchlet_GBps']:.2f} GB/s  mpi4py "
+              f"{row['mpi4py_GBps']:.2f} GB/s  ratio {row['ratio']:.2f}", flush=True)
+    with open(os.path.join(HERE, "results_distributed.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,108 @@
+"""torchlet.multiprocessing: shared tensors, queues that share storage, spawn's
+error propagation, and Hogwild (several processes updating one model)."""
+import numpy as np
+import pytest
+import torch
+
+import torchlet
+import torchlet.multiprocessing as mp
+
+
+def test_share_memory_keeps_values_and_views():
+    t = torchlet.arange(12.).reshape(3, 4)
+    v = t[1]
+    assert not t.is_shared()
+    assert t.share_memory_() is t and t.is_shared()
+    assert t.tolist() == torch.arange(12.).reshape(3, 4).tolist()
+    w = t[1]
+    w.add_(100)
+    assert t[1].tolist() == [104., 105., 106., 107.]
+    part = torchlet.zeros(4, 4)[1:, ::2]
+    part.share_memory_()
+    assert part.is_shared() and part._base.is_shared()
+    part.fill_(1)
+    assert part._base.sum().item() == 6
+    m = torchlet.nn.Linear(3, 2)
+    assert m.share_memory() is m and all(p.is_shared() for p in m.parameters())
+    assert torch.zeros(2).is_shared() is False and v.is_shared() is False
+
+
+def _child_writes(q, done):
+    t = q.get()
+    t.add_(1)
+    p = q.get()
+    assert isinstance(p, torchlet.nn.Parameter) and p.requires_grad
+    p.data.mul_(2)
+    done.put(True)
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_queue_shares_storage(method):
+    ctx = mp.get_context(method)
+    q, done = ctx.Queue(), ctx.Queue()
+    t = torchlet.zeros(5)
+    p = torchlet.nn.Parameter(torchlet.ones(3))
+    proc = ctx.Process(target=_child_writes, args=(q, done))
+    proc.start()
+    q.put(t)
+    q.put(p)
+    assert done.get(timeout=60)
+    proc.join(60)
+    assert proc.exitcode == 0
+    assert t.is_shared() and t.tolist() == [1.0] * 5 and p.tolist() == [2.0] * 3
+
+
+def _fails(i, word):
+    if i == 1:
+        raise ValueError(f"bad {word}")
+
+
+def _exits(i):
+    import os
+    if i == 0:
+        os._exit(3)
+
+
+def test_spawn_errors_like_torch():
+    with pytest.raises(mp.ProcessRaisedException) as e:
+        mp.spawn(_fails, args=("thing",), nprocs=2)
+    assert "-- Process 1 terminated with the following error:" in str(e.value)
+    assert "ValueError: bad thing" in str(e.value) and e.value.error_index == 1
+    with pytest.raises(mp.ProcessExitedException) as e:
+        mp.spawn(_exits, nprocs=2)
+    assert e.value.exit_code == 3 and "process 0 terminated with exit code 3" in str(e.value)
+    ctx = mp.spawn(_fails, args=("x",), nprocs=1, join=False)
+    while not ctx.join():
+        pass
+    assert mp.get_start_method(allow_none=True) in (None, "fork", "spawn", "forkserver")
+    assert mp.spawn(_fails, args=("y",), nprocs=1) is None
+    assert mp.spawn is not torch.multiprocessing.spawn and mp.ProcessRaisedException.__name__ == \
+        torch.multiprocessing.ProcessRaisedException.__name__
+
+
+def _hogwild_train(rank, model, steps):
+    import torchlet.nn.functional as F
+    torchlet.manual_seed(rank)
+    opt = torchlet.optim.SGD(model.parameters(), lr=0.1)
+    w = torchlet.tensor([[2.0, -1.0, 0.5]])
+    for _ in range(steps):
+        x = torchlet.randn(16, 3)
+        y = x @ w.t()
+        opt.zero_grad()
+        F.mse_loss(model(x), y).backward()
+        opt.step()
+
+
+def test_hogwild_processes_train_one_model():
+    torchlet.manual_seed(0)
+    model = torchlet.nn.Linear(3, 1)
+    model.share_memory()
+    ctx = mp.get_context("fork")
+    procs = [ctx.Process(target=_hogwild_train, args=(r, model, 60)) for r in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    # only the children trained: the parent's model learned through shared memory
+    assert np.allclose(model.weight.detach().numpy(), [[2.0, -1.0, 0.5]], atol=0.05)
