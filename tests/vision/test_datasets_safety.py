@@ -1,5 +1,6 @@
 """Broken and crafted dataset files: CIFAR batches whose MD5 does not match
-(refused as torchvision refuses them, repaired by download=True from the archive
+(missing or unreadable ones refused as torchvision refuses them, a readable
+stand-in read with a warning, all repaired by download=True from the archive
 or, when that is bad too, by downloading again), CIFAR pickles that try to run
 code or smuggle odd arrays (the restricted unpickler), and malformed MNIST IDX
 headers. Every file is generated here; downloads come from a loopback server."""
@@ -23,7 +24,8 @@ def _batch_path(root, name="data_batch_1"):
     return os.path.join(root, "cifar-10-batches-py", name)
 
 
-def test_corrupt_batch_is_refused_as_torchvision(tmp_path, server, monkeypatch):  # noqa: F811
+@pytest.mark.parametrize("damage", ["truncate", "remove"])
+def test_unreadable_or_missing_batch_is_refused_as_torchvision(tmp_path, server, monkeypatch, damage):  # noqa: F811
     tv = pytest.importorskip("torchvision.datasets")
     base, handler = server
     blob, md5s = _cifar_targz()
@@ -32,14 +34,42 @@ def test_corrupt_batch_is_refused_as_torchvision(tmp_path, server, monkeypatch):
     Local(str(tmp_path), download=True)
     for attr in ("train_list", "test_list", "meta"):
         monkeypatch.setattr(tv.CIFAR10, attr, getattr(Local, attr))
-    with open(_batch_path(tmp_path, "data_batch_3"), "r+b") as f:
-        f.seek(40)
-        f.write(b"\xff")
+    if damage == "truncate":
+        with open(_batch_path(tmp_path, "data_batch_3"), "r+b") as f:
+            f.truncate(40)
+    else:
+        os.remove(_batch_path(tmp_path, "data_batch_3"))
     with pytest.raises(RuntimeError) as theirs:
         tv.CIFAR10(str(tmp_path))
-    with pytest.raises(RuntimeError) as ours:
+    with pytest.raises(RuntimeError) as ours, pytest.warns(UserWarning) if damage == "truncate" else _nothing():
         Local(str(tmp_path))
-    assert str(ours.value) == str(theirs.value)
+    assert type(ours.value) is type(theirs.value) and str(ours.value) == str(theirs.value)
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_stand_in_batch_is_read_with_a_warning(tmp_path, server):  # noqa: F811
+    """A present batch with CIFAR's layout but another MD5 (a course's small stand-in, as the
+    seed lessons ship) is read, with a warning naming it, and still through the restricted
+    unpickler; torchvision refuses it outright."""
+    base, handler = server
+    blob, md5s = _cifar_targz()
+    handler.files = {"/cifar-10-python.tar.gz": blob}
+    Local = local_cifar10(base, blob, md5s)
+    Local(str(tmp_path), download=True)
+    stand_in = {"data": np.full((3, 3072), 7, np.uint8), "labels": [1, 2, 3]}
+    with open(_batch_path(tmp_path, "test_batch"), "wb") as f:
+        pickle.dump(stand_in, f)
+    with pytest.warns(UserWarning, match="test_batch in cifar-10-batches-py do not match the published MD5"):
+        ds = Local(str(tmp_path), train=False)
+    assert ds.targets == [1, 2, 3] and (ds.data == 7).all() and ds.data.shape == (3, 32, 32, 3)
+    assert len(handler.files) == 1  # nothing downloaded for download=False
 
 
 def test_download_repairs_from_archive_then_from_server(tmp_path, server):  # noqa: F811
