@@ -8,6 +8,8 @@ import warnings
 import numpy as np
 import pytest
 
+import torchlet
+
 from oracle import assert_same, check_error, from_torch, to_torch
 
 
@@ -302,8 +304,7 @@ SWEEP_SKIP = {"save", "load", "set_default_dtype", "set_default_device", "set_de
               "seed", "set_rng_state", "set_printoptions", "use_deterministic_algorithms", "compile",
               "set_num_threads", "set_num_interop_threads", "set_grad_enabled", "set_flush_denormal",
               "set_warn_always", "from_file", "set_float32_matmul_precision", "set_anomaly_enabled",
-              "backward", "register_hook", "numpy", "tolist", "storage", "untyped_storage",
-              "log_normal_"}  # log_normal_('a'): ops/random_ops.py belongs to the rng-core branch
+              "backward", "register_hook", "numpy", "tolist", "storage", "untyped_storage"}
 
 
 def _bad_inputs(m):
@@ -347,3 +348,17 @@ def test_sweep_no_numpy_exception_reaches_a_user():
                                      f"{type(e).__module__}.{type(e).__name__}: {e}")
     assert count > 5000
     assert not leaks, "\n".join(leaks)
+
+
+@pytest.mark.parametrize("call", [lambda m: m.zeros(3).log_normal_(mean="a"),
+                                  lambda m: m.zeros(3).log_normal_(1.0, None),
+                                  lambda m: m.zeros(3).cauchy_("a"),
+                                  lambda m: m.zeros(3).exponential_("a"),
+                                  lambda m: m.zeros(3).geometric_([0.5])])
+def test_sampler_float_arguments_are_read_as_pytorch(call, torch):
+    with pytest.raises(Exception) as theirs:
+        call(torch)
+    with pytest.raises(Exception) as ours:
+        call(torchlet)
+    assert type(ours.value) is type(theirs.value)
+    assert "must be float, not" in str(ours.value)

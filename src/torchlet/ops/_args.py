@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 
-__all__ = ["int_arg", "ints_arg", "number_arg"]
+__all__ = ["int_arg", "ints_arg", "number_arg", "float_arg"]
 
 
 def _caller():
@@ -69,3 +69,17 @@ def number_arg(v, name, fn, pos):
     if _is_tensor(v) and v._data.ndim == 0:
         return v._data.item()
     raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Number, not {_type_name(v)}")
+
+
+def float_arg(v, name, fn, pos):
+    """`v` as a Python float the way PyTorch reads a double argument (a real number or a 0-d
+    real tensor), PyTorch's TypeError otherwise: "cauchy_(): argument 'median' (position 1)
+    must be float, not str"."""
+    t = type(v)
+    if t is float or t is int or t is bool:
+        return float(v)
+    if isinstance(v, (np.floating, np.integer, np.bool_)):
+        return float(v)
+    if _is_tensor(v) and v._data.ndim == 0 and v._data.dtype.kind in "biuf":
+        return float(v._data.item())
+    raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be float, not {_type_name(v)}")

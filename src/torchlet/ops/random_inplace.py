@@ -6,6 +6,7 @@ import numpy as np
 from .. import _dtype
 from ..random import _gen
 from . import _random_kernels as K
+from ._args import float_arg
 from ._util import Tensor, attach, inplace, method, wrap
 from .random_ops import (_C_NAMES, _MANTISSA, _SCALAR_NAMES, _UNSET, BernoulliBackward1,
                          BernoulliBackward2, CauchyBackward0, ExponentialBackward0,
@@ -31,6 +32,7 @@ def _fill_(t, make, node):
         a = arr if src._xp is np else src._xp.asarray(arr)
         return attach(wrap(a.astype(src._data.dtype, copy=False)), node, (src,))
     return inplace(t, fn)
+
 
 
 @method()
@@ -124,6 +126,7 @@ def _double_fill(self, make_flat, node):
 
 @method()
 def exponential_(self, lambd=1.0, *, generator=None):
+    lambd = float_arg(lambd, "lambd", "exponential_", 1)
     _float_only(self, "Exponential distribution")
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={_g(lambd)}")
@@ -133,6 +136,7 @@ def exponential_(self, lambd=1.0, *, generator=None):
 
 @method()
 def geometric_(self, p, *, generator=None):
+    p = float_arg(p, "p", "geometric_", 1)
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={_g(p)}")
     gen = _gen(generator)
@@ -141,6 +145,7 @@ def geometric_(self, p, *, generator=None):
 
 @method()
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+    mean, std = float_arg(mean, "mean", "log_normal_", 1), float_arg(std, "std", "log_normal_", 2)
     if self.dtype.category < 2:
         raise _not_implemented("log_normal_cpu", self.dtype)
     if not std > 0:
@@ -152,6 +157,7 @@ def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
 
 @method()
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+    median, sigma = float_arg(median, "median", "cauchy_", 1), float_arg(sigma, "sigma", "cauchy_", 2)
     _float_only(self, "Cauchy distribution", dict(_C_NAMES, int64="long int"))
     if not sigma > 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={_g(sigma)}")
