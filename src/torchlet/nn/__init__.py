@@ -18,6 +18,7 @@ from .upsampling import *  # noqa: F401,F403
 from .pixelshuffle import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
+from .transformer_decoder import *  # noqa: F401,F403
 from .sync_batchnorm import SyncBatchNorm  # noqa: F401
 from .parallel import DataParallel  # noqa: F401,E402
 from . import functional, init, utils, parallel  # noqa: F401,E402

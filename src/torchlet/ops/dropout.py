@@ -26,16 +26,44 @@ def _noise(input, shape, p):
     return K.bernoulli_scalar(default_generator, n, 1.0 - p).reshape(shape).astype(input._data.dtype)
 
 
+def _memory_offsets(input):
+    """Where each element of a dense, non-overlapping but non-contiguous input sits in memory
+    (None for a contiguous or non-dense one). PyTorch's noise is empty_like(input), which keeps
+    such an input's strides, and bernoulli_ fills it in memory order, so the noise of element i
+    is draw number offset(i), not draw number i."""
+    a = input._data
+    if a.flags.c_contiguous or a.ndim < 2:
+        return None
+    dims = [d for d in range(a.ndim) if a.shape[d] > 1]
+    st = [a.strides[d] // a.itemsize for d in range(a.ndim)]
+    if any(st[d] <= 0 for d in dims):
+        return None
+    expect = 1
+    for d in sorted(dims, key=lambda d: st[d]):
+        if st[d] != expect:
+            return None
+        expect *= a.shape[d]
+    offsets = np.zeros(a.shape, dtype=np.int64)
+    for d in dims:
+        shape = [1] * a.ndim
+        shape[d] = a.shape[d]
+        offsets = offsets + (np.arange(a.shape[d], dtype=np.int64) * st[d]).reshape(shape)
+    return offsets
+
+
 def _opmath(dt):
     """The type PyTorch computes a tensor-scalar op in: float for half/bfloat16."""
     return np.dtype(np.float32) if dt.name in ("float16", "bfloat16") else dt
 
 
-def _keep_mask(input, shape, p):
+def _keep_mask(input, shape, p, memory_order=False):
     """noise.div_(1 - p): kept elements become 1 / (1 - p) rounded in input's dtype."""
     if p == 1.0:  # PyTorch multiplies by zeros({}) and draws nothing
         return wrap(input._xp.zeros((), dtype=input._data.dtype))
     noise = _noise(input, shape, p)
+    offsets = _memory_offsets(input) if memory_order else None
+    if offsets is not None:
+        noise = noise.reshape(-1)[offsets]
     dt = noise.dtype
     if dt.kind in "fc" or dt.name == "bfloat16":
         ot = _opmath(dt)
@@ -57,7 +85,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     if not training or p == 0.0 or input._data.size == 0:
         return input
-    return _apply(input, _keep_mask(input, input._data.shape, p), inplace)
+    return _apply(input, _keep_mask(input, input._data.shape, p, memory_order=True), inplace)
 
 
 def _feature_dropout(input, p, training, inplace, batched_ndim, name):
