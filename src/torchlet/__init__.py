@@ -14,45 +14,8 @@ from ._tensor_types import *  # noqa: F401,F403
 from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,  # noqa
                                  is_grad_enabled, is_inference_mode_enabled)
 
-# Every op module registers its Tensor methods on import; the names in each
-# module's __all__ are the torchlet.* functions.
-from .ops.creation import *  # noqa: F401,F403
-from .ops.pointwise import *  # noqa: F401,F403
-from .ops.pointwise_math import *  # noqa: F401,F403
-from .ops.pointwise_binary import *  # noqa: F401,F403
-from .ops.pointwise_special import *  # noqa: F401,F403
-from .ops.pointwise_pairs import *  # noqa: F401,F403
-from .ops.comparison import *  # noqa: F401,F403
-from .ops.conversion import *  # noqa: F401,F403
-from .ops.reduction import *  # noqa: F401,F403
-from .ops.reduction_stats import *  # noqa: F401,F403
-from .ops.reduction_sort import *  # noqa: F401,F403
-from .ops.reduction_scan import *  # noqa: F401,F403
-from .ops.reduction_extra import *  # noqa: F401,F403
-from .ops.view import *  # noqa: F401,F403
-from .ops.indexing import *  # noqa: F401,F403
-from .ops.indexing_reduce import *  # noqa: F401,F403
-from .ops.view_extra import *  # noqa: F401,F403
-from .ops.joining import *  # noqa: F401,F403
-from .ops.linalg import *  # noqa: F401,F403
-from .ops.linalg_ext import *  # noqa: F401,F403
-from .ops.linalg_functions import *  # noqa: F401,F403
-from .ops.random_ops import *  # noqa: F401,F403
-from .ops.activation import *  # noqa: F401,F403
-from .ops.shrink import hardshrink  # noqa: F401  (softshrink is nn.functional only, as PyTorch)
-from .ops.rrelu import *  # noqa: F401,F403
-from .ops.pixel_shuffle import *  # noqa: F401,F403
-from .ops.conv import *  # noqa: F401,F403
-from .ops.pooling import *  # noqa: F401,F403
-from .ops.normalization import *  # noqa: F401,F403
-from .ops.loss import *  # noqa: F401,F403
-from .ops.loss_margin import (margin_ranking_loss, hinge_embedding_loss,  # noqa: F401 (torch.* has these)
-                              cosine_embedding_loss, triplet_margin_loss)
-from .ops.dropout import *  # noqa: F401,F403
-from .ops.embedding import *  # noqa: F401,F403
-from .ops.padding import *  # noqa: F401,F403
-from .ops.attention import *  # noqa: F401,F403
-from .ops.complex import *  # noqa: F401,F403
+# Every Tensor method and torchlet.* op function, bound from the op table (ops/_table.py).
+from ._bind import *  # noqa: F401,F403
 from . import linalg  # noqa: E402,F401  (the torchlet.linalg namespace)
 
 from . import autograd, cuda  # noqa: E402,F401
@@ -138,7 +101,6 @@ def _bind_numpy_aliases():
     import sys
     from .ops._out import bind_aliases
     bind_aliases(sys.modules[__name__])
-    bind_aliases(Tensor)
     bind_aliases(linalg)
 
 

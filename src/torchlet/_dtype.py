@@ -222,3 +222,22 @@ def to_float(d):
 def can_cast(from_, to):
     """Casting is allowed unless it lowers the category (float->int, ...)."""
     return from_.category <= to.category
+
+
+# PyTorch's names for a dtype in its messages, keyed by the NumPy dtype name: the
+# ScalarType ("expected scalar type Float but found Long") and the C++ type
+# ("value cannot be converted to type long int without overflow"). The one table
+# every op's error message reads.
+SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+                "int64": "Long", "float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
+                "float64": "Double", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+CPP_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short int",
+             "int32": "int", "int64": "long int", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+             "float32": "float", "float64": "double", "complex64": "c10::complex<float>",
+             "complex128": "c10::complex<double>"}
+
+
+def scalar_name(np_dtype):
+    """PyTorch's ScalarType name ("Float", "Long") of a NumPy dtype."""
+    name = np_dtype.name if hasattr(np_dtype, "name") else str(np_dtype)
+    return SCALAR_NAMES.get(name, name)

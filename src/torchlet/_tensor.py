@@ -3,8 +3,10 @@
 `_data` is a NumPy (or CuPy) array that owns or views memory; views made by
 view ops share it, as in PyTorch. `_version` is a one-item list shared by a
 base and all of its views: in-place ops bump it, and a node refuses saved
-tensors whose version moved. Ops live in `ops/`; they attach themselves as
-methods (see `ops/_util.py`), so this file holds only what every tensor is.
+tensors whose version moved. This file holds only what every tensor is; its
+ops (and the legacy constructor `Tensor(*sizes)`, `ops/creation.py`) live in
+`ops/` and are bound onto it from the op table by `_bind.py`; `backward` is
+bound from `autograd/`. `_tensor.pyi` lists them all with their signatures.
 """
 import numpy as np
 
@@ -25,17 +27,6 @@ class Tensor:
 
     def __new__(cls, *args, **kwargs):
         return _new_leaf(cls, None)
-
-    def __init__(self, *args, device=None, dtype=None):
-        """Legacy constructor: Tensor(*sizes), Tensor(data) -> default dtype."""
-        from .ops import creation
-        if len(args) == 1 and not isinstance(args[0], int):
-            src = args[0]
-            if isinstance(src, Tensor):
-                self._data = src._data
-                self._version = src._version
-                return
-        self._data = creation._legacy_data(args)
 
     # ----- metadata -------------------------------------------------------
     @property
@@ -216,10 +207,6 @@ class Tensor:
         key = object()
         hooks[key] = hook
         return _DictHandle(hooks, key)
-
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
         """Shares memory and the version counter, but is no differentiable view of self."""

@@ -11,7 +11,7 @@ d(g . v)/du = J v. Inputs given as one tensor give tensor results; tuples
 give tuples. `strict`, `vectorize` and `strategy` are accepted; only
 reverse mode is implemented.
 """
-from . import grad as _grad
+from ._api import grad as _grad
 from .grad_mode import enable_grad
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
@@ -119,20 +119,8 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
 
 def _stack(rows):
     """Stack same-shape rows along a new dim 0 (differentiably)."""
-    import torchlet
-    stack = getattr(torchlet, "stack", None)
-    if stack is not None:
-        return stack(rows)
-    # until torchlet.stack exists: sum of one-hot columns times rows
-    from ..ops.creation import zeros
-    n = len(rows)
-    out = None
-    for i, r in enumerate(rows):
-        e = zeros((n,) + (1,) * r.dim(), dtype=r.dtype)
-        e._data[i] = 1
-        term = e * r.reshape((1,) + tuple(r.shape))
-        out = term if out is None else out + term
-    return out
+    from ..ops.joining import stack
+    return stack(rows)
 
 
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"):

@@ -44,7 +44,7 @@ def _numerical(func, inputs, eps):
 
 
 def _analytical(func, inputs, diff):
-    from . import grad
+    from ._api import grad
     from ..ops.creation import zeros_like
     outs = _outputs(func, inputs)
     jac = [[np.zeros((inputs[i]._data.size, o._data.size)) for o in outs] for i in diff]
@@ -96,7 +96,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
                   check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
                   check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False, masked=False):
     """gradcheck of the vector-Jacobian product x, v -> v^T J(x) (second derivatives)."""
-    from . import grad
+    from ._api import grad
     from .grad_mode import enable_grad
     from ..ops.creation import tensor
     inputs = _as_tuple(inputs)

@@ -14,6 +14,7 @@ from ..ops.conv import *  # noqa: F401,F403
 from ..ops.pooling import *  # noqa: F401,F403
 from ..ops.normalization import *  # noqa: F401,F403
 from ..ops.padding import *  # noqa: F401,F403
+from ..ops.interpolate import *  # noqa: F401,F403
 from ..ops.attention import *  # noqa: F401,F403
 
 

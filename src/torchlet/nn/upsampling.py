@@ -1,5 +1,5 @@
 """Upsample, UpsamplingNearest2d, UpsamplingBilinear2d; the computation is ops/padding.py (interpolate)."""
-from ..ops.padding import interpolate
+from ..ops.interpolate import interpolate
 from .module import Module
 
 __all__ = ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"]

@@ -59,13 +59,8 @@ _ALIASES = {"axis": "dim", "keepdims": "keepdim", "x": "input", "a": "input", "x
 _TARGETS = frozenset(_ALIASES.values())
 
 # c10's ScalarType names (error messages) and C++ type names (Expected out tensor ...)
-_WORDS = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
-          "int64": "Long", "float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
-          "float64": "Double", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
-_CPP = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short int",
-        "int32": "int", "int64": "long int", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
-        "float32": "float", "float64": "double", "complex64": "c10::complex<float>",
-        "complex128": "c10::complex<double>"}
+_WORDS = _dtype.SCALAR_NAMES  # PyTorch's dtype names, one table (_dtype.py)
+_CPP = _dtype.CPP_NAMES  # PyTorch's dtype names, one table (_dtype.py)
 
 
 def _word(d):

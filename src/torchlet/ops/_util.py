@@ -1,18 +1,20 @@
 """Helpers every op file shares: method registration, operand promotion,
 gradient reduction to an input's shape, dims, and the in-place protocol."""
-import numbers
 
 import numpy as np
 
 from .. import _dtype
 from ._args import int_arg
+from ._table import method, methods
+from ._cast import ToCopyBackward0
+from .._size import Size
 from .._tensor import Tensor, wrap, _view_of, _wrap_dim
 from ..autograd import grad_mode
 from ..autograd.graph import Node, attach, edge_of
 
-__all__ = ["method", "Tensor", "wrap", "attach", "Node", "sum_to_shape", "reduce_grad",
-           "binary_arrays", "wrap_dim", "dims_of", "as_tensor_arg", "inplace", "view",
-           "grad_enabled", "float_result", "broadcast_shape", "broadcast_error"]
+__all__ = ["method", "methods", "Tensor", "wrap", "attach", "Node", "sum_to_shape", "reduce_grad",
+           "binary_arrays", "wrap_dim", "dims_of", "inplace", "view",
+           "grad_enabled", "float_result", "broadcast_shape", "broadcast_error", "broadcast_shapes"]
 
 _mode = grad_mode._mode
 _FROM_NP = _dtype._FROM_NP
@@ -20,16 +22,6 @@ _FROM_NP = _dtype._FROM_NP
 
 def grad_enabled():
     return _mode.enabled
-
-
-def method(*names):
-    """Also expose the decorated op as Tensor method(s) (default: its own name)."""
-    def deco(fn):
-        bound = getattr(fn, "_op", fn)  # an out_form op: the method takes no out=
-        for name in names or (fn.__name__.rstrip("_") if fn.__name__.endswith("__") else fn.__name__,):
-            setattr(Tensor, name, bound)
-        return fn
-    return deco
 
 
 def wrap_dim(dim, ndim):
@@ -79,16 +71,6 @@ def reduce_grad(g, meta):
             g = g.real  # a real input of a complex op: PyTorch keeps the real part
         g = g.to(_FROM_NP[dt])
     return g
-
-
-def as_tensor_arg(x, like=None):
-    """A Tensor for `x` (Python scalars become 0-d tensors of their own dtype)."""
-    if isinstance(x, Tensor):
-        return x
-    from .creation import tensor
-    if isinstance(x, numbers.Number) and like is not None:
-        return tensor(x, dtype=_dtype.result_type(like, x))
-    return tensor(x)
 
 
 def _scalar_ok(x):
@@ -146,6 +128,25 @@ def broadcast_shape(*shapes):
         raise broadcast_error(*shapes) from None
 
 
+def broadcast_shapes(*shapes):
+    """torch.broadcast_shapes: the shape `shapes` (sizes or ints) broadcast to, as a Size."""
+    shapes = [(s,) if isinstance(s, int) else tuple(s) for s in shapes]
+    n = max((len(s) for s in shapes), default=0)
+    out = [1] * n
+    for i, s in enumerate(shapes):
+        for k, v in enumerate(s):
+            j = n - len(s) + k
+            if v < 0:
+                raise RuntimeError(f"Trying to create tensor with negative dimension {v}: {list(s)}")
+            if out[j] == 1:
+                out[j] = v
+            elif v != 1 and v != out[j]:
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {v} at {k - len(s)}! "
+                                   f"Mismatching argument at index {i} had {tuple(s)}; but expected shape "
+                                   f"should be broadcastable to {out}")
+    return Size(out)
+
+
 def float_result(arr):
     """Integer/bool arrays in the dtype a floating op gives them (_dtype.to_float)."""
     if arr.dtype.kind in "biu":
@@ -196,8 +197,7 @@ def _check_cast(result_dtype, t):
 
 
 _TYPE_WORDS = {0: "Bool", 1: "Long", 2: "Float", 3: "ComplexFloat"}
-_NAME_WORDS = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-               "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half"}
+_NAME_WORDS = _dtype.SCALAR_NAMES  # PyTorch's dtype names, one table (_dtype.py)
 
 
 def _check_result_shape(r, t):
@@ -302,7 +302,6 @@ def direct_inplace(t, *operands):
 
 
 def _cast_node(r, t):
-    from .pointwise import ToCopyBackward0
     node = ToCopyBackward0(((r._grad_fn, r._output_nr),), ())
     node.src_dtype = r.dtype
     return node

@@ -41,8 +41,7 @@ def _float_check(input, name):
         raise NotImplementedError(f"\"{name}\" not implemented for '{_WORDS.get(input.dtype.name, input.dtype)}'")
 
 
-_WORDS = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-          "bool": "Bool"}
+_WORDS = _dtype.SCALAR_NAMES  # PyTorch's dtype names, one table (_dtype.py)
 
 
 def _unary(input, arr, node_cls, inplace_, **attrs):

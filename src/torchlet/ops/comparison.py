@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
+from ._table import methods
 from ._util import (Node, Tensor, attach, binary_arrays, broadcast_shape, float_result, inplace, method,
                     reduce_grad, wrap, _scalar_ok)
 from ._out import out_form, plain
@@ -47,9 +48,9 @@ def _comparison(name, ufunc_name, symbol):
         return NotImplemented
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise `input {symbol} other` (bool result, promoted operands)."
-    setattr(Tensor, name, op)
-    setattr(Tensor, name + "_", lambda self, other: inplace(self, op, other))
-    setattr(Tensor, f"__{name}__", operator)
+    setattr(methods, name, op)
+    setattr(methods, name + "_", lambda self, other: inplace(self, op, other))
+    setattr(methods, f"__{name}__", operator)
     return out_form(op)
 
 
@@ -62,8 +63,8 @@ ge = _comparison("ge", "greater_equal", ">=")
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 for _alias, _fn in (("greater", gt), ("greater_equal", ge), ("less", lt), ("less_equal", le),
                     ("not_equal", ne)):
-    setattr(Tensor, _alias, plain(_fn))
-    setattr(Tensor, _alias + "_", getattr(Tensor, _fn.__name__ + "_"))
+    setattr(methods, _alias, plain(_fn))
+    setattr(methods, _alias + "_", getattr(methods, _fn.__name__ + "_"))
 
 
 # ----- logical and bitwise ops -----------------------------------------------
@@ -75,8 +76,8 @@ def _logical(name):
         res = wrap(_run(getattr(input._xp, name), input._data, other._data, input, other))
         return res
     op.__name__ = op.__qualname__ = name
-    setattr(Tensor, name, op)
-    setattr(Tensor, name + "_", lambda self, other: inplace(self, op, other))
+    setattr(methods, name, op)
+    setattr(methods, name + "_", lambda self, other: inplace(self, op, other))
     return out_form(op)
 
 
@@ -91,7 +92,7 @@ def logical_not(input):
     return res
 
 
-Tensor.logical_not_ = lambda self: inplace(self, logical_not)
+methods.logical_not_ = lambda self: inplace(self, logical_not)
 
 
 def _bitwise(name, ufunc_name):
@@ -105,7 +106,7 @@ def _bitwise(name, ufunc_name):
         res = wrap(_run(getattr(input._xp, ufunc_name), x, y, input, other))
         return res
     op.__name__ = op.__qualname__ = name
-    setattr(Tensor, name, op)
+    setattr(methods, name, op)
 
     def op_(self, other):
         shape = broadcast_shape(self._data.shape, _shape(other))
@@ -113,7 +114,7 @@ def _bitwise(name, ufunc_name):
             raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast "
                                f"shape {list(shape)}")
         return inplace(self, op, other)
-    setattr(Tensor, name + "_", op_)
+    setattr(methods, name + "_", op_)
     return out_form(op)
 
 
@@ -121,9 +122,9 @@ bitwise_and = _bitwise("bitwise_and", "bitwise_and")
 bitwise_or = _bitwise("bitwise_or", "bitwise_or")
 bitwise_xor = _bitwise("bitwise_xor", "bitwise_xor")
 for _sym, _fn in (("and", bitwise_and), ("or", bitwise_or), ("xor", bitwise_xor)):
-    setattr(Tensor, f"__{_sym}__", plain(_fn))
-    setattr(Tensor, f"__r{_sym}__", plain(_fn))
-    setattr(Tensor, f"__i{_sym}__", getattr(Tensor, _fn.__name__ + "_"))
+    setattr(methods, f"__{_sym}__", plain(_fn))
+    setattr(methods, f"__r{_sym}__", plain(_fn))
+    setattr(methods, f"__i{_sym}__", getattr(methods, _fn.__name__ + "_"))
 
 
 @method()
@@ -142,8 +143,8 @@ def _invert(self):
     return bitwise_not(self)
 
 
-Tensor.bitwise_not_ = lambda self: inplace(self, bitwise_not)
-Tensor.__invert__ = _invert
+methods.bitwise_not_ = lambda self: inplace(self, bitwise_not)
+methods.__invert__ = _invert
 
 
 # ----- floating-point classification, closeness, equality ---------------------
@@ -151,7 +152,7 @@ def _classify(name, fn):
     def op(input):
         return wrap(fn(input._xp, input._data))
     op.__name__ = op.__qualname__ = name
-    setattr(Tensor, name, op)
+    setattr(methods, name, op)
     return op
 
 
@@ -163,9 +164,7 @@ isposinf = _classify("isposinf", lambda xp, x: x == np.inf if x.dtype.kind in "f
 isneginf = _classify("isneginf", lambda xp, x: x == -np.inf if x.dtype.kind in "fV" else xp.zeros(
     x.shape, bool))
 
-_WORDS = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-          "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half",
-          "bfloat16": "BFloat16", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+_WORDS = _dtype.SCALAR_NAMES  # PyTorch's dtype names, one table (_dtype.py)
 
 
 @method()
@@ -373,7 +372,7 @@ def clamp(input, min=None, max=None):
 
 
 clip = clamp
-Tensor.clamp_ = Tensor.clip_ = lambda self, min=None, max=None: inplace(
+methods.clamp_ = methods.clip_ = lambda self, min=None, max=None: inplace(
     self, lambda t: clamp(t, min, max))
 
 
@@ -393,8 +392,8 @@ def clamp_max(input, max):
                   min=None, max=max)
 
 
-Tensor.clamp_min_ = lambda self, min: inplace(self, clamp_min, min)
-Tensor.clamp_max_ = lambda self, max: inplace(self, clamp_max, max)
+methods.clamp_min_ = lambda self, min: inplace(self, clamp_min, min)
+methods.clamp_max_ = lambda self, max: inplace(self, clamp_max, max)
 
 
 # ----- where -----------------------------------------------------------------
@@ -447,4 +446,4 @@ def _where_method(self, condition, y):
     return where(condition, self, y)
 
 
-Tensor.where = _where_method
+methods.where = _where_method

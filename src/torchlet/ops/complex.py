@@ -10,15 +10,14 @@ imaginary part as i*g.
 import numpy as np
 
 from .. import _dtype
+from ._table import methods
 from ._util import Node, Tensor, attach, method, view, wrap
 from ._out import out_form
 
 __all__ = ["real", "imag", "view_as_real", "view_as_complex", "conj", "conj_physical", "angle",
            "complex", "polar"]
 
-_NAMES = {"float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double",
-          "complex64": "ComplexFloat", "complex128": "ComplexDouble", "bool": "Bool",
-          "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long"}
+_NAMES = _dtype.SCALAR_NAMES  # PyTorch's dtype names, one table (_dtype.py)
 
 
 def _to_complex(g, like_np_dtype):
@@ -54,8 +53,8 @@ def imag(input):
     return view(input, input._data.imag, ImagBackward0, view_fn=lambda b: imag(b))
 
 
-Tensor.real = property(real)
-Tensor.imag = property(imag)
+methods.real = property(real)
+methods.imag = property(imag)
 
 
 class ViewAsRealBackward0(Node):

@@ -27,6 +27,7 @@ Backward (written with Tensor ops, so double backward works):
 """
 import itertools
 
+from .. import _dtype
 from . import _conv_chwn
 from ._args import int_arg
 from ._util import Node, attach, grad_enabled, wrap
@@ -187,10 +188,8 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
 
 
 # ----- convolution ----------------------------------------------------------
-_WORDS = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
-          "int64": "long int", "int32": "int"}
-_SCALAR = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
-           "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte"}
+_WORDS = _dtype.CPP_NAMES  # PyTorch's dtype names, one table (_dtype.py)
+_SCALAR = _dtype.SCALAR_NAMES  # PyTorch's dtype names, one table (_dtype.py)
 
 
 def _same_pads(ksize, dilation):

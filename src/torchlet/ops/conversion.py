@@ -1,6 +1,7 @@
 """Copies and conversions: clone, contiguous, to / float / long ..., new_*."""
 from .. import _dtype
 from .._device import device as _device_cls, namespace_for, namespace
+from ._table import methods
 from ._util import Node, Tensor, attach, grad_enabled, method, wrap
 from .pointwise import cast
 from . import creation
@@ -75,7 +76,7 @@ for _name, _dt in (("float", _dtype.float32), ("double", _dtype.float64), ("half
                    ("bfloat16", _dtype.bfloat16), ("long", _dtype.int64), ("int", _dtype.int32),
                    ("short", _dtype.int16), ("char", _dtype.int8), ("byte", _dtype.uint8),
                    ("bool", _dtype.bool), ("cfloat", _dtype.complex64), ("cdouble", _dtype.complex128)):
-    setattr(Tensor, _name, _caster(_dt))
+    setattr(methods, _name, _caster(_dt))
 
 
 @method()
@@ -101,9 +102,9 @@ def _new(fn):
     return new
 
 
-Tensor.new_zeros = _new(creation.zeros)
-Tensor.new_ones = _new(creation.ones)
-Tensor.new_empty = _new(creation.empty)
+methods.new_zeros = _new(creation.zeros)
+methods.new_ones = _new(creation.ones)
+methods.new_empty = _new(creation.empty)
 
 
 @method()

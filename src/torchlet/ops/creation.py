@@ -16,6 +16,7 @@ import numpy as np
 from .. import _dtype
 from .._device import namespace_for
 from .._size import Size
+from ._table import methods
 from ._util import Tensor, wrap
 
 from ._out import out_form
@@ -514,6 +515,20 @@ def numel(input):
 
 
 # ----- legacy constructor --------------------------------------------------------
+def _legacy_init(self, *args, device=None, dtype=None):
+    """Legacy constructor: Tensor(*sizes), Tensor(data) -> default dtype."""
+    if len(args) == 1 and not isinstance(args[0], int):
+        src = args[0]
+        if isinstance(src, Tensor):
+            self._data = src._data
+            self._version = src._version
+            return
+    self._data = _legacy_data(args)
+
+
+methods.__init__ = _legacy_init
+
+
 def _legacy_data(args):
     """The array for torch.Tensor(*args): sizes -> uninitialized, a sequence or
     array -> its values in the default dtype."""

@@ -342,7 +342,7 @@ def masked_fill(input, mask, value):
 
 
 def _broadcast_error(a, b):
-    from .joining import broadcast_shapes
+    from ._util import broadcast_shapes
     broadcast_shapes(a, b)
     raise RuntimeError(f"shapes {list(a)} and {list(b)} cannot be broadcast")  # pragma: no cover
 
@@ -351,7 +351,7 @@ def _broadcast_error(a, b):
 def masked_fill_(self, mask, value):
     m = _mask(mask, "masked_fill_")
     if m.ndim > self._data.ndim or any(ms not in (1, s) for ms, s in zip(m.shape[::-1], self._data.shape[::-1])):
-        from .joining import broadcast_shapes
+        from ._util import broadcast_shapes
         shape = broadcast_shapes(self._data.shape, m.shape)
         raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast "
                            f"shape {list(shape)}")
@@ -373,7 +373,7 @@ def masked_select(input, mask):
     m = _mask(mask, "masked_select:")
     x = input._data
     if m.shape != x.shape:
-        from .joining import broadcast_shapes
+        from ._util import broadcast_shapes
         shape = broadcast_shapes(x.shape, m.shape)
         x, m = input._xp.broadcast_to(x, shape), input._xp.broadcast_to(m, shape)
     return attach(wrap(x[m]), MaskedSelectBackward0, (input,), mask=m)

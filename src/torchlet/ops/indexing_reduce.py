@@ -191,7 +191,7 @@ def take_along_dim(input, indices, dim=None):
     if nx != ni:
         raise RuntimeError("torch.take_along_dim(): input and indices should have the same number of "
                            f"dimensions, but got {nx} dimensions for input, and {ni} dimensions for indices")
-    from .joining import broadcast_shapes
+    from ._util import broadcast_shapes
     d = wrap_dim(dim, nx)
     xs, js = list(input._data.shape), list(indices._data.shape)
     want_i = list(broadcast_shapes(tuple(xs[:d] + [js[d]] + xs[d + 1:]), tuple(js)))

@@ -11,7 +11,8 @@ import numpy as np
 from .. import _dtype
 from .._tensor import _view_of
 from ._args import int_arg
-from ._util import Node, Tensor, attach, method, wrap, wrap_dim, dims_of
+from ._table import methods
+from ._util import Node, Tensor, attach, method, wrap, wrap_dim, dims_of, broadcast_shapes
 from ._out import out_form
 from .indexing import index_select, narrow, select
 from .view import expand, reshape
@@ -348,7 +349,7 @@ def repeat(self, *sizes):
     return attach(wrap(res), RepeatBackward0, (self,), repeats=sizes)
 
 
-Tensor.repeat = repeat
+methods.repeat = repeat
 
 
 @method()
@@ -409,25 +410,6 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
 
 
 # ----- broadcasting ---------------------------------------------------------------
-def broadcast_shapes(*shapes):
-    shapes = [(s,) if isinstance(s, int) else tuple(s) for s in shapes]
-    n = max((len(s) for s in shapes), default=0)
-    out = [1] * n
-    for i, s in enumerate(shapes):
-        for k, v in enumerate(s):
-            j = n - len(s) + k
-            if v < 0:
-                raise RuntimeError(f"Trying to create tensor with negative dimension {v}: {list(s)}")
-            if out[j] == 1:
-                out[j] = v
-            elif v != 1 and v != out[j]:
-                raise RuntimeError(f"Attempting to broadcast a dimension of length {v} at {k - len(s)}! "
-                                   f"Mismatching argument at index {i} had {tuple(s)}; but expected shape "
-                                   f"should be broadcastable to {out}")
-    from .._size import Size
-    return Size(out)
-
-
 @method()
 def broadcast_to(input, size):
     return expand(input, tuple(size))

@@ -7,7 +7,9 @@ broadcast batch dims summed away. 16-bit floats are multiplied in float32
 (as PyTorch accumulates) and rounded back."""
 import numpy as np
 
+from .. import _dtype
 from ..autograd import grad_mode
+from ._table import methods
 from ._util import Node, Tensor, attach, binary_arrays, inplace, method, reduce_grad, wrap
 from .._tensor import _wrap_dim
 
@@ -15,12 +17,8 @@ from ._out import out_form, plain
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "addmm", "addmv",
            "baddbmm", "addbmm"]
 
-_WORD = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
-         "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-         "float16": "c10::Half", "bfloat16": "c10::BFloat16", "bool": "bool"}
-_NAME = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "int16": "Short",
-         "int8": "Char", "uint8": "Byte", "float16": "Half", "bfloat16": "BFloat16", "bool": "Bool",
-         "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+_WORD = _dtype.CPP_NAMES  # PyTorch's dtype names, one table (_dtype.py)
+_NAME = _dtype.SCALAR_NAMES  # PyTorch's dtype names, one table (_dtype.py)
 
 
 def _name(a):
@@ -318,8 +316,8 @@ def matmul(input, other):
     return res
 
 
-Tensor.__matmul__ = plain(matmul)
-Tensor.__rmatmul__ = lambda self, other: matmul(other, self)
+methods.__matmul__ = plain(matmul)
+methods.__rmatmul__ = lambda self, other: matmul(other, self)
 
 
 # ----- fused multiply-adds --------------------------------------------------
@@ -462,4 +460,4 @@ def _fused_inplace(fn):
 
 
 for _fn in (addmm, addmv, baddbmm, addbmm):
-    setattr(Tensor, _fn.__name__ + "_", _fused_inplace(_fn))
+    setattr(methods, _fn.__name__ + "_", _fused_inplace(_fn))

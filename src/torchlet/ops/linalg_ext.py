@@ -13,6 +13,7 @@ import string
 
 import numpy as np
 
+from .. import _dtype
 from ._util import Node, Tensor, attach, method, wrap
 
 from ._out import out_form
@@ -101,8 +102,8 @@ def _einsum(terms, out, tensors, sizes, squeezed=None):
     dt = arrays[0].dtype
     for t in tensors[1:]:
         if t._data.dtype != dt:
-            from .linalg import _name
-            raise RuntimeError(f"expected scalar type {_name(first)} but found {_name(t)}")
+            raise RuntimeError(f"expected scalar type {_dtype.scalar_name(first._data.dtype)} but found "
+                               f"{_dtype.scalar_name(t._data.dtype)}")
     low = dt.itemsize == 2 and dt.kind == "f" or dt.name == "bfloat16"
     if low:
         arrays = [a.astype(np.float32) for a in arrays]

@@ -214,7 +214,7 @@ class CdistBackward0(Node):
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """p-norm distances between the rows of x1 (..., P, M) and x2 (..., R, M): (..., P, R)."""
     _cdist_checks(x1, x2, p, compute_mode)
-    from .joining import broadcast_shapes
+    from ._util import broadcast_shapes
     a, b, xp = x1._data, x2._data, x1._xp
     batch = broadcast_shapes(a.shape[:-2], b.shape[:-2])
     a = xp.broadcast_to(a, tuple(batch) + a.shape[-2:])

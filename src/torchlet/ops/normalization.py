@@ -17,6 +17,7 @@ recorded (create_graph), so second derivatives see their dependence on x.
 """
 import numpy as np
 
+from .. import _dtype
 from ..autograd import grad_mode
 from ._util import Node, attach, wrap
 
@@ -187,7 +188,7 @@ def _bn_train_backward(xp, G, X, W, mean, invstd, need):
     return gx, (gw if need[1] else None), (gb if need[2] else None)
 
 
-_INT_WORDS = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_INT_WORDS = _dtype.SCALAR_NAMES  # PyTorch's dtype names, one table (_dtype.py)
 
 
 def _check_mixed(input, *params):

@@ -5,9 +5,11 @@ Pattern for every op file: the forward computes on arrays (from
 `backward` is written with Tensor ops and returns one gradient per input.
 """
 from .. import _dtype
+from ._table import methods
 from ._util import (Node, Tensor, attach, binary_arrays, direct_inplace, float_result, inplace,
                     method, reduce_grad, wrap)
 from ._out import out_form, plain
+from ._cast import ToCopyBackward0, cast  # noqa: F401  (Tensor.to casts through it)
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
            "neg", "negative", "pow"]
@@ -240,25 +242,6 @@ def pow(input, exponent):
     return attach(res, PowBackward0, (input,), (input,), exponent=exponent)
 
 
-class ToCopyBackward0(Node):
-    """d(cast(a)) = cast back(g) (a real input keeps real(g))"""
-
-    def backward(self, g):
-        if g._data.dtype.kind == "c" and not self.src_dtype.is_complex:
-            g = g.real
-        return g.to(self.src_dtype)
-
-
-def cast(input, dtype, copy=False):
-    """The dtype conversion behind Tensor.to / .float() / .long() ..."""
-    if input._data.dtype == dtype.np and not copy:
-        return input
-    res = wrap(input._data.astype(dtype.np))
-    if dtype.category >= 2 and input.dtype.category >= 2:
-        return attach(res, ToCopyBackward0, (input,), src_dtype=input.dtype)
-    return res
-
-
 # ----- operators and in-place forms -----------------------------------------
 def _rev(fn):
     return lambda self, other: fn(other, self)
@@ -314,21 +297,21 @@ def _div_(self, other, *, rounding_mode=None):
 for _name, _fn, _fn_ in (("add", add, _add_), ("sub", sub, _sub_), ("mul", mul, _mul_),
                          ("div", div, _div_)):
     _fn_.__name__ = f"{_name}_"
-    setattr(Tensor, f"__{_name}__", plain(_fn))
-    setattr(Tensor, f"{_name}_", _fn_)
-    setattr(Tensor, f"__i{_name}__", _fn_)
-Tensor.__truediv__ = plain(div)
-Tensor.__itruediv__ = Tensor.div_
-Tensor.__radd__ = _rev(plain(add))
-Tensor.__rmul__ = _rev(plain(mul))
-Tensor.__rsub__ = _rev(plain(sub))
-Tensor.__rtruediv__ = _rev(plain(div))
-Tensor.__pow__ = plain(pow)
-Tensor.__rpow__ = _rev(plain(pow))
-Tensor.__ipow__ = Tensor.pow_ = _make_inplace(plain(pow))
-Tensor.__neg__ = plain(neg)
-Tensor.__pos__ = lambda self: self
-Tensor.neg_ = lambda self: inplace(self, neg)
-Tensor.subtract_ = Tensor.sub_
-Tensor.multiply_ = Tensor.mul_
-Tensor.divide_ = Tensor.true_divide_ = Tensor.div_
+    setattr(methods, f"__{_name}__", plain(_fn))
+    setattr(methods, f"{_name}_", _fn_)
+    setattr(methods, f"__i{_name}__", _fn_)
+methods.__truediv__ = plain(div)
+methods.__itruediv__ = methods.div_
+methods.__radd__ = _rev(plain(add))
+methods.__rmul__ = _rev(plain(mul))
+methods.__rsub__ = _rev(plain(sub))
+methods.__rtruediv__ = _rev(plain(div))
+methods.__pow__ = plain(pow)
+methods.__rpow__ = _rev(plain(pow))
+methods.__ipow__ = methods.pow_ = _make_inplace(plain(pow))
+methods.__neg__ = plain(neg)
+methods.__pos__ = lambda self: self
+methods.neg_ = lambda self: inplace(self, neg)
+methods.subtract_ = methods.sub_
+methods.multiply_ = methods.mul_
+methods.divide_ = methods.true_divide_ = methods.div_

@@ -10,6 +10,7 @@ import builtins
 import numpy as np
 
 from .. import _dtype
+from ._table import methods
 from ._util import (Node, Tensor, attach, binary_arrays, direct_inplace, inplace, method, reduce_grad,
                     wrap)
 from ._out import out_form, plain
@@ -71,8 +72,8 @@ def atan2(input, other):
 
 
 arctan2 = atan2
-Tensor.arctan2 = plain(atan2)
-Tensor.atan2_ = Tensor.arctan2_ = lambda self, other: inplace(self, atan2, other)
+methods.arctan2 = plain(atan2)
+methods.atan2_ = methods.arctan2_ = lambda self, other: inplace(self, atan2, other)
 
 
 class _ScalarPass(Node):
@@ -190,14 +191,14 @@ def _rounded_div(input, other, rounding_mode):
     return attach(wrap(r), DivBackward2, _tensors(input, other))
 
 
-Tensor.__floordiv__ = plain(floor_divide)
-Tensor.__rfloordiv__ = lambda self, other: floor_divide(other, self)
-Tensor.__mod__ = plain(remainder)
-Tensor.__rmod__ = lambda self, other: remainder(other, self)
+methods.__floordiv__ = plain(floor_divide)
+methods.__rfloordiv__ = lambda self, other: floor_divide(other, self)
+methods.__mod__ = plain(remainder)
+methods.__rmod__ = lambda self, other: remainder(other, self)
 for _name, _fn in (("fmod", fmod), ("remainder", remainder), ("floor_divide", floor_divide)):
-    setattr(Tensor, _name + "_", (lambda f: lambda self, other: inplace(self, f, other))(_fn))
-Tensor.__ifloordiv__ = Tensor.floor_divide_
-Tensor.__imod__ = Tensor.remainder_
+    setattr(methods, _name + "_", (lambda f: lambda self, other: inplace(self, f, other))(_fn))
+methods.__ifloordiv__ = methods.floor_divide_
+methods.__imod__ = methods.remainder_
 
 
 # ----- lerp, addcmul, addcdiv ------------------------------------------------
@@ -275,7 +276,7 @@ def _lerp_(self, end, weight):
     return self
 
 
-Tensor.lerp_ = _lerp_
+methods.lerp_ = _lerp_
 
 
 def _common(*ts):
@@ -367,5 +368,5 @@ def _addc_(name, self, t1, t2, value):
     return self
 
 
-Tensor.addcmul_ = lambda self, t1, t2, *, value=1: _addc_("addcmul", self, t1, t2, value)
-Tensor.addcdiv_ = lambda self, t1, t2, *, value=1: _addc_("addcdiv", self, t1, t2, value)
+methods.addcmul_ = lambda self, t1, t2, *, value=1: _addc_("addcmul", self, t1, t2, value)
+methods.addcdiv_ = lambda self, t1, t2, *, value=1: _addc_("addcdiv", self, t1, t2, value)

@@ -19,6 +19,7 @@ except ImportError:  # NumPy 1.x
     from numpy.core.umath import clip as _np_clip
 
 from .. import _dtype
+from ._table import methods
 from ._util import Node, Tensor, attach, float_result, grad_enabled, inplace, method, wrap, _NAME_WORDS
 
 from ._out import out_form, plain
@@ -297,8 +298,8 @@ def _define(name, node_name, fwd, grad, save, doc):
         return res
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"torch.{name} (elementwise); gradient: {doc}"
-    setattr(Tensor, name, op)
-    setattr(Tensor, name + "_", lambda self: inplace(self, op))
+    setattr(methods, name, op)
+    setattr(methods, name + "_", lambda self: inplace(self, op))
     globals()[name] = op if name == "relu" else out_form(op, grad_name=_GRAD_NAMES.get(name))
     return op
 
@@ -306,7 +307,7 @@ def _define(name, node_name, fwd, grad, save, doc):
 for _entry in _UNARY:
     _define(*_entry)
 # ReluBackward0 saves the result, not the input: relu_ needs no copy of its input (ResNet's ReLU(inplace))
-Tensor.relu_ = lambda self: inplace(self, relu, saves_input=False)  # noqa: F821 (defined above)
+methods.relu_ = lambda self: inplace(self, relu, saves_input=False)  # noqa: F821 (defined above)
 
 RoundBackward0 = _node_class("RoundBackward0", lambda g: _zeros(g), None, "0")
 RoundBackward1 = _node_class("RoundBackward1", lambda g: _zeros(g), None, "0")
@@ -330,13 +331,13 @@ def round(input, *, decimals=0):
     return res
 
 
-Tensor.round_ = lambda self, *, decimals=0: inplace(self, lambda t: round(t, decimals=decimals))
-Tensor.__abs__ = plain(abs)
+methods.round_ = lambda self, *, decimals=0: inplace(self, lambda t: round(t, decimals=decimals))
+methods.__abs__ = plain(abs)
 absolute, arcsin, arccos, arctan, fix, sgn = abs, asin, acos, atan, trunc, sign
 for _alias, _fn in (("absolute", abs), ("arcsin", asin), ("arccos", acos), ("arctan", atan),
                     ("fix", trunc), ("sgn", sign)):
-    setattr(Tensor, _alias, plain(_fn))
-    setattr(Tensor, _alias + "_", getattr(Tensor, _fn.__name__ + "_"))
+    setattr(methods, _alias, plain(_fn))
+    setattr(methods, _alias + "_", getattr(methods, _fn.__name__ + "_"))
 
 
 # ----- nan_to_num ------------------------------------------------------------
@@ -372,5 +373,5 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     return res
 
 
-Tensor.nan_to_num_ = lambda self, nan=0.0, posinf=None, neginf=None: inplace(
+methods.nan_to_num_ = lambda self, nan=0.0, posinf=None, neginf=None: inplace(
     self, lambda t: nan_to_num(t, nan, posinf, neginf))

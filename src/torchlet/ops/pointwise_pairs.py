@@ -9,6 +9,7 @@ dtype; gradients are reduced to each input's shape by reduce_grad.
 import numpy as np
 
 from .. import _dtype
+from ._table import methods
 from ._util import Node, Tensor, attach, binary_arrays, inplace, method, reduce_grad, wrap
 from ._out import out_form
 from .pointwise_binary import NotImplementedBackward, _call, _lhs
@@ -55,7 +56,7 @@ def hypot(input, other):
     return res
 
 
-Tensor.hypot_ = lambda self, other: inplace(self, hypot, other)
+methods.hypot_ = lambda self, other: inplace(self, hypot, other)
 
 
 # ----- xlogy -------------------------------------------------------------------------
@@ -121,7 +122,7 @@ def xlogy(input, other):
     return res
 
 
-Tensor.xlogy_ = xlogy_ = lambda self, other: inplace(self, xlogy, other)
+methods.xlogy_ = xlogy_ = lambda self, other: inplace(self, xlogy, other)
 
 
 # ----- float_power -------------------------------------------------------------------
@@ -158,7 +159,7 @@ def _float_power_(self, exponent):
     return inplace(self, float_power, exponent)
 
 
-Tensor.float_power_ = _float_power_
+methods.float_power_ = _float_power_
 
 
 # ----- copysign ----------------------------------------------------------------------
@@ -192,7 +193,7 @@ def copysign(input, other):
     return res
 
 
-Tensor.copysign_ = lambda self, other: inplace(self, copysign, other)
+methods.copysign_ = lambda self, other: inplace(self, copysign, other)
 
 
 # ----- heaviside ---------------------------------------------------------------------
@@ -210,7 +211,7 @@ def heaviside(input, values):
     return res
 
 
-Tensor.heaviside_ = lambda self, values: inplace(self, heaviside, values)
+methods.heaviside_ = lambda self, values: inplace(self, heaviside, values)
 
 
 # ----- fmax / fmin -------------------------------------------------------------------
@@ -341,11 +342,11 @@ def _roperator(fn):
     return op
 
 
-Tensor.bitwise_left_shift_ = lambda self, other: inplace(self, bitwise_left_shift, other)
-Tensor.bitwise_right_shift_ = lambda self, other: inplace(self, bitwise_right_shift, other)
-Tensor.__lshift__ = _operator(bitwise_left_shift)
-Tensor.__rshift__ = _operator(bitwise_right_shift)
-Tensor.__rlshift__ = _roperator(bitwise_left_shift)
-Tensor.__rrshift__ = _roperator(bitwise_right_shift)
-Tensor.__ilshift__ = Tensor.bitwise_left_shift_
-Tensor.__irshift__ = Tensor.bitwise_right_shift_
+methods.bitwise_left_shift_ = lambda self, other: inplace(self, bitwise_left_shift, other)
+methods.bitwise_right_shift_ = lambda self, other: inplace(self, bitwise_right_shift, other)
+methods.__lshift__ = _operator(bitwise_left_shift)
+methods.__rshift__ = _operator(bitwise_right_shift)
+methods.__rlshift__ = _roperator(bitwise_left_shift)
+methods.__rrshift__ = _roperator(bitwise_right_shift)
+methods.__ilshift__ = methods.bitwise_left_shift_
+methods.__irshift__ = methods.bitwise_right_shift_

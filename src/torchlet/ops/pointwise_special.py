@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from ._table import methods
 from ._util import Node, Tensor, attach, inplace, method, wrap
 from ._out import out_form
 from .pointwise_math import _erf, _floating, _in_float32, _poly, _ERFC_P, _ERFC_Q
@@ -138,8 +139,8 @@ def _define(name, node_name, fwd, grad, save, doc):
         return res
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"torch.{name} (elementwise); gradient: {doc}"
-    setattr(Tensor, name, op)
-    setattr(Tensor, name + "_", lambda self: inplace(self, op))
+    setattr(methods, name, op)
+    setattr(methods, name + "_", lambda self: inplace(self, op))
     globals()[name] = out_form(op)
     globals()[node_name] = node
     return op
@@ -150,8 +151,8 @@ for _entry in _UNARY:
 
 arcsinh, arccosh, arctanh = asinh, acosh, atanh  # noqa: F821 (defined by _define)
 for _alias, _fn in (("arcsinh", "asinh"), ("arccosh", "acosh"), ("arctanh", "atanh")):
-    setattr(Tensor, _alias, getattr(Tensor, _fn))
-    setattr(Tensor, _alias + "_", getattr(Tensor, _fn + "_"))
+    setattr(methods, _alias, getattr(methods, _fn))
+    setattr(methods, _alias + "_", getattr(methods, _fn + "_"))
 
 
 # ----- logit ---------------------------------------------------------------------
@@ -178,11 +179,11 @@ def logit(input, eps=None):
     return res
 
 
-Tensor.logit_ = lambda self, eps=None: inplace(self, lambda t: logit(t, eps))
+methods.logit_ = lambda self, eps=None: inplace(self, lambda t: logit(t, eps))
 
 # torch.asinh_(t) ...: the in-place methods as functions, where PyTorch has them
 asinh_, acosh_, atanh_, arcsinh_, arccosh_, arctanh_, erfc_, logit_, deg2rad_, rad2deg_ = (
-    getattr(Tensor, n + "_") for n in ("asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "erfc",
+    getattr(methods, n + "_") for n in ("asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "erfc",
                                        "logit", "deg2rad", "rad2deg"))
 
 

@@ -23,9 +23,7 @@ from .creation import _finish, _size
 __all__ = ["rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "poisson",
            "rand_like", "randn_like", "randint_like", "_standard_gamma", "_sample_dirichlet"]
 
-_SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
-                 "int64": "Long", "float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
-                 "float64": "Double", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+_SCALAR_NAMES = _dtype.SCALAR_NAMES  # PyTorch's dtype names, one table (_dtype.py)
 _C_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short int",
             "int32": "int", "int64": "long", "float16": "c10::Half"}
 _MANTISSA = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}
@@ -472,4 +470,3 @@ def _sample_dirichlet(input, generator=None):
     return _finish(out.reshape(alpha.shape), input.dtype, input.device, False)
 
 
-from .random_inplace import *  # noqa: E402,F401,F403  (the in-place samplers, bound as methods)

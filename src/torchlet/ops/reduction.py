@@ -85,9 +85,7 @@ def _float_name(d):
     return _LONG_NAMES.get(d.name, d.name)
 
 
-_LONG_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-               "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half",
-               "bfloat16": "BFloat16"}
+_LONG_NAMES = _dtype.SCALAR_NAMES  # PyTorch's dtype names, one table (_dtype.py)
 
 
 # ----- gather / scatter along a dim (backward of index-picking reductions) --

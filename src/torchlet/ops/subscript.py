@@ -12,6 +12,8 @@ import numbers
 
 import numpy as np
 
+from .. import _dtype
+from ._table import methods
 from ._util import Node, Tensor, attach, grad_enabled, inplace, reduce_grad, view, wrap
 
 _ALL = slice(None)
@@ -238,9 +240,7 @@ def _scatter_zeros(g, meta, key, accumulate):
 
 
 # ----- setitem ----------------------------------------------------------------
-_DT_WORDS = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-             "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half",
-             "bfloat16": "BFloat16", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+_DT_WORDS = _dtype.SCALAR_NAMES  # PyTorch's dtype names, one table (_dtype.py)
 
 
 def _word(t):
@@ -375,5 +375,5 @@ def __setitem__(self, key, value):
         inplace(target, _index_put, adv, value)
 
 
-Tensor.__getitem__ = __getitem__
-Tensor.__setitem__ = __setitem__
+methods.__getitem__ = __getitem__
+methods.__setitem__ = __setitem__

@@ -3,6 +3,7 @@ flatten. Each result shares memory with its input (where NumPy can) and
 carries a `view_fn` so in-place changes to it reach its base's graph."""
 from . import _util
 from ._args import int_arg
+from ._table import methods
 from ._util import Node, Tensor, attach, method, wrap, wrap_dim, dims_of
 
 __all__ = ["reshape", "permute", "transpose", "t", "squeeze", "unsqueeze", "flatten", "swapaxes",
@@ -244,10 +245,10 @@ def _mT(self):
     return transpose(self, -2, -1)
 
 
-Tensor.T = property(_T)
-Tensor.mT = property(_mT)
-Tensor.H = property(lambda self: _T(self).conj() if self.is_complex() else _T(self))
-Tensor.mH = property(lambda self: _mT(self))
+methods.T = property(_T)
+methods.mT = property(_mT)
+methods.H = property(lambda self: _T(self).conj() if self.is_complex() else _T(self))
+methods.mH = property(lambda self: _mT(self))
 
 
 @method()

@@ -1,0 +1,87 @@
+"""The binder: the one place Tensor methods and torchlet.* functions come from.
+
+It imports every op file below (each records its ops in `ops/_table.py` as it
+loads), records the names in each file's `__all__` as torchlet.* functions,
+then sets every recorded method on Tensor (in the alias-accepting form of
+PyTorch's argument parser, `ops/_out.py`). `torchlet/__init__.py` re-exports
+this module's `__all__`.
+
+Adding an op to an existing file touches that file only. A new op file is
+listed here once: `None` exports its whole `__all__` as torchlet.*, a tuple
+only those names, `()` none (its ops are Tensor methods or nn.functional only).
+"""
+import importlib
+
+from ._tensor import Tensor
+from .ops import _table
+from .ops._out import bind_aliases
+
+OP_MODULES = {
+    "creation": None,
+    "pointwise": None,
+    "pointwise_math": None,
+    "pointwise_binary": None,
+    "pointwise_special": None,
+    "pointwise_pairs": None,
+    "comparison": None,
+    "conversion": None,
+    "reduction": None,
+    "reduction_stats": None,
+    "reduction_sort": None,
+    "reduction_scan": None,
+    "reduction_extra": None,
+    "view": None,
+    "indexing": None,
+    "indexing_reduce": None,
+    "view_extra": None,
+    "diagonal": (),
+    "subscript": (),
+    "joining": None,
+    "linalg": None,
+    "linalg_ext": None,
+    "linalg_functions": None,
+    "random_ops": None,
+    "random_inplace": None,
+    "activation": None,
+    "shrink": ("hardshrink",),  # softshrink is nn.functional only, as in PyTorch
+    "rrelu": None,
+    "pixel_shuffle": None,
+    "conv": None,
+    "pooling": None,
+    "normalization": None,
+    "loss": None,
+    "loss_margin": ("margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss",
+                    "triplet_margin_loss"),
+    "dropout": None,
+    "embedding": None,
+    "padding": None,
+    "interpolate": None,
+    "attention": None,
+    "complex": None,
+}
+
+
+def _load():
+    exports = {}
+    for name, names in OP_MODULES.items():
+        mod = importlib.import_module(f"{__package__}.ops.{name}")
+        for n in (getattr(mod, "__all__", ()) if names is None else names):
+            exports[n] = getattr(mod, n)
+    _table.FUNCTIONS.update(exports)
+    return exports
+
+
+def _bind_methods():
+    """Set each recorded method on Tensor; then public methods take PyTorch's
+    NumPy-style keyword aliases (`axis`, `keepdims`, `x2`; in-place ones only
+    `axis`/`keepdims`), as its argument parser does (`ops/_out.py`)."""
+    for name, fn in _table.METHODS.items():
+        setattr(Tensor, name, fn)
+    bind_aliases(Tensor)
+    _table._bound[0] = True
+
+
+_exports = _load()
+_bind_methods()
+globals().update(_exports)
+__all__ = sorted(_exports)
