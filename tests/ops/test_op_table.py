@@ -78,7 +78,7 @@ def test_recording_after_binding_fails_loudly():
 
 
 @pytest.mark.parametrize("name, file", [("relu", "pointwise_math.py"), ("add_", "pointwise.py"),
-                                        ("linear", "embedding.py"), ("__getitem__", "subscript.py"),
+                                        ("linear", "linear.py"), ("cosine_similarity", "distance.py"), ("__getitem__", "subscript.py"),
                                         ("backward", "_api.py"), ("cat", "joining.py")])
 def test_where_finds_the_file_of_an_op(name, file):
     assert _table.where(name).endswith(file)

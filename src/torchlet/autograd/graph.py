@@ -11,7 +11,7 @@ import itertools
 from . import grad_mode
 from .anomaly_mode import _anomaly
 
-__all__ = ["Node", "AccumulateGrad", "edge_of", "attach"]
+__all__ = ["Node", "TwoPathNode", "TWO_PATH", "AccumulateGrad", "edge_of", "attach"]
 
 _sequence = itertools.count()
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
@@ -130,6 +130,41 @@ class _Handle:
 
     def __exit__(self, *exc):
         self.remove()
+
+
+TWO_PATH = []  # every TwoPathNode subclass (tests/autograd/test_two_path.py covers each)
+
+
+class TwoPathNode(Node):
+    """A node whose derivative is written twice, side by side, as one formula (the
+    subclass docstring):
+
+    backward_arrays(g)   on the backend arrays in as few buffers as possible: run when
+                         backward records no graph (every training step). It returns
+                         NotImplemented where it does not apply (a dtype, a layout).
+    backward_tensors(g)  with Tensor ops: run under create_graph=True (and where the
+                         array form declines), so the gradient is itself differentiable.
+
+    tests/autograd/test_two_path.py compares both forms with PyTorch, gradients and
+    second derivatives (its double backward), for every subclass."""
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        if not cls.__name__.startswith("_"):
+            TWO_PATH.append(cls)
+
+    def backward(self, g):
+        if not grad_mode._mode.enabled:
+            r = self.backward_arrays(g)
+            if r is not NotImplemented:
+                return r
+        return self.backward_tensors(g)
+
+    def backward_arrays(self, g):
+        return NotImplemented
+
+    def backward_tensors(self, g):
+        raise NotImplementedError
 
 
 class AccumulateGrad(Node):

@@ -1,5 +1,5 @@
 """PairwiseDistance and CosineSimilarity: modules over ops/embedding.py's functions."""
-from ..ops.embedding import cosine_similarity, pairwise_distance
+from ..ops.distance import cosine_similarity, pairwise_distance
 from .module import Module
 
 __all__ = ["PairwiseDistance", "CosineSimilarity"]

@@ -2,7 +2,7 @@
 import math
 
 from ..ops.creation import empty
-from ..ops.embedding import linear as _linear, bilinear as _bilinear
+from ..ops.linear import linear as _linear, bilinear as _bilinear
 from . import init
 from .module import Module
 from .parameter import Parameter

@@ -18,7 +18,7 @@ import warnings
 
 from ..ops.creation import empty, zeros
 from ..ops.dropout import dropout as _dropout
-from ..ops.embedding import linear
+from ..ops.linear import linear
 from ..ops.joining import cat, stack
 from . import init
 from .module import Module

@@ -10,9 +10,9 @@ from ._cast import ToCopyBackward0
 from .._size import Size
 from .._tensor import Tensor, wrap, _view_of, _wrap_dim
 from ..autograd import grad_mode
-from ..autograd.graph import Node, attach, edge_of
+from ..autograd.graph import Node, TwoPathNode, attach, edge_of
 
-__all__ = ["method", "methods", "Tensor", "wrap", "attach", "Node", "sum_to_shape", "reduce_grad",
+__all__ = ["method", "methods", "Tensor", "wrap", "attach", "Node", "TwoPathNode", "sum_to_shape", "reduce_grad",
            "binary_arrays", "wrap_dim", "dims_of", "inplace", "view",
            "grad_enabled", "float_result", "broadcast_shape", "broadcast_error", "broadcast_shapes"]
 

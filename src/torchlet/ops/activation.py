@@ -7,7 +7,7 @@ import warnings
 
 from .. import _dtype
 from ._args import number_arg as _num
-from ._util import Node, Tensor, attach, grad_enabled, inplace, method, reduce_grad, wrap, wrap_dim
+from ._util import Node, TwoPathNode, attach, inplace, method, reduce_grad, wrap, wrap_dim
 
 from ._out import out_form
 __all__ = ["relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "celu", "selu", "gelu", "silu",
@@ -52,13 +52,15 @@ def _unary(input, arr, node_cls, inplace_, **attrs):
     return attach(wrap(arr), node_cls, (input,), (input,), **attrs)
 
 
-class _Pointwise(Node):
-    """g * f'(x): `d_arr` on arrays, `d_tensor` with Tensor ops (create_graph)."""
+class _Pointwise(TwoPathNode):
+    """g * f'(x): f' written as `d_arr` on arrays and as `d_tensor` with Tensor ops."""
 
-    def backward(self, g):
+    def backward_arrays(self, g):
         (x,) = self.saved_tensors
-        if not grad_enabled():
-            return g * wrap(self.d_arr(x._xp, x._data))
+        return g * wrap(self.d_arr(x._xp, x._data))
+
+    def backward_tensors(self, g):
+        (x,) = self.saved_tensors
         return g * self.d_tensor(x)
 
 
@@ -431,26 +433,29 @@ def _prep(input, dim, dtype, name, stacklevel):
     return input, wrap_dim(dim, input.ndim)
 
 
-class SoftmaxBackward0(Node):
+class SoftmaxBackward0(TwoPathNode):
     """d softmax = y * (g - sum(g * y, dim))"""
 
-    def backward(self, g):
+    def backward_arrays(self, g):
         (y,) = self.saved_tensors
-        if not grad_enabled():
-            ya, ga = y._data, g._data
-            gy = ga * ya
-            return wrap(gy - ya * gy.sum(self.dim, keepdims=True))
+        ya, ga = y._data, g._data
+        gy = ga * ya
+        return wrap(gy - ya * gy.sum(self.dim, keepdims=True))
+
+    def backward_tensors(self, g):
+        (y,) = self.saved_tensors
         return y * (g - (g * y).sum(self.dim, keepdim=True))
 
 
-class LogSoftmaxBackward0(Node):
+class LogSoftmaxBackward0(TwoPathNode):
     """d log_softmax = g - exp(y) * sum(g, dim)"""
 
-    def backward(self, g):
+    def backward_arrays(self, g):
         (y,) = self.saved_tensors
-        if not grad_enabled():
-            xp = y._xp
-            return wrap(g._data - xp.exp(y._data) * g._data.sum(self.dim, keepdims=True))
+        return wrap(g._data - y._xp.exp(y._data) * g._data.sum(self.dim, keepdims=True))
+
+    def backward_tensors(self, g):
+        (y,) = self.saved_tensors
         return g - y.exp() * g.sum(self.dim, keepdim=True)
 
 

@@ -74,7 +74,7 @@ def _float_mask(mask, name, dtype):
 
 
 def _in_projection(query, key, value, E, in_proj_weight, in_proj_bias, q_w, k_w, v_w):
-    from .embedding import linear
+    from .linear import linear
     if in_proj_weight is not None:
         ws = (in_proj_weight[:E], in_proj_weight[E:2 * E], in_proj_weight[2 * E:])
     else:
@@ -94,7 +94,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     from .activation import softmax
     from .creation import zeros
     from .dropout import dropout
-    from .embedding import linear
+    from .linear import linear
     from .joining import cat
     batched = query.dim() == 3
     if not batched:

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import _dtype
 from ._table import methods
-from ._util import Node, Tensor, attach, method, view, wrap
+from ._util import Node, attach, method, view, wrap
 from ._out import out_form
 
 __all__ = ["real", "imag", "view_as_real", "view_as_complex", "conj", "conj_physical", "angle",

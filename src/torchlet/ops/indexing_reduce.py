@@ -11,7 +11,7 @@ import numpy as np
 
 from ._util import Node, Tensor, attach, inplace, method, wrap, wrap_dim
 from ._out import out_form
-from .comparison import where
+from .clamp import where
 from .indexing import _ALL, _along, _check_along, _index, _pad_to, gather, index_fill, index_select
 from .pointwise_math import _not_for, _type_word
 

@@ -10,11 +10,11 @@ import numpy as np
 from .. import _dtype
 from ..autograd import grad_mode
 from ._table import methods
-from ._util import Node, Tensor, attach, binary_arrays, inplace, method, reduce_grad, wrap
+from ._util import Node, attach, binary_arrays, inplace, method, reduce_grad, wrap
 from .._tensor import _wrap_dim
 
 from ._out import out_form, plain
-__all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "addmm", "addmv",
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "addmm", "addmv",
            "baddbmm", "addbmm"]
 
 _WORD = _dtype.CPP_NAMES  # PyTorch's dtype names, one table (_dtype.py)
@@ -177,20 +177,6 @@ def vdot(input, other):
                            f"and {_name(other)}")
     res = wrap(input._xp.asarray(_prod(input._xp.conj(x), y, input._xp)))
     return attach(res, VdotBackward0, (input, other), (input, other))
-
-
-@method()
-@out_form()
-def inner(input, other):
-    if input._data.ndim == 0 or other._data.ndim == 0:
-        return input * other
-    return matmul(input, other.mT if other._data.ndim > 1 else other) \
-        if other._data.ndim <= 2 else _inner_nd(input, other)
-
-
-def _inner_nd(a, b):
-    from .linalg_ext import tensordot
-    return tensordot(a, b, ([-1], [-1]))
 
 
 class OuterBackward(Node):

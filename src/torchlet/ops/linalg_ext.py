@@ -14,12 +14,27 @@ import string
 import numpy as np
 
 from .. import _dtype
-from ._util import Node, Tensor, attach, method, wrap
+from ._util import Node, Tensor, attach, method, wrap, wrap_dim
 
 from ._out import out_form
-__all__ = ["einsum", "tensordot", "kron", "cross", "inverse", "det", "logdet", "slogdet"]
+from .linalg import _NAME, matmul
+__all__ = ["inner", "einsum", "tensordot", "kron", "cross", "inverse", "det", "logdet", "slogdet"]
 
 _LETTERS = string.ascii_uppercase + string.ascii_lowercase
+
+
+@method()
+@out_form()
+def inner(input, other):
+    if input._data.ndim == 0 or other._data.ndim == 0:
+        return input * other
+    return matmul(input, other.mT if other._data.ndim > 1 else other) \
+        if other._data.ndim <= 2 else _inner_nd(input, other)
+
+
+def _inner_nd(a, b):
+    return tensordot(a, b, ([-1], [-1]))
+
 
 
 class _EinsumBackward(Node):
@@ -364,10 +379,38 @@ def kron(input, other):
     return res
 
 
+@out_form()
+def linalg_cross(input, other, *, dim=-1):
+    """torchlet.linalg.cross: (a x b)_i = eps_ijk a_j b_k, as an einsum with the Levi-Civita tensor."""
+    n = max(input._data.ndim, other._data.ndim)
+    sa, sb = input._data.shape, other._data.shape
+    d = wrap_dim(dim, n)
+    la, lb = d - n + len(sa), d - n + len(sb)
+    if la < 0 or lb < 0 or sa[la] != 3 or sb[lb] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+                           f"{sa[la] if la >= 0 else 1} and {sb[lb] if lb >= 0 else 1}")
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError(f"linalg.cross: expected both inputs to have the same dtype, but got "
+                           f"{_NAME[input.dtype.name]} and {_NAME[other.dtype.name]}")
+    eps = np.zeros((3, 3, 3), input._data.dtype)
+    eps[0, 1, 2] = eps[1, 2, 0] = eps[2, 0, 1] = 1
+    eps[0, 2, 1] = eps[2, 1, 0] = eps[1, 0, 2] = -1
+    a, b = input.movedim(la, -1), other.movedim(lb, -1)
+    res = einsum("...j,...k,ijk->...i", a, b, wrap(input._xp.asarray(eps))).movedim(-1, d)
+    return res
+
+
 # ----- torch.* / Tensor.* spellings of torchlet.linalg functions -----------------
 def _linalg():
-    from .. import linalg
-    return linalg
+    """torchlet.linalg's ops (imported on use: they build on this file's)."""
+    from . import linalg_inverse
+    return _Namespace(cross=linalg_cross, inv=linalg_inverse.inv, det=linalg_inverse.det,
+                      slogdet=linalg_inverse.slogdet)
+
+
+class _Namespace:
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
 
 
 @method()

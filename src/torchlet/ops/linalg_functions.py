@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from ._util import Node, attach, method, reduce_grad, wrap
+from ._linalg_checks import _square_shape
 from ._out import out_form
 from .pointwise_math import _type_word
 
@@ -22,17 +23,8 @@ __all__ = ["matrix_power", "matrix_exp", "cdist", "cholesky"]
 
 
 def _linalg():
-    from .. import linalg
-    return linalg
-
-
-def _square(A, fn):
-    shape = A._data.shape
-    if len(shape) < 2:
-        raise RuntimeError(f"linalg.{fn}: The input tensor A must have at least 2 dimensions.")
-    if shape[-1] != shape[-2]:
-        raise RuntimeError(f"linalg.{fn}: A must be batches of square matrices, but they are "
-                           f"{shape[-2]} by {shape[-1]} matrices")
+    from . import linalg_inverse  # inv, solve (they build on this file's cholesky_attach)
+    return linalg_inverse
 
 
 # ----- matrix_power ------------------------------------------------------------------
@@ -54,7 +46,7 @@ def matrix_power(A, n):
     """A^n by binary powering (least significant bit first, as PyTorch); A^-n = (A^-1)^n."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
         raise TypeError(f"matrix_power(): argument 'n' (position 2) must be int, not {type(n).__name__}")
-    _square(A, "matrix_power")
+    _square_shape(A, "matrix_power")
     n = int(n)
     if n == 0:
         xp = A._xp
@@ -128,7 +120,7 @@ class LinalgMatrixExpBackward0(Node):
 
 
 def matrix_exp(A):
-    _square(A, "matrix_exp")
+    _square_shape(A, "matrix_exp")
     x, xp = A._data, A._xp
     if x.dtype.kind not in "fV":
         raise RuntimeError("linalg.matrix_exp: Expected a floating point or complex tensor as input. Got "

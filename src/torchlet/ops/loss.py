@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
-from ._util import Node, Tensor, attach, binary_arrays, broadcast_shape, grad_enabled, reduce_grad, wrap
+from ._util import Node, Tensor, TwoPathNode, attach, binary_arrays, broadcast_shape, grad_enabled, reduce_grad, wrap
 from .activation import log_softmax, softplus, _sigmoid_arr, _softplus_arr, _WORDS
 
 __all__ = ["nll_loss", "cross_entropy", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -353,10 +353,17 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
 
 # ----- binary cross entropy ------------------------------------------------------------
-class BinaryCrossEntropyBackward0(Node):
-    """d bce/dx = w (x - t) / max(x (1 - x), 1e-12); d/dt = w (log(1-x) - log(x))"""
+class BinaryCrossEntropyBackward0(TwoPathNode):
+    """d bce/dx = w (x - t) / max(x (1 - x), 1e-12); d/dt = w (log(1-x) - log(x))
+    (d/dx on arrays or with Tensor ops; d/dt with Tensor ops)"""
 
-    def backward(self, g):
+    def backward_arrays(self, g):
+        return self._grads(g, arrays=True)
+
+    def backward_tensors(self, g):
+        return self._grads(g, arrays=False)
+
+    def _grads(self, g, arrays):
         x, t = self.saved_tensors
         gl = _grad_of_reduced(g, self.shape, self.reduction, self.n)
         w = self.weight
@@ -364,7 +371,7 @@ class BinaryCrossEntropyBackward0(Node):
             gl = gl * w
         gx = gt = None
         if self.needs_input_grad(0):
-            if not grad_enabled():
+            if arrays:
                 xa = x._data
                 gx = gl * wrap((xa - t._data) / x._xp.maximum((1 - xa) * xa, _EPS))
             else:
@@ -396,10 +403,17 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                   shape=x.shape, reduction=reduction, n=x.size, weight=weight)
 
 
-class BinaryCrossEntropyWithLogitsBackward0(Node):
-    """d/dx = w ((1 - t) - lw sigmoid(-x)), lw = 1 + (pw - 1) t; d/dt = w (-x + (pw - 1) softplus(-x))"""
+class BinaryCrossEntropyWithLogitsBackward0(TwoPathNode):
+    """d/dx = w ((1 - t) - lw sigmoid(-x)), lw = 1 + (pw - 1) t; d/dt = w (-x + (pw - 1) softplus(-x))
+    (d/dx on arrays or with Tensor ops; d/dt with Tensor ops)"""
 
-    def backward(self, g):
+    def backward_arrays(self, g):
+        return self._grads(g, arrays=True)
+
+    def backward_tensors(self, g):
+        return self._grads(g, arrays=False)
+
+    def _grads(self, g, arrays):
         x, t = self.saved_tensors
         gl = _grad_of_reduced(g, self.shape, self.reduction, self.n)
         if self.weight is not None:
@@ -407,7 +421,7 @@ class BinaryCrossEntropyWithLogitsBackward0(Node):
         pw = self.pos_weight
         gx = gt = None
         if self.needs_input_grad(0):
-            if not grad_enabled():
+            if arrays:
                 xa, ta = x._data, t._data
                 lw = 1 if pw is None else 1 + (pw._data - 1) * ta
                 gx = gl * wrap(((1 - ta) - lw * _sigmoid_arr(x._xp, -xa)).astype(xa.dtype, copy=False))

@@ -19,9 +19,9 @@ Fused nodes (PyTorch's own kernels, whose names they carry):
 """
 import numpy as np
 
-from ._util import Node, Tensor, attach, grad_enabled, wrap
+from ._util import Node, Tensor, TwoPathNode, attach, grad_enabled, wrap
 from .activation import _WORDS, logsigmoid
-from .embedding import pairwise_distance
+from .distance import pairwise_distance
 from .loss import _legacy_reduction, _legacy_string
 
 __all__ = ["margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss",
@@ -53,7 +53,7 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
 
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
-    from .comparison import where
+    from .clamp import where
     reduction = _legacy_reduction(size_average, reduce, reduction)
     zeros = _zeros(input)
     margin_clamp = (margin - input).clamp_min(0)
@@ -63,7 +63,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                           reduction="mean"):
-    from .comparison import where
+    from .clamp import where
     reduction = _legacy_reduction(size_average, reduce, reduction)
     tdim = target.dim()
     if tdim not in (0, 1):
@@ -91,7 +91,7 @@ def _check_triplet_dims(anchor, positive, negative):
 
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
                         size_average=None, reduce=None, reduction="mean"):
-    from .comparison import minimum
+    from .clamp import minimum
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
@@ -105,7 +105,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
 
 def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
                                       margin=1.0, swap=False, reduction="mean"):
-    from .comparison import minimum
+    from .clamp import minimum
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     if margin <= 0:
@@ -166,17 +166,24 @@ def _reduce_arr(per_sample, reduction, out_shape):
     return total / per_sample.shape[0] if reduction == "mean" else total
 
 
-class MultiMarginLossBackward0(Node):
-    """dl/dx_d = w_t p z_d^(p-1) [z_d > 0, d != t] / C;  dl/dx_t = -sum_d dl/dx_d"""
+class MultiMarginLossBackward0(TwoPathNode):
+    """dl/dx_d = w_t p z_d^(p-1) [z_d > 0, d != t] / C;  dl/dx_t = -sum_d dl/dx_d
+    (p = 2: z from the forward's array, or recomputed from x with Tensor ops)"""
 
-    def backward(self, g):
+    def backward_arrays(self, g):
+        return self._grad(g, arrays=True)
+
+    def backward_tensors(self, g):
+        return self._grad(g, arrays=False)
+
+    def _grad(self, g, arrays):
         (x,) = self.saved_tensors
         n, c = self.rows
         gs = _sample_grad(g, n, self.reduction)
         mask = wrap(self.mask)
         if self.p == 1:
             d = mask
-        elif grad_enabled():  # create_graph: z as a function of x
+        elif not arrays:  # create_graph: z as a function of x
             x2 = x.reshape(n, c)
             z = float(self.margin) - x2.gather(1, wrap(self.t[:, None])) + x2
             d = mask * z * 2

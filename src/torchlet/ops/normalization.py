@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd import grad_mode
-from ._util import Node, attach, wrap
+from ._util import Node, TwoPathNode, attach, wrap
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "local_response_norm"]
 
@@ -65,18 +65,23 @@ def _normalized_grad(gxhat, xhat, invstd, axes, M):
 
 
 # ----- batch norm -------------------------------------------------------------
-class NativeBatchNormBackward0(Node):
-    """see module docstring; stats over (batch, spatial), one per channel"""
+class NativeBatchNormBackward0(TwoPathNode):
+    """see module docstring; stats over (batch, spatial), one per channel (in training, on
+    arrays in one pass: _bn_train_backward; else and under create_graph, Tensor ops)"""
 
-    def backward(self, g):
+    def backward_arrays(self, g):
         x, w = _saved(self)
-        axes, cshape = self.axes, self.cshape
-        if (self.training and not grad_mode._mode.enabled and g._data.dtype == x._data.dtype
+        if (self.training and g._data.dtype == x._data.dtype
                 and x._data.dtype.kind == "f" and (w is None or w._data.dtype == x._data.dtype)):
             need = [self.needs_input_grad(i) for i in range(3)]
             grads = _bn_train_backward(x._xp, g._data, x._data, None if w is None else w._data,
                                        self.mean, self.invstd, need)
             return tuple(None if a is None else wrap(a) for a in grads)
+        return NotImplemented
+
+    def backward_tensors(self, g):
+        x, w = _saved(self)
+        axes, cshape = self.axes, self.cshape
         gx = gw = gb = None
         if self.training:
             xhat, invstd = _xhat_invstd(self, x, axes)

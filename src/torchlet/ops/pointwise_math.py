@@ -1,7 +1,7 @@
 """Pointwise math: unary functions (exp, log, trig, rounding, sigmoid, relu,
 erf ...) and nan_to_num, plus the helpers the other pointwise files share
 (broadcast errors, dtype words). Binary numeric ops live in
-pointwise_binary.py, comparisons and selection in comparison.py.
+pointwise_binary.py, comparisons in comparison.py, logical/bitwise ops in logical.py, maximum/clamp/where in clamp.py.
 
 Unary ops are declared in one table: name, PyTorch's grad_fn name, the
 forward on the backend array, the gradient written with Tensor ops and what
@@ -20,7 +20,8 @@ except ImportError:  # NumPy 1.x
 
 from .. import _dtype
 from ._table import methods
-from ._util import Node, Tensor, attach, float_result, grad_enabled, inplace, method, wrap, _NAME_WORDS
+from ._util import Node, Tensor, TwoPathNode, attach, float_result, inplace, method, wrap, _NAME_WORDS
+from ._util import broadcast_error
 
 from ._out import out_form, plain
 __all__ = ["abs", "absolute", "sign", "sgn", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p",
@@ -48,16 +49,7 @@ def _not_for(kernel, np_dtype):
 _floating = float_result  # integer/bool arrays in the dtype exp, sqrt ... return for them
 
 
-def _broadcast_error(*shapes):
-    """PyTorch's RuntimeError for shapes that do not broadcast (NumPy raises ValueError)."""
-    nd = max(len(s) for s in shapes)
-    for i in range(1, nd + 1):
-        sizes = [s[-i] for s in shapes if len(s) >= i and s[-i] != 1]
-        if sizes and any(s != sizes[0] for s in sizes):
-            a, b = sizes[0], next(s for s in sizes if s != sizes[0])
-            return RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) "
-                                f"at non-singleton dimension {nd - i}")
-    return RuntimeError(f"shapes {[list(s) for s in shapes]} cannot be broadcast together")
+_broadcast_error = broadcast_error  # (_util.py)
 
 
 def _shape(x):
@@ -270,14 +262,20 @@ _ARRAY_GRADS = {"SigmoidBackward0": _sigmoid_grad, "TanhBackward0": _tanh_grad,
 
 def _node_class(node_name, grad, save, doc):
     fast = _ARRAY_GRADS.get(node_name)
-    if fast is not None:
-        def backward(self, g):
+    if fast is not None:  # the formula twice, side by side: on arrays and with Tensor ops
+        def backward_arrays(self, g):
             (r,) = self.saved_tensors
             rd = r._data
-            if not grad_enabled() and g._data.dtype == rd.dtype and rd.dtype.kind == "f" and rd.ndim:
+            if g._data.dtype == rd.dtype and rd.dtype.kind == "f" and rd.ndim:
                 return wrap(fast(r._xp, g._data, rd))
-            return grad(g, r)
-    elif save:
+            return NotImplemented
+
+        def backward_tensors(self, g):
+            return grad(g, self.saved_tensors[0])
+        return type(node_name, (TwoPathNode,), {"backward_arrays": backward_arrays,
+                                                "backward_tensors": backward_tensors,
+                                                "__doc__": f"d = {doc}", "__module__": __name__})
+    if save:
         def backward(self, g):
             return grad(g, self.saved_tensors[0])
     else:
@@ -289,23 +287,30 @@ def _node_class(node_name, grad, save, doc):
 _GRAD_NAMES = {"square": "pow"}  # the op PyTorch's out= error names
 
 
-def _define(name, node_name, fwd, grad, save, doc):
+def define_unary(namespace, name, node_name, fwd, grad, save, doc):
+    """Declare an elementwise op from its table row: forward `fwd(xp, x)` on arrays,
+    gradient `grad(g[, saved])` with Tensor ops (saved: the input, or "r" the result),
+    its node class, Tensor.NAME / NAME_, and torchlet.NAME with out= (into `namespace`,
+    the declaring file's globals; pointwise_special.py declares its rows here too)."""
     node = _node_class(node_name, grad, save, doc)
+    node.__module__ = namespace["__name__"]
 
     def op(input):
         res = wrap(fwd(input._xp, input._data))
         attach(res, node, (input,), (res,) if save == "r" else (input,) if save else ())
         return res
     op.__name__ = op.__qualname__ = name
+    op.__module__ = namespace["__name__"]
     op.__doc__ = f"torch.{name} (elementwise); gradient: {doc}"
     setattr(methods, name, op)
     setattr(methods, name + "_", lambda self: inplace(self, op))
-    globals()[name] = op if name == "relu" else out_form(op, grad_name=_GRAD_NAMES.get(name))
+    namespace[name] = op if name == "relu" else out_form(op, grad_name=_GRAD_NAMES.get(name))
+    namespace[node_name] = node
     return op
 
 
 for _entry in _UNARY:
-    _define(*_entry)
+    define_unary(globals(), *_entry)
 # ReluBackward0 saves the result, not the input: relu_ needs no copy of its input (ResNet's ReLU(inplace))
 methods.relu_ = lambda self: inplace(self, relu, saves_input=False)  # noqa: F821 (defined above)
 

@@ -11,9 +11,9 @@ import math
 import numpy as np
 
 from ._table import methods
-from ._util import Node, Tensor, attach, inplace, method, wrap
+from ._util import Node, attach, inplace, method, wrap
 from ._out import out_form
-from .pointwise_math import _erf, _floating, _in_float32, _poly, _ERFC_P, _ERFC_Q
+from .pointwise_math import define_unary, _erf, _floating, _in_float32, _poly, _ERFC_P, _ERFC_Q
 
 __all__ = ["asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "erfc", "erfinv", "logit",
            "deg2rad", "rad2deg", "signbit", "asinh_", "acosh_", "atanh_", "arcsinh_", "arccosh_", "arctanh_",
@@ -120,34 +120,8 @@ _UNARY = [
 ]
 
 
-def _node_class(node_name, grad, save, doc):
-    if save:
-        def backward(self, g):
-            return grad(g, self.saved_tensors[0])
-    else:
-        def backward(self, g):
-            return grad(g)
-    return type(node_name, (Node,), {"backward": backward, "__doc__": f"d = {doc}"})
-
-
-def _define(name, node_name, fwd, grad, save, doc):
-    node = _node_class(node_name, grad, save, doc)
-
-    def op(input):
-        res = wrap(fwd(input._xp, input._data))
-        attach(res, node, (input,), (res,) if save == "r" else (input,) if save else ())
-        return res
-    op.__name__ = op.__qualname__ = name
-    op.__doc__ = f"torch.{name} (elementwise); gradient: {doc}"
-    setattr(methods, name, op)
-    setattr(methods, name + "_", lambda self: inplace(self, op))
-    globals()[name] = out_form(op)
-    globals()[node_name] = node
-    return op
-
-
 for _entry in _UNARY:
-    _define(*_entry)
+    define_unary(globals(), *_entry)
 
 arcsinh, arccosh, arctanh = asinh, acosh, atanh  # noqa: F821 (defined by _define)
 for _alias, _fn in (("arcsinh", "asinh"), ("arccosh", "acosh"), ("arctanh", "atanh")):

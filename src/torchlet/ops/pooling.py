@@ -6,7 +6,7 @@ view, never a Python loop over pixels.
 
 Backward, written with Tensor ops:
   max pool:  the gradient goes to the arg-max position of each window
-             (a scatter-add into the flat input positions, `_scatter_flat`);
+             (a scatter-add into the flat input positions, `_scatter_flat`, reduction._scatter);
   avg pool:  g / divisor spread over each window (col2im of conv.py, `_fold`);
   adaptive avg pool: averaging is separable, y = A_h x A_w^T with fixed
              averaging matrices, so dx = A_h^T g A_w.
@@ -14,7 +14,8 @@ Backward, written with Tensor ops:
 import numpy as np
 
 from ._args import int_arg
-from ._util import Node, attach, grad_enabled, wrap, wrap_dim, _NAME_WORDS
+from ._util import Node, TwoPathNode, attach, grad_enabled, wrap, wrap_dim, _NAME_WORDS
+from .reduction import _gather, _scatter
 from ._out import out_form
 from .conv import _fold, _pad_array, _tup, _windows
 
@@ -25,49 +26,20 @@ __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
 
 
 # ----- scatter / gather on flattened spatial positions ----------------------
-class _ScatterFlatBackward(Node):
-    """d(scatter_add(g at idx)) = gather(g'' at idx)"""
-
-    def backward(self, g):
-        return _gather_flat(g, self.idx)
-
-
-class _GatherFlatBackward(Node):
-    """d(gather(x at idx)) = scatter_add(g at idx)"""
-
-    def backward(self, g):
-        return _scatter_flat(g, self.idx, self.spatial, True)
-
-
 def _scatter_flat(g, idx, spatial, overlap):
-    """zeros(N, C, *spatial) with g[n, c, j] added at flat position idx[n, c, j]."""
-    xp = g._xp
-    G = g._data
-    lead = idx.shape[:2]
-    P = 1
-    for s in spatial:
-        P *= s
-    rows = int(np.prod(lead))
-    per_row = int(np.prod(idx.shape[2:]))  # no -1: rows may be 0
-    gi = idx.reshape(rows, per_row)
-    gv = G.reshape(rows, per_row)
-    if overlap:
-        flat = (gi + (xp.arange(rows) * P)[:, None]).ravel()
-        res = xp.bincount(flat, weights=gv.ravel(), minlength=rows * P).astype(G.dtype, copy=False)
-    else:
-        res = xp.zeros((rows, P), dtype=G.dtype)
-        res[xp.arange(rows)[:, None], gi] = gv
-    out = wrap(res.reshape(tuple(lead) + tuple(spatial)))
-    return attach(out, _ScatterFlatBackward, (g,), idx=idx)
+    """zeros(N, C, *spatial) with g[n, c, j] added at flat position idx[n, c, j]
+    (reduction._scatter along the flattened spatial dim)."""
+    N, C = idx.shape[:2]
+    L, P = int(np.prod(idx.shape[2:])), int(np.prod(spatial))
+    out = _scatter(g.reshape(N, C, L), idx.reshape(N, C, L), 2, (N, C, P), unique=not overlap)
+    return out.reshape((N, C) + tuple(spatial))
 
 
 def _gather_flat(x, idx):
-    X = x._data
-    rows = idx.shape[0] * idx.shape[1]
-    vals = X.reshape(rows, int(np.prod(X.shape[2:])))[x._xp.arange(rows)[:, None],
-                                                       idx.reshape(rows, int(np.prod(idx.shape[2:])))]
-    out = wrap(vals.reshape(idx.shape))
-    return attach(out, _GatherFlatBackward, (x,), idx=idx, spatial=X.shape[2:])
+    """x[n, c] at the flat spatial positions idx[n, c, j] (reduction._gather)."""
+    N, C = idx.shape[:2]
+    L, P = int(np.prod(idx.shape[2:])), int(np.prod(x.shape[2:]))
+    return _gather(x.reshape(N, C, P), idx.reshape(N, C, L), 2, unique=False).reshape(idx.shape)
 
 
 # ----- sizes and checks -----------------------------------------------------
@@ -303,14 +275,18 @@ def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 
 
 # ----- average pooling ------------------------------------------------------
-class AvgPool2DBackward0(Node):
-    """Each output's gradient, divided by its divisor, is spread over its window."""
+class AvgPool2DBackward0(TwoPathNode):
+    """Each output's gradient, divided by its divisor, is spread over its window
+    (windows that tile the input: on arrays, a nearest upsampling of g)."""
 
-    def backward(self, g):
+    def backward_arrays(self, g):
+        if getattr(self, "tiled", False):
+            return wrap(_tiled_spread(g._xp, (g / self.divisor)._data, self.ksize, self.spatial))
+        return NotImplemented
+
+    def backward_tensors(self, g):
         N, C = g.shape[:2]
         if getattr(self, "tiled", False):  # windows tile the input: a nearest upsampling of g
-            if not grad_enabled():
-                return wrap(_tiled_spread(g._xp, (g / self.divisor)._data, self.ksize, self.spatial))
             (kh, kw), (oh, ow), (H, W) = self.ksize, g.shape[2:], self.spatial
             gd = (g / self.divisor).reshape(N, C, oh, 1, ow, 1).expand(N, C, oh, kh, ow, kw)
             gx = gd.reshape(N, C, oh * kh, ow * kw)

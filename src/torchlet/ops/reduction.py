@@ -111,16 +111,31 @@ def _gather(t, index, dim, unique=True):
 
 def _scatter(src, index, dim, shape, unique=True):
     """Zeros of `shape` with src added at `index` along `dim`, differentiably.
-    `unique`: no position is picked twice (a plain put suffices)."""
+    `unique`: no position is picked twice (a plain put suffices). The one
+    gather/scatter pair of the op files (pooling's windows use it too)."""
     xp = src._xp
     out = xp.zeros(shape, dtype=src._data.dtype)
     if unique:
         xp.put_along_axis(out, index, src._data, dim)
     else:
-        grid = list(xp.indices(index.shape, sparse=True))
-        grid[dim] = index
-        xp.add.at(out, tuple(grid), src._data)
+        _add_along(xp, out, index, dim, src._data)
     return attach(wrap(out), ScatterAddBackward0, (src,), index=index, dim=dim, unique=unique)
+
+
+def _add_along(xp, out, index, dim, values):
+    """out[.., index[i..], ..] += values[i..] along `dim`, repeated positions summed:
+    one bincount over flat positions for real floats (NumPy's add.at is ~10x slower)."""
+    grid = list(xp.indices(index.shape, sparse=True))
+    grid[dim] = index
+    if out.dtype.kind != "f" or not out.size:
+        xp.add.at(out, tuple(grid), values)
+        return
+    stride, flat = 1, 0
+    for k in range(out.ndim - 1, -1, -1):
+        flat = flat + grid[k] * stride
+        stride *= out.shape[k]
+    sums = xp.bincount(xp.asarray(flat).ravel(), weights=values.ravel(), minlength=out.size)
+    out += sums.reshape(out.shape).astype(out.dtype, copy=False)
 
 
 # ----- sum, mean ------------------------------------------------------------

@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import return_types
 from .._dtype import _FROM_NP
-from ._util import Node, attach, grad_enabled, inplace, method, wrap, wrap_dim
+from ._util import Node, TwoPathNode, attach, inplace, method, wrap, wrap_dim
 from ._out import out_form
 from .reduction import _required, _scatter
 
@@ -61,13 +61,21 @@ def cumsum(input, dim=None, *, dtype=None, axis=None):
     return attach(res, CumsumBackward0, (input,), dim=d)
 
 
-class CumprodBackward0(Node):
+class CumprodBackward0(TwoPathNode):
     """d(cumprod(a))_k = sum_{i >= k} g_i prod_{j <= i, j != k} a_j;
     without zeros: reverse_cumsum(g * out)_k / a_k. With zeros, positions
     before a slice's first zero z use that formula, z itself gets
-    sum_{i >= z} g_i cumprod(a with a_z := 1)_i, positions after z get 0."""
+    sum_{i >= z} g_i cumprod(a with a_z := 1)_i, positions after z get 0
+    (masks from the arrays); under create_graph, with zeros, the quadratic
+    form, whose own derivative is exact too."""
 
-    def backward(self, g):
+    def backward_arrays(self, g):
+        return self._grad(g, graph=False)
+
+    def backward_tensors(self, g):
+        return self._grad(g, graph=True)
+
+    def _grad(self, g, graph):
         x, res = self.saved_tensors
         d = self.dim
         dt = self.input_meta[0][1]
@@ -78,7 +86,7 @@ class CumprodBackward0(Node):
         zero = x._data == 0
         if not zero.any():
             return _reverse_cumsum(g * res, d) / x
-        if grad_enabled():  # create_graph: a form whose own derivative is exact too
+        if graph:  # create_graph: a form whose own derivative is exact too
             return _cumprod_grad_quadratic(g, x, d)
         xp = x._xp
         n = x._data.shape[d]

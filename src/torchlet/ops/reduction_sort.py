@@ -87,8 +87,8 @@ def _picked(name, input, index, d, keepdim, node_cls, result_cls):
 
 def _extreme(name, input, dim, keepdim, largest, other):
     if other is not None or isinstance(dim, Tensor):
-        from . import comparison
-        fn = comparison.maximum if largest else comparison.minimum
+        from . import clamp
+        fn = clamp.maximum if largest else clamp.minimum
         return fn(input, dim if other is None else other)
     x = input._data
     if dim is None:

@@ -3,8 +3,9 @@ import numpy as np
 
 from .. import _dtype
 from ._util import Node, attach, float_result, method, wrap
+from .linalg_norms import LinalgVectorNormBackward0
 from ._out import out_form
-from .reduction import (_dims, _even_grad, _expand_back, _float_name, _np_names, _out_shape,
+from .reduction import (_dims, _expand_back, _float_name, _np_names, _out_shape,
                         _required)
 
 __all__ = ["var", "std", "var_mean", "std_mean", "norm", "logsumexp"]
@@ -144,32 +145,7 @@ def std_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None, 
 
 
 # ----- norm -----------------------------------------------------------------
-class LinalgVectorNormBackward0(Node):
-    """d||a||_p = g * sign(a) |a|^(p-1) / ||a||^(p-1)  (p=2: g a/||a||; p=1: g sign(a);
-    p=inf: g sign(a) split among the largest |a|; p=0: 0); 0 where the norm is 0"""
-
-    def backward(self, g):
-        x, res = self.saved_tensors
-        meta, dims, keepdim, p = self.input_meta[0], self.dims, self.keepdim, self.p
-        xd = x._data
-        dt = xd.dtype
-        g = _expand_back(g, meta, dims, keepdim)
-        xp = x._xp
-        if p == 0:
-            return g * 0
-        sign = wrap(xp.sign(xd))
-        if p == 1:
-            return g * sign
-        r = _expand_back(res, meta, dims, keepdim)
-        if p in (float("inf"), float("-inf")):
-            return _even_grad(g * sign, xp.abs(xd), r._data, dims)
-        zero = r._data == 0
-        if zero.any():
-            r = r + wrap(zero.astype(dt))
-            g = g * wrap((~zero).astype(dt))
-        if p == 2:
-            return g * x / r
-        return g * sign * (x * sign).pow(p - 1) / r.pow(p - 1)
+# LinalgVectorNormBackward0: the one vector-norm node, with linalg.vector_norm (linalg_norms.py)
 
 
 @method()
@@ -177,7 +153,7 @@ class LinalgVectorNormBackward0(Node):
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if isinstance(p, str):
         if p == "nuc":  # the nuclear norm of the matrices at dim (all dims when None)
-            from ..linalg import matrix_norm
+            from .linalg_norms import matrix_norm
             dims = tuple(range(input._data.ndim)) if dim is None else (dim,) if isinstance(dim, int) else dim
             if input._data.ndim < 2:
                 dims = (-2, -1)
@@ -201,7 +177,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         flat = x.reshape(-1)  # the whole-tensor 2-norm (clip_grad_norm_) as one BLAS dot
         res = wrap(xp.asarray(xp.sqrt(xp.vdot(flat, flat)), dtype=x.dtype))
         return attach(res, LinalgVectorNormBackward0, (input,), (input, res), dims=dims,
-                      keepdim=keepdim, p=p)
+                      keepdim=keepdim, ord=p)
     a = xp.abs(x)
     if p == 2:
         r = xp.sqrt((x * x).sum(axis=dims, keepdims=keepdim))
@@ -217,7 +193,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         r = (a ** p).sum(axis=dims, keepdims=keepdim) ** (1.0 / p)
     res = wrap(xp.asarray(r, dtype=x.dtype))
     return attach(res, LinalgVectorNormBackward0, (input,), (input, res), dims=dims, keepdim=keepdim,
-                  p=p)
+                  ord=p)
 
 
 # ----- logsumexp ------------------------------------------------------------

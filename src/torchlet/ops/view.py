@@ -4,7 +4,7 @@ carries a `view_fn` so in-place changes to it reach its base's graph."""
 from . import _util
 from ._args import int_arg
 from ._table import methods
-from ._util import Node, Tensor, attach, method, wrap, wrap_dim, dims_of
+from ._util import Node, attach, method, wrap, wrap_dim, dims_of
 
 __all__ = ["reshape", "permute", "transpose", "t", "squeeze", "unsqueeze", "flatten", "swapaxes",
            "swapdims", "movedim", "moveaxis", "unflatten", "adjoint"]

@@ -41,7 +41,7 @@ class Adam(Optimizer):
 
     @_use_no_grad
     def step(self, closure=None):
-        from ..ops.comparison import maximum
+        from ..ops.clamp import maximum
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
