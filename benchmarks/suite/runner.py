@@ -164,7 +164,8 @@ def run_isolated(groups, models, repeat, json_path, png_path, use_torch):
     with tempfile.TemporaryDirectory() as tmp:
         for i, batch in enumerate(_batches(groups)):
             path = os.path.join(tmp, f"{i}.json")
-            cmd = [sys.executable, "-m", "torchlet.bench", "--only", ",".join(batch), "--repeat",
+            from . import RUN_SCRIPT
+            cmd = [sys.executable, RUN_SCRIPT, "--only", ",".join(batch), "--repeat",
                    str(repeat), "--json", path, "--no-isolate"]
             if models:
                 cmd += ["--models", ",".join(models)]
