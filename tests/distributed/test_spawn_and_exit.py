@@ -69,3 +69,21 @@ def test_a_rank_leaving_early_does_not_end_a_healthy_job():
              "ok"], timeout=90)
     assert p.returncode == 0, p.stdout + p.stderr
     assert "rank 0 finished alone [2.0, 2.0]" in p.stdout
+
+
+def test_bench_distributed_smoke_mode(tmp_path):
+    """The scaling benchmark's CI mode: 1 step per model on 1 and 2 ranks, a 1 MB all-reduce against
+    mpi4py's; it checks that DDP replicas end equal and that both all-reduces agree (no timings)."""
+    mpiexec()
+    script = os.path.join(os.path.dirname(os.path.dirname(HERE)), "benchmarks", "bench_distributed.py")
+    out = tmp_path / "r.json"
+    p = run([sys.executable, script, "--smoke", "--json", str(out)], timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+    import json
+    data = json.loads(out.read_text())
+    assert set(data["models"]) == {"lenet", "resnet18"}
+    for row in data["models"].values():
+        assert row["1 rank"] > 0 and row["2 ranks"] > 0
+        assert row["efficiency"] == row["2 ranks"] / (2 * row["1 rank"])
+    (row,) = data["allreduce"]
+    assert row["MB"] == 1 and row["torchlet_GBps"] > 0 and row["mpi4py_GBps"] > 0
