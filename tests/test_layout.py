@@ -34,8 +34,10 @@ def test_the_console_script_and_module_entry_points_are_the_cli():
     script = _pyproject()["project"]["scripts"]["torchlet"]
     module, func = script.split(":")
     import importlib
-    from torchlet.cli import main
+    from torchlet.cli.main import main
     assert getattr(importlib.import_module(module), func) is main
+    import torchlet.cli.main as as_module
+    assert as_module.__name__ == "torchlet.cli.main"  # not shadowed by the function
     env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
     for argv in (["-m", "torchlet", "models"], ["-m", "torchlet.cli", "datasets"]):
         p = subprocess.run([sys.executable, *argv], capture_output=True, text=True, env=env, timeout=120)

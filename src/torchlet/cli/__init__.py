@@ -9,6 +9,7 @@
     generate.py    `torchlet generate` (text from a language-model checkpoint)
     tokenize.py    `torchlet tokenize` (train a byte-level BPE tokenizer)
 
-`python -m torchlet.cli ...` and `python -m torchlet ...` are the `torchlet` command.
+`python -m torchlet.cli ...` and `python -m torchlet ...` are the `torchlet` command
+(`torchlet.cli.main:main`; this package does not re-export it, so that
+`torchlet.cli.main` stays the module).
 """
-from .main import main  # noqa: F401
