@@ -1,5 +1,5 @@
 """Language-model training steps, torchlet against PyTorch, one thread, timed alternately in one run
-(torchlet.bench's `compare` and report format):
+(benchmarks/suite's `compare` and report format):
 
   gpt   torchlet.models.GPT, 4 layers, 4 heads, width 128, context 128, batch 16, vocabulary 65;
         PyTorch runs the same architecture (transformers' GPT2LMHeadModel when installed, else the
@@ -22,8 +22,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import numpy as np  # noqa: E402
 
 import torchlet  # noqa: E402
-from torchlet.bench import report  # noqa: E402
-from torchlet.bench.runner import compare, load_average, now  # noqa: E402
+from suite import report  # noqa: E402
+from suite.runner import compare, load_average, now  # noqa: E402
 from torchlet.models import GPT, GPTConfig, RNNLM  # noqa: E402
 
 V = 65

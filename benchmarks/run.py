@@ -1,4 +1,4 @@
-"""Run the benchmark suite: torchlet against PyTorch (see torchlet/bench).
+"""Run the benchmark suite: torchlet against PyTorch (the library: benchmarks/suite/).
 
     python benchmarks/run.py [--only train,ops] [--json out.json] [--png out.png]
 """
@@ -8,7 +8,7 @@ import sys
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # before NumPy loads: BLAS reads them once
 
-from torchlet.bench import main  # noqa: E402
+from suite import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())

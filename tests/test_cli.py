@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from torchlet.cli import main
+from torchlet.cli.main import main
 
 
 def _run(*args, cwd=None):

@@ -5,7 +5,7 @@ import os
 import pytest
 
 import torchlet
-from torchlet.cli import main
+from torchlet.cli.main import main
 from torchlet.text.datasets import bundled_text_path
 
 TINY = ["--task", "lm", "--n-layer", "1", "--n-head", "2", "--n-embd", "16", "--block-size", "16",

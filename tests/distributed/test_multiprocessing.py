@@ -63,7 +63,13 @@ def _exits(i):
         os._exit(3)
 
 
-def test_spawn_errors_like_torch():
+@pytest.mark.parametrize("how", ["mpi", "process"])
+def test_spawn_errors_like_torch(how, monkeypatch):
+    """Both ways spawn starts workers (one mpiexec job, or the standard library's processes)."""
+    if how == "mpi":
+        from mpi_jobs import mpiexec
+        mpiexec()
+    monkeypatch.setenv("TORCHLET_SPAWN", how)
     with pytest.raises(mp.ProcessRaisedException) as e:
         mp.spawn(_fails, args=("thing",), nprocs=2)
     assert "-- Process 1 terminated with the following error:" in str(e.value)
@@ -78,6 +84,36 @@ def test_spawn_errors_like_torch():
     assert mp.spawn(_fails, args=("y",), nprocs=1) is None
     assert mp.spawn is not torch.multiprocessing.spawn and mp.ProcessRaisedException.__name__ == \
         torch.multiprocessing.ProcessRaisedException.__name__
+
+
+def _put_square(i, q):
+    q.put((i, i * i))
+
+
+def test_spawn_with_an_inherited_queue_falls_back_to_processes():
+    """A Queue can only be inherited, so such a spawn runs on plain processes, as in PyTorch."""
+    ctx = mp.get_context("spawn")
+    q = ctx.SimpleQueue()
+    assert mp.spawn(_put_square, args=(q,), nprocs=3) is None
+    assert sorted(q.get() for _ in range(3)) == [(0, 0), (1, 1), (2, 4)]
+
+
+def _rank_file(i, folder):
+    import os
+    with open(os.path.join(folder, f"{i}.txt"), "w") as f:
+        f.write(f"{os.environ.get('PMI_SIZE')}")
+
+
+def test_spawn_join_false_gives_a_context_of_one_mpi_job(tmp_path, monkeypatch):
+    from mpi_jobs import mpiexec
+    mpiexec()
+    monkeypatch.setenv("TORCHLET_SPAWN", "mpi")
+    ctx = mp.spawn(_rank_file, args=(str(tmp_path),), nprocs=2, join=False)
+    while not ctx.join(timeout=30):
+        pass
+    # one MPI job of 2 ranks: what lets fn call init_process_group(rank=i, world_size=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["0.txt", "1.txt"]
+    assert all(p.read_text() == "2" for p in tmp_path.iterdir())
 
 
 def _hogwild_train(rank, model, steps):

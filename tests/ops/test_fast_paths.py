@@ -1,4 +1,4 @@
-"""Fast paths taken by the common training-step shapes (see torchlet/bench):
+"""Fast paths taken by the common training-step shapes (see benchmarks/suite):
 each must give PyTorch's values, indices and gradients, including the edge
 cases the general path handles (ties, NaN, ragged sizes)."""
 import numpy as np

@@ -109,7 +109,7 @@ def test_shipped_text_works_offline():
     import tomllib
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     with open(os.path.join(root, "pyproject.toml"), "rb") as f:
-        assert "text/data/*" in tomllib.load(f)["tool"]["setuptools"]["package-data"]["torchlet"]
+        assert "text/assets/*" in tomllib.load(f)["tool"]["setuptools"]["package-data"]["torchlet"]
 
 
 def test_load_corpus_path_and_unknown(tmp_path):

@@ -328,7 +328,7 @@ def test_collator_with_dataloader(pair):
 
 # ---- the command
 def test_tokenize_command(corpus_file, tmp_path, capsys):
-    from torchlet.cli import main
+    from torchlet.cli.main import main
     out = tmp_path / "tok.json"
     assert main(["tokenize", "--train", corpus_file, "--vocab-size", "500", "--out", str(out)]) == 0
     assert "MB/s" in capsys.readouterr().out

@@ -12,12 +12,12 @@ or, from inside Python, before the first `import torch`:
 
 `install()` maps `torch` and its submodules onto torchlet, `torchvision`
 onto `torchlet.vision`, `safetensors.torch` onto `torchlet.safetensors`
-and `torchsummary` onto `torchlet.compat.summary`. A PyTorch API torchlet
+and `torchsummary` onto `torchlet.compat.torchsummary`. A PyTorch API torchlet
 lacks raises an error that names it ("torchlet does not implement
 torch.sparse_coo_tensor").
 """
 from ._finder import TorchletNotImplementedError, install, uninstall, target_name  # noqa: F401
-from .summary import summary, summary_string  # noqa: F401
+from .torchsummary import summary, summary_string  # noqa: F401
 
 __all__ = ["install", "uninstall", "run_path", "check_file", "summary", "summary_string",
            "TorchletNotImplementedError"]

@@ -33,7 +33,7 @@ _PREFIXES = {
     "torch": "torchlet",
     "torchvision": "torchlet.vision",
     "safetensors.torch": "torchlet.safetensors",
-    "torchsummary": "torchlet.compat.summary",
+    "torchsummary": "torchlet.compat.torchsummary",
 }
 # aliases that are leaves (no submodules of their own)
 _LEAVES = {"safetensors.torch", "torchsummary"}

@@ -22,13 +22,8 @@ def _mpi_rank_size():
 
 
 def _abort(code):
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except Exception:
-        pass
-    from mpi4py import MPI
-    MPI.COMM_WORLD.Abort(code)
+    from ._fault import abort
+    abort(code)
 
 
 def main(argv):

@@ -204,7 +204,6 @@ def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, gro
 
 
 def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=False):
-    from mpi4py import MPI
     g = _group(group)
     _check(g, "reduce_scatter_tensor", (_sig(output), _sig(input)))
     if input.numel() != output.numel() * g.size() or input.dtype != output.dtype:

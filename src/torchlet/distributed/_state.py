@@ -128,8 +128,9 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     if comm.Get_rank() != env_rank:
         raise RuntimeError(f"rank {env_rank} given twice or missing among {env_size} processes")
     GroupMember.WORLD = ProcessGroup(comm, range(env_size), "mpi" if name == "mpi" else "gloo")
-    from ._fault import install
+    from ._fault import install, watch
     install()
+    watch(comm, range(env_size))
 
 
 def destroy_process_group(group=None):

@@ -1,6 +1,11 @@
 """spawn / start_processes: run fn(i, *args) in nprocs processes; an error in
 one ends the others and is raised in the parent as ProcessRaisedException
-(with the child's traceback) or ProcessExitedException, as in PyTorch."""
+(with the child's traceback) or ProcessExitedException, as in PyTorch.
+
+With the "spawn" start method and MPI installed, the processes are one mpiexec
+job (_mpi_spawn), so fn may join a process group of nprocs ranks; otherwise
+(or with arguments that can only be inherited, such as a Queue) they are the
+standard library's processes."""
 import multiprocessing
 import multiprocessing.connection
 import signal
@@ -101,6 +106,14 @@ class SpawnContext(ProcessContext):
 
 
 def start_processes(fn, args=(), nprocs=1, join=True, daemon=False, start_method="spawn"):
+    from . import _mpi_spawn
+    context = _mpi_spawn.start(fn, args, nprocs) if _mpi_spawn.usable(nprocs, start_method) else None
+    if context is not None:  # one MPI job: fn may init_process_group(rank=i, world_size=nprocs)
+        if not join:
+            return context
+        while not context.join():
+            pass
+        return None
     ctx = multiprocessing.get_context(start_method)
     queues, procs = [], []
     for i in range(nprocs):

@@ -3,14 +3,14 @@
 
 ``Shakespeare`` is seven plays (Romeo and Juliet, Hamlet, Macbeth, Othello, King Lear,
 A Midsummer Night's Dream, Twelfth Night; public domain) as "SPEAKER:\\nline..." paragraphs in
-Tiny Shakespeare's layout, ~0.9 MB, in ``torchlet/text/data/`` (provenance in its README)."""
+Tiny Shakespeare's layout, ~0.9 MB, in ``torchlet/text/assets/`` (provenance in its README)."""
 import os
 
 from ...vision.datasets.utils import check_integrity, download_url
 
 __all__ = ["TextCorpus", "TinyShakespeare", "TimeMachine", "Shakespeare", "bundled_text_path", "load_corpus"]
 
-_DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
+_DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "assets")
 
 
 def bundled_text_path():

@@ -1,5 +1,5 @@
 """Digits: the UCI optical handwritten digits (1,797 8x8 images, shipped with the
-package from scikit-learn's copy; see vision/data/DIGITS_LICENSE.txt), split
+package from scikit-learn's copy; see vision/assets/DIGITS_LICENSE.txt), split
 80/20 into train/test by a fixed permutation. No download needed."""
 import gzip
 import os
@@ -11,7 +11,7 @@ from .vision import VisionDataset
 
 __all__ = ["Digits"]
 
-_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data",
+_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "assets",
                      "digits.csv.gz")
 _SPLIT_SEED = 0
 _TRAIN_FRACTION = 0.8

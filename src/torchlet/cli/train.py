@@ -19,8 +19,8 @@ import os
 import sys
 import time
 
-from ._cli.registry import UsageError, build_model, preprocess, transform_for, load_split
-from ._cli import checkpoint as ckpt
+from .registry import UsageError, build_model, preprocess, transform_for, load_split
+from . import checkpoint as ckpt
 
 __all__ = ["train", "DEFAULTS"]
 
@@ -81,7 +81,7 @@ def _materialize(dataset, workers):
     """A TensorDataset of the preprocessed images when they fit in memory, so
     epochs don't redo the (deterministic) decoding and resizing."""
     import torchlet
-    from .utils.data import DataLoader, TensorDataset
+    from ..utils.data import DataLoader, TensorDataset
     if dataset is None or len(dataset) == 0:
         return dataset
     x0, _ = dataset[0]
@@ -95,7 +95,7 @@ def _materialize(dataset, workers):
 
 
 def _optimizer(s, params):
-    from . import optim
+    from .. import optim
     if s["optimizer"] == "sgd":
         return optim.SGD(params, lr=s["lr"], momentum=s["momentum"], weight_decay=s["weight_decay"])
     if s["optimizer"] == "adam":
@@ -109,7 +109,7 @@ def _optimizer(s, params):
 
 def _scheduler(s, optimizer, steps_per_epoch):
     """(scheduler or None, stepped per batch?)"""
-    from .optim import lr_scheduler as sched
+    from ..optim import lr_scheduler as sched
     name = s["scheduler"]
     if name == "none":
         return None, False
@@ -171,7 +171,7 @@ def _writer(logdir):
     if not logdir:
         return None
     try:
-        from .utils.tensorboard import SummaryWriter
+        from ..utils.tensorboard import SummaryWriter
     except ImportError as e:
         raise UsageError(f"--logdir needs TensorBoard: {e}") from None
     return SummaryWriter(log_dir=logdir)
@@ -182,7 +182,7 @@ def _join_world():
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world <= 1 or "RANK" not in os.environ:
         return 1, 0
-    from . import distributed as dist
+    from .. import distributed as dist
     if not dist.is_initialized():
         dist.init_process_group("gloo")
     return dist.get_world_size(), dist.get_rank()
@@ -191,7 +191,7 @@ def _join_world():
 def _world_mean(result):
     """(mean loss, accuracy, samples) of one rank -> the same over every rank."""
     import torchlet
-    from . import distributed as dist
+    from .. import distributed as dist
     loss, acc, seen = result
     t = torchlet.tensor([loss * seen, acc * seen, float(seen)], dtype=torchlet.float64)
     dist.all_reduce(t)
@@ -204,8 +204,8 @@ def train(args, out=None):
     import random
     import numpy as np
     import torchlet
-    from . import nn
-    from .utils.data import DataLoader, random_split
+    from .. import nn
+    from ..utils.data import DataLoader, random_split
 
     out = out or sys.stdout
     world, rank = _join_world()
@@ -236,7 +236,7 @@ def train(args, out=None):
     model = build_model(s["model"], len(classes)).to(device)
     sampler = None
     if world > 1:  # each rank its share of every epoch's permutation; --batch-size is per rank
-        from .utils.data.distributed import DistributedSampler
+        from ..utils.data.distributed import DistributedSampler
         sampler = DistributedSampler(train_set, world, rank, shuffle=True, seed=s["seed"])
     loader = DataLoader(train_set, batch_size=s["batch_size"], shuffle=sampler is None, sampler=sampler,
                         num_workers=s["workers"])
@@ -253,17 +253,12 @@ def train(args, out=None):
         print(f"resuming {state['model']} on {s['dataset']} from {args.resume} (epoch {start_epoch})", file=out)
     meta = {"model": s["model"], "model_args": {"num_classes": len(classes)}, "classes": classes,
             "preprocess": pre, "args": s}
-    ckdir = s["checkpoint_dir"]
-    last_path = os.path.join(ckdir, "last.pt") if ckdir else None
-    best_path = os.path.join(ckdir, "best.pt") if ckdir else None
+    checkpoints = ckpt.Checkpoints(s["checkpoint_dir"], meta, writer=rank == 0)  # one writer
     net = model
     if world > 1:
-        from .nn.parallel import DistributedDataParallel
+        from ..nn.parallel import DistributedDataParallel
         net = DistributedDataParallel(model)  # rank 0's initial weights everywhere
-    if ckdir and rank == 0:
-        os.makedirs(ckdir, exist_ok=True)
-        if state is None:  # resumable from the very start
-            ckpt.save(last_path, meta, model, optimizer, scheduler, 0, history, best)
+    checkpoints.start(state is None, model, optimizer, scheduler, history, best)
 
     writer = _writer(s["logdir"]) if rank == 0 else None
     if writer is not None and state is None:
@@ -308,25 +303,18 @@ def train(args, out=None):
                 line += f"  val loss {va[0]:.4f} acc {100 * va[1]:6.2f}%"
             line += f"  lr {lr:.3g}  {time.time() - t_epoch:.1f}s" + ("  *" if improved else "")
             print(line, file=out, flush=True)
-            if ckdir and rank == 0:  # one writer; each save is atomic (a temporary file renamed)
-                ckpt.save(last_path, meta, model, optimizer, scheduler, epoch, history, best)
-                if improved:
-                    ckpt.save(best_path, meta, model, optimizer, scheduler, epoch, history, best)
+            checkpoints.epoch_done(model, optimizer, scheduler, epoch, history, best, improved)
             if world > 1:
-                from . import distributed as dist
+                from .. import distributed as dist
                 dist.barrier()
     except KeyboardInterrupt:
         if writer is not None:
             writer.close()
-        done = epoch - 1
-        where = f"; {last_path} holds epoch {done}: continue with `torchlet train --resume {last_path}`" \
-            if ckdir else " (no --checkpoint-dir, nothing saved)"
-        print(f"\ninterrupted during epoch {epoch}{where}", file=out, flush=True)
+        print(checkpoints.interrupted(epoch), file=out, flush=True)
         return 130
     elapsed = time.time() - t0
 
-    if ckdir and best["epoch"] and os.path.exists(best_path):
-        model.load_state_dict(ckpt.load(best_path)["state_dict"])
+    checkpoints.load_best(model, best)
     test = run_epoch(model, test_loader, loss_fn, device)[:2] if test_loader is not None else (math.nan, math.nan)
     rows = [("best epoch", str(best["epoch"])),
             ("best val accuracy" if val_set is not None else "best train accuracy",
@@ -337,9 +325,7 @@ def train(args, out=None):
     print("", file=out)
     for k, v in rows:
         print(f"{k:<{width}}  {v:>10}", file=out)
-    written = []
-    if ckdir:
-        written += [last_path] + ([best_path] if best["epoch"] else [])
+    written = checkpoints.written(best)
     if writer is not None:
         writer.add_hparams({k: (v if isinstance(v, (int, float, str, bool)) else str(v))
                             for k, v in s.items() if k not in ("data_root", "logdir", "checkpoint_dir")},
@@ -350,6 +336,6 @@ def train(args, out=None):
     if written:
         print("wrote " + ", ".join(written), file=out)
     if world > 1:
-        from . import distributed as dist
+        from .. import distributed as dist
         dist.destroy_process_group()
     return 0

@@ -55,3 +55,42 @@ def model_from(state, expect_model=None):
     model = build_model(state["model"], **state["model_args"])
     restore(state, model)
     return model.eval()
+
+
+class Checkpoints:
+    """last.pt and best.pt in `--checkpoint-dir` (none when `folder` is empty), as
+    both trainers keep them: last.pt after every epoch (and at epoch 0, so a
+    run is resumable from its start), best.pt when the epoch improved, each
+    write atomic. `writer=False` (ranks other than 0) writes nothing."""
+
+    def __init__(self, folder, meta, writer=True):
+        self.folder, self.meta, self.writer = folder, meta, writer
+        self.last = os.path.join(folder, "last.pt") if folder else None
+        self.best = os.path.join(folder, "best.pt") if folder else None
+
+    def start(self, fresh, model, optimizer, scheduler, history, best):
+        if self.folder and self.writer:
+            os.makedirs(self.folder, exist_ok=True)
+            if fresh:
+                save(self.last, self.meta, model, optimizer, scheduler, 0, history, best)
+
+    def epoch_done(self, model, optimizer, scheduler, epoch, history, best, improved):
+        if self.folder and self.writer:
+            save(self.last, self.meta, model, optimizer, scheduler, epoch, history, best)
+            if improved:
+                save(self.best, self.meta, model, optimizer, scheduler, epoch, history, best)
+
+    def interrupted(self, epoch):
+        """The line printed when Ctrl-C stops epoch `epoch`."""
+        if not self.folder:
+            return f"\ninterrupted during epoch {epoch} (no --checkpoint-dir, nothing saved)"
+        return (f"\ninterrupted during epoch {epoch}; {self.last} holds epoch {epoch - 1}: continue with "
+                f"`torchlet train --resume {self.last}`")
+
+    def load_best(self, model, best):
+        """Put the best epoch's weights into `model` (when there is a best.pt)."""
+        if self.folder and best["epoch"] and os.path.exists(self.best):
+            model.load_state_dict(load(self.best)["state_dict"])
+
+    def written(self, best):
+        return [self.last] + ([self.best] if best["epoch"] else []) if self.folder else []

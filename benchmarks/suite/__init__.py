@@ -1,6 +1,6 @@
-"""`torchlet bench`: torchlet against PyTorch on the same CPU, side by side.
+"""The benchmark suite: torchlet against PyTorch on the same CPU, side by side.
 
-    python -m torchlet.bench [--only train,infer,layers,ops,data,random,import,memory,flops]
+    python benchmarks/run.py [--only train,infer,layers,ops,data,random,import,memory,flops]
                              [--models mlp,lenet] [--repeat 7] [--json PATH] [--png PATH]
 
 Threads: both libraries use one thread. NumPy's BLAS reads
@@ -21,6 +21,9 @@ import platform
 import subprocess
 import sys
 
+# the script that runs this suite in a fresh interpreter (the suite lives beside it, in benchmarks/)
+RUN_SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "run.py")
+
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 GROUPS = ("train", "infer", "layers", "ops", "data", "random", "import", "memory", "flops")
 
@@ -40,7 +43,7 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if not _threads_pinned():
         env = dict(os.environ, **{v: "1" for v in THREAD_VARS})
-        return subprocess.call([sys.executable, "-m", "torchlet.bench", *argv], env=env)
+        return subprocess.call([sys.executable, RUN_SCRIPT, *argv], env=env)
     from .runner import run, run_isolated
     p = argparse.ArgumentParser(prog="torchlet bench", description=__doc__.splitlines()[0])
     p.add_argument("--only", default=",".join(GROUPS),

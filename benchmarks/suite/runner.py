@@ -164,7 +164,8 @@ def run_isolated(groups, models, repeat, json_path, png_path, use_torch):
     with tempfile.TemporaryDirectory() as tmp:
         for i, batch in enumerate(_batches(groups)):
             path = os.path.join(tmp, f"{i}.json")
-            cmd = [sys.executable, "-m", "torchlet.bench", "--only", ",".join(batch), "--repeat",
+            from . import RUN_SCRIPT
+            cmd = [sys.executable, RUN_SCRIPT, "--only", ",".join(batch), "--repeat",
                    str(repeat), "--json", path, "--no-isolate"]
             if models:
                 cmd += ["--models", ",".join(models)]
@@ -276,7 +277,7 @@ def run(groups, models=None, repeat=7, json_path=None, png_path=None, use_torch=
         emit(_row("memory", "process max RSS", tl["peak"], th and th["peak"], "B"))
     if "flops" in groups:
         peak = matmul_peak()
-        emit(_row("flops", f"numpy f32 matmul peak GFLOP/s", peak / 1e9, None, unit=""))
+        emit(_row("flops", "numpy f32 matmul peak GFLOP/s", peak / 1e9, None, unit=""))
         for name in ("mlp", "lenet"):
             if name in step_time:
                 fl = w.step_flops(name)

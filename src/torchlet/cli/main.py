@@ -21,7 +21,7 @@ import os
 import subprocess
 import sys
 
-from ._cli.registry import UsageError, MODELS, DATASETS
+from .registry import UsageError, MODELS, DATASETS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -98,7 +98,7 @@ def _parser():
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_train(sub)
     _add_eval(sub)
-    from ._cli.tokenize import add_parser as _add_tokenize
+    from .tokenize import add_parser as _add_tokenize
     _add_tokenize(sub)
     sub.add_parser("models", help="list the models `train` knows")
     sub.add_parser("datasets", help="list the datasets `train` knows")
@@ -112,7 +112,7 @@ def _parser():
 
 def _bench(rest):
     here = os.path.dirname(os.path.abspath(__file__))
-    bench_dir = os.path.normpath(os.path.join(here, "..", "..", "benchmarks"))
+    bench_dir = os.path.normpath(os.path.join(here, "..", "..", "..", "benchmarks"))
     if not os.path.isdir(bench_dir):
         raise UsageError("benchmarks/ not found: `torchlet bench` runs from a source checkout")
     scripts = sorted(f for f in os.listdir(bench_dir) if f.startswith("bench_") and f.endswith(".py"))
@@ -142,7 +142,7 @@ def _is_lm(args):
     if args.task is not None:
         return args.task == "lm"
     if args.resume:
-        from ._cli import checkpoint
+        from . import checkpoint
         return checkpoint.load(args.resume)["args"].get("task") == "lm"
     return False
 
@@ -153,10 +153,10 @@ def main(argv=None):
     command = argv[0] if argv else None
     try:
         if command == "run" and len(argv) > 1 and argv[1].startswith(("--nproc", "--nnodes", "--standalone")):
-            from .distributed.run import main as run_main
+            from ..distributed.run import main as run_main
             return run_main(argv[1:])
         if command in ("run", "check"):  # everything after the program belongs to it
-            from .compat.__main__ import main as compat_main
+            from ..compat.__main__ import main as compat_main
             if len(argv) < 2:
                 raise UsageError(f"usage: torchlet {command} PROGRAM.py" + (" [ARGS...]" if command == "run" else ""))
             return compat_main((["--check"] if command == "check" else []) + argv[1:])
@@ -177,25 +177,25 @@ def main(argv=None):
                   "folders directly)")
             return 0
         if args.command == "tokenize":
-            from ._cli.tokenize import tokenize
+            from .tokenize import tokenize
             return tokenize(args)
         if args.command == "train":
             if args.nproc is not None and args.nproc < 1:
                 raise UsageError(f"--nproc must be at least 1, got {args.nproc}")
             if (args.nproc or 1) > 1 and "RANK" not in os.environ:
-                from .distributed.run import main as run_main
+                from ..distributed.run import main as run_main
                 rest = _without_nproc(argv[1:])
                 return run_main(["--nproc-per-node", str(args.nproc), "--no-compat", "-m", "torchlet.cli",
                                  "train"] + rest)
             if _is_lm(args):
-                from ._cli.train_lm import train_lm
+                from .train_lm import train_lm
                 return train_lm(args)
             from .train import train
             return train(args)
         if args.command == "generate":
-            from ._cli.generate import generate
+            from .generate import generate
             return generate(args)
-        from ._cli.evaluate import evaluate, predict
+        from .evaluate import evaluate, predict
         return (evaluate if args.command == "evaluate" else predict)(args)
     except UsageError as e:
         print(f"torchlet{' ' + command if command and not command.startswith('-') else ''}: error: {e}",

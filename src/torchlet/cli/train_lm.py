@@ -13,7 +13,6 @@ validation stream, printed with its perplexity exp(loss). Checkpoints (last.pt, 
 model config, the tokenizer and the optimizer/RNG state; `torchlet generate` samples from them.
 """
 import math
-import os
 import sys
 import time
 
@@ -148,7 +147,7 @@ def train_lm(args, out=None):
     from tqdm import tqdm
     from ..nn.utils import clip_grad_norm_
     from ..text.datasets import LanguageModelDataset, load_corpus
-    from ..train import _device, _optimizer, _scheduler, _writer
+    from .train import _device, _optimizer, _scheduler, _writer
 
     out = out or sys.stdout
     s, state = _settings(args)
@@ -179,13 +178,8 @@ def train_lm(args, out=None):
         start_epoch, history, best = state["epoch"], list(state["history"]), dict(state["best"])
         print(f"resuming {s['model']} on {s['dataset']} from {args.resume} (epoch {start_epoch})", file=out)
     meta = {"model": s["model"], "model_args": model_args, "tokenizer": tok_state, "args": s}
-    ckdir = s["checkpoint_dir"]
-    last_path = os.path.join(ckdir, "last.pt") if ckdir else None
-    best_path = os.path.join(ckdir, "best.pt") if ckdir else None
-    if ckdir:
-        os.makedirs(ckdir, exist_ok=True)
-        if state is None:
-            ckpt.save(last_path, meta, model, optimizer, scheduler, 0, history, best)
+    checkpoints = ckpt.Checkpoints(s["checkpoint_dir"], meta)
+    checkpoints.start(state is None, model, optimizer, scheduler, history, best)
     writer = _writer(s["logdir"])
     n_params = sum(p.numel() for p in model.parameters())
     print(f"training {s['model']} language model ({n_params:,} parameters) on {s['dataset']}: "
@@ -230,27 +224,19 @@ def train_lm(args, out=None):
             print(f"epoch {epoch:>{width}}/{s['epochs']}  train loss {train_loss:.4f} ppl {_ppl(train_loss):7.2f}  "
                   f"val loss {val_loss:.4f} ppl {_ppl(val_loss):7.2f}  lr {lr:.3g}  {time.time() - t_epoch:.1f}s"
                   + ("  *" if improved else ""), file=out, flush=True)
-            if ckdir:
-                ckpt.save(last_path, meta, model, optimizer, scheduler, epoch, history, best)
-                if improved:
-                    ckpt.save(best_path, meta, model, optimizer, scheduler, epoch, history, best)
+            checkpoints.epoch_done(model, optimizer, scheduler, epoch, history, best, improved)
     except KeyboardInterrupt:
         if writer is not None:
             writer.close()
-        where = f"; {last_path} holds epoch {epoch - 1}: continue with `torchlet train --resume {last_path}`" \
-            if ckdir else " (no --checkpoint-dir, nothing saved)"
-        print(f"\ninterrupted during epoch {epoch}{where}", file=out, flush=True)
+        print(checkpoints.interrupted(epoch), file=out, flush=True)
         return 130
     elapsed = time.time() - t0
-    if ckdir and best["epoch"] and os.path.exists(best_path):
-        model.load_state_dict(ckpt.load(best_path)["state_dict"])
+    checkpoints.load_best(model, best)
     sample = sample_text(model, tok, text[:1] if s["tokenizer"] == "char" else "\n", 200,
                          generator=torchlet.Generator().manual_seed(s["seed"]))
     print(f"\nbest epoch {best['epoch']}: val loss {best['val_loss']:.4f} (perplexity {_ppl(best['val_loss']):.2f}); "
           f"{elapsed:.1f}s\nsample:\n{sample}\n", file=out)
-    written = []
-    if ckdir:
-        written += [last_path] + ([best_path] if best["epoch"] else [])
+    written = checkpoints.written(best)
     if writer is not None:
         writer.add_text("sample", sample, epoch)
         writer.close()
