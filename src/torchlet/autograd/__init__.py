@@ -83,3 +83,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return res
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402,F401
 from . import functional  # noqa: E402,F401
+
+# tools-examples: `torch.autograd.profiler` is reachable after `import torch`; loaded on first use.
+from .._lazy import lazy_getattr as _lazy_getattr  # noqa: E402
+__getattr__ = _lazy_getattr(__name__, ("profiler", "forward_ad"))
