@@ -62,7 +62,7 @@ def _wrap(fn, name, recorder):
 
     @functools.wraps(fn)
     def op(*args, **kwargs):
-        ev = begin(name, args)
+        ev = begin(name, args, kwargs, fn)
         if ev is None:
             return fn(*args, **kwargs)
         try:
@@ -83,7 +83,7 @@ def _targets():
         if type(fn) is types.FunctionType:
             yield Tensor, attr, fn
     for modname, mod in list(sys.modules.items()):
-        if mod is None or not modname.startswith(_OP_MODULES):
+        if mod is None or not (modname == "torchlet" or modname.startswith(_OP_MODULES)):
             continue
         for attr, fn in list(vars(mod).items()):
             if (type(fn) is types.FunctionType and fn.__module__.startswith(_OP_MODULES)
@@ -91,8 +91,10 @@ def _targets():
                 yield mod, attr, fn
 
 
-def install(recorder):
-    """Wrap every op so `recorder.begin/end` see its calls (until uninstall())."""
+def install(recorder, extra_owners=()):
+    """Wrap every op so `recorder.begin(name, args, kwargs, fn)` / `recorder.end(event, out)`
+    see its calls (until uninstall()); `extra_owners` (objects such as module instances that
+    hold op functions as attributes) are rebound too."""
     if _installed:
         return
     wrappers = {}
@@ -103,7 +105,7 @@ def install(recorder):
         if name is not None:
             wrappers[id(fn)] = _wrap(fn, name, recorder)
     from .._tensor import Tensor
-    owners = [Tensor]
+    owners = [Tensor, *extra_owners]
     owners += [m for n, m in list(sys.modules.items())
                if m is not None and (n == "torchlet" or n.startswith("torchlet."))
                and not n.startswith("torchlet.profiler")]

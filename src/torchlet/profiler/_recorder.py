@@ -58,7 +58,7 @@ class Recorder:
     def _now(self):
         return (time.perf_counter_ns() - self.t0_ns) / 1000.0
 
-    def begin(self, name, args=(), user=False):
+    def begin(self, name, args=(), kwargs=None, fn=None, user=False):
         tid = threading.get_ident()
         stack = self._stacks.get(tid)
         if stack is None:
