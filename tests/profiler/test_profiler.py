@@ -79,6 +79,10 @@ def test_ops_unhooked_outside_profile():
         with pytest.raises(RuntimeError):
             torchlet.ones(2) + torchlet.ones(3)
     assert torchlet.Tensor.add is add
+    with torchlet.profiler.profile() as p:
+        kept = torchlet.mm  # a wrapped op kept past the window only calls the op
+    assert kept is not torchlet.mm and kept(torchlet.ones(1, 1), torchlet.ones(1, 1)).tolist() == [[1.0]]
+    assert len(p.events()) == 0
     assert not hasattr(torchlet.mm, "__wrapped_by_profiler__")
     assert torchlet.profiler._recorder.current() is None
 

@@ -57,7 +57,7 @@ class _Tracer:
     """Receives op calls from the profiler hook; converts the top-level ones."""
 
     def __init__(self, graph):
-        self.g, self.depth, self.error = graph, 0, None
+        self.g, self.depth, self.error, self.active = graph, 0, None, True
 
     def begin(self, name, args=(), kwargs=None, fn=None, user=False):
         top = self.depth == 0
@@ -138,6 +138,7 @@ def _trace(model, args, kwargs, opset):
             out = model(*args, **kwargs)
     finally:
         _exporting[0] = False
+        tracer.active = False
         Module.__call__ = original_call
         _hook.uninstall()
     if tracer.error is not None:

@@ -62,6 +62,8 @@ def _wrap(fn, name, recorder):
 
     @functools.wraps(fn)
     def op(*args, **kwargs):
+        if not recorder.active:  # a reference kept past the recording window
+            return fn(*args, **kwargs)
         ev = begin(name, args, kwargs, fn)
         if ev is None:
             return fn(*args, **kwargs)
@@ -96,7 +98,7 @@ def install(recorder, extra_owners=()):
     see its calls (until uninstall()); `extra_owners` (objects such as module instances that
     hold op functions as attributes) are rebound too."""
     if _installed:
-        return
+        raise RuntimeError("a profiler or the ONNX exporter is already recording ops; one at a time")
     wrappers = {}
     for owner, attr, fn in _targets():
         if id(fn) in wrappers:

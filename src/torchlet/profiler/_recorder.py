@@ -51,6 +51,7 @@ class Recorder:
     def __init__(self, record_shapes=False, profile_memory=False, with_stack=False):
         self.record_shapes, self.profile_memory, self.with_stack = record_shapes, profile_memory, with_stack
         self.events, self._stacks, self._next_id = [], {}, 0
+        self.active = True
         self.pid = os.getpid()
         self.t0_ns = time.perf_counter_ns()
         self.wall0_ns = time.time_ns()
@@ -95,6 +96,7 @@ class Recorder:
 
     def close(self):
         """End every open range and return the window's events in start order."""
+        self.active = False
         for stack in self._stacks.values():
             while stack:
                 self.end(stack[-1])
