@@ -185,7 +185,8 @@ def compare(name, timeout=300):
     if program.pytorch_fails:
         last = [_exception_class(terr), _exception_class(lerr)]
         if trc == 0 or program.pytorch_fails not in terr:
-            return False, f"{name}: PyTorch was expected to fail with {program.pytorch_fails} (rc {trc}):\n{terr[-2000:]}"
+            return False, (f"{name}: PyTorch was expected to fail with {program.pytorch_fails} "
+                           f"(rc {trc}):\n{terr[-2000:]}")
         if lrc == 0 or last[0] != last[1]:
             return False, f"{name}: torchlet should fail as PyTorch does ({last}):\n{lerr[-3000:]}"
         if shape(tout) != shape(lout):
