@@ -55,6 +55,14 @@ class Tensor:
         return self.device.type == "cpu"
 
     @property
+    def is_xpu(self):  # no XPU backend here (dcgan example asks)
+        return False
+
+    @property
+    def is_mps(self):
+        return False
+
+    @property
     def _xp(self):
         return namespace(self._data)
 

@@ -12,3 +12,7 @@ __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "in
            "Function", "detect_anomaly", "set_detect_anomaly", "gradcheck", "gradgradcheck"]
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402,F401
 from . import functional  # noqa: E402,F401
+
+# tools-examples: `torch.autograd.profiler` is reachable after `import torch`; loaded on first use.
+from .._lazy import lazy_getattr as _lazy_getattr  # noqa: E402
+__getattr__ = _lazy_getattr(__name__, ("profiler", "forward_ad"))

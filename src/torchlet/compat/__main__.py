@@ -34,6 +34,17 @@ def _trim(tb, path):
     return t
 
 
+def _inherit():
+    """Python processes the program starts (spawned workers, hogwild training processes)
+    get the same mapping: `_child/sitecustomize.py` installs it when TORCHLET_COMPAT=1."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    package_root = os.path.dirname(os.path.dirname(here))
+    paths = [os.path.join(here, "_child"), package_root] + \
+        [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    os.environ["TORCHLET_COMPAT"] = "1"
+
+
 def run_program(path, args):
     from . import install
     if not os.path.exists(path):
@@ -41,6 +52,7 @@ def run_program(path, args):
               file=sys.stderr)
         return 2
     install()
+    _inherit()
     sys.argv = [path] + list(args)
     sys.path[0] = os.path.dirname(os.path.abspath(path))
     try:

@@ -1,0 +1,1 @@
+"""Offline stand-in for the `six` package: only `six.moves.urllib` (super_resolution)."""
