@@ -83,3 +83,4 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return res
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402,F401
 from . import functional  # noqa: E402,F401
+from . import forward_ad  # noqa: E402,F401
