@@ -18,7 +18,8 @@ import types
 import numpy as np
 
 from .. import _device
-from ._batched_array import BatchedArray
+from ._batched_array import BatchedArray, level_of, _loop, _make, _ndim
+from ._batched_rules import _RULES
 
 __all__ = ["array_class"]
 
@@ -89,8 +90,38 @@ class _Namespace:
     def is_cpu(self):
         return self._inner is np or getattr(self._inner, "is_cpu", False)
 
+    def take(self, a, indices, axis=None, out=None, mode="raise"):
+        """NumPy dispatches take on `a` only: batched indices into a plain array index it once."""
+        lv_i = level_of((indices,))
+        if out is None and lv_i > level_of((a,)):
+            phys = indices.phys
+            r = _namespace(a).take(a, phys, axis=axis, mode=mode)
+            if axis is not None:
+                r = _namespace(r).moveaxis(r, axis % _ndim(a), 0)
+            return _make(r, lv_i)
+        return self._inner.take(a, indices, axis=axis, out=out, mode=mode)
+
     def __getattr__(self, name):
-        return getattr(self._inner, name)
+        attr = getattr(self._inner, name)
+        if callable(attr) and not isinstance(attr, (np.ufunc, type)):
+            return _guarded(attr)
+        return attr
+
+
+def _guarded(fn):
+    """A NumPy function whose dispatcher may not see every batched argument: when a batched
+    array sits where NumPy does not look, the call loops over that batch."""
+    def call(*args, **kwargs):
+        lv = level_of(tuple(args) + tuple(kwargs.values()))
+        if lv and not (args and isinstance(args[0], BatchedArray) and args[0].level == lv):
+            rule = _RULES.get(fn)
+            if rule is not None:
+                r = rule(lv, *args, **kwargs)
+                if r is not NotImplemented:
+                    return r
+            return _loop(fn, args, kwargs, lv)
+        return fn(*args, **kwargs)
+    return call
 
 
 def _namespace(array):

@@ -44,7 +44,9 @@ def _track(x, fname="grad"):
     if not isinstance(x, Tensor):
         raise ValueError(f"Thing passed to transform API must be Tensor, got {type(x)}")
     with grad_mode.enable_grad():
-        return x.view_as(x) if x.requires_grad else x.detach().requires_grad_()
+        if x.requires_grad:
+            return x.view_as(x)
+        return x.detach().requires_grad_()
 
 
 def _keep_graph(leaves):

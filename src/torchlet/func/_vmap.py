@@ -34,6 +34,29 @@ from ._batched_array import BatchedArray, _make
 __all__ = ["vmap"]
 
 _level = [0]
+_sizes = []  # batch size of each active level, outermost first
+
+
+def _levels(array):
+    out = set()
+    while isinstance(array, BatchedArray):
+        out.add(array.level)
+        array = array.phys
+    return out
+
+
+def unbatch_grad(var, g):
+    """g, a gradient computed by a backward run after its vmap returned, for `var`: the levels
+    no longer active that var is not batched at are summed away (the gradient of a tensor every
+    sample used is the sum over the samples). While a level is active (a backward inside the
+    vmapped function: grad, vjp, jacrev under vmap) the gradient stays per sample."""
+    if not isinstance(g._data, BatchedArray):
+        return g
+    mine = _levels(var._data)
+    while isinstance(g._data, BatchedArray) and g._data.level > len(_sizes) and g._data.level not in mine:
+        d = g._data
+        g = _remove_batch_dim(g, d.level, 0, d.phys.shape[0]).sum(0)
+    return g
 
 
 # ----- the two differentiable boundary ops -------------------------------------------------
@@ -202,11 +225,13 @@ def _run(func, leaves, dims, spec, out_dims, size, kwargs):
     fname = _name(func)
     _level[0] += 1
     level = _level[0]
+    _sizes.append(size)
     try:
         batched = [x if d is None else _add_batch_dim(x, d, level) for x, d in zip(leaves, dims)]
         out = func(*_unflatten(batched, spec), **kwargs)
     finally:
         _level[0] -= 1
+        _sizes.pop()
     out_leaves, out_spec = _flatten(out)
     odims = _broadcast_dims(out_dims, out, "out", fname, f"..., out_dims={_fmt_dims(out_dims)}")
     result = []
