@@ -64,6 +64,13 @@ def _materialize(grads, inputs):
     return [zeros_like(x) if g is None else g for g, x in zip(grads, inputs)]
 
 
+def _in_vmap():
+    """Backward inside vmap runs its formulas as tensor ops (create_graph): the array-level fast
+    paths of some formulas write batched values into plain buffers, which vmap cannot do."""
+    from ._vmap import _sizes
+    return bool(_sizes)
+
+
 class _Scope:
     def __enter__(self):
         _depth[0] += 1
@@ -105,7 +112,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
             flat = [x for t in tracked for x in t]
             if out.requires_grad:
                 with grad_mode.enable_grad():
-                    gs = autograd.grad(out, flat, create_graph=keep, allow_unused=True)
+                    gs = autograd.grad(out, flat, create_graph=keep or _in_vmap(), allow_unused=True)
             else:
                 gs = [None] * len(flat)
             gs = [_finish(g, keep) for g in _materialize(gs, flat)]
@@ -172,7 +179,8 @@ def vjp(func, *primals, has_aux=False):
             if pairs:
                 with grad_mode.enable_grad():
                     gs = autograd.grad([o for o, _ in pairs], tracked, [c for _, c in pairs],
-                                       retain_graph=True, create_graph=inner_keep, allow_unused=True)
+                                       retain_graph=True, create_graph=inner_keep or _in_vmap(),
+                                       allow_unused=True)
             else:
                 gs = [None] * len(tracked)
             gs = [_finish(g, inner_keep) for g in _materialize(gs, tracked)]
