@@ -3,8 +3,8 @@
 Inside `saved_tensors_hooks(pack, unpack)`, every tensor an op saves for backward is replaced
 by `pack(tensor)` (any object), and `unpack(packed)` must give back a tensor of the same
 values when backward needs it. The innermost active pair applies. `Node` keeps a `_Packed`
-in place of its saved tuple; the in-place check still watches the original tensors' version
-counters, as PyTorch's SavedVariable does.
+in place of its saved tuple. As in PyTorch, tensors kept by hooks are not checked for
+in-place changes (the hooks own what they keep).
 """
 
 __all__ = ["saved_tensors_hooks", "save_on_cpu", "disable_saved_tensors_hooks"]
@@ -15,7 +15,7 @@ _disabled = [None]  # the error message while disable_saved_tensors_hooks is on
 
 class _Packed:
     """A node's saved tensors as packed by the hooks active when it was recorded."""
-    __slots__ = ("packed", "unpack", "counters", "meta")
+    __slots__ = ("packed", "unpack")
 
     def __init__(self, saved):
         pack, unpack = _stack[-1]
@@ -26,8 +26,6 @@ class _Packed:
         finally:
             _stack[:] = hooks
         self.unpack = unpack
-        self.counters = tuple(t._version for t in saved)
-        self.meta = tuple((t.type(), list(t.shape), t.grad_fn) for t in saved)
 
     def __len__(self):
         return len(self.packed)

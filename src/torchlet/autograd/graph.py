@@ -117,15 +117,8 @@ class Node:
 
 
 def _unpacked(packed, versions):
-    """Saved tensors kept packed: the in-place check on the originals' counters, then unpack."""
-    for c, v, (typ, shape, fn) in zip(packed.counters, versions, packed.meta):
-        if c[0] != v:
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: [{typ} {shape}], which is output 0 of "
-                f"{fn.name() if fn is not None else 'a leaf'}, is at version {c[0]}; expected version "
-                f"{v} instead. Hint: the backtrace further above can show the operation that failed to "
-                "compute its gradient.")
+    """Saved tensors kept packed by saved_tensors_hooks: unpacked. As in PyTorch, what the hooks
+    keep is theirs: no in-place version check applies to it."""
     return packed.tensors()
 
 

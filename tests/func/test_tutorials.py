@@ -1,0 +1,155 @@
+"""The torch.func tutorials on torchlet, against PyTorch: per-sample gradients of a small CNN and
+an MLP (vmap over grad over functional_call), model ensembling (stack_module_state +
+functional_call under vmap), and the vmap error classes."""
+import copy
+
+import numpy as np
+import pytest
+
+import torchlet
+from oracle import assert_same, from_torch
+
+
+def _cnn(m):
+    nn, F = m.nn, m.nn.functional
+
+    class SimpleCNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 6, 3, 1)
+            self.conv2 = nn.Conv2d(6, 8, 3, 1)
+            self.fc1 = nn.Linear(8 * 4 * 4, 16)
+            self.fc2 = nn.Linear(16, 10)
+
+        def forward(self, x):
+            x = F.relu(self.conv1(x))
+            x = F.relu(self.conv2(x))
+            x = F.max_pool2d(x, 2)
+            x = m.flatten(x, 1)
+            x = F.relu(self.fc1(x))
+            return F.log_softmax(self.fc2(x), dim=1)
+    return SimpleCNN()
+
+
+def _mlp(m):
+    return m.nn.Sequential(m.nn.Linear(5, 8), m.nn.Tanh(), m.nn.Linear(8, 3))
+
+
+def _pair(torch, make):
+    torch.manual_seed(0)
+    mt = make(torch)
+    mo = make(torchlet)
+    mo.load_state_dict({k: from_torch(v) for k, v in mt.state_dict().items()})
+    return mo, mt
+
+
+def _per_sample_grads(m, model, x, y, loss):
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    buffers = {k: v.detach() for k, v in model.named_buffers()}
+
+    def compute_loss(params, buffers, sample, target):
+        batch, targets = sample.unsqueeze(0), target.unsqueeze(0)
+        predictions = m.func.functional_call(model, (params, buffers), (batch,))
+        return loss(m)(predictions, targets)
+    return m.func.vmap(m.func.grad(compute_loss), in_dims=(None, None, 0, 0))(params, buffers, x, y)
+
+
+@pytest.mark.parametrize("kind", ["cnn", "mlp"])
+def test_per_sample_gradients(kind, torch):
+    rng = np.random.default_rng(0)
+    if kind == "cnn":
+        mo, mt = _pair(torch, _cnn)
+        x = rng.standard_normal((5, 1, 12, 12)).astype(np.float32)
+        y = rng.integers(0, 10, 5)
+        loss = lambda m: m.nn.functional.nll_loss  # noqa: E731
+    else:
+        mo, mt = _pair(torch, _mlp)
+        x = rng.standard_normal((6, 5)).astype(np.float32)
+        y = rng.standard_normal((6, 3)).astype(np.float32)
+        loss = lambda m: m.nn.functional.mse_loss  # noqa: E731
+    go = _per_sample_grads(torchlet, mo, torchlet.tensor(x), torchlet.tensor(y), loss)
+    gt = _per_sample_grads(torch, mt, torch.tensor(x), torch.tensor(y), loss)
+    assert set(go) == set(gt)
+    for k in gt:
+        assert_same(go[k], gt[k], rtol=1e-4, atol=1e-6, what=k)
+    # each per-sample gradient is the gradient of that sample's loss alone
+    mo.zero_grad()
+    out = mo(torchlet.tensor(x[1:2]))
+    loss(torchlet)(out, torchlet.tensor(y[1:2])).backward()
+    for k, p in mo.named_parameters():
+        assert_same(go[k][1], to_t(torch, p.grad), rtol=1e-4, atol=1e-6)
+
+
+def to_t(torch, t):
+    return torch.tensor(t.detach().numpy())
+
+
+def test_model_ensembling(torch):
+    rng = np.random.default_rng(1)
+    pairs = [_pair(torch, _mlp) for _ in range(3)]
+    for i, (mo, mt) in enumerate(pairs):  # distinct weights per model
+        with torch.no_grad():
+            for p in mt.parameters():
+                p.add_(float(i))
+        mo.load_state_dict({k: from_torch(v) for k, v in mt.state_dict().items()})
+    x = rng.standard_normal((4, 5)).astype(np.float32)
+    xs = rng.standard_normal((3, 4, 5)).astype(np.float32)
+
+    def ensemble(m, models, data, in_dims):
+        params, buffers = m.func.stack_module_state(models)
+        base = copy.deepcopy(models[0]).to("meta") if m is not torchlet else copy.deepcopy(models[0])
+
+        def fmodel(params, buffers, x):
+            return m.func.functional_call(base, (params, buffers), (x,))
+        return params, m.func.vmap(fmodel, in_dims=in_dims)(params, buffers, data)
+
+    for data_o, data_t, dims in ((torchlet.tensor(x), torch.tensor(x), (0, 0, None)),
+                                 (torchlet.tensor(xs), torch.tensor(xs), (0, 0, 0))):
+        po, ro = ensemble(torchlet, [p[0] for p in pairs], data_o, dims)
+        pt, rt = ensemble(torch, [p[1] for p in pairs], data_t, dims)
+        assert_same(ro, rt, rtol=1e-5, atol=1e-6)
+        for k in pt:
+            assert_same(po[k], pt[k])
+            assert po[k].requires_grad == pt[k].requires_grad and po[k].is_leaf
+        ro.sum().backward()
+        rt.sum().backward()
+        for k in pt:
+            assert_same(po[k].grad, pt[k].grad, rtol=1e-5, atol=1e-5, what=k)
+
+
+VMAP_ERRORS = [
+    ("in_dim_range", lambda m, x: m.vmap(m.sin, in_dims=2)(x)),
+    ("in_dims_list", lambda m, x: m.vmap(m.sin, in_dims=[0])(x)),
+    ("in_dims_none", lambda m, x: m.vmap(m.sin, in_dims=None)(x)),
+    ("in_dims_structure", lambda m, x: m.vmap(m.add, in_dims=(0,))(x, x)),
+    ("non_tensor_in_dim", lambda m, x: m.vmap(m.add, in_dims=(0, 0))(x, 1)),
+    ("sizes_differ", lambda m, x: m.vmap(m.add)(x, x[:2])),
+    ("out_dim_range", lambda m, x: m.vmap(m.sin, out_dims=3)(x)),
+    ("out_dims_structure", lambda m, x: m.vmap(m.sin, out_dims=(0, 1))(x)),
+    ("non_tensor_output", lambda m, x: m.vmap(lambda a: 1)(x)),
+    ("batched_with_none", lambda m, x: m.vmap(lambda a: a, out_dims=None)(x)),
+    ("randomness", lambda m, x: m.vmap(m.sin, randomness="x")(x)),
+    ("chunk_size", lambda m, x: m.vmap(m.sin, chunk_size=0)(x)),
+    ("item", lambda m, x: m.vmap(lambda a: a.sum().item())(x)),
+    ("zero_dim", lambda m, x: m.vmap(m.sin)(x[0, 0])),
+]
+
+
+@pytest.mark.parametrize("case", VMAP_ERRORS, ids=[c[0] for c in VMAP_ERRORS])
+def test_vmap_errors(case, torch):
+    name, call = case
+    x = np.ones((3, 4), np.float32)
+    with pytest.raises(Exception) as et:
+        call(torch, torch.tensor(x))
+    with pytest.raises(Exception) as eo:
+        call(torchlet, torchlet.tensor(x))
+    assert type(eo.value) is type(et.value), (eo.value, et.value)
+    if name not in ("item", "in_dims_structure", "out_dims_structure"):
+        assert str(eo.value) == str(et.value)
+
+
+def test_vmap_alias_and_exports():
+    assert torchlet.vmap is torchlet.func.vmap
+    for n in ("grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap",
+              "functional_call", "stack_module_state"):
+        assert callable(getattr(torchlet.func, n))
