@@ -153,3 +153,19 @@ def test_vmap_alias_and_exports():
     for n in ("grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap",
               "functional_call", "stack_module_state"):
         assert callable(getattr(torchlet.func, n))
+
+
+def test_vmap_randomness(torch):
+    res = []
+    for m in (torchlet, torch):
+        m.manual_seed(0)
+        f = lambda a: m.nn.functional.dropout(a, 0.5) + m.rand(3)  # noqa: E731
+        res.append(m.vmap(f, randomness="same")(m.ones(2, 3)))
+        with pytest.raises(RuntimeError) as e:
+            m.vmap(f)(m.ones(2, 3))
+        res.append(str(e.value))
+    assert_same(res[0], res[2])
+    assert res[1] == res[3]
+    torchlet.manual_seed(0)
+    d = torchlet.vmap(lambda a: a + torchlet.rand(50), randomness="different")(torchlet.zeros(3, 50))
+    assert not (d[0] == d[1]).all() and not (d[1] == d[2]).all()

@@ -21,9 +21,13 @@ op runs unchanged on it; what batches is decided where the op calls NumPy:
 Autograd is not involved in batching: backward formulas are the same NumPy calls, so `grad`
 inside vmap gives per-sample gradients and `vmap(grad(f))` works, as do nested vmaps.
 
-Not supported: data-dependent Python control flow (`.item()`, `bool(t)`, raising
-RuntimeError as PyTorch does); randomness: `'error'`, `'same'` and `'different'` are accepted,
-but a random op inside vmap draws one sample that every batch element shares (`'same'`).
+Randomness (ops drawing from the default generator): with `'error'` (the default) vmap raises
+PyTorch's RuntimeError once the function has drawn; `'same'` draws once, for the per-sample
+shape, and every sample shares it (as PyTorch); `'different'` runs the function once per sample
+(a loop), so each sample gets its own draw.
+
+Not supported: data-dependent Python control flow (`.item()` raises as in PyTorch; `bool(t)` /
+`float(t)` work only where every sample gives the same value, else RuntimeError).
 """
 import functools
 
@@ -173,7 +177,7 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
 
     @functools.wraps(func)
     def wrapped(*args, **kwargs):
-        return _vmap_call(func, in_dims, out_dims, chunk_size, args, kwargs)
+        return _vmap_call(func, in_dims, out_dims, chunk_size, args, kwargs, randomness)
     return wrapped
 
 
@@ -181,7 +185,7 @@ def _name(func):
     return getattr(func, "__name__", type(func).__name__)
 
 
-def _vmap_call(func, in_dims, out_dims, chunk_size, args, kwargs):
+def _vmap_call(func, in_dims, out_dims, chunk_size, args, kwargs, randomness="same"):
     fname = _name(func)
     in_text = f"in_dims={_fmt_dims(in_dims)}, ..."
     if not (isinstance(in_dims, int) or type(in_dims) is tuple):
@@ -216,6 +220,33 @@ def _vmap_call(func, in_dims, out_dims, chunk_size, args, kwargs):
                          f"sizes {sizes} for the mapped dimension")
     size = sizes[0]
     dims = [None if d is None else d % leaves[i].dim() for i, d in enumerate(dims)]
+    if randomness == "same":
+        return _dispatch(func, leaves, dims, spec, out_dims, chunk_size, size, kwargs)
+    before = _rng_state()
+    out = _dispatch(func, leaves, dims, spec, out_dims, chunk_size, size, kwargs)
+    if _rng_state() == before:
+        return out
+    if randomness == "error":
+        raise RuntimeError("vmap: called random operation while in randomness error mode. Please either "
+                           "use the 'same' or 'different' randomness flags on vmap or perform the "
+                           "randomness operation out of vmap")
+    from ..random import default_generator
+    default_generator.set_state(_state_tensor(before))
+    return _chunked(func, leaves, dims, spec, out_dims, 1, size, kwargs)  # 'different': per sample
+
+
+def _rng_state():
+    from ..random import default_generator
+    return default_generator.get_state()._data.tobytes()
+
+
+def _state_tensor(raw):
+    import numpy as np
+    from .._tensor import wrap as _wrap
+    return _wrap(np.frombuffer(raw, dtype=np.uint8).copy())
+
+
+def _dispatch(func, leaves, dims, spec, out_dims, chunk_size, size, kwargs):
     if chunk_size is not None and chunk_size < size:
         return _chunked(func, leaves, dims, spec, out_dims, chunk_size, size, kwargs)
     return _run(func, leaves, dims, spec, out_dims, size, kwargs)
