@@ -19,6 +19,10 @@ import numpy as np
 __all__ = ["BatchedArray", "level_of"]
 
 _UFUNC_REDUCE_LIKE = ("reduce", "accumulate")
+_UNBATCHED_WRITE = ("vmap: an operation wrote values that vary over the vmapped dim into an array that "
+                    "does not (an in-place write into an unbatched tensor, or an op that scatters a "
+                    "batched source into an unbatched one). Make the destination batched, e.g. with "
+                    "zeros_like of a batched tensor.")
 
 
 class _Flags:
@@ -244,6 +248,8 @@ class BatchedArray:
         if method == "at":
             a, idx = inputs[0], inputs[1]
             rest = inputs[2:]
+            if not (isinstance(a, BatchedArray) and a.level == level):
+                raise RuntimeError(_UNBATCHED_WRITE)
             if isinstance(a, BatchedArray) and a.level == level and level_of((idx,)) < level:
                 idx = idx if isinstance(idx, tuple) else (idx,)
                 target = a.phys[(slice(None),) + idx]

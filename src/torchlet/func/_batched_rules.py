@@ -238,10 +238,8 @@ def _copyto(level, dst, src, casting="same_kind", where=True):
     if where is not True:
         return NotImplemented
     if not _mine(dst, level):
-        raise RuntimeError("vmap: inplace arithmetic(self, *extra_args) is not possible because there "
-                           "exists a Tensor `other` in extra_args that has more elements than `self`. "
-                           "This happened due to `other` being vmapped over but `self` not being "
-                           "vmapped over in a vmap.")
+        from ._batched_array import _UNBATCHED_WRITE
+        raise RuntimeError(_UNBATCHED_WRITE)
     np.copyto(dst.phys, _aligned(src, level, dst.ndim), casting=casting)
 
 
@@ -269,7 +267,10 @@ def _take_along_axis(level, arr, indices, axis):
 
 @rule(np.put_along_axis)
 def _put_along_axis(level, arr, indices, values, axis):
-    if axis is None or not _mine(arr, level):
+    if not _mine(arr, level):
+        from ._batched_array import _UNBATCHED_WRITE
+        raise RuntimeError(_UNBATCHED_WRITE)
+    if axis is None:
         return NotImplemented
     B = arr.phys.shape[0]
     n = arr.ndim
