@@ -54,8 +54,21 @@ def _per_sample_grads(m, model, x, y, loss):
     return m.func.vmap(m.func.grad(compute_loss), in_dims=(None, None, 0, 0))(params, buffers, x, y)
 
 
+@pytest.fixture
+def no_loop(monkeypatch):
+    from torchlet.func import _batched_array, _batched_namespace
+    calls = []
+
+    def spy(fn, args, kwargs, level, orig=_batched_array._loop):
+        calls.append(getattr(fn, "__name__", repr(fn)))
+        return orig(fn, args, kwargs, level)
+    monkeypatch.setattr(_batched_array, "_loop", spy)
+    monkeypatch.setattr(_batched_namespace, "_loop", spy)
+    return calls
+
+
 @pytest.mark.parametrize("kind", ["cnn", "mlp"])
-def test_per_sample_gradients(kind, torch):
+def test_per_sample_gradients(kind, torch, no_loop):
     rng = np.random.default_rng(0)
     if kind == "cnn":
         mo, mt = _pair(torch, _cnn)
@@ -68,6 +81,7 @@ def test_per_sample_gradients(kind, torch):
         y = rng.standard_normal((6, 3)).astype(np.float32)
         loss = lambda m: m.nn.functional.mse_loss  # noqa: E731
     go = _per_sample_grads(torchlet, mo, torchlet.tensor(x), torchlet.tensor(y), loss)
+    assert not no_loop, f"per-sample gradients must run batched; looped: {no_loop}"
     gt = _per_sample_grads(torch, mt, torch.tensor(x), torch.tensor(y), loss)
     assert set(go) == set(gt)
     for k in gt:
@@ -84,7 +98,7 @@ def to_t(torch, t):
     return torch.tensor(t.detach().numpy())
 
 
-def test_model_ensembling(torch):
+def test_model_ensembling(torch, no_loop):
     rng = np.random.default_rng(1)
     pairs = [_pair(torch, _mlp) for _ in range(3)]
     for i, (mo, mt) in enumerate(pairs):  # distinct weights per model
@@ -112,6 +126,7 @@ def test_model_ensembling(torch):
             assert_same(po[k], pt[k])
             assert po[k].requires_grad == pt[k].requires_grad and po[k].is_leaf
         ro.sum().backward()
+        assert not no_loop, f"ensembling must run batched; looped: {no_loop}"
         rt.sum().backward()
         for k in pt:
             assert_same(po[k].grad, pt[k].grad, rtol=1e-5, atol=1e-5, what=k)

@@ -65,8 +65,25 @@ def _inputs(shapes):
     return [R.standard_normal(s).astype(np.float32) for s in shapes]
 
 
+LOOPS = {"inverse_loops"}  # the cases whose NumPy calls have no batching rule
+
+
+@pytest.fixture
+def no_loop(monkeypatch):
+    """Fails a test whose forward or backward falls back to the per-sample Python loop."""
+    from torchlet.func import _batched_array, _batched_namespace
+    calls = []
+
+    def spy(fn, args, kwargs, level, orig=_batched_array._loop):
+        calls.append(getattr(fn, "__name__", repr(fn)))
+        return orig(fn, args, kwargs, level)
+    monkeypatch.setattr(_batched_array, "_loop", spy)
+    monkeypatch.setattr(_batched_namespace, "_loop", spy)
+    return calls
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_vmap_values_and_grads(case, torch):
+def test_vmap_values_and_grads(case, torch, no_loop):
     name, f, shapes, in_dims = case
     arrays = _inputs(shapes)
     xs_t = [torch.tensor(a, requires_grad=True) for a in arrays]
@@ -79,6 +96,10 @@ def test_vmap_values_and_grads(case, torch):
     (out_o * torchlet.tensor(w)).sum().backward()
     for xo, xt in zip(xs_o, xs_t):
         assert_same(xo.grad, xt.grad, rtol=1e-4, atol=1e-5, what="grad")
+    if name in LOOPS:
+        assert no_loop, "expected this case to use the per-sample loop"
+    else:
+        assert not no_loop, f"batched op families must not loop per sample; looped: {no_loop}"
 
 
 def test_out_dims_and_nested(torch):

@@ -132,6 +132,35 @@ def _shift_axis(axis, n):
     return (axis % n if n else axis) + 1
 
 
+def _gather_key(idx, level, B):
+    """A physical key for an index whose integer arrays are batched at `level` and lead the
+    index (x[arange(n), target], as losses gather): the batch's own arange joins them, so one
+    fancy-indexing call gathers every sample. None when the index has another form."""
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    adv = [i for i, x in enumerate(idx) if not (x is None or x is Ellipsis or isinstance(x, slice))]
+    if not adv or adv[0] != 0 or adv[-1] + 1 != len(adv):
+        return None
+    m = 0
+    for i in adv:
+        x = idx[i]
+        if isinstance(x, BatchedArray):
+            if x.level != level or x.dtype == bool:
+                return None
+            m = max(m, x.ndim)
+        elif isinstance(x, (int, np.integer)):
+            continue
+        elif getattr(x, "dtype", None) is not None and x.dtype != bool:
+            m = max(m, np.ndim(x))
+        else:
+            return None
+    b = np.arange(B).reshape((B,) + (1,) * m)
+    key = [b]
+    for i, x in enumerate(idx):
+        key.append(_aligned(x, level, m) if isinstance(x, BatchedArray) else x)
+    return tuple(key)
+
+
 class BatchedArray:
     __slots__ = ("phys", "level")
     __array_priority__ = 1000
@@ -250,12 +279,13 @@ class BatchedArray:
             rest = inputs[2:]
             if not (isinstance(a, BatchedArray) and a.level == level):
                 raise RuntimeError(_UNBATCHED_WRITE)
-            if isinstance(a, BatchedArray) and a.level == level and level_of((idx,)) < level:
-                idx = idx if isinstance(idx, tuple) else (idx,)
-                target = a.phys[(slice(None),) + idx]
-                n = target.ndim - 1
-                ufunc.at(a.phys, (slice(None),) + idx, *[_aligned(v, level, n) for v in rest])
-                return None
+            if isinstance(a, BatchedArray) and a.level == level:
+                key = (a._phys_index(idx) if level_of((idx,)) < level
+                       else _gather_key(idx, level, a.phys.shape[0]))
+                if key is not None:
+                    n = a.phys[key].ndim - 1
+                    ufunc.at(a.phys, key, *[_aligned(v, level, n) for v in rest])
+                    return None
         return _loop(getattr(ufunc, method), inputs, kwargs, level)
 
     def __array_function__(self, func, types, args, kwargs):
@@ -284,6 +314,8 @@ class BatchedArray:
 
     def __getitem__(self, idx):
         p = self._phys_index(idx)
+        if p is None:
+            p = _gather_key(idx, self.level, self.phys.shape[0])
         if p is None:
             return _loop(lambda a, i: a[i], (self, idx), {}, max(self.level, level_of((idx,))))
         return _make(self.phys[p], self.level)

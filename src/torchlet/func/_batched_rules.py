@@ -297,3 +297,12 @@ def _einsum(level, subscripts, *operands, **kwargs):
             new_ins.append(s)
             ops.append(x)
     return _make(np.einsum(",".join(new_ins) + "->" + free + out, *ops, **kwargs), level)
+
+
+@rule(np.vdot)
+def _vdot(level, a, b):
+    """vdot flattens both operands: the sum of conj(a) * b over every logical axis."""
+    if _ndim(a) != _ndim(b):
+        return NotImplemented
+    prod = np.multiply(np.conjugate(a), b)
+    return np.sum(prod, axis=None if not isinstance(prod, BatchedArray) else tuple(range(prod.ndim)))
