@@ -184,3 +184,15 @@ def test_vmap_randomness(torch):
     torchlet.manual_seed(0)
     d = torchlet.vmap(lambda a: a + torchlet.rand(50), randomness="different")(torchlet.zeros(3, 50))
     assert not (d[0] == d[1]).all() and not (d[1] == d[2]).all()
+
+
+def test_printing_inside_vmap(torch):
+    out = {}
+    for m in (torchlet, torch):
+        seen = []
+        x = m.arange(6.0).reshape(2, 3)
+        m.vmap(lambda v: seen.append(repr(v)) or v)(x)
+        m.vmap(m.vmap(lambda v: seen.append(str(v)) or v))(x)
+        m.vmap(lambda v: seen.append(repr(v * 2)) or v)(m.arange(6.0, requires_grad=True).reshape(3, 2))
+        out[m] = seen
+    assert out[torchlet] == out[torch]

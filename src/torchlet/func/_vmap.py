@@ -103,6 +103,16 @@ def _remove_batch_dim(y, level, dim, size):
     return attach(wrap(data), _RemoveBatchDimBackward, (y,), dim=dim, level=level, batched=batched)
 
 
+def batched_repr(t):
+    """How PyTorch prints a tensor inside vmap: BatchedTensor(lvl=, bdim=, value=...), the value
+    being the physical tensor (here the batch dim is always in front: bdim=0)."""
+    d = t._data
+    value = wrap(d.phys)
+    value._grad_fn, value._requires_grad = t._grad_fn, t._requires_grad
+    inner = repr(value).replace("\n", "\n    ")
+    return f"BatchedTensor(lvl={d.level}, bdim=0, value=\n    {inner}\n)"
+
+
 # ----- pytrees of inputs and outputs ----------------------------------------------------------
 def _flatten(tree):
     if type(tree) in (tuple, list):
