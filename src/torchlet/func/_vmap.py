@@ -7,16 +7,23 @@ op runs unchanged on it; what batches is decided where the op calls NumPy:
 
 - batched over the whole batch in one call: all pointwise ops (NumPy ufuncs, with
   broadcasting), reductions over any dims (sum, mean, prod, amax/amin, max/min, any/all,
-  std/var, argmax/argmin with a dim, cumsum/cumprod, sort/argsort, logsumexp, softmax and
-  log_softmax), matmul / mm / bmm / mv / dot-like products and `linear`, einsum, every view
-  and shape op (reshape/view, transpose/permute, squeeze/unsqueeze, expand, flatten,
-  narrow and basic or single-advanced indexing), cat/stack/split, where/clamp, gather /
-  scatter-style take/put_along_axis, and conv / pooling / unfold (their im2col windows are
-  strided views with the batch's stride in front, then one batched product);
+  std/var, argmax/argmin with a dim, cumsum/cumprod, sort/argsort, logsumexp, norm, softmax and
+  log_softmax), matmul / mm / bmm / mv / dot / vdot and `linear`, einsum, every view and shape
+  op (reshape/view, transpose/permute, squeeze/unsqueeze, expand, flatten, narrow, basic
+  indexing, one group of adjacent index arrays, gathers by batched integer indices such as
+  nll_loss / cross_entropy's `x[arange(n), target]`), cat/stack/split, where/clamp,
+  take/put_along_axis (gather, scatter into batched tensors), layer_norm, the losses built from
+  these, and conv / pooling / unfold (their im2col windows are strided views with the batch's
+  stride in front, then one batched product);
 - looped in Python over the batch, per sample, then stacked: every other NumPy call the ops
-  make (linalg decompositions and solves, tensordot, pad, indexing with several separated
-  index arrays or with batched indices, unique, histogram, ...), so those ops give the right
-  values at per-sample speed.
+  make (linalg decompositions, inverses and solves, tensordot, pad, kron, indexing with
+  separated index arrays or batched boolean masks, ...), so those ops give the right values at
+  per-sample speed;
+- refused with RuntimeError (never a silently wrong value): writes of batched values into an
+  unbatched tensor (in-place ops on a tensor from outside vmap, scatter/index_put into an
+  unbatched `self`, BatchNorm's running statistics in training mode, as PyTorch), and the few
+  ops that call NumPy past the tensor's namespace (diagonal / trace / diag_embed, which take a
+  strided view with NumPy directly, and adaptive max pooling).
 
 Autograd is not involved in batching: backward formulas are the same NumPy calls, so `grad`
 inside vmap gives per-sample gradients and `vmap(grad(f))` works, as do nested vmaps.
