@@ -109,6 +109,10 @@ def _stack(results, level):
     if isinstance(first, tuple):
         return tuple(_stack([r[i] for r in results], level) for i in range(len(first)))
     if isinstance(first, (np.ndarray, np.generic, BatchedArray)):
+        if any(np.shape(r) != np.shape(first) for r in results):
+            raise RuntimeError("vmap: the samples of the batch gave results of different shapes (an "
+                               "op whose output shape depends on the data, such as masked_select, "
+                               "nonzero or boolean-mask indexing, cannot be vmapped)")
         return _make(np.stack(results), level)
     if all(r == first for r in results):  # a value that does not depend on the sample
         return first

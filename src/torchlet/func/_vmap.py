@@ -16,14 +16,14 @@ op runs unchanged on it; what batches is decided where the op calls NumPy:
   these, and conv / pooling / unfold (their im2col windows are strided views with the batch's
   stride in front, then one batched product);
 - looped in Python over the batch, per sample, then stacked: every other NumPy call the ops
-  make (linalg decompositions, inverses and solves, tensordot, pad, kron, indexing with
-  separated index arrays or batched boolean masks, ...), so those ops give the right values at
-  per-sample speed;
+  make (linalg decompositions, inverses and solves, indexing with separated index arrays or
+  with batched boolean masks, ...), so those ops give the right values at per-sample speed;
 - refused with RuntimeError (never a silently wrong value): writes of batched values into an
   unbatched tensor (in-place ops on a tensor from outside vmap, scatter/index_put into an
   unbatched `self`, BatchNorm's running statistics in training mode, as PyTorch), and the few
-  ops that call NumPy past the tensor's namespace (diagonal / trace / diag_embed, which take a
-  strided view with NumPy directly, and adaptive max pooling).
+  ops that call NumPy past the tensor's namespace (diagonal / trace, which take a strided view
+  with NumPy directly, and adaptive max pooling); ops whose output shape depends on the data
+  (masked_select, nonzero, boolean-mask indexing), as in PyTorch.
 
 Autograd is not involved in batching: backward formulas are the same NumPy calls, so `grad`
 inside vmap gives per-sample gradients and `vmap(grad(f))` works, as do nested vmaps.
