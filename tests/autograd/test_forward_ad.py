@@ -59,3 +59,37 @@ def test_unpack_dual_fields_and_errors(torch):
     with torch.autograd.forward_ad.dual_level():
         with pytest.raises(RuntimeError):
             torch.autograd.forward_ad.make_dual(torch.zeros(3), torch.zeros(2))
+
+
+def test_tutorial_module_parameters_as_duals(torch):
+    """The forward-mode AD tutorial: a Linear's parameters replaced by duals."""
+    rng = np.random.default_rng(5)
+    w, b, x = rng.standard_normal((5, 5)), rng.standard_normal(5), rng.standard_normal((4, 5))
+    tw, tb = rng.standard_normal((5, 5)), rng.standard_normal(5)
+    res = []
+    for m in (torchlet, torch):
+        fwAD = m.autograd.forward_ad
+        model = m.nn.Linear(5, 5).double()
+        with m.no_grad():
+            model.weight.copy_(m.tensor(w))
+            model.bias.copy_(m.tensor(b))
+        params = dict(model.named_parameters())
+        tangents = {"weight": m.tensor(tw), "bias": m.tensor(tb)}
+        with fwAD.dual_level():
+            for name, p in params.items():
+                delattr(model, name)
+                setattr(model, name, fwAD.make_dual(p, tangents[name]))
+            out = model(m.tensor(x))
+            jvp = fwAD.unpack_dual(out).tangent
+        res.append(jvp)
+        assert fwAD.unpack_dual(out).tangent is None  # the level is gone
+    assert_same(res[0], res[1], rtol=1e-10, atol=1e-12)
+
+
+def test_primal_is_detached_when_only_duals_are_tracked(torch):
+    fwAD = torchlet.autograd.forward_ad
+    with fwAD.dual_level():
+        d = fwAD.make_dual(torchlet.ones(2), torchlet.ones(2))
+        u = fwAD.unpack_dual(d.exp() * 2)
+    assert not u.primal.requires_grad and not u.tangent.requires_grad
+    assert_same(u.tangent, torch.ones(2).exp() * 2)

@@ -11,7 +11,9 @@ So `make_dual(p, t)` returns a tensor that autograd tracks from p (a fresh leaf 
 grad when p does not, else a differentiable alias of p) and records t on the current level;
 `unpack_dual(y)` runs the two passes over the duals of the level. The forward computation must
 run with grad mode on (it builds the graph the passes use). Differences from PyTorch: the
-duals and what is computed from them require grad, and `unpack_dual(y).primal` is y itself.
+duals and what is computed from them require grad (`unpack_dual(y).primal` is y detached when
+y's graph reaches nothing but the duals, else y itself), and a custom `autograd.Function`
+needs a `backward` (its `jvp` is not used).
 Nested levels are not supported (PyTorch's default allows one level too).
 """
 from collections import namedtuple
@@ -84,7 +86,28 @@ def unpack_dual(tensor, *, level=None):
         return UnpackedDualTensor(tensor, None)
     duals = [d for d, _ in state["duals"]]
     tangents = [t for _, t in state["duals"]]
-    return UnpackedDualTensor(tensor, _jvp_of(tensor, duals, tangents))
+    tangent = _jvp_of(tensor, duals, tangents)
+    primal = tensor.detach() if _only_from(tensor, duals) else tensor
+    return UnpackedDualTensor(primal, tangent)
+
+
+def _only_from(y, duals):
+    """Does y's graph reach no leaf but the fresh dual leaves? Then its requiring grad is only
+    this module's doing, and the primal is handed out detached, as PyTorch's would be."""
+    fresh = {id(d) for d in duals if d.grad_fn is None}
+    if len(fresh) != len(duals):
+        return False
+    seen, stack = set(), [y.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        var = getattr(node, "variable", None)
+        if var is not None and id(var) not in fresh:
+            return False
+        stack.extend(e[0] for e in node.next_functions if e[0] is not None)
+    return True
 
 
 def _jvp_of(y, duals, tangents):
