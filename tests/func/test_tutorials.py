@@ -196,3 +196,59 @@ def test_printing_inside_vmap(torch):
         m.vmap(lambda v: seen.append(repr(v * 2)) or v)(m.arange(6.0, requires_grad=True).reshape(3, 2))
         out[m] = seen
     assert out[torchlet] == out[torch]
+
+
+# The neural tangent kernel tutorial: vmap(jacrev) + einsum contraction, and nested vmaps of
+# vjp then jvp (NTK-vector products); seeded, so both libraries draw the same net and inputs.
+def _ntk(m):
+    nn=m.nn
+    from_ = lambda a: m.tensor(a)
+    m.manual_seed(0)
+    class CNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(3, 8, (3, 3))
+            self.conv2 = nn.Conv2d(8, 8, (3, 3))
+            self.conv3 = nn.Conv2d(8, 8, (3, 3))
+            self.fc = nn.Linear(8, 10)
+        def forward(self, x):
+            x = self.conv1(x); x = x.relu()
+            x = self.conv2(x); x = x.relu()
+            x = self.conv3(x)
+            x = x.mean((2, 3))
+            x = self.fc(x)
+            return x
+    net = CNN()
+    x_train = m.randn(4, 3, 12, 12); x_test = m.randn(3, 3, 12, 12)
+    params = {k: v.detach() for k, v in net.named_parameters()}
+    def fnet_single(params, x):
+        return m.func.functional_call(net, params, (x.unsqueeze(0),)).squeeze(0)
+    def empirical_ntk_jacobian_contraction(fnet_single, params, x1, x2):
+        jac1 = m.func.vmap(m.func.jacrev(fnet_single), (None, 0))(params, x1)
+        jac1 = jac1.values(); jac1 = [j.flatten(2) for j in jac1]
+        jac2 = m.func.vmap(m.func.jacrev(fnet_single), (None, 0))(params, x2)
+        jac2 = jac2.values(); jac2 = [j.flatten(2) for j in jac2]
+        result = m.stack([m.einsum('Naf,Mbf->NMab', j1, j2) for j1, j2 in zip(jac1, jac2)])
+        return result.sum(0)
+    r1 = empirical_ntk_jacobian_contraction(fnet_single, params, x_train, x_test)
+    def empirical_ntk_ntk_vps(func, params, x1, x2):
+        def get_ntk(x1, x2):
+            def func_x1(params): return func(params, x1)
+            def func_x2(params): return func(params, x2)
+            output, vjp_fn = m.func.vjp(func_x1, params)
+            def get_ntk_slice(vec):
+                vjps = vjp_fn(vec)
+                _, jvps = m.func.jvp(func_x2, (params,), vjps)
+                return jvps
+            basis = m.eye(output.numel(), dtype=output.dtype).view(output.numel(), -1)
+            return m.func.vmap(get_ntk_slice)(basis)
+        result = m.func.vmap(m.func.vmap(get_ntk, (None, 0)), (0, None))(x1, x2)
+        return result
+    r2 = empirical_ntk_ntk_vps(fnet_single, params, x_train, x_test)
+    return r1.detach().numpy(), r2.detach().numpy()
+
+
+def test_neural_tangent_kernel(torch):
+    ours, theirs = _ntk(torchlet), _ntk(torch)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
