@@ -1,6 +1,5 @@
 """autograd.graph.saved_tensors_hooks / save_on_cpu against PyTorch."""
 import numpy as np
-import pytest
 
 import torchlet
 from oracle import assert_same

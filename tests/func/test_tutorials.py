@@ -202,7 +202,6 @@ def test_printing_inside_vmap(torch):
 # vjp then jvp (NTK-vector products); seeded, so both libraries draw the same net and inputs.
 def _ntk(m):
     nn=m.nn
-    from_ = lambda a: m.tensor(a)
     m.manual_seed(0)
     class CNN(nn.Module):
         def __init__(self):
@@ -212,29 +211,33 @@ def _ntk(m):
             self.conv3 = nn.Conv2d(8, 8, (3, 3))
             self.fc = nn.Linear(8, 10)
         def forward(self, x):
-            x = self.conv1(x); x = x.relu()
-            x = self.conv2(x); x = x.relu()
+            x = self.conv1(x).relu()
+            x = self.conv2(x).relu()
             x = self.conv3(x)
             x = x.mean((2, 3))
             x = self.fc(x)
             return x
     net = CNN()
-    x_train = m.randn(4, 3, 12, 12); x_test = m.randn(3, 3, 12, 12)
+    x_train = m.randn(4, 3, 12, 12)
+    x_test = m.randn(3, 3, 12, 12)
     params = {k: v.detach() for k, v in net.named_parameters()}
     def fnet_single(params, x):
         return m.func.functional_call(net, params, (x.unsqueeze(0),)).squeeze(0)
     def empirical_ntk_jacobian_contraction(fnet_single, params, x1, x2):
         jac1 = m.func.vmap(m.func.jacrev(fnet_single), (None, 0))(params, x1)
-        jac1 = jac1.values(); jac1 = [j.flatten(2) for j in jac1]
+        jac1 = [j.flatten(2) for j in jac1.values()]
         jac2 = m.func.vmap(m.func.jacrev(fnet_single), (None, 0))(params, x2)
-        jac2 = jac2.values(); jac2 = [j.flatten(2) for j in jac2]
+        jac2 = [j.flatten(2) for j in jac2.values()]
         result = m.stack([m.einsum('Naf,Mbf->NMab', j1, j2) for j1, j2 in zip(jac1, jac2)])
         return result.sum(0)
     r1 = empirical_ntk_jacobian_contraction(fnet_single, params, x_train, x_test)
     def empirical_ntk_ntk_vps(func, params, x1, x2):
         def get_ntk(x1, x2):
-            def func_x1(params): return func(params, x1)
-            def func_x2(params): return func(params, x2)
+            def func_x1(params):
+                return func(params, x1)
+
+            def func_x2(params):
+                return func(params, x2)
             output, vjp_fn = m.func.vjp(func_x1, params)
             def get_ntk_slice(vec):
                 vjps = vjp_fn(vec)

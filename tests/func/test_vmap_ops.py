@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import torchlet
-from oracle import assert_same, from_torch
+from oracle import assert_same
 
 R = np.random.default_rng(0)
 
@@ -36,11 +36,12 @@ CASES = [
     ("linear_w", lambda m: lambda x, w, b: m.nn.functional.linear(x, w, b), [(2, 4), (5, 3, 4), (3,)],
      (None, 0, None)),
     ("einsum", lambda m: lambda a, b: m.einsum("ij,jk->ik", a, b), [(5, 2, 3), (3, 4)], (0, None)),
-    ("conv2d", lambda m: lambda x, w: m.nn.functional.conv2d(x, w, padding=1), [(3, 2, 1, 6, 6), (4, 1, 3, 3)],
-     (0, None)),
-    ("conv2d_w", lambda m: lambda x, w: m.nn.functional.conv2d(x, w, stride=2), [(2, 5, 7, 7), (3, 4, 5, 3, 3)],
-     (None, 0)),
-    ("conv2d_both", lambda m: lambda x, w: m.nn.functional.conv2d(x, w), [(3, 1, 6, 5, 5), (3, 2, 6, 3, 3)], 0),
+    ("conv2d", lambda m: lambda x, w: m.nn.functional.conv2d(x, w, padding=1),
+     [(3, 2, 1, 6, 6), (4, 1, 3, 3)], (0, None)),
+    ("conv2d_w", lambda m: lambda x, w: m.nn.functional.conv2d(x, w, stride=2),
+     [(2, 5, 7, 7), (3, 4, 5, 3, 3)], (None, 0)),
+    ("conv2d_both", lambda m: lambda x, w: m.nn.functional.conv2d(x, w),
+     [(3, 1, 6, 5, 5), (3, 2, 6, 3, 3)], 0),
     ("conv1d", lambda m: lambda x, w: m.nn.functional.conv1d(x, w), [(3, 2, 2, 8), (4, 2, 3)], (0, None)),
     ("max_pool2d", lambda m: lambda x: m.nn.functional.max_pool2d(x, 2), [(3, 1, 2, 6, 6)], 0),
     ("avg_pool2d", lambda m: lambda x: m.nn.functional.avg_pool2d(x, 2), [(3, 1, 2, 6, 6)], 0),

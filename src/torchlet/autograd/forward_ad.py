@@ -75,7 +75,6 @@ def make_dual(tensor, tangent, *, level=None):
 
 def unpack_dual(tensor, *, level=None):
     """(primal, tangent) of `tensor`; tangent None when it does not depend on a dual."""
-    from . import grad
     state = _current[0]
     if state is None or not state["duals"]:
         return UnpackedDualTensor(tensor, None)
