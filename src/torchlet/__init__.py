@@ -40,6 +40,9 @@ def _extra(name):
     if name in ("save", "load"):
         from . import serialization
         return getattr(serialization, name)
+    if name == "vmap":  # torch.vmap is torch.func.vmap
+        from .func import vmap
+        return vmap
     raise AttributeError(f"module 'torchlet' has no attribute '{name}'")
 
 

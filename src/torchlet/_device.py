@@ -56,7 +56,10 @@ def namespace(array):
 
 
 def device_of(array):
-    return CPU if type(array) is np.ndarray or namespace(array) is np else device("cuda", 0)
+    if type(array) is np.ndarray:
+        return CPU
+    ns = namespace(array)  # vmap's batched arrays: their namespace says (torchlet.func)
+    return CPU if ns is np or getattr(ns, "is_cpu", False) else device("cuda", 0)
 
 
 def namespace_for(dev):

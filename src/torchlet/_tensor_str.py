@@ -234,6 +234,9 @@ def tensor_repr(t, *, tensor_contents=None):
     """`repr(t)` as PyTorch prints it: `tensor([...], dtype=..., grad_fn=<...>)`.
     Subclasses other than Parameter are printed as `ClassName(...)`; a
     Parameter's "Parameter containing:" header is added by its own __repr__."""
+    if hasattr(type(t._data), "phys"):  # a tensor inside vmap (torchlet.func)
+        from .func._vmap import batched_repr
+        return batched_repr(t)
     prefix = "tensor(" if _is_plain(t) else f"{type(t).__name__}("
     indent = len(prefix)
     suffixes = []

@@ -81,6 +81,8 @@ def _accumulate(var, grads, create_graph):
     copied, so `.grad` never aliases another tensor."""
     grad = grads[0]
     grads[0] = None
+    if type(grad._data) is not type(var._data):  # a vmapped gradient for a tensor from outside
+        grad = _unbatched(var, grad)
     if grad._data.dtype != var._data.dtype:
         grad = grad.to(var.dtype)
     old = var._grad
@@ -97,6 +99,13 @@ def _accumulate(var, grads, create_graph):
     else:
         old._xp.add(old._data, grad._data, out=old._data, casting="unsafe")
         old._version[0] += 1
+
+
+def _unbatched(var, grad):
+    """A gradient computed inside vmap for a tensor from outside it: summed over the batch
+    (torchlet.func._vmap.unbatch_grad; plain arrays of another type pass unchanged)."""
+    from ..func._vmap import unbatch_grad
+    return unbatch_grad(var, grad)
 
 
 def _sole_view(a):
@@ -245,6 +254,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
         if g is None and not allow_unused:
             raise RuntimeError("One of the differentiated Tensors appears to not have been used in the "
                                "graph. Set allow_unused=True if this is the desired behavior.")
+        if g is not None and type(g._data) is not type(inputs[i]._data):
+            g = _unbatched(inputs[i], g)
         if g is not None and not create_graph:
             g = g.detach()
         result.append(g)

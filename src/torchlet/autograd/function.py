@@ -24,6 +24,7 @@ import inspect
 
 from . import grad_mode
 from .graph import Node, edge_of
+from ._saved_hooks import pack_saved
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable",
            "InplaceFunction"]
@@ -241,8 +242,8 @@ def _wrap_outputs(ctx, args, output):
     if ctx._none_saved:
         from ..ops.creation import zeros
         saved = tuple(zeros(0) if t is None else t for t in saved)
-    ctx._saved = saved
     ctx._versions = tuple(t._version[0] for t in saved)
+    ctx._saved = pack_saved(saved) if saved else saved  # saved_tensors_hooks
     return result[0] if single else tuple(result)
 
 

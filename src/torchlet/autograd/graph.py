@@ -10,8 +10,11 @@ import itertools
 
 from . import grad_mode
 from .anomaly_mode import _anomaly
+from ._saved_hooks import (_stack as _saved_hooks, _Packed, saved_tensors_hooks,  # noqa: F401
+                           save_on_cpu, disable_saved_tensors_hooks)
 
-__all__ = ["Node", "TwoPathNode", "TWO_PATH", "AccumulateGrad", "edge_of", "attach"]
+__all__ = ["Node", "TwoPathNode", "TWO_PATH", "AccumulateGrad", "edge_of", "attach", "saved_tensors_hooks", "save_on_cpu",
+           "disable_saved_tensors_hooks"]
 
 _sequence = itertools.count()
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
@@ -30,6 +33,8 @@ class Node:
         self._next = next_functions
         self._saved = saved
         self._versions = tuple([t._version[0] for t in saved]) if saved else ()
+        if saved and _saved_hooks:  # saved_tensors_hooks: keep what pack_hook returns
+            self._saved = _Packed(saved)
         self._seq = next(_sequence)
         self._pre_hooks = None
         self._hooks = None
@@ -54,6 +59,8 @@ class Node:
         saved = self._saved
         if saved is None:
             raise RuntimeError(_FREED)
+        if type(saved) is _Packed:
+            return _unpacked(saved, self._versions)
         for t, v in zip(saved, self._versions):
             if t._version[0] != v:
                 raise RuntimeError(
@@ -107,6 +114,12 @@ class Node:
     def metadata(self):
         d = self.__dict__
         return d.setdefault("_metadata", {})
+
+
+def _unpacked(packed, versions):
+    """Saved tensors kept packed by saved_tensors_hooks: unpacked. As in PyTorch, what the hooks
+    keep is theirs: no in-place version check applies to it."""
+    return packed.tensors()
 
 
 _NO_EDGE = (None, 0)

@@ -1,8 +1,14 @@
-"""torchlet.func: the parts of torch.func that are implemented here.
+"""torchlet.func: function transforms (torch.func).
 
-Only `functional_call` so far; the function transforms (grad, vjp, jacrev, jacfwd,
-hessian, vmap) are not implemented and raise AttributeError as missing names.
+`vmap` batches by running the function once on batched arrays (see `_vmap.py` for which ops
+batch and which loop); `grad`, `vjp`, `jacrev`, `hessian` are built on the autograd engine,
+`jvp` / `jacfwd` on forward-mode AD (`torchlet.autograd.forward_ad`); `functional_call` and
+`stack_module_state` run modules with parameters passed in.
 """
 from ._functional_call import functional_call  # noqa: F401
+from ._vmap import vmap  # noqa: F401
+from ._transforms import grad, grad_and_value, vjp, jvp, jacrev, jacfwd, hessian  # noqa: F401
+from ._stack import stack_module_state  # noqa: F401
 
-__all__ = ["functional_call"]
+__all__ = ["functional_call", "vmap", "grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd",
+           "hessian", "stack_module_state"]

@@ -272,7 +272,9 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, n, name):
         raise RuntimeError(f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
                            f"Kernel size: ({' x '.join(map(str, eff))}). Kernel size can't be greater than "
                            "actual input size")
-    chwn = n == 2 and G == 1 and C >= _conv_chwn.MIN_CHANNELS and x._data.dtype.kind == "f"
+    chwn = (n == 2 and G == 1 and C >= _conv_chwn.MIN_CHANNELS and x._data.dtype.kind == "f"
+            and not getattr(x._xp, "is_vmap", False) and not getattr(weight._xp, "is_vmap", False))
+    # (under vmap, torchlet.func: the NCHW path batches, this one cannot)
     if chwn:  # batch-last layout: long copies, one large matrix product (see _conv_chwn)
         out = _out_sizes(spatial, ksize, stride, pads, dilation)
         y = _conv_chwn.forward(x._xp, x._data, weight._data, None if bias is None else bias._data,
