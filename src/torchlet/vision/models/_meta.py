@@ -1,0 +1,5 @@
+"""Category names of the datasets the pretrained weights were trained on."""
+import pathlib
+
+_DATA = pathlib.Path(__file__).resolve().parent.parent / "data"
+_IMAGENET_CATEGORIES = (_DATA / "imagenet_categories.txt").read_text().splitlines()
