@@ -14,3 +14,4 @@ from .inception import *  # noqa: F401,F403
 from .vision_transformer import *  # noqa: F401,F403
 from ._weights import *  # noqa: F401,F403
 from ._api import Weights, WeightsEnum, get_model, get_model_builder, get_model_weights, get_weight, list_models  # noqa: F401
+from . import detection  # noqa: F401,E402

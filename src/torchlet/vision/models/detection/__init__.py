@@ -1,6 +1,6 @@
-"""torchlet.vision.models.detection: the parts of torchvision's detection models built so far
-(rpn.AnchorGenerator, rpn.RPNHead, faster_rcnn.FastRCNNPredictor / TwoMLPHead,
-mask_rcnn.MaskRCNNPredictor / MaskRCNNHeads, _utils.BoxCoder, image_list.ImageList), under
-torchvision's module paths. The full FasterRCNN / MaskRCNN models and their builders
-(fasterrcnn_resnet50_fpn, maskrcnn_resnet50_fpn) are not implemented yet."""
-from . import _utils, anchor_utils, faster_rcnn, image_list, mask_rcnn, rpn  # noqa: F401
+"""torchlet.vision.models.detection: Faster R-CNN and Mask R-CNN with a ResNet-50-FPN backbone
+(inference: model.eval(); training losses are not implemented), their parts under torchvision's
+module paths (rpn.AnchorGenerator, faster_rcnn.FastRCNNPredictor, mask_rcnn.MaskRCNNPredictor, ...)."""
+from . import _utils, anchor_utils, backbone_utils, faster_rcnn, image_list, mask_rcnn, roi_heads, rpn, transform  # noqa: F401,E501
+from .faster_rcnn import *  # noqa: F401,F403
+from .mask_rcnn import *  # noqa: F401,F403

@@ -5,7 +5,7 @@ from torchlet import nn
 from ...ops.misc import Conv2dNormActivation
 from .anchor_utils import AnchorGenerator  # noqa: F401
 
-__all__ = ["AnchorGenerator", "RPNHead", "concat_box_prediction_layers"]
+__all__ = ["AnchorGenerator", "RPNHead", "RegionProposalNetwork", "concat_box_prediction_layers"]
 
 
 class RPNHead(nn.Module):
@@ -57,3 +57,74 @@ def concat_box_prediction_layers(box_cls, box_regression):
         cls_flat.append(permute_and_flatten(cls_level, N, A, AxC // A, H, W))
         reg_flat.append(permute_and_flatten(reg_level, N, A, 4, H, W))
     return torchlet.cat(cls_flat, dim=1).flatten(0, -2), torchlet.cat(reg_flat, dim=1).reshape(-1, 4)
+
+
+class RegionProposalNetwork(nn.Module):
+    """Proposals from the RPN head's outputs (inference): decode deltas on the anchors, keep each
+    level's pre_nms_top_n by objectness, clip, drop tiny and low-score boxes, NMS per level, keep
+    post_nms_top_n. Training (anchor matching and losses) is not implemented."""
+
+    def __init__(self, anchor_generator, head, fg_iou_thresh, bg_iou_thresh, batch_size_per_image,
+                 positive_fraction, pre_nms_top_n, post_nms_top_n, nms_thresh, score_thresh=0.0):
+        super().__init__()
+        from ._utils import BoxCoder
+        self.anchor_generator = anchor_generator
+        self.head = head
+        self.box_coder = BoxCoder(weights=(1.0, 1.0, 1.0, 1.0))
+        self._pre_nms_top_n = pre_nms_top_n
+        self._post_nms_top_n = post_nms_top_n
+        self.nms_thresh = nms_thresh
+        self.score_thresh = score_thresh
+        self.min_size = 1e-3
+
+    def pre_nms_top_n(self):
+        return self._pre_nms_top_n["training" if self.training else "testing"]
+
+    def post_nms_top_n(self):
+        return self._post_nms_top_n["training" if self.training else "testing"]
+
+    def _get_top_n_idx(self, objectness, num_anchors_per_level):
+        r, offset = [], 0
+        for ob in objectness.split(num_anchors_per_level, 1):
+            num_anchors = ob.shape[1]
+            _, top_n_idx = ob.topk(min(self.pre_nms_top_n(), num_anchors), dim=1)
+            r.append(top_n_idx + offset)
+            offset += num_anchors
+        return torchlet.cat(r, dim=1)
+
+    def filter_proposals(self, proposals, objectness, image_shapes, num_anchors_per_level):
+        from ...ops import boxes as box_ops
+        num_images = proposals.shape[0]
+        objectness = objectness.detach().reshape(num_images, -1)
+        levels = torchlet.cat([torchlet.full((n,), idx, dtype=torchlet.int64)
+                               for idx, n in enumerate(num_anchors_per_level)], 0)
+        levels = levels.reshape(1, -1).expand_as(objectness)
+        top_n_idx = self._get_top_n_idx(objectness, num_anchors_per_level)
+        batch_idx = torchlet.arange(num_images)[:, None]
+        objectness, levels = objectness[batch_idx, top_n_idx], levels[batch_idx, top_n_idx]
+        proposals = proposals[batch_idx, top_n_idx]
+        final_boxes, final_scores = [], []
+        for boxes, scores, lvl, img_shape in zip(proposals, torchlet.sigmoid(objectness), levels, image_shapes):
+            boxes = box_ops.clip_boxes_to_image(boxes, img_shape)
+            keep = box_ops.remove_small_boxes(boxes, self.min_size)
+            boxes, scores, lvl = boxes[keep], scores[keep], lvl[keep]
+            keep = torchlet.where(scores >= self.score_thresh)[0]
+            boxes, scores, lvl = boxes[keep], scores[keep], lvl[keep]
+            keep = box_ops.batched_nms(boxes, scores, lvl, self.nms_thresh)[:self.post_nms_top_n()]
+            final_boxes.append(boxes[keep])
+            final_scores.append(scores[keep])
+        return final_boxes, final_scores
+
+    def forward(self, images, features, targets=None):
+        if self.training:
+            raise NotImplementedError("RegionProposalNetwork: training (anchor matching, losses) is not "
+                                      "implemented in torchlet")
+        features = list(features.values())
+        objectness, pred_bbox_deltas = self.head(features)
+        anchors = self.anchor_generator(images, features)
+        num_images = len(anchors)
+        num_anchors_per_level = [o[0].shape[0] * o[0].shape[1] * o[0].shape[2] for o in objectness]
+        objectness, pred_bbox_deltas = concat_box_prediction_layers(objectness, pred_bbox_deltas)
+        proposals = self.box_coder.decode(pred_bbox_deltas.detach(), anchors).view(num_images, -1, 4)
+        boxes, _ = self.filter_proposals(proposals, objectness, images.image_sizes, num_anchors_per_level)
+        return boxes, {}
