@@ -69,7 +69,11 @@ def test_predictor_swap_and_training_mode(torch):
     assert in_features == 1024
     with pytest.raises(NotImplementedError, match="training"):
         model([torchlet.rand(3, 64, 64)])
-    with pytest.raises(NotImplementedError, match="COCO weights"):
-        D.fasterrcnn_resnet50_fpn(weights="DEFAULT")
+    for build in ("fasterrcnn_resnet50_fpn", "maskrcnn_resnet50_fpn"):  # COCO weights fix num_classes at 91
+        with pytest.raises(ValueError) as ours:
+            getattr(D, build)(weights="DEFAULT", num_classes=5)
+        with pytest.raises(ValueError) as theirs:
+            getattr(TD, build)(weights="DEFAULT", num_classes=5)
+        assert str(ours.value) == str(theirs.value)
     with pytest.raises(ValueError, match="num_classes should not be None"):
         D.FasterRCNN(model.backbone)

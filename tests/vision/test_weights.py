@@ -24,13 +24,21 @@ def _same(a, b):
 
 
 def _keywords(member):
-    """The preset's arguments, an InterpolationMode as its value (the two libraries' enums differ)."""
-    return {k: getattr(v, "value", v) for k, v in member.transforms.keywords.items()}
+    """The preset's arguments, an InterpolationMode as its value (the two libraries' enums differ);
+    the detection weights' ObjectDetection preset is a class, not a partial."""
+    t = member.transforms
+    if not hasattr(t, "keywords"):
+        return t.__name__
+    return {k: getattr(v, "value", v) for k, v in t.keywords.items()}
+
+
+def _tv_enum(name):
+    return getattr(TM, name, None) or getattr(TM.detection, name)
 
 
 @pytest.mark.parametrize("name", _weights.__all__)
 def test_enum_equals_torchvision(name):
-    ours, theirs = getattr(M, name), getattr(TM, name)
+    ours, theirs = getattr(_weights, name), _tv_enum(name)
     assert list(ours.__members__) == list(theirs.__members__)
     for key in theirs.__members__:
         o, t = ours[key], theirs[key]
@@ -47,6 +55,8 @@ def test_lookups_match_torchvision():
     assert M.get_weight("ResNet50_Weights.DEFAULT") is M.ResNet50_Weights.IMAGENET1K_V2
     assert M.get_model_weights("vgg16") is M.VGG16_Weights
     assert M.get_model_weights(M.vit_l_16) is M.ViT_L_16_Weights
+    assert M.get_model_weights("maskrcnn_resnet50_fpn") is M.detection.MaskRCNN_ResNet50_FPN_Weights
+    assert M.get_model_weights(M.detection.fasterrcnn_resnet50_fpn) is M.detection.FasterRCNN_ResNet50_FPN_Weights
     assert M.ResNet18_Weights.verify("ResNet18_Weights.IMAGENET1K_V1") is M.ResNet18_Weights.IMAGENET1K_V1
     assert set(M.list_models()) <= set(TM.list_models())
     assert M.list_models(include="vit_*") == TM.list_models(include="vit_*")

@@ -3,3 +3,4 @@ import pathlib
 
 _DATA = pathlib.Path(__file__).resolve().parent.parent / "data"
 _IMAGENET_CATEGORIES = (_DATA / "imagenet_categories.txt").read_text().splitlines()
+_COCO_CATEGORIES = (_DATA / "coco_categories.txt").read_text().splitlines()

@@ -5,10 +5,10 @@ import json
 import pathlib
 from functools import partial
 
-from ..transforms._presets import ImageClassification
+from ..transforms._presets import ImageClassification, ObjectDetection
 from ..transforms.functional import InterpolationMode
 from ._api import Weights, WeightsEnum
-from ._meta import _IMAGENET_CATEGORIES
+from ._meta import _COCO_CATEGORIES, _IMAGENET_CATEGORIES
 
 _TABLE = json.loads((pathlib.Path(__file__).resolve().parent.parent / "data" / "weights.json").read_text())
 
@@ -18,12 +18,17 @@ def _tuples(value):
 
 
 def _weights(entry):
-    kw = {k: _tuples(v) for k, v in entry["transforms"].items()}
-    if "interpolation" in kw:
-        kw["interpolation"] = InterpolationMode(kw["interpolation"])
     meta = dict(entry["meta"])
     if meta.get("categories") == "IMAGENET":
         meta["categories"] = _IMAGENET_CATEGORIES
+    elif meta.get("categories") == "COCO":
+        meta["categories"] = _COCO_CATEGORIES
+    if entry["transforms"] == {"preset": "ObjectDetection"}:
+        meta["min_size"] = tuple(meta["min_size"])
+        return Weights(url=entry["url"], transforms=ObjectDetection, meta=meta)
+    kw = {k: _tuples(v) for k, v in entry["transforms"].items()}
+    if "interpolation" in kw:
+        kw["interpolation"] = InterpolationMode(kw["interpolation"])
     if "min_size" in meta:
         meta["min_size"] = tuple(meta["min_size"])
     return Weights(url=entry["url"], transforms=partial(ImageClassification, **kw), meta=meta)

@@ -4,7 +4,23 @@ from torchlet import nn
 from . import functional as F
 from .functional import InterpolationMode
 
-__all__ = ["ImageClassification"]
+__all__ = ["ObjectDetection", "ImageClassification"]
+
+
+class ObjectDetection(nn.Module):
+    """A PIL image or uint8 tensor -> float in [0, 1] (what the detection weights expect)."""
+
+    def forward(self, img):
+        if not isinstance(img, torchlet.Tensor):
+            img = F.pil_to_tensor(img)
+        return F.convert_image_dtype(img, torchlet.float)
+
+    def __repr__(self):
+        return self.__class__.__name__ + "()"
+
+    def describe(self):
+        return ("Accepts ``PIL.Image``, batched ``(B, C, H, W)`` and single ``(C, H, W)`` image ``torch.Tensor`` "
+                "objects. The images are rescaled to ``[0.0, 1.0]``.")
 
 
 class ImageClassification(nn.Module):

@@ -5,6 +5,8 @@ from torchlet import nn
 from torchlet.nn import functional as F
 from ...ops import misc as misc_nn_ops
 from ...ops.poolers import MultiScaleRoIAlign
+from .. import _weights
+from .._api import register_model
 from .._utils import _handle_weights
 from ..resnet import resnet50
 from .anchor_utils import AnchorGenerator
@@ -14,7 +16,9 @@ from .roi_heads import RoIHeads
 from .rpn import RegionProposalNetwork, RPNHead
 from .transform import GeneralizedRCNNTransform
 
-__all__ = ["FasterRCNN", "fasterrcnn_resnet50_fpn"]
+__all__ = ["FasterRCNN", "FasterRCNN_ResNet50_FPN_Weights", "fasterrcnn_resnet50_fpn"]
+
+FasterRCNN_ResNet50_FPN_Weights = _weights.FasterRCNN_ResNet50_FPN_Weights
 
 
 def _default_anchorgen():
@@ -94,22 +98,58 @@ class FastRCNNPredictor(nn.Module):
         return self.cls_score(x), self.bbox_pred(x)
 
 
-def _resnet50_fpn_backbone(weights_backbone, progress, trainable_backbone_layers):
-    weights_backbone = _handle_weights("ResNet50_Weights", weights_backbone, {})
-    is_trained = weights_backbone is not None
+def _detection_weights(enum_name, weights, weights_backbone, num_classes):
+    """Resolve weights (COCO) and weights_backbone (ImageNet ResNet-50); with COCO weights the
+    backbone weights are not downloaded and num_classes must be the weights' 91."""
+    kwargs = {} if num_classes is None else {"num_classes": num_classes}
+    weights = _handle_weights(enum_name, weights, kwargs)
+    weights_backbone = _weights.ResNet50_Weights.verify(weights_backbone)
+    if weights is not None:
+        weights_backbone = None
+    num_classes = kwargs.get("num_classes", 91)
+    return weights, weights_backbone, num_classes
+
+
+def _legacy(kwargs):
+    """pretrained= / pretrained_backbone= (deprecated) -> weights= / weights_backbone=, as torchvision."""
+    import warnings
+    for old, new, default in (("pretrained", "weights", "DEFAULT"), ("pretrained_backbone", "weights_backbone",
+                                                                       "IMAGENET1K_V1")):
+        if old in kwargs:
+            warnings.warn(f"The parameter '{old}' is deprecated since 0.13 and may be removed in the future, please "
+                          f"use '{new}' instead.")
+            kwargs[new] = default if kwargs.pop(old) else None
+
+
+def overwrite_eps(model, eps):
+    for module in model.modules():
+        if isinstance(module, misc_nn_ops.FrozenBatchNorm2d):
+            module.eps = eps
+
+
+def _resnet50_fpn_backbone(weights_backbone, progress, trainable_backbone_layers, is_trained):
+    is_trained = is_trained or weights_backbone is not None
     trainable = _validate_trainable_layers(is_trained, trainable_backbone_layers, 5, 3)
     norm_layer = misc_nn_ops.FrozenBatchNorm2d if is_trained else nn.BatchNorm2d
     backbone = resnet50(weights=weights_backbone, progress=progress, norm_layer=norm_layer)
     return _resnet_fpn_extractor(backbone, trainable)
 
 
-def fasterrcnn_resnet50_fpn(*, weights=None, progress=True, num_classes=None, weights_backbone="IMAGENET1K_V1",
-                            trainable_backbone_layers=None, **kwargs):
-    """Faster R-CNN with a ResNet-50-FPN backbone (inference). weights: only None (the COCO weights
-    enum is not built yet); weights_backbone: ResNet50_Weights (downloaded, as torchvision) or None."""
+@register_model(weights_enum=FasterRCNN_ResNet50_FPN_Weights)
+def fasterrcnn_resnet50_fpn(*, weights=None, progress=True, num_classes=None,
+                            weights_backbone=_weights.ResNet50_Weights.IMAGENET1K_V1, trainable_backbone_layers=None,
+                            **kwargs):
+    """Faster R-CNN with a ResNet-50-FPN backbone (inference). weights: FasterRCNN_ResNet50_FPN_Weights
+    (COCO); weights_backbone: ResNet50_Weights (downloaded by default, as torchvision) or None."""
+    _legacy(kwargs)
+    weights, weights_backbone = kwargs.pop("weights", weights), kwargs.pop("weights_backbone", weights_backbone)
+    weights, weights_backbone, num_classes = _detection_weights("FasterRCNN_ResNet50_FPN_Weights", weights,
+                                                                weights_backbone, num_classes)
+    backbone = _resnet50_fpn_backbone(weights_backbone, progress, trainable_backbone_layers, weights is not None)
+    model = FasterRCNN(backbone, num_classes=num_classes, **kwargs)
     if weights is not None:
-        raise NotImplementedError("fasterrcnn_resnet50_fpn: the COCO weights (FasterRCNN_ResNet50_FPN_Weights) are "
-                                  "not available in torchlet yet; load a torchvision checkpoint with load_state_dict")
-    num_classes = 91 if num_classes is None else num_classes
-    backbone = _resnet50_fpn_backbone(weights_backbone, progress, trainable_backbone_layers)
-    return FasterRCNN(backbone, num_classes=num_classes, **kwargs)
+        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
+        if weights == FasterRCNN_ResNet50_FPN_Weights.COCO_V1:
+            overwrite_eps(model, 0.0)
+    return model
+

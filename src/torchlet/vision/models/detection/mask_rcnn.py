@@ -5,9 +5,13 @@ from collections import OrderedDict
 from torchlet import nn
 from ...ops.misc import Conv2dNormActivation
 from ...ops.poolers import MultiScaleRoIAlign
-from .faster_rcnn import FasterRCNN, _resnet50_fpn_backbone
+from .. import _weights
+from .._api import register_model
+from .faster_rcnn import FasterRCNN, _detection_weights, _legacy, _resnet50_fpn_backbone
 
-__all__ = ["MaskRCNN", "maskrcnn_resnet50_fpn"]
+__all__ = ["MaskRCNN", "MaskRCNN_ResNet50_FPN_Weights", "maskrcnn_resnet50_fpn"]
+
+MaskRCNN_ResNet50_FPN_Weights = _weights.MaskRCNN_ResNet50_FPN_Weights
 
 
 class MaskRCNNHeads(nn.Sequential):
@@ -73,12 +77,18 @@ class MaskRCNN(FasterRCNN):
         self.roi_heads.mask_predictor = mask_predictor
 
 
-def maskrcnn_resnet50_fpn(*, weights=None, progress=True, num_classes=None, weights_backbone="IMAGENET1K_V1",
-                          trainable_backbone_layers=None, **kwargs):
-    """Mask R-CNN with a ResNet-50-FPN backbone (inference); weights: only None for now."""
+@register_model(weights_enum=MaskRCNN_ResNet50_FPN_Weights)
+def maskrcnn_resnet50_fpn(*, weights=None, progress=True, num_classes=None,
+                          weights_backbone=_weights.ResNet50_Weights.IMAGENET1K_V1, trainable_backbone_layers=None,
+                          **kwargs):
+    """Mask R-CNN with a ResNet-50-FPN backbone (inference). weights: MaskRCNN_ResNet50_FPN_Weights (COCO)."""
+    _legacy(kwargs)
+    weights, weights_backbone = kwargs.pop("weights", weights), kwargs.pop("weights_backbone", weights_backbone)
+    weights, weights_backbone, num_classes = _detection_weights("MaskRCNN_ResNet50_FPN_Weights", weights,
+                                                                weights_backbone, num_classes)
+    backbone = _resnet50_fpn_backbone(weights_backbone, progress, trainable_backbone_layers, weights is not None)
+    model = MaskRCNN(backbone, num_classes=num_classes, **kwargs)
     if weights is not None:
-        raise NotImplementedError("maskrcnn_resnet50_fpn: the COCO weights (MaskRCNN_ResNet50_FPN_Weights) are not "
-                                  "available in torchlet yet; load a torchvision checkpoint with load_state_dict")
-    num_classes = 91 if num_classes is None else num_classes
-    backbone = _resnet50_fpn_backbone(weights_backbone, progress, trainable_backbone_layers)
-    return MaskRCNN(backbone, num_classes=num_classes, **kwargs)
+        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
+    return model
+
