@@ -75,7 +75,7 @@ def test_box_convert_area_iou(torch, fmt):
     for bad in (lambda m: m.box_convert(m_zeros(m), "xyxy", "bad"), lambda m: m.box_area(m_zeros(m), fmt="bad"),
                 lambda m: m.box_iou(m_zeros(m), m_zeros(m), fmt="bad")):
         with pytest.raises(ValueError) as ours:
-            bad_o = bad(O)  # noqa: F841
+            bad(O)
         with pytest.raises(ValueError) as theirs:
             bad(TO)
         assert str(ours.value) == str(theirs.value)

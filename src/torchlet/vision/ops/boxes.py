@@ -22,7 +22,7 @@ def nms(boxes, scores, iou_threshold):
         raise RuntimeError("boxes and scores should have same number of elements in dimension 0, got "
                            f"{boxes.size(0)} and {scores.size(0)}")
     if boxes.dtype != scores.dtype:
-        raise RuntimeError(f"dets should have the same type as scores")
+        raise RuntimeError("dets should have the same type as scores")
     b = boxes.detach().cpu().numpy()
     if b.shape[0] == 0:
         return torchlet.empty((0,), dtype=torchlet.int64)

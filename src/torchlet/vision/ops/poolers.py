@@ -1,7 +1,5 @@
 """MultiScaleRoIAlign: RoI Align over an FPN, each box pooled from the level its size picks
 (level = floor(4 + log2(sqrt(area) / 224) + 1e-6), clamped to the levels present)."""
-import math
-
 import torchlet
 from torchlet import nn
 from .boxes import box_area

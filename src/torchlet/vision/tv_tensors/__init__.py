@@ -6,8 +6,6 @@ As in torchvision, an op on a TVTensor returns a plain Tensor, except clone / to
 requires_grad_ / pin_memory, which keep the type (and the boxes' metadata)."""
 from enum import Enum
 
-import numpy as np
-
 import torchlet
 from torchlet._tensor import Tensor
 
@@ -178,5 +176,3 @@ def wrap(wrappee, *, like, **kwargs):
         return BoundingBoxes._wrap(wrappee, **metadata)
     return type(like)._wrap(wrappee)
 
-
-del np
