@@ -104,14 +104,19 @@ def test_googlenet_outputs(torch):
         M.googlenet()
 
 
-def test_weights_arguments():
-    with pytest.raises(RuntimeError, match="does not download pretrained weights"):
-        M.resnet18(weights="DEFAULT")
-    with pytest.raises(RuntimeError, match="load_state_dict"):
-        M.alexnet(pretrained=True)
+def test_weights_arguments(torch):
+    """pretrained=False warns and builds an untrained model; a wrong weights enum is a TypeError,
+    an unknown name a KeyError, as in torchvision."""
     with pytest.warns(UserWarning, match="'pretrained' is deprecated"):
         model = M.resnet18(pretrained=False)
     assert isinstance(model, M.ResNet)
+    for bad, exc in ((M.VGG16_Weights.DEFAULT, TypeError), ("NOPE", KeyError)):
+        with pytest.raises(exc) as ours:
+            M.resnet18(weights=bad)
+        tv_bad = TM.VGG16_Weights.DEFAULT if bad is M.VGG16_Weights.DEFAULT else bad
+        with pytest.raises(exc) as theirs:
+            TM.resnet18(weights=tv_bad)
+        assert str(ours.value) == str(theirs.value)
 
 
 def test_default_init_statistics(torch):

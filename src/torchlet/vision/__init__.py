@@ -5,7 +5,7 @@ one does not pull in the others.
 """
 import importlib
 
-_SUBMODULES = ("datasets", "transforms", "models", "utils", "io", "ops")
+_SUBMODULES = ("datasets", "transforms", "models", "utils", "io", "ops", "tv_tensors")
 
 
 def __getattr__(name):

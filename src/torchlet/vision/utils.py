@@ -1,12 +1,13 @@
-"""torchvision.utils: make_grid and save_image."""
+"""torchvision.utils: make_grid, save_image, draw_bounding_boxes, draw_segmentation_masks."""
 import math
+import warnings
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 import torchlet
 
-__all__ = ["make_grid", "save_image"]
+__all__ = ["make_grid", "save_image", "draw_bounding_boxes", "draw_segmentation_masks"]
 
 
 @torchlet.no_grad()
@@ -68,3 +69,133 @@ def save_image(tensor, fp, format=None, **kwargs):
     grid = make_grid(tensor, **kwargs)
     arr = grid.mul(255).add_(0.5).clamp_(0, 255).permute(1, 2, 0).to(torchlet.uint8).numpy()
     Image.fromarray(np.ascontiguousarray(arr)).save(fp, format=format)
+
+
+def _generate_color_palette(num_objects):
+    palette = (2 ** 25 - 1, 2 ** 15 - 1, 2 ** 21 - 1)
+    return [tuple((i * p) % 255 for p in palette) for i in range(num_objects)]
+
+
+def _parse_colors(colors, *, num_objects, dtype=torchlet.uint8):
+    """None (a generated palette), one colour for all, or a list of colours (PIL names or RGB
+    tuples) -> a list of RGB tuples, scaled to [0, 1] for a float image."""
+    if colors is None:
+        colors = _generate_color_palette(num_objects)
+    elif isinstance(colors, list):
+        if len(colors) < num_objects:
+            raise ValueError(f"Number of colors must be equal or larger than the number of objects, but got "
+                             f"{len(colors)} < {num_objects}.")
+    elif not isinstance(colors, (tuple, str)):
+        raise ValueError(f"colors must be a tuple or a string, or a list thereof, but got {colors}.")
+    elif isinstance(colors, tuple) and len(colors) != 3:
+        raise ValueError(f"If passed as tuple, colors should be an RGB triplet, but got {colors}.")
+    else:
+        colors = [colors] * num_objects
+    colors = [ImageColor.getrgb(c) if isinstance(c, str) else c for c in colors]
+    if dtype.is_floating_point:
+        colors = [tuple(v / 255 for v in c) for c in colors]
+    return colors
+
+
+def _float_to_uint8(image):
+    return image.mul(255 + 1.0 - 1e-3).to(torchlet.uint8)
+
+
+@torchlet.no_grad()
+def draw_bounding_boxes(image, boxes, labels=None, colors=None, fill=False, width=1, font=None, font_size=None,
+                        label_colors=None, label_background_colors=None, fill_labels=False):
+    """Draw (N, 4) xyxy boxes (and optional text labels) on a (1 or 3, H, W) uint8 or float image with
+    Pillow's ImageDraw, as torchvision does; fill=True blends the box interior at alpha 100/255."""
+    if not isinstance(image, torchlet.Tensor):
+        raise TypeError(f"Tensor expected, got {type(image)}")
+    if not (image.dtype == torchlet.uint8 or image.is_floating_point()):
+        raise ValueError(f"The image dtype must be uint8 or float, got {image.dtype}")
+    if image.dim() != 3:
+        raise ValueError("Pass individual images, not batches")
+    if image.size(0) not in {1, 3}:
+        raise ValueError("Only grayscale and RGB images are supported")
+    if boxes.shape[-1] == 4 and ((boxes[:, 0] > boxes[:, 2]).any() or (boxes[:, 1] > boxes[:, 3]).any()):
+        raise ValueError("Boxes need to be in (xmin, ymin, xmax, ymax) format. Use torchvision.ops.box_convert "
+                         "to convert them")
+    if boxes.shape[-1] != 4:
+        raise NotImplementedError("draw_bounding_boxes: oriented (N, 8) boxes are not implemented in torchlet")
+    num_boxes = boxes.shape[0]
+    if num_boxes == 0:
+        warnings.warn("boxes doesn't contain any box. No box was drawn")
+        return image
+    if labels is None:
+        labels = [None] * num_boxes
+    elif len(labels) != num_boxes:
+        raise ValueError(f"Number of boxes ({num_boxes}) and labels ({len(labels)}) mismatch. Please specify labels "
+                         f"for each box.")
+    colors = _parse_colors(colors, num_objects=num_boxes)
+    if label_colors or fill_labels:
+        label_colors = _parse_colors(label_colors if label_colors else "black", num_objects=num_boxes)
+    else:
+        label_colors = list(colors)
+    if fill_labels and label_background_colors:
+        label_background_colors = _parse_colors(label_background_colors, num_objects=num_boxes)
+    else:
+        label_background_colors = list(colors)
+    if font is None:
+        if font_size is not None:
+            warnings.warn("Argument 'font_size' will be ignored since 'font' is not set.")
+        txt_font = ImageFont.load_default()
+    else:
+        txt_font = ImageFont.truetype(font=font, size=font_size or 10)
+    if image.size(0) == 1:
+        image = torchlet.tile(image, (3, 1, 1))
+    original_dtype = image.dtype
+    if original_dtype.is_floating_point:
+        image = _float_to_uint8(image)
+    img = Image.fromarray(np.ascontiguousarray(image.permute(1, 2, 0).numpy()))
+    draw = ImageDraw.Draw(img, "RGBA" if fill else None)
+    for bbox, color, label, label_color, label_bg in zip(boxes.to(torchlet.int64).tolist(), colors, labels,
+                                                         label_colors, label_background_colors):
+        draw.rectangle(bbox, width=width, outline=color, fill=tuple(color) + (100,) if fill else None)
+        if label is not None:
+            margin = width + 1
+            if fill_labels:
+                left, top, right, bottom = draw.textbbox((bbox[0] + margin, bbox[1] + margin), label, font=txt_font)
+                draw.rectangle((left - 1, top - 1, right + 1, bottom + 1), fill=label_bg)
+            draw.text((bbox[0] + margin, bbox[1] + margin), label, fill=label_color, font=txt_font)
+    out = torchlet.from_numpy(np.array(img).transpose(2, 0, 1).copy())
+    if original_dtype.is_floating_point:
+        out = out.to(original_dtype).mul_(1.0 / 255)
+    return out
+
+
+@torchlet.no_grad()
+def draw_segmentation_masks(image, masks, alpha=0.8, colors=None):
+    """Blend each boolean mask's colour into a (3, H, W) image: out = image * (1 - alpha) + painted *
+    alpha, where pixels covered by more than one mask are painted black."""
+    if not isinstance(image, torchlet.Tensor):
+        raise TypeError(f"The image must be a tensor, got {type(image)}")
+    if not (image.dtype == torchlet.uint8 or image.is_floating_point()):
+        raise ValueError(f"The image dtype must be uint8 or float, got {image.dtype}")
+    if image.dim() != 3:
+        raise ValueError("Pass individual images, not batches")
+    if image.size()[0] != 3:
+        raise ValueError("Pass an RGB image. Other Image formats are not supported")
+    if masks.ndim == 2:
+        masks = masks[None, :, :]
+    if masks.ndim != 3:
+        raise ValueError("masks must be of shape (H, W) or (batch_size, H, W)")
+    if masks.dtype != torchlet.bool:
+        raise ValueError(f"The masks must be of dtype bool. Got {masks.dtype}")
+    if masks.shape[-2:] != image.shape[-2:]:
+        raise ValueError("The image and the masks must have the same height and width")
+    num_masks = masks.size()[0]
+    overlapping = masks.sum(dim=0) > 1
+    if num_masks == 0:
+        warnings.warn("masks doesn't contain any mask. No mask was drawn")
+        return image
+    original_dtype = image.dtype
+    colors = [torchlet.tensor(c, dtype=original_dtype)
+              for c in _parse_colors(colors, num_objects=num_masks, dtype=original_dtype)]
+    painted = image.detach().clone()
+    for mask, color in zip(masks, colors):
+        painted[:, mask] = color[:, None]
+    painted[:, overlapping] = 0
+    out = image * (1 - alpha) + painted * alpha
+    return out.to(original_dtype)

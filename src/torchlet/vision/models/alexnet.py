@@ -1,7 +1,9 @@
 """AlexNet (torchvision's layout: features / avgpool / classifier)."""
 import torchlet
 from torchlet import nn
-from ._utils import _handle_weights
+from . import _weights
+from ._api import register_model
+from ._utils import _handle_weights, _load_weights
 
 __all__ = ["AlexNet", "alexnet"]
 
@@ -31,6 +33,7 @@ class AlexNet(nn.Module):
         return self.classifier(torchlet.flatten(x, 1))
 
 
+@register_model(weights_enum=_weights.AlexNet_Weights)
 def alexnet(*, weights=None, progress=True, **kwargs):
-    _handle_weights("alexnet", weights, kwargs)
-    return AlexNet(**kwargs)
+    weights = _handle_weights("AlexNet_Weights", weights, kwargs)
+    return _load_weights(AlexNet(**kwargs), weights, progress)

@@ -1,9 +1,12 @@
 """DenseNet-121 (torchvision's module names: features.denseblockN.denselayerM, transitionN, norm5)."""
+import re
 from collections import OrderedDict
 
 import torchlet
 from torchlet import nn
 from torchlet.nn import functional as F
+from . import _weights
+from ._api import register_model
 from ._utils import _handle_weights
 
 __all__ = ["DenseNet", "densenet121"]
@@ -93,6 +96,23 @@ class DenseNet(nn.Module):
         return self.classifier(torchlet.flatten(out, 1))
 
 
+_OLD_KEY = re.compile(r"^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var))$")
+
+
+def _load_densenet(model, weights, progress):
+    """The published checkpoints name a dense layer's parts 'norm.1', 'conv.2', ...; the modules are
+    'norm1', 'conv2'."""
+    if weights is not None:
+        state_dict = weights.get_state_dict(progress=progress, check_hash=True)
+        for key in list(state_dict.keys()):
+            match = _OLD_KEY.match(key)
+            if match:
+                state_dict[match.group(1) + match.group(2)] = state_dict.pop(key)
+        model.load_state_dict(state_dict)
+    return model
+
+
+@register_model(weights_enum=_weights.DenseNet121_Weights)
 def densenet121(*, weights=None, progress=True, **kwargs):
-    _handle_weights("densenet121", weights, kwargs)
-    return DenseNet(32, (6, 12, 24, 16), 64, **kwargs)
+    weights = _handle_weights("DenseNet121_Weights", weights, kwargs)
+    return _load_densenet(DenseNet(32, (6, 12, 24, 16), 64, **kwargs), weights, progress)

@@ -5,7 +5,9 @@ from collections import namedtuple
 import torchlet
 from torchlet import nn
 from torchlet.nn import functional as F
-from ._utils import _handle_weights
+from . import _weights
+from ._api import register_model
+from ._utils import _handle_weights, _ovewrite_named_param
 
 __all__ = ["GoogLeNet", "GoogLeNetOutputs", "googlenet"]
 
@@ -132,6 +134,21 @@ class GoogLeNet(nn.Module):
         return x
 
 
+@register_model(weights_enum=_weights.GoogLeNet_Weights)
 def googlenet(*, weights=None, progress=True, **kwargs):
-    _handle_weights("googlenet", weights, kwargs)
-    return GoogLeNet(**kwargs)
+    weights = _handle_weights("GoogLeNet_Weights", weights, kwargs)
+    original_aux_logits = kwargs.get("aux_logits", False)
+    if weights is not None:
+        if "transform_input" not in kwargs:
+            _ovewrite_named_param(kwargs, "transform_input", True)
+        _ovewrite_named_param(kwargs, "aux_logits", True)
+        _ovewrite_named_param(kwargs, "init_weights", False)
+    model = GoogLeNet(**kwargs)
+    if weights is not None:
+        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
+        if not original_aux_logits:
+            model.aux_logits, model.aux1, model.aux2 = False, None, None
+        else:
+            warnings.warn("auxiliary heads in the pretrained googlenet model are NOT pretrained, so make sure "
+                          "to train them")
+    return model

@@ -1,7 +1,9 @@
 """ResNet 18/34/50/101/152 with BasicBlock / Bottleneck (torchvision's layout and init)."""
 import torchlet
 from torchlet import nn
-from ._utils import _handle_weights
+from . import _weights
+from ._api import register_model
+from ._utils import _handle_weights, _load_weights
 
 __all__ = ["ResNet", "BasicBlock", "Bottleneck", "resnet18", "resnet34", "resnet50", "resnet101",
            "resnet152"]
@@ -127,10 +129,14 @@ class ResNet(nn.Module):
 
 
 def _builder(name, block, layers):
+    enum_name = "ResNet" + name[len("resnet"):] + "_Weights"
+
     def build(*, weights=None, progress=True, **kwargs):
-        _handle_weights(name, weights, kwargs)
-        return ResNet(block, layers, **kwargs)
+        weights = _handle_weights(enum_name, weights, kwargs)
+        return _load_weights(ResNet(block, layers, **kwargs), weights, progress)
     build.__name__ = build.__qualname__ = name
+    build.__module__ = __name__
+    register_model(name, getattr(_weights, enum_name))(build)
     build.__doc__ = f"{name}: ResNet with {block.__name__} blocks {layers}."
     return build
 

@@ -1,7 +1,9 @@
 """VGG 11/13/16/19 with and without batch norm (torchvision's configurations and init)."""
 import torchlet
 from torchlet import nn
-from ._utils import _handle_weights
+from . import _weights
+from ._api import register_model
+from ._utils import _handle_weights, _load_weights
 
 __all__ = ["VGG", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn"]
 
@@ -57,10 +59,16 @@ def make_layers(cfg, batch_norm=False):
 
 
 def _builder(name, cfg, batch_norm):
+    enum_name = name.upper() + "_Weights"
+
     def build(*, weights=None, progress=True, **kwargs):
-        _handle_weights(name, weights, kwargs)
-        return VGG(make_layers(cfgs[cfg], batch_norm=batch_norm), **kwargs)
+        weights = _handle_weights(enum_name, weights, kwargs)
+        if weights is not None:
+            kwargs["init_weights"] = False
+        return _load_weights(VGG(make_layers(cfgs[cfg], batch_norm=batch_norm), **kwargs), weights, progress)
     build.__name__ = build.__qualname__ = name
+    build.__module__ = __name__
+    register_model(name, getattr(_weights, enum_name))(build)
     build.__doc__ = f"{name}: VGG configuration {cfg}" + (" with batch norm." if batch_norm else ".")
     return build
 
