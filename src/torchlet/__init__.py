@@ -7,7 +7,10 @@ from ._dtype import (dtype, get_default_dtype, set_default_dtype, promote_types,
                      can_cast, bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32,
                      float64, complex64, complex128, half, float, double, short, int, long, cfloat,
                      cdouble)
-from ._device import device  # noqa: F401
+from ._device import device, set_default_device, get_default_device  # noqa: F401
+from ._memory_format import (memory_format, contiguous_format, channels_last,  # noqa: F401
+                             channels_last_3d, preserve_format)
+from ._precision import set_float32_matmul_precision, get_float32_matmul_precision  # noqa: F401
 from ._size import Size  # noqa: F401
 from ._tensor import Tensor  # noqa: F401
 from ._tensor_types import *  # noqa: F401,F403
@@ -53,6 +56,8 @@ from .ops.embedding import *  # noqa: F401,F403
 from .ops.padding import *  # noqa: F401,F403
 from .ops.attention import *  # noqa: F401,F403
 from .ops.complex import *  # noqa: F401,F403
+from .ops.svd import *  # noqa: F401,F403
+from .ops.inplace_functions import *  # noqa: F401,F403
 from . import linalg  # noqa: E402,F401  (the torchlet.linalg namespace)
 
 from . import autograd, cuda  # noqa: E402,F401

@@ -100,7 +100,10 @@ class Tensor:
         return 0 if self._base is None else _offset(self._data, self._base._data)
 
     def is_contiguous(self, memory_format=None):
-        return self._data.flags.c_contiguous
+        if memory_format is None:
+            return self._data.flags.c_contiguous
+        from ._memory_format import is_contiguous_as
+        return is_contiguous_as(self._data, memory_format)
 
     def is_floating_point(self):
         return self.dtype.category == 2

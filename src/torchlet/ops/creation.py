@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
-from .._device import namespace_for
+from .._device import namespace_for, _default_device
 from .._size import Size
 from ._util import Tensor, wrap
 
@@ -28,7 +28,7 @@ _PY_SCALARS = (bool, int, float, complex)
 
 
 def _finish(arr, dtype, device, requires_grad):
-    if device is not None:
+    if device is not None or _default_device[0] is not None:  # set_default_device
         xp = namespace_for(device)
         if xp is not np:
             arr = xp.asarray(arr)
