@@ -10,6 +10,7 @@ from ._dtype import (dtype, get_default_dtype, set_default_dtype, promote_types,
 from ._device import device, set_default_device, get_default_device  # noqa: F401
 from ._memory_format import (memory_format, contiguous_format, channels_last,  # noqa: F401
                              channels_last_3d, preserve_format)
+from ._layout import layout, strided, sparse_coo, sparse_csr, jagged  # noqa: F401
 from ._precision import set_float32_matmul_precision, get_float32_matmul_precision  # noqa: F401
 from ._size import Size  # noqa: F401
 from ._tensor import Tensor  # noqa: F401
@@ -58,6 +59,7 @@ from .ops.attention import *  # noqa: F401,F403
 from .ops.complex import *  # noqa: F401,F403
 from .ops.svd import *  # noqa: F401,F403
 from .ops.inplace_functions import *  # noqa: F401,F403
+from .sparse import sparse_coo_tensor, spmm  # noqa: E402,F401  (and Tensor.to_sparse / to_dense)
 from . import linalg  # noqa: E402,F401  (the torchlet.linalg namespace)
 
 from . import autograd, cuda  # noqa: E402,F401

@@ -117,7 +117,8 @@ class Tensor:
 
     @property
     def layout(self):
-        return "torch.strided"
+        from ._layout import strided
+        return strided
 
     def data_ptr(self):
         return self._data.__array_interface__["data"][0] if self._data.size else 0
