@@ -60,6 +60,7 @@ from .ops.complex import *  # noqa: F401,F403
 from .ops.svd import *  # noqa: F401,F403
 from .ops.inplace_functions import *  # noqa: F401,F403
 from .sparse import sparse_coo_tensor, spmm  # noqa: E402,F401  (and Tensor.to_sparse / to_dense)
+from . import nested  # noqa: E402,F401  (torch.nested; Tensor.is_nested)
 from . import linalg  # noqa: E402,F401  (the torchlet.linalg namespace)
 
 from . import autograd, cuda  # noqa: E402,F401

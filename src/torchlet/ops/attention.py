@@ -64,6 +64,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     from ..nn.attention.bias import CausalBias, CausalVariant
     from .activation import softmax
     from .dropout import dropout
+    if getattr(query, "is_nested", False):  # torch.nested: attention within each sequence
+        return query._nested_apply(scaled_dot_product_attention, key, value, attn_mask=attn_mask,
+                                   dropout_p=dropout_p, is_causal=is_causal, scale=scale,
+                                   enable_gqa=enable_gqa)
     if isinstance(attn_mask, CausalBias):
         if is_causal:
             raise ValueError("CausalBias should not be used with causal=True")

@@ -3,7 +3,7 @@ bilinear, and the vector-geometry helpers normalize, cosine_similarity,
 pairwise_distance."""
 from .. import _dtype
 from ._args import int_arg
-from ._util import Node, attach, grad_enabled, wrap
+from ._util import Node, Tensor, attach, grad_enabled, wrap
 
 from ._out import out_form
 __all__ = ["embedding", "one_hot", "linear", "bilinear", "normalize", "cosine_similarity",
@@ -132,6 +132,8 @@ class MmBackward0(AddmmBackward0):
 
 @out_form()
 def linear(input, weight, bias=None):
+    if input.__class__ is not Tensor and input.is_nested:  # torch.nested: each component
+        return input._nested_apply(linear, weight, bias)
     x, w = input._data, weight._data
     k = w.shape[-1]
     if x.ndim == 0 or x.shape[-1] != k:

@@ -280,6 +280,8 @@ def _batch_shape(sa, sb):
 @method()
 @out_form()
 def matmul(input, other):
+    if input.__class__ is not Tensor and input.is_nested:  # torch.nested
+        return input.matmul(other)
     x, y = input._data, other._data
     nx, ny = x.ndim, y.ndim
     if nx == 0 or ny == 0:

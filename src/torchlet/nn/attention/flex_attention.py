@@ -256,7 +256,7 @@ def create_nested_block_mask(mask_mod, B, H, q_nt, kv_nt=None, BLOCK_SIZE=_DEFAU
     """A BlockMask over the packed jagged sequences of nested tensors q_nt / kv_nt: mask_mod
     sees each sequence's own (b, q_idx, kv_idx), and positions of different sequences never
     attend each other. Shape (B, H, total q length, total kv length)."""
-    from ...nested._jagged import jagged_offsets
+    from ...nested import jagged_offsets
     kv_nt = q_nt if kv_nt is None else kv_nt
     q_off, kv_off = jagged_offsets(q_nt), jagged_offsets(kv_nt)
     Q, KV = int(q_off[-1]), int(kv_off[-1])
