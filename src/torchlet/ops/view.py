@@ -247,12 +247,12 @@ def _mT(self):
 Tensor.T = property(_T)
 Tensor.mT = property(_mT)
 Tensor.H = property(lambda self: _T(self).conj() if self.is_complex() else _T(self))
-Tensor.mH = property(lambda self: _mT(self))
+Tensor.mH = property(lambda self: _mT(self).conj() if self.is_complex() else _mT(self))
 
 
 @method()
 def adjoint(input):
-    return _mT(input)
+    return _mT(input).conj() if input.is_complex() else _mT(input)
 
 
 class SqueezeBackward0(Node):
