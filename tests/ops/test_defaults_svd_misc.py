@@ -268,3 +268,24 @@ def test_multinomial_distribution():
         m.tensor([3., 4.])),  # explicit: importing torch._dynamo (flex_attention) turns PyTorch's default off
          torch)
     both(lambda m: m.distributions.Multinomial(2.5, probs=m.tensor([1., 1.])), torch)
+
+
+# ----- matrix_exp ------------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float64", "float32", "complex128"])
+def test_matrix_exp_values_and_gradients(dtype):
+    a = np.random.default_rng(9).standard_normal((2, 3, 3))
+    if dtype == "complex128":
+        a = a + 1j * np.random.default_rng(10).standard_normal((2, 3, 3))
+    w = np.arange(18.0).reshape(2, 3, 3)
+    res = []
+    for m in (torch, torchlet):
+        A = m.tensor(a, dtype=getattr(m, dtype), requires_grad=True)
+        E = m.matrix_exp(A)
+        loss = (E.abs() ** 2 * m.tensor(w)).sum() if dtype.startswith("complex") else (E * m.tensor(w, dtype=E.dtype)).sum()
+        loss.backward()
+        B = m.tensor(a[0], dtype=getattr(m, dtype), requires_grad=True)
+        Bm = B.matrix_exp()
+        (Bm.abs() if dtype.startswith("complex") else Bm).sum().backward()
+        res.append((E, A.grad, m.linalg.matrix_exp(A.detach()), B.grad))
+    tol = dict(rtol=1e-4, atol=1e-4) if dtype == "float32" else dict(rtol=1e-9, atol=1e-9)
+    assert_same(res[1], res[0], **tol)
