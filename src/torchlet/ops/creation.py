@@ -278,6 +278,15 @@ def _size(size, name=None):
     return tuple(out)
 
 
+def _size_kwarg(name, args, size):
+    """The sizes of a factory given as *args or as size= (not both)."""
+    if size is None:
+        return args
+    if args:
+        raise TypeError(f"{name}() got multiple values for argument 'size'")
+    return (size,)
+
+
 def _filled(fill, size, dtype, device, requires_grad):
     dtype = dtype or _dtype.get_default_dtype()
     xp = namespace_for(device)
@@ -291,18 +300,21 @@ def _filled(fill, size, dtype, device, requires_grad):
 
 
 @out_form(dtype="factory")
-def zeros(*size, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+def zeros(*size_args, size=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    size = _size_kwarg("zeros", size_args, size)  # torch.zeros(size=(2, 3)) works as zeros(2, 3)
     return _filled(0, _size(size, "zeros"), dtype, device, requires_grad)
 
 
 @out_form(dtype="factory")
-def ones(*size, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+def ones(*size_args, size=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    size = _size_kwarg("ones", size_args, size)  # torch.ones(size=(2, 3)) works as ones(2, 3)
     return _filled(1, _size(size, "ones"), dtype, device, requires_grad)
 
 
 @out_form(dtype="factory", grad_message="cannot resize variables that require grad")
-def empty(*size, dtype=None, layout=None, device=None, requires_grad=False,
+def empty(*size_args, size=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None):
+    size = _size_kwarg("empty", size_args, size)  # torch.empty(size=(2, 3)) works as empty(2, 3)
     return _filled(None, _size(size, "empty"), dtype, device, requires_grad)
 
 

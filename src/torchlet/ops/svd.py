@@ -13,8 +13,9 @@ extra columns of U / rows of Vh carry no gradient: only the first k enter the fo
 
     dist(x, y, p) = ||x - y||_p,   its gradient that of the vector norm.
 """
+from ._out import out_form
 from ._util import Node, Tensor, attach, broadcast_shape, method, wrap
-from ..return_types import svd as _svd_result
+from ..return_types import svd as _svd_result, svd_out as _svd_out_result
 
 __all__ = ["svd", "dist"]
 
@@ -98,20 +99,40 @@ def _check(A):
                            f"{_NAME.get(A.dtype.name, A.dtype.name)}")
 
 
-@method()
-def svd(input, some=True, compute_uv=True):
-    """torch.svd: (U, S, V) with V (not V^H); some=False gives square U and V. compute_uv=False
-    returns zero-filled U (m, m) and V (n, n), as PyTorch does, and S still has its gradient."""
+def _svd(input, some=True, compute_uv=True):
     _check(input)
     from .creation import zeros
     m, n = input.shape[-2], input.shape[-1]
     batch = tuple(input.shape[:-2])
     U, S, Vh = _linalg_svd(input, not some and compute_uv)
     if compute_uv:
-        res = (U, S, Vh.mH)
-    else:
-        res = (zeros(*batch, m, m, dtype=input.dtype), S, zeros(*batch, n, n, dtype=input.dtype))
-    return _svd_result(res)
+        return U, S, Vh.mH
+    return zeros(*batch, m, m, dtype=input.dtype), S, zeros(*batch, n, n, dtype=input.dtype)
+
+
+@out_form(name="svd", grad_name="_linalg_svd")
+def _svd_uvs(input, some=True, compute_uv=True):
+    """(U, V, S): the order PyTorch's svd out= writes (and warns about) its outputs."""
+    U, S, V = _svd(input, some, compute_uv)
+    return U, V, S
+
+
+def svd(input, some=True, compute_uv=True, *, out=None):
+    """torch.svd: (U, S, V) with V (not V^H); some=False gives square U and V. compute_uv=False
+    returns zero-filled U (m, m) and V (n, n), as PyTorch does, and S still has its gradient."""
+    if out is None:
+        return _svd_result(_svd(input, some, compute_uv))
+    if not isinstance(out, (tuple, list)) or len(out) != 3:
+        raise TypeError(f"svd(): argument 'out' must be tuple of Tensors, not {type(out).__name__}")
+    U, S, V = out
+    _svd_uvs(input, some, compute_uv, out=(U, V, S))
+    return _svd_out_result((U, S, V))
+
+
+@method("svd")
+def _svd_method(input, some=True, compute_uv=True):
+    """Tensor.svd (no out=)."""
+    return _svd_result(_svd(input, some, compute_uv))
 
 
 @method()
