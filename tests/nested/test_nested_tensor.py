@@ -108,14 +108,16 @@ def test_linear_gradients_and_from_jagged():
         x = m.nested.nested_tensor([a, b], layout=m.jagged, requires_grad=True)
         out = lin(x)
         out.values().square().sum().backward()
+        ln = m.nn.LayerNorm(4)
+        z = ln(out.detach())
         v = m.randn(5, 6, requires_grad=True)
         y = lin(m.nested.nested_tensor_from_jagged(v, m.tensor([0, 2, 5])))
         (y * 2).values().sum().backward()
-        return (out.values(), x.grad.values(), lin.weight.grad, v.grad, _r(out.shape), x.requires_grad,
-                x.is_leaf)
+        return (out.values(), x.grad.values(), lin.weight.grad, v.grad, z.values(),
+                m.nn.functional.relu(out).values(), _r(out.shape), x.requires_grad, x.is_leaf)
     t, o = _pair(run)
-    assert_same(o[:4], t[:4])
-    assert o[4:] == t[4:]
+    assert_same(o[:6], t[:6])
+    assert o[6:] == t[6:]
 
 
 def test_errors():

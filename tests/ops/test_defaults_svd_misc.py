@@ -289,3 +289,16 @@ def test_matrix_exp_values_and_gradients(dtype):
         res.append((E, A.grad, m.linalg.matrix_exp(A.detach()), B.grad))
     tol = dict(rtol=1e-4, atol=1e-4) if dtype == "float32" else dict(rtol=1e-9, atol=1e-9)
     assert_same(res[1], res[0], **tol)
+
+
+# ----- factories with size= -------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["zeros", "ones", "empty", "rand", "randn"])
+def test_factories_take_size_keyword(name):
+    res = []
+    for m in (torch, torchlet):
+        m.manual_seed(0)
+        res.append(getattr(m, name)(size=(2, 3)))
+    assert tuple(res[1].shape) == tuple(res[0].shape) == (2, 3)
+    if name != "empty":
+        assert_same(res[1], res[0])
+    both(lambda m: getattr(m, name)(2, size=(3,)), torch)

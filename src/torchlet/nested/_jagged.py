@@ -49,6 +49,23 @@ def _wrap_dim(d, n):
     return d % n
 
 
+class _NestedData:
+    """A nested tensor's `_data`: it has the components' dtype, and any op that would read it
+    as one dense array (an op with no nested form) raises PyTorch's NotImplementedError."""
+    __slots__ = ("dtype",)
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def __getattr__(self, name):
+        raise NotImplementedError(f"torchlet.nested: this operation ('{name}' of the dense data) is not "
+                                  "supported for nested tensors; apply it to each of nt.unbind(), or "
+                                  "to nt.values() for the jagged layout")
+
+    def __array__(self, *args, **kwargs):
+        self.__getattr__("__array__")
+
+
 class NestedTensor(Tensor):
     """See the module docstring."""
     __module__ = "torchlet"
@@ -58,8 +75,7 @@ class NestedTensor(Tensor):
     def _make(cls, components, layout, ragged=None, ragged_dim=1):
         import numpy as np
         comps = tuple(components)
-        first = comps[0]._data if comps else np.zeros(0, np.float32)
-        t = _new_leaf(cls, first.reshape(-1)[:0])
+        t = _new_leaf(cls, _NestedData(comps[0]._data.dtype if comps else np.dtype(np.float32)))
         t._components = comps
         t._nested_layout = layout
         t._ragged_dim = ragged_dim
@@ -157,6 +173,9 @@ class NestedTensor(Tensor):
 
     def is_contiguous(self, memory_format=None):
         return True
+
+    def numpy(self, *, force=False):
+        raise RuntimeError("Internal error: NestedTensorImpl doesn't support sizes. Please file an issue.")
 
     def unbind(self, dim=0):
         if dim != 0:
