@@ -95,7 +95,10 @@ def test_channels_last_strides_and_answers(shape):
         res = (y.stride(), z.stride(), y.is_contiguous(), y.is_contiguous(memory_format=m.channels_last),
                x.is_contiguous(memory_format=m.channels_last), y.contiguous().stride(),
                y.clone().stride(), (y + 1).stride() if 1 not in shape else None,
-               y.to(memory_format=m.contiguous_format).stride(), y.contiguous().is_contiguous())
+               y.to(memory_format=m.contiguous_format).stride(), y.contiguous().is_contiguous(),
+               m.zeros_like(y).stride(), m.empty_like(y).stride(), m.full_like(y, 2.0).stride(),
+               m.ones_like(x, memory_format=m.channels_last).stride(),
+               m.zeros_like(y, memory_format=m.contiguous_format).stride())
         if m is torch:
             theirs = res
         else:

@@ -350,22 +350,59 @@ def _like(input, dtype, device):
     return tuple(input._data.shape), dtype or input.dtype, device or input.device
 
 
+def _plain_layout(input, memory_format):
+    """A *_like result needs no special layout: C-contiguous input with canonical strides."""
+    a = input._data
+    if memory_format is not None or not a.flags.c_contiguous:
+        return False
+    expected = a.itemsize
+    for size, stride in zip(reversed(a.shape), reversed(a.strides)):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
+
+
+def _laid_like(out, input, memory_format):
+    """PyTorch's memory_format for *_like: preserve (the default) keeps a dense input's exact
+    strides (channels_last included), else the format suggested by its strides."""
+    from .. import _memory_format as mf
+    if memory_format in (None, mf.preserve_format):
+        arr = mf.empty_strided_like(input._data, out._xp, out._data.dtype)
+        if arr is not None:
+            arr[...] = out._data
+            out._data = arr
+            return out
+        memory_format = mf.suggest(input._data)
+    if memory_format is not mf.contiguous_format:
+        out._data = mf.laid_out(out._data, out._xp, memory_format)
+    return out
+
+
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _filled(0, *_like(input, dtype, device), requires_grad)
+    out = _filled(0, *_like(input, dtype, device), requires_grad)
+    return out if _plain_layout(input, memory_format) else _laid_like(
+        out, input, memory_format)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _filled(1, *_like(input, dtype, device), requires_grad)
+    out = _filled(1, *_like(input, dtype, device), requires_grad)
+    return out if _plain_layout(input, memory_format) else _laid_like(
+        out, input, memory_format)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _filled(None, *_like(input, dtype, device), requires_grad)
+    out = _filled(None, *_like(input, dtype, device), requires_grad)
+    return out if _plain_layout(input, memory_format) else _laid_like(
+        out, input, memory_format)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
     shape, dt, dev = _like(input, dtype, device)
-    return _filled(_fill_value(fill_value, dt), shape, dt, dev, requires_grad)
+    out = _filled(_fill_value(fill_value, dt), shape, dt, dev, requires_grad)
+    return out if _plain_layout(input, memory_format) else _laid_like(
+        out, input, memory_format)
 
 
 @out_form(dtype="factory")
