@@ -113,25 +113,3 @@ def needs_copy(array, fmt):
         _rank_check(array, fmt)
     return not is_contiguous_as(array, fmt)
 
-
-def _dense_non_overlapping(array):
-    """PyTorch's is_non_overlapping_and_dense (dims of size 1 may have any stride)."""
-    dims = sorted((d for d in range(array.ndim) if array.shape[d] != 1), key=lambda d: array.strides[d])
-    expected = array.itemsize
-    for d in dims:
-        if array.strides[d] != expected:
-            return False
-        expected *= array.shape[d]
-    return True
-
-
-def empty_strided_like(array, xp, dtype=None):
-    """A new uninitialised array with `array`'s exact strides (scaled to `dtype`), as
-    PyTorch's *_like(preserve_format) gives for a dense input; None when not dense."""
-    if not _dense_non_overlapping(array) or array.size == 0:
-        return None
-    dtype = array.dtype if dtype is None else dtype
-    scale = xp.dtype(dtype).itemsize
-    buf = xp.empty(array.size, dtype=dtype)
-    strides = tuple(s // array.itemsize * scale for s in array.strides)
-    return xp.lib.stride_tricks.as_strided(buf, array.shape, strides)

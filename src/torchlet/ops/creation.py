@@ -351,31 +351,18 @@ def _like(input, dtype, device):
 
 
 def _plain_layout(input, memory_format):
-    """A *_like result needs no special layout: C-contiguous input with canonical strides."""
-    a = input._data
-    if memory_format is not None or not a.flags.c_contiguous:
-        return False
-    expected = a.itemsize
-    for size, stride in zip(reversed(a.shape), reversed(a.strides)):
-        if stride != expected:
-            return False
-        expected *= size
-    return True
+    """A *_like result needs no special layout (the input is C-contiguous, no format asked)."""
+    return memory_format is None and input._data.flags.c_contiguous
 
 
 def _laid_like(out, input, memory_format):
-    """PyTorch's memory_format for *_like: preserve (the default) keeps a dense input's exact
-    strides (channels_last included), else the format suggested by its strides."""
+    """PyTorch's memory_format for *_like: preserve (the default) keeps the format the input's
+    strides suggest (channels_last), else contiguous. (An arbitrary permuted input gives a
+    contiguous result here; PyTorch copies its strides. Values are the same.)"""
     from .. import _memory_format as mf
-    if memory_format in (None, mf.preserve_format):
-        arr = mf.empty_strided_like(input._data, out._xp, out._data.dtype)
-        if arr is not None:
-            arr[...] = out._data
-            out._data = arr
-            return out
-        memory_format = mf.suggest(input._data)
-    if memory_format is not mf.contiguous_format:
-        out._data = mf.laid_out(out._data, out._xp, memory_format)
+    fmt = mf.suggest(input._data) if memory_format in (None, mf.preserve_format) else memory_format
+    if fmt is not mf.contiguous_format:
+        out._data = mf.laid_out(out._data, out._xp, fmt)
     return out
 
 
