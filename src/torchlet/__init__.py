@@ -7,7 +7,11 @@ from ._dtype import (dtype, get_default_dtype, set_default_dtype, promote_types,
                      can_cast, bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32,
                      float64, complex64, complex128, half, float, double, short, int, long, cfloat,
                      cdouble)
-from ._device import device  # noqa: F401
+from ._device import device, set_default_device, get_default_device  # noqa: F401
+from ._memory_format import (memory_format, contiguous_format, channels_last,  # noqa: F401
+                             channels_last_3d, preserve_format)
+from ._layout import layout, strided, sparse_coo, sparse_csr, jagged  # noqa: F401
+from ._precision import set_float32_matmul_precision, get_float32_matmul_precision  # noqa: F401
 from ._size import Size  # noqa: F401
 from ._tensor import Tensor  # noqa: F401
 from ._tensor_types import *  # noqa: F401,F403
@@ -16,6 +20,8 @@ from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inferen
 
 # Every Tensor method and torchlet.* op function, bound from the op table (ops/_table.py).
 from ._bind import *  # noqa: F401,F403
+from .sparse import sparse_coo_tensor, spmm  # noqa: E402,F401  (and Tensor.to_sparse / to_dense)
+from . import nested  # noqa: E402,F401  (torch.nested; Tensor.is_nested)
 from . import linalg  # noqa: E402,F401  (the torchlet.linalg namespace)
 
 from . import autograd, cuda  # noqa: E402,F401

@@ -62,6 +62,9 @@ OP_MODULES = {
     "interpolate": None,
     "attention": None,
     "complex": None,
+    "svd": None,
+    "inplace_functions": None,
+    "sparse_convert": (),
 }
 
 

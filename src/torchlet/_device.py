@@ -6,7 +6,7 @@ CuPy unchanged.
 """
 import numpy as np
 
-__all__ = ["device"]
+__all__ = ["device", "set_default_device", "get_default_device"]
 
 
 class device:
@@ -46,6 +46,7 @@ class device:
         return (device, (self.type, self.index))
 
 
+_Device = device  # the class, where a parameter is named `device`
 CPU = device("cpu")
 _NAMESPACES = {np.ndarray: np}
 
@@ -62,10 +63,36 @@ def device_of(array):
     return CPU if ns is np or getattr(ns, "is_cpu", False) else device("cuda", 0)
 
 
-def namespace_for(dev):
-    """The array module for a device (cuda needs CuPy)."""
+_default_device = [None]  # set_default_device: None means cpu
+
+
+def set_default_device(device):
+    """The device creation ops use when given none (None: back to cpu). Creation on a cuda
+    default raises the same error as device="cuda" when CUDA is unavailable."""
+    if device is None:
+        _default_device[0] = None
+        return
+    dev = device if isinstance(device, _Device) else _Device(device)
+    _default_device[0] = None if dev == CPU else dev
+
+
+def get_default_device():
+    """torch.get_default_device: device('cpu') unless set_default_device chose another."""
+    dev = _default_device[0]
     if dev is None:
-        return np
+        return CPU
+    if dev.type == "cuda" and dev.index is None:
+        namespace_for(dev)  # the "no CUDA" error, as PyTorch's probe tensor raises
+        return _Device("cuda", 0)
+    return dev
+
+
+def namespace_for(dev):
+    """The array module for a device (cuda needs CuPy); None: the default device."""
+    if dev is None:
+        dev = _default_device[0]
+        if dev is None:
+            return np
     dev = dev if isinstance(dev, device) else device(dev)
     if dev.type == "cpu":
         return np

@@ -63,6 +63,14 @@ class Tensor:
         return False
 
     @property
+    def is_sparse(self):  # torchlet.sparse's COO tensor overrides this
+        return False
+
+    @property
+    def is_nested(self):  # torchlet.nested's tensor overrides this
+        return False
+
+    @property
     def _xp(self):
         return namespace(self._data)
 
@@ -99,7 +107,10 @@ class Tensor:
         return 0 if self._base is None else _offset(self._data, self._base._data)
 
     def is_contiguous(self, memory_format=None):
-        return self._data.flags.c_contiguous
+        if memory_format is None:
+            return self._data.flags.c_contiguous
+        from ._memory_format import is_contiguous_as
+        return is_contiguous_as(self._data, memory_format)
 
     def is_floating_point(self):
         return self.dtype.category == 2
@@ -113,7 +124,8 @@ class Tensor:
 
     @property
     def layout(self):
-        return "torch.strided"
+        from ._layout import strided
+        return strided
 
     def data_ptr(self):
         return self._data.__array_interface__["data"][0] if self._data.size else 0

@@ -10,10 +10,11 @@ from .distribution import Distribution, ExponentialFamily
 from .gamma import Gamma
 from .independent import Independent
 from .kl import kl_divergence, register_kl
+from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .uniform import Uniform
 
 __all__ = ["Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "ExponentialFamily", "Gamma",
-           "Independent", "MultivariateNormal", "Normal", "Uniform", "constraints", "kl_divergence",
+           "Independent", "Multinomial", "MultivariateNormal", "Normal", "Uniform", "constraints", "kl_divergence",
            "register_kl"]

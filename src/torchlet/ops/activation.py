@@ -261,6 +261,8 @@ class GeluBackward0(_Pointwise):
 
 @out_form()
 def gelu(input, approximate="none"):
+    if input.__class__ is not Tensor and input.is_nested:  # torch.nested
+        return input._packed_apply(lambda flat: gelu(flat, approximate))
     if approximate not in ("none", "tanh"):
         raise RuntimeError(f"approximate argument must be either none or tanh.")
     _float_check(input, "GeluKernelImpl")
@@ -481,6 +483,8 @@ def _log_softmax_arr(xp, x, dim):
 
 @method()
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if input.__class__ is not Tensor and input.is_nested:  # torch.nested
+        return input.softmax(dim, dtype)
     input, d = _prep(input, dim, dtype, "softmax", _stacklevel)
     out = wrap(_softmax_arr(input._xp, input._data, d))
     if out._data.size == 0:
@@ -490,6 +494,8 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
 
 @method()
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if input.__class__ is not Tensor and input.is_nested:  # torch.nested
+        return input.log_softmax(dim, dtype)
     input, d = _prep(input, dim, dtype, "log_softmax", _stacklevel)
     out = wrap(_log_softmax_arr(input._xp, input._data, d))
     if out._data.size == 0:

@@ -28,36 +28,78 @@ def _causal(L, S, dtype):
     return _neg_inf_mask(ones(L, S, dtype=_dtype.bool).tril(), dtype, True)
 
 
+_DT = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+       "int64": "long int", "int32": "int", "bool": "bool", "uint8": "unsigned char"}
+
+
+def _sdpa_checks(query, key, value, attn_mask, dropout_p, enable_gqa):
+    if query.dim() < 2 or key.dim() < 2 or value.dim() < 2:
+        raise RuntimeError(f"Expected query, key, and value to all be  at least 2 dimensional, but got "
+                           f"query.dim: {query.dim()} key.dim: {key.dim()} and value.dim: {value.dim()} "
+                           "instead.")
+    if query.dtype is not key.dtype or query.dtype is not value.dtype:
+        n = [_DT.get(t.dtype.name, t.dtype.name) for t in (query, key, value)]
+        raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got query.dtype: "
+                           f"{n[0]} key.dtype: {n[1]} and value.dtype: {n[2]} instead.")
+    if attn_mask is not None and attn_mask.dtype is not _dtype.bool and attn_mask.dtype is not query.dtype:
+        raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "
+                           f"attn_mask.dtype: {_DT.get(attn_mask.dtype.name, attn_mask.dtype.name)} and  "
+                           f"query.dtype: {_DT.get(query.dtype.name, query.dtype.name)} instead.")
+    if not 0.0 <= dropout_p <= 1.0:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {dropout_p}")
+    if enable_gqa and query.dim() >= 3:
+        hq, hk, hv = query.shape[-3], key.shape[-3], value.shape[-3]
+        if hq % hk or hq % hv:
+            raise RuntimeError("Number of heads in key and value must divide the number of heads in "
+                               "query")
+
+
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
                                  scale=None, enable_gqa=False):
+    """softmax(Q K^T * scale + mask) V with PyTorch's rules: a bool mask marks what may be
+    attended, a float mask is added; rows that may attend nothing give 0 (PyTorch's safe
+    softmax), and their gradient is 0. Dropout on the weights draws from the default
+    generator as torch.dropout does. enable_gqa repeats key/value heads to the query's."""
+    from ..nn.attention import _check_backend
+    from ..nn.attention.bias import CausalBias, CausalVariant
     from .activation import softmax
     from .dropout import dropout
-    if query.dim() < 2 or key.dim() < 2 or value.dim() < 2:
-        raise RuntimeError("scaled_dot_product_attention: query, key and value must have at least 2 "
-                           "dimensions")
-    if query.dtype is not key.dtype or query.dtype is not value.dtype:
-        raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got query.dtype: "
-                           f"{query.dtype} key.dtype: {key.dtype} and value.dtype: {value.dtype} instead.")
+    if getattr(query, "is_nested", False):  # torch.nested: attention within each sequence
+        return query._nested_apply(scaled_dot_product_attention, key, value, attn_mask=attn_mask,
+                                   dropout_p=dropout_p, is_causal=is_causal, scale=scale,
+                                   enable_gqa=enable_gqa)
+    if isinstance(attn_mask, CausalBias):
+        if is_causal:
+            raise ValueError("CausalBias should not be used with causal=True")
+        if attn_mask.seq_len_q == attn_mask.seq_len_kv or attn_mask.variant == CausalVariant.UPPER_LEFT:
+            attn_mask, is_causal = None, True
+        else:
+            attn_mask = attn_mask._materialize()
+    _sdpa_checks(query, key, value, attn_mask, dropout_p, enable_gqa)
+    _check_backend(query, key, value, dropout_p)
     L, S, E = query.shape[-2], key.shape[-2], query.shape[-1]
-    if key.shape[-1] != E:
-        raise RuntimeError(f"Expected query and key to have the same embedding dimension, but got "
-                           f"{E} and {key.shape[-1]}")
     if enable_gqa and query.dim() >= 3 and key.shape[-3] != query.shape[-3]:
-        rep = query.shape[-3] // key.shape[-3]
-        key = key.repeat_interleave(rep, -3)
-        value = value.repeat_interleave(rep, -3)
+        key = key.repeat_interleave(query.shape[-3] // key.shape[-3], -3)
+        value = value.repeat_interleave(query.shape[-3] // value.shape[-3], -3)
     s = 1.0 / math.sqrt(E) if scale is None else scale
     scores = query.matmul(key.transpose(-2, -1)) * s
+    may_be_empty = not (is_causal and L <= S)  # a causal row always sees its own key
     if is_causal:
         if attn_mask is not None:
             raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when "
                                "is_causal=True")
-        scores = scores + _causal(L, S, scores.dtype)
+        attn_mask = _causal(L, S, scores.dtype)
     if attn_mask is not None:
         if attn_mask.dtype is _dtype.bool:
             attn_mask = _neg_inf_mask(attn_mask, scores.dtype, True)
         scores = scores + attn_mask
-    attn = softmax(scores, -1)
+        dead = (scores == float("-inf")).all(-1, keepdim=True) if may_be_empty else None
+        if dead is not None and dead._data.any():  # rows that attend nothing
+            attn = softmax(scores.masked_fill(dead, 0.0), -1).masked_fill(dead, 0.0)
+        else:
+            attn = softmax(scores, -1)
+    else:
+        attn = softmax(scores, -1)
     if dropout_p > 0.0:
         attn = dropout(attn, dropout_p, training=True)
     return attn.matmul(value)

@@ -15,7 +15,7 @@ from ._util import Node, attach, method, view, wrap
 from ._out import out_form
 
 __all__ = ["real", "imag", "view_as_real", "view_as_complex", "conj", "conj_physical", "angle",
-           "complex", "polar"]
+           "complex", "polar", "is_conj", "resolve_conj", "is_neg", "resolve_neg"]
 
 _NAMES = _dtype.SCALAR_NAMES  # PyTorch's dtype names, one table (_dtype.py)
 
@@ -109,16 +109,44 @@ class ConjBackward0(Node):
 
 
 def conj(input):
-    """The complex conjugate (a real tensor is returned as is)."""
+    """The complex conjugate (a real tensor is returned as is). PyTorch returns a view with its
+    conjugate bit set; here the values are conjugated at once and the bit is recorded, so
+    is_conj() answers as PyTorch's does (resolve_conj() gives a tensor without it)."""
     if not input.dtype.is_complex:
         return input
-    return attach(wrap(input._xp.conj(input._data)), ConjBackward0, (input,))
+    out = attach(wrap(input._xp.conj(input._data)), ConjBackward0, (input,))
+    if not is_conj(input):
+        out.__dict__["_is_conj"] = True
+    return out
 
 
 def conj_physical(input):
     if not input.dtype.is_complex:
         return input.clone()
-    return conj(input)
+    return attach(wrap(input._xp.conj(input._data)), ConjBackward0, (input,))
+
+
+def is_conj(input):
+    """Whether the tensor carries PyTorch's (lazy) conjugate bit: the result of conj()."""
+    return bool(input.__dict__.get("_is_conj", False))
+
+
+def resolve_conj(input):
+    """The tensor without the conjugate bit (same values)."""
+    if not is_conj(input):
+        return input
+    from .conversion import clone
+    out = clone(input)
+    out.__dict__.pop("_is_conj", None)
+    return out
+
+
+def is_neg(input):
+    return False
+
+
+def resolve_neg(input):
+    return input
 
 
 class AngleBackward0(Node):
@@ -179,5 +207,43 @@ def polar(abs, angle):
     return complex(abs * angle.cos(), abs * angle.sin())
 
 
-for _name in ("conj", "conj_physical", "angle"):
+for _name in ("conj", "conj_physical", "angle", "is_conj", "resolve_conj", "is_neg", "resolve_neg"):
     method()(globals()[_name])
+
+
+# ----- complex gradients of the bilinear / holomorphic ops -----------------------------------
+def _conjugate_rule(node_cls):
+    """For an op holomorphic in each input (products, einsum, prod), PyTorch's complex gradient
+    is g * conj(df/dz) = conj(conj(g) * df/dz): the real-case backward run on conj(g), then
+    conjugated. Real gradients take the plain path."""
+    real_backward = node_cls.backward
+
+    def backward(self, *grads):
+        if not any(g is not None and g._data.dtype.kind == "c" for g in grads):
+            return real_backward(self, *grads)
+        outs = real_backward(self, *[None if g is None else g.conj() for g in grads])
+        if type(outs) is tuple:
+            return tuple(None if o is None else o.conj() for o in outs)
+        return None if outs is None else outs.conj()
+    backward.__doc__ = real_backward.__doc__
+    node_cls.backward = backward
+
+
+class VdotBackward0(Node):
+    """vdot(a, b) = sum conj(a) b:  g_a = conj(g) b,  g_b = g a"""
+
+    def backward(self, g):
+        a, b = self.saved_tensors
+        return (g.conj() * b if self.needs_input_grad(0) else None,
+                g * a if self.needs_input_grad(1) else None)
+
+
+def _install():
+    from . import linalg, linalg_ext, reduction
+    for cls in (linalg.BmmBackward0, linalg.MvBackward0, linalg.DotBackward0, linalg.OuterBackward,
+                linalg._FusedBackward, linalg_ext._EinsumBackward, reduction.ProdBackward0):
+        _conjugate_rule(cls)
+    linalg.VdotBackward0 = VdotBackward0
+
+
+_install()

@@ -1,5 +1,5 @@
 """Copies and conversions: clone, contiguous, to / float / long ..., new_*."""
-from .. import _dtype
+from .. import _dtype, _memory_format as _mf
 from .._device import device as _device_cls, namespace_for, namespace
 from ._table import methods
 from ._util import Node, Tensor, attach, grad_enabled, method, wrap
@@ -18,14 +18,16 @@ class CloneBackward0(Node):
 
 @method()
 def clone(input, *, memory_format=None):
-    return attach(wrap(input._data.copy()), CloneBackward0, (input,))
+    fmt = _mf.suggest(input._data) if memory_format in (None, _mf.preserve_format) else memory_format
+    arr = input._data.copy() if fmt is _mf.contiguous_format else _mf.laid_out(input._data, input._xp, fmt)
+    return attach(wrap(arr), CloneBackward0, (input,))
 
 
 @method()
 def contiguous(self, memory_format=None):
-    if self._data.flags.c_contiguous:
+    if not _mf.needs_copy(self._data, memory_format):
         return self
-    return attach(wrap(self._xp.ascontiguousarray(self._data)), CloneBackward0, (self,))
+    return attach(wrap(_mf.laid_out(self._data, self._xp, memory_format)), CloneBackward0, (self,))
 
 
 def _parse_to(args, kwargs):
@@ -60,7 +62,10 @@ def to(self, *args, **kwargs):
             arr = xp.asarray(self._data) if xp.__name__ != "numpy" else self._data.get()
             out = attach(wrap(arr), ToDeviceBackward, (self,), src_device=self.device)
     if dtype is not None and dtype is not out.dtype:
-        return cast(out, dtype)
+        out = cast(out, dtype)
+    fmt = kwargs.get("memory_format")
+    if fmt is not None and fmt is not _mf.preserve_format and _mf.suggest(out._data) is not fmt:
+        out = clone(out, memory_format=fmt)
     if copy and out is self:
         return clone(self)
     return out

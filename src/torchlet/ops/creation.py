@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
-from .._device import namespace_for
+from .._device import namespace_for, _default_device
 from .._size import Size
 from ._table import methods
 from ._util import Tensor, wrap
@@ -29,7 +29,7 @@ _PY_SCALARS = (bool, int, float, complex)
 
 
 def _finish(arr, dtype, device, requires_grad):
-    if device is not None:
+    if device is not None or _default_device[0] is not None:  # set_default_device
         xp = namespace_for(device)
         if xp is not np:
             arr = xp.asarray(arr)
@@ -279,6 +279,15 @@ def _size(size, name=None):
     return tuple(out)
 
 
+def _size_kwarg(name, args, size):
+    """The sizes of a factory given as *args or as size= (not both)."""
+    if size is None:
+        return args
+    if args:
+        raise TypeError(f"{name}() got multiple values for argument 'size'")
+    return (size,)
+
+
 def _filled(fill, size, dtype, device, requires_grad):
     dtype = dtype or _dtype.get_default_dtype()
     xp = namespace_for(device)
@@ -292,18 +301,21 @@ def _filled(fill, size, dtype, device, requires_grad):
 
 
 @out_form(dtype="factory")
-def zeros(*size, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+def zeros(*size_args, size=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    size = _size_kwarg("zeros", size_args, size)  # torch.zeros(size=(2, 3)) works as zeros(2, 3)
     return _filled(0, _size(size, "zeros"), dtype, device, requires_grad)
 
 
 @out_form(dtype="factory")
-def ones(*size, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+def ones(*size_args, size=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    size = _size_kwarg("ones", size_args, size)  # torch.ones(size=(2, 3)) works as ones(2, 3)
     return _filled(1, _size(size, "ones"), dtype, device, requires_grad)
 
 
 @out_form(dtype="factory", grad_message="cannot resize variables that require grad")
-def empty(*size, dtype=None, layout=None, device=None, requires_grad=False,
+def empty(*size_args, size=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None):
+    size = _size_kwarg("empty", size_args, size)  # torch.empty(size=(2, 3)) works as empty(2, 3)
     return _filled(None, _size(size, "empty"), dtype, device, requires_grad)
 
 
@@ -339,22 +351,46 @@ def _like(input, dtype, device):
     return tuple(input._data.shape), dtype or input.dtype, device or input.device
 
 
+def _plain_layout(input, memory_format):
+    """A *_like result needs no special layout (the input is C-contiguous, no format asked)."""
+    return memory_format is None and input._data.flags.c_contiguous
+
+
+def _laid_like(out, input, memory_format):
+    """PyTorch's memory_format for *_like: preserve (the default) keeps the format the input's
+    strides suggest (channels_last), else contiguous. (An arbitrary permuted input gives a
+    contiguous result here; PyTorch copies its strides. Values are the same.)"""
+    from .. import _memory_format as mf
+    fmt = mf.suggest(input._data) if memory_format in (None, mf.preserve_format) else memory_format
+    if fmt is not mf.contiguous_format:
+        out._data = mf.laid_out(out._data, out._xp, fmt)
+    return out
+
+
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _filled(0, *_like(input, dtype, device), requires_grad)
+    out = _filled(0, *_like(input, dtype, device), requires_grad)
+    return out if _plain_layout(input, memory_format) else _laid_like(
+        out, input, memory_format)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _filled(1, *_like(input, dtype, device), requires_grad)
+    out = _filled(1, *_like(input, dtype, device), requires_grad)
+    return out if _plain_layout(input, memory_format) else _laid_like(
+        out, input, memory_format)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _filled(None, *_like(input, dtype, device), requires_grad)
+    out = _filled(None, *_like(input, dtype, device), requires_grad)
+    return out if _plain_layout(input, memory_format) else _laid_like(
+        out, input, memory_format)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
     shape, dt, dev = _like(input, dtype, device)
-    return _filled(_fill_value(fill_value, dt), shape, dt, dev, requires_grad)
+    out = _filled(_fill_value(fill_value, dt), shape, dt, dev, requires_grad)
+    return out if _plain_layout(input, memory_format) else _laid_like(
+        out, input, memory_format)
 
 
 @out_form(dtype="factory")

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from ._util import inplace, wrap
+from ._util import Tensor, inplace, wrap
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
 
@@ -82,6 +82,8 @@ def _apply(input, mask, inplace_):
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
+    if input.__class__ is not Tensor and input.is_nested:  # torch.nested: on the packed values
+        return input._packed_apply(lambda flat: dropout(flat, p, training))
     _check_p(p)
     if not training or p == 0.0 or input._data.size == 0:
         return input

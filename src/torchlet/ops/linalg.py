@@ -48,6 +48,12 @@ class MmBackward0(Node):
     """d(a @ b) = g @ b^T, a^T @ g"""
 
     def backward(self, g):
+        if g._data.dtype.kind == "c":  # g @ b^H, a^H @ g
+            ga, gb = self._grads(g.conj())
+            return (None if ga is None else ga.conj()), (None if gb is None else gb.conj())
+        return self._grads(g)
+
+    def _grads(self, g):
         a, b = self.saved_tensors
         return (g.mm(b.t()) if self.needs_input_grad(0) else None,
                 a.t().mm(g) if self.needs_input_grad(1) else None)
@@ -214,6 +220,12 @@ class MatmulBackward(Node):
     node it ends its decomposition with (see _ND_NAMES)."""
 
     def backward(self, g):
+        if g._data.dtype.kind == "c":  # complex: g @ b^H, a^H @ g
+            ga, gb = self._grads(g.conj())
+            return (None if ga is None else ga.conj()), (None if gb is None else gb.conj())
+        return self._grads(g)
+
+    def _grads(self, g):
         a, b = self.saved_tensors
         ma, mb = self.input_meta
         a2 = a.unsqueeze(0) if a.ndim == 1 else a
@@ -264,6 +276,8 @@ def _batch_shape(sa, sb):
 @method()
 @out_form()
 def matmul(input, other):
+    if input.__class__ is not Tensor and input.is_nested:  # torch.nested
+        return input.matmul(other)
     x, y = input._data, other._data
     nx, ny = x.ndim, y.ndim
     if nx == 0 or ny == 0:

@@ -108,13 +108,13 @@ def _expm(xp, a):
 
 
 class LinalgMatrixExpBackward0(Node):
-    """d exp(A) = exp([[A^T, g], [0, A^T]])[:n, n:]"""
+    """d exp(A) = exp([[A^H, g], [0, A^H]])[:n, n:]   (A^H = A^T for real A)"""
 
     def backward(self, g):
         (a,) = self.saved_tensors
         from .joining import cat
         n = a.shape[-1]
-        at = a.mT
+        at = a.mH
         big = cat([cat([at, g], -1), cat([at.new_zeros(at.shape), at], -1)], -2)
         return matrix_exp(big)[..., :n, n:]
 
@@ -122,10 +122,11 @@ class LinalgMatrixExpBackward0(Node):
 def matrix_exp(A):
     _square_shape(A, "matrix_exp")
     x, xp = A._data, A._xp
-    if x.dtype.kind not in "fV":
+    if x.dtype.kind not in "fVc":
         raise RuntimeError("linalg.matrix_exp: Expected a floating point or complex tensor as input. Got "
                            f"{_type_word(x.dtype)}")
-    r = _expm(xp, x.astype(np.float64)).astype(x.dtype, copy=False) if x.size else x.copy()
+    work = np.complex128 if x.dtype.kind == "c" else np.float64
+    r = _expm(xp, x.astype(work)).astype(x.dtype, copy=False) if x.size else x.copy()
     return attach(wrap(xp.ascontiguousarray(r)), LinalgMatrixExpBackward0, (A,), (A,))
 
 

@@ -61,6 +61,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     if isinstance(ord, str):
         raise TypeError("linalg_vector_norm(): argument 'ord' (position 2) must be Number, not str")
     _float_check(x if dtype is None else wrap(np.empty(0, dtype.np)), "vector_norm")
+    if x.is_complex():  # the norm of |x| (its gradient reaches x through abs: g sgn(x))
+        return vector_norm(x.abs(), ord, dim, keepdim)
     a = x._data if dtype is None or dtype.np == x._data.dtype else x._data.astype(dtype.np)
     xp = x._xp
     dims = dims_of(dim, a.ndim) if dim is not None else tuple(range(a.ndim))

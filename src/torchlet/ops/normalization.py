@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd import grad_mode
-from ._util import Node, TwoPathNode, attach, wrap
+from ._util import Node, Tensor, TwoPathNode, attach, wrap
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "local_response_norm"]
 
@@ -250,6 +250,8 @@ class NativeLayerNormBackward0(Node):
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
+    if input.__class__ is not Tensor and input.is_nested:  # torch.nested: each component
+        return input._nested_apply(layer_norm, normalized_shape, weight, bias, eps)
     ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     X = input._data
     k = len(ns)

@@ -186,6 +186,8 @@ class PowBackward0(Node):
         e = self.exponent
         if e == 0:
             return g * 0
+        if a._data.dtype.kind == "c":  # g * conj(e a^(e-1))
+            return (g.conj() * (e * a.pow(e - 1))).conj()
         return g * (e * a.pow(e - 1))
 
 

@@ -260,6 +260,14 @@ _ARRAY_GRADS = {"SigmoidBackward0": _sigmoid_grad, "TanhBackward0": _tanh_grad,
                 "ReluBackward0": lambda xp, g, r: xp.multiply(g, r > 0)}
 
 
+# f holomorphic: for a complex input the gradient is g * conj(f'(z)) (PyTorch's convention)
+_HOLOMORPHIC = frozenset(("ExpBackward0", "Exp2Backward0", "Expm1Backward0", "LogBackward0", "Log2Backward0",
+                          "Log10Backward0", "Log1PBackward0", "SqrtBackward0", "RsqrtBackward0",
+                          "PowBackward0", "ReciprocalBackward0", "SinBackward0", "CosBackward0",
+                          "TanBackward0", "AsinBackward0", "AcosBackward0", "AtanBackward0",
+                          "SinhBackward0", "CoshBackward0", "TanhBackward0", "SigmoidBackward0"))
+
+
 def _node_class(node_name, grad, save, doc):
     fast = _ARRAY_GRADS.get(node_name)
     if fast is not None:  # the formula twice, side by side: on arrays and with Tensor ops
@@ -271,11 +279,20 @@ def _node_class(node_name, grad, save, doc):
             return NotImplemented
 
         def backward_tensors(self, g):
-            return grad(g, self.saved_tensors[0])
+            r = self.saved_tensors[0]
+            if r._data.dtype.kind == "c":  # g * conj(f'(z))
+                return grad(g.conj(), r).conj()
+            return grad(g, r)
         return type(node_name, (TwoPathNode,), {"backward_arrays": backward_arrays,
                                                 "backward_tensors": backward_tensors,
                                                 "__doc__": f"d = {doc}", "__module__": __name__})
-    if save:
+    if save and node_name in _HOLOMORPHIC:
+        def backward(self, g):
+            s = self.saved_tensors[0]
+            if s._data.dtype.kind == "c":  # complex z: g_z = g * conj(f'(z)) = conj(conj(g) f'(z))
+                return grad(g.conj(), s).conj()
+            return grad(g, s)
+    elif save:
         def backward(self, g):
             return grad(g, self.saved_tensors[0])
     else:

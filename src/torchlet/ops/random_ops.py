@@ -18,7 +18,7 @@ from ..random import _gen
 from . import _random_kernels as K
 from ._util import Node, Tensor, attach, method, wrap
 from ._out import out_form
-from .creation import _finish, _size
+from .creation import _finish, _size, _size_kwarg
 
 __all__ = ["rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "poisson",
            "rand_like", "randn_like", "randint_like", "_standard_gamma", "_sample_dirichlet"]
@@ -108,18 +108,20 @@ def _shape(size, kwargs):
 
 # ----- factories ------------------------------------------------------------
 @out_form(dtype="factory")
-def rand(*size, generator=None, dtype=None, layout=None, device=None,
+def rand(*size_args, size=None, generator=None, dtype=None, layout=None, device=None,
          requires_grad=False, pin_memory=False, **kwargs):
     """Uniform samples on [0, 1)."""
+    size = _size_kwarg("rand", size_args, size)  # torch.rand(size=(2, 3)) works as rand(2, 3)
     dtype = _float_dtype(dtype, "check_uniform_bounds")
     shape = _shape(size, kwargs)
     return _finish(_uniform(_gen(generator), shape, dtype), dtype, device, requires_grad)
 
 
 @out_form(dtype="factory", grad_message="cannot resize variables that require grad")
-def randn(*size, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
+def randn(*size_args, size=None, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, **kwargs):
     """Standard normal samples."""
+    size = _size_kwarg("randn", size_args, size)  # torch.randn(size=(2, 3)) works as randn(2, 3)
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
     shape = _shape(size, kwargs)
     return _finish(_normal(_gen(generator), shape, dtype), dtype, device, requires_grad)

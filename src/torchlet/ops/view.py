@@ -248,12 +248,12 @@ def _mT(self):
 methods.T = property(_T)
 methods.mT = property(_mT)
 methods.H = property(lambda self: _T(self).conj() if self.is_complex() else _T(self))
-methods.mH = property(lambda self: _mT(self))
+methods.mH = property(lambda self: _mT(self).conj() if self.is_complex() else _mT(self))
 
 
 @method()
 def adjoint(input):
-    return _mT(input)
+    return _mT(input).conj() if input.is_complex() else _mT(input)
 
 
 class SqueezeBackward0(Node):

@@ -155,6 +155,13 @@ def _compare_scalars(a, e, rtol, atol, equal_nan, check_dtype):
 
 
 def _compare(a, e, path, kw):
+    if a is None or e is None:  # PyTorch's NonePair
+        if a is None and e is None:
+            return
+        f = _Failure(AssertionError, f"None mismatch: {a} is not {e}")
+        if path:
+            f.msg += "\n\nThe failure occurred for item " + "".join(f"[{p!r}]" for p in path)
+        raise f
     try:
         if isinstance(a, Tensor) and isinstance(e, Tensor):
             return _compare_tensors(a, e, kw["rtol"], kw["atol"], kw["equal_nan"], kw["check_device"],
