@@ -7,6 +7,8 @@ in place of its saved tuple. As in PyTorch, tensors kept by hooks are not checke
 in-place changes (the hooks own what they keep).
 """
 
+import sys
+
 __all__ = ["saved_tensors_hooks", "save_on_cpu", "disable_saved_tensors_hooks"]
 
 _stack = []         # active (pack, unpack) pairs, innermost last
@@ -34,7 +36,9 @@ class _Packed:
         return iter(())
 
     def tensors(self):
-        from .._tensor import Tensor
+        # Tensor from sys.modules: loaded whenever a tensor exists, and importing _tensor here
+        # would close the circle _tensor -> autograd.graph -> this file -> _tensor.
+        Tensor = sys.modules["torchlet._tensor"].Tensor
         out = []
         for p in self.packed:
             t = self.unpack(p)

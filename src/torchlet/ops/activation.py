@@ -7,7 +7,7 @@ import warnings
 
 from .. import _dtype
 from ._args import number_arg as _num
-from ._util import Node, TwoPathNode, attach, inplace, method, reduce_grad, wrap, wrap_dim
+from ._util import Node, Tensor, TwoPathNode, attach, inplace, method, reduce_grad, wrap, wrap_dim
 
 from ._out import out_form
 __all__ = ["relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "celu", "selu", "gelu", "silu",

@@ -11,7 +11,7 @@ from .. import _dtype
 from ..autograd import grad_mode
 from ._table import methods
 from ._util import Node, attach, binary_arrays, inplace, method, reduce_grad, wrap
-from .._tensor import _wrap_dim
+from .._tensor import Tensor, _wrap_dim
 
 from ._out import out_form, plain
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "addmm", "addmv",
