@@ -22,3 +22,4 @@ from .transformer_decoder import *  # noqa: F401,F403
 from .sync_batchnorm import SyncBatchNorm  # noqa: F401
 from .parallel import DataParallel  # noqa: F401,E402
 from . import functional, init, utils, parallel  # noqa: F401,E402
+from . import modules  # noqa: F401,E402  (torch.nn.modules.<file>.<Class> paths)
