@@ -3,6 +3,7 @@ from .parameter import *  # noqa: F401,F403
 from .module import *  # noqa: F401,F403
 from .containers import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
+from .lazy import LazyLinear, UninitializedParameter  # noqa: F401
 from .flatten import *  # noqa: F401,F403
 from .activation import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403

@@ -20,3 +20,8 @@ from ..ops.attention import *  # noqa: F401,F403
 def relu(input, inplace=False):
     """torchlet.relu, with nn.functional's `inplace` flag."""
     return input.relu_() if inplace else input.relu()
+
+
+def relu_(input):
+    """In-place relu (Tensor.relu_)."""
+    return input.relu_()
