@@ -77,6 +77,9 @@ def _extra(name):
     if name in ("save", "load"):
         from . import serialization
         return getattr(serialization, name)
+    if name in ("autocast", "is_autocast_enabled", "get_autocast_dtype"):
+        from .amp import autocast_mode
+        return getattr(autocast_mode, name)
     raise AttributeError(f"module 'torchlet' has no attribute '{name}'")
 
 
