@@ -11,6 +11,7 @@ from ..ops.loss_margin import *  # noqa: F401,F403
 from ..ops.loss_gaussian import *  # noqa: F401,F403
 from ..ops.embedding import *  # noqa: F401,F403
 from ..ops.embedding_bag import *  # noqa: F401,F403
+from ..ops.grid_sample import *  # noqa: F401,F403
 from ..ops.conv import *  # noqa: F401,F403
 from ..ops.pooling import *  # noqa: F401,F403
 from ..ops.normalization import *  # noqa: F401,F403
