@@ -89,3 +89,39 @@ def test_weights_only_with_safe_globals_naming_modules_paths(torch):
         om = torchlet.load(io.BytesIO(data))
     assert type(om) is torchlet.nn.Sequential and type(om[0]) is torchlet.nn.Linear
     np.testing.assert_array_equal(om[0].weight.detach().numpy(), tm[0].weight.detach().numpy())
+
+
+@pytest.mark.parametrize("name", ["lstm", "gru", "rnn", "embedding", "encoder", "mha", "conv", "modulelist",
+                                  "pixelshuffle", "embeddingbag"])
+def test_whole_module_checkpoints_of_torch_layers(name, torch):
+    import warnings
+    torch.manual_seed(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tm = {"lstm": lambda: torch.nn.LSTM(4, 4, batch_first=True), "gru": lambda: torch.nn.GRU(4, 4),
+              "rnn": lambda: torch.nn.RNN(4, 4), "embedding": lambda: torch.nn.Embedding(5, 4),
+              "encoder": lambda: torch.nn.TransformerEncoder(
+                  torch.nn.TransformerEncoderLayer(4, 1, 8, dropout=0.0), 2),
+              "mha": lambda: torch.nn.MultiheadAttention(4, 1), "conv": lambda: torch.nn.Conv2d(2, 2, 1),
+              "modulelist": lambda: torch.nn.ModuleList([torch.nn.Linear(4, 2)]),
+              "pixelshuffle": lambda: torch.nn.PixelShuffle(2),
+              "embeddingbag": lambda: torch.nn.EmbeddingBag(5, 4, mode="sum")}[name]()
+    buf = io.BytesIO()
+    torch.save(tm, buf)
+    buf.seek(0)
+    om = torchlet.load(buf, weights_only=False)
+    assert type(om).__name__ == type(tm).__name__ and type(om).__module__.startswith("torchlet.")
+    assert repr(om) == repr(tm)
+    x = np.random.default_rng(0).standard_normal((2, 3, 4)).astype(np.float32)
+    tm.eval()
+    om.eval()
+    if name in ("lstm", "gru", "rnn", "encoder", "mha", "conv", "pixelshuffle"):
+        args = {"mha": (x, x, x), "conv": (x[None],), "pixelshuffle": (np.tile(x[:, :, :2], (2, 1, 1))[None],)}.get(
+            name, (x,))
+        yo, yt = om(*[torchlet.tensor(a) for a in args]), tm(*[torch.tensor(a) for a in args])
+        yo, yt = (yo[0], yt[0]) if isinstance(yt, tuple) else (yo, yt)
+        np.testing.assert_allclose(yo.detach().numpy(), yt.detach().numpy(), rtol=1e-5, atol=1e-6)
+    elif name in ("embedding", "embeddingbag"):
+        idx = np.array([[1, 2], [3, 4]])
+        np.testing.assert_allclose(om(torchlet.tensor(idx)).detach().numpy(), tm(torch.tensor(idx)).detach().numpy(),
+                                   rtol=1e-6)
