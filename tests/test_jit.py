@@ -6,9 +6,9 @@ import io
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
-
 import torchlet
+
+pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
 
 
 def _pair(torch):

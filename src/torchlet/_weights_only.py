@@ -74,7 +74,7 @@ def _user_allowed():
 def _torchlet_object(module, name):
     """The torchlet object a torch/torchvision global names (None if torchlet has none), so an
     allow-list holding `torchlet.nn.Linear` admits a checkpoint naming torch.nn.modules.linear.Linear."""
-    if not (module.split(".")[0] in ("torch", "torchvision")):
+    if module.split(".")[0] not in ("torch", "torchvision"):
         return None
     import importlib
     from .serialization import _map_torch_module

@@ -82,5 +82,5 @@ for _file, _names in _LAYOUT.items():
     sys.modules[_mod.__name__] = _mod
     globals()[_file] = _mod
 if hasattr(_module_file, "_IncompatibleKeys"):
-    module._IncompatibleKeys = _module_file._IncompatibleKeys
+    globals()["module"]._IncompatibleKeys = _module_file._IncompatibleKeys
 del _file, _names, _mod, _name, _cls

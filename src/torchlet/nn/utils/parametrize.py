@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
 from ..containers import ModuleDict, ModuleList
-from ..module import Module
 from ..parameter import Parameter
 
 __all__ = ["cached", "ParametrizationList", "register_parametrization", "is_parametrized",
@@ -86,7 +85,8 @@ class ParametrizationList(ModuleList):
             for i, originali in enumerate(new):
                 if not isinstance(originali, Tensor):
                     raise ValueError("'right_inverse' must return a Tensor or a Sequence of tensors (list, "
-                                     f"tuple...). Got element {i} of the sequence with type {type(originali).__name__}.")
+                                     f"tuple...). Got element {i} of the sequence with type "
+                                     f"{type(originali).__name__}.")
                 if isinstance(original, Parameter):
                     originali = Parameter(originali.detach(), original.requires_grad)
                 originali.requires_grad_(original.requires_grad)
@@ -172,11 +172,13 @@ def register_parametrization(module, tensor_name, parametrization, *, unsafe=Fal
             if X.dtype != Y.dtype:
                 raise ValueError("Registering a parametrization may not change the dtype of the tensor, unless "
                                  "the `unsafe` flag is enabled.\n"
-                                 f"module.{tensor_name}.dtype: {Y.dtype}\nparametrization(module.{tensor_name}).dtype: {X.dtype}")
+                                 f"module.{tensor_name}.dtype: {Y.dtype}\n"
+                                 f"parametrization(module.{tensor_name}).dtype: {X.dtype}")
             if X.shape != Y.shape:
                 raise ValueError("Registering a parametrization may not change the shape of the tensor, unless "
                                  "the `unsafe` flag is enabled.\n"
-                                 f"module.{tensor_name}.shape: {Y.shape}\nparametrization(module.{tensor_name}).shape: {X.shape}")
+                                 f"module.{tensor_name}.shape: {Y.shape}\n"
+                                 f"parametrization(module.{tensor_name}).shape: {X.shape}")
         module.parametrizations[tensor_name].append(parametrization)
         module.parametrizations[tensor_name].unsafe |= unsafe
     elif tensor_name in module._buffers or tensor_name in module._parameters:

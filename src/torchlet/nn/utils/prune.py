@@ -14,9 +14,11 @@ so a seeded program prunes the entries PyTorch prunes.
     RandomStructured: zero `amount` random slices along `dim`
 `amount` is a count (int) or a fraction (float, rounded half to even, as Python's round).
 """
-import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
+
+from ._prune_amount import (_compute_nparams_toprune, _compute_norm, _validate_pruning_amount,
+                            _validate_pruning_amount_init, _validate_pruning_dim, _validate_structured_pruning)
 
 __all__ = ["BasePruningMethod", "PruningContainer", "Identity", "RandomUnstructured", "L1Unstructured",
            "RandomStructured", "LnStructured", "CustomFromMask", "identity", "random_unstructured",
@@ -381,46 +383,3 @@ def remove(module, name):
 def is_pruned(module):
     return any(isinstance(hook, BasePruningMethod) for _, sub in module.named_modules()
                for hook in sub._forward_pre_hooks.values())
-
-
-def _validate_pruning_amount_init(amount):
-    if not isinstance(amount, numbers.Real):
-        raise TypeError(f"Invalid type for amount: {amount}. Must be int or float.")
-    if (isinstance(amount, numbers.Integral) and amount < 0) or \
-            (not isinstance(amount, numbers.Integral) and (float(amount) > 1.0 or float(amount) < 0.0)):
-        raise ValueError(f"amount={amount} should either be a float in the range [0, 1] or a non-negative integer")
-
-
-def _validate_pruning_amount(amount, tensor_size):
-    if isinstance(amount, numbers.Integral) and amount > tensor_size:
-        raise ValueError(f"amount={amount} should be smaller than the number of parameters to prune={tensor_size}")
-
-
-def _validate_structured_pruning(t):
-    shape = t.shape
-    if len(shape) <= 1:
-        raise ValueError("Structured pruning can only be applied to multidimensional tensors. Found tensor of "
-                         f"shape {shape} with {len(shape)} dims")
-
-
-def _compute_nparams_toprune(amount, tensor_size):
-    if isinstance(amount, numbers.Integral):
-        return amount
-    return round(amount * tensor_size)
-
-
-def _validate_pruning_dim(t, dim):
-    if dim >= t.dim():
-        raise IndexError(f"Invalid index {dim} for tensor of size {t.shape}")
-
-
-def _compute_norm(t, n, dim):
-    dims = list(range(t.dim()))
-    if dim < 0:
-        dim = dims[dim]
-    dims.remove(dim)
-    is_matrix = len(dims) == 2
-    linalg = _t().linalg
-    if n == "nuc" or (n == "fro" and is_matrix):
-        return linalg.matrix_norm(t, ord=n, dim=dims if is_matrix else (-2, -1))
-    return linalg.vector_norm(t, ord=2 if n == "fro" else n, dim=dims)
