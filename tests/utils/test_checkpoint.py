@@ -102,3 +102,21 @@ def test_warnings_and_errors(torch):
         with pytest.raises(ValueError) as et:
             torch.utils.checkpoint.checkpoint(lambda t, scale=1: t, torch.ones(2), **kwargs)
         assert str(eo.value) == str(et.value)
+
+
+def test_reentrant_refuses_autograd_grad(torch):
+    import torch.utils.checkpoint  # noqa: F401
+    import torchlet
+    import torchlet.utils.checkpoint  # noqa: F401
+    errs = []
+    for lib in (torchlet, torch):
+        lin = lib.nn.Linear(2, 2)
+        x = lib.ones(1, 2, requires_grad=True)
+        y = lib.utils.checkpoint.checkpoint(lin, x, use_reentrant=True).sum()
+        with pytest.raises(RuntimeError) as e:
+            lib.autograd.grad(y, x)
+        errs.append(str(e.value))
+        y2 = lib.utils.checkpoint.checkpoint(lin, x, use_reentrant=True).sum()
+        with pytest.raises(RuntimeError):
+            y2.backward(inputs=[x])
+    assert errs[0] == errs[1]
