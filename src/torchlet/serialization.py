@@ -269,10 +269,12 @@ class _FullUnpickler(pickle.Unpickler):
             return _safe()[full]
         mapped = _map_torch_module(module)
         if mapped != module:  # torchlet's class first, even where PyTorch itself is importable
-            try:
-                return super().find_class(mapped, name)
-            except (ImportError, AttributeError):
-                pass
+            # torch.nn.modules.linear -> torchlet.nn.modules.linear, else torchlet's own file torchlet.nn.linear
+            for candidate in dict.fromkeys((mapped, mapped.replace(".nn.modules.", ".nn."))):
+                try:
+                    return super().find_class(candidate, name)
+                except (ImportError, AttributeError):
+                    pass
         return super().find_class(module, name)
 
     def persistent_load(self, pid):
