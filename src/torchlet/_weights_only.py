@@ -74,8 +74,9 @@ def _user_allowed():
 def _torchlet_object(module, name):
     """The torchlet object a torch/torchvision global names (None if torchlet has none), so an
     allow-list holding `torchlet.nn.Linear` admits a checkpoint naming torch.nn.modules.linear.Linear."""
-    if module.split(".")[0] not in ("torch", "torchvision"):
-        return None
+    parts = module.split(".")
+    if parts[0] not in ("torch", "torchvision") or any(not p.isidentifier() or p.startswith("_") for p in parts):
+        return None  # only public torch paths; never import a private or odd module name from a file
     import importlib
     from .serialization import _map_torch_module
     try:
@@ -189,7 +190,7 @@ class WeightsUnpickler:
         user = self._user()
         if full in user:
             return user[full]
-        ours = _torchlet_object(module, name)  # torch.nn.modules.linear.Linear -> nn.Linear
+        ours = _torchlet_object(module, name) if user else None  # torch.nn.modules.linear.Linear -> nn.Linear
         if ours is not None and any(ours is v for v in user.values()):
             return ours
         raise UnpicklingError(_unsupported_global_message(full))
