@@ -49,6 +49,9 @@ def _extra(name):
     if name == "vmap":  # torch.vmap is torch.func.vmap
         from .func import vmap
         return vmap
+    if name in ("autocast", "is_autocast_enabled", "get_autocast_dtype"):
+        from .amp import autocast_mode
+        return getattr(autocast_mode, name)
     raise AttributeError(f"module 'torchlet' has no attribute '{name}'")
 
 

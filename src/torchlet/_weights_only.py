@@ -71,6 +71,23 @@ def _user_allowed():
     return out
 
 
+def _torchlet_object(module, name):
+    """The torchlet object a torch/torchvision global names (None if torchlet has none), so an
+    allow-list holding `torchlet.nn.Linear` admits a checkpoint naming torch.nn.modules.linear.Linear."""
+    parts = module.split(".")
+    if parts[0] not in ("torch", "torchvision") or any(not p.isidentifier() or p.startswith("_") for p in parts):
+        return None  # only public torch paths; never import a private or odd module name from a file
+    import importlib
+    from .serialization import _map_torch_module
+    try:
+        obj = importlib.import_module(_map_torch_module(module))
+        for part in name.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError):
+        return None
+    return obj
+
+
 def _unsupported_global_message(full_path):
     if full_path.startswith("builtins"):
         rest = full_path[len("builtins"):]
@@ -173,6 +190,9 @@ class WeightsUnpickler:
         user = self._user()
         if full in user:
             return user[full]
+        ours = _torchlet_object(module, name) if user else None  # torch.nn.modules.linear.Linear -> nn.Linear
+        if ours is not None and any(ours is v for v in user.values()):
+            return ours
         raise UnpicklingError(_unsupported_global_message(full))
 
     @staticmethod

@@ -247,10 +247,9 @@ def _safe():
 
 
 def _map_torch_module(module):
-    """torch.nn.modules.linear -> torchlet.nn.linear style renames for full-model loads."""
+    """torch.nn.modules.linear -> torchlet.nn.modules.linear style renames for full-model loads."""
     if module == "torch" or module.startswith("torch."):
         rest = module[len("torch"):]
-        rest = rest.replace(".nn.modules.", ".nn.")
         return "torchlet" + rest
     if module == "torchvision" or module.startswith("torchvision."):
         return "torchlet.vision" + module[len("torchvision"):]
@@ -268,13 +267,15 @@ class _FullUnpickler(pickle.Unpickler):
         full = f"{module}.{name}"
         if full in _safe():
             return _safe()[full]
-        try:
-            return super().find_class(module, name)
-        except (ImportError, AttributeError):
-            mapped = _map_torch_module(module)
-            if mapped == module:
-                raise
-            return super().find_class(mapped, name)
+        mapped = _map_torch_module(module)
+        if mapped != module:  # torchlet's class first, even where PyTorch itself is importable
+            # torch.nn.modules.linear -> torchlet.nn.modules.linear, else torchlet's own file torchlet.nn.linear
+            for candidate in dict.fromkeys((mapped, mapped.replace(".nn.modules.", ".nn."))):
+                try:
+                    return super().find_class(candidate, name)
+                except (ImportError, AttributeError):
+                    pass
+        return super().find_class(module, name)
 
     def persistent_load(self, pid):
         return self._storages(pid)

@@ -12,6 +12,7 @@ they are recorded like any forward computation (higher-order gradients).
 """
 import heapq
 import sys
+import threading
 
 from . import grad_mode
 from .anomaly_mode import _anomaly, _check_nan, _warn_forward_trace
@@ -140,10 +141,28 @@ def _run_pre_hooks(node, grads):
     return grads
 
 
+_checkpoint_state = threading.local()
+
+
+def _is_checkpoint_valid():
+    """False while a backward with explicit inputs (autograd.grad, backward(inputs=...)) runs:
+    reentrant checkpointing cannot serve it (torch.autograd._is_checkpoint_valid)."""
+    return getattr(_checkpoint_state, "valid", True)
+
+
 def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                  allow_unused=False, accumulate=True):
     """Backpropagate from `tensors`. With `inputs` and accumulate=False
     (autograd.grad) return their gradients instead of touching `.grad`."""
+    prev = _is_checkpoint_valid()
+    _checkpoint_state.valid = inputs is None
+    try:
+        return _run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs, allow_unused, accumulate)
+    finally:
+        _checkpoint_state.valid = prev
+
+
+def _run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs, allow_unused, accumulate):
     roots = []
     for i, t in enumerate(tensors):
         edge = edge_of(t)

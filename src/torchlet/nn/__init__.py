@@ -3,6 +3,7 @@ from .parameter import *  # noqa: F401,F403
 from .module import *  # noqa: F401,F403
 from .containers import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
+from .lazy import LazyLinear, UninitializedParameter  # noqa: F401
 from .flatten import *  # noqa: F401,F403
 from .activation import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
@@ -23,3 +24,4 @@ from .sync_batchnorm import SyncBatchNorm  # noqa: F401
 from .parallel import DataParallel  # noqa: F401,E402
 from . import functional, init, utils, parallel  # noqa: F401,E402
 from . import attention  # noqa: F401,E402  (torch.nn.attention: sdpa backends, causal biases, flex_attention)
+from . import modules  # noqa: F401,E402  (torch.nn.modules.<file>.<Class> paths)

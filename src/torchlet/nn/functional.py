@@ -12,6 +12,8 @@ from ..ops.loss_gaussian import *  # noqa: F401,F403
 from ..ops.embedding import *  # noqa: F401,F403
 from ..ops.linear import *  # noqa: F401,F403
 from ..ops.distance import *  # noqa: F401,F403
+from ..ops.embedding_bag import *  # noqa: F401,F403
+from ..ops.grid_sample import *  # noqa: F401,F403
 from ..ops.conv import *  # noqa: F401,F403
 from ..ops.pooling import *  # noqa: F401,F403
 from ..ops.normalization import *  # noqa: F401,F403
@@ -23,3 +25,8 @@ from ..ops.attention import *  # noqa: F401,F403
 def relu(input, inplace=False):
     """torchlet.relu, with nn.functional's `inplace` flag."""
     return input.relu_() if inplace else input.relu()
+
+
+def relu_(input):
+    """In-place relu (Tensor.relu_)."""
+    return input.relu_()

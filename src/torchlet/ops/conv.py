@@ -406,23 +406,32 @@ def _conv_transposend(input, weight, bias, stride, padding, output_padding, grou
     return res if input.dim() == n + 2 else res.squeeze(0)
 
 
+def _low_precision(conv, input, weight, bias, *args):
+    """bfloat16/float16 convolutions sum in float32 and round once, as PyTorch's CPU kernels."""
+    dt = input.dtype
+    if dt.is_floating_point and dt.itemsize == 2 and weight.dtype == dt and (bias is None or bias.dtype == dt):
+        out = conv(input.float(), weight.float(), None if bias is None else bias.float(), *args)
+        return out.to(dt)
+    return conv(input, weight, bias, *args)
+
+
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    return _convnd(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+    return _low_precision(_convnd, input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    return _convnd(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+    return _low_precision(_convnd, input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    return _convnd(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+    return _low_precision(_convnd, input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups, dilation, 1,
-                             "conv_transpose1d")
+    return _low_precision(_conv_transposend, input, weight, bias, stride, padding, output_padding, groups,
+                          dilation, 1, "conv_transpose1d")
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups, dilation, 2,
-                             "conv_transpose2d")
+    return _low_precision(_conv_transposend, input, weight, bias, stride, padding, output_padding, groups,
+                          dilation, 2, "conv_transpose2d")

@@ -51,16 +51,22 @@ def linear(input, weight, bias=None):
     if x.dtype != w.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_dtype.scalar_name(x.dtype)} and "
                            f"{_dtype.scalar_name(w.dtype)}")
+    low = x.dtype.itemsize == 2 and x.dtype.kind not in "iub"  # bf16/f16: float32 sums, one rounding
+    if low:
+        x, w = x.astype("float32"), w.astype("float32")
     out = x @ w.T if w.ndim == 2 else x @ w
     if bias is not None:
-        if bias._data.dtype != x.dtype:
-            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_dtype.scalar_name(x.dtype)} != "
-                               f"{_dtype.scalar_name(bias._data.dtype)}")
-        if out.ndim and out.shape[-1:] == bias._data.shape[-1:] and bias._data.ndim <= 1:
-            out += bias._data  # the fresh matmul result: add in place, no second buffer
+        if bias._data.dtype != input._data.dtype:
+            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                               f"{_dtype.scalar_name(input._data.dtype)} != {_dtype.scalar_name(bias._data.dtype)}")
+        b = bias._data.astype("float32") if low else bias._data
+        if out.ndim and out.shape[-1:] == b.shape[-1:] and b.ndim <= 1:
+            out += b  # the fresh matmul result: add in place, no second buffer
         else:
-            out = out + bias._data
+            out = out + b
+        out = out.astype(input._data.dtype) if low else out
         return attach(wrap(out), AddmmBackward0, (input, weight, bias), (input, weight))
+    out = out.astype(input._data.dtype) if low else out
     return attach(wrap(out), MmBackward0, (input, weight), (input, weight))
 
 

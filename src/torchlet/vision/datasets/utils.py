@@ -2,22 +2,20 @@
 checked, written atomically (a temporary file renamed into place only once it is
 complete and verified, so an error or Ctrl-C never leaves a half-written file)."""
 import bz2
-import contextlib
 import gzip
 import hashlib
 import lzma
 import os
 import pathlib
 import tarfile
-import tempfile
-import urllib.request
 import zipfile
+
+from ..._download import atomic_path, stream
 
 __all__ = ["calculate_md5", "check_md5", "check_integrity", "download_url", "extract_archive",
            "download_and_extract_archive", "list_dir", "list_files", "verify_str_arg"]
 
 USER_AGENT = "torchlet"
-_CHUNK = 1 << 15
 
 
 def calculate_md5(fpath, chunk_size=1024 * 1024):
@@ -39,37 +37,17 @@ def check_integrity(fpath, md5=None):
     return md5 is None or check_md5(fpath, md5)
 
 
-@contextlib.contextmanager
-def _atomic_path(fpath):
-    """Yields a temporary path next to `fpath`; renamed onto `fpath` on success, removed otherwise."""
-    directory = os.path.dirname(os.path.abspath(fpath))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(fpath) + ".", suffix=".part", dir=directory)
-    os.close(fd)
-    try:
-        yield tmp
-        os.replace(tmp, fpath)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise
+_atomic_path = atomic_path
 
 
 def _urlretrieve(url, fpath, md5=None):
     """Stream `url` into `fpath` (atomically), checking length and MD5; RuntimeError on failure."""
-    from tqdm.auto import tqdm
     with _atomic_path(fpath) as tmp:
         digest = hashlib.md5(usedforsecurity=False)
         try:
-            req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-            with urllib.request.urlopen(req, timeout=60) as response, open(tmp, "wb") as fh, \
-                    tqdm(total=response.length, unit="B", unit_scale=True,
-                         desc=os.path.basename(fpath), leave=False) as bar:
-                total, got = response.length, 0
-                while chunk := response.read(_CHUNK):
-                    fh.write(chunk)
-                    digest.update(chunk)
-                    got += len(chunk)
-                    bar.update(len(chunk))
+            with open(tmp, "wb") as fh:
+                got, total = stream(url, fh, user_agent=USER_AGENT, hasher=digest,
+                                    desc=os.path.basename(fpath), leave=False, timeout=60)
             if total is not None and got < total:
                 raise RuntimeError(f"connection closed after {got} of {total} bytes")
         except RuntimeError as e:
