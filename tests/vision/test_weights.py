@@ -165,8 +165,14 @@ def test_weights_bad_hash_is_refused(torch, server, tmp_path, monkeypatch):
     assert not list((tmp_path / "hub" / "checkpoints").iterdir())
 
 
-def test_unreachable_weights_raise_runtime_error(tmp_path, monkeypatch):
+def test_unreachable_weights_raise_what_torch_hub_raises(tmp_path, monkeypatch):
+    import torch
+    url = "http://127.0.0.1:9/resnet18-f37072fd.pth"
+    with pytest.raises(Exception) as expected:
+        torch.hub.load_state_dict_from_url(url, model_dir=str(tmp_path / "torch"))
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
-    monkeypatch.setattr(M.ResNet18_Weights.IMAGENET1K_V1.value, "url", "http://127.0.0.1:9/resnet18-f37072fd.pth")
-    with pytest.raises(RuntimeError, match="Error downloading"):
+    monkeypatch.setattr(M.ResNet18_Weights.IMAGENET1K_V1.value, "url", url)
+    with pytest.raises(Exception) as got:
         M.resnet18(weights=M.ResNet18_Weights.DEFAULT)
+    assert type(got.value) is type(expected.value)
+    assert not list(tmp_path.rglob("*.pth"))  # nothing half-written stays in the cache

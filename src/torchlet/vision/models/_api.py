@@ -43,7 +43,7 @@ class WeightsEnum(Enum):
         return obj
 
     def get_state_dict(self, *args, **kwargs):
-        from ._hub import load_state_dict_from_url
+        from ...hub import load_state_dict_from_url
         return load_state_dict_from_url(self.url, *args, **kwargs)
 
     def __repr__(self):
