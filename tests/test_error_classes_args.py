@@ -10,7 +10,7 @@ import pytest
 
 import torchlet
 
-from oracle import assert_same, check_error, from_torch, to_torch
+from oracle import assert_same, check_error, from_torch
 
 
 def Z(m, *s, **k):
@@ -253,7 +253,6 @@ def test_int_argument_class(torch, call, bad):
 
 
 def test_int_argument_message_names_op_and_argument(torch):
-    import torchlet
     for call, fn in [("softmax", lambda m: X(m).softmax(1.0)), ("topk", lambda m: X(m).topk(1.0)),
                      ("chunk", lambda m: X(m).chunk(2.0)), ("transpose", lambda m: X(m).transpose(0, 1.0))]:
         eo, et = check_error(fn)

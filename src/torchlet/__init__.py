@@ -2,7 +2,7 @@
 
     import torchlet as torch
 """
-from . import _dtype
+from . import _dtype  # noqa: F401
 from ._dtype import (dtype, get_default_dtype, set_default_dtype, promote_types, result_type,  # noqa
                      can_cast, bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32,
                      float64, complex64, complex128, half, float, double, short, int, long, cfloat,
@@ -30,7 +30,6 @@ from .random import (manual_seed, seed, initial_seed, get_rng_state, set_rng_sta
                      default_generator)
 from ._tensor_str import set_printoptions  # noqa: E402,F401
 
-import builtins as _builtins  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -91,4 +91,4 @@ def _bind_methods():
 _exports = _load()
 _bind_methods()
 globals().update(_exports)
-__all__ = sorted(_exports)
+__all__ = sorted(_exports)  # noqa: PLE0605 (the op files decide it)

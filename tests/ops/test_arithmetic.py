@@ -1,5 +1,4 @@
 """Arithmetic ops (add, sub, mul, div, neg, pow) against PyTorch."""
-import numpy as np
 import pytest
 
 from tests.oracle import Op, T, check_op, check_error

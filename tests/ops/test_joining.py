@@ -1,5 +1,4 @@
 """Joining, splitting, repeating and broadcasting ops against PyTorch."""
-import numpy as np
 import pytest
 
 import torchlet

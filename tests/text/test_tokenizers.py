@@ -10,7 +10,7 @@ import unicodedata
 import pytest
 
 import torchlet
-from torchlet.text.tokenizers import (BpeTrainer, ByteLevelBPETokenizer, CharBPETokenizer, CharTokenizer,
+from torchlet.text.tokenizers import (ByteLevelBPETokenizer, CharBPETokenizer, CharTokenizer,
                                       DataCollatorWithPadding, Tokenizer, train_bpe)
 from torchlet.text.tokenizers import _bytelevel
 

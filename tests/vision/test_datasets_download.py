@@ -147,7 +147,7 @@ def test_unreachable_mirrors_name_the_urls(tmp_path):
         cls(str(tmp_path), download=True)
     msg = str(e.value)
     assert "Error downloading train-images-idx3-ubyte.gz" in msg
-    assert f"Tried http://127.0.0.1:{port}/a/, got:" in msg and f"/b/train-images-idx3-ubyte.gz" in msg
+    assert f"Tried http://127.0.0.1:{port}/a/, got:" in msg and "/b/train-images-idx3-ubyte.gz" in msg
     assert _leftovers(tmp_path) == []
 
 

@@ -74,7 +74,7 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     for x in inputs:
         if _is_diff(x) and x.dtype.name != "float64":
             import warnings
-            warnings.warn(f"Input #0 requires gradient and is not a double precision floating point. "
+            warnings.warn("Input #0 requires gradient and is not a double precision floating point. "
                           "This check will likely fail if all the inputs are not of double precision "
                           "floating point.", UserWarning, stacklevel=2)
     diff, num = _numerical(func, inputs, eps)

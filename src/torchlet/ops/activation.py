@@ -264,7 +264,7 @@ def gelu(input, approximate="none"):
     if input.__class__ is not Tensor and input.is_nested:  # torch.nested
         return input._packed_apply(lambda flat: gelu(flat, approximate))
     if approximate not in ("none", "tanh"):
-        raise RuntimeError(f"approximate argument must be either none or tanh.")
+        raise RuntimeError("approximate argument must be either none or tanh.")
     _float_check(input, "GeluKernelImpl")
     return _unary(input, None, GeluBackward0, False, approximate=approximate)
 

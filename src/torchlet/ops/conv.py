@@ -91,7 +91,6 @@ def _im2col(x, ksize, stride, pads, dilation):
 def _col2im(cols, spatial, ksize, stride, pads, dilation):
     """Adjoint of _im2col: cols (N, C*K, L) -> array (N, C, *spatial)."""
     xp = _ns(cols)
-    n = len(ksize)
     out = _out_sizes(spatial, ksize, stride, pads, dilation)
     K = 1
     for k in ksize:
@@ -206,7 +205,7 @@ def _check(input, weight, bias, n, stride, padding, dilation, groups, transposed
         raise RuntimeError(f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to {name}, but got "
                            f"input of size: {list(input.shape)}")
     if weight.dim() != n + 2:
-        raise RuntimeError(f"weight should have at least three dimensions" if weight.dim() < 3 else
+        raise RuntimeError("weight should have at least three dimensions" if weight.dim() < 3 else
                            f"Expected {n + 2}-dimensional weight for {n + 2}-dimensional input "
                            f"{list(input.shape)}, but got {weight.dim()}-dimensional weight of size "
                            f"{list(weight.shape)} instead")
@@ -307,7 +306,7 @@ class ConvolutionBackward0(Node):
         n = len(ks)
         gx = gw = gb = None
         if self.transposed:
-            Cin, Cout_g = w.shape[0], w.shape[1]
+            Cin, _Cout_g = w.shape[0], w.shape[1]
             gcols = _unfold(g, ks, st, pads, dil)  # (N, Cout*K, L_in)
             L = gcols.shape[2]
             gc = gcols.reshape(N, G, gcols.shape[1] // G, L)  # no -1 in these reshapes: N may be 0

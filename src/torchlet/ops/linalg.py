@@ -8,7 +8,6 @@ broadcast batch dims summed away. 16-bit floats are multiplied in float32
 import numpy as np
 
 from .. import _dtype
-from ..autograd import grad_mode
 from ._table import methods
 from ._util import Node, attach, binary_arrays, inplace, method, reduce_grad, wrap
 from .._tensor import Tensor, _wrap_dim

@@ -341,7 +341,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{reduction} is not a valid value for reduction")
     if delta <= 0:
-        raise RuntimeError(f"huber_loss does not support non-positive values for delta.")
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
 
     def elem(xp, d):
         a = xp.abs(d)

@@ -1,7 +1,6 @@
 """Statistics over dims: var/std (+ var_mean/std_mean), norm, logsumexp."""
 import numpy as np
 
-from .. import _dtype
 from ._util import Node, attach, float_result, method, wrap
 from .linalg_norms import LinalgVectorNormBackward0
 from ._out import out_form

@@ -8,8 +8,7 @@ import json
 import re
 from collections import Counter
 
-from ._components import (ByteLevel, ByteLevelDecoder, decoder_from_json, normalizer_from_json,
-                          pre_tokenizer_from_json)
+from ._components import ByteLevel
 from ._encoding import Encoding
 from ._model import BPE, _CACHE_LIMIT
 from ._batch import BatchMixin
