@@ -117,16 +117,19 @@ def normal_fill(gen, n, name, mean=0.0, std=1.0):
     from .. import _dtype
     npd = getattr(_dtype, name).np
     full = n - n % 16
-    if name == "float64":
-        u = uniform_double(gen, n)
-        bm = lambda v: _box_muller_double(v, mean, std)  # noqa: E731
-    else:
-        u = uniform_float(gen, n if name == "float32" else full)
-        bm = lambda v: box_muller_float(v, mean, std)  # noqa: E731
     out = np.empty(n, dtype=npd)
-    out[:full] = bm(u[:full])
+    if name == "float64":
+        bm = lambda: _box_muller_double(uniform_double(gen, 16), mean, std)  # noqa: E731
+        out[:full] = _box_muller_double(uniform_double(gen, n)[:full], mean, std)
+    else:  # the float maths on 24-bit words (float uniforms w * 2**-24)
+        bm = lambda: box_muller_float(gen._random24(16), mean, std)  # noqa: E731
+        words = gen._random24(n if name == "float32" else full)[:full]
+        if name == "float32":
+            box_muller_float(words, mean, std, out=out[:full])
+        else:
+            out[:full] = box_muller_float(words, mean, std)
     if n % 16:
-        out[n - 16:] = bm(uniform_double(gen, 16) if name == "float64" else uniform_float(gen, 16))
+        out[n - 16:] = bm()
     return out
 
 
