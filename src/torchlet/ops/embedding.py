@@ -109,7 +109,12 @@ class AddmmBackward0(Node):
         k = w.shape[-1] if w.ndim == 2 else w.shape[0]
         gi = gw = gb = None
         if self.needs_input_grad(0):
-            gi = g.matmul(w) if w.ndim == 2 else g.unsqueeze(-1) * w
+            if w.ndim != 2:
+                gi = g.unsqueeze(-1) * w
+            elif g.ndim > 2:  # one GEMM, as in forward
+                gi = g.reshape(-1, g.shape[-1]).matmul(w)
+            else:
+                gi = g.matmul(w)
             gi = gi.reshape(self.input_meta[0][0])
         if self.needs_input_grad(1):
             g2 = g.reshape(-1, g.shape[-1]) if w.ndim == 2 else g.reshape(-1, 1)
@@ -144,7 +149,12 @@ def linear(input, weight, bias=None):
     if x.dtype != w.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_word(x)} and "
                            f"{_word(w)}")
-    out = x @ w.T if w.ndim == 2 else x @ w
+    if w.ndim != 2:
+        out = x @ w
+    elif x.ndim > 2:  # one GEMM over all leading dims: NumPy's batched matmul loops over them
+        out = (x.reshape(-1, k) @ w.T).reshape(x.shape[:-1] + (w.shape[0],))
+    else:
+        out = x @ w.T
     if bias is not None:
         if bias._data.dtype != x.dtype:
             raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_word(x)} != "
