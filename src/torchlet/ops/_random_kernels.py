@@ -192,12 +192,15 @@ def randperm(gen, n):
     if n <= 1:
         return np.arange(n, dtype=np.int64)
     m = n - 1
-    z = (gen._random(m).astype(np.uint64) % np.arange(n, 1, -1, dtype=np.uint64)).astype(np.int64)
-    steps = np.arange(m, dtype=np.int64)
-    t = steps + z
-    moved = z != 0
-    key = np.sort(t[moved] * n + steps[moved])  # by target, then by step
-    ts, ks = np.divmod(key, n)
+    w = gen._random(m)
+    z = w % np.arange(n, 1, -1, dtype=np.uint32) if n < 1 << 32 else \
+        w.astype(np.uint64) % np.arange(n, 1, -1, dtype=np.uint64)
+    kt = np.uint32 if n * n <= 1 << 32 else np.int64  # 32-bit keys sort twice as fast
+    moved = np.flatnonzero(z).astype(kt)
+    t = moved + z[moved].astype(kt)
+    key = np.sort(t * kt(n) + moved)  # by target, then by step
+    ts, ks = np.divmod(key, kt(n))
+    ts, ks = ts.astype(np.int64), ks.astype(np.int64)
     first = np.ones(ks.size, dtype=bool)
     first[1:] = ts[1:] != ts[:-1]
     last = np.ones(ks.size, dtype=bool)
@@ -213,10 +216,10 @@ def randperm(gen, n):
     node = link
     out = node[:m].copy()  # steps with z = 0 keep their own position's content
     # a moving step reads its target: the previous step of its group moved node[prev] there
-    prev_val = np.empty(ks.size, dtype=np.int64)
-    prev_val[first] = ts[first]
-    prev_val[~first] = node[ks[:-1][~first[1:]]]
-    out[ks] = prev_val
+    prev = np.empty_like(ks)
+    prev[1:] = ks[:-1]
+    prev[:1] = 0
+    out[ks] = np.where(first, ts, node[prev])
     return np.append(out, node[m])
 
 
