@@ -213,7 +213,6 @@ class RNNBase(Module):
                 steps = linear(x, w_ih, b_ih).unbind(0)
                 if d == 1:
                     steps = steps[::-1]
-                state = states[layer * D + d]
                 ys = []
                 for xw in steps:
                     state = self._cell(xw, state, w_hh, b_hh, w_hr)
