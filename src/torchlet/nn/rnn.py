@@ -3,14 +3,17 @@ names (weight_ih_l0, weight_hh_l0_reverse, ...), gate order, init and shapes.
 
 Per layer and direction the input projection of all time steps is one
 matmul (x W_ih^T + b_ih for the whole sequence); only the recurrence
-h_t = cell(xW_t, h_{t-1}) loops over time. Gates, in PyTorch's order:
+h_t = cell(xW_t, h_{t-1}) loops over time. LSTM and GRU layers without
+projection (float32 / float64, unpacked input) run that loop as one fused
+autograd node on arrays (see _rnn_fused.py); the rest, and packed sequences,
+run the per-step Tensor ops below. Gates, in PyTorch's order:
 
   RNN:  h' = act(xW + h W_hh^T + b_hh)
   LSTM: i, f, g, o = chunks of xW + h W_hh^T + b_hh
         c' = sigmoid(f) c + sigmoid(i) tanh(g);  h' = sigmoid(o) tanh(c')  (then h' W_hr^T)
   GRU:  r, z, n: r = sigmoid(xr + hr), z = sigmoid(xz + hz), n = tanh(xn + r * hn)
         h' = (1 - z) n + z h
-Autograd runs through these Tensor ops.
+Autograd runs through these Tensor ops (or the fused node's hand-written BPTT).
 """
 import math
 import numbers
@@ -20,13 +23,16 @@ from ..ops.creation import empty, zeros
 from ..ops.dropout import dropout as _dropout
 from ..ops.linear import linear
 from ..ops.joining import cat, stack
+from .. import _dtype
 from . import init
+from ._rnn_fused import fused_layer
 from .module import Module
 from .parameter import Parameter
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+_FUSED_DTYPES = (_dtype.float32, _dtype.float64)
 
 
 def _rnn_cell(xw, h, w_hh, b_hh, relu):
@@ -197,10 +203,16 @@ class RNNBase(Module):
                 w_ih, w_hh = w[0], w[1]
                 b_ih, b_hh = (w[2], w[3]) if self.bias else (None, None)
                 w_hr = w[-1] if self.proj_size > 0 else None
+                state = states[layer * D + d]
+                if w_hr is None and self.mode in ("LSTM", "GRU") and x.dtype in _FUSED_DTYPES:
+                    y, state = fused_layer(self.mode, linear(x, w_ih, b_ih), state[0],
+                                           state[1] if self.mode == "LSTM" else None, w_hh, b_hh, d == 1)
+                    outs.append(y)
+                    finals.append(state)
+                    continue
                 steps = linear(x, w_ih, b_ih).unbind(0)
                 if d == 1:
                     steps = steps[::-1]
-                state = states[layer * D + d]
                 ys = []
                 for xw in steps:
                     state = self._cell(xw, state, w_hh, b_hh, w_hr)

@@ -117,16 +117,19 @@ def normal_fill(gen, n, name, mean=0.0, std=1.0):
     from .. import _dtype
     npd = getattr(_dtype, name).np
     full = n - n % 16
-    if name == "float64":
-        u = uniform_double(gen, n)
-        bm = lambda v: _box_muller_double(v, mean, std)  # noqa: E731
-    else:
-        u = uniform_float(gen, n if name == "float32" else full)
-        bm = lambda v: box_muller_float(v, mean, std)  # noqa: E731
     out = np.empty(n, dtype=npd)
-    out[:full] = bm(u[:full])
+    if name == "float64":
+        bm = lambda: _box_muller_double(uniform_double(gen, 16), mean, std)  # noqa: E731
+        out[:full] = _box_muller_double(uniform_double(gen, n)[:full], mean, std)
+    else:  # the float maths on 24-bit words (float uniforms w * 2**-24)
+        bm = lambda: box_muller_float(gen._random24(16), mean, std)  # noqa: E731
+        words = gen._random24(n if name == "float32" else full)[:full]
+        if name == "float32":
+            box_muller_float(words, mean, std, out=out[:full])
+        else:
+            out[:full] = box_muller_float(words, mean, std)
     if n % 16:
-        out[n - 16:] = bm(uniform_double(gen, 16) if name == "float64" else uniform_float(gen, 16))
+        out[n - 16:] = bm()
     return out
 
 
@@ -189,12 +192,15 @@ def randperm(gen, n):
     if n <= 1:
         return np.arange(n, dtype=np.int64)
     m = n - 1
-    z = (gen._random(m).astype(np.uint64) % np.arange(n, 1, -1, dtype=np.uint64)).astype(np.int64)
-    steps = np.arange(m, dtype=np.int64)
-    t = steps + z
-    moved = z != 0
-    key = np.sort(t[moved] * n + steps[moved])  # by target, then by step
-    ts, ks = np.divmod(key, n)
+    w = gen._random(m)
+    z = w % np.arange(n, 1, -1, dtype=np.uint32) if n < 1 << 32 else \
+        w.astype(np.uint64) % np.arange(n, 1, -1, dtype=np.uint64)
+    kt = np.uint32 if n * n <= 1 << 32 else np.int64  # 32-bit keys sort twice as fast
+    moved = np.flatnonzero(z).astype(kt)
+    t = moved + z[moved].astype(kt)
+    key = np.sort(t * kt(n) + moved)  # by target, then by step
+    ts, ks = np.divmod(key, kt(n))
+    ts, ks = ts.astype(np.int64), ks.astype(np.int64)
     first = np.ones(ks.size, dtype=bool)
     first[1:] = ts[1:] != ts[:-1]
     last = np.ones(ks.size, dtype=bool)
@@ -210,10 +216,10 @@ def randperm(gen, n):
     node = link
     out = node[:m].copy()  # steps with z = 0 keep their own position's content
     # a moving step reads its target: the previous step of its group moved node[prev] there
-    prev_val = np.empty(ks.size, dtype=np.int64)
-    prev_val[first] = ts[first]
-    prev_val[~first] = node[ks[:-1][~first[1:]]]
-    out[ks] = prev_val
+    prev = np.empty_like(ks)
+    prev[1:] = ks[:-1]
+    prev[:1] = 0
+    out[ks] = np.where(first, ts, node[prev])
     return np.append(out, node[m])
 
 

@@ -15,7 +15,12 @@ class AddmmBackward0(Node):
         k = w.shape[-1] if w.ndim == 2 else w.shape[0]
         gi = gw = gb = None
         if self.needs_input_grad(0):
-            gi = g.matmul(w) if w.ndim == 2 else g.unsqueeze(-1) * w
+            if w.ndim != 2:
+                gi = g.unsqueeze(-1) * w
+            elif g.ndim > 2:  # one GEMM, as in forward
+                gi = g.reshape(-1, g.shape[-1]).matmul(w)
+            else:
+                gi = g.matmul(w)
             gi = gi.reshape(self.input_meta[0][0])
         if self.needs_input_grad(1):
             g2 = g.reshape(-1, g.shape[-1]) if w.ndim == 2 else g.reshape(-1, 1)
@@ -54,7 +59,12 @@ def linear(input, weight, bias=None):
     low = x.dtype.itemsize == 2 and x.dtype.kind not in "iub"  # bf16/f16: float32 sums, one rounding
     if low:
         x, w = x.astype("float32"), w.astype("float32")
-    out = x @ w.T if w.ndim == 2 else x @ w
+    if w.ndim != 2:
+        out = x @ w
+    elif x.ndim > 2:  # one GEMM over all leading dims: NumPy's batched matmul loops over them
+        out = (x.reshape(-1, k) @ w.T).reshape(x.shape[:-1] + (w.shape[0],))
+    else:
+        out = x @ w.T
     if bias is not None:
         if bias._data.dtype != input._data.dtype:
             raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
