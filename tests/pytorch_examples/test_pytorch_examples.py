@@ -48,13 +48,14 @@ def test_mnist_hogwild_processes_train_the_parents_model():
     import dataclasses
     import subprocess
     import tempfile
+    from concurrent.futures import ThreadPoolExecutor
     require("torch")
     require("torchvision")
     base = runner.BY_NAME["mnist_hogwild"]
     script, args = base.commands[0]
     program = dataclasses.replace(base, commands=[(script, args + ["--save_model"])])
-    changed = {}
-    for engine in ("torch", "torchlet"):
+
+    def changed(engine):
         with tempfile.TemporaryDirectory() as work:
             rc, out, err = runner.run(program, engine, work)
             assert rc == 0, err[-3000:]
@@ -64,7 +65,9 @@ def test_mnist_hogwild_processes_train_the_parents_model():
             p = subprocess.run(runner._cmd(engine, ["changed.py"]), cwd=prog,
                                env=runner._env(engine, prog, work), capture_output=True, text=True, timeout=300)
             assert p.returncode == 0, p.stderr[-3000:]
-            changed[engine] = ast.literal_eval(p.stdout.strip().splitlines()[-1])
+            return ast.literal_eval(p.stdout.strip().splitlines()[-1])
+    with ThreadPoolExecutor(2) as pool:  # both engines at once, as runner.compare does
+        changed = dict(zip(("torch", "torchlet"), pool.map(changed, ("torch", "torchlet"))))
     assert changed["torch"] == changed["torchlet"] == ["conv1.bias", "conv1.weight", "conv2.bias", "conv2.weight",
                                                        "fc1.bias", "fc1.weight", "fc2.bias", "fc2.weight"]
 
