@@ -117,6 +117,9 @@ def _cmd(engine, argv):
 
 def _env(engine, cwd, work=None):
     env = dict(os.environ)
+    # block-buffered stdout: each process writes its lines whole, so the lines of mnist_hogwild's
+    # training processes cannot interleave mid-line (print writes text and "\n" separately)
+    env.pop("PYTHONUNBUFFERED", None)
     paths = [STUBS] + ([SRC] if engine == "torchlet" else [])
     env["PYTHONPATH"] = os.pathsep.join(paths + [p for p in [env.get("PYTHONPATH")] if p])
     env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg", CUDA_VISIBLE_DEVICES="",
