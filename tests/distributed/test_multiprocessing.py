@@ -142,3 +142,59 @@ def test_hogwild_processes_train_one_model():
         assert p.exitcode == 0
     # only the children trained: the parent's model learned through shared memory
     assert np.allclose(model.weight.detach().numpy(), [[2.0, -1.0, 0.5]], atol=0.05)
+
+
+def _child_updates_model(modname, model, q, done):
+    import importlib
+    lib = importlib.import_module(modname)
+    with lib.no_grad():
+        model.weight.add_(1.0)  # in place, on the parent's shared storage
+        model.bias.zero_()
+    back = lib.arange(3.0)
+    back.share_memory_()
+    q.put((model.weight.is_shared(), back))
+    done.get()  # the file descriptor lives as long as its sender (PyTorch's file_descriptor strategy)
+
+
+def _open_fds():
+    import os
+    return set(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else set()
+
+
+def _shm_entries():
+    import os
+    return set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
+
+
+@pytest.mark.parametrize("method", ["spawn", "fork", "forkserver"])
+def test_process_args_share_parameters_as_torch_multiprocessing(method):
+    """A model passed to a Process after share_memory() is the parent's model: the child's in-place
+    updates are seen by the parent, and a tensor the child sends back is shared too; torch and
+    torchlet side by side. Nothing is left in /dev/shm once the processes are gone."""
+    import gc
+    import torch.multiprocessing as tmp
+    before_shm = _shm_entries()
+    seen = {}
+    for lib, mpm in ((torch, tmp), (torchlet, mp)):
+        ctx = mpm.get_context(method)
+        lib.manual_seed(0)
+        model = lib.nn.Linear(3, 2)
+        w0 = model.weight.detach().clone()
+        model.share_memory()
+        q, done = ctx.Queue(), ctx.Queue()
+        fds = _open_fds()
+        proc = ctx.Process(target=_child_updates_model, args=(lib.__name__, model, q, done))
+        proc.start()
+        child_shared, back = q.get(timeout=120)
+        done.put(True)
+        proc.join(120)
+        seen[lib.__name__] = (proc.exitcode, child_shared, back.is_shared(), back.tolist(),
+                              (model.weight - w0).tolist(), model.bias.tolist(), model.weight.is_shared())
+        del model, back, w0, proc
+        gc.collect()
+        new_fds = _open_fds() - fds  # torch's first forkserver run opens the server's socket
+    assert seen["torchlet"] == seen["torch"]
+    assert not new_fds  # torchlet's maps and their descriptors are released
+    assert seen["torch"][0] == 0 and np.allclose(seen["torch"][4], 1.0)
+    left = {n for n in _shm_entries() - before_shm if "torchlet" in n}
+    assert not left

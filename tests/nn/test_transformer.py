@@ -213,3 +213,32 @@ def test_encoder(cfg, with_norm, torch):
     with torchlet.no_grad():
         yo = ours(torchlet.tensor(x), src_key_padding_mask=torchlet.tensor(pad))
     assert_same(yo, yt, **TOL)
+
+
+@pytest.mark.parametrize("activation", ["relu", "gelu"])
+def test_encoder_layer_activation_is_nn_functional_and_loads_weights_only(activation, torch):
+    """The string activation is nn.functional's function (PyTorch: `activation is F.relu`), so a
+    pickled layer names it where torch.load(weights_only) callers allow-list it (word_language_model)."""
+    import io
+    import pickle
+    import pickletools
+    import torchlet
+    tl = torchlet.nn.TransformerEncoderLayer(4, 2, 8, activation=activation)
+    tt = torch.nn.TransformerEncoderLayer(4, 2, 8, activation=activation)
+    assert (tl.activation is getattr(torchlet.nn.functional, activation)) == \
+        (tt.activation is getattr(torch.nn.functional, activation))
+    assert tl.activation_relu_or_gelu == tt.activation_relu_or_gelu
+    if activation == "relu":
+        def names(f):
+            return [a.replace("torchlet", "torch") for _, a, _ in pickletools.genops(pickle.dumps(f))
+                    if isinstance(a, str)]
+        assert names(tl.activation) == names(tt.activation) == ["torch.nn.functional", "relu"]
+    M = torchlet.nn.modules
+    safe = [M.transformer.TransformerEncoderLayer, M.activation.MultiheadAttention, M.linear.Linear,
+            M.linear.NonDynamicallyQuantizableLinear, M.dropout.Dropout, M.normalization.LayerNorm,
+            torchlet.nn.functional.relu, torchlet.nn.functional.gelu, set]
+    buf = io.BytesIO()
+    torchlet.save(tl, buf)
+    with torchlet.serialization.safe_globals(safe):
+        back = torchlet.load(io.BytesIO(buf.getvalue()))
+    assert back.activation is tl.activation and back.activation_relu_or_gelu == tl.activation_relu_or_gelu

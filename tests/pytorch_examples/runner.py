@@ -66,21 +66,12 @@ def _neural_style(work, prog, engine):
     subprocess.run(_cmd("torch", ["-c", code]), cwd=prog, env=_env("torch", prog), check=True)
 
 
-# the `torch.nn.modules.<file>.<Class>` paths their torch.load(safe_globals=[...]) lists (train-utils adds them)
-_NAMES_NN_MODULES = ["torch.nn.modules.activation.MultiheadAttention", "torch.nn.modules.container.ModuleList",
-                     "torch.nn.modules.dropout.Dropout", "torch.nn.modules.linear.Linear",
-                     "torch.nn.modules.linear.NonDynamicallyQuantizableLinear",
-                     "torch.nn.modules.normalization.LayerNorm", "torch.nn.modules.sparse.Embedding",
-                     "torch.nn.modules.rnn.GRU", "torch.nn.modules.rnn.LSTM", "torch.nn.modules.rnn.RNN",
-                     "torch.nn.modules.transformer.TransformerEncoder",
-                     "torch.nn.modules.transformer.TransformerEncoderLayer"]
-
 _SR_TRAIN = ("main.py", ["--upscale_factor", "3", "--batchSize", "4", "--testBatchSize", "100", "--nEpochs", "1",
                          "--lr", "0.001", "--threads", "0"])
 
 PROGRAMS = [
-    Program("mnist", "mnist", [("main.py", ["--epochs", "1", "--dry-run"])], ["torch.optim.Adadelta"], _mnist),
-    Program("mnist_rnn", "mnist_rnn", [("main.py", ["--epochs", "1", "--dry-run"])], ["torch.optim.Adadelta"],
+    Program("mnist", "mnist", [("main.py", ["--epochs", "1", "--dry-run"])], "pass", _mnist),
+    Program("mnist_rnn", "mnist_rnn", [("main.py", ["--epochs", "1", "--dry-run"])], "pass",
             _mnist),
     Program("mnist_forward_forward", "mnist_forward_forward",
             [("main.py", ["--epochs", "1", "--no_accel"])],
@@ -92,29 +83,28 @@ PROGRAMS = [
                                             "--ndf", "8", "--workers", "0"])], "pass"),
     Program("regression", "regression", [("main.py", ["--epochs", "1"])], "pass"),
     Program("siamese_network", "siamese_network", [("main.py", ["--epochs", "1", "--dry-run"])],
-            ["torch.optim.Adadelta"], _mnist),
+            "pass", _mnist),
     Program("time_sequence_prediction", "time_sequence_prediction",
             [("generate_sine_wave.py", []), ("train.py", ["--steps", "1"])], "pass",
             pytorch_fails="UnpicklingError"),  # torch.load's weights_only default refuses the NumPy array
     Program("word_language_model_lstm", "word_language_model",
             [("main.py", ["--epochs", "1", "--dry-run", "--model", "LSTM", "--emsize", "16", "--nhid", "16"]),
-             ("generate.py", ["--words", "20"])], _NAMES_NN_MODULES, _wikitext),
+             ("generate.py", ["--words", "20"])], "pass", _wikitext),
     Program("word_language_model_transformer", "word_language_model",
             [("main.py", ["--epochs", "1", "--dry-run", "--model", "Transformer", "--emsize", "16", "--nhid", "16",
                           "--nhead", "2"]),
-             ("generate.py", ["--words", "20"])], _NAMES_NN_MODULES, _wikitext),
+             ("generate.py", ["--words", "20"])], "pass", _wikitext),
     Program("super_resolution", "super_resolution", [_SR_TRAIN], "pass", _bsds),
     Program("super_resolution_resolve", "super_resolution",
             [_SR_TRAIN, ("super_resolve.py", ["--input_image", "dataset/BSDS300/images/test/1000.jpg", "--model",
                                               "model_epoch_1.pth", "--output_filename", "out.png"])],
-            ["torch.nn.modules.activation.ReLU", "torch.nn.modules.conv.Conv2d",
-             "torch.nn.modules.pixelshuffle.PixelShuffle"], _bsds),
+            "pass", _bsds),
     Program("fast_neural_style", "fast_neural_style",
             [("neural_style/neural_style.py", ["eval", "--content-image", "content.jpg", "--model", "style.pth",
                                                "--output-image", "out.jpg"])], "pass", _neural_style),
     Program("gcn", "gcn", [("main.py", ["--epochs", "1", "--dry-run"])],
-            ["torch.sparse_coo_tensor", "torch.spmm", "Tensor.to_sparse"], _cora),
-    Program("gat", "gat", [("main.py", ["--epochs", "1", "--dry-run"])], ["torch.sparse_coo_tensor"], _cora),
+            "pass", _cora),
+    Program("gat", "gat", [("main.py", ["--epochs", "1", "--dry-run"])], "pass", _cora),
 ]
 BY_NAME = {p.name: p for p in PROGRAMS}
 
@@ -127,6 +117,9 @@ def _cmd(engine, argv):
 
 def _env(engine, cwd, work=None):
     env = dict(os.environ)
+    # block-buffered stdout: each process writes its lines whole, so the lines of mnist_hogwild's
+    # training processes cannot interleave mid-line (print writes text and "\n" separately)
+    env.pop("PYTHONUNBUFFERED", None)
     paths = [STUBS] + ([SRC] if engine == "torchlet" else [])
     env["PYTHONPATH"] = os.pathsep.join(paths + [p for p in [env.get("PYTHONPATH")] if p])
     env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg", CUDA_VISIBLE_DEVICES="",

@@ -29,6 +29,49 @@ def test_program_waiting_for_names(program):
     pytest.skip("waits for " + ", ".join(program.status))
 
 
+_HOGWILD_CHANGED = """
+import sys, torch
+sys.argv = ["main.py"]
+from main import Net
+torch.manual_seed(1)  # what main.py seeds before building its model
+initial = Net().state_dict()
+trained = torch.load("MNIST_hogwild.pt")
+print(sorted(k for k in initial if not torch.equal(initial[k], trained[k])))
+"""
+
+
+@pytest.mark.timeout(600)
+def test_mnist_hogwild_processes_train_the_parents_model():
+    """Only the spawned processes train; the model the parent saves after joining them has
+    learned, on torchlet as on PyTorch: the processes share its parameters."""
+    import ast
+    import dataclasses
+    import subprocess
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+    require("torch")
+    require("torchvision")
+    base = runner.BY_NAME["mnist_hogwild"]
+    script, args = base.commands[0]
+    program = dataclasses.replace(base, commands=[(script, args + ["--save_model"])])
+
+    def changed(engine):
+        with tempfile.TemporaryDirectory() as work:
+            rc, out, err = runner.run(program, engine, work)
+            assert rc == 0, err[-3000:]
+            prog = os.path.join(work, program.directory)
+            with open(os.path.join(prog, "changed.py"), "w") as f:
+                f.write(_HOGWILD_CHANGED)
+            p = subprocess.run(runner._cmd(engine, ["changed.py"]), cwd=prog,
+                               env=runner._env(engine, prog, work), capture_output=True, text=True, timeout=300)
+            assert p.returncode == 0, p.stderr[-3000:]
+            return ast.literal_eval(p.stdout.strip().splitlines()[-1])
+    with ThreadPoolExecutor(2) as pool:  # both engines at once, as runner.compare does
+        changed = dict(zip(("torch", "torchlet"), pool.map(changed, ("torch", "torchlet"))))
+    assert changed["torch"] == changed["torchlet"] == ["conv1.bias", "conv1.weight", "conv2.bias", "conv2.weight",
+                                                       "fc1.bias", "fc1.weight", "fc2.bias", "fc2.weight"]
+
+
 def test_programs_are_vendored_with_their_license():
     here = runner.PROGRAMS_DIR
     with open(os.path.join(here, "LICENSE")) as f:

@@ -4,8 +4,7 @@ is ops/attention.py (multi_head_attention_forward)."""
 import copy
 import warnings
 
-from ..ops import activation as _act
-from ..ops import pointwise_math as _pm
+from . import functional as _F
 from ..ops.attention import multi_head_attention_forward
 from ..ops.creation import empty
 from .. import _dtype
@@ -103,10 +102,12 @@ class MultiheadAttention(Module):
 
 
 def _get_activation_fn(activation):
+    # nn.functional's own functions, as in PyTorch: a pickled layer names
+    # torch.nn.functional.relu, what torch.load(weights_only) callers allow-list
     if activation == "relu":
-        return _pm.relu
+        return _F.relu
     if activation == "gelu":
-        return _act.gelu
+        return _F.gelu
     raise RuntimeError(f"activation should be relu/gelu, not {activation}")
 
 
@@ -127,7 +128,7 @@ class TransformerEncoderLayer(Module):
         self.dropout2 = Dropout(dropout)
         if isinstance(activation, str):
             activation = _get_activation_fn(activation)
-        self.activation_relu_or_gelu = 1 if activation is _pm.relu else 2 if activation is _act.gelu else 0
+        self.activation_relu_or_gelu = 1 if activation is _F.relu else 2 if activation is _F.gelu else 0
         if not self.activation_relu_or_gelu and isinstance(activation, Module):
             name = type(activation).__name__
             self.activation_relu_or_gelu = 1 if name == "ReLU" else 2 if name == "GELU" else 0
