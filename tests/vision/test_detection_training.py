@@ -228,3 +228,17 @@ def test_conv_on_an_empty_batch_matches_torch(torch):
             y.sum().backward()
             out += [tuple(y.shape), tuple(x.grad.shape), layer.weight.grad.abs().sum().item()]
         assert got == expected
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_bce_with_logits_rounds_to_a_float32_target_like_torch(torch, reduction):
+    """The RPN's objectness loss: float64 logits, float32 labels -> PyTorch's float32 loss."""
+    rng = np.random.default_rng(2)
+    x, t, w = rng.standard_normal(300) * 3, (rng.random(300) > 0.5) * 1.0, rng.random(300)
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(
+        torch.from_numpy(x), torch.from_numpy(t).float(), weight=torch.from_numpy(w).float(), reduction=reduction)
+    got = torchlet.nn.functional.binary_cross_entropy_with_logits(
+        torchlet.from_numpy(x.copy()), torchlet.from_numpy(t.copy()).float(), weight=torchlet.from_numpy(w.copy()).float(),
+        reduction=reduction)
+    assert str(got.dtype)[9:] == str(expected.dtype)[6:] == "float32"
+    np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=3e-7)
