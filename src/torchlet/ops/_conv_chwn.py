@@ -71,6 +71,8 @@ def _tiles(out, bytes_per_position, batch):
     thinner products lose more than the cache saves. Whole rows when a row
     fits, else part of one row."""
     OH, OW = out
+    if not bytes_per_position or not batch:  # an empty batch (e.g. a mask head on 0 detections): no tiles
+        return
     most = max(TILE_BYTES // bytes_per_position, -(-MIN_TILE_COLUMNS // batch))  # positions
     if most >= OW:
         rows, cols = _even(OH, most // OW), OW
@@ -131,8 +133,10 @@ def backward(xp, g, x, w, stride, pads, dilation, need):
             gtile = gt[:, r, c, :].reshape(O, -1)
             part = cols @ gtile.T if transposed else gtile @ cols.T
             gw = part if gw is None else xp.add(gw, part, out=gw)
-        # C-contiguous: the optimizer's ops on it stay fast
-        gw = (xp.ascontiguousarray(gw.T) if transposed else gw).reshape(w.shape)
+        if gw is None:  # no tiles: an empty batch contributes a zero gradient
+            gw = xp.zeros(w.shape, dtype=w.dtype)
+        else:  # C-contiguous: the optimizer's ops on it stay fast
+            gw = (xp.ascontiguousarray(gw.T) if transposed else gw).reshape(w.shape)
     if need[2]:
         gb = g.sum((0, 2, 3))
     if need[0]:

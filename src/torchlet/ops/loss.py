@@ -451,15 +451,21 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                 raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast shape "
                                    f"{list(broadcast_shape(*pair))}")
     sp = _softplus_arr(xp, -x)  # log(1 + exp(-x)), stable
-    if pos_weight is not None:
-        lw = 1 + (pos_weight._data - 1) * t
+    # PyTorch builds the loss in place on (1 - target): a floating target of another dtype (float32
+    # labels with float64 logits, as in torchvision's RPN) rounds each step to the target's dtype
+    out = target._data.dtype if xp.issubdtype(target._data.dtype, xp.floating) else x.dtype
+    lw = 1 if pos_weight is None else 1 + (pos_weight._data - 1) * t
+    if out == x.dtype:
         loss = (1 - t) * x + lw * sp
+        if weight is not None:
+            loss = loss * weight._data
     else:
-        loss = (1 - t) * x + sp
-    if weight is not None:
-        loss = loss * weight._data
+        loss = ((1 - t) * x).astype(out)
+        loss = (loss + lw * sp).astype(out)
+        if weight is not None:
+            loss = (loss * weight._data).astype(out)
     shape = loss.shape
-    res = wrap(xp.asarray(_reduce_arr(loss, reduction), dtype=x.dtype))
+    res = wrap(xp.asarray(_reduce_arr(loss, reduction), dtype=out))
     return attach(res, BinaryCrossEntropyWithLogitsBackward0, (input, target), (input, target),
                   shape=shape, reduction=reduction, n=loss.size, weight=weight, pos_weight=pos_weight)
 

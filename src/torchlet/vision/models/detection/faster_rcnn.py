@@ -1,6 +1,6 @@
-"""Faster R-CNN (inference): FasterRCNN, fasterrcnn_resnet50_fpn, and the box-head parts
-TwoMLPHead / FastRCNNPredictor (the module a fine-tuning tutorial swaps in for a new number of
-classes). Training mode (losses) is not implemented."""
+"""Faster R-CNN: FasterRCNN, fasterrcnn_resnet50_fpn, and the box-head parts TwoMLPHead /
+FastRCNNPredictor (the module a fine-tuning tutorial swaps in for a new number of classes).
+model.train(): model(images, targets) returns the loss dict; model.eval(): the detections."""
 from torchlet import nn
 from torchlet.nn import functional as F
 from ...ops import misc as misc_nn_ops
@@ -139,7 +139,7 @@ def _resnet50_fpn_backbone(weights_backbone, progress, trainable_backbone_layers
 def fasterrcnn_resnet50_fpn(*, weights=None, progress=True, num_classes=None,
                             weights_backbone=_weights.ResNet50_Weights.IMAGENET1K_V1, trainable_backbone_layers=None,
                             **kwargs):
-    """Faster R-CNN with a ResNet-50-FPN backbone (inference). weights: FasterRCNN_ResNet50_FPN_Weights
+    """Faster R-CNN with a ResNet-50-FPN backbone. weights: FasterRCNN_ResNet50_FPN_Weights
     (COCO); weights_backbone: ResNet50_Weights (downloaded by default, as torchvision) or None."""
     _legacy(kwargs)
     weights, weights_backbone = kwargs.pop("weights", weights), kwargs.pop("weights_backbone", weights_backbone)

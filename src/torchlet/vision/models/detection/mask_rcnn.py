@@ -1,5 +1,5 @@
-"""Mask R-CNN (inference): MaskRCNN, maskrcnn_resnet50_fpn, and the mask-head parts MaskRCNNHeads /
-MaskRCNNPredictor. Training mode (losses) is not implemented."""
+"""Mask R-CNN: MaskRCNN, maskrcnn_resnet50_fpn, and the mask-head parts MaskRCNNHeads /
+MaskRCNNPredictor. model.train(): model(images, targets) returns the loss dict (with loss_mask)."""
 from collections import OrderedDict
 
 from torchlet import nn
@@ -81,7 +81,7 @@ class MaskRCNN(FasterRCNN):
 def maskrcnn_resnet50_fpn(*, weights=None, progress=True, num_classes=None,
                           weights_backbone=_weights.ResNet50_Weights.IMAGENET1K_V1, trainable_backbone_layers=None,
                           **kwargs):
-    """Mask R-CNN with a ResNet-50-FPN backbone (inference). weights: MaskRCNN_ResNet50_FPN_Weights (COCO)."""
+    """Mask R-CNN with a ResNet-50-FPN backbone. weights: MaskRCNN_ResNet50_FPN_Weights (COCO)."""
     _legacy(kwargs)
     weights, weights_backbone = kwargs.pop("weights", weights), kwargs.pop("weights_backbone", weights_backbone)
     weights, weights_backbone, num_classes = _detection_weights("MaskRCNN_ResNet50_FPN_Weights", weights,

@@ -1,13 +1,54 @@
-"""RoIHeads (inference): pool each proposal's features, classify and refine its box per class,
-keep per-class detections above score_thresh after NMS (at most detections_per_img); with a mask
-branch, predict a mask for each detection's class. Training (sampling, losses) is not implemented."""
+"""RoIHeads: pool each proposal's features, classify and refine its box per class. Inference keeps
+per-class detections above score_thresh after NMS (at most detections_per_img); with a mask branch,
+predicts a mask for each detection's class.
+
+Training: the ground-truth boxes join the proposals, each proposal is matched to a ground truth by
+IoU (>= fg_iou_thresh: its label; < bg_iou_thresh: background 0; between: ignored), a balanced sample
+of batch_size_per_image is kept, and
+  loss_classifier = cross_entropy(class_logits, labels)
+  loss_box_reg    = smooth_l1(deltas of the true class, encoded targets; beta 1/9, sum over the
+                    positives) / number of sampled proposals
+  loss_mask       = BCE-with-logits of the true class's mask logits against the ground-truth mask
+                    cropped to the proposal and resampled to M x M by roi_align."""
 import torchlet
 from torchlet import nn
 from torchlet.nn import functional as F
 from ...ops import boxes as box_ops
+from ...ops import roi_align
+from . import _utils as det_utils
 from ._utils import BoxCoder
 
-__all__ = ["RoIHeads", "maskrcnn_inference"]
+__all__ = ["RoIHeads", "fastrcnn_loss", "maskrcnn_inference", "maskrcnn_loss", "project_masks_on_boxes"]
+
+
+def fastrcnn_loss(class_logits, box_regression, labels, regression_targets):
+    labels = torchlet.cat(labels, dim=0)
+    regression_targets = torchlet.cat(regression_targets, dim=0)
+    classification_loss = F.cross_entropy(class_logits, labels)
+    pos = torchlet.where(labels > 0)[0]
+    N = class_logits.shape[0]
+    box_regression = box_regression.reshape(N, box_regression.size(-1) // 4, 4)
+    box_loss = F.smooth_l1_loss(box_regression[pos, labels[pos]], regression_targets[pos], beta=1 / 9,
+                                reduction="sum")
+    return classification_loss, box_loss / labels.numel()
+
+
+def project_masks_on_boxes(gt_masks, boxes, matched_idxs, M):
+    """Each proposal's matched ground-truth mask, cropped to the proposal and resampled to M x M."""
+    matched_idxs = matched_idxs.to(boxes)
+    rois = torchlet.cat([matched_idxs[:, None], boxes], dim=1)
+    gt_masks = gt_masks[:, None].to(rois)
+    return roi_align(gt_masks, rois, (M, M), 1.0)[:, 0]
+
+
+def maskrcnn_loss(mask_logits, proposals, gt_masks, gt_labels, mask_matched_idxs):
+    M = mask_logits.shape[-1]
+    labels = torchlet.cat([gt_label[idxs] for gt_label, idxs in zip(gt_labels, mask_matched_idxs)], dim=0)
+    mask_targets = torchlet.cat([project_masks_on_boxes(m, p, i, M)
+                                 for m, p, i in zip(gt_masks, proposals, mask_matched_idxs)], dim=0)
+    if mask_targets.numel() == 0:
+        return mask_logits.sum() * 0
+    return F.binary_cross_entropy_with_logits(mask_logits[torchlet.arange(labels.shape[0]), labels], mask_targets)
 
 
 def maskrcnn_inference(x, labels):
@@ -24,6 +65,9 @@ class RoIHeads(nn.Module):
                  mask_roi_pool=None, mask_head=None, mask_predictor=None, keypoint_roi_pool=None, keypoint_head=None,
                  keypoint_predictor=None):
         super().__init__()
+        self.box_similarity = box_ops.box_iou
+        self.proposal_matcher = det_utils.Matcher(fg_iou_thresh, bg_iou_thresh, allow_low_quality_matches=False)
+        self.fg_bg_sampler = det_utils.BalancedPositiveNegativeSampler(batch_size_per_image, positive_fraction)
         self.box_coder = BoxCoder(bbox_reg_weights if bbox_reg_weights is not None else (10.0, 10.0, 5.0, 5.0))
         self.box_roi_pool = box_roi_pool
         self.box_head = box_head
@@ -40,6 +84,60 @@ class RoIHeads(nn.Module):
 
     def has_mask(self):
         return self.mask_roi_pool is not None and self.mask_head is not None and self.mask_predictor is not None
+
+    def has_keypoint(self):
+        return (self.keypoint_roi_pool is not None and self.keypoint_head is not None
+                and self.keypoint_predictor is not None)
+
+    def assign_targets_to_proposals(self, proposals, gt_boxes, gt_labels):
+        matched_idxs, labels = [], []
+        for props, boxes, gt_lab in zip(proposals, gt_boxes, gt_labels):
+            if boxes.numel() == 0:
+                clamped = torchlet.zeros((props.shape[0],), dtype=torchlet.int64)
+                labels_in_image = torchlet.zeros((props.shape[0],), dtype=torchlet.int64)
+            else:
+                idxs = self.proposal_matcher(box_ops.box_iou(boxes, props))
+                clamped = idxs.clamp(min=0)
+                labels_in_image = gt_lab[clamped].to(dtype=torchlet.int64)
+                labels_in_image[idxs == self.proposal_matcher.BELOW_LOW_THRESHOLD] = 0
+                labels_in_image[idxs == self.proposal_matcher.BETWEEN_THRESHOLDS] = -1
+            matched_idxs.append(clamped)
+            labels.append(labels_in_image)
+        return matched_idxs, labels
+
+    def subsample(self, labels):
+        sampled_pos, sampled_neg = self.fg_bg_sampler(labels)
+        return [torchlet.where(p | n)[0] for p, n in zip(sampled_pos, sampled_neg)]
+
+    def add_gt_proposals(self, proposals, gt_boxes):
+        return [torchlet.cat((p, g)) for p, g in zip(proposals, gt_boxes)]
+
+    def check_targets(self, targets):
+        if targets is None:
+            raise ValueError("targets should not be None")
+        if not all("boxes" in t for t in targets):
+            raise ValueError("Every element of targets should have a boxes key")
+        if not all("labels" in t for t in targets):
+            raise ValueError("Every element of targets should have a labels key")
+        if self.has_mask() and not all("masks" in t for t in targets):
+            raise ValueError("Every element of targets should have a masks key")
+
+    def select_training_samples(self, proposals, targets):
+        """-> the sampled proposals, their matched ground-truth indices, labels and box targets."""
+        self.check_targets(targets)
+        dtype = proposals[0].dtype
+        gt_boxes = [t["boxes"].to(dtype) for t in targets]
+        gt_labels = [t["labels"] for t in targets]
+        proposals = self.add_gt_proposals(proposals, gt_boxes)
+        matched_idxs, labels = self.assign_targets_to_proposals(proposals, gt_boxes, gt_labels)
+        sampled_inds = self.subsample(labels)
+        matched_gt_boxes = []
+        for i, inds in enumerate(sampled_inds):
+            proposals[i], labels[i], matched_idxs[i] = proposals[i][inds], labels[i][inds], matched_idxs[i][inds]
+            boxes = gt_boxes[i] if gt_boxes[i].numel() else torchlet.zeros((1, 4), dtype=dtype)
+            matched_gt_boxes.append(boxes[matched_idxs[i]])
+        regression_targets = self.box_coder.encode(matched_gt_boxes, proposals)
+        return proposals, matched_idxs, labels, regression_targets
 
     def postprocess_detections(self, class_logits, box_regression, proposals, image_shapes):
         num_classes = class_logits.shape[-1]
@@ -62,11 +160,25 @@ class RoIHeads(nn.Module):
             all_labels.append(labels[keep])
         return all_boxes, all_scores, all_labels
 
+    def _check_target_dtypes(self, targets):
+        for t in targets:
+            if t["boxes"].dtype not in (torchlet.float32, torchlet.float64, torchlet.float16):
+                raise TypeError(f"target boxes must of float type, instead got {t['boxes'].dtype}")
+            if t["labels"].dtype != torchlet.int64:
+                raise TypeError(f"target labels must of int64 type, instead got {t['labels'].dtype}")
+            if self.has_keypoint() and t["keypoints"].dtype != torchlet.float32:
+                raise TypeError(f"target keypoints must of float type, instead got {t['keypoints'].dtype}")
+
     def forward(self, features, proposals, image_shapes, targets=None):
+        if targets is not None:
+            self._check_target_dtypes(targets)
         if self.training:
-            raise NotImplementedError("RoIHeads: training (proposal sampling, losses) is not implemented in torchlet")
+            proposals, matched_idxs, labels, regression_targets = self.select_training_samples(proposals, targets)
         box_features = self.box_head(self.box_roi_pool(features, proposals, image_shapes))
         class_logits, box_regression = self.box_predictor(box_features)
+        if self.training:
+            return [], self._training_losses(features, proposals, image_shapes, targets, class_logits,
+                                             box_regression, matched_idxs, labels, regression_targets)
         boxes, scores, labels = self.postprocess_detections(class_logits, box_regression, proposals, image_shapes)
         result = [{"boxes": b, "labels": lab, "scores": s} for b, s, lab in zip(boxes, scores, labels)]
         if self.has_mask():
@@ -75,3 +187,19 @@ class RoIHeads(nn.Module):
             for mask_prob, r in zip(maskrcnn_inference(mask_logits, [r["labels"] for r in result]), result):
                 r["masks"] = mask_prob
         return result, {}
+
+    def _training_losses(self, features, proposals, image_shapes, targets, class_logits, box_regression,
+                         matched_idxs, labels, regression_targets):
+        loss_classifier, loss_box_reg = fastrcnn_loss(class_logits, box_regression, labels, regression_targets)
+        losses = {"loss_classifier": loss_classifier, "loss_box_reg": loss_box_reg}
+        if self.has_mask():
+            positives = [torchlet.where(lab > 0)[0] for lab in labels]
+            mask_proposals = [p[pos] for p, pos in zip(proposals, positives)]
+            pos_matched_idxs = [m[pos] for m, pos in zip(matched_idxs, positives)]
+            mask_logits = self.mask_predictor(self.mask_head(self.mask_roi_pool(features, mask_proposals,
+                                                                                image_shapes)))
+            losses["loss_mask"] = maskrcnn_loss(mask_logits, mask_proposals, [t["masks"] for t in targets],
+                                                [t["labels"] for t in targets], pos_matched_idxs)
+        if self.has_keypoint():
+            raise NotImplementedError("RoIHeads: keypoint training (Keypoint R-CNN) is not implemented in torchlet")
+        return losses

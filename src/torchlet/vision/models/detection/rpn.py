@@ -2,7 +2,10 @@
 the flattening of per-level predictions; AnchorGenerator lives in anchor_utils."""
 import torchlet
 from torchlet import nn
+from torchlet.nn import functional as F
+from ...ops import boxes as box_ops
 from ...ops.misc import Conv2dNormActivation
+from . import _utils as det_utils
 from .anchor_utils import AnchorGenerator  # noqa: F401
 
 __all__ = ["AnchorGenerator", "RPNHead", "RegionProposalNetwork", "concat_box_prediction_layers"]
@@ -60,17 +63,22 @@ def concat_box_prediction_layers(box_cls, box_regression):
 
 
 class RegionProposalNetwork(nn.Module):
-    """Proposals from the RPN head's outputs (inference): decode deltas on the anchors, keep each
-    level's pre_nms_top_n by objectness, clip, drop tiny and low-score boxes, NMS per level, keep
-    post_nms_top_n. Training (anchor matching and losses) is not implemented."""
+    """Proposals from the RPN head's outputs: decode deltas on the anchors, keep each level's
+    pre_nms_top_n by objectness, clip, drop tiny and low-score boxes, NMS per level, keep
+    post_nms_top_n. In training also the losses: anchors matched to ground truth by IoU (>= fg_iou_thresh
+    positive, < bg_iou_thresh negative, each ground truth's best anchors positive), a balanced sample
+    of batch_size_per_image anchors, loss_objectness = BCE-with-logits over the sample, loss_rpn_box_reg
+    = smooth-L1 (beta 1/9, summed over the positives) / sample size."""
 
     def __init__(self, anchor_generator, head, fg_iou_thresh, bg_iou_thresh, batch_size_per_image,
                  positive_fraction, pre_nms_top_n, post_nms_top_n, nms_thresh, score_thresh=0.0):
         super().__init__()
-        from ._utils import BoxCoder
         self.anchor_generator = anchor_generator
         self.head = head
-        self.box_coder = BoxCoder(weights=(1.0, 1.0, 1.0, 1.0))
+        self.box_coder = det_utils.BoxCoder(weights=(1.0, 1.0, 1.0, 1.0))
+        self.box_similarity = box_ops.box_iou
+        self.proposal_matcher = det_utils.Matcher(fg_iou_thresh, bg_iou_thresh, allow_low_quality_matches=True)
+        self.fg_bg_sampler = det_utils.BalancedPositiveNegativeSampler(batch_size_per_image, positive_fraction)
         self._pre_nms_top_n = pre_nms_top_n
         self._post_nms_top_n = post_nms_top_n
         self.nms_thresh = nms_thresh
@@ -93,7 +101,6 @@ class RegionProposalNetwork(nn.Module):
         return torchlet.cat(r, dim=1)
 
     def filter_proposals(self, proposals, objectness, image_shapes, num_anchors_per_level):
-        from ...ops import boxes as box_ops
         num_images = proposals.shape[0]
         objectness = objectness.detach().reshape(num_images, -1)
         levels = torchlet.cat([torchlet.full((n,), idx, dtype=torchlet.int64)
@@ -115,10 +122,39 @@ class RegionProposalNetwork(nn.Module):
             final_scores.append(scores[keep])
         return final_boxes, final_scores
 
+    def assign_targets_to_anchors(self, anchors, targets):
+        """Per image: anchor labels (1 object, 0 background, -1 ignored; float32) and the matched
+        ground-truth box of each anchor (zeros for an image without boxes)."""
+        labels, matched_gt_boxes = [], []
+        for anchors_per_image, targets_per_image in zip(anchors, targets):
+            gt_boxes = targets_per_image["boxes"]
+            if gt_boxes.numel() == 0:
+                matched = torchlet.zeros(tuple(anchors_per_image.shape), dtype=torchlet.float32)
+                labels_per_image = torchlet.zeros((anchors_per_image.shape[0],), dtype=torchlet.float32)
+            else:
+                matched_idxs = self.proposal_matcher(self.box_similarity(gt_boxes, anchors_per_image))
+                matched = gt_boxes[matched_idxs.clamp(min=0)]
+                labels_per_image = (matched_idxs >= 0).to(dtype=torchlet.float32)
+                labels_per_image[matched_idxs == self.proposal_matcher.BELOW_LOW_THRESHOLD] = 0.0
+                labels_per_image[matched_idxs == self.proposal_matcher.BETWEEN_THRESHOLDS] = -1.0
+            labels.append(labels_per_image)
+            matched_gt_boxes.append(matched)
+        return labels, matched_gt_boxes
+
+    def compute_loss(self, objectness, pred_bbox_deltas, labels, regression_targets):
+        sampled_pos, sampled_neg = self.fg_bg_sampler(labels)
+        sampled_pos_inds = torchlet.where(torchlet.cat(sampled_pos, dim=0))[0]
+        sampled_neg_inds = torchlet.where(torchlet.cat(sampled_neg, dim=0))[0]
+        sampled_inds = torchlet.cat([sampled_pos_inds, sampled_neg_inds], dim=0)
+        objectness = objectness.flatten()
+        labels = torchlet.cat(labels, dim=0)
+        regression_targets = torchlet.cat(regression_targets, dim=0)
+        box_loss = F.smooth_l1_loss(pred_bbox_deltas[sampled_pos_inds], regression_targets[sampled_pos_inds],
+                                    beta=1 / 9, reduction="sum") / sampled_inds.numel()
+        objectness_loss = F.binary_cross_entropy_with_logits(objectness[sampled_inds], labels[sampled_inds])
+        return objectness_loss, box_loss
+
     def forward(self, images, features, targets=None):
-        if self.training:
-            raise NotImplementedError("RegionProposalNetwork: training (anchor matching, losses) is not "
-                                      "implemented in torchlet")
         features = list(features.values())
         objectness, pred_bbox_deltas = self.head(features)
         anchors = self.anchor_generator(images, features)
@@ -127,4 +163,13 @@ class RegionProposalNetwork(nn.Module):
         objectness, pred_bbox_deltas = concat_box_prediction_layers(objectness, pred_bbox_deltas)
         proposals = self.box_coder.decode(pred_bbox_deltas.detach(), anchors).view(num_images, -1, 4)
         boxes, _ = self.filter_proposals(proposals, objectness, images.image_sizes, num_anchors_per_level)
-        return boxes, {}
+        losses = {}
+        if self.training:
+            if targets is None:
+                raise ValueError("targets should not be None")
+            labels, matched_gt_boxes = self.assign_targets_to_anchors(anchors, targets)
+            regression_targets = self.box_coder.encode(matched_gt_boxes, anchors)
+            loss_objectness, loss_rpn_box_reg = self.compute_loss(objectness, pred_bbox_deltas, labels,
+                                                                  regression_targets)
+            losses = {"loss_objectness": loss_objectness, "loss_rpn_box_reg": loss_rpn_box_reg}
+        return boxes, losses

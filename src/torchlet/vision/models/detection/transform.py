@@ -1,5 +1,6 @@
 """GeneralizedRCNNTransform: normalise, resize (shorter side to min_size, longer at most max_size,
-bilinear), pad the batch to a multiple of 32; and, after detection, boxes scaled back and masks
+bilinear; in training min_size is drawn from the tuple with the torch RNG, and the targets' boxes
+are rescaled and masks resized nearest), pad the batch to a multiple of 32; and, after detection, boxes scaled back and masks
 pasted into the original image size."""
 import math
 
@@ -11,14 +12,19 @@ from .image_list import ImageList
 __all__ = ["GeneralizedRCNNTransform", "resize_boxes", "paste_masks_in_image"]
 
 
-def _resize_image(image, self_min_size, self_max_size, fixed_size=None):
+def _resize_image_and_masks(image, self_min_size, self_max_size, target=None, fixed_size=None):
     if fixed_size is not None:
-        return F.interpolate(image[None], size=[fixed_size[1], fixed_size[0]], mode="bilinear",
-                             align_corners=False)[0]
-    h, w = image.shape[-2:]
-    scale = min(self_min_size / min(h, w), self_max_size / max(h, w))
-    return F.interpolate(image[None], scale_factor=scale, mode="bilinear", recompute_scale_factor=True,
-                         align_corners=False)[0]
+        size, scale, recompute = [fixed_size[1], fixed_size[0]], None, None
+    else:
+        h, w = image.shape[-2:]
+        size, scale, recompute = None, min(self_min_size / min(h, w), self_max_size / max(h, w)), True
+    image = F.interpolate(image[None], size=size, scale_factor=scale, mode="bilinear",
+                          recompute_scale_factor=recompute, align_corners=False)[0]
+    if target is not None and "masks" in target:
+        mask = F.interpolate(target["masks"][:, None].float(), size=size, scale_factor=scale,
+                             recompute_scale_factor=recompute)[:, 0].byte()
+        target["masks"] = mask
+    return image, target
 
 
 def resize_boxes(boxes, original_size, new_size):
@@ -74,13 +80,15 @@ class GeneralizedRCNNTransform(nn.Module):
 
     def forward(self, images, targets=None):
         if targets is not None:
-            raise NotImplementedError("torchlet's detection models run inference only (training targets and "
-                                      "losses are not implemented)")
+            targets = [dict(t) for t in targets]  # shallow copies: the caller's dicts stay as they were
         out = []
-        for image in images:
+        for i, image in enumerate(images):
             if image.dim() != 3:
                 raise ValueError(f"images is expected to be a list of 3d tensors of shape [C, H, W], got {image.shape}")
-            out.append(self.resize(self.normalize(image)))
+            image, target = self.resize(self.normalize(image), targets[i] if targets is not None else None)
+            out.append(image)
+            if targets is not None and target is not None:
+                targets[i] = target
         image_sizes = [(int(img.shape[-2]), int(img.shape[-1])) for img in out]
         return ImageList(self.batch_images(out, size_divisible=self.size_divisible), image_sizes), targets
 
@@ -92,10 +100,25 @@ class GeneralizedRCNNTransform(nn.Module):
         std = torchlet.as_tensor(self.image_std, dtype=image.dtype)
         return (image - mean[:, None, None]) / std[:, None, None]
 
-    def resize(self, image):
+    def torch_choice(self, k):
+        """random.choice through the torch RNG (one uniform draw), as torchvision does."""
+        return k[int(torchlet.empty(1).uniform_(0.0, float(len(k))).item())]
+
+    def resize(self, image, target=None):
+        h, w = image.shape[-2:]
         if self.training:
-            raise NotImplementedError("torchlet's detection models run inference only")
-        return _resize_image(image, self.min_size[-1], self.max_size, self.fixed_size)
+            if self._skip_resize:
+                return image, target
+            size = self.torch_choice(self.min_size)
+        else:
+            size = self.min_size[-1]
+        image, target = _resize_image_and_masks(image, size, self.max_size, target, self.fixed_size)
+        if target is None:
+            return image, target
+        target["boxes"] = resize_boxes(target["boxes"], (h, w), image.shape[-2:])
+        if "keypoints" in target:
+            raise NotImplementedError("GeneralizedRCNNTransform: keypoint targets are not implemented in torchlet")
+        return image, target
 
     def batch_images(self, images, size_divisible=32):
         max_size = [max(s) for s in zip(*[list(img.shape) for img in images])]
