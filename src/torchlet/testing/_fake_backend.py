@@ -53,9 +53,12 @@ def _plain(x, depth=0):
 
 
 def _fake(x, depth=0):
-    """Array results (also inside tuples/lists/namedtuples) as FakeArray views."""
+    """Array results (also inside tuples/lists/namedtuples) as FakeArray views; NumPy scalars
+    as 0-d FakeArrays, as CuPy hands back 0-d device arrays where NumPy gives scalars."""
     if type(x) is np.ndarray:
         return x.view(FakeArray)
+    if isinstance(x, np.generic):
+        return np.asarray(x).view(FakeArray)
     if depth < 3 and isinstance(x, tuple):
         vals = [_fake(v, depth + 1) for v in x]
         return type(x)(*vals) if hasattr(x, "_fields") else type(x)(vals)

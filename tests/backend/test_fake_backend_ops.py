@@ -1,0 +1,143 @@
+"""Ops on the fake device (torchlet.testing._fake_backend) compute only through the namespace.
+
+Each case runs forward and backward on cpu and on device "privateuseone", whose arrays raise
+when they meet a plain ndarray; values and gradients must match the cpu run (itself checked
+against PyTorch elsewhere, and here against torch directly), and every result and gradient
+must stay on the fake device.
+"""
+import numpy as np
+import pytest
+import torch as T
+
+import torchlet as torch
+import torchlet.nn.functional as F
+from torchlet.testing import _fake_backend
+
+_fake_backend.install()
+DEV = _fake_backend.DEVICE
+
+
+def _inputs(shapes, seed=0, grad=True):
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal(s).astype(np.float32) for s in shapes]
+
+
+def _run(fn, arrays, device, lib):
+    ts = []
+    for a in arrays:
+        t = lib.tensor(a)
+        if device is not None:
+            t = t.to(device)
+        ts.append(t.detach().requires_grad_(True) if a.dtype.kind == "f" else t)
+    out = fn(lib, *ts)
+    loss = out.float().sum() if out.dtype.is_floating_point else None
+    if loss is not None and loss.requires_grad:
+        loss.backward()
+    return out, [t.grad for t in ts]
+
+
+def _check_device(t):
+    assert t.device.type == DEV, f"result left the fake device: {t.device}"
+    assert isinstance(t._data, _fake_backend.FakeArray), type(t._data)
+
+
+def _host(t):
+    return t.detach().cpu().numpy()
+
+
+def check(fn, shapes, ints=(), seed=0, atol=1e-5):
+    arrays = _inputs(shapes, seed) + [np.asarray(i) for i in ints]
+    ref, ref_g = _run(fn, arrays, None, T)
+    out, grads = _run(fn, arrays, DEV, torch)
+    _check_device(out)
+    np.testing.assert_allclose(_host(out), ref.detach().numpy(), rtol=1e-4, atol=atol)
+    for g, rg in zip(grads, ref_g):
+        if rg is None:
+            continue
+        assert g is not None
+        _check_device(g)
+        np.testing.assert_allclose(_host(g), rg.numpy(), rtol=1e-4, atol=atol)
+
+
+CASES = {
+    # pointwise
+    "add_mul": (lambda L, a, b: a * b + a - b / 2, [(3, 4), (3, 4)]),
+    "broadcast": (lambda L, a, b: a * b, [(3, 4), (4,)]),
+    "exp_log": (lambda L, a: (a.exp() + 1).log(), [(5,)]),
+    "tanh_sigmoid": (lambda L, a: a.tanh() * L.sigmoid(a), [(2, 3)]),
+    "pow_sqrt": (lambda L, a: (a * a + 1).sqrt() ** 1.5, [(6,)]),
+    "relu_gelu": (lambda L, a: L.nn.functional.relu(a) + L.nn.functional.gelu(a), [(4, 5)]),
+    "clamp_abs": (lambda L, a: a.clamp(-0.5, 0.5) + a.abs(), [(7,)]),
+    "where": (lambda L, a, b: L.where(a > 0, a, b), [(3, 3), (3, 3)]),
+    # reductions
+    "sum_mean": (lambda L, a: a.sum(1) + a.mean(1), [(3, 4)]),
+    "max_dim": (lambda L, a: a.max(dim=1).values, [(3, 4)]),
+    "amax_min": (lambda L, a: a.amax(0) - a.min(), [(3, 4)]),
+    "var_std": (lambda L, a: a.var(1) + a.std(0).sum(), [(4, 5)]),
+    "logsumexp": (lambda L, a: a.logsumexp(1), [(3, 6)]),
+    "norm": (lambda L, a: a.norm(dim=1), [(3, 4)]),
+    "cumsum": (lambda L, a: a.cumsum(1), [(3, 4)]),
+    # matmul
+    "matmul": (lambda L, a, b: a @ b, [(3, 4), (4, 5)]),
+    "bmm": (lambda L, a, b: L.bmm(a, b), [(2, 3, 4), (2, 4, 2)]),
+    "linear": (lambda L, x, w, b: L.nn.functional.linear(x, w, b), [(3, 4), (5, 4), (5,)]),
+    # indexing
+    "getitem": (lambda L, a: a[1:, ::2] * 2, [(4, 6)]),
+    "index_tensor": (lambda L, a, i: a[i], [(5, 3)], [[0, 2, 2, 4]]),
+    "gather": (lambda L, a, i: a.gather(1, i), [(3, 4)], [[[0, 1], [3, 3], [2, 0]]]),
+    "index_select": (lambda L, a, i: a.index_select(0, i), [(5, 3)], [[4, 0]]),
+    "masked_fill": (lambda L, a: a.masked_fill(a > 0, 0.0), [(3, 4)]),
+    # views and joining
+    "view_permute": (lambda L, a: a.view(4, 3).t().permute(1, 0).reshape(-1), [(3, 4)]),
+    "transpose_contig": (lambda L, a: a.transpose(0, 1).contiguous() * 1, [(3, 4)]),
+    "cat_stack": (lambda L, a, b: L.cat([a, b], 0) + L.stack([a, b]).sum(0).repeat(2, 1), [(2, 3), (2, 3)]),
+    "expand_unsqueeze": (lambda L, a: a.unsqueeze(0).expand(3, 4) * 1, [(4,)]),
+    "diagonal": (lambda L, a: a.diagonal() * 1, [(4, 4)]),
+    "flip_roll": (lambda L, a: a.flip(0).roll(1, 1), [(3, 4)]),
+    # conv, pooling
+    "conv2d": (lambda L, x, w, b: L.nn.functional.conv2d(x, w, b, padding=1), [(2, 3, 6, 6), (4, 3, 3, 3), (4,)]),
+    "conv2d_stride": (lambda L, x, w: L.nn.functional.conv2d(x, w, stride=2), [(1, 2, 7, 7), (3, 2, 3, 3)]),
+    "conv1d": (lambda L, x, w: L.nn.functional.conv1d(x, w), [(2, 3, 8), (4, 3, 3)]),
+    "max_pool2d": (lambda L, x: L.nn.functional.max_pool2d(x, 2), [(2, 3, 6, 6)]),
+    "avg_pool2d": (lambda L, x: L.nn.functional.avg_pool2d(x, 2), [(2, 3, 6, 6)]),
+    "adaptive_avg": (lambda L, x: L.nn.functional.adaptive_avg_pool2d(x, 1), [(2, 3, 5, 5)]),
+    # losses, softmax
+    "softmax": (lambda L, a: L.softmax(a, 1), [(3, 5)]),
+    "log_softmax": (lambda L, a: L.nn.functional.log_softmax(a, 1), [(3, 5)]),
+    "cross_entropy": (lambda L, a, y: L.nn.functional.cross_entropy(a, y), [(4, 5)], [[0, 3, 4, 1]]),
+    "nll_loss": (lambda L, a, y: L.nn.functional.nll_loss(a, y), [(4, 5)], [[0, 3, 4, 1]]),
+    "mse": (lambda L, a, b: L.nn.functional.mse_loss(a, b), [(3, 4), (3, 4)]),
+    "bce_logits": (lambda L, a, b: L.nn.functional.binary_cross_entropy_with_logits(a, b.sigmoid()),
+                   [(3, 4), (3, 4)]),
+    "layer_norm": (lambda L, a: L.nn.functional.layer_norm(a, (4,)), [(3, 4)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_op_on_fake_device(name):
+    case = CASES[name]
+    fn, shapes = case[0], case[1]
+    ints = case[2] if len(case) > 2 else ()
+    check(fn, shapes, ints=[np.asarray(i, dtype=np.int64) for i in ints])
+
+
+def test_mixing_with_plain_ndarray_raises():
+    """The backend really refuses a plain ndarray (what CuPy does with a NumPy array)."""
+    a = torch.ones(3).to(DEV)
+    with pytest.raises(_fake_backend.BackendLeak):
+        a._data + np.ones(3)
+    with pytest.raises(_fake_backend.BackendLeak):
+        np.concatenate([a._data, np.ones(3)])
+
+
+def test_device_round_trip_copies():
+    a = torch.arange(4.0)
+    b = a.to(DEV)
+    assert str(b.device) == "privateuseone:0"
+    b.add_(1)
+    assert a.tolist() == [0.0, 1.0, 2.0, 3.0]
+    c = b.cpu()
+    assert c.device.type == "cpu" and type(c._data) is np.ndarray
+    assert c.tolist() == [1.0, 2.0, 3.0, 4.0]
+    with pytest.raises(TypeError):
+        b.numpy()
