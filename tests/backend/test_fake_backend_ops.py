@@ -10,7 +10,6 @@ import pytest
 import torch as T
 
 import torchlet as torch
-import torchlet.nn.functional as F
 from torchlet.testing import _fake_backend
 
 _fake_backend.install()
