@@ -109,7 +109,44 @@ CASES = {
     "bce_logits": (lambda L, a, b: L.nn.functional.binary_cross_entropy_with_logits(a, b.sigmoid()),
                    [(3, 4), (3, 4)]),
     "layer_norm": (lambda L, a: L.nn.functional.layer_norm(a, (4,)), [(3, 4)]),
+    # more nn.functional
+    "interp_nearest": (lambda L, x: L.nn.functional.interpolate(x, scale_factor=2), [(1, 2, 3, 3)]),
+    "interp_bilinear": (lambda L, x: L.nn.functional.interpolate(x, size=(5, 4), mode="bilinear"),
+                        [(1, 2, 3, 3)]),
+    "avg_pool_pad": (lambda L, x: L.nn.functional.avg_pool2d(x, 3, 2, 1, count_include_pad=False),
+                     [(1, 2, 6, 6)]),
+    "adaptive_max": (lambda L, x: L.nn.functional.adaptive_max_pool2d(x, (2, 3)), [(1, 2, 5, 7)]),
+    "adaptive_avg_uneven": (lambda L, x: L.nn.functional.adaptive_avg_pool2d(x, (2, 3)), [(1, 2, 5, 7)]),
+    "conv_transpose2d": (lambda L, x, w: L.nn.functional.conv_transpose2d(x, w, stride=2),
+                         [(1, 2, 4, 4), (2, 3, 3, 3)]),
+    "pad": (lambda L, x: L.nn.functional.pad(x, (1, 2)), [(2, 3)]),
+    "unfold": (lambda L, x: L.nn.functional.unfold(x, 2), [(1, 2, 4, 4)]),
+    "embedding": (lambda L, w, i: L.nn.functional.embedding(i, w), [(6, 3)], [[[0, 5], [2, 2]]]),
+    "repeat_interleave": (lambda L, a: a.repeat_interleave(2, dim=0), [(3, 2)]),
+    "clamp_tensor": (lambda L, a, lo: a.clamp(min=lo), [(3, 4), (4,)]),
+    "setitem": (lambda L, a, b: _setitem(a, b), [(4, 3), (2, 3)]),
+    "inverse": (lambda L, a: L.linalg.inv(a + 4 * L.eye(3).to(a.device)), [(3, 3)]),
+    "sort_topk": (lambda L, a: a.sort(1).values + a.topk(4, 1).values, [(3, 4)]),
+    "cumprod": (lambda L, a: a.cumprod(1), [(3, 4)]),
+    "tril_triu": (lambda L, a: a.tril() + a.triu(1) * 2, [(4, 4)]),
+    "einsum": (lambda L, a, b: L.einsum("ij,jk->ik", a, b), [(3, 4), (4, 2)]),
+    "scatter_add": (lambda L, a, s, i: a.scatter_add(0, i, s), [(3, 4), (2, 4)], [[[0, 1, 2, 0], [2, 2, 1, 0]]]),
+    "index_add": (lambda L, a, s, i: a.index_add(0, i, s), [(3, 4), (2, 4)], [[2, 0]]),
+    "index_copy": (lambda L, a, v, i: a.index_copy(0, i, v), [(4, 3), (2, 3)], [[3, 1]]),
+    "take_along_dim": (lambda L, a, i: L.take_along_dim(a, i, 1), [(3, 4)], [[[0, 3], [1, 1], [2, 0]]]),
+    "smooth_l1": (lambda L, a, b: L.nn.functional.smooth_l1_loss(a, b), [(3, 4), (3, 4)]),
+    "kl_div": (lambda L, a, b: L.nn.functional.kl_div(a.log_softmax(1), b.softmax(1), reduction="batchmean"),
+               [(3, 4), (3, 4)]),
+    "group_norm": (lambda L, x: L.nn.functional.group_norm(x, 2), [(2, 4, 3)]),
+    "batch_norm_eval": (lambda L, x, m, v: L.nn.functional.batch_norm(x, m.detach(), v.detach().abs() + 1),
+                        [(4, 3), (3,), (3,)]),
 }
+
+
+def _setitem(a, b):
+    c = a * 1
+    c[1:3] = b
+    return c
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

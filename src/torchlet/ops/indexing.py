@@ -330,7 +330,7 @@ def masked_fill(input, mask, value):
                                f"with {value._data.ndim} dimension(s).")
         v = value._data.astype(x.dtype)
     else:
-        v = np.array(value).astype(x.dtype) if x.dtype.kind in "biu" else value
+        v = np.array(value).astype(x.dtype)[()] if x.dtype.kind in "biu" else value
     try:
         res = input._xp.where(m, v, x)
     except ValueError:

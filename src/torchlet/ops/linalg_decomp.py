@@ -104,7 +104,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):
 @out_form()
 def matrix_rank(A, *, atol=None, tol=None, rtol=None, hermitian=False):
     _matrix_check(A, "matrix_rank", "input", "torch.linalg.")
-    return wrap(np.asarray(A._xp.linalg.matrix_rank(A._data, hermitian=hermitian), dtype=np.int64))
+    return wrap(A._xp.asarray(A._xp.linalg.matrix_rank(A._data, hermitian=hermitian), dtype=np.int64))
 
 
 @out_form()

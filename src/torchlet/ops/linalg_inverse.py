@@ -64,12 +64,12 @@ inv_ex_result = _result("linalg_inv_ex", ["inverse", "info"])
 @out_form()
 def inv_ex(A, *, check_errors=False):
     try:
-        return inv_ex_result(inv(A), wrap(np.zeros(A._data.shape[:-2], np.int32)))
+        return inv_ex_result(inv(A), wrap(A._xp.zeros(A._data.shape[:-2], np.int32)))
     except LinAlgError:
         if check_errors:
             raise
-        return inv_ex_result(wrap(np.full(A._data.shape, np.nan, A._data.dtype)),
-                             wrap(np.ones(A._data.shape[:-2], np.int32)))
+        return inv_ex_result(wrap(A._xp.full(A._data.shape, np.nan, A._data.dtype)),
+                             wrap(A._xp.ones(A._data.shape[:-2], np.int32)))
 
 
 class LinalgDetBackward0(Node):

@@ -277,7 +277,7 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=
 # ----- distributions with tensor parameters -----------------------------------
 def _host(t):
     a = t._data
-    return a if isinstance(a, np.ndarray) else np.asarray(a.get() if hasattr(a, "get") else a)
+    return a if type(a) is np.ndarray else np.asarray(a.get() if hasattr(a, "get") else a)
 
 
 def _normal_out_dtype(name, result_dtype, out_dtype):
