@@ -140,6 +140,14 @@ CASES = {
     "group_norm": (lambda L, x: L.nn.functional.group_norm(x, 2), [(2, 4, 3)]),
     "batch_norm_eval": (lambda L, x, m, v: L.nn.functional.batch_norm(x, m.detach(), v.detach().abs() + 1),
                         [(4, 3), (3,), (3,)]),
+    "sdpa_causal": (lambda L, q, k, v: L.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True),
+                    [(1, 2, 3, 4), (1, 2, 3, 4), (1, 2, 3, 4)]),
+    "embedding_bag_mean": (lambda L, w, i, o: L.nn.functional.embedding_bag(i, w, o, mode="mean"),
+                           [(5, 3)], [[0, 2, 1, 4], [0, 1]]),
+    "int8_wraps_scalar": (lambda L, i: i.to(L.int8) + 300, [], [[1, 2]]),
+    "masked_fill_int": (lambda L, i: i.masked_fill(i > 1, 7), [], [[1, 2, 3]]),
+    "inv_ex_info": (lambda L, a: L.linalg.inv_ex(a)[1], [(2, 3, 3)]),
+    "matrix_rank": (lambda L, a: L.linalg.matrix_rank(a), [(3, 4)]),
 }
 
 
@@ -155,6 +163,33 @@ def test_op_on_fake_device(name):
     fn, shapes = case[0], case[1]
     ints = case[2] if len(case) > 2 else ()
     check(fn, shapes, ints=[np.asarray(i, dtype=np.int64) for i in ints])
+
+
+RANDOM = {
+    "bernoulli": lambda L, p: L.bernoulli(p),
+    "multinomial": lambda L, p: L.multinomial(p, 3),
+    "dropout": lambda L, p: L.nn.functional.dropout(p, 0.5, training=True),
+    "rand_like": lambda L, p: L.rand_like(p) + L.randn_like(p),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RANDOM))
+def test_random_op_on_fake_device(name):
+    """Same seed, same numbers as torch's cpu generator, result on the fake device."""
+    p = np.random.default_rng(3).uniform(0.1, 1, (4, 5)).astype(np.float32)
+    T.manual_seed(7)
+    ref = RANDOM[name](T, T.tensor(p))
+    torch.manual_seed(7)
+    out = RANDOM[name](torch, torch.tensor(p).to(DEV))
+    _check_device(out)
+    np.testing.assert_allclose(_host(out), ref.numpy(), rtol=1e-6)
+
+
+def test_creation_on_fake_device():
+    for t in (torch.zeros(2, 3, device=DEV), torch.arange(5, device=DEV), torch.eye(3, device=DEV),
+              torch.full((2,), 1.5, device=DEV), torch.tensor([1, 2], device=DEV),
+              torch.linspace(0, 1, 4, device=DEV), torch.rand(3, device=DEV)):
+        _check_device(t)
 
 
 def test_mixing_with_plain_ndarray_raises():
