@@ -96,6 +96,8 @@ CASES = {
     # conv, pooling
     "conv2d": (lambda L, x, w, b: L.nn.functional.conv2d(x, w, b, padding=1), [(2, 3, 6, 6), (4, 3, 3, 3), (4,)]),
     "conv2d_stride": (lambda L, x, w: L.nn.functional.conv2d(x, w, stride=2), [(1, 2, 7, 7), (3, 2, 3, 3)]),
+    "conv2d_chwn": (lambda L, x, w, b: L.nn.functional.conv2d(x, w, b, padding=1),  # _conv_chwn path
+                    [(3, 6, 7, 7), (5, 6, 3, 3), (5,)]),
     "conv1d": (lambda L, x, w: L.nn.functional.conv1d(x, w), [(2, 3, 8), (4, 3, 3)]),
     "max_pool2d": (lambda L, x: L.nn.functional.max_pool2d(x, 2), [(2, 3, 6, 6)]),
     "avg_pool2d": (lambda L, x: L.nn.functional.avg_pool2d(x, 2), [(2, 3, 6, 6)]),
@@ -169,6 +171,7 @@ RANDOM = {
     "bernoulli": lambda L, p: L.bernoulli(p),
     "multinomial": lambda L, p: L.multinomial(p, 3),
     "dropout": lambda L, p: L.nn.functional.dropout(p, 0.5, training=True),
+    "rrelu": lambda L, p: L.nn.functional.rrelu(p - 0.5, training=True),
     "rand_like": lambda L, p: L.rand_like(p) + L.randn_like(p),
 }
 
@@ -195,6 +198,8 @@ def test_creation_on_fake_device():
 def test_mixing_with_plain_ndarray_raises():
     """The backend really refuses a plain ndarray (what CuPy does with a NumPy array)."""
     a = torch.ones(3).to(DEV)
+    with pytest.raises(_fake_backend.BackendLeak):
+        a._data[...] = np.ones(3)
     with pytest.raises(_fake_backend.BackendLeak):
         a._data + np.ones(3)
     with pytest.raises(_fake_backend.BackendLeak):

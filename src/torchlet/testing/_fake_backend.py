@@ -87,6 +87,11 @@ class FakeArray(np.ndarray):
             _leak("function", getattr(func, "__name__", str(func)))
         return _fake(func(*_plain(args), **{k: _plain(v) for k, v in kwargs.items()}))
 
+    def __setitem__(self, key, value):
+        if type(value) is np.ndarray:  # host data written into device memory
+            _leak("__setitem__", "value")
+        super().__setitem__(key, value.view(np.ndarray) if isinstance(value, FakeArray) else value)
+
     def get(self):
         """The host copy (CuPy's spelling), used by .cpu() / .numpy(force=True)."""
         return np.array(self.view(np.ndarray))
