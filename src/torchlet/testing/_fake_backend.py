@@ -67,6 +67,9 @@ def _fake(x, depth=0):
     return x
 
 
+strict_keys = True  # host index arrays into device arrays raise too (False: allow them, as CuPy copies them over)
+
+
 class FakeArray(np.ndarray):
     """An ndarray on the fake device; mixing it with a plain ndarray raises BackendLeak."""
 
@@ -87,9 +90,16 @@ class FakeArray(np.ndarray):
             _leak("function", getattr(func, "__name__", str(func)))
         return _fake(func(*_plain(args), **{k: _plain(v) for k, v in kwargs.items()}))
 
+    def __getitem__(self, key):
+        if strict_keys and _has_plain(key if isinstance(key, tuple) else (key,)):
+            _leak("__getitem__", "index")
+        return super().__getitem__(key)
+
     def __setitem__(self, key, value):
         if type(value) is np.ndarray:  # host data written into device memory
             _leak("__setitem__", "value")
+        if strict_keys and _has_plain(key if isinstance(key, tuple) else (key,)):
+            _leak("__setitem__", "index")
         super().__setitem__(key, value.view(np.ndarray) if isinstance(value, FakeArray) else value)
 
     def get(self):
