@@ -148,6 +148,10 @@ CASES = {
                            [(5, 3)], [[0, 2, 1, 4], [0, 1]]),
     "int8_wraps_scalar": (lambda L, i: i.to(L.int8) + 300, [], [[1, 2]]),
     "masked_fill_int": (lambda L, i: i.masked_fill(i > 1, 7), [], [[1, 2, 3]]),
+    "argmax_0d": (lambda L, a: a.sum().argmax(), [(3,)]),
+    "max_0d": (lambda L, a: a.sum().max(0).values, [(3,)]),
+    "empty_index": (lambda L, a, i: a[i], [(3, 4)], [np.zeros(0, np.int64)]),
+    "linalg_cross": (lambda L, a, b: L.linalg.cross(a, b), [(2, 3), (2, 3)]),
     "inv_ex_info": (lambda L, a: L.linalg.inv_ex(a)[1], [(2, 3, 3)]),
     "matrix_rank": (lambda L, a: L.linalg.matrix_rank(a), [(3, 4)]),
 }
