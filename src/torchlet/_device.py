@@ -74,6 +74,13 @@ def device_of(array):
     return CPU if ns is np or getattr(ns, "is_cpu", False) else device("cuda", 0)
 
 
+def data_ptr(array):
+    """The address of `array`'s first element: NumPy's __array_interface__, CuPy's
+    device pointer (cupy.ndarray has no __array_interface__)."""
+    iface = getattr(array, "__array_interface__", None)
+    return iface["data"][0] if iface is not None else array.data.ptr
+
+
 _default_device = [None]  # set_default_device: None means cpu
 
 
