@@ -74,6 +74,13 @@ def device_of(array):
     return CPU if ns is np or getattr(ns, "is_cpu", False) else device("cuda", 0)
 
 
+def host(array):
+    """`array` as a NumPy array (the one device -> host copy; no copy for NumPy's own)."""
+    if type(array) is np.ndarray:
+        return array
+    return np.asarray(array.get() if hasattr(array, "get") else array)
+
+
 def data_ptr(array):
     """The address of `array`'s first element: NumPy's __array_interface__, CuPy's
     device pointer (cupy.ndarray has no __array_interface__)."""

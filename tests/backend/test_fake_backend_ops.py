@@ -199,6 +199,27 @@ def test_creation_on_fake_device():
         _check_device(t)
 
 
+def test_singular_errors_on_fake_device():
+    """The error paths read the matrix on the host explicitly: PyTorch's error class and text."""
+    a = [[1.0, 2.0], [2.0, 4.0]]
+    for fn in (lambda L, m: L.linalg.inv(m), lambda L, m: L.linalg.cholesky(m)):
+        with pytest.raises(T.linalg.LinAlgError) as ref:
+            fn(T, T.tensor(a))
+        with pytest.raises(torch.linalg.LinAlgError) as ours:
+            fn(torch, torch.tensor(a).to(DEV))
+        assert type(ours.value).__name__ == type(ref.value).__name__
+        assert str(ours.value) == str(ref.value)
+
+
+def test_to_sparse_on_fake_device():
+    a = np.array([[0.0, 1.5], [2.0, 0.0]], np.float32)
+    s = torch.tensor(a).to(DEV).to_sparse()
+    r = T.tensor(a).to_sparse()
+    assert isinstance(s._values()._data, _fake_backend.FakeArray)
+    np.testing.assert_array_equal(_host(s._indices()), r._indices().numpy())
+    np.testing.assert_array_equal(_host(s.to_dense()), a)
+
+
 def test_mixing_with_plain_ndarray_raises():
     """The backend really refuses a plain ndarray (what CuPy does with a NumPy array)."""
     a = torch.ones(3).to(DEV)

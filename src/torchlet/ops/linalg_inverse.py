@@ -5,6 +5,7 @@ backend (`xp.linalg`), backwards with Tensor ops so higher-order gradients work:
 Singular inputs raise LinAlgError (a RuntimeError) with PyTorch's message."""
 import numpy as np
 
+from .._device import host
 from ._util import Node, attach, reduce_grad, wrap
 from ._out import out_form
 from .linalg import _NAME, matmul
@@ -28,7 +29,7 @@ def _zero_pivot(m):
 
 
 def _singular(a, fn):
-    flat = np.asarray(a).reshape(-1, a.shape[-2], a.shape[-1])
+    flat = host(a).reshape(-1, a.shape[-2], a.shape[-1])  # an error message's detail: on the host
     for b, m in enumerate(flat):
         k = _zero_pivot(m)
         if k:
