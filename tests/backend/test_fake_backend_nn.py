@@ -98,3 +98,34 @@ def test_short_cnn_training_on_fake_device():
     for (n, pr), pf in zip(ref.named_parameters(), mod.parameters()):
         _on_fake(pf)
         np.testing.assert_allclose(_host(pf), pr.detach().numpy(), rtol=1e-4, atol=1e-5, err_msg=n)
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW", "RMSprop", "Adagrad"])
+def test_optimizer_and_clipping_on_fake_device(name):
+    """Optimizer state and clip_grad_norm_'s arithmetic stay on the device; values match torch."""
+    T.manual_seed(0)
+    ref = T.nn.Linear(3, 2)
+    mod = torch.nn.Linear(3, 2)
+    _copy_weights(mod, ref)
+    mod = mod.to(DEV)
+    opt_r = getattr(T.optim, name)(ref.parameters(), lr=0.05)
+    opt_f = getattr(torch.optim, name)(mod.parameters(), lr=0.05)
+    x = np.random.default_rng(4).standard_normal((5, 3)).astype(np.float32)
+    for _ in range(2):
+        opt_r.zero_grad()
+        ref(T.tensor(x)).pow(2).sum().backward()
+        nr = T.nn.utils.clip_grad_norm_(ref.parameters(), 0.5)
+        opt_r.step()
+        opt_f.zero_grad()
+        mod(torch.tensor(x).to(DEV)).pow(2).sum().backward()
+        nf = torch.nn.utils.clip_grad_norm_(mod.parameters(), 0.5)
+        opt_f.step()
+        _on_fake(nf)
+        assert abs(nf.item() - nr.item()) < 1e-4
+    for (n, pr), pf in zip(ref.named_parameters(), mod.parameters()):
+        _on_fake(pf)
+        np.testing.assert_allclose(_host(pf), pr.detach().numpy(), rtol=1e-4, atol=1e-5, err_msg=n)
+    for st in opt_f.state.values():
+        for v in st.values():
+            if isinstance(v, torch.Tensor) and v.dim():
+                _on_fake(v)

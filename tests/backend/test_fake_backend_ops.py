@@ -148,6 +148,8 @@ CASES = {
                            [(5, 3)], [[0, 2, 1, 4], [0, 1]]),
     "int8_wraps_scalar": (lambda L, i: i.to(L.int8) + 300, [], [[1, 2]]),
     "masked_fill_int": (lambda L, i: i.masked_fill(i > 1, 7), [], [[1, 2, 3]]),
+    "scalar_first": (lambda L, a: 2.0 - a + 3.0 / (a.abs() + 1) + 2.0 ** a + 5.0 % (a.detach().abs() + 1)
+                     + 3 // (a.detach().abs() + 1), [(4,)]),
     "argmax_0d": (lambda L, a: a.sum().argmax(), [(3,)]),
     "max_0d": (lambda L, a: a.sum().max(0).values, [(3,)]),
     "empty_index": (lambda L, a, i: a[i], [(3, 4)], [np.zeros(0, np.int64)]),
