@@ -150,6 +150,8 @@ CASES = {
     "masked_fill_int": (lambda L, i: i.masked_fill(i > 1, 7), [], [[1, 2, 3]]),
     "scalar_first": (lambda L, a: 2.0 - a + 3.0 / (a.abs() + 1) + 2.0 ** a + 5.0 % (a.detach().abs() + 1)
                      + 3 // (a.detach().abs() + 1), [(4,)]),
+    "repeat_interleave_t": (lambda L, a, r: a.repeat_interleave(r, dim=0) * 1 + L.repeat_interleave(r).sum(),
+                            [(3, 2)], [[1, 0, 2]]),
     "argmax_0d": (lambda L, a: a.sum().argmax(), [(3,)]),
     "max_0d": (lambda L, a: a.sum().max(0).values, [(3,)]),
     "empty_index": (lambda L, a, i: a[i], [(3, 4)], [np.zeros(0, np.int64)]),
