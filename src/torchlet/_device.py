@@ -20,7 +20,7 @@ class device:
         elif ":" in type:
             type, _, idx = type.partition(":")
             index = int(idx)
-        if type not in ("cpu", "cuda", "meta", "mps"):
+        if type not in ("cpu", "cuda", "meta", "mps") and type not in _BACKENDS:
             raise RuntimeError(
                 "Expected one of cpu, cuda, mps, meta device type at start of device string: " + type)
         self.type = type
@@ -49,6 +49,14 @@ class device:
 _Device = device  # the class, where a parameter is named `device`
 CPU = device("cpu")
 _NAMESPACES = {np.ndarray: np}
+_BACKENDS = {}  # device type -> array namespace, for register_backend's extra devices
+
+
+def register_backend(type, array_class, xp):
+    """Add a device type whose arrays are `array_class`, computed on by namespace `xp`
+    (`xp.device_type` names the type). torchlet.testing._fake_backend registers one."""
+    _BACKENDS[type] = xp
+    _NAMESPACES[array_class] = xp
 
 
 def namespace(array):
@@ -60,7 +68,24 @@ def device_of(array):
     if type(array) is np.ndarray:
         return CPU
     ns = namespace(array)  # vmap's batched arrays: their namespace says (torchlet.func)
+    extra = getattr(ns, "device_type", None)
+    if extra is not None:
+        return device(extra, 0)
     return CPU if ns is np or getattr(ns, "is_cpu", False) else device("cuda", 0)
+
+
+def host(array):
+    """`array` as a NumPy array (the one device -> host copy; no copy for NumPy's own)."""
+    if type(array) is np.ndarray:
+        return array
+    return np.asarray(array.get() if hasattr(array, "get") else array)
+
+
+def data_ptr(array):
+    """The address of `array`'s first element: NumPy's __array_interface__, CuPy's
+    device pointer (cupy.ndarray has no __array_interface__)."""
+    iface = getattr(array, "__array_interface__", None)
+    return iface["data"][0] if iface is not None else array.data.ptr
 
 
 _default_device = [None]  # set_default_device: None means cpu
@@ -103,4 +128,6 @@ def namespace_for(dev):
         import cupy
         _NAMESPACES[cupy.ndarray] = cupy
         return cupy
+    if dev.type in _BACKENDS:
+        return _BACKENDS[dev.type]
     raise RuntimeError(f"device type '{dev.type}' is not supported by torchlet")

@@ -11,7 +11,7 @@ bound from `autograd/`. `_tensor.pyi` lists them all with their signatures.
 import numpy as np
 
 from . import _dtype
-from ._device import device_of, namespace
+from ._device import device_of, namespace, data_ptr as _data_ptr
 from ._size import Size
 from .autograd import grad_mode
 
@@ -128,7 +128,7 @@ class Tensor:
         return strided
 
     def data_ptr(self):
-        return self._data.__array_interface__["data"][0] if self._data.size else 0
+        return _data_ptr(self._data) if self._data.size else 0
 
     # ----- autograd metadata ---------------------------------------------
     @property
@@ -376,8 +376,7 @@ def _wrap_dim(dim, ndim):
 
 
 def _offset(view, base):
-    lo = view.__array_interface__["data"][0]
-    return (lo - base.__array_interface__["data"][0]) // max(view.itemsize, 1)
+    return (_data_ptr(view) - _data_ptr(base)) // max(view.itemsize, 1)
 
 
 def wrap(array, requires_grad=False):

@@ -294,15 +294,15 @@ class RNNBase(Module):
         LD = self.num_layers * D
         if self.mode == "LSTM":
             if hx is None:
-                h0 = zeros(LD, N, H_out, dtype=x.dtype)
-                c0 = zeros(LD, N, self.hidden_size, dtype=x.dtype)
+                h0 = zeros(LD, N, H_out, dtype=x.dtype, device=x.device)
+                c0 = zeros(LD, N, self.hidden_size, dtype=x.dtype, device=x.device)
             else:
                 h0, c0 = hx
                 self._check_hidden(h0, (LD, N, H_out), "Expected hidden[0] size {}, got {}")
                 self._check_hidden(c0, (LD, N, self.hidden_size), "Expected hidden[1] size {}, got {}")
             states = list(zip(h0.unbind(0), c0.unbind(0)))
         else:
-            h0 = zeros(LD, N, self.hidden_size, dtype=x.dtype) if hx is None else hx
+            h0 = zeros(LD, N, self.hidden_size, dtype=x.dtype, device=x.device) if hx is None else hx
             self._check_hidden(h0, (LD, N, self.hidden_size))
             states = [(h,) for h in h0.unbind(0)]
         out, finals = self._run(x, states, batch_sizes)
@@ -409,7 +409,7 @@ class RNNCellBase(Module):
             raise RuntimeError(f"input has inconsistent input_size: got {x.shape[1]} expected "
                                f"{self.input_size}")
         if states is None:
-            states = tuple(zeros(x.shape[0], self.hidden_size, dtype=x.dtype) for _ in range(n_states))
+            states = tuple(zeros(x.shape[0], self.hidden_size, dtype=x.dtype, device=x.device) for _ in range(n_states))
         else:
             states = tuple(h if batched else h.unsqueeze(0) for h in states)
         for i, h in enumerate(states):

@@ -28,7 +28,6 @@ input channels up.
 import threading
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 MIN_CHANNELS = 4
 TILE_BYTES = 1 << 20
@@ -89,6 +88,15 @@ def _even(n, most):
     return -(-n // parts)
 
 
+def _as_strided(xp, x, shape, strides):
+    """A read-only strided view through the namespace (CuPy's as_strided has no `writeable`)."""
+    tricks = xp.lib.stride_tricks
+    try:
+        return tricks.as_strided(x, shape, strides, writeable=False)
+    except TypeError:
+        return tricks.as_strided(x, shape, strides)
+
+
 def _column_tiles(xp, xpad, ksize, stride, dilation, out):
     """(rows, cols, column matrix (C*K, tile positions * N)) for each tile."""
     C, _, _, N = xpad.shape
@@ -97,8 +105,8 @@ def _column_tiles(xp, xpad, ksize, stride, dilation, out):
     CK = C * ksize[0] * ksize[1]
     for r, c in _tiles(out, CK * N * xpad.itemsize, N):
         shape = (C, ksize[0], ksize[1], r.stop - r.start, c.stop - c.start, N)
-        win = as_strided(xpad[:, r.start * s1:, c.start * s2:, :], shape,
-                         (sc, sh * d1, sw * d2, sh * s1, sw * s2, sn), writeable=False)
+        win = _as_strided(xp, xpad[:, r.start * s1:, c.start * s2:, :], shape,
+                          (sc, sh * d1, sw * d2, sh * s1, sw * s2, sn))
         cols = _workspace(xp, shape, xpad.dtype)
         cols[...] = win
         yield r, c, cols.reshape(CK, -1)

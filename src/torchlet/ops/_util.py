@@ -99,7 +99,7 @@ def binary_arrays(a, b):
         if cat == 1 and d.category == 1 and d is not _dtype.int64:
             info = np.iinfo(da.dtype)
             if not info.min <= b <= info.max:  # PyTorch wraps out-of-range ints
-                b = np.array(b).astype(da.dtype)
+                b = np.array(b).astype(da.dtype)[()]  # a NumPy scalar: any namespace takes it
         elif d is _dtype.bfloat16:  # ml_dtypes' bfloat16 with a Python scalar would give float32
             b = da.dtype.type(b)
         return da, b

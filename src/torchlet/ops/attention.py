@@ -20,12 +20,12 @@ def _neg_inf_mask(mask, dtype, allowed):
     """A bool mask as an additive float mask: 0 where attention goes, -inf elsewhere."""
     from .creation import zeros
     blocked = mask.logical_not() if allowed else mask
-    return zeros(tuple(mask.shape), dtype=dtype).masked_fill(blocked, float("-inf"))
+    return zeros(tuple(mask.shape), dtype=dtype, device=mask.device).masked_fill(blocked, float("-inf"))
 
 
-def _causal(L, S, dtype):
+def _causal(L, S, dtype, device=None):
     from .creation import ones
-    return _neg_inf_mask(ones(L, S, dtype=_dtype.bool).tril(), dtype, True)
+    return _neg_inf_mask(ones(L, S, dtype=_dtype.bool, device=device).tril(), dtype, True)
 
 
 _DT = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
@@ -88,7 +88,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         if attn_mask is not None:
             raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when "
                                "is_causal=True")
-        attn_mask = _causal(L, S, scores.dtype)
+        attn_mask = _causal(L, S, scores.dtype, scores.device)
     if attn_mask is not None:
         if attn_mask.dtype is _dtype.bool:
             attn_mask = _neg_inf_mask(attn_mask, scores.dtype, True)

@@ -59,7 +59,7 @@ def to(self, *args, **kwargs):
     if device is not None:
         xp = namespace_for(device)
         if xp is not namespace(self._data):
-            arr = xp.asarray(self._data) if xp.__name__ != "numpy" else self._data.get()
+            arr = xp.array(self._data) if xp.__name__ != "numpy" else self._data.get()
             out = attach(wrap(arr), ToDeviceBackward, (self,), src_device=self.device)
     if dtype is not None and dtype is not out.dtype:
         out = cast(out, dtype)

@@ -88,17 +88,19 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
                            f"[0, {n_rows})")
     keep = slice(None) if padding_idx is None else (idx != padding_idx)
     pos = input._xp.arange(idx.shape[0])[keep]
-    seg_t = tensor(seg[keep], dtype=_dtype.int64)
-    rows = embedding(input[tensor(pos, dtype=_dtype.int64)], weight, None, None, norm_type,
+    dev = weight.device
+    seg_t = tensor(seg[keep], dtype=_dtype.int64, device=dev)
+    rows = embedding(input[tensor(pos, dtype=_dtype.int64, device=dev)], weight, None, None, norm_type,
                      scale_grad_by_freq)
-    out = zeros(count, dim, dtype=weight.dtype)
+    out = zeros(count, dim, dtype=weight.dtype, device=dev)
     if mode == "max":
         return out.scatter_reduce(0, seg_t[:, None].expand(-1, dim), rows, "amax", include_self=False)
     if per_sample_weights is not None:
-        rows = rows * per_sample_weights[tensor(pos, dtype=_dtype.int64)][:, None]
+        rows = rows * per_sample_weights[tensor(pos, dtype=_dtype.int64, device=dev)][:, None]
     out = out.index_add(0, seg_t, rows)
     if mode == "mean":
-        n = zeros(count, dtype=weight.dtype).index_add(0, seg_t, zeros(seg_t.shape[0], dtype=weight.dtype) + 1)
+        n = zeros(count, dtype=weight.dtype, device=dev).index_add(
+            0, seg_t, zeros(seg_t.shape[0], dtype=weight.dtype, device=dev) + 1)
         out = out / n.clamp(min=1)[:, None]
     return out
 

@@ -7,6 +7,7 @@ index array on `dim` plus broadcast aranges on the other dims, so NumPy's
 fancy indexing (and `add.at` where positions can repeat) does the work.
 """
 import numpy as np
+from .._device import namespace
 
 from . import subscript
 from . import diagonal  # noqa: F401  (registers tril/triu/diag/diagonal/trace)
@@ -41,6 +42,7 @@ def _bounds(idx, size, dim, negative_ok=False):
 def _along(idx, dim):
     """Index tuple addressing input[.., idx[...], ..] at dim, aranges elsewhere."""
     n = idx.ndim
+    xp = namespace(idx)
     key = []
     for d, s in enumerate(idx.shape):
         if d == dim:
@@ -48,7 +50,7 @@ def _along(idx, dim):
         else:
             shape = [1] * n
             shape[d] = s
-            key.append(np.arange(s).reshape(shape))
+            key.append(xp.arange(s).reshape(shape))
     return tuple(key)
 
 
@@ -328,7 +330,7 @@ def masked_fill(input, mask, value):
                                f"with {value._data.ndim} dimension(s).")
         v = value._data.astype(x.dtype)
     else:
-        v = np.array(value).astype(x.dtype) if x.dtype.kind in "biu" else value
+        v = np.array(value).astype(x.dtype)[()] if x.dtype.kind in "biu" else value
     try:
         res = input._xp.where(m, v, x)
     except ValueError:

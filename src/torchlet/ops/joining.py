@@ -9,6 +9,7 @@ gradients (zeros for outputs that got none) with cat / stack.
 import numpy as np
 
 from .. import _dtype
+from .._device import host
 from .._tensor import _view_of
 from ._args import int_arg
 from ._table import methods
@@ -384,7 +385,8 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     if repeats is None:  # repeat_interleave(repeats): indices repeated
         r = input._data
         _check_repeats(r, vector=True)
-        return wrap(input._xp.repeat(input._xp.arange(r.shape[0], dtype=np.int64), r))
+        counts = host(r).tolist()  # repeat counts are geometry: CuPy's repeat takes a list
+        return wrap(input._xp.repeat(input._xp.arange(r.shape[0], dtype=np.int64), counts))
     if dim is None:
         input = reshape(input, (-1,))
         d = 0
@@ -393,7 +395,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     x = input._data
     n = x.shape[d] if x.ndim else 1
     if isinstance(repeats, Tensor):
-        r = repeats._data
+        r = host(repeats._data)  # the index is built on the host and uploaded below
         _check_repeats(r)
         if r.ndim == 1 and r.shape[0] != n and r.shape[0] != 1:
             raise RuntimeError(f"repeats must have the same size as input along dim, but got "

@@ -2,6 +2,7 @@
 cholesky, pinv, matrix_rank, multi_dot, vecdot, cross."""
 import numpy as np
 
+from .._device import host
 from ._util import Node, attach, wrap
 from ._out import out_form
 from .linalg import _NAME, matmul
@@ -75,7 +76,7 @@ def cholesky(A, *, upper=False):
     try:
         lo = A._xp.linalg.cholesky(A._data)
     except np.linalg.LinAlgError:
-        flat = A._data.reshape(-1, *A._data.shape[-2:])
+        flat = host(A._data).reshape(-1, *A._data.shape[-2:])  # the error's detail, on the host
         for b, m in enumerate(flat):
             for k in range(1, m.shape[0] + 1):
                 try:
@@ -104,7 +105,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):
 @out_form()
 def matrix_rank(A, *, atol=None, tol=None, rtol=None, hermitian=False):
     _matrix_check(A, "matrix_rank", "input", "torch.linalg.")
-    return wrap(np.asarray(A._xp.linalg.matrix_rank(A._data, hermitian=hermitian), dtype=np.int64))
+    return wrap(A._xp.asarray(A._xp.linalg.matrix_rank(A._data, hermitian=hermitian), dtype=np.int64))
 
 
 @out_form()

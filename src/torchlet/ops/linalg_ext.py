@@ -392,7 +392,7 @@ def linalg_cross(input, other, *, dim=-1):
     if input._data.dtype != other._data.dtype:
         raise RuntimeError(f"linalg.cross: expected both inputs to have the same dtype, but got "
                            f"{_NAME[input.dtype.name]} and {_NAME[other.dtype.name]}")
-    eps = np.zeros((3, 3, 3), input._data.dtype)
+    eps = input._xp.zeros((3, 3, 3), input._data.dtype)
     eps[0, 1, 2] = eps[1, 2, 0] = eps[2, 0, 1] = 1
     eps[0, 2, 1] = eps[2, 1, 0] = eps[1, 0, 2] = -1
     a, b = input.movedim(la, -1), other.movedim(lb, -1)

@@ -5,6 +5,7 @@ backend (`xp.linalg`), backwards with Tensor ops so higher-order gradients work:
 Singular inputs raise LinAlgError (a RuntimeError) with PyTorch's message."""
 import numpy as np
 
+from .._device import host
 from ._util import Node, attach, reduce_grad, wrap
 from ._out import out_form
 from .linalg import _NAME, matmul
@@ -28,7 +29,7 @@ def _zero_pivot(m):
 
 
 def _singular(a, fn):
-    flat = np.asarray(a).reshape(-1, a.shape[-2], a.shape[-1])
+    flat = host(a).reshape(-1, a.shape[-2], a.shape[-1])  # an error message's detail: on the host
     for b, m in enumerate(flat):
         k = _zero_pivot(m)
         if k:
@@ -64,12 +65,12 @@ inv_ex_result = _result("linalg_inv_ex", ["inverse", "info"])
 @out_form()
 def inv_ex(A, *, check_errors=False):
     try:
-        return inv_ex_result(inv(A), wrap(np.zeros(A._data.shape[:-2], np.int32)))
+        return inv_ex_result(inv(A), wrap(A._xp.zeros(A._data.shape[:-2], np.int32)))
     except LinAlgError:
         if check_errors:
             raise
-        return inv_ex_result(wrap(np.full(A._data.shape, np.nan, A._data.dtype)),
-                             wrap(np.ones(A._data.shape[:-2], np.int32)))
+        return inv_ex_result(wrap(A._xp.full(A._data.shape, np.nan, A._data.dtype)),
+                             wrap(A._xp.ones(A._data.shape[:-2], np.int32)))
 
 
 class LinalgDetBackward0(Node):

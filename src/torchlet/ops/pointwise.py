@@ -133,7 +133,7 @@ def div(input, other, *, rounding_mode=None):
         return _rounded_div(input, other, rounding_mode)
     if not isinstance(input, Tensor):
         from .creation import tensor
-        input = tensor(input, dtype=_dtype.result_type(input, other))
+        input = tensor(input, dtype=_dtype.result_type(input, other), device=other.device)
     x, y = binary_arrays(input, other)
     if x.dtype.kind in "biu":  # true division of integers: both operands in _dtype.to_float's dtype
         x = float_result(x)
@@ -222,7 +222,7 @@ def pow(input, exponent):
     if not isinstance(input, Tensor):
         base = input
         from .creation import tensor
-        input_t = tensor(base, dtype=_dtype.result_type(base, exponent))
+        input_t = tensor(base, dtype=_dtype.result_type(base, exponent), device=exponent.device)
         x, y = binary_arrays(input_t, exponent)
         res = wrap(x ** y)
         return attach(res, PowBackward2, (exponent,), (res,), base=base)

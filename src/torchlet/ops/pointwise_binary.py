@@ -25,7 +25,7 @@ def _lhs(input, other):
     if isinstance(input, Tensor):
         return input
     from .creation import tensor
-    return tensor(input, dtype=_dtype.result_type(input, other))
+    return tensor(input, dtype=_dtype.result_type(input, other), device=other.device)
 
 
 def _need_tensor(fn, other):

@@ -476,8 +476,8 @@ def _adaptive_max(input, output_size):
     win = win.transpose(0, 1, 2, 4, 3, 5).reshape(X.shape[:2] + (oh, ow, kh * kw))
     arg = win.argmax(-1)
     vals = xp.take_along_axis(win, arg[..., None], -1)[..., 0]
-    flat = xp.asarray(rh)[np.arange(oh)[:, None], arg // kw] * W + \
-        xp.asarray(rw)[np.arange(ow)[None, :], arg % kw]
+    flat = xp.asarray(rh)[xp.arange(oh)[:, None], arg // kw] * W + \
+        xp.asarray(rw)[xp.arange(ow)[None, :], arg % kw]
     indices = flat.astype(np.int64)
     res = attach(wrap(vals), AdaptiveMaxPool2DBackward0, (x,), indices=indices, spatial=(H, W),
                  overlap=H % oh != 0 or W % ow != 0)

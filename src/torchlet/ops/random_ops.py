@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from .._device import host
 from .. import _dtype
 from ..random import _gen
 from . import _random_kernels as K
@@ -276,8 +277,7 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=
 
 # ----- distributions with tensor parameters -----------------------------------
 def _host(t):
-    a = t._data
-    return a if isinstance(a, np.ndarray) else np.asarray(a.get() if hasattr(a, "get") else a)
+    return host(t._data)
 
 
 def _normal_out_dtype(name, result_dtype, out_dtype):

@@ -4,6 +4,7 @@ bincount. Picked values are gathered by index, so their gradient is the
 incoming gradient scattered back to the picked positions."""
 import numpy as np
 
+from .._device import namespace
 from .. import return_types
 from ._args import int_arg
 from ._util import Node, Tensor, attach, method, wrap, wrap_dim
@@ -106,7 +107,7 @@ def _extreme(name, input, dim, keepdim, largest, other):
 def _arg(x, d, largest):
     """Keepdim indices of the first largest/smallest (NaN counts as extreme)."""
     if x.ndim == 0:
-        return np.zeros((), dtype=np.int64)
+        return namespace(x).zeros((), dtype=np.int64)
     return x.argmax(axis=d, keepdims=True) if largest else x.argmin(axis=d, keepdims=True)
 
 

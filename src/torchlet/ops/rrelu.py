@@ -37,7 +37,7 @@ def _draw_noise(x, lower, upper, generator):
     neg = d <= 0  # NaN is not drawn for (slope 1), as PyTorch's `input <= 0`
     lo, hi = (float(np.float32(lower)), float(np.float32(upper))) if d.dtype != np.float64 else (
         float(lower), float(upper))
-    u = rand(int(neg.sum()), dtype=_dtype.float64, generator=generator)._data
+    u = rand(int(neg.sum()), dtype=_dtype.float64, generator=generator, device=x.device)._data
     slopes = (u * (hi - lo) + lo).astype(d.dtype)  # no fused multiply-add, as PyTorch's kernel
     noise = xp.ones_like(d)
     noise[neg] = slopes

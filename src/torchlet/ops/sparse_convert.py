@@ -1,6 +1,7 @@
 """Tensor.to_sparse / Tensor.to_dense on a dense tensor (the COO tensor itself lives in torchlet.sparse)."""
 import numpy as np
 
+from .._device import namespace
 from .._layout import sparse_coo
 from ._table import methods
 
@@ -16,10 +17,11 @@ def to_sparse(self, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=N
     nz = a != 0
     if sd < a.ndim:
         nz = nz.any(axis=tuple(range(sd, a.ndim)))
-    idx = np.stack(np.nonzero(nz)).astype(np.int64).reshape(sd, -1)
+    xp = namespace(a)
+    idx = xp.stack(xp.nonzero(nz)).astype(np.int64).reshape(sd, -1)
     vals = a[tuple(idx)] if sd else a[None]
     from ..sparse._coo import _make
-    return _make(idx, np.ascontiguousarray(vals), a.shape, True)
+    return _make(idx, xp.ascontiguousarray(vals), a.shape, True)
 
 
 def to_dense(self, dtype=None, *, masked_grad=None):

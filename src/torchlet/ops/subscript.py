@@ -209,7 +209,7 @@ def _advanced(t, key, unique=False):
         shape = _empty_result_shape(t._data, key, e)
         if grad_enabled() and t._requires_grad:  # an empty result; its gradient is zeros
             return (t.sum() * 0).to(t.dtype).expand(shape)
-        return wrap(np.zeros(shape, t._data.dtype))
+        return wrap(t._xp.zeros(shape, t._data.dtype))
     return attach(wrap(arr), IndexBackward0, (t,), key=key, unique=unique)
 
 

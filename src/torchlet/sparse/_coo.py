@@ -128,11 +128,14 @@ def _make(indices, values, shape, coalesced, requires_grad=False):
     """A SparseCOOTensor from arrays (indices int64 (sparse_dim, nnz), values (nnz, ...))."""
     from ..ops._util import wrap
     shape = tuple(int(s) for s in shape)
-    dense = np.zeros(shape, dtype=values.dtype)
+    from .._device import namespace
+    xp = namespace(values)
+    dense = xp.zeros(shape, dtype=values.dtype)
+    indices = xp.asarray(indices)
     if indices.shape[1]:
-        np.add.at(dense, tuple(indices), values)
+        xp.add.at(dense, tuple(indices), values)
     t = _new_leaf(SparseCOOTensor, dense, requires_grad)
-    t._indices_t = wrap(np.ascontiguousarray(indices, dtype=np.int64))
+    t._indices_t = wrap(xp.ascontiguousarray(indices, dtype=np.int64))
     t._values_t = wrap(values)
     t._coalesced = coalesced
     return t
