@@ -3,8 +3,9 @@
 __all__ = ["layout", "strided", "sparse_coo", "sparse_csr", "jagged"]
 
 
-class layout:
-    __module__ = "torchlet"
+class _Named:
+    """A PyTorch constant (a layout, a memory format): compared by identity, printed and pickled
+    by its name in the torchlet namespace."""
     __slots__ = ("_name",)
 
     def __init__(self, name):
@@ -15,6 +16,11 @@ class layout:
 
     def __reduce__(self):
         return self._name
+
+
+class layout(_Named):
+    __module__ = "torchlet"
+    __slots__ = ()
 
 
 strided = layout("strided")

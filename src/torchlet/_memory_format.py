@@ -6,23 +6,16 @@ PyTorch's (C*H*W, 1, W*C, C). The values never change; only `stride()`, `is_cont
 the layout of later results (NumPy's ufuncs keep an input's memory order) do.
 """
 
+from ._layout import _Named
+
 __all__ = ["memory_format", "contiguous_format", "channels_last", "channels_last_3d",
            "preserve_format"]
 
 
-class memory_format:
+class memory_format(_Named):
     """One of PyTorch's memory formats (compared by identity)."""
     __module__ = "torchlet"
-    __slots__ = ("_name",)
-
-    def __init__(self, name):
-        self._name = name
-
-    def __repr__(self):
-        return "torchlet." + self._name
-
-    def __reduce__(self):
-        return self._name
+    __slots__ = ()
 
 
 contiguous_format = memory_format("contiguous_format")
