@@ -301,4 +301,6 @@ def _fill_missing(node, grads):
     if outs is None:
         return grads
     from .. import _tensor
-    return [g if g is not None else _tensor.zeros_of(*outs[i]) for i, g in enumerate(grads)]
+    device_of = next((g for g in grads if g is not None), None)  # the zeros live on the grads' device
+    xp = device_of._xp if device_of is not None else _tensor.np
+    return [g if g is not None else _tensor.zeros_of(*outs[i], xp=xp) for i, g in enumerate(grads)]
