@@ -10,6 +10,7 @@ ratio torchlet / PyTorch throughput (higher is better for torchlet).
 torchlet.vision.transforms is used when present, else a plain NumPy ->
 tensor conversion with the same arithmetic.
 """
+
 import argparse
 import json
 import os
@@ -26,9 +27,9 @@ import torchlet  # noqa: E402
 import torchlet.utils.data  # noqa: E402
 
 try:
-    import torch  # noqa: E402
-    import torch.utils.data  # noqa: E402
-    import torchvision.transforms as tv_transforms  # noqa: E402
+    import torch
+    import torch.utils.data
+    import torchvision.transforms as tv_transforms
 except ImportError:  # pragma: no cover
     torch = None
 
@@ -36,18 +37,22 @@ except ImportError:  # pragma: no cover
 def _torchlet_transform():
     try:
         from torchlet.vision import transforms as T
+
         return T.Compose([T.ToTensor(), T.Normalize((0.5,), (0.5,))])
     except (ImportError, AttributeError):
+
         def convert(img):
             a = np.asarray(img, dtype=np.float32)[None] / 255.0
             return torchlet.from_numpy((a - 0.5) / 0.5)
+
         return convert
 
 
 def _images(n):
     rng = np.random.RandomState(0)
-    return [Image.fromarray(a) for a in rng.randint(0, 256, (n, 28, 28)).astype(np.uint8)], \
-        rng.randint(0, 10, n).tolist()
+    return [Image.fromarray(a) for a in rng.randint(0, 256, (n, 28, 28)).astype(np.uint8)], rng.randint(
+        0, 10, n
+    ).tolist()
 
 
 def _dataset(base, images, labels, transform):
@@ -57,6 +62,7 @@ def _dataset(base, images, labels, transform):
 
         def __len__(self):
             return len(images)
+
     return Images()
 
 
@@ -71,12 +77,10 @@ def _epoch(loader):
 def _make(lib, workers, images, labels, batch):
     if lib == "torchlet":
         ds = _dataset(torchlet.utils.data.Dataset, images, labels, _torchlet_transform())
-        return torchlet.utils.data.DataLoader(ds, batch_size=batch, num_workers=workers,
-                                              persistent_workers=workers > 0)
+        return torchlet.utils.data.DataLoader(ds, batch_size=batch, num_workers=workers, persistent_workers=workers > 0)
     tf = tv_transforms.Compose([tv_transforms.ToTensor(), tv_transforms.Normalize((0.5,), (0.5,))])
     ds = _dataset(torch.utils.data.Dataset, images, labels, tf)
-    return torch.utils.data.DataLoader(ds, batch_size=batch, num_workers=workers,
-                                       persistent_workers=workers > 0)
+    return torch.utils.data.DataLoader(ds, batch_size=batch, num_workers=workers, persistent_workers=workers > 0)
 
 
 def main(argv=None):
@@ -101,10 +105,8 @@ def main(argv=None):
             for lib in libs:
                 best[lib] = max(best[lib], _epoch(loaders[lib]))
         ratio = best["torchlet"] / best["torch"] if "torch" in best else float("nan")
-        print(f"{workers:>7} {best['torchlet']:>15.0f} {best.get('torch', float('nan')):>12.0f} "
-              f"{ratio:>6.2f}")
-        results.append({"workers": workers, **{f"{k}_images_per_s": v for k, v in best.items()},
-                        "ratio": ratio})
+        print(f"{workers:>7} {best['torchlet']:>15.0f} {best.get('torch', float('nan')):>12.0f} {ratio:>6.2f}")
+        results.append({"workers": workers, **{f"{k}_images_per_s": v for k, v in best.items()}, "ratio": ratio})
         del loaders
     if args.json:
         with open(args.json, "w") as f:

@@ -13,6 +13,7 @@ equal and that both all-reduces give the same values. Results go to
 benchmarks/results_distributed.json (not in --smoke mode). Run it on a quiet
 machine: the figures are meaningless while other jobs share the cores.
 """
+
 import json
 import os
 import subprocess
@@ -32,13 +33,16 @@ def _allreduce_rows(dist, comm, sizes, reps):
     import numpy as np
     import torchlet as torch
     from mpi4py import MPI
+
     rows = []
     for mb in sizes:
         count = mb * 1024 * 1024 // 4
         t = torch.ones(count)
         raw = np.ones(count, np.float32)
-        calls = {"torchlet": lambda: dist.all_reduce(t),
-                 "mpi4py": lambda: comm.Allreduce(MPI.IN_PLACE, raw, op=MPI.SUM)}
+        calls = {
+            "torchlet": lambda: dist.all_reduce(t),
+            "mpi4py": lambda: comm.Allreduce(MPI.IN_PLACE, raw, op=MPI.SUM),
+        }
         times = {name: [] for name in calls}
         for rep in range(reps + 1):
             for name, fn in calls.items():
@@ -51,8 +55,14 @@ def _allreduce_rows(dist, comm, sizes, reps):
         if not np.array_equal(t.numpy(), raw):
             raise AssertionError(f"all_reduce of {mb} MB differs from mpi4py's")
         med = {name: float(np.median(v)) for name, v in times.items()}
-        rows.append({"MB": mb, "torchlet_GBps": mb / 1024 / med["torchlet"],
-                     "mpi4py_GBps": mb / 1024 / med["mpi4py"], "ratio": med["mpi4py"] / med["torchlet"]})
+        rows.append(
+            {
+                "MB": mb,
+                "torchlet_GBps": mb / 1024 / med["torchlet"],
+                "mpi4py_GBps": mb / 1024 / med["mpi4py"],
+                "ratio": med["mpi4py"] / med["torchlet"],
+            }
+        )
     return rows
 
 
@@ -61,6 +71,7 @@ def _worker(kind, steps, smoke):
     import torchlet as torch
     import torchlet.distributed as dist
     from torchlet.nn.parallel import DistributedDataParallel as DDP
+
     dist.init_process_group("gloo")
     n, r = dist.get_world_size(), dist.get_rank()
     if kind == "allreduce":
@@ -71,9 +82,11 @@ def _worker(kind, steps, smoke):
         return
     from torchlet.vision import models
     import torchlet.nn.functional as F
+
     torch.manual_seed(0)
     if kind == "lenet":
         from torchlet.cli.registry import build_model
+
         model, shape, batch = build_model("lenet", 10), (1, 28, 28), 64
     else:
         model, shape, batch = models.resnet18(num_classes=10), (3, 32, 32), 16
@@ -86,6 +99,7 @@ def _worker(kind, steps, smoke):
         opt.zero_grad()
         F.cross_entropy(net(x), y).backward()
         opt.step()
+
     step()
     dist.barrier()
     start = time.perf_counter()
@@ -99,17 +113,37 @@ def _worker(kind, steps, smoke):
     if not all(np.array_equal(g.numpy(), gathered[0].numpy()) for g in gathered):
         raise AssertionError(f"{kind}: the replicas' parameters differ after {steps + 1} DDP steps")
     if r == 0:
-        print("RESULT " + json.dumps({"samples_per_s": n * batch * steps / elapsed, "batch_per_rank": batch}),
-              flush=True)
+        print(
+            "RESULT " + json.dumps({"samples_per_s": n * batch * steps / elapsed, "batch_per_rank": batch}), flush=True
+        )
 
 
 def _job(n, kind, steps, smoke=False):
     exe = os.path.join(os.path.dirname(sys.executable), "mpiexec")
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
-               PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    out = subprocess.run([exe if os.path.exists(exe) else "mpiexec", "-n", str(n), sys.executable,
-                          os.path.abspath(__file__), "--worker", kind, str(steps)] + (["--smoke"] if smoke else []),
-                         env=env, capture_output=True, text=True, timeout=900)
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS="1",
+        OPENBLAS_NUM_THREADS="1",
+        MKL_NUM_THREADS="1",
+        PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    )
+    out = subprocess.run(
+        [
+            exe if os.path.exists(exe) else "mpiexec",
+            "-n",
+            str(n),
+            sys.executable,
+            os.path.abspath(__file__),
+            "--worker",
+            kind,
+            str(steps),
+        ]
+        + (["--smoke"] if smoke else []),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     for line in out.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[7:])
@@ -121,20 +155,28 @@ def main(argv):
     if argv[:1] == ["--worker"]:
         return _worker(argv[1], int(argv[2]), smoke)
     steps = 1 if smoke else int(argv[argv.index("--steps") + 1]) if "--steps" in argv else 6
-    out = argv[argv.index("--json") + 1] if "--json" in argv else (
-        None if smoke else os.path.join(HERE, "results_distributed.json"))
+    out = (
+        argv[argv.index("--json") + 1]
+        if "--json" in argv
+        else (None if smoke else os.path.join(HERE, "results_distributed.json"))
+    )
     results = {"models": {}, "allreduce": None}
     for kind in ("lenet", "resnet18"):
         one = _job(1, kind, steps, smoke)["samples_per_s"]
         two = _job(2, kind, steps, smoke)["samples_per_s"]
         results["models"][kind] = {"1 rank": one, "2 ranks": two, "efficiency": two / (2 * one)}
-        print(f"{kind:<9} 1 rank {one:8.1f} samples/s   2 ranks {two:8.1f} samples/s   "
-              f"efficiency {two / (2 * one):.2f}", flush=True)
+        print(
+            f"{kind:<9} 1 rank {one:8.1f} samples/s   2 ranks {two:8.1f} samples/s   efficiency {two / (2 * one):.2f}",
+            flush=True,
+        )
     rows = _job(2, "allreduce", 0, smoke)
     results["allreduce"] = rows
     for row in rows:
-        print(f"all_reduce {row['MB']:>4} MB  torchlet {row['torchlet_GBps']:.2f} GB/s  mpi4py "
-              f"{row['mpi4py_GBps']:.2f} GB/s  ratio {row['ratio']:.2f}", flush=True)
+        print(
+            f"all_reduce {row['MB']:>4} MB  torchlet {row['torchlet_GBps']:.2f} GB/s  mpi4py "
+            f"{row['mpi4py_GBps']:.2f} GB/s  ratio {row['ratio']:.2f}",
+            flush=True,
+        )
     if smoke:
         print("smoke run: correctness only, the figures above mean nothing", flush=True)
     if out:

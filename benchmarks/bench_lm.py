@@ -10,6 +10,7 @@ Step = zero_grad, forward, cross-entropy, backward, clip_grad_norm_(1.0), AdamW 
 
     python benchmarks/bench_lm.py [--repeat 5] [--json PATH] [--profile]
 """
+
 import argparse
 import os
 import sys
@@ -34,9 +35,19 @@ LSTM_CFG = dict(vocab_size=V, embed_size=128, hidden_size=256, num_layers=2)
 def _torch_gpt(torch):
     try:
         import transformers
-        cfg = transformers.GPT2Config(vocab_size=V, n_positions=128, n_layer=4, n_head=4, n_embd=128,
-                                      resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
-                                      bos_token_id=0, eos_token_id=0)
+
+        cfg = transformers.GPT2Config(
+            vocab_size=V,
+            n_positions=128,
+            n_layer=4,
+            n_head=4,
+            n_embd=128,
+            resid_pdrop=0.0,
+            embd_pdrop=0.0,
+            attn_pdrop=0.0,
+            bos_token_id=0,
+            eos_token_id=0,
+        )
         hf = transformers.GPT2LMHeadModel(cfg)
 
         class Wrap(torch.nn.Module):
@@ -47,9 +58,11 @@ def _torch_gpt(torch):
             def forward(self, idx, targets):
                 logits = self.m(idx).logits
                 return logits, torch.nn.functional.cross_entropy(logits.reshape(-1, V), targets.reshape(-1))
+
         return Wrap(), hf.state_dict()
     except ImportError:
         from test_gpt import RefGPT
+
         ref = RefGPT(**GPT_CFG)
         return ref, ref.state_dict()
 
@@ -67,6 +80,7 @@ def _torch_lstm(torch):
         def forward(self, idx, targets):
             logits = self.head(self.rnn(self.embedding(idx))[0])
             return logits, nn.functional.cross_entropy(logits.reshape(-1, V), targets.reshape(-1))
+
     ref = Ref()
     return ref, ref.state_dict()
 
@@ -81,6 +95,7 @@ def _step(m, model, x, y):
         loss.backward()
         m.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
+
     return step
 
 
@@ -91,10 +106,13 @@ def build(name, torch):
     torch.manual_seed(0)
     ref, sd = (_torch_gpt if name == "gpt" else _torch_lstm)(torch)
     ours = GPT(GPTConfig(**GPT_CFG)) if name == "gpt" else RNNLM(**LSTM_CFG)
-    ours.load_state_dict({k: torchlet.from_numpy(v.detach().numpy().copy()) for k, v in sd.items()
-                          if k in ours.state_dict()})
-    return {"torchlet": _step(torchlet, ours, torchlet.from_numpy(x), torchlet.from_numpy(y)),
-            "torch": _step(torch, ref, torch.from_numpy(x), torch.from_numpy(y))}
+    ours.load_state_dict(
+        {k: torchlet.from_numpy(v.detach().numpy().copy()) for k, v in sd.items() if k in ours.state_dict()}
+    )
+    return {
+        "torchlet": _step(torchlet, ours, torchlet.from_numpy(x), torchlet.from_numpy(y)),
+        "torch": _step(torch, ref, torch.from_numpy(x), torch.from_numpy(y)),
+    }
 
 
 def main(argv=None):
@@ -104,6 +122,7 @@ def main(argv=None):
     p.add_argument("--profile", action="store_true", help="also print torchlet's top functions per step")
     args = p.parse_args(argv)
     import torch
+
     torch.set_num_threads(1)
     torchlet.set_num_threads(1)
     meta = {"start": now(), "load_before": load_average(), "threads": 1, "repeat": args.repeat}
@@ -113,14 +132,23 @@ def main(argv=None):
     for name in ("gpt", "lstm"):
         calls = build(name, torch)
         med, n = compare(calls, repeat=args.repeat, warmup=2, target=0.5)
-        r = {"group": "lm", "name": f"{name} train step", "torchlet": med["torchlet"], "torch": med["torch"],
-             "unit": "s", "ratio": med["torchlet"] / med["torch"], "target": "<=1.3",
-             "met": med["torchlet"] / med["torch"] <= 1.3, "calls_per_timing": n}
+        r = {
+            "group": "lm",
+            "name": f"{name} train step",
+            "torchlet": med["torchlet"],
+            "torch": med["torch"],
+            "unit": "s",
+            "ratio": med["torchlet"] / med["torch"],
+            "target": "<=1.3",
+            "met": med["torchlet"] / med["torch"] <= 1.3,
+            "calls_per_timing": n,
+        }
         rows.append(r)
         print(report.row_text(r), flush=True)
         if args.profile:
             import cProfile
             import pstats
+
             prof = cProfile.Profile()
             prof.runcall(calls["torchlet"])
             pstats.Stats(prof).sort_stats("tottime").print_stats(8)

@@ -4,6 +4,7 @@ in one run. Now part of the suite in benchmarks/suite; this runs its "ops" group
 
     python benchmarks/bench_ops.py [--json PATH] [--png PATH] [--repeat 7]
 """
+
 import os
 import sys
 

@@ -4,6 +4,7 @@ timed alternately in one run (the suite's "random" group, see benchmarks/suite):
 
     python benchmarks/bench_random.py [--json PATH] [--repeat 7]
 """
+
 import os
 import sys
 

@@ -10,6 +10,7 @@ with tokens and offsets, from a freshly loaded tokenizer, so its word cache star
 tokenizers' `encode_batch`. Reported: seconds, MB/s, the ratio torchlet / tokenizers throughput
 (no target: tokenizers is Rust), and whether both learned the same merges and ids.
 """
+
 import argparse
 import json
 import os
@@ -22,10 +23,10 @@ os.environ.setdefault("RAYON_NUM_THREADS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
-from torchlet.text.tokenizers import ByteLevelBPETokenizer, Tokenizer  # noqa: E402
+from torchlet.text.tokenizers import ByteLevelBPETokenizer, Tokenizer
 
 try:
-    import tokenizers  # noqa: E402
+    import tokenizers
 except ImportError:  # pragma: no cover
     tokenizers = None
 
@@ -34,8 +35,26 @@ def make_corpus(n_bytes, seed=0):
     rng = random.Random(seed)
     syll = [a + b for a in "bcdfghjklmnprstvwz" for b in ["a", "e", "i", "o", "u", "ou", "ea", "ai"]]
     words = ["".join(rng.choice(syll) for _ in range(rng.choice([1, 1, 2, 2, 3, 4]))) for _ in range(30000)]
-    words += ["it's", "we've", "they'll", "I'm", "don't", "1999", "3.14", "42", "你好", "世界", "中文文本",
-              "🙂", "🚀", "café", "naïve", "--", "(x)", "U.S.A."]
+    words += [
+        "it's",
+        "we've",
+        "they'll",
+        "I'm",
+        "don't",
+        "1999",
+        "3.14",
+        "42",
+        "你好",
+        "世界",
+        "中文文本",
+        "🙂",
+        "🚀",
+        "café",
+        "naïve",
+        "--",
+        "(x)",
+        "U.S.A.",
+    ]
     weights = [1.0 / (i + 1) for i in range(len(words))]
     rng.shuffle(words)
     lines, size = [], 0
@@ -95,12 +114,16 @@ def main(argv=None):
         if f"tokenizers_{theirs_task}_s" in results:
             theirs_s = results[f"tokenizers_{theirs_task}_s"]
             results[f"{task}_ratio"] = theirs_s / ours_s
-            line += (f" | tokenizers {theirs_s:7.2f} s {mb / theirs_s:7.2f} MB/s"
-                     f" | torchlet/tokenizers throughput {theirs_s / ours_s:.3f}")
+            line += (
+                f" | tokenizers {theirs_s:7.2f} s {mb / theirs_s:7.2f} MB/s"
+                f" | torchlet/tokenizers throughput {theirs_s / ours_s:.3f}"
+            )
         print(line)
     if "same_merges" in results:
-        print(f"same merges: {results['same_merges']}, same vocab: {results['same_vocab']}, "
-              f"same ids: {results['same_ids']}")
+        print(
+            f"same merges: {results['same_merges']}, same vocab: {results['same_vocab']}, "
+            f"same ids: {results['same_ids']}"
+        )
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)

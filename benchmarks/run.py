@@ -1,7 +1,8 @@
 """Run the benchmark suite: torchlet against PyTorch (the library: benchmarks/suite/).
 
-    python benchmarks/run.py [--only train,ops] [--json out.json] [--png out.png]
+python benchmarks/run.py [--only train,ops] [--json out.json] [--png out.png]
 """
+
 import os
 import sys
 

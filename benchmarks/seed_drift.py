@@ -10,6 +10,7 @@ families of the seed lessons this trains both libraries side by side (SGD, the
 lessons' batch sizes, shuffled DataLoader, data from a fixed NumPy seed) and
 reports, at the precisions the lessons print, the first step whose loss differs.
 """
+
 import argparse
 import math
 
@@ -17,8 +18,8 @@ import numpy as np
 import torch
 
 import torchlet
-import torchlet.utils.data  # noqa: F401
-import torch.utils.data  # noqa: F401
+import torchlet.utils.data
+import torch.utils.data
 
 PRECISIONS = (4, 6)  # digits after the point: tensor prints / f"{loss:>7f}"
 
@@ -27,16 +28,52 @@ def _models(lib):
     nn = lib.nn
     return {
         "softmax regression (784-10)": (lambda: nn.Sequential(nn.Flatten(), nn.Linear(784, 10)), 0.1, 256),
-        "MLP + dropout (784-256-256-10)": (lambda: nn.Sequential(
-            nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Dropout(0.2), nn.Linear(256, 256), nn.ReLU(),
-            nn.Dropout(0.5), nn.Linear(256, 10)), 0.5, 256),
-        "LeNet (sigmoid, avg-pool)": (lambda: nn.Sequential(
-            nn.Conv2d(1, 6, 5, padding=2), nn.Sigmoid(), nn.AvgPool2d(2, 2), nn.Conv2d(6, 16, 5), nn.Sigmoid(),
-            nn.AvgPool2d(2, 2), nn.Flatten(), nn.Linear(400, 120), nn.Sigmoid(), nn.Linear(120, 84),
-            nn.Sigmoid(), nn.Linear(84, 10)), 0.9, 256),
-        "CNN (ReLU, max-pool, batch 64)": (lambda: nn.Sequential(
-            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
-            nn.MaxPool2d(2), nn.Flatten(), nn.Linear(32 * 7 * 7, 10)), 0.05, 64),
+        "MLP + dropout (784-256-256-10)": (
+            lambda: nn.Sequential(
+                nn.Flatten(),
+                nn.Linear(784, 256),
+                nn.ReLU(),
+                nn.Dropout(0.2),
+                nn.Linear(256, 256),
+                nn.ReLU(),
+                nn.Dropout(0.5),
+                nn.Linear(256, 10),
+            ),
+            0.5,
+            256,
+        ),
+        "LeNet (sigmoid, avg-pool)": (
+            lambda: nn.Sequential(
+                nn.Conv2d(1, 6, 5, padding=2),
+                nn.Sigmoid(),
+                nn.AvgPool2d(2, 2),
+                nn.Conv2d(6, 16, 5),
+                nn.Sigmoid(),
+                nn.AvgPool2d(2, 2),
+                nn.Flatten(),
+                nn.Linear(400, 120),
+                nn.Sigmoid(),
+                nn.Linear(120, 84),
+                nn.Sigmoid(),
+                nn.Linear(84, 10),
+            ),
+            0.9,
+            256,
+        ),
+        "CNN (ReLU, max-pool, batch 64)": (
+            lambda: nn.Sequential(
+                nn.Conv2d(1, 16, 3, padding=1),
+                nn.ReLU(),
+                nn.MaxPool2d(2),
+                nn.Conv2d(16, 32, 3, padding=1),
+                nn.ReLU(),
+                nn.MaxPool2d(2),
+                nn.Flatten(),
+                nn.Linear(32 * 7 * 7, 10),
+            ),
+            0.05,
+            64,
+        ),
     }
 
 
@@ -45,8 +82,9 @@ def _losses(lib, name, x, y, steps, seed):
     lib.manual_seed(seed)
     model = make()
     opt = lib.optim.SGD(model.parameters(), lr=lr)
-    loader = lib.utils.data.DataLoader(lib.utils.data.TensorDataset(lib.from_numpy(x), lib.from_numpy(y)),
-                                       batch_size=batch, shuffle=True)
+    loader = lib.utils.data.DataLoader(
+        lib.utils.data.TensorDataset(lib.from_numpy(x), lib.from_numpy(y)), batch_size=batch, shuffle=True
+    )
     loss_fn = lib.nn.CrossEntropyLoss()
     out = []
     while len(out) < steps:
@@ -87,8 +125,12 @@ def main():
             k = first_difference(ours, theirs, d)
             cells.append(f"all {args.steps}" if k is None else f"{k} (then {abs(ours[k] - theirs[k]):.1e})")
         rel = max(abs(u - v) / max(abs(v), 1e-12) for u, v in zip(ours, theirs))
-        print(f"{name:34s} " + "  ".join(f"{c:>28s}" for c in cells) + f"   max rel diff {rel:.1e}"
-              + ("" if math.isfinite(rel) else " (diverged)"))
+        print(
+            f"{name:34s} "
+            + "  ".join(f"{c:>28s}" for c in cells)
+            + f"   max rel diff {rel:.1e}"
+            + ("" if math.isfinite(rel) else " (diverged)")
+        )
 
 
 if __name__ == "__main__":

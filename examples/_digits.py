@@ -1,4 +1,5 @@
 """The built-in Digits images as tensors (shared by the examples)."""
+
 import torchlet as torch
 from torchlet.utils.data import DataLoader
 from torchlet.vision import transforms

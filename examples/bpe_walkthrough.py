@@ -9,6 +9,7 @@ algorithm at scale with torchlet.text.tokenizers.
 4. A byte-level BPE (GPT-2's scheme) trained on a small corpus: any text, Chinese and emoji
    included, encodes and decodes back exactly.
 """
+
 import collections
 
 import torchlet as torch
@@ -55,8 +56,12 @@ for step in range(1, num_merges + 1):
     print(f"step {step:2d}: merge {best} ({pairs[best]} times) -> {vocab}")
 
 # 2. the fast trainer on the same words (each word a tuple of symbols)
-words = {("l", "o", "w", "</w>"): 5, ("l", "o", "w", "e", "r", "</w>"): 2,
-         ("n", "e", "w", "e", "s", "t", "</w>"): 6, ("w", "i", "d", "e", "s", "t", "</w>"): 3}
+words = {
+    ("l", "o", "w", "</w>"): 5,
+    ("l", "o", "w", "e", "r", "</w>"): 2,
+    ("n", "e", "w", "e", "s", "t", "</w>"): 6,
+    ("w", "i", "d", "e", "s", "t", "</w>"): 3,
+}
 alphabet = {s for w in words for s in w}
 learned_vocab, merges = train_bpe(words, vocab_size=len(alphabet) + len(lesson_merges), min_frequency=2)
 # Replay them with the lesson's functions: each is a most frequent pair at its step. Among pairs of

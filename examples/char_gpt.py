@@ -2,6 +2,7 @@
 position embeddings, causal self-attention blocks (pre-LayerNorm, residual), a language-model
 head; trained on the Shakespeare shipped with torchlet, then sampled. (The full GPT-2 model with
 a key/value cache is torchlet.models.GPT; `torchlet train --task lm` trains it from the shell.)"""
+
 import torchlet as torch
 import torchlet.nn as nn
 import torchlet.nn.functional as F
@@ -14,8 +15,8 @@ with open(bundled_text_path(), encoding="utf-8") as f:
     text = f.read()[:100_000]
 chars = sorted(set(text))
 stoi = {c: i for i, c in enumerate(chars)}
-encode = lambda s: [stoi[c] for c in s]  # noqa: E731
-decode = lambda ids: "".join(chars[i] for i in ids)  # noqa: E731
+encode = lambda s: [stoi[c] for c in s]
+decode = lambda ids: "".join(chars[i] for i in ids)
 data = torch.tensor(encode(text), dtype=torch.long)
 n = int(0.9 * len(data))
 train_data, val_data = data[:n], data[n:]
@@ -24,8 +25,8 @@ train_data, val_data = data[:n], data[n:]
 def get_batch(split):
     d = train_data if split == "train" else val_data
     ix = torch.randint(len(d) - block_size, (batch_size,))
-    x = torch.stack([d[i:i + block_size] for i in ix.tolist()])
-    y = torch.stack([d[i + 1:i + block_size + 1] for i in ix.tolist()])
+    x = torch.stack([d[i : i + block_size] for i in ix.tolist()])
+    y = torch.stack([d[i + 1 : i + block_size + 1] for i in ix.tolist()])
     return x, y
 
 
@@ -84,8 +85,7 @@ class CharGPT(nn.Module):
 @torch.no_grad()
 def estimate_loss(model, iters=3):
     model.eval()
-    out = {split: sum(model(*get_batch(split))[1].item() for _ in range(iters)) / iters
-           for split in ("train", "val")}
+    out = {split: sum(model(*get_batch(split))[1].item() for _ in range(iters)) / iters for split in ("train", "val")}
     model.train()
     return out
 

@@ -1,5 +1,6 @@
 """Custom blocks and parameter management: a Sequential by hand, a fixed hidden layer,
 nested blocks, a layer with its own Parameters, tied weights, init and state_dict."""
+
 import torchlet as torch
 from torchlet import nn
 from torchlet.nn import functional as F

@@ -1,4 +1,5 @@
 """LeNet (ReLU, max-pool) on Digits upscaled to 28x28, with the training loop of the lessons."""
+
 import time
 
 import torchlet as torch
@@ -8,9 +9,19 @@ from _digits import digits_loaders, train
 torch.manual_seed(0)
 train_iter, test_iter = digits_loaders(batch_size=64, size=28)
 net = nn.Sequential(
-    nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.ReLU(), nn.MaxPool2d(2, 2),
-    nn.Conv2d(6, 16, kernel_size=5), nn.ReLU(), nn.MaxPool2d(2, 2), nn.Flatten(),
-    nn.Linear(16 * 5 * 5, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+    nn.Conv2d(1, 6, kernel_size=5, padding=2),
+    nn.ReLU(),
+    nn.MaxPool2d(2, 2),
+    nn.Conv2d(6, 16, kernel_size=5),
+    nn.ReLU(),
+    nn.MaxPool2d(2, 2),
+    nn.Flatten(),
+    nn.Linear(16 * 5 * 5, 120),
+    nn.ReLU(),
+    nn.Linear(120, 84),
+    nn.ReLU(),
+    nn.Linear(84, 10),
+)
 X = torch.rand(1, 1, 28, 28)
 for layer in net:
     X = layer(X)

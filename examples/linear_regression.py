@@ -1,4 +1,5 @@
 """Linear regression from scratch: autograd recovers the weights of y = Xw + b."""
+
 import torchlet as torch
 
 torch.manual_seed(0)

@@ -1,4 +1,5 @@
 """Linear regression, concise: TensorDataset + DataLoader, nn.Linear, MSELoss, SGD."""
+
 import torchlet as torch
 from torchlet import nn
 from torchlet.utils.data import DataLoader, TensorDataset

@@ -1,4 +1,5 @@
 """A multilayer perceptron with weight decay and dropout (train() / eval() switch dropout)."""
+
 import torchlet as torch
 from torchlet import nn
 from _digits import digits_loaders, train
@@ -10,7 +11,6 @@ print(net)
 loss_fn = nn.CrossEntropyLoss()
 weights = [p for name, p in net.named_parameters() if name.endswith("weight")]
 biases = [p for name, p in net.named_parameters() if name.endswith("bias")]
-optimizer = torch.optim.SGD([{"params": weights, "weight_decay": 1e-4}, {"params": biases}],
-                            lr=0.1, momentum=0.9)
+optimizer = torch.optim.SGD([{"params": weights, "weight_decay": 1e-4}, {"params": biases}], lr=0.1, momentum=0.9)
 acc = train(net, train_iter, test_iter, loss_fn, optimizer, epochs=8)
 assert acc > 0.9

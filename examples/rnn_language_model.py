@@ -2,6 +2,7 @@
 with a vocabulary, read it with sequential partitioning (the hidden state carries over from one
 minibatch to the next and is detached), train an LSTM with gradient clipping, report perplexity,
 predict characters after a prefix."""
+
 import collections
 import math
 import re

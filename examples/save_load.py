@@ -1,4 +1,5 @@
 """Saving and loading: tensors, state_dicts (readable by PyTorch), whole models, safetensors."""
+
 import os
 import tempfile
 

@@ -1,4 +1,5 @@
 """Softmax regression, concise: Flatten + Linear, CrossEntropyLoss, SGD."""
+
 import torchlet as torch
 from torchlet import nn
 from _digits import digits_loaders, train

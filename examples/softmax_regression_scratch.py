@@ -1,4 +1,5 @@
 """Softmax regression from scratch: softmax by hand, cross-entropy by indexing, manual SGD."""
+
 import torchlet as torch
 from _digits import digits_loaders
 

@@ -1,5 +1,6 @@
 """TensorBoard logging: scalars, histograms, an image grid and the model graph
 (view with `tensorboard --logdir runs`)."""
+
 import sys
 import tempfile
 

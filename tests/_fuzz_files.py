@@ -1,6 +1,7 @@
 """Helpers of the checkpoint fuzz test: take a checkpoint zip apart, parse its
 data.pkl into a tree without executing anything, mutate the tree and write it
 back, and compute from the raw records what each tensor of a file must hold."""
+
 import io
 import pickle
 import warnings
@@ -8,9 +9,20 @@ import zipfile
 
 import numpy as np
 
-ITEMSIZE = {"FloatStorage": 4, "DoubleStorage": 8, "HalfStorage": 2, "BFloat16Storage": 2, "LongStorage": 8,
-            "IntStorage": 4, "ShortStorage": 2, "CharStorage": 1, "ByteStorage": 1, "BoolStorage": 1,
-            "ComplexFloatStorage": 8, "ComplexDoubleStorage": 16}
+ITEMSIZE = {
+    "FloatStorage": 4,
+    "DoubleStorage": 8,
+    "HalfStorage": 2,
+    "BFloat16Storage": 2,
+    "LongStorage": 8,
+    "IntStorage": 4,
+    "ShortStorage": 2,
+    "CharStorage": 1,
+    "ByteStorage": 1,
+    "BoolStorage": 1,
+    "ComplexFloatStorage": 8,
+    "ComplexDoubleStorage": 16,
+}
 REBUILD = ("torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor")
 PARAM = ("torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state")
 
@@ -48,8 +60,13 @@ class Call:
         self.items.extend(vs)
 
     def __reduce__(self):
-        return (self.func, tuple(self.args), self.state, iter(self.items) if self.items else None,
-                iter(self.pairs) if self.pairs else None)
+        return (
+            self.func,
+            tuple(self.args),
+            self.state,
+            iter(self.items) if self.items else None,
+            iter(self.pairs) if self.pairs else None,
+        )
 
 
 class Pid:
@@ -88,6 +105,7 @@ class _Writer(pickle._Pickler):
 
     def save_glob(self, obj):
         self.write(pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode())
+
     dispatch[Glob] = save_glob
 
     def persistent_id(self, obj):
@@ -178,7 +196,7 @@ def _expected_bytes(call, recs, prefix, rng):
         raise Mismatch(f"record {key} holds {len(blob)} bytes, the pickle says {numel} x {itemsize}")
     size = tuple(size)
     if stride is None or (tuple(stride) == () and size):  # set_() without strides: contiguous
-        stride = tuple(int(np.prod(size[i + 1:], dtype=object)) for i in range(len(size)))
+        stride = tuple(int(np.prod(size[i + 1 :], dtype=object)) for i in range(len(size)))
     stride = tuple(stride)
     total = int(np.prod(size, dtype=object)) if size else 1
     if total == 0:
@@ -192,8 +210,7 @@ def _expected_bytes(call, recs, prefix, rng):
         flat = offset + sum(i * s for i, s in zip(ix, stride))
         if not 0 <= flat < numel:
             raise Mismatch(f"a loaded tensor addresses element {flat} of a {numel}-element storage")
-        out.append((ix, _native(blob[flat * itemsize:(flat + 1) * itemsize], stype.name,
-                                recs.big_endian(prefix))))
+        out.append((ix, _native(blob[flat * itemsize : (flat + 1) * itemsize], stype.name, recs.big_endian(prefix))))
     return size, out
 
 
@@ -201,6 +218,7 @@ def check_loaded(node, value, recs, prefix, rng, seen=None):
     """`value` (what torchlet.load returned) holds exactly what the parsed tree `node` says, and
     every tensor's bytes are the bytes of its storage record."""
     import torchlet
+
     seen = set() if seen is None else seen
     if id(node) in seen:
         return

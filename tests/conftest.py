@@ -1,6 +1,7 @@
 """Test setup: PyTorch is the oracle. Under CI=true a missing oracle or optional test
 dependency (torchvision, tensorboard, safetensors, matplotlib, Chromium) is an error,
 never a silent skip: tests ask for them through `require` / `require_program`."""
+
 import importlib
 import os
 import shutil
@@ -9,7 +10,8 @@ import numpy as np
 import pytest
 
 try:
-    import torch  # noqa: F401
+    import torch
+
     HAVE_TORCH = True
 except ImportError:  # pragma: no cover - local runs without the oracle
     HAVE_TORCH = False
@@ -25,8 +27,9 @@ if CI:
     _hypothesis_settings.load_profile("ci")
 
 if CI and not HAVE_TORCH:
-    raise pytest.UsageError("CI=true but the oracle (torch==2.14.1) is not installed: "
-                            "install the test extra (pip install -e '.[test]')")
+    raise pytest.UsageError(
+        "CI=true but the oracle (torch==2.14.1) is not installed: install the test extra (pip install -e '.[test]')"
+    )
 
 
 def require(module):
@@ -36,8 +39,10 @@ def require(module):
         try:
             return importlib.import_module(module)
         except ImportError as e:
-            pytest.fail(f"CI=true but {module} cannot be imported ({e}); install the test extra "
-                        "(pip install -e '.[test]')", pytrace=False)
+            pytest.fail(
+                f"CI=true but {module} cannot be imported ({e}); install the test extra (pip install -e '.[test]')",
+                pytrace=False,
+            )
     return pytest.importorskip(module)
 
 
@@ -65,6 +70,7 @@ def pytest_collection_modifyitems(config, items):
 def _reset_state():
     """Each test starts from the same seeds and default dtype."""
     import torchlet
+
     torchlet.manual_seed(0)
     np.random.seed(0)
     torchlet.set_default_dtype(torchlet.float32)
@@ -75,5 +81,6 @@ def _reset_state():
 @pytest.fixture
 def torch():
     import torch as _torch
+
     _torch.manual_seed(0)
     return _torch

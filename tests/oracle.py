@@ -14,6 +14,7 @@ so a test file is mostly its table:
 specs: a shape (random values), a NumPy array (used as is), `T(shape)` for a
 non-contiguous (transposed) input, or a non-array Python value passed as is.
 """
+
 import numpy as np
 
 import torchlet
@@ -53,11 +54,13 @@ def assert_same(ours, theirs, rtol=None, atol=None, check_dtype=True, what="valu
     (recursing into tuples/lists/named tuples)."""
     if isinstance(theirs, torch.Tensor):
         assert isinstance(ours, torchlet.Tensor), f"{what}: expected a Tensor, got {type(ours)}"
-        assert tuple(ours.shape) == tuple(theirs.shape), \
+        assert tuple(ours.shape) == tuple(theirs.shape), (
             f"{what}: shape {tuple(ours.shape)} != torch {tuple(theirs.shape)}"
+        )
         if check_dtype:
-            assert dtype_name(ours.dtype) == dtype_name(theirs.dtype), \
+            assert dtype_name(ours.dtype) == dtype_name(theirs.dtype), (
                 f"{what}: dtype {ours.dtype} != torch {theirs.dtype}"
+            )
         a = ours.detach()._data
         b = theirs.detach()
         if b.dtype == torch.bfloat16:
@@ -81,8 +84,9 @@ def assert_same(ours, theirs, rtol=None, atol=None, check_dtype=True, what="valu
     elif isinstance(theirs, torch.Size):
         assert tuple(ours) == tuple(theirs)
     elif isinstance(theirs, float):
-        assert np.isclose(ours, theirs, rtol=rtol or 1e-6, atol=atol or 1e-7, equal_nan=True), \
+        assert np.isclose(ours, theirs, rtol=rtol or 1e-6, atol=atol or 1e-7, equal_nan=True), (
             f"{what}: {ours} != {theirs}"
+        )
     else:
         assert ours == theirs, f"{what}: {ours!r} != torch {theirs!r}"
 
@@ -109,9 +113,21 @@ class Op:
     rtol/atol: overrides for ops known to be less exact
     """
 
-    def __init__(self, name, fn, samples, dtypes=("float32", "float64"), grad=True, gradcheck=True,
-                 gradgradcheck=True, domain=(-2.0, 2.0), rtol=None, atol=None, integer=False,
-                 check_dtype=True):
+    def __init__(
+        self,
+        name,
+        fn,
+        samples,
+        dtypes=("float32", "float64"),
+        grad=True,
+        gradcheck=True,
+        gradgradcheck=True,
+        domain=(-2.0, 2.0),
+        rtol=None,
+        atol=None,
+        integer=False,
+        check_dtype=True,
+    ):
         self.name, self.fn, self.samples = name, fn, samples
         self.dtypes, self.grad = dtypes, grad
         self.gradcheck, self.gradgradcheck = gradcheck, gradgradcheck
@@ -138,7 +154,8 @@ def _make_array(spec, dtype, rng, domain):
 
 def _is_spec(spec):
     return isinstance(spec, (tuple, T, np.ndarray)) and not (
-        isinstance(spec, tuple) and any(not isinstance(s, int) for s in spec))
+        isinstance(spec, tuple) and any(not isinstance(s, int) for s in spec)
+    )
 
 
 def _inputs(sample, dtype, rng, domain):
@@ -204,10 +221,12 @@ def check_op(op, seed=0):
             if not outs_t:
                 continue
             gs = [rng.uniform(-1, 1, size=tuple(t.shape)).astype(dt) for t in outs_t]
-            grads_t = torch.autograd.grad(outs_t, [lt[i] for i in fidx],
-                                          [torch.from_numpy(g.copy()) for g in gs], allow_unused=True)
-            grads_o = torchlet.autograd.grad(outs_o, [lo[i] for i in fidx],
-                                             [torchlet.from_numpy(g.copy()) for g in gs], allow_unused=True)
+            grads_t = torch.autograd.grad(
+                outs_t, [lt[i] for i in fidx], [torch.from_numpy(g.copy()) for g in gs], allow_unused=True
+            )
+            grads_o = torchlet.autograd.grad(
+                outs_o, [lo[i] for i in fidx], [torchlet.from_numpy(g.copy()) for g in gs], allow_unused=True
+            )
             for k, (go, gt) in enumerate(zip(grads_o, grads_t)):
                 if gt is None:
                     assert go is None or not go.detach()._data.any(), f"{what}: grad {k} should be None/0"
@@ -228,6 +247,7 @@ def _gradchecks(op, leaves, fidx):
         res = op.fn(torchlet, *args)
         outs = [r for r in _flat_tensors(res) if r.dtype.is_floating_point]
         return tuple(outs) if len(outs) > 1 else outs[0]
+
     xs = tuple(leaves[i].detach().clone().requires_grad_(True) for i in fidx)
     assert gradcheck(f, xs, eps=1e-6, atol=1e-5, rtol=1e-3), f"{op.name}: gradcheck failed"
     if op.gradgradcheck:
@@ -251,17 +271,20 @@ def same_error_class(eo, et):
 def check_error(fn, *args, **kwargs):
     """The same bad call raises exactly the same exception class in both libraries; returns
     (our exception, torch's exception) for message checks."""
+
     def run(lib):
         try:
             fn(lib, *args, **kwargs)
         except Exception as e:  # the class is what is compared
             return e
         return None
+
     et = run(torch)
     eo = run(torchlet)
     assert et is not None, "torch did not raise"
     assert eo is not None, f"torchlet did not raise (torch raised {type(et).__name__}: {et})"
-    assert same_error_class(eo, et), \
-        f"torchlet raised {type(eo).__module__}.{type(eo).__qualname__}: {eo}; " \
+    assert same_error_class(eo, et), (
+        f"torchlet raised {type(eo).__module__}.{type(eo).__qualname__}: {eo}; "
         f"torch raised {type(et).__module__}.{type(et).__qualname__}: {et}"
+    )
     return eo, et

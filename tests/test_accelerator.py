@@ -3,6 +3,7 @@ PyTorch does. The oracle here is a CUDA build of PyTorch run with no GPU visible
 answers that do not depend on the build are compared with it; those that do (a
 CUDA build reports `cuda` as its accelerator and cuDNN as available) are PyTorch's
 CPU-only answers, read from torch/accelerator/__init__.py and DeviceAccelerator.cpp."""
+
 import json
 import os
 import subprocess
@@ -51,8 +52,14 @@ print(json.dumps(out))
 def _probe(lib):
     env = dict(os.environ, CUDA_VISIBLE_DEVICES="")
     env["PYTHONPATH"] = os.path.join(os.path.dirname(__file__), "..", "src")
-    res = subprocess.run([sys.executable, "-c", _PROBES, lib], capture_output=True, text=True, env=env,
-                         timeout=240, cwd=tempfile.gettempdir())
+    res = subprocess.run(
+        [sys.executable, "-c", _PROBES, lib],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+        cwd=tempfile.gettempdir(),
+    )
     assert res.returncode == 0, res.stderr
     return json.loads(res.stdout)
 
@@ -80,5 +87,6 @@ def test_cpu_only_build_answers():
 
 def test_importable_by_name():
     import importlib
+
     for name in ("torchlet.backends.cudnn", "torchlet.backends.mps", "torchlet.accelerator"):
         importlib.import_module(name)

@@ -2,6 +2,7 @@
 float32 (dtypes and values), gradients through an autocast region, the context manager and
 decorator forms, nesting and enabled=False, torch.autocast; GradScaler's scale, unscale_,
 inf checks, skipped steps, scale growth/backoff and state_dict, and the errors."""
+
 import warnings
 
 import numpy as np
@@ -91,6 +92,7 @@ def test_decorator_nesting_disabled_alias(torch):
         @m.autocast("cpu")
         def g(a):
             return a @ a.T
+
         a = m.tensor(A)
         inner = []
         with m.autocast("cpu"):
@@ -102,6 +104,7 @@ def test_decorator_nesting_disabled_alias(torch):
         inner.append(g(a).dtype)
         inner.append(m.get_autocast_dtype("cpu"))
         return [str(v).split(".")[-1] for v in inner]
+
     assert f(torchlet) == f(torch)
 
 
@@ -135,16 +138,31 @@ def _scaler_run(m, grads_seq, **kw):
         grad_after_unscale = w.grad.clone()
         scaler.step(opt)
         scaler.update()
-        trace.append((scaled.item(), grad_after_unscale.numpy().copy(), w.detach().numpy().copy(),
-                      scaler.get_scale(), scaler._get_growth_tracker()))
+        trace.append(
+            (
+                scaled.item(),
+                grad_after_unscale.numpy().copy(),
+                w.detach().numpy().copy(),
+                scaler.get_scale(),
+                scaler._get_growth_tracker(),
+            )
+        )
     return trace, scaler.state_dict()
 
 
 def test_grad_scaler_sequence(torch):
-    seq = [np.arange(6.0) - 2, np.array([1, np.inf, 0, 0, 0, 0.0]), np.ones(6), np.ones(6) * 3,
-           np.array([np.nan] + [1.0] * 5), np.ones(6), np.ones(6), np.ones(6)]
-    to, so = _scaler_run(torchlet, seq, init_scale=2.0 ** 10, growth_interval=2)
-    tt, st = _scaler_run(torch, seq, init_scale=2.0 ** 10, growth_interval=2)
+    seq = [
+        np.arange(6.0) - 2,
+        np.array([1, np.inf, 0, 0, 0, 0.0]),
+        np.ones(6),
+        np.ones(6) * 3,
+        np.array([np.nan] + [1.0] * 5),
+        np.ones(6),
+        np.ones(6),
+        np.ones(6),
+    ]
+    to, so = _scaler_run(torchlet, seq, init_scale=2.0**10, growth_interval=2)
+    tt, st = _scaler_run(torch, seq, init_scale=2.0**10, growth_interval=2)
     assert so == st
     for a, b in zip(to, tt):
         np.testing.assert_allclose(a[0], b[0], rtol=1e-6)  # the loss sums in another order
@@ -156,8 +174,9 @@ def test_grad_scaler_sequence(torch):
 def test_grad_scaler_state_dict_and_errors(torch):
     for m in (torchlet, torch):
         s = m.amp.GradScaler("cpu", init_scale=8.0)
-        s.load_state_dict({"scale": 4.0, "growth_factor": 3.0, "backoff_factor": 0.25, "growth_interval": 7,
-                           "_growth_tracker": 2})
+        s.load_state_dict(
+            {"scale": 4.0, "growth_factor": 3.0, "backoff_factor": 0.25, "growth_interval": 7, "_growth_tracker": 2}
+        )
         assert s.get_scale() == 4.0 and s.get_growth_factor() == 3.0 and s.state_dict()["_growth_tracker"] == 2
     checks = [
         lambda m: m.amp.GradScaler("cpu", growth_factor=1.0),
@@ -182,6 +201,7 @@ def test_grad_scaler_state_dict_and_errors(torch):
         s.scale(w.sum()).backward()
         s.step(opt)
         s.step(opt)
+
     for i, make in enumerate(checks + [twice, step_twice]):
         with pytest.raises(Exception) as et:
             make(torch)

@@ -1,5 +1,6 @@
 """The suite's own rules: under CI=true a missing optional test dependency fails instead of
 skipping; pytest-timeout is configured; .ci/run stops on a failed install step."""
+
 import os
 import shutil
 import subprocess
@@ -10,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-_PROBE_TESTS = '''
+_PROBE_TESTS = """
 from conftest import require, require_program
 
 
@@ -20,7 +21,7 @@ def test_module():
 
 def test_program():
     require_program("no-such-program-for-torchlet-tests")
-'''
+"""
 
 
 def _run_probe(tmp_path, ci):
@@ -30,9 +31,14 @@ def _run_probe(tmp_path, ci):
     env.pop("CI", None)
     if ci:
         env["CI"] = "true"
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
-                           "-rfs", str(tmp_path)], capture_output=True, text=True, env=env, cwd=tmp_path,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-rfs", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
 
 
 def test_missing_dependency_skips_locally(tmp_path):
@@ -96,7 +102,13 @@ touch {marker}
     (repo / ".ci").mkdir(parents=True)
     (repo / ".ci" / "run").write_text(script)
     env = {"PATH": str(bindir), "HOME": str(tmp_path)}
-    res = subprocess.run([str(bindir / "bash"), str(repo / ".ci" / "run")], capture_output=True, text=True,
-                         env=env, timeout=120, cwd=repo)
+    res = subprocess.run(
+        [str(bindir / "bash"), str(repo / ".ci" / "run")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=repo,
+    )
     assert res.returncode != 0, res.stdout + res.stderr
     assert not marker.exists(), "the script went on past a failed install step"

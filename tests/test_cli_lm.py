@@ -1,5 +1,6 @@
 """`torchlet train --task lm` and `torchlet generate`: short runs with a tiny model that train,
 checkpoint, resume exactly, write TensorBoard logs, sample; bad input is one line, exit 2."""
+
 import os
 
 import pytest
@@ -8,9 +9,28 @@ import torchlet
 from torchlet.cli.main import main
 from torchlet.text.datasets import bundled_text_path
 
-TINY = ["--task", "lm", "--n-layer", "1", "--n-head", "2", "--n-embd", "16", "--block-size", "16",
-        "--batch-size", "8", "--steps-per-epoch", "4", "--eval-batches", "2", "--seed", "0",
-        "--scheduler", "none"]  # cosine's horizon is the first run's --epochs, so resume with a longer run differs
+TINY = [
+    "--task",
+    "lm",
+    "--n-layer",
+    "1",
+    "--n-head",
+    "2",
+    "--n-embd",
+    "16",
+    "--block-size",
+    "16",
+    "--batch-size",
+    "8",
+    "--steps-per-epoch",
+    "4",
+    "--eval-batches",
+    "2",
+    "--seed",
+    "0",
+    "--scheduler",
+    "none",
+]  # cosine's horizon is the first run's --epochs, so resume with a longer run differs
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +48,23 @@ def _epoch_line(out, n):
 
 def test_train_checkpoint_resume_generate(text_file, tmp_path, capsys):
     full, part = tmp_path / "full", tmp_path / "part"
-    assert main(["train", *TINY, "--dataset", text_file, "--epochs", "3", "--checkpoint-dir", str(full),
-                 "--logdir", str(tmp_path / "runs")]) == 0
+    assert (
+        main(
+            [
+                "train",
+                *TINY,
+                "--dataset",
+                text_file,
+                "--epochs",
+                "3",
+                "--checkpoint-dir",
+                str(full),
+                "--logdir",
+                str(tmp_path / "runs"),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "training gpt language model" in out and "val loss" in out and "ppl" in out and "sample:" in out
     assert sorted(os.listdir(full)) == ["best.pt", "last.pt"]
@@ -48,8 +83,17 @@ def test_train_checkpoint_resume_generate(text_file, tmp_path, capsys):
     for k, v in a["state_dict"].items():
         assert torchlet.equal(v, b["state_dict"][k]), k
     # generate: the prompt, then max_new_tokens characters; seeded runs repeat
-    args = ["generate", "--checkpoint", str(full / "best.pt"), "--prompt", "ROMEO:", "--max-new-tokens", "30",
-            "--seed", "3"]
+    args = [
+        "generate",
+        "--checkpoint",
+        str(full / "best.pt"),
+        "--prompt",
+        "ROMEO:",
+        "--max-new-tokens",
+        "30",
+        "--seed",
+        "3",
+    ]
     assert main(args) == 0
     first = capsys.readouterr().out
     assert first.startswith("ROMEO:") and len(first.rstrip("\n")) >= 36
@@ -61,30 +105,91 @@ def test_train_checkpoint_resume_generate(text_file, tmp_path, capsys):
 
 
 def test_lstm_and_bpe(text_file, tmp_path, capsys):
-    assert main(["train", *TINY, "--dataset", text_file, "--model", "lstm", "--epochs", "1",
-                 "--checkpoint-dir", str(tmp_path / "l")]) == 0
+    assert (
+        main(
+            [
+                "train",
+                *TINY,
+                "--dataset",
+                text_file,
+                "--model",
+                "lstm",
+                "--epochs",
+                "1",
+                "--checkpoint-dir",
+                str(tmp_path / "l"),
+            ]
+        )
+        == 0
+    )
     assert "training lstm language model" in capsys.readouterr().out
-    assert main(["generate", "--checkpoint", str(tmp_path / "l" / "last.pt"), "--prompt", "ROMEO",
-                 "--max-new-tokens", "5", "--seed", "0"]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                "--checkpoint",
+                str(tmp_path / "l" / "last.pt"),
+                "--prompt",
+                "ROMEO",
+                "--max-new-tokens",
+                "5",
+                "--seed",
+                "0",
+            ]
+        )
+        == 0
+    )
     assert capsys.readouterr().out.startswith("ROMEO")
-    assert main(["train", *TINY, "--dataset", text_file, "--tokenizer", "bpe:300", "--epochs", "1",
-                 "--checkpoint-dir", str(tmp_path / "b")]) == 0
+    assert (
+        main(
+            [
+                "train",
+                *TINY,
+                "--dataset",
+                text_file,
+                "--tokenizer",
+                "bpe:300",
+                "--epochs",
+                "1",
+                "--checkpoint-dir",
+                str(tmp_path / "b"),
+            ]
+        )
+        == 0
+    )
     assert "bpe:300 vocabulary of 300" in capsys.readouterr().out
     state = torchlet.load(str(tmp_path / "b" / "last.pt"))
     assert state["tokenizer"]["type"] == "bpe" and state["model_args"]["vocab_size"] == 300
-    assert main(["generate", "--checkpoint", str(tmp_path / "b" / "last.pt"), "--prompt", "Good morrow",
-                 "--max-new-tokens", "5", "--seed", "0"]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                "--checkpoint",
+                str(tmp_path / "b" / "last.pt"),
+                "--prompt",
+                "Good morrow",
+                "--max-new-tokens",
+                "5",
+                "--seed",
+                "0",
+            ]
+        )
+        == 0
+    )
     assert capsys.readouterr().out.startswith("Good morrow")
 
 
-@pytest.mark.parametrize("extra,text", [
-    (["--tokenizer", "words"], "--tokenizer must be char or bpe:N"),
-    (["--tokenizer", "bpe:10"], "N >= 257"),
-    (["--model", "resnet18"], "must be gpt or lstm"),
-    (["--n-embd", "10", "--n-head", "3"], "divisible"),
-    (["--dataset", "no-such-corpus"], "Unknown dataset"),
-    (["--block-size", "100000"], "too short"),
-])
+@pytest.mark.parametrize(
+    "extra,text",
+    [
+        (["--tokenizer", "words"], "--tokenizer must be char or bpe:N"),
+        (["--tokenizer", "bpe:10"], "N >= 257"),
+        (["--model", "resnet18"], "must be gpt or lstm"),
+        (["--n-embd", "10", "--n-head", "3"], "divisible"),
+        (["--dataset", "no-such-corpus"], "Unknown dataset"),
+        (["--block-size", "100000"], "too short"),
+    ],
+)
 def test_bad_input_is_one_line(text_file, extra, text, capsys, tmp_path):
     data = [] if "--dataset" in extra else ["--dataset", text_file]
     args = ["train", *TINY, *data, "--checkpoint-dir", str(tmp_path), *extra]

@@ -2,6 +2,7 @@
 where PyTorch's argument parser wants an int (TypeError, through `ops/_args.int_arg`) or a
 Number, and saved results overwritten by a later in-place op. Each bad call is compared with
 PyTorch's class exactly; a sweep over the public namespace checks no NumPy exception leaks."""
+
 import inspect
 import warnings
 
@@ -21,7 +22,7 @@ def I(m, *s):
     return m.ones(*s, dtype=m.int64)
 
 
-F = lambda m: m.nn.functional  # noqa: E731
+F = lambda m: m.nn.functional
 
 CASES = {
     # integer inputs: PyTorch has no kernel for these layers
@@ -47,8 +48,8 @@ CASES = {
     "addbmm_batch1_2d": lambda m: m.addbmm(Z(m, 2, 2), Z(m, 2, 2), Z(m, 2, 2, 2)),
     "baddbmm_2d": lambda m: m.baddbmm(Z(m, 2, 2, 2), Z(m, 2, 2), Z(m, 2, 2)),
     "baddbmm_batch2_1d": lambda m: m.baddbmm(Z(m, 2, 2, 2), Z(m, 2, 2, 2), Z(m, 3)),
-    "Flatten_0d": lambda m: m.nn.Flatten()(m.tensor(1.)),
-    "flatten_0d_start1": lambda m: m.tensor(1.).flatten(1, -1),
+    "Flatten_0d": lambda m: m.nn.Flatten()(m.tensor(1.0)),
+    "flatten_0d_start1": lambda m: m.tensor(1.0).flatten(1, -1),
     "bitwise_and_inplace_float_bcast": lambda m: Z(m, 3).bitwise_and_(Z(m, 2, 3)),
     "bitwise_or_inplace_int_bcast": lambda m: I(m, 3).bitwise_or_(I(m, 2, 3)),
     "ixor_float_bcast": lambda m: Z(m, 3).__ixor__(Z(m, 2, 3)),
@@ -56,23 +57,40 @@ CASES = {
     # Number arguments (NumPy's UFuncTypeError leaked) and hardtanh's bounds
     "hardtanh_str": lambda m: F(m).hardtanh(Z(m, 3), "a"),
     "hardtanh_none": lambda m: F(m).hardtanh(Z(m, 3), None),
-    "hardtanh_reversed": lambda m: F(m).hardtanh(Z(m, 3), 2., 1.),
+    "hardtanh_reversed": lambda m: F(m).hardtanh(Z(m, 3), 2.0, 1.0),
     "hardtanh_tensor3_bounds": lambda m: F(m).hardtanh(Z(m, 3), Z(m, 3), m.ones(3)),
-    "hardtanh_tensor1_max": lambda m: F(m).hardtanh(Z(m, 3), -1., m.tensor([1.])),
+    "hardtanh_tensor1_max": lambda m: F(m).hardtanh(Z(m, 3), -1.0, m.tensor([1.0])),
     "leaky_relu_str": lambda m: F(m).leaky_relu(Z(m, 3), "a"),
     "leaky_relu_tensor3": lambda m: F(m).leaky_relu(Z(m, 3), m.ones(3)),
     "softplus_str": lambda m: F(m).softplus(Z(m, 3), "a"),
-    "softplus_threshold_tensor": lambda m: F(m).softplus(Z(m, 3), 1., m.ones(3)),
+    "softplus_threshold_tensor": lambda m: F(m).softplus(Z(m, 3), 1.0, m.ones(3)),
     "elu_str": lambda m: F(m).elu(Z(m, 3), "a"),
     "celu_tensor3": lambda m: F(m).celu(Z(m, 3), m.ones(3)),
-    "threshold_str": lambda m: F(m).threshold(Z(m, 3), "a", 0.),
-    "threshold_value_none": lambda m: F(m).threshold(Z(m, 3), 0., None),
+    "threshold_str": lambda m: F(m).threshold(Z(m, 3), "a", 0.0),
+    "threshold_value_none": lambda m: F(m).threshold(Z(m, 3), 0.0, None),
 }
 
-SAME_MESSAGE = ["max_pool1d_int", "adaptive_max_pool2d_int", "adaptive_avg_pool2d_int", "avg_pool2d_int32",
-                "glu_int", "adaptive_avg_neg", "adaptive_max_neg", "AvgPool2d_2d", "addbmm_2d", "baddbmm_2d",
-                "Flatten_0d", "bitwise_and_inplace_float_bcast", "hardtanh_reversed", "hardtanh_tensor1_max",
-                "leaky_relu_str", "softplus_str", "elu_str", "celu_tensor3", "threshold_str"]
+SAME_MESSAGE = [
+    "max_pool1d_int",
+    "adaptive_max_pool2d_int",
+    "adaptive_avg_pool2d_int",
+    "avg_pool2d_int32",
+    "glu_int",
+    "adaptive_avg_neg",
+    "adaptive_max_neg",
+    "AvgPool2d_2d",
+    "addbmm_2d",
+    "baddbmm_2d",
+    "Flatten_0d",
+    "bitwise_and_inplace_float_bcast",
+    "hardtanh_reversed",
+    "hardtanh_tensor1_max",
+    "leaky_relu_str",
+    "softplus_str",
+    "elu_str",
+    "celu_tensor3",
+    "threshold_str",
+]
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -97,8 +115,8 @@ GOOD = {
     "avg_pool1d_int64": lambda m, x: F(m).avg_pool1d(x[0], 2, 1),
     "AvgPool2d_int64_3d": lambda m, x: m.nn.AvgPool2d(2, 1)(x[0]),
     "max_pool2d_int64": lambda m, x: F(m).max_pool2d(x, 2),
-    "flatten_0d": lambda m, x: m.tensor(1.).flatten(0, -1),
-    "flatten_0d_neg": lambda m, x: m.tensor(1.).flatten(-1, -1),
+    "flatten_0d": lambda m, x: m.tensor(1.0).flatten(0, -1),
+    "flatten_0d_neg": lambda m, x: m.tensor(1.0).flatten(-1, -1),
     "sum_int_tensor_dim": lambda m, x: x.sum(m.tensor(1)),
     "sum_one_elem_tensor_dim": lambda m, x: x.sum(m.tensor([2])),
     "sum_numpy_int_dim": lambda m, x: x.sum(np.int64(3)),
@@ -106,7 +124,7 @@ GOOD = {
     "zeros_int_tensor": lambda m, x: m.zeros(m.tensor(2), 3),
     "ones_bool_second": lambda m, x: m.ones(2, True),
     "topk_numpy_k": lambda m, x: x.reshape(-1).topk(np.int32(2)).values,
-    "hardtanh_0d_bounds": lambda m, x: F(m).hardtanh(x.double(), m.tensor(-1.), 1.),
+    "hardtanh_0d_bounds": lambda m, x: F(m).hardtanh(x.double(), m.tensor(-1.0), 1.0),
     "leaky_relu_0d_slope": lambda m, x: F(m).leaky_relu(x.double() - 2, m.tensor(0.5)),
     "split_0d_int_tensor": lambda m, x: x.split(m.tensor(1), 3)[0],
 }
@@ -115,8 +133,9 @@ GOOD = {
 @pytest.mark.parametrize("name", sorted(GOOD))
 def test_accepted_as_in_pytorch(torch, name):
     a = np.array([[[[1, 2, -7], [3, 5, -2], [1, 1, 1]]]], dtype=np.int64)
-    assert_same(GOOD[name](__import__("torchlet"), from_torch(torch.from_numpy(a))),
-                GOOD[name](torch, torch.from_numpy(a)))
+    assert_same(
+        GOOD[name](__import__("torchlet"), from_torch(torch.from_numpy(a))), GOOD[name](torch, torch.from_numpy(a))
+    )
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
@@ -124,21 +143,26 @@ def test_accepted_as_in_pytorch(torch, name):
 def test_nll_loss_1d_input_size1_target(torch, reduction, weighted):
     """PyTorch's forward reads the size-1 target as 0-d; its backward raises 'size mismatch'."""
     import torchlet
+
     x = np.array([0.3, -1.2, 0.7])
-    w = np.array([1., 2., 3.]) if weighted else None
+    w = np.array([1.0, 2.0, 3.0]) if weighted else None
     res = []
     for m, conv in ((torchlet, lambda a: torchlet.tensor(a)), (torch, lambda a: torch.tensor(a))):
         xi = conv(x).requires_grad_()
-        loss = m.nn.functional.nll_loss(xi, conv(np.array([1])), None if w is None else conv(w),
-                                        reduction=reduction)
+        loss = m.nn.functional.nll_loss(xi, conv(np.array([1])), None if w is None else conv(w), reduction=reduction)
         res.append(loss)
     assert_same(res[0].detach(), res[1].detach())
     check_error(lambda m: res[m is torch].backward())
 
 
 # ----- int arguments: PyTorch's argument parser's TypeError ----------------------------------
-BAD = {"float": lambda m: 1.0, "str": lambda m: "a", "bool": lambda m: True, "ftensor": lambda m: m.tensor(1.0),
-       "none": lambda m: None}
+BAD = {
+    "float": lambda m: 1.0,
+    "str": lambda m: "a",
+    "bool": lambda m: True,
+    "ftensor": lambda m: m.tensor(1.0),
+    "none": lambda m: None,
+}
 
 
 def X(m):
@@ -228,9 +252,18 @@ INT_CALLS = {
     "Embedding": lambda m, b: m.nn.Embedding(b, 3),
 }
 # where torchlet still differs (a Python-level None default, or an op not yet written)
-INT_KNOWN = {("softmax", "none"), ("max_dim", "none"), ("squeeze", "none"), ("repeat_interleave", "none"),
-             ("split_size", "bool"), ("Embedding", "ftensor"), ("Linear", "ftensor"), ("Linear", "bool"),
-             ("Conv2d_kernel", "ftensor"), ("Conv2d_kernel", "bool")}
+INT_KNOWN = {
+    ("softmax", "none"),
+    ("max_dim", "none"),
+    ("squeeze", "none"),
+    ("repeat_interleave", "none"),
+    ("split_size", "bool"),
+    ("Embedding", "ftensor"),
+    ("Linear", "ftensor"),
+    ("Linear", "bool"),
+    ("Conv2d_kernel", "ftensor"),
+    ("Conv2d_kernel", "bool"),
+}
 INT_IDS = [(c, b) for c in INT_CALLS for b in BAD if (c, b) not in INT_KNOWN]
 
 
@@ -247,14 +280,19 @@ def _run(m, fn, *a):
 @pytest.mark.parametrize("call,bad", INT_IDS, ids=[f"{c}-{b}" for c, b in INT_IDS])
 def test_int_argument_class(torch, call, bad):
     import torchlet
+
     et = _run(torch, lambda m: INT_CALLS[call](m, BAD[bad](m)))
     eo = _run(torchlet, lambda m: INT_CALLS[call](m, BAD[bad](m)))
     assert type(eo) is type(et), f"torchlet {type(eo).__name__}: {eo}; torch {type(et).__name__}: {et}"
 
 
 def test_int_argument_message_names_op_and_argument(torch):
-    for call, fn in [("softmax", lambda m: X(m).softmax(1.0)), ("topk", lambda m: X(m).topk(1.0)),
-                     ("chunk", lambda m: X(m).chunk(2.0)), ("transpose", lambda m: X(m).transpose(0, 1.0))]:
+    for call, fn in [
+        ("softmax", lambda m: X(m).softmax(1.0)),
+        ("topk", lambda m: X(m).topk(1.0)),
+        ("chunk", lambda m: X(m).chunk(2.0)),
+        ("transpose", lambda m: X(m).transpose(0, 1.0)),
+    ]:
         eo, et = check_error(fn)
         assert type(eo) is TypeError and str(eo).startswith(f"{call}(): argument '")
         assert str(eo).endswith("must be int, not float")
@@ -263,9 +301,13 @@ def test_int_argument_message_names_op_and_argument(torch):
 
 # ----- saved results overwritten in place ------------------------------------------------
 VERSION = {
-    "scatter_reduce_prod_then_index_copy": lambda m, x: (lambda y: (
-        y.scatter_reduce_(0, m.tensor([0, 1]), x, "prod"), y.index_copy_(0, m.tensor([0]), m.ones(1, dtype=x.dtype)), y))(
-        m.ones(3, dtype=x.dtype) * 1),
+    "scatter_reduce_prod_then_index_copy": lambda m, x: (
+        lambda y: (
+            y.scatter_reduce_(0, m.tensor([0, 1]), x, "prod"),
+            y.index_copy_(0, m.tensor([0]), m.ones(1, dtype=x.dtype)),
+            y,
+        )
+    )(m.ones(3, dtype=x.dtype) * 1),
     "tanh__then_add_": lambda m, x: (lambda y: (y.tanh_(), y.add_(1), y))(x * 1),
     "sigmoid__then_mul_": lambda m, x: (lambda y: (y.sigmoid_(), y.mul_(2), y))(x * 1),
     "exp__then_view_mod": lambda m, x: (lambda y: (y.exp_(), y[0].mul_(2), y))(x * 1),
@@ -273,7 +315,8 @@ VERSION = {
     # no later change: backward must run
     "tanh__alone": lambda m, x: (lambda y: (y.tanh_(), y))(x * 1),
     "scatter_reduce_prod_alone": lambda m, x: (lambda y: (y.scatter_reduce_(0, m.tensor([0, 1]), x, "prod"), y))(
-        m.full((3,), 2., dtype=x.dtype) * 1),
+        m.full((3,), 2.0, dtype=x.dtype) * 1
+    ),
     "exp__then_out_of_place": lambda m, x: (lambda y: (y.exp_(), y + 1))(x * 1),
 }
 
@@ -281,6 +324,7 @@ VERSION = {
 @pytest.mark.parametrize("name", sorted(VERSION))
 def test_saved_result_modified_in_place(torch, name):
     import torchlet
+
     a = np.array([0.5, -0.25])
     out = []
     for m in (torchlet, torch):
@@ -299,22 +343,56 @@ def test_saved_result_modified_in_place(torch, name):
 
 
 # ----- the sweep: no NumPy exception class reaches a user ----------------------------------
-SWEEP_SKIP = {"save", "load", "set_default_dtype", "set_default_device", "set_default_tensor_type", "manual_seed",
-              "seed", "set_rng_state", "set_printoptions", "use_deterministic_algorithms", "compile",
-              "set_num_threads", "set_num_interop_threads", "set_grad_enabled", "set_flush_denormal",
-              "set_warn_always", "from_file", "set_float32_matmul_precision", "set_anomaly_enabled",
-              "backward", "register_hook", "numpy", "tolist", "storage", "untyped_storage"}
+SWEEP_SKIP = {
+    "save",
+    "load",
+    "set_default_dtype",
+    "set_default_device",
+    "set_default_tensor_type",
+    "manual_seed",
+    "seed",
+    "set_rng_state",
+    "set_printoptions",
+    "use_deterministic_algorithms",
+    "compile",
+    "set_num_threads",
+    "set_num_interop_threads",
+    "set_grad_enabled",
+    "set_flush_denormal",
+    "set_warn_always",
+    "from_file",
+    "set_float32_matmul_precision",
+    "set_anomaly_enabled",
+    "backward",
+    "register_hook",
+    "numpy",
+    "tolist",
+    "storage",
+    "untyped_storage",
+}
 
 
 def _bad_inputs(m):
     Zs = m.zeros
-    return [(Zs(3), Zs(4)), (Zs(2, 3),), (Zs(0),), (m.ones(3, dtype=m.bool),), (m.ones(2, 2, dtype=m.int64),),
-            (m.ones(2, dtype=m.complex64),), (None,), (Zs(2, 3), Zs(3, 2, 5)), (m.tensor(1.), "a"),
-            (Zs(2, 2), -1), (Zs(2, 2), 1.5), (Zs(2, 2), Zs(2, 2))]
+    return [
+        (Zs(3), Zs(4)),
+        (Zs(2, 3),),
+        (Zs(0),),
+        (m.ones(3, dtype=m.bool),),
+        (m.ones(2, 2, dtype=m.int64),),
+        (m.ones(2, dtype=m.complex64),),
+        (None,),
+        (Zs(2, 3), Zs(3, 2, 5)),
+        (m.tensor(1.0), "a"),
+        (Zs(2, 2), -1),
+        (Zs(2, 2), 1.5),
+        (Zs(2, 2), Zs(2, 2)),
+    ]
 
 
 def _targets(torchlet):
     import torchlet.nn.functional as Fn
+
     for mod, prefix in ((torchlet, "torchlet."), (Fn, "F."), (torchlet.linalg, "linalg.")):
         for n in sorted(dir(mod)):
             f = getattr(mod, n, None)
@@ -324,15 +402,23 @@ def _targets(torchlet):
     for n in sorted(dir(torchlet.Tensor)):
         if n.startswith("_") or n in SWEEP_SKIP or not callable(getattr(torchlet.Tensor, n, None)):
             continue
-        yield "Tensor." + n, (lambda n: lambda x, *a: getattr(x if isinstance(x, torchlet.Tensor)
-                                                              else torchlet.zeros(2), n)(*((() if isinstance(
-                                                                  x, torchlet.Tensor) else (x,)) + a)))(n)
+        yield (
+            "Tensor." + n,
+            (
+                lambda n: (
+                    lambda x, *a: getattr(x if isinstance(x, torchlet.Tensor) else torchlet.zeros(2), n)(
+                        *((() if isinstance(x, torchlet.Tensor) else (x,)) + a)
+                    )
+                )
+            )(n),
+        )
 
 
 def test_sweep_no_numpy_exception_reaches_a_user():
     """Every public function and Tensor method called with mismatched shapes, odd ndim, empty,
     bool/int/complex, None, str, negative and float sizes: whatever it raises is not NumPy's."""
     import torchlet
+
     leaks, count = [], 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -343,17 +429,24 @@ def test_sweep_no_numpy_exception_reaches_a_user():
                     f(*args)
                 except Exception as e:  # the class is what is checked
                     if type(e).__module__.startswith("numpy"):
-                        leaks.append(f"{name}{tuple(getattr(a, 'shape', a) for a in args)}: "
-                                     f"{type(e).__module__}.{type(e).__name__}: {e}")
+                        leaks.append(
+                            f"{name}{tuple(getattr(a, 'shape', a) for a in args)}: "
+                            f"{type(e).__module__}.{type(e).__name__}: {e}"
+                        )
     assert count > 5000
     assert not leaks, "\n".join(leaks)
 
 
-@pytest.mark.parametrize("call", [lambda m: m.zeros(3).log_normal_(mean="a"),
-                                  lambda m: m.zeros(3).log_normal_(1.0, None),
-                                  lambda m: m.zeros(3).cauchy_("a"),
-                                  lambda m: m.zeros(3).exponential_("a"),
-                                  lambda m: m.zeros(3).geometric_([0.5])])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: m.zeros(3).log_normal_(mean="a"),
+        lambda m: m.zeros(3).log_normal_(1.0, None),
+        lambda m: m.zeros(3).cauchy_("a"),
+        lambda m: m.zeros(3).exponential_("a"),
+        lambda m: m.zeros(3).geometric_([0.5]),
+    ],
+)
 def test_sampler_float_arguments_are_read_as_pytorch(call, torch):
     with pytest.raises(Exception) as theirs:
         call(torch)

@@ -1,4 +1,5 @@
 """Every example in examples/ runs to completion and prints what it should."""
+
 import os
 import subprocess
 import sys
@@ -32,7 +33,8 @@ def test_every_example_is_listed():
 
 @pytest.mark.parametrize("name", sorted(EXPECT))
 def test_example_runs(name, tmp_path):
-    proc = subprocess.run([sys.executable, os.path.join(EXAMPLES, name)], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, os.path.join(EXAMPLES, name)], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert EXPECT[name] in proc.stdout

@@ -1,4 +1,5 @@
 """torchlet.func.functional_call against torch.func.functional_call."""
+
 import numpy as np
 import pytest
 
@@ -53,6 +54,7 @@ def test_tied_weights(torch):
         b = m.nn.Linear(2, 2, bias=False)
         b.weight = a.weight
         return m.nn.Sequential(a, b)
+
     mo, mt = build(torchlet), build(torch)
     mo.load_state_dict({k: from_torch(v) for k, v in mt.state_dict().items()})
     w = np.eye(2, dtype=np.float32) * 2
@@ -71,9 +73,11 @@ def test_errors(torch, case):
         if case == "strict_missing":
             return m.func.functional_call(lin, {"weight": m.zeros(2, 2)}, (x,), strict=True)
         if case == "strict_unexpected":
-            return m.func.functional_call(lin, {"weight": m.zeros(2, 2), "bias": m.zeros(2), "foo": m.zeros(1)},
-                                          (x,), strict=True)
+            return m.func.functional_call(
+                lin, {"weight": m.zeros(2, 2), "bias": m.zeros(2), "foo": m.zeros(1)}, (x,), strict=True
+            )
         return m.func.functional_call(lin, ({"weight": m.zeros(2, 2)}, {"weight": m.zeros(2, 2)}), (x,))
+
     eo, et = check_error(call)
     assert str(eo) == str(et)
 
@@ -83,5 +87,6 @@ def test_profiler_record_function(torch):
         y = torchlet.ones(2) * 2
     f = torchlet.profiler.record_function("f")(lambda a: a + 1)
     assert_same(f(y), torch.ones(2) * 2 + 1)
-    assert {k: v.value for k, v in torchlet.profiler.ProfilerActivity.__members__.items()} == \
-        {k: int(v) for k, v in torch.profiler.ProfilerActivity.__members__.items()}
+    assert {k: v.value for k, v in torchlet.profiler.ProfilerActivity.__members__.items()} == {
+        k: int(v) for k, v in torch.profiler.ProfilerActivity.__members__.items()
+    }

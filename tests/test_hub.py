@@ -2,6 +2,7 @@
 $TORCH_HOME, no second download, the hash prefix taken from the file name, the progress
 bar, the messages, atomic writes (no file left after a failed download) and the error
 classes of bad downloads."""
+
 import hashlib
 import http.server
 import io
@@ -29,7 +30,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.path in self.truncated:
-            self.wfile.write(body[:len(body) // 2])
+            self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()
             self.close_connection = True
             return
@@ -63,7 +64,8 @@ def _names(root):
 
 
 def test_load_state_dict_from_url_cache_and_hash(torch, server, tmp_path, monkeypatch, capsys):
-    import torch.hub  # noqa: F401
+    import torch.hub
+
     url, h = server
     m, data = _checkpoint(torch)
     sha = hashlib.sha256(data).hexdigest()
@@ -89,13 +91,15 @@ def test_load_state_dict_from_url_cache_and_hash(torch, server, tmp_path, monkey
     torchlet.hub.load_state_dict_from_url(f"{url}/w/linear-{sha[:8]}.pth", check_hash=True)
     assert len(h.hits) == n and capsys.readouterr().out == ""
     # model_dir and file_name as torch's
-    sd = torchlet.hub.load_state_dict_from_url(f"{url}/w/linear-{sha[:8]}.pth", model_dir=str(tmp_path / "md"),
-                                               file_name="other.pth", progress=False)
+    sd = torchlet.hub.load_state_dict_from_url(
+        f"{url}/w/linear-{sha[:8]}.pth", model_dir=str(tmp_path / "md"), file_name="other.pth", progress=False
+    )
     assert _names(tmp_path / "md") == ["other.pth"] and list(sd) == list(sdt)
 
 
 def test_hash_mismatch_leaves_nothing(torch, server, tmp_path, monkeypatch):
-    import torch.hub  # noqa: F401
+    import torch.hub
+
     url, h = server
     _, data = _checkpoint(torch)
     h.files["/w/linear-deadbeef.pth"] = data
@@ -110,12 +114,15 @@ def test_hash_mismatch_leaves_nothing(torch, server, tmp_path, monkeypatch):
     assert errs["torch"] == errs["torchlet"]
     # without check_hash the same file loads
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "nocheck"))
-    assert list(torchlet.hub.load_state_dict_from_url(f"{url}/w/linear-deadbeef.pth", progress=False)) == \
-        ["weight", "bias"]
+    assert list(torchlet.hub.load_state_dict_from_url(f"{url}/w/linear-deadbeef.pth", progress=False)) == [
+        "weight",
+        "bias",
+    ]
 
 
 def test_download_url_to_file_progress_and_errors(torch, server, tmp_path, capsys):
-    import torch.hub  # noqa: F401
+    import torch.hub
+
     url, h = server
     body = bytes(range(256)) * 400
     h.files["/f.bin"] = body

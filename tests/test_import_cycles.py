@@ -7,6 +7,7 @@ edge to the module it names (`from .pkg import name` -> `pkg.name` when that
 is a module, else `pkg`). A package's `__init__` is a node of its own: it is
 the namespace of its submodules, so a submodule's import of a sibling is not
 an edge to the package. Any cycle among these modules fails, with its path."""
+
 import ast
 import pathlib
 
@@ -31,7 +32,7 @@ def _resolve(mod, is_pkg, level, name):
     if not level:
         return name
     base = mod.split(".") if is_pkg else mod.split(".")[:-1]
-    base = base[:len(base) - (level - 1)]
+    base = base[: len(base) - (level - 1)]
     return ".".join(base + ([name] if name else []))
 
 
@@ -53,8 +54,7 @@ def _edges(mods):
 
 
 def _in_scope(mod):
-    return mod == f"{PKG}._tensor" or mod.startswith((f"{PKG}.ops.", f"{PKG}.autograd")) \
-        or mod == f"{PKG}.ops"
+    return mod == f"{PKG}._tensor" or mod.startswith((f"{PKG}.ops.", f"{PKG}.autograd")) or mod == f"{PKG}.ops"
 
 
 def _cycles(graph):

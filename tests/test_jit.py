@@ -1,6 +1,7 @@
 """torchlet.jit: script/trace return their argument (documented no-ops) whose outputs equal
 what torch's scripted/traced module gives; jit.save/jit.load round-trip a module; a
 TorchScript archive written by PyTorch and a missing file give torch's error classes."""
+
 import io
 
 import numpy as np
@@ -27,12 +28,14 @@ def test_script_and_trace_run_as_torch(torch):
     assert traced is om
     ts, tt = torch.jit.script(tm), torch.jit.trace(tm, torch.tensor(x))
     for theirs in (ts, tt):
-        np.testing.assert_allclose(traced(torchlet.tensor(x)).detach().numpy(),
-                                   theirs(torch.tensor(x)).detach().numpy(), rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(
+            traced(torchlet.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-6, atol=1e-7
+        )
 
     @torchlet.jit.script
     def f(a, b):
         return a * b + 1
+
     assert float(f(torchlet.tensor(2.0), torchlet.tensor(3.0))) == 7.0
     assert torchlet.jit.is_scripting() is torch.jit.is_scripting() is False
     assert torchlet.jit.ignore(f) is f and torchlet.jit.unused(f) is f and torchlet.jit.export(f) is f
@@ -55,6 +58,7 @@ def test_save_load_round_trip(torch, tmp_path):
 
 def test_deprecation_warnings_as_torch(torch):
     import warnings
+
     om, tm = _pair(torch)
     for name, args in (("script", ()), ("trace", (None,))):
         with warnings.catch_warnings(record=True) as wo:

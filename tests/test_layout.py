@@ -2,6 +2,7 @@
 package (console script, python -m torchlet, python -m torchlet.cli), the
 files the library reads at run time are all shipped as package data, and the
 benchmark suite sits with the benchmark scripts."""
+
 import fnmatch
 import os
 import subprocess
@@ -35,8 +36,10 @@ def test_the_console_script_and_module_entry_points_are_the_cli():
     module, func = script.split(":")
     import importlib
     from torchlet.cli.main import main
+
     assert getattr(importlib.import_module(module), func) is main
     import torchlet.cli.main as as_module
+
     assert as_module.__name__ == "torchlet.cli.main"  # not shadowed by the function
     env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
     for argv in (["-m", "torchlet", "models"], ["-m", "torchlet.cli", "datasets"]):

@@ -3,6 +3,7 @@ importing them at `import torchlet` time (which must stay fast).
 
 Each check runs in a fresh interpreter, since the test process has long since
 imported everything."""
+
 import json
 import os
 import statistics
@@ -17,13 +18,29 @@ SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 # Attribute chains a fresh `import torch` reaches (checked against real torch below).
 CHAINS = [
-    "utils.data.DataLoader", "utils.data.TensorDataset", "nn.functional.relu", "nn.init.xavier_uniform_",
-    "nn.utils.clip_grad_norm_", "optim.lr_scheduler.StepLR", "autograd.functional.jacobian",
-    "linalg.norm", "backends.mps.is_available", "backends.mps.is_built", "backends.cudnn.is_available",
-    "backends.cudnn.benchmark", "backends.mkldnn.is_available", "backends.cuda.is_built",
-    "backends.cuda.matmul.allow_tf32", "cuda.is_available", "accelerator.is_available",
-    "accelerator.current_accelerator", "accelerator.device_count", "random.manual_seed",
-    "testing.assert_close", "profiler.record_function", "func.functional_call",
+    "utils.data.DataLoader",
+    "utils.data.TensorDataset",
+    "nn.functional.relu",
+    "nn.init.xavier_uniform_",
+    "nn.utils.clip_grad_norm_",
+    "optim.lr_scheduler.StepLR",
+    "autograd.functional.jacobian",
+    "linalg.norm",
+    "backends.mps.is_available",
+    "backends.mps.is_built",
+    "backends.cudnn.is_available",
+    "backends.cudnn.benchmark",
+    "backends.mkldnn.is_available",
+    "backends.cuda.is_built",
+    "backends.cuda.matmul.allow_tf32",
+    "cuda.is_available",
+    "accelerator.is_available",
+    "accelerator.current_accelerator",
+    "accelerator.device_count",
+    "random.manual_seed",
+    "testing.assert_close",
+    "profiler.record_function",
+    "func.functional_call",
 ]
 # Written by another branch: reachable once the package exists, AttributeError until then.
 PENDING = ["fft", "distributions", "nn.utils.rnn"]
@@ -51,8 +68,14 @@ def _env(**extra):
 
 
 def _resolve(lib, chains, **env):
-    res = subprocess.run([sys.executable, "-c", _RESOLVE, lib, json.dumps(chains)], capture_output=True,
-                         text=True, env=_env(**env), timeout=240, cwd=tempfile.gettempdir())
+    res = subprocess.run(
+        [sys.executable, "-c", _RESOLVE, lib, json.dumps(chains)],
+        capture_output=True,
+        text=True,
+        env=_env(**env),
+        timeout=240,
+        cwd=tempfile.gettempdir(),
+    )
     assert res.returncode == 0, res.stderr
     return json.loads(res.stdout)
 
@@ -69,6 +92,7 @@ def test_every_chain_resolves_after_import_torchlet():
 
 def test_pending_namespaces_resolve_when_their_package_exists():
     import importlib.util
+
     got = _resolve("torchlet", PENDING)
     for chain, status in got.items():
         mod = "torchlet." + chain
@@ -81,11 +105,14 @@ def test_pending_namespaces_resolve_when_their_package_exists():
 
 
 def test_import_torchlet_loads_no_subpackage():
-    code = ("import sys, torchlet; print(' '.join(m for m in ('torchlet.nn', 'torchlet.optim', "
-            "'torchlet.utils.data', 'torchlet.vision', 'torchlet.serialization', 'torchlet.testing', "
-            "'torchlet.backends', 'torchlet.accelerator', 'ml_dtypes') if m in sys.modules))")
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(),
-                         timeout=240, cwd=tempfile.gettempdir())
+    code = (
+        "import sys, torchlet; print(' '.join(m for m in ('torchlet.nn', 'torchlet.optim', "
+        "'torchlet.utils.data', 'torchlet.vision', 'torchlet.serialization', 'torchlet.testing', "
+        "'torchlet.backends', 'torchlet.accelerator', 'ml_dtypes') if m in sys.modules))"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=_env(), timeout=240, cwd=tempfile.gettempdir()
+    )
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "", f"imported eagerly: {res.stdout.strip()}"
 
@@ -94,14 +121,19 @@ def test_import_torchlet_is_fast(tmp_path):
     """CPU seconds of `import torchlet` (numpy included), median of 5 fresh interpreters,
     with bytecode cached as in an installed package. CPU time, not wall time, so a busy
     machine does not fail the bound."""
-    code = ("import time; c = time.process_time(); import torchlet; "
-            "print(time.process_time() - c)")
+    code = "import time; c = time.process_time(); import torchlet; print(time.process_time() - c)"
     env = _env(PYTHONPYCACHEPREFIX=str(tmp_path / "pyc"))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     times = []
     for i in range(6):
-        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                             timeout=240, cwd=tempfile.gettempdir())
+        res = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=240,
+            cwd=tempfile.gettempdir(),
+        )
         assert res.returncode == 0, res.stderr
         if i:  # the first run writes the bytecode cache
             times.append(float(res.stdout))
@@ -111,6 +143,7 @@ def test_import_torchlet_is_fast(tmp_path):
 def test_subpackage_module_objects_are_the_imported_ones():
     import importlib
     import torchlet
+
     assert torchlet.utils.data is importlib.import_module("torchlet.utils.data")
     assert torchlet.backends.mps is importlib.import_module("torchlet.backends.mps")
     with pytest.raises(AttributeError):

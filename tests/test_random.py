@@ -1,5 +1,6 @@
 """Generators, seeding, RNG state, and the random ops: reproducibility,
 shapes/dtypes/errors as PyTorch's, and distribution sanity."""
+
 import copy
 
 import numpy as np
@@ -78,8 +79,7 @@ def test_seed_range_as_torch(seed, torch):
     torch.manual_seed(seed)
     assert torchlet.initial_seed() == torch.initial_seed()
     seed = int(seed)
-    assert torchlet.Generator().manual_seed(seed).initial_seed() == torch.Generator().manual_seed(
-        seed).initial_seed()
+    assert torchlet.Generator().manual_seed(seed).initial_seed() == torch.Generator().manual_seed(seed).initial_seed()
 
 
 @pytest.mark.parametrize("seed", [2**64, -(2**63) - 1, "a"])
@@ -270,8 +270,9 @@ def test_inplace_returns_self_and_bumps_version():
     assert x._version[0] == v + 2 and not np.array_equal(before, _np(x))
 
 
-@pytest.mark.parametrize("op", ["uniform_", "normal_", "random_", "exponential_", "bernoulli_",
-                                "cauchy_", "log_normal_"])
+@pytest.mark.parametrize(
+    "op", ["uniform_", "normal_", "random_", "exponential_", "bernoulli_", "cauchy_", "log_normal_"]
+)
 def test_inplace_grad_fn_and_zero_grad(op, torch):
     def run(m):
         x = m.ones(3, requires_grad=True)
@@ -279,6 +280,7 @@ def test_inplace_grad_fn_and_zero_grad(op, torch):
         getattr(y, op)()
         (y * x).sum().backward()
         return y, x.grad
+
     (yo, go), (yt, gt) = run(torchlet), run(torch)
     assert type(yo.grad_fn).__name__ == type(yt.grad_fn).__name__
     # d/dx of (sample * x) is the sample itself: nothing flows through the sampler
@@ -304,6 +306,7 @@ def test_normal_grad_fn_names_and_zero_grads(which, torch):
         out = m.normal(*args)
         out.sum().backward()
         return out, mean.grad, std.grad
+
     ours, theirs = run(torchlet), run(torch)
     assert type(ours[0].grad_fn).__name__ == type(theirs[0].grad_fn).__name__
     for a, b in zip(ours[1:], theirs[1:]):
@@ -393,7 +396,7 @@ def test_rand_range_and_dtype(dtype):
     d = getattr(torchlet, dtype)
     x = _np(torchlet.rand(N, dtype=d)).astype(np.float64)
     assert x.min() >= 0 and x.max() < 1
-    assert abs(x.mean() - 0.5) < 0.01 and abs(x.std() - 12 ** -0.5) < 0.01
+    assert abs(x.mean() - 0.5) < 0.01 and abs(x.std() - 12**-0.5) < 0.01
 
 
 def test_float32_drawn_as_float32():
@@ -434,8 +437,10 @@ def test_uniform_range():
     assert x.min() >= -2 and x.max() < 3 and abs(x.mean() - 0.5) < 0.05
 
 
-@pytest.mark.parametrize("low,high,dtype", [(0, 10, "int64"), (-5, 5, "int8"), (0, 256, "uint8"),
-                                            (3, 4, "int32"), (0, 2, "bool"), (-3, 7, "float32")])
+@pytest.mark.parametrize(
+    "low,high,dtype",
+    [(0, 10, "int64"), (-5, 5, "int8"), (0, 256, "uint8"), (3, 4, "int32"), (0, 2, "bool"), (-3, 7, "float32")],
+)
 def test_randint_range(low, high, dtype):
     x = _np(torchlet.randint(low, high, (N,), dtype=getattr(torchlet, dtype))).astype(np.int64)
     assert x.min() == low and x.max() == high - 1

@@ -1,6 +1,7 @@
 """Same seed, same weights and masks: every layer's default init, every
 nn.init function and every dropout variant against PyTorch, bit for bit, with
 the generator state compared afterwards."""
+
 import warnings
 
 import numpy as np
@@ -166,6 +167,7 @@ def test_dropout_large_and_grad(torch):
         y = _f(m).dropout(x, 0.1)
         y.sum().backward()
         return y, x.grad, type(y.grad_fn).__name__
+
     (yo, go, no), (yt, gt, nt) = run(torchlet), run(torch)
     assert no == nt
     assert np.array_equal(_arr(yo), _arr(yt)) and np.array_equal(_arr(go), _arr(gt))

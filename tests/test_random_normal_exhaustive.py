@@ -7,6 +7,7 @@ the second, so 2**24 pairs (w, w) cover every radius and every angle.
 PyTorch is fed chosen words through crafted generator states: an mt19937 state whose
 words are the untempered targets, with `next` 1 and `left` 624, yields them in order
 (623 words before its next twist), so each call draws 38 blocks of 16."""
+
 import struct
 
 import numpy as np
@@ -40,16 +41,16 @@ def _torch_normal(words):
     calls = words.size // _PER
     keys = _untemper(words.astype(np.uint64)).reshape(calls, _PER)
     state = np.zeros(_HEAD.size + 8 * 624 + _TAIL.size, np.uint8)
-    state[:_HEAD.size] = np.frombuffer(_HEAD.pack(0, 624, 1, 1), np.uint8)
-    state[_HEAD.size + 8 * 624:] = np.frombuffer(_TAIL.pack(0, 0, 0, 0, 0, False), np.uint8)
-    key = state[_HEAD.size:_HEAD.size + 8 * 624].view("<u8")
+    state[: _HEAD.size] = np.frombuffer(_HEAD.pack(0, 624, 1, 1), np.uint8)
+    state[_HEAD.size + 8 * 624 :] = np.frombuffer(_TAIL.pack(0, 0, 0, 0, 0, False), np.uint8)
+    key = state[_HEAD.size : _HEAD.size + 8 * 624].view("<u8")
     out = torch.empty(words.size)
     saved = torch.get_rng_state()
     try:
         for c in range(calls):
-            key[1:1 + _PER] = keys[c]
+            key[1 : 1 + _PER] = keys[c]
             torch.set_rng_state(torch.from_numpy(state.copy()))
-            out[c * _PER:(c + 1) * _PER].normal_()
+            out[c * _PER : (c + 1) * _PER].normal_()
     finally:
         torch.set_rng_state(saved)
     return out.numpy()
@@ -58,11 +59,11 @@ def _torch_normal(words):
 def test_crafted_state_feeds_chosen_words():
     """The oracle itself: crafted words give what torchlet's own stream gives for them."""
     import torchlet
+
     g = torchlet.Generator().manual_seed(5)
     words = g.clone_state()._random24(_PER).astype(np.uint64)
     ours = torchlet.empty(_PER).normal_(generator=g)
-    assert np.array_equal(_torch_normal(words).view(np.uint32),
-                          np.asarray(ours._data).view(np.uint32))
+    assert np.array_equal(_torch_normal(words).view(np.uint32), np.asarray(ours._data).view(np.uint32))
 
 
 def test_every_word_matches_pytorch():
@@ -72,7 +73,8 @@ def test_every_word_matches_pytorch():
     theirs = _torch_normal(words).view(np.uint32)
     step = 1 << 22
     for i in range(0, words.size, step):
-        ours = box_muller_float(words[i:i + step]).view(np.uint32)
-        bad = np.flatnonzero(ours != theirs[i:i + step])
-        assert bad.size == 0, (f"{bad.size} values differ, first at word {i + bad[0]}: "
-                               f"{ours[bad[0]]:#x} vs {theirs[i + bad[0]]:#x}")
+        ours = box_muller_float(words[i : i + step]).view(np.uint32)
+        bad = np.flatnonzero(ours != theirs[i : i + step])
+        assert bad.size == 0, (
+            f"{bad.size} values differ, first at word {i + bad[0]}: {ours[bad[0]]:#x} vs {theirs[i + bad[0]]:#x}"
+        )

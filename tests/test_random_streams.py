@@ -1,6 +1,7 @@
 """Same seed, same numbers: every sampler against PyTorch's CPU output, bit for
 bit (values, dtype, and the generator state afterwards), at every size-path
 boundary (1, 15, 16, 17, large) and dtype."""
+
 import warnings
 
 import numpy as np
@@ -97,9 +98,9 @@ CASES = {
     "randint_f16": lambda m: m.randint(0, 100, (20,), dtype=m.float16),
     "randint_below_2_28": lambda m: m.randint(0, 2**28 - 1, (9,)),
     "randint_at_2_28": lambda m: m.randint(0, 2**28, (9,)),
-    "randint_int32_wide": lambda m: m.randint(-2**30 - 3, 2**31 - 7, (9,), dtype=m.int32),
+    "randint_int32_wide": lambda m: m.randint(-(2**30) - 3, 2**31 - 7, (9,), dtype=m.int32),
     "randint_f32_2_33": lambda m: m.randint(0, 2**33, (9,), dtype=m.float32),
-    "randint_f32_neg": lambda m: m.randint(-2**30 - 3, 2**31 + 7, (9,), dtype=m.float32),
+    "randint_f32_neg": lambda m: m.randint(-(2**30) - 3, 2**31 + 7, (9,), dtype=m.float32),
     "random_f16_from_to": lambda m: m.empty(9, dtype=m.float16).random_(-1000, 3001),
     "random_bf16_from_to": lambda m: m.empty(9, dtype=m.bfloat16).random_(-100000, 2**20 + 5),
     "random_f64_from_none": lambda m: m.empty(9, dtype=m.float64).random_(2**30 + 1, None),
@@ -112,22 +113,22 @@ CASES = {
     "randperm_60000": lambda m: m.randperm(60000),
     "randperm_int32": lambda m: m.randperm(100, dtype=m.int32),
     "randperm_f32": lambda m: m.randperm(100, dtype=m.float32),
-    "normal_tf": lambda m: m.normal(m.arange(20.), 0.5),
-    "normal_tf_small": lambda m: m.normal(m.arange(5.), 0.5),
-    "normal_ft": lambda m: m.normal(1.5, m.arange(20.) / 7),
-    "normal_tt": lambda m: m.normal(m.arange(20.), m.arange(20.) / 3),
-    "normal_tt_f64": lambda m: m.normal(m.arange(20., dtype=m.float64), m.ones(20, dtype=m.float64)),
+    "normal_tf": lambda m: m.normal(m.arange(20.0), 0.5),
+    "normal_tf_small": lambda m: m.normal(m.arange(5.0), 0.5),
+    "normal_ft": lambda m: m.normal(1.5, m.arange(20.0) / 7),
+    "normal_tt": lambda m: m.normal(m.arange(20.0), m.arange(20.0) / 3),
+    "normal_tt_f64": lambda m: m.normal(m.arange(20.0, dtype=m.float64), m.ones(20, dtype=m.float64)),
     "bernoulli_t": lambda m: m.bernoulli(m.linspace(0, 1, 50)),
     "bernoulli_t64": lambda m: m.bernoulli(m.linspace(0, 1, 50, dtype=m.float64)),
     "bernoulli_p": lambda m: m.bernoulli(m.zeros(50), 0.3),
     "bernoulli__p": lambda m: m.zeros(50).bernoulli_(0.7),
     "bernoulli__p_int": lambda m: m.zeros(50, dtype=m.int64).bernoulli_(0.4),
     "bernoulli__t": lambda m: m.zeros(5, 3).bernoulli_(m.tensor([0.2, 0.5, 0.9])),
-    "multinomial_norep": lambda m: m.multinomial(m.arange(1., 11.), 5),
-    "multinomial_one": lambda m: m.multinomial(m.arange(1., 11.).repeat(3, 1), 1),
-    "multinomial_rep": lambda m: m.multinomial(m.tensor([[1., 2, 3, 4], [4, 0, 1, 1]]), 20, True),
+    "multinomial_norep": lambda m: m.multinomial(m.arange(1.0, 11.0), 5),
+    "multinomial_one": lambda m: m.multinomial(m.arange(1.0, 11.0).repeat(3, 1), 1),
+    "multinomial_rep": lambda m: m.multinomial(m.tensor([[1.0, 2, 3, 4], [4, 0, 1, 1]]), 20, True),
     "multinomial_f64": lambda m: m.multinomial(m.rand(3, 7, dtype=m.float64), 4),
-    "poisson": lambda m: m.poisson(m.tensor([0.5, 3., 12., 40., 0., 9.99, 10.])),
+    "poisson": lambda m: m.poisson(m.tensor([0.5, 3.0, 12.0, 40.0, 0.0, 9.99, 10.0])),
     "standard_gamma": lambda m: m._standard_gamma(m.tensor([0.3, 0.5, 1.0, 2.5, 10.0, 0.01, 100.0, 0.0] * 4)),
     "standard_gamma_f64": lambda m: m._standard_gamma(m.tensor([0.3, 1.0, 2.5, 1e-3] * 5, dtype=m.float64)),
     "sample_dirichlet": lambda m: m._sample_dirichlet(m.tensor([[0.5, 1.0, 2.0], [3.0, 0.2, 0.7]] * 4)),
@@ -145,7 +146,7 @@ CASES = {
     "random_to": lambda m: m.empty(20, dtype=m.int32).random_(7),
     "random_from_to": lambda m: m.empty(20).random_(-3, 9),
     "random_from_none": lambda m: m.empty(20, dtype=m.int16).random_(-5, None),
-    "random_full_range": lambda m: m.empty(5, dtype=m.int64).random_(-2**63, None),
+    "random_full_range": lambda m: m.empty(5, dtype=m.int64).random_(-(2**63), None),
     "exponential": lambda m: m.empty(30).exponential_(2.5),
     "exponential_f64": lambda m: m.empty(300, dtype=m.float64).exponential_(),
     "exponential_f16": lambda m: m.empty(30, dtype=m.float16).exponential_(),
@@ -163,8 +164,16 @@ CASES = {
     "normal_transposed_big": lambda m: m.zeros(16, 5).t().normal_(),
     "uniform_transposed_view": lambda m: m.zeros(6, 5).t().uniform_(),
     "normal_strided_view": lambda m: m.zeros(40)[::2].normal_(),
-    "mixed_sequence": lambda m: (m.randn(3), m.rand(2), m.randn(5, dtype=m.float64), m.randn(3),
-                                 m.randint(0, 5, (3,)), m.randn(17), m.randperm(5), m.randn(1)),
+    "mixed_sequence": lambda m: (
+        m.randn(3),
+        m.rand(2),
+        m.randn(5, dtype=m.float64),
+        m.randn(3),
+        m.randint(0, 5, (3,)),
+        m.randn(17),
+        m.randperm(5),
+        m.randn(1),
+    ),
 }
 
 
@@ -179,13 +188,22 @@ def test_explicit_generators(torch):
     def fn(m):
         g = m.Generator().manual_seed(3)
         h = m.Generator().manual_seed(4)
-        out = [m.randn(20, generator=g), m.rand(5, generator=h), m.randn(3, generator=g),
-               m.randint(0, 9, (4,), generator=h), m.randperm(7, generator=g),
-               m.normal(0.0, 1.0, (5,), generator=h), m.empty(4).normal_(generator=g),
-               m.multinomial(m.ones(6), 3, generator=g), m.bernoulli(m.full((6,), 0.5), generator=h),
-               m.empty(5).exponential_(generator=h), m.rand(3)]
+        out = [
+            m.randn(20, generator=g),
+            m.rand(5, generator=h),
+            m.randn(3, generator=g),
+            m.randint(0, 9, (4,), generator=h),
+            m.randperm(7, generator=g),
+            m.normal(0.0, 1.0, (5,), generator=h),
+            m.empty(4).normal_(generator=g),
+            m.multinomial(m.ones(6), 3, generator=g),
+            m.bernoulli(m.full((6,), 0.5), generator=h),
+            m.empty(5).exponential_(generator=h),
+            m.rand(3),
+        ]
         out.append(m.tensor(list(g.get_state())))
         return out
+
     run_both(fn, torch)
 
 
@@ -194,20 +212,22 @@ def test_generator_fresh_state_bytes(torch):
         a = torchlet.Generator().manual_seed(seed).get_state()
         b = torch.Generator().manual_seed(seed).get_state()
         assert np.asarray(a._data).tobytes() == b.numpy().tobytes()
-    assert np.asarray(torchlet.Generator().get_state()._data).tobytes() == \
-        torch.Generator().get_state().numpy().tobytes()
+    assert (
+        np.asarray(torchlet.Generator().get_state()._data).tobytes() == torch.Generator().get_state().numpy().tobytes()
+    )
 
 
-@pytest.mark.parametrize("warmup", ["none", "odd_double_normal", "odd_float_normal", "624_words",
-                                    "twist_boundary"])
+@pytest.mark.parametrize("warmup", ["none", "odd_double_normal", "odd_float_normal", "624_words", "twist_boundary"])
 def test_state_exchange_both_ways(warmup, torch):
     """A state saved by one library resumes in the other, including the cached normals."""
-    warm = {"none": lambda m: None,
-            "odd_double_normal": lambda m: m.randn(3, dtype=m.float64),
-            "odd_float_normal": lambda m: m.randn(5),
-            "624_words": lambda m: m.rand(624),
-            "twist_boundary": lambda m: m.rand(623)}[warmup]
-    follow = lambda m: (m.randn(7), m.rand(700), m.randn(5, dtype=m.float64))  # noqa: E731
+    warm = {
+        "none": lambda m: None,
+        "odd_double_normal": lambda m: m.randn(3, dtype=m.float64),
+        "odd_float_normal": lambda m: m.randn(5),
+        "624_words": lambda m: m.rand(624),
+        "twist_boundary": lambda m: m.rand(623),
+    }[warmup]
+    follow = lambda m: (m.randn(7), m.rand(700), m.randn(5, dtype=m.float64))
     # torch -> torchlet
     torch.manual_seed(11)
     warm(torch)
@@ -240,6 +260,7 @@ def test_fork_rng_restores_cached_normal(torch):
         with m.random.fork_rng():
             m.randn(5, dtype=m.float64)
         return m.randn(3, dtype=m.float64)
+
     run_both(fn, torch)
 
 
@@ -247,8 +268,10 @@ def test_benchmark_workloads_draw_as_torch(torch):
     """The bench suite's `random` group times these calls; they draw PyTorch's numbers."""
     import os
     import sys
+
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
     from suite import workloads as w
+
     for name in w.RANDOM:
         a = w.random_call(torch, name)()
         b = w.random_call(torchlet, name)()
@@ -261,6 +284,7 @@ def test_intel_mkl_bernoulli_path(monkeypatch):
     path is checked against the recurrence itself: x_(k+1) = 1132489760 x_k mod
     (2**31 - 1), value = x / (2**31 - 1) < p."""
     from torchlet.ops import _random_kernels as K
+
     monkeypatch.setattr(K, "_VENDOR", True)
     g = torchlet.Generator().manual_seed(9)
     seed = int(torchlet.Generator().manual_seed(9)._random(1)[0])
@@ -282,6 +306,7 @@ def test_fma_emulation_rounds_once():
     value: (1 + 2**-23) * 2**-24 (1 - 2**-23) + (1 + 2**-23) lies just below such a point."""
     from fractions import Fraction
     from torchlet.ops._cephes import fma32
+
     a, b, c = np.float32(1 + 2**-23), np.float32(2**-24 * (1 - 2**-23)), np.float32(1 + 2**-23)
     naive = np.float32(np.float64(a) * np.float64(b) + np.float64(c))
     got = fma32(np.array([a, a, 3]), np.array([b, -b, 5]), np.array([c, -c, 0.5]))

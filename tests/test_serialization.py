@@ -1,4 +1,5 @@
 """torchlet.save/load against real PyTorch's torch.save/torch.load, safety and atomicity."""
+
 import collections
 import io
 import os
@@ -15,8 +16,7 @@ import pytest
 
 import torchlet
 
-DTYPES = ["float32", "float64", "float16", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool",
-          "complex64"]
+DTYPES = ["float32", "float64", "float16", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool", "complex64"]
 
 
 def _sample(lib, name):
@@ -47,8 +47,10 @@ def test_torch_save_torchlet_load(name, torch, tmp_path):
     expect = ref.float() if name == "bfloat16" else ref
     got = back["t"].float() if name == "bfloat16" else back["t"]
     np.testing.assert_array_equal(got.numpy(), expect.numpy())
-    np.testing.assert_array_equal((back["view"].float() if name == "bfloat16" else back["view"]).numpy(),
-                                  (ref[:, 1:].float() if name == "bfloat16" else ref[:, 1:]).numpy())
+    np.testing.assert_array_equal(
+        (back["view"].float() if name == "bfloat16" else back["view"]).numpy(),
+        (ref[:, 1:].float() if name == "bfloat16" else ref[:, 1:]).numpy(),
+    )
     assert back["n"] == 3 and back["s"] == "x" and back["l"] == [1.5, (2, 3)]
 
 
@@ -112,8 +114,9 @@ def test_parameter_round_trip(torch, tmp_path):
 def _malicious_checkpoint(path, marker):
     """A zip checkpoint whose pickle calls os.system to create `marker`."""
     cmd = f"touch {marker}"
-    payload = (b"\x80\x02cposix\nsystem\nq\x00X" + len(cmd).to_bytes(4, "little") + cmd.encode()
-               + b"q\x01\x85q\x02Rq\x03.")
+    payload = (
+        b"\x80\x02cposix\nsystem\nq\x00X" + len(cmd).to_bytes(4, "little") + cmd.encode() + b"q\x01\x85q\x02Rq\x03."
+    )
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("archive/data.pkl", payload)
         zf.writestr("archive/version", "3\n")
@@ -154,6 +157,7 @@ def test_failed_save_keeps_old_file(tmp_path):
     class Boom:
         def __reduce__(self):
             raise RuntimeError("boom")
+
     with pytest.raises(RuntimeError, match="boom"):
         torchlet.save({"x": torchlet.zeros(2), "b": Boom()}, path)
     assert torchlet.load(path)["x"].tolist() == [1.0, 1.0]
@@ -205,6 +209,7 @@ def test_plain_pickle_of_tensors():
 def _crafted(tmp_path, tree):
     """A checkpoint whose data.pkl pickles `tree` (see _fuzz_files) with one 8-byte storage '0'."""
     from _fuzz_files import unparse
+
     path = tmp_path / "crafted.pt"
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("archive/data.pkl", tree if isinstance(tree, bytes) else unparse(tree))
@@ -217,24 +222,33 @@ def test_crafted_pickles_cannot_abuse_allowed_globals(tmp_path, torch):
     """Allowed callables cannot be turned against the loader: no setting attributes on classes or
     shared objects through BUILD, no instantiating Tensor, no iterating a huge stride-0 view."""
     from _fuzz_files import Call, Glob, Pid
-    huge = Call(Glob("torch._utils", "_rebuild_tensor_v2"),
-                (Pid(("storage", Glob("torch", "FloatStorage"), "0", "cpu", 2)), 0, (2 ** 40,), (0,), False,
-                 Call(Glob("collections", "OrderedDict"), ())))
+
+    huge = Call(
+        Glob("torch._utils", "_rebuild_tensor_v2"),
+        (
+            Pid(("storage", Glob("torch", "FloatStorage"), "0", "cpu", 2)),
+            0,
+            (2**40,),
+            (0,),
+            False,
+            Call(Glob("collections", "OrderedDict"), ()),
+        ),
+    )
     proto = b"\x80\x02"
     cases = {
         "build on a class": proto + b"ctorch\nTensor\nN}X\x03\x00\x00\x00addcbuiltins\nprint\nsb.",
         "build on a class (slots)": proto + b"ctorch\nTensor\nN}X\x03\x00\x00\x00addcbuiltins\nprint\ns\x86b.",
         "build on a storage type": proto + b"ctorch\nFloatStorage\n}X\x05\x00\x00\x00dtypeK\x01sb.",
-        "Tensor(2**40)": Call(Glob("torch", "Tensor"), (2 ** 40,)),
+        "Tensor(2**40)": Call(Glob("torch", "Tensor"), (2**40,)),
         "set(huge view)": Call(Glob("builtins", "set"), (huge,)),
         "OrderedDict(huge view)": Call(Glob("collections", "OrderedDict"), (huge,)),
         "Size(huge view)": Call(Glob("torch", "Size"), (huge,)),
-        "bytearray(2**40)": Call(Glob("builtins", "bytearray"), (2 ** 40,)),
+        "bytearray(2**40)": Call(Glob("builtins", "bytearray"), (2**40,)),
     }
     for name, tree in cases.items():
         with pytest.raises(pickle.UnpicklingError):
             torchlet.load(_crafted(tmp_path, tree))
     assert torchlet.Tensor.add is not print
     assert torchlet.serialization._safe()["torch.FloatStorage"].dtype is torchlet.float32
-    assert torchlet.load(_crafted(tmp_path, huge)).shape == (2 ** 40,)  # the view itself is legal
-    assert torch.load(_crafted(tmp_path, huge)).shape == (2 ** 40,)
+    assert torchlet.load(_crafted(tmp_path, huge)).shape == (2**40,)  # the view itself is legal
+    assert torch.load(_crafted(tmp_path, huge)).shape == (2**40,)

@@ -11,6 +11,7 @@ place the file's own view arithmetic names (computed here from the raw record,
 never from torchlet), or raise one of a few clear exception classes. Each load
 runs under a time bound.
 """
+
 import io
 import json
 import pickle
@@ -54,11 +55,21 @@ def _bounded(fn):
 def _torch_seeds(torch):
     model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3), torch.nn.Linear(3, 2))
     base = torch.arange(12.0).reshape(3, 4)
-    misc = {"f32": base, "view": base[1:, 1:], "T": base.t(), "i8": torch.arange(-3, 3, dtype=torch.int8),
-            "bool": torch.tensor([True, False, True]), "f64": torch.linspace(0, 1, 5, dtype=torch.float64),
-            "f16": torch.ones(2, 2, dtype=torch.float16), "c64": torch.tensor([1 + 2j, 3 - 1j]),
-            "p": torch.nn.Parameter(torch.ones(3)), "l": [1, 2.5, "s", (3,)], "s": torch.tensor(3.0),
-            "e": torch.zeros(0, 3), "i64": torch.arange(6).reshape(2, 3)[:, ::2]}
+    misc = {
+        "f32": base,
+        "view": base[1:, 1:],
+        "T": base.t(),
+        "i8": torch.arange(-3, 3, dtype=torch.int8),
+        "bool": torch.tensor([True, False, True]),
+        "f64": torch.linspace(0, 1, 5, dtype=torch.float64),
+        "f16": torch.ones(2, 2, dtype=torch.float16),
+        "c64": torch.tensor([1 + 2j, 3 - 1j]),
+        "p": torch.nn.Parameter(torch.ones(3)),
+        "l": [1, 2.5, "s", (3,)],
+        "s": torch.tensor(3.0),
+        "e": torch.zeros(0, 3),
+        "i64": torch.arange(6).reshape(2, 3)[:, ::2],
+    }
     out = []
     for obj in (model.state_dict(), misc):
         buf = io.BytesIO()
@@ -71,10 +82,19 @@ def _torchlet_seeds():
     torchlet.manual_seed(0)
     model = torchlet.nn.Sequential(torchlet.nn.Linear(4, 3), torchlet.nn.BatchNorm1d(3), torchlet.nn.Linear(3, 2))
     base = torchlet.arange(12.0).reshape(3, 4)
-    misc = {"f32": base, "view": base[1:, 1:], "T": base.t(), "i8": torchlet.arange(-3, 3, dtype=torchlet.int8),
-            "bool": torchlet.tensor([True, False, True]), "f16": torchlet.ones(2, 2, dtype=torchlet.float16),
-            "p": torchlet.nn.Parameter(torchlet.ones(3)), "l": [1, 2.5, "s", (3,)], "s": torchlet.tensor(3.0),
-            "e": torchlet.zeros(0, 3), "i64": torchlet.arange(6).reshape(2, 3)[:, ::2]}
+    misc = {
+        "f32": base,
+        "view": base[1:, 1:],
+        "T": base.t(),
+        "i8": torchlet.arange(-3, 3, dtype=torchlet.int8),
+        "bool": torchlet.tensor([True, False, True]),
+        "f16": torchlet.ones(2, 2, dtype=torchlet.float16),
+        "p": torchlet.nn.Parameter(torchlet.ones(3)),
+        "l": [1, 2.5, "s", (3,)],
+        "s": torchlet.tensor(3.0),
+        "e": torchlet.zeros(0, 3),
+        "i64": torchlet.arange(6).reshape(2, 3)[:, ::2],
+    }
     out = []
     for obj in (model.state_dict(), misc):
         buf = io.BytesIO()
@@ -91,9 +111,18 @@ def _flip(data, rng, n=None):
     return bytes(b)
 
 
-_STYPES = ["FloatStorage", "DoubleStorage", "HalfStorage", "LongStorage", "IntStorage", "ByteStorage",
-           "BoolStorage", "ComplexDoubleStorage", "CharStorage"]
-_INTS = [0, 1, 2, 3, 5, 7, 64, 255, -1, -2, -64, 2 ** 31, 2 ** 62, 2 ** 63, -2 ** 63, 2 ** 70]
+_STYPES = [
+    "FloatStorage",
+    "DoubleStorage",
+    "HalfStorage",
+    "LongStorage",
+    "IntStorage",
+    "ByteStorage",
+    "BoolStorage",
+    "ComplexDoubleStorage",
+    "CharStorage",
+]
+_INTS = [0, 1, 2, 3, 5, 7, 64, 255, -1, -2, -64, 2**31, 2**62, 2**63, -(2**63), 2**70]
 
 
 def _rewrite_view(call, rng):
@@ -125,7 +154,7 @@ def _rewrite_view(call, rng):
 def _mutate(seed, rng):
     kind = rng.choice(["truncate", "flip", "pkl_flip", "pkl_truncate", "rewrite", "rewrite2", "records"])
     if kind == "truncate":
-        return kind, seed[:rng.randrange(len(seed))]
+        return kind, seed[: rng.randrange(len(seed))]
     if kind == "flip":
         return kind, _flip(seed, rng)
     entries = records(seed)
@@ -134,7 +163,7 @@ def _mutate(seed, rng):
     if kind == "pkl_flip":
         entries[i_pkl] = (name, _flip(pkl, rng))
     elif kind == "pkl_truncate":
-        entries[i_pkl] = (name, pkl[:rng.randrange(len(pkl))])
+        entries[i_pkl] = (name, pkl[: rng.randrange(len(pkl))])
     elif kind in ("rewrite", "rewrite2"):
         tree = parse(pkl)
         calls = tensor_calls(tree)
@@ -142,10 +171,11 @@ def _mutate(seed, rng):
             _rewrite_view(rng.choice(calls), rng)
         entries[i_pkl] = (name, unparse(tree))
     else:
-        prefix = name[:-len("data.pkl")]
+        prefix = name[: -len("data.pkl")]
         j = rng.randrange(len(entries))
-        op = rng.choice(["drop", "dup", "dup_other", "escape", "absolute", "outside", "reorder", "empty",
-                         "swap", "grow"])
+        op = rng.choice(
+            ["drop", "dup", "dup_other", "escape", "absolute", "outside", "reorder", "empty", "swap", "grow"]
+        )
         n, blob = entries[j]
         if op == "drop":
             del entries[j]
@@ -178,8 +208,7 @@ def _check_checkpoint_case(data, rng, path=None):
     if path is not None:
         path.write_bytes(data)
     try:
-        result = _bounded(lambda: torchlet.load(io.BytesIO(data)) if path is None else
-                          torchlet.load(path, mmap=True))
+        result = _bounded(lambda: torchlet.load(io.BytesIO(data)) if path is None else torchlet.load(path, mmap=True))
     except _Hang:
         raise AssertionError("load did not finish within the time bound") from None
     except ALLOWED as e:
@@ -219,8 +248,9 @@ def test_fuzz_checkpoints(checkpoint_seeds):
                 failures.append(f"seed {s} case {i} ({kind}): {e}")
                 continue
             except Exception as e:  # an exception class that must not reach a user
-                failures.append(f"seed {s} case {i} ({kind}): leaked {type(e).__module__}."
-                                f"{type(e).__name__}: {e}"[:300])
+                failures.append(
+                    f"seed {s} case {i} ({kind}): leaked {type(e).__module__}.{type(e).__name__}: {e}"[:300]
+                )
                 continue
             outcomes[got] = outcomes.get(got, 0) + 1
     assert not failures, f"{len(failures)} failing cases, first ones:\n" + "\n".join(failures[:10])
@@ -250,35 +280,50 @@ def test_fuzz_checkpoints_mmap(checkpoint_seeds, tmp_path):
 # ----- safetensors ------------------------------------------------------------
 def _st_seeds(torch):
     from safetensors.torch import save as torch_save
-    theirs = torch_save({"a": torch.randn(3, 5), "b": torch.arange(7, dtype=torch.int32),
-                         "c": torch.ones(2, dtype=torch.float16), "e": torch.zeros(0, 2),
-                         "d": torch.tensor(2.5, dtype=torch.float64)}, metadata={"k": "v"})
-    ours = st.save({"w": torchlet.arange(12.0).reshape(3, 4), "i": torchlet.arange(5),
-                    "b": torchlet.tensor([True, False]), "h": torchlet.ones(2, 2, dtype=torchlet.float16)})
+
+    theirs = torch_save(
+        {
+            "a": torch.randn(3, 5),
+            "b": torch.arange(7, dtype=torch.int32),
+            "c": torch.ones(2, dtype=torch.float16),
+            "e": torch.zeros(0, 2),
+            "d": torch.tensor(2.5, dtype=torch.float64),
+        },
+        metadata={"k": "v"},
+    )
+    ours = st.save(
+        {
+            "w": torchlet.arange(12.0).reshape(3, 4),
+            "i": torchlet.arange(5),
+            "b": torchlet.tensor([True, False]),
+            "h": torchlet.ones(2, 2, dtype=torchlet.float16),
+        }
+    )
     return [theirs, ours]
 
 
 def _st_mutate(seed, rng):
     n = int.from_bytes(seed[:8], "little")
-    header = json.loads(seed[8:8 + n])
-    body = seed[8 + n:]
+    header = json.loads(seed[8 : 8 + n])
+    body = seed[8 + n :]
     kind = rng.choice(["truncate", "flip", "length", "offsets", "shape", "dtype", "drop", "body"])
     if kind == "truncate":
-        return kind, seed[:rng.randrange(len(seed))]
+        return kind, seed[: rng.randrange(len(seed))]
     if kind == "flip":
         return kind, _flip(seed, rng)
     if kind == "length":
-        new = rng.choice([0, 1, n - 1, n + 1, n + 8, 2 ** 27, 100_000_001, 2 ** 64 - 1])
+        new = rng.choice([0, 1, n - 1, n + 1, n + 8, 2**27, 100_000_001, 2**64 - 1])
         return kind, new.to_bytes(8, "little") + seed[8:]
     names = [k for k in header if k != "__metadata__"]
     name = rng.choice(names)
     info = header[name]
     if kind == "offsets":
         i = rng.randrange(2)
-        info["data_offsets"][i] = rng.choice([0, 1, 4, len(body), len(body) + 4, -4, 2 ** 64, 2 ** 63,
-                                              info["data_offsets"][i] + rng.choice([-8, -1, 1, 8])])
+        info["data_offsets"][i] = rng.choice(
+            [0, 1, 4, len(body), len(body) + 4, -4, 2**64, 2**63, info["data_offsets"][i] + rng.choice([-8, -1, 1, 8])]
+        )
     elif kind == "shape":
-        info["shape"] = rng.choice([[], [0], [1], [2 ** 62, 4], [-1], [1.5], [3, 5], [7], [2 ** 32, 2 ** 32]])
+        info["shape"] = rng.choice([[], [0], [1], [2**62, 4], [-1], [1.5], [3, 5], [7], [2**32, 2**32]])
     elif kind == "dtype":
         info["dtype"] = rng.choice(["F32", "F64", "I8", "U8", "BOOL", "F16", "BF16", "I64", "C64", "U16", "XX"])
     elif kind == "drop":
@@ -298,6 +343,7 @@ def _check_st_case(data):
     import torch
     from safetensors import SafetensorError as TheirError
     from safetensors.torch import load as their_load
+
     try:
         theirs = their_load(data)
     except TheirError:
@@ -306,13 +352,14 @@ def _check_st_case(data):
         ours = _bounded(lambda: st.load(data))
     except st.SafetensorError:
         lacking = (torch.uint16, torch.uint32, torch.uint64, torch.float8_e4m3fn, torch.float8_e5m2)
-        assert theirs is None or any(v.dtype in lacking for v in theirs.values()), \
+        assert theirs is None or any(v.dtype in lacking for v in theirs.values()), (
             "refused a file the safetensors package reads"
+        )
         return "refused"
     assert theirs is not None, "read a file the safetensors package refuses"
     assert sorted(ours) == sorted(theirs)
     n = int.from_bytes(data[:8], "little")
-    header, body = json.loads(data[8:8 + n]), data[8 + n:]
+    header, body = json.loads(data[8 : 8 + n]), data[8 + n :]
     for k, t in ours.items():
         b, e = header[k]["data_offsets"]
         assert tuple(t.shape) == tuple(header[k]["shape"]) == tuple(theirs[k].shape)

@@ -1,6 +1,7 @@
 """torchlet.load's switches against torch.load 2.14: the weights_only default, the
 TORCH_FORCE_(NO_)WEIGHTS_ONLY_LOAD environment variables, the safe-globals
 allow-list and its refusal messages, mmap= and the map_location forms."""
+
 import io
 import pickle
 import warnings
@@ -94,15 +95,18 @@ def test_bad_safe_globals_entries(torch, point_file):
         assert classes[0] is classes[1]
 
 
-@pytest.mark.parametrize("env,explicit", [
-    ({"TORCH_FORCE_WEIGHTS_ONLY_LOAD": "1"}, {}),
-    ({"TORCH_FORCE_WEIGHTS_ONLY_LOAD": "true"}, {"weights_only": False}),
-    ({"TORCH_FORCE_WEIGHTS_ONLY_LOAD": "0"}, {"weights_only": False}),
-    ({"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "YES"}, {}),
-    ({"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"}, {"weights_only": True}),
-    ({"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "y", "TORCH_FORCE_WEIGHTS_ONLY_LOAD": "1"}, {}),
-    ({"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "no"}, {}),
-])
+@pytest.mark.parametrize(
+    "env,explicit",
+    [
+        ({"TORCH_FORCE_WEIGHTS_ONLY_LOAD": "1"}, {}),
+        ({"TORCH_FORCE_WEIGHTS_ONLY_LOAD": "true"}, {"weights_only": False}),
+        ({"TORCH_FORCE_WEIGHTS_ONLY_LOAD": "0"}, {"weights_only": False}),
+        ({"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "YES"}, {}),
+        ({"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"}, {"weights_only": True}),
+        ({"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "y", "TORCH_FORCE_WEIGHTS_ONLY_LOAD": "1"}, {}),
+        ({"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "no"}, {}),
+    ],
+)
 def test_environment_switches(torch, point_file, monkeypatch, env, explicit):
     for k, v in env.items():
         monkeypatch.setenv(k, v)
@@ -162,12 +166,21 @@ def _cuda_checkpoint(torch, path):
             zo.writestr(info.filename, data)
 
 
-@pytest.mark.parametrize("make_map", [
-    lambda lib: "cpu", lambda lib: b"cpu", lambda lib: lib.device("cpu"), lambda lib: {"cuda:0": "cpu"},
-    lambda lib: (lambda storage, loc: storage), lambda lib: (lambda storage, loc: None),
-    lambda lib: (lambda storage, loc: storage.cpu()), lambda lib: None, lambda lib: "cuda",
-    lambda lib: {"cuda:1": "cpu"},
-])
+@pytest.mark.parametrize(
+    "make_map",
+    [
+        lambda lib: "cpu",
+        lambda lib: b"cpu",
+        lambda lib: lib.device("cpu"),
+        lambda lib: {"cuda:0": "cpu"},
+        lambda lib: lambda storage, loc: storage,
+        lambda lib: lambda storage, loc: None,
+        lambda lib: lambda storage, loc: storage.cpu(),
+        lambda lib: None,
+        lambda lib: "cuda",
+        lambda lib: {"cuda:1": "cpu"},
+    ],
+)
 def test_map_location_forms(torch, tmp_path, make_map):
     path = tmp_path / "g.pt"
     _cuda_checkpoint(torch, path)
@@ -182,6 +195,7 @@ def test_map_location_forms(torch, tmp_path, make_map):
 
 def test_safetensors_path(torch, tmp_path):
     from safetensors.torch import save_file
+
     path = str(tmp_path / "w.safetensors")
     save_file({"a": torch.arange(3.0)}, path)
     assert torchlet.load(path)["a"].tolist() == torch.load(path)["a"].tolist() == [0.0, 1.0, 2.0]
@@ -203,10 +217,24 @@ def test_load_round_trips_without_warnings(tmp_path):
 def test_default_allow_list_is_torchs(torch, tmp_path):
     """The same objects load or are refused (with the same text) by both."""
     import collections
-    objs = {"bytes": b"xy", "set": {1, 2}, "frozenset": frozenset([3]), "complex": 1 + 2j, "bytearray": bytearray(b"q"),
-            "slice": slice(1, 2), "dtype": torch.float16, "int8": torch.int8, "device": torch.device("cpu"),
-            "size": torch.Size([2, 3]), "od": collections.OrderedDict(a=1), "counter": collections.Counter("ab"),
-            "param": torch.nn.Parameter(torch.ones(1)), "range": range(3), "point": Point(1)}
+
+    objs = {
+        "bytes": b"xy",
+        "set": {1, 2},
+        "frozenset": frozenset([3]),
+        "complex": 1 + 2j,
+        "bytearray": bytearray(b"q"),
+        "slice": slice(1, 2),
+        "dtype": torch.float16,
+        "int8": torch.int8,
+        "device": torch.device("cpu"),
+        "size": torch.Size([2, 3]),
+        "od": collections.OrderedDict(a=1),
+        "counter": collections.Counter("ab"),
+        "param": torch.nn.Parameter(torch.ones(1)),
+        "range": range(3),
+        "point": Point(1),
+    }
     for name, obj in objs.items():
         path = tmp_path / f"{name}.pt"
         torch.save({name: obj}, path)

@@ -1,6 +1,7 @@
 """Tensor basics against PyTorch: NumPy interop, Python conversions,
 metadata, type strings, conversions and their gradients, copies, new_*,
 deepcopy, requires_grad rules."""
+
 import copy
 
 import numpy as np
@@ -44,8 +45,20 @@ def test_python_conversions(torch):
         s = m.tensor(3.5)
         i = m.tensor(7)
         t = m.tensor(A)
-        return (s.item(), float(s), int(s), bool(s), int(i), [1, 2, 3, 4, 5, 6, 7, 8][i],
-                t.tolist(), len(t), [r.tolist() for r in t], bool(m.tensor([0.0])), complex(s))
+        return (
+            s.item(),
+            float(s),
+            int(s),
+            bool(s),
+            int(i),
+            [1, 2, 3, 4, 5, 6, 7, 8][i],
+            t.tolist(),
+            len(t),
+            [r.tolist() for r in t],
+            bool(m.tensor([0.0])),
+            complex(s),
+        )
+
     both(torch, fn)
 
 
@@ -62,27 +75,44 @@ def test_metadata(torch):
     def fn(m):
         t = m.tensor(A)
         tt = t.t()
-        return (t.size(), t.shape, t.size(1), t.size(-1), t.stride(), tt.stride(), t.stride(0),
-                t.is_contiguous(), tt.is_contiguous(), t.element_size(), t.dim(), t.ndim, t.numel(),
-                m.tensor(1, dtype=m.int16).element_size(), tt.contiguous().is_contiguous(),
-                tt.contiguous().stride(), t.nelement(), t.ndimension(), t.is_leaf)
+        return (
+            t.size(),
+            t.shape,
+            t.size(1),
+            t.size(-1),
+            t.stride(),
+            tt.stride(),
+            t.stride(0),
+            t.is_contiguous(),
+            tt.is_contiguous(),
+            t.element_size(),
+            t.dim(),
+            t.ndim,
+            t.numel(),
+            m.tensor(1, dtype=m.int16).element_size(),
+            tt.contiguous().is_contiguous(),
+            tt.contiguous().stride(),
+            t.nelement(),
+            t.ndimension(),
+            t.is_leaf,
+        )
+
     both(torch, fn)
     check_error(lambda m: m.tensor(A).size(2))
 
 
-@pytest.mark.parametrize("dt", ["float32", "float64", "float16", "int64", "int32", "int16", "int8",
-                                "uint8", "bool"])
+@pytest.mark.parametrize("dt", ["float32", "float64", "float16", "int64", "int32", "int16", "int8", "uint8", "bool"])
 def test_type_strings(torch, dt):
     def fn(m):
         t = m.zeros(2, dtype=getattr(m, dt))
         return t.type()
+
     out = fn(torchlet)
     assert out == fn(torch)
     assert torchlet.zeros(2).type("torch.DoubleTensor").dtype is torchlet.float64
 
 
-@pytest.mark.parametrize("conv", ["float", "double", "half", "long", "int", "short", "bool", "byte",
-                                  "char"])
+@pytest.mark.parametrize("conv", ["float", "double", "half", "long", "int", "short", "bool", "byte", "char"])
 def test_conversion_methods(torch, conv):
     both(torch, lambda m: getattr(m.tensor(A * 3), conv)())
 
@@ -94,7 +124,8 @@ def test_to_and_its_gradient(torch):
         z = x.double() * x.to(dtype=m.float64)
         w = x.to(m.float32)
         (y.sum() + z.sum() + w.sum()).backward()
-        return y, type(y.grad_fn).__name__, w is x, x.grad, str(x.grad.dtype).split('.')[-1]
+        return y, type(y.grad_fn).__name__, w is x, x.grad, str(x.grad.dtype).split(".")[-1]
+
     both(torch, fn)
 
 
@@ -104,19 +135,33 @@ def test_clone_contiguous_detach(torch):
         c = x.clone()
         t = x.t().contiguous()
         d = x.detach()
-        r = [type(c.grad_fn).__name__, c.data_ptr() != x.data_ptr(), d.data_ptr() == x.data_ptr(),
-             d.requires_grad, x.contiguous() is x]
+        r = [
+            type(c.grad_fn).__name__,
+            c.data_ptr() != x.data_ptr(),
+            d.data_ptr() == x.data_ptr(),
+            d.requires_grad,
+            x.contiguous() is x,
+        ]
         (c * t.t()).sum().backward()
         return r, x.grad
+
     both(torch, fn)
 
 
 def test_new_methods(torch):
     def fn(m):
         t = m.tensor(A, dtype=m.float64)
-        return (t.new_zeros(2, 3), t.new_ones((2,)), t.new_full((2, 2), 3.5), t.new_empty(3).shape,
-                t.new_tensor([1, 2]), t.new_zeros(2, dtype=m.int32), str(t.new_ones(1).dtype).split('.')[-1],
-                t.new_tensor([1.0]).requires_grad)
+        return (
+            t.new_zeros(2, 3),
+            t.new_ones((2,)),
+            t.new_full((2, 2), 3.5),
+            t.new_empty(3).shape,
+            t.new_tensor([1, 2]),
+            t.new_zeros(2, dtype=m.int32),
+            str(t.new_ones(1).dtype).split(".")[-1],
+            t.new_tensor([1.0]).requires_grad,
+        )
+
     both(torch, fn)
 
 
@@ -128,6 +173,7 @@ def test_deepcopy(torch):
         r = [y.requires_grad, y.data_ptr() != x.data_ptr(), y.grad.data_ptr() != x.grad.data_ptr()]
         y.detach().add_(1.0)
         return r, x, y, y.grad
+
     both(torch, fn)
     check_error(lambda m: copy.deepcopy(m.tensor(A, requires_grad=True) * 2.0))
 
@@ -146,4 +192,5 @@ def test_data_property(torch):
         d.mul_(2.0)  # changes x, but is not tracked
         x.data = m.tensor(A * 0)
         return d.requires_grad, d.is_leaf, x, x.requires_grad
+
     both(torch, fn)

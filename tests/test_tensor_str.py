@@ -1,5 +1,6 @@
 """str()/repr() of tensors must be PyTorch's, character for character
 (with 'torch.' read as 'torchlet.')."""
+
 import numpy as np
 import pytest
 
@@ -133,9 +134,25 @@ OPTIONS = [
 
 
 @pytest.mark.parametrize("opts", OPTIONS, ids=str)
-@pytest.mark.parametrize("name", ["normal_2d", "big_1d", "big_2d", "big_3d", "ints", "tiny",
-                                  "int_valued_float", "nan_inf", "long_row", "complex64",
-                                  "scalar_float", "empty_2d", "bools", "huge"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "normal_2d",
+        "big_1d",
+        "big_2d",
+        "big_3d",
+        "ints",
+        "tiny",
+        "int_valued_float",
+        "nan_inf",
+        "long_row",
+        "complex64",
+        "scalar_float",
+        "empty_2d",
+        "bools",
+        "huge",
+    ],
+)
 def test_printoptions(opts, name, torch, printopts):
     torchlet.set_printoptions(**opts)
     torch.set_printoptions(**opts)
@@ -151,6 +168,7 @@ def test_printoptions_reset_and_context(torch, printopts):
     torchlet.set_printoptions(profile="default")
     assert str(torchlet.from_numpy(x)) == default
     from torchlet._tensor_str import printoptions, get_printoptions
+
     with printoptions(precision=2, sci_mode=True):
         torch.set_printoptions(precision=2, sci_mode=True)
         assert str(torchlet.from_numpy(x)) == _theirs(torch.from_numpy(x))
@@ -186,9 +204,14 @@ def test_suffix_wraps_at_linewidth(torch):
 
 
 def test_creation_results_print(torch):
-    for f in (lambda m: m.arange(12).reshape(3, 4), lambda m: m.ones(2, 3),
-              lambda m: m.zeros(3, dtype=m.int32), lambda m: m.linspace(0, 1, 7),
-              lambda m: m.tensor([True, False]), lambda m: m.tensor([])):
+    for f in (
+        lambda m: m.arange(12).reshape(3, 4),
+        lambda m: m.ones(2, 3),
+        lambda m: m.zeros(3, dtype=m.int32),
+        lambda m: m.linspace(0, 1, 7),
+        lambda m: m.tensor([True, False]),
+        lambda m: m.tensor([]),
+    ):
         assert str(f(torchlet)) == _theirs(f(torch))
 
 
@@ -211,6 +234,7 @@ def test_format(torch):
 def test_subclass_prefix():
     class MyTensor(torchlet.Tensor):
         pass
+
     t = torchlet.tensor([1.0, 2.0])
     sub = MyTensor.__new__(MyTensor)
     sub._data = t._data
@@ -220,7 +244,7 @@ def test_subclass_prefix():
 def test_tensor_contents_and_body(torch):
     x = ARRAYS["normal_2d"]
     ours = torchlet.from_numpy(x)
-    assert ours.__repr__(tensor_contents="[...]") == torch.from_numpy(x).__repr__(
-        tensor_contents="[...]")
+    assert ours.__repr__(tensor_contents="[...]") == torch.from_numpy(x).__repr__(tensor_contents="[...]")
     from torchlet._tensor_str import tensor_body
+
     assert "tensor(" + tensor_body(ours) + ")" == str(ours)

@@ -1,4 +1,5 @@
 """Legacy tensor types (torch.FloatTensor ...) against PyTorch."""
+
 import pytest
 
 import torchlet
@@ -25,4 +26,5 @@ def test_repr(torch):
 
 def test_ragged_error(torch):
     from tests.oracle import check_error
+
     check_error(lambda m: m.FloatTensor([[1], [2, 3]]))

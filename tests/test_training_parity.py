@@ -1,5 +1,6 @@
 """End to end: the lessons' models trained in torchlet and in PyTorch from the
 same weights on the same batches give the same losses and parameters."""
+
 import numpy as np
 import pytest
 
@@ -8,16 +9,37 @@ import torchlet
 
 def lenet(nn):
     return nn.Sequential(
-        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.ReLU(), nn.MaxPool2d(2, 2),
-        nn.Conv2d(6, 16, kernel_size=5), nn.ReLU(), nn.MaxPool2d(2, 2), nn.Flatten(),
-        nn.Linear(16 * 5 * 5, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+        nn.Conv2d(1, 6, kernel_size=5, padding=2),
+        nn.ReLU(),
+        nn.MaxPool2d(2, 2),
+        nn.Conv2d(6, 16, kernel_size=5),
+        nn.ReLU(),
+        nn.MaxPool2d(2, 2),
+        nn.Flatten(),
+        nn.Linear(16 * 5 * 5, 120),
+        nn.ReLU(),
+        nn.Linear(120, 84),
+        nn.ReLU(),
+        nn.Linear(84, 10),
+    )
 
 
 def lenet_classic_bn(nn):
     return nn.Sequential(
-        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.BatchNorm2d(6), nn.Sigmoid(), nn.AvgPool2d(2, 2),
-        nn.Conv2d(6, 16, kernel_size=5), nn.BatchNorm2d(16), nn.Sigmoid(), nn.AvgPool2d(2, 2), nn.Flatten(),
-        nn.Linear(16 * 5 * 5, 120), nn.BatchNorm1d(120), nn.Sigmoid(), nn.Linear(120, 10))
+        nn.Conv2d(1, 6, kernel_size=5, padding=2),
+        nn.BatchNorm2d(6),
+        nn.Sigmoid(),
+        nn.AvgPool2d(2, 2),
+        nn.Conv2d(6, 16, kernel_size=5),
+        nn.BatchNorm2d(16),
+        nn.Sigmoid(),
+        nn.AvgPool2d(2, 2),
+        nn.Flatten(),
+        nn.Linear(16 * 5 * 5, 120),
+        nn.BatchNorm1d(120),
+        nn.Sigmoid(),
+        nn.Linear(120, 10),
+    )
 
 
 def mlp(nn):
@@ -37,8 +59,7 @@ CASES = [
 @pytest.mark.parametrize("name,make,opt", CASES, ids=[c[0] for c in CASES])
 def test_training_matches_torch(name, make, opt, torch):
     rng = np.random.default_rng(0)
-    batches = [(rng.standard_normal((16, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, 16))
-               for _ in range(12)]
+    batches = [(rng.standard_normal((16, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, 16)) for _ in range(12)]
     theirs = make(torch.nn)
     ours = make(torchlet.nn)
     ours.load_state_dict({k: torchlet.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
@@ -60,5 +81,6 @@ def test_training_matches_torch(name, make, opt, torch):
     ours.eval()
     theirs.eval()
     x = torch.from_numpy(batches[0][0])
-    np.testing.assert_allclose(ours(torchlet.from_numpy(batches[0][0])).detach().numpy(),
-                               theirs(x).detach().numpy(), rtol=2e-3, atol=2e-4)
+    np.testing.assert_allclose(
+        ours(torchlet.from_numpy(batches[0][0])).detach().numpy(), theirs(x).detach().numpy(), rtol=2e-3, atol=2e-4
+    )

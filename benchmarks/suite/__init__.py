@@ -15,6 +15,7 @@ ops, ...) runs in a fresh interpreter, since one workload's heap state can
 change the next one's timings; import time and peak memory are measured in
 fresh subprocesses per library. Without PyTorch, absolute figures only.
 """
+
 import argparse
 import os
 import platform
@@ -29,8 +30,11 @@ GROUPS = ("train", "infer", "layers", "ops", "data", "random", "import", "memory
 
 # targets: torchlet / PyTorch at most this (flops: fraction of the peak at least)
 TARGETS = {
-    ("train", "softmax"): 1.0, ("train", "mlp"): 1.0,
-    ("train", "lenet"): 1.3, ("train", "lenet5"): 1.3, ("train", "cifar"): 1.3,
+    ("train", "softmax"): 1.0,
+    ("train", "mlp"): 1.0,
+    ("train", "lenet"): 1.3,
+    ("train", "lenet5"): 1.3,
+    ("train", "cifar"): 1.3,
     ("train", "resnet18"): 1.3,
 }
 
@@ -45,16 +49,17 @@ def main(argv=None):
         env = dict(os.environ, **{v: "1" for v in THREAD_VARS})
         return subprocess.call([sys.executable, RUN_SCRIPT, *argv], env=env)
     from .runner import run, run_isolated
+
     p = argparse.ArgumentParser(prog="torchlet bench", description=__doc__.splitlines()[0])
-    p.add_argument("--only", default=",".join(GROUPS),
-                   help=f"comma-separated groups (default all: {','.join(GROUPS)})")
+    p.add_argument("--only", default=",".join(GROUPS), help=f"comma-separated groups (default all: {','.join(GROUPS)})")
     p.add_argument("--models", default=None, help="comma-separated models (default all)")
     p.add_argument("--repeat", type=int, default=7, help="timings per library (median reported)")
     p.add_argument("--json", metavar="PATH", help="write the results as JSON")
     p.add_argument("--png", metavar="PATH", help="write a bar chart of the ratios")
     p.add_argument("--no-torch", action="store_true", help="torchlet alone (absolute figures)")
-    p.add_argument("--no-isolate", action="store_true",
-                   help="run all groups in this process (default: each group in a fresh one)")
+    p.add_argument(
+        "--no-isolate", action="store_true", help="run all groups in this process (default: each group in a fresh one)"
+    )
     args = p.parse_args(argv)
     groups = [g for g in args.only.split(",") if g]
     bad = set(groups) - set(GROUPS)
@@ -62,8 +67,15 @@ def main(argv=None):
         p.error(f"unknown group(s): {', '.join(sorted(bad))}")
     models = args.models.split(",") if args.models else None
     if args.no_isolate or len(groups) == 1 or groups == ["train", "flops"]:
-        run(groups, models, args.repeat, args.json, args.png, use_torch=not args.no_torch,
-            machine=platform.processor() or platform.machine())
+        run(
+            groups,
+            models,
+            args.repeat,
+            args.json,
+            args.png,
+            use_torch=not args.no_torch,
+            machine=platform.processor() or platform.machine(),
+        )
     else:
         run_isolated(groups, models, args.repeat, args.json, args.png, use_torch=not args.no_torch)
     return 0

@@ -4,6 +4,7 @@ Pillow) of the benchmark rows.
 A row: {"group", "name", "torchlet", "torch", "unit", "ratio", "target", "met"}
 where torchlet/torch are the medians (seconds, bytes or a fraction) and
 ratio = torchlet / torch (None without PyTorch)."""
+
 import json
 
 
@@ -17,7 +18,7 @@ def _fmt(v, unit):
             return f"{v * 1e3:.2f} ms"
         return f"{v:.3f} s"
     if unit == "B":
-        return f"{v / 2 ** 20:.1f} MiB"
+        return f"{v / 2**20:.1f} MiB"
     if unit == "frac":
         return f"{v * 100:.0f}%"
     if unit == "samples/s":
@@ -29,8 +30,10 @@ def row_text(r):
     ratio = "-" if r.get("ratio") is None else f"{r['ratio']:.2f}"
     target = r.get("target") or ""
     met = {True: "ok", False: "MISSED", None: ""}[r.get("met")]
-    return (f"{r['group']:<10} {r['name']:<26} {_fmt(r['torchlet'], r['unit']):>12} "
-            f"{_fmt(r.get('torch'), r['unit']):>12} {ratio:>7} {target:>8} {met}")
+    return (
+        f"{r['group']:<10} {r['name']:<26} {_fmt(r['torchlet'], r['unit']):>12} "
+        f"{_fmt(r.get('torch'), r['unit']):>12} {ratio:>7} {target:>8} {met}"
+    )
 
 
 HEADER = f"{'group':<10} {'workload':<26} {'torchlet':>12} {'torch':>12} {'ratio':>7} {'target':>8}"
@@ -48,6 +51,7 @@ def write_png(path, rows, title):
         return
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
@@ -55,8 +59,9 @@ def write_png(path, rows, title):
     fig, ax = plt.subplots(figsize=(8, 0.3 * len(rows) + 1.2))
     labels = [f"{r['group']}: {r['name']}" for r in rows]
     ys = range(len(rows))
-    ax.barh(ys, [r["ratio"] for r in rows],
-            color=["tab:green" if r.get("met") is not False else "tab:orange" for r in rows])
+    ax.barh(
+        ys, [r["ratio"] for r in rows], color=["tab:green" if r.get("met") is not False else "tab:orange" for r in rows]
+    )
     for y, r in zip(ys, rows):
         if r.get("limit") is not None:
             ax.plot([r["limit"]] * 2, [y - 0.4, y + 0.4], color="red")
@@ -72,6 +77,7 @@ def write_png(path, rows, title):
 
 def _png_pillow(path, rows, title):
     from PIL import Image, ImageDraw
+
     left, bar_h, width = 260, 16, 760
     plot_w = width - left - 60
     height = 50 + bar_h * len(rows) + 30
@@ -79,8 +85,7 @@ def _png_pillow(path, rows, title):
     img = Image.new("RGB", (width, height), "white")
     d = ImageDraw.Draw(img)
     d.text((10, 8), title, fill="black")
-    d.text((10, 24), "torchlet / PyTorch time (lower is better); red tick = target; line = 1.0",
-           fill="gray")
+    d.text((10, 24), "torchlet / PyTorch time (lower is better); red tick = target; line = 1.0", fill="gray")
     scale = plot_w / vmax
     top = 44
     for i, r in enumerate(rows):

@@ -1,5 +1,6 @@
 """Timing: both libraries in one process, alternately, after a warm-up; and
 the measurements that need a fresh process (import time, peak memory)."""
+
 import json
 import os
 import statistics
@@ -42,6 +43,7 @@ def compare(calls, repeat=7, warmup=3, target=0.1):
 def _minflt():
     try:
         import resource
+
         return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     except ImportError:  # pragma: no cover (Windows)
         return 0
@@ -50,23 +52,22 @@ def _minflt():
 def matmul_peak(size=2048, repeat=5):
     """Single-thread float32 FLOP/s of a large NumPy matrix product."""
     import numpy as np
+
     rng = np.random.default_rng(0)
     a = rng.random((size, size), dtype=np.float32)
     b = rng.random((size, size), dtype=np.float32)
     a @ b
     ts = [timeit.timeit(lambda: a @ b, number=1) for _ in range(repeat)]
-    return 2 * size ** 3 / min(ts)
+    return 2 * size**3 / min(ts)
 
 
 # ----- fresh subprocesses ----------------------------------------------------
 def _child(code, env):
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-_IMPORT = ("import time; t = time.perf_counter(); import {lib}; "
-           "print(time.perf_counter() - t)")
+_IMPORT = "import time; t = time.perf_counter(); import {lib}; print(time.perf_counter() - t)"
 
 
 def import_times(libs, repeat=5):
@@ -116,8 +117,7 @@ def epoch_memory(libs, samples=4096):
     fork + exec it keeps the parent's peak, which dwarfs the epoch."""
     out = {}
     for lib in libs:
-        out[lib] = _child(_MEMORY.format(lib=lib, workloads=WORKLOADS_FILE, samples=samples),
-                          os.environ)
+        out[lib] = _child(_MEMORY.format(lib=lib, workloads=WORKLOADS_FILE, samples=samples), os.environ)
     return out
 
 
@@ -141,8 +141,17 @@ def _row(group, name, tl, th, unit="s", limit=None, higher_is_better=False):
         if value is not None:
             met = value >= limit if higher_is_better else value <= limit
     target = None if limit is None else (f">={limit:.0%}" if higher_is_better else f"<={limit}")
-    return {"group": group, "name": name, "torchlet": tl, "torch": th, "unit": unit,
-            "ratio": ratio, "limit": limit, "target": target, "met": met}
+    return {
+        "group": group,
+        "name": name,
+        "torchlet": tl,
+        "torch": th,
+        "unit": unit,
+        "ratio": ratio,
+        "limit": limit,
+        "target": target,
+        "met": met,
+    }
 
 
 def _batches(groups):
@@ -160,13 +169,24 @@ def run_isolated(groups, models, repeat, json_path, png_path, use_torch):
     states that change the next one's timings by up to 2x), rows merged."""
     import tempfile
     from . import report
+
     rows, metas = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for i, batch in enumerate(_batches(groups)):
             path = os.path.join(tmp, f"{i}.json")
             from . import RUN_SCRIPT
-            cmd = [sys.executable, RUN_SCRIPT, "--only", ",".join(batch), "--repeat",
-                   str(repeat), "--json", path, "--no-isolate"]
+
+            cmd = [
+                sys.executable,
+                RUN_SCRIPT,
+                "--only",
+                ",".join(batch),
+                "--repeat",
+                str(repeat),
+                "--json",
+                path,
+                "--no-isolate",
+            ]
             if models:
                 cmd += ["--models", ",".join(models)]
             if not use_torch:
@@ -190,6 +210,7 @@ def run(groups, models=None, repeat=7, json_path=None, png_path=None, use_torch=
     import torchlet
     from . import report, workloads as w
     from . import TARGETS
+
     torch = None
     if use_torch:
         try:
@@ -203,14 +224,23 @@ def run(groups, models=None, repeat=7, json_path=None, png_path=None, use_torch=
     torchlet.set_num_threads(1)
     models = models or list(w.MODELS)
     load_before = load_average()
-    meta = {"start": now(), "numpy": np.__version__, "torchlet": torchlet.__version__,
-            "torch": getattr(torch, "__version__", None), "python": sys.version.split()[0],
-            "machine": machine, "threads": 1, "repeat": repeat, "load_before": load_before}
+    meta = {
+        "start": now(),
+        "numpy": np.__version__,
+        "torchlet": torchlet.__version__,
+        "torch": getattr(torch, "__version__", None),
+        "python": sys.version.split()[0],
+        "machine": machine,
+        "threads": 1,
+        "repeat": repeat,
+        "load_before": load_before,
+    }
     if not os.environ.get("TORCHLET_BENCH_QUIET_HEADER"):
-        print(f"torchlet bench  {meta['start']}  numpy {meta['numpy']}  torch {meta['torch']}  "
-              f"1 thread  load avg {load_before}")
-        print("batches: softmax/mlp 256 x 1x28x28; lenet/lenet5 128 x 1x28x28; "
-              "cifar/resnet18 64 x 3x32x32")
+        print(
+            f"torchlet bench  {meta['start']}  numpy {meta['numpy']}  torch {meta['torch']}  "
+            f"1 thread  load avg {load_before}"
+        )
+        print("batches: softmax/mlp 256 x 1x28x28; lenet/lenet5 128 x 1x28x28; cifar/resnet18 64 x 3x32x32")
         print(report.HEADER)
     rows = []
 
@@ -233,12 +263,23 @@ def run(groups, models=None, repeat=7, json_path=None, png_path=None, use_torch=
     if "train" in groups or "flops" in groups:
         for name in models:
             built = w.build(name, libs)
-            r = pair(lambda k, m: w.train_step(m, built[k]), "train", name,
-                     TARGETS.get(("train", name)), warmup=2, target=0.3)
+            r = pair(
+                lambda k, m: w.train_step(m, built[k]),
+                "train",
+                name,
+                TARGETS.get(("train", name)),
+                warmup=2,
+                target=0.3,
+            )
             step_time[name] = r["torchlet"], r["torch"]
             if name == "mlp":
-                pair(lambda k, m: w.train_step(m, w.build(name, libs)[k], "adam"), "train",
-                     "mlp (Adam)", warmup=2, target=0.3)
+                pair(
+                    lambda k, m: w.train_step(m, w.build(name, libs)[k], "adam"),
+                    "train",
+                    "mlp (Adam)",
+                    warmup=2,
+                    target=0.3,
+                )
     if "infer" in groups:
         for name in models:
             built = w.build(name, libs)
@@ -249,15 +290,19 @@ def run(groups, models=None, repeat=7, json_path=None, png_path=None, use_torch=
                 # targets for the ops the issue names (relu: measured, no target)
                 limit = None if op == "relu" else 2.0 if size == "2x2" else 1.2
                 for bwd in (False, True):
-                    pair(lambda k, m: w.op_call(m, op, shape, bwd), "op " + size,
-                         f"{op} {'fwd+bwd' if bwd else 'fwd'}", limit, warmup=20, target=0.05)
+                    pair(
+                        lambda k, m: w.op_call(m, op, shape, bwd),
+                        "op " + size,
+                        f"{op} {'fwd+bwd' if bwd else 'fwd'}",
+                        limit,
+                        warmup=20,
+                        target=0.05,
+                    )
     if "layers" in groups:
         for name, make, shape in w.LAYERS:
-            pair(lambda k, m: w.layer_call(m, name, make, shape), "layer", name,
-                 warmup=3, target=0.1)
+            pair(lambda k, m: w.layer_call(m, name, make, shape), "layer", name, warmup=3, target=0.1)
     if "data" in groups:
-        r = pair(lambda k, m: w.dataloader_call(m), "data", "DataLoader 4096x1x28x28 b256",
-                 warmup=1, target=0.3)
+        r = pair(lambda k, m: w.dataloader_call(m), "data", "DataLoader 4096x1x28x28 b256", warmup=1, target=0.3)
         if r is None:
             print("data       DataLoader: torchlet.utils.data.DataLoader not available, skipped")
     if "random" in groups:
@@ -283,8 +328,15 @@ def run(groups, models=None, repeat=7, json_path=None, png_path=None, use_torch=
                 fl = w.step_flops(name)
                 tl, th = step_time[name]
                 limit = 0.6 if name == "mlp" else None
-                r = _row("flops", f"{name} step / peak", fl / tl / peak, th and fl / th / peak,
-                         "frac", limit, higher_is_better=True)
+                r = _row(
+                    "flops",
+                    f"{name} step / peak",
+                    fl / tl / peak,
+                    th and fl / th / peak,
+                    "frac",
+                    limit,
+                    higher_is_better=True,
+                )
                 r["ratio"] = None  # a fraction, not a time: no torchlet/torch ratio
                 emit(r)
     meta["load_after"] = load_average()

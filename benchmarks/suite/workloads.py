@@ -11,6 +11,7 @@ Models (same architecture and, by state_dict, the same weights in both):
 Training step = zero_grad, forward, CrossEntropyLoss, backward, SGD step
 (lr 0.01, momentum 0.9). `mlp_adam` is the MLP step with Adam.
 """
+
 import sys
 
 import numpy as np
@@ -39,26 +40,52 @@ def _mlp(m):
 def _lenet(m):
     nn = m.nn
     return nn.Sequential(
-        nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2, 2),
-        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2, 2), nn.Flatten(),
-        nn.Linear(16 * 4 * 4, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+        nn.Conv2d(1, 6, 5),
+        nn.ReLU(),
+        nn.MaxPool2d(2, 2),
+        nn.Conv2d(6, 16, 5),
+        nn.ReLU(),
+        nn.MaxPool2d(2, 2),
+        nn.Flatten(),
+        nn.Linear(16 * 4 * 4, 120),
+        nn.ReLU(),
+        nn.Linear(120, 84),
+        nn.ReLU(),
+        nn.Linear(84, 10),
+    )
 
 
 def _lenet5(m):
     nn = m.nn
     return nn.Sequential(
-        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(), nn.AvgPool2d(2, stride=2),
-        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(), nn.AvgPool2d(kernel_size=2, stride=2),
-        nn.Flatten(), nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(), nn.Linear(120, 84), nn.Sigmoid(),
-        nn.Linear(84, 10))
+        nn.Conv2d(1, 6, kernel_size=5, padding=2),
+        nn.Sigmoid(),
+        nn.AvgPool2d(2, stride=2),
+        nn.Conv2d(6, 16, kernel_size=5),
+        nn.Sigmoid(),
+        nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Flatten(),
+        nn.Linear(16 * 5 * 5, 120),
+        nn.Sigmoid(),
+        nn.Linear(120, 84),
+        nn.Sigmoid(),
+        nn.Linear(84, 10),
+    )
 
 
 def _cifar(m):
     nn = m.nn
     return nn.Sequential(
-        nn.Conv2d(3, 32, 5, 1, 2), nn.MaxPool2d(2), nn.Conv2d(32, 32, 5, 1, 2), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 5, 1, 2), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(1024, 64),
-        nn.Linear(64, 10))
+        nn.Conv2d(3, 32, 5, 1, 2),
+        nn.MaxPool2d(2),
+        nn.Conv2d(32, 32, 5, 1, 2),
+        nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 5, 1, 2),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(1024, 64),
+        nn.Linear(64, 10),
+    )
 
 
 def _resnet18(m):
@@ -88,8 +115,7 @@ def _resnet18_layers(m):
             self.bn2 = nn.BatchNorm2d(cout)
             self.downsample = None
             if stride != 1 or cin != cout:
-                self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False),
-                                                nn.BatchNorm2d(cout))
+                self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
 
         def forward(self, x):
             out = self.relu(self.bn1(self.conv1(x)))
@@ -107,8 +133,7 @@ def _resnet18_layers(m):
             widths, cin = (64, 128, 256, 512), 64
             for i, w in enumerate(widths):
                 stride = 1 if i == 0 else 2
-                setattr(self, f"layer{i + 1}", nn.Sequential(BasicBlock(cin, w, stride),
-                                                             BasicBlock(w, w, 1)))
+                setattr(self, f"layer{i + 1}", nn.Sequential(BasicBlock(cin, w, stride), BasicBlock(w, w, 1)))
                 cin = w
             self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
             self.fc = nn.Linear(512, num_classes)
@@ -160,6 +185,7 @@ def train_step(m, built, optimizer="sgd"):
         loss = loss_fn(model(x), y)
         loss.backward()
         opt.step()
+
     return step
 
 
@@ -170,6 +196,7 @@ def inference(m, built):
     def run():
         with m.no_grad():
             model(x)
+
     return run
 
 
@@ -204,8 +231,7 @@ OP_SIZES = {"2x2": (2, 2), "256x256": (256, 256)}
 
 def op_call(m, op, shape, backward):
     rng = np.random.default_rng(0)
-    a, b = (m.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=backward)
-            for _ in range(2))
+    a, b = (m.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=backward) for _ in range(2))
     fn = OPS[op]
     if not backward:
         return lambda: fn(a, b)
@@ -213,6 +239,7 @@ def op_call(m, op, shape, backward):
     def step():
         fn(a, b).sum().backward()
         a.grad = b.grad = None
+
     return step
 
 
@@ -224,8 +251,7 @@ LAYERS = [
     ("Linear 784-256 b256", lambda nn: nn.Linear(784, 256), (256, 784)),
     ("Conv2d LeNet c1 b128", lambda nn: nn.Conv2d(1, 6, 5, padding=2), (128, 1, 28, 28)),
     ("Conv2d LeNet c2 b128", lambda nn: nn.Conv2d(6, 16, 5), (128, 6, 14, 14)),
-    ("Conv2d ResNet 64ch b64", lambda nn: nn.Conv2d(64, 64, 3, padding=1, bias=False),
-     (64, 64, 8, 8)),
+    ("Conv2d ResNet 64ch b64", lambda nn: nn.Conv2d(64, 64, 3, padding=1, bias=False), (64, 64, 8, 8)),
     ("MaxPool2d 2 6ch b128", lambda nn: nn.MaxPool2d(2, 2), (128, 6, 28, 28)),
     ("BatchNorm2d 64ch b64", lambda nn: nn.BatchNorm2d(64), (64, 64, 8, 8)),
     ("cross_entropy 256x10", None, (256, 10)),
@@ -256,6 +282,7 @@ def layer_call(m, name, make, shape):
     def step():
         fn().sum().backward()
         x.grad = None
+
     return step
 
 
@@ -281,17 +308,18 @@ def dataloader_call(m, n=4096, batch=256):
     """One pass of a DataLoader (shuffle, default collate) over an in-memory
     TensorDataset of n Fashion-MNIST-shaped samples; None if unavailable."""
     import importlib
+
     try:
         data = importlib.import_module(m.__name__ + ".utils.data")
         TensorDataset, DataLoader = data.TensorDataset, data.DataLoader
     except (ImportError, AttributeError):
         return None
     rng = np.random.default_rng(0)
-    ds = TensorDataset(m.tensor(rng.random((n, 1, 28, 28), dtype=np.float32)),
-                       m.tensor(rng.integers(0, 10, n)))
+    ds = TensorDataset(m.tensor(rng.random((n, 1, 28, 28), dtype=np.float32)), m.tensor(rng.integers(0, 10, n)))
     loader = DataLoader(ds, batch_size=batch, shuffle=True)
 
     def run():
         for _ in loader:
             pass
+
     return run

@@ -1,55 +1,136 @@
 """torchlet: a deep-learning framework on NumPy with PyTorch's API.
 
-    import torchlet as torch
+import torchlet as torch
 """
-from . import _dtype  # noqa: F401
-from ._dtype import (dtype, get_default_dtype, set_default_dtype, promote_types, result_type,  # noqa
-                     can_cast, bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32,
-                     float64, complex64, complex128, half, float, double, short, int, long, cfloat,
-                     cdouble)
-from ._device import device, set_default_device, get_default_device  # noqa: F401
-from ._memory_format import (memory_format, contiguous_format, channels_last,  # noqa: F401
-                             channels_last_3d, preserve_format)
-from ._layout import layout, strided, sparse_coo, sparse_csr, jagged  # noqa: F401
-from ._precision import set_float32_matmul_precision, get_float32_matmul_precision  # noqa: F401
-from ._size import Size  # noqa: F401
-from ._tensor import Tensor  # noqa: F401
-from ._tensor_types import *  # noqa: F401,F403
-from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,  # noqa
-                                 is_grad_enabled, is_inference_mode_enabled)
+
+from . import _dtype
+from ._dtype import (
+    dtype,
+    get_default_dtype,
+    set_default_dtype,
+    promote_types,
+    result_type,
+    can_cast,
+    bool,
+    uint8,
+    int8,
+    int16,
+    int32,
+    int64,
+    float16,
+    bfloat16,
+    float32,
+    float64,
+    complex64,
+    complex128,
+    half,
+    float,
+    double,
+    short,
+    int,
+    long,
+    cfloat,
+    cdouble,
+)
+from ._device import device, set_default_device, get_default_device
+from ._memory_format import (
+    memory_format,
+    contiguous_format,
+    channels_last,
+    channels_last_3d,
+    preserve_format,
+)
+from ._layout import layout, strided, sparse_coo, sparse_csr, jagged
+from ._precision import set_float32_matmul_precision, get_float32_matmul_precision
+from ._size import Size
+from ._tensor import Tensor
+from ._tensor_types import *  # noqa: F403
+from .autograd.grad_mode import (
+    no_grad,
+    enable_grad,
+    set_grad_enabled,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+)
 
 # Every Tensor method and torchlet.* op function, bound from the op table (ops/_table.py).
-from ._bind import *  # noqa: F401,F403
-from .sparse import sparse_coo_tensor, spmm  # noqa: E402,F401  (and Tensor.to_sparse / to_dense)
-from . import nested  # noqa: E402,F401  (torch.nested; Tensor.is_nested)
-from . import linalg  # noqa: E402,F401  (the torchlet.linalg namespace)
+from ._bind import *  # noqa: F403
+from .sparse import sparse_coo_tensor, spmm
+from . import nested
+from . import linalg
 
-from . import autograd, cuda  # noqa: E402,F401
-from . import return_types  # noqa: E402,F401
-from .random import (manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator,  # noqa
-                     default_generator)
-from ._tensor_str import set_printoptions  # noqa: E402,F401
+from . import autograd, cuda
+from . import return_types
+from .random import (
+    manual_seed,
+    seed,
+    initial_seed,
+    get_rng_state,
+    set_rng_state,
+    Generator,
+    default_generator,
+)
+from ._tensor_str import set_printoptions
 
 
 __version__ = "0.1.0"
 
 # Everything `import torch` makes reachable without a further import; loaded on first use.
-_LAZY = ("nn", "optim", "utils", "vision", "linalg", "serialization", "safetensors", "compat",
-         "backends", "fft", "distributions", "testing", "jit", "onnx", "special", "hub", "amp",
-         "multiprocessing", "library", "overrides", "types", "_C", "_utils", "functional",
-         "accelerator", "profiler", "func", "distributed", "sparse", "masked", "nested", "export",
-         "compiler", "quantization", "ao", "random", "cuda", "autograd")
+_LAZY = (
+    "nn",
+    "optim",
+    "utils",
+    "vision",
+    "linalg",
+    "serialization",
+    "safetensors",
+    "compat",
+    "backends",
+    "fft",
+    "distributions",
+    "testing",
+    "jit",
+    "onnx",
+    "special",
+    "hub",
+    "amp",
+    "multiprocessing",
+    "library",
+    "overrides",
+    "types",
+    "_C",
+    "_utils",
+    "functional",
+    "accelerator",
+    "profiler",
+    "func",
+    "distributed",
+    "sparse",
+    "masked",
+    "nested",
+    "export",
+    "compiler",
+    "quantization",
+    "ao",
+    "random",
+    "cuda",
+    "autograd",
+)
 
 
 def _extra(name):
     if name in ("save", "load"):
         from . import serialization
+
         return getattr(serialization, name)
     if name == "vmap":  # torch.vmap is torch.func.vmap
         from .func import vmap
+
         return vmap
     if name in ("autocast", "is_autocast_enabled", "get_autocast_dtype"):
         from .amp import autocast_mode
+
         return getattr(autocast_mode, name)
     raise AttributeError(f"module 'torchlet' has no attribute '{name}'")
 
@@ -92,6 +173,7 @@ def set_num_threads(n):
 
 def get_num_threads():
     import os
+
     return _threads[0] or os.cpu_count() or 1
 
 
@@ -111,6 +193,7 @@ def _bind_numpy_aliases():
     `input`/`other` on every torch.* function and Tensor method (ops/_out.py)."""
     import sys
     from .ops._out import bind_aliases
+
     bind_aliases(sys.modules[__name__])
     bind_aliases(linalg)
 

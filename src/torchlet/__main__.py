@@ -1,4 +1,5 @@
 """`python -m torchlet ...`: the `torchlet` command (torchlet.cli)."""
+
 import sys
 
 from .cli.main import main

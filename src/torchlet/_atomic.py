@@ -1,4 +1,5 @@
 """Atomic file writes: nothing half-written is ever left at the target path."""
+
 import contextlib
 import os
 import tempfile

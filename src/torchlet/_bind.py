@@ -10,6 +10,7 @@ Adding an op to an existing file touches that file only. A new op file is
 listed here once: `None` exports its whole `__all__` as torchlet.*, a tuple
 only those names, `()` none (its ops are Tensor methods or nn.functional only).
 """
+
 import importlib
 
 from ._tensor import Tensor
@@ -52,8 +53,7 @@ OP_MODULES = {
     "pooling": None,
     "normalization": None,
     "loss": None,
-    "loss_margin": ("margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss",
-                    "triplet_margin_loss"),
+    "loss_margin": ("margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss", "triplet_margin_loss"),
     "dropout": None,
     "embedding": None,
     "linear": None,
@@ -72,7 +72,7 @@ def _load():
     exports = {}
     for name, names in OP_MODULES.items():
         mod = importlib.import_module(f"{__package__}.ops.{name}")
-        for n in (getattr(mod, "__all__", ()) if names is None else names):
+        for n in getattr(mod, "__all__", ()) if names is None else names:
             exports[n] = getattr(mod, n)
     _table.FUNCTIONS.update(exports)
     return exports

@@ -10,6 +10,7 @@ inside its storage (PyTorch's set_() checks), so no load ever returns a byte
 that is not in the file. Reader failures (bad CRC, truncation, an unknown
 compression) become RuntimeError naming the file.
 """
+
 import os
 import struct
 import sys
@@ -21,15 +22,33 @@ import numpy as np
 from . import _dtype
 from ._tensor import wrap
 
-_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
-                struct.error, KeyError, OverflowError)
-_MAX_NUMEL = 2 ** 63 - 1
+_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    struct.error,
+    KeyError,
+    OverflowError,
+)
+_MAX_NUMEL = 2**63 - 1
 
-STORAGE_NAMES = {"float32": "FloatStorage", "float64": "DoubleStorage", "float16": "HalfStorage",
-                 "bfloat16": "BFloat16Storage", "int64": "LongStorage", "int32": "IntStorage",
-                 "int16": "ShortStorage", "int8": "CharStorage", "uint8": "ByteStorage",
-                 "bool": "BoolStorage", "complex64": "ComplexFloatStorage",
-                 "complex128": "ComplexDoubleStorage"}
+STORAGE_NAMES = {
+    "float32": "FloatStorage",
+    "float64": "DoubleStorage",
+    "float16": "HalfStorage",
+    "bfloat16": "BFloat16Storage",
+    "int64": "LongStorage",
+    "int32": "IntStorage",
+    "int16": "ShortStorage",
+    "int8": "CharStorage",
+    "uint8": "ByteStorage",
+    "bool": "BoolStorage",
+    "complex64": "ComplexFloatStorage",
+    "complex128": "ComplexDoubleStorage",
+}
 
 
 class StorageType:
@@ -50,7 +69,7 @@ def _int(value, what):
     """An int that fits int64, as PyTorch's argument parser requires (TypeError otherwise)."""
     if type(value) is bool or not isinstance(value, int):
         raise TypeError(f"{what} must be an int, got {type(value).__name__}")
-    if not -2 ** 63 <= value < 2 ** 63:
+    if not -(2**63) <= value < 2**63:
         raise TypeError(f"{what} {value} does not fit a 64-bit integer (Overflow when unpacking long long)")
     return value
 
@@ -69,8 +88,9 @@ def check_view(storage_numel, offset, size, stride):
     if isinstance(size, (tuple, list)) and (stride is None or stride == () and size):
         stride = _contiguous(size)  # PyTorch's set_() without strides
     if not isinstance(size, (tuple, list)) or not isinstance(stride, (tuple, list)):
-        raise TypeError(f"set_(): size and stride must be tuples of ints, got {type(size).__name__} "
-                        f"and {type(stride).__name__}")
+        raise TypeError(
+            f"set_(): size and stride must be tuples of ints, got {type(size).__name__} and {type(stride).__name__}"
+        )
     offset = _int(offset, "storage_offset")
     size = tuple(_int(s, "size") for s in size)
     stride = tuple(_int(s, "stride") for s in stride)
@@ -88,18 +108,18 @@ def check_view(storage_numel, offset, size, stride):
     if numel == 0:
         return offset, size, stride
     if any(st < 0 for s, st in zip(size, stride) if s > 1):
-        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and "
-                           f"strides={list(stride)}")
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and strides={list(stride)}")
     needed = offset + 1 + sum((s - 1) * st for s, st in zip(size, stride) if s > 1)
     if needed > storage_numel:
-        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset "
-                           f"{offset} require a storage of {needed} elements, but the storage in the "
-                           f"checkpoint holds {storage_numel}")
+        raise RuntimeError(
+            f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset "
+            f"{offset} require a storage of {needed} elements, but the storage in the "
+            f"checkpoint holds {storage_numel}"
+        )
     return offset, size, stride
 
 
-def rebuild_tensor(storage, storage_offset, size, stride, requires_grad=False, backward_hooks=None,
-                   metadata=None):
+def rebuild_tensor(storage, storage_offset, size, stride, requires_grad=False, backward_hooks=None, metadata=None):
     """torch._utils._rebuild_tensor_v2: a view of a loaded storage, checked first."""
     if not isinstance(storage, LoadedStorage):
         raise TypeError(f"_rebuild_tensor_v2: expected a storage, got {type(storage).__name__}")
@@ -109,8 +129,9 @@ def rebuild_tensor(storage, storage_offset, size, stride, requires_grad=False, b
         view = np.empty(size, arr.dtype)
     else:
         try:
-            view = np.lib.stride_tricks.as_strided(arr[offset:], shape=size,
-                                                   strides=tuple(s * arr.itemsize for s in stride))
+            view = np.lib.stride_tricks.as_strided(
+                arr[offset:], shape=size, strides=tuple(s * arr.itemsize for s in stride)
+            )
         except ValueError as e:  # a view NumPy cannot index (more than 2**63 bytes)
             raise RuntimeError(f"cannot build a tensor of size {list(size)}: {e}") from None
     t = wrap(view)
@@ -147,8 +168,7 @@ class LoadedStorage:
         return self._moved("cpu")
 
     def cuda(self, device=None, non_blocking=False):
-        return self._moved("cuda" if device is None else f"cuda:{device}" if isinstance(device, int)
-                           else str(device))
+        return self._moved("cuda" if device is None else f"cuda:{device}" if isinstance(device, int) else str(device))
 
     def to(self, device=None, **kwargs):
         return self._moved(str(device))
@@ -163,22 +183,26 @@ def _checked_device(location):
     location = str(location)
     if location.startswith("cuda"):
         from . import cuda
+
         if not cuda.is_available():
-            raise RuntimeError("Attempting to deserialize object on a CUDA device but "
-                               "torch.cuda.is_available() is False. If you are running on a CPU-only "
-                               "machine, please use torch.load with map_location=torch.device('cpu') "
-                               "to map your storages to the CPU.")
+            raise RuntimeError(
+                "Attempting to deserialize object on a CUDA device but "
+                "torch.cuda.is_available() is False. If you are running on a CPU-only "
+                "machine, please use torch.load with map_location=torch.device('cpu') "
+                "to map your storages to the CPU."
+            )
         return location
     if location != "cpu":
-        raise RuntimeError(f"don't know how to restore data location of torchlet storage "
-                           f"(tagged with {location})")
+        raise RuntimeError(f"don't know how to restore data location of torchlet storage (tagged with {location})")
     return "cpu"
 
 
 def restore_location(map_location):
     """torch.serialization._get_restore_location: (storage, location) -> storage on its device."""
+
     def default(storage, location):
         return storage._moved(location)
+
     if map_location is None:
         return default
     if isinstance(map_location, dict):
@@ -195,6 +219,7 @@ def restore_location(map_location):
         if not isinstance(result, LoadedStorage):
             raise RuntimeError(f"map_location must return a storage, got {type(result).__name__}")
         return result
+
     return call
 
 
@@ -207,8 +232,10 @@ class Archive:
             self.zf = zipfile.ZipFile(fileobj)
             infos = self.zf.infolist()
         except _READ_ERRORS as e:
-            raise RuntimeError(f"{name} is not a torchlet/PyTorch checkpoint (not a zip file, or "
-                               f"truncated: {e}); PyTorch's legacy non-zip format is not supported") from None
+            raise RuntimeError(
+                f"{name} is not a torchlet/PyTorch checkpoint (not a zip file, or "
+                f"truncated: {e}); PyTorch's legacy non-zip format is not supported"
+            ) from None
         if not infos:
             raise RuntimeError(f"{name}: checkpoint archive is empty")
         self.prefix = infos[0].filename.split("/", 1)[0] + "/"
@@ -233,16 +260,20 @@ class Archive:
         """PyTorch's reader: a `version` record holding an integer in [1, 10]."""
         record = "version" if self.has("version") else ".data/version"
         if not self.has(record):
-            raise RuntimeError(f"{self.name}: checkpoint has no version record (Expected "
-                               'hasRecord("version") to be true, but got false.)')
+            raise RuntimeError(
+                f"{self.name}: checkpoint has no version record (Expected "
+                'hasRecord("version") to be true, but got false.)'
+            )
         text = self.read(record)
         try:
             version = int(text)
         except ValueError:
             raise RuntimeError(f"{self.name}: Couldn't parse the version {text[:20]!r} as Long Long.") from None
         if not 1 <= version <= 10:
-            raise RuntimeError(f"{self.name}: Attempted to read a PyTorch file with version {version}, but the "
-                               "supported versions for reading are 1 to 10.")
+            raise RuntimeError(
+                f"{self.name}: Attempted to read a PyTorch file with version {version}, but the "
+                "supported versions for reading are 1 to 10."
+            )
 
     def close(self):
         self.zf.close()
@@ -256,26 +287,31 @@ class Archive:
         with `mapped` and mmap=True, a copy-on-write uint8 array over the file instead."""
         info = self.records.get(self.prefix + record)
         if info is None:
-            raise RuntimeError(f"PytorchStreamReader failed locating file {record}: file not found. "
-                               f"The checkpoint {self.name} is corrupted or was not saved properly.")
+            raise RuntimeError(
+                f"PytorchStreamReader failed locating file {record}: file not found. "
+                f"The checkpoint {self.name} is corrupted or was not saved properly."
+            )
         if expected is not None and info.file_size != expected:
-            raise RuntimeError(f"record size ({info.file_size} bytes) does not match expected size "
-                               f"({expected} bytes) for record {record} of {self.name}")
+            raise RuntimeError(
+                f"record size ({info.file_size} bytes) does not match expected size "
+                f"({expected} bytes) for record {record} of {self.name}"
+            )
         try:
             if mapped and self._map is not None and info.compress_type == zipfile.ZIP_STORED:
                 return self._mapped(info)
             return self.zf.read(info)
         except _READ_ERRORS as e:
-            raise RuntimeError(f"{self.name}: checkpoint is corrupt or truncated (record {record}: "
-                               f"{type(e).__name__}: {e})") from None
+            raise RuntimeError(
+                f"{self.name}: checkpoint is corrupt or truncated (record {record}: {type(e).__name__}: {e})"
+            ) from None
 
     def _mapped(self, info):
         """A copy-on-write slice of the memory-mapped file holding this stored record."""
-        head = bytes(self._map[info.header_offset:info.header_offset + 30])
+        head = bytes(self._map[info.header_offset : info.header_offset + 30])
         if len(head) != 30 or head[:4] != b"PK\x03\x04":
             raise zipfile.BadZipFile("bad local file header")
         n_name, n_extra = struct.unpack("<HH", head[26:30])
-        name = bytes(self._map[info.header_offset + 30:info.header_offset + 30 + n_name])
+        name = bytes(self._map[info.header_offset + 30 : info.header_offset + 30 + n_name])
         encoding = "utf-8" if info.flag_bits & 0x800 else "cp437"
         if name != info.orig_filename.encode(encoding, "replace"):  # zipfile's own check
             raise zipfile.BadZipFile(f"File name in directory {info.filename!r} and header {name!r} differ.")
@@ -284,7 +320,7 @@ class Archive:
         start = info.header_offset + 30 + n_name + n_extra
         if start + info.file_size > self._map.size:
             raise zipfile.BadZipFile("record runs past the end of the file")
-        data = self._map[start:start + info.file_size]
+        data = self._map[start : start + info.file_size]
         if zlib.crc32(data) & 0xFFFFFFFF != info.CRC:
             raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
         return data
@@ -306,6 +342,7 @@ class StorageLoader:
 
     def __call__(self, pid):
         from pickle import UnpicklingError
+
         if type(pid) is not tuple or len(pid) != 5 or pid[0] not in ("storage", b"storage"):
             raise UnpicklingError(f"unsupported persistent id {pid!r}"[:200])
         _, stype, key, location, numel = pid

@@ -4,6 +4,7 @@ Ops never import NumPy for computing; they ask `namespace(array)` (or
 `tensor._xp`) for the module that owns the array, so a CuPy array runs on
 CuPy unchanged.
 """
+
 import numpy as np
 
 __all__ = ["device", "set_default_device", "get_default_device"]
@@ -21,8 +22,7 @@ class device:
             type, _, idx = type.partition(":")
             index = int(idx)
         if type not in ("cpu", "cuda", "meta", "mps") and type not in _BACKENDS:
-            raise RuntimeError(
-                "Expected one of cpu, cuda, mps, meta device type at start of device string: " + type)
+            raise RuntimeError("Expected one of cpu, cuda, mps, meta device type at start of device string: " + type)
         self.type = type
         self.index = index
 
@@ -123,9 +123,11 @@ def namespace_for(dev):
         return np
     if dev.type == "cuda":
         from . import cuda
+
         if not cuda.is_available():
             raise RuntimeError("Torch not compiled with CUDA enabled")
         import cupy
+
         _NAMESPACES[cupy.ndarray] = cupy
         return cupy
     if dev.type in _BACKENDS:

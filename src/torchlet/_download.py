@@ -2,6 +2,7 @@
 atomic write (a temporary file next to the target, renamed into place only when the
 download is complete and verified, so an error or Ctrl-C never leaves a half-written file).
 Shared by torchlet.hub and the dataset downloads."""
+
 import contextlib
 import os
 import tempfile
@@ -29,19 +30,26 @@ def atomic_path(fpath, make_tmp=None):
         raise
 
 
-def stream(url, fh, *, user_agent, hasher=None, progress=True, desc=None, unit_divisor=1000,
-           leave=True, timeout=None):
+def stream(url, fh, *, user_agent, hasher=None, progress=True, desc=None, unit_divisor=1000, leave=True, timeout=None):
     """Writes the body of `url` to the binary file `fh`, feeding `hasher`; returns
     (bytes received, Content-Length or None). Network errors propagate unchanged."""
     from tqdm.auto import tqdm
+
     req = urllib.request.Request(url, headers={"User-Agent": user_agent})
     kwargs = {} if timeout is None else {"timeout": timeout}
     with urllib.request.urlopen(req, **kwargs) as response:
         length = response.info().get_all("Content-Length")
         total = int(length[0]) if length else None
         got = 0
-        with tqdm(total=total, disable=not progress, unit="B", unit_scale=True, unit_divisor=unit_divisor,
-                  desc=desc, leave=leave) as bar:
+        with tqdm(
+            total=total,
+            disable=not progress,
+            unit="B",
+            unit_scale=True,
+            unit_divisor=unit_divisor,
+            desc=desc,
+            leave=leave,
+        ) as bar:
             while chunk := response.read(CHUNK):
                 fh.write(chunk)
                 if hasher is not None:

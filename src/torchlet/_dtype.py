@@ -5,10 +5,17 @@ ml_dtypes). Promotion follows `torch.result_type`: categories bool < integer <
 floating < complex; a Python scalar (or 0-d tensor) only moves the result to a
 higher category, never to a wider type within one.
 """
+
 import numpy as np
 
-__all__ = ["dtype", "get_default_dtype", "set_default_dtype", "promote_types",
-           "result_type", "can_cast"]  # to_float: internal (integer -> float promotion)
+__all__ = [
+    "dtype",
+    "get_default_dtype",
+    "set_default_dtype",
+    "promote_types",
+    "result_type",
+    "can_cast",
+]  # to_float: internal (integer -> float promotion)
 
 _BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
 
@@ -50,6 +57,7 @@ class _MLDtype(dtype):
     """A dtype whose NumPy storage type comes from ml_dtypes, imported on first use:
     ml_dtypes takes most of a second to import, and `import torchlet` must stay fast.
     Without ml_dtypes the values are stored as float32."""
+
     __slots__ = ()
 
     def __init__(self, name, category, rank, itemsize):
@@ -63,6 +71,7 @@ class _MLDtype(dtype):
         if got is None:
             try:
                 import ml_dtypes
+
                 got = np.dtype(getattr(ml_dtypes, self.name))
             except ImportError:  # bfloat16 then stored as float32; everything else works
                 got = np.dtype(np.float32)
@@ -89,8 +98,7 @@ half, float, double = float16, float32, float64
 short, int, long = int16, int32, int64
 cfloat, cdouble = complex64, complex128
 
-ALL = (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64,
-       complex64, complex128)
+ALL = (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, complex64, complex128)
 _FROM_NP = {d.np: d for d in ALL if not isinstance(d, _MLDtype)}
 
 
@@ -106,7 +114,8 @@ def from_numpy_dtype(np_dtype):
             return bfloat16
         raise TypeError(
             f"can't convert np.ndarray of type numpy.{d.name}. The only supported types are: "
-            "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool.")
+            "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool."
+        )
 
 
 _default = [float32]
@@ -150,6 +159,7 @@ def promote_types(type1, type2):
 
 
 import builtins as _b  # noqa: E402
+
 _pybool, _pyint, _pyfloat, _pycomplex = _b.bool, _b.int, _b.float, _b.complex
 
 
@@ -186,6 +196,7 @@ def _lift_to_category(d, category):
 def result_type(tensor1, tensor2):
     """torch.result_type: dimensioned tensors > 0-d tensors > Python scalars."""
     from ._tensor import Tensor
+
     groups = ([], [], [])  # dimensioned, zero-dim, scalar
     for x in (tensor1, tensor2):
         if isinstance(x, Tensor):
@@ -228,13 +239,34 @@ def can_cast(from_, to):
 # ScalarType ("expected scalar type Float but found Long") and the C++ type
 # ("value cannot be converted to type long int without overflow"). The one table
 # every op's error message reads.
-SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
-                "int64": "Long", "float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
-                "float64": "Double", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
-CPP_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short int",
-             "int32": "int", "int64": "long int", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
-             "float32": "float", "float64": "double", "complex64": "c10::complex<float>",
-             "complex128": "c10::complex<double>"}
+SCALAR_NAMES = {
+    "bool": "Bool",
+    "uint8": "Byte",
+    "int8": "Char",
+    "int16": "Short",
+    "int32": "Int",
+    "int64": "Long",
+    "float16": "Half",
+    "bfloat16": "BFloat16",
+    "float32": "Float",
+    "float64": "Double",
+    "complex64": "ComplexFloat",
+    "complex128": "ComplexDouble",
+}
+CPP_NAMES = {
+    "bool": "bool",
+    "uint8": "unsigned char",
+    "int8": "signed char",
+    "int16": "short int",
+    "int32": "int",
+    "int64": "long int",
+    "float16": "c10::Half",
+    "bfloat16": "c10::BFloat16",
+    "float32": "float",
+    "float64": "double",
+    "complex64": "c10::complex<float>",
+    "complex128": "c10::complex<double>",
+}
 
 
 def scalar_name(np_dtype):

@@ -6,6 +6,7 @@ __all__ = ["layout", "strided", "sparse_coo", "sparse_csr", "jagged"]
 class _Named:
     """A PyTorch constant (a layout, a memory format): compared by identity, printed and pickled
     by its name in the torchlet namespace."""
+
     __slots__ = ("_name",)
 
     def __init__(self, name):

@@ -6,6 +6,7 @@ without importing those modules by name. Importing all of them eagerly would mak
 `__getattr__` (PEP 562) that imports one the first time it is read. A listed name
 whose module does not exist (yet) raises AttributeError, as any missing attribute.
 """
+
 import importlib
 
 
@@ -31,6 +32,8 @@ def lazy_getattr(package, submodules, extra=None):
 
 def lazy_dir(module_globals, submodules):
     """`__dir__` listing the lazy submodules next to what is already loaded."""
+
     def __dir__():
         return sorted(set(module_globals) | set(submodules))
+
     return __dir__

@@ -8,12 +8,12 @@ the layout of later results (NumPy's ufuncs keep an input's memory order) do.
 
 from ._layout import _Named
 
-__all__ = ["memory_format", "contiguous_format", "channels_last", "channels_last_3d",
-           "preserve_format"]
+__all__ = ["memory_format", "contiguous_format", "channels_last", "channels_last_3d", "preserve_format"]
 
 
 class memory_format(_Named):
     """One of PyTorch's memory formats (compared by identity)."""
+
     __module__ = "torchlet"
     __slots__ = ()
 
@@ -38,8 +38,7 @@ def is_contiguous_as(array, fmt):
     _check(fmt)
     if fmt is None or fmt is contiguous_format or fmt is preserve_format:
         if fmt is preserve_format:
-            raise RuntimeError("Unsupported memory format. Supports only ChannelsLast3d, ChannelsLast, "
-                               "Contiguous")
+            raise RuntimeError("Unsupported memory format. Supports only ChannelsLast3d, ChannelsLast, Contiguous")
         return array.flags.c_contiguous
     rank, order = _ORDERS[fmt]
     if array.ndim != rank:
@@ -105,4 +104,3 @@ def needs_copy(array, fmt):
     if fmt is not None and fmt is not contiguous_format:
         _rank_check(array, fmt)
     return not is_contiguous_as(array, fmt)
-

@@ -8,6 +8,7 @@ ops (and the legacy constructor `Tensor(*sizes)`, `ops/creation.py`) live in
 `ops/` and are bound onto it from the op table by `_bind.py`; `backward` is
 bound from `autograd/`. `_tensor.pyi` lists them all with their signatures.
 """
+
 import numpy as np
 
 from . import _dtype
@@ -22,8 +23,20 @@ _FROM_NP = _dtype._FROM_NP
 
 class Tensor:
     __module__ = "torchlet"  # type(x) prints <class 'torchlet.Tensor'>, as torch's <class 'torch.Tensor'>
-    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_output_nr", "_version",
-                 "_base", "_view_fn", "_grad_acc", "_retains_grad", "__weakref__", "__dict__")
+    __slots__ = (
+        "_data",
+        "_requires_grad",
+        "_grad",
+        "_grad_fn",
+        "_output_nr",
+        "_version",
+        "_base",
+        "_view_fn",
+        "_grad_acc",
+        "_retains_grad",
+        "__weakref__",
+        "__dict__",
+    )
 
     def __new__(cls, *args, **kwargs):
         return _new_leaf(cls, None)
@@ -110,6 +123,7 @@ class Tensor:
         if memory_format is None:
             return self._data.flags.c_contiguous
         from ._memory_format import is_contiguous_as
+
         return is_contiguous_as(self._data, memory_format)
 
     def is_floating_point(self):
@@ -125,6 +139,7 @@ class Tensor:
     @property
     def layout(self):
         from ._layout import strided
+
         return strided
 
     def data_ptr(self):
@@ -142,7 +157,8 @@ class Tensor:
                 raise RuntimeError(
                     "you can only change requires_grad flags of leaf variables. If you want to use a "
                     "computed variable in a subgraph that doesn't require differentiation use "
-                    "var_no_grad = var.detach().")
+                    "var_no_grad = var.detach()."
+                )
             return
         if value and self.dtype.category < 2:
             raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
@@ -160,22 +176,27 @@ class Tensor:
     def grad(self):
         if self._grad_fn is not None and not self._retains_grad and _warn_nonleaf_grad:
             import warnings
+
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
                 "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
                 "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor.",
-                UserWarning, stacklevel=2)
+                UserWarning,
+                stacklevel=2,
+            )
         return self._grad
 
     @grad.setter
     def grad(self, value):
         if value is not None:
             if not isinstance(value, Tensor):
-                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
-                                f"{type(value).__name__}")
+                raise TypeError(
+                    f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}"
+                )
             if value.shape != self.shape:
-                raise RuntimeError(f"assigned grad has data of a different size: "
-                                   f"{list(value.shape)} vs {list(self.shape)}")
+                raise RuntimeError(
+                    f"assigned grad has data of a different size: {list(value.shape)} vs {list(self.shape)}"
+                )
             if value.dtype is not self.dtype:
                 raise RuntimeError("assigned grad has data of a different type")
         self._grad = value
@@ -197,6 +218,7 @@ class Tensor:
             return
         self._retains_grad = True
         import weakref
+
         ref = weakref.ref(self)
 
         def hook(grad):
@@ -206,12 +228,14 @@ class Tensor:
                     t._grad = grad.detach().clone() if not grad_mode._mode.enabled else grad.clone()
                 else:
                     t._grad = t._grad + grad
+
         hook._retains_grad = True
         self._grad_fn._add_prehook(hook, self._output_nr)
 
     def register_hook(self, hook):
         """hook(grad) -> Tensor or None, run when the gradient for this tensor is computed."""
         from .autograd.graph import edge_of
+
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         node, nr = edge_of(self)
@@ -263,12 +287,13 @@ class Tensor:
 
     def numpy(self, *, force=False):
         if self._requires_grad and not force:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
-                               "tensor.detach().numpy() instead.")
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         if namespace(self._data) is not np:
             if not force:
-                raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use "
-                                "Tensor.cpu() to copy the tensor to host memory first.")
+                raise TypeError(
+                    f"can't convert {self.device} device type tensor to numpy. Use "
+                    "Tensor.cpu() to copy the tensor to host memory first."
+                )
             return self._data.get()
         return self._data
 
@@ -316,14 +341,17 @@ class Tensor:
 
     def __reduce_ex__(self, protocol):
         from .serialization import _reduce_tensor
+
         return _reduce_tensor(self)
 
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
         if self._grad_fn is not None:
-            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the "
-                               "deepcopy protocol at the moment.")
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the "
+                "deepcopy protocol at the moment."
+            )
         new = type(self).__new__(type(self))
         new._data = self._data.copy()
         new._requires_grad = self._requires_grad
@@ -331,12 +359,14 @@ class Tensor:
             new._grad = self._grad.__deepcopy__(memo)
         for k, v in getattr(self, "__dict__", {}).items():
             import copy
+
             new.__dict__[k] = copy.deepcopy(v, memo)
         memo[id(self)] = new
         return new
 
     def __repr__(self, *, tensor_contents=None):
         from ._tensor_str import tensor_repr
+
         return tensor_repr(self, tensor_contents=tensor_contents)
 
     def __format__(self, spec):
@@ -359,11 +389,20 @@ class Tensor:
 
 _warn_nonleaf_grad = True
 
-_TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
-               "float16": "torch.HalfTensor", "bfloat16": "torch.BFloat16Tensor",
-               "int64": "torch.LongTensor", "int32": "torch.IntTensor", "int16": "torch.ShortTensor",
-               "int8": "torch.CharTensor", "uint8": "torch.ByteTensor", "bool": "torch.BoolTensor",
-               "complex64": "torch.ComplexFloatTensor", "complex128": "torch.ComplexDoubleTensor"}
+_TYPE_NAMES = {
+    "float32": "torch.FloatTensor",
+    "float64": "torch.DoubleTensor",
+    "float16": "torch.HalfTensor",
+    "bfloat16": "torch.BFloat16Tensor",
+    "int64": "torch.LongTensor",
+    "int32": "torch.IntTensor",
+    "int16": "torch.ShortTensor",
+    "int8": "torch.CharTensor",
+    "uint8": "torch.ByteTensor",
+    "bool": "torch.BoolTensor",
+    "complex64": "torch.ComplexFloatTensor",
+    "complex128": "torch.ComplexDoubleTensor",
+}
 _NAME_TYPES = {v: getattr(_dtype, k) for k, v in _TYPE_NAMES.items()}
 _NAME_TYPES.update({v.replace("torch.", "torchlet."): d for v, d in list(_NAME_TYPES.items())})
 

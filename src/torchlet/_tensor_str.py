@@ -15,6 +15,7 @@ The rules (those of torch/_tensor_str.py):
   it is not the default for its kind (default float, int64, bool), then
   `grad_fn=<...>` or `requires_grad=True`.
 """
+
 import math
 
 import numpy as np
@@ -40,13 +41,11 @@ PRINT_OPTS = _PrinterOptions()
 _PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80), "full": (4, math.inf, 3, 80)}
 
 
-def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None,
-                     sci_mode=None):
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
     """Set printing options (as torch.set_printoptions). `profile` ('default',
     'short', 'full') sets all first; `sci_mode` is always set (None = automatic)."""
     if profile is not None and profile in _PROFILES:
-        (PRINT_OPTS.precision, PRINT_OPTS.threshold, PRINT_OPTS.edgeitems,
-         PRINT_OPTS.linewidth) = _PROFILES[profile]
+        (PRINT_OPTS.precision, PRINT_OPTS.threshold, PRINT_OPTS.edgeitems, PRINT_OPTS.linewidth) = _PROFILES[profile]
     if precision is not None:
         PRINT_OPTS.precision = precision
     if threshold is not None:
@@ -146,11 +145,14 @@ def _vector_str(arr, indent, summarize, f1, f2):
     if summarize and not e:
         data = ["..."]
     elif summarize and arr.shape[0] > 2 * e:
-        data = ([_element(v, f1, f2) for v in arr[:e].tolist()] + [" ..."]
-                + [_element(v, f1, f2) for v in arr[-e:].tolist()])
+        data = (
+            [_element(v, f1, f2) for v in arr[:e].tolist()]
+            + [" ..."]
+            + [_element(v, f1, f2) for v in arr[-e:].tolist()]
+        )
     else:
         data = [_element(v, f1, f2) for v in arr.tolist()]
-    lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
+    lines = [", ".join(data[i : i + per_line]) for i in range(0, len(data), per_line)]
     return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
 
 
@@ -163,8 +165,11 @@ def _nested_str(arr, indent, summarize, f1, f2):
     e = PRINT_OPTS.edgeitems
     n = arr.shape[0]
     if summarize and n > 2 * e:
-        rows = ([_nested_str(arr[i], indent + 1, summarize, f1, f2) for i in range(e)] + ["..."]
-                + [_nested_str(arr[i], indent + 1, summarize, f1, f2) for i in range(n - e, n)])
+        rows = (
+            [_nested_str(arr[i], indent + 1, summarize, f1, f2) for i in range(e)]
+            + ["..."]
+            + [_nested_str(arr[i], indent + 1, summarize, f1, f2) for i in range(n - e, n)]
+        )
     else:
         rows = [_nested_str(arr[i], indent + 1, summarize, f1, f2) for i in range(n)]
     return "[" + ("," + "\n" * (dim - 1) + " " * (indent + 1)).join(rows) + "]"
@@ -180,7 +185,7 @@ def _summarized(arr):
         return np.concatenate((arr[:e], arr[-e:])) if arr.shape[0] > 2 * e else arr
     if not e:
         return arr[(slice(0, 0),) * arr.ndim]
-    index = tuple(np.r_[0:e, n - e:n] if n > 2 * e else np.arange(n) for n in arr.shape)
+    index = tuple(np.r_[0:e, n - e : n] if n > 2 * e else np.arange(n) for n in arr.shape)
     return arr[np.ix_(*index)]
 
 
@@ -226,6 +231,7 @@ def tensor_body(t, indent=7):
 
 def _is_plain(t):
     from ._tensor import Tensor
+
     cls = type(t)
     return cls is Tensor or (cls.__name__ == "Parameter" and cls.__module__.startswith("torchlet"))
 
@@ -236,6 +242,7 @@ def tensor_repr(t, *, tensor_contents=None):
     Parameter's "Parameter containing:" header is added by its own __repr__."""
     if hasattr(type(t._data), "phys"):  # a tensor inside vmap (torchlet.func)
         from .func._vmap import batched_repr
+
         return batched_repr(t)
     prefix = "tensor(" if _is_plain(t) else f"{type(t).__name__}("
     indent = len(prefix)

@@ -1,19 +1,32 @@
 """The legacy tensor types: torchlet.FloatTensor(2, 3), LongTensor([1, 2]) and
 isinstance(t, FloatTensor), each a `tensortype` tied to one dtype."""
+
 from . import _dtype
 
-__all__ = ["FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor", "IntTensor",
-           "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor"]
+__all__ = [
+    "FloatTensor",
+    "DoubleTensor",
+    "HalfTensor",
+    "BFloat16Tensor",
+    "LongTensor",
+    "IntTensor",
+    "ShortTensor",
+    "CharTensor",
+    "ByteTensor",
+    "BoolTensor",
+]
 
 
 class tensortype(type):
     def __instancecheck__(cls, obj):
         from ._tensor import Tensor
+
         return isinstance(obj, Tensor) and obj.dtype is cls.dtype and obj.device.type == "cpu"
 
     def __call__(cls, *args, device=None):
         """Sizes -> an uninitialised tensor; data -> a copy; both of this type's dtype."""
         from .ops import creation
+
         if not args:
             return creation.empty(0, dtype=cls.dtype)
         if all(isinstance(a, int) for a in args):

@@ -12,14 +12,21 @@ IndexError/KeyError/struct.error. Errors that PyTorch's rebuild functions raise
 (RuntimeError for an impossible view, TypeError for mistyped arguments) pass
 through as PyTorch lets them.
 """
+
 import collections
 import pickle
 import struct
 from _compat_pickle import IMPORT_MAPPING, NAME_MAPPING  # Python 2 names, mapped as pickle and torch do
 from pickle import UnpicklingError
 
-__all__ = ["add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals",
-           "WeightsUnpickler", "weights_only_message"]
+__all__ = [
+    "add_safe_globals",
+    "get_safe_globals",
+    "clear_safe_globals",
+    "safe_globals",
+    "WeightsUnpickler",
+    "weights_only_message",
+]
 
 _BLOCKED_MODULES = ("sys", "os", "posix", "nt")
 _marked_safe_globals = set()
@@ -60,11 +67,14 @@ def _user_allowed():
     for item in _marked_safe_globals:
         if isinstance(item, tuple):
             if len(item) != 2:
-                raise ValueError(f"Expected tuple of length 2 (global, str of callable full path), but got "
-                                 f"tuple of length: {len(item)}")
+                raise ValueError(
+                    f"Expected tuple of length 2 (global, str of callable full path), but got "
+                    f"tuple of length: {len(item)}"
+                )
             if type(item[1]) is not str:
-                raise TypeError(f"Expected second item in tuple to be str of callable full path, but got: "
-                                f"{type(item[1])}")
+                raise TypeError(
+                    f"Expected second item in tuple to be str of callable full path, but got: {type(item[1])}"
+                )
             out[item[1]] = item[0]
         else:
             out[f"{item.__module__}.{item.__qualname__}"] = item
@@ -79,6 +89,7 @@ def _torchlet_object(module, name):
         return None  # only public torch paths; never import a private or odd module name from a file
     import importlib
     from .serialization import _map_torch_module
+
     try:
         obj = importlib.import_module(_map_torch_module(module))
         for part in name.split("."):
@@ -90,39 +101,48 @@ def _torchlet_object(module, name):
 
 def _unsupported_global_message(full_path):
     if full_path.startswith("builtins"):
-        rest = full_path[len("builtins"):]
+        rest = full_path[len("builtins") :]
         full_path = rest[1:] if rest.startswith(".") else "builtins" + rest
-    return (f"Unsupported global: GLOBAL {full_path} was not an allowed global by default. Please use "
-            f"`torchlet.serialization.add_safe_globals([{full_path}])` or the "
-            f"`torchlet.serialization.safe_globals([{full_path}])` context manager to allowlist this "
-            "global if you trust this class/function.")
+    return (
+        f"Unsupported global: GLOBAL {full_path} was not an allowed global by default. Please use "
+        f"`torchlet.serialization.add_safe_globals([{full_path}])` or the "
+        f"`torchlet.serialization.safe_globals([{full_path}])` context manager to allowlist this "
+        "global if you trust this class/function."
+    )
 
 
 UNSAFE_MESSAGE = (
     "In PyTorch 2.6, we changed the default value of the `weights_only` argument in `torchlet.load` "
     "from `False` to `True`. Re-running `torchlet.load` with `weights_only` set to `False` will likely "
     "succeed, but it can result in arbitrary code execution. Do it only if you got the file from a "
-    "trusted source.")
-_DOCS_MESSAGE = ("\n\nCheck the documentation of torch.load to learn more about types accepted by default with "
-                 "weights_only https://pytorch.org/docs/stable/generated/torch.load.html.")
+    "trusted source."
+)
+_DOCS_MESSAGE = (
+    "\n\nCheck the documentation of torch.load to learn more about types accepted by default with "
+    "weights_only https://pytorch.org/docs/stable/generated/torch.load.html."
+)
 
 
 def weights_only_message(message):
     """PyTorch's wrapping of a weights-only refusal (torch.load's _get_wo_message)."""
     import re
+
     if re.search(r"GLOBAL (\S+) was not an allowed global by default.", message):
-        updated = ("Weights only load failed. This file can still be loaded, to do so you have two options, "
-                   "\033[1mdo those steps only if you trust the source of the checkpoint\033[0m. "
-                   f"\n\t(1) {UNSAFE_MESSAGE}\n\t(2) Alternatively, to load with `weights_only=True` please "
-                   "check the recommended steps in the following error message.\n\tWeightsUnpickler error: "
-                   + message)
+        updated = (
+            "Weights only load failed. This file can still be loaded, to do so you have two options, "
+            "\033[1mdo those steps only if you trust the source of the checkpoint\033[0m. "
+            f"\n\t(1) {UNSAFE_MESSAGE}\n\t(2) Alternatively, to load with `weights_only=True` please "
+            "check the recommended steps in the following error message.\n\tWeightsUnpickler error: " + message
+        )
     elif re.search(r"(\S+) must be (\S+) to load", message):
         return f"Weights only load failed. {message}\n {UNSAFE_MESSAGE}\n"
     else:
         updated = f"Weights only load failed. {UNSAFE_MESSAGE}\n"
         if not re.search(r"whose module (\S+) is blocked", message):
-            updated += ("Please file an issue with the following so that we can make "
-                        "`weights_only=True` compatible with your use case: WeightsUnpickler error: ")
+            updated += (
+                "Please file an issue with the following so that we can make "
+                "`weights_only=True` compatible with your use case: WeightsUnpickler error: "
+            )
         updated += "\n\n" + message
     return updated + _DOCS_MESSAGE
 
@@ -173,8 +193,17 @@ class WeightsUnpickler:
             raise
         except EOFError:
             raise
-        except (IndexError, KeyError, struct.error, TypeError, ValueError, AttributeError,
-                OverflowError, MemoryError, RecursionError) as e:
+        except (
+            IndexError,
+            KeyError,
+            struct.error,
+            TypeError,
+            ValueError,
+            AttributeError,
+            OverflowError,
+            MemoryError,
+            RecursionError,
+        ) as e:
             raise UnpicklingError(f"malformed pickle data ({type(e).__name__}: {e})") from None
 
     def _global(self, module, name):
@@ -204,8 +233,7 @@ class WeightsUnpickler:
             raise _CallFailed(e) from None
 
     def _is_allowed(self, obj):
-        return any(obj is v for v in self._allowed.values()) or \
-            any(obj is v for v in self._user().values())
+        return any(obj is v for v in self._allowed.values()) or any(obj is v for v in self._user().values())
 
     def _call(self, func, args):
         if not self._is_allowed(func) or id(func) in self._uncallable:
@@ -223,20 +251,22 @@ class WeightsUnpickler:
 
     def _newobj(self, cls, args):
         from .nn.parameter import Parameter
+
         if type(args) is not tuple:
             raise UnpicklingError(f"NEWOBJ arguments must be a tuple, got {type(args).__name__}")
-        if cls is Parameter or (isinstance(cls, type) and self._is_allowed(cls) and
-                                id(cls) not in self._uncallable):
+        if cls is Parameter or (isinstance(cls, type) and self._is_allowed(cls) and id(cls) not in self._uncallable):
             self._check_args(cls, args)
             try:
                 return Parameter(*args) if cls is Parameter else cls.__new__(cls, *args)
             except Exception as e:
                 raise _CallFailed(e) from None
-        raise UnpicklingError("Can only create new object for nn.Parameter or classes allowlisted "
-                              f"via `add_safe_globals` but got {cls}")
+        raise UnpicklingError(
+            f"Can only create new object for nn.Parameter or classes allowlisted via `add_safe_globals` but got {cls}"
+        )
 
     def _build(self, inst, state):
         from .nn.parameter import Parameter
+
         if type(inst) is collections.OrderedDict or type(inst) is Parameter:
             if not isinstance(state, dict):
                 raise UnpicklingError(f"BUILD state for {type(inst).__name__} must be a dict")
@@ -259,8 +289,10 @@ class WeightsUnpickler:
             except Exception as e:
                 raise _CallFailed(e) from None
             return
-        raise UnpicklingError("Can only build Tensor, Parameter, OrderedDict or types allowlisted "
-                              f"via `add_safe_globals`, but got {type(inst)}")
+        raise UnpicklingError(
+            "Can only build Tensor, Parameter, OrderedDict or types allowlisted "
+            f"via `add_safe_globals`, but got {type(inst)}"
+        )
 
     def _load(self):
         read, stack, meta, memo = self._read, [], [], {}
@@ -281,7 +313,7 @@ class WeightsUnpickler:
                     raise UnpicklingError(f"unsupported pickle protocol: {proto}")
             elif k == 0x95:  # FRAME
                 read(8)
-            elif k == 0x2e:  # STOP
+            elif k == 0x2E:  # STOP
                 return stack.pop()
             elif k == 0x28:  # MARK
                 meta.append(stack)
@@ -321,21 +353,21 @@ class WeightsUnpickler:
                     stack.append(self._persistent_load(pid))
                 except Exception as e:  # the storage reader's own errors, unchanged
                     raise _CallFailed(e) from None
-            elif k == 0x4e:  # NONE
+            elif k == 0x4E:  # NONE
                 stack.append(None)
             elif k == 0x88:  # NEWTRUE
                 stack.append(True)
             elif k == 0x89:  # NEWFALSE
                 stack.append(False)
-            elif k == 0x4a:  # BININT
+            elif k == 0x4A:  # BININT
                 stack.append(struct.unpack("<i", read(4))[0])
-            elif k == 0x4b:  # BININT1
+            elif k == 0x4B:  # BININT1
                 stack.append(read(1)[0])
-            elif k == 0x4d:  # BININT2
+            elif k == 0x4D:  # BININT2
                 stack.append(struct.unpack("<H", read(2))[0])
-            elif k == 0x8a:  # LONG1
+            elif k == 0x8A:  # LONG1
                 stack.append(int.from_bytes(read(read(1)[0]), "little", signed=True))
-            elif k == 0x8b:  # LONG4
+            elif k == 0x8B:  # LONG4
                 n = struct.unpack("<i", read(4))[0]
                 if n < 0:
                     raise UnpicklingError("LONG pickle has negative byte count")
@@ -344,9 +376,9 @@ class WeightsUnpickler:
                 stack.append(struct.unpack(">d", read(8))[0])
             elif k == 0x58:  # BINUNICODE
                 stack.append(str(read(struct.unpack("<I", read(4))[0]), "utf-8", "surrogatepass"))
-            elif k == 0x8c:  # SHORT_BINUNICODE
+            elif k == 0x8C:  # SHORT_BINUNICODE
                 stack.append(str(read(read(1)[0]), "utf-8", "surrogatepass"))
-            elif k == 0x8d:  # BINUNICODE8
+            elif k == 0x8D:  # BINUNICODE8
                 stack.append(str(read(struct.unpack("<Q", read(8))[0]), "utf-8", "surrogatepass"))
             elif k in (0x55, 0x54):  # SHORT_BINSTRING, BINSTRING (Python 2 str)
                 n = read(1)[0] if k == 0x55 else struct.unpack("<i", read(4))[0]
@@ -354,21 +386,24 @@ class WeightsUnpickler:
                     raise UnpicklingError("BINSTRING pickle has negative byte count")
                 data = read(n)
                 stack.append(data if self._encoding == "bytes" else data.decode(self._encoding, "strict"))
-            elif k in (0x43, 0x42, 0x8e):  # SHORT_BINBYTES, BINBYTES, BINBYTES8
-                n = read(1)[0] if k == 0x43 else struct.unpack("<I" if k == 0x42 else "<Q",
-                                                              read(4 if k == 0x42 else 8))[0]
+            elif k in (0x43, 0x42, 0x8E):  # SHORT_BINBYTES, BINBYTES, BINBYTES8
+                n = (
+                    read(1)[0]
+                    if k == 0x43
+                    else struct.unpack("<I" if k == 0x42 else "<Q", read(4 if k == 0x42 else 8))[0]
+                )
                 stack.append(read(n))
             elif k == 0x96:  # BYTEARRAY8
                 stack.append(bytearray(read(struct.unpack("<Q", read(8))[0])))
-            elif k == 0x5d:  # EMPTY_LIST
+            elif k == 0x5D:  # EMPTY_LIST
                 stack.append([])
             elif k == 0x29:  # EMPTY_TUPLE
                 stack.append(())
-            elif k == 0x7d:  # EMPTY_DICT
+            elif k == 0x7D:  # EMPTY_DICT
                 stack.append({})
-            elif k == 0x8f:  # EMPTY_SET
+            elif k == 0x8F:  # EMPTY_SET
                 stack.append(set())
-            elif k == 0x6c:  # LIST
+            elif k == 0x6C:  # LIST
                 items = pop_mark()
                 stack.append(items)
             elif k == 0x74:  # TUPLE
@@ -405,7 +440,7 @@ class WeightsUnpickler:
                 if type(stack[-1]) is not set:
                     raise UnpicklingError(f"Can only ADDITEMS to sets, but got {type(stack[-1])}")
                 stack[-1].update(items)
-            elif k in (0x68, 0x6a):  # BINGET, LONG_BINGET
+            elif k in (0x68, 0x6A):  # BINGET, LONG_BINGET
                 idx = read(1)[0] if k == 0x68 else struct.unpack("<I", read(4))[0]
                 if idx not in memo:
                     raise UnpicklingError(f"Memo value not found at index {idx}")
@@ -426,6 +461,7 @@ class WeightsUnpickler:
     @staticmethod
     def _check_dict(obj, opcode):
         if type(obj) not in (dict, collections.OrderedDict, collections.Counter):
-            raise UnpicklingError(f"Can only {opcode} for dict, collections.OrderedDict, "
-                                  f"collections.Counter, but got {type(obj)}")
+            raise UnpicklingError(
+                f"Can only {opcode} for dict, collections.OrderedDict, collections.Counter, but got {type(obj)}"
+            )
         return obj

@@ -6,15 +6,33 @@ accelerator, nothing available, zero devices, empty memory statistics, and
 RuntimeError("Cannot access accelerator device when none is available.") from
 every call that needs a device (current_device_index, synchronize, ...).
 """
+
 from collections import OrderedDict
 
 from ._device import device as _device
 
-__all__ = ["current_accelerator", "current_device_idx", "current_device_index", "current_stream",
-           "device_count", "device_index", "empty_cache", "get_device_capability", "get_memory_info",
-           "is_available", "max_memory_allocated", "max_memory_reserved", "memory_allocated",
-           "memory_reserved", "memory_stats", "reset_accumulated_memory_stats",
-           "reset_peak_memory_stats", "set_device_idx", "set_device_index", "synchronize"]
+__all__ = [
+    "current_accelerator",
+    "current_device_idx",
+    "current_device_index",
+    "current_stream",
+    "device_count",
+    "device_index",
+    "empty_cache",
+    "get_device_capability",
+    "get_memory_info",
+    "is_available",
+    "max_memory_allocated",
+    "max_memory_reserved",
+    "memory_allocated",
+    "memory_reserved",
+    "memory_stats",
+    "reset_accumulated_memory_stats",
+    "reset_peak_memory_stats",
+    "set_device_idx",
+    "set_device_index",
+    "synchronize",
+]
 
 _NONE = "Cannot access accelerator device when none is available."
 
@@ -23,6 +41,7 @@ def _built():
     """CUDA is 'compiled in' when CuPy can be imported (looked up once)."""
     if not _BUILT:
         import importlib.util
+
         try:
             _BUILT.append(importlib.util.find_spec("cupy") is not None)
         except (ImportError, ValueError):
@@ -35,6 +54,7 @@ _BUILT = []
 
 def _cuda():
     from . import cuda
+
     return cuda
 
 
@@ -85,8 +105,7 @@ def _index(device, optional):
         index = device.index
     if index is None:
         if not optional:
-            raise ValueError(
-                f"Expected a torch.device with a specified index or an integer, but got:{device}")
+            raise ValueError(f"Expected a torch.device with a specified index or an integer, but got:{device}")
         return current_device_index()
     return index
 
@@ -115,6 +134,7 @@ def get_device_capability(device=None, /):
     _index(device, optional=True)
     _require()
     from . import _dtype
+
     return {"supported_dtypes": set(_dtype.ALL)}
 
 
@@ -122,6 +142,7 @@ def get_memory_info(device=None, /):
     _index(device, optional=True)
     _require()
     import cupy
+
     return cupy.cuda.runtime.memGetInfo()
 
 
@@ -154,9 +175,11 @@ def memory_stats(device_index=None, /):
         return OrderedDict()
     _index(device_index, optional=True)
     import cupy
+
     pool = cupy.get_default_memory_pool()
-    return OrderedDict([("allocated_bytes.all.current", pool.used_bytes()),
-                        ("reserved_bytes.all.current", pool.total_bytes())])
+    return OrderedDict(
+        [("allocated_bytes.all.current", pool.used_bytes()), ("reserved_bytes.all.current", pool.total_bytes())]
+    )
 
 
 def memory_allocated(device_index=None, /):

@@ -8,10 +8,23 @@ Some programs write `torch.functional.relu` / `log_softmax` / `max_pool2d`, mean
 torch.nn.functional's. PyTorch itself has no such attributes (AttributeError); here any other
 name is looked up in nn.functional, so those programs run. That is the one difference.
 """
+
 import torchlet as _t
 
-__all__ = ["atleast_1d", "atleast_2d", "atleast_3d", "broadcast_shapes", "broadcast_tensors",
-           "cdist", "einsum", "norm", "meshgrid", "split", "tensordot", "unique"]
+__all__ = [
+    "atleast_1d",
+    "atleast_2d",
+    "atleast_3d",
+    "broadcast_shapes",
+    "broadcast_tensors",
+    "cdist",
+    "einsum",
+    "norm",
+    "meshgrid",
+    "split",
+    "tensordot",
+    "unique",
+]
 
 atleast_1d, atleast_2d, atleast_3d = _t.atleast_1d, _t.atleast_2d, _t.atleast_3d
 broadcast_shapes, broadcast_tensors = _t.broadcast_shapes, _t.broadcast_tensors
@@ -22,6 +35,7 @@ tensordot, unique = _t.tensordot, _t.unique
 def __getattr__(name):
     if name == "F" or not name.startswith("_"):
         from .nn import functional as F
+
         if name == "F":
             return F
         try:

@@ -9,6 +9,7 @@ already there is not downloaded again. With `check_hash=True` the file name's
 moves it onto `dst` only when complete and verified. Loading a model from a GitHub repo
 (`hub.load`, `hub.list`) needs running that repo's code and is not provided.
 """
+
 import errno
 import hashlib
 import os
@@ -31,8 +32,9 @@ _hub_dir = None
 
 
 def _get_torch_home():
-    return os.path.expanduser(os.getenv(ENV_TORCH_HOME, os.path.join(os.getenv(ENV_XDG_CACHE_HOME,
-                                                                                 DEFAULT_CACHE_DIR), "torch")))
+    return os.path.expanduser(
+        os.getenv(ENV_TORCH_HOME, os.path.join(os.getenv(ENV_XDG_CACHE_HOME, DEFAULT_CACHE_DIR), "torch"))
+    )
 
 
 def get_dir():
@@ -68,18 +70,18 @@ def download_url_to_file(url, dst, hash_prefix=None, progress=True):
     with atomic_path(dst, _partial_name) as tmp:
         sha256 = hashlib.sha256() if hash_prefix is not None else None
         with open(tmp, "wb") as fh:
-            got, total = stream(url, fh, user_agent="torch.hub", hasher=sha256, progress=progress,
-                                unit_divisor=1024)
+            got, total = stream(url, fh, user_agent="torch.hub", hasher=sha256, progress=progress, unit_divisor=1024)
         if total is not None and got < total:  # PyTorch would keep the truncated file
             raise RuntimeError(f"Error downloading {url}: connection closed after {got} of {total} bytes")
         if sha256 is not None:
             digest = sha256.hexdigest()
-            if digest[:len(hash_prefix)] != hash_prefix:
+            if digest[: len(hash_prefix)] != hash_prefix:
                 raise RuntimeError(f'invalid hash value (expected "{hash_prefix}", got "{digest}")')
 
 
-def load_state_dict_from_url(url, model_dir=None, map_location=None, progress=True, check_hash=False,
-                             file_name=None, weights_only=False):
+def load_state_dict_from_url(
+    url, model_dir=None, map_location=None, progress=True, check_hash=False, file_name=None, weights_only=False
+):
     """The object saved at `url`, downloaded once into the hub cache and read with torchlet.load."""
     if os.getenv("TORCH_MODEL_ZOO"):
         warnings.warn("TORCH_MODEL_ZOO is deprecated, please use env TORCH_HOME instead", stacklevel=2)
@@ -98,13 +100,16 @@ def load_state_dict_from_url(url, model_dir=None, map_location=None, progress=Tr
             hash_prefix = r.group(1) if r else None
         download_url_to_file(url, cached_file, hash_prefix, progress=progress)
     from .serialization import load as _load
+
     return _load(cached_file, map_location=map_location, weights_only=weights_only)
 
 
 def _needs_repo_code(*args, **kwargs):
-    raise NotImplementedError("torchlet.hub cannot load models from GitHub repositories (that runs the "
-                              "repository's own PyTorch code); build the model from torchlet and load its "
-                              "weights with hub.load_state_dict_from_url")
+    raise NotImplementedError(
+        "torchlet.hub cannot load models from GitHub repositories (that runs the "
+        "repository's own PyTorch code); build the model from torchlet and load its "
+        "weights with hub.load_state_dict_from_url"
+    )
 
 
-load = list = help = _needs_repo_code  # noqa: A001
+load = list = help = _needs_repo_code

@@ -15,14 +15,23 @@ range masks each word's low bits (no rejection), straight into uint32.
 CPUGeneratorImplState, so a state saved by either library resumes in the
 other. Samplers that map words to values live in ops/_random_kernels.py.
 """
+
 import contextlib
 import os
 import struct
 
 import numpy as np
 
-__all__ = ["set_rng_state", "get_rng_state", "manual_seed", "seed", "initial_seed", "fork_rng",
-           "Generator", "default_generator"]
+__all__ = [
+    "set_rng_state",
+    "get_rng_state",
+    "manual_seed",
+    "seed",
+    "initial_seed",
+    "fork_rng",
+    "Generator",
+    "default_generator",
+]
 
 _U64 = 1 << 64
 _N = 624  # words of Mersenne Twister state
@@ -58,13 +67,16 @@ def _mt_key(seed):
 
 def _check_byte_tensor(state):
     from ._tensor import Tensor
+
     if not isinstance(state, Tensor):
         raise TypeError(f"expected a torch.ByteTensor, but got {type(state).__name__}")
     if state._data.dtype != np.uint8:
         raise TypeError("RNG state must be a torch.ByteTensor")
     if state._data.size != _STATE_BYTES:
-        raise RuntimeError(f"Expected a CPUGeneratorImplState of size {_STATE_BYTES} but found the "
-                           f"input RNG state size to be {state._data.size}")
+        raise RuntimeError(
+            f"Expected a CPUGeneratorImplState of size {_STATE_BYTES} but found the "
+            f"input RNG state size to be {state._data.size}"
+        )
 
 
 class Generator:
@@ -73,6 +85,7 @@ class Generator:
 
     def __init__(self, device="cpu"):
         from ._device import device as _device
+
         self.device = _device(device)
         self._mt = np.random.MT19937(0)
         self._rs = np.random.RandomState(self._mt)  # shares _mt's state
@@ -127,13 +140,15 @@ class Generator:
     def get_state(self):
         """PyTorch's CPUGeneratorImplState bytes (5056 uint8) for set_state."""
         from .ops.creation import tensor
+
         st = self._mt.state["state"]
         pos = int(st["pos"])
         nd, nf = self.next_double_normal, self.next_float_normal
-        raw = (_HEAD.pack(self._seed, _N + 1 - pos, 1, 0 if self._fresh else pos)
-               + st["key"].astype("<u8").tobytes()
-               + _TAIL.pack(0.0, 0.0 if nd is None else nd, 0.0, nd is not None,
-                            0.0 if nf is None else nf, nf is not None))
+        raw = (
+            _HEAD.pack(self._seed, _N + 1 - pos, 1, 0 if self._fresh else pos)
+            + st["key"].astype("<u8").tobytes()
+            + _TAIL.pack(0.0, 0.0 if nd is None else nd, 0.0, nd is not None, 0.0 if nf is None else nf, nf is not None)
+        )
         return tensor(np.frombuffer(raw, dtype=np.uint8).copy())
 
     def set_state(self, new_state):
@@ -146,8 +161,7 @@ class Generator:
         if not (seeded and 0 < left <= _N and nxt <= _N):
             raise RuntimeError("Invalid mt19937 state")
         # PyTorch keeps next_ + left_ == 625 except right after seeding (left 1, next 0)
-        self._mt.state = {"bit_generator": "MT19937",
-                          "state": {"key": key.astype(np.uint32), "pos": _N + 1 - left}}
+        self._mt.state = {"bit_generator": "MT19937", "state": {"key": key.astype(np.uint32), "pos": _N + 1 - left}}
         self._seed = seed
         self._fresh = left == 1 and nxt == 0
         self.next_double_normal = ny if nvalid else None
@@ -205,8 +219,7 @@ def set_rng_state(new_state):
 
 
 @contextlib.contextmanager
-def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="devices",
-             device_type=None):
+def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="devices", device_type=None):
     """Inside the block, draws from the default generator are undone after it."""
     if not enabled:
         yield

@@ -7,6 +7,7 @@ Malformed headers (too large, bad JSON, unknown dtype, offsets that overlap,
 leave gaps or point outside the buffer, a dtype x shape size that disagrees
 with the byte span) raise SafetensorError with the safetensors package's
 checks, in its order and with its messages, before any byte is read."""
+
 import json
 
 import numpy as np
@@ -17,9 +18,19 @@ from ._tensor import Tensor, wrap
 
 __all__ = ["save_file", "load_file", "save", "load", "SafetensorError"]
 
-_CODES = {"float64": "F64", "float32": "F32", "float16": "F16", "bfloat16": "BF16", "int64": "I64",
-          "int32": "I32", "int16": "I16", "int8": "I8", "uint8": "U8", "bool": "BOOL",
-          "complex64": "C64"}
+_CODES = {
+    "float64": "F64",
+    "float32": "F32",
+    "float16": "F16",
+    "bfloat16": "BF16",
+    "int64": "I64",
+    "int32": "I32",
+    "int16": "I16",
+    "int8": "I8",
+    "uint8": "U8",
+    "bool": "BOOL",
+    "complex64": "C64",
+}
 _FROM_CODE = {v: getattr(_dtype, k) for k, v in _CODES.items()}
 _MAX_HEADER = 100_000_000
 
@@ -37,11 +48,13 @@ def _check_tensors(tensors):
         if not isinstance(name, str) or not isinstance(t, Tensor):
             raise ValueError(f"Key `{name}` is invalid, expected str to Tensor mapping")
         if not t.is_contiguous():
-            raise ValueError(f"You are trying to save a non contiguous tensor: `{name}` which is not allowed. "
-                             "It either means you are trying to save tensors which are reference of each "
-                             "other in which case it's recommended to save only the full tensors, and "
-                             "reslice at load time, or simply call `.contiguous()` on your tensor to pack it "
-                             "before saving.")
+            raise ValueError(
+                f"You are trying to save a non contiguous tensor: `{name}` which is not allowed. "
+                "It either means you are trying to save tensors which are reference of each "
+                "other in which case it's recommended to save only the full tensors, and "
+                "reslice at load time, or simply call `.contiguous()` on your tensor to pack it "
+                "before saving."
+            )
         if t.numel():
             root = t._data
             while isinstance(root.base, np.ndarray):
@@ -51,8 +64,10 @@ def _check_tensors(tensors):
                 shared.append([seen[key][0], name])
             seen.setdefault(key, (name, t._data))
     if shared:
-        raise RuntimeError(f"Some tensors share memory, this will lead to duplicate memory on disk and "
-                           f"potential differences when loading them again: {shared}.")
+        raise RuntimeError(
+            f"Some tensors share memory, this will lead to duplicate memory on disk and "
+            f"potential differences when loading them again: {shared}."
+        )
 
 
 def save(tensors, metadata=None):
@@ -68,8 +83,11 @@ def save(tensors, metadata=None):
         t = tensors[name].detach()
         arr = t._data if type(t._data) is np.ndarray else t._data.get()
         raw = np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder("<"), copy=False).tobytes()
-        header[name] = {"dtype": _CODES[t.dtype.name], "shape": list(t.shape),
-                        "data_offsets": [offset, offset + len(raw)]}
+        header[name] = {
+            "dtype": _CODES[t.dtype.name],
+            "shape": list(t.shape),
+            "data_offsets": [offset, offset + len(raw)],
+        }
         chunks.append(raw)
         offset += len(raw)
     text = json.dumps(header, separators=(",", ":")).encode()
@@ -98,7 +116,7 @@ def _parse_header(data):
     if 8 + n > len(data):
         raise _error("invalid header length")
     try:
-        text = bytes(data[8:8 + n]).decode("utf-8")
+        text = bytes(data[8 : 8 + n]).decode("utf-8")
     except UnicodeDecodeError as e:
         raise _error(f"invalid UTF-8 in header: {e}") from None
     try:
@@ -106,8 +124,7 @@ def _parse_header(data):
     except (json.JSONDecodeError, RecursionError) as e:
         raise _error(f"invalid JSON in header: {e}") from None
     if not isinstance(header, dict):
-        raise _error(f"invalid JSON in header: invalid type: {type(header).__name__}, expected struct "
-                     "HashMetadata")
+        raise _error(f"invalid JSON in header: invalid type: {type(header).__name__}, expected struct HashMetadata")
     meta = header.get("__metadata__")
     if meta is not None and not (isinstance(meta, dict) and all(isinstance(v, str) for v in meta.values())):
         raise _error("invalid JSON in header: __metadata__ must be a map of strings to strings")
@@ -115,7 +132,7 @@ def _parse_header(data):
 
 
 def _usize(value):
-    return type(value) is int and 0 <= value < 2 ** 64
+    return type(value) is int and 0 <= value < 2**64
 
 
 def _entries(header, buffer_len):
@@ -132,8 +149,10 @@ def _entries(header, buffer_len):
         if not isinstance(offsets, list) or len(offsets) != 2 or not all(_usize(o) for o in offsets):
             raise _error(f"invalid JSON in header: data_offsets of `{name}` must be 2 unsigned integers")
         if code not in _FROM_CODE:
-            raise _error(f"invalid JSON in header: unknown variant `{code}`, expected one of "
-                         + ", ".join(f"`{c}`" for c in _FROM_CODE))
+            raise _error(
+                f"invalid JSON in header: unknown variant `{code}`, expected one of "
+                + ", ".join(f"`{c}`" for c in _FROM_CODE)
+            )
         out.append((offsets[0], offsets[1], name, _FROM_CODE[code], tuple(shape)))
     out.sort(key=lambda e: (e[0], e[1]))
     pos = 0
@@ -143,7 +162,7 @@ def _entries(header, buffer_len):
         nbytes = d.itemsize
         for s in shape:
             nbytes *= s
-        if nbytes >= 2 ** 64:
+        if nbytes >= 2**64:
             raise _error("overflow computing buffer size from shape and/or element type")
         if end - begin != nbytes:
             raise _error("invalid shape, data type, or offset for tensor")

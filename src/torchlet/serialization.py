@@ -11,6 +11,7 @@ our files and we read PyTorch's. Views of one array share one storage.
 what a weights file needs; any other global raises UnpicklingError before
 anything runs. Writes go to a temporary file that is fsynced, then renamed.
 """
+
 import collections
 import io
 import os
@@ -27,8 +28,7 @@ from ._device import device as _device
 from ._size import Size
 from ._tensor import Tensor, wrap
 
-__all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
-           "safe_globals"]
+__all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals"]
 
 _STORAGE_NAMES = _checkpoint.STORAGE_NAMES
 add_safe_globals = _weights_only.add_safe_globals
@@ -57,8 +57,14 @@ def _storage_of(t):
     root = a
     while isinstance(root.base, np.ndarray):
         root = root.base
-    if (root is not a and (root.dtype != a.dtype or not root.flags.c_contiguous or root.ndim != 1 and
-                           not root.flags.owndata)) or 0 in a.strides and a.size > 1:
+    if (
+        (
+            root is not a
+            and (root.dtype != a.dtype or not root.flags.c_contiguous or root.ndim != 1 and not root.flags.owndata)
+        )
+        or 0 in a.strides
+        and a.size > 1
+    ):
         root = a = np.ascontiguousarray(a)
     if not root.flags.c_contiguous:
         root = a = np.ascontiguousarray(a)
@@ -78,6 +84,7 @@ class _TorchPickler(pickle._Pickler):
     def save_torch_global(self, obj):
         self.write(pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode())
         self.memoize(obj)
+
     dispatch[_Global] = save_torch_global
 
     def persistent_id(self, obj):
@@ -94,9 +101,12 @@ class _TorchPickler(pickle._Pickler):
     def _torch_reduce(self, obj):
         if isinstance(obj, Tensor):
             from .nn.parameter import Parameter
+
             if isinstance(obj, Parameter):
-                return (_Global("torch._utils", "_rebuild_parameter"),
-                        (obj.detach(), obj.requires_grad, collections.OrderedDict()))
+                return (
+                    _Global("torch._utils", "_rebuild_parameter"),
+                    (obj.detach(), obj.requires_grad, collections.OrderedDict()),
+                )
             return self._tensor_reduce(obj)
         if isinstance(obj, Size):
             return (_Global("torch", "Size"), (tuple(obj),))
@@ -110,8 +120,10 @@ class _TorchPickler(pickle._Pickler):
         if entry is None:
             entry = self._storages[id(root)] = (str(len(self._storages)), root)
         ref = _StorageRef(entry[0], t.dtype, root.size)
-        return (_Global("torch._utils", "_rebuild_tensor_v2"),
-                (ref, offset, tuple(t.shape), stride, t.requires_grad, collections.OrderedDict()))
+        return (
+            _Global("torch._utils", "_rebuild_tensor_v2"),
+            (ref, offset, tuple(t.shape), stride, t.requires_grad, collections.OrderedDict()),
+        )
 
 
 class _StorageRef:
@@ -158,8 +170,9 @@ def _write_checkpoint(obj, fileobj, stem="archive"):
         _zip_write(zf, f"{stem}/.data/serialization_id", b"0" * 40)
 
 
-def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_serialization=True,
-         _disable_byteorder_record=False):
+def save(
+    obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_serialization=True, _disable_byteorder_record=False
+):
     """Write `obj` to a path (atomically) or a binary file object."""
     if isinstance(f, (str, os.PathLike)):
         stem = os.path.splitext(os.path.basename(os.fspath(f)))[0] or "archive"
@@ -172,6 +185,7 @@ def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_seriali
 # ----- loading ---------------------------------------------------------------
 def _rebuild_parameter(data, requires_grad, hooks=None, state=None):
     from .nn.parameter import Parameter
+
     if not isinstance(data, Tensor):
         raise TypeError(f"_rebuild_parameter: expected a tensor, got {type(data).__name__}")
     return Parameter(data, bool(requires_grad))
@@ -185,6 +199,7 @@ def _rebuild_from_type_v2(func, new_type, args, state):
         raise pickle.UnpicklingError(f"_rebuild_from_type_v2 can only call a tensor rebuild function, got {func}")
     result = func(*args)
     from .nn.parameter import Parameter
+
     if new_type is Parameter and isinstance(result, Tensor) and not isinstance(result, Parameter):
         result = Parameter(result, result.requires_grad)
     return result
@@ -207,16 +222,24 @@ def _encode(obj, encoding="utf-8", errors="strict"):
 def _torch_globals():
     """The globals a weights-only checkpoint may name ("module.name"), mapped to torchlet objects."""
     from .nn.parameter import Parameter
-    g = {"torch._utils._rebuild_tensor_v2": _checkpoint.rebuild_tensor,
-         "torch._utils._rebuild_tensor": _checkpoint.rebuild_tensor_v1,
-         "torch._utils._rebuild_parameter": _rebuild_parameter,
-         "torch._utils._rebuild_parameter_with_state": _rebuild_parameter,
-         "torch._tensor._rebuild_from_type_v2": _rebuild_from_type_v2,
-         "torch.nn.parameter.Parameter": Parameter,
-         "collections.OrderedDict": collections.OrderedDict, "collections.Counter": collections.Counter,
-         "torch.Size": Size, "torch.device": _device, "torch.Tensor": Tensor,
-         "builtins.set": set, "builtins.complex": complex, "builtins.bytearray": _bytearray,
-         "_codecs.encode": _encode}
+
+    g = {
+        "torch._utils._rebuild_tensor_v2": _checkpoint.rebuild_tensor,
+        "torch._utils._rebuild_tensor": _checkpoint.rebuild_tensor_v1,
+        "torch._utils._rebuild_parameter": _rebuild_parameter,
+        "torch._utils._rebuild_parameter_with_state": _rebuild_parameter,
+        "torch._tensor._rebuild_from_type_v2": _rebuild_from_type_v2,
+        "torch.nn.parameter.Parameter": Parameter,
+        "collections.OrderedDict": collections.OrderedDict,
+        "collections.Counter": collections.Counter,
+        "torch.Size": Size,
+        "torch.device": _device,
+        "torch.Tensor": Tensor,
+        "builtins.set": set,
+        "builtins.complex": complex,
+        "builtins.bytearray": _bytearray,
+        "_codecs.encode": _encode,
+    }
     for name, stype in _checkpoint.STORAGE_TYPES.items():
         g[f"torch.{name}"] = stype
     for d in _dtype.ALL:
@@ -231,8 +254,9 @@ def _torch_globals():
 def _no_tensor_iteration(func, args):
     """A container built from a tensor would iterate it element by element (a stride-0 view of
     2**40 elements is a few bytes in the file): no weights file does that, so it is refused."""
-    if func in (set, collections.Counter, collections.OrderedDict, Size, _bytearray) and \
-            any(isinstance(a, Tensor) for a in args):
+    if func in (set, collections.Counter, collections.OrderedDict, Size, _bytearray) and any(
+        isinstance(a, Tensor) for a in args
+    ):
         raise pickle.UnpicklingError(f"refusing to build {getattr(func, '__name__', func)} from a tensor")
 
 
@@ -249,10 +273,10 @@ def _safe():
 def _map_torch_module(module):
     """torch.nn.modules.linear -> torchlet.nn.modules.linear style renames for full-model loads."""
     if module == "torch" or module.startswith("torch."):
-        rest = module[len("torch"):]
+        rest = module[len("torch") :]
         return "torchlet" + rest
     if module == "torchvision" or module.startswith("torchvision."):
-        return "torchlet.vision" + module[len("torchvision"):]
+        return "torchlet.vision" + module[len("torchvision") :]
     return module
 
 
@@ -301,14 +325,20 @@ def _resolve_weights_only(weights_only, pickle_module):
     force = os.getenv("TORCH_FORCE_WEIGHTS_ONLY_LOAD", "0").lower() in _TRUE
     force_no = os.getenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "0").lower() in _TRUE
     if force and force_no:
-        raise RuntimeError("Only one of `TORCH_FORCE_WEIGHTS_ONLY_LOAD` or `TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD` "
-                           "should be set, but both were set.")
+        raise RuntimeError(
+            "Only one of `TORCH_FORCE_WEIGHTS_ONLY_LOAD` or `TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD` "
+            "should be set, but both were set."
+        )
     if force:
         weights_only = True
     elif force_no and not_set:
-        warnings.warn("Environment variable TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD detected, since the"
-                      "`weights_only` argument was not explicitly passed to `torch.load`, forcing "
-                      "weights_only=False.", UserWarning, stacklevel=3)
+        warnings.warn(
+            "Environment variable TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD detected, since the"
+            "`weights_only` argument was not explicitly passed to `torch.load`, forcing "
+            "weights_only=False.",
+            UserWarning,
+            stacklevel=3,
+        )
         weights_only = False
     return weights_only
 
@@ -337,9 +367,14 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         data = archive.read("data.pkl")
         storages = _checkpoint.StorageLoader(archive, map_location)
         if weights_only:
-            un = _weights_only.WeightsUnpickler(io.BytesIO(data), _safe(), storages, uncallable=(Tensor,),
-                                                encoding=pickle_load_args["encoding"],
-                                                check_args=_no_tensor_iteration)
+            un = _weights_only.WeightsUnpickler(
+                io.BytesIO(data),
+                _safe(),
+                storages,
+                uncallable=(Tensor,),
+                encoding=pickle_load_args["encoding"],
+                check_args=_no_tensor_iteration,
+            )
             try:
                 return un.load()
             except pickle.UnpicklingError as e:
@@ -358,12 +393,15 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
 
 def _load_safetensors(path, map_location):
     from . import safetensors
+
     device = "cpu"
     if map_location is not None:
         if isinstance(map_location, (dict,)) or callable(map_location) and not isinstance(map_location, _device):
             kind = "dict" if isinstance(map_location, dict) else "callable"
-            raise RuntimeError(f"Loading safetensors file with {kind} map_location is not supported. "
-                               "Use a device string or torch.device instead.")
+            raise RuntimeError(
+                f"Loading safetensors file with {kind} map_location is not supported. "
+                "Use a device string or torch.device instead."
+            )
         device = str(map_location)
     return safetensors.load_file(path, device=device)
 

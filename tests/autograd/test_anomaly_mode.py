@@ -1,5 +1,6 @@
 """Anomaly mode against PyTorch: NaN in a backward result raises, the
 forward trace is shown, check_nan=False turns the check off."""
+
 import warnings
 
 import numpy as np
@@ -21,6 +22,7 @@ def test_nan_raises_in_anomaly_mode(torch):
             warnings.simplefilter("ignore")
             with m.autograd.detect_anomaly():
                 nan_backward(m)
+
     eo, et = check_error(fn)
     assert str(eo) == str(et) == "Function 'MulBackward0' returned nan values in its 0th output."
 
@@ -30,6 +32,7 @@ def test_set_detect_anomaly(torch):
     def fn(m):
         with m.autograd.set_detect_anomaly(True):
             nan_backward(m)
+
     eo, et = check_error(fn)
     assert str(eo) == str(et)
     for m in (torchlet, torch):
@@ -55,12 +58,14 @@ def test_forward_trace_warning_on_error():
             with pytest.raises(RuntimeError):
                 nan_backward(torchlet)
     msgs = [str(x.message) for x in w]
-    assert any(s.startswith("Error detected in MulBackward0. Traceback of forward call") and
-               "nan_backward" in s for s in msgs), msgs
+    assert any(
+        s.startswith("Error detected in MulBackward0. Traceback of forward call") and "nan_backward" in s for s in msgs
+    ), msgs
 
 
 def test_node_base_class_and_grad_modes_exported():
     from torchlet.autograd import graph
+
     x = torchlet.tensor([1.0], requires_grad=True)
     assert isinstance((x * 2.0).grad_fn, graph.Node)
     assert torchlet.autograd.no_grad is torchlet.no_grad

@@ -1,5 +1,6 @@
 """Engine behaviour compared with PyTorch: accumulation, retain_graph,
 create_graph, allow_unused, grad_outputs, hooks, graph structure, errors."""
+
 import re
 import warnings
 
@@ -28,6 +29,7 @@ def test_accumulates_across_backward_calls(torch):
         for _ in range(3):
             (x * y).sum().backward()
         return x.grad, y.grad
+
     both(torch, fn)
 
 
@@ -36,6 +38,7 @@ def test_shared_input_gradients_add(torch):
         (x,) = leaves(m, B)
         (x * x + x * 3.0 - x / 2.0).sum().backward()
         return x.grad
+
     both(torch, fn)
 
 
@@ -45,6 +48,7 @@ def test_second_backward_without_retain_graph_raises(torch):
         z = (x * y).sum()
         z.backward()
         z.backward()
+
     eo, et = check_error(fn)
     assert "Trying to backward through the graph a second time" in str(eo)
 
@@ -56,16 +60,18 @@ def test_retain_graph_allows_second_backward(torch):
         z.backward(retain_graph=True)
         z.backward()
         return x.grad, y.grad
+
     both(torch, fn)
 
 
 def test_higher_order_derivatives_of_cube(torch):
     def fn(m):
         x = m.tensor(2.0, requires_grad=True)
-        d1 = m.autograd.grad(x ** 3, x, create_graph=True)[0]
+        d1 = m.autograd.grad(x**3, x, create_graph=True)[0]
         d2 = m.autograd.grad(d1, x, create_graph=True)[0]
         d3 = m.autograd.grad(d2, x)[0]
         return d1, d2, d3, d3.requires_grad
+
     both(torch, fn)
 
 
@@ -79,6 +85,7 @@ def test_hessian_rows_with_create_graph(torch):
             e = m.tensor(np.eye(3)[i])
             rows.append(m.autograd.grad(g, v, e, retain_graph=True)[0])
         return g, rows
+
     both(torch, fn)
 
 
@@ -87,11 +94,12 @@ def test_backward_create_graph_then_grad_of_grad(torch):
         (x,) = leaves(m, B)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            (x ** 3).sum().backward(create_graph=True)
+            (x**3).sum().backward(create_graph=True)
         gx = x.grad
         x.grad = None
         gx.sum().backward()
         return gx, x.grad
+
     both(torch, fn)
 
 
@@ -99,11 +107,13 @@ def test_allow_unused(torch):
     def fn(m):
         x, y = leaves(m, A, B)
         return m.autograd.grad((x * 2.0).sum(), [x, y], allow_unused=True)
+
     both(torch, fn)
 
     def bad(m):
         x, y = leaves(m, A, B)
         m.autograd.grad((x * 2.0).sum(), [x, y])
+
     eo, _ = check_error(bad)
     assert "Set allow_unused=True" in str(eo)
 
@@ -112,6 +122,7 @@ def test_materialize_grads(torch):
     def fn(m):
         x, y = leaves(m, A, B)
         return m.autograd.grad((x * 2.0).sum(), [x, y], materialize_grads=True)
+
     both(torch, fn)
 
 
@@ -122,6 +133,7 @@ def test_grad_outputs_for_non_scalar(torch):
         z.backward(m.tensor(A[::-1].copy()))
         g = m.autograd.grad(x.matmul(y), x, m.tensor([2.0, -1.0]))
         return x.grad, y.grad, g
+
     both(torch, fn)
 
 
@@ -129,6 +141,7 @@ def test_non_scalar_backward_needs_gradient(torch):
     def fn(m):
         x, y = leaves(m, A, B)
         (x * y).backward()
+
     eo, et = check_error(fn)
     assert str(eo) == str(et) == "grad can be implicitly created only for scalar outputs"
 
@@ -151,6 +164,7 @@ def test_backward_inputs_only_accumulates_there(torch):
         x, y = leaves(m, A, B)
         (x * y).sum().backward(inputs=[y])
         return x.grad, y.grad
+
     both(torch, fn)
 
 
@@ -165,6 +179,7 @@ def test_tensor_hooks_modify_gradients(torch):
         h.remove()
         z.sum().backward()
         return x.grad, y.grad, seen
+
     both(torch, fn)
 
 
@@ -176,6 +191,7 @@ def test_retain_grad_runs_after_hooks(torch):
         z.register_hook(lambda g: g * 10.0)
         (z * z).sum().backward()
         return z.grad, x.grad, z.retains_grad, x.retains_grad
+
     both(torch, fn)
 
 
@@ -196,6 +212,7 @@ def test_node_hooks(torch):
         z.grad_fn.register_hook(lambda gi, go: calls.append((len(gi), len(go))))
         z.sum().backward()
         return x.grad, y.grad, calls
+
     both(torch, fn)
 
 
@@ -213,8 +230,11 @@ def test_next_functions_structure(torch):
         acc_x, acc_y = mul.next_functions
         assert type(acc_x[0]).__name__ == "AccumulateGrad" and acc_x[1] == 0
         assert acc_x[0].variable is x and acc_y[0].variable is y
-        assert re.fullmatch(r"\(\(<AccumulateGrad object at 0x[0-9a-f]+>, 0\), "
-                            r"\(<AccumulateGrad object at 0x[0-9a-f]+>, 0\)\)", str(mul.next_functions))
+        assert re.fullmatch(
+            r"\(\(<AccumulateGrad object at 0x[0-9a-f]+>, 0\), "
+            r"\(<AccumulateGrad object at 0x[0-9a-f]+>, 0\)\)",
+            str(mul.next_functions),
+        )
         assert mul.name() == "MulBackward0"
         assert x.grad_fn is None and x.is_leaf and not z.is_leaf
 
@@ -223,12 +243,19 @@ def test_requires_grad_propagation(torch):
     def fn(m):
         x = m.tensor(A, requires_grad=True)
         c = m.tensor(B)
-        r = [(c * 2.0).requires_grad, (x + c).requires_grad, (x * 0.0).requires_grad,
-             x.detach().requires_grad, (c + c).is_leaf, (x + c).is_leaf]
+        r = [
+            (c * 2.0).requires_grad,
+            (x + c).requires_grad,
+            (x * 0.0).requires_grad,
+            x.detach().requires_grad,
+            (c + c).is_leaf,
+            (x + c).is_leaf,
+        ]
         with m.no_grad():
             r.append((x * 2.0).requires_grad)
         r.append(m.tensor(B).requires_grad_().is_leaf)
         return r
+
     both(torch, fn)
 
 
@@ -258,6 +285,7 @@ def test_data_does_not_share_version(torch):
         y.data.mul_(2.0)  # not seen by autograd
         z.sum().backward()
         return x.grad
+
     both(torch, fn)
 
 
@@ -268,9 +296,9 @@ def test_inplace_on_saved_tensor_raises(torch):
         z = a * y
         a.add_(1.0)
         z.sum().backward()
+
     eo, _ = check_error(fn)
-    assert "one of the variables needed for gradient computation has been modified by an inplace " \
-           "operation" in str(eo)
+    assert "one of the variables needed for gradient computation has been modified by an inplace operation" in str(eo)
 
 
 def test_leaf_inplace_raises(torch):
@@ -285,6 +313,7 @@ def test_leaf_inplace_under_no_grad_is_allowed(torch):
             x.mul_(3.0)
         (x * x).sum().backward()
         return x, x.grad
+
     both(torch, fn)
 
 
@@ -300,6 +329,7 @@ def test_grad_setter_validation(torch):
         g = x.grad
         del x.grad
         return g, x.grad
+
     both(torch, fn)
 
 
@@ -310,6 +340,7 @@ def test_grad_does_not_alias_user_gradient(torch):
         (x + c).backward(g)
         (x + c).backward(g)
         return g, x.grad
+
     both(torch, fn)
 
 
@@ -319,6 +350,7 @@ def test_same_gradient_to_two_leaves_not_shared(torch):
         (x + y).sum().backward()
         x.grad.add_(5.0)
         return x.grad, y.grad
+
     both(torch, fn)
 
 
@@ -327,6 +359,7 @@ def test_multiple_roots(torch):
         x, y = leaves(m, A, B)
         m.autograd.backward([(x * y).sum(), (x * 3.0).sum()])
         return x.grad, y.grad
+
     both(torch, fn)
 
 

@@ -1,4 +1,5 @@
 """torchlet.autograd.forward_ad against torch.autograd.forward_ad: tangents over a set of ops."""
+
 import numpy as np
 import pytest
 
@@ -10,7 +11,7 @@ R = np.random.default_rng(3)
 OPS = [
     ("sin", lambda m, a, b: a.sin()),
     ("exp_mul", lambda m, a, b: a.exp() * b),
-    ("div_pow", lambda m, a, b: a / (b.abs() + 1) + a ** 3),
+    ("div_pow", lambda m, a, b: a / (b.abs() + 1) + a**3),
     ("matmul", lambda m, a, b: a @ b.t()),
     ("tanh_sigmoid", lambda m, a, b: a.tanh() + b.sigmoid()),
     ("relu", lambda m, a, b: m.relu(a) * b),

@@ -1,5 +1,6 @@
 """Custom autograd.Function against PyTorch: ctx behaviour, node naming,
 multiple outputs, dirty/non-differentiable outputs, errors."""
+
 import re
 
 import numpy as np
@@ -123,16 +124,23 @@ def test_basic_function_and_ctx(torch):
         y = Scale.apply(x, 3.0)
         node = y.grad_fn
         y.sum().backward()
-        return (y, x.grad, type(node).__name__, node.seen_needs, node.k, len(node.next_functions),
-                type(node.next_functions[0][0]).__name__)
+        return (
+            y,
+            x.grad,
+            type(node).__name__,
+            node.seen_needs,
+            node.k,
+            len(node.next_functions),
+            type(node.next_functions[0][0]).__name__,
+        )
+
     both(torch, fn)
 
 
 def test_node_repr_as_torch(torch):
     for m in (torchlet, torch):
         y = _make(m, "Scale").apply(m.tensor(B, requires_grad=True), 2.0)
-        assert re.fullmatch(r"<torch\.autograd\.function\.ScaleBackward object at 0x[0-9a-f]+>",
-                            repr(y.grad_fn))
+        assert re.fullmatch(r"<torch\.autograd\.function\.ScaleBackward object at 0x[0-9a-f]+>", repr(y.grad_fn))
 
 
 def test_saved_tensors_freed_after_backward(torch):
@@ -140,6 +148,7 @@ def test_saved_tensors_freed_after_backward(torch):
         y = _make(m, "Scale").apply(m.tensor(B, requires_grad=True), 2.0)
         y.sum().backward()
         y.grad_fn.saved_tensors
+
     eo, et = check_error(fn)
     assert str(eo) == str(et)
 
@@ -150,6 +159,7 @@ def test_saved_tensor_modified_in_place(torch):
         y = _make(m, "Scale").apply(x, 2.0)
         x.add_(1.0)
         y.sum().backward()
+
     eo, _ = check_error(fn)
     assert "modified by an inplace operation" in str(eo)
 
@@ -162,6 +172,7 @@ def test_multiple_outputs_non_differentiable(torch):
         r = [idx.requires_grad, s.grad_fn is node, a.grad_fn is node]
         (a * s).sum().backward()
         return r, x.grad, node.got
+
     both(torch, fn)
 
 
@@ -172,6 +183,7 @@ def test_mark_dirty(torch):
         c = _make(m, "Double").apply(b)
         (c * c).sum().backward()
         return c is b, type(b.grad_fn).__name__, b, x.grad
+
     both(torch, fn)
     check_error(lambda m: _make(m, "Double").apply(m.tensor(B, requires_grad=True)))
 
@@ -183,6 +195,7 @@ def test_input_returned_unchanged_is_alias(torch):
         r = [y is x, y.data_ptr() == x.data_ptr(), y.requires_grad]
         y.sum().backward()
         return r, x.grad
+
     both(torch, fn)
 
 
@@ -192,6 +205,7 @@ def test_set_materialize_grads_false(torch):
         p, q = _make(m, "NoMat").apply(x)
         p.sum().backward()
         return x.grad, p.grad_fn.second_is_none
+
     both(torch, fn)
 
 
@@ -202,6 +216,7 @@ def test_setup_context_style(torch):
         NS.apply(x).sum().backward()
         NS.apply(x, k=5.0).sum().backward()
         return x.grad
+
     both(torch, fn)
 
 
@@ -213,6 +228,7 @@ def test_no_graph_without_grad(torch):
             a = Scale.apply(x, 2.0)
         b = Scale.apply(m.tensor(B), 2.0)
         return a.requires_grad, a.grad_fn is None, b.requires_grad, a
+
     both(torch, fn)
 
 
@@ -223,6 +239,7 @@ def test_double_backward_through_function(torch):
         (g,) = m.autograd.grad(y, x, create_graph=True)
         (gg,) = m.autograd.grad(g.sum(), x)
         return g, gg
+
     both(torch, fn)
 
 
@@ -241,6 +258,7 @@ def test_once_differentiable(torch):
         v = m.tensor(B, requires_grad=True)
         (g2,) = m.autograd.grad(Once.apply(x), x, v, create_graph=True)
         return g, g.requires_grad, g2.requires_grad
+
     both(torch, fn)
 
     def twice(m):
@@ -248,6 +266,7 @@ def test_once_differentiable(torch):
         v = m.tensor(B, requires_grad=True)
         (g2,) = m.autograd.grad(_make(m, "Once").apply(x), x, v, create_graph=True)
         g2.sum().backward()
+
     eo, et = check_error(twice)
     assert str(eo) == str(et)
 
@@ -261,20 +280,24 @@ def _bad(m, ret, n_inputs=1, shape=(2, 3)):
         @staticmethod
         def backward(ctx, g):
             return ret(m, g)
+
     x = m.ones(*shape, dtype=m.float64, requires_grad=True)
-    extra = [m.ones(*shape, dtype=m.float64), 2][:n_inputs - 1]
+    extra = [m.ones(*shape, dtype=m.float64), 2][: n_inputs - 1]
     Bad.apply(x, *extra).sum().backward()
     return x.grad
 
 
-@pytest.mark.parametrize("case", [
-    dict(ret=lambda m, g: (g, g)),                        # too many
-    dict(ret=lambda m, g: g, n_inputs=2),                 # too few
-    dict(ret=lambda m, g: (g, g), n_inputs=3),            # gradient for a non-tensor input
-    dict(ret=lambda m, g: m.ones(4, dtype=m.float64)),    # wrong shape
-    dict(ret=lambda m, g: m.ones(1, 1, dtype=m.float64)),
-    dict(ret=lambda m, g: 5),                             # not a tensor
-])
+@pytest.mark.parametrize(
+    "case",
+    [
+        dict(ret=lambda m, g: (g, g)),  # too many
+        dict(ret=lambda m, g: g, n_inputs=2),  # too few
+        dict(ret=lambda m, g: (g, g), n_inputs=3),  # gradient for a non-tensor input
+        dict(ret=lambda m, g: m.ones(4, dtype=m.float64)),  # wrong shape
+        dict(ret=lambda m, g: m.ones(1, 1, dtype=m.float64)),
+        dict(ret=lambda m, g: 5),  # not a tensor
+    ],
+)
 def test_bad_backward_results(torch, case):
     eo, et = check_error(_bad, **case)
     assert str(eo) == str(et)
@@ -287,6 +310,9 @@ def test_extra_none_gradients_and_broadcast_gradient(torch):
 
 def test_function_exports():
     from torchlet.autograd import Function, function
+
     assert function.Function is Function
-    assert issubclass(type(_make(torchlet, "Scale").apply(
-        torchlet.tensor(B, requires_grad=True), 1.0).grad_fn), torchlet.autograd.graph.Node)
+    assert issubclass(
+        type(_make(torchlet, "Scale").apply(torchlet.tensor(B, requires_grad=True), 1.0).grad_fn),
+        torchlet.autograd.graph.Node,
+    )

@@ -1,5 +1,6 @@
 """autograd.functional against torch.autograd.functional (values and the
 tensor-vs-tuple shape of results)."""
+
 import numpy as np
 import pytest
 
@@ -31,15 +32,17 @@ def f_scalar2(x, y):
 def run(torch, name, fn, arrays, *extra, **kw):
     def call(m):
         args = tuple(m.tensor(a) for a in arrays)
-        ex = tuple(tuple(m.tensor(e) for e in x) if isinstance(x, tuple) else m.tensor(x)
-                   for x in extra)
+        ex = tuple(tuple(m.tensor(e) for e in x) if isinstance(x, tuple) else m.tensor(x) for x in extra)
         inp = args if len(args) > 1 else args[0]
         return getattr(m.autograd.functional, name)(fn, inp, *ex, **kw)
+
     assert_same(call(torchlet), call(torch))
 
 
-@pytest.mark.parametrize("fn,arrays", [(f_two, (A, B)), (f_cube, (B,)), (f_pair, (A, B)),
-                                       (lambda x: (x * x, x), (B,)), (lambda x: x * 2.0, (A,))])
+@pytest.mark.parametrize(
+    "fn,arrays",
+    [(f_two, (A, B)), (f_cube, (B,)), (f_pair, (A, B)), (lambda x: (x * x, x), (B,)), (lambda x: x * 2.0, (A,))],
+)
 def test_jacobian(torch, fn, arrays):
     run(torch, "jacobian", fn, arrays)
 
@@ -50,6 +53,7 @@ def test_jacobian_create_graph(torch):
         j = m.autograd.functional.jacobian(lambda t: t * t * t, x, create_graph=True)
         (g,) = m.autograd.grad(j.sum(), x)
         return j, g
+
     assert_same(call(torchlet), call(torch))
 
 

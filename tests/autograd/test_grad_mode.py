@@ -1,4 +1,5 @@
 """Grad modes against PyTorch: context managers, decorators, function form."""
+
 import numpy as np
 
 import torchlet
@@ -44,11 +45,13 @@ def test_context_managers_and_decorators(torch):
         @m.set_grad_enabled(False)
         def f5(t):
             return (t * 2.0).requires_grad
+
         r += [f1(x), f2(x), m.is_grad_enabled(), f4(x), f5(x), m.is_grad_enabled()]
         with m.no_grad():
             r.append(f3(x))
         r.append(m.is_grad_enabled())
         return r
+
     assert_same(fn(torchlet), fn(torch))
 
 
@@ -62,6 +65,7 @@ def test_set_grad_enabled_as_function(torch):
             m.set_grad_enabled(True)
         r += [(x * 2.0).requires_grad, m.is_grad_enabled()]
         return r
+
     assert_same(fn(torchlet), fn(torch))
 
 

@@ -1,4 +1,5 @@
 """autograd.graph.saved_tensors_hooks / save_on_cpu against PyTorch."""
+
 import numpy as np
 
 import torchlet
@@ -16,6 +17,7 @@ def _run(m, hooks_factory):
     def unpack(t):
         calls.append(("unpack", tuple(t.shape)))
         return t
+
     with hooks_factory(m, pack, unpack):
         y = (x * x).sin() @ x.t()
     y.sum().backward()
@@ -23,7 +25,7 @@ def _run(m, hooks_factory):
 
 
 def test_pack_unpack_calls_and_gradient(torch):
-    make = lambda m, p, u: m.autograd.graph.saved_tensors_hooks(p, u)  # noqa: E731
+    make = lambda m, p, u: m.autograd.graph.saved_tensors_hooks(p, u)
     co, go = _run(torchlet, make)
     ct, gt = _run(torch, make)
     assert sorted(co) == sorted(ct)  # the same tensors packed and unpacked (order within a node may differ)
@@ -34,8 +36,7 @@ def test_pack_unpack_calls_and_gradient(torch):
 def test_pack_to_another_object(torch):
     for m in (torchlet, torch):
         x = m.tensor([0.5, 1.5], requires_grad=True)
-        with m.autograd.graph.saved_tensors_hooks(lambda t: t.detach().numpy().copy(),
-                                                  lambda a: m.tensor(a)):
+        with m.autograd.graph.saved_tensors_hooks(lambda t: t.detach().numpy().copy(), lambda a: m.tensor(a)):
             y = x.exp() * x
         y.sum().backward()
     xo = torchlet.tensor([0.5, 1.5], requires_grad=True)
@@ -76,6 +77,7 @@ def test_custom_function_saved_tensors_are_packed(torch):
             def backward(ctx, g):
                 (x,) = ctx.saved_tensors
                 return 2 * x * g
+
         x = m.tensor([3.0], requires_grad=True)
         with m.autograd.graph.saved_tensors_hooks(lambda t: packed.append(1) or t, lambda t: t):
             y = Square.apply(x)

@@ -3,6 +3,7 @@ form runs when backward records no graph, the Tensor-op form under
 create_graph=True. For every such node both forms are compared with PyTorch:
 the gradient without a graph, the gradient with create_graph=True, and the
 second derivative (PyTorch's double backward) through the create_graph one."""
+
 import numpy as np
 import pytest
 import torch
@@ -16,11 +17,11 @@ def _rand(*shape, seed=0, lo=-2.0, hi=2.0):
 
 
 X = _rand(3, 5)
-P = _rand(3, 5, seed=1, lo=0.05, hi=0.95)            # probabilities
-T = (_rand(3, 5, seed=2) > 0).astype(np.float64)     # targets in {0, 1}
+P = _rand(3, 5, seed=1, lo=0.05, hi=0.95)  # probabilities
+T = (_rand(3, 5, seed=2) > 0).astype(np.float64)  # targets in {0, 1}
 IMG = _rand(2, 3, 4, 4, seed=3)
 VOL = _rand(1, 2, 4, 4, 4, seed=4)
-CUM = np.array([[1.5, 0.0, 2.0, -1.0], [0.5, 3.0, 0.0, 0.0]])   # zeros: cumprod's zero path
+CUM = np.array([[1.5, 0.0, 2.0, -1.0], [0.5, 3.0, 0.0, 0.0]])  # zeros: cumprod's zero path
 IDX = np.array([[0, 2, 1], [3, 2, 2]])
 CLS = np.array([1, 0, 4])
 
@@ -47,16 +48,29 @@ CASES = {
     "LogSoftmaxBackward0": (lambda L, x: x.log_softmax(0), X),
     "AvgPool2DBackward0": (lambda L, x: L.nn.functional.avg_pool2d(x * x, 2), IMG),
     "AvgPool3DBackward0": (lambda L, x: L.nn.functional.avg_pool3d(x * x, 2), VOL),
-    "NativeBatchNormBackward0": (lambda L, x: L.nn.functional.batch_norm(
-        x, None, None, L.tensor([1.5, 0.5, 2.0], dtype=L.float64), L.tensor([0.1, 0.2, 0.3], dtype=L.float64),
-        training=True), IMG),
-    "BinaryCrossEntropyBackward0": (lambda L, x: L.nn.functional.binary_cross_entropy(
-        x, L.tensor(T, dtype=L.float64), reduction="none"), P),
-    "BinaryCrossEntropyWithLogitsBackward0": (lambda L, x: L.nn.functional.binary_cross_entropy_with_logits(
-        x, L.tensor(T, dtype=L.float64), pos_weight=L.tensor([2.0] * 5, dtype=L.float64)), X),
+    "NativeBatchNormBackward0": (
+        lambda L, x: L.nn.functional.batch_norm(
+            x,
+            None,
+            None,
+            L.tensor([1.5, 0.5, 2.0], dtype=L.float64),
+            L.tensor([0.1, 0.2, 0.3], dtype=L.float64),
+            training=True,
+        ),
+        IMG,
+    ),
+    "BinaryCrossEntropyBackward0": (
+        lambda L, x: L.nn.functional.binary_cross_entropy(x, L.tensor(T, dtype=L.float64), reduction="none"),
+        P,
+    ),
+    "BinaryCrossEntropyWithLogitsBackward0": (
+        lambda L, x: L.nn.functional.binary_cross_entropy_with_logits(
+            x, L.tensor(T, dtype=L.float64), pos_weight=L.tensor([2.0] * 5, dtype=L.float64)
+        ),
+        X,
+    ),
     "EmbeddingBackward0": (lambda L, w: L.nn.functional.embedding(L.tensor(IDX), w * w), _rand(4, 3, seed=5)),
-    "MultiMarginLossBackward0": (lambda L, x: L.nn.functional.multi_margin_loss(
-        x, L.tensor(CLS), p=2, margin=1.5), X),
+    "MultiMarginLossBackward0": (lambda L, x: L.nn.functional.multi_margin_loss(x, L.tensor(CLS), p=2, margin=1.5), X),
 }
 
 
@@ -85,10 +99,10 @@ def _grads(lib, fn, a):
     x = _t(lib, a)
     y = fn(lib, x)
     v = _t(lib, _rand(*y.shape, seed=7), grad=False)
-    g_plain, = lib.autograd.grad(y, x, v, retain_graph=True)
-    g, = lib.autograd.grad(y, x, v, create_graph=True)
+    (g_plain,) = lib.autograd.grad(y, x, v, retain_graph=True)
+    (g,) = lib.autograd.grad(y, x, v, create_graph=True)
     w = _t(lib, _rand(*a.shape, seed=8), grad=False)
-    gg, = lib.autograd.grad((g * w).sum(), x, allow_unused=True)
+    (gg,) = lib.autograd.grad((g * w).sum(), x, allow_unused=True)
     return g_plain, g, gg, y.grad_fn
 
 
@@ -105,8 +119,9 @@ def test_both_forms_match_pytorch_double_backward(name):
         if t is None:
             assert o is None or np.allclose(o.detach().numpy(), 0), what
             continue
-        np.testing.assert_allclose(o.detach().numpy(), t.detach().numpy(), rtol=1e-9, atol=1e-10,
-                                   err_msg=f"{name}: {what}")
+        np.testing.assert_allclose(
+            o.detach().numpy(), t.detach().numpy(), rtol=1e-9, atol=1e-10, err_msg=f"{name}: {what}"
+        )
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

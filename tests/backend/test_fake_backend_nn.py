@@ -4,6 +4,7 @@ The same weights run in PyTorch (the oracle) and on device "privateuseone", whos
 refuse plain ndarrays: outputs, parameter gradients and trained weights must match torch and
 stay on the fake device.
 """
+
 import numpy as np
 import pytest
 import torch as T
@@ -69,8 +70,7 @@ def test_layer_on_fake_device(name):
 
 def _cnn(L):
     nn = L.nn
-    return nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                         nn.Linear(4 * 3 * 3, 5))
+    return nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 3 * 3, 5))
 
 
 def test_short_cnn_training_on_fake_device():

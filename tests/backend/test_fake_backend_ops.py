@@ -5,6 +5,7 @@ when they meet a plain ndarray; values and gradients must match the cpu run (its
 against PyTorch elsewhere, and here against torch directly), and every result and gradient
 must stay on the fake device.
 """
+
 import numpy as np
 import pytest
 import torch as T
@@ -96,8 +97,10 @@ CASES = {
     # conv, pooling
     "conv2d": (lambda L, x, w, b: L.nn.functional.conv2d(x, w, b, padding=1), [(2, 3, 6, 6), (4, 3, 3, 3), (4,)]),
     "conv2d_stride": (lambda L, x, w: L.nn.functional.conv2d(x, w, stride=2), [(1, 2, 7, 7), (3, 2, 3, 3)]),
-    "conv2d_chwn": (lambda L, x, w, b: L.nn.functional.conv2d(x, w, b, padding=1),  # _conv_chwn path
-                    [(3, 6, 7, 7), (5, 6, 3, 3), (5,)]),
+    "conv2d_chwn": (
+        lambda L, x, w, b: L.nn.functional.conv2d(x, w, b, padding=1),  # _conv_chwn path
+        [(3, 6, 7, 7), (5, 6, 3, 3), (5,)],
+    ),
     "conv1d": (lambda L, x, w: L.nn.functional.conv1d(x, w), [(2, 3, 8), (4, 3, 3)]),
     "max_pool2d": (lambda L, x: L.nn.functional.max_pool2d(x, 2), [(2, 3, 6, 6)]),
     "avg_pool2d": (lambda L, x: L.nn.functional.avg_pool2d(x, 2), [(2, 3, 6, 6)]),
@@ -108,19 +111,18 @@ CASES = {
     "cross_entropy": (lambda L, a, y: L.nn.functional.cross_entropy(a, y), [(4, 5)], [[0, 3, 4, 1]]),
     "nll_loss": (lambda L, a, y: L.nn.functional.nll_loss(a, y), [(4, 5)], [[0, 3, 4, 1]]),
     "mse": (lambda L, a, b: L.nn.functional.mse_loss(a, b), [(3, 4), (3, 4)]),
-    "bce_logits": (lambda L, a, b: L.nn.functional.binary_cross_entropy_with_logits(a, b.sigmoid()),
-                   [(3, 4), (3, 4)]),
+    "bce_logits": (lambda L, a, b: L.nn.functional.binary_cross_entropy_with_logits(a, b.sigmoid()), [(3, 4), (3, 4)]),
     "layer_norm": (lambda L, a: L.nn.functional.layer_norm(a, (4,)), [(3, 4)]),
     # more nn.functional
     "interp_nearest": (lambda L, x: L.nn.functional.interpolate(x, scale_factor=2), [(1, 2, 3, 3)]),
-    "interp_bilinear": (lambda L, x: L.nn.functional.interpolate(x, size=(5, 4), mode="bilinear"),
-                        [(1, 2, 3, 3)]),
-    "avg_pool_pad": (lambda L, x: L.nn.functional.avg_pool2d(x, 3, 2, 1, count_include_pad=False),
-                     [(1, 2, 6, 6)]),
+    "interp_bilinear": (lambda L, x: L.nn.functional.interpolate(x, size=(5, 4), mode="bilinear"), [(1, 2, 3, 3)]),
+    "avg_pool_pad": (lambda L, x: L.nn.functional.avg_pool2d(x, 3, 2, 1, count_include_pad=False), [(1, 2, 6, 6)]),
     "adaptive_max": (lambda L, x: L.nn.functional.adaptive_max_pool2d(x, (2, 3)), [(1, 2, 5, 7)]),
     "adaptive_avg_uneven": (lambda L, x: L.nn.functional.adaptive_avg_pool2d(x, (2, 3)), [(1, 2, 5, 7)]),
-    "conv_transpose2d": (lambda L, x, w: L.nn.functional.conv_transpose2d(x, w, stride=2),
-                         [(1, 2, 4, 4), (2, 3, 3, 3)]),
+    "conv_transpose2d": (
+        lambda L, x, w: L.nn.functional.conv_transpose2d(x, w, stride=2),
+        [(1, 2, 4, 4), (2, 3, 3, 3)],
+    ),
     "pad": (lambda L, x: L.nn.functional.pad(x, (1, 2)), [(2, 3)]),
     "unfold": (lambda L, x: L.nn.functional.unfold(x, 2), [(1, 2, 4, 4)]),
     "embedding": (lambda L, w, i: L.nn.functional.embedding(i, w), [(6, 3)], [[[0, 5], [2, 2]]]),
@@ -137,21 +139,37 @@ CASES = {
     "index_copy": (lambda L, a, v, i: a.index_copy(0, i, v), [(4, 3), (2, 3)], [[3, 1]]),
     "take_along_dim": (lambda L, a, i: L.take_along_dim(a, i, 1), [(3, 4)], [[[0, 3], [1, 1], [2, 0]]]),
     "smooth_l1": (lambda L, a, b: L.nn.functional.smooth_l1_loss(a, b), [(3, 4), (3, 4)]),
-    "kl_div": (lambda L, a, b: L.nn.functional.kl_div(a.log_softmax(1), b.softmax(1), reduction="batchmean"),
-               [(3, 4), (3, 4)]),
+    "kl_div": (
+        lambda L, a, b: L.nn.functional.kl_div(a.log_softmax(1), b.softmax(1), reduction="batchmean"),
+        [(3, 4), (3, 4)],
+    ),
     "group_norm": (lambda L, x: L.nn.functional.group_norm(x, 2), [(2, 4, 3)]),
-    "batch_norm_eval": (lambda L, x, m, v: L.nn.functional.batch_norm(x, m.detach(), v.detach().abs() + 1),
-                        [(4, 3), (3,), (3,)]),
-    "sdpa_causal": (lambda L, q, k, v: L.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True),
-                    [(1, 2, 3, 4), (1, 2, 3, 4), (1, 2, 3, 4)]),
-    "embedding_bag_mean": (lambda L, w, i, o: L.nn.functional.embedding_bag(i, w, o, mode="mean"),
-                           [(5, 3)], [[0, 2, 1, 4], [0, 1]]),
+    "batch_norm_eval": (
+        lambda L, x, m, v: L.nn.functional.batch_norm(x, m.detach(), v.detach().abs() + 1),
+        [(4, 3), (3,), (3,)],
+    ),
+    "sdpa_causal": (
+        lambda L, q, k, v: L.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True),
+        [(1, 2, 3, 4), (1, 2, 3, 4), (1, 2, 3, 4)],
+    ),
+    "embedding_bag_mean": (
+        lambda L, w, i, o: L.nn.functional.embedding_bag(i, w, o, mode="mean"),
+        [(5, 3)],
+        [[0, 2, 1, 4], [0, 1]],
+    ),
     "int8_wraps_scalar": (lambda L, i: i.to(L.int8) + 300, [], [[1, 2]]),
     "masked_fill_int": (lambda L, i: i.masked_fill(i > 1, 7), [], [[1, 2, 3]]),
-    "scalar_first": (lambda L, a: 2.0 - a + 3.0 / (a.abs() + 1) + 2.0 ** a + 5.0 % (a.detach().abs() + 1)
-                     + 3 // (a.detach().abs() + 1), [(4,)]),
-    "repeat_interleave_t": (lambda L, a, r: a.repeat_interleave(r, dim=0) * 1 + L.repeat_interleave(r).sum(),
-                            [(3, 2)], [[1, 0, 2]]),
+    "scalar_first": (
+        lambda L, a: (
+            2.0 - a + 3.0 / (a.abs() + 1) + 2.0**a + 5.0 % (a.detach().abs() + 1) + 3 // (a.detach().abs() + 1)
+        ),
+        [(4,)],
+    ),
+    "repeat_interleave_t": (
+        lambda L, a, r: a.repeat_interleave(r, dim=0) * 1 + L.repeat_interleave(r).sum(),
+        [(3, 2)],
+        [[1, 0, 2]],
+    ),
     "argmax_0d": (lambda L, a: a.sum().argmax(), [(3,)]),
     "max_0d": (lambda L, a: a.sum().max(0).values, [(3,)]),
     "empty_index": (lambda L, a, i: a[i], [(3, 4)], [np.zeros(0, np.int64)]),
@@ -197,9 +215,15 @@ def test_random_op_on_fake_device(name):
 
 
 def test_creation_on_fake_device():
-    for t in (torch.zeros(2, 3, device=DEV), torch.arange(5, device=DEV), torch.eye(3, device=DEV),
-              torch.full((2,), 1.5, device=DEV), torch.tensor([1, 2], device=DEV),
-              torch.linspace(0, 1, 4, device=DEV), torch.rand(3, device=DEV)):
+    for t in (
+        torch.zeros(2, 3, device=DEV),
+        torch.arange(5, device=DEV),
+        torch.eye(3, device=DEV),
+        torch.full((2,), 1.5, device=DEV),
+        torch.tensor([1, 2], device=DEV),
+        torch.linspace(0, 1, 4, device=DEV),
+        torch.rand(3, device=DEV),
+    ):
         _check_device(t)
 
 

@@ -1,6 +1,7 @@
 """The benchmark suite (benchmarks/suite): its workloads are the same model,
 weights and data in both libraries, and the command writes its reports.
 No timings are asserted."""
+
 import json
 import os
 import subprocess
@@ -11,8 +12,7 @@ import pytest
 
 import torchlet
 
-BENCHMARKS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                          "benchmarks")
+BENCHMARKS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "benchmarks")
 sys.path.insert(0, BENCHMARKS)
 from suite import workloads as w  # noqa: E402
 
@@ -51,9 +51,24 @@ def test_command_writes_json_and_png(tmp_path, torch):
     env = dict(os.environ)
     for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env.pop(v, None)  # main pins them itself, re-running in a fresh interpreter
-    proc = subprocess.run([sys.executable, os.path.join(BENCHMARKS, "run.py"), "--only", "ops", "--repeat", "1",
-                           "--json", str(out), "--png", str(png)], capture_output=True, text=True,
-                          env=env, timeout=600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            os.path.join(BENCHMARKS, "run.py"),
+            "--only",
+            "ops",
+            "--repeat",
+            "1",
+            "--json",
+            str(out),
+            "--png",
+            str(png),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(out.read_text())
     assert data["meta"]["threads"] == 1
@@ -69,9 +84,25 @@ def test_command_writes_json_and_png(tmp_path, torch):
 def test_without_torch_gives_absolute_figures(tmp_path):
     out = tmp_path / "r.json"
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    proc = subprocess.run([sys.executable, os.path.join(BENCHMARKS, "run.py"), "--only", "train", "--models",
-                           "softmax", "--repeat", "1", "--no-torch", "--json", str(out)],
-                          capture_output=True, text=True, env=env, timeout=600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            os.path.join(BENCHMARKS, "run.py"),
+            "--only",
+            "train",
+            "--models",
+            "softmax",
+            "--repeat",
+            "1",
+            "--no-torch",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr
     (row,) = json.loads(out.read_text())["results"]
     assert row["torch"] is None and row["ratio"] is None and row["torchlet"] > 0

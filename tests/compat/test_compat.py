@@ -1,4 +1,5 @@
 """The compatibility runner: an unmodified PyTorch program runs on torchlet."""
+
 import subprocess
 import sys
 import textwrap
@@ -19,16 +20,21 @@ PROGRAM = textwrap.dedent("""
 def _compat(tmp_path, source, *args):
     prog = tmp_path / "prog.py"
     prog.write_text(source)
-    return subprocess.run([sys.executable, "-m", "torchlet.compat", str(prog), *args], capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "torchlet.compat", str(prog), *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_torch_and_torchvision_map_onto_torchlet(tmp_path):
     proc = _compat(tmp_path, PROGRAM, "--epochs", "3")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0].split() == ["torchlet", "torchlet.nn.linear", "torchlet.vision",
-                                "torchlet.vision.transforms.transforms"]
+    assert lines[0].split() == [
+        "torchlet",
+        "torchlet.nn.linear",
+        "torchlet.vision",
+        "torchlet.vision.transforms.transforms",
+    ]
     assert lines[1] == "tensor([0., 2.])"
     assert lines[2] == "['--epochs', '3'] __main__"
 
@@ -36,7 +42,7 @@ def test_torch_and_torchvision_map_onto_torchlet(tmp_path):
 def test_traceback_is_the_programs(tmp_path):
     proc = _compat(tmp_path, "import torch\n\ndef f():\n    raise ValueError('boom')\n\nf()\n")
     assert proc.returncode != 0
-    assert "prog.py\", line 4, in f" in proc.stderr and "ValueError: boom" in proc.stderr
+    assert 'prog.py", line 4, in f' in proc.stderr and "ValueError: boom" in proc.stderr
 
 
 def test_missing_api_names_the_pytorch_name(tmp_path):
@@ -48,8 +54,9 @@ def test_missing_api_names_the_pytorch_name(tmp_path):
 def test_check_lists_used_and_missing_names(tmp_path):
     prog = tmp_path / "p.py"
     prog.write_text("import torch\nx = torch.ones(2)\ny = torch.sparse_csr_tensor([0, 1], [0], x[:1], (1, 1))\n")
-    proc = subprocess.run([sys.executable, "-m", "torchlet.compat", "--check", str(prog)], capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "torchlet.compat", "--check", str(prog)], capture_output=True, text=True, timeout=120
+    )
     out = proc.stdout
     assert "torch.ones" in out and "torch.sparse_csr_tensor" in out
     ok_line = [l for l in out.splitlines() if "torch.ones" in l][0]

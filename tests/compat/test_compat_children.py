@@ -1,5 +1,6 @@
 """Python processes a program run through `python -m torchlet.compat` starts (multiprocessing
 spawn children, as in pytorch/examples mnist_hogwild) map `torch` onto torchlet too."""
+
 import os
 import subprocess
 import sys
@@ -34,11 +35,21 @@ def test_spawned_children_see_torchlet(tmp_path):
     prog.write_text(PROGRAM)
     env = dict(os.environ, PYTHONPATH=SRC)
     env.pop("TORCHLET_COMPAT", None)
-    res = subprocess.run([sys.executable, "-m", "torchlet.compat", str(prog)], capture_output=True, text=True,
-                         env=env, timeout=120, cwd=tmp_path)
+    res = subprocess.run(
+        [sys.executable, "-m", "torchlet.compat", str(prog)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert res.returncode == 0, res.stderr
     assert res.stdout.split("\n")[:3] == ["parent torchlet", "spawned torchlet", "subprocess torchlet"]
     # outside the compat runner nothing changes
-    plain = subprocess.run([sys.executable, "-c", "import os; print(os.environ.get('TORCHLET_COMPAT'))"],
-                           capture_output=True, text=True, env=env).stdout.strip()
+    plain = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.environ.get('TORCHLET_COMPAT'))"],
+        capture_output=True,
+        text=True,
+        env=env,
+    ).stdout.strip()
     assert plain == "None"

@@ -1,4 +1,5 @@
 """The DDP tutorial series' toy dataset: random (20 features, 1 target) pairs."""
+
 import torch
 from torch.utils.data import Dataset
 

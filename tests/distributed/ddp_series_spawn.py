@@ -7,6 +7,7 @@ backend is gloo and the device cpu, as in PyTorch's own CPU runs.)
 
     python -m torchlet.compat ddp_series_spawn.py EPOCHS SAVE_EVERY [--batch_size B] [--world_size N]
 """
+
 import os
 
 import torch
@@ -70,19 +71,20 @@ def main(rank, world_size, save_every, total_epochs, batch_size):
     dataset = MyTrainDataset(256)
     model = torch.nn.Linear(20, 1)
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
-    loader = DataLoader(dataset, batch_size=batch_size, pin_memory=True, shuffle=False,
-                        sampler=DistributedSampler(dataset))
+    loader = DataLoader(
+        dataset, batch_size=batch_size, pin_memory=True, shuffle=False, sampler=DistributedSampler(dataset)
+    )
     Trainer(model, loader, optimizer, rank, save_every).train(total_epochs)
     destroy_process_group()
 
 
 if __name__ == "__main__":
     import argparse
+
     parser = argparse.ArgumentParser(description="simple distributed training job")
     parser.add_argument("total_epochs", type=int, help="Total epochs to train the model")
     parser.add_argument("save_every", type=int, help="How often to save a snapshot")
     parser.add_argument("--batch_size", default=32, type=int, help="Input batch size on each device")
     parser.add_argument("--world_size", default=2, type=int, help="processes (GPUs in the original)")
     args = parser.parse_args()
-    mp.spawn(main, args=(args.world_size, args.save_every, args.total_epochs, args.batch_size),
-             nprocs=args.world_size)
+    mp.spawn(main, args=(args.world_size, args.save_every, args.total_epochs, args.batch_size), nprocs=args.world_size)

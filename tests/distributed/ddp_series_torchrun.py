@@ -6,6 +6,7 @@ backend is gloo and the device cpu, as in PyTorch's own CPU runs.)
 
     torchlet run --nproc 2 ddp_series_torchrun.py EPOCHS SAVE_EVERY [--batch_size B]
 """
+
 import os
 
 import torch
@@ -73,14 +74,16 @@ def main(save_every, total_epochs, batch_size, snapshot_path="snapshot.pt"):
     dataset = MyTrainDataset(256)
     model = torch.nn.Linear(20, 1)
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
-    loader = DataLoader(dataset, batch_size=batch_size, pin_memory=True, shuffle=False,
-                        sampler=DistributedSampler(dataset))
+    loader = DataLoader(
+        dataset, batch_size=batch_size, pin_memory=True, shuffle=False, sampler=DistributedSampler(dataset)
+    )
     Trainer(model, loader, optimizer, save_every, snapshot_path).train(total_epochs)
     destroy_process_group()
 
 
 if __name__ == "__main__":
     import argparse
+
     parser = argparse.ArgumentParser(description="simple distributed training job")
     parser.add_argument("total_epochs", type=int, help="Total epochs to train the model")
     parser.add_argument("save_every", type=int, help="How often to save a snapshot")

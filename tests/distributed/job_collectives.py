@@ -1,6 +1,7 @@
 """Every collective against a NumPy reference (run under mpiexec, any world size).
 Each rank's input is a deterministic function of its rank, so every rank can
 compute the expected result itself."""
+
 import numpy as np
 import torchlet as torch
 import torchlet.distributed as dist
@@ -24,9 +25,13 @@ def close(t, ref, what):
 
 
 every = [data(k) for k in range(n)]
-refs = {dist.ReduceOp.SUM: np.sum(every, 0), dist.ReduceOp.AVG: np.sum(every, 0) / n,
-        dist.ReduceOp.MAX: np.max(every, 0), dist.ReduceOp.MIN: np.min(every, 0),
-        dist.ReduceOp.PRODUCT: np.prod(every, 0)}
+refs = {
+    dist.ReduceOp.SUM: np.sum(every, 0),
+    dist.ReduceOp.AVG: np.sum(every, 0) / n,
+    dist.ReduceOp.MAX: np.max(every, 0),
+    dist.ReduceOp.MIN: np.min(every, 0),
+    dist.ReduceOp.PRODUCT: np.prod(every, 0),
+}
 for op, ref in refs.items():
     t = torch.from_numpy(data(r).copy())
     before = t._version[0]
@@ -96,7 +101,7 @@ close(out, data(10 + r), "scatter")
 inp = torch.from_numpy(data(r, (n * 2, 3)))
 out = torch.zeros(2, 3)
 dist.reduce_scatter_tensor(out, inp)
-close(out, np.sum([data(k, (n * 2, 3)) for k in range(n)], 0)[2 * r:2 * r + 2], "reduce_scatter_tensor")
+close(out, np.sum([data(k, (n * 2, 3)) for k in range(n)], 0)[2 * r : 2 * r + 2], "reduce_scatter_tensor")
 
 # send / recv around a ring
 nxt, prv = (r + 1) % n, (r - 1) % n

@@ -1,6 +1,7 @@
 """DDP on N ranks, each on its 1/N of the batch, against one process on the whole
 batch (computed on every rank): parameters must agree after several steps.
 Also no_sync, find_unused_parameters, state_dict keys, SyncBatchNorm."""
+
 import numpy as np
 import torchlet as torch
 import torchlet.distributed as dist
@@ -63,7 +64,7 @@ per = 4
 for step in range(4):
     x, y = batch(step)
     opt.zero_grad()
-    F.cross_entropy(ddp(x[r * per:(r + 1) * per]), y[r * per:(r + 1) * per]).backward()
+    F.cross_entropy(ddp(x[r * per : (r + 1) * per]), y[r * per : (r + 1) * per]).backward()
     assert model.unused.weight.grad is None  # unused everywhere: left alone
     opt.step()
     ref_opt.zero_grad()
@@ -76,8 +77,8 @@ opt.zero_grad()
 ref_opt.zero_grad()
 x, y = batch(10)
 for micro in range(3):
-    xs = x[r * per:(r + 1) * per]
-    ys = y[r * per:(r + 1) * per]
+    xs = x[r * per : (r + 1) * per]
+    ys = y[r * per : (r + 1) * per]
     if micro < 2:
         with ddp.no_sync():
             F.cross_entropy(ddp(xs), ys).backward()
@@ -91,7 +92,7 @@ same(grads, ref_grads, "no_sync accumulation")
 # a parameter used on one rank only gets the average (zeros from the others)
 opt.zero_grad()
 ref_opt.zero_grad()
-F.cross_entropy(ddp(x[r * per:(r + 1) * per], use_all=(r == 0)), y[r * per:(r + 1) * per]).backward()
+F.cross_entropy(ddp(x[r * per : (r + 1) * per], use_all=(r == 0)), y[r * per : (r + 1) * per]).backward()
 assert model.unused.weight.grad is not None
 F.cross_entropy(ref(x[:per], use_all=True), y[:per]).backward()
 assert np.allclose(model.unused.weight.grad.numpy(), ref.unused.weight.grad.numpy() / n, atol=1e-6)

@@ -1,5 +1,6 @@
 """Plain mpiexec (no launcher): rank 1 raises after init_process_group while
 rank 0 waits in a collective; the excepthook prints and aborts the world."""
+
 import torchlet as torch
 import torchlet.distributed as dist
 

@@ -1,4 +1,5 @@
 """Run a job of real processes through mpiexec from the installed MPI wheel."""
+
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ def mpiexec():
     """mpiexec beside this interpreter (the mpich wheel's) or on PATH; skipped when missing
     locally, a failure under CI=true (the test extra installs mpi4py and mpich)."""
     from conftest import require, require_program
+
     require("mpi4py")
     exe = os.path.join(os.path.dirname(sys.executable), "mpiexec")
     return exe if os.path.exists(exe) else require_program("mpiexec")
@@ -33,5 +35,4 @@ def run(argv, timeout=60, cwd=HERE, **extra):
 
 def run_job(script, n, *args, timeout=60):
     """mpiexec -n n python script args; CompletedProcess."""
-    return run([mpiexec(), "-n", str(n), sys.executable, os.path.join(HERE, script), *map(str, args)],
-               timeout=timeout)
+    return run([mpiexec(), "-n", str(n), sys.executable, os.path.join(HERE, script), *map(str, args)], timeout=timeout)

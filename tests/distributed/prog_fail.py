@@ -1,5 +1,6 @@
 """Launcher check: every rank joins, then rank 1 fails as argv[1] says
 (raise / exit / kill / ok) while rank 0 waits in a collective."""
+
 import os
 import sys
 

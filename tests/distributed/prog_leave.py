@@ -2,6 +2,7 @@
 "return": the program simply ends; "destroy": after destroy_process_group)
 while rank 0 waits for it in a collective, or, with "ok", while rank 0 goes on
 working without one (a healthy job)."""
+
 import sys
 import time
 

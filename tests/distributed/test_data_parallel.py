@@ -1,4 +1,5 @@
 """nn.DataParallel and nn.parallel's functional pieces on the CPU, against PyTorch."""
+
 import numpy as np
 import torch
 

@@ -1,5 +1,6 @@
 """The two engine hooks DistributedDataParallel is built on, against PyTorch:
 post-accumulate-grad hooks and a callback queued for the end of backward."""
+
 import torch
 
 import torchlet
@@ -22,6 +23,7 @@ def _trace(lib, queue):
 
 def test_post_accumulate_and_final_callback_match_torch():
     from torchlet.autograd import engine
+
     ours = _trace(torchlet, engine.queue_callback)
     theirs = _trace(torch, torch.autograd.Variable._execution_engine.queue_callback)
     assert ours == theirs
@@ -29,8 +31,11 @@ def test_post_accumulate_and_final_callback_match_torch():
 
 def test_errors_match_torch():
     from torchlet.autograd import engine
-    for lib, queue in ((torchlet, engine.queue_callback),
-                       (torch, torch.autograd.Variable._execution_engine.queue_callback)):
+
+    for lib, queue in (
+        (torchlet, engine.queue_callback),
+        (torch, torch.autograd.Variable._execution_engine.queue_callback),
+    ):
         try:
             queue(lambda: None)
         except RuntimeError as e:

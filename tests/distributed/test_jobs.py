@@ -1,4 +1,5 @@
 """Real multi-process jobs through mpiexec (2 ranks, 3 where odd sizes matter)."""
+
 import pytest
 
 from mpi_jobs import run_job
@@ -23,6 +24,7 @@ def test_ddp_matches_one_process_on_the_full_batch(n):
 
 def test_a_raising_rank_aborts_a_plain_mpiexec_job():
     import time
+
     start = time.time()
     p = run_job("job_raise.py", 2)
     assert p.returncode != 0
@@ -34,11 +36,14 @@ def test_import_does_not_load_mpi4py():
     import subprocess
     import sys
     from mpi_jobs import env
-    code = ("import sys, torchlet, torchlet.distributed, torchlet.nn.parallel, torchlet.multiprocessing; "
-            "import torchlet.nn as nn; nn.SyncBatchNorm(2); "
-            "assert 'mpi4py' not in sys.modules, 'mpi4py imported'; "
-            "import torchlet.distributed as d; assert d.is_available() and not d.is_initialized(); "
-            "assert d.get_default_backend_for_device('cpu') == 'gloo'")
+
+    code = (
+        "import sys, torchlet, torchlet.distributed, torchlet.nn.parallel, torchlet.multiprocessing; "
+        "import torchlet.nn as nn; nn.SyncBatchNorm(2); "
+        "assert 'mpi4py' not in sys.modules, 'mpi4py imported'; "
+        "import torchlet.distributed as d; assert d.is_available() and not d.is_initialized(); "
+        "assert d.get_default_backend_for_device('cpu') == 'gloo'"
+    )
     p = subprocess.run([sys.executable, "-c", code], env=env(), capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
 
@@ -46,6 +51,7 @@ def test_import_does_not_load_mpi4py():
 def test_errors_before_init_match_torch():
     import torch
     import torchlet
+
     for lib in (torch.distributed, torchlet.distributed):
         with pytest.raises(ValueError, match="Default process group has not been initialized"):
             lib.get_world_size()

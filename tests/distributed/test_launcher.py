@@ -1,5 +1,6 @@
 """The launcher (torchlet run --nproc, python -m torchlet.distributed.run),
 failing ranks, the DDP tutorial-series program and `torchlet train --nproc`."""
+
 import os
 import shutil
 import sys
@@ -26,8 +27,18 @@ def test_ok_output_is_prefixed_by_rank():
 @pytest.mark.parametrize("how,code", [("raise", 1), ("exit", 4), ("kill", 9)])
 def test_a_failing_rank_ends_the_job(how, code):
     start = time.time()
-    p = run([sys.executable, "-m", "torchlet.distributed.run", "--nproc-per-node", "2",
-             os.path.join(HERE, "prog_fail.py"), how], timeout=120)
+    p = run(
+        [
+            sys.executable,
+            "-m",
+            "torchlet.distributed.run",
+            "--nproc-per-node",
+            "2",
+            os.path.join(HERE, "prog_fail.py"),
+            how,
+        ],
+        timeout=120,
+    )
     assert p.returncode == code, p.stdout + p.stderr
     assert time.time() - start < 60  # not a hang: mpiexec ends every rank (load-tolerant bound)
     if how == "raise":
@@ -39,8 +50,14 @@ def test_a_failing_rank_ends_the_job(how, code):
 def test_ddp_tutorial_series_program_runs_and_resumes(tmp_path):
     for name in ("ddp_series_torchrun.py", "ddp_series_datautils.py"):
         shutil.copy(os.path.join(HERE, name), tmp_path)
-    argv = [sys.executable, "-m", "torchlet.distributed.run", "--standalone", "--nproc_per_node=2",
-            str(tmp_path / "ddp_series_torchrun.py")]
+    argv = [
+        sys.executable,
+        "-m",
+        "torchlet.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        str(tmp_path / "ddp_series_torchrun.py"),
+    ]
     p = run(argv + ["2", "1", "--batch_size", "16"], timeout=180, cwd=str(tmp_path))
     assert p.returncode == 0, p.stdout + p.stderr
     for r in range(2):
@@ -56,13 +73,24 @@ def test_ddp_tutorial_series_program_runs_and_resumes(tmp_path):
 
 def test_train_nproc_2_then_resume_with_1(tmp_path):
     mpiexec()
-    common = [sys.executable, "-m", "torchlet.cli", "train", "--batch-size", "32", "--checkpoint-dir",
-              str(tmp_path / "ck")]
+    common = [
+        sys.executable,
+        "-m",
+        "torchlet.cli",
+        "train",
+        "--batch-size",
+        "32",
+        "--checkpoint-dir",
+        str(tmp_path / "ck"),
+    ]
     p = run(common + ["--nproc", "2", "--epochs", "1"], timeout=300, cwd=str(tmp_path))
     assert p.returncode == 0, p.stdout + p.stderr
     assert "on 2 ranks" in p.stdout and "[rank0]: epoch 1/1" in p.stdout and "[rank1]: epoch" not in p.stdout
     assert sorted(os.listdir(tmp_path / "ck")) == ["best.pt", "last.pt"]
-    p = run(common + ["--nproc", "1", "--epochs", "2", "--resume", str(tmp_path / "ck" / "last.pt")],
-            timeout=300, cwd=str(tmp_path))
+    p = run(
+        common + ["--nproc", "1", "--epochs", "2", "--resume", str(tmp_path / "ck" / "last.pt")],
+        timeout=300,
+        cwd=str(tmp_path),
+    )
     assert p.returncode == 0, p.stdout + p.stderr
     assert "(epoch 1)" in p.stdout and "epoch 2/2" in p.stdout

@@ -1,5 +1,6 @@
 """torchlet.multiprocessing: shared tensors, queues that share storage, spawn's
 error propagation, and Hogwild (several processes updating one model)."""
+
 import numpy as np
 import pytest
 import torch
@@ -9,14 +10,14 @@ import torchlet.multiprocessing as mp
 
 
 def test_share_memory_keeps_values_and_views():
-    t = torchlet.arange(12.).reshape(3, 4)
+    t = torchlet.arange(12.0).reshape(3, 4)
     v = t[1]
     assert not t.is_shared()
     assert t.share_memory_() is t and t.is_shared()
-    assert t.tolist() == torch.arange(12.).reshape(3, 4).tolist()
+    assert t.tolist() == torch.arange(12.0).reshape(3, 4).tolist()
     w = t[1]
     w.add_(100)
-    assert t[1].tolist() == [104., 105., 106., 107.]
+    assert t[1].tolist() == [104.0, 105.0, 106.0, 107.0]
     part = torchlet.zeros(4, 4)[1:, ::2]
     part.share_memory_()
     assert part.is_shared() and part._base.is_shared()
@@ -59,6 +60,7 @@ def _fails(i, word):
 
 def _exits(i):
     import os
+
     if i == 0:
         os._exit(3)
 
@@ -68,6 +70,7 @@ def test_spawn_errors_like_torch(how, monkeypatch):
     """Both ways spawn starts workers (one mpiexec job, or the standard library's processes)."""
     if how == "mpi":
         from mpi_jobs import mpiexec
+
         mpiexec()
     monkeypatch.setenv("TORCHLET_SPAWN", how)
     with pytest.raises(mp.ProcessRaisedException) as e:
@@ -82,8 +85,10 @@ def test_spawn_errors_like_torch(how, monkeypatch):
         pass
     assert mp.get_start_method(allow_none=True) in (None, "fork", "spawn", "forkserver")
     assert mp.spawn(_fails, args=("y",), nprocs=1) is None
-    assert mp.spawn is not torch.multiprocessing.spawn and mp.ProcessRaisedException.__name__ == \
-        torch.multiprocessing.ProcessRaisedException.__name__
+    assert (
+        mp.spawn is not torch.multiprocessing.spawn
+        and mp.ProcessRaisedException.__name__ == torch.multiprocessing.ProcessRaisedException.__name__
+    )
 
 
 def _put_square(i, q):
@@ -100,12 +105,14 @@ def test_spawn_with_an_inherited_queue_falls_back_to_processes():
 
 def _rank_file(i, folder):
     import os
+
     with open(os.path.join(folder, f"{i}.txt"), "w") as f:
         f.write(f"{os.environ.get('PMI_SIZE')}")
 
 
 def test_spawn_join_false_gives_a_context_of_one_mpi_job(tmp_path, monkeypatch):
     from mpi_jobs import mpiexec
+
     mpiexec()
     monkeypatch.setenv("TORCHLET_SPAWN", "mpi")
     ctx = mp.spawn(_rank_file, args=(str(tmp_path),), nprocs=2, join=False)
@@ -118,6 +125,7 @@ def test_spawn_join_false_gives_a_context_of_one_mpi_job(tmp_path, monkeypatch):
 
 def _hogwild_train(rank, model, steps):
     import torchlet.nn.functional as F
+
     torchlet.manual_seed(rank)
     opt = torchlet.optim.SGD(model.parameters(), lr=0.1)
     w = torchlet.tensor([[2.0, -1.0, 0.5]])
@@ -146,6 +154,7 @@ def test_hogwild_processes_train_one_model():
 
 def _child_updates_model(modname, model, q, done):
     import importlib
+
     lib = importlib.import_module(modname)
     with lib.no_grad():
         model.weight.add_(1.0)  # in place, on the parent's shared storage
@@ -158,11 +167,13 @@ def _child_updates_model(modname, model, q, done):
 
 def _open_fds():
     import os
+
     return set(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else set()
 
 
 def _shm_entries():
     import os
+
     return set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
 
 
@@ -173,6 +184,7 @@ def test_process_args_share_parameters_as_torch_multiprocessing(method):
     torchlet side by side. Nothing is left in /dev/shm once the processes are gone."""
     import gc
     import torch.multiprocessing as tmp
+
     before_shm = _shm_entries()
     seen = {}
     for lib, mpm in ((torch, tmp), (torchlet, mp)):
@@ -188,8 +200,15 @@ def test_process_args_share_parameters_as_torch_multiprocessing(method):
         child_shared, back = q.get(timeout=120)
         done.put(True)
         proc.join(120)
-        seen[lib.__name__] = (proc.exitcode, child_shared, back.is_shared(), back.tolist(),
-                              (model.weight - w0).tolist(), model.bias.tolist(), model.weight.is_shared())
+        seen[lib.__name__] = (
+            proc.exitcode,
+            child_shared,
+            back.is_shared(),
+            back.tolist(),
+            (model.weight - w0).tolist(),
+            model.bias.tolist(),
+            model.weight.is_shared(),
+        )
         del model, back, w0, proc
         gc.collect()
         new_fds = _open_fds() - fds  # torch's first forkserver run opens the server's socket

@@ -2,6 +2,7 @@
 log_prob/entropy/cdf values and their gradients w.r.t. the parameters,
 expand, validation errors (class and message), constraints, and lgamma/
 digamma."""
+
 import numpy as np
 import pytest
 import torch
@@ -39,26 +40,30 @@ def _spd(n):
 SPECS = {
     "normal": ("Normal", {"loc": _rng.normal(size=(3,)), "scale": _pos(3)}, _rng.normal(size=(2, 3))),
     "normal-bcast": ("Normal", {"loc": _rng.normal(size=(2, 1)), "scale": _pos(3)}, _rng.normal(size=(2, 3))),
-    "bernoulli-probs": ("Bernoulli", {"probs": _rng.uniform(0.1, 0.9, size=(4,))},
-                        np.array([0., 1., 1., 0.])),
+    "bernoulli-probs": ("Bernoulli", {"probs": _rng.uniform(0.1, 0.9, size=(4,))}, np.array([0.0, 1.0, 1.0, 0.0])),
     "bernoulli-logits": ("Bernoulli", {"logits": _rng.normal(size=(2, 3))}, np.ones((2, 3))),
     "categorical-probs": ("Categorical", {"probs": _pos(2, 4)}, np.array([3, 0])),
     "categorical-logits": ("Categorical", {"logits": _rng.normal(size=(5,))}, np.array([[1], [4]])),
-    "uniform": ("Uniform", {"low": np.array([-1.0, 0.0]), "high": np.array([1.0, 2.5])},
-                np.array([0.3, 1.1])),
+    "uniform": ("Uniform", {"low": np.array([-1.0, 0.0]), "high": np.array([1.0, 2.5])}, np.array([0.3, 1.1])),
     "gamma": ("Gamma", {"concentration": _pos(3), "rate": _pos(3)}, _pos(2, 3)),
-    "beta": ("Beta", {"concentration1": _pos(3), "concentration0": _pos(3)},
-             _rng.uniform(0.05, 0.95, size=(3,))),
-    "dirichlet": ("Dirichlet", {"concentration": _pos(2, 3)},
-                  np.array([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]])),
-    "mvn-tril": ("MultivariateNormal", {"loc": _rng.normal(size=(3,)), "scale_tril": _tril(3)},
-                 _rng.normal(size=(4, 3))),
-    "mvn-batch": ("MultivariateNormal", {"loc": _rng.normal(size=(2, 3)), "scale_tril": _tril(3)},
-                  _rng.normal(size=(2, 3))),
-    "mvn-cov": ("MultivariateNormal", {"loc": _rng.normal(size=(3,)), "covariance_matrix": _spd(3)},
-                _rng.normal(size=(3,))),
-    "mvn-prec": ("MultivariateNormal", {"loc": np.zeros(2), "precision_matrix": _spd(2)},
-                 _rng.normal(size=(5, 2))),
+    "beta": ("Beta", {"concentration1": _pos(3), "concentration0": _pos(3)}, _rng.uniform(0.05, 0.95, size=(3,))),
+    "dirichlet": ("Dirichlet", {"concentration": _pos(2, 3)}, np.array([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]])),
+    "mvn-tril": (
+        "MultivariateNormal",
+        {"loc": _rng.normal(size=(3,)), "scale_tril": _tril(3)},
+        _rng.normal(size=(4, 3)),
+    ),
+    "mvn-batch": (
+        "MultivariateNormal",
+        {"loc": _rng.normal(size=(2, 3)), "scale_tril": _tril(3)},
+        _rng.normal(size=(2, 3)),
+    ),
+    "mvn-cov": (
+        "MultivariateNormal",
+        {"loc": _rng.normal(size=(3,)), "covariance_matrix": _spd(3)},
+        _rng.normal(size=(3,)),
+    ),
+    "mvn-prec": ("MultivariateNormal", {"loc": np.zeros(2), "precision_matrix": _spd(2)}, _rng.normal(size=(5, 2))),
 }
 _CHOLESKY_PARAMS = ("covariance_matrix", "precision_matrix")
 
@@ -135,8 +140,7 @@ def test_cdf_icdf(name):
         c = d.cdf(v)
         loss = c.sum()
         if name != "gamma":  # Gamma.cdf has no derivative w.r.t. concentration in PyTorch
-            q = m.tensor([0.1, 0.7, 0.95][:SPECS[name][1][next(iter(SPECS[name][1]))].shape[-1]],
-                         dtype=m.float64)
+            q = m.tensor([0.1, 0.7, 0.95][: SPECS[name][1][next(iter(SPECS[name][1]))].shape[-1]], dtype=m.float64)
             ic = d.icdf(q)
             loss = loss + ic.sum()
             out.append(ic)
@@ -147,8 +151,9 @@ def test_cdf_icdf(name):
         _close(a, b, rtol=1e-8, atol=1e-10)
 
 
-@pytest.mark.parametrize("name", ["normal", "bernoulli-logits", "categorical-probs", "gamma", "beta",
-                                  "dirichlet", "mvn-tril", "uniform"])
+@pytest.mark.parametrize(
+    "name", ["normal", "bernoulli-logits", "categorical-probs", "gamma", "beta", "dirichlet", "mvn-tril", "uniform"]
+)
 def test_expand(name):
     dt, _ = _build(torch, name, False)
     do, _ = _build(torchlet, name, False)
@@ -230,13 +235,14 @@ D_ERRORS = [
     lambda m: m.distributions.MultivariateNormal(m.zeros(2), scale_tril=m.tensor([[1.0, 1.0], [0.0, 1.0]])),
     lambda m: m.distributions.MultivariateNormal(m.zeros(2), covariance_matrix=m.tensor([[1.0, 2.0], [2.0, 1.0]])),
     lambda m: m.distributions.Independent(m.distributions.Normal(m.zeros(2), m.ones(2)), 2),
-    lambda m: m.distributions.kl_divergence(m.distributions.Categorical(m.ones(2)),
-                                            m.distributions.Normal(0.0, 1.0)),
+    lambda m: m.distributions.kl_divergence(m.distributions.Categorical(m.ones(2)), m.distributions.Normal(0.0, 1.0)),
     lambda m: m.distributions.Normal(0.0, 1.0).mode_missing,
     lambda m: m.distributions.Normal("a", 1.0),
     lambda m: m.distributions.Normal(m.zeros(2), m.ones(3)),
-    lambda m: m.distributions.Categorical(m.ones(3)).mean.item() + m.distributions.Categorical(
-        m.ones(3)).log_prob(m.tensor([0.5])),
+    lambda m: (
+        m.distributions.Categorical(m.ones(3)).mean.item()
+        + m.distributions.Categorical(m.ones(3)).log_prob(m.tensor([0.5]))
+    ),
 ]
 
 
@@ -280,21 +286,36 @@ def test_gamma_cdf_concentration_derivative_is_not_implemented():
             m.distributions.Gamma(a, 1.0).cdf(m.tensor([1.0])).sum().backward()
 
 
-@pytest.mark.parametrize("build", [
-    lambda m: m.distributions.Normal(0.0, 1.0), lambda m: m.distributions.Normal(m.zeros(2), 1.0),
-    lambda m: m.distributions.Bernoulli(0.3), lambda m: m.distributions.Bernoulli(logits=0.3),
-    lambda m: m.distributions.Uniform(0.0, 1.0), lambda m: m.distributions.Gamma(2.0, 1.0),
-    lambda m: m.distributions.Beta(2.0, 3.0), lambda m: m.distributions.Dirichlet(m.ones(3)),
-    lambda m: m.distributions.Categorical(logits=m.zeros(3)),
-    lambda m: m.distributions.MultivariateNormal(m.zeros(2), m.eye(2)),
-])
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda m: m.distributions.Normal(0.0, 1.0),
+        lambda m: m.distributions.Normal(m.zeros(2), 1.0),
+        lambda m: m.distributions.Bernoulli(0.3),
+        lambda m: m.distributions.Bernoulli(logits=0.3),
+        lambda m: m.distributions.Uniform(0.0, 1.0),
+        lambda m: m.distributions.Gamma(2.0, 1.0),
+        lambda m: m.distributions.Beta(2.0, 3.0),
+        lambda m: m.distributions.Dirichlet(m.ones(3)),
+        lambda m: m.distributions.Categorical(logits=m.zeros(3)),
+        lambda m: m.distributions.MultivariateNormal(m.zeros(2), m.eye(2)),
+    ],
+)
 def test_default_dtype_and_number_parameters(build):
     """Python-number parameters give default-dtype tensors, scalar batch shapes and PyTorch's reprs."""
     facts = []
     for m in (torch, torchlet):
         d = build(m)
         s = d.sample((2,))
-        facts.append((str(s.dtype).split(".")[-1], tuple(s.shape), str(d.log_prob(s).dtype).split(".")[-1],
-                      tuple(d.batch_shape), tuple(d.event_shape), str(d.entropy().dtype).split(".")[-1],
-                      repr(d).replace("torch.", "torchlet.")))
+        facts.append(
+            (
+                str(s.dtype).split(".")[-1],
+                tuple(s.shape),
+                str(d.log_prob(s).dtype).split(".")[-1],
+                tuple(d.batch_shape),
+                tuple(d.event_shape),
+                str(d.entropy().dtype).split(".")[-1],
+                repr(d).replace("torch.", "torchlet."),
+            )
+        )
     assert facts[1] == facts[0]

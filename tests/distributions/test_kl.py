@@ -2,6 +2,7 @@
 Bernoulli, Categorical, Uniform, Beta, Gamma, Dirichlet, MultivariateNormal
 and Independent: values, gradients w.r.t. both distributions' parameters,
 infinities, the registry's dispatch and its errors; plus lgamma/digamma."""
+
 import numpy as np
 import pytest
 import torch
@@ -30,12 +31,28 @@ P = {
     "Dirichlet": lambda: {"concentration": _rng.uniform(0.5, 3, (3, 4))},
     "MultivariateNormal": lambda: {"loc": _rng.normal(size=(3, 2)), "scale_tril": _tril(2)},
 }
-PAIRS = [("Normal", "Normal"), ("Bernoulli", "Bernoulli"), ("Categorical", "Categorical"),
-         ("Uniform", "Uniform"), ("Beta", "Beta"), ("Gamma", "Gamma"), ("Dirichlet", "Dirichlet"),
-         ("MultivariateNormal", "MultivariateNormal"), ("Beta", "Gamma"), ("Beta", "Normal"),
-         ("Beta", "Uniform"), ("Gamma", "Normal"), ("Gamma", "Beta"), ("Gamma", "Uniform"),
-         ("Normal", "Beta"), ("Normal", "Gamma"), ("Normal", "Uniform"), ("Uniform", "Beta"),
-         ("Uniform", "Gamma"), ("Uniform", "Normal")]
+PAIRS = [
+    ("Normal", "Normal"),
+    ("Bernoulli", "Bernoulli"),
+    ("Categorical", "Categorical"),
+    ("Uniform", "Uniform"),
+    ("Beta", "Beta"),
+    ("Gamma", "Gamma"),
+    ("Dirichlet", "Dirichlet"),
+    ("MultivariateNormal", "MultivariateNormal"),
+    ("Beta", "Gamma"),
+    ("Beta", "Normal"),
+    ("Beta", "Uniform"),
+    ("Gamma", "Normal"),
+    ("Gamma", "Beta"),
+    ("Gamma", "Uniform"),
+    ("Normal", "Beta"),
+    ("Normal", "Gamma"),
+    ("Normal", "Uniform"),
+    ("Uniform", "Beta"),
+    ("Uniform", "Gamma"),
+    ("Uniform", "Normal"),
+]
 
 
 def _make(m, name, params):
@@ -103,8 +120,9 @@ def test_register_kl_dispatch():
     finally:
         del D.kl._KL_REGISTRY[MyNormal, D.Normal]
         D.kl._KL_MEMOIZE.clear()
-    with pytest.raises(NotImplementedError, match="No KL\\(p \\|\\| q\\) is implemented for p type "
-                                                  "Categorical and q type Gamma"):
+    with pytest.raises(
+        NotImplementedError, match="No KL\\(p \\|\\| q\\) is implemented for p type Categorical and q type Gamma"
+    ):
         D.kl_divergence(D.Categorical(torchlet.ones(2)), D.Gamma(1.0, 1.0))
 
 

@@ -1,6 +1,7 @@
 """Sampling in torchlet.distributions: reparameterized gradients against
 PyTorch's own gradient functions at the same samples, sample statistics,
 and (once torchlet's generator is PyTorch's stream) bit-exact seeded samples."""
+
 import numpy as np
 import pytest
 import torch
@@ -24,9 +25,11 @@ def _stream_is_torch():
     return same
 
 
-_PENDING = pytest.mark.xfail(not _stream_is_torch(), strict=True,
-                             reason="torchlet's generator is not PyTorch's mt19937 stream yet "
-                                    "(rng-core makes it so; then these must pass)")
+_PENDING = pytest.mark.xfail(
+    not _stream_is_torch(),
+    strict=True,
+    reason="torchlet's generator is not PyTorch's mt19937 stream yet (rng-core makes it so; then these must pass)",
+)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -34,23 +37,36 @@ def test_standard_gamma_grad_matches_torch(dtype):
     alpha = np.array([0.05, 0.3, 0.9, 1.0, 1.5, 3.0, 7.5, 8.5, 20.0, 100.0])
     x = np.array([1e-3, 0.2, 0.79, 0.81, 2.0, 3.1, 6.0, 8.0, 30.0, 101.0])
     for a, xx in ((alpha, x), (alpha[:, None].repeat(3, 1), np.outer(alpha, [0.5, 1.0, 1.6]))):
-        want = torch._standard_gamma_grad(torch.tensor(a, dtype=getattr(torch, dtype)),
-                                          torch.tensor(xx, dtype=getattr(torch, dtype)))
-        got = _standard_gamma_grad(torchlet.tensor(a, dtype=getattr(torchlet, dtype)),
-                                   torchlet.tensor(xx, dtype=getattr(torchlet, dtype)))
+        want = torch._standard_gamma_grad(
+            torch.tensor(a, dtype=getattr(torch, dtype)), torch.tensor(xx, dtype=getattr(torch, dtype))
+        )
+        got = _standard_gamma_grad(
+            torchlet.tensor(a, dtype=getattr(torchlet, dtype)), torchlet.tensor(xx, dtype=getattr(torchlet, dtype))
+        )
         assert got.dtype is getattr(torchlet, dtype)
         np.testing.assert_allclose(_np(got), _np(want), rtol=1e-5 if dtype == "float32" else 1e-12)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_dirichlet_grad_matches_torch(dtype):
-    cases = [(0.1, 0.5, 1.2), (0.8, 0.5, 0.9), (0.3, 7.0, 15.0), (0.45, 7.0, 15.0), (0.4, 2.0, 4.0),
-             (0.6, 3.0, 5.0), (0.01, 0.2, 3.0), (0.99, 4.0, 4.2), (0.5, 10.0, 20.0), (0.2, 1.0, 30.0)]
+    cases = [
+        (0.1, 0.5, 1.2),
+        (0.8, 0.5, 0.9),
+        (0.3, 7.0, 15.0),
+        (0.45, 7.0, 15.0),
+        (0.4, 2.0, 4.0),
+        (0.6, 3.0, 5.0),
+        (0.01, 0.2, 3.0),
+        (0.99, 4.0, 4.2),
+        (0.5, 10.0, 20.0),
+        (0.2, 1.0, 30.0),
+    ]
     x, a, t = (np.array(c) for c in zip(*cases))
     tt = [torch.tensor(v, dtype=getattr(torch, dtype)) for v in (x, a, t)]
     to = [torchlet.tensor(v, dtype=getattr(torchlet, dtype)) for v in (x, a, t)]
-    np.testing.assert_allclose(_np(_dirichlet_grad(*to)), _np(torch._dirichlet_grad(*tt)),
-                               rtol=1e-4 if dtype == "float32" else 1e-12)
+    np.testing.assert_allclose(
+        _np(_dirichlet_grad(*to)), _np(torch._dirichlet_grad(*tt)), rtol=1e-4 if dtype == "float32" else 1e-12
+    )
 
 
 def test_gamma_rsample_gradient():
@@ -63,7 +79,7 @@ def test_gamma_rsample_gradient():
     ct, rt = torch.tensor(_np(conc)), torch.tensor(_np(rate))
     std = torch.tensor(_np(x)) * rt  # the standard-gamma draw behind x
     want_c = torch.tensor(_np(w)) * torch._standard_gamma_grad(ct, std) / rt
-    want_r = -torch.tensor(_np(w)) * std / rt ** 2
+    want_r = -torch.tensor(_np(w)) * std / rt**2
     np.testing.assert_allclose(_np(conc.grad), _np(want_c), rtol=1e-10)
     np.testing.assert_allclose(_np(rate.grad), _np(want_r), rtol=1e-10)
 
@@ -164,8 +180,7 @@ SEEDED = {
     "gamma": lambda m: m.distributions.Gamma(m.tensor([0.5, 3.0]), m.tensor([1.0, 2.0])),
     "beta": lambda m: m.distributions.Beta(m.tensor([0.5, 3.0]), m.tensor([1.0, 2.0])),
     "dirichlet": lambda m: m.distributions.Dirichlet(m.tensor([0.5, 3.0, 1.0])),
-    "mvn": lambda m: m.distributions.MultivariateNormal(m.zeros(2), scale_tril=m.tensor([[1.0, 0.0],
-                                                                                         [0.5, 2.0]])),
+    "mvn": lambda m: m.distributions.MultivariateNormal(m.zeros(2), scale_tril=m.tensor([[1.0, 0.0], [0.5, 2.0]])),
 }
 
 

@@ -1,6 +1,7 @@
 """torchlet.fft against PyTorch: values, dtypes, gradients of real losses
 through every transform (real and complex inputs), float64 gradcheck, the
 frequency helpers and the error classes."""
+
 import numpy as np
 import pytest
 import torch
@@ -18,8 +19,11 @@ def _np(t):
 
 
 def _close(a, b, dtype):
-    tol = dict(rtol=1e-4, atol=1e-4) if "64" not in str(dtype) or "complex64" in str(dtype) else \
-        dict(rtol=1e-9, atol=1e-9)
+    tol = (
+        dict(rtol=1e-4, atol=1e-4)
+        if "64" not in str(dtype) or "complex64" in str(dtype)
+        else dict(rtol=1e-9, atol=1e-9)
+    )
     np.testing.assert_allclose(_np(a), _np(b), **tol)
 
 
@@ -27,7 +31,7 @@ def _loss(m, y):
     """A real loss that depends on every output entry non-trivially."""
     if y.dtype.is_complex:
         w = m.tensor(np.linspace(0.5, 1.5, y.numel()).reshape(tuple(y.shape)), dtype=torch_dt(m, y))
-        return (y.abs() * w).sum() + (y.real ** 2).sum() + y.imag.sum()
+        return (y.abs() * w).sum() + (y.real**2).sum() + y.imag.sum()
     return (y * y).sum()
 
 
@@ -46,16 +50,40 @@ def _run(m, fn, arr, complex_input, kw):
 
 
 CASES = [
-    ("fft", {}), ("fft", {"n": 7}), ("fft", {"n": 3, "dim": 0}), ("fft", {"norm": "ortho"}),
-    ("fft", {"norm": "forward"}), ("ifft", {}), ("ifft", {"n": 8, "norm": "ortho"}),
-    ("rfft", {}), ("rfft", {"n": 5}), ("rfft", {"dim": 0, "norm": "forward"}),
-    ("irfft", {}), ("irfft", {"n": 9}), ("irfft", {"n": 4, "norm": "ortho"}),
+    ("fft", {}),
+    ("fft", {"n": 7}),
+    ("fft", {"n": 3, "dim": 0}),
+    ("fft", {"norm": "ortho"}),
+    ("fft", {"norm": "forward"}),
+    ("ifft", {}),
+    ("ifft", {"n": 8, "norm": "ortho"}),
+    ("rfft", {}),
+    ("rfft", {"n": 5}),
+    ("rfft", {"dim": 0, "norm": "forward"}),
+    ("irfft", {}),
+    ("irfft", {"n": 9}),
+    ("irfft", {"n": 4, "norm": "ortho"}),
     ("irfft", {"dim": 0, "norm": "forward"}),
-    ("hfft", {}), ("hfft", {"n": 5}), ("ihfft", {}), ("ihfft", {"norm": "ortho"}),
-    ("fftn", {}), ("fftn", {"s": (3, 8)}), ("fftn", {"dim": (0,)}), ("ifftn", {"norm": "forward"}),
-    ("rfftn", {}), ("rfftn", {"s": (5, 4)}), ("irfftn", {}), ("irfftn", {"s": (4, 7)}),
-    ("fft2", {}), ("ifft2", {"s": (2, 3)}), ("rfft2", {"norm": "ortho"}), ("irfft2", {}),
-    ("hfftn", {}), ("ihfftn", {"s": (3, 5)}), ("hfft2", {"norm": "forward"}), ("ihfft2", {}),
+    ("hfft", {}),
+    ("hfft", {"n": 5}),
+    ("ihfft", {}),
+    ("ihfft", {"norm": "ortho"}),
+    ("fftn", {}),
+    ("fftn", {"s": (3, 8)}),
+    ("fftn", {"dim": (0,)}),
+    ("ifftn", {"norm": "forward"}),
+    ("rfftn", {}),
+    ("rfftn", {"s": (5, 4)}),
+    ("irfftn", {}),
+    ("irfftn", {"s": (4, 7)}),
+    ("fft2", {}),
+    ("ifft2", {"s": (2, 3)}),
+    ("rfft2", {"norm": "ortho"}),
+    ("irfft2", {}),
+    ("hfftn", {}),
+    ("ihfftn", {"s": (3, 5)}),
+    ("hfft2", {"norm": "forward"}),
+    ("ihfft2", {}),
 ]
 
 
@@ -79,8 +107,11 @@ def test_values_and_gradients(fn, kw, complex_input, dtype):
 def test_brief_losses():
     """The gradients of fft(x).abs().sum() and (rfft(x).real**2).sum() w.r.t. real x."""
     arr = _rng.standard_normal((3, 10)).astype(np.float32)
-    for f in (lambda m, x: m.fft.fft(x).abs().sum(), lambda m, x: (m.fft.rfft(x).real ** 2).sum(),
-              lambda m, x: m.fft.irfft(m.fft.rfft(x) * m.fft.rfft(x), n=10).pow(2).sum()):
+    for f in (
+        lambda m, x: m.fft.fft(x).abs().sum(),
+        lambda m, x: (m.fft.rfft(x).real ** 2).sum(),
+        lambda m, x: m.fft.irfft(m.fft.rfft(x) * m.fft.rfft(x), n=10).pow(2).sum(),
+    ):
         grads = []
         for m in (torch, torchlet):
             x = m.tensor(arr, requires_grad=True)
@@ -129,8 +160,9 @@ def test_default_dtype_promotion():
         torchlet.set_default_dtype(torchlet.float32)
 
 
-@pytest.mark.parametrize("n,d,dt", [(5, 1.0, None), (8, 0.1, None), (1, 2.0, None), (7, 0.3, "float64"),
-                                    (0, 1.0, None), (6, 0.5, "float16")])
+@pytest.mark.parametrize(
+    "n,d,dt", [(5, 1.0, None), (8, 0.1, None), (1, 2.0, None), (7, 0.3, "float64"), (0, 1.0, None), (6, 0.5, "float16")]
+)
 def test_freqs(n, d, dt):
     for fn in ("fftfreq", "rfftfreq"):
         kt = {"dtype": getattr(torch, dt)} if dt else {}
@@ -160,6 +192,7 @@ def _raises_same(call):
         except Exception as e:
             return e
         return None
+
     et, eo = run(torch), run(torchlet)
     assert et is not None, "torch did not raise"
     assert eo is not None, f"torchlet did not raise (torch: {type(et).__name__}: {et})"
@@ -167,31 +200,55 @@ def _raises_same(call):
     return str(eo), str(et)
 
 
-@pytest.mark.parametrize("call", [
-    lambda m: m.fft.fft(m.randn(4), norm="bad"),
-    lambda m: m.fft.fft(m.randn(4), n=0),
-    lambda m: m.fft.fft(m.randn(4), dim=1),
-    lambda m: m.fft.rfft(m.randn(4, dtype=m.complex64)),
-    lambda m: m.fft.rfftn(m.randn(4, dtype=m.complex64)),
-    lambda m: m.fft.rfft2(m.randn(4, 4, dtype=m.complex64)),
-    lambda m: m.fft.ihfft(m.randn(4, dtype=m.complex64)),
-    lambda m: m.fft.ihfftn(m.randn(4, dtype=m.complex64)),
-    lambda m: m.fft.rfft(m.randn(4).bfloat16()),
-    lambda m: m.fft.fftn(m.randn(4, 4), s=(2, 2), dim=(0,)),
-    lambda m: m.fft.fftn(m.randn(4, 4), dim=(0, 0)),
-    lambda m: m.fft.fftn(m.randn(4), s=(2, 2)),
-    lambda m: m.fft.irfft(m.randn(1, dtype=m.complex64)),
-    lambda m: m.fft.fft(m.randn(4).half()),
-    lambda m: m.fft.irfft(m.randn(4, dtype=m.complex64), n=-3),
-    lambda m: m.fft.fft(m.tensor(1.0)),
-    lambda m: m.fft.fft(m.zeros(0)),
-    lambda m: m.fft.irfft(m.zeros(0, dtype=m.complex64)),
-    lambda m: m.fft.fftshift(m.tensor(1.0)),
-    lambda m: m.fft.fftfreq(4, dtype=m.int64),
-    lambda m: m.fft.rfftfreq(4, dtype=m.int32),
-], ids=["norm", "n0", "dim", "rfft-complex", "rfftn-complex", "rfft2-complex", "ihfft-complex", "ihfftn-complex", "bf16", "s-dim-len", "dup-dims", "s-too-long",
-        "irfft-n0", "half", "irfft-negative-n", "0d", "empty", "irfft-empty",
-        "fftshift-0d", "fftfreq-int", "rfftfreq-int"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: m.fft.fft(m.randn(4), norm="bad"),
+        lambda m: m.fft.fft(m.randn(4), n=0),
+        lambda m: m.fft.fft(m.randn(4), dim=1),
+        lambda m: m.fft.rfft(m.randn(4, dtype=m.complex64)),
+        lambda m: m.fft.rfftn(m.randn(4, dtype=m.complex64)),
+        lambda m: m.fft.rfft2(m.randn(4, 4, dtype=m.complex64)),
+        lambda m: m.fft.ihfft(m.randn(4, dtype=m.complex64)),
+        lambda m: m.fft.ihfftn(m.randn(4, dtype=m.complex64)),
+        lambda m: m.fft.rfft(m.randn(4).bfloat16()),
+        lambda m: m.fft.fftn(m.randn(4, 4), s=(2, 2), dim=(0,)),
+        lambda m: m.fft.fftn(m.randn(4, 4), dim=(0, 0)),
+        lambda m: m.fft.fftn(m.randn(4), s=(2, 2)),
+        lambda m: m.fft.irfft(m.randn(1, dtype=m.complex64)),
+        lambda m: m.fft.fft(m.randn(4).half()),
+        lambda m: m.fft.irfft(m.randn(4, dtype=m.complex64), n=-3),
+        lambda m: m.fft.fft(m.tensor(1.0)),
+        lambda m: m.fft.fft(m.zeros(0)),
+        lambda m: m.fft.irfft(m.zeros(0, dtype=m.complex64)),
+        lambda m: m.fft.fftshift(m.tensor(1.0)),
+        lambda m: m.fft.fftfreq(4, dtype=m.int64),
+        lambda m: m.fft.rfftfreq(4, dtype=m.int32),
+    ],
+    ids=[
+        "norm",
+        "n0",
+        "dim",
+        "rfft-complex",
+        "rfftn-complex",
+        "rfft2-complex",
+        "ihfft-complex",
+        "ihfftn-complex",
+        "bf16",
+        "s-dim-len",
+        "dup-dims",
+        "s-too-long",
+        "irfft-n0",
+        "half",
+        "irfft-negative-n",
+        "0d",
+        "empty",
+        "irfft-empty",
+        "fftshift-0d",
+        "fftfreq-int",
+        "rfftfreq-int",
+    ],
+)
 def test_errors(call):
     ours, theirs = _raises_same(call)
     assert ours == theirs
@@ -199,9 +256,11 @@ def test_errors(call):
 
 def test_out():
     arr = _rng.standard_normal(6).astype(np.float32)
-    for make_out, fn in [(lambda m: m.empty(6, dtype=m.complex64), "fft"),
-                         (lambda m: m.empty(0, dtype=m.complex128), "rfft"),
-                         (lambda m: m.empty(2, dtype=m.float64), "irfft")]:
+    for make_out, fn in [
+        (lambda m: m.empty(6, dtype=m.complex64), "fft"),
+        (lambda m: m.empty(0, dtype=m.complex128), "rfft"),
+        (lambda m: m.empty(2, dtype=m.float64), "irfft"),
+    ]:
         res = []
         for m in (torch, torchlet):
             o = make_out(m)

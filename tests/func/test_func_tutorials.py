@@ -1,6 +1,7 @@
 """The torch.func tutorials on torchlet, against PyTorch: per-sample gradients of a small CNN and
 an MLP (vmap over grad over functional_call), model ensembling (stack_module_state +
 functional_call under vmap), and the vmap error classes."""
+
 import copy
 
 import numpy as np
@@ -28,6 +29,7 @@ def _cnn(m):
             x = m.flatten(x, 1)
             x = F.relu(self.fc1(x))
             return F.log_softmax(self.fc2(x), dim=1)
+
     return SimpleCNN()
 
 
@@ -51,17 +53,20 @@ def _per_sample_grads(m, model, x, y, loss):
         batch, targets = sample.unsqueeze(0), target.unsqueeze(0)
         predictions = m.func.functional_call(model, (params, buffers), (batch,))
         return loss(m)(predictions, targets)
+
     return m.func.vmap(m.func.grad(compute_loss), in_dims=(None, None, 0, 0))(params, buffers, x, y)
 
 
 @pytest.fixture
 def no_loop(monkeypatch):
     from torchlet.func import _batched_array, _batched_namespace
+
     calls = []
 
     def spy(fn, args, kwargs, level, orig=_batched_array._loop):
         calls.append(getattr(fn, "__name__", repr(fn)))
         return orig(fn, args, kwargs, level)
+
     monkeypatch.setattr(_batched_array, "_loop", spy)
     monkeypatch.setattr(_batched_namespace, "_loop", spy)
     return calls
@@ -74,12 +79,12 @@ def test_per_sample_gradients(kind, torch, no_loop):
         mo, mt = _pair(torch, _cnn)
         x = rng.standard_normal((5, 1, 12, 12)).astype(np.float32)
         y = rng.integers(0, 10, 5)
-        loss = lambda m: m.nn.functional.nll_loss  # noqa: E731
+        loss = lambda m: m.nn.functional.nll_loss
     else:
         mo, mt = _pair(torch, _mlp)
         x = rng.standard_normal((6, 5)).astype(np.float32)
         y = rng.standard_normal((6, 3)).astype(np.float32)
-        loss = lambda m: m.nn.functional.mse_loss  # noqa: E731
+        loss = lambda m: m.nn.functional.mse_loss
     go = _per_sample_grads(torchlet, mo, torchlet.tensor(x), torchlet.tensor(y), loss)
     assert not no_loop, f"per-sample gradients must run batched; looped: {no_loop}"
     gt = _per_sample_grads(torch, mt, torch.tensor(x), torch.tensor(y), loss)
@@ -115,10 +120,13 @@ def test_model_ensembling(torch, no_loop):
 
         def fmodel(params, buffers, x):
             return m.func.functional_call(base, (params, buffers), (x,))
+
         return params, m.func.vmap(fmodel, in_dims=in_dims)(params, buffers, data)
 
-    for data_o, data_t, dims in ((torchlet.tensor(x), torch.tensor(x), (0, 0, None)),
-                                 (torchlet.tensor(xs), torch.tensor(xs), (0, 0, 0))):
+    for data_o, data_t, dims in (
+        (torchlet.tensor(x), torch.tensor(x), (0, 0, None)),
+        (torchlet.tensor(xs), torch.tensor(xs), (0, 0, 0)),
+    ):
         po, ro = ensemble(torchlet, [p[0] for p in pairs], data_o, dims)
         pt, rt = ensemble(torch, [p[1] for p in pairs], data_t, dims)
         assert_same(ro, rt, rtol=1e-5, atol=1e-6)
@@ -165,8 +173,18 @@ def test_vmap_errors(case, torch):
 
 def test_vmap_alias_and_exports():
     assert torchlet.vmap is torchlet.func.vmap
-    for n in ("grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap",
-              "functional_call", "stack_module_state"):
+    for n in (
+        "grad",
+        "grad_and_value",
+        "vjp",
+        "jvp",
+        "jacrev",
+        "jacfwd",
+        "hessian",
+        "vmap",
+        "functional_call",
+        "stack_module_state",
+    ):
         assert callable(getattr(torchlet.func, n))
 
 
@@ -174,7 +192,7 @@ def test_vmap_randomness(torch):
     res = []
     for m in (torchlet, torch):
         m.manual_seed(0)
-        f = lambda a: m.nn.functional.dropout(a, 0.5) + m.rand(3)  # noqa: E731
+        f = lambda a: m.nn.functional.dropout(a, 0.5) + m.rand(3)
         res.append(m.vmap(f, randomness="same")(m.ones(2, 3)))
         with pytest.raises(RuntimeError) as e:
             m.vmap(f)(m.ones(2, 3))
@@ -201,8 +219,9 @@ def test_printing_inside_vmap(torch):
 # The neural tangent kernel tutorial: vmap(jacrev) + einsum contraction, and nested vmaps of
 # vjp then jvp (NTK-vector products); seeded, so both libraries draw the same net and inputs.
 def _ntk(m):
-    nn=m.nn
+    nn = m.nn
     m.manual_seed(0)
+
     class CNN(nn.Module):
         def __init__(self):
             super().__init__()
@@ -210,6 +229,7 @@ def _ntk(m):
             self.conv2 = nn.Conv2d(8, 8, (3, 3))
             self.conv3 = nn.Conv2d(8, 8, (3, 3))
             self.fc = nn.Linear(8, 10)
+
         def forward(self, x):
             x = self.conv1(x).relu()
             x = self.conv2(x).relu()
@@ -217,20 +237,25 @@ def _ntk(m):
             x = x.mean((2, 3))
             x = self.fc(x)
             return x
+
     net = CNN()
     x_train = m.randn(4, 3, 12, 12)
     x_test = m.randn(3, 3, 12, 12)
     params = {k: v.detach() for k, v in net.named_parameters()}
+
     def fnet_single(params, x):
         return m.func.functional_call(net, params, (x.unsqueeze(0),)).squeeze(0)
+
     def empirical_ntk_jacobian_contraction(fnet_single, params, x1, x2):
         jac1 = m.func.vmap(m.func.jacrev(fnet_single), (None, 0))(params, x1)
         jac1 = [j.flatten(2) for j in jac1.values()]
         jac2 = m.func.vmap(m.func.jacrev(fnet_single), (None, 0))(params, x2)
         jac2 = [j.flatten(2) for j in jac2.values()]
-        result = m.stack([m.einsum('Naf,Mbf->NMab', j1, j2) for j1, j2 in zip(jac1, jac2)])
+        result = m.stack([m.einsum("Naf,Mbf->NMab", j1, j2) for j1, j2 in zip(jac1, jac2)])
         return result.sum(0)
+
     r1 = empirical_ntk_jacobian_contraction(fnet_single, params, x_train, x_test)
+
     def empirical_ntk_ntk_vps(func, params, x1, x2):
         def get_ntk(x1, x2):
             def func_x1(params):
@@ -238,15 +263,20 @@ def _ntk(m):
 
             def func_x2(params):
                 return func(params, x2)
+
             output, vjp_fn = m.func.vjp(func_x1, params)
+
             def get_ntk_slice(vec):
                 vjps = vjp_fn(vec)
                 _, jvps = m.func.jvp(func_x2, (params,), vjps)
                 return jvps
+
             basis = m.eye(output.numel(), dtype=output.dtype).view(output.numel(), -1)
             return m.func.vmap(get_ntk_slice)(basis)
+
         result = m.func.vmap(m.func.vmap(get_ntk, (None, 0)), (0, None))(x1, x2)
         return result
+
     r2 = empirical_ntk_ntk_vps(fnet_single, params, x_train, x_test)
     return r1.detach().numpy(), r2.detach().numpy()
 

@@ -1,4 +1,5 @@
 """vmap over each op family against torch.vmap: values, and gradients through the vmap."""
+
 import numpy as np
 import pytest
 
@@ -31,17 +32,22 @@ CASES = [
     ("matmul_mm", lambda m: lambda a, b: a @ b, [(5, 2, 4), (5, 4, 3)], 0),
     ("dot", lambda m: m.dot, [(5, 4), (5, 4)], 0),
     ("bmm", lambda m: m.bmm, [(5, 2, 3, 4), (2, 4, 3)], (0, None)),
-    ("linear", lambda m: lambda x, w, b: m.nn.functional.linear(x, w, b), [(5, 4), (3, 4), (3,)],
-     (0, None, None)),
-    ("linear_w", lambda m: lambda x, w, b: m.nn.functional.linear(x, w, b), [(2, 4), (5, 3, 4), (3,)],
-     (None, 0, None)),
+    ("linear", lambda m: lambda x, w, b: m.nn.functional.linear(x, w, b), [(5, 4), (3, 4), (3,)], (0, None, None)),
+    ("linear_w", lambda m: lambda x, w, b: m.nn.functional.linear(x, w, b), [(2, 4), (5, 3, 4), (3,)], (None, 0, None)),
     ("einsum", lambda m: lambda a, b: m.einsum("ij,jk->ik", a, b), [(5, 2, 3), (3, 4)], (0, None)),
-    ("conv2d", lambda m: lambda x, w: m.nn.functional.conv2d(x, w, padding=1),
-     [(3, 2, 1, 6, 6), (4, 1, 3, 3)], (0, None)),
-    ("conv2d_w", lambda m: lambda x, w: m.nn.functional.conv2d(x, w, stride=2),
-     [(2, 5, 7, 7), (3, 4, 5, 3, 3)], (None, 0)),
-    ("conv2d_both", lambda m: lambda x, w: m.nn.functional.conv2d(x, w),
-     [(3, 1, 6, 5, 5), (3, 2, 6, 3, 3)], 0),
+    (
+        "conv2d",
+        lambda m: lambda x, w: m.nn.functional.conv2d(x, w, padding=1),
+        [(3, 2, 1, 6, 6), (4, 1, 3, 3)],
+        (0, None),
+    ),
+    (
+        "conv2d_w",
+        lambda m: lambda x, w: m.nn.functional.conv2d(x, w, stride=2),
+        [(2, 5, 7, 7), (3, 4, 5, 3, 3)],
+        (None, 0),
+    ),
+    ("conv2d_both", lambda m: lambda x, w: m.nn.functional.conv2d(x, w), [(3, 1, 6, 5, 5), (3, 2, 6, 3, 3)], 0),
     ("conv1d", lambda m: lambda x, w: m.nn.functional.conv1d(x, w), [(3, 2, 2, 8), (4, 2, 3)], (0, None)),
     ("max_pool2d", lambda m: lambda x: m.nn.functional.max_pool2d(x, 2), [(3, 1, 2, 6, 6)], 0),
     ("avg_pool2d", lambda m: lambda x: m.nn.functional.avg_pool2d(x, 2), [(3, 1, 2, 6, 6)], 0),
@@ -49,12 +55,10 @@ CASES = [
     ("permute", lambda m: lambda a: a.permute(2, 0, 1).unsqueeze(1).squeeze(1), [(4, 3, 2, 5)], 0),
     ("index", lambda m: lambda a: a[1:, ::2][0], [(4, 3, 5)], 0),
     ("expand", lambda m: lambda a: a.unsqueeze(0).expand(3, -1) * 2, [(4, 5)], 0),
-    ("cat_stack", lambda m: lambda a, b: m.stack([m.cat([a, b]), m.cat([b, a])], -1), [(4, 3), (3,)],
-     (0, None)),
+    ("cat_stack", lambda m: lambda a, b: m.stack([m.cat([a, b]), m.cat([b, a])], -1), [(4, 3), (3,)], (0, None)),
     ("flatten", lambda m: lambda a: m.flatten(a, 1), [(4, 2, 3, 2)], 0),
     ("mse", lambda m: lambda a, b: m.nn.functional.mse_loss(a, b), [(4, 3), (4, 3)], 0),
-    ("cross_entropy", lambda m: lambda a: m.nn.functional.cross_entropy(a, m.tensor([1, 0])),
-     [(4, 2, 3)], 0),
+    ("cross_entropy", lambda m: lambda a: m.nn.functional.cross_entropy(a, m.tensor([1, 0])), [(4, 2, 3)], 0),
     ("layer_norm", lambda m: lambda a: m.nn.functional.layer_norm(a, (5,)), [(4, 3, 5)], 0),
     ("inverse_loops", lambda m: lambda a: m.linalg.inv(a + 3 * m.eye(3)), [(4, 3, 3)], 0),
     ("norm", lambda m: lambda a: a.norm(), [(4, 3)], 0),
@@ -73,11 +77,13 @@ LOOPS = {"inverse_loops"}  # the cases whose NumPy calls have no batching rule
 def no_loop(monkeypatch):
     """Fails a test whose forward or backward falls back to the per-sample Python loop."""
     from torchlet.func import _batched_array, _batched_namespace
+
     calls = []
 
     def spy(fn, args, kwargs, level, orig=_batched_array._loop):
         calls.append(getattr(fn, "__name__", repr(fn)))
         return orig(fn, args, kwargs, level)
+
     monkeypatch.setattr(_batched_array, "_loop", spy)
     monkeypatch.setattr(_batched_namespace, "_loop", spy)
     return calls
@@ -106,7 +112,7 @@ def test_vmap_values_and_grads(case, torch, no_loop):
 def test_out_dims_and_nested(torch):
     a = R.standard_normal((2, 3, 4)).astype(np.float32)
     for lib_o, lib_t in ((torchlet, torch),):
-        f = lambda m: lambda x: (x.sum(0), x * 2)  # noqa: E731
+        f = lambda m: lambda x: (x.sum(0), x * 2)
         ro = lib_o.vmap(f(lib_o), in_dims=1, out_dims=(0, 1))(lib_o.tensor(a))
         rt = lib_t.vmap(f(lib_t), in_dims=1, out_dims=(0, 1))(lib_t.tensor(a))
         assert_same(ro, rt)
@@ -114,8 +120,7 @@ def test_out_dims_and_nested(torch):
     x, y = R.standard_normal((3, 4)).astype(np.float32), R.standard_normal((5, 4)).astype(np.float32)
     go = torchlet.vmap(torchlet.vmap(torchlet.dot, in_dims=(None, 0)), in_dims=(0, None))
     gt = torch.vmap(torch.vmap(torch.dot, in_dims=(None, 0)), in_dims=(0, None))
-    assert_same(go(torchlet.tensor(x), torchlet.tensor(y)), gt(torch.tensor(x), torch.tensor(y)),
-                rtol=1e-5, atol=1e-5)
+    assert_same(go(torchlet.tensor(x), torchlet.tensor(y)), gt(torch.tensor(x), torch.tensor(y)), rtol=1e-5, atol=1e-5)
     mo = torchlet.vmap(torchlet.vmap(lambda v: (v.sin() @ v) * v.sum()), in_dims=1)
     mt = torch.vmap(torch.vmap(lambda v: (v.sin() @ v) * v.sum()), in_dims=1)
     b = R.standard_normal((3, 5, 4)).astype(np.float32)
@@ -125,12 +130,14 @@ def test_out_dims_and_nested(torch):
 def test_chunk_size_and_pytrees(torch):
     d = {"w": R.standard_normal((6, 3)).astype(np.float32), "b": R.standard_normal(6).astype(np.float32)}
     x = R.standard_normal(3).astype(np.float32)
-    f = lambda p, v: (p["w"] @ v + p["b"], [p["b"].exp()])  # noqa: E731
+    f = lambda p, v: (p["w"] @ v + p["b"], [p["b"].exp()])
     for cs in (None, 4, 1):
         ro = torchlet.vmap(f, in_dims=({"w": 0, "b": 0}, None), chunk_size=cs)(
-            {k: torchlet.tensor(v) for k, v in d.items()}, torchlet.tensor(x))
+            {k: torchlet.tensor(v) for k, v in d.items()}, torchlet.tensor(x)
+        )
         rt = torch.vmap(f, in_dims=({"w": 0, "b": 0}, None), chunk_size=cs)(
-            {k: torch.tensor(v) for k, v in d.items()}, torch.tensor(x))
+            {k: torch.tensor(v) for k, v in d.items()}, torch.tensor(x)
+        )
         assert_same(ro, rt, rtol=1e-5, atol=1e-6)
 
 

@@ -1,6 +1,7 @@
 """torchlet.models.gpt against a PyTorch reference GPT-2 written here (same key names, same
 state_dict) and against Hugging Face's GPT2LMHeadModel: logits, loss, every gradient; KV-cache
 generation equals full recomputation; a GPT-2 safetensors checkpoint loads."""
+
 import math
 
 import numpy as np
@@ -123,8 +124,9 @@ def test_bad_config_and_too_long_input():
         m(torchlet.zeros(1, 5, dtype=torchlet.long))
 
 
-@pytest.mark.parametrize("kw", [dict(temperature=0.0), dict(temperature=0.9, top_k=5),
-                                dict(temperature=1.0, top_p=0.8)])
+@pytest.mark.parametrize(
+    "kw", [dict(temperature=0.0), dict(temperature=0.9, top_k=5), dict(temperature=1.0, top_p=0.8)]
+)
 def test_kv_cache_generation_equals_full_recomputation(kw):
     torchlet.manual_seed(1)
     m = GPT(GPTConfig(**CFG))
@@ -161,10 +163,18 @@ def test_top_k_one_is_greedy():
 
 def _hf_model():
     transformers = pytest.importorskip("transformers")
-    cfg = transformers.GPT2Config(vocab_size=CFG["vocab_size"], n_positions=CFG["block_size"],
-                                  n_layer=CFG["n_layer"], n_head=CFG["n_head"], n_embd=CFG["n_embd"],
-                                  resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
-                                  bos_token_id=0, eos_token_id=0)
+    cfg = transformers.GPT2Config(
+        vocab_size=CFG["vocab_size"],
+        n_positions=CFG["block_size"],
+        n_layer=CFG["n_layer"],
+        n_head=CFG["n_head"],
+        n_embd=CFG["n_embd"],
+        resid_pdrop=0.0,
+        embd_pdrop=0.0,
+        attn_pdrop=0.0,
+        bos_token_id=0,
+        eos_token_id=0,
+    )
     torch.manual_seed(0)
     hf = transformers.GPT2LMHeadModel(cfg).eval()
     for p in hf.parameters():
@@ -177,6 +187,7 @@ def test_matches_huggingface_gpt2_from_safetensors(tmp_path):
     hf = _hf_model()
     hf.save_pretrained(tmp_path)  # writes model.safetensors (tied lm_head omitted)
     from torchlet import safetensors as st
+
     sd = st.load_file(str(tmp_path / "model.safetensors"))
     ours = GPT.from_state_dict(sd, n_head=CFG["n_head"])
     assert ours.config.n_layer == CFG["n_layer"] and ours.config.block_size == CFG["block_size"]

@@ -1,5 +1,6 @@
 """RNNLM against the same model built from torch.nn on the same state_dict; stateful generation
 equals recomputing the whole sequence; the sampling rules."""
+
 import numpy as np
 import pytest
 import torch
@@ -59,9 +60,11 @@ def test_sampling_rules():
     draws = {sample_next(logits, top_k=2, generator=torchlet.Generator().manual_seed(s)).item() for s in range(40)}
     assert draws == {1, 2}
     # softmax: [0.035, 0.70, 0.26, 0.01]; top_p 0.5 keeps only the most likely token
-    assert {sample_next(logits, top_p=0.5, generator=torchlet.Generator().manual_seed(s)).item()
-            for s in range(20)} == {1}
-    assert {sample_next(logits, top_p=0.9, generator=torchlet.Generator().manual_seed(s)).item()
-            for s in range(60)} == {1, 2}
+    assert {
+        sample_next(logits, top_p=0.5, generator=torchlet.Generator().manual_seed(s)).item() for s in range(20)
+    } == {1}
+    assert {
+        sample_next(logits, top_p=0.9, generator=torchlet.Generator().manual_seed(s)).item() for s in range(60)
+    } == {1, 2}
     with pytest.raises(ValueError):
         sample_next(logits, temperature=-1)

@@ -3,6 +3,7 @@ errors, unbind / values / offsets / to_padded_tensor, indexing, reshape / transp
 unflatten, matmul, pointwise ops, softmax, dropout (PyTorch's stream over the packed buffer),
 nn.Linear with gradients, and the nested-tensor tutorial's multi-head attention over jagged
 q/k/v (checked against PyTorch run per sequence, as its nested SDPA needs CUDA here)."""
+
 import re
 import warnings
 
@@ -30,15 +31,22 @@ def _pair(fn):
 
 
 def _ab(m):
-    return m.arange(12.).reshape(2, 6), m.arange(18.).reshape(3, 6)
+    return m.arange(12.0).reshape(2, 6), m.arange(18.0).reshape(3, 6)
 
 
 @pytest.mark.parametrize("layout", ["strided", "jagged"])
 def test_construction_printing_and_sizes(layout):
     t, o = _pair(lambda m: m.nested.nested_tensor(list(_ab(m)), dtype=m.float, layout=getattr(m, layout)))
     assert _r(o) == _r(t)
-    assert (o.size(0), o.dim(), o.is_nested, _r(o.layout), _r(o.dtype), o.size(2), o.size(-1)) == \
-        (t.size(0), t.dim(), t.is_nested, _r(t.layout), _r(t.dtype), t.size(2), t.size(-1))
+    assert (o.size(0), o.dim(), o.is_nested, _r(o.layout), _r(o.dtype), o.size(2), o.size(-1)) == (
+        t.size(0),
+        t.dim(),
+        t.is_nested,
+        _r(t.layout),
+        _r(t.dtype),
+        t.size(2),
+        t.size(-1),
+    )
     if layout == "jagged":
         assert _r(o.shape) == _r(t.shape)
         assert _r(o.size(1)) == _r(t.size(1))
@@ -61,8 +69,7 @@ def test_vectors_and_softmax():
     t, o = _pair(lambda m: m.nested.nested_tensor([m.tensor([1.0, 2.0]), m.tensor([3.0, 4.0, 5.0])]))
     assert _r(o) == _r(t)
     assert _r(torchlet.nn.functional.softmax(o, -1)) == _r(torch.nn.functional.softmax(t, -1))
-    t, o = _pair(lambda m: m.nested.nested_tensor([m.tensor([1.0, 2.0]), m.tensor([3.0, 4.0, 5.0])],
-                                                  layout=m.jagged))
+    t, o = _pair(lambda m: m.nested.nested_tensor([m.tensor([1.0, 2.0]), m.tensor([3.0, 4.0, 5.0])], layout=m.jagged))
     assert _r(o) == _r(t)
 
 
@@ -78,13 +85,24 @@ def test_tutorial_reshape_transpose_matmul_dropout_softmax():
         n4 = m.nn.functional.dropout(n3, 0.1)
         n5 = m.nn.functional.softmax(n4, -1)
         return [_r(x) for x in (r, tr, n3, n4, n5)]
+
     t, o = _pair(run)
     assert o == t
 
 
-@pytest.mark.parametrize("op", [lambda x: x.sin(), lambda x: x + 1, lambda x: x * x, lambda x: 2 - x,
-                                lambda x: (x - 5).relu(), lambda x: x / 3, lambda x: x.exp().log(),
-                                lambda x: x.unflatten(-1, [2, 3]).transpose(1, 2).transpose(1, 2).flatten(-2)])
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda x: x.sin(),
+        lambda x: x + 1,
+        lambda x: x * x,
+        lambda x: 2 - x,
+        lambda x: (x - 5).relu(),
+        lambda x: x / 3,
+        lambda x: x.exp().log(),
+        lambda x: x.unflatten(-1, [2, 3]).transpose(1, 2).transpose(1, 2).flatten(-2),
+    ],
+)
 def test_jagged_pointwise_and_views(op):
     t, o = _pair(lambda m: op(m.nested.nested_tensor(list(_ab(m)), layout=m.jagged)))
     assert _r(o.shape) == _r(t.shape)
@@ -96,6 +114,7 @@ def test_jagged_dropout_stream():
         m.manual_seed(3)
         x = m.nested.nested_tensor([m.ones(3, 8), m.ones(5, 8)], layout=m.jagged)
         return m.nn.functional.dropout(x, 0.5).values()
+
     t, o = _pair(run)
     assert_same(o, t)
 
@@ -113,8 +132,18 @@ def test_linear_gradients_and_from_jagged():
         v = m.randn(5, 6, requires_grad=True)
         y = lin(m.nested.nested_tensor_from_jagged(v, m.tensor([0, 2, 5])))
         (y * 2).values().sum().backward()
-        return (out.values(), x.grad.values(), lin.weight.grad, v.grad, z.values(),
-                m.nn.functional.relu(out).values(), _r(out.shape), x.requires_grad, x.is_leaf)
+        return (
+            out.values(),
+            x.grad.values(),
+            lin.weight.grad,
+            v.grad,
+            z.values(),
+            m.nn.functional.relu(out).values(),
+            _r(out.shape),
+            x.requires_grad,
+            x.is_leaf,
+        )
+
     t, o = _pair(run)
     assert_same(o[:6], t[:6])
     assert o[6:] == t[6:]
@@ -144,8 +173,7 @@ def test_tutorial_multihead_attention_on_jagged_tensors():
     lengths = [3, 1, 5]
     seqs = [rng.standard_normal((n, 8)).astype(np.float32) for n in lengths]
     W = [rng.standard_normal((8, 8)).astype(np.float32) * 0.3 for _ in range(4)]
-    nt = torchlet.nested.nested_tensor([torchlet.tensor(s) for s in seqs], layout=torchlet.jagged,
-                                       requires_grad=True)
+    nt = torchlet.nested.nested_tensor([torchlet.tensor(s) for s in seqs], layout=torchlet.jagged, requires_grad=True)
     Wl = [torchlet.tensor(w, requires_grad=True) for w in W]
     out = _mha(torchlet, nt, nt, nt, Wl)
     out.values().square().sum().backward()
@@ -160,6 +188,7 @@ def test_tutorial_multihead_attention_on_jagged_tensors():
 
 def test_create_nested_block_mask_matches_per_sequence_causal_attention():
     from torchlet.nn.attention.flex_attention import create_nested_block_mask, flex_attention
+
     rng = np.random.default_rng(1)
     lengths = [3, 4]
     seqs = [rng.standard_normal((n, 2, 4)).astype(np.float32) for n in lengths]  # (L_i, H, E)
@@ -167,6 +196,7 @@ def test_create_nested_block_mask_matches_per_sequence_causal_attention():
 
     def causal(b, h, q_idx, kv_idx):
         return q_idx >= kv_idx
+
     bm = create_nested_block_mask(causal, 1, 2, nt, BLOCK_SIZE=2)
     assert bm.shape == (1, 2, 7, 7)
     packed = nt.values().transpose(0, 1).unsqueeze(0)  # (1, H, total, E)
@@ -175,5 +205,5 @@ def test_create_nested_block_mask_matches_per_sequence_causal_attention():
     for s in seqs:
         x = torch.tensor(s).transpose(0, 1)[None]
         ref = torch.nn.functional.scaled_dot_product_attention(x, x, x, is_causal=True)
-        assert_same(out[:, :, at:at + len(s)], ref, rtol=1e-5, atol=1e-6)
+        assert_same(out[:, :, at : at + len(s)], ref, rtol=1e-5, atol=1e-6)
         at += len(s)

@@ -1,5 +1,6 @@
 """Helpers for the nn-surface tests: exact exception classes and the same
 float inputs in both libraries."""
+
 import numpy as np
 
 
@@ -7,6 +8,7 @@ def same_error(call):
     """`call(m)` raises in torch and torchlet with exactly the same class; returns the two."""
     import torch
     import torchlet
+
     errs = []
     for m in (torch, torchlet):
         try:
@@ -26,6 +28,7 @@ def both(arr, requires_grad=False):
     """The same array as a (torchlet, torch) pair of tensors."""
     import torch
     import torchlet
+
     a = torchlet.tensor(np.array(arr))
     b = torch.tensor(np.array(arr))
     if requires_grad:
@@ -38,7 +41,7 @@ def torch_stream():
     """True once torchlet's default generator draws PyTorch's own numbers."""
     import torch
     import torchlet
+
     torch.manual_seed(123)
     torchlet.manual_seed(123)
-    return np.array_equal(torchlet.rand(8, dtype=torchlet.float64).numpy(),
-                          torch.rand(8, dtype=torch.float64).numpy())
+    return np.array_equal(torchlet.rand(8, dtype=torchlet.float64).numpy(), torch.rand(8, dtype=torch.float64).numpy())

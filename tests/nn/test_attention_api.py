@@ -1,6 +1,7 @@
 """torch.nn.attention against PyTorch: scaled_dot_product_attention (GQA, scale, masks, rows
 with nothing to attend, dropout stream, gradients, errors), sdpa_kernel / SDPBackend, the
 causal_* biases, and flex_attention with score_mod / block masks."""
+
 import warnings
 
 import numpy as np
@@ -14,10 +15,13 @@ from tests.ops.both import both
 
 def _mods(m):
     import importlib
+
     base = "torch" if m is torch else "torchlet"
-    return (importlib.import_module(base + ".nn.attention"),
-            importlib.import_module(base + ".nn.attention.bias"),
-            importlib.import_module(base + ".nn.attention.flex_attention"))
+    return (
+        importlib.import_module(base + ".nn.attention"),
+        importlib.import_module(base + ".nn.attention.bias"),
+        importlib.import_module(base + ".nn.attention.flex_attention"),
+    )
 
 
 def _arrays(*shapes, seed=0):
@@ -34,8 +38,9 @@ def _run(fn, arrays, grad=True):
             warnings.simplefilter("ignore")
             out = fn(m, *ts)
         if grad:
-            (out * m.tensor(np.linspace(-1, 1, out.numel(), dtype=np.float32).reshape(
-                tuple(out.shape)))).sum().backward()
+            (
+                out * m.tensor(np.linspace(-1, 1, out.numel(), dtype=np.float32).reshape(tuple(out.shape)))
+            ).sum().backward()
         res.append((out, [t.grad for t in ts] if grad else []))
     return res
 
@@ -47,31 +52,41 @@ def _same(res, rtol=1e-5, atol=2e-6):
 
 
 # ----- scaled_dot_product_attention ---------------------------------------------------------
-@pytest.mark.parametrize("case", ["plain", "gqa_scale", "bool_mask", "float_mask", "dead_rows",
-                                  "causal_rect", "3d", "2d", "value_dim"])
+@pytest.mark.parametrize(
+    "case", ["plain", "gqa_scale", "bool_mask", "float_mask", "dead_rows", "causal_rect", "3d", "2d", "value_dim"]
+)
 def test_sdpa_values_and_gradients(case):
-    sdpa = lambda m: m.nn.functional.scaled_dot_product_attention  # noqa: E731
+    sdpa = lambda m: m.nn.functional.scaled_dot_product_attention
     if case == "plain":
         res = _run(lambda m, q, k, v: sdpa(m)(q, k, v), _arrays((2, 3, 5, 8), (2, 3, 6, 8), (2, 3, 6, 8)))
     elif case == "gqa_scale":
-        res = _run(lambda m, q, k, v: sdpa(m)(q, k, v, enable_gqa=True, scale=0.3),
-                   _arrays((2, 4, 5, 8), (2, 2, 6, 8), (2, 2, 6, 8)))
+        res = _run(
+            lambda m, q, k, v: sdpa(m)(q, k, v, enable_gqa=True, scale=0.3),
+            _arrays((2, 4, 5, 8), (2, 2, 6, 8), (2, 2, 6, 8)),
+        )
     elif case == "bool_mask":
         mask = np.random.default_rng(1).random((5, 6)) > 0.4
         mask[:, 0] = True
-        res = _run(lambda m, q, k, v: sdpa(m)(q, k, v, attn_mask=m.tensor(mask)),
-                   _arrays((2, 3, 5, 8), (2, 3, 6, 8), (2, 3, 6, 8)))
+        res = _run(
+            lambda m, q, k, v: sdpa(m)(q, k, v, attn_mask=m.tensor(mask)),
+            _arrays((2, 3, 5, 8), (2, 3, 6, 8), (2, 3, 6, 8)),
+        )
     elif case == "float_mask":
-        res = _run(lambda m, q, k, v, b: sdpa(m)(q, k, v, attn_mask=b),
-                   _arrays((2, 3, 5, 8), (2, 3, 6, 8), (2, 3, 6, 8), (3, 5, 6)))
+        res = _run(
+            lambda m, q, k, v, b: sdpa(m)(q, k, v, attn_mask=b),
+            _arrays((2, 3, 5, 8), (2, 3, 6, 8), (2, 3, 6, 8), (3, 5, 6)),
+        )
     elif case == "dead_rows":  # rows that may attend nothing give 0 and no gradient
         mask = np.ones((4, 3), bool)
         mask[0] = False
-        res = _run(lambda m, q, k, v: sdpa(m)(q, k, v, attn_mask=m.tensor(mask)),
-                   _arrays((1, 2, 4, 8), (1, 2, 3, 8), (1, 2, 3, 8)))
+        res = _run(
+            lambda m, q, k, v: sdpa(m)(q, k, v, attn_mask=m.tensor(mask)),
+            _arrays((1, 2, 4, 8), (1, 2, 3, 8), (1, 2, 3, 8)),
+        )
     elif case == "causal_rect":
-        res = _run(lambda m, q, k, v: sdpa(m)(q, k, v, is_causal=True),
-                   _arrays((2, 2, 3, 8), (2, 2, 6, 8), (2, 2, 6, 8)))
+        res = _run(
+            lambda m, q, k, v: sdpa(m)(q, k, v, is_causal=True), _arrays((2, 2, 3, 8), (2, 2, 6, 8), (2, 2, 6, 8))
+        )
     elif case == "3d":
         res = _run(lambda m, q, k, v: sdpa(m)(q, k, v, is_causal=True), _arrays((2, 5, 8), (2, 5, 8), (2, 5, 8)))
     elif case == "2d":
@@ -94,7 +109,7 @@ def test_sdpa_dropout_follows_torch_stream():
 
 
 def test_sdpa_errors():
-    F = lambda m: m.nn.functional.scaled_dot_product_attention  # noqa: E731
+    F = lambda m: m.nn.functional.scaled_dot_product_attention
     q = _arrays((2, 4, 5, 8))[0]
     k = _arrays((2, 2, 6, 8))[0]
     cases = [
@@ -122,10 +137,21 @@ def test_sdp_backend_enum():
         assert str(getattr(lb, name)) == str(getattr(tb, name))
 
 
-@pytest.mark.parametrize("names", [["MATH"], ["FLASH_ATTENTION"], ["EFFICIENT_ATTENTION"], ["CUDNN_ATTENTION"],
-                                   ["MATH", "FLASH_ATTENTION"], ["CUDNN_ATTENTION", "MATH"], []])
-@pytest.mark.parametrize("shape,kw", [((1, 2, 5, 8), {}), ((5, 8), {}), ((3, 5, 8), {}),
-                                      ((1, 2, 5, 8), {"dropout_p": 0.5})])
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["MATH"],
+        ["FLASH_ATTENTION"],
+        ["EFFICIENT_ATTENTION"],
+        ["CUDNN_ATTENTION"],
+        ["MATH", "FLASH_ATTENTION"],
+        ["CUDNN_ATTENTION", "MATH"],
+        [],
+    ],
+)
+@pytest.mark.parametrize(
+    "shape,kw", [((1, 2, 5, 8), {}), ((5, 8), {}), ((3, 5, 8), {}), ((1, 2, 5, 8), {"dropout_p": 0.5})]
+)
 def test_sdpa_kernel_choices(names, shape, kw):
     a = _arrays(shape)[0]
     outcomes = []
@@ -143,7 +169,7 @@ def test_sdpa_kernel_choices(names, shape, kw):
             except Exception as e:
                 outcomes.append((type(e), str(e), None))
     (tk, tv, tc), (lk, lv, lc) = outcomes
-    assert tk == lk, (outcomes)
+    assert tk == lk, outcomes
     if tk == "ok":
         assert_same(lv, tv)
         assert lc == tc
@@ -156,8 +182,11 @@ def test_sdpa_kernel_bad_argument_and_flags():
     both(lambda m: _mods(m)[0].sdpa_kernel("x").__enter__(), torch)
     for m in (torch, torchlet):
         with _mods(m)[0].sdpa_kernel(_mods(m)[0].SDPBackend.MATH):
-            flags = (m.backends.cuda.flash_sdp_enabled(), m.backends.cuda.math_sdp_enabled(),
-                     m.backends.cuda.mem_efficient_sdp_enabled())
+            flags = (
+                m.backends.cuda.flash_sdp_enabled(),
+                m.backends.cuda.math_sdp_enabled(),
+                m.backends.cuda.mem_efficient_sdp_enabled(),
+            )
         if m is torch:
             theirs = flags
     assert flags == theirs
@@ -173,17 +202,29 @@ def test_causal_bias(L, S, variant):
     with warnings.catch_warnings(record=True) as w_ours:
         warnings.simplefilter("always")
         lb = getattr(torchlet.nn.attention.bias, variant)(L, S)
-    assert [str(w.message) for w in w_ours] == [str(w.message) for w in w_torch if "lower right" in
-                                                str(w.message).lower()]
+    assert [str(w.message) for w in w_ours] == [
+        str(w.message) for w in w_torch if "lower right" in str(w.message).lower()
+    ]
     assert repr(lb).replace("torchlet.", "torch.") == repr(tb)
     assert (lb.variant.name, lb.seq_len_q, lb.seq_len_kv) == (tb.variant.name, tb.seq_len_q, tb.seq_len_kv)
     assert_same(lb._materialize(), tb._materialize())
-    res = _run(lambda m, q, k, v: m.nn.functional.scaled_dot_product_attention(
-        q, k, v, attn_mask=getattr(_mods(m)[1], variant)(L, S)), _arrays((2, 2, L, 8), (2, 2, S, 8), (2, 2, S, 8)))
+    res = _run(
+        lambda m, q, k, v: m.nn.functional.scaled_dot_product_attention(
+            q, k, v, attn_mask=getattr(_mods(m)[1], variant)(L, S)
+        ),
+        _arrays((2, 2, L, 8), (2, 2, S, 8), (2, 2, S, 8)),
+    )
     _same(res)
-    both(lambda m: m.nn.functional.scaled_dot_product_attention(
-        m.ones(1, 1, L, 8), m.ones(1, 1, S, 8), m.ones(1, 1, S, 8),
-        attn_mask=getattr(_mods(m)[1], variant)(L, S), is_causal=True), torch)
+    both(
+        lambda m: m.nn.functional.scaled_dot_product_attention(
+            m.ones(1, 1, L, 8),
+            m.ones(1, 1, S, 8),
+            m.ones(1, 1, S, 8),
+            attn_mask=getattr(_mods(m)[1], variant)(L, S),
+            is_causal=True,
+        ),
+        torch,
+    )
     both(lambda m: getattr(_mods(m)[1], variant)(L, S, 2), torch)
 
 
@@ -209,10 +250,23 @@ def test_flex_attention_forward_matches_torch_and_gradients_match_dense():
 
         def causal(b, h, q_idx, kv_idx):
             return q_idx >= kv_idx
+
         bm = fa.create_block_mask(causal, None, None, 6, 7, device="cpu", BLOCK_SIZE=2)
         out = fa.flex_attention(m.tensor(q), m.tensor(k), m.tensor(v), score_mod=rel, block_mask=bm)
-        outs.append((out, bm.kv_num_blocks, bm.kv_indices, bm.full_kv_num_blocks, bm.full_kv_indices,
-                     bm.q_num_blocks, bm.q_indices, bm.full_q_num_blocks, bm.full_q_indices, bm.to_dense()))
+        outs.append(
+            (
+                out,
+                bm.kv_num_blocks,
+                bm.kv_indices,
+                bm.full_kv_num_blocks,
+                bm.full_kv_indices,
+                bm.q_num_blocks,
+                bm.q_indices,
+                bm.full_q_num_blocks,
+                bm.full_q_indices,
+                bm.to_dense(),
+            )
+        )
         strs = (str(bm), repr(bm).replace("torchlet.", "torch."), bm.shape, bm.sparsity(), bm.BLOCK_SIZE)
         if m is torch:
             tstrs = strs
@@ -221,12 +275,22 @@ def test_flex_attention_forward_matches_torch_and_gradients_match_dense():
     # gradients: ours through flex_attention, torch's through the dense formula
     idx = np.arange(7)[None, :] <= np.arange(6)[:, None]
     rel_bias = ((np.arange(6)[:, None] - np.arange(7)[None, :]) * 0.1 + bias)[None].astype(np.float32)
-    res = _run(lambda m, q_, k_, v_: (
-        _mods(m)[2].flex_attention(q_, k_, v_, score_mod=lambda s, b, h, qi, ki: s + (qi - ki) * 0.1 + m.tensor(bias)[h, qi, ki],
-                                   block_mask=_mods(m)[2].create_block_mask(lambda b, h, qi, ki: qi >= ki, None, None, 6, 7, device="cpu", BLOCK_SIZE=2))
-        if m is torchlet else
-        _dense_reference(q_, k_, v_, torch.tensor(rel_bias),
-                         torch.tensor(idx), 8 ** -0.5)), [q, k, v])
+    res = _run(
+        lambda m, q_, k_, v_: (
+            _mods(m)[2].flex_attention(
+                q_,
+                k_,
+                v_,
+                score_mod=lambda s, b, h, qi, ki: s + (qi - ki) * 0.1 + m.tensor(bias)[h, qi, ki],
+                block_mask=_mods(m)[2].create_block_mask(
+                    lambda b, h, qi, ki: qi >= ki, None, None, 6, 7, device="cpu", BLOCK_SIZE=2
+                ),
+            )
+            if m is torchlet
+            else _dense_reference(q_, k_, v_, torch.tensor(rel_bias), torch.tensor(idx), 8**-0.5)
+        ),
+        [q, k, v],
+    )
     _same(res, rtol=1e-4, atol=1e-5)
 
 
@@ -244,34 +308,52 @@ def test_flex_attention_options_and_masks():
 
         def late(b, h, q_idx, kv_idx):
             return (q_idx > 0) & (kv_idx < 3)
+
         Q, K, V = m.tensor(q), m.tensor(k), m.tensor(v)
         bm2 = fa.create_block_mask(fa.and_masks(causal, sliding), 2, 1, 6, 7, device="cpu", BLOCK_SIZE=4)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             out, lse = fa.flex_attention(Q, K, V, block_mask=bm2, return_lse=True)
-        o2, aux = fa.flex_attention(Q.double(), K.double(), V.double(), return_aux=fa.AuxRequest(lse=True),
-                                    scale=0.5)
+        o2, aux = fa.flex_attention(Q.double(), K.double(), V.double(), return_aux=fa.AuxRequest(lse=True), scale=0.5)
         o3 = fa.flex_attention(Q, K, V, block_mask=fa.create_block_mask(late, 1, 1, 6, 7, device="cpu"))
         qg, kg = m.tensor(q[:1]).repeat(1, 2, 1, 1), m.tensor(k[:1])
         o4 = fa.flex_attention(qg, kg, kg, enable_gqa=True)
-        res.append((out, lse, o2, aux.lse, o3, o4, bm2.to_dense(),
-                    fa.create_mask(fa.or_masks(causal, sliding), 1, 1, 6, 7, device="cpu"),
-                    fa.create_mask(lambda s, b, h, qi, ki: m.where(qi >= ki, s, -float("inf")), 1, 2, 3, 3,
-                                   device="cpu"),
-                    fa.noop_mask(m.tensor(0), m.tensor(0), m.tensor(1), m.tensor(2))))
+        res.append(
+            (
+                out,
+                lse,
+                o2,
+                aux.lse,
+                o3,
+                o4,
+                bm2.to_dense(),
+                fa.create_mask(fa.or_masks(causal, sliding), 1, 1, 6, 7, device="cpu"),
+                fa.create_mask(lambda s, b, h, qi, ki: m.where(qi >= ki, s, -float("inf")), 1, 2, 3, 3, device="cpu"),
+                fa.noop_mask(m.tensor(0), m.tensor(0), m.tensor(1), m.tensor(2)),
+            )
+        )
     assert_same(res[1], res[0], rtol=1e-5, atol=1e-6)
 
 
 def test_flex_attention_errors():
     q, k = _arrays((1, 4, 5, 8), (1, 2, 5, 8))
-    fa = lambda m: _mods(m)[2]  # noqa: E731
+    fa = lambda m: _mods(m)[2]
     both(lambda m: fa(m).flex_attention(m.tensor(q), m.tensor(k), m.tensor(k)), torch)
     both(lambda m: fa(m).flex_attention(m.tensor(q)[0], m.tensor(q)[0], m.tensor(q)[0]), torch)
     both(lambda m: fa(m).flex_attention(m.tensor(q), m.tensor(q).double(), m.tensor(q)), torch)
-    both(lambda m: fa(m).flex_attention(m.tensor(q), m.tensor(q), m.tensor(q),
-                                        return_aux=fa(m).AuxRequest(max_scores=True)), torch)
+    both(
+        lambda m: fa(m).flex_attention(
+            m.tensor(q), m.tensor(q), m.tensor(q), return_aux=fa(m).AuxRequest(max_scores=True)
+        ),
+        torch,
+    )
     both(lambda m: fa(m).create_block_mask(lambda s, b, h, qi, ki: s, 1, 1, 4, 4, device="cpu"), torch)
-    both(lambda m: fa(m).flex_attention(
-        m.tensor(q), m.tensor(q), m.tensor(q),
-        block_mask=fa(m).create_block_mask(lambda b, h, qi, ki: qi >= ki, 1, 1, 2, 2, device="cpu",
-                                           BLOCK_SIZE=1)), torch)
+    both(
+        lambda m: fa(m).flex_attention(
+            m.tensor(q),
+            m.tensor(q),
+            m.tensor(q),
+            block_mask=fa(m).create_block_mask(lambda b, h, qi, ki: qi >= ki, 1, 1, 2, 2, device="cpu", BLOCK_SIZE=1),
+        ),
+        torch,
+    )

@@ -1,5 +1,6 @@
 """Layers on an empty batch work as in PyTorch (NumPy's reshape(-1) refused 0 elements), and
 mixed-dtype calls raise PyTorch's exception class and message."""
+
 import warnings
 
 import numpy as np
@@ -62,8 +63,9 @@ MIXED = {
     "layer_norm_double_bias": lambda m: m.nn.functional.layer_norm(m.ones(2, 4), (4,), None, m.ones(4).double()),
     "LayerNorm_long_input": lambda m: m.nn.LayerNorm(4)(m.ones(2, 4, dtype=m.int64)),
     "group_norm_double_input": lambda m: m.nn.functional.group_norm(m.ones(2, 4).double(), 2, m.ones(4)),
-    "batch_norm_double_stats": lambda m: m.nn.functional.batch_norm(m.ones(2, 4).double(), m.zeros(4), m.ones(4),
-                                                                   training=True),
+    "batch_norm_double_stats": lambda m: m.nn.functional.batch_norm(
+        m.ones(2, 4).double(), m.zeros(4), m.ones(4), training=True
+    ),
     "batch_norm_eval_double": lambda m: m.nn.functional.batch_norm(m.ones(2, 4).double(), m.zeros(4), m.ones(4)),
     "BatchNorm1d_long_input": lambda m: m.nn.BatchNorm1d(4)(m.ones(2, 4, dtype=m.int64)),
     "prelu_double_input": lambda m: m.nn.functional.prelu(m.ones(2, 3).double(), m.ones(1)),

@@ -1,4 +1,5 @@
 """Activation functions of nn.functional against PyTorch (values, grads, gradcheck)."""
+
 import numpy as np
 import pytest
 
@@ -50,10 +51,12 @@ def test_activation(op, torch):
     check_op(op)
 
 
-@pytest.mark.parametrize("name", ["relu6", "leaky_relu", "elu", "silu", "mish", "hardtanh",
-                                  "hardsigmoid", "hardswish", "celu", "selu"])
+@pytest.mark.parametrize(
+    "name", ["relu6", "leaky_relu", "elu", "silu", "mish", "hardtanh", "hardsigmoid", "hardswish", "celu", "selu"]
+)
 def test_inplace_forms(name, torch):
     import torchlet
+
     x = np.random.default_rng(0).uniform(-3, 3, (4, 5)).astype(np.float32)
     a = torchlet.tensor(x)
     b = torch.tensor(x)
@@ -66,6 +69,7 @@ def test_inplace_forms(name, torch):
 def test_inplace_in_graph(torch):
     """In-place activation on a non-leaf keeps the gradient right."""
     import torchlet
+
     x = np.random.default_rng(1).uniform(-2, 2, (3, 4)).astype(np.float32)
     grads = []
     for m in (torchlet, torch):
@@ -79,9 +83,17 @@ def test_inplace_in_graph(torch):
 
 def test_grad_fn_names(torch):
     import torchlet
-    names = {"relu6": "HardtanhBackward0", "leaky_relu": "LeakyReluBackward0", "elu": "EluBackward0",
-             "gelu": "GeluBackward0", "silu": "SiluBackward0", "mish": "MishBackward0",
-             "softplus": "SoftplusBackward0", "logsigmoid": "LogSigmoidBackward0"}
+
+    names = {
+        "relu6": "HardtanhBackward0",
+        "leaky_relu": "LeakyReluBackward0",
+        "elu": "EluBackward0",
+        "gelu": "GeluBackward0",
+        "silu": "SiluBackward0",
+        "mish": "MishBackward0",
+        "softplus": "SoftplusBackward0",
+        "logsigmoid": "LogSigmoidBackward0",
+    }
     for fn, name in names.items():
         y = getattr(torchlet.nn.functional, fn)(torchlet.ones(2, requires_grad=True))
         assert y.grad_fn.name() == name
@@ -92,33 +104,38 @@ def test_grad_fn_names(torch):
 
 def test_softmax_implicit_dim_warns(torch):
     import torchlet
+
     for m in (torchlet, torch):
         with pytest.warns(UserWarning, match="Implicit dimension choice for softmax"):
             r = m.nn.functional.softmax(m.ones(2, 3))
         assert tuple(r.shape) == (2, 3)
-    a = torchlet.nn.functional.log_softmax(torchlet.tensor(np.arange(24.).reshape(2, 3, 4)))
+    a = torchlet.nn.functional.log_softmax(torchlet.tensor(np.arange(24.0).reshape(2, 3, 4)))
     with pytest.warns(UserWarning):
-        b = torch.nn.functional.log_softmax(torch.tensor(np.arange(24.).reshape(2, 3, 4)))
+        b = torch.nn.functional.log_softmax(torch.tensor(np.arange(24.0).reshape(2, 3, 4)))
     np.testing.assert_allclose(a.numpy(), b.numpy())
 
 
 def test_softmax_extreme_values(torch):
     import torchlet
-    x = np.array([[1000., 0., -1000.], [-1e4, -1e4, -1e4]], dtype=np.float32)
+
+    x = np.array([[1000.0, 0.0, -1000.0], [-1e4, -1e4, -1e4]], dtype=np.float32)
     for fn in ("softmax", "log_softmax"):
         a = getattr(torchlet.nn.functional, fn)(torchlet.tensor(x), 1)
         b = getattr(torch.nn.functional, fn)(torch.tensor(x), 1)
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6)
 
 
-@pytest.mark.parametrize("call", [
-    lambda m: m.nn.functional.gelu(m.ones(3, dtype=m.long)),
-    lambda m: m.nn.functional.elu(m.ones(3, dtype=m.long)),
-    lambda m: m.nn.functional.softmax(m.ones(3, dtype=m.long), 0),
-    lambda m: m.nn.functional.gelu(m.ones(3), approximate="x"),
-    lambda m: m.nn.functional.prelu(m.ones(3, 4), m.ones(3)),
-    lambda m: m.nn.functional.softmax(m.ones(3), 2),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: m.nn.functional.gelu(m.ones(3, dtype=m.long)),
+        lambda m: m.nn.functional.elu(m.ones(3, dtype=m.long)),
+        lambda m: m.nn.functional.softmax(m.ones(3, dtype=m.long), 0),
+        lambda m: m.nn.functional.gelu(m.ones(3), approximate="x"),
+        lambda m: m.nn.functional.prelu(m.ones(3, 4), m.ones(3)),
+        lambda m: m.nn.functional.softmax(m.ones(3), 2),
+    ],
+)
 def test_errors(call, torch):
     check_error(call)
 
@@ -126,6 +143,7 @@ def test_errors(call, torch):
 def test_functional_relu_inplace(torch):
     import torchlet
     import torchlet.nn.functional as F
+
     for lib, f in ((torchlet, F), (torch, torch.nn.functional)):
         x = lib.tensor([-1.0, 2.0])
         y = f.relu(x, inplace=True)

@@ -1,6 +1,7 @@
 """F.affine_grid and F.grid_sample against torch: 2-D and 3-D, bilinear and nearest, the three
 padding modes, align_corners both ways; values, gradients to the input, the grid and theta
 (float64, plus float32 values), the align_corners warning and the errors."""
+
 import warnings
 
 import numpy as np
@@ -70,8 +71,7 @@ def test_warning_and_errors(torch):
         lambda m: m.nn.functional.affine_grid(m.tensor(THETA), [2, 1, 3], align_corners=False),
         lambda m: m.nn.functional.affine_grid(m.tensor(THETA), [2, 1, 0, 3], align_corners=False),
         lambda m: m.nn.functional.grid_sample(m.tensor(IMG), m.tensor(GRID), mode="area", align_corners=False),
-        lambda m: m.nn.functional.grid_sample(m.tensor(IMG), m.tensor(GRID), padding_mode="wrap",
-                                              align_corners=False),
+        lambda m: m.nn.functional.grid_sample(m.tensor(IMG), m.tensor(GRID), padding_mode="wrap", align_corners=False),
         lambda m: m.nn.functional.grid_sample(m.tensor(IMG), m.tensor(GRID[:1]), align_corners=False),
         lambda m: m.nn.functional.grid_sample(m.tensor(IMG), m.tensor(GRID).float(), align_corners=False),
     ]

@@ -1,4 +1,5 @@
 """nn.init: statistics vs the target distributions, gains and fans vs torch, errors."""
+
 import math
 
 import numpy as np
@@ -7,11 +8,24 @@ import pytest
 from tests.oracle import check_error
 
 
-@pytest.mark.parametrize("nl,param", [("linear", None), ("conv2d", None), ("sigmoid", None), ("tanh", None),
-                                      ("relu", None), ("leaky_relu", None), ("leaky_relu", 0.2),
-                                      ("leaky_relu", 3), ("selu", None), ("conv_transpose3d", None)])
+@pytest.mark.parametrize(
+    "nl,param",
+    [
+        ("linear", None),
+        ("conv2d", None),
+        ("sigmoid", None),
+        ("tanh", None),
+        ("relu", None),
+        ("leaky_relu", None),
+        ("leaky_relu", 0.2),
+        ("leaky_relu", 3),
+        ("selu", None),
+        ("conv_transpose3d", None),
+    ],
+)
 def test_calculate_gain(nl, param, torch):
     import torchlet
+
     assert torchlet.nn.init.calculate_gain(nl, param) == torch.nn.init.calculate_gain(nl, param)
 
 
@@ -23,8 +37,10 @@ def test_calculate_gain_errors(nl, param, torch):
 @pytest.mark.parametrize("shape", [(3, 4), (8, 3, 5, 5), (2, 6, 7)])
 def test_fans(shape, torch):
     import torchlet
-    assert torchlet.nn.init._calculate_fan_in_and_fan_out(torchlet.empty(shape)) == \
-        torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape))
+
+    assert torchlet.nn.init._calculate_fan_in_and_fan_out(
+        torchlet.empty(shape)
+    ) == torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape))
     check_error(lambda m: m.nn.init._calculate_fan_in_and_fan_out(m.empty(3)))
 
 
@@ -35,6 +51,7 @@ def _stats(t):
 
 def test_uniform_normal_constant(torch):
     import torchlet
+
     init = torchlet.nn.init
     w = torchlet.empty(300, 300, requires_grad=True)
     assert init.uniform_(w, -2, 3) is w and w.requires_grad and w.grad_fn is None
@@ -56,6 +73,7 @@ def test_uniform_normal_constant(torch):
 @pytest.mark.parametrize("shape", [(200, 300), (64, 32, 3, 3)])
 def test_xavier_kaiming(shape, torch):
     import torchlet
+
     init = torchlet.nn.init
     w = torchlet.empty(shape)
     fan_in, fan_out = init._calculate_fan_in_and_fan_out(w)
@@ -77,6 +95,7 @@ def test_xavier_kaiming(shape, torch):
 
 def test_trunc_normal_and_orthogonal(torch):
     import torchlet
+
     init = torchlet.nn.init
     w = init.trunc_normal_(torchlet.empty(300, 300), mean=0.5, std=1.0, a=-0.5, b=1.0)
     a, mean, std = _stats(w)
@@ -92,6 +111,7 @@ def test_trunc_normal_and_orthogonal(torch):
 
 def test_init_uses_torchlet_seed():
     import torchlet
+
     torchlet.manual_seed(7)
     a = torchlet.nn.Linear(4, 4).weight.detach().numpy().copy()
     torchlet.manual_seed(7)
@@ -101,5 +121,6 @@ def test_init_uses_torchlet_seed():
 
 def test_zero_element_warns():
     import torchlet
+
     with pytest.warns(UserWarning, match="no-op"):
         torchlet.nn.init.kaiming_uniform_(torchlet.empty(0, 3))

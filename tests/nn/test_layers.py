@@ -1,11 +1,13 @@
 """Layers against PyTorch: same state_dict, same input -> same outputs, input and
 parameter grads, state_dict keys/shapes and repr."""
+
 import numpy as np
 import pytest
 
 
 def _to_ours(t):
     import torchlet
+
     return torchlet.tensor(t.detach().numpy().copy())
 
 
@@ -38,8 +40,13 @@ LAYERS = [
     ("Threshold", lambda m: m.nn.Threshold(0.1, 2.0), (3, 4)),
     ("Dropout", lambda m: m.nn.Dropout(0.3), (3, 4)),
     ("Dropout2d", lambda m: m.nn.Dropout2d(), (2, 3, 4, 4)),
-    ("Sequential", lambda m: m.nn.Sequential(m.nn.Linear(4, 6), m.nn.GELU(), m.nn.Dropout(0.1),
-                                             m.nn.Linear(6, 2), m.nn.LogSoftmax(-1)), (5, 4)),
+    (
+        "Sequential",
+        lambda m: m.nn.Sequential(
+            m.nn.Linear(4, 6), m.nn.GELU(), m.nn.Dropout(0.1), m.nn.Linear(6, 2), m.nn.LogSoftmax(-1)
+        ),
+        (5, 4),
+    ),
 ]
 
 
@@ -47,6 +54,7 @@ LAYERS = [
 @pytest.mark.parametrize("mode", ["train", "eval"])
 def test_layer(name, make, shape, mode, torch):
     import torchlet
+
     theirs = make(torch)
     ours = make(torchlet)
     assert repr(ours) == repr(theirs)
@@ -81,6 +89,7 @@ def test_layer(name, make, shape, mode, torch):
 
 def test_bilinear(torch):
     import torchlet
+
     for bias in (True, False):
         t = torch.nn.Bilinear(3, 4, 5, bias=bias)
         o = torchlet.nn.Bilinear(3, 4, 5, bias=bias)
@@ -98,10 +107,12 @@ def test_bilinear(torch):
             np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("kw", [{}, {"padding_idx": 1}, {"padding_idx": -1}, {"scale_grad_by_freq": True},
-                                {"max_norm": 1.0}])
+@pytest.mark.parametrize(
+    "kw", [{}, {"padding_idx": 1}, {"padding_idx": -1}, {"scale_grad_by_freq": True}, {"max_norm": 1.0}]
+)
 def test_embedding(kw, torch):
     import torchlet
+
     t = torch.nn.Embedding(7, 3, **kw)
     o = torchlet.nn.Embedding(7, 3, **kw)
     assert repr(o) == repr(t)
@@ -120,6 +131,7 @@ def test_embedding(kw, torch):
 
 def test_embedding_from_pretrained(torch):
     import torchlet
+
     w = np.arange(12, dtype="float32").reshape(4, 3)
     o = torchlet.nn.Embedding.from_pretrained(torchlet.tensor(w))
     t = torch.nn.Embedding.from_pretrained(torch.tensor(w))
@@ -130,16 +142,30 @@ def test_embedding_from_pretrained(torch):
 
 def test_embedding_errors(torch):
     from tests.oracle import check_error
+
     check_error(lambda m: m.nn.functional.embedding(m.tensor([5]), m.randn(3, 2)))
-    check_error(lambda m: m.nn.functional.embedding(m.tensor([1.]), m.randn(3, 2)))
+    check_error(lambda m: m.nn.functional.embedding(m.tensor([1.0]), m.randn(3, 2)))
     check_error(lambda m: m.nn.Embedding(3, 2, padding_idx=3))
 
 
-@pytest.mark.parametrize("name", ["CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "SmoothL1Loss",
-                                  "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "KLDivLoss"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "CrossEntropyLoss",
+        "NLLLoss",
+        "MSELoss",
+        "L1Loss",
+        "SmoothL1Loss",
+        "HuberLoss",
+        "BCELoss",
+        "BCEWithLogitsLoss",
+        "KLDivLoss",
+    ],
+)
 def test_loss_modules(name, torch):
     import torchlet
     import warnings
+
     kw = {} if name in ("HuberLoss",) else {"reduction": "sum"}
     o, t = getattr(torchlet.nn, name)(**kw), getattr(torch.nn, name)(**kw)
     assert repr(o) == repr(t) and o.reduction == t.reduction
@@ -159,15 +185,18 @@ def test_loss_modules(name, torch):
 
 def test_loss_module_weights_are_buffers(torch):
     import torchlet
+
     o = torchlet.nn.CrossEntropyLoss(weight=torchlet.ones(3), label_smoothing=0.1, ignore_index=2)
     t = torch.nn.CrossEntropyLoss(weight=torch.ones(3), label_smoothing=0.1, ignore_index=2)
     assert list(o.state_dict()) == list(t.state_dict())
-    assert list(torchlet.nn.BCEWithLogitsLoss(pos_weight=torchlet.ones(3)).state_dict()) == \
-        list(torch.nn.BCEWithLogitsLoss(pos_weight=torch.ones(3)).state_dict())
+    assert list(torchlet.nn.BCEWithLogitsLoss(pos_weight=torchlet.ones(3)).state_dict()) == list(
+        torch.nn.BCEWithLogitsLoss(pos_weight=torch.ones(3)).state_dict()
+    )
 
 
 def test_default_init_bounds(torch):
     import torchlet
+
     lin = torchlet.nn.Linear(100, 50)
     bound = 1 / np.sqrt(100)
     w, b = lin.weight.detach().numpy(), lin.bias.detach().numpy()
@@ -182,6 +211,7 @@ def test_default_init_bounds(torch):
 
 def test_dropout_statistics_and_seed(torch):
     import torchlet
+
     x = torchlet.ones(200, 200)
     torchlet.manual_seed(3)
     a = torchlet.nn.functional.dropout(x, 0.3)
@@ -195,6 +225,7 @@ def test_dropout_statistics_and_seed(torch):
     assert all(len(np.unique(d2[i, c])) == 1 for i in range(4) for c in range(8))
     assert (torchlet.nn.functional.dropout(x, 1.0) == 0).all()
     from tests.oracle import check_error
+
     check_error(lambda m: m.nn.functional.dropout(m.ones(3), 1.5))
     check_error(lambda m: m.nn.Dropout(-0.1))
 
@@ -202,16 +233,25 @@ def test_dropout_statistics_and_seed(torch):
 def test_functional_one_hot_linear_normalize(torch):
     import torchlet
     from tests.oracle import check_error
-    assert torchlet.nn.functional.one_hot(torchlet.tensor([0, 2, 1])).tolist() == \
-        torch.nn.functional.one_hot(torch.tensor([0, 2, 1])).tolist()
-    assert torchlet.nn.functional.one_hot(torchlet.tensor([[0], [2]]), 4).tolist() == \
-        torch.nn.functional.one_hot(torch.tensor([[0], [2]]), 4).tolist()
-    check_error(lambda m: m.nn.functional.one_hot(m.tensor([1., 2])))
+
+    assert (
+        torchlet.nn.functional.one_hot(torchlet.tensor([0, 2, 1])).tolist()
+        == torch.nn.functional.one_hot(torch.tensor([0, 2, 1])).tolist()
+    )
+    assert (
+        torchlet.nn.functional.one_hot(torchlet.tensor([[0], [2]]), 4).tolist()
+        == torch.nn.functional.one_hot(torch.tensor([[0], [2]]), 4).tolist()
+    )
+    check_error(lambda m: m.nn.functional.one_hot(m.tensor([1.0, 2])))
     check_error(lambda m: m.nn.functional.one_hot(m.tensor([1, 5]), 3))
     check_error(lambda m: m.nn.functional.linear(m.randn(3, 4), m.randn(5, 3)))
     x = np.random.default_rng(0).normal(size=(4, 5))
-    for fn in (lambda m, a: m.nn.functional.normalize(a), lambda m, a: m.nn.functional.normalize(a, p=1, dim=0),
-               lambda m, a: m.nn.functional.cosine_similarity(a, a.flip(0) * 2),
-               lambda m, a: m.nn.functional.pairwise_distance(a, a * 0.5)):
-        np.testing.assert_allclose(fn(torchlet, torchlet.tensor(x)).numpy(), fn(torch, torch.tensor(x)).numpy(),
-                                   rtol=1e-6)
+    for fn in (
+        lambda m, a: m.nn.functional.normalize(a),
+        lambda m, a: m.nn.functional.normalize(a, p=1, dim=0),
+        lambda m, a: m.nn.functional.cosine_similarity(a, a.flip(0) * 2),
+        lambda m, a: m.nn.functional.pairwise_distance(a, a * 0.5),
+    ):
+        np.testing.assert_allclose(
+            fn(torchlet, torchlet.tensor(x)).numpy(), fn(torch, torch.tensor(x)).numpy(), rtol=1e-6
+        )

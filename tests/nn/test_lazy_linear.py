@@ -1,6 +1,7 @@
 """nn.LazyLinear against torch: repr before and after the first call, the class it becomes,
 the initial weights drawn from the same seed, the optimizer keeping the same parameter
 objects, loading a state_dict into an uninitialized layer, and the shape error."""
+
 import numpy as np
 import pytest
 
@@ -22,6 +23,7 @@ def test_first_call_materializes_like_torch(torch):
         y.sum().backward()
         opt.step()
         return m, before, y, opt
+
     (mo, bo, yo, oo), (mt, bt, yt, ot) = _both(torch, run)
     assert bo == bt
     assert repr(mo) == repr(mt) and type(mo).__name__ == type(mt).__name__ == "Linear"
@@ -55,6 +57,5 @@ def test_load_state_dict_materializes(torch):
     assert repr(mo) == repr(mt) and type(mo) is torchlet.nn.LazyLinear
     np.testing.assert_array_equal(mo.weight.detach().numpy(), src.weight.detach().numpy())
     x = np.arange(10, dtype=np.float32).reshape(2, 5)
-    np.testing.assert_allclose(mo(torchlet.tensor(x)).detach().numpy(), mt(torch.tensor(x)).detach().numpy(),
-                               rtol=1e-6)
+    np.testing.assert_allclose(mo(torchlet.tensor(x)).detach().numpy(), mt(torch.tensor(x)).detach().numpy(), rtol=1e-6)
     assert repr(mo) == repr(mt) and type(mo) is torchlet.nn.Linear

@@ -1,4 +1,5 @@
 """The Module system against PyTorch: registration, naming, state_dict, hooks, modes."""
+
 import copy
 import pickle
 
@@ -10,6 +11,7 @@ from tests.oracle import check_error
 
 def _pair(torch):
     import torchlet
+
     return torchlet, torch
 
 
@@ -41,25 +43,30 @@ def _nested(m):
             for h in self.head:
                 x = h(x)
             return x + self.extra
+
     return Net()
 
 
 def _sync(ours, theirs):
     import torchlet
+
     ours.load_state_dict({k: torchlet.tensor(v.detach().numpy().copy()) for k, v in theirs.state_dict().items()})
 
 
 def test_names_order_and_sharing(torch):
     import torchlet
+
     a, b = _nested(torchlet), _nested(torch)
     assert [n for n, _ in a.named_parameters()] == [n for n, _ in b.named_parameters()]
-    assert [n for n, _ in a.named_parameters(remove_duplicate=False)] == \
-        [n for n, _ in b.named_parameters(remove_duplicate=False)]
+    assert [n for n, _ in a.named_parameters(remove_duplicate=False)] == [
+        n for n, _ in b.named_parameters(remove_duplicate=False)
+    ]
     assert [n for n, _ in a.named_buffers()] == [n for n, _ in b.named_buffers()]
     assert [n for n, _ in a.named_modules()] == [n for n, _ in b.named_modules()]
     assert [n for n, _ in a.named_children()] == [n for n, _ in b.named_children()]
-    assert [n for n, _ in a.named_parameters(prefix="p", recurse=False)] == \
-        [n for n, _ in b.named_parameters(prefix="p", recurse=False)]
+    assert [n for n, _ in a.named_parameters(prefix="p", recurse=False)] == [
+        n for n, _ in b.named_parameters(prefix="p", recurse=False)
+    ]
     assert len(list(a.parameters())) == len(list(b.parameters()))
     assert len(list(a.modules())) == len(list(b.modules()))
     assert list(a.state_dict().keys()) == list(b.state_dict().keys())
@@ -68,20 +75,25 @@ def test_names_order_and_sharing(torch):
 
 def test_repr_matches(torch):
     import torchlet
+
     assert repr(_nested(torchlet)) == repr(_nested(torch))
-    for mk in (lambda m: m.nn.ModuleList([m.nn.Linear(2, 2), m.nn.Linear(2, 2), m.nn.ReLU()]),
-               lambda m: m.nn.ModuleDict({"a": m.nn.ReLU(), "b": m.nn.Sequential()}),
-               lambda m: m.nn.Sequential(), lambda m: m.nn.ModuleList()):
+    for mk in (
+        lambda m: m.nn.ModuleList([m.nn.Linear(2, 2), m.nn.Linear(2, 2), m.nn.ReLU()]),
+        lambda m: m.nn.ModuleDict({"a": m.nn.ReLU(), "b": m.nn.Sequential()}),
+        lambda m: m.nn.Sequential(),
+        lambda m: m.nn.ModuleList(),
+    ):
         assert repr(mk(torchlet)) == repr(mk(torch))
-    pl = lambda m: m.nn.ParameterList([m.nn.Parameter(m.ones(2, 3)), m.nn.Parameter(m.ones(2, dtype=m.float64))])  # noqa
+    pl = lambda m: m.nn.ParameterList([m.nn.Parameter(m.ones(2, 3)), m.nn.Parameter(m.ones(2, dtype=m.float64))])
     assert repr(pl(torchlet)) == repr(pl(torch)).replace("torch.", "torchlet.")
-    pd = lambda m: m.nn.ParameterDict({"b": m.nn.Parameter(m.ones(2, 3)), "a": m.zeros(3)})  # noqa
+    pd = lambda m: m.nn.ParameterDict({"b": m.nn.Parameter(m.ones(2, 3)), "a": m.zeros(3)})
     assert repr(pd(torchlet)) == repr(pd(torch))
     assert repr(torchlet.nn.Parameter(torchlet.ones(2))) == repr(torch.nn.Parameter(torch.ones(2)))
 
 
 def test_forward_matches_after_loading(torch):
     import torchlet
+
     a, b = _nested(torchlet), _nested(torch)
     _sync(a, b)
     x = np.random.default_rng(0).normal(size=(5, 3)).astype(np.float32)
@@ -97,15 +109,18 @@ def test_forward_matches_after_loading(torch):
 
 def test_load_state_dict_results_and_errors(torch):
     import torchlet
+
     for m in (torchlet, torch):
         lin = m.nn.Linear(2, 3)
         assert repr(lin.load_state_dict(lin.state_dict())) == "<All keys matched successfully>"
-    ra = torchlet.nn.Linear(2, 3).load_state_dict({"weight": torchlet.ones(3, 2), "x": torchlet.ones(1)},
-                                                  strict=False)
+    ra = torchlet.nn.Linear(2, 3).load_state_dict({"weight": torchlet.ones(3, 2), "x": torchlet.ones(1)}, strict=False)
     rb = torch.nn.Linear(2, 3).load_state_dict({"weight": torch.ones(3, 2), "x": torch.ones(1)}, strict=False)
     assert repr(ra) == repr(rb) and ra.missing_keys == rb.missing_keys
-    for sd in ({"weight": (3, 2)}, {"weight": (2, 2), "bias": (3,)},
-               {"weight": (3, 2), "bias": (3,), "zz": (1,), "a.b": (1,)}):
+    for sd in (
+        {"weight": (3, 2)},
+        {"weight": (2, 2), "bias": (3,)},
+        {"weight": (3, 2), "bias": (3,), "zz": (1,), "a.b": (1,)},
+    ):
         errs = []
         for m in (torchlet, torch):
             try:
@@ -118,6 +133,7 @@ def test_load_state_dict_results_and_errors(torch):
 
 def test_load_state_dict_copies_in_place(torch):
     import torchlet
+
     lin = torchlet.nn.Linear(2, 3)
     w = lin.weight
     lin.load_state_dict({"weight": torchlet.ones(3, 2), "bias": torchlet.zeros(3)})
@@ -128,6 +144,7 @@ def test_load_state_dict_copies_in_place(torch):
 
 def test_state_dict_detached_and_keep_vars(torch):
     import torchlet
+
     lin = torchlet.nn.Linear(2, 3)
     sd = lin.state_dict()
     assert not sd["weight"].requires_grad and not isinstance(sd["weight"], torchlet.nn.Parameter)
@@ -142,13 +159,16 @@ def test_setattr_errors(torch):
         class Bad(m.nn.Module):
             def __init__(self):
                 self.w = m.nn.Parameter(m.ones(1))
+
         Bad()
+
     eo, et = check_error(early)
     assert str(eo) == str(et)
 
     def tensor_as_param(m):
         lin = m.nn.Linear(2, 2)
         lin.weight = m.ones(2, 2)
+
     check_error(tensor_as_param)
     check_error(lambda m: m.nn.Linear(2, 2).register_parameter("a.b", None))
     check_error(lambda m: m.nn.Linear(2, 2).register_buffer("weight", m.ones(1)))
@@ -162,6 +182,7 @@ def test_setattr_errors(torch):
 
 def test_attribute_moves_between_dicts(torch):
     import torchlet
+
     for m in (torchlet, torch):
         mod = m.nn.Module()
         mod.a = m.nn.Parameter(m.ones(1))
@@ -180,12 +201,17 @@ def test_attribute_moves_between_dicts(torch):
 
 def test_get_submodule_parameter_buffer(torch):
     import torchlet
+
     a, b = _nested(torchlet), _nested(torch)
     assert a.get_submodule("body.0") is a.body[0]
     assert a.get_parameter("first.lin.weight") is a.first.lin.weight
     assert a.get_buffer("first.scale") is a.first.scale
-    for call in (lambda n: n.get_submodule("body.9"), lambda n: n.get_submodule("extra"),
-                 lambda n: n.get_parameter("first.scale"), lambda n: n.get_buffer("first.lin.weight")):
+    for call in (
+        lambda n: n.get_submodule("body.9"),
+        lambda n: n.get_submodule("extra"),
+        lambda n: n.get_parameter("first.scale"),
+        lambda n: n.get_buffer("first.lin.weight"),
+    ):
         ea = eb = None
         try:
             call(a)
@@ -200,6 +226,7 @@ def test_get_submodule_parameter_buffer(torch):
 
 def test_train_eval_propagation(torch):
     import torchlet
+
     net = _nested(torchlet)
     assert net.eval() is net
     assert all(not m.training for m in net.modules())
@@ -212,6 +239,7 @@ def test_train_eval_propagation(torch):
 
 def test_zero_grad_and_requires_grad(torch):
     import torchlet
+
     lin = torchlet.nn.Linear(2, 2)
     lin(torchlet.ones(1, 2)).sum().backward()
     lin.zero_grad(set_to_none=False)
@@ -223,6 +251,7 @@ def test_zero_grad_and_requires_grad(torch):
 
 def test_to_and_dtype_casts(torch):
     import torchlet
+
     net = _nested(torchlet)
     w = net.first.lin.weight
     assert net.double() is net
@@ -242,6 +271,7 @@ def test_to_and_dtype_casts(torch):
 
 def test_apply_and_children(torch):
     import torchlet
+
     seen = []
     net = _nested(torchlet)
     assert net.apply(lambda m: seen.append(type(m).__name__)) is net
@@ -254,14 +284,14 @@ def _hooked(m, log):
     lin = m.nn.Linear(3, 2)
     lin.register_forward_pre_hook(lambda mod, args: log.append(("pre", tuple(args[0].shape))))
     lin.register_forward_hook(lambda mod, args, out: log.append(("fwd", tuple(out.shape))))
-    lin.register_forward_hook(lambda mod, args, kwargs, out: log.append(("fwdkw", sorted(kwargs))),
-                              with_kwargs=True)
+    lin.register_forward_hook(lambda mod, args, kwargs, out: log.append(("fwdkw", sorted(kwargs))), with_kwargs=True)
     lin.register_forward_pre_hook(lambda mod, args: log.append(("first",)), prepend=True)
     return lin
 
 
 def test_forward_hooks_order_and_args(torch):
     import torchlet
+
     la, lb = [], []
     _hooked(torchlet, la)(torchlet.ones(4, 3))
     _hooked(torch, lb)(torch.ones(4, 3))
@@ -270,6 +300,7 @@ def test_forward_hooks_order_and_args(torch):
 
 def test_hooks_modify_and_remove(torch):
     import torchlet
+
     res = []
     for m in (torchlet, torch):
         lin = m.nn.Linear(3, 2)
@@ -289,25 +320,29 @@ def test_hooks_modify_and_remove(torch):
 @pytest.mark.parametrize("input_grad", [True, False])
 def test_full_backward_hook(input_grad, torch):
     import torchlet
+
     out = []
     for m in (torchlet, torch):
         log = []
         lin = m.nn.Linear(3, 2)
         with m.no_grad():
-            lin.weight.copy_(m.tensor([[1., 2., 3.], [-1., 0.5, 2.]]))
+            lin.weight.copy_(m.tensor([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]]))
         lin.register_full_backward_hook(
-            lambda mod, gi, go: log.append(("bw", [None if g is None else g.tolist() for g in gi],
-                                            [g.tolist() for g in go])))
+            lambda mod, gi, go: log.append(
+                ("bw", [None if g is None else g.tolist() for g in gi], [g.tolist() for g in go])
+            )
+        )
         lin.register_full_backward_pre_hook(lambda mod, go: log.append(("pre", [g.tolist() for g in go])))
-        x = m.tensor([[1., 2., 3.], [0., 1., 0.]], requires_grad=input_grad)
+        x = m.tensor([[1.0, 2.0, 3.0], [0.0, 1.0, 0.0]], requires_grad=input_grad)
         y = lin(x)
-        (y * m.tensor([[1., 2.], [3., 4.]])).sum().backward()
+        (y * m.tensor([[1.0, 2.0], [3.0, 4.0]])).sum().backward()
         out.append(log)
     assert out[0] == out[1]
 
 
 def test_full_backward_hook_replaces_grad_input(torch):
     import torchlet
+
     res = []
     for m in (torchlet, torch):
         act = m.nn.Tanh()
@@ -320,6 +355,7 @@ def test_full_backward_hook_replaces_grad_input(torch):
 
 def test_direct_forward_and_missing_forward(torch):
     import torchlet
+
     lin = torchlet.nn.Linear(2, 2)
     x = torchlet.ones(1, 2)
     assert (lin.forward(x) == lin(x)).all()
@@ -328,6 +364,7 @@ def test_direct_forward_and_missing_forward(torch):
 
 def test_deepcopy_and_pickle(torch):
     import torchlet
+
     net = _nested(torchlet)
     c = copy.deepcopy(net)
     assert isinstance(c.first.lin.weight, torchlet.nn.Parameter)
@@ -340,6 +377,7 @@ def test_deepcopy_and_pickle(torch):
 
 def test_parameter_basics(torch):
     import torchlet
+
     t = torchlet.ones(3)
     p = torchlet.nn.Parameter(t)
     assert p.requires_grad and p.is_leaf
@@ -355,6 +393,7 @@ def test_parameter_basics(torch):
 def test_sequential_api(torch):
     import torchlet
     from collections import OrderedDict
+
     for m in (torchlet, torch):
         s = m.nn.Sequential(m.nn.Linear(2, 3), m.nn.ReLU(), m.nn.Linear(3, 1))
         assert isinstance(s[-1], m.nn.Linear) and len(s) == 3
@@ -376,6 +415,7 @@ def test_sequential_api(torch):
 
 def test_module_list_dict_param_containers(torch):
     import torchlet
+
     ml = torchlet.nn.ModuleList([torchlet.nn.Linear(1, 1)])
     ml.append(torchlet.nn.ReLU())
     ml += [torchlet.nn.Tanh()]

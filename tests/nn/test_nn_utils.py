@@ -1,4 +1,5 @@
 """nn.utils: clip_grad_norm_/clip_grad_value_ and vector conversion vs torch."""
+
 import math
 
 import numpy as np
@@ -21,6 +22,7 @@ def _params(m, seed=0):
 @pytest.mark.parametrize("max_norm", [0.5, 1e3])
 def test_clip_grad_norm(norm_type, max_norm, torch):
     import torchlet
+
     a, b = _params(torchlet), _params(torch)
     na = torchlet.nn.utils.clip_grad_norm_(a, max_norm, norm_type=norm_type)
     nb = torch.nn.utils.clip_grad_norm_(b, max_norm, norm_type=norm_type)
@@ -31,6 +33,7 @@ def test_clip_grad_norm(norm_type, max_norm, torch):
 
 def test_clip_grad_norm_single_tensor_and_nonfinite(torch):
     import torchlet
+
     p = torchlet.nn.Parameter(torchlet.ones(3))
     p.grad = torchlet.tensor([3.0, 4.0, 0.0])
     assert torchlet.nn.utils.clip_grad_norm_(p, 1.0).item() == pytest.approx(5.0)
@@ -41,11 +44,13 @@ def test_clip_grad_norm_single_tensor_and_nonfinite(torch):
         q = m.nn.Parameter(m.ones(2))
         q.grad = m.tensor([float("inf"), 1.0])
         m.nn.utils.clip_grad_norm_([q], 1.0, error_if_nonfinite=True)
+
     check_error(nonfinite)
 
 
 def test_clip_grad_value(torch):
     import torchlet
+
     a, b = _params(torchlet), _params(torch)
     torchlet.nn.utils.clip_grad_value_(a, 0.7)
     torch.nn.utils.clip_grad_value_(b, 0.7)
@@ -55,6 +60,7 @@ def test_clip_grad_value(torch):
 
 def test_vector_conversion(torch):
     import torchlet
+
     a, b = _params(torchlet), _params(torch)
     va = torchlet.nn.utils.parameters_to_vector(a)
     vb = torch.nn.utils.parameters_to_vector(b)

@@ -2,6 +2,7 @@
 (parametrizations.weight.original / original0, original1), values and gradients through the
 parametrization, right_inverse on registration and assignment, chained parametrizations,
 cached(), remove_parametrizations both ways, loading torch's state_dict, and the errors."""
+
 import importlib
 
 import numpy as np
@@ -43,6 +44,7 @@ def _classes(m):
     class NoInverse(m.nn.Module):
         def forward(self, X):
             return X.exp()
+
     return Symmetric, Scale, GV, NoInverse
 
 
@@ -97,8 +99,19 @@ def test_assign_cached_remove(leave, torch):
             same = a is b
         c, d = lin.weight, lin.weight
         P.remove_parametrizations(lin, "weight", leave_parametrized=leave)
-        out.append((w1.numpy(), same, c is d, repr(lin), type(lin).__name__, lin.weight.detach().numpy(),
-                    lin.weight is orig, P.is_parametrized(lin), list(lin.state_dict())))
+        out.append(
+            (
+                w1.numpy(),
+                same,
+                c is d,
+                repr(lin),
+                type(lin).__name__,
+                lin.weight.detach().numpy(),
+                lin.weight is orig,
+                P.is_parametrized(lin),
+                list(lin.state_dict()),
+            )
+        )
     (o, t) = out
     np.testing.assert_allclose(o[0], t[0], rtol=1e-6)
     assert o[1:5] == t[1:5] and o[6:] == t[6:]
@@ -126,6 +139,7 @@ def test_errors(torch):
         class Bad(m.nn.Module):
             def forward(self, X):
                 return X[0]
+
         _P(m).register_parametrization(m.nn.Linear(2, 2), "weight", Bad())
 
     def remove_missing(m):
@@ -140,6 +154,7 @@ def test_errors(torch):
         lin = m.nn.Linear(2, 2)
         _P(m).register_parametrization(lin, "weight", _classes(m)[2]())
         _P(m).remove_parametrizations(lin, "weight", leave_parametrized=False)
+
     for make in (no_attr, shape, remove_missing, set_no_inverse, leave_sequence):
         with pytest.raises(Exception) as et:
             make(torch)

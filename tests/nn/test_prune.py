@@ -1,6 +1,7 @@
 """nn.utils.prune against torch: masks, weight_orig/weight_mask naming and state_dict keys,
 the forward pre-hook, gradients through the mask, iterative pruning (PruningContainer),
 random pruning drawing PyTorch's stream, global pruning, remove, and the errors."""
+
 import importlib
 
 import numpy as np
@@ -27,15 +28,30 @@ STEPS = {
     "ln": lambda P, n: P.ln_structured(n[0], "weight", amount=0.5, n=2, dim=0),
     "ln_l1_dim1": lambda P, n: P.ln_structured(n[0], "weight", amount=1, n=1, dim=1),
     "random_structured": lambda P, n: P.random_structured(n[0], "weight", amount=0.5, dim=0),
-    "global": lambda P, n: P.global_unstructured([(n[0], "weight"), (n[2], "weight")],
-                                                 pruning_method=P.L1Unstructured, amount=0.4),
+    "global": lambda P, n: P.global_unstructured(
+        [(n[0], "weight"), (n[2], "weight")], pruning_method=P.L1Unstructured, amount=0.4
+    ),
     "identity": lambda P, n: P.identity(n[2], "bias"),
 }
 
 
-@pytest.mark.parametrize("steps", [["l1"], ["l1_int"], ["random"], ["ln"], ["ln_l1_dim1"], ["random_structured"],
-                                   ["global"], ["identity"], ["l1", "random"], ["ln", "l1_int", "global"],
-                                   ["random", "random"], ["ln", "random_structured"]])
+@pytest.mark.parametrize(
+    "steps",
+    [
+        ["l1"],
+        ["l1_int"],
+        ["random"],
+        ["ln"],
+        ["ln_l1_dim1"],
+        ["random_structured"],
+        ["global"],
+        ["identity"],
+        ["l1", "random"],
+        ["ln", "l1_int", "global"],
+        ["random", "random"],
+        ["ln", "random_structured"],
+    ],
+)
 def test_prune_like_torch(steps, torch):
     res = []
     for m in (torchlet, torch):
@@ -73,8 +89,18 @@ def test_remove_and_repr(torch):
         kinds = [type(c).__name__ for c in container]
         orig = net[2].weight_orig
         P.remove(net[2], "weight")
-        res.append((kinds, list(net.state_dict()), repr(net), net[2].weight.detach().numpy(), net[2].weight is orig,
-                    type(net[2].weight).__name__, len(net[2]._forward_pre_hooks), P.is_pruned(net)))
+        res.append(
+            (
+                kinds,
+                list(net.state_dict()),
+                repr(net),
+                net[2].weight.detach().numpy(),
+                net[2].weight is orig,
+                type(net[2].weight).__name__,
+                len(net[2]._forward_pre_hooks),
+                P.is_pruned(net),
+            )
+        )
     o, t = res
     assert o[:3] == t[:3] and o[4:] == t[4:]
     np.testing.assert_allclose(o[3], t[3], rtol=1e-6)
@@ -87,17 +113,20 @@ def test_methods_directly(torch):
         np.testing.assert_array_equal(out[0], out[1], err_msg=name)
 
 
-@pytest.mark.parametrize("make", [
-    lambda P, m: P.l1_unstructured(m.nn.Linear(2, 2), "weight", amount=1.5),
-    lambda P, m: P.l1_unstructured(m.nn.Linear(2, 2), "weight", amount=-1),
-    lambda P, m: P.l1_unstructured(m.nn.Linear(2, 2), "weight", amount="a"),
-    lambda P, m: P.l1_unstructured(m.nn.Linear(2, 2), "weight", amount=5),
-    lambda P, m: P.ln_structured(m.nn.Linear(2, 2), "bias", amount=1, n=2, dim=0),
-    lambda P, m: P.ln_structured(m.nn.Linear(2, 2), "weight", amount=1, n=2, dim=2),
-    lambda P, m: P.remove(m.nn.Linear(2, 2), "weight"),
-    lambda P, m: P.global_unstructured(3, P.L1Unstructured, amount=1),
-    lambda P, m: P.global_unstructured([(m.nn.Linear(2, 2), "weight")], P.LnStructured, amount=1, n=1, dim=0),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda P, m: P.l1_unstructured(m.nn.Linear(2, 2), "weight", amount=1.5),
+        lambda P, m: P.l1_unstructured(m.nn.Linear(2, 2), "weight", amount=-1),
+        lambda P, m: P.l1_unstructured(m.nn.Linear(2, 2), "weight", amount="a"),
+        lambda P, m: P.l1_unstructured(m.nn.Linear(2, 2), "weight", amount=5),
+        lambda P, m: P.ln_structured(m.nn.Linear(2, 2), "bias", amount=1, n=2, dim=0),
+        lambda P, m: P.ln_structured(m.nn.Linear(2, 2), "weight", amount=1, n=2, dim=2),
+        lambda P, m: P.remove(m.nn.Linear(2, 2), "weight"),
+        lambda P, m: P.global_unstructured(3, P.L1Unstructured, amount=1),
+        lambda P, m: P.global_unstructured([(m.nn.Linear(2, 2), "weight")], P.LnStructured, amount=1, n=1, dim=0),
+    ],
+)
 def test_errors(make, torch):
     with pytest.raises(Exception) as et:
         make(_prune(torch), torch)

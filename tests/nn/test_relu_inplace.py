@@ -1,5 +1,6 @@
 """nn.functional.relu_ against torch: in place (same object, version bump), values, and the
 leaf-requiring-grad error."""
+
 import numpy as np
 import pytest
 

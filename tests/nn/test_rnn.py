@@ -1,4 +1,5 @@
 """RNN / LSTM / GRU and their cells against PyTorch (same state_dict, dropout=0)."""
+
 import numpy as np
 import pytest
 
@@ -9,8 +10,10 @@ TOL = dict(rtol=1e-4, atol=1e-5)
 
 def _load(ours, theirs):
     import torchlet
-    ours.load_state_dict({k: torchlet.tensor(v.detach().numpy().copy()) for k, v in theirs.state_dict().items()},
-                         strict=True)
+
+    ours.load_state_dict(
+        {k: torchlet.tensor(v.detach().numpy().copy()) for k, v in theirs.state_dict().items()}, strict=True
+    )
 
 
 def _t(lib, a):
@@ -18,8 +21,13 @@ def _t(lib, a):
 
 
 CONFIGS = [
-    dict(), dict(num_layers=2), dict(bidirectional=True), dict(num_layers=2, bidirectional=True, batch_first=True),
-    dict(bias=False), dict(batch_first=True), dict(num_layers=3, dropout=0.0, bidirectional=True),
+    dict(),
+    dict(num_layers=2),
+    dict(bidirectional=True),
+    dict(num_layers=2, bidirectional=True, batch_first=True),
+    dict(bias=False),
+    dict(batch_first=True),
+    dict(num_layers=3, dropout=0.0, bidirectional=True),
 ]
 
 
@@ -28,11 +36,13 @@ CONFIGS = [
 @pytest.mark.parametrize("with_h0", [False, True])
 def test_recurrent(kind, cfg, with_h0, torch):
     import torchlet
+
     theirs = getattr(torch.nn, kind)(3, 4, **cfg)
     ours = getattr(torchlet.nn, kind)(3, 4, **cfg)
     assert repr(ours) == repr(theirs)
-    assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == \
-        [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
+    assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == [
+        (k, tuple(v.shape)) for k, v in theirs.state_dict().items()
+    ]
     _load(ours, theirs)
     rng = np.random.default_rng(0)
     T, N = 5, 2
@@ -71,10 +81,13 @@ def test_recurrent(kind, cfg, with_h0, torch):
         assert_same(p.grad, q.grad, rtol=1e-4, atol=1e-4, what=k)
 
 
-@pytest.mark.parametrize("kind,kw", [("RNN", dict(nonlinearity="relu", num_layers=2)),
-                                     ("LSTM", dict(proj_size=2, num_layers=2, bidirectional=True))])
+@pytest.mark.parametrize(
+    "kind,kw",
+    [("RNN", dict(nonlinearity="relu", num_layers=2)), ("LSTM", dict(proj_size=2, num_layers=2, bidirectional=True))],
+)
 def test_variants_and_unbatched(kind, kw, torch):
     import torchlet
+
     theirs = getattr(torch.nn, kind)(3, 4, **kw)
     ours = getattr(torchlet.nn, kind)(3, 4, **kw)
     assert repr(ours) == repr(theirs)
@@ -92,6 +105,7 @@ def test_variants_and_unbatched(kind, kw, torch):
 
 def test_train_dropout_runs(torch):
     import torchlet
+
     m = torchlet.nn.LSTM(3, 4, num_layers=2, dropout=0.5)
     out, (h, c) = m(torchlet.randn(5, 2, 3))
     assert tuple(out.shape) == (5, 2, 4) and tuple(h.shape) == (2, 2, 4)
@@ -103,18 +117,28 @@ def test_train_dropout_runs(torch):
 
 def test_init_bounds(torch):
     import torchlet
+
     m = torchlet.nn.GRU(3, 16, num_layers=2)
     for p in m.parameters():
         a = p.detach().numpy()
         assert np.abs(a).max() <= 0.25 and a.std() > 0.1
 
 
-@pytest.mark.parametrize("kind,kw,hidden", [
-    ("RNNCell", {}, True), ("RNNCell", dict(nonlinearity="relu", bias=False), False),
-    ("LSTMCell", {}, True), ("LSTMCell", dict(bias=False), False), ("GRUCell", {}, True), ("GRUCell", {}, False)])
+@pytest.mark.parametrize(
+    "kind,kw,hidden",
+    [
+        ("RNNCell", {}, True),
+        ("RNNCell", dict(nonlinearity="relu", bias=False), False),
+        ("LSTMCell", {}, True),
+        ("LSTMCell", dict(bias=False), False),
+        ("GRUCell", {}, True),
+        ("GRUCell", {}, False),
+    ],
+)
 @pytest.mark.parametrize("batched", [True, False])
 def test_cells(kind, kw, hidden, batched, torch):
     import torchlet
+
     theirs = getattr(torch.nn, kind)(3, 4, **kw)
     ours = getattr(torchlet.nn, kind)(3, 4, **kw)
     assert repr(ours) == repr(theirs)
@@ -137,20 +161,23 @@ def test_cells(kind, kw, hidden, batched, torch):
         assert_same(p.grad, q.grad, **TOL)
 
 
-@pytest.mark.parametrize("call", [
-    lambda m: m.nn.RNN(3, 4)(m.randn(5, 2, 4)),
-    lambda m: m.nn.RNN(3, 4)(m.randn(5, 2, 3), m.randn(2, 2, 4)),
-    lambda m: m.nn.RNN(3, 4)(m.randn(5, 3), m.randn(1, 2, 4)),
-    lambda m: m.nn.RNN(3, 4)(m.randn(1, 5, 2, 3)),
-    lambda m: m.nn.RNN(3, 4, nonlinearity="foo"),
-    lambda m: m.nn.GRU(3, 4, proj_size=2),
-    lambda m: m.nn.LSTM(3, 4, proj_size=4),
-    lambda m: m.nn.LSTM(3, 4, dropout=2),
-    lambda m: m.nn.LSTM(3, 4)(m.randn(5, 2, 3), (m.randn(1, 2, 4), m.randn(1, 2, 3))),
-    lambda m: m.nn.RNNCell(3, 4)(m.randn(2, 4)),
-    lambda m: m.nn.RNNCell(3, 4)(m.randn(2, 3), m.randn(3, 4)),
-    lambda m: m.nn.RNNCell(3, 4)(m.randn(2, 2, 3)),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: m.nn.RNN(3, 4)(m.randn(5, 2, 4)),
+        lambda m: m.nn.RNN(3, 4)(m.randn(5, 2, 3), m.randn(2, 2, 4)),
+        lambda m: m.nn.RNN(3, 4)(m.randn(5, 3), m.randn(1, 2, 4)),
+        lambda m: m.nn.RNN(3, 4)(m.randn(1, 5, 2, 3)),
+        lambda m: m.nn.RNN(3, 4, nonlinearity="foo"),
+        lambda m: m.nn.GRU(3, 4, proj_size=2),
+        lambda m: m.nn.LSTM(3, 4, proj_size=4),
+        lambda m: m.nn.LSTM(3, 4, dropout=2),
+        lambda m: m.nn.LSTM(3, 4)(m.randn(5, 2, 3), (m.randn(1, 2, 4), m.randn(1, 2, 3))),
+        lambda m: m.nn.RNNCell(3, 4)(m.randn(2, 4)),
+        lambda m: m.nn.RNNCell(3, 4)(m.randn(2, 3), m.randn(3, 4)),
+        lambda m: m.nn.RNNCell(3, 4)(m.randn(2, 2, 3)),
+    ],
+)
 def test_errors(call, torch):
     eo, et = check_error(call)
     assert str(eo) == str(et)

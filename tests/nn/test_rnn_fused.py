@@ -3,6 +3,7 @@ states and gradients of input, initial state and every parameter, over shapes,
 bidirectional, two layers, batch_first, with and without initial state and bias; double
 backward (which recomputes through the per-step Tensor ops); packed sequences (the
 per-step path) next to unpacked ones."""
+
 import numpy as np
 import pytest
 
@@ -15,8 +16,7 @@ def _pair(mode, I, H, layers, **kw):
     dtype = kw.pop("dtype", "float64")
     theirs = getattr(torch.nn, mode)(I, H, layers, **kw).to(getattr(torch, dtype))
     ours = getattr(torchlet.nn, mode)(I, H, layers, **kw).to(getattr(torchlet, dtype))
-    ours.load_state_dict({k: torchlet.from_numpy(v.detach().numpy().copy())
-                          for k, v in theirs.state_dict().items()})
+    ours.load_state_dict({k: torchlet.from_numpy(v.detach().numpy().copy()) for k, v in theirs.state_dict().items()})
     return theirs, ours
 
 
@@ -138,7 +138,7 @@ def test_packed_matches_unpacked_and_torch(mode):
     theirs, ours = _pair(mode, 3, 4, 2, bidirectional=True)
     rng = np.random.default_rng(5)
     x = rng.standard_normal((5, 3, 3))
-    pack = lambda lib, t, lengths: lib.nn.utils.rnn.pack_padded_sequence(t, lengths, enforce_sorted=False)  # noqa: E731
+    pack = lambda lib, t, lengths: lib.nn.utils.rnn.pack_padded_sequence(t, lengths, enforce_sorted=False)
     for lengths in ([5, 5, 5], [5, 2, 4]):
         res = []
         for lib, m in ((torch, theirs), (torchlet, ours)):

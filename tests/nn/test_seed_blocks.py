@@ -1,5 +1,6 @@
 """The seed lessons' custom blocks (seed programs 35, 36, 37, 62, 63) in both libraries:
 forward shapes, parameter names, reprs, tied parameters, and training reduces the loss."""
+
 import numpy as np
 import pytest
 
@@ -58,13 +59,23 @@ def blocks(m):
         def __init__(self, in_units, units):
             super().__init__()
             self.weight = nn.Parameter(m.randn(in_units, units))
-            self.bias = nn.Parameter(m.randn(units,))
+            self.bias = nn.Parameter(
+                m.randn(
+                    units,
+                )
+            )
 
         def forward(self, X):
             return F.relu(m.matmul(X, self.weight) + self.bias)
 
-    return dict(MLP=MLP, MySequential=MySequential, FixedHiddenMLP=FixedHiddenMLP, NestMLP=NestMLP,
-                CenteredLayer=CenteredLayer, MyLinear=MyLinear)
+    return dict(
+        MLP=MLP,
+        MySequential=MySequential,
+        FixedHiddenMLP=FixedHiddenMLP,
+        NestMLP=NestMLP,
+        CenteredLayer=CenteredLayer,
+        MyLinear=MyLinear,
+    )
 
 
 def _names(net):
@@ -73,13 +84,16 @@ def _names(net):
 
 def test_blocks_structure(torch):
     import torchlet
+
     ours, theirs = blocks(torchlet), blocks(torch)
-    for mk in (lambda b, m: b["MLP"](),
-               lambda b, m: b["MySequential"](m.nn.Linear(20, 256), m.nn.ReLU(), m.nn.Linear(256, 10)),
-               lambda b, m: b["FixedHiddenMLP"](),
-               lambda b, m: m.nn.Sequential(b["NestMLP"](), m.nn.Linear(16, 20), b["FixedHiddenMLP"]()),
-               lambda b, m: m.nn.Sequential(m.nn.Linear(8, 128), b["CenteredLayer"]()),
-               lambda b, m: m.nn.Sequential(b["MyLinear"](64, 8), b["MyLinear"](8, 1))):
+    for mk in (
+        lambda b, m: b["MLP"](),
+        lambda b, m: b["MySequential"](m.nn.Linear(20, 256), m.nn.ReLU(), m.nn.Linear(256, 10)),
+        lambda b, m: b["FixedHiddenMLP"](),
+        lambda b, m: m.nn.Sequential(b["NestMLP"](), m.nn.Linear(16, 20), b["FixedHiddenMLP"]()),
+        lambda b, m: m.nn.Sequential(m.nn.Linear(8, 128), b["CenteredLayer"]()),
+        lambda b, m: m.nn.Sequential(b["MyLinear"](64, 8), b["MyLinear"](8, 1)),
+    ):
         a, t = mk(ours, torchlet), mk(theirs, torch)
         assert repr(a) == repr(t)
         assert _names(a) == _names(t)
@@ -89,6 +103,7 @@ def test_blocks_structure(torch):
 
 def test_blocks_forward_match(torch):
     import torchlet
+
     ours, theirs = blocks(torchlet), blocks(torch)
     x = np.random.default_rng(0).uniform(size=(2, 20)).astype("float32")
     a = torchlet.nn.Sequential(ours["NestMLP"](), torchlet.nn.Linear(16, 20), ours["FixedHiddenMLP"]())
@@ -99,11 +114,12 @@ def test_blocks_forward_match(torch):
     assert ya.shape == () and abs(ya.item()) <= 1
     np.testing.assert_allclose(ya.item(), yt.item(), rtol=1e-4)
     c = ours["CenteredLayer"]()
-    assert c(torchlet.tensor([1., 2, 3, 4, 5])).tolist() == [-2., -1., 0., 1., 2.]
+    assert c(torchlet.tensor([1.0, 2, 3, 4, 5])).tolist() == [-2.0, -1.0, 0.0, 1.0, 2.0]
 
 
 def test_parameter_tying(torch):
     import torchlet
+
     nn = torchlet.nn
     shared = nn.Linear(8, 8)
     net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), shared, nn.ReLU(), shared, nn.ReLU(), nn.Linear(8, 1))
@@ -136,7 +152,9 @@ def test_nested_block_names(torch):
             for i in range(4):
                 net.add_module(f"block{i}", block1())
             return net
+
         return m.nn.Sequential(block2(), m.nn.Linear(4, 1))
+
     a, t = rg(torchlet), rg(torch)
     assert repr(a) == repr(t) and _names(a) == _names(t)
     assert a[0][1][0].bias.shape == (8,)
@@ -145,6 +163,7 @@ def test_nested_block_names(torch):
 @pytest.mark.parametrize("which", ["MLP", "MySequential", "NestMLP", "MyLinear"])
 def test_training_reduces_loss(which):
     import torchlet
+
     b = blocks(torchlet)
     nn = torchlet.nn
     torchlet.manual_seed(0)

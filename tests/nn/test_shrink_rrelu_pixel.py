@@ -1,4 +1,5 @@
 """softshrink, hardshrink, rrelu, pixel_shuffle/unshuffle and their modules against PyTorch."""
+
 import numpy as np
 import pytest
 
@@ -23,11 +24,9 @@ OPS = [
     Op("rrelu_eval", lambda m, a: F(m).rrelu(a), S),
     Op("rrelu_eval_bounds", lambda m, a: F(m).rrelu(a, 0.2, 0.6, False), S),
     Op("torch_rrelu_eval", lambda m, a: m.rrelu(a, 0.1, 0.3), S[:2]),
-    Op("pixel_shuffle", lambda m, a: F(m).pixel_shuffle(a, 2), [((1, 8, 3, 2),), ((4, 2, 3),),
-                                                                ((2, 3, 8, 2, 2),)]),
+    Op("pixel_shuffle", lambda m, a: F(m).pixel_shuffle(a, 2), [((1, 8, 3, 2),), ((4, 2, 3),), ((2, 3, 8, 2, 2),)]),
     Op("pixel_shuffle_3", lambda m, a: m.pixel_shuffle(a, 3), [((2, 9, 2, 1),)]),
-    Op("pixel_unshuffle", lambda m, a: F(m).pixel_unshuffle(a, 2), [((1, 2, 4, 6),), ((3, 2, 4),),
-                                                                    ((2, 1, 2, 4, 2),)]),
+    Op("pixel_unshuffle", lambda m, a: F(m).pixel_unshuffle(a, 2), [((1, 2, 4, 6),), ((3, 2, 4),), ((2, 1, 2, 4, 2),)]),
     Op("pixel_unshuffle_3", lambda m, a: m.pixel_unshuffle(a, 3), [((1, 2, 3, 6),)]),
 ]
 
@@ -53,6 +52,7 @@ def test_shrink_edges(torch):
 
 def test_pixel_shuffle_integer_and_roundtrip(torch):
     import torchlet
+
     a, b = both(np.arange(2 * 8 * 2 * 3).reshape(2, 8, 2, 3))
     assert_same(torchlet.pixel_shuffle(a, 2), torch.pixel_shuffle(b, 2))
     assert_same(torchlet.pixel_unshuffle(torchlet.pixel_shuffle(a, 2), 2), b)
@@ -61,22 +61,25 @@ def test_pixel_shuffle_integer_and_roundtrip(torch):
     assert F(torchlet).pixel_unshuffle(x, 2).grad_fn.name() == "PixelUnshuffleBackward0"
 
 
-@pytest.mark.parametrize("call", [
-    lambda m: F(m).softshrink(m.ones(3), -1.0),
-    lambda m: F(m).softshrink(m.ones(3, dtype=m.float64), -0.5),
-    lambda m: F(m).softshrink(m.ones(3, dtype=m.long)),
-    lambda m: F(m).hardshrink(m.ones(3, dtype=m.long)),
-    lambda m: F(m).rrelu(m.ones(3, dtype=m.long)),
-    lambda m: F(m).rrelu(m.ones(3), 0.5, 0.2),
-    lambda m: F(m).rrelu(m.ones(3), 0.5, 0.2, training=True),
-    lambda m: F(m).pixel_shuffle(m.ones(1, 5, 2, 2), 2),
-    lambda m: F(m).pixel_shuffle(m.ones(5, 2), 2),
-    lambda m: F(m).pixel_shuffle(m.ones(1, 4, 2, 2), 0),
-    lambda m: F(m).pixel_unshuffle(m.ones(1, 1, 3, 4), 2),
-    lambda m: F(m).pixel_unshuffle(m.ones(1, 1, 4, 3), 2),
-    lambda m: F(m).pixel_unshuffle(m.ones(2, 4), 2),
-    lambda m: F(m).pixel_unshuffle(m.ones(1, 1, 4, 4), -1),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: F(m).softshrink(m.ones(3), -1.0),
+        lambda m: F(m).softshrink(m.ones(3, dtype=m.float64), -0.5),
+        lambda m: F(m).softshrink(m.ones(3, dtype=m.long)),
+        lambda m: F(m).hardshrink(m.ones(3, dtype=m.long)),
+        lambda m: F(m).rrelu(m.ones(3, dtype=m.long)),
+        lambda m: F(m).rrelu(m.ones(3), 0.5, 0.2),
+        lambda m: F(m).rrelu(m.ones(3), 0.5, 0.2, training=True),
+        lambda m: F(m).pixel_shuffle(m.ones(1, 5, 2, 2), 2),
+        lambda m: F(m).pixel_shuffle(m.ones(5, 2), 2),
+        lambda m: F(m).pixel_shuffle(m.ones(1, 4, 2, 2), 0),
+        lambda m: F(m).pixel_unshuffle(m.ones(1, 1, 3, 4), 2),
+        lambda m: F(m).pixel_unshuffle(m.ones(1, 1, 4, 3), 2),
+        lambda m: F(m).pixel_unshuffle(m.ones(2, 4), 2),
+        lambda m: F(m).pixel_unshuffle(m.ones(1, 1, 4, 4), -1),
+    ],
+)
 def test_errors(call, torch):
     eo, et = same_error(call)
     assert str(eo) == str(et)
@@ -86,6 +89,7 @@ def test_rrelu_training_noise(torch):
     """Training draws one slope in [lower, upper] per non-positive element; the
     gradient is that slope; eval is deterministic leaky_relu with the mean slope."""
     import torchlet
+
     x = np.random.default_rng(0).normal(size=(50, 7)).astype(np.float32)
     a = torchlet.tensor(x, requires_grad=True)
     y = F(torchlet).rrelu(a, 0.1, 0.4, training=True)
@@ -106,6 +110,7 @@ def test_rrelu_training_noise(torch):
 def test_rrelu_training_stream(dtype, torch):
     """Seeded training draws equal PyTorch's (once the generator is PyTorch's stream)."""
     import torchlet
+
     if not torch_stream():
         pytest.skip("torchlet's generator does not draw PyTorch's stream yet")
     x = np.random.default_rng(1).normal(size=(40, 3)).astype(dtype)
@@ -127,6 +132,7 @@ def test_rrelu_training_stream(dtype, torch):
 
 def test_rrelu_inplace(torch):
     import torchlet
+
     x = np.random.default_rng(2).normal(size=(4, 5)).astype(np.float32)
     a, b = both(x)
     ra, rb = F(torchlet).rrelu(a, inplace=True), F(torch).rrelu(b, inplace=True)
@@ -141,10 +147,17 @@ def test_rrelu_inplace(torch):
 
 def test_modules(torch):
     import torchlet
-    mods = [lambda nn: nn.Softshrink(), lambda nn: nn.Softshrink(1.5), lambda nn: nn.Hardshrink(),
-            lambda nn: nn.Hardshrink(lambd=0.25), lambda nn: nn.RReLU(),
-            lambda nn: nn.RReLU(0.1, 0.3, inplace=True), lambda nn: nn.PixelShuffle(2),
-            lambda nn: nn.PixelUnshuffle(2)]
+
+    mods = [
+        lambda nn: nn.Softshrink(),
+        lambda nn: nn.Softshrink(1.5),
+        lambda nn: nn.Hardshrink(),
+        lambda nn: nn.Hardshrink(lambd=0.25),
+        lambda nn: nn.RReLU(),
+        lambda nn: nn.RReLU(0.1, 0.3, inplace=True),
+        lambda nn: nn.PixelShuffle(2),
+        lambda nn: nn.PixelUnshuffle(2),
+    ]
     x = np.random.default_rng(3).normal(size=(2, 4, 4, 6)).astype(np.float32)
     for make in mods:
         ma, mb = make(torchlet.nn), make(torch.nn)

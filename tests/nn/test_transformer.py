@@ -1,5 +1,6 @@
 """scaled_dot_product_attention, MultiheadAttention, TransformerEncoderLayer and
 TransformerEncoder against PyTorch (same state_dict, dropout=0)."""
+
 import numpy as np
 import pytest
 
@@ -13,16 +14,31 @@ def _causal_bool(m, L, S):
 
 
 OPS = [
-    Op("sdpa", lambda m, q, k, v: m.nn.functional.scaled_dot_product_attention(q, k, v),
-       [((2, 3, 4, 5), (2, 3, 6, 5), (2, 3, 6, 7)), ((4, 5), (6, 5), (6, 3))]),
-    Op("sdpa_scale", lambda m, q, k, v: m.nn.functional.scaled_dot_product_attention(q, k, v, scale=0.3),
-       [((2, 4, 5), (2, 6, 5), (2, 6, 3))]),
-    Op("sdpa_causal", lambda m, q, k, v: m.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True),
-       [((2, 2, 5, 4), (2, 2, 5, 4), (2, 2, 5, 4)), ((2, 4, 4), (2, 6, 4), (2, 6, 4))]),
-    Op("sdpa_float_mask", lambda m, q, k, v, a: m.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=a),
-       [((2, 3, 4, 5), (2, 3, 6, 5), (2, 3, 6, 5), (4, 6)), ((2, 3, 4, 5), (2, 3, 6, 5), (2, 3, 6, 5), (2, 1, 4, 6))]),
-    Op("sdpa_bool_mask", lambda m, q, k, v: m.nn.functional.scaled_dot_product_attention(
-        q, k, v, attn_mask=_causal_bool(m, 4, 6)), [((2, 4, 5), (2, 6, 5), (2, 6, 5))]),
+    Op(
+        "sdpa",
+        lambda m, q, k, v: m.nn.functional.scaled_dot_product_attention(q, k, v),
+        [((2, 3, 4, 5), (2, 3, 6, 5), (2, 3, 6, 7)), ((4, 5), (6, 5), (6, 3))],
+    ),
+    Op(
+        "sdpa_scale",
+        lambda m, q, k, v: m.nn.functional.scaled_dot_product_attention(q, k, v, scale=0.3),
+        [((2, 4, 5), (2, 6, 5), (2, 6, 3))],
+    ),
+    Op(
+        "sdpa_causal",
+        lambda m, q, k, v: m.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True),
+        [((2, 2, 5, 4), (2, 2, 5, 4), (2, 2, 5, 4)), ((2, 4, 4), (2, 6, 4), (2, 6, 4))],
+    ),
+    Op(
+        "sdpa_float_mask",
+        lambda m, q, k, v, a: m.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=a),
+        [((2, 3, 4, 5), (2, 3, 6, 5), (2, 3, 6, 5), (4, 6)), ((2, 3, 4, 5), (2, 3, 6, 5), (2, 3, 6, 5), (2, 1, 4, 6))],
+    ),
+    Op(
+        "sdpa_bool_mask",
+        lambda m, q, k, v: m.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=_causal_bool(m, 4, 6)),
+        [((2, 4, 5), (2, 6, 5), (2, 6, 5))],
+    ),
 ]
 
 
@@ -33,21 +49,28 @@ def test_op(op, torch):
 
 def test_sdpa_dropout(torch):
     import torchlet
+
     q = torchlet.randn(2, 4, 8)
     out = torchlet.nn.functional.scaled_dot_product_attention(q, q, q, dropout_p=0.5)
     assert tuple(out.shape) == (2, 4, 8)
-    check_error(lambda m: m.nn.functional.scaled_dot_product_attention(
-        m.ones(2, 3, 4), m.ones(2, 3, 4), m.ones(2, 3, 4), attn_mask=m.ones(3, 3), is_causal=True))
+    check_error(
+        lambda m: m.nn.functional.scaled_dot_product_attention(
+            m.ones(2, 3, 4), m.ones(2, 3, 4), m.ones(2, 3, 4), attn_mask=m.ones(3, 3), is_causal=True
+        )
+    )
 
 
 def _load(ours, theirs):
     import torchlet
-    ours.load_state_dict({k: torchlet.tensor(v.detach().numpy().copy()) for k, v in theirs.state_dict().items()},
-                         strict=True)
+
+    ours.load_state_dict(
+        {k: torchlet.tensor(v.detach().numpy().copy()) for k, v in theirs.state_dict().items()}, strict=True
+    )
 
 
 def _perturb(theirs):
     import torch
+
     with torch.no_grad():
         for p in theirs.parameters():
             p.add_(torch.rand_like(p) * 0.2 - 0.1)
@@ -62,11 +85,18 @@ def _grads_match(ours, theirs, xs_o, xs_t):
 
 
 MHA = [
-    (dict(), {}), (dict(batch_first=True), {}), (dict(bias=False), {}), (dict(kdim=3, vdim=5), {}),
-    (dict(), dict(need_weights=False)), (dict(), dict(average_attn_weights=False)),
-    (dict(), dict(attn_mask="bool")), (dict(), dict(attn_mask="float")), (dict(), dict(key_padding_mask="bool")),
+    (dict(), {}),
+    (dict(batch_first=True), {}),
+    (dict(bias=False), {}),
+    (dict(kdim=3, vdim=5), {}),
+    (dict(), dict(need_weights=False)),
+    (dict(), dict(average_attn_weights=False)),
+    (dict(), dict(attn_mask="bool")),
+    (dict(), dict(attn_mask="float")),
+    (dict(), dict(key_padding_mask="bool")),
     (dict(batch_first=True), dict(key_padding_mask="float", attn_mask="bool")),
-    (dict(), dict(attn_mask="3d")), (dict(add_bias_kv=True, add_zero_attn=True), dict(key_padding_mask="bool")),
+    (dict(), dict(attn_mask="3d")),
+    (dict(add_bias_kv=True, add_zero_attn=True), dict(key_padding_mask="bool")),
 ]
 
 
@@ -93,19 +123,24 @@ def _masks(m, spec, L, S, N, H):
 @pytest.mark.parametrize("cfg,call", MHA, ids=str)
 def test_multihead_attention(cfg, call, torch):
     import torchlet
+
     E, H, L, S, N = 8, 2, 4, 5, 3
     theirs = torch.nn.MultiheadAttention(E, H, **cfg)
     ours = torchlet.nn.MultiheadAttention(E, H, **cfg)
     assert repr(ours) == repr(theirs)
-    assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == \
-        [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
+    assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == [
+        (k, tuple(v.shape)) for k, v in theirs.state_dict().items()
+    ]
     _perturb(theirs)
     _load(ours, theirs)
     rng = np.random.default_rng(0)
     bf = cfg.get("batch_first")
-    shp = lambda T, F: (N, T, F) if bf else (T, N, F)  # noqa: E731
-    arrs = [rng.standard_normal(shp(L, E)), rng.standard_normal(shp(S, cfg.get("kdim", E))),
-            rng.standard_normal(shp(S, cfg.get("vdim", E)))]
+    shp = lambda T, F: (N, T, F) if bf else (T, N, F)
+    arrs = [
+        rng.standard_normal(shp(L, E)),
+        rng.standard_normal(shp(S, cfg.get("kdim", E))),
+        rng.standard_normal(shp(S, cfg.get("vdim", E))),
+    ]
     xs_o = [torchlet.tensor(a.astype(np.float32), requires_grad=True) for a in arrs]
     xs_t = [torch.tensor(a.astype(np.float32), requires_grad=True) for a in arrs]
     out_o, w_o = ours(*xs_o, **_masks(torchlet, call, L, S, N, H))
@@ -119,6 +154,7 @@ def test_multihead_attention(cfg, call, torch):
 
 def test_multihead_attention_unbatched_and_eval(torch):
     import torchlet
+
     theirs, ours = torch.nn.MultiheadAttention(8, 4), torchlet.nn.MultiheadAttention(8, 4)
     _load(ours, theirs)
     ours.eval()
@@ -131,14 +167,21 @@ def test_multihead_attention_unbatched_and_eval(torch):
     assert_same(yo, yt, **TOL)
 
 
-LAYER = [dict(), dict(norm_first=True), dict(batch_first=True), dict(activation="gelu", norm_first=True),
-         dict(bias=False, layer_norm_eps=1e-3), dict(dim_feedforward=12, batch_first=True, norm_first=True)]
+LAYER = [
+    dict(),
+    dict(norm_first=True),
+    dict(batch_first=True),
+    dict(activation="gelu", norm_first=True),
+    dict(bias=False, layer_norm_eps=1e-3),
+    dict(dim_feedforward=12, batch_first=True, norm_first=True),
+]
 
 
 @pytest.mark.parametrize("cfg", LAYER, ids=str)
 @pytest.mark.parametrize("masks", [False, True])
 def test_encoder_layer(cfg, masks, torch):
     import torchlet
+
     E, H, T, N = 8, 2, 5, 3
     theirs = torch.nn.TransformerEncoderLayer(E, H, dropout=0.0, **{"dim_feedforward": 16, **cfg})
     ours = torchlet.nn.TransformerEncoderLayer(E, H, dropout=0.0, **{"dim_feedforward": 16, **cfg})
@@ -169,6 +212,7 @@ def test_encoder_layer(cfg, masks, torch):
 
 def test_encoder_layer_callable_activation_and_errors(torch):
     import torchlet
+
     m = torchlet.nn.TransformerEncoderLayer(8, 2, 16, activation=torchlet.nn.functional.gelu)
     assert m.activation_relu_or_gelu == 2
     check_error(lambda m: m.nn.TransformerEncoderLayer(8, 2, activation="tanh"))
@@ -181,6 +225,7 @@ def test_encoder_layer_callable_activation_and_errors(torch):
 def test_encoder(cfg, with_norm, torch):
     import warnings
     import torchlet
+
     E, H, T, N = 8, 2, 5, 3
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -223,20 +268,33 @@ def test_encoder_layer_activation_is_nn_functional_and_loads_weights_only(activa
     import pickle
     import pickletools
     import torchlet
+
     tl = torchlet.nn.TransformerEncoderLayer(4, 2, 8, activation=activation)
     tt = torch.nn.TransformerEncoderLayer(4, 2, 8, activation=activation)
-    assert (tl.activation is getattr(torchlet.nn.functional, activation)) == \
-        (tt.activation is getattr(torch.nn.functional, activation))
+    assert (tl.activation is getattr(torchlet.nn.functional, activation)) == (
+        tt.activation is getattr(torch.nn.functional, activation)
+    )
     assert tl.activation_relu_or_gelu == tt.activation_relu_or_gelu
     if activation == "relu":
+
         def names(f):
-            return [a.replace("torchlet", "torch") for _, a, _ in pickletools.genops(pickle.dumps(f))
-                    if isinstance(a, str)]
+            return [
+                a.replace("torchlet", "torch") for _, a, _ in pickletools.genops(pickle.dumps(f)) if isinstance(a, str)
+            ]
+
         assert names(tl.activation) == names(tt.activation) == ["torch.nn.functional", "relu"]
     M = torchlet.nn.modules
-    safe = [M.transformer.TransformerEncoderLayer, M.activation.MultiheadAttention, M.linear.Linear,
-            M.linear.NonDynamicallyQuantizableLinear, M.dropout.Dropout, M.normalization.LayerNorm,
-            torchlet.nn.functional.relu, torchlet.nn.functional.gelu, set]
+    safe = [
+        M.transformer.TransformerEncoderLayer,
+        M.activation.MultiheadAttention,
+        M.linear.Linear,
+        M.linear.NonDynamicallyQuantizableLinear,
+        M.dropout.Dropout,
+        M.normalization.LayerNorm,
+        torchlet.nn.functional.relu,
+        torchlet.nn.functional.gelu,
+        set,
+    ]
     buf = io.BytesIO()
     torchlet.save(tl, buf)
     with torchlet.serialization.safe_globals(safe):

@@ -1,6 +1,7 @@
 """torchlet.onnx.export writes models that onnx.checker accepts and onnxruntime runs to
 torchlet's (and, with the same weights, PyTorch's) outputs; unsupported ops raise
 PyTorch's exporter error class."""
+
 import numpy as np
 import pytest
 
@@ -30,9 +31,18 @@ class MnistNet(nn.Module):  # pytorch/examples mnist/main.py's model
 class ConvBN(nn.Module):
     def __init__(self):
         super().__init__()
-        self.body = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1, stride=2), nn.BatchNorm2d(4), nn.ReLU(),
-                                  nn.AvgPool2d(2), nn.Conv2d(4, 6, 1, bias=False), nn.LeakyReLU(0.1),
-                                  nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(6, 3), nn.Softmax(dim=-1))
+        self.body = nn.Sequential(
+            nn.Conv2d(3, 4, 3, padding=1, stride=2),
+            nn.BatchNorm2d(4),
+            nn.ReLU(),
+            nn.AvgPool2d(2),
+            nn.Conv2d(4, 6, 1, bias=False),
+            nn.LeakyReLU(0.1),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+            nn.Linear(6, 3),
+            nn.Softmax(dim=-1),
+        )
 
     def forward(self, x):
         return self.body(x)
@@ -68,15 +78,20 @@ def _models():
         ("mnist", MnistNet(), (torchlet.randn(2, 1, 28, 28),)),
         ("convbn", ConvBN(), (torchlet.randn(2, 3, 16, 16),)),
         ("acts", Acts(), (torchlet.randn(4, 5),)),
-        ("lstm", nn.LSTM(5, 7, num_layers=2), (torchlet.randn(4, 3, 5), (torchlet.randn(2, 3, 7),
-                                                                           torchlet.randn(2, 3, 7)))),
+        (
+            "lstm",
+            nn.LSTM(5, 7, num_layers=2),
+            (torchlet.randn(4, 3, 5), (torchlet.randn(2, 3, 7), torchlet.randn(2, 3, 7))),
+        ),
         ("gru_bi", nn.GRU(5, 7, batch_first=True, bidirectional=True), (torchlet.randn(3, 4, 5),)),
         ("lstm_head", RNNHead(nn.LSTM), (torchlet.randint(0, 20, (3, 7)),)),
         ("gru_head", RNNHead(nn.GRU), (torchlet.randint(0, 20, (3, 7)),)),
         ("encoder", nn.TransformerEncoder(enc, 2, enable_nested_tensor=False), (torchlet.randn(5, 3, 8),)),
-        ("encoder_bf_mask", nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16, batch_first=True,
-                                                                           activation="gelu"), 1),
-         (torchlet.randn(3, 5, 8), nn.Transformer.generate_square_subsequent_mask(5))),
+        (
+            "encoder_bf_mask",
+            nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16, batch_first=True, activation="gelu"), 1),
+            (torchlet.randn(3, 5, 8), nn.Transformer.generate_square_subsequent_mask(5)),
+        ),
     ]
 
 
@@ -99,8 +114,7 @@ def test_export_runs_in_onnxruntime_as_torchlet(tmp_path, name, model, args):
     in_names = [f"in{i}" for i in range(len(inputs))]
     path = tmp_path / f"{name}.onnx"
     if name == "encoder_bf_mask":
-        ret = torchlet.onnx.export(model, (args[0],), str(path), kwargs={"mask": args[1]},
-                                   input_names=in_names)
+        ret = torchlet.onnx.export(model, (args[0],), str(path), kwargs={"mask": args[1]}, input_names=in_names)
     else:
         ret = torchlet.onnx.export(model, args, str(path), input_names=in_names, opset_version=17)
     assert ret is None
@@ -136,14 +150,21 @@ def test_same_weights_match_pytorch(tmp_path, torch):
             x = torch.nn.functional.max_pool2d(torch.nn.functional.relu(self.conv2(x)), 2)
             x = self.dropout1(torch.flatten(x, 1))
             return torch.nn.functional.log_softmax(self.fc2(torch.nn.functional.relu(self.fc1(x))), dim=1)
+
     tnet = TNet()
     tnet.load_state_dict(state)
     tnet.eval()
     x = torchlet.randn(3, 1, 28, 28)
-    torchlet.onnx.export(ours, (x,), str(tmp_path / "m.onnx"), input_names=["x"], output_names=["logp"],
-                         dynamic_axes={"x": {0: "batch"}, "logp": {0: "batch"}})
+    torchlet.onnx.export(
+        ours,
+        (x,),
+        str(tmp_path / "m.onnx"),
+        input_names=["x"],
+        output_names=["logp"],
+        dynamic_axes={"x": {0: "batch"}, "logp": {0: "batch"}},
+    )
     x5 = np.random.default_rng(0).standard_normal((5, 1, 28, 28)).astype(np.float32)
-    got, = ort.InferenceSession(str(tmp_path / "m.onnx")).run(["logp"], {"x": x5})
+    (got,) = ort.InferenceSession(str(tmp_path / "m.onnx")).run(["logp"], {"x": x5})
     with torch.no_grad():
         want = tnet(torch.from_numpy(x5)).numpy()
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
@@ -151,21 +172,28 @@ def test_same_weights_match_pytorch(tmp_path, torch):
 
 def test_dynamic_axes_and_names(tmp_path):
     model = ConvBN().eval()
-    torchlet.onnx.export(model, torchlet.randn(2, 3, 16, 16), str(tmp_path / "m.onnx"), input_names=["image"],
-                         output_names=["probs"], dynamic_axes={"image": {0: "batch"}, "probs": [0]})
+    torchlet.onnx.export(
+        model,
+        torchlet.randn(2, 3, 16, 16),
+        str(tmp_path / "m.onnx"),
+        input_names=["image"],
+        output_names=["probs"],
+        dynamic_axes={"image": {0: "batch"}, "probs": [0]},
+    )
     m = onnx.load(str(tmp_path / "m.onnx"))
     assert m.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
     assert m.graph.output[0].type.tensor_type.shape.dim[0].dim_param == "dim_0"
     assert [d.dim_value for d in m.graph.input[0].type.tensor_type.shape.dim[1:]] == [3, 16, 16]
     assert {i.name for i in m.graph.initializer} >= {"body.0.weight", "body.1.running_mean"}
     x = torchlet.randn(7, 3, 16, 16)
-    got, = ort.InferenceSession(str(tmp_path / "m.onnx")).run(None, {"image": x.numpy()})
+    (got,) = ort.InferenceSession(str(tmp_path / "m.onnx")).run(None, {"image": x.numpy()})
     with torchlet.no_grad():
         np.testing.assert_allclose(got, model(x).numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_file_object_and_opset(tmp_path):
     import io
+
     buf = io.BytesIO()
     torchlet.onnx.export(nn.Linear(3, 2), torchlet.randn(1, 3), buf, opset_version=18)
     m = onnx.load_from_string(buf.getvalue())
@@ -176,11 +204,14 @@ def test_unsupported_layer_raises_exporter_error(torch, tmp_path):
     class Odd(nn.Module):
         def forward(self, x):
             return torchlet.cumsum(x, 0)
+
     with pytest.raises(torchlet.onnx.errors.UnsupportedOperatorError, match="aten::cumsum"):
         torchlet.onnx.export(Odd(), torchlet.randn(3), str(tmp_path / "x.onnx"))
     assert not (tmp_path / "x.onnx").exists()
-    for ours, theirs in ((torchlet.onnx.errors.UnsupportedOperatorError, torch.onnx.errors.UnsupportedOperatorError),
-                         (torchlet.onnx.OnnxExporterError, torch.onnx.OnnxExporterError)):
+    for ours, theirs in (
+        (torchlet.onnx.errors.UnsupportedOperatorError, torch.onnx.errors.UnsupportedOperatorError),
+        (torchlet.onnx.OnnxExporterError, torch.onnx.OnnxExporterError),
+    ):
         assert [c.__name__ for c in ours.__mro__] == [c.__name__ for c in theirs.__mro__]
     with pytest.raises(torchlet.onnx.errors.UnsupportedOperatorError, match="proj_size"):
         torchlet.onnx.export(nn.LSTM(3, 4, proj_size=2), torchlet.randn(2, 1, 3), str(tmp_path / "y.onnx"))

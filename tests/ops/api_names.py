@@ -4,6 +4,7 @@ A function takes out= when its docstring documents `out (Tensor ...)` / `out (tu
 when its Python signature has `out`, or when PyTorch's argument parser lists an `out`
 argument for it (the TypeError a call with a bogus keyword raises lists every overload).
 """
+
 import glob
 import inspect
 import os
@@ -15,8 +16,24 @@ API_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "a
 if not os.path.isdir(API_DIR):
     API_DIR = "/work/shared/api"
 
-SKIP_PREFIXES = ("nn.", "optim", "utils", "distributed", "autograd", "vision", "backends", "cuda",
-                 "testing", "random.", "onnx", "jit", "distributions", "profiler", "func", "sparse.")
+SKIP_PREFIXES = (
+    "nn.",
+    "optim",
+    "utils",
+    "distributed",
+    "autograd",
+    "vision",
+    "backends",
+    "cuda",
+    "testing",
+    "random.",
+    "onnx",
+    "jit",
+    "distributions",
+    "profiler",
+    "func",
+    "sparse.",
+)
 
 
 def checklist_names():
@@ -28,7 +45,7 @@ def checklist_names():
             for tok in line.split():
                 for part in tok.split("/"):
                     if part.startswith("torchlet."):
-                        names.add(part[len("torchlet."):])
+                        names.add(part[len("torchlet.") :])
     return sorted(names)
 
 
@@ -42,20 +59,35 @@ def resolve(mod, path):
 def _probe_args():
     x, i = torch.zeros(1), torch.zeros(1, dtype=torch.long)
     return {  # positional arguments completing a call, where the parser reports them missing first
-        "allclose": (x, x), "broadcast_to": (x, (1,)), "chunk": (x, 1), "dist": (x, x),
-        "equal": (x, x), "flip": (x, [0]), "full_like": (x, 1), "isclose": (x, x),
-        "median": (x, 0), "permute": (x, [0]), "reshape": (x, (1,)), "roll": (x, 1),
-        "scatter_add": (x, 0, i, x), "scatter_reduce": (x, 0, i, x, "sum"), "take": (x, i),
-        "tile": (x, (1,)), "transpose": (x, 0, 0), "unflatten": (x, 0, (1,)), "unsqueeze": (x, 0),
+        "allclose": (x, x),
+        "broadcast_to": (x, (1,)),
+        "chunk": (x, 1),
+        "dist": (x, x),
+        "equal": (x, x),
+        "flip": (x, [0]),
+        "full_like": (x, 1),
+        "isclose": (x, x),
+        "median": (x, 0),
+        "permute": (x, [0]),
+        "reshape": (x, (1,)),
+        "roll": (x, 1),
+        "scatter_add": (x, 0, i, x),
+        "scatter_reduce": (x, 0, i, x, "sum"),
+        "take": (x, i),
+        "tile": (x, (1,)),
+        "transpose": (x, 0, 0),
+        "unflatten": (x, 0, (1,)),
+        "unsqueeze": (x, 0),
         "spmm": (x[None], x[None]),
         "nn.functional.avg_pool1d": (torch.zeros(1, 1, 2), 1),
         "nn.functional.avg_pool2d": (torch.zeros(1, 1, 2, 2), 1),
         "nn.functional.conv_transpose2d": (torch.zeros(1, 1, 2, 2), torch.zeros(1, 1, 1, 1)),
-        "nn.functional.cosine_similarity": (x, x), "nn.functional.linear": (x, x[None]),
+        "nn.functional.cosine_similarity": (x, x),
+        "nn.functional.linear": (x, x[None]),
         "nn.functional.pixel_shuffle": (torch.zeros(1, 4, 1, 1), 2),
         "nn.functional.pixel_unshuffle": (torch.zeros(1, 1, 2, 2), 2),
         "nn.functional.scaled_dot_product_attention": (x[None], x[None], x[None]),
-        }
+    }
 
 
 class Unknown(Exception):
@@ -80,7 +112,7 @@ def _parser_takes_out(name, fn):
                 raise Unknown(f"torch.{name}: add its positional arguments to _probe_args ({msg})")
             if kw == "out":
                 return "argument 'out'" in msg
-        except Exception:  # noqa: BLE001 - out= was accepted and the call failed later
+        except Exception:
             if kw == "out":
                 return True
         else:
@@ -125,7 +157,7 @@ def tensor_methods():
     names = set()
     for n in checklist_names():
         if n.startswith("Tensor."):
-            names.add(n[len("Tensor."):])
+            names.add(n[len("Tensor.") :])
         elif "." not in n and callable(getattr(torch.Tensor, n, None)):
             names.add(n)
     return sorted(names)

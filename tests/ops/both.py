@@ -1,5 +1,6 @@
 """Run one call on torchlet and on PyTorch: the same values and dtypes, or
 exactly the same exception class (not a subclass)."""
+
 import pytest
 
 import torchlet
@@ -15,8 +16,9 @@ def both(fn, torch, **tol):
             fn(torchlet)
         ours = type(eo.value)
         if type(et).__module__ == "builtins":
-            assert ours is type(et), f"torchlet raised {ours.__name__}: {eo.value}; torch raised " \
-                                     f"{type(et).__name__}: {et}"
+            assert ours is type(et), (
+                f"torchlet raised {ours.__name__}: {eo.value}; torch raised {type(et).__name__}: {et}"
+            )
         else:  # torch's own classes (torch._C._LinAlgError): same name
             assert ours.__name__ == type(et).__name__, (eo.value, et)
         return None

@@ -7,6 +7,7 @@ checklist function and Tensor method with a `dim` parameter the same call is
 made with `dim=`/`keepdim=` spelled the NumPy way in both libraries: torch's
 answer (a result, or a TypeError) is the expected one.
 """
+
 import inspect
 
 import numpy as np
@@ -30,22 +31,34 @@ def _x(m):
 
 
 # positional arguments before dim, and keyword arguments after it, where not just (x,)
-PRE = {"cat": lambda m: ([_x(m), _x(m)],), "concat": lambda m: ([_x(m), _x(m)],),
-       "concatenate": lambda m: ([_x(m), _x(m)],), "stack": lambda m: ([_x(m), _x(m)],),
-       "topk": lambda m: (_x(m), 2), "kthvalue": lambda m: (_x(m), 2), "split": lambda m: (_x(m), 2),
-       "chunk": lambda m: (_x(m), 2), "repeat_interleave": lambda m: (_x(m), 2),
-       "take_along_dim": lambda m: (_x(m), m.tensor(IDX)), "cross": lambda m: (m.tensor(X3),
-                                                                               m.tensor(X3.T.copy())),
-       "tensor_split": lambda m: (_x(m), 2), "diff": lambda m: (_x(m),)}
-POST = {"gather": lambda m: {"index": m.tensor(IDX)}, "index_select": lambda m: {"index": m.tensor(IDX[0])},
-        "scatter": lambda m: {"index": m.tensor(IDX), "src": m.tensor(Y.copy())},
-        "scatter_add": lambda m: {"index": m.tensor(IDX), "src": m.tensor(Y.copy())},
-        "scatter_reduce": lambda m: {"index": m.tensor(IDX), "src": m.tensor(Y.copy()), "reduce": "amax"},
-        "narrow": lambda m: {"start": 0, "length": 2}, "select": lambda m: {"index": 0},
-        "unflatten": lambda m: {"sizes": (2, 2)}, "index_add": lambda m: {
-            "index": m.tensor(IDX[0]), "source": m.tensor(Y[:, :2].copy())},
-        "index_fill": lambda m: {"index": m.tensor(IDX[0]), "value": 1.0},
-        "index_copy": lambda m: {"index": m.tensor(IDX[0]), "source": m.tensor(Y[:, :2].copy())}}
+PRE = {
+    "cat": lambda m: ([_x(m), _x(m)],),
+    "concat": lambda m: ([_x(m), _x(m)],),
+    "concatenate": lambda m: ([_x(m), _x(m)],),
+    "stack": lambda m: ([_x(m), _x(m)],),
+    "topk": lambda m: (_x(m), 2),
+    "kthvalue": lambda m: (_x(m), 2),
+    "split": lambda m: (_x(m), 2),
+    "chunk": lambda m: (_x(m), 2),
+    "repeat_interleave": lambda m: (_x(m), 2),
+    "take_along_dim": lambda m: (_x(m), m.tensor(IDX)),
+    "cross": lambda m: (m.tensor(X3), m.tensor(X3.T.copy())),
+    "tensor_split": lambda m: (_x(m), 2),
+    "diff": lambda m: (_x(m),),
+}
+POST = {
+    "gather": lambda m: {"index": m.tensor(IDX)},
+    "index_select": lambda m: {"index": m.tensor(IDX[0])},
+    "scatter": lambda m: {"index": m.tensor(IDX), "src": m.tensor(Y.copy())},
+    "scatter_add": lambda m: {"index": m.tensor(IDX), "src": m.tensor(Y.copy())},
+    "scatter_reduce": lambda m: {"index": m.tensor(IDX), "src": m.tensor(Y.copy()), "reduce": "amax"},
+    "narrow": lambda m: {"start": 0, "length": 2},
+    "select": lambda m: {"index": 0},
+    "unflatten": lambda m: {"sizes": (2, 2)},
+    "index_add": lambda m: {"index": m.tensor(IDX[0]), "source": m.tensor(Y[:, :2].copy())},
+    "index_fill": lambda m: {"index": m.tensor(IDX[0]), "value": 1.0},
+    "index_copy": lambda m: {"index": m.tensor(IDX[0]), "source": m.tensor(Y[:, :2].copy())},
+}
 SKIP = {"size", "stride"}  # dim is their only argument: covered by test_size_axis
 
 
@@ -87,7 +100,7 @@ def _call(m, name, method, spell):
 def _outcome(fn):
     try:
         return fn(), None
-    except Exception as e:  # noqa: BLE001 - compared with torch's
+    except Exception as e:
         return None, e
 
 
@@ -124,8 +137,10 @@ def test_dim_lists_not_empty():
 
 def test_d2l_cat_axis():
     a, b = np.ones((2, 3), np.float32), np.zeros((2, 2), np.float32)
-    assert_same(torchlet.cat((torchlet.tensor(a), torchlet.tensor(b)), axis=1),
-                torch.cat((torch.tensor(a), torch.tensor(b)), axis=1))
+    assert_same(
+        torchlet.cat((torchlet.tensor(a), torchlet.tensor(b)), axis=1),
+        torch.cat((torch.tensor(a), torch.tensor(b)), axis=1),
+    )
 
 
 def test_size_axis():
@@ -134,13 +149,36 @@ def test_size_axis():
     assert torchlet.ones(2, 3).size(axis=1) == torch.ones(2, 3).size(axis=1)
 
 
-BINARY = ["add", "sub", "mul", "div", "true_divide", "maximum", "minimum", "eq", "ne", "lt", "gt",
-          "le", "ge", "atan2", "remainder", "fmod", "pow", "logical_and", "logical_or", "matmul",
-          "dot", "outer", "floor_divide", "lerp", "where"]
+BINARY = [
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "true_divide",
+    "maximum",
+    "minimum",
+    "eq",
+    "ne",
+    "lt",
+    "gt",
+    "le",
+    "ge",
+    "atan2",
+    "remainder",
+    "fmod",
+    "pow",
+    "logical_and",
+    "logical_or",
+    "matmul",
+    "dot",
+    "outer",
+    "floor_divide",
+    "lerp",
+    "where",
+]
 
 
-@pytest.mark.parametrize("spell", [("input", "other"), ("x1", "x2"), ("x", "x2"), ("a", "x2"),
-                                   ("x1", "other")])
+@pytest.mark.parametrize("spell", [("input", "other"), ("x1", "x2"), ("x", "x2"), ("a", "x2"), ("x1", "other")])
 @pytest.mark.parametrize("name", BINARY)
 def test_input_other_aliases(name, spell):
     def call(m):
@@ -152,6 +190,7 @@ def test_input_other_aliases(name, spell):
             return f(a > 0.5, **{spell[0]: a, spell[1]: b})
         second = {"pow": "exponent", "dot": "tensor", "outer": "vec2"}.get(name, spell[1])
         return f(**{spell[0]: a, second if spell[1] == "other" else spell[1]: b})
+
     rt, et = _outcome(lambda: call(torch))
     rl, el = _outcome(lambda: call(torchlet))
     assert (el is None) == (et is None), f"torchlet {el!r}, torch {et!r}"

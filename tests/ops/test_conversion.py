@@ -1,4 +1,5 @@
 """Copies and conversions: clone, contiguous, to/float/long, copy_, fill_, zero_ against PyTorch."""
+
 import numpy as np
 import pytest
 
@@ -27,6 +28,7 @@ def test_copy_broadcast_and_cast(torch):
         x = m.zeros(2, 3, dtype=m.int64)
         x.copy_(m.tensor([1.7, -2.2, 3.9]))
         return x
+
     o, t = _both(f, torch)
     assert_same(o, t)
 
@@ -42,6 +44,7 @@ def test_copy_grad_into_view_of_nonleaf(torch):
         y[1].copy_(s * 3)
         (y * y).sum().backward()
         return a.grad, s.grad, y.grad_fn.name()
+
     (ga, gs, no), (ta, ts, nt) = _both(f, torch)
     assert_same(ga, ta)
     assert_same(gs, ts)
@@ -55,6 +58,7 @@ def test_fill_and_zero(torch):
         y[:, 0].fill_(5.0)
         (y * 2).sum().backward()
         return y, a.grad
+
     (yo, go), (yt, gt) = _both(f, torch)
     assert_same(yo.detach(), yt.detach())
     assert_same(go, gt)
@@ -62,11 +66,14 @@ def test_fill_and_zero(torch):
     assert z.zero_().tolist() == [0, 0, 0, 0] and z.fill_(2).tolist() == [2, 2, 2, 2]
 
 
-@pytest.mark.parametrize("bad", [
-    lambda m: m.ones(3, requires_grad=True).zero_(),
-    lambda m: m.ones(3).copy_(m.ones(4)),
-    lambda m: m.ones(3).fill_(m.ones(2)),
-    lambda m: m.ones(2, 3).copy_(m.ones(3, 3)),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda m: m.ones(3, requires_grad=True).zero_(),
+        lambda m: m.ones(3).copy_(m.ones(4)),
+        lambda m: m.ones(3).fill_(m.ones(2)),
+        lambda m: m.ones(2, 3).copy_(m.ones(3, 3)),
+    ],
+)
 def test_errors(bad, torch):
     check_error(bad)

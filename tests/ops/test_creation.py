@@ -1,4 +1,5 @@
 """Creation functions against torch: values, dtypes, shapes, memory sharing, errors."""
+
 import warnings
 
 import numpy as np
@@ -84,8 +85,9 @@ CASES = {
     "ones_int32": lambda m: m.ones(2, 3, dtype=m.int32),
     "ones_bool": lambda m: m.ones(2, dtype=m.bool),
     "ones_rg": lambda m: m.ones(2, requires_grad=True),
-    "empty_shape": lambda m: m.empty(2, 3, dtype=m.int8).zero_() if hasattr(m.empty(1), "zero_")
-    else m.zeros(2, 3, dtype=m.int8),
+    "empty_shape": lambda m: (
+        m.empty(2, 3, dtype=m.int8).zero_() if hasattr(m.empty(1), "zero_") else m.zeros(2, 3, dtype=m.int8)
+    ),
     "full_float": lambda m: m.full((2, 3), 1.5),
     "full_int": lambda m: m.full((2,), 7),
     "full_bool": lambda m: m.full((2,), True),
@@ -191,8 +193,20 @@ def test_default_dtype_float64(torch):
     old = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
     try:
-        for name in ("floats", "mixed_int_float", "complex", "zeros_tuple", "full_float", "arange_float",
-                     "linspace", "logspace", "eye", "Tensor_list", "scalar_tensor", "ints"):
+        for name in (
+            "floats",
+            "mixed_int_float",
+            "complex",
+            "zeros_tuple",
+            "full_float",
+            "arange_float",
+            "linspace",
+            "logspace",
+            "eye",
+            "Tensor_list",
+            "scalar_tensor",
+            "ints",
+        ):
             assert_same(_quiet(CASES[name], torchlet), _quiet(CASES[name], torch), what=name)
     finally:
         torch.set_default_dtype(old)
@@ -294,15 +308,44 @@ ERRORS = {
     "Tensor_np_float": lambda m: m.Tensor(np.float64(2)),
     "Tensor_mixed_sizes": lambda m: m.Tensor(2, 3.5),
 }
-SAME_MESSAGE = {"ragged", "ragged_deep", "str", "str_in_list", "none", "none_in_list", "overflow_int",
-                "uint8_overflow", "uint8_negative_float", "int8_overflow", "int32_big_float",
-                "multi_elem_tensors", "int_requires_grad", "zeros_int_requires_grad",
-                "from_numpy_negative_stride", "from_numpy_list", "full_int_size", "zeros_float_size",
-                "zeros_float_in_tuple", "zeros_negative", "zeros_negative_2", "ones_negative",
-                "empty_negative", "full_negative", "arange_zero_step", "arange_bad_sign",
-                "arange_inf", "arange_bool", "linspace_negative", "linspace_bool", "eye_negative",
-                "eye_negative_m", "Tensor_float", "Tensor_np_float", "complex_to_float",
-                "scalar_then_list"}
+SAME_MESSAGE = {
+    "ragged",
+    "ragged_deep",
+    "str",
+    "str_in_list",
+    "none",
+    "none_in_list",
+    "overflow_int",
+    "uint8_overflow",
+    "uint8_negative_float",
+    "int8_overflow",
+    "int32_big_float",
+    "multi_elem_tensors",
+    "int_requires_grad",
+    "zeros_int_requires_grad",
+    "from_numpy_negative_stride",
+    "from_numpy_list",
+    "full_int_size",
+    "zeros_float_size",
+    "zeros_float_in_tuple",
+    "zeros_negative",
+    "zeros_negative_2",
+    "ones_negative",
+    "empty_negative",
+    "full_negative",
+    "arange_zero_step",
+    "arange_bad_sign",
+    "arange_inf",
+    "arange_bool",
+    "linspace_negative",
+    "linspace_bool",
+    "eye_negative",
+    "eye_negative_m",
+    "Tensor_float",
+    "Tensor_np_float",
+    "complex_to_float",
+    "scalar_then_list",
+}
 
 
 @pytest.mark.parametrize("name", list(ERRORS))

@@ -1,6 +1,7 @@
 """set_default_device / get_default_device, float32 matmul precision, memory formats,
 torch.svd (values and gradients), torch.dist, the torch.<op>_ in-place functions,
 torch.functional and distributions.multinomial: each against PyTorch."""
+
 import warnings
 
 import numpy as np
@@ -10,7 +11,7 @@ import torchlet
 from tests.oracle import assert_same
 from tests.ops.both import both
 
-import torch  # noqa: E402  (the oracle)
+import torch
 
 
 def _name(x):
@@ -36,8 +37,13 @@ def test_default_device_cuda_without_cuda_raises_on_creation():
     torchlet.set_default_device("cuda")
     torch.set_default_device("cuda")
     try:
-        for make in (lambda m: m.zeros(2), lambda m: m.tensor([1.0]), lambda m: m.randn(2),
-                     lambda m: m.arange(3), lambda m: m.get_default_device()):
+        for make in (
+            lambda m: m.zeros(2),
+            lambda m: m.tensor([1.0]),
+            lambda m: m.randn(2),
+            lambda m: m.arange(3),
+            lambda m: m.get_default_device(),
+        ):
             with pytest.raises(RuntimeError):
                 make(torch)
             with pytest.raises(RuntimeError):
@@ -92,16 +98,24 @@ def test_channels_last_strides_and_answers(shape):
         x = m.tensor(a)
         y = x.to(memory_format=m.channels_last)
         z = x.contiguous(memory_format=m.channels_last)
-        res = (y.stride(), z.stride(), y.is_contiguous(), y.is_contiguous(memory_format=m.channels_last),
-               x.is_contiguous(memory_format=m.channels_last), y.contiguous().stride(),
-               y.clone().stride(), (y + 1).stride() if 1 not in shape else None,
-               y.to(memory_format=m.contiguous_format).stride(), y.contiguous().is_contiguous(),
-               # *_like of a channels_last input (NumPy calls size-1 layouts contiguous: not compared)
-               m.zeros_like(y).stride() if 1 not in shape else None,
-               m.empty_like(y).stride() if 1 not in shape else None,
-               m.full_like(y, 2.0).stride() if 1 not in shape else None,
-               m.ones_like(x, memory_format=m.channels_last).stride(),
-               m.zeros_like(y, memory_format=m.contiguous_format).stride())
+        res = (
+            y.stride(),
+            z.stride(),
+            y.is_contiguous(),
+            y.is_contiguous(memory_format=m.channels_last),
+            x.is_contiguous(memory_format=m.channels_last),
+            y.contiguous().stride(),
+            y.clone().stride(),
+            (y + 1).stride() if 1 not in shape else None,
+            y.to(memory_format=m.contiguous_format).stride(),
+            y.contiguous().is_contiguous(),
+            # *_like of a channels_last input (NumPy calls size-1 layouts contiguous: not compared)
+            m.zeros_like(y).stride() if 1 not in shape else None,
+            m.empty_like(y).stride() if 1 not in shape else None,
+            m.full_like(y, 2.0).stride() if 1 not in shape else None,
+            m.ones_like(x, memory_format=m.channels_last).stride(),
+            m.zeros_like(y, memory_format=m.contiguous_format).stride(),
+        )
         if m is torch:
             theirs = res
         else:
@@ -113,8 +127,11 @@ def test_channels_last_3d_and_errors():
     a = np.arange(2 * 3 * 2 * 2 * 2, dtype=np.float32).reshape(2, 3, 2, 2, 2)
     for m in (torch, torchlet):
         y = m.tensor(a).to(memory_format=m.channels_last_3d)
-        r = (y.stride(), y.is_contiguous(memory_format=m.channels_last_3d),
-             y.is_contiguous(memory_format=m.channels_last))
+        r = (
+            y.stride(),
+            y.is_contiguous(memory_format=m.channels_last_3d),
+            y.is_contiguous(memory_format=m.channels_last),
+        )
         if m is torch:
             theirs = r
     assert r == theirs
@@ -156,7 +173,7 @@ def test_svd_values_and_gradients(shape, some):
             assert_same(V[..., :k].abs(), theirs[2][..., :k].abs())
             assert_same((U[..., :k] * S.unsqueeze(-2)) @ V[..., :k].mT, torch.tensor(a))
         # a loss that does not depend on the signs
-        loss = (S ** 3).sum() + (U[..., :, 0].abs() ** 3).sum() + (V[..., :, 1].abs() ** 3).sum()
+        loss = (S**3).sum() + (U[..., :, 0].abs() ** 3).sum() + (V[..., :, 1].abs() ** 3).sum()
         loss.backward()
         grads.append(A.grad)
     assert_same(grads[1], grads[0], rtol=1e-8, atol=1e-10)
@@ -182,6 +199,7 @@ def test_svd_gradcheck_float64():
     def f(x):
         U, S, V = torchlet.svd(x)
         return S, (U[:, 0] * U[:, 0]), (V[:, 2] * V[:, 2])
+
     assert torchlet.autograd.gradcheck(f, (A,))
 
 
@@ -210,10 +228,25 @@ def test_dist_errors_and_dtypes():
 
 
 # ----- torch.<op>_ functions ---------------------------------------------------------------------
-@pytest.mark.parametrize("name,args", [("sin_", ()), ("cos_", ()), ("exp_", ()), ("sqrt_", ()),
-                                       ("clamp_", (0.2, 0.7)), ("relu_", ()), ("sigmoid_", ()),
-                                       ("zero_", ()), ("fill_", (2.5,)), ("neg_", ()), ("round_", ()),
-                                       ("selu_", ()), ("celu_", ()), ("square_", ())])
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("sin_", ()),
+        ("cos_", ()),
+        ("exp_", ()),
+        ("sqrt_", ()),
+        ("clamp_", (0.2, 0.7)),
+        ("relu_", ()),
+        ("sigmoid_", ()),
+        ("zero_", ()),
+        ("fill_", (2.5,)),
+        ("neg_", ()),
+        ("round_", ()),
+        ("selu_", ()),
+        ("celu_", ()),
+        ("square_", ()),
+    ],
+)
 def test_top_level_inplace_functions(name, args):
     a = np.random.default_rng(7).random((2, 3)).astype(np.float32)
     x, t = torchlet.tensor(a), torch.tensor(a)
@@ -237,6 +270,7 @@ def test_top_level_dropout_():
 def test_functional_module():
     import torch.functional as TF
     import torchlet.functional as LF
+
     for name in LF.__all__:
         assert name in TF.__all__
         assert getattr(LF, name) is getattr(torchlet, name)
@@ -255,6 +289,7 @@ def test_functional_module():
 # ----- distributions.multinomial ------------------------------------------------------------------
 def test_multinomial_distribution():
     from torchlet.distributions.multinomial import Multinomial
+
     assert torchlet.distributions.Multinomial is Multinomial
     assert torchlet.distributions.multinomial.__all__ == torch.distributions.multinomial.__all__
     res = []
@@ -267,13 +302,30 @@ def test_multinomial_distribution():
         s = d2.sample((3,))
         lp = d2.log_prob(s).sum()
         lp.backward()
-        res.append((x, d.sample((2,)), d.log_prob(x), d.entropy(), d.mean, d.variance, s, lp, lg.grad,
-                    d2.entropy(), list(d2.batch_shape), list(d2.event_shape)))
+        res.append(
+            (
+                x,
+                d.sample((2,)),
+                d.log_prob(x),
+                d.entropy(),
+                d.mean,
+                d.variance,
+                s,
+                lp,
+                lg.grad,
+                d2.entropy(),
+                list(d2.batch_shape),
+                list(d2.event_shape),
+            )
+        )
     assert_same(res[1], res[0], rtol=1e-5, atol=1e-5)
-    both(lambda m: m.distributions.Multinomial(probs=m.tensor([1., 1.]), validate_args=True).log_prob(
-        m.tensor([3., 4.])),  # explicit: importing torch._dynamo (flex_attention) turns PyTorch's default off
-         torch)
-    both(lambda m: m.distributions.Multinomial(2.5, probs=m.tensor([1., 1.])), torch)
+    both(
+        lambda m: m.distributions.Multinomial(probs=m.tensor([1.0, 1.0]), validate_args=True).log_prob(
+            m.tensor([3.0, 4.0])
+        ),  # explicit: importing torch._dynamo (flex_attention) turns PyTorch's default off
+        torch,
+    )
+    both(lambda m: m.distributions.Multinomial(2.5, probs=m.tensor([1.0, 1.0])), torch)
 
 
 # ----- matrix_exp ------------------------------------------------------------------------------
@@ -287,7 +339,11 @@ def test_matrix_exp_values_and_gradients(dtype):
     for m in (torch, torchlet):
         A = m.tensor(a, dtype=getattr(m, dtype), requires_grad=True)
         E = m.matrix_exp(A)
-        loss = (E.abs() ** 2 * m.tensor(w)).sum() if dtype.startswith("complex") else (E * m.tensor(w, dtype=E.dtype)).sum()
+        loss = (
+            (E.abs() ** 2 * m.tensor(w)).sum()
+            if dtype.startswith("complex")
+            else (E * m.tensor(w, dtype=E.dtype)).sum()
+        )
         loss.backward()
         B = m.tensor(a[0], dtype=getattr(m, dtype), requires_grad=True)
         Bm = B.matrix_exp()

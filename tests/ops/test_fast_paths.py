@@ -1,6 +1,7 @@
 """Fast paths taken by the common training-step shapes (see benchmarks/suite):
 each must give PyTorch's values, indices and gradients, including the edge
 cases the general path handles (ties, NaN, ragged sizes)."""
+
 import numpy as np
 import pytest
 
@@ -9,8 +10,7 @@ from tests.oracle import assert_same
 
 
 def _pair(torch, x, requires_grad=False):
-    return (torchlet.tensor(x, requires_grad=requires_grad),
-            torch.tensor(x, requires_grad=requires_grad))
+    return (torchlet.tensor(x, requires_grad=requires_grad), torch.tensor(x, requires_grad=requires_grad))
 
 
 @pytest.mark.parametrize("k", [2, 3, (1, 2), (2, 3)])
@@ -34,8 +34,11 @@ def test_tiled_max_pool_ties_and_nan(torch, k, shape):
 @pytest.mark.parametrize("shape", [(4, 6, 24, 24), (2, 3, 9, 7)])
 def test_tiled_pools_match_torch(torch, shape):
     x = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
-    for fn in (lambda F, t: F.max_pool2d(t, 2, 2), lambda F, t: F.avg_pool2d(t, 2, stride=2),
-               lambda F, t: F.avg_pool2d(t, (3, 2), divisor_override=5)):
+    for fn in (
+        lambda F, t: F.max_pool2d(t, 2, 2),
+        lambda F, t: F.avg_pool2d(t, 2, stride=2),
+        lambda F, t: F.avg_pool2d(t, (3, 2), divisor_override=5),
+    ):
         a, b = _pair(torch, x, True)
         ya, yb = fn(torchlet.nn.functional, a), fn(torch.nn.functional, b)
         assert_same(ya, yb)
@@ -60,9 +63,16 @@ def test_nll_fast_path_matches_torch(torch):
         torchlet.nn.functional.nll_loss(torchlet.zeros(3, 5), torchlet.tensor([0, 5, 1]))
 
 
-@pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=1), dict(padding="same", dilation=2),
-                                dict(stride=(2, 1), padding=(0, 2), dilation=(1, 2)),
-                                dict(padding="same", bias=False)])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(),
+        dict(stride=2, padding=1),
+        dict(padding="same", dilation=2),
+        dict(stride=(2, 1), padding=(0, 2), dilation=(1, 2)),
+        dict(padding="same", bias=False),
+    ],
+)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_batch_last_conv2d_matches_torch(torch, kw, dtype):
     """Conv2d with >= 4 input channels takes ops/_conv_chwn (forward and backward)."""
@@ -70,14 +80,16 @@ def test_batch_last_conv2d_matches_torch(torch, kw, dtype):
 
 
 @pytest.mark.parametrize("tile_bytes", [1, 3000, 20000])
-@pytest.mark.parametrize("kw", [dict(padding=1), dict(padding=(2, 0), dilation=(1, 2)),
-                                dict(stride=2, padding=1), dict(padding="same")])
+@pytest.mark.parametrize(
+    "kw", [dict(padding=1), dict(padding=(2, 0), dilation=(1, 2)), dict(stride=2, padding=1), dict(padding="same")]
+)
 def test_batch_last_conv2d_in_tiles(torch, monkeypatch, tile_bytes, kw):
     """Columns built one tile of output positions at a time (single positions,
     ragged part-rows, several rows) sum to the same values and gradients; the
     shapes take the input gradient as a convolution (O <= C, long columns)
     and, strided, as col2im."""
     from torchlet.ops import _conv_chwn
+
     monkeypatch.setattr(_conv_chwn, "TILE_BYTES", tile_bytes)
     monkeypatch.setattr(_conv_chwn, "MIN_TILE_COLUMNS", 1)
     _conv_matches_torch(torch, (4, 6, 11, 10), (5, 6, 3, 4), kw, "float32")
@@ -138,9 +150,15 @@ def test_grad_takes_over_sole_views_but_never_aliases():
     assert u.grad.tolist() == [1.0] * 6
 
 
-@pytest.mark.parametrize("kw", [dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=3, stride=1),
-                                dict(kernel_size=2, stride=1, padding=1, dilation=2),
-                                dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(kernel_size=3, stride=2, padding=1),
+        dict(kernel_size=3, stride=1),
+        dict(kernel_size=2, stride=1, padding=1, dilation=2),
+        dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+    ],
+)
 def test_overlapping_max_pool_taps(torch, kw):
     rng = np.random.default_rng(5)
     x = rng.integers(0, 3, (2, 3, 9, 10)).astype(np.float32)
@@ -166,16 +184,23 @@ def test_batch_norm_training_fast_path(torch, shape, affine):
     g = rng.standard_normal(shape).astype(np.float32)
     out = []
     for m in (torchlet, torch):
-        bn = m.nn.BatchNorm1d(shape[1], affine=affine) if len(shape) < 4 else \
-            m.nn.BatchNorm2d(shape[1], affine=affine)
+        bn = m.nn.BatchNorm1d(shape[1], affine=affine) if len(shape) < 4 else m.nn.BatchNorm2d(shape[1], affine=affine)
         if affine:
             with m.no_grad():
                 bn.weight.copy_(m.tensor(rng.standard_normal(shape[1]).astype(np.float32)))
         xt = m.tensor(x, requires_grad=True)
         y = bn(xt)
         y.backward(m.tensor(g))
-        out.append((y, xt.grad, bn.running_mean, bn.running_var,
-                    bn.weight.grad if affine else None, bn.bias.grad if affine else None))
+        out.append(
+            (
+                y,
+                xt.grad,
+                bn.running_mean,
+                bn.running_var,
+                bn.weight.grad if affine else None,
+                bn.bias.grad if affine else None,
+            )
+        )
         rng = np.random.default_rng(6)
         rng.standard_normal(shape), rng.standard_normal(shape)
     for a, b in zip(*out):

@@ -1,15 +1,16 @@
 """Subscripting and indexing ops against PyTorch: getitem (basic views and
 advanced copies), setitem with autograd, gather/scatter/index_*/masks/take/
 nonzero, diagonals and triangles, narrow/select; memory sharing; errors."""
+
 import numpy as np
 import pytest
 
 import torchlet
 from tests.oracle import Op, T, check_op, check_error
 
-I = lambda m, v: m.tensor(v)  # noqa: E731  an index tensor in module m
+I = lambda m, v: m.tensor(v)
 MASK = np.array([[True, False, True, False], [False, False, True, True], [True, True, False, False]])
-M = lambda m: m.from_numpy(MASK.copy())  # noqa: E731
+M = lambda m: m.from_numpy(MASK.copy())
 
 GETITEM = [
     Op("int", lambda m, a: a[1], [((3, 4),), ((3,),)]),
@@ -97,10 +98,28 @@ def _pair(torch, shape=(3, 4), dtype="float64", seed=0):
     return torchlet.tensor(a), torch.tensor(a)
 
 
-@pytest.mark.parametrize("key", [
-    "[1]", "[1:3]", "[:, 1]", "[1, 2:3]", "[None]", "[...]", "[:]", "[()]", "[1, None]", "[[0, 1]]",
-    "[IDX(1)]", "[IDX([1])]", "[0, :, [1, 2]]", "[True]", "[..., 1]", "[:, :, ::2]", "[x > 0]",
-])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "[1]",
+        "[1:3]",
+        "[:, 1]",
+        "[1, 2:3]",
+        "[None]",
+        "[...]",
+        "[:]",
+        "[()]",
+        "[1, None]",
+        "[[0, 1]]",
+        "[IDX(1)]",
+        "[IDX([1])]",
+        "[0, :, [1, 2]]",
+        "[True]",
+        "[..., 1]",
+        "[:, :, ::2]",
+        "[x > 0]",
+    ],
+)
 def test_getitem_grad_fn_and_view(key, torch):
     x = torchlet.randn(3, 4, 5, requires_grad=True) * 1
     tx = torch.randn(3, 4, 5, requires_grad=True) * 1
@@ -129,11 +148,23 @@ def test_advanced_index_copies(torch):
     assert not x.numpy().any()
 
 
-@pytest.mark.parametrize("key,value", [
-    ("[0]", "5.0"), ("[:, 1]", "V(3)"), ("[1:, ::2]", "V(2)"), ("[[0, 2]]", "V(4)"), ("[[0, 0]]", "V(4)"),
-    ("[mask]", "2.0"), ("[mask]", "V(())"), ("[0, [1, 3]]", "V(2)"), ("[...]", "V(3, 4)"),
-    ("[1]", "V(1, 1, 4)"), ("[[1, 2], 1:3]", "V(2)"), ("[2, 3]", "V(())"),
-])
+@pytest.mark.parametrize(
+    "key,value",
+    [
+        ("[0]", "5.0"),
+        ("[:, 1]", "V(3)"),
+        ("[1:, ::2]", "V(2)"),
+        ("[[0, 2]]", "V(4)"),
+        ("[[0, 0]]", "V(4)"),
+        ("[mask]", "2.0"),
+        ("[mask]", "V(())"),
+        ("[0, [1, 3]]", "V(2)"),
+        ("[...]", "V(3, 4)"),
+        ("[1]", "V(1, 1, 4)"),
+        ("[[1, 2], 1:3]", "V(2)"),
+        ("[2, 3]", "V(())"),
+    ],
+)
 def test_setitem_autograd(key, value, torch):
     """x[key] = value on a non-leaf: values and gradients of base and value as torch."""
     rng = np.random.default_rng(1)
@@ -151,12 +182,18 @@ def test_setitem_autograd(key, value, torch):
             if shape not in vals:
                 vals[shape] = rng.uniform(-1, 1, shape)
             return m.tensor(vals[shape], requires_grad=True)
+
         v = eval(value, {"V": V})
         y = a * 2
         exec("y" + key + " = v", {"y": y, "v": v, "mask": mask})
         (y * m.tensor(w_np)).sum().backward()
-        return y, a.grad, (v.grad if isinstance(v, m.Tensor) else None), \
-            y.grad_fn.name().replace("torch::autograd::", "")
+        return (
+            y,
+            a.grad,
+            (v.grad if isinstance(v, m.Tensor) else None),
+            y.grad_fn.name().replace("torch::autograd::", ""),
+        )
+
     ours, theirs = run(torchlet), run(torch)
     np.testing.assert_allclose(ours[0].detach().numpy(), theirs[0].detach().numpy())
     np.testing.assert_allclose(ours[1].numpy(), theirs[1].numpy())
@@ -167,8 +204,12 @@ def test_setitem_autograd(key, value, torch):
 
 def test_setitem_no_grad_paths(torch):
     x, tx = _pair(torch)
-    for key, val in [((0,), 1.5), ((slice(None), 2), 7), ((np.array([0, 2]),), -1.0),
-                     ((torchlet.tensor([True, False, True]), 1), 3.0)]:
+    for key, val in [
+        ((0,), 1.5),
+        ((slice(None), 2), 7),
+        ((np.array([0, 2]),), -1.0),
+        ((torchlet.tensor([True, False, True]), 1), 3.0),
+    ]:
         tkey = tuple(torch.tensor(k.numpy()) if isinstance(k, torchlet.Tensor) else k for k in key)
         x[key] = val
         tx[tkey] = val
@@ -198,6 +239,7 @@ def test_setitem_value_is_view_of_target(torch):
         y[0] = y[2]
         (y * y).sum().backward()
         return y.detach().numpy().copy(), a.grad.numpy()
+
     (yo, go), (yt, gt) = run(torchlet), run(torch)
     np.testing.assert_allclose(yo, yt)
     np.testing.assert_allclose(go, gt)
@@ -211,8 +253,9 @@ def test_inplace_through_views_of_nonleaf(torch):
         y[1].mul_(3)
         y.diagonal().mul_(-1)
         y.narrow(0, 1, 2).add_(2)
-        (y ** 2).sum().backward()
+        (y**2).sum().backward()
         return a.grad.numpy()
+
     np.testing.assert_allclose(run(torchlet), run(torch))
 
 
@@ -223,6 +266,7 @@ def test_saved_tensor_modified_through_index_view(torch):
         z = y * y
         y[0].add_(1)
         z.sum().backward()
+
     eo, _ = check_error(run)
     assert "modified by an inplace operation" in str(eo)
 
@@ -248,18 +292,27 @@ def test_inplace_index_ops(torch):
         y.triu_(-1)
         (y * y).sum().backward()
         return y.detach().numpy().copy(), a.grad.numpy(), src.grad.numpy()
+
     for o, t in zip(run(torchlet), run(torch)):
         np.testing.assert_allclose(o, t)
 
 
-@pytest.mark.parametrize("fn", [
-    lambda m, x: m.nonzero(x), lambda m, x: m.nonzero(x, as_tuple=True), lambda m, x: m.argwhere(x),
-    lambda m, x: x.nonzero(), lambda m, x: m.nonzero(x[0, 0]), lambda m, x: m.nonzero(x[0, 0], as_tuple=True),
-    lambda m, x: m.nonzero(x[:0]),
-])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: m.nonzero(x),
+        lambda m, x: m.nonzero(x, as_tuple=True),
+        lambda m, x: m.argwhere(x),
+        lambda m, x: x.nonzero(),
+        lambda m, x: m.nonzero(x[0, 0]),
+        lambda m, x: m.nonzero(x[0, 0], as_tuple=True),
+        lambda m, x: m.nonzero(x[:0]),
+    ],
+)
 def test_nonzero(fn, torch):
     a = np.array([[0, 1.5, 0], [2, 0, -1]])
     from tests.oracle import assert_same
+
     assert_same(fn(torchlet, torchlet.tensor(a)), fn(torch, torch.tensor(a)))
 
 
@@ -269,12 +322,14 @@ def test_repeated_index_grad_accumulates(torch):
         y = a[[0, 0, 3, 0]] * m.tensor([1.0, 2.0, 3.0, 4.0])
         y.sum().backward()
         return a.grad.numpy()
+
     np.testing.assert_array_equal(run(torchlet), run(torch))
 
 
 def test_scatter_reduce_add(torch):
     from tests.oracle import assert_same
-    f = lambda m: m.zeros(2, 3).scatter(0, m.tensor([[1, 0, 1]]), m.ones(1, 3), reduce="add")  # noqa: E731
+
+    f = lambda m: m.zeros(2, 3).scatter(0, m.tensor([[1, 0, 1]]), m.ones(1, 3), reduce="add")
     assert_same(f(torchlet), f(torch))
 
 
@@ -328,15 +383,25 @@ def test_errors(call, torch):
     check_error(call)
 
 
-@pytest.mark.parametrize("call", [
-    lambda m: m.zeros(2, 3)[5], lambda m: m.zeros(2, 3, 4)[0, 0, 9], lambda m: m.zeros(2, 3)[m.tensor([1.0])],
-    lambda m: m.zeros(2, 3)[0, 0, 0], lambda m: m.zeros(2, 3)[::-1], lambda m: m.zeros(2, 3)[[0, 5]],
-    lambda m: m.zeros(3, 4)[m.tensor([True, False])], lambda m: m.zeros(3, 4).__setitem__(0, m.ones(5)),
-    lambda m: m.zeros(3, 4).__setitem__([0, 1], m.ones(3)), lambda m: m.zeros(3, 4).gather(1, m.tensor([[0, 5]])),
-    lambda m: m.zeros(3, 4).index_select(0, m.tensor([5])), lambda m: m.zeros(3, 4).select(0, 5),
-    lambda m: m.zeros(3, 4).__setitem__((0, [1, 2]), m.ones(2, dtype=m.int64)),
-    lambda m: m.zeros(3, 4).masked_fill(m.ones(3, 4, dtype=m.uint8), 1),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: m.zeros(2, 3)[5],
+        lambda m: m.zeros(2, 3, 4)[0, 0, 9],
+        lambda m: m.zeros(2, 3)[m.tensor([1.0])],
+        lambda m: m.zeros(2, 3)[0, 0, 0],
+        lambda m: m.zeros(2, 3)[::-1],
+        lambda m: m.zeros(2, 3)[[0, 5]],
+        lambda m: m.zeros(3, 4)[m.tensor([True, False])],
+        lambda m: m.zeros(3, 4).__setitem__(0, m.ones(5)),
+        lambda m: m.zeros(3, 4).__setitem__([0, 1], m.ones(3)),
+        lambda m: m.zeros(3, 4).gather(1, m.tensor([[0, 5]])),
+        lambda m: m.zeros(3, 4).index_select(0, m.tensor([5])),
+        lambda m: m.zeros(3, 4).select(0, 5),
+        lambda m: m.zeros(3, 4).__setitem__((0, [1, 2]), m.ones(2, dtype=m.int64)),
+        lambda m: m.zeros(3, 4).masked_fill(m.ones(3, 4, dtype=m.uint8), 1),
+    ],
+)
 def test_error_messages(call, torch):
     eo, et = check_error(call)
     assert str(eo) == str(et)
@@ -348,11 +413,13 @@ def test_uint8_index_is_a_mask_with_warning(torch):
     with pytest.warns(UserWarning, match="uint8"):
         tr = torch.arange(3.0)[torch.tensor([1, 0, 1], dtype=torch.uint8)]
     from tests.oracle import assert_same
+
     assert_same(r, tr)
 
 
-@pytest.mark.parametrize("key", [(Ellipsis, 0, slice(None, 0), [1]), (slice(None, 0), [3]),
-                                 (slice(0, 0), [[9]], slice(None))])
+@pytest.mark.parametrize(
+    "key", [(Ellipsis, 0, slice(None, 0), [1]), (slice(None, 0), [3]), (slice(0, 0), [[9]], slice(None))]
+)
 def test_index_selecting_nothing_skips_bounds_checks(key, torch):
     """PyTorch checks an index's bounds only for the elements it reads or writes."""
     results = []

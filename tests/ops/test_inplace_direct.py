@@ -1,6 +1,7 @@
 """The direct (ufunc out=) path of in-place arithmetic used by optimizers:
 same values as PyTorch, memory and version semantics kept, and the fallback
 (graph recording, promotion, broadcasting) still taken where needed."""
+
 import numpy as np
 import pytest
 
@@ -106,9 +107,11 @@ def test_optimizer_states_match_torch(torch):
     rng = np.random.default_rng(0)
     w0 = rng.standard_normal((6, 5)).astype(np.float32)
     grads = [rng.standard_normal((6, 5)).astype(np.float32) for _ in range(4)]
-    for make in (lambda m, p: m.optim.SGD([p], lr=0.1, momentum=0.9, nesterov=True),
-                 lambda m, p: m.optim.Adam([p], lr=0.01),
-                 lambda m, p: m.optim.AdamW([p], lr=0.01, amsgrad=True)):
+    for make in (
+        lambda m, p: m.optim.SGD([p], lr=0.1, momentum=0.9, nesterov=True),
+        lambda m, p: m.optim.Adam([p], lr=0.01),
+        lambda m, p: m.optim.AdamW([p], lr=0.01, amsgrad=True),
+    ):
         p = torchlet.tensor(w0, requires_grad=True)
         pt = to_torch(p, requires_grad=True)
         opt, opt_t = make(torchlet, p), make(torch, pt)

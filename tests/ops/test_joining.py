@@ -1,4 +1,5 @@
 """Joining, splitting, repeating and broadcasting ops against PyTorch."""
+
 import pytest
 
 import torchlet
@@ -54,8 +55,9 @@ def test_op(op, torch):
     check_op(op)
 
 
-@pytest.mark.parametrize("dtypes", [("int64", "float64"), ("int32", "int64"), ("bool", "uint8"),
-                                    ("float16", "float32"), ("int64", "bool")])
+@pytest.mark.parametrize(
+    "dtypes", [("int64", "float64"), ("int32", "int64"), ("bool", "uint8"), ("float16", "float32"), ("int64", "bool")]
+)
 def test_cat_stack_promote(dtypes, torch):
     for fn in (lambda m, xs: m.cat(xs), lambda m, xs: m.stack(xs), lambda m, xs: m.cat([m.ones(0)] + xs)):
         ours = fn(torchlet, [torchlet.ones(2, dtype=getattr(torchlet, d)) for d in dtypes])
@@ -64,8 +66,9 @@ def test_cat_stack_promote(dtypes, torch):
 
 
 def test_repeat_interleave_indices(torch):
-    assert_same(torchlet.repeat_interleave(torchlet.tensor([2, 0, 3])),
-                torch.repeat_interleave(torch.tensor([2, 0, 3])))
+    assert_same(
+        torchlet.repeat_interleave(torchlet.tensor([2, 0, 3])), torch.repeat_interleave(torch.tensor([2, 0, 3]))
+    )
 
 
 def test_broadcast_shapes(torch):
@@ -73,20 +76,33 @@ def test_broadcast_shapes(torch):
         assert tuple(torchlet.broadcast_shapes(*shapes)) == tuple(torch.broadcast_shapes(*shapes))
 
 
-@pytest.mark.parametrize("expr,name", [
-    ("m.cat([x, x])", "CatBackward0"), ("m.stack([x, x])", "StackBackward0"), ("x.split(2)[0]", None),
-    ("x.split([1, 2])[1]", None), ("x.chunk(2)[1]", None), ("x.unbind(0)[0]", None), ("x.flip(0)", None),
-    ("x.roll(1, 0)", None), ("x.repeat(2, 1)", None), ("x.tile(2)", None), ("m.broadcast_to(x, (2, 3, 4))", None),
-    ("m.hstack([x, x])", None), ("x.tensor_split(2)[0]", None),
-])
+@pytest.mark.parametrize(
+    "expr,name",
+    [
+        ("m.cat([x, x])", "CatBackward0"),
+        ("m.stack([x, x])", "StackBackward0"),
+        ("x.split(2)[0]", None),
+        ("x.split([1, 2])[1]", None),
+        ("x.chunk(2)[1]", None),
+        ("x.unbind(0)[0]", None),
+        ("x.flip(0)", None),
+        ("x.roll(1, 0)", None),
+        ("x.repeat(2, 1)", None),
+        ("x.tile(2)", None),
+        ("m.broadcast_to(x, (2, 3, 4))", None),
+        ("m.hstack([x, x])", None),
+        ("x.tensor_split(2)[0]", None),
+    ],
+)
 def test_grad_fn_names(expr, name, torch):
     x = torchlet.randn(3, 4, requires_grad=True) * 1
     tx = torch.randn(3, 4, requires_grad=True) * 1
     assert eval(expr, {"x": x, "m": torchlet}).grad_fn.name() == eval(expr, {"x": tx, "m": torch}).grad_fn.name()
 
 
-@pytest.mark.parametrize("fn", [lambda x: x.split(2), lambda x: x.chunk(3, 1), lambda x: x.unbind(1),
-                                lambda x: x.tensor_split(2)])
+@pytest.mark.parametrize(
+    "fn", [lambda x: x.split(2), lambda x: x.chunk(3, 1), lambda x: x.unbind(1), lambda x: x.tensor_split(2)]
+)
 def test_split_outputs_are_views(fn, torch):
     x, tx = torchlet.zeros(4, 3), torch.zeros(4, 3)
     parts, tparts = fn(x), fn(tx)

@@ -1,5 +1,6 @@
 """Matrix products and torchlet.linalg against PyTorch: values, gradients,
 gradcheck/gradgradcheck, grad_fn names, dtypes and error messages."""
+
 import math
 
 import numpy as np
@@ -21,10 +22,23 @@ def _spd(n):
     return a @ a.T + n * np.eye(n)
 
 
-MATMUL = [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((2, 3), (3, 4)), ((5, 2, 3), (3, 4)),
-          ((5, 2, 3), (3,)), ((3,), (5, 3, 4)), ((2, 3), (5, 3, 4)), ((5, 2, 3), (5, 3, 4)),
-          ((5, 2, 3), (1, 3, 4)), ((2, 1, 2, 3), (5, 3, 4)), (T((2, 3)), (3, 4)),
-          (T((4, 2, 3)), T((4, 3, 2))), ((0, 3), (3, 2)), ((2, 0), (0, 3))]
+MATMUL = [
+    ((3,), (3,)),
+    ((2, 3), (3,)),
+    ((3,), (3, 4)),
+    ((2, 3), (3, 4)),
+    ((5, 2, 3), (3, 4)),
+    ((5, 2, 3), (3,)),
+    ((3,), (5, 3, 4)),
+    ((2, 3), (5, 3, 4)),
+    ((5, 2, 3), (5, 3, 4)),
+    ((5, 2, 3), (1, 3, 4)),
+    ((2, 1, 2, 3), (5, 3, 4)),
+    (T((2, 3)), (3, 4)),
+    (T((4, 2, 3)), T((4, 3, 2))),
+    ((0, 3), (3, 2)),
+    ((2, 0), (0, 3)),
+]
 
 OPS = [
     Op("matmul", lambda m, a, b: m.matmul(a, b), MATMUL),
@@ -38,20 +52,27 @@ OPS = [
     Op("inner", lambda m, a, b: m.inner(a, b), [((3,), (3,)), ((2, 3), (4, 3)), ((2, 3), (3,))]),
     Op("outer", lambda m, a, b: m.outer(a, b), [((3,), (4,))]),
     Op("ger", lambda m, a, b: m.ger(a, b), [((3,), (2,))]),
-    Op("addmm", lambda m, c, a, b: m.addmm(c, a, b), [((4,), (2, 3), (3, 4)), ((2, 4), (2, 3), (3, 4)),
-                                                      ((2, 1), T((2, 3)), (3, 4))]),
-    Op("addmm_beta_alpha", lambda m, c, a, b: m.addmm(c, a, b, beta=0.5, alpha=-2.0),
-       [((2, 4), (2, 3), (3, 4))]),
+    Op(
+        "addmm",
+        lambda m, c, a, b: m.addmm(c, a, b),
+        [((4,), (2, 3), (3, 4)), ((2, 4), (2, 3), (3, 4)), ((2, 1), T((2, 3)), (3, 4))],
+    ),
+    Op("addmm_beta_alpha", lambda m, c, a, b: m.addmm(c, a, b, beta=0.5, alpha=-2.0), [((2, 4), (2, 3), (3, 4))]),
     Op("addmm_beta0", lambda m, c, a, b: m.addmm(c, a, b, beta=0), [((2, 4), (2, 3), (3, 4))]),
-    Op("addmv", lambda m, c, a, b: m.addmv(c, a, b, beta=2, alpha=0.5), [((2,), (2, 3), (3,)),
-                                                                         ((1,), (2, 3), (3,))]),
-    Op("baddbmm", lambda m, c, a, b: m.baddbmm(c, a, b, beta=0.5, alpha=2),
-       [((2, 2, 4), (2, 2, 3), (2, 3, 4)), ((4,), (2, 2, 3), (2, 3, 4))]),
+    Op("addmv", lambda m, c, a, b: m.addmv(c, a, b, beta=2, alpha=0.5), [((2,), (2, 3), (3,)), ((1,), (2, 3), (3,))]),
+    Op(
+        "baddbmm",
+        lambda m, c, a, b: m.baddbmm(c, a, b, beta=0.5, alpha=2),
+        [((2, 2, 4), (2, 2, 3), (2, 3, 4)), ((4,), (2, 2, 3), (2, 3, 4))],
+    ),
     Op("addbmm", lambda m, c, a, b: m.addbmm(c, a, b, alpha=1.5), [((2, 4), (3, 2, 3), (3, 3, 4))]),
     Op("tensordot_int", lambda m, a, b: m.tensordot(a, b, 1), [((2, 3), (3, 4))]),
     Op("tensordot_2", lambda m, a, b: m.tensordot(a, b), [((2, 3, 4), (3, 4, 5))]),
-    Op("tensordot_lists", lambda m, a, b: m.tensordot(a, b, ([0, 2], [2, 0])),
-       [((2, 3, 4), (4, 5, 2)), (T((2, 3, 4)), (4, 5, 2))]),
+    Op(
+        "tensordot_lists",
+        lambda m, a, b: m.tensordot(a, b, ([0, 2], [2, 0])),
+        [((2, 3, 4), (4, 5, 2)), (T((2, 3, 4)), (4, 5, 2))],
+    ),
     Op("tensordot_0", lambda m, a, b: m.tensordot(a, b, 0), [((2,), (3,))]),
     Op("kron", lambda m, a, b: m.kron(a, b), [((2, 3), (3, 2)), ((2,), (2, 3))]),
     # torchlet.linalg
@@ -64,8 +85,7 @@ OPS = [
     Op("vector_norm_0", lambda m, a: m.linalg.vector_norm(a, 0, dim=1), [((3, 4),)]),
     Op("vector_norm_p1.5", lambda m, a: m.linalg.vector_norm(a, 1.5), [((3, 4),)]),
     Op("vector_norm_p0.5", lambda m, a: m.linalg.vector_norm(a, 0.5, dim=1), [((3, 4),)]),
-    Op("vector_norm_dtype", lambda m, a: m.linalg.vector_norm(a, dtype=m.float64), [((3, 4),)],
-       dtypes=("float32",)),
+    Op("vector_norm_dtype", lambda m, a: m.linalg.vector_norm(a, dtype=m.float64), [((3, 4),)], dtypes=("float32",)),
     Op("norm_default", lambda m, a: m.linalg.norm(a), [((2, 3, 4),)]),
     Op("norm_vec_ord", lambda m, a: m.linalg.norm(a, 3), [((4,),)]),
     Op("norm_dim", lambda m, a: m.linalg.norm(a, dim=1), [((3, 4),)]),
@@ -76,20 +96,25 @@ OPS = [
     Op("matrix_norm_-1", lambda m, a: m.linalg.matrix_norm(a, -1, keepdim=True), [((2, 3, 4),)]),
     Op("matrix_norm_inf", lambda m, a: m.linalg.matrix_norm(a, math.inf, dim=(0, 2)), [((3, 2, 4),)]),
     Op("matrix_norm_-inf", lambda m, a: m.linalg.matrix_norm(a, -math.inf), [((3, 4),)]),
-    Op("matrix_norm_nuc", lambda m, a: m.linalg.matrix_norm(a, "nuc"), [((2, 3, 4),)],
-       gradgradcheck=False),
+    Op("matrix_norm_nuc", lambda m, a: m.linalg.matrix_norm(a, "nuc"), [((2, 3, 4),)], gradgradcheck=False),
     Op("matrix_norm_2", lambda m, a: m.linalg.matrix_norm(a, 2), [((3, 4),)], gradgradcheck=False),
-    Op("matrix_norm_-2", lambda m, a: m.linalg.matrix_norm(a, -2, keepdim=True), [((3, 3),)],
-       gradgradcheck=False),
+    Op("matrix_norm_-2", lambda m, a: m.linalg.matrix_norm(a, -2, keepdim=True), [((3, 3),)], gradgradcheck=False),
     Op("inv", lambda m, a: m.linalg.inv(a), [(_wellcond(3, 3),), (_wellcond(2, 4, 4),)], rtol=1e-4),
     Op("det", lambda m, a: m.linalg.det(a), [(_wellcond(3, 3),), (_wellcond(2, 3, 3),)], rtol=1e-4),
     Op("slogdet", lambda m, a: m.linalg.slogdet(a).logabsdet, [(_wellcond(3, 3),)], rtol=1e-4),
-    Op("solve_matrix", lambda m, a, b: m.linalg.solve(a, b), [(_wellcond(3, 3), (3, 2)),
-                                                              (_wellcond(2, 3, 3), (3, 4))], rtol=1e-4),
-    Op("solve_vector", lambda m, a, b: m.linalg.solve(a, b), [(_wellcond(3, 3), (3,)),
-                                                              (_wellcond(2, 3, 3), (2, 3))], rtol=1e-4),
-    Op("solve_right", lambda m, a, b: m.linalg.solve(a, b, left=False), [(_wellcond(3, 3), (2, 3))],
-       rtol=1e-4),
+    Op(
+        "solve_matrix",
+        lambda m, a, b: m.linalg.solve(a, b),
+        [(_wellcond(3, 3), (3, 2)), (_wellcond(2, 3, 3), (3, 4))],
+        rtol=1e-4,
+    ),
+    Op(
+        "solve_vector",
+        lambda m, a, b: m.linalg.solve(a, b),
+        [(_wellcond(3, 3), (3,)), (_wellcond(2, 3, 3), (2, 3))],
+        rtol=1e-4,
+    ),
+    Op("solve_right", lambda m, a, b: m.linalg.solve(a, b, left=False), [(_wellcond(3, 3), (2, 3))], rtol=1e-4),
     Op("linalg.matmul", lambda m, a, b: m.linalg.matmul(a, b), [((2, 3), (3, 2))]),
     Op("linalg.cross", lambda m, a, b: m.linalg.cross(a, b), [((3,), (3,)), ((4, 3), (1, 3))]),
     Op("linalg.vecdot", lambda m, a, b: m.linalg.vecdot(a, b), [((4, 3), (4, 3))]),
@@ -113,10 +138,15 @@ INT_OPS = [
     Op("bmm_int", lambda m, a, b: m.bmm(a, b), [((2, 2, 3), (2, 3, 4))], dtypes=("int64",)),
     Op("dot_int", lambda m, a, b: m.dot(a, b), [((3,), (3,))], dtypes=("int64",)),
     Op("outer_int", lambda m, a, b: m.outer(a, b), [((3,), (2,))], dtypes=("int64",)),
-    Op("addmm_int", lambda m, c, a, b: m.addmm(c, a, b, beta=2, alpha=3), [((4,), (2, 3), (3, 4))],
-       dtypes=("int64",)),
-    Op("matmul_half", lambda m, a, b: m.matmul(a, b), [((2, 3), (3, 4)), ((2, 2, 3), (3,))],
-       dtypes=("float16",), rtol=1e-3, atol=1e-3),
+    Op("addmm_int", lambda m, c, a, b: m.addmm(c, a, b, beta=2, alpha=3), [((4,), (2, 3), (3, 4))], dtypes=("int64",)),
+    Op(
+        "matmul_half",
+        lambda m, a, b: m.matmul(a, b),
+        [((2, 3), (3, 4)), ((2, 2, 3), (3,))],
+        dtypes=("float16",),
+        rtol=1e-3,
+        atol=1e-3,
+    ),
 ]
 
 
@@ -129,28 +159,41 @@ def _grad_fn_name(lib, fn, *shapes):
     def leaf(s):  # square matrices made invertible, for inv/det/solve
         a = np.full(s, 0.1) + (3 * np.eye(s[-1]) if len(s) >= 2 and s[-1] == s[-2] else 0)
         return lib.tensor(a, requires_grad=True)
+
     return fn(lib, *[leaf(s) for s in shapes]).grad_fn.name().split("::")[-1]
 
 
-@pytest.mark.parametrize("fn,shapes", [
-    (lambda m, a, b: a @ b, ((3,), (3,))), (lambda m, a, b: a @ b, ((2, 3), (3,))),
-    (lambda m, a, b: a @ b, ((3,), (3, 4))), (lambda m, a, b: a @ b, ((2, 3), (3, 4))),
-    (lambda m, a, b: a @ b, ((5, 2, 3), (3, 4))), (lambda m, a, b: a @ b, ((5, 2, 3), (5, 3, 4))),
-    (lambda m, a, b: a @ b, ((5, 2, 3), (3,))), (lambda m, a, b: a @ b, ((2, 3), (5, 3, 4))),
-    (lambda m, a, b: m.bmm(a, b), ((2, 2, 3), (2, 3, 4))), (lambda m, a, b: m.mv(a, b), ((2, 3), (3,))),
-    (lambda m, a, b: m.dot(a, b), ((3,), (3,))), (lambda m, a, b: m.outer(a, b), ((3,), (3,))),
-    (lambda m, c, a, b: m.addmm(c, a, b), ((4,), (2, 3), (3, 4))),
-    (lambda m, c, a, b: m.addmv(c, a, b), ((2,), (2, 3), (3,))),
-    (lambda m, c, a, b: m.baddbmm(c, a, b), ((2, 2, 4), (2, 2, 3), (2, 3, 4))),
-    (lambda m, c, a, b: m.addbmm(c, a, b), ((2, 4), (2, 2, 3), (2, 3, 4))),
-    (lambda m, a: m.linalg.inv(a), ((3, 3),)), (lambda m, a: m.linalg.det(a), ((3, 3),)),
-    (lambda m, a, b: m.linalg.solve(a, b), ((3, 3), (3,))), (lambda m, a: m.linalg.norm(a), ((3, 3),)),
-    (lambda m, a: m.linalg.vector_norm(a, 1), ((3, 3),)),
-    (lambda m, a: m.linalg.matrix_norm(a, 1), ((3, 3),)),
-    (lambda m, a: m.linalg.slogdet(a)[1], ((3, 3),)),
-])
+@pytest.mark.parametrize(
+    "fn,shapes",
+    [
+        (lambda m, a, b: a @ b, ((3,), (3,))),
+        (lambda m, a, b: a @ b, ((2, 3), (3,))),
+        (lambda m, a, b: a @ b, ((3,), (3, 4))),
+        (lambda m, a, b: a @ b, ((2, 3), (3, 4))),
+        (lambda m, a, b: a @ b, ((5, 2, 3), (3, 4))),
+        (lambda m, a, b: a @ b, ((5, 2, 3), (5, 3, 4))),
+        (lambda m, a, b: a @ b, ((5, 2, 3), (3,))),
+        (lambda m, a, b: a @ b, ((2, 3), (5, 3, 4))),
+        (lambda m, a, b: m.bmm(a, b), ((2, 2, 3), (2, 3, 4))),
+        (lambda m, a, b: m.mv(a, b), ((2, 3), (3,))),
+        (lambda m, a, b: m.dot(a, b), ((3,), (3,))),
+        (lambda m, a, b: m.outer(a, b), ((3,), (3,))),
+        (lambda m, c, a, b: m.addmm(c, a, b), ((4,), (2, 3), (3, 4))),
+        (lambda m, c, a, b: m.addmv(c, a, b), ((2,), (2, 3), (3,))),
+        (lambda m, c, a, b: m.baddbmm(c, a, b), ((2, 2, 4), (2, 2, 3), (2, 3, 4))),
+        (lambda m, c, a, b: m.addbmm(c, a, b), ((2, 4), (2, 2, 3), (2, 3, 4))),
+        (lambda m, a: m.linalg.inv(a), ((3, 3),)),
+        (lambda m, a: m.linalg.det(a), ((3, 3),)),
+        (lambda m, a, b: m.linalg.solve(a, b), ((3, 3), (3,))),
+        (lambda m, a: m.linalg.norm(a), ((3, 3),)),
+        (lambda m, a: m.linalg.vector_norm(a, 1), ((3, 3),)),
+        (lambda m, a: m.linalg.matrix_norm(a, 1), ((3, 3),)),
+        (lambda m, a: m.linalg.slogdet(a)[1], ((3, 3),)),
+    ],
+)
 def test_grad_fn_names(fn, shapes, torch):
     import torchlet
+
     assert _grad_fn_name(torchlet, fn, *shapes) == _grad_fn_name(torch, fn, *shapes)
 
 
@@ -231,6 +274,7 @@ def test_error_classes(i, torch):
 
 def test_linalg_error_class(torch):
     import torchlet
+
     assert issubclass(torchlet.linalg.LinAlgError, RuntimeError)
     with pytest.raises(torchlet.linalg.LinAlgError):
         torchlet.linalg.inv(torchlet.zeros(2, 2))
@@ -239,6 +283,7 @@ def test_linalg_error_class(torch):
 def test_linalg_namespace():
     import torchlet
     import torchlet.linalg as L
+
     assert torchlet.linalg is L
     assert callable(torchlet.matmul) and torchlet.linalg.matmul is torchlet.matmul
 
@@ -246,13 +291,15 @@ def test_linalg_namespace():
 @pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4)])
 def test_decompositions(shape, torch):
     import torchlet
+
     a = _spd(shape[-1])
     a = np.broadcast_to(a, shape).copy() + _rng.uniform(0, 0.1, size=shape) * np.eye(shape[-1])
     A, At = torchlet.tensor(a), torch.tensor(a)
     w, v = torchlet.linalg.eigh(A)
     assert_same(w, torch.linalg.eigh(At).eigenvalues)
-    assert_same(v @ torchlet.diag_embed(w) @ v.mT if hasattr(torchlet, "diag_embed") else
-                v * w.unsqueeze(-2) @ v.mT, At)
+    assert_same(
+        v @ torchlet.diag_embed(w) @ v.mT if hasattr(torchlet, "diag_embed") else v * w.unsqueeze(-2) @ v.mT, At
+    )
     u, s, vh = torchlet.linalg.svd(A)
     assert_same(s, torch.linalg.svdvals(At))
     assert_same(torchlet.linalg.svdvals(A), torch.linalg.svdvals(At))
@@ -268,10 +315,10 @@ def test_decompositions(shape, torch):
     assert_same(tuple(torchlet.linalg.slogdet(A)), tuple(torch.linalg.slogdet(At)))
 
 
-@pytest.mark.parametrize("a", [[[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.5, 1.0, -1.0]],
-                               [[0.0, 0.0], [0.0, 1.0]]])
+@pytest.mark.parametrize("a", [[[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.5, 1.0, -1.0]], [[0.0, 0.0], [0.0, 1.0]]])
 def test_det_singular_grad(a, torch):
     import torchlet
+
     a = np.array(a)
     x = torchlet.tensor(a, requires_grad=True)
     y = torch.tensor(a, requires_grad=True)
@@ -282,12 +329,14 @@ def test_det_singular_grad(a, torch):
 
 def test_int_matmul_no_grad(torch):
     import torchlet
+
     r = torchlet.ones(2, 3, dtype=torchlet.int64) @ torchlet.ones(3, dtype=torchlet.int64)
     assert r.dtype is torchlet.int64 and r.grad_fn is None
 
 
 def test_out_argument(torch):
     import torchlet
+
     out = torchlet.empty(2, 4)
     res = torchlet.mm(torchlet.ones(2, 3), torchlet.ones(3, 4), out=out)
     assert res is out
@@ -296,6 +345,7 @@ def test_out_argument(torch):
 
 def test_addmm_inplace(torch):
     import torchlet
+
     c = np.ones((2, 4), np.float32)
     a, b = np.arange(6, dtype=np.float32).reshape(2, 3), np.arange(12, dtype=np.float32).reshape(3, 4)
     x = torchlet.tensor(c)
@@ -307,6 +357,7 @@ def test_addmm_inplace(torch):
 
 def test_matmul_saved_version_check(torch):
     import torchlet
+
     a = torchlet.ones(2, 3, requires_grad=True)
     b = torchlet.ones(3, 4)
     y = a @ b
@@ -335,6 +386,7 @@ SECOND_ORDER = [
 def test_second_order_vs_torch(k, torch):
     """Gradients of gradients (create_graph=True) match PyTorch's."""
     import torchlet
+
     fn, shapes = SECOND_ORDER[k]
     rng = np.random.default_rng(k)
     arrays = [_wellcond(3, 3) if s == "sq" else rng.uniform(-1, 1, size=s) for s in shapes]
@@ -346,4 +398,5 @@ def test_second_order_vs_torch(k, torch):
         gs = m.autograd.grad(y, xs, v, create_graph=True)
         total = sum((g * g).sum() for g in gs)
         return m.autograd.grad(total, xs, allow_unused=True)
+
     assert_same(run(torchlet), run(torch), rtol=1e-8, atol=1e-10)

@@ -1,5 +1,6 @@
 """The op table (ops/_table.py) is the only place Tensor methods and torchlet.*
 op functions come from; the binder (torchlet/_bind.py) lists every op file."""
+
 import ast
 import pathlib
 import re
@@ -34,8 +35,11 @@ def _unwrapped(f):
 
 
 def test_every_tensor_attribute_is_from_the_class_body_or_the_table():
-    own = _class_body_names() | {"__module__", "__slots__", "__doc__", "__dict__", "__weakref__",
-                                 "__hash__", "__annotations__"} | set(Tensor.__slots__)
+    own = (
+        _class_body_names()
+        | {"__module__", "__slots__", "__doc__", "__dict__", "__weakref__", "__hash__", "__annotations__"}
+        | set(Tensor.__slots__)
+    )
     stray = []
     for name, value in vars(Tensor).items():
         if name in own:
@@ -62,11 +66,12 @@ def _records_ops(src):
 
 
 def test_every_op_file_that_records_ops_is_listed_in_the_binder():
-    missing = [p.stem for p in OPS_DIR.glob("*.py")
-               if not p.stem.startswith("_") and _records_ops(p.read_text())
-               and p.stem not in _bind.OP_MODULES]
-    assert not missing, (f"ops files recording Tensor methods but not listed in "
-                         f"torchlet._bind.OP_MODULES: {missing}")
+    missing = [
+        p.stem
+        for p in OPS_DIR.glob("*.py")
+        if not p.stem.startswith("_") and _records_ops(p.read_text()) and p.stem not in _bind.OP_MODULES
+    ]
+    assert not missing, f"ops files recording Tensor methods but not listed in torchlet._bind.OP_MODULES: {missing}"
     for p in OPS_DIR.glob("*.py"):
         assert "setattr(Tensor" not in p.read_text(), f"{p.name}: record methods with `methods.NAME = ...`"
 
@@ -77,9 +82,18 @@ def test_recording_after_binding_fails_loudly():
     assert "late_op" not in _table.METHODS
 
 
-@pytest.mark.parametrize("name, file", [("relu", "pointwise_math.py"), ("add_", "pointwise.py"),
-                                        ("linear", "linear.py"), ("cosine_similarity", "distance.py"), ("__getitem__", "subscript.py"),
-                                        ("backward", "_api.py"), ("cat", "joining.py")])
+@pytest.mark.parametrize(
+    "name, file",
+    [
+        ("relu", "pointwise_math.py"),
+        ("add_", "pointwise.py"),
+        ("linear", "linear.py"),
+        ("cosine_similarity", "distance.py"),
+        ("__getitem__", "subscript.py"),
+        ("backward", "_api.py"),
+        ("cat", "joining.py"),
+    ],
+)
 def test_where_finds_the_file_of_an_op(name, file):
     assert _table.where(name).endswith(file)
 
@@ -94,7 +108,7 @@ def test_ops_group_the_forms_of_one_op():
 
 def test_bound_methods_match_pytorch_signature_aliases():
     """Bound methods keep the argument parser's aliases (the binder applies them)."""
-    x = torchlet.arange(6.).reshape(2, 3)
-    t = torch.arange(6.).reshape(2, 3)
+    x = torchlet.arange(6.0).reshape(2, 3)
+    t = torch.arange(6.0).reshape(2, 3)
     assert x.sum(axis=1).tolist() == t.sum(axis=1).tolist()
     assert torchlet.sum(x, axis=0, keepdims=True).tolist() == torch.sum(t, axis=0, keepdims=True).tolist()

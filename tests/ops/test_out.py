@@ -6,6 +6,7 @@ out= and compared: the values written, the returned object (out itself), the res
 warning, a dtype the result cannot be cast to, and an input or out requiring grad.
 A function PyTorch gives no out= must refuse it (TypeError, as PyTorch).
 """
+
 import inspect
 import re
 import warnings
@@ -20,7 +21,7 @@ from oracle import assert_same
 torch = pytest.importorskip("torch")
 
 _R = np.random.RandomState(7)
-X = (_R.rand(3, 4) * 0.8 + 0.1).astype(np.float32)      # in (0.1, 0.9): every unary op's domain
+X = (_R.rand(3, 4) * 0.8 + 0.1).astype(np.float32)  # in (0.1, 0.9): every unary op's domain
 Y = (_R.rand(3, 4) * 0.8 + 0.1).astype(np.float32)
 XB = np.array([[True, False, True, True], [False, False, True, False], [True, True, True, True]])
 XI = _R.randint(1, 6, (3, 4)).astype(np.int64)
@@ -66,50 +67,80 @@ S = {  # name -> sample(m) -> (args, kwargs)
     "nan_to_num": unary,
     "round": lambda m: ((t(m, X * 10),), {"decimals": 1}),
     "logit": lambda m: ((t(m, X), 1e-3), {}),
-    "acosh": lambda m: ((t(m, X + 1),), {}), "arccosh": lambda m: ((t(m, X + 1),), {}),
-    "logical_and": binary, "logical_or": binary, "logical_xor": binary,
-    "bitwise_left_shift": ints, "bitwise_right_shift": ints,
+    "acosh": lambda m: ((t(m, X + 1),), {}),
+    "arccosh": lambda m: ((t(m, X + 1),), {}),
+    "logical_and": binary,
+    "logical_or": binary,
+    "logical_xor": binary,
+    "bitwise_left_shift": ints,
+    "bitwise_right_shift": ints,
     "heaviside": lambda m: ((t(m, X - 0.5), t(m, Y)), {}),
-    "complex": binary, "polar": binary,
+    "complex": binary,
+    "polar": binary,
     "mm": lambda m: ((t(m, A34), t(m, B45)), {}),
     "matmul": lambda m: ((t(m, A34), t(m, B45)), {}),
     "bmm": lambda m: ((t(m, A34[None]), t(m, B45[None])), {}),
-    "baddbmm": lambda m: ((t(m, np.ones((1, 3, 5), np.float32)), t(m, A34[None]), t(m, B45[None])),
-                          {"beta": 0.5}),
+    "baddbmm": lambda m: ((t(m, np.ones((1, 3, 5), np.float32)), t(m, A34[None]), t(m, B45[None])), {"beta": 0.5}),
     "addmm": lambda m: ((t(m, np.ones((3, 5), np.float32)), t(m, A34), t(m, B45)), {"alpha": 2}),
     "mv": lambda m: ((t(m, A34), t(m, B45[:, 0])), {}),
     "dot": lambda m: ((t(m, X[0]), t(m, Y[0])), {}),
     "outer": lambda m: ((t(m, X[0]), t(m, Y[1])), {}),
     "tensordot": lambda m: ((t(m, A34), t(m, B45)), {"dims": 1}),
     "spmm": None,  # sparse matrices: not in torchlet
-    "sum": lambda m: red(m), "mean": lambda m: red(m), "prod": lambda m: red(m),
-    "nansum": lambda m: red(m), "nanmean": lambda m: red(m), "logsumexp": lambda m: red(m),
-    "amax": lambda m: red(m), "amin": lambda m: red(m),
-    "argmax": lambda m: red(m), "argmin": lambda m: red(m),
-    "all": lambda m: ((t(m, XB), 1), {}), "any": lambda m: ((t(m, XB), 1), {}),
-    "std": lambda m: red(m), "var": lambda m: red(m),
-    "std_mean": lambda m: red(m), "var_mean": lambda m: red(m),
+    "sum": lambda m: red(m),
+    "mean": lambda m: red(m),
+    "prod": lambda m: red(m),
+    "nansum": lambda m: red(m),
+    "nanmean": lambda m: red(m),
+    "logsumexp": lambda m: red(m),
+    "amax": lambda m: red(m),
+    "amin": lambda m: red(m),
+    "argmax": lambda m: red(m),
+    "argmin": lambda m: red(m),
+    "all": lambda m: ((t(m, XB), 1), {}),
+    "any": lambda m: ((t(m, XB), 1), {}),
+    "std": lambda m: red(m),
+    "var": lambda m: red(m),
+    "std_mean": lambda m: red(m),
+    "var_mean": lambda m: red(m),
     "norm": lambda m: ((t(m, X), 2, 1), {}),
-    "cumsum": lambda m: red(m), "cumprod": lambda m: red(m), "logcumsumexp": lambda m: red(m),
-    "max": lambda m: red(m), "min": lambda m: red(m), "median": lambda m: red(m),
+    "cumsum": lambda m: red(m),
+    "cumprod": lambda m: red(m),
+    "logcumsumexp": lambda m: red(m),
+    "max": lambda m: red(m),
+    "min": lambda m: red(m),
+    "median": lambda m: red(m),
     "mode": lambda m: ((t(m, XI.astype(np.float32)), 1), {}),
-    "sort": lambda m: red(m), "topk": lambda m: ((t(m, X), 2, 1), {}),
+    "sort": lambda m: red(m),
+    "topk": lambda m: ((t(m, X), 2, 1), {}),
     "kthvalue": lambda m: ((t(m, X), 2, 1), {}),
     "aminmax": lambda m: ((t(m, X),), {"dim": 1}),
-    "maximum": binary, "minimum": binary, "fmax": binary, "fmin": binary,
-    "zeros": lambda m: (((2, 3),), {}), "ones": lambda m: (((2, 3),), {}),
-    "empty": lambda m: (((2, 3),), {}), "full": lambda m: (((2, 3), 1.5), {}),
-    "eye": lambda m: ((3,), {}), "arange": lambda m: ((5,), {}),
-    "linspace": lambda m: ((0, 1, 5), {}), "logspace": lambda m: ((0, 1, 5), {}),
-    "rand": lambda m: (((2, 3),), {}), "randn": lambda m: (((2, 3),), {}),
-    "randint": lambda m: ((0, 9, (2, 3)), {}), "randperm": lambda m: ((6,), {}),
+    "maximum": binary,
+    "minimum": binary,
+    "fmax": binary,
+    "fmin": binary,
+    "zeros": lambda m: (((2, 3),), {}),
+    "ones": lambda m: (((2, 3),), {}),
+    "empty": lambda m: (((2, 3),), {}),
+    "full": lambda m: (((2, 3), 1.5), {}),
+    "eye": lambda m: ((3,), {}),
+    "arange": lambda m: ((5,), {}),
+    "linspace": lambda m: ((0, 1, 5), {}),
+    "logspace": lambda m: ((0, 1, 5), {}),
+    "rand": lambda m: (((2, 3),), {}),
+    "randn": lambda m: (((2, 3),), {}),
+    "randint": lambda m: ((0, 9, (2, 3)), {}),
+    "randperm": lambda m: ((6,), {}),
     "normal": lambda m: ((t(m, X), t(m, Y)), {}),
     "bernoulli": lambda m: ((t(m, X),), {}),
     "multinomial": lambda m: ((t(m, PROBS), 2), {}),
-    "cat": lambda m: (([t(m, X), t(m, Y)], 1), {}), "concat": lambda m: (([t(m, X), t(m, Y)], 1), {}),
+    "cat": lambda m: (([t(m, X), t(m, Y)], 1), {}),
+    "concat": lambda m: (([t(m, X), t(m, Y)], 1), {}),
     "stack": lambda m: (([t(m, X), t(m, Y)], 1), {}),
-    "hstack": lambda m: (([t(m, X), t(m, Y)],), {}), "vstack": lambda m: (([t(m, X), t(m, Y)],), {}),
-    "diag": lambda m: ((t(m, X),), {}), "tril": lambda m: ((t(m, X),), {}),
+    "hstack": lambda m: (([t(m, X), t(m, Y)],), {}),
+    "vstack": lambda m: (([t(m, X), t(m, Y)],), {}),
+    "diag": lambda m: ((t(m, X),), {}),
+    "tril": lambda m: ((t(m, X),), {}),
     "triu": lambda m: ((t(m, X), 1), {}),
     "gather": lambda m: ((t(m, X), 1, t(m, IDX)), {}),
     "take_along_dim": lambda m: ((t(m, X), t(m, IDX), 1), {}),
@@ -122,7 +153,8 @@ S = {  # name -> sample(m) -> (args, kwargs)
     "scatter_reduce": lambda m: ((t(m, X), 1, t(m, IDX), t(m, Y), "amax"), {}),
     "take": lambda m: ((t(m, X), t(m, IDX)), {}),
     "svd": lambda m: ((t(m, SQ),), {}),
-    "linalg.det": lambda m: ((t(m, SQ),), {}), "linalg.inv": lambda m: ((t(m, SQ),), {}),
+    "linalg.det": lambda m: ((t(m, SQ),), {}),
+    "linalg.inv": lambda m: ((t(m, SQ),), {}),
     "linalg.solve": lambda m: ((t(m, SQ), t(m, X[:, :3])), {}),
     "linalg.matrix_power": lambda m: ((t(m, SQ), 3), {}),
     "linalg.matrix_exp": lambda m: ((t(m, SQ * 0.1),), {}),
@@ -132,18 +164,43 @@ S = {  # name -> sample(m) -> (args, kwargs)
     "nn.functional.normalize": lambda m: ((t(m, X),), {}),
     "nn.functional.linear": lambda m: ((t(m, X), t(m, A34[:2])), {}),
     "nn.functional.avg_pool2d": lambda m: ((t(m, X[None, None]), 2), {}),
-    "fft.fft": unary, "fft.ifft": unary, "fft.rfft": unary, "fft.irfft": unary,
-    "fft.fftn": unary, "fft.ifftn": unary, "fft.rfftn": unary, "fft.irfftn": unary,
-    "fft.fftfreq": lambda m: ((6,), {}), "fft.rfftfreq": lambda m: ((6,), {}),
+    "fft.fft": unary,
+    "fft.ifft": unary,
+    "fft.rfft": unary,
+    "fft.irfft": unary,
+    "fft.fftn": unary,
+    "fft.ifftn": unary,
+    "fft.rfftn": unary,
+    "fft.irfftn": unary,
+    "fft.fftfreq": lambda m: ((6,), {}),
+    "fft.rfftfreq": lambda m: ((6,), {}),
 }
 NO_VALUES = {"empty"}  # uninitialised memory: compare shape and dtype only
 # random draws: shape and dtype against torch; the numbers against torchlet's own call without
 # out= from the same seed (the streams themselves are tested in test_random.py)
 RANDOM = {"rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial"}
 # every remaining checklist function with out= is a pointwise op of one or two float tensors
-BINARY = {"atan2", "copysign", "eq", "ne", "lt", "le", "gt", "ge", "floor_divide", "fmod",
-          "remainder", "hypot", "logaddexp", "logaddexp2", "xlogy", "mul", "multiply", "subtract",
-          "divide"}
+BINARY = {
+    "atan2",
+    "copysign",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "floor_divide",
+    "fmod",
+    "remainder",
+    "hypot",
+    "logaddexp",
+    "logaddexp2",
+    "xlogy",
+    "mul",
+    "multiply",
+    "subtract",
+    "divide",
+}
 
 OUT_FUNCS = out_functions()
 
@@ -157,8 +214,7 @@ def sample(name):
 def _call(m, name, out, grad_input=False):
     args, kw = sample(name)(m)
     if grad_input:
-        args = tuple(a.requires_grad_() if hasattr(a, "requires_grad_") and a.is_floating_point()
-                     else a for a in args)
+        args = tuple(a.requires_grad_() if hasattr(a, "requires_grad_") and a.is_floating_point() else a for a in args)
     return resolve(m, name)(*args, **kw, out=out)
 
 
@@ -197,18 +253,18 @@ def _outcome(fn):
         try:
             r = fn()
             e = None
-        except Exception as exc:  # noqa: BLE001 - compared with torch's below
+        except Exception as exc:
             r, e = None, exc
-    msgs = [re.sub(r"\s*\(Triggered internally at .*\)$", "", str(x.message)) for x in w
-            if "resized" in str(x.message)]
+    msgs = [re.sub(r"\s*\(Triggered internally at .*\)$", "", str(x.message)) for x in w if "resized" in str(x.message)]
     return r, e, msgs
 
 
 def _same_error(ours, theirs):
     assert (ours is None) == (theirs is None), f"torchlet: {ours!r}, torch: {theirs!r}"
     if theirs is not None:
-        assert type(ours) is type(theirs), f"torchlet {type(ours).__name__}: {ours}; torch " \
-                                           f"{type(theirs).__name__}: {theirs}"
+        assert type(ours) is type(theirs), (
+            f"torchlet {type(ours).__name__}: {ours}; torch {type(theirs).__name__}: {theirs}"
+        )
 
 
 def _same_values(name, ours, theirs):
@@ -217,8 +273,9 @@ def _same_values(name, ours, theirs):
         args, kw = sample(name)(torchlet)
         _seed()
         with torchlet.no_grad():
-            mine = resolve(torchlet, name)(*args, **kw, **({"dtype": ours.dtype} if name in (
-                "rand", "randn", "randint", "randperm") else {}))
+            mine = resolve(torchlet, name)(
+                *args, **kw, **({"dtype": ours.dtype} if name in ("rand", "randn", "randint", "randperm") else {})
+            )
         assert_same(ours, _to_torch(mine.to(ours.dtype).reshape(ours.shape)), what=name)
     elif name in NO_VALUES:
         assert tuple(ours.shape) == tuple(theirs.shape) and str(ours.dtype)[9:] == str(theirs.dtype)[6:]
@@ -295,9 +352,9 @@ def test_out_shares_memory_with_views(name):
     expected = _plain_result(name)
     if isinstance(expected, tuple):
         expected = expected[0]
-        pick = lambda o: o[0]  # noqa: E731
+        pick = lambda o: o[0]
     else:
-        pick = lambda o: o  # noqa: E731
+        pick = lambda o: o
     results = []
     for m in (torch, torchlet):
         res = _plain_result(name)
@@ -330,8 +387,7 @@ def test_out_dtype_cast_error(name):
     if S.get(name, 0) is None:
         pytest.skip(f"{name}: no torchlet sample (sparse)")
     expected = _plain_result(name)
-    out_t, out_l = _outs(expected, torch, dtype_fn=_uncastable), \
-        _outs(expected, torchlet, dtype_fn=_uncastable)
+    out_t, out_l = _outs(expected, torch, dtype_fn=_uncastable), _outs(expected, torchlet, dtype_fn=_uncastable)
     _seed()
     rt, et, _ = _outcome(lambda: _call(torch, name, out_t))
     _seed()
@@ -357,7 +413,7 @@ def test_out_requires_grad(name, which):
     for m in (torch, torchlet):
         outs = _outs(expected, m)
         if which == "out":
-            for o in (outs if isinstance(outs, tuple) else (outs,)):
+            for o in outs if isinstance(outs, tuple) else (outs,):
                 if o.is_floating_point():
                     o.requires_grad_()
         _seed()
@@ -426,12 +482,15 @@ def test_methods_take_no_out(name):
     assert "out" not in inspect.signature(m).parameters
 
 
-@pytest.mark.parametrize("call", [
-    lambda m: m.sum(m.ones(2, 3), out=m.empty(0)),       # sum(input) has no out= overload
-    lambda m: m.std_mean(m.ones(2, 3), 1, out=(m.empty(0), m.empty(0))),
-    lambda m: m.clone(m.ones(2), out=m.empty(0)),
-    lambda m: m.ones(2).add(1, out=m.empty(0)),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: m.sum(m.ones(2, 3), out=m.empty(0)),  # sum(input) has no out= overload
+        lambda m: m.std_mean(m.ones(2, 3), 1, out=(m.empty(0), m.empty(0))),
+        lambda m: m.clone(m.ones(2), out=m.empty(0)),
+        lambda m: m.ones(2).add(1, out=m.empty(0)),
+    ],
+)
 def test_out_refused_as_torch(call):
     with pytest.raises(TypeError):
         call(torch)

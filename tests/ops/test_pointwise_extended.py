@@ -2,6 +2,7 @@
 against PyTorch: values and dtypes (integer and bool inputs too), gradients,
 float64 gradcheck/gradgradcheck, broadcasting, non-contiguous inputs, in-place
 and Tensor-method forms, `out=` and the exception class of bad calls."""
+
 import numpy as np
 import pytest
 
@@ -10,12 +11,21 @@ from tests.oracle import Op, T, check_op
 from tests.ops.both import both
 
 U = [((3, 4),), ((),), (T((3, 4)),), ((0, 3),), ((2, 1, 3),)]
-BIN = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 3), (4, 1)), ((), (2, 3)), (T((3, 4)), (3, 4)),
-       ((0, 3), (3,))]
+BIN = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 3), (4, 1)), ((), (2, 3)), (T((3, 4)), (3, 4)), ((0, 3), (3,))]
 
-UNARY = {"asinh": (-3, 3), "acosh": (1.2, 4), "atanh": (-0.9, 0.9), "arcsinh": (-3, 3),
-         "arccosh": (1.2, 4), "arctanh": (-0.9, 0.9), "erfc": (-3, 3), "erfinv": (-0.95, 0.95),
-         "logit": (0.05, 0.95), "deg2rad": (-200, 200), "rad2deg": (-3, 3)}
+UNARY = {
+    "asinh": (-3, 3),
+    "acosh": (1.2, 4),
+    "atanh": (-0.9, 0.9),
+    "arcsinh": (-3, 3),
+    "arccosh": (1.2, 4),
+    "arctanh": (-0.9, 0.9),
+    "erfc": (-3, 3),
+    "erfinv": (-0.95, 0.95),
+    "logit": (0.05, 0.95),
+    "deg2rad": (-200, 200),
+    "rad2deg": (-3, 3),
+}
 
 OPS = [Op(n, lambda m, a, n=n: (getattr(m, n)(a), getattr(a, n)()), U, domain=d) for n, d in UNARY.items()]
 OPS += [
@@ -24,8 +34,12 @@ OPS += [
     Op("xlogy", lambda m, a, b: (m.xlogy(a, b), a.xlogy(b)), BIN, domain=(0.1, 3)),
     Op("xlogy_scalars", lambda m, a: (m.xlogy(a, 2.5), m.xlogy(2, a), m.xlogy(a, 3)), U, domain=(0.1, 3)),
     Op("float_power", lambda m, a, b: (m.float_power(a, b), a.float_power(b)), BIN, domain=(0.2, 2)),
-    Op("float_power_scalars", lambda m, a: (m.float_power(a, 2.5), m.float_power(1.5, a),
-                                            m.float_power(a, -1)), U, domain=(0.2, 2)),
+    Op(
+        "float_power_scalars",
+        lambda m, a: (m.float_power(a, 2.5), m.float_power(1.5, a), m.float_power(a, -1)),
+        U,
+        domain=(0.2, 2),
+    ),
     Op("copysign", lambda m, a, b: (m.copysign(a, b), a.copysign(b)), BIN),
     Op("copysign_scalar", lambda m, a: (m.copysign(a, -1.0), a.copysign(2)), U),
     Op("fmax", lambda m, a, b: (m.fmax(a, b), a.fmax(b)), BIN),
@@ -38,31 +52,114 @@ OPS += [
 
 _a = np.array
 SPECIAL = [
-    Op("erfc_tails", lambda m, a: m.erfc(a), [(_a([-30.0, -6.0, -1.0, -0.5, 0.0, 0.3, 0.999, 1.0, 2.5, 5.0,
-                                                  7.9, 8.0, 12.0, 26.0, 27.5, 40.0, np.inf, -np.inf,
-                                                  np.nan]),)], gradcheck=False),
-    Op("erfinv_edges", lambda m, a: m.erfinv(a),
-       [(_a([-1.0, -0.999999, -0.9, -0.5, -1e-12, 0.0, 1e-9, 0.4999, 0.5, 0.5001, 0.9999999, 1.0, 1.5,
-             -2.0, np.nan]),)], gradcheck=False),
+    Op(
+        "erfc_tails",
+        lambda m, a: m.erfc(a),
+        [
+            (
+                _a(
+                    [
+                        -30.0,
+                        -6.0,
+                        -1.0,
+                        -0.5,
+                        0.0,
+                        0.3,
+                        0.999,
+                        1.0,
+                        2.5,
+                        5.0,
+                        7.9,
+                        8.0,
+                        12.0,
+                        26.0,
+                        27.5,
+                        40.0,
+                        np.inf,
+                        -np.inf,
+                        np.nan,
+                    ]
+                ),
+            )
+        ],
+        gradcheck=False,
+    ),
+    Op(
+        "erfinv_edges",
+        lambda m, a: m.erfinv(a),
+        [
+            (
+                _a(
+                    [
+                        -1.0,
+                        -0.999999,
+                        -0.9,
+                        -0.5,
+                        -1e-12,
+                        0.0,
+                        1e-9,
+                        0.4999,
+                        0.5,
+                        0.5001,
+                        0.9999999,
+                        1.0,
+                        1.5,
+                        -2.0,
+                        np.nan,
+                    ]
+                ),
+            )
+        ],
+        gradcheck=False,
+    ),
     Op("erfinv_dense", lambda m, a: m.erfinv(a), [(np.linspace(-0.999, 0.999, 201),)], gradcheck=False),
-    Op("acosh_atanh_edges", lambda m, a: (m.acosh(a), m.atanh(a), m.asinh(a)),
-       [(_a([-2.0, -1.0, 0.0, 0.5, 1.0, 2.0, 1e10]),)], grad=False),
-    Op("logit_edges", lambda m, a: (m.logit(a), m.logit(a, 0.25)), [(_a([-0.5, 0.0, 0.3, 1.0, 1.5]),)],
-       gradcheck=False),
-    Op("signbit_zeros", lambda m, a: m.signbit(a), [(_a([-0.0, 0.0, np.nan, -np.nan, -np.inf, 1.0]),)],
-       grad=False),
-    Op("xlogy_zeros", lambda m, a, b: m.xlogy(a, b),
-       [(_a([0.0, 0.0, 0.0, 1.0, 2.0, 0.0]), _a([0.0, np.nan, -1.0, 0.0, np.inf, 3.0]))], gradcheck=False),
-    Op("fmax_fmin_nan_ties", lambda m, a, b: (m.fmax(a, b), m.fmin(a, b)),
-       [(_a([np.nan, 1.0, np.nan, 2.0, 3.0]), _a([1.0, np.nan, np.nan, 2.0, -1.0]))], gradcheck=False),
-    Op("heaviside_zero", lambda m, a, b: m.heaviside(a, b),
-       [(_a([-1.0, 0.0, 2.0, -0.0, np.nan]), _a([0.5, 0.5, 0.5, 7.0, 0.5]))], grad=False),
-    Op("copysign_zero", lambda m, a, b: m.copysign(a, b),
-       [(_a([0.0, -0.0, 2.0, 3.0]), _a([-1.0, 1.0, -0.0, np.nan]))], gradcheck=False),
-    Op("logaddexp_inf", lambda m, a, b: (m.logaddexp(a, b), m.logaddexp2(a, b)),
-       [(_a([-np.inf, np.inf, 1000.0, -1000.0]), _a([-np.inf, 1.0, 1000.0, -999.0]))], grad=False),
-    Op("float32_erfc_erfinv", lambda m, a: (m.erfc(a), m.erfinv(a / 4)), [((50,),)], dtypes=("float32",),
-       domain=(-3.9, 3.9)),
+    Op(
+        "acosh_atanh_edges",
+        lambda m, a: (m.acosh(a), m.atanh(a), m.asinh(a)),
+        [(_a([-2.0, -1.0, 0.0, 0.5, 1.0, 2.0, 1e10]),)],
+        grad=False,
+    ),
+    Op(
+        "logit_edges", lambda m, a: (m.logit(a), m.logit(a, 0.25)), [(_a([-0.5, 0.0, 0.3, 1.0, 1.5]),)], gradcheck=False
+    ),
+    Op("signbit_zeros", lambda m, a: m.signbit(a), [(_a([-0.0, 0.0, np.nan, -np.nan, -np.inf, 1.0]),)], grad=False),
+    Op(
+        "xlogy_zeros",
+        lambda m, a, b: m.xlogy(a, b),
+        [(_a([0.0, 0.0, 0.0, 1.0, 2.0, 0.0]), _a([0.0, np.nan, -1.0, 0.0, np.inf, 3.0]))],
+        gradcheck=False,
+    ),
+    Op(
+        "fmax_fmin_nan_ties",
+        lambda m, a, b: (m.fmax(a, b), m.fmin(a, b)),
+        [(_a([np.nan, 1.0, np.nan, 2.0, 3.0]), _a([1.0, np.nan, np.nan, 2.0, -1.0]))],
+        gradcheck=False,
+    ),
+    Op(
+        "heaviside_zero",
+        lambda m, a, b: m.heaviside(a, b),
+        [(_a([-1.0, 0.0, 2.0, -0.0, np.nan]), _a([0.5, 0.5, 0.5, 7.0, 0.5]))],
+        grad=False,
+    ),
+    Op(
+        "copysign_zero",
+        lambda m, a, b: m.copysign(a, b),
+        [(_a([0.0, -0.0, 2.0, 3.0]), _a([-1.0, 1.0, -0.0, np.nan]))],
+        gradcheck=False,
+    ),
+    Op(
+        "logaddexp_inf",
+        lambda m, a, b: (m.logaddexp(a, b), m.logaddexp2(a, b)),
+        [(_a([-np.inf, np.inf, 1000.0, -1000.0]), _a([-np.inf, 1.0, 1000.0, -999.0]))],
+        grad=False,
+    ),
+    Op(
+        "float32_erfc_erfinv",
+        lambda m, a: (m.erfc(a), m.erfinv(a / 4)),
+        [((50,),)],
+        dtypes=("float32",),
+        domain=(-3.9, 3.9),
+    ),
 ]
 
 
@@ -82,10 +179,30 @@ def test_unary_dtypes(name, dt, torch):
     both(lambda m: getattr(m, name)(m.tensor(vals, dtype=getattr(m, dt))), torch, rtol=1e-2, atol=1e-2)
 
 
-BINARY_NAMES = ["hypot", "xlogy", "float_power", "copysign", "heaviside", "fmax", "fmin", "logaddexp",
-                "logaddexp2", "bitwise_left_shift", "bitwise_right_shift"]
-PAIRS = [("int64", "int64"), ("int32", "int64"), ("uint8", "int8"), ("bool", "bool"), ("bool", "int64"),
-         ("int64", "float32"), ("float16", "float32"), ("int32", "float64"), ("float32", "float32")]
+BINARY_NAMES = [
+    "hypot",
+    "xlogy",
+    "float_power",
+    "copysign",
+    "heaviside",
+    "fmax",
+    "fmin",
+    "logaddexp",
+    "logaddexp2",
+    "bitwise_left_shift",
+    "bitwise_right_shift",
+]
+PAIRS = [
+    ("int64", "int64"),
+    ("int32", "int64"),
+    ("uint8", "int8"),
+    ("bool", "bool"),
+    ("bool", "int64"),
+    ("int64", "float32"),
+    ("float16", "float32"),
+    ("int32", "float64"),
+    ("float32", "float32"),
+]
 
 
 @pytest.mark.parametrize("pair", PAIRS, ids="-".join)
@@ -93,8 +210,12 @@ PAIRS = [("int64", "int64"), ("int32", "int64"), ("uint8", "int8"), ("bool", "bo
 def test_binary_dtypes(name, pair, torch):
     a = [7, 0, 3, 1] if pair[0] in ("uint8", "bool") else [-7, 0, 3, 5]
     b = [1, 1, 0, 1] if pair[1] in ("uint8", "bool") else [2, 3, -2, 1]
-    both(lambda m: getattr(m, name)(m.tensor(a, dtype=getattr(m, pair[0])),
-                                     m.tensor(b, dtype=getattr(m, pair[1]))), torch, rtol=1e-3, atol=1e-3)
+    both(
+        lambda m: getattr(m, name)(m.tensor(a, dtype=getattr(m, pair[0])), m.tensor(b, dtype=getattr(m, pair[1]))),
+        torch,
+        rtol=1e-3,
+        atol=1e-3,
+    )
 
 
 @pytest.mark.parametrize("scalar", [2, -1, 2.5, True])
@@ -110,13 +231,22 @@ def test_scalar_operands(name, dt, scalar, torch):
 def test_shifts(dt, torch):
     def fn(m):
         d = getattr(m, dt)
-        a = m.tensor([1, 3, 100, 0, 7, 5], dtype=d) if dt == "uint8" else m.tensor([1, -3, 100, 0, -7, 5],
-                                                                                     dtype=d)
-        s = m.tensor([0, 1, 2, 7, 8, 70], dtype=d) if dt == "uint8" else m.tensor([0, 1, -1, 7, 64, 15],
-                                                                                    dtype=d)
-        return (a << s, a >> s, m.bitwise_left_shift(a, 2), m.bitwise_right_shift(a, 1), a << 3, a >> 2,
-                5 << s.clamp(0, 6), 100 >> s.clamp(0, 6), a.bitwise_left_shift(s), a.bitwise_right_shift(s),
-                m.bitwise_left_shift(a[:, None], s[:3]))
+        a = m.tensor([1, 3, 100, 0, 7, 5], dtype=d) if dt == "uint8" else m.tensor([1, -3, 100, 0, -7, 5], dtype=d)
+        s = m.tensor([0, 1, 2, 7, 8, 70], dtype=d) if dt == "uint8" else m.tensor([0, 1, -1, 7, 64, 15], dtype=d)
+        return (
+            a << s,
+            a >> s,
+            m.bitwise_left_shift(a, 2),
+            m.bitwise_right_shift(a, 1),
+            a << 3,
+            a >> 2,
+            5 << s.clamp(0, 6),
+            100 >> s.clamp(0, 6),
+            a.bitwise_left_shift(s),
+            a.bitwise_right_shift(s),
+            m.bitwise_left_shift(a[:, None], s[:3]),
+        )
+
     both(fn, torch)
 
 
@@ -129,11 +259,11 @@ def test_shift_operators_inplace(torch):
         c = a.clone().bitwise_left_shift_(1)
         d = a.clone().bitwise_right_shift_(m.tensor(2))
         return a, b, c, d
+
     both(fn, torch)
 
 
-INPLACE = ["asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "erfc", "erfinv", "logit",
-           "deg2rad", "rad2deg"]
+INPLACE = ["asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "erfc", "erfinv", "logit", "deg2rad", "rad2deg"]
 
 
 @pytest.mark.parametrize("name", INPLACE)
@@ -145,6 +275,7 @@ def test_unary_inplace(name, torch):
         y = x.clone()
         r = getattr(y, name + "_")()
         return y, r is y, getattr(x.t(), name)()
+
     both(fn, torch)
 
 
@@ -155,6 +286,7 @@ def test_binary_inplace(name, torch):
         y = x.clone()
         r = getattr(y, name + "_")(m.tensor([0.5, -1.0, 2.0]))
         return y, r is y
+
     both(fn, torch)
 
 
@@ -168,6 +300,7 @@ def test_inplace_functions(torch):
         y = x.clone() + 1
         rs += [m.acosh_(y), m.arccosh_(y.clone() + 1), m.xlogy_(x.clone(), 2.0)]
         return rs
+
     both(fn, torch)
 
 
@@ -185,6 +318,7 @@ def test_inplace_errors_and_graph(torch):
         y.erfinv_()
         y.sum().backward()
         return y, x.grad
+
     both(graph, torch)
 
 
@@ -206,6 +340,7 @@ def test_out(torch):
         o = m.empty(3, dtype=m.int64)
         outs += [m.bitwise_left_shift(m.tensor([1, 2, 3]), 2, out=o), o]
         return outs
+
     both(fn, torch)
     both(lambda m: m.hypot(m.tensor([1.0]), m.tensor([2.0]), out=m.empty(1, dtype=m.int64)), torch)
     both(lambda m: m.float_power(m.tensor([1.0]), 2, out=m.empty(1)), torch)
@@ -215,11 +350,31 @@ def test_grad_fn_names(torch):
     def names(m):
         x = m.tensor([0.3, 0.6], requires_grad=True)
         y = m.tensor([0.5, 0.2], requires_grad=True)
-        rs = [m.asinh(x), m.acosh(x + 1), m.atanh(x), m.erfc(x), m.erfinv(x), m.logit(x), m.deg2rad(x),
-              m.rad2deg(x), m.hypot(x, y), m.xlogy(x, y), m.xlogy(x, 2), m.xlogy(2, y), m.copysign(x, y),
-              m.copysign(x, -1), m.fmax(x, y), m.fmin(x, y), m.logaddexp(x, y), m.logaddexp2(x, y),
-              m.float_power(x, y), m.float_power(x, 2), m.float_power(2, y)]
+        rs = [
+            m.asinh(x),
+            m.acosh(x + 1),
+            m.atanh(x),
+            m.erfc(x),
+            m.erfinv(x),
+            m.logit(x),
+            m.deg2rad(x),
+            m.rad2deg(x),
+            m.hypot(x, y),
+            m.xlogy(x, y),
+            m.xlogy(x, 2),
+            m.xlogy(2, y),
+            m.copysign(x, y),
+            m.copysign(x, -1),
+            m.fmax(x, y),
+            m.fmin(x, y),
+            m.logaddexp(x, y),
+            m.logaddexp2(x, y),
+            m.float_power(x, y),
+            m.float_power(x, 2),
+            m.float_power(2, y),
+        ]
         return [type(r.grad_fn).__name__ for r in rs]
+
     assert names(torchlet) == names(torch)
 
 
@@ -227,6 +382,7 @@ def test_heaviside_has_no_derivative(torch):
     def fn(m):
         x = m.tensor([-1.0, 0.0, 2.0], requires_grad=True)
         m.heaviside(x, m.tensor([0.5])).sum().backward()
+
     both(fn, torch)
 
 
@@ -261,8 +417,15 @@ def test_default_dtype_float64(torch):
     torchlet.set_default_dtype(torchlet.float64)
     torch.set_default_dtype(torch.float64)
     try:
-        both(lambda m: (m.asinh(m.tensor([1, 2])), m.erfinv(m.tensor([0])), m.xlogy(m.tensor([1]), 2),
-                         m.copysign(m.tensor([1]), m.tensor([-1])), m.logit(m.tensor([0]))), torch)
+        both(
+            lambda m: (
+                m.asinh(m.tensor([1, 2])),
+                m.erfinv(m.tensor([0])),
+                m.xlogy(m.tensor([1]), 2),
+                m.copysign(m.tensor([1]), m.tensor([-1])),
+                m.logit(m.tensor([0])),
+            ),
+            torch,
+        )
     finally:
         torch.set_default_dtype(torch.float32)
-

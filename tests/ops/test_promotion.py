@@ -6,6 +6,7 @@ every integer and bool dtype, with float32 and float64 as the default dtype, and
 result dtype and values (or its exception class) compared with torch's. Reductions
 given dtype=, scalar operands and true division by Python numbers are listed below.
 """
+
 import inspect
 import warnings
 
@@ -24,9 +25,29 @@ _R = np.random.RandomState(3)
 A = _R.randint(1, 5, (3, 4))
 B = _R.randint(1, 5, (3, 4))
 # creation / random / shape functions are not arithmetic: nothing to promote
-_NOT_ARITHMETIC = ("rand", "randn", "normal", "bernoulli", "multinomial", "poisson", "empty",
-                   "zeros", "ones", "full", "eye", "arange", "linspace", "logspace", "tensor",
-                   "as_tensor", "from_numpy", "polar", "complex", "randint", "randperm")
+_NOT_ARITHMETIC = (
+    "rand",
+    "randn",
+    "normal",
+    "bernoulli",
+    "multinomial",
+    "poisson",
+    "empty",
+    "zeros",
+    "ones",
+    "full",
+    "eye",
+    "arange",
+    "linspace",
+    "logspace",
+    "tensor",
+    "as_tensor",
+    "from_numpy",
+    "polar",
+    "complex",
+    "randint",
+    "randperm",
+)
 
 
 def _arr(a, dt):
@@ -40,7 +61,7 @@ def _pattern_promotes(f, n_args):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             r = f(*args)
-    except Exception:  # noqa: BLE001 - not callable this way
+    except Exception:
         return False
     return isinstance(r, torch.Tensor) and r.is_floating_point()
 
@@ -49,8 +70,12 @@ def _promoting():
     found = []
     for name, f in torch_functions():
         # torch's C++ ops only: a Python function (set_printoptions, save ...) may change state
-        if "." in name or name in _NOT_ARITHMETIC or not inspect.isbuiltin(f) or name.startswith(
-                ("set_", "manual_seed", "use_", "seed")):
+        if (
+            "." in name
+            or name in _NOT_ARITHMETIC
+            or not inspect.isbuiltin(f)
+            or name.startswith(("set_", "manual_seed", "use_", "seed"))
+        ):
             continue
         for n in (1, 2):
             if _pattern_promotes(f, n):
@@ -67,7 +92,7 @@ def _run(m, fn, *args, **kw):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return fn(m, *args, **kw), None
-    except Exception as e:  # noqa: BLE001 - compared with torch's
+    except Exception as e:
         return None, e
 
 
@@ -104,6 +129,7 @@ def test_promoting_op(name, n_args, dt, default):
     def fn(m):
         args = [m.tensor(_arr(A, dt))] + ([m.tensor(_arr(B, dt))] if n_args == 2 else [])
         return getattr(m, name)(*args)
+
     _compare(fn, default)
 
 
@@ -114,8 +140,8 @@ CALLS = {
     "rdiv_scalar": lambda m, x: 2 / x,
     "mul_float_scalar": lambda m, x: x * 1.5,
     "add_float_scalar": lambda m, x: x + 0.5,
-    "pow_float_scalar": lambda m, x: x ** 0.5,
-    "rpow_float": lambda m, x: 2.0 ** x,
+    "pow_float_scalar": lambda m, x: x**0.5,
+    "rpow_float": lambda m, x: 2.0**x,
     "float_0d": lambda m, x: x + m.tensor(0.5),
     "float_0d_f64": lambda m, x: x * m.tensor(0.5, dtype=m.float64),
     "mean": lambda m, x: x.mean(),
@@ -151,6 +177,7 @@ def test_promoting_call(call, dt, default):
         if not hasattr(m, "float_power") and call == "float_power":
             pytest.skip("torchlet.float_power is not implemented on this branch")
         return CALLS[call](m, m.tensor(_arr(A, dt)))
+
     _compare(fn, default)
 
 

@@ -1,6 +1,7 @@
 """Property tests against PyTorch: broadcasting of binary ops on random shapes,
 reshape/permute round trips, and random basic + advanced index expressions
 (getitem values and gradients, setitem)."""
+
 import warnings
 
 import numpy as np
@@ -24,8 +25,8 @@ def broadcastable_pair(draw):
     for s in out:
         a.append(draw(st.sampled_from([s, 1])))
         b.append(draw(st.sampled_from([s, 1])))
-    a = a[draw(st.integers(0, len(a))):]
-    b = b[draw(st.integers(0, len(b))):]
+    a = a[draw(st.integers(0, len(a))) :]
+    b = b[draw(st.integers(0, len(b))) :]
     return tuple(a), tuple(b)
 
 
@@ -34,7 +35,7 @@ def _arr(shape, seed):
 
 
 @SETTINGS
-@given(pair=broadcastable_pair(), op=st.sampled_from(["add", "mul", "sub"]), seed=st.integers(0, 2 ** 16))
+@given(pair=broadcastable_pair(), op=st.sampled_from(["add", "mul", "sub"]), seed=st.integers(0, 2**16))
 def test_broadcasting_binary(pair, op, seed, torch):
     sa, sb = pair
     a, b = _arr(sa, seed), _arr(sb, seed + 1)
@@ -83,8 +84,7 @@ def index_expr(draw):
     n_items = draw(st.integers(1, len(shape) + 1))
     for _ in range(n_items):
         left = len(shape) - dim
-        kinds = ["none"] + (["int", "slice", "list", "tensor", "mask"] if left else []) + \
-            ([] if ell else ["ellipsis"])
+        kinds = ["none"] + (["int", "slice", "list", "tensor", "mask"] if left else []) + ([] if ell else ["ellipsis"])
         k = draw(st.sampled_from(kinds))
         if k == "none":
             items.append(("none",))
@@ -131,7 +131,7 @@ def _n_adv(items):
 
 
 @SETTINGS
-@given(expr=index_expr(), seed=st.integers(0, 2 ** 16))
+@given(expr=index_expr(), seed=st.integers(0, 2**16))
 def test_random_getitem(expr, seed, torch):
     shape, items = expr
     if _n_adv(items) > 1:
@@ -159,7 +159,7 @@ def test_random_getitem(expr, seed, torch):
 
 
 @SETTINGS
-@given(expr=index_expr(), seed=st.integers(0, 2 ** 16), scalar=st.booleans())
+@given(expr=index_expr(), seed=st.integers(0, 2**16), scalar=st.booleans())
 def test_random_setitem(expr, seed, scalar, torch):
     shape, items = expr
     a = _arr(shape, seed)

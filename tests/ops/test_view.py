@@ -1,5 +1,6 @@
 """View ops (reshape/view/expand/permute/transpose/squeeze/...) against PyTorch:
 values, gradients, grad_fn names, memory sharing with the base, errors."""
+
 import numpy as np
 import pytest
 
@@ -47,12 +48,28 @@ def test_op(op, torch):
     check_op(op)
 
 
-@pytest.mark.parametrize("expr", [
-    "x.view(12)", "x.view_as(x)", "x.reshape(3, 4)", "x.expand(2, 3, 4)", "x.permute(1, 0)",
-    "x.transpose(0, 1)", "x.t()", "x.T", "x.mT", "x.unsqueeze(0)", "x.unsqueeze(0).squeeze()",
-    "x.unsqueeze(0).squeeze(0)", "x.unsqueeze(0).squeeze((0,))", "x.movedim(0, 1)",
-    "x.unflatten(1, (2, 2))", "x.t().reshape(12)", "x.flatten()",
-])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "x.view(12)",
+        "x.view_as(x)",
+        "x.reshape(3, 4)",
+        "x.expand(2, 3, 4)",
+        "x.permute(1, 0)",
+        "x.transpose(0, 1)",
+        "x.t()",
+        "x.T",
+        "x.mT",
+        "x.unsqueeze(0)",
+        "x.unsqueeze(0).squeeze()",
+        "x.unsqueeze(0).squeeze(0)",
+        "x.unsqueeze(0).squeeze((0,))",
+        "x.movedim(0, 1)",
+        "x.unflatten(1, (2, 2))",
+        "x.t().reshape(12)",
+        "x.flatten()",
+    ],
+)
 def test_grad_fn_names(expr, torch):
     x = torchlet.randn(3, 4, requires_grad=True) * 1
     tx = torch.randn(3, 4, requires_grad=True) * 1
@@ -60,12 +77,22 @@ def test_grad_fn_names(expr, torch):
     assert ours.grad_fn.name() == theirs.grad_fn.name()
 
 
-@pytest.mark.parametrize("expr,shares", [
-    ("x.view(12)", True), ("x.reshape(2, 6)", True), ("x.t().reshape(12)", False),
-    ("x.transpose(0, 1)", True), ("x.permute(1, 0)", True), ("x.unsqueeze(1)", True),
-    ("x[None].squeeze(0)", True), ("x.flatten()", True), ("x.expand(2, 3, 4)", True),
-    ("x.T", True), ("x.view(3, 2, 2).movedim(0, 2)", True),
-])
+@pytest.mark.parametrize(
+    "expr,shares",
+    [
+        ("x.view(12)", True),
+        ("x.reshape(2, 6)", True),
+        ("x.t().reshape(12)", False),
+        ("x.transpose(0, 1)", True),
+        ("x.permute(1, 0)", True),
+        ("x.unsqueeze(1)", True),
+        ("x[None].squeeze(0)", True),
+        ("x.flatten()", True),
+        ("x.expand(2, 3, 4)", True),
+        ("x.T", True),
+        ("x.view(3, 2, 2).movedim(0, 2)", True),
+    ],
+)
 def test_memory_sharing(expr, shares, torch):
     """Writing into the base shows in a view (and not in a copy), as in torch."""
     x = torchlet.zeros(3, 4)
@@ -96,6 +123,7 @@ def test_inplace_on_view_of_nonleaf_grad(torch):
         y.view(12).add_(1)
         (y * y).sum().backward()
         return a.grad
+
     np.testing.assert_allclose(run(torchlet).numpy(), run(torch).numpy())
 
 
@@ -106,34 +134,38 @@ def test_saved_tensor_modified_through_view(torch):
         z = y * y  # saves y
         y.view(12).add_(1)
         z.sum().backward()
+
     eo, et = check_error(run)
     assert "modified by an inplace operation" in str(eo)
 
 
-@pytest.mark.parametrize("call", [
-    lambda m: m.zeros(3, 4).t().view(12),
-    lambda m: m.zeros(3, 4).view(5),
-    lambda m: m.zeros(3, 4).view(-1, -1),
-    lambda m: m.zeros(3, 4).view(-2, 6),
-    lambda m: m.zeros(3, 4).reshape(5),
-    lambda m: m.zeros(0, 3).reshape(-1, 0),
-    lambda m: m.zeros(3, 4).expand(2),
-    lambda m: m.zeros(3, 4).expand(3, 5),
-    lambda m: m.zeros(3, 4).expand(-1, 3, 4),
-    lambda m: m.zeros(2, 3, 4).permute(0, 1),
-    lambda m: m.zeros(2, 3, 4).permute(0, 1, 1),
-    lambda m: m.zeros(2, 3, 4).permute(0, 1, 5),
-    lambda m: m.zeros(3, 4).transpose(0, 2),
-    lambda m: m.zeros(2, 3, 4).t(),
-    lambda m: m.zeros(3).mT,
-    lambda m: m.zeros(3, 4).squeeze(3),
-    lambda m: m.zeros(3, 4).unsqueeze(3),
-    lambda m: m.zeros(3, 4).flatten(1, 0),
-    lambda m: m.zeros(3, 4).unflatten(1, (3, 2)),
-    lambda m: m.zeros(3, 4).movedim(0, 5),
-    lambda m: m.zeros(3, 4).movedim((0, 1), (1,)),
-    lambda m: m.zeros(3, 4).movedim((0, 0), (1, 0)),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: m.zeros(3, 4).t().view(12),
+        lambda m: m.zeros(3, 4).view(5),
+        lambda m: m.zeros(3, 4).view(-1, -1),
+        lambda m: m.zeros(3, 4).view(-2, 6),
+        lambda m: m.zeros(3, 4).reshape(5),
+        lambda m: m.zeros(0, 3).reshape(-1, 0),
+        lambda m: m.zeros(3, 4).expand(2),
+        lambda m: m.zeros(3, 4).expand(3, 5),
+        lambda m: m.zeros(3, 4).expand(-1, 3, 4),
+        lambda m: m.zeros(2, 3, 4).permute(0, 1),
+        lambda m: m.zeros(2, 3, 4).permute(0, 1, 1),
+        lambda m: m.zeros(2, 3, 4).permute(0, 1, 5),
+        lambda m: m.zeros(3, 4).transpose(0, 2),
+        lambda m: m.zeros(2, 3, 4).t(),
+        lambda m: m.zeros(3).mT,
+        lambda m: m.zeros(3, 4).squeeze(3),
+        lambda m: m.zeros(3, 4).unsqueeze(3),
+        lambda m: m.zeros(3, 4).flatten(1, 0),
+        lambda m: m.zeros(3, 4).unflatten(1, (3, 2)),
+        lambda m: m.zeros(3, 4).movedim(0, 5),
+        lambda m: m.zeros(3, 4).movedim((0, 1), (1,)),
+        lambda m: m.zeros(3, 4).movedim((0, 0), (1, 0)),
+    ],
+)
 def test_errors(call, torch):
     eo, et = check_error(call)
     if isinstance(et, RuntimeError):

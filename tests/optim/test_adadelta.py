@@ -1,5 +1,6 @@
 """Adadelta step for step against torch.optim.Adadelta (float64 and float32), its
 state_dict keys, a resume from a saved state_dict, its repr and its errors."""
+
 import copy
 
 import numpy as np
@@ -8,9 +9,14 @@ import pytest
 import torchlet
 from tests.optim.test_optimizers import _setup, _step
 
-CONFIGS = [dict(), dict(lr=0.5), dict(lr=0.5, rho=0.8, eps=1e-4, weight_decay=0.1),
-           dict(lr=0.3, maximize=True), dict(lr=1.0, weight_decay=0.01, foreach=True),
-           dict(lr=1.0, foreach=False, differentiable=False)]
+CONFIGS = [
+    dict(),
+    dict(lr=0.5),
+    dict(lr=0.5, rho=0.8, eps=1e-4, weight_decay=0.1),
+    dict(lr=0.3, maximize=True),
+    dict(lr=1.0, weight_decay=0.01, foreach=True),
+    dict(lr=1.0, foreach=False, differentiable=False),
+]
 
 
 @pytest.mark.parametrize("kwargs", CONFIGS)
@@ -31,9 +37,10 @@ def test_trajectory_and_resume(kwargs, torch):
     # a state_dict written by PyTorch loads into torchlet's optimizer and continues identically
     resumed = [p.detach().clone().requires_grad_(True) for p in ours]
     fresh = torchlet.optim.Adadelta(resumed, **kwargs)
-    sd_from_torch = {"state": {k: {n: torchlet.tensor(v.numpy()) for n, v in s.items()}
-                               for k, s in sd_t["state"].items()},
-                     "param_groups": copy.deepcopy(sd_t["param_groups"])}
+    sd_from_torch = {
+        "state": {k: {n: torchlet.tensor(v.numpy()) for n, v in s.items()} for k, s in sd_t["state"].items()},
+        "param_groups": copy.deepcopy(sd_t["param_groups"]),
+    }
     fresh.load_state_dict(sd_from_torch)
     for gs in grads[10:]:
         _step(resumed, fresh, torchlet, gs)
@@ -61,5 +68,6 @@ def test_float32_model_and_repr(torch):
 @pytest.mark.parametrize("kwargs", [dict(lr=-1.0), dict(rho=1.5), dict(eps=-1.0), dict(weight_decay=-0.1)])
 def test_errors(kwargs, torch):
     from tests.oracle import check_error
+
     eo, et = check_error(lambda m: m.optim.Adadelta([m.ones(2, requires_grad=True)], **kwargs))
     assert str(eo) == str(et)

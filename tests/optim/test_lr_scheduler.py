@@ -1,4 +1,5 @@
 """Every scheduler's learning-rate sequence over 60 epochs equals PyTorch's."""
+
 import warnings
 
 import numpy as np
@@ -15,8 +16,7 @@ SCHEDULERS = [
     ("LinearLR", dict(start_factor=0.25, end_factor=0.9, total_iters=12)),
     ("ConstantLR", dict(factor=0.5, total_iters=4)),
     ("OneCycleLR", dict(max_lr=0.5, total_steps=61)),
-    ("OneCycleLR", dict(max_lr=[0.5, 0.2], epochs=61, steps_per_epoch=1, anneal_strategy="linear",
-                        three_phase=True)),
+    ("OneCycleLR", dict(max_lr=[0.5, 0.2], epochs=61, steps_per_epoch=1, anneal_strategy="linear", three_phase=True)),
     ("PolynomialLR", dict(total_iters=30, power=2.0)),
 ]
 
@@ -68,8 +68,14 @@ def test_sequential_lr(torch):
         np.testing.assert_allclose(so.get_last_lr(), st.get_last_lr(), rtol=1e-12, err_msg=f"epoch {epoch}")
 
 
-@pytest.mark.parametrize("kwargs", [dict(), dict(mode="max", factor=0.5, patience=2, cooldown=1),
-                                    dict(threshold_mode="abs", threshold=0.1, patience=0, min_lr=0.01)])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(),
+        dict(mode="max", factor=0.5, patience=2, cooldown=1),
+        dict(threshold_mode="abs", threshold=0.1, patience=0, min_lr=0.01),
+    ],
+)
 def test_reduce_lr_on_plateau(kwargs, torch):
     oo, ot = _optimizers(torch)
     so = torchlet.optim.lr_scheduler.ReduceLROnPlateau(oo, **kwargs)
@@ -119,6 +125,7 @@ def test_onecycle_too_many_steps(torch):
         for _ in range(4):
             opt.step()
             s.step()
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         check_error(run)

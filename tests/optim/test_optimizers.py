@@ -1,5 +1,6 @@
 """Optimizers step for step against PyTorch: same float64 parameters, same
 gradient sequence, parameters compared after every step."""
+
 import copy
 
 import numpy as np
@@ -48,8 +49,9 @@ def test_trajectory(name, kwargs, torch):
         _step(ours, opt_o, torchlet, gs)
         _step(theirs, opt_t, torch, gs)
         for po, pt in zip(ours, theirs):
-            np.testing.assert_allclose(po.detach().numpy(), pt.detach().numpy(), rtol=1e-7, atol=1e-12,
-                                       err_msg=f"{name} step {step}")
+            np.testing.assert_allclose(
+                po.detach().numpy(), pt.detach().numpy(), rtol=1e-7, atol=1e-12, err_msg=f"{name} step {step}"
+            )
 
 
 @pytest.mark.parametrize("name,kwargs", CONFIGS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CONFIGS)])
@@ -118,17 +120,21 @@ def test_add_param_group(torch):
     assert opt.param_groups[1]["betas"] == (0.9, 0.999)
 
 
-@pytest.mark.parametrize("make", [
-    lambda m: m.optim.SGD([m.ones(2, requires_grad=True)], lr=-0.1),
-    lambda m: m.optim.Adam([m.ones(2, requires_grad=True)], lr=-1),
-    lambda m: m.optim.SGD([], lr=0.1),
-    lambda m: m.optim.SGD(m.ones(2, requires_grad=True), lr=0.1),
-    lambda m: m.optim.SGD([m.ones(2, requires_grad=True) * 2], lr=0.1),
-    lambda m: m.optim.Adam([m.ones(2, requires_grad=True)], betas=(1.0, 0.9)),
-    lambda m: m.optim.SGD([m.ones(2, requires_grad=True)], lr=0.1, nesterov=True),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.optim.SGD([m.ones(2, requires_grad=True)], lr=-0.1),
+        lambda m: m.optim.Adam([m.ones(2, requires_grad=True)], lr=-1),
+        lambda m: m.optim.SGD([], lr=0.1),
+        lambda m: m.optim.SGD(m.ones(2, requires_grad=True), lr=0.1),
+        lambda m: m.optim.SGD([m.ones(2, requires_grad=True) * 2], lr=0.1),
+        lambda m: m.optim.Adam([m.ones(2, requires_grad=True)], betas=(1.0, 0.9)),
+        lambda m: m.optim.SGD([m.ones(2, requires_grad=True)], lr=0.1, nesterov=True),
+    ],
+)
 def test_errors(make, torch):
     from tests.oracle import check_error
+
     check_error(make)
 
 
@@ -138,19 +144,26 @@ def test_same_param_in_two_groups(torch):
     def make(m):
         p = m.ones(2, requires_grad=True)
         return m.optim.SGD([{"params": [p]}, {"params": [p]}], lr=0.1)
+
     eo, et = check_error(make)
     assert str(eo) == str(et)
 
 
 def _rosenbrock(xy):
     x, y = xy[0], xy[1]
-    return (1 - x) ** 2 + 100 * (y - x ** 2) ** 2
+    return (1 - x) ** 2 + 100 * (y - x**2) ** 2
 
 
 # lr=1 without a line search is unstable on Rosenbrock (the loss jumps up), which turns
 # last-bit differences into different paths; 0.1 keeps that case well conditioned.
-@pytest.mark.parametrize("kwargs", [dict(lr=0.1, max_iter=20), dict(lr=1, max_iter=20, line_search_fn="strong_wolfe"),
-                                    dict(lr=0.5, max_iter=5, history_size=3)])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(lr=0.1, max_iter=20),
+        dict(lr=1, max_iter=20, line_search_fn="strong_wolfe"),
+        dict(lr=0.5, max_iter=5, history_size=3),
+    ],
+)
 def test_lbfgs_rosenbrock_path(kwargs, torch):
     ours = torchlet.tensor([-1.5, 2.0], dtype=torchlet.float64, requires_grad=True)
     theirs = torch.tensor([-1.5, 2.0], dtype=torch.float64, requires_grad=True)
@@ -163,11 +176,14 @@ def test_lbfgs_rosenbrock_path(kwargs, torch):
             loss = _rosenbrock(p)
             loss.backward()
             return loss
+
         return closure
+
     for i in range(6):
         lo = opt_o.step(closure_for(ours, opt_o))
         lt = opt_t.step(closure_for(theirs, opt_t))
         np.testing.assert_allclose(lo.item(), lt.item(), rtol=1e-7, atol=1e-12, err_msg=f"step {i}")
-        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-7, atol=1e-10,
-                                   err_msg=f"step {i}")
+        np.testing.assert_allclose(
+            ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-7, atol=1e-10, err_msg=f"step {i}"
+        )
     assert opt_o.state[ours]["func_evals"] == opt_t.state[theirs]["func_evals"]

@@ -2,6 +2,7 @@
 multi_avg_fn EMA, use_buffers) parameter/buffer values and state_dict keys, SWALR's lr
 sequence (cos/linear, anneal_epochs 0, per-group swa_lr) and its state_dict, update_bn's
 running statistics, and the errors."""
+
 import numpy as np
 import pytest
 
@@ -10,8 +11,7 @@ import torchlet
 
 def _net(lib):
     lib.manual_seed(0)
-    return lib.nn.Sequential(lib.nn.Linear(4, 6), lib.nn.BatchNorm1d(6), lib.nn.ReLU(),
-                             lib.nn.Linear(6, 2)).double()
+    return lib.nn.Sequential(lib.nn.Linear(4, 6), lib.nn.BatchNorm1d(6), lib.nn.ReLU(), lib.nn.Linear(6, 2)).double()
 
 
 def _copy(om, tm):
@@ -39,6 +39,7 @@ def test_averaged_model(variant, torch):
         if variant == "ema_multi":
             return su.AveragedModel(model, multi_avg_fn=su.get_ema_multi_avg_fn(0.9))
         return su.AveragedModel(model, multi_avg_fn=su.get_ema_multi_avg_fn(0.9), use_buffers=True)
+
     tm = _net(torch)
     om = _net(torchlet)
     _copy(om, tm)
@@ -56,8 +57,9 @@ def test_averaged_model(variant, torch):
     x = rng.standard_normal((3, 4))
     oa.eval()
     ta.eval()
-    np.testing.assert_allclose(oa(torchlet.tensor(x)).detach().numpy(), ta(torch.tensor(x)).detach().numpy(),
-                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        oa(torchlet.tensor(x)).detach().numpy(), ta(torch.tensor(x)).detach().numpy(), rtol=1e-10, atol=1e-12
+    )
 
 
 def test_update_bn(torch):
@@ -70,9 +72,15 @@ def test_update_bn(torch):
     assert om[1].momentum == 0.1 and om.training == tm.training
 
 
-@pytest.mark.parametrize("kwargs", [dict(swa_lr=0.05), dict(swa_lr=0.05, anneal_epochs=3, anneal_strategy="linear"),
-                                    dict(swa_lr=[0.01, 0.2], anneal_epochs=0),
-                                    dict(swa_lr=0.5, anneal_epochs=4)])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(swa_lr=0.05),
+        dict(swa_lr=0.05, anneal_epochs=3, anneal_strategy="linear"),
+        dict(swa_lr=[0.01, 0.2], anneal_epochs=0),
+        dict(swa_lr=0.5, anneal_epochs=4),
+    ],
+)
 def test_swalr(kwargs, torch):
     def run(lib):
         w, b = lib.zeros(2, requires_grad=True), lib.zeros(1, requires_grad=True)
@@ -84,6 +92,7 @@ def test_swalr(kwargs, torch):
             sched.step()
             lrs.append(sched.get_last_lr())
         return lrs, sched.state_dict()
+
     (lo, so), (lt, st) = run(torchlet), run(torch)
     np.testing.assert_allclose(np.array(lo), np.array(lt), rtol=1e-12)
     # `_get_lr_called_within_step` is a flag of PyTorch's base LRScheduler that torchlet's lacks
@@ -93,17 +102,24 @@ def test_swalr(kwargs, torch):
             assert so[k] == st[k], k
 
 
-@pytest.mark.parametrize("make", [
-    lambda lib: lib.optim.swa_utils.SWALR(lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=1), swa_lr=0.1,
-                                          anneal_strategy="exp"),
-    lambda lib: lib.optim.swa_utils.SWALR(lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=1), swa_lr=0.1,
-                                          anneal_epochs=-1),
-    lambda lib: lib.optim.swa_utils.SWALR(lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=1),
-                                          swa_lr=[0.1, 0.2]),
-    lambda lib: lib.optim.swa_utils.get_ema_multi_avg_fn(1.5),
-    lambda lib: lib.optim.swa_utils.AveragedModel(lib.nn.Linear(1, 1), avg_fn=lambda *a: 0,
-                                                  multi_avg_fn=lambda *a: 0),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: lib.optim.swa_utils.SWALR(
+            lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=1), swa_lr=0.1, anneal_strategy="exp"
+        ),
+        lambda lib: lib.optim.swa_utils.SWALR(
+            lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=1), swa_lr=0.1, anneal_epochs=-1
+        ),
+        lambda lib: lib.optim.swa_utils.SWALR(
+            lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=1), swa_lr=[0.1, 0.2]
+        ),
+        lambda lib: lib.optim.swa_utils.get_ema_multi_avg_fn(1.5),
+        lambda lib: lib.optim.swa_utils.AveragedModel(
+            lib.nn.Linear(1, 1), avg_fn=lambda *a: 0, multi_avg_fn=lambda *a: 0
+        ),
+    ],
+)
 def test_errors(make, torch):
     with pytest.raises(Exception) as et:
         make(torch)

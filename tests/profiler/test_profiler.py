@@ -2,6 +2,7 @@
 tables with the same columns and widths rule, the same recorded ops, input shapes and
 memory for them, the same schedule actions and trace-ready calls, and a Chrome trace
 with the structure PyTorch writes."""
+
 import glob
 import json
 import re
@@ -31,9 +32,15 @@ def _layout(table):
     return sep, widths, headers, rows, lines
 
 
-@pytest.mark.parametrize("kwargs,group", [({}, False), ({"record_shapes": True}, True),
-                                          ({"profile_memory": True, "record_shapes": True}, False),
-                                          ({"profile_memory": True, "record_shapes": True}, True)])
+@pytest.mark.parametrize(
+    "kwargs,group",
+    [
+        ({}, False),
+        ({"record_shapes": True}, True),
+        ({"profile_memory": True, "record_shapes": True}, False),
+        ({"profile_memory": True, "record_shapes": True}, True),
+    ],
+)
 def test_table_layout_matches_torch(torch, kwargs, group):
     tprof, ttable = _program(torch, kwargs, group)
     prof, table = _program(torchlet, kwargs, group)
@@ -41,7 +48,7 @@ def test_table_layout_matches_torch(torch, kwargs, group):
     sep, widths, headers, rows, lines = _layout(table)
     assert headers == theaders
     # every column but the name (and input shapes) is 12 wide; the name column is the longest name + 4
-    assert widths[1:len(widths) - group] == twidths[1:len(twidths) - group]
+    assert widths[1 : len(widths) - group] == twidths[1 : len(twidths) - group]
     names = {e.key for e in prof.key_averages()}
     assert widths[0] == max(len(n) for n in names) + 4
     assert lines[2] == sep and lines[-2] == sep and tlines[-2] == tsep
@@ -51,7 +58,7 @@ def test_table_layout_matches_torch(torch, kwargs, group):
         assert name in rows and name in trows
         assert len(rows[name]) == len(trows[name])
         assert rows[name][-1 - group] == trows[name][-1 - group]  # # of Calls
-        for cell, tcell in zip(rows[name][1:len(rows[name]) - group], trows[name][1:]):
+        for cell, tcell in zip(rows[name][1 : len(rows[name]) - group], trows[name][1:]):
             assert re.sub(r"[\d.]+", "N", cell) in (re.sub(r"[\d.]+", "N", tcell), "N%", "Nus", "Nms", "N B")
     assert rows["model_inference"][3] == trows["model_inference"][3] == "100.00%"
     if group:
@@ -99,9 +106,15 @@ def test_module_forward_records_linear(torch):
     assert {"aten::linear", "aten::relu"} <= names & tnames
 
 
-@pytest.mark.parametrize("kw", [dict(wait=1, warmup=1, active=2), dict(wait=1, warmup=1, active=2, repeat=2),
-                                dict(wait=0, warmup=2, active=1, repeat=1, skip_first=3),
-                                dict(wait=2, warmup=1, active=3, skip_first=1, skip_first_wait=1)])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(wait=1, warmup=1, active=2),
+        dict(wait=1, warmup=1, active=2, repeat=2),
+        dict(wait=0, warmup=2, active=1, repeat=1, skip_first=3),
+        dict(wait=2, warmup=1, active=3, skip_first=1, skip_first_wait=1),
+    ],
+)
 def test_schedule_actions_match_torch(torch, kw):
     ours, theirs = torchlet.profiler.schedule(**kw), torch.profiler.schedule(**kw)
     assert [ours(i).name for i in range(20)] == [theirs(i).name for i in range(20)]
@@ -122,6 +135,7 @@ def _stepped(m, steps, **kw):
 
     def ready(p):
         seen.append((p.step_num, sorted({e.name for e in p.events() if e.name.startswith("ProfilerStep")})))
+
     x = m.ones(3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -132,10 +146,15 @@ def _stepped(m, steps, **kw):
     return seen
 
 
-@pytest.mark.parametrize("steps,kw", [(8, dict(wait=1, warmup=1, active=2)),
-                                      (9, dict(wait=1, warmup=1, active=2, repeat=1)),
-                                      (5, dict(wait=0, warmup=0, active=3)),
-                                      (7, dict(wait=1, warmup=1, active=2, skip_first=2))])
+@pytest.mark.parametrize(
+    "steps,kw",
+    [
+        (8, dict(wait=1, warmup=1, active=2)),
+        (9, dict(wait=1, warmup=1, active=2, repeat=1)),
+        (5, dict(wait=0, warmup=0, active=3)),
+        (7, dict(wait=1, warmup=1, active=2, skip_first=2)),
+    ],
+)
 def test_step_windows_match_torch(torch, steps, kw):
     assert _stepped(torchlet, steps, **kw) == _stepped(torch, steps, **kw)
 
@@ -149,15 +168,19 @@ def _trace_keys(path):
 
 def test_tensorboard_trace_handler_writes_chrome_trace(torch, tmp_path):
     for m, d in ((torchlet, tmp_path / "ours"), (torch, tmp_path / "theirs")):
-        with m.profiler.profile(schedule=m.profiler.schedule(wait=0, warmup=1, active=1),
-                                on_trace_ready=m.profiler.tensorboard_trace_handler(str(d)),
-                                record_shapes=True) as p:
+        with m.profiler.profile(
+            schedule=m.profiler.schedule(wait=0, warmup=1, active=1),
+            on_trace_ready=m.profiler.tensorboard_trace_handler(str(d)),
+            record_shapes=True,
+        ) as p:
             for _ in range(3):
                 with m.profiler.record_function("train_step"):
                     m.mm(m.ones(2, 3), m.ones(3, 2))
                 p.step()
-    ours, theirs = glob.glob(str(tmp_path / "ours" / "*.pt.trace.json")), \
-        glob.glob(str(tmp_path / "theirs" / "*.pt.trace.json"))
+    ours, theirs = (
+        glob.glob(str(tmp_path / "ours" / "*.pt.trace.json")),
+        glob.glob(str(tmp_path / "theirs" / "*.pt.trace.json")),
+    )
     assert len(ours) == len(theirs) == 2  # steps 0-1 and 2 (the window closed by exit)
     data, xs = _trace_keys(sorted(ours)[0])
     tdata, txs = _trace_keys(sorted(theirs)[0])
@@ -191,16 +214,34 @@ def test_export_chrome_trace(tmp_path):
 def test_record_function_decorator_and_legacy_profiler(torch):
     outs = []
     for m in (torchlet, torch):
+
         @m.autograd.profiler.record_function("my_fn")
         def f(a):
             return a * 2
+
         with m.autograd.profiler.profile() as prof:
             f(m.ones(2))
         outs.append(prof)
         assert "my_fn" in {e.key for e in prof.key_averages()}
-        assert str(prof).split("\n")[1].split() == \
-            ["Name", "Self", "CPU", "%", "Self", "CPU", "CPU", "total", "%", "CPU", "total", "CPU", "time",
-             "avg", "#", "of", "Calls"]
+        assert str(prof).split("\n")[1].split() == [
+            "Name",
+            "Self",
+            "CPU",
+            "%",
+            "Self",
+            "CPU",
+            "CPU",
+            "total",
+            "%",
+            "CPU",
+            "total",
+            "CPU",
+            "time",
+            "avg",
+            "#",
+            "of",
+            "Calls",
+        ]
     assert f(torchlet.ones(1)).tolist() == [2.0]  # outside a profile it only calls
 
 

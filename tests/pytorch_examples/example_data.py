@@ -8,6 +8,7 @@ generated from fixed seeds (nothing is downloaded):
   sine_waves(path)       traindata.pt as generate_sine_wave.py writes it, smaller
   image(path, size)      one RGB JPEG (fast_neural_style's content image)
 """
+
 import io
 import os
 import struct
@@ -15,9 +16,11 @@ import tarfile
 
 import numpy as np
 
-_WORDS = ("the of and to in a is that for it as was with be by on not he i this are or his from at which "
-          "but have an they you were her she there been one all we their has would when if so no will "
-          "time model data train learn network layer weight value loss").split()
+_WORDS = (
+    "the of and to in a is that for it as was with be by on not he i this are or his from at which "
+    "but have an they you were her she there been one all we their has would when if so no will "
+    "time model data train learn network layer weight value loss"
+).split()
 
 
 def _digit_images(rng, n):
@@ -27,8 +30,8 @@ def _digit_images(rng, n):
     imgs = rng.integers(0, 40, size=(n, 28, 28)).astype(np.uint8)
     for i, c in enumerate(labels):
         r = 4 + 2 * c
-        imgs[i, r:r + 3, 6:22] = 255 - c * 10
-        imgs[i, 6:22, r:r + 2] = 200
+        imgs[i, r : r + 3, 6:22] = 255 - c * 10
+        imgs[i, 6:22, r : r + 2] = 200
     return imgs, labels.astype(np.uint8)
 
 
@@ -58,11 +61,13 @@ def text_corpus(directory, lines=(60, 12, 12), seed=0):
 
 def image(path, size=(32, 32), seed=0):
     from PIL import Image
+
     rng = np.random.default_rng(seed)
     h, w = size
     y, x = np.mgrid[0:h, 0:w]
-    arr = np.stack([(x * 255 // max(w - 1, 1)), (y * 255 // max(h - 1, 1)),
-                    rng.integers(0, 256, size=(h, w))], -1).astype(np.uint8)
+    arr = np.stack(
+        [(x * 255 // max(w - 1, 1)), (y * 255 // max(h - 1, 1)), rng.integers(0, 256, size=(h, w))], -1
+    ).astype(np.uint8)
     Image.fromarray(arr).save(path, quality=95)
     return path
 

@@ -10,6 +10,7 @@ the status to "pass" once they are merged and `python runner.py NAME` agrees).
     python tests/pytorch_examples/runner.py            # every program, a status table
     python tests/pytorch_examples/runner.py mnist vae  # some, with both outputs on mismatch
 """
+
 import dataclasses
 import os
 import re
@@ -30,11 +31,11 @@ import example_data as data  # noqa: E402
 @dataclasses.dataclass
 class Program:
     name: str
-    directory: str                       # folder under programs/, copied to the work dir
-    commands: list                       # [(script, [args])], run in order in the copied folder
-    status: object = "pass"              # "pass" or the list of names torchlet lacks
-    setup: object = None                 # setup(work_dir, program_dir, engine) before the first command
-    pytorch_fails: str = ""              # PyTorch itself stops with this error: torchlet must do the same
+    directory: str  # folder under programs/, copied to the work dir
+    commands: list  # [(script, [args])], run in order in the copied folder
+    status: object = "pass"  # "pass" or the list of names torchlet lacks
+    setup: object = None  # setup(work_dir, program_dir, engine) before the first command
+    pytorch_fails: str = ""  # PyTorch itself stops with this error: torchlet must do the same
 
 
 def _mnist(work, prog, engine):
@@ -61,49 +62,134 @@ def _cora(work, prog, engine):
 
 def _neural_style(work, prog, engine):
     data.image(os.path.join(prog, "content.jpg"), (32, 32))
-    code = ("import sys, torch; sys.path.insert(0, 'neural_style'); from transformer_net import TransformerNet; "
-            "torch.manual_seed(0); torch.save(TransformerNet().state_dict(), 'style.pth')")
+    code = (
+        "import sys, torch; sys.path.insert(0, 'neural_style'); from transformer_net import TransformerNet; "
+        "torch.manual_seed(0); torch.save(TransformerNet().state_dict(), 'style.pth')"
+    )
     subprocess.run(_cmd("torch", ["-c", code]), cwd=prog, env=_env("torch", prog), check=True)
 
 
-_SR_TRAIN = ("main.py", ["--upscale_factor", "3", "--batchSize", "4", "--testBatchSize", "100", "--nEpochs", "1",
-                         "--lr", "0.001", "--threads", "0"])
+_SR_TRAIN = (
+    "main.py",
+    [
+        "--upscale_factor",
+        "3",
+        "--batchSize",
+        "4",
+        "--testBatchSize",
+        "100",
+        "--nEpochs",
+        "1",
+        "--lr",
+        "0.001",
+        "--threads",
+        "0",
+    ],
+)
 
 PROGRAMS = [
     Program("mnist", "mnist", [("main.py", ["--epochs", "1", "--dry-run"])], "pass", _mnist),
-    Program("mnist_rnn", "mnist_rnn", [("main.py", ["--epochs", "1", "--dry-run"])], "pass",
-            _mnist),
-    Program("mnist_forward_forward", "mnist_forward_forward",
-            [("main.py", ["--epochs", "1", "--no_accel"])],
-            "pass", _mnist),
-    Program("mnist_hogwild", "mnist_hogwild", [("main.py", ["--epochs", "1", "--dry-run", "--num-processes", "2"])],
-            "pass", _mnist),
+    Program("mnist_rnn", "mnist_rnn", [("main.py", ["--epochs", "1", "--dry-run"])], "pass", _mnist),
+    Program(
+        "mnist_forward_forward", "mnist_forward_forward", [("main.py", ["--epochs", "1", "--no_accel"])], "pass", _mnist
+    ),
+    Program(
+        "mnist_hogwild",
+        "mnist_hogwild",
+        [("main.py", ["--epochs", "1", "--dry-run", "--num-processes", "2"])],
+        "pass",
+        _mnist,
+    ),
     Program("vae", "vae", [("main.py", ["--epochs", "1"])], "pass", _vae),
-    Program("dcgan", "dcgan", [("main.py", ["--dataset", "fake", "--dry-run", "--batchSize", "4", "--ngf", "8",
-                                            "--ndf", "8", "--workers", "0"])], "pass"),
+    Program(
+        "dcgan",
+        "dcgan",
+        [
+            (
+                "main.py",
+                ["--dataset", "fake", "--dry-run", "--batchSize", "4", "--ngf", "8", "--ndf", "8", "--workers", "0"],
+            )
+        ],
+        "pass",
+    ),
     Program("regression", "regression", [("main.py", ["--epochs", "1"])], "pass"),
-    Program("siamese_network", "siamese_network", [("main.py", ["--epochs", "1", "--dry-run"])],
-            "pass", _mnist),
-    Program("time_sequence_prediction", "time_sequence_prediction",
-            [("generate_sine_wave.py", []), ("train.py", ["--steps", "1"])], "pass",
-            pytorch_fails="UnpicklingError"),  # torch.load's weights_only default refuses the NumPy array
-    Program("word_language_model_lstm", "word_language_model",
-            [("main.py", ["--epochs", "1", "--dry-run", "--model", "LSTM", "--emsize", "16", "--nhid", "16"]),
-             ("generate.py", ["--words", "20"])], "pass", _wikitext),
-    Program("word_language_model_transformer", "word_language_model",
-            [("main.py", ["--epochs", "1", "--dry-run", "--model", "Transformer", "--emsize", "16", "--nhid", "16",
-                          "--nhead", "2"]),
-             ("generate.py", ["--words", "20"])], "pass", _wikitext),
+    Program("siamese_network", "siamese_network", [("main.py", ["--epochs", "1", "--dry-run"])], "pass", _mnist),
+    Program(
+        "time_sequence_prediction",
+        "time_sequence_prediction",
+        [("generate_sine_wave.py", []), ("train.py", ["--steps", "1"])],
+        "pass",
+        pytorch_fails="UnpicklingError",
+    ),  # torch.load's weights_only default refuses the NumPy array
+    Program(
+        "word_language_model_lstm",
+        "word_language_model",
+        [
+            ("main.py", ["--epochs", "1", "--dry-run", "--model", "LSTM", "--emsize", "16", "--nhid", "16"]),
+            ("generate.py", ["--words", "20"]),
+        ],
+        "pass",
+        _wikitext,
+    ),
+    Program(
+        "word_language_model_transformer",
+        "word_language_model",
+        [
+            (
+                "main.py",
+                [
+                    "--epochs",
+                    "1",
+                    "--dry-run",
+                    "--model",
+                    "Transformer",
+                    "--emsize",
+                    "16",
+                    "--nhid",
+                    "16",
+                    "--nhead",
+                    "2",
+                ],
+            ),
+            ("generate.py", ["--words", "20"]),
+        ],
+        "pass",
+        _wikitext,
+    ),
     Program("super_resolution", "super_resolution", [_SR_TRAIN], "pass", _bsds),
-    Program("super_resolution_resolve", "super_resolution",
-            [_SR_TRAIN, ("super_resolve.py", ["--input_image", "dataset/BSDS300/images/test/1000.jpg", "--model",
-                                              "model_epoch_1.pth", "--output_filename", "out.png"])],
-            "pass", _bsds),
-    Program("fast_neural_style", "fast_neural_style",
-            [("neural_style/neural_style.py", ["eval", "--content-image", "content.jpg", "--model", "style.pth",
-                                               "--output-image", "out.jpg"])], "pass", _neural_style),
-    Program("gcn", "gcn", [("main.py", ["--epochs", "1", "--dry-run"])],
-            "pass", _cora),
+    Program(
+        "super_resolution_resolve",
+        "super_resolution",
+        [
+            _SR_TRAIN,
+            (
+                "super_resolve.py",
+                [
+                    "--input_image",
+                    "dataset/BSDS300/images/test/1000.jpg",
+                    "--model",
+                    "model_epoch_1.pth",
+                    "--output_filename",
+                    "out.png",
+                ],
+            ),
+        ],
+        "pass",
+        _bsds,
+    ),
+    Program(
+        "fast_neural_style",
+        "fast_neural_style",
+        [
+            (
+                "neural_style/neural_style.py",
+                ["eval", "--content-image", "content.jpg", "--model", "style.pth", "--output-image", "out.jpg"],
+            )
+        ],
+        "pass",
+        _neural_style,
+    ),
+    Program("gcn", "gcn", [("main.py", ["--epochs", "1", "--dry-run"])], "pass", _cora),
     Program("gat", "gat", [("main.py", ["--epochs", "1", "--dry-run"])], "pass", _cora),
 ]
 BY_NAME = {p.name: p for p in PROGRAMS}
@@ -122,8 +208,15 @@ def _env(engine, cwd, work=None):
     env.pop("PYTHONUNBUFFERED", None)
     paths = [STUBS] + ([SRC] if engine == "torchlet" else [])
     env["PYTHONPATH"] = os.pathsep.join(paths + [p for p in [env.get("PYTHONPATH")] if p])
-    env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg", CUDA_VISIBLE_DEVICES="",
-               PYTHONHASHSEED="0", TORCHLET_EXAMPLES_FILES=work or cwd, PYTHONWARNINGS="ignore")
+    env.update(
+        OMP_NUM_THREADS="1",
+        MKL_NUM_THREADS="1",
+        MPLBACKEND="Agg",
+        CUDA_VISIBLE_DEVICES="",
+        PYTHONHASHSEED="0",
+        TORCHLET_EXAMPLES_FILES=work or cwd,
+        PYTHONWARNINGS="ignore",
+    )
     return env
 
 
@@ -136,8 +229,14 @@ def run(program, engine, work, timeout=300):
         program.setup(work, prog, engine)
     out, err, rc = [], [], 0
     for i, (script, args) in enumerate(program.commands):
-        p = subprocess.run(_cmd(engine, [script, *args]), cwd=prog, env=_env(engine, prog, work),
-                           capture_output=True, text=True, timeout=timeout)
+        p = subprocess.run(
+            _cmd(engine, [script, *args]),
+            cwd=prog,
+            env=_env(engine, prog, work),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         out.append(p.stdout)
         err.append(p.stderr)
         rc = p.returncode
@@ -169,6 +268,7 @@ def compare(name, timeout=300):
     def timed(engine, work):
         t0 = time.time()
         return run(program, engine, work, timeout) + (time.time() - t0,)
+
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
         with ThreadPoolExecutor(2) as pool:  # both engines at once: the suite's time is the slower one
             theirs, ours = pool.submit(timed, "torch", a), pool.submit(timed, "torchlet", b)
@@ -178,8 +278,9 @@ def compare(name, timeout=300):
     if program.pytorch_fails:
         last = [_exception_class(terr), _exception_class(lerr)]
         if trc == 0 or program.pytorch_fails not in terr:
-            return False, (f"{name}: PyTorch was expected to fail with {program.pytorch_fails} "
-                           f"(rc {trc}):\n{terr[-2000:]}")
+            return False, (
+                f"{name}: PyTorch was expected to fail with {program.pytorch_fails} (rc {trc}):\n{terr[-2000:]}"
+            )
         if lrc == 0 or last[0] != last[1]:
             return False, f"{name}: torchlet should fail as PyTorch does ({last}):\n{lerr[-3000:]}"
         if shape(tout) != shape(lout):
@@ -192,6 +293,7 @@ def compare(name, timeout=300):
     ts, ls = shape(tout), shape(lout)
     if ts != ls:
         import difflib
+
         diff = "\n".join(difflib.unified_diff(ts, ls, "pytorch", "torchlet", lineterm="", n=1))
         return False, f"{name}: printed lines differ ({timing}):\n{diff[:4000]}"
     return True, f"{name}: same {len(ts)} lines ({timing})"
@@ -202,8 +304,12 @@ def main(argv):
     for n in names:
         ok, report = compare(n)
         status = BY_NAME[n].status
-        print(("PASS " if ok else "FAIL ") + f"[status: {status if status == 'pass' else 'missing'}] " +
-              (report if not ok or argv else report.split("\n")[0]), flush=True)
+        print(
+            ("PASS " if ok else "FAIL ")
+            + f"[status: {status if status == 'pass' else 'missing'}] "
+            + (report if not ok or argv else report.split("\n")[0]),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

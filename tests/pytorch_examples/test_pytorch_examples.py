@@ -3,13 +3,14 @@ on PyTorch: each one whose status is "pass" runs on both with its small-run flag
 offline data (runner.py), and the printed lines must match in shape. Programs still
 waiting for names other branches add are skipped with those names; flip their status
 in runner.PROGRAMS once merged."""
+
 import os
 
 import pytest
 
 from conftest import require
 
-import runner  # noqa: E402
+import runner
 
 PASSING = [p.name for p in runner.PROGRAMS if p.status == "pass"]
 WAITING = [p for p in runner.PROGRAMS if p.status != "pass"]
@@ -49,6 +50,7 @@ def test_mnist_hogwild_processes_train_the_parents_model():
     import subprocess
     import tempfile
     from concurrent.futures import ThreadPoolExecutor
+
     require("torch")
     require("torchvision")
     base = runner.BY_NAME["mnist_hogwild"]
@@ -62,14 +64,33 @@ def test_mnist_hogwild_processes_train_the_parents_model():
             prog = os.path.join(work, program.directory)
             with open(os.path.join(prog, "changed.py"), "w") as f:
                 f.write(_HOGWILD_CHANGED)
-            p = subprocess.run(runner._cmd(engine, ["changed.py"]), cwd=prog,
-                               env=runner._env(engine, prog, work), capture_output=True, text=True, timeout=300)
+            p = subprocess.run(
+                runner._cmd(engine, ["changed.py"]),
+                cwd=prog,
+                env=runner._env(engine, prog, work),
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
             assert p.returncode == 0, p.stderr[-3000:]
             return ast.literal_eval(p.stdout.strip().splitlines()[-1])
+
     with ThreadPoolExecutor(2) as pool:  # both engines at once, as runner.compare does
         changed = dict(zip(("torch", "torchlet"), pool.map(changed, ("torch", "torchlet"))))
-    assert changed["torch"] == changed["torchlet"] == ["conv1.bias", "conv1.weight", "conv2.bias", "conv2.weight",
-                                                       "fc1.bias", "fc1.weight", "fc2.bias", "fc2.weight"]
+    assert (
+        changed["torch"]
+        == changed["torchlet"]
+        == [
+            "conv1.bias",
+            "conv1.weight",
+            "conv2.bias",
+            "conv2.weight",
+            "fc1.bias",
+            "fc1.weight",
+            "fc2.bias",
+            "fc2.weight",
+        ]
+    )
 
 
 def test_programs_are_vendored_with_their_license():
@@ -82,8 +103,10 @@ def test_programs_are_vendored_with_their_license():
 
 
 def test_output_shape_keeps_words_and_replaces_numbers():
-    assert runner.shape("Train Epoch: 1 [0/60000 (0%)]\tLoss: 2.305 \nx=-1e-05 +0.55 x^2 nan") == \
-        ["Train Epoch: N [N/N (N%)]\tLoss: N", "x=N N x^N N"]
+    assert runner.shape("Train Epoch: 1 [0/60000 (0%)]\tLoss: 2.305 \nx=-1e-05 +0.55 x^2 nan") == [
+        "Train Epoch: N [N/N (N%)]\tLoss: N",
+        "x=N N x^N N",
+    ]
     assert runner.shape("a\nb") != runner.shape("a\nc")
 
 
@@ -91,6 +114,7 @@ def test_offline_data_has_the_layouts(tmp_path):
     import struct
     import tarfile
     import example_data as data
+
     raw = data.mnist_idx(str(tmp_path), n_train=20, n_test=10)
     with open(os.path.join(raw, "train-images-idx3-ubyte"), "rb") as f:
         assert struct.unpack(">IIII", f.read(16)) == (2051, 20, 28, 28)

@@ -1,6 +1,7 @@
 """Sparse COO tensors against PyTorch: construction, printing, coalesce, indices/values,
 to_sparse/to_dense, sparse @ dense (torch.mm, torch.spmm, torch.sparse.mm) with gradients to
 the dense side, errors, and the GCN example's data pipeline and training step."""
+
 import warnings
 
 import numpy as np
@@ -22,28 +23,36 @@ I = [[0, 1, 1, 0], [2, 0, 2, 2]]
 V = [3.0, 4.0, 5.0, 1.0]
 
 
-@pytest.mark.parametrize("make", [
-    lambda m: m.sparse_coo_tensor(m.tensor(I), m.tensor(V), (2, 3)),
-    lambda m: m.sparse_coo_tensor(m.tensor(I), m.tensor(V), (2, 3)).coalesce(),
-    lambda m: m.sparse_coo_tensor(m.tensor(I), m.tensor(V).long(), (2, 3)),
-    lambda m: m.sparse_coo_tensor(m.tensor(I), m.tensor(V), (2, 3), dtype=m.float64),
-    lambda m: m.sparse_coo_tensor(m.tensor(I), m.tensor(V), (2, 3), requires_grad=True),
-    lambda m: m.sparse_coo_tensor(m.tensor([[0, 0, 1]]), m.ones(3, 2)),
-    lambda m: m.sparse_coo_tensor(m.zeros(2, 0, dtype=m.long), m.zeros(0), (2, 2)),
-    lambda m: m.sparse_coo_tensor(np.array([[0, 1], [1, 0]], dtype=np.int32), m.ones(2), (2, 2), dtype=m.int64),
-    lambda m: m.sparse_coo_tensor(I, V),
-    lambda m: m.eye(3).to_sparse(),
-    lambda m: m.tensor([[[0., 1.], [0, 0]], [[2., 0.], [3, 3]]]).to_sparse(1),
-    lambda m: m.sparse_coo_tensor(m.tensor(I), m.tensor(V), (2, 3)).t(),
-    lambda m: m.sparse_coo_tensor(m.tensor(I), m.tensor(V), (2, 3)).to(m.float64),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.sparse_coo_tensor(m.tensor(I), m.tensor(V), (2, 3)),
+        lambda m: m.sparse_coo_tensor(m.tensor(I), m.tensor(V), (2, 3)).coalesce(),
+        lambda m: m.sparse_coo_tensor(m.tensor(I), m.tensor(V).long(), (2, 3)),
+        lambda m: m.sparse_coo_tensor(m.tensor(I), m.tensor(V), (2, 3), dtype=m.float64),
+        lambda m: m.sparse_coo_tensor(m.tensor(I), m.tensor(V), (2, 3), requires_grad=True),
+        lambda m: m.sparse_coo_tensor(m.tensor([[0, 0, 1]]), m.ones(3, 2)),
+        lambda m: m.sparse_coo_tensor(m.zeros(2, 0, dtype=m.long), m.zeros(0), (2, 2)),
+        lambda m: m.sparse_coo_tensor(np.array([[0, 1], [1, 0]], dtype=np.int32), m.ones(2), (2, 2), dtype=m.int64),
+        lambda m: m.sparse_coo_tensor(I, V),
+        lambda m: m.eye(3).to_sparse(),
+        lambda m: m.tensor([[[0.0, 1.0], [0, 0]], [[2.0, 0.0], [3, 3]]]).to_sparse(1),
+        lambda m: m.sparse_coo_tensor(m.tensor(I), m.tensor(V), (2, 3)).t(),
+        lambda m: m.sparse_coo_tensor(m.tensor(I), m.tensor(V), (2, 3)).to(m.float64),
+    ],
+)
 def test_sparse_construction_and_printing(make):
     t, ours = make(torch), make(torchlet)
     assert _repr(ours) == repr(t)
     assert _repr(ours.layout) == repr(t.layout)
     assert ours.is_sparse and t.is_sparse
-    assert (ours._nnz(), ours.is_coalesced(), ours.sparse_dim(), ours.dense_dim(), tuple(ours.shape)) == \
-        (t._nnz(), t.is_coalesced(), t.sparse_dim(), t.dense_dim(), tuple(t.shape))
+    assert (ours._nnz(), ours.is_coalesced(), ours.sparse_dim(), ours.dense_dim(), tuple(ours.shape)) == (
+        t._nnz(),
+        t.is_coalesced(),
+        t.sparse_dim(),
+        t.dense_dim(),
+        tuple(t.shape),
+    )
     assert_same(ours.to_dense(), t.to_dense())
     assert_same(ours._indices(), t._indices())
     assert_same(ours._values(), t._values())
@@ -68,9 +77,17 @@ def test_sparse_errors():
     both(lambda m: m.sparse_coo_tensor(m.tensor(I), m.tensor(V).long(), (2, 3), requires_grad=True), torch)
 
 
-@pytest.mark.parametrize("product", [
-    lambda m, s, w: m.spmm(s, w), lambda m, s, w: m.sparse.mm(s, w), lambda m, s, w: m.mm(s, w),
-    lambda m, s, w: s @ w, lambda m, s, w: s.mm(w), lambda m, s, w: m.matmul(s, w)])
+@pytest.mark.parametrize(
+    "product",
+    [
+        lambda m, s, w: m.spmm(s, w),
+        lambda m, s, w: m.sparse.mm(s, w),
+        lambda m, s, w: m.mm(s, w),
+        lambda m, s, w: s @ w,
+        lambda m, s, w: s.mm(w),
+        lambda m, s, w: m.matmul(s, w),
+    ],
+)
 def test_sparse_times_dense_gradients(product):
     rng = np.random.default_rng(0)
     a = rng.standard_normal((5, 4)) * (rng.random((5, 4)) > 0.6)
@@ -134,5 +151,4 @@ def test_gcn_example_pipeline_matches_torch():
     feats[3] = 0  # a node without features: 1/0 -> inf -> 0, as the example handles it
     edges = rng.integers(0, 12, size=(20, 2)).astype(np.int32)
     labels = rng.integers(0, 3, size=12)
-    assert_same(_gcn_run(torchlet, feats, edges, labels), _gcn_run(torch, feats, edges, labels),
-                rtol=1e-5, atol=1e-6)
+    assert_same(_gcn_run(torchlet, feats, edges, labels), _gcn_run(torch, feats, edges, labels), rtol=1e-5, atol=1e-6)

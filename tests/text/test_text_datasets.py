@@ -1,5 +1,6 @@
 """torchlet.text.datasets: blocks, d2l's two minibatch schemes (against the same algorithm run
 on PyTorch's generator with the same seed), the character vocabulary, the shipped text."""
+
 import os
 
 import numpy as np
@@ -7,9 +8,16 @@ import pytest
 import torch
 
 import torchlet
-from torchlet.text.datasets import (CharVocab, LanguageModelDataset, SeqDataLoader, Shakespeare,
-                                    bundled_text_path, load_corpus, seq_data_iter_random,
-                                    seq_data_iter_sequential)
+from torchlet.text.datasets import (
+    CharVocab,
+    LanguageModelDataset,
+    SeqDataLoader,
+    Shakespeare,
+    bundled_text_path,
+    load_corpus,
+    seq_data_iter_random,
+    seq_data_iter_sequential,
+)
 
 
 def test_char_vocab_round_trip_and_unknown():
@@ -29,8 +37,8 @@ def test_language_model_dataset_blocks():
     for i in range(len(ds)):
         x, y = ds[i]
         assert x.dtype is torchlet.long
-        np.testing.assert_array_equal(x.numpy(), tokens[5 * i:5 * i + 5])
-        np.testing.assert_array_equal(y.numpy(), tokens[5 * i + 1:5 * i + 6])
+        np.testing.assert_array_equal(x.numpy(), tokens[5 * i : 5 * i + 5])
+        np.testing.assert_array_equal(y.numpy(), tokens[5 * i + 1 : 5 * i + 6])
     np.testing.assert_array_equal(ds[-1][0].numpy(), ds[3][0].numpy())
     with pytest.raises(IndexError):
         ds[4]
@@ -60,26 +68,29 @@ class _Draw:
     def randperm(self, n):
         return torch.tensor(torchlet.randperm(n, generator=self.g).tolist())
 
+
 def _ref_random(corpus, batch_size, num_steps, g):
-    corpus = corpus[g.randint(0, num_steps):]
+    corpus = corpus[g.randint(0, num_steps) :]
     n = (len(corpus) - 1) // num_steps
     starts = (g.randperm(n) * num_steps).tolist()
     for i in range(0, batch_size * (n // batch_size), batch_size):
-        b = starts[i:i + batch_size]
-        yield torch.tensor([corpus[j:j + num_steps] for j in b]), torch.tensor([corpus[j + 1:j + 1 + num_steps] for j in b])
+        b = starts[i : i + batch_size]
+        yield (
+            torch.tensor([corpus[j : j + num_steps] for j in b]),
+            torch.tensor([corpus[j + 1 : j + 1 + num_steps] for j in b]),
+        )
 
 
 def _ref_sequential(corpus, batch_size, num_steps, g):
     off = g.randint(0, num_steps + 1)
     n = ((len(corpus) - off - 1) // batch_size) * batch_size
-    Xs = torch.tensor(corpus[off:off + n]).reshape(batch_size, -1)
-    Ys = torch.tensor(corpus[off + 1:off + 1 + n]).reshape(batch_size, -1)
+    Xs = torch.tensor(corpus[off : off + n]).reshape(batch_size, -1)
+    Ys = torch.tensor(corpus[off + 1 : off + 1 + n]).reshape(batch_size, -1)
     for i in range(0, num_steps * (Xs.shape[1] // num_steps), num_steps):
-        yield Xs[:, i:i + num_steps], Ys[:, i:i + num_steps]
+        yield Xs[:, i : i + num_steps], Ys[:, i : i + num_steps]
 
 
-@pytest.mark.parametrize("ours,ref", [(seq_data_iter_random, _ref_random),
-                                      (seq_data_iter_sequential, _ref_sequential)])
+@pytest.mark.parametrize("ours,ref", [(seq_data_iter_random, _ref_random), (seq_data_iter_sequential, _ref_sequential)])
 def test_d2l_iterators_match_reference(ours, ref):
     corpus = list(range(35))
     got = list(ours(corpus, 2, 5, generator=torchlet.Generator().manual_seed(7)))
@@ -107,6 +118,7 @@ def test_shipped_text_works_offline():
     assert load_corpus("shakespeare") == s.text
     assert len(set(s.text)) < 100
     import tomllib
+
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     with open(os.path.join(root, "pyproject.toml"), "rb") as f:
         assert "text/assets/*" in tomllib.load(f)["tool"]["setuptools"]["package-data"]["torchlet"]

@@ -1,5 +1,6 @@
 """TinyShakespeare / TimeMachine downloads against a loopback HTTP server: mirror fallback, MD5
 failure, Ctrl-C, no partial files."""
+
 import hashlib
 import http.server
 import os
@@ -51,10 +52,14 @@ def _local(cls, mirrors, body=BODY):
 
 
 def test_real_urls_and_checksums():
-    assert TinyShakespeare.mirrors[0] + TinyShakespeare.filename == \
-        "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
+    assert (
+        TinyShakespeare.mirrors[0] + TinyShakespeare.filename
+        == "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
+    )
     assert TinyShakespeare.md5 == "6fb458f1232090904fb40fe944165e91"
-    assert TimeMachine.mirrors[0] + TimeMachine.filename == "http://d2l-data.s3-accelerate.amazonaws.com/timemachine.txt"
+    assert (
+        TimeMachine.mirrors[0] + TimeMachine.filename == "http://d2l-data.s3-accelerate.amazonaws.com/timemachine.txt"
+    )
     assert TimeMachine.md5 == "7353d136ab308ecd0d4f1c5bf0e23122"
 
 
@@ -101,11 +106,16 @@ def test_ctrl_c_leaves_no_partial_file(server, tmp_path, monkeypatch):
             if calls[0] == 3:
                 raise KeyboardInterrupt
             return read(n)
+
         resp.read = read_then_interrupt
         return resp
+
     monkeypatch.setattr(urllib.request, "urlopen", interrupted)
-    local = type("TinyShakespeare", (TextCorpus,), {"filename": "input.txt", "mirrors": [f"{base}/m/"],
-                                                    "md5": hashlib.md5(body).hexdigest()})
+    local = type(
+        "TinyShakespeare",
+        (TextCorpus,),
+        {"filename": "input.txt", "mirrors": [f"{base}/m/"], "md5": hashlib.md5(body).hexdigest()},
+    )
     with pytest.raises(KeyboardInterrupt):
         local(tmp_path, download=True)
     assert _leftovers(tmp_path) == []

@@ -2,6 +2,7 @@
 pre-tokenization, the same merges, vocabulary and ids from the same corpus and settings, the same
 encodings (ids, tokens, offsets, special tokens) and decodings, and each library reading the other's
 tokenizer.json and GPT-2 vocab.json/merges.txt files."""
+
 import json
 import os
 import random
@@ -10,8 +11,14 @@ import unicodedata
 import pytest
 
 import torchlet
-from torchlet.text.tokenizers import (ByteLevelBPETokenizer, CharBPETokenizer, CharTokenizer,
-                                      DataCollatorWithPadding, Tokenizer, train_bpe)
+from torchlet.text.tokenizers import (
+    ByteLevelBPETokenizer,
+    CharBPETokenizer,
+    CharTokenizer,
+    DataCollatorWithPadding,
+    Tokenizer,
+    train_bpe,
+)
 from torchlet.text.tokenizers import _bytelevel
 
 if os.environ.get("CI") == "true":
@@ -19,15 +26,26 @@ if os.environ.get("CI") == "true":
 else:
     hf = pytest.importorskip("tokenizers")
 
-WORDS = tuple(("the quick brown fox jumps over a lazy dog lower lowest newer newest wider widest it's we've they'll "
-         "I'm don't 2024 3.14159 42 你好 世界 中文文本 日本語 한국어 🙂 🚀👍🏽 café naïve Ελληνικά русский "
-         "-- (x) [y] U.S.A. e-mail @user #tag $5 100%").split(" "))
+WORDS = tuple(
+    (
+        "the quick brown fox jumps over a lazy dog lower lowest newer newest wider widest it's we've they'll "
+        "I'm don't 2024 3.14159 42 你好 世界 中文文本 日本語 한국어 🙂 🚀👍🏽 café naïve Ελληνικά русский "
+        "-- (x) [y] U.S.A. e-mail @user #tag $5 100%"
+    ).split(" ")
+)
 _rng = random.Random(0)
-WORDS += tuple("".join(_rng.choice(["ka", "to", "ri", "ne", "su", "lo", "mi", "wa", "ch", "th", "ing", "er", "Qu", "X"])
-                       for _ in range(_rng.randint(1, 4))) for _ in range(400))
+WORDS += tuple(
+    "".join(
+        _rng.choice(["ka", "to", "ri", "ne", "su", "lo", "mi", "wa", "ch", "th", "ing", "er", "Qu", "X"])
+        for _ in range(_rng.randint(1, 4))
+    )
+    for _ in range(400)
+)
 SPACES = [" ", " ", " ", " ", "  ", "   ", "\t", " \t ", "\n", "\u3000", "\xa0"]
-MIXED = ("Hello,   world!\tIt's 2024 — naïve café's 3.14 😀👍🏽 你好，世界！ 日本語のテキスト 한국어\n\n"
-         "  leading and trailing  \r\n\x0b\x1c\x1f\u2028 they'll've 12345678 x²³ ½ Ⅻ ٣٤ <s> end")
+MIXED = (
+    "Hello,   world!\tIt's 2024 — naïve café's 3.14 😀👍🏽 你好，世界！ 日本語のテキスト 한국어\n\n"
+    "  leading and trailing  \r\n\x0b\x1c\x1f\u2028 they'll've 12345678 x²³ ½ Ⅻ ٣٤ <s> end"
+)
 
 
 def _corpus(n_lines, seed=0):
@@ -61,7 +79,9 @@ def pair(corpus_file):
 
 
 def _hf_merges(tok):
-    return [tuple(m.split(" ", 1)) if isinstance(m, str) else tuple(m) for m in json.loads(tok.to_str())["model"]["merges"]]
+    return [
+        tuple(m.split(" ", 1)) if isinstance(m, str) else tuple(m) for m in json.loads(tok.to_str())["model"]["merges"]
+    ]
 
 
 # ---- pre-tokenizer
@@ -78,9 +98,10 @@ def test_pretokenizer_matches_on_every_bmp_character():
     hf_pre = hf.pre_tokenizers.ByteLevel(add_prefix_space=False)
     cps = [cp for cp in range(0x10000) if unicodedata.category(chr(cp)) not in ("Cn", "Cs")]
     for k in range(0, len(cps), 4000):
-        text = "".join(f"a{chr(cp)}1{chr(cp)} {chr(cp)}{chr(cp)}\t" for cp in cps[k:k + 4000])
-        assert [_bytelevel.to_bytelevel(w) for w in _bytelevel.words(text)] == \
-            [w for w, _ in hf_pre.pre_tokenize_str(text)]
+        text = "".join(f"a{chr(cp)}1{chr(cp)} {chr(cp)}{chr(cp)}\t" for cp in cps[k : k + 4000])
+        assert [_bytelevel.to_bytelevel(w) for w in _bytelevel.words(text)] == [
+            w for w, _ in hf_pre.pre_tokenize_str(text)
+        ]
 
 
 def test_byte_alphabet_is_gpt2s():
@@ -96,15 +117,17 @@ def test_train_same_merges_and_vocab(pair):
     assert ours.get_vocab_size() == theirs.get_vocab_size() == 800
 
 
-@pytest.mark.parametrize("vocab_size,min_frequency,special", [(300, 1, []), (1500, 3, ["<|endoftext|>"]),
-                                                            (260, 2, ["a", "<unk>"])])
+@pytest.mark.parametrize(
+    "vocab_size,min_frequency,special", [(300, 1, []), (1500, 3, ["<|endoftext|>"]), (260, 2, ["a", "<unk>"])]
+)
 def test_train_from_iterator_settings(vocab_size, min_frequency, special):
     lines = _corpus(800, seed=vocab_size)
     ours = ByteLevelBPETokenizer()
     ours.train_from_iterator(lines, vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=special)
     theirs = hf.ByteLevelBPETokenizer()
-    theirs.train_from_iterator(lines, vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=special,
-                               show_progress=False)
+    theirs.train_from_iterator(
+        lines, vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=special, show_progress=False
+    )
     assert ours.get_vocab() == theirs.get_vocab()
     assert ours.model.merges == _hf_merges(theirs)
 
@@ -132,8 +155,12 @@ def test_min_frequency_stops_training():
 
 def test_train_bpe_lesson_words():
     """The lesson's words as symbol tuples: the first merge is a most frequent pair (9 times)."""
-    words = {("l", "o", "w", "</w>"): 5, ("l", "o", "w", "e", "r", "</w>"): 2,
-             ("n", "e", "w", "e", "s", "t", "</w>"): 6, ("w", "i", "d", "e", "s", "t", "</w>"): 3}
+    words = {
+        ("l", "o", "w", "</w>"): 5,
+        ("l", "o", "w", "e", "r", "</w>"): 2,
+        ("n", "e", "w", "e", "s", "t", "</w>"): 6,
+        ("w", "i", "d", "e", "s", "t", "</w>"): 3,
+    }
     vocab, merges = train_bpe(words, vocab_size=11 + 3, min_frequency=2)
     assert merges == [("e", "s"), ("t", "</w>"), ("es", "t</w>")]
     assert vocab["est</w>"] == 13
@@ -253,11 +280,12 @@ def test_char_bpe_agrees_with_tokenizers(tmp_path):
     theirs = hf.CharBPETokenizer(bert_normalizer=False, split_on_whitespace_only=True)
     theirs.train_from_iterator(lines, vocab_size=400, min_frequency=2, show_progress=False)
     n_alphabet = len(ours.model.vocab) - len(ours.model.merges)
-    alphabet = lambda vocab: {t for t, i in vocab.items() if i < n_alphabet}  # noqa: E731
+    alphabet = lambda vocab: {t for t, i in vocab.items() if i < n_alphabet}
     assert alphabet(ours.get_vocab()) == alphabet(theirs.get_vocab())
     assert ours.get_vocab_size() == theirs.get_vocab_size() == 400
-    _check_char_bpe_models_agree(ours, theirs, ["lowest newer wider", "the quick brown fox", "ẞ unseen"] + lines[:30],
-                                 tmp_path)
+    _check_char_bpe_models_agree(
+        ours, theirs, ["lowest newer wider", "the quick brown fox", "ẞ unseen"] + lines[:30], tmp_path
+    )
 
 
 def test_char_bpe_whitespace_pretokenizer_agrees_with_tokenizers(tmp_path):
@@ -284,6 +312,7 @@ def test_call_pads_and_truncates_like_tokenizers(pair):
     texts = [MIXED, "short", "", "it's a medium length text, 你好"]
     batch = ours(texts, padding=True, truncation=True, max_length=12, return_tensors="pt")
     import tokenizers as _hf  # a fresh copy with padding and truncation switched on
+
     ref = _hf.Tokenizer.from_str(theirs.to_str())
     ref.enable_truncation(max_length=12)
     ref.enable_padding(pad_id=theirs.token_to_id("<pad>"), pad_token="<pad>")
@@ -291,8 +320,7 @@ def test_call_pads_and_truncates_like_tokenizers(pair):
     assert isinstance(batch["input_ids"], torchlet.Tensor) and batch["input_ids"].dtype == torchlet.int64
     assert batch.input_ids.tolist() == [e.ids for e in want]
     assert batch["attention_mask"].tolist() == [e.attention_mask for e in want]
-    assert ours.batch_decode(batch["input_ids"], skip_special_tokens=True) == \
-        [theirs.decode(e.ids) for e in want]
+    assert ours.batch_decode(batch["input_ids"], skip_special_tokens=True) == [theirs.decode(e.ids) for e in want]
 
 
 def test_call_single_text_and_errors(pair):
@@ -312,6 +340,7 @@ def test_call_single_text_and_errors(pair):
 
 def test_collator_with_dataloader(pair):
     from torchlet.utils.data import DataLoader
+
     ours, theirs = pair
     texts = ["one", "two three four", "five six", "seven"]
     features = [{"input_ids": ours.encode(t).ids, "label": i} for i, t in enumerate(texts)]
@@ -329,12 +358,12 @@ def test_collator_with_dataloader(pair):
 # ---- the command
 def test_tokenize_command(corpus_file, tmp_path, capsys):
     from torchlet.cli.main import main
+
     out = tmp_path / "tok.json"
     assert main(["tokenize", "--train", corpus_file, "--vocab-size", "500", "--out", str(out)]) == 0
     assert "MB/s" in capsys.readouterr().out
     theirs = hf.ByteLevelBPETokenizer()
-    theirs.train([corpus_file], vocab_size=500, min_frequency=2, special_tokens=["<|endoftext|>"],
-                 show_progress=False)
+    theirs.train([corpus_file], vocab_size=500, min_frequency=2, special_tokens=["<|endoftext|>"], show_progress=False)
     assert hf.Tokenizer.from_file(str(out)).encode(MIXED).ids == theirs.encode(MIXED).ids
     assert main(["tokenize", "--train", str(tmp_path / "missing.txt")]) == 2
     assert "no such file" in capsys.readouterr().err
@@ -362,5 +391,8 @@ def test_tokenizer_json_with_old_string_merges(pair):
     d = json.loads(theirs.to_str())
     d["model"]["merges"] = [" ".join(m) for m in d["model"]["merges"]]
     old = json.dumps(d)
-    assert Tokenizer.from_str(old).encode(MIXED).ids == hf.Tokenizer.from_str(old).encode(MIXED).ids \
+    assert (
+        Tokenizer.from_str(old).encode(MIXED).ids
+        == hf.Tokenizer.from_str(old).encode(MIXED).ids
         == theirs.encode(MIXED).ids
+    )

@@ -1,4 +1,5 @@
 """Text preprocessing, d2l style: tokenize, build a Vocab, map the corpus to indices."""
+
 import collections
 import re
 
@@ -22,15 +23,15 @@ instance, they taught you at school is founded on a misconception."""
 
 
 def read_lines(text):
-    return [re.sub('[^A-Za-z]+', ' ', line).strip().lower() for line in text.split('\n')]
+    return [re.sub("[^A-Za-z]+", " ", line).strip().lower() for line in text.split("\n")]
 
 
-def tokenize(lines, token='word'):
-    if token == 'word':
+def tokenize(lines, token="word"):
+    if token == "word":
         return [line.split() for line in lines]
-    if token == 'char':
+    if token == "char":
         return [list(line) for line in lines]
-    raise ValueError('unknown token type: ' + token)
+    raise ValueError("unknown token type: " + token)
 
 
 def count_corpus(tokens):
@@ -45,7 +46,7 @@ class Vocab:
         reserved_tokens = reserved_tokens or []
         counter = count_corpus(tokens)
         self._token_freqs = sorted(counter.items(), key=lambda x: x[1], reverse=True)
-        self.idx_to_token = ['<unk>'] + reserved_tokens
+        self.idx_to_token = ["<unk>"] + reserved_tokens
         self.token_to_idx = {t: i for i, t in enumerate(self.idx_to_token)}
         for token, freq in self._token_freqs:
             if freq < min_freq:
@@ -77,44 +78,45 @@ class Vocab:
 
 
 lines = read_lines(TEXT)
-print(f'# text lines: {len(lines)}')
+print(f"# text lines: {len(lines)}")
 print(lines[0])
 words = tokenize(lines)
 for i in range(3):
     print(words[i])
-vocab = Vocab(words, min_freq=2, reserved_tokens=['<pad>', '<bos>', '<eos>'])
-print('vocab size', len(vocab))
+vocab = Vocab(words, min_freq=2, reserved_tokens=["<pad>", "<bos>", "<eos>"])
+print("vocab size", len(vocab))
 print(list(vocab.token_to_idx.items())[:10])
-print('top tokens', vocab.token_freqs[:8])
-print('indices', vocab[words[0]])
-print('back', vocab.to_tokens(vocab[words[0]][:5]))
+print("top tokens", vocab.token_freqs[:8])
+print("indices", vocab[words[0]])
+print("back", vocab.to_tokens(vocab[words[0]][:5]))
 
-chars = tokenize(lines, 'char')
+chars = tokenize(lines, "char")
 cvocab = Vocab(chars)
 corpus = [cvocab[c] for line in chars for c in line]
-print('chars', len(corpus), 'char vocab', len(cvocab))
+print("chars", len(corpus), "char vocab", len(cvocab))
 t = torch.tensor(corpus)
-print('corpus tensor', t.shape, t.dtype, t[:12])
+print("corpus tensor", t.shape, t.dtype, t[:12])
 counts = torch.bincount(t, minlength=len(cvocab))
-print('bincount', counts[:10])
+print("bincount", counts[:10])
 freqs = counts.float() / counts.sum()
-print('freqs', freqs[:6])
-print('entropy {:.4f}'.format(float(-(freqs[freqs > 0] * freqs[freqs > 0].log()).sum())))
+print("freqs", freqs[:6])
+print("entropy {:.4f}".format(float(-(freqs[freqs > 0] * freqs[freqs > 0].log()).sum())))
 top = torch.topk(counts, 5)
-print('topk', top.values, [cvocab.to_tokens(int(i)) for i in top.indices])
+print("topk", top.values, [cvocab.to_tokens(int(i)) for i in top.indices])
 
 # bigrams and a Zipf-style log-log slope
 word_list = [w for line in words for w in line]
 bigrams = [pair for pair in zip(word_list[:-1], word_list[1:])]
 bvocab = Vocab(bigrams)
-print('bigrams', bvocab.token_freqs[:3])
+print("bigrams", bvocab.token_freqs[:3])
 f = torch.tensor([float(fr) for _, fr in vocab.token_freqs])
 x = torch.log(torch.arange(1, len(f) + 1, dtype=torch.float32))
 y = torch.log(f)
 slope = ((x - x.mean()) * (y - y.mean())).sum() / ((x - x.mean()) ** 2).sum()
-print(f'zipf slope {slope.item():.4f}')
-padded = torch.nn.utils.rnn.pad_sequence([torch.tensor(vocab[w]) for w in words[:4]], batch_first=True,
-                                          padding_value=vocab['<pad>'])
+print(f"zipf slope {slope.item():.4f}")
+padded = torch.nn.utils.rnn.pad_sequence(
+    [torch.tensor(vocab[w]) for w in words[:4]], batch_first=True, padding_value=vocab["<pad>"]
+)
 print(padded)
-valid = (padded != vocab['<pad>']).sum(dim=1)
-print('valid lens', valid)
+valid = (padded != vocab["<pad>"]).sum(dim=1)
+print("valid lens", valid)

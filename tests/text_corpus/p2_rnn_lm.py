@@ -1,4 +1,5 @@
 """RNN language model, d2l style: from scratch, then nn.RNN; perplexity per epoch and a prediction."""
+
 import math
 import random
 
@@ -6,32 +7,35 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-TEXT = ("the time traveller for so it will be convenient to speak of him was expounding a recondite "
-        "matter to us his grey eyes shone and twinkled and his usually pale face was flushed and animated "
-        "the fire burned brightly and the soft radiance of the incandescent lights in the lilies of silver "
-        "caught the bubbles that flashed and passed in our glasses ") * 3
+TEXT = (
+    "the time traveller for so it will be convenient to speak of him was expounding a recondite "
+    "matter to us his grey eyes shone and twinkled and his usually pale face was flushed and animated "
+    "the fire burned brightly and the soft radiance of the incandescent lights in the lilies of silver "
+    "caught the bubbles that flashed and passed in our glasses "
+) * 3
 
 chars = sorted(set(TEXT))
 idx = {c: i for i, c in enumerate(chars)}
 corpus = [idx[c] for c in TEXT]
 V = len(chars)
-print('vocab', V, 'corpus', len(corpus))
+print("vocab", V, "corpus", len(corpus))
 
 
 def seq_data_iter_sequential(corpus, batch_size, num_steps):
     offset = random.randint(0, num_steps)
     num_tokens = ((len(corpus) - offset - 1) // batch_size) * batch_size
-    Xs = torch.tensor(corpus[offset: offset + num_tokens])
-    Ys = torch.tensor(corpus[offset + 1: offset + 1 + num_tokens])
+    Xs = torch.tensor(corpus[offset : offset + num_tokens])
+    Ys = torch.tensor(corpus[offset + 1 : offset + 1 + num_tokens])
     Xs, Ys = Xs.reshape(batch_size, -1), Ys.reshape(batch_size, -1)
     num_batches = Xs.shape[1] // num_steps
     for i in range(0, num_steps * num_batches, num_steps):
-        yield Xs[:, i: i + num_steps], Ys[:, i: i + num_steps]
+        yield Xs[:, i : i + num_steps], Ys[:, i : i + num_steps]
 
 
 def get_params(vocab_size, num_hiddens):
     def normal(shape):
         return torch.randn(size=shape) * 0.01
+
     W_xh = normal((vocab_size, num_hiddens))
     W_hh = normal((num_hiddens, num_hiddens))
     b_h = torch.zeros(num_hiddens)
@@ -49,7 +53,7 @@ def init_rnn_state(batch_size, num_hiddens):
 
 def rnn(inputs, state, params):
     W_xh, W_hh, b_h, W_hq, b_q = params
-    H, = state
+    (H,) = state
     outputs = []
     for X in inputs:
         H = torch.tanh(torch.mm(X, W_xh) + torch.mm(H, W_hh) + b_h)
@@ -90,7 +94,7 @@ class RNNModel(nn.Module):
 
 
 def grad_clipping(params, theta):
-    norm = torch.sqrt(sum(torch.sum((p.grad ** 2)) for p in params))
+    norm = torch.sqrt(sum(torch.sum((p.grad**2)) for p in params))
     if norm > theta:
         for param in params:
             param.grad[:] *= theta / norm
@@ -107,7 +111,7 @@ def predict(prefix, num_preds, net):
     for _ in range(num_preds):
         y, state = net(get_input(), state)
         outputs.append(int(y.argmax(dim=1).reshape(1)))
-    return ''.join(chars[i] for i in outputs)
+    return "".join(chars[i] for i in outputs)
 
 
 def sgd(params, lr, batch_size):
@@ -152,11 +156,11 @@ batch_size, num_steps, num_hiddens, lr = 8, 10, 32, 1.0
 net = RNNModelScratch(V, num_hiddens)
 X = torch.arange(10).reshape((2, 5))
 Y, new_state = net(X, net.begin_state(X.shape[0]))
-print('scratch out', Y.shape, len(new_state), new_state[0].shape)
+print("scratch out", Y.shape, len(new_state), new_state[0].shape)
 for epoch in range(4):
     ppl, norm = train_epoch(net, lambda batch_size: sgd(net.params, lr, batch_size), net.params, batch_size, num_steps)
-    print(f'scratch epoch {epoch + 1}, perplexity {ppl:.4f}, grad norm {norm:.4f}')
-print('scratch predict:', predict('the ', 10, net))
+    print(f"scratch epoch {epoch + 1}, perplexity {ppl:.4f}, grad norm {norm:.4f}")
+print("scratch predict:", predict("the ", 10, net))
 
 torch.manual_seed(1)
 rnn_layer = nn.RNN(V, num_hiddens)
@@ -164,12 +168,12 @@ model = RNNModel(rnn_layer, V)
 state = model.begin_state(batch_size)
 Xs = torch.rand(size=(num_steps, batch_size, V))
 Ys, state_new = rnn_layer(Xs, state)
-print('concise shapes', Ys.shape, state_new.shape)
-print('untrained predict:', predict('the ', 10, model))
+print("concise shapes", Ys.shape, state_new.shape)
+print("untrained predict:", predict("the ", 10, model))
 params = [p for p in model.parameters()]
 optimizer = torch.optim.SGD(model.parameters(), lr=lr)
 for epoch in range(4):
     ppl, norm = train_epoch(model, optimizer, params, batch_size, num_steps)
-    print(f'concise epoch {epoch + 1}, perplexity {ppl:.4f}, grad norm {norm:.4f}')
-print('concise predict:', predict('the ', 10, model))
-print('first weights', model.rnn.weight_hh_l0[0, :4])
+    print(f"concise epoch {epoch + 1}, perplexity {ppl:.4f}, grad norm {norm:.4f}")
+print("concise predict:", predict("the ", 10, model))
+print("first weights", model.rnn.weight_hh_l0[0, :4])

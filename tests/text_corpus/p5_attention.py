@@ -1,5 +1,6 @@
 """Attention scoring, d2l style: masked_softmax, additive and dot-product attention,
 nn.MultiheadAttention and a from-scratch multi-head attention."""
+
 import math
 
 import torch
@@ -75,7 +76,7 @@ attention.eval()
 print(attention(queries, keys, values, valid_lens))
 attention.train()
 out = attention(queries, torch.randn(2, 10, 2), values, valid_lens)
-print('train-mode dropout output', out)
+print("train-mode dropout output", out)
 
 
 def transpose_qkv(X, num_heads):
@@ -118,18 +119,18 @@ valid_lens = torch.tensor([3, 2])
 X = torch.randn((batch_size, num_queries, num_hiddens))
 Y = torch.randn((batch_size, num_kvpairs, num_hiddens))
 out = mha(X, Y, Y, valid_lens)
-print('scratch mha', out.shape, out[0, 0, :6])
-print('scratch mha weights', mha.attention.attention_weights[0])
+print("scratch mha", out.shape, out[0, 0, :6])
+print("scratch mha weights", mha.attention.attention_weights[0])
 
 torch_mha = nn.MultiheadAttention(num_hiddens, num_heads, batch_first=True)
 torch_mha.eval()
 key_padding_mask = torch.arange(num_kvpairs)[None, :] >= valid_lens[:, None]
 out2, w2 = torch_mha(X, Y, Y, key_padding_mask=key_padding_mask)
-print('nn.MultiheadAttention', out2.shape, w2.shape)
+print("nn.MultiheadAttention", out2.shape, w2.shape)
 print(out2[1, :2, :6])
 print(w2[0])
 out3, w3 = torch_mha(X, Y, Y, key_padding_mask=key_padding_mask, average_attn_weights=False)
-print('per-head weights', w3.shape, w3[1, 2])
+print("per-head weights", w3.shape, w3[1, 2])
 
 # the same computation by hand from nn.MultiheadAttention's packed weights
 Wq, Wk, Wv = torch_mha.in_proj_weight.chunk(3)
@@ -137,12 +138,14 @@ bq, bk, bv = torch_mha.in_proj_bias.chunk(3)
 q = transpose_qkv(F.linear(X, Wq, bq), num_heads)
 k = transpose_qkv(F.linear(Y, Wk, bk), num_heads)
 v = transpose_qkv(F.linear(Y, Wv, bv), num_heads)
-w = masked_softmax(torch.bmm(q, k.transpose(1, 2)) / math.sqrt(num_hiddens // num_heads),
-                   torch.repeat_interleave(valid_lens, num_heads, dim=0))
+w = masked_softmax(
+    torch.bmm(q, k.transpose(1, 2)) / math.sqrt(num_hiddens // num_heads),
+    torch.repeat_interleave(valid_lens, num_heads, dim=0),
+)
 manual = torch_mha.out_proj(transpose_output(torch.bmm(w, v), num_heads))
-print('max diff vs nn.MultiheadAttention {:.4f}'.format((manual - out2).abs().max().item()))
+print("max diff vs nn.MultiheadAttention {:.4f}".format((manual - out2).abs().max().item()))
 sdpa = F.scaled_dot_product_attention(q, k, v, attn_mask=~key_padding_mask.repeat_interleave(num_heads, 0)[:, None, :])
-print('sdpa', sdpa[0, 0])
+print("sdpa", sdpa[0, 0])
 
 # one training step through the scratch layer
 opt = torch.optim.SGD(mha.parameters(), lr=0.1)
@@ -154,4 +157,4 @@ for step in range(3):
     opt.zero_grad()
     l.backward()
     opt.step()
-    print(f'epoch {step + 1} mse {l.item():.4f}')
+    print(f"epoch {step + 1} mse {l.item():.4f}")

@@ -1,5 +1,6 @@
 """A small Transformer encoder-decoder: d2l-style positional encoding, position-wise FFN and
 add&norm blocks, then nn.Transformer trained a few steps on reversing short sequences."""
+
 import math
 
 import torch
@@ -13,12 +14,13 @@ class PositionalEncoding(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.P = torch.zeros((1, max_len, num_hiddens))
         X = torch.arange(max_len, dtype=torch.float32).reshape(-1, 1) / torch.pow(
-            10000, torch.arange(0, num_hiddens, 2, dtype=torch.float32) / num_hiddens)
+            10000, torch.arange(0, num_hiddens, 2, dtype=torch.float32) / num_hiddens
+        )
         self.P[:, :, 0::2] = torch.sin(X)
         self.P[:, :, 1::2] = torch.cos(X)
 
     def forward(self, X):
-        X = X + self.P[:, :X.shape[1], :].to(X.device)
+        X = X + self.P[:, : X.shape[1], :].to(X.device)
         return self.dropout(X)
 
 
@@ -47,18 +49,18 @@ torch.manual_seed(0)
 pos = PositionalEncoding(8, 0)
 pos.eval()
 X = pos(torch.zeros((1, 6, 8)))
-print('P rows', pos.P[0, :3, :6])
-print('encoded', X.shape)
+print("P rows", pos.P[0, :3, :6])
+print("encoded", X.shape)
 ffn = PositionWiseFFN(4, 8)
 ffn.eval()
-print('ffn', ffn(torch.ones((2, 3, 8)))[0])
+print("ffn", ffn(torch.ones((2, 3, 8)))[0])
 ln = nn.LayerNorm(2)
 bn = nn.BatchNorm1d(2)
 X = torch.tensor([[1, 2], [2, 3]], dtype=torch.float32)
-print('layer norm:', ln(X), '\nbatch norm:', bn(X))
+print("layer norm:", ln(X), "\nbatch norm:", bn(X))
 add_norm = AddNorm(8, 0.5)
 add_norm.eval()
-print('addnorm', add_norm(torch.ones((2, 3, 8)), torch.ones((2, 3, 8))).shape)
+print("addnorm", add_norm(torch.ones((2, 3, 8)), torch.ones((2, 3, 8))).shape)
 
 
 class Model(nn.Module):
@@ -80,8 +82,8 @@ class Model(nn.Module):
 BOS, VOCAB, LEN = 1, 12, 5
 torch.manual_seed(1)
 model = Model(VOCAB, 16, 2, 1, 32)
-print('params', sum(p.numel() for p in model.parameters()))
-print('causal mask', model.transformer.generate_square_subsequent_mask(4))
+print("params", sum(p.numel() for p in model.parameters()))
+print("causal mask", model.transformer.generate_square_subsequent_mask(4))
 opt = torch.optim.Adam(model.parameters(), lr=0.01)
 g = torch.Generator().manual_seed(7)
 for step in range(12):
@@ -96,7 +98,7 @@ for step in range(12):
     nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     opt.step()
     if (step + 1) % 3 == 0:
-        print(f'epoch {step + 1} loss {loss.item():.4f}')
+        print(f"epoch {step + 1} loss {loss.item():.4f}")
 
 model.eval()
 src = torch.tensor([[2, 3, 4, 5, 6], [7, 8, 9, 10, 11]])
@@ -105,7 +107,7 @@ with torch.no_grad():
     for _ in range(LEN):
         nxt = model(src, ys)[:, -1].argmax(-1, keepdim=True)
         ys = torch.cat([ys, nxt], dim=1)
-print('greedy', ys[:, 1:])
+print("greedy", ys[:, 1:])
 with torch.no_grad():
     probs = F.softmax(model(src, ys[:, :-1]), dim=-1)
-print('probs', probs[0, 0, :6])
+print("probs", probs[0, 0, :6])

@@ -7,6 +7,7 @@ text, same count of numbers, each within 1e-3 relative) only from the first trai
 names an epoch) on, after training steps where
 float summation order may drift; the count of exact lines is reported and must be most of the output.
 """
+
 import math
 import os
 import re
@@ -27,7 +28,8 @@ NUMBER_RE = re.compile(r"(?<![A-Za-z0-9_.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+
 
 def _torch_python():
     try:
-        import torch  # noqa: F401  (the oracle must be real torch, not torchlet)
+        import torch
+
         if "torchlet" in getattr(torch, "__file__", ""):
             raise ImportError
         return sys.executable
@@ -42,8 +44,7 @@ def _start(cmd, env_extra):
     # one thread: these tensors are far below PyTorch's parallel grain size, and on a busy machine
     # OpenMP worker threads only spin
     env.update(env_extra, CUDA_VISIBLE_DEVICES="", PYTHONHASHSEED="0", OMP_NUM_THREADS="1")
-    return cmd, subprocess.Popen(cmd, cwd=HERE, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                 text=True)
+    return cmd, subprocess.Popen(cmd, cwd=HERE, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _lines(started):
@@ -74,9 +75,13 @@ def _close(expected, got):
     return True
 
 
-@pytest.mark.parametrize("program", [
-    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[p])) if p in KNOWN_GAPS else p
-    for p in PROGRAMS])
+@pytest.mark.parametrize(
+    "program",
+    [
+        pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[p])) if p in KNOWN_GAPS else p
+        for p in PROGRAMS
+    ],
+)
 def test_program_matches_pytorch(program):
     python = _torch_python()
     if python is None:

@@ -2,6 +2,7 @@
 nn.Transformer / TransformerDecoder(Layer) (init, state_dict layout, train-mode outputs with
 dropout, gradients, causal mask, errors) and dropout on a non-contiguous dense input (PyTorch
 draws the mask in memory order)."""
+
 import numpy as np
 import pytest
 
@@ -11,7 +12,7 @@ torch = pytest.importorskip("torch")
 
 
 def _np(t):
-    return (t.detach().numpy() if isinstance(t, torch.Tensor) else np.asarray(t.detach()._data))
+    return t.detach().numpy() if isinstance(t, torch.Tensor) else np.asarray(t.detach()._data)
 
 
 def _pair(fn):
@@ -20,22 +21,25 @@ def _pair(fn):
     return fn(torch), fn(torchlet)
 
 
-@pytest.mark.parametrize("make", [
-    lambda m: m.arange(1., 25.).reshape(3, 2, 4).transpose(0, 1),
-    lambda m: m.arange(1., 25.).reshape(2, 3, 4).permute(2, 0, 1),
-    lambda m: m.arange(1., 49.).reshape(4, 12)[:, ::2],          # not dense: contiguous noise
-    lambda m: m.arange(1., 13.).reshape(3, 4).t(),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.arange(1.0, 25.0).reshape(3, 2, 4).transpose(0, 1),
+        lambda m: m.arange(1.0, 25.0).reshape(2, 3, 4).permute(2, 0, 1),
+        lambda m: m.arange(1.0, 49.0).reshape(4, 12)[:, ::2],  # not dense: contiguous noise
+        lambda m: m.arange(1.0, 13.0).reshape(3, 4).t(),
+    ],
+)
 @pytest.mark.parametrize("inplace", [False, True])
 def test_dropout_noncontiguous_matches_torch(make, inplace):
-    ref, got = _pair(lambda m: m.nn.functional.dropout(make(m), 0.4,
-                                                       inplace=inplace))
+    ref, got = _pair(lambda m: m.nn.functional.dropout(make(m), 0.4, inplace=inplace))
     np.testing.assert_array_equal(_np(got), _np(ref))
     np.testing.assert_array_equal(np.asarray(torchlet.rand(5)._data), torch.rand(5).numpy())
 
 
-@pytest.mark.parametrize("kw", [dict(batch_first=True), dict(), dict(norm_first=True, batch_first=True),
-                                dict(activation="gelu")])
+@pytest.mark.parametrize(
+    "kw", [dict(batch_first=True), dict(), dict(norm_first=True, batch_first=True), dict(activation="gelu")]
+)
 def test_transformer_matches_torch(kw):
     def run(m):
         model = m.nn.Transformer(8, 2, 2, 1, 16, dropout=0.2, **kw)
@@ -48,6 +52,7 @@ def test_transformer_matches_torch(kw):
         with m.no_grad():
             ev = model(src, tgt, tgt_mask=mask)
         return model, out, ev
+
     (tm, tout, tev), (lm, lout, lev) = _pair(run)
     assert list(lm.state_dict()) == list(tm.state_dict())
     for (name, a), b in zip(tm.named_parameters(), lm.parameters()):
@@ -59,11 +64,14 @@ def test_transformer_matches_torch(kw):
 
 
 def test_generate_square_subsequent_mask():
-    np.testing.assert_array_equal(_np(torchlet.nn.Transformer.generate_square_subsequent_mask(5)),
-                                  _np(torch.nn.Transformer.generate_square_subsequent_mask(5)))
+    np.testing.assert_array_equal(
+        _np(torchlet.nn.Transformer.generate_square_subsequent_mask(5)),
+        _np(torch.nn.Transformer.generate_square_subsequent_mask(5)),
+    )
     assert torchlet.nn.Transformer.generate_square_subsequent_mask(3).dtype is torchlet.float32
-    assert str(torchlet.nn.Transformer.generate_square_subsequent_mask(2, dtype=torchlet.float64).dtype) == \
-        str(torch.nn.Transformer.generate_square_subsequent_mask(2, dtype=torch.float64).dtype).replace("torch", "torchlet")
+    assert str(torchlet.nn.Transformer.generate_square_subsequent_mask(2, dtype=torchlet.float64).dtype) == str(
+        torch.nn.Transformer.generate_square_subsequent_mask(2, dtype=torch.float64).dtype
+    ).replace("torch", "torchlet")
 
 
 def test_transformer_errors_match_torch():

@@ -1,14 +1,15 @@
 """The README's tour with type annotations: `mypy` (default settings) checks it
 against the generated stubs (tests/typing/test_stubs.py), so every name below
 is one an editor completes, with its signature."""
+
 import torchlet as torch
 from torchlet import nn
 
-x: torch.Tensor = torch.randn(3, 4, requires_grad=True)   # tensors, broadcasting, dtypes as PyTorch
-y: torch.Tensor = (x ** 3).sum()
-g, = torch.autograd.grad(y, x, create_graph=True)           # 3x^2, itself differentiable
-g.sum().backward()                                          # x.grad = 6x
-print(y.grad_fn, x.shape)                                   # <SumBackward0 object at 0x...> torchlet.Size([3, 4])
+x: torch.Tensor = torch.randn(3, 4, requires_grad=True)  # tensors, broadcasting, dtypes as PyTorch
+y: torch.Tensor = (x**3).sum()
+(g,) = torch.autograd.grad(y, x, create_graph=True)  # 3x^2, itself differentiable
+g.sum().backward()  # x.grad = 6x
+print(y.grad_fn, x.shape)  # <SumBackward0 object at 0x...> torchlet.Size([3, 4])
 shape: torch.Size = x.shape
 n: int = x.dim() + x.numel()
 v: float = x.relu().mean().item()
@@ -23,5 +24,5 @@ for step in range(5):
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
-print(model)                                                # printed exactly as PyTorch prints it
-torch.save(model.state_dict(), "mlp.pt")                    # real torch.load reads this file
+print(model)  # printed exactly as PyTorch prints it
+torch.save(model.state_dict(), "mlp.pt")  # real torch.load reads this file

@@ -2,17 +2,24 @@
 use_reentrant True and False, gives torch's outputs, input and parameter gradients (the
 recomputation replays the same dropout masks) and leaves the random stream where torch
 leaves it; checkpoint_sequential likewise; warnings and errors as torch's."""
+
 import warnings
 
 import numpy as np
 import pytest
 
 
-
 def _model(lib):
     lib.manual_seed(0)
-    return lib.nn.Sequential(lib.nn.Linear(6, 8), lib.nn.Dropout(0.3), lib.nn.ReLU(), lib.nn.Linear(8, 8),
-                             lib.nn.Tanh(), lib.nn.Dropout(0.2), lib.nn.Linear(8, 3))
+    return lib.nn.Sequential(
+        lib.nn.Linear(6, 8),
+        lib.nn.Dropout(0.3),
+        lib.nn.ReLU(),
+        lib.nn.Linear(8, 8),
+        lib.nn.Tanh(),
+        lib.nn.Dropout(0.2),
+        lib.nn.Linear(8, 3),
+    )
 
 
 X = np.random.default_rng(0).standard_normal((5, 6)).astype(np.float32)
@@ -35,8 +42,9 @@ def _run(lib, reentrant, how):
 @pytest.mark.parametrize("reentrant", [True, False])
 @pytest.mark.parametrize("how", ["checkpoint", "sequential"])
 def test_values_gradients_rng(reentrant, how, torch):
-    import torch.utils.checkpoint  # noqa: F401
-    import torchlet.utils.checkpoint  # noqa: F401
+    import torch.utils.checkpoint
+    import torchlet.utils.checkpoint
+
     yo, gxo, gpo, ao = _run(torchlet, reentrant, how)
     yt, gxt, gpt, at = _run(torch, reentrant, how)
     np.testing.assert_allclose(yo.detach().numpy(), yt.detach().numpy(), rtol=1e-5, atol=1e-6)
@@ -47,8 +55,8 @@ def test_values_gradients_rng(reentrant, how, torch):
 
 
 def test_non_reentrant_autograd_grad_kwargs_and_input_without_grad(torch):
-    import torch.utils.checkpoint  # noqa: F401
-    import torchlet.utils.checkpoint  # noqa: F401
+    import torch.utils.checkpoint
+    import torchlet.utils.checkpoint
 
     def run(lib):
         m = _model(lib)
@@ -56,16 +64,18 @@ def test_non_reentrant_autograd_grad_kwargs_and_input_without_grad(torch):
 
         def block(inp, *, scale):
             return m[:4](inp) * scale
+
         lib.manual_seed(3)
         y = lib.utils.checkpoint.checkpoint(block, x, use_reentrant=False, scale=2.0)
         return lib.autograd.grad(y.pow(2).sum(), list(m[:4].parameters()))
+
     for a, b in zip(run(torchlet), run(torch)):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-5)
 
 
 def test_tuple_outputs_and_double_use(torch):
-    import torch.utils.checkpoint  # noqa: F401
-    import torchlet.utils.checkpoint  # noqa: F401
+    import torch.utils.checkpoint
+    import torchlet.utils.checkpoint
 
     def run(lib, reentrant):
         lib.manual_seed(1)
@@ -75,25 +85,29 @@ def test_tuple_outputs_and_double_use(torch):
         def block(t):
             h = lin(t)
             return h.sin(), h.cos()
+
         s, c = lib.utils.checkpoint.checkpoint(block, a, use_reentrant=reentrant)
         (s * c + s).sum().backward()
         return a.grad, lin.weight.grad
+
     for reentrant in (True, False):
         for o, t in zip(run(torchlet, reentrant), run(torch, reentrant)):
             np.testing.assert_allclose(o.numpy(), t.numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_warnings_and_errors(torch):
-    import torch.utils.checkpoint  # noqa: F401
-    import torchlet.utils.checkpoint  # noqa: F401
+    import torch.utils.checkpoint
+    import torchlet.utils.checkpoint
+
     msgs = []
     for lib in (torchlet, torch):
         with warnings.catch_warnings(record=True) as w:
             warnings.simplefilter("always")
             lib.utils.checkpoint.checkpoint(lambda t: t * 2, lib.ones(2, requires_grad=True))
             lib.utils.checkpoint.checkpoint(lambda t: t * 2, lib.ones(2), use_reentrant=True)
-            lib.utils.checkpoint.checkpoint_sequential([lambda t: t * 2, lambda t: t + 1], 2,
-                                                       lib.ones(2, requires_grad=True))
+            lib.utils.checkpoint.checkpoint_sequential(
+                [lambda t: t * 2, lambda t: t + 1], 2, lib.ones(2, requires_grad=True)
+            )
         msgs.append([str(x.message) for x in w])
     assert msgs[0] == msgs[1] and len(msgs[0]) == 3
     for kwargs in (dict(use_reentrant=True, scale=2), dict(use_reentrant=True, debug=True)):
@@ -105,9 +119,10 @@ def test_warnings_and_errors(torch):
 
 
 def test_reentrant_refuses_autograd_grad(torch):
-    import torch.utils.checkpoint  # noqa: F401
+    import torch.utils.checkpoint
     import torchlet
-    import torchlet.utils.checkpoint  # noqa: F401
+    import torchlet.utils.checkpoint
+
     errs = []
     for lib in (torchlet, torch):
         lin = lib.nn.Linear(2, 2)

@@ -1,4 +1,5 @@
 """utils.data datasets, samplers, random_split and collate vs torch.utils.data."""
+
 import collections
 import warnings
 
@@ -12,6 +13,7 @@ from torchlet.utils import data as D
 def _same_structure(ours, theirs):
     """Same container types, same tensor values/dtypes/shapes, same plain values."""
     import torch
+
     if isinstance(theirs, torch.Tensor):
         assert isinstance(ours, torchlet.Tensor), type(ours)
         assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
@@ -88,8 +90,7 @@ def test_random_split_lengths_fractions(torch):
             if all(isinstance(v, int) for v in lengths) and sum(lengths) != n:
                 continue
             ours = D.random_split(range(n), lengths, generator=torchlet.Generator().manual_seed(1))
-            theirs = torch.utils.data.random_split(range(n), lengths,
-                                                   generator=torch.Generator().manual_seed(1))
+            theirs = torch.utils.data.random_split(range(n), lengths, generator=torch.Generator().manual_seed(1))
             assert [len(s) for s in ours] == [len(s) for s in theirs]
             flat = [i for s in ours for i in s]
             assert sorted(flat) == list(range(n))  # disjoint, covering
@@ -172,8 +173,11 @@ def test_subset_and_weighted_samplers(torch):
     assert len(out) == 200 and set(out) == {1, 3} and out.count(3) > out.count(1)
     out = list(D.WeightedRandomSampler([1, 1, 1, 1], 4, replacement=False))
     assert sorted(out) == [0, 1, 2, 3]
-    for bad in (dict(weights=[[1.0, 2.0]], num_samples=2), dict(weights=[1.0], num_samples=-1),
-                dict(weights=[1.0], num_samples=1, replacement=0)):
+    for bad in (
+        dict(weights=[[1.0, 2.0]], num_samples=2),
+        dict(weights=[1.0], num_samples=-1),
+        dict(weights=[1.0], num_samples=1, replacement=0),
+    ):
         with pytest.raises(ValueError) as ours:
             D.WeightedRandomSampler(**bad)
         with pytest.raises(ValueError) as theirs:
@@ -188,8 +192,10 @@ Point = collections.namedtuple("Point", "x y")
 def _batches():
     return [
         [(1, 2.0, "a", b"x", True), (3, 4.0, "b", b"y", False)],
-        [{"img": np.ones((2, 2), np.float32), "label": 1, "meta": [1, 2.5]},
-         {"img": np.zeros((2, 2), np.float32), "label": 0, "meta": [3, 4.5]}],
+        [
+            {"img": np.ones((2, 2), np.float32), "label": 1, "meta": [1, 2.5]},
+            {"img": np.zeros((2, 2), np.float32), "label": 0, "meta": [3, 4.5]},
+        ],
         [Point(1, 2.0), Point(3, 4.0)],
         [np.float32(1.5), np.float32(2.5)],
         [np.int16(1), np.int16(2)],
@@ -223,6 +229,5 @@ def test_default_collate_errors(torch):
 
 
 def test_default_convert(torch):
-    for sample in ((np.zeros(2), 1, [np.ones(1)]), {"a": np.int64(3), "b": "s"}, np.arange(3),
-                   Point(np.ones(2), 2)):
+    for sample in ((np.zeros(2), 1, [np.ones(1)]), {"a": np.int64(3), "b": "s"}, np.arange(3), Point(np.ones(2), 2)):
         _same_structure(D.default_convert(sample), torch.utils.data.default_convert(sample))

@@ -1,5 +1,6 @@
 """DataLoader vs torch.utils.data.DataLoader: batches, argument errors, and worker
 processes (order, seeding, errors, dead workers, timeouts, shutdown, sharding)."""
+
 import gc
 import multiprocessing
 import os
@@ -29,14 +30,24 @@ class Samples(D.Dataset):
 
 
 def _torch_dataset(torch):
-    return type("T", (torch.utils.data.Dataset,), {
-        "__init__": Samples.__init__, "__getitem__": Samples.__getitem__,
-        "__len__": Samples.__len__})()
+    return type(
+        "T",
+        (torch.utils.data.Dataset,),
+        {"__init__": Samples.__init__, "__getitem__": Samples.__getitem__, "__len__": Samples.__len__},
+    )()
 
 
-@pytest.mark.parametrize("kw", [dict(batch_size=5), dict(batch_size=5, drop_last=True),
-                                dict(batch_size=23), dict(batch_size=1), dict(batch_size=None),
-                                dict(batch_size=4, num_workers=2)])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(batch_size=5),
+        dict(batch_size=5, drop_last=True),
+        dict(batch_size=23),
+        dict(batch_size=1),
+        dict(batch_size=None),
+        dict(batch_size=4, num_workers=2),
+    ],
+)
 def test_batches_match_torch(torch, kw):
     ours = D.DataLoader(Samples(), **kw)
     theirs = torch.utils.data.DataLoader(_torch_dataset(torch), **{**kw, "num_workers": 0})
@@ -51,11 +62,16 @@ def test_tensor_dataset_last_partial_batch(torch):
     x = np.random.rand(10, 3).astype(np.float32)
     y = np.arange(10)
     for dl in (False, True):
-        ours = [tuple(t.numpy() for t in b) for b in
-                D.DataLoader(D.TensorDataset(torchlet.tensor(x), torchlet.tensor(y)), 4, drop_last=dl)]
-        theirs = [tuple(t.numpy() for t in b) for b in
-                  torch.utils.data.DataLoader(torch.utils.data.TensorDataset(
-                      torch.tensor(x), torch.tensor(y)), 4, drop_last=dl)]
+        ours = [
+            tuple(t.numpy() for t in b)
+            for b in D.DataLoader(D.TensorDataset(torchlet.tensor(x), torchlet.tensor(y)), 4, drop_last=dl)
+        ]
+        theirs = [
+            tuple(t.numpy() for t in b)
+            for b in torch.utils.data.DataLoader(
+                torch.utils.data.TensorDataset(torch.tensor(x), torch.tensor(y)), 4, drop_last=dl
+            )
+        ]
         assert len(ours) == len(theirs) == (2 if dl else 3)
         for a, b in zip(ours, theirs):
             np.testing.assert_array_equal(a[0], b[0])
@@ -69,7 +85,7 @@ def test_shuffle_reproducible_and_generator():
     torchlet.manual_seed(3)
     b = [b.tolist() for b in D.DataLoader(ds, batch_size=8, shuffle=True)]
     assert a == b and sorted(sum(a, [])) == ds and sum(a, []) != ds
-    g = lambda: torchlet.Generator().manual_seed(11)  # noqa: E731
+    g = lambda: torchlet.Generator().manual_seed(11)
     c = [b.tolist() for b in D.DataLoader(ds, batch_size=8, shuffle=True, generator=g())]
     d = [b.tolist() for b in D.DataLoader(ds, batch_size=8, shuffle=True, generator=g())]
     assert c == d
@@ -78,11 +94,17 @@ def test_shuffle_reproducible_and_generator():
 
 
 ERRORS = [
-    dict(num_workers=-1), dict(timeout=-1), dict(prefetch_factor=2),
-    dict(num_workers=1, prefetch_factor=-1), dict(persistent_workers=True),
-    dict(sampler=[0, 1], shuffle=True), dict(batch_sampler=[[0]], batch_size=2),
-    dict(batch_sampler=[[0]], drop_last=True), dict(batch_size=None, drop_last=True),
-    dict(multiprocessing_context="fork"), dict(num_workers=1, multiprocessing_context="nope"),
+    dict(num_workers=-1),
+    dict(timeout=-1),
+    dict(prefetch_factor=2),
+    dict(num_workers=1, prefetch_factor=-1),
+    dict(persistent_workers=True),
+    dict(sampler=[0, 1], shuffle=True),
+    dict(batch_sampler=[[0]], batch_size=2),
+    dict(batch_sampler=[[0]], drop_last=True),
+    dict(batch_size=None, drop_last=True),
+    dict(multiprocessing_context="fork"),
+    dict(num_workers=1, multiprocessing_context="nope"),
     dict(num_workers=1, multiprocessing_context=3),
 ]
 
@@ -117,6 +139,7 @@ def test_iterable_errors_and_len(torch):
 
         def __len__(self):
             return 10
+
     for kw in (dict(shuffle=True), dict(sampler=[0]), dict(batch_sampler=[[0]])):
         with pytest.raises(ValueError) as theirs:
             torch.utils.data.DataLoader(TStream(), **kw)
@@ -192,8 +215,7 @@ def test_worker_batches_in_order():
 class Seeds(D.Dataset):
     def __getitem__(self, i):
         info = D.get_worker_info()
-        return (info.id, info.seed, info.num_workers, torchlet.rand(1).item(),
-                float(np.random.rand()), random.random())
+        return (info.id, info.seed, info.num_workers, torchlet.rand(1).item(), float(np.random.rand()), random.random())
 
     def __len__(self):
         return 4
@@ -232,8 +254,7 @@ class NpDraw(D.Dataset):
 
 def test_worker_init_fn():
     out = [b.item() for b in D.DataLoader(NpDraw(), num_workers=2, worker_init_fn=_init_fn)]
-    assert out == [np.random.RandomState(1000).randint(0, 1 << 30),
-                   np.random.RandomState(1001).randint(0, 1 << 30)]
+    assert out == [np.random.RandomState(1000).randint(0, 1 << 30), np.random.RandomState(1001).randint(0, 1 << 30)]
 
 
 class Boom(D.Dataset):
@@ -273,6 +294,7 @@ def test_worker_error_propagates(torch):
 def test_worker_init_fn_error():
     def bad_init(worker_id):
         raise RuntimeError("init failed")
+
     with pytest.raises(RuntimeError, match="Caught RuntimeError in DataLoader worker process 0"):
         list(D.DataLoader(range(4), num_workers=1, worker_init_fn=bad_init))
 
@@ -364,6 +386,7 @@ def test_persistent_workers():
 
 
 def test_spawn_context():
-    loader = D.DataLoader(D.TensorDataset(torchlet.arange(6.0)), batch_size=4, num_workers=1,
-                          multiprocessing_context="spawn")
+    loader = D.DataLoader(
+        D.TensorDataset(torchlet.arange(6.0)), batch_size=4, num_workers=1, multiprocessing_context="spawn"
+    )
     assert [b[0].tolist() for b in loader] == [[0.0, 1.0, 2.0, 3.0], [4.0, 5.0]]

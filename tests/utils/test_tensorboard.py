@@ -1,5 +1,6 @@
 """SummaryWriter: what we write is read back with tensorboard's own EventAccumulator,
 and compared with what PyTorch's SummaryWriter writes for the same calls."""
+
 import io
 import os
 import re
@@ -39,12 +40,14 @@ def _summaries(path):
 
 def _png(encoded):
     from PIL import Image
+
     return np.asarray(Image.open(io.BytesIO(encoded)))
 
 
 def _both(torch, tmp_path, calls):
     """Run `calls(writer, lib)` with our writer and with PyTorch's; return both log dirs."""
     from torch.utils.tensorboard import SummaryWriter as TorchWriter
+
     ours, theirs = tmp_path / "ours", tmp_path / "torch"
     with SummaryWriter(str(ours)) as w:
         calls(w, torchlet)
@@ -87,6 +90,7 @@ def test_scalar_needs_one_element(torch, tmp_path):
         with pytest.raises(NotImplementedError):
             w.add_scalar("x", [1.0], 0)
     from torch.utils.tensorboard import SummaryWriter as TorchWriter
+
     with TorchWriter(str(tmp_path / "t")) as w:
         with pytest.raises(AssertionError):
             w.add_scalar("x", torch.ones(2), 0)
@@ -97,8 +101,11 @@ def test_scalar_needs_one_element(torch, tmp_path):
 def test_add_scalars_child_runs(torch, tmp_path):
     def calls(w, lib):
         for step in range(3):
-            w.add_scalars("run_14h/loss", {"xsinx": step * np.sin(step), "xcosx": step * np.cos(step),
-                                           "t": lib.tensor(float(step))}, step)
+            w.add_scalars(
+                "run_14h/loss",
+                {"xsinx": step * np.sin(step), "xcosx": step * np.cos(step), "t": lib.tensor(float(step))},
+                step,
+            )
 
     ours, theirs = _both(torch, tmp_path, calls)
     subdirs = sorted(d for d in os.listdir(ours) if os.path.isdir(ours / d))
@@ -107,17 +114,23 @@ def test_add_scalars_child_runs(torch, tmp_path):
     for d in subdirs:
         a, b = _acc(ours / d), _acc(theirs / d)
         assert a.Tags()["scalars"] == ["run_14h/loss"]
-        assert [(e.step, e.value) for e in a.Scalars("run_14h/loss")] == \
-               [(e.step, e.value) for e in b.Scalars("run_14h/loss")]
+        assert [(e.step, e.value) for e in a.Scalars("run_14h/loss")] == [
+            (e.step, e.value) for e in b.Scalars("run_14h/loss")
+        ]
 
 
 # ----- histograms ---------------------------------------------------------
-@pytest.mark.parametrize("bins,max_bins", [("tensorflow", None), ("auto", None), ("fd", None),
-                                           (10, None), ("tensorflow", 20), (30, 7)])
+@pytest.mark.parametrize(
+    "bins,max_bins", [("tensorflow", None), ("auto", None), ("fd", None), (10, None), ("tensorflow", 20), (30, 7)]
+)
 def test_histograms_match_torch(torch, tmp_path, bins, max_bins):
     rng = np.random.default_rng(0)
-    data = [rng.standard_normal(1000).astype(np.float32), rng.uniform(-3, 7, (20, 30)),
-            np.array([0.0, 0.0, 1.0]), rng.integers(-5, 5, 50)]
+    data = [
+        rng.standard_normal(1000).astype(np.float32),
+        rng.uniform(-3, 7, (20, 30)),
+        np.array([0.0, 0.0, 1.0]),
+        rng.integers(-5, 5, 50),
+    ]
 
     def calls(w, lib):
         for step, x in enumerate(data):
@@ -142,8 +155,17 @@ def test_histograms_match_torch(torch, tmp_path, bins, max_bins):
 
 def test_histogram_raw_and_errors(torch, tmp_path):
     def calls(w, lib):
-        w.add_histogram_raw("raw", min=0.0, max=4.0, num=6, sum=12.0, sum_squares=30.0,
-                            bucket_limits=[1.0, 2.0, 4.0], bucket_counts=[1, 2, 3], global_step=2)
+        w.add_histogram_raw(
+            "raw",
+            min=0.0,
+            max=4.0,
+            num=6,
+            sum=12.0,
+            sum_squares=30.0,
+            bucket_limits=[1.0, 2.0, 4.0],
+            bucket_counts=[1, 2, 3],
+            global_step=2,
+        )
 
     ours, theirs = _both(torch, tmp_path, calls)
     assert _acc(ours).Histograms("raw")[0].histogram_value == _acc(theirs).Histograms("raw")[0].histogram_value
@@ -162,7 +184,7 @@ def test_images_pixels_match_input_and_torch(torch, tmp_path):
     hw = rng.random((6, 4))
     gray_chw = rng.random((1, 5, 5), dtype=np.float32)
     rgba_hwc = rng.integers(0, 256, (4, 4, 4), dtype=np.uint8)
-    batch = rng.random((11, 3, 4, 6), dtype=np.float32)      # 11 images: 8 per row, 2 rows
+    batch = rng.random((11, 3, 4, 6), dtype=np.float32)  # 11 images: 8 per row, 2 rows
     batch_gray = rng.random((5, 1, 3, 3), dtype=np.float32)
     nhwc = rng.random((2, 3, 4, 3), dtype=np.float32) * 1.5 - 0.25  # out of range: clipped
 
@@ -186,7 +208,7 @@ def test_images_pixels_match_input_and_torch(torch, tmp_path):
         assert (ia.step, ia.width, ia.height) == (ib.step, ib.width, ib.height)
         pix[tag] = _png(ia.encoded_image_string)
         np.testing.assert_array_equal(pix[tag], _png(ib.encoded_image_string))
-    to8 = lambda x: (x.astype(np.float32) * 255).clip(0, 255).astype(np.uint8)  # noqa: E731
+    to8 = lambda x: (x.astype(np.float32) * 255).clip(0, 255).astype(np.uint8)
     np.testing.assert_array_equal(pix["chw"], to8(chw).transpose(1, 2, 0))
     np.testing.assert_array_equal(pix["hwc_u8"], hwc_u8)
     np.testing.assert_array_equal(pix["hw"], np.stack([to8(hw)] * 3, 2))
@@ -196,14 +218,15 @@ def test_images_pixels_match_input_and_torch(torch, tmp_path):
     assert grid.shape == (2 * 4, 8 * 6, 3)
     for i in range(11):
         r, c = divmod(i, 8)
-        np.testing.assert_array_equal(grid[r * 4:(r + 1) * 4, c * 6:(c + 1) * 6], to8(batch[i]).transpose(1, 2, 0))
-    assert not grid[4:, 3 * 6:].any()  # empty cells are black
+        np.testing.assert_array_equal(grid[r * 4 : (r + 1) * 4, c * 6 : (c + 1) * 6], to8(batch[i]).transpose(1, 2, 0))
+    assert not grid[4:, 3 * 6 :].any()  # empty cells are black
     assert pix["batch_gray"].shape == (3, 15, 3)
     np.testing.assert_array_equal(pix["nhwc"][:, 4:8], to8(nhwc[1]))
 
 
 def test_image_format_errors(torch, tmp_path):
     from torch.utils.tensorboard import SummaryWriter as TorchWriter
+
     bad = [(np.zeros((3, 4, 4)), "HWCC"), (np.zeros((3, 4, 4)), "HW"), (np.zeros((2, 2, 4, 4)), "NCHW")]
     with SummaryWriter(str(tmp_path / "o")) as w, TorchWriter(str(tmp_path / "t")) as tw:
         for x, fmt in bad:
@@ -237,8 +260,12 @@ def test_text_audio_custom_scalars_match_torch(torch, tmp_path):
         w.add_text("Summary", "final test accuracy 0.9876 ✓", 3)
         w.add_text("notes", "**markdown**", 4)
         w.add_audio("snd", lib.tensor(snd), 1, sample_rate=8000)
-        w.add_custom_scalars({"Taiwan": {"twse": ["Multiline", ["twse/0050", "twse/2330"]]},
-                              "USA": {"dow": ["Margin", ["dow/aaa", "dow/bbb", "dow/ccc"]]}})
+        w.add_custom_scalars(
+            {
+                "Taiwan": {"twse": ["Multiline", ["twse/0050", "twse/2330"]]},
+                "USA": {"dow": ["Margin", ["dow/aaa", "dow/bbb", "dow/ccc"]]},
+            }
+        )
         w.add_custom_scalars_multilinechart(["a", "b"], category="c", title="t")
 
     ours, theirs = _both(torch, tmp_path, calls)
@@ -255,6 +282,7 @@ def test_text_audio_custom_scalars_match_torch(torch, tmp_path):
 def test_video_is_animated_gif_laid_out_as_torch(torch, tmp_path):
     from PIL import Image
     from torch.utils.tensorboard._utils import _prepare_video
+
     # few colours, so the GIF palette keeps them exactly
     vid = np.random.default_rng(0).integers(0, 2, (3, 5, 3, 8, 6)).astype(np.float32)  # N T C H W
     with SummaryWriter(str(tmp_path)) as w:
@@ -278,8 +306,7 @@ def test_pr_curve_matches_torch(torch, tmp_path, num_thresholds, weighted):
     weights = rng.random(200) if weighted else None
 
     def calls(w, lib):
-        w.add_pr_curve("pr", lib.tensor(labels), lib.tensor(preds), 5, num_thresholds=num_thresholds,
-                       weights=weights)
+        w.add_pr_curve("pr", lib.tensor(labels), lib.tensor(preds), 5, num_thresholds=num_thresholds, weights=weights)
 
     ours, theirs = _both(torch, tmp_path, calls)
     a, b = _acc(ours), _acc(theirs)
@@ -289,6 +316,7 @@ def test_pr_curve_matches_torch(torch, tmp_path, num_thresholds, weighted):
     assert ta.step == 5 and da.shape == (6, min(num_thresholds, 127)) and da.dtype == np.float32
     np.testing.assert_allclose(da, db, rtol=1e-6)
     from tensorboard.plugins.pr_curve import metadata as pr_meta
+
     content = a.PluginTagToContent("pr_curves")["pr"]
     assert pr_meta.parse_plugin_metadata(content).num_thresholds == min(num_thresholds, 127)
 
@@ -296,6 +324,7 @@ def test_pr_curve_matches_torch(torch, tmp_path, num_thresholds, weighted):
 # ----- hparams ------------------------------------------------------------
 def test_hparams_match_torch(torch, tmp_path):
     from tensorboard.plugins.hparams import metadata as hp_meta
+
     hp = {"lr": 0.01, "batch_size": 64, "optimizer": "SGD", "nesterov": True, "skip": None}
     metrics = {"hparam/accuracy": 0.91, "hparam/loss": 0.3}
 
@@ -306,8 +335,7 @@ def test_hparams_match_torch(torch, tmp_path):
     assert os.path.isdir(ours / "hp_run")
     a, b = _acc(ours / "hp_run"), _acc(theirs / "hp_run")
     ca, cb = a.PluginTagToContent(hp_meta.PLUGIN_NAME), b.PluginTagToContent(hp_meta.PLUGIN_NAME)
-    assert set(ca) == set(cb) == {hp_meta.EXPERIMENT_TAG, hp_meta.SESSION_START_INFO_TAG,
-                                  hp_meta.SESSION_END_INFO_TAG}
+    assert set(ca) == set(cb) == {hp_meta.EXPERIMENT_TAG, hp_meta.SESSION_START_INFO_TAG, hp_meta.SESSION_END_INFO_TAG}
     exp = hp_meta.parse_experiment_plugin_data(ca[hp_meta.EXPERIMENT_TAG])
     assert exp == hp_meta.parse_experiment_plugin_data(cb[hp_meta.EXPERIMENT_TAG])
     assert [h.name for h in exp.hparam_infos] == ["lr", "batch_size", "optimizer", "nesterov"]
@@ -340,8 +368,7 @@ class _Net(nn.Module):
         super().__init__()
         self.conv1 = nn.Conv2d(1, 4, 3, padding=1)
         self.pool = nn.MaxPool2d(2)
-        self.head = nn.Sequential(nn.Flatten(), nn.Linear(4 * 2 * 2, 8), nn.ReLU(), nn.Dropout(0.5),
-                                  nn.Linear(8, 3))
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(4 * 2 * 2, 8), nn.ReLU(), nn.Dropout(0.5), nn.Linear(8, 3))
 
     def forward(self, x):
         x = self.pool(nn.functional.relu(self.conv1(x)))
@@ -351,6 +378,7 @@ class _Net(nn.Module):
 
 def test_graph_nodes_and_data_flow(tmp_path):
     from tensorboard.compat.proto.graph_pb2 import GraphDef
+
     model = _Net()
     with SummaryWriter(str(tmp_path)) as w:
         w.add_graph(model, torchlet.randn(2, 1, 8, 8))
@@ -362,11 +390,19 @@ def test_graph_nodes_and_data_flow(tmp_path):
     for n in g.node:
         for i in n.input:
             assert i in nodes, (n.name, i)
-    shape = lambda n: [d.size for d in nodes[n].attr["_output_shapes"].list.shape[0].dim]  # noqa: E731
+    shape = lambda n: [d.size for d in nodes[n].attr["_output_shapes"].list.shape[0].dim]
     conv, pool, pool2 = "_Net/Conv2d[conv1]", "_Net/MaxPool2d[pool]", "_Net/MaxPool2d[pool]_1"
     lin0, lin1 = "_Net/Sequential[head]/Linear[1]", "_Net/Sequential[head]/Linear[4]"
-    for name in (conv, pool, pool2, "_Net/Sequential[head]/Flatten[0]", lin0,
-                 "_Net/Sequential[head]/ReLU[2]", "_Net/Sequential[head]/Dropout[3]", lin1):
+    for name in (
+        conv,
+        pool,
+        pool2,
+        "_Net/Sequential[head]/Flatten[0]",
+        lin0,
+        "_Net/Sequential[head]/ReLU[2]",
+        "_Net/Sequential[head]/Dropout[3]",
+        lin1,
+    ):
         assert name in nodes, sorted(nodes)
     assert nodes[conv].op == "Conv2d" and list(nodes[conv].input) == ["input/input.1"]
     assert shape(conv) == [2, 4, 8, 8] and shape(pool) == [2, 4, 4, 4] and shape(pool2) == [2, 4, 2, 2]
@@ -389,8 +425,14 @@ def test_graph_of_sequential_like_seed_45(tmp_path):
             w.add_graph(model, torchlet.ones(1, 3, 8, 8))
     g = _acc(tmp_path).Graph()
     names = [n.name for n in g.node]
-    assert names == ["input/input.1", "Sequential/Conv2d[0]", "Sequential/MaxPool2d[1]",
-                     "Sequential/Flatten[2]", "Sequential/Linear[3]", "output/output.1"]
+    assert names == [
+        "input/input.1",
+        "Sequential/Conv2d[0]",
+        "Sequential/MaxPool2d[1]",
+        "Sequential/Flatten[2]",
+        "Sequential/Linear[3]",
+        "output/output.1",
+    ]
     for prev, n in zip(g.node, g.node[1:]):
         assert list(n.input) == [prev.name]
 
@@ -399,16 +441,17 @@ def test_graph_of_sequential_like_seed_45(tmp_path):
 def test_embedding_files_match_torch(torch, tmp_path):
     from google.protobuf import text_format
     from tensorboard.plugins.projector.projector_config_pb2 import ProjectorConfig
+
     rng = np.random.default_rng(3)
     mat = rng.standard_normal((10, 5)).astype(np.float32)
     imgs = rng.random((10, 1, 4, 4), dtype=np.float32)
     labels = [int(v) for v in rng.integers(0, 10, 10)]
 
     def calls(w, lib):
-        w.add_embedding(lib.tensor(mat), metadata=labels, label_img=lib.tensor(imgs), global_step=3,
-                        tag="FC1/features")
-        w.add_embedding(lib.tensor(mat[:4]), metadata=[["a", 1], ["b", 2], ["c", 3], ["d", 4]],
-                        metadata_header=["name", "id"])
+        w.add_embedding(lib.tensor(mat), metadata=labels, label_img=lib.tensor(imgs), global_step=3, tag="FC1/features")
+        w.add_embedding(
+            lib.tensor(mat[:4]), metadata=[["a", 1], ["b", 2], ["c", 3], ["d", 4]], metadata_header=["name", "id"]
+        )
 
     ours, theirs = _both(torch, tmp_path, calls)
     for sub in ("00003/FC1%2ffeatures", "00000/default"):
@@ -416,7 +459,9 @@ def test_embedding_files_match_torch(torch, tmp_path):
         assert files == sorted(os.listdir(theirs / sub))
         for f in files:
             if f.endswith(".png"):
-                np.testing.assert_array_equal(_png((ours / sub / f).read_bytes()), _png((theirs / sub / f).read_bytes()))
+                np.testing.assert_array_equal(
+                    _png((ours / sub / f).read_bytes()), _png((theirs / sub / f).read_bytes())
+                )
             else:
                 assert (ours / sub / f).read_text() == (theirs / sub / f).read_text(), f
     assert sorted(os.listdir(ours / "00003/FC1%2ffeatures")) == ["metadata.tsv", "sprite.png", "tensors.tsv"]
@@ -464,8 +509,7 @@ def test_flush_close_reopen_suffix_and_purge_step(tmp_path):
         w.add_scalar("y", 1.0, 5)
     ev = _events(tmp_path / "b")
     assert ev[0].file_version == "brain.Event:2"
-    assert any(e.HasField("session_log") and e.session_log.status == e.session_log.START and e.step == 5
-               for e in ev)
+    assert any(e.HasField("session_log") and e.session_log.status == e.session_log.START and e.step == 5 for e in ev)
 
 
 def test_import_error_without_tensorboard(monkeypatch):

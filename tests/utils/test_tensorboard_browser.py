@@ -1,5 +1,6 @@
 """End to end: `tensorboard --logdir` serves a run written by our SummaryWriter; its HTTP
 API lists our tags, and headless Chromium renders them."""
+
 import json
 import os
 import shutil
@@ -64,8 +65,9 @@ def _serve(request, write, ready):
     port = _free_port()
     log_path = os.path.join(logdir, "server.log")
     log = open(log_path, "w")
-    proc = subprocess.Popen(cmd + ["--logdir", logdir, "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        cmd + ["--logdir", logdir, "--host", "127.0.0.1", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT
+    )
 
     def stop():
         proc.terminate()
@@ -96,8 +98,7 @@ def _serve(request, write, ready):
 
 @pytest.fixture(scope="module")
 def tensorboard_server(request):
-    return _serve(request, _write_run,
-                  lambda tags: set(tags.get("run1", {})) >= SCALAR_TAGS and "run1/hp" in tags)
+    return _serve(request, _write_run, lambda tags: set(tags.get("run1", {})) >= SCALAR_TAGS and "run1/hp" in tags)
 
 
 @pytest.fixture
@@ -122,10 +123,22 @@ def test_http_api_lists_our_data(tensorboard_server):
 
 
 def _dom(url, tmp_path):
-    cmd = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           "--window-size=1600,3000", f"--user-data-dir={tmp_path}", "--virtual-time-budget=15000",
-           "--dump-dom", url]
+    cmd = [
+        "chromium",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1600,3000",
+        f"--user-data-dir={tmp_path}",
+        "--virtual-time-budget=15000",
+        "--dump-dom",
+        url,
+    ]
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
     assert res.returncode == 0, res.stderr[-2000:]
     return res.stdout
@@ -139,8 +152,8 @@ def test_browser_shows_scalar_tags(scalars_server, tmp_path):
     # the Time Series dashboard (light DOM), which shows the same scalars.
     dom = _dom(url + "/#scalars", tmp_path / "a")
     assert "<tf-scalar-dashboard" in dom
-    tab = dom[:dom.index('data-plugin-id="scalars"')]
-    tab = tab[tab.rindex('role="tab"'):]
+    tab = dom[: dom.index('data-plugin-id="scalars"')]
+    tab = tab[tab.rindex('role="tab"') :]
     assert 'aria-disabled="false"' in tab and 'aria-selected="true"' in tab  # has data, is shown
     for attempt in range(3):  # cards render lazily; give a slow machine more than one chance
         dom = _dom(url + "/#timeseries", tmp_path / f"b{attempt}")

@@ -1,4 +1,5 @@
 """vision.datasets vs torchvision.datasets on small files written here in torchvision's formats."""
+
 import gzip
 import hashlib
 import os
@@ -33,10 +34,8 @@ def _make_mnist(root, name, n_train=30, n_test=12):
     os.makedirs(raw, exist_ok=True)
     rng = np.random.RandomState(0)
     for split, n in (("train", n_train), ("t10k", n_test)):
-        _write_idx(os.path.join(raw, f"{split}-images-idx3-ubyte"),
-                   rng.randint(0, 256, (n, 28, 28)).astype(np.uint8))
-        _write_idx(os.path.join(raw, f"{split}-labels-idx1-ubyte"),
-                   rng.randint(0, 10, n).astype(np.uint8))
+        _write_idx(os.path.join(raw, f"{split}-images-idx3-ubyte"), rng.randint(0, 256, (n, 28, 28)).astype(np.uint8))
+        _write_idx(os.path.join(raw, f"{split}-labels-idx1-ubyte"), rng.randint(0, 10, n).astype(np.uint8))
 
 
 class ShowRepr:
@@ -93,8 +92,11 @@ def _make_cifar(root, folder, files, meta, key, label_key, n=7):
     os.makedirs(d, exist_ok=True)
     rng = np.random.RandomState(1)
     for name in files:
-        entry = {"data": rng.randint(0, 256, (n, 3072)).astype(np.uint8),
-                 label_key: rng.randint(0, 10, n).tolist(), "batch_label": name}
+        entry = {
+            "data": rng.randint(0, 256, (n, 3072)).astype(np.uint8),
+            label_key: rng.randint(0, 10, n).tolist(),
+            "batch_label": name,
+        }
         with open(os.path.join(d, name), "wb") as f:
             pickle.dump(entry, f)
     with open(os.path.join(d, meta), "wb") as f:
@@ -106,7 +108,7 @@ def _pin_md5s(monkeypatch, root, *classes):
     both run their real integrity checks."""
     for cls in classes:
         folder = os.path.join(root, cls.base_folder)
-        md5 = lambda name: hashlib.md5(open(os.path.join(folder, name), "rb").read()).hexdigest()  # noqa: E731
+        md5 = lambda name: hashlib.md5(open(os.path.join(folder, name), "rb").read()).hexdigest()
         monkeypatch.setattr(cls, "train_list", [[n, md5(n)] for n, _ in cls.train_list])
         monkeypatch.setattr(cls, "test_list", [[n, md5(n)] for n, _ in cls.test_list])
         monkeypatch.setattr(cls, "meta", {**cls.meta, "md5": md5(cls.meta["filename"])})
@@ -118,8 +120,14 @@ def test_cifar_matches_torchvision(tmp_path, monkeypatch, name, train):
     tv = _tv()
     root = str(tmp_path)
     if name == "CIFAR10":
-        _make_cifar(root, "cifar-10-batches-py", [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"],
-                    "batches.meta", "label_names", "labels")
+        _make_cifar(
+            root,
+            "cifar-10-batches-py",
+            [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"],
+            "batches.meta",
+            "label_names",
+            "labels",
+        )
     else:
         _make_cifar(root, "cifar-100-python", ["train", "test"], "meta", "fine_label_names", "fine_labels")
     _pin_md5s(monkeypatch, root, getattr(D, name), getattr(tv, name))
@@ -147,8 +155,11 @@ def test_cifar_missing(tmp_path):
 
 def _make_folder(root):
     rng = np.random.RandomState(2)
-    for cls, files in {"dog": ["b.png", "a.jpg", "sub/c.bmp", "notes.txt"], "cat": ["x.jpeg"],
-                       "bird": ["readme.md"]}.items():
+    for cls, files in {
+        "dog": ["b.png", "a.jpg", "sub/c.bmp", "notes.txt"],
+        "cat": ["x.jpeg"],
+        "bird": ["readme.md"],
+    }.items():
         for f in files:
             p = os.path.join(root, cls, f)
             os.makedirs(os.path.dirname(p), exist_ok=True)
@@ -190,8 +201,9 @@ def test_dataset_folder(tmp_path):
             lib.DatasetFolder(root, loader=os.path.getsize, extensions=(".txt", ".md"))
     ours = D.DatasetFolder(root, loader=os.path.getsize, extensions=(".txt", ".md"), allow_empty=True)
     theirs = tv.DatasetFolder(root, loader=os.path.getsize, extensions=(".txt", ".md"), allow_empty=True)
-    assert ours.samples == theirs.samples and [ours[i] for i in range(len(ours))] == \
-        [theirs[i] for i in range(len(theirs))]
+    assert ours.samples == theirs.samples and [ours[i] for i in range(len(ours))] == [
+        theirs[i] for i in range(len(theirs))
+    ]
     for kw in ({}, {"extensions": ".png", "is_valid_file": bool}):
         with pytest.raises(ValueError) as t:
             tv.DatasetFolder(root, loader=len, **kw)
@@ -235,12 +247,12 @@ def test_digits():
     rows = {(tuple(r.ravel()), t) for r, t in zip(train.data.numpy(), train.targets.tolist())}
     assert len(rows) > 1300
     assert D.Digits().targets.tolist() == train.targets.tolist()
-    assert repr(train).splitlines() == ["Dataset Digits", "    Number of datapoints: 1438",
-                                        "    Split: Train"]
+    assert repr(train).splitlines() == ["Dataset Digits", "    Number of datapoints: 1438", "    Split: Train"]
 
 
 def test_dataloader_over_mnist(tmp_path):
     from torchlet.utils.data import DataLoader
+
     root = str(tmp_path)
     _make_mnist(root, "MNIST")
     ds = D.MNIST(root, transform=lambda im: torchlet.tensor(np.asarray(im, np.float32) / 255))

@@ -1,5 +1,6 @@
 """Downloads against a local HTTP server: MD5 check, mirrors, dropped connections,
 atomic writes (no partial files left), archive extraction."""
+
 import gzip
 import hashlib
 import http.server
@@ -31,7 +32,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.path in self.truncated:
-            self.wfile.write(body[:len(body) // 2])
+            self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()
             self.close_connection = True
             return
@@ -84,6 +85,7 @@ def _leftovers(root):
 def _local_mnist(base, files, mirrors):
     class LocalMNIST(D.MNIST):
         pass
+
     LocalMNIST.mirrors = mirrors
     LocalMNIST.resources = [(name, _md5(data)) for name, data in files.items()]
     LocalMNIST.__name__ = "MNIST"  # the same folder as MNIST
@@ -119,8 +121,7 @@ def test_md5_mismatch_leaves_nothing(server, tmp_path):
     assert msg.startswith("Error downloading train-labels-idx1-ubyte.gz:")
     assert f"Tried {base}/m/, got:" in msg and "MD5" in msg
     # the first file (good) stays; nothing of the corrupt one, no temporary files
-    assert _leftovers(tmp_path) == ["MNIST/raw/train-images-idx3-ubyte",
-                                    "MNIST/raw/train-images-idx3-ubyte.gz"]
+    assert _leftovers(tmp_path) == ["MNIST/raw/train-images-idx3-ubyte", "MNIST/raw/train-images-idx3-ubyte.gz"]
 
 
 def test_dropped_connection_leaves_nothing(server, tmp_path):
@@ -137,6 +138,7 @@ def test_dropped_connection_leaves_nothing(server, tmp_path):
 
 def test_unreachable_mirrors_name_the_urls(tmp_path):
     import socket
+
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
@@ -166,8 +168,10 @@ def test_interrupt_leaves_no_partial_file(server, tmp_path, monkeypatch):
             if calls[0] == 3:
                 raise KeyboardInterrupt
             return read(n)
+
         resp.read = read_then_interrupt
         return resp
+
     monkeypatch.setattr(urllib.request, "urlopen", interrupted)
     with pytest.raises(KeyboardInterrupt):
         U.download_url(f"{base}/big.bin", str(tmp_path))
@@ -183,27 +187,33 @@ def _cifar_targz():
     rng = np.random.RandomState(3)
     md5s = {}
     with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+
         def add(name, obj):
             data = pickle.dumps(obj)
             md5s[name] = _md5(data)
             info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
+
         for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
-            add(name, {"data": rng.randint(0, 256, (4, 3072)).astype(np.uint8),
-                       "labels": rng.randint(0, 10, 4).tolist()})
+            add(
+                name,
+                {"data": rng.randint(0, 256, (4, 3072)).astype(np.uint8), "labels": rng.randint(0, 10, 4).tolist()},
+            )
         add("batches.meta", {"label_names": [f"c{i}" for i in range(10)]})
     return buf.getvalue(), md5s
 
 
 def local_cifar10(base, blob, md5s):
     """CIFAR10 served from the test server, with the MD5s of the files generated here."""
+
     class LocalCIFAR10(D.CIFAR10):
         url = f"{base}/cifar-10-python.tar.gz"
         tgz_md5 = _md5(blob)
         train_list = [[n, md5s[n]] for n, _ in D.CIFAR10.train_list]
         test_list = [[n, md5s[n]] for n, _ in D.CIFAR10.test_list]
         meta = {**D.CIFAR10.meta, "md5": md5s["batches.meta"]}
+
     return LocalCIFAR10
 
 
@@ -218,6 +228,7 @@ def test_cifar_download_extract(server, tmp_path):
 
     class BadCIFAR10(LocalCIFAR10):
         tgz_md5 = "0" * 32
+
     other = tmp_path / "other"
     with pytest.raises(RuntimeError, match="corrupted"):
         BadCIFAR10(str(other), download=True)

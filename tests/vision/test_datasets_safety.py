@@ -4,6 +4,7 @@ stand-in read with a warning, all repaired by download=True from the archive
 or, when that is bad too, by downloading again), CIFAR pickles that try to run
 code or smuggle odd arrays (the restricted unpickler), and malformed MNIST IDX
 headers. Every file is generated here; downloads come from a loopback server."""
+
 import collections
 import hashlib
 import io
@@ -82,6 +83,7 @@ def test_download_repairs_from_archive_then_from_server(tmp_path, server):  # no
     def counting_get(self):
         hits.append(self.path)
         return real_get(self)
+
     handler.do_GET = counting_get
     try:
         Local = local_cifar10(base, blob, md5s)
@@ -124,8 +126,8 @@ def test_batch_that_runs_code_is_refused(tmp_path, server):  # noqa: F811
         f.write(payload)
 
     class Pinned(Local):
-        train_list = [[n, hashlib.md5(payload).hexdigest() if n == "data_batch_1" else m]
-                      for n, m in Local.train_list]
+        train_list = [[n, hashlib.md5(payload).hexdigest() if n == "data_batch_1" else m] for n, m in Local.train_list]
+
     with pytest.raises(pickle.UnpicklingError, match="posix.system|os.system"):
         Pinned(str(tmp_path))
     assert not marker.exists()
@@ -152,24 +154,33 @@ def test_python2_batch_layout():
     (SHORT_BINSTRING / BINSTRING) read back as latin1 str, raw array data among them."""
     arr = np.arange(256, dtype=np.uint8).reshape(2, 128)
     raw = arr.tobytes()
-    py2 = (b"\x80\x02}(U\x04data" b"cnumpy.core.multiarray\n_reconstruct\n" b"cnumpy\nndarray\n"
-           b"K\x00\x85U\x01b\x87R" b"(K\x01K\x02K\x80\x86" b"cnumpy\ndtype\nU\x02u1K\x00K\x01\x87R"
-           b"(K\x03U\x01|NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb"
-           b"\x89T" + len(raw).to_bytes(4, "little") + raw + b"tb"
-           b"U\x06labels]q\x01(K\x01K\x02eU\x0bbatch_labelU\x05batchu.")
+    py2 = (
+        b"\x80\x02}(U\x04data"
+        b"cnumpy.core.multiarray\n_reconstruct\n"
+        b"cnumpy\nndarray\n"
+        b"K\x00\x85U\x01b\x87R"
+        b"(K\x01K\x02K\x80\x86"
+        b"cnumpy\ndtype\nU\x02u1K\x00K\x01\x87R"
+        b"(K\x03U\x01|NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb"
+        b"\x89T" + len(raw).to_bytes(4, "little") + raw + b"tb"
+        b"U\x06labels]q\x01(K\x01K\x02eU\x0bbatch_labelU\x05batchu."
+    )
     got = _safe_pickle.load(io.BytesIO(py2), encoding="latin1")
     assert got["labels"] == [1, 2] and got["batch_label"] == "batch"
     assert got["data"].dtype == np.uint8 and got["data"].flags.writeable
     np.testing.assert_array_equal(got["data"], arr)
 
 
-@pytest.mark.parametrize("obj", [
-    {"data": np.array([1, "x"], dtype=object)},
-    {"data": np.zeros(2, dtype=[("a", "<i4"), ("b", "<f4")])},
-    {"f": os.getcwd},
-    {"c": collections.Counter("ab")},
-    {"s": {1, 2}},
-])
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {"data": np.array([1, "x"], dtype=object)},
+        {"data": np.zeros(2, dtype=[("a", "<i4"), ("b", "<f4")])},
+        {"f": os.getcwd},
+        {"c": collections.Counter("ab")},
+        {"s": {1, 2}},
+    ],
+)
 def test_anything_but_plain_data_is_refused(obj):
     with pytest.raises(pickle.UnpicklingError):
         _safe_pickle.load(io.BytesIO(pickle.dumps(obj, protocol=2)))
@@ -192,19 +203,22 @@ def _idx(magic, dims, body):
     return magic.to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in dims) + body
 
 
-@pytest.mark.parametrize("blob,match", [
-    (b"", "shorter than the 4-byte magic"),
-    (b"\x00\x00", "shorter than the 4-byte magic"),
-    (_idx(0x0803 | 0x01000000, [1, 2, 2], bytes(4)), "magic number"),   # junk in the zero bytes
-    (_idx(0x0703, [1, 2, 2], bytes(4)), "magic number"),                # unknown type code
-    (_idx(0x0800, [], b""), "magic number"),                            # 0 dimensions
-    (_idx(0x0804, [1, 1, 2, 2], bytes(4)), "magic number"),             # 4 dimensions
-    (_idx(0x0803, [1, 2], b""), "truncated IDX header"),
-    (_idx(0x0803, [2, 28, 28], bytes(28 * 28)), "truncated"),
-    (_idx(0x0803, [1, 28, 28], bytes(28 * 28 + 1)), "longer than its header"),
-    (_idx(0x0c01, [3], bytes(10)), "truncated"),                        # int32 items: 12 bytes needed
-    (_idx(0x0803, [2 ** 31, 2 ** 31, 2 ** 31], b""), "truncated"),
-])
+@pytest.mark.parametrize(
+    "blob,match",
+    [
+        (b"", "shorter than the 4-byte magic"),
+        (b"\x00\x00", "shorter than the 4-byte magic"),
+        (_idx(0x0803 | 0x01000000, [1, 2, 2], bytes(4)), "magic number"),  # junk in the zero bytes
+        (_idx(0x0703, [1, 2, 2], bytes(4)), "magic number"),  # unknown type code
+        (_idx(0x0800, [], b""), "magic number"),  # 0 dimensions
+        (_idx(0x0804, [1, 1, 2, 2], bytes(4)), "magic number"),  # 4 dimensions
+        (_idx(0x0803, [1, 2], b""), "truncated IDX header"),
+        (_idx(0x0803, [2, 28, 28], bytes(28 * 28)), "truncated"),
+        (_idx(0x0803, [1, 28, 28], bytes(28 * 28 + 1)), "longer than its header"),
+        (_idx(0x0C01, [3], bytes(10)), "truncated"),  # int32 items: 12 bytes needed
+        (_idx(0x0803, [2**31, 2**31, 2**31], b""), "truncated"),
+    ],
+)
 def test_malformed_idx_headers(tmp_path, blob, match):
     path = tmp_path / "x-idx3-ubyte"
     path.write_bytes(blob)

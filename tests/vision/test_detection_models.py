@@ -1,5 +1,6 @@
 """Faster R-CNN / Mask R-CNN (ResNet-50-FPN) inference vs torchvision on the same weights: state_dict
 keys, printing, and the detections (boxes, labels, scores, pasted masks) for small images."""
+
 import numpy as np
 import pytest
 from conftest import require
@@ -9,8 +10,15 @@ from torchlet.vision.models import detection as D
 
 TD = require("torchvision.models.detection")
 
-SMALL = dict(min_size=64, max_size=96, num_classes=3, weights_backbone=None, rpn_pre_nms_top_n_test=300,
-             rpn_post_nms_top_n_test=100, box_detections_per_img=12)
+SMALL = dict(
+    min_size=64,
+    max_size=96,
+    num_classes=3,
+    weights_backbone=None,
+    rpn_pre_nms_top_n_test=300,
+    rpn_post_nms_top_n_test=100,
+    box_detections_per_img=12,
+)
 
 
 def _load(ours, theirs):
@@ -39,8 +47,9 @@ def test_detection_inference_matches_torchvision(torch, name):
     torch.manual_seed(0)
     theirs = getattr(TD, name)(**SMALL).double().eval()
     ours = getattr(D, name)(**SMALL)
-    assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == \
-        [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
+    assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == [
+        (k, tuple(v.shape)) for k, v in theirs.state_dict().items()
+    ]
     assert str(ours) == str(theirs)
     _randomize(torch, theirs)
     _load(ours, theirs)

@@ -1,5 +1,6 @@
 """vision.models.detection parts vs torchvision: AnchorGenerator anchors, RPNHead, box coding,
 FastRCNNPredictor / TwoMLPHead / MaskRCNNPredictor / MaskRCNNHeads (keys, printing, outputs)."""
+
 import numpy as np
 import pytest
 from conftest import require
@@ -21,14 +22,22 @@ def _t(a):
 def _load(ours, theirs):
     sd = {k: torchlet.from_numpy(v.detach().numpy().copy()) for k, v in theirs.state_dict().items()}
     ours.load_state_dict(sd, strict=True)
-    assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == \
-        [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
+    assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == [
+        (k, tuple(v.shape)) for k, v in theirs.state_dict().items()
+    ]
 
 
-@pytest.mark.parametrize("sizes,ratios", [(((32,), (64,), (128,)), ((0.5, 1.0, 2.0),) * 3),
-                                          ((16, 40), (0.7, 1.3)), (((128, 256, 512),), ((0.5, 1.0, 2.0),))])
+@pytest.mark.parametrize(
+    "sizes,ratios",
+    [
+        (((32,), (64,), (128,)), ((0.5, 1.0, 2.0),) * 3),
+        ((16, 40), (0.7, 1.3)),
+        (((128, 256, 512),), ((0.5, 1.0, 2.0),)),
+    ],
+)
 def test_anchor_generator(torch, sizes, ratios):
     from torchvision.models.detection.image_list import ImageList as TImageList
+
     ours, theirs = RPN.AnchorGenerator(sizes, ratios), TRPN.AnchorGenerator(sizes, ratios)
     assert ours.num_anchors_per_location() == theirs.num_anchors_per_location()
     n_levels = len(theirs.cell_anchors)
@@ -71,8 +80,9 @@ def test_box_coder(torch):
     weights = (10.0, 10.0, 5.0, 5.0)
     ours, theirs = DU.BoxCoder(weights), TDU.BoxCoder(weights)
     enc_o = ours.encode([_t(ref[:4]), _t(ref[4:])], [_t(prop[:4]), _t(prop[4:])])
-    enc_t = theirs.encode([torch.from_numpy(ref[:4]), torch.from_numpy(ref[4:])],
-                          [torch.from_numpy(prop[:4]), torch.from_numpy(prop[4:])])
+    enc_t = theirs.encode(
+        [torch.from_numpy(ref[:4]), torch.from_numpy(ref[4:])], [torch.from_numpy(prop[:4]), torch.from_numpy(prop[4:])]
+    )
     for a, b in zip(enc_o, enc_t):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
     codes = rng.normal(0, 1, (6, 8)).astype(np.float32)
@@ -86,11 +96,14 @@ def test_predictors_and_heads(torch):
     from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
     from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredictor
     from torchlet.vision.models.detection import faster_rcnn, mask_rcnn
+
     torch.manual_seed(0)
-    cases = [(faster_rcnn.FastRCNNPredictor(32, 5), FastRCNNPredictor(32, 5), (4, 32, 1, 1)),
-             (faster_rcnn.TwoMLPHead(3 * 4 * 4, 16), TwoMLPHead(3 * 4 * 4, 16), (4, 3, 4, 4)),
-             (mask_rcnn.MaskRCNNPredictor(8, 6, 3), MaskRCNNPredictor(8, 6, 3), (2, 8, 7, 7)),
-             (mask_rcnn.MaskRCNNHeads(8, [8, 8], 1), MaskRCNNHeads(8, [8, 8], 1), (2, 8, 7, 7))]
+    cases = [
+        (faster_rcnn.FastRCNNPredictor(32, 5), FastRCNNPredictor(32, 5), (4, 32, 1, 1)),
+        (faster_rcnn.TwoMLPHead(3 * 4 * 4, 16), TwoMLPHead(3 * 4 * 4, 16), (4, 3, 4, 4)),
+        (mask_rcnn.MaskRCNNPredictor(8, 6, 3), MaskRCNNPredictor(8, 6, 3), (2, 8, 7, 7)),
+        (mask_rcnn.MaskRCNNHeads(8, [8, 8], 1), MaskRCNNHeads(8, [8, 8], 1), (2, 8, 7, 7)),
+    ]
     for ours, theirs, shape in cases:
         _load(ours, theirs)
         assert str(ours) == str(theirs)

@@ -4,6 +4,7 @@ SGD steps of the TorchVision object-detection finetuning tutorial (predictor hea
 
 The samplers draw with randperm and the transform with one uniform_ per image; torchlet's RNG
 reproduces PyTorch's stream, so the same seed samples the same anchors and proposals."""
+
 import copy
 
 import numpy as np
@@ -15,25 +16,39 @@ from torchlet.vision.models import detection as D
 
 TD = require("torchvision.models.detection")
 
-SMALL = dict(min_size=64, max_size=96, num_classes=3, weights_backbone=None, rpn_pre_nms_top_n_train=200,
-             rpn_post_nms_top_n_train=60, rpn_batch_size_per_image=64, box_batch_size_per_image=32)
+SMALL = dict(
+    min_size=64,
+    max_size=96,
+    num_classes=3,
+    weights_backbone=None,
+    rpn_pre_nms_top_n_train=200,
+    rpn_post_nms_top_n_train=60,
+    rpn_batch_size_per_image=64,
+    box_batch_size_per_image=32,
+)
 NAMES = ["fasterrcnn_resnet50_fpn", "maskrcnn_resnet50_fpn"]
-GRAD_PARAMS = ["roi_heads.box_predictor.cls_score.weight", "roi_heads.box_predictor.bbox_pred.weight",
-               "rpn.head.cls_logits.weight", "rpn.head.bbox_pred.bias", "backbone.fpn.layer_blocks.0.0.weight",
-               "backbone.body.layer4.0.conv1.weight", "backbone.body.conv1.weight"]
+GRAD_PARAMS = [
+    "roi_heads.box_predictor.cls_score.weight",
+    "roi_heads.box_predictor.bbox_pred.weight",
+    "rpn.head.cls_logits.weight",
+    "rpn.head.bbox_pred.bias",
+    "backbone.fpn.layer_blocks.0.0.weight",
+    "backbone.body.layer4.0.conv1.weight",
+    "backbone.body.conv1.weight",
+]
 MASK_GRAD_PARAMS = ["roi_heads.mask_predictor.mask_fcn_logits.weight", "roi_heads.mask_head.0.0.weight"]
 
 
 def _data():
     rng = np.random.default_rng(0)
     images = [rng.random((3, 70, 90)), rng.random((3, 64, 64))]
-    boxes = [np.array([[5., 8, 40, 50], [30, 20, 85, 60]]), np.array([[10., 10, 50, 40]])]
+    boxes = [np.array([[5.0, 8, 40, 50], [30, 20, 85, 60]]), np.array([[10.0, 10, 50, 40]])]
     labels = [np.array([1, 2]), np.array([2])]
     masks = []
     for b, im in zip(boxes, images):
         m = np.zeros((len(b),) + im.shape[1:], np.uint8)
         for j, (x1, y1, x2, y2) in enumerate(b.astype(int)):
-            m[j, y1:y2, x1 + 2:x2 - 2] = 1
+            m[j, y1:y2, x1 + 2 : x2 - 2] = 1
         masks.append(m)
     return images, [{"boxes": b, "labels": lab, "masks": m} for b, lab, m in zip(boxes, labels, masks)]
 
@@ -45,8 +60,9 @@ def _as(lib, images, targets, with_masks):
 
 
 def _copy_weights(ours, theirs):
-    ours.load_state_dict({k: torchlet.from_numpy(v.detach().numpy().copy()) for k, v in theirs.state_dict().items()},
-                         strict=True)
+    ours.load_state_dict(
+        {k: torchlet.from_numpy(v.detach().numpy().copy()) for k, v in theirs.state_dict().items()}, strict=True
+    )
 
 
 _BUILT = {}
@@ -89,8 +105,11 @@ def test_training_losses_and_gradients_match_torchvision(torch, name):
     with_masks = name.startswith("mask")
     theirs, ours = _pair(torch, name)
     expected, got = _losses(torch, theirs, ours, *_data(), with_masks)
-    keys = ["loss_classifier", "loss_box_reg"] + (["loss_mask"] if with_masks else []) + \
-        ["loss_objectness", "loss_rpn_box_reg"]
+    keys = (
+        ["loss_classifier", "loss_box_reg"]
+        + (["loss_mask"] if with_masks else [])
+        + ["loss_objectness", "loss_rpn_box_reg"]
+    )
     assert list(expected) == keys
     _assert_same_losses(expected, got)
     sum(expected.values()).backward()
@@ -116,7 +135,7 @@ def _corrupt(kind, lib, targets):
     elif kind == "boxes_list":
         t["boxes"] = t["boxes"].tolist()
     elif kind == "degenerate":
-        t["boxes"] = lib.tensor([[5., 8, 40, 50], [30, 20, 30, 60]], dtype=lib.float64)
+        t["boxes"] = lib.tensor([[5.0, 8, 40, 50], [30, 20, 30, 60]], dtype=lib.float64)
     elif kind == "labels_int32":
         t["labels"] = t["labels"].to(lib.int32)
     elif kind == "no_labels":
@@ -126,8 +145,9 @@ def _corrupt(kind, lib, targets):
     return targets
 
 
-@pytest.mark.parametrize("kind", ["none", "boxes_1d", "boxes_list", "degenerate", "labels_int32", "no_labels",
-                                  "no_masks"])
+@pytest.mark.parametrize(
+    "kind", ["none", "boxes_1d", "boxes_list", "degenerate", "labels_int32", "no_labels", "no_masks"]
+)
 def test_bad_targets_raise_torchvisions_errors(torch, kind):
     name = "maskrcnn_resnet50_fpn" if kind == "no_masks" else "fasterrcnn_resnet50_fpn"
     theirs, ours = _pair(torch, name)
@@ -236,9 +256,13 @@ def test_bce_with_logits_rounds_to_a_float32_target_like_torch(torch, reduction)
     rng = np.random.default_rng(2)
     x, t, w = rng.standard_normal(300) * 3, (rng.random(300) > 0.5) * 1.0, rng.random(300)
     expected = torch.nn.functional.binary_cross_entropy_with_logits(
-        torch.from_numpy(x), torch.from_numpy(t).float(), weight=torch.from_numpy(w).float(), reduction=reduction)
+        torch.from_numpy(x), torch.from_numpy(t).float(), weight=torch.from_numpy(w).float(), reduction=reduction
+    )
     got = torchlet.nn.functional.binary_cross_entropy_with_logits(
-        torchlet.from_numpy(x.copy()), torchlet.from_numpy(t.copy()).float(), weight=torchlet.from_numpy(w.copy()).float(),
-        reduction=reduction)
+        torchlet.from_numpy(x.copy()),
+        torchlet.from_numpy(t.copy()).float(),
+        weight=torchlet.from_numpy(w.copy()).float(),
+        reduction=reduction,
+    )
     assert str(got.dtype)[9:] == str(expected.dtype)[6:] == "float32"
     np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=3e-7)

@@ -1,5 +1,6 @@
 """utils.draw_bounding_boxes / draw_segmentation_masks vs torchvision.utils: equal pixels (uint8 and
 float images, fills, widths, colours, labels with Pillow's default font) and the same errors."""
+
 import warnings
 
 import numpy as np
@@ -20,13 +21,20 @@ def _image(rng, c=3, h=40, w=50, dtype=np.uint8):
 BOXES = np.array([[2, 3, 20, 25], [10, 5, 45, 38], [0, 0, 49, 39], [30.7, 12.2, 33.9, 30.5]], dtype=np.float32)
 
 
-@pytest.mark.parametrize("kwargs", [
-    {}, {"width": 3}, {"fill": True}, {"colors": "red"}, {"colors": (10, 200, 30), "fill": True, "width": 2},
-    {"colors": ["blue", "#00FF7F", (1, 2, 3), "yellow"]},
-    {"labels": ["a", "bb", "cat", "d o g"]},
-    {"labels": ["a", "bb", "cat", "dog"], "fill_labels": True, "label_background_colors": "white"},
-    {"labels": ["a", "bb", "cat", "dog"], "label_colors": "green", "width": 2},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"width": 3},
+        {"fill": True},
+        {"colors": "red"},
+        {"colors": (10, 200, 30), "fill": True, "width": 2},
+        {"colors": ["blue", "#00FF7F", (1, 2, 3), "yellow"]},
+        {"labels": ["a", "bb", "cat", "d o g"]},
+        {"labels": ["a", "bb", "cat", "dog"], "fill_labels": True, "label_background_colors": "white"},
+        {"labels": ["a", "bb", "cat", "dog"], "label_colors": "green", "width": 2},
+    ],
+)
 @pytest.mark.parametrize("channels,dtype", [(3, np.uint8), (1, np.uint8), (3, np.float32)])
 def test_draw_bounding_boxes(torch, kwargs, channels, dtype):
     rng = np.random.default_rng(0)
@@ -38,8 +46,9 @@ def test_draw_bounding_boxes(torch, kwargs, channels, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.float64])
-@pytest.mark.parametrize("alpha,colors", [(0.8, None), (0.5, "red"), (1.0, ["blue", (0, 255, 0), "#123456"]),
-                                          (0.3, (200, 100, 50))])
+@pytest.mark.parametrize(
+    "alpha,colors", [(0.8, None), (0.5, "red"), (1.0, ["blue", (0, 255, 0), "#123456"]), (0.3, (200, 100, 50))]
+)
 def test_draw_segmentation_masks(torch, dtype, alpha, colors):
     rng = np.random.default_rng(1)
     img = _image(rng, dtype=dtype)
@@ -67,7 +76,9 @@ def test_draw_errors_and_warnings(torch):
         lambda m, lib: m.draw_segmentation_masks(lib.zeros(1, 4, 4, dtype=lib.uint8), lib.zeros(4, 4, dtype=lib.bool)),
         lambda m, lib: m.draw_segmentation_masks(lib.zeros(3, 4, 4, dtype=lib.uint8), lib.zeros(4, 4)),
         lambda m, lib: m.draw_segmentation_masks(lib.zeros(3, 4, 4, dtype=lib.uint8), lib.zeros(4, 5, dtype=lib.bool)),
-        lambda m, lib: m.draw_segmentation_masks(lib.zeros(3, 4, 4, dtype=lib.uint8), lib.zeros(1, 1, 4, 4, dtype=lib.bool)),
+        lambda m, lib: m.draw_segmentation_masks(
+            lib.zeros(3, 4, 4, dtype=lib.uint8), lib.zeros(1, 1, 4, 4, dtype=lib.bool)
+        ),
     ]
     for case in cases:
         with pytest.raises(Exception) as theirs:

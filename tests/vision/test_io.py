@@ -1,5 +1,6 @@
 """vision.io vs torchvision.io: decoded pixels (PNG, JPEG, every ImageReadMode), read_file bytes,
 PNG/JPEG encode round trips, EXIF orientation, and the error classes."""
+
 import numpy as np
 import pytest
 from conftest import require
@@ -16,8 +17,14 @@ def images(tmp_path):
     rng = np.random.default_rng(0)
     rgb = rng.integers(0, 256, (23, 31, 3), dtype=np.uint8)
     paths = {}
-    for name, arr in (("rgb.png", rgb), ("rgba.png", np.dstack([rgb, rgb[..., 1]])), ("l.png", rgb[..., 0]),
-                      ("la.png", np.dstack([rgb[..., 0], rgb[..., 2]])), ("rgb.jpg", rgb), ("l.jpg", rgb[..., 0])):
+    for name, arr in (
+        ("rgb.png", rgb),
+        ("rgba.png", np.dstack([rgb, rgb[..., 1]])),
+        ("l.png", rgb[..., 0]),
+        ("la.png", np.dstack([rgb[..., 0], rgb[..., 2]])),
+        ("rgb.jpg", rgb),
+        ("l.jpg", rgb[..., 0]),
+    ):
         paths[name] = tmp_path / name
         Image.fromarray(arr).save(paths[name], quality=85)
     exif = Image.Exif()
@@ -28,9 +35,11 @@ def images(tmp_path):
 
 
 # (file, mode) pairs whose decoded pixels equal torchvision's exactly; colour PNG -> GRAY is within 1
-EXACT = [(f, m) for f in ("rgb.png", "rgba.png", "l.png", "la.png") for m in ("UNCHANGED", "RGB", "RGB_ALPHA")] + \
-        [(f, m) for f in ("l.png", "la.png") for m in ("GRAY", "GRAY_ALPHA")] + \
-        [(f, m) for f in ("rgb.jpg", "l.jpg", "exif.jpg") for m in ("UNCHANGED", "GRAY", "RGB")]
+EXACT = (
+    [(f, m) for f in ("rgb.png", "rgba.png", "l.png", "la.png") for m in ("UNCHANGED", "RGB", "RGB_ALPHA")]
+    + [(f, m) for f in ("l.png", "la.png") for m in ("GRAY", "GRAY_ALPHA")]
+    + [(f, m) for f in ("rgb.jpg", "l.jpg", "exif.jpg") for m in ("UNCHANGED", "GRAY", "RGB")]
+)
 
 
 @pytest.mark.parametrize("name,mode", EXACT)

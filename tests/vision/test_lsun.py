@@ -1,5 +1,6 @@
 """datasets.LSUN vs torchvision's on tiny generated LMDB databases: lengths, images, targets,
 class-list validation errors, printing; and the error when lmdb is missing."""
+
 import io
 import shutil
 import sys

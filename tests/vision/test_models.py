@@ -1,5 +1,6 @@
 """vision.models vs torchvision.models: module structure, state_dict keys and shapes, torchvision
 state_dicts loading with strict=True, eval outputs on the same weights, printing, init."""
+
 import warnings
 
 import numpy as np
@@ -42,8 +43,16 @@ def _compare_eval(ours, theirs, torch, size):
 
 
 # (name, forward input size or None for key/shape/print comparison only)
-CASES = [("alexnet", 64), ("vgg11", 32), ("resnet18", 64), ("resnet34", 32), ("resnet50", 32),
-         ("resnet101", None), ("densenet121", 32), ("googlenet", 32)]
+CASES = [
+    ("alexnet", 64),
+    ("vgg11", 32),
+    ("resnet18", 64),
+    ("resnet34", 32),
+    ("resnet50", 32),
+    ("resnet101", None),
+    ("densenet121", 32),
+    ("googlenet", 32),
+]
 
 
 @pytest.mark.parametrize("name,size", CASES)
@@ -61,6 +70,7 @@ def test_model_matches_torchvision(torch, name, size):
 def test_vgg_feature_configs(torch, cfg, bn):
     from torchvision.models import vgg as tv_vgg
     from torchlet.vision.models import vgg as our_vgg
+
     ours, theirs = our_vgg.make_layers(our_vgg.cfgs[cfg], bn), tv_vgg.make_layers(tv_vgg.cfgs[cfg], bn)
     assert _keys_shapes(ours.state_dict()) == _keys_shapes(theirs.state_dict())
     assert str(ours) == str(theirs)
@@ -163,15 +173,30 @@ def test_lesson_lenet_matches_seed_classes(torch):
     np.testing.assert_allclose(got, theirs(x).detach().numpy(), rtol=1e-5, atol=1e-6)
 
     tnn = torch.nn
-    seq = tnn.Sequential(tnn.Conv2d(1, 6, kernel_size=5, padding=2), tnn.Sigmoid(), tnn.AvgPool2d(2, stride=2),
-                         tnn.Conv2d(6, 16, kernel_size=5), tnn.Sigmoid(), tnn.AvgPool2d(kernel_size=2, stride=2),
-                         tnn.Flatten(), tnn.Linear(16 * 5 * 5, 120), tnn.Sigmoid(), tnn.Linear(120, 84),
-                         tnn.Sigmoid(), tnn.Linear(84, 10))
+    seq = tnn.Sequential(
+        tnn.Conv2d(1, 6, kernel_size=5, padding=2),
+        tnn.Sigmoid(),
+        tnn.AvgPool2d(2, stride=2),
+        tnn.Conv2d(6, 16, kernel_size=5),
+        tnn.Sigmoid(),
+        tnn.AvgPool2d(kernel_size=2, stride=2),
+        tnn.Flatten(),
+        tnn.Linear(16 * 5 * 5, 120),
+        tnn.Sigmoid(),
+        tnn.Linear(120, 84),
+        tnn.Sigmoid(),
+        tnn.Linear(84, 10),
+    )
     classic = M.LeNet(variant="classic")
     names = ["conv1", "conv2", "fc1", "fc2", "fc3"]
     layers = [seq[0], seq[3], seq[7], seq[9], seq[11]]
-    classic.load_state_dict({f"{n}.{p}": torchlet.from_numpy(getattr(l, p).detach().numpy().copy())
-                             for n, l in zip(names, layers) for p in ("weight", "bias")})
+    classic.load_state_dict(
+        {
+            f"{n}.{p}": torchlet.from_numpy(getattr(l, p).detach().numpy().copy())
+            for n, l in zip(names, layers)
+            for p in ("weight", "bias")
+        }
+    )
     with torchlet.no_grad():
         got = classic(torchlet.from_numpy(x.numpy().copy())).numpy()
     np.testing.assert_allclose(got, seq(x).detach().numpy(), rtol=1e-5, atol=1e-6)
@@ -183,13 +208,27 @@ def test_lesson_nin_and_cifar_sequential(torch):
     tnn = torch.nn
 
     def nin_block(i, o, k, s, p):
-        return tnn.Sequential(tnn.Conv2d(i, o, k, s, p), tnn.ReLU(), tnn.Conv2d(o, o, kernel_size=1), tnn.ReLU(),
-                              tnn.Conv2d(o, o, kernel_size=1), tnn.ReLU())
+        return tnn.Sequential(
+            tnn.Conv2d(i, o, k, s, p),
+            tnn.ReLU(),
+            tnn.Conv2d(o, o, kernel_size=1),
+            tnn.ReLU(),
+            tnn.Conv2d(o, o, kernel_size=1),
+            tnn.ReLU(),
+        )
 
-    seed66 = tnn.Sequential(nin_block(1, 96, 11, 4, 0), tnn.MaxPool2d(3, stride=2), nin_block(96, 256, 5, 1, 2),
-                            tnn.MaxPool2d(3, stride=2), nin_block(256, 384, 3, 1, 1), tnn.MaxPool2d(3, stride=2),
-                            tnn.Dropout(0.5), nin_block(384, 10, 3, 1, 1), tnn.AdaptiveAvgPool2d((1, 1)),
-                            tnn.Flatten())
+    seed66 = tnn.Sequential(
+        nin_block(1, 96, 11, 4, 0),
+        tnn.MaxPool2d(3, stride=2),
+        nin_block(96, 256, 5, 1, 2),
+        tnn.MaxPool2d(3, stride=2),
+        nin_block(256, 384, 3, 1, 1),
+        tnn.MaxPool2d(3, stride=2),
+        tnn.Dropout(0.5),
+        nin_block(384, 10, 3, 1, 1),
+        tnn.AdaptiveAvgPool2d((1, 1)),
+        tnn.Flatten(),
+    )
     ours = M.NiN()
     assert str(ours).replace("NiN", "Sequential", 1) == str(seed66)
     _load_from_torch(ours, seed66)
@@ -200,9 +239,17 @@ def test_lesson_nin_and_cifar_sequential(torch):
         got = ours(torchlet.from_numpy(x.numpy().copy())).numpy()
     np.testing.assert_allclose(got, seed66(x).detach().numpy(), rtol=1e-4, atol=1e-6)
 
-    seed45 = tnn.Sequential(tnn.Conv2d(3, 32, 5, padding=2), tnn.MaxPool2d(2), tnn.Conv2d(32, 32, 5, padding=2),
-                            tnn.MaxPool2d(2), tnn.Conv2d(32, 64, 5, padding=2), tnn.MaxPool2d(2), tnn.Flatten(),
-                            tnn.Linear(1024, 64), tnn.Linear(64, 10))
+    seed45 = tnn.Sequential(
+        tnn.Conv2d(3, 32, 5, padding=2),
+        tnn.MaxPool2d(2),
+        tnn.Conv2d(32, 32, 5, padding=2),
+        tnn.MaxPool2d(2),
+        tnn.Conv2d(32, 64, 5, padding=2),
+        tnn.MaxPool2d(2),
+        tnn.Flatten(),
+        tnn.Linear(1024, 64),
+        tnn.Linear(64, 10),
+    )
     ours = M.cifar10_sequential()
     assert str(ours) == str(seed45)
     _load_from_torch(ours, seed45)

@@ -1,5 +1,6 @@
 """mobilenet_v2, squeezenet1_0/1_1, inception_v3 and the ViT family vs torchvision: state_dict keys and
 shapes, printed structure, torchvision state_dicts loading strictly, equal eval outputs."""
+
 import warnings
 from unittest import mock
 
@@ -54,12 +55,17 @@ def _pair(name, **kwargs):
         return getattr(M, name)(**kwargs), getattr(TM, name)(weights=None, **kwargs)
 
 
-@pytest.mark.parametrize("name,size,kwargs", [
-    ("mobilenet_v2", 64, {}), ("mobilenet_v2", 32, {"width_mult": 0.5, "num_classes": 7}),
-    ("squeezenet1_0", 64, {}), ("squeezenet1_1", 64, {"num_classes": 10}),
-    ("inception_v3", 75, {"init_weights": False}),
-    ("inception_v3", 76, {"init_weights": False, "aux_logits": False, "transform_input": True}),
-])
+@pytest.mark.parametrize(
+    "name,size,kwargs",
+    [
+        ("mobilenet_v2", 64, {}),
+        ("mobilenet_v2", 32, {"width_mult": 0.5, "num_classes": 7}),
+        ("squeezenet1_0", 64, {}),
+        ("squeezenet1_1", 64, {"num_classes": 10}),
+        ("inception_v3", 75, {"init_weights": False}),
+        ("inception_v3", 76, {"init_weights": False, "aux_logits": False, "transform_input": True}),
+    ],
+)
 def test_model_matches_torchvision(torch, name, size, kwargs):
     ours, theirs = _pair(name, **kwargs)
     assert _keys_shapes(ours.state_dict()) == _keys_shapes(theirs.state_dict())
@@ -75,6 +81,7 @@ def test_inception_aux_head_and_train_outputs(torch):
     in train mode the model returns InceptionOutputs(logits, aux_logits)."""
     from torchvision.models import inception as tv_inc
     from torchlet.vision.models import inception as our_inc
+
     torch.manual_seed(0)
     ours, theirs = our_inc.InceptionAux(768, 7), tv_inc.InceptionAux(768, 7)
     _randomize_bn(torch, theirs)
@@ -108,6 +115,7 @@ def _small_vit(module, **kw):
 def test_vit_small_config_matches_torchvision(torch, kw):
     from torchvision.models import vision_transformer as tv_vit
     from torchlet.vision.models import vision_transformer as our_vit
+
     ours, theirs = _small_vit(our_vit, **kw), _small_vit(tv_vit, **kw)
     assert _keys_shapes(ours.state_dict()) == _keys_shapes(theirs.state_dict())
     assert str(ours) == str(theirs)
@@ -123,6 +131,7 @@ def test_vit_small_config_matches_torchvision(torch, kw):
 def test_vit_conv_stem_and_old_mlp_keys(torch):
     from torchvision.models import vision_transformer as tv_vit
     from torchlet.vision.models import vision_transformer as our_vit
+
     ours = _small_vit(our_vit, conv_stem_configs=[our_vit.ConvStemConfig(16, 3, 2), our_vit.ConvStemConfig(16, 3, 4)])
     theirs = _small_vit(tv_vit, conv_stem_configs=[tv_vit.ConvStemConfig(16, 3, 2), tv_vit.ConvStemConfig(16, 3, 4)])
     assert _keys_shapes(ours.state_dict()) == _keys_shapes(theirs.state_dict())
@@ -132,8 +141,12 @@ def test_vit_conv_stem_and_old_mlp_keys(torch):
     _close(*_compare(torch, ours, theirs, torch.rand(2, 3, 32, 32)))
     # a checkpoint from before MLPBlock's version 2 names its linears linear_1 / linear_2
     block = our_vit.MLPBlock(8, 16, 0.0)
-    old = {"linear_1.weight": torchlet.ones(16, 8), "linear_1.bias": torchlet.zeros(16),
-           "linear_2.weight": torchlet.ones(8, 16), "linear_2.bias": torchlet.zeros(8)}
+    old = {
+        "linear_1.weight": torchlet.ones(16, 8),
+        "linear_1.bias": torchlet.zeros(16),
+        "linear_2.weight": torchlet.ones(8, 16),
+        "linear_2.bias": torchlet.zeros(8),
+    }
     block.load_state_dict(old)
     assert float(block[3].weight.sum()) == 128
 
@@ -144,8 +157,11 @@ def test_vit_builders_pass_torchvision_config(torch, name):
     632M parameters)."""
     from torchvision.models import vision_transformer as tv_vit
     from torchlet.vision.models import vision_transformer as our_vit
-    with mock.patch.object(tv_vit, "VisionTransformer") as tv_cls, \
-            mock.patch.object(our_vit, "VisionTransformer") as our_cls:
+
+    with (
+        mock.patch.object(tv_vit, "VisionTransformer") as tv_cls,
+        mock.patch.object(our_vit, "VisionTransformer") as our_cls,
+    ):
         getattr(TM, name)(num_classes=10, dropout=0.1)
         getattr(M, name)(num_classes=10, dropout=0.1)
     assert our_cls.call_args == tv_cls.call_args

@@ -1,5 +1,6 @@
 """vision.ops vs torchvision.ops: NMS (incl. batched), box formats/areas/IoU, masks_to_boxes,
 roi_align / roi_pool values and input gradients, RoIAlign/RoIPool/MultiScaleRoIAlign modules."""
+
 from collections import OrderedDict
 
 import numpy as np
@@ -65,15 +66,22 @@ def test_box_convert_area_iou(torch, fmt):
             expected = TO.box_convert(torch.from_numpy(a), fmt, out)
             assert str(got.dtype)[9:] == str(expected.dtype)[6:]
             np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6)
-        np.testing.assert_allclose(O.box_area(_t(a), fmt=fmt).numpy(),
-                                   TO.box_area(torch.from_numpy(a), fmt=fmt).numpy(), rtol=1e-6)
+        np.testing.assert_allclose(
+            O.box_area(_t(a), fmt=fmt).numpy(), TO.box_area(torch.from_numpy(a), fmt=fmt).numpy(), rtol=1e-6
+        )
     got = O.box_iou(_t(b1), _t(b2), fmt=fmt)
     expected = TO.box_iou(torch.from_numpy(b1), torch.from_numpy(b2), fmt=fmt)
     np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6, atol=1e-7)
-    np.testing.assert_allclose(O.generalized_box_iou(_t(b1), _t(b2)).numpy(),
-                               TO.generalized_box_iou(torch.from_numpy(b1), torch.from_numpy(b2)).numpy(), rtol=1e-5)
-    for bad in (lambda m: m.box_convert(m_zeros(m), "xyxy", "bad"), lambda m: m.box_area(m_zeros(m), fmt="bad"),
-                lambda m: m.box_iou(m_zeros(m), m_zeros(m), fmt="bad")):
+    np.testing.assert_allclose(
+        O.generalized_box_iou(_t(b1), _t(b2)).numpy(),
+        TO.generalized_box_iou(torch.from_numpy(b1), torch.from_numpy(b2)).numpy(),
+        rtol=1e-5,
+    )
+    for bad in (
+        lambda m: m.box_convert(m_zeros(m), "xyxy", "bad"),
+        lambda m: m.box_area(m_zeros(m), fmt="bad"),
+        lambda m: m.box_iou(m_zeros(m), m_zeros(m), fmt="bad"),
+    ):
         with pytest.raises(ValueError) as ours:
             bad(O)
         with pytest.raises(ValueError) as theirs:
@@ -96,8 +104,9 @@ def test_masks_to_boxes_and_utilities(torch):
     assert got.dtype == torchlet.float32 and got.tolist() == expected.tolist()
     assert tuple(O.masks_to_boxes(torchlet.zeros(0, 3, 3)).shape) == (0, 4)
     b = _boxes(rng, 6) - 10
-    np.testing.assert_array_equal(O.clip_boxes_to_image(_t(b), (30, 20)).numpy(),
-                                  TO.clip_boxes_to_image(torch.from_numpy(b), (30, 20)).numpy())
+    np.testing.assert_array_equal(
+        O.clip_boxes_to_image(_t(b), (30, 20)).numpy(), TO.clip_boxes_to_image(torch.from_numpy(b), (30, 20)).numpy()
+    )
     assert O.remove_small_boxes(_t(b), 8.0).tolist() == TO.remove_small_boxes(torch.from_numpy(b), 8.0).tolist()
 
 
@@ -154,14 +163,17 @@ def test_roi_pool_values_and_gradients(torch, scale, size):
     expected.backward(torch.from_numpy(g))
     np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=1e-6, atol=1e-6)
     mod_o, mod_t = O.RoIPool(size, scale), TO.RoIPool(size, scale)
-    np.testing.assert_array_equal(mod_o(_t(x), _t(rois)).numpy(),
-                                  mod_t(torch.from_numpy(x), torch.from_numpy(rois)).numpy())
+    np.testing.assert_array_equal(
+        mod_o(_t(x), _t(rois)).numpy(), mod_t(torch.from_numpy(x), torch.from_numpy(rois)).numpy()
+    )
 
 
 def test_multiscale_roi_align(torch):
     rng = np.random.default_rng(2)
-    feats = OrderedDict((k, rng.standard_normal((2, 4, s, s)).astype(np.float32))
-                        for k, s in (("feat1", 32), ("feat2", 16), ("feat3", 8), ("pool", 4)))
+    feats = OrderedDict(
+        (k, rng.standard_normal((2, 4, s, s)).astype(np.float32))
+        for k, s in (("feat1", 32), ("feat2", 16), ("feat3", 8), ("pool", 4))
+    )
     boxes = [_boxes(rng, 5, 120.0), _boxes(rng, 3, 120.0)]
     boxes[0][0] = [0, 0, 127, 127]
     shapes = [(128, 128), (120, 100)]
@@ -179,6 +191,9 @@ def test_multiscale_roi_align(torch):
     for k in ("feat1", "feat2", "feat3"):
         np.testing.assert_allclose(xo[k].grad.numpy(), xt[k].grad.numpy(), rtol=1e-5, atol=1e-6)
     single_o, single_t = O.MultiScaleRoIAlign(["feat2"], (2, 3), -1), TO.MultiScaleRoIAlign(["feat2"], (2, 3), -1)
-    np.testing.assert_allclose(single_o(xo, [_t(b) for b in boxes], shapes).detach().numpy(),
-                               single_t(xt, [torch.from_numpy(b) for b in boxes], shapes).detach().numpy(),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        single_o(xo, [_t(b) for b in boxes], shapes).detach().numpy(),
+        single_t(xt, [torch.from_numpy(b) for b in boxes], shapes).detach().numpy(),
+        rtol=1e-5,
+        atol=1e-6,
+    )

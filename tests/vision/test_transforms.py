@@ -5,6 +5,7 @@ float32 within 1e-5 (resampling sums in a different order); uint8 resampling
 within 1 grey level (torch's uint8 antialiased kernels use fixed-point
 arithmetic, which can round a tie the other way).
 """
+
 import numpy as np
 import pytest
 from conftest import require
@@ -77,9 +78,17 @@ def test_to_tensor_ndarray_and_errors(torch):
         F.to_tensor(np.zeros((2, 2, 2, 2)))
 
 
-@pytest.mark.parametrize("shape,dtype,mode", [((3, 8, 9), np.float32, None), ((1, 8, 9), np.uint8, None),
-                                              ((4, 8, 9), np.uint8, None), ((3, 8, 9), np.uint8, "HSV"),
-                                              ((1, 8, 9), np.float32, "F"), ((8, 9), np.uint8, None)])
+@pytest.mark.parametrize(
+    "shape,dtype,mode",
+    [
+        ((3, 8, 9), np.float32, None),
+        ((1, 8, 9), np.uint8, None),
+        ((4, 8, 9), np.uint8, None),
+        ((3, 8, 9), np.uint8, "HSV"),
+        ((1, 8, 9), np.float32, "F"),
+        ((8, 9), np.uint8, None),
+    ],
+)
 def test_to_pil_image(torch, shape, dtype, mode):
     a = np.random.RandomState(2).rand(*shape)
     a = (a * 255).astype(dtype) if dtype == np.uint8 else a.astype(dtype)
@@ -102,9 +111,19 @@ def test_normalize(torch):
         F.normalize(torchlet.zeros(3, 4, 4, dtype=torchlet.uint8), [0.5], [0.5])
 
 
-@pytest.mark.parametrize("size,interp,max_size", [
-    (20, "bilinear", None), ((32, 32), "bilinear", None), ((60, 20), "bicubic", None), (16, "nearest", None),
-    (25, "bilinear", 40), ([30], "lanczos", None), ((10, 70), "box", None), (24, "hamming", None)])
+@pytest.mark.parametrize(
+    "size,interp,max_size",
+    [
+        (20, "bilinear", None),
+        ((32, 32), "bilinear", None),
+        ((60, 20), "bicubic", None),
+        (16, "nearest", None),
+        (25, "bilinear", 40),
+        ([30], "lanczos", None),
+        ((10, 70), "box", None),
+        (24, "hamming", None),
+    ],
+)
 @pytest.mark.parametrize("mode", ["RGB", "L"])
 def test_resize_pil_exact(torch, size, interp, max_size, mode):
     img = _image(mode)
@@ -138,12 +157,23 @@ def test_resize_errors_and_noop(torch):
         T.Resize(2.5)
 
 
-@pytest.mark.parametrize("name,args", [
-    ("CenterCrop", (20,)), ("CenterCrop", ((40, 70),)), ("CenterCrop", ([9, 12],)),
-    ("Pad", (3,)), ("Pad", ((1, 2),)), ("Pad", ((1, 2, 3, 4), 7)), ("Pad", ((2, 3), 0, "edge")),
-    ("Pad", (4, 0, "reflect")), ("Pad", ((1, 2, 3, 5), 0, "symmetric")), ("Pad", ((-2, 1, 3, -1), 0, "edge")),
-    ("Grayscale", ()), ("Grayscale", (3,)),
-])
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("CenterCrop", (20,)),
+        ("CenterCrop", ((40, 70),)),
+        ("CenterCrop", ([9, 12],)),
+        ("Pad", (3,)),
+        ("Pad", ((1, 2),)),
+        ("Pad", ((1, 2, 3, 4), 7)),
+        ("Pad", ((2, 3), 0, "edge")),
+        ("Pad", (4, 0, "reflect")),
+        ("Pad", ((1, 2, 3, 5), 0, "symmetric")),
+        ("Pad", ((-2, 1, 3, -1), 0, "edge")),
+        ("Grayscale", ()),
+        ("Grayscale", (3,)),
+    ],
+)
 @pytest.mark.parametrize("mode", ["RGB", "L"])
 def test_deterministic_pil_and_tensor(torch, name, args, mode):
     if name == "Grayscale" and mode == "L":
@@ -158,13 +188,27 @@ def test_deterministic_pil_and_tensor(torch, name, args, mode):
     _close(ours(_tl(xf)), theirs(xf))
 
 
-@pytest.mark.parametrize("fn,args", [
-    ("crop", (5, 6, 10, 12)), ("crop", (-3, 40, 20, 30)), ("hflip", ()), ("vflip", ()), ("invert", ()),
-    ("adjust_brightness", (1.7,)), ("adjust_brightness", (0.3,)), ("adjust_contrast", (0.4,)),
-    ("adjust_contrast", (1.6,)), ("adjust_saturation", (0.2,)), ("adjust_saturation", (1.9,)),
-    ("adjust_hue", (0.2,)), ("adjust_hue", (-0.37,)), ("rgb_to_grayscale", ()), ("center_crop", ([10, 11],)),
-    ("resized_crop", (3, 4, 20, 25, [16, 16])),
-])
+@pytest.mark.parametrize(
+    "fn,args",
+    [
+        ("crop", (5, 6, 10, 12)),
+        ("crop", (-3, 40, 20, 30)),
+        ("hflip", ()),
+        ("vflip", ()),
+        ("invert", ()),
+        ("adjust_brightness", (1.7,)),
+        ("adjust_brightness", (0.3,)),
+        ("adjust_contrast", (0.4,)),
+        ("adjust_contrast", (1.6,)),
+        ("adjust_saturation", (0.2,)),
+        ("adjust_saturation", (1.9,)),
+        ("adjust_hue", (0.2,)),
+        ("adjust_hue", (-0.37,)),
+        ("rgb_to_grayscale", ()),
+        ("center_crop", ([10, 11],)),
+        ("resized_crop", (3, 4, 20, 25, [16, 16])),
+    ],
+)
 def test_functional_pil_and_tensor(torch, fn, args):
     img = _image("RGB")
     _same_pil(getattr(F, fn)(img, *args), getattr(TV.functional, fn)(img, *args))
@@ -174,16 +218,24 @@ def test_functional_pil_and_tensor(torch, fn, args):
     _close(getattr(F, fn)(_tl(xu), *args), getattr(TV.functional, fn)(xu, *args), atol=1)
 
 
-@pytest.mark.parametrize("angle,interp,expand,center,fill", [
-    (30.0, "nearest", False, None, None), (-47.5, "bilinear", False, None, [0.2, 0.5, 0.9]),
-    (90.0, "nearest", True, None, [1.0, 1.0, 1.0]), (12.0, "bilinear", True, [10, 5], None),
-    (200.0, "bilinear", False, [30, 20], [0.0, 0.0, 0.0])])
+@pytest.mark.parametrize(
+    "angle,interp,expand,center,fill",
+    [
+        (30.0, "nearest", False, None, None),
+        (-47.5, "bilinear", False, None, [0.2, 0.5, 0.9]),
+        (90.0, "nearest", True, None, [1.0, 1.0, 1.0]),
+        (12.0, "bilinear", True, [10, 5], None),
+        (200.0, "bilinear", False, [30, 20], [0.0, 0.0, 0.0]),
+    ],
+)
 def test_rotate(torch, angle, interp, expand, center, fill):
     img = _image("RGB")
     mode = TV.InterpolationMode(interp)
     pil_fill = None if fill is None else [int(255 * f) for f in fill]
-    _same_pil(F.rotate(img, angle, T.InterpolationMode(interp), expand, center, pil_fill),
-              TV.functional.rotate(img, angle, mode, expand, center, pil_fill))
+    _same_pil(
+        F.rotate(img, angle, T.InterpolationMode(interp), expand, center, pil_fill),
+        TV.functional.rotate(img, angle, mode, expand, center, pil_fill),
+    )
     x = TV.ToTensor()(img)
     ours = F.rotate(_tl(x), angle, T.InterpolationMode(interp), expand, center, fill)
     theirs = TV.functional.rotate(x, angle, mode, expand, center, fill)
@@ -220,34 +272,58 @@ def test_erase_and_grayscale_modes(torch):
 
 def test_reprs(torch):
     pairs = [
-        (T.Compose([T.ToTensor(), T.Normalize((0.5,), (0.5,))]),
-         TV.Compose([TV.ToTensor(), TV.Normalize((0.5,), (0.5,))])),
+        (
+            T.Compose([T.ToTensor(), T.Normalize((0.5,), (0.5,))]),
+            TV.Compose([TV.ToTensor(), TV.Normalize((0.5,), (0.5,))]),
+        ),
         (T.Resize((32, 32)), TV.Resize((32, 32))),
         (T.RandomResizedCrop(224), TV.RandomResizedCrop(224)),
-        (T.RandomResizedCrop((10, 20), scale=(0.5, 1.0), ratio=(1 / 3, 3.0), interpolation=T.InterpolationMode.NEAREST),
-         TV.RandomResizedCrop((10, 20), scale=(0.5, 1.0), ratio=(1 / 3, 3.0), interpolation=TV.InterpolationMode.NEAREST)),
+        (
+            T.RandomResizedCrop(
+                (10, 20), scale=(0.5, 1.0), ratio=(1 / 3, 3.0), interpolation=T.InterpolationMode.NEAREST
+            ),
+            TV.RandomResizedCrop(
+                (10, 20), scale=(0.5, 1.0), ratio=(1 / 3, 3.0), interpolation=TV.InterpolationMode.NEAREST
+            ),
+        ),
         (T.RandomCrop(32, padding=4), TV.RandomCrop(32, padding=4)),
-        (T.RandomHorizontalFlip(), TV.RandomHorizontalFlip()), (T.RandomVerticalFlip(0.3), TV.RandomVerticalFlip(0.3)),
+        (T.RandomHorizontalFlip(), TV.RandomHorizontalFlip()),
+        (T.RandomVerticalFlip(0.3), TV.RandomVerticalFlip(0.3)),
         (T.RandomRotation(10), TV.RandomRotation(10)),
-        (T.RandomRotation((-5, 20), center=(1, 2), fill=3, expand=True), TV.RandomRotation((-5, 20), center=(1, 2), fill=3, expand=True)),
-        (T.ColorJitter(), TV.ColorJitter()), (T.ColorJitter(0.4, (0.5, 1.5), 0.2, 0.1), TV.ColorJitter(0.4, (0.5, 1.5), 0.2, 0.1)),
-        (T.RandomInvert(), TV.RandomInvert()), (T.RandomGrayscale(), TV.RandomGrayscale()),
+        (
+            T.RandomRotation((-5, 20), center=(1, 2), fill=3, expand=True),
+            TV.RandomRotation((-5, 20), center=(1, 2), fill=3, expand=True),
+        ),
+        (T.ColorJitter(), TV.ColorJitter()),
+        (T.ColorJitter(0.4, (0.5, 1.5), 0.2, 0.1), TV.ColorJitter(0.4, (0.5, 1.5), 0.2, 0.1)),
+        (T.RandomInvert(), TV.RandomInvert()),
+        (T.RandomGrayscale(), TV.RandomGrayscale()),
         (T.Lambda(lambda x: x), TV.Lambda(lambda x: x)),
         (T.RandomApply([T.RandomInvert()], p=0.3), TV.RandomApply([TV.RandomInvert()], p=0.3)),
         (T.RandomChoice([T.RandomInvert()]), TV.RandomChoice([TV.RandomInvert()])),
         (T.RandomOrder([T.Grayscale()]), TV.RandomOrder([TV.Grayscale()])),
-        (T.RandomErasing(), TV.RandomErasing()), (T.ToPILImage(), TV.ToPILImage()), (T.ToPILImage("RGB"), TV.ToPILImage("RGB")),
-        (T.GaussianBlur(3), TV.GaussianBlur(3)), (T.PILToTensor(), TV.PILToTensor()),
+        (T.RandomErasing(), TV.RandomErasing()),
+        (T.ToPILImage(), TV.ToPILImage()),
+        (T.ToPILImage("RGB"), TV.ToPILImage("RGB")),
+        (T.GaussianBlur(3), TV.GaussianBlur(3)),
+        (T.PILToTensor(), TV.PILToTensor()),
     ]
     for ours, theirs in pairs:
         assert repr(ours) == _repr(theirs)
 
 
 def test_constructor_errors(torch):
-    for bad in [lambda m: m.ColorJitter(brightness=-1), lambda m: m.ColorJitter(hue=0.7),
-                lambda m: m.ColorJitter(contrast=[1, 2, 3]), lambda m: m.RandomRotation(-3),
-                lambda m: m.RandomErasing(p=2), lambda m: m.Lambda(3), lambda m: m.Pad(1, padding_mode="x"),
-                lambda m: m.GaussianBlur(4), lambda m: m.CenterCrop((1, 2, 3))]:
+    for bad in [
+        lambda m: m.ColorJitter(brightness=-1),
+        lambda m: m.ColorJitter(hue=0.7),
+        lambda m: m.ColorJitter(contrast=[1, 2, 3]),
+        lambda m: m.RandomRotation(-3),
+        lambda m: m.RandomErasing(p=2),
+        lambda m: m.Lambda(3),
+        lambda m: m.Pad(1, padding_mode="x"),
+        lambda m: m.GaussianBlur(4),
+        lambda m: m.CenterCrop((1, 2, 3)),
+    ]:
         with pytest.raises(Exception) as theirs:
             bad(TV)
         with pytest.raises(type(theirs.value)):

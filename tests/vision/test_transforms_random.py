@@ -1,6 +1,7 @@
 """Random transforms: they draw from torchlet's generator (seeding reproduces them), follow
 torchvision's parameter distributions, and each drawn result equals torchvision's functional
 op applied with the same parameters."""
+
 import math
 
 import numpy as np
@@ -33,8 +34,9 @@ def _reproducible(transform, img):
         np.testing.assert_array_equal(x, y)
 
 
-@pytest.mark.parametrize("cls,fn", [("RandomHorizontalFlip", "hflip"), ("RandomVerticalFlip", "vflip"),
-                                    ("RandomInvert", "invert")])
+@pytest.mark.parametrize(
+    "cls,fn", [("RandomHorizontalFlip", "hflip"), ("RandomVerticalFlip", "vflip"), ("RandomInvert", "invert")]
+)
 def test_flip_like_rate(cls, fn):
     img = _image()
     flipped = np.asarray(getattr(F, fn)(img))
@@ -71,8 +73,12 @@ def test_random_crop(torch):
         out = np.asarray(t(img))
         assert out.shape == (20, 25, 3)
         # it must be some window of the padded image
-        found = [(i, j) for i in range(padded.shape[0] - 19) for j in range(padded.shape[1] - 24)
-                 if np.array_equal(padded[i:i + 20, j:j + 25], out)]
+        found = [
+            (i, j)
+            for i in range(padded.shape[0] - 19)
+            for j in range(padded.shape[1] - 24)
+            if np.array_equal(padded[i : i + 20, j : j + 25], out)
+        ]
         assert found
         seen.add(found[0])
     assert len(seen) > 50
@@ -113,8 +119,9 @@ def test_random_resized_crop_params_and_output(torch):
     torchlet.manual_seed(5)
     i, j, h, w = T.RandomResizedCrop.get_params(img, (0.08, 1.0), (3 / 4, 4 / 3))
     torchlet.manual_seed(5)
-    np.testing.assert_array_equal(np.asarray(T.RandomResizedCrop(24)(img)),
-                                  np.asarray(TV.functional.resized_crop(img, i, j, h, w, [24, 24])))
+    np.testing.assert_array_equal(
+        np.asarray(T.RandomResizedCrop(24)(img)), np.asarray(TV.functional.resized_crop(img, i, j, h, w, [24, 24]))
+    )
     _reproducible(T.RandomResizedCrop(16), img)
 
 
@@ -165,9 +172,10 @@ def test_random_erasing(torch):
         changed = np.any(out != x.numpy(), axis=0)
         ys, xs = np.nonzero(changed)
         assert ys.size > 0
-        box = out[:, ys.min():ys.max() + 1, xs.min():xs.max() + 1]
-        np.testing.assert_allclose(box, np.broadcast_to(np.array([0.1, 0.2, 0.3], np.float32)[:, None, None],
-                                                        box.shape))
+        box = out[:, ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+        np.testing.assert_allclose(
+            box, np.broadcast_to(np.array([0.1, 0.2, 0.3], np.float32)[:, None, None], box.shape)
+        )
         area = (ys.max() - ys.min() + 1) * (xs.max() - xs.min() + 1) / 2000
         assert 0.015 < area < 0.36
     out = T.RandomErasing(p=1.0, value="random")(x)
@@ -181,10 +189,12 @@ def test_random_erasing(torch):
 def test_random_choice_and_order():
     img = _image()
     import random
+
     random.seed(0)
     out = T.RandomChoice([T.Grayscale(3), T.RandomInvert(1.0)])(img)
-    assert np.array_equal(np.asarray(out), np.asarray(F.to_grayscale(img, 3))) or \
-        np.array_equal(np.asarray(out), np.asarray(F.invert(img)))
+    assert np.array_equal(np.asarray(out), np.asarray(F.to_grayscale(img, 3))) or np.array_equal(
+        np.asarray(out), np.asarray(F.invert(img))
+    )
     out = T.RandomOrder([T.CenterCrop(10), T.Resize(20)])(img)
     assert out.size in [(20, 20), (10, 10)]
 
@@ -192,8 +202,10 @@ def test_random_choice_and_order():
 def test_gaussian_blur_vs_torchvision(torch):
     x = torch.rand(3, 20, 24)
     ours = F.gaussian_blur(torchlet.from_numpy(x.numpy().copy()), [5, 3], [1.2, 0.7])
-    np.testing.assert_allclose(ours.numpy(), TV.functional.gaussian_blur(x, [5, 3], [1.2, 0.7]).numpy(),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        ours.numpy(), TV.functional.gaussian_blur(x, [5, 3], [1.2, 0.7]).numpy(), rtol=1e-5, atol=1e-6
+    )
     img = _image()
-    np.testing.assert_array_equal(np.asarray(F.gaussian_blur(img, 5, 1.5)),
-                                  np.asarray(TV.functional.gaussian_blur(img, 5, 1.5)))
+    np.testing.assert_array_equal(
+        np.asarray(F.gaussian_blur(img, 5, 1.5)), np.asarray(TV.functional.gaussian_blur(img, 5, 1.5))
+    )

@@ -2,6 +2,7 @@
 in torchvision's order from the default generator (and Python's `random` where
 torchvision uses it), so seeding both libraries alike gives the same images; plus
 the image ops those transforms apply, compared with torchvision's on one image."""
+
 import random
 
 import numpy as np
@@ -26,9 +27,11 @@ def _images(torch):
     """The same picture as PIL, as a uint8 tensor and as a float tensor, in both libraries."""
     pil = _pil()
     arr = np.asarray(pil).transpose(2, 0, 1).copy()
-    return [(pil, pil),
-            (torchlet.from_numpy(arr.copy()), torch.from_numpy(arr.copy())),
-            (torchlet.from_numpy(arr / np.float32(255)), torch.from_numpy(arr / np.float32(255)))]
+    return [
+        (pil, pil),
+        (torchlet.from_numpy(arr.copy()), torch.from_numpy(arr.copy())),
+        (torchlet.from_numpy(arr / np.float32(255)), torch.from_numpy(arr / np.float32(255))),
+    ]
 
 
 def _np(img):
@@ -114,10 +117,12 @@ def test_random_apply_choice_order(torch):
     (pa, pb), (a, b), _ = _images(torch)
     mine = [T.RandomHorizontalFlip(p=1.0), T.RandomCrop(20), T.ColorJitter(brightness=0.4)]
     theirs = [TV.RandomHorizontalFlip(p=1.0), TV.RandomCrop(20), TV.ColorJitter(brightness=0.4)]
-    for ours_t, their_t in [(T.RandomApply(mine, p=0.6), TV.RandomApply(theirs, p=0.6)),
-                            (T.RandomChoice(mine), TV.RandomChoice(theirs)),
-                            (T.RandomChoice(mine, p=[0.2, 0.5, 0.3]), TV.RandomChoice(theirs, p=[0.2, 0.5, 0.3])),
-                            (T.RandomOrder(mine), TV.RandomOrder(theirs))]:
+    for ours_t, their_t in [
+        (T.RandomApply(mine, p=0.6), TV.RandomApply(theirs, p=0.6)),
+        (T.RandomChoice(mine), TV.RandomChoice(theirs)),
+        (T.RandomChoice(mine, p=[0.2, 0.5, 0.3]), TV.RandomChoice(theirs, p=[0.2, 0.5, 0.3])),
+        (T.RandomOrder(mine), TV.RandomOrder(theirs)),
+    ]:
         for x, y in ((pa, pb), (a, b)):
             _seed(torch, 8)
             ours = [_np(ours_t(x)) for _ in range(6)]
@@ -147,8 +152,7 @@ def test_get_params_sequences(torch):
         lambda m: m.RandomCrop.get_params(img, (20, 30)),
         lambda m: m.RandomResizedCrop.get_params(img, (0.08, 1.0), (3 / 4, 4 / 3)),
         lambda m: m.RandomRotation.get_params([-30.0, 30.0]),
-        lambda m: m.RandomAffine.get_params([-30.0, 30.0], [0.2, 0.1], [0.5, 1.5], [-4.0, 4.0, -8.0, 8.0],
-                                            [64, 48]),
+        lambda m: m.RandomAffine.get_params([-30.0, 30.0], [0.2, 0.1], [0.5, 1.5], [-4.0, 4.0, -8.0, 8.0], [64, 48]),
         lambda m: m.RandomPerspective.get_params(64, 48, 0.5),
     ]
     for fn in cases:
@@ -165,6 +169,7 @@ def test_get_params_sequences(torch):
 
 # ---- the image ops, without randomness
 
+
 def _both_ops(torch):
     pil = _pil()
     arr = np.asarray(pil).transpose(2, 0, 1).copy()
@@ -173,10 +178,21 @@ def _both_ops(torch):
     yield torchlet.from_numpy(arr / np.float32(255)), torch.from_numpy(arr / np.float32(255))
 
 
-@pytest.mark.parametrize("kw", [dict(angle=30.0, translate=[3, -2], scale=1.1, shear=[5.0, -3.0]),
-                                dict(angle=-90, translate=[0, 0], scale=0.7, shear=12.0, fill=9),
-                                dict(angle=10.0, translate=[1, 1], scale=1.0, shear=0.0, center=[4, 6],
-                                     interpolation=TV.InterpolationMode.BILINEAR)])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(angle=30.0, translate=[3, -2], scale=1.1, shear=[5.0, -3.0]),
+        dict(angle=-90, translate=[0, 0], scale=0.7, shear=12.0, fill=9),
+        dict(
+            angle=10.0,
+            translate=[1, 1],
+            scale=1.0,
+            shear=0.0,
+            center=[4, 6],
+            interpolation=TV.InterpolationMode.BILINEAR,
+        ),
+    ],
+)
 def test_affine_matches_torchvision(torch, kw):
     for a, b in _both_ops(torch):
         kw_theirs, kw_ours = dict(kw), dict(kw)
@@ -193,12 +209,23 @@ def test_perspective_matches_torchvision(torch):
     assert F._get_perspective_coeffs(start, end) == TVF._get_perspective_coeffs(start, end)
     for a, b in _both_ops(torch):
         _same(F.perspective(a, start, end), TVF.perspective(b, start, end))
-        _same(F.perspective(a, start, end, F.InterpolationMode.NEAREST, fill=[5.0, 6.0, 7.0]),
-              TVF.perspective(b, start, end, TV.InterpolationMode.NEAREST, fill=[5.0, 6.0, 7.0]))
+        _same(
+            F.perspective(a, start, end, F.InterpolationMode.NEAREST, fill=[5.0, 6.0, 7.0]),
+            TVF.perspective(b, start, end, TV.InterpolationMode.NEAREST, fill=[5.0, 6.0, 7.0]),
+        )
 
 
-@pytest.mark.parametrize("op,args", [("posterize", (3,)), ("solarize", (120,)), ("adjust_sharpness", (0.3,)),
-                                     ("adjust_sharpness", (2.5,)), ("autocontrast", ()), ("equalize", ())])
+@pytest.mark.parametrize(
+    "op,args",
+    [
+        ("posterize", (3,)),
+        ("solarize", (120,)),
+        ("adjust_sharpness", (0.3,)),
+        ("adjust_sharpness", (2.5,)),
+        ("autocontrast", ()),
+        ("equalize", ()),
+    ],
+)
 def test_tone_ops_match_torchvision(torch, op, args):
     for k, (a, b) in enumerate(_both_ops(torch)):
         if k == 2 and op in ("posterize", "equalize"):
@@ -215,9 +242,11 @@ def test_tone_ops_match_torchvision(torch, op, args):
 def test_tone_ops_errors(torch):
     a = torchlet.zeros(3, 4, 4, dtype=torchlet.uint8)
     b = torch.zeros(3, 4, 4, dtype=torch.uint8)
-    for ours, theirs in [(lambda: F.posterize(a, 9), lambda: TVF.posterize(b, 9)),
-                         (lambda: F.solarize(a, 300), lambda: TVF.solarize(b, 300)),
-                         (lambda: F.adjust_sharpness(a, -1), lambda: TVF.adjust_sharpness(b, -1))]:
+    for ours, theirs in [
+        (lambda: F.posterize(a, 9), lambda: TVF.posterize(b, 9)),
+        (lambda: F.solarize(a, 300), lambda: TVF.solarize(b, 300)),
+        (lambda: F.adjust_sharpness(a, -1), lambda: TVF.adjust_sharpness(b, -1)),
+    ]:
         with pytest.raises(Exception) as e1:
             theirs()
         with pytest.raises(type(e1.value)):
@@ -226,31 +255,52 @@ def test_tone_ops_errors(torch):
 
 # ---- AutoAugment family
 
-OPS = [("ShearX", 0.2), ("ShearY", -0.25), ("TranslateX", 7.0), ("TranslateY", -5.0), ("Rotate", 17.0),
-       ("Brightness", 0.4), ("Color", -0.3), ("Contrast", 0.5), ("Sharpness", 0.6), ("Posterize", 5.0),
-       ("Solarize", 140.0), ("AutoContrast", 0.0), ("Equalize", 0.0), ("Invert", 0.0), ("Identity", 0.0)]
+OPS = [
+    ("ShearX", 0.2),
+    ("ShearY", -0.25),
+    ("TranslateX", 7.0),
+    ("TranslateY", -5.0),
+    ("Rotate", 17.0),
+    ("Brightness", 0.4),
+    ("Color", -0.3),
+    ("Contrast", 0.5),
+    ("Sharpness", 0.6),
+    ("Posterize", 5.0),
+    ("Solarize", 140.0),
+    ("AutoContrast", 0.0),
+    ("Equalize", 0.0),
+    ("Invert", 0.0),
+    ("Identity", 0.0),
+]
 
 
 @pytest.mark.parametrize("op,magnitude", OPS)
 def test_autoaugment_ops_match_torchvision(torch, op, magnitude):
     from torchlet.vision.transforms.autoaugment import _apply_op
     from torchvision.transforms.autoaugment import _apply_op as tv_apply_op
+
     for k, (a, b) in enumerate(_both_ops(torch)):
         if k == 2:
             continue  # the family takes uint8 tensors and PIL images
         fill = None if k == 0 else [1.0, 2.0, 3.0]
-        _same(_apply_op(a, op, magnitude, F.InterpolationMode.NEAREST, fill),
-              tv_apply_op(b, op, magnitude, TV.InterpolationMode.NEAREST, fill))
+        _same(
+            _apply_op(a, op, magnitude, F.InterpolationMode.NEAREST, fill),
+            tv_apply_op(b, op, magnitude, TV.InterpolationMode.NEAREST, fill),
+        )
 
 
-@pytest.mark.parametrize("make", [
-    lambda m: m.AutoAugment(m.AutoAugmentPolicy.IMAGENET),
-    lambda m: m.AutoAugment(m.AutoAugmentPolicy.CIFAR10, fill=4),
-    lambda m: m.AutoAugment(m.AutoAugmentPolicy.SVHN),
-    lambda m: m.RandAugment(),
-    lambda m: m.RandAugment(num_ops=3, magnitude=20, interpolation=m.InterpolationMode.BILINEAR),
-    lambda m: m.TrivialAugmentWide(),
-], ids=["imagenet", "cifar10", "svhn", "randaugment", "randaugment-3-20", "trivialaugment"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.AutoAugment(m.AutoAugmentPolicy.IMAGENET),
+        lambda m: m.AutoAugment(m.AutoAugmentPolicy.CIFAR10, fill=4),
+        lambda m: m.AutoAugment(m.AutoAugmentPolicy.SVHN),
+        lambda m: m.RandAugment(),
+        lambda m: m.RandAugment(num_ops=3, magnitude=20, interpolation=m.InterpolationMode.BILINEAR),
+        lambda m: m.TrivialAugmentWide(),
+    ],
+    ids=["imagenet", "cifar10", "svhn", "randaugment", "randaugment-3-20", "trivialaugment"],
+)
 def test_autoaugment_family_same_seed_same_image(torch, make):
     ours, theirs = make(T), make(TV)
     for k, (a, b) in enumerate(_images(torch)[:2]):

@@ -1,6 +1,7 @@
 """transforms.v2 + tv_tensors vs torchvision: tv_tensor types, printing and metadata; the v2
 functional ops on images, masks and bounding boxes; seeded v2 pipelines moving boxes and masks with
 the image, drawing the same random parameters from the same stream."""
+
 import numpy as np
 import pytest
 from conftest import require
@@ -33,13 +34,24 @@ def _sample(rng, h=40, w=52, float_image=False):
 
 def _pair(img, boxes, masks, fmt="XYXY"):
     h, w = img.shape[-2:]
-    ours = (T.Image(torchlet.from_numpy(img.copy())),
-            {"boxes": T.BoundingBoxes(torchlet.from_numpy(boxes.copy()), format=fmt, canvas_size=(h, w)),
-             "masks": T.Mask(torchlet.from_numpy(masks.copy())), "labels": torchlet.tensor([1, 2, 3, 4])})
+    ours = (
+        T.Image(torchlet.from_numpy(img.copy())),
+        {
+            "boxes": T.BoundingBoxes(torchlet.from_numpy(boxes.copy()), format=fmt, canvas_size=(h, w)),
+            "masks": T.Mask(torchlet.from_numpy(masks.copy())),
+            "labels": torchlet.tensor([1, 2, 3, 4]),
+        },
+    )
     import torch
-    theirs = (TT.Image(torch.from_numpy(img.copy())),
-              {"boxes": TT.BoundingBoxes(torch.from_numpy(boxes.copy()), format=fmt, canvas_size=(h, w)),
-               "masks": TT.Mask(torch.from_numpy(masks.copy())), "labels": torch.tensor([1, 2, 3, 4])})
+
+    theirs = (
+        TT.Image(torch.from_numpy(img.copy())),
+        {
+            "boxes": TT.BoundingBoxes(torch.from_numpy(boxes.copy()), format=fmt, canvas_size=(h, w)),
+            "masks": TT.Mask(torch.from_numpy(masks.copy())),
+            "labels": torch.tensor([1, 2, 3, 4]),
+        },
+    )
     return ours, theirs
 
 
@@ -49,8 +61,9 @@ def _same(got, expected, atol=0.0):
     assert str(got.dtype)[9:] == str(expected.dtype)[6:]
     if isinstance(expected, TT.BoundingBoxes):
         assert got.format.name == expected.format.name and tuple(got.canvas_size) == tuple(expected.canvas_size)
-    np.testing.assert_allclose(_np(got).astype(np.float64), _np(expected).astype(np.float64), rtol=1e-5,
-                               atol=max(atol, 1e-5))
+    np.testing.assert_allclose(
+        _np(got).astype(np.float64), _np(expected).astype(np.float64), rtol=1e-5, atol=max(atol, 1e-5)
+    )
 
 
 def test_tv_tensor_types_and_printing(torch):
@@ -63,8 +76,15 @@ def test_tv_tensor_types_and_printing(torch):
     b_t = TT.BoundingBoxes([[1, 2, 3, 4]], format="xyxy", canvas_size=(10, 12))
     assert repr(b_o) == repr(b_t) and repr(b_o.format) == repr(b_t.format)
     assert list(T.BoundingBoxFormat.__members__) == list(TT.BoundingBoxFormat.__members__)
-    for op in (lambda x: x + 1, lambda x: x.clone(), lambda x: x.to(x.dtype), lambda x: x[0], lambda x: x.flip(-1),
-               lambda x: x.detach(), lambda x: x.float()):
+    for op in (
+        lambda x: x + 1,
+        lambda x: x.clone(),
+        lambda x: x.to(x.dtype),
+        lambda x: x[0],
+        lambda x: x.flip(-1),
+        lambda x: x.detach(),
+        lambda x: x.float(),
+    ):
         assert type(op(ours)).__name__ == type(op(theirs)).__name__
     kept = b_o.clone()
     assert type(kept) is T.BoundingBoxes and kept.canvas_size == (10, 12) and kept.format is T.BoundingBoxFormat.XYXY
@@ -82,11 +102,14 @@ def test_functional_ops(torch, fmt, float_image):
     (io, to), (it, tt) = _pair(*_sample(rng, float_image=float_image), fmt=fmt)
     atol = 1.0 if not float_image else 1e-5  # uint8 bilinear: torchvision's native uint8 kernel rounds its own way
     calls = [
-        lambda f: f.horizontal_flip, lambda f: f.vertical_flip,
-        lambda f: (lambda x: f.resize(x, [30, 20])), lambda f: (lambda x: f.resize(x, 17, max_size=30)),
-        lambda f: (lambda x: f.crop(x, 5, -3, 20, 30)), lambda f: (lambda x: f.center_crop(x, [30, 60])),
-        lambda f: (lambda x: f.resized_crop(x, 4, 6, 20, 25, [16, 16])),
-        lambda f: (lambda x: f.pad(x, [1, 2, 3, 4])),
+        lambda f: f.horizontal_flip,
+        lambda f: f.vertical_flip,
+        lambda f: lambda x: f.resize(x, [30, 20]),
+        lambda f: lambda x: f.resize(x, 17, max_size=30),
+        lambda f: lambda x: f.crop(x, 5, -3, 20, 30),
+        lambda f: lambda x: f.center_crop(x, [30, 60]),
+        lambda f: lambda x: f.resized_crop(x, 4, 6, 20, 25, [16, 16]),
+        lambda f: lambda x: f.pad(x, [1, 2, 3, 4]),
     ]
     for call in calls:
         for o, t in ((io, it), (to["boxes"], tt["boxes"]), (to["masks"], tt["masks"])):
@@ -94,10 +117,11 @@ def test_functional_ops(torch, fmt, float_image):
     assert F.get_size(io) == TF.get_size(it) and F.get_size(to["boxes"]) == TF.get_size(tt["boxes"])
     assert F.get_size(to["masks"]) == TF.get_size(tt["masks"])
     for new in ("XYXY", "XYWH", "CXCYWH"):
-        _same(F.convert_bounding_box_format(to["boxes"], new_format=new),
-              TF.convert_bounding_box_format(tt["boxes"], new_format=new))
-    _same(F.clamp_bounding_boxes(F.pad(to["boxes"], [5, 5])),
-          TF.clamp_bounding_boxes(TF.pad(tt["boxes"], [5, 5])))
+        _same(
+            F.convert_bounding_box_format(to["boxes"], new_format=new),
+            TF.convert_bounding_box_format(tt["boxes"], new_format=new),
+        )
+    _same(F.clamp_bounding_boxes(F.pad(to["boxes"], [5, 5])), TF.clamp_bounding_boxes(TF.pad(tt["boxes"], [5, 5])))
 
 
 def test_to_dtype_to_image_normalize(torch):
@@ -116,18 +140,32 @@ def test_to_dtype_to_image_normalize(torch):
     for src in (arr, PILImage.fromarray(arr)):
         _same(F.to_image(src), TF.to_image(src))
     x = rng.random((3, 5, 5)).astype(np.float32)
-    _same(F.normalize(T.Image(torchlet.from_numpy(x.copy())), [0.4, 0.5, 0.6], [0.2, 0.3, 0.4]),
-          TF.normalize(TT.Image(torch.from_numpy(x.copy())), [0.4, 0.5, 0.6], [0.2, 0.3, 0.4]))
+    _same(
+        F.normalize(T.Image(torchlet.from_numpy(x.copy())), [0.4, 0.5, 0.6], [0.2, 0.3, 0.4]),
+        TF.normalize(TT.Image(torch.from_numpy(x.copy())), [0.4, 0.5, 0.6], [0.2, 0.3, 0.4]),
+    )
     assert type(F.to_pure_tensor(T.Mask(torchlet.zeros(2, 2)))) is torchlet.Tensor
 
 
 def _pipelines(lib, torch_mod):
     return [
-        lib.Compose([lib.RandomResizedCrop((24, 28), antialias=True), lib.RandomHorizontalFlip(),
-                     lib.ToDtype(torch_mod.float32, scale=True)]),
-        lib.Compose([lib.RandomCrop(30, padding=4, pad_if_needed=True), lib.RandomVerticalFlip(p=0.7),
-                     lib.RandomHorizontalFlip(p=0.3), lib.ToDtype(torch_mod.float32, scale=True),
-                     lib.Normalize([0.5, 0.4, 0.3], [0.2, 0.25, 0.3]), lib.ToPureTensor()]),
+        lib.Compose(
+            [
+                lib.RandomResizedCrop((24, 28), antialias=True),
+                lib.RandomHorizontalFlip(),
+                lib.ToDtype(torch_mod.float32, scale=True),
+            ]
+        ),
+        lib.Compose(
+            [
+                lib.RandomCrop(30, padding=4, pad_if_needed=True),
+                lib.RandomVerticalFlip(p=0.7),
+                lib.RandomHorizontalFlip(p=0.3),
+                lib.ToDtype(torch_mod.float32, scale=True),
+                lib.Normalize([0.5, 0.4, 0.3], [0.2, 0.25, 0.3]),
+                lib.ToPureTensor(),
+            ]
+        ),
         lib.Compose([lib.Resize(20), lib.CenterCrop(18), lib.ToDtype(torch_mod.float64, scale=True)]),
         lib.Compose([lib.RandomResizedCrop(16, scale=(0.5, 1.0)), lib.RandomCrop((60, 70), pad_if_needed=True)]),
     ]

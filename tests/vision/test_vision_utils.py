@@ -1,4 +1,5 @@
 """vision.utils.make_grid / save_image vs torchvision.utils."""
+
 import numpy as np
 import pytest
 from conftest import require
@@ -15,9 +16,16 @@ def _tl(t):
 
 
 @pytest.mark.parametrize("shape", [(5, 3, 8, 6), (4, 1, 7, 7), (1, 3, 5, 5), (3, 9, 9), (1, 6, 6), (6, 6)])
-@pytest.mark.parametrize("kwargs", [{}, {"nrow": 2, "padding": 1, "pad_value": 0.5}, {"normalize": True},
-                                    {"normalize": True, "value_range": (0.2, 0.8)},
-                                    {"normalize": True, "scale_each": True, "nrow": 3, "padding": 0}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"nrow": 2, "padding": 1, "pad_value": 0.5},
+        {"normalize": True},
+        {"normalize": True, "value_range": (0.2, 0.8)},
+        {"normalize": True, "scale_each": True, "nrow": 3, "padding": 0},
+    ],
+)
 def test_make_grid(torch, shape, kwargs):
     x = torch.randn(*shape)
     ours, theirs = U.make_grid(_tl(x), **kwargs), TU.make_grid(x, **kwargs)
@@ -36,8 +44,15 @@ def test_make_grid_list_and_errors(torch):
         U.make_grid(torchlet.rand(2, 3, 4, 4), normalize=True, value_range=[0, 1])
 
 
-@pytest.mark.parametrize("shape,kwargs", [((6, 3, 10, 12), {"nrow": 4}), ((2, 1, 9, 9), {"padding": 3}),
-                                          ((3, 16, 16), {}), ((4, 3, 5, 5), {"normalize": True})])
+@pytest.mark.parametrize(
+    "shape,kwargs",
+    [
+        ((6, 3, 10, 12), {"nrow": 4}),
+        ((2, 1, 9, 9), {"padding": 3}),
+        ((3, 16, 16), {}),
+        ((4, 3, 5, 5), {"normalize": True}),
+    ],
+)
 def test_save_image_pixels(torch, tmp_path, shape, kwargs):
     x = torch.rand(*shape) * 1.2 - 0.1  # values outside [0, 1] are clamped
     U.save_image(_tl(x), tmp_path / "ours.png", **kwargs)

@@ -1,5 +1,6 @@
 """*_Weights enums, get_weight / get_model_weights / list_models, and loading weights through a
 cached, hash-checked download (served from a loopback HTTP server: a state_dict torchvision saved)."""
+
 import hashlib
 import http.server
 import io
@@ -60,9 +61,13 @@ def test_lookups_match_torchvision():
     assert M.ResNet18_Weights.verify("ResNet18_Weights.IMAGENET1K_V1") is M.ResNet18_Weights.IMAGENET1K_V1
     assert set(M.list_models()) <= set(TM.list_models())
     assert M.list_models(include="vit_*") == TM.list_models(include="vit_*")
-    for call in (lambda m: m.get_weight("foo"), lambda m: m.get_weight("Foo.BAR"),
-                 lambda m: m.get_model_weights("foo"), lambda m: m.get_model("foo"),
-                 lambda m: m.ResNet18_Weights.verify(m.VGG16_Weights.DEFAULT)):
+    for call in (
+        lambda m: m.get_weight("foo"),
+        lambda m: m.get_weight("Foo.BAR"),
+        lambda m: m.get_model_weights("foo"),
+        lambda m: m.get_model("foo"),
+        lambda m: m.ResNet18_Weights.verify(m.VGG16_Weights.DEFAULT),
+    ):
         with pytest.raises(Exception) as ours:
             call(M)
         with pytest.raises(Exception) as theirs:
@@ -76,8 +81,10 @@ def test_lookups_match_torchvision():
     assert str(ours.value) == str(theirs.value)
 
 
-@pytest.mark.parametrize("name", ["ResNet50_Weights.IMAGENET1K_V2", "ViT_B_16_Weights.IMAGENET1K_SWAG_E2E_V1",
-                                  "Inception_V3_Weights.IMAGENET1K_V1"])
+@pytest.mark.parametrize(
+    "name",
+    ["ResNet50_Weights.IMAGENET1K_V2", "ViT_B_16_Weights.IMAGENET1K_SWAG_E2E_V1", "Inception_V3_Weights.IMAGENET1K_V1"],
+)
 def test_preset_transforms_match_torchvision(torch, name):
     ours, theirs = M.get_weight(name).transforms(), TM.get_weight(name).transforms()
     rng = np.random.default_rng(0)
@@ -167,6 +174,7 @@ def test_weights_bad_hash_is_refused(torch, server, tmp_path, monkeypatch):
 
 def test_unreachable_weights_raise_what_torch_hub_raises(tmp_path, monkeypatch):
     import torch
+
     url = "http://127.0.0.1:9/resnet18-f37072fd.pth"
     with pytest.raises(Exception) as expected:
         torch.hub.load_state_dict_from_url(url, model_dir=str(tmp_path / "torch"))

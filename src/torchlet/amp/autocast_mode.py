@@ -14,6 +14,7 @@ the Tensor method, and any loaded torchlet module that imported it by name). The
 costs one thread-local lookup per call when autocast is off; programs that never use
 autocast never get it.
 """
+
 import functools
 import sys
 import threading
@@ -24,16 +25,70 @@ from .. import _dtype
 __all__ = ["autocast", "is_autocast_available", "custom_fwd", "custom_bwd"]
 
 # PyTorch's CPU lists (aten/src/ATen/autocast_mode.cpp), restricted to ops torchlet has.
-LOWER_PRECISION_FP = ("conv1d", "conv2d", "conv3d", "bmm", "mm", "baddbmm", "addmm", "addbmm", "linear",
-                      "matmul", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "prelu",
-                      "scaled_dot_product_attention", "einsum", "tensordot", "vecdot")
-FP32 = ("avg_pool3d", "binary_cross_entropy", "grid_sample", "polar", "prod", "quantile", "nanquantile",
-        "stft", "cdist", "trace", "view_as_complex", "cholesky", "cholesky_inverse", "cholesky_solve",
-        "inverse", "lu_solve", "orgqr", "ormqr", "pinverse", "max_pool3d", "max_unpool2d", "max_unpool3d",
-        "adaptive_avg_pool3d", "mse_loss", "cosine_embedding_loss", "nll_loss", "hinge_embedding_loss",
-        "poisson_nll_loss", "smooth_l1_loss", "cross_entropy", "l1_loss", "huber_loss", "margin_ranking_loss",
-        "soft_margin_loss", "triplet_margin_loss", "multi_margin_loss", "kl_div", "multilabel_margin_loss",
-        "binary_cross_entropy_with_logits", "multilabel_soft_margin_loss", "ctc_loss", "svd")
+LOWER_PRECISION_FP = (
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "bmm",
+    "mm",
+    "baddbmm",
+    "addmm",
+    "addbmm",
+    "linear",
+    "matmul",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "prelu",
+    "scaled_dot_product_attention",
+    "einsum",
+    "tensordot",
+    "vecdot",
+)
+FP32 = (
+    "avg_pool3d",
+    "binary_cross_entropy",
+    "grid_sample",
+    "polar",
+    "prod",
+    "quantile",
+    "nanquantile",
+    "stft",
+    "cdist",
+    "trace",
+    "view_as_complex",
+    "cholesky",
+    "cholesky_inverse",
+    "cholesky_solve",
+    "inverse",
+    "lu_solve",
+    "orgqr",
+    "ormqr",
+    "pinverse",
+    "max_pool3d",
+    "max_unpool2d",
+    "max_unpool3d",
+    "adaptive_avg_pool3d",
+    "mse_loss",
+    "cosine_embedding_loss",
+    "nll_loss",
+    "hinge_embedding_loss",
+    "poisson_nll_loss",
+    "smooth_l1_loss",
+    "cross_entropy",
+    "l1_loss",
+    "huber_loss",
+    "margin_ranking_loss",
+    "soft_margin_loss",
+    "triplet_margin_loss",
+    "multi_margin_loss",
+    "kl_div",
+    "multilabel_margin_loss",
+    "binary_cross_entropy_with_logits",
+    "multilabel_soft_margin_loss",
+    "ctc_loss",
+    "svd",
+)
 
 _state = threading.local()
 _installed = []
@@ -54,6 +109,7 @@ def _is_enabled():
 
 def _cast(value, policy):
     from .._tensor import Tensor
+
     if isinstance(value, Tensor):
         dt = value.dtype
         if not dt.is_floating_point or dt == _dtype.float64:
@@ -79,6 +135,7 @@ def _wrapper(fn, policy):
             return fn(*args, **kwargs)
         finally:
             _state.inside = False
+
     autocast_op._autocast_original = fn
     return autocast_op
 
@@ -91,6 +148,7 @@ def _install():
         import torchlet
         import torchlet.nn.functional as F
         from .._tensor import Tensor
+
         targets = {}
         for policy, names in (("lower", LOWER_PRECISION_FP), ("fp32", FP32)):
             for name in names:
@@ -135,15 +193,17 @@ class autocast:
         self._cache_enabled = True if cache_enabled is None else cache_enabled
         if device_type == "cpu":
             if enabled and dtype not in (_dtype.bfloat16, _dtype.float16):
-                warnings.warn("In CPU autocast, but the target dtype is not supported. Disabling autocast.\n"
-                              "CPU Autocast only supports dtypes of torch.bfloat16, torch.float16 currently.",
-                              stacklevel=2)
+                warnings.warn(
+                    "In CPU autocast, but the target dtype is not supported. Disabling autocast.\n"
+                    "CPU Autocast only supports dtypes of torch.bfloat16, torch.float16 currently.",
+                    stacklevel=2,
+                )
                 enabled = False
         elif device_type == "cuda":
             from .. import cuda
+
             if enabled and not cuda.is_available():
-                warnings.warn("User provided device_type of 'cuda', but CUDA is not available. Disabling",
-                              stacklevel=2)
+                warnings.warn("User provided device_type of 'cuda', but CUDA is not available. Disabling", stacklevel=2)
                 enabled = False
         else:
             raise RuntimeError(f"User specified an unsupported autocast device_type '{device_type}'")
@@ -165,6 +225,7 @@ class autocast:
         def decorate_autocast(*args, **kwargs):
             with self:
                 return func(*args, **kwargs)
+
         return decorate_autocast
 
 
@@ -192,8 +253,10 @@ def custom_fwd(fwd=None, *, device_type, cast_inputs=None):
 
         def cast(v):
             return v.to(cast_inputs) if isinstance(v, Tensor) and v.is_floating_point() else v
+
         with autocast(device_type=device_type, enabled=False):
             return fwd(*[cast(a) for a in args], **{k: cast(v) for k, v in kwargs.items()})
+
     return decorate_fwd
 
 

@@ -7,6 +7,7 @@ inf/NaN; step(opt) unscales if not done yet and skips opt.step() when one was; u
     otherwise:  tracker += 1; when tracker == growth_interval: S <- S * growth_factor
                 (only if finite), tracker <- 0.
 """
+
 import enum
 import warnings
 from collections import abc, defaultdict
@@ -30,19 +31,29 @@ def _refresh_per_optimizer_state():
 
 def _full(value, dtype):
     from ..ops.creation import full
+
     return full((), value, dtype=dtype)
 
 
 class GradScaler:
-    def __init__(self, device="cuda", init_scale=2.0 ** 16, growth_factor=2.0, backoff_factor=0.5,
-                 growth_interval=2000, enabled=True):
+    def __init__(
+        self,
+        device="cuda",
+        init_scale=2.0**16,
+        growth_factor=2.0,
+        backoff_factor=0.5,
+        growth_interval=2000,
+        enabled=True,
+    ):
         self._device = device
         self._enabled = enabled
         if self._device == "cuda":
             from .. import cuda
+
             if enabled and not cuda.is_available():
-                warnings.warn("torch.cuda.amp.GradScaler is enabled, but CUDA is not available.  Disabling.",
-                              stacklevel=2)
+                warnings.warn(
+                    "torch.cuda.amp.GradScaler is enabled, but CUDA is not available.  Disabling.", stacklevel=2
+                )
                 self._enabled = False
         if self._enabled:
             if growth_factor <= 1.0:
@@ -83,6 +94,7 @@ class GradScaler:
                 it = map(apply_scale, val)
                 return type(val)(it) if isinstance(val, (list, tuple)) else it
             raise ValueError("outputs must be a Tensor or an iterable of Tensors")
+
         return apply_scale(outputs)
 
     def _unscale_grads_(self, optimizer, inv_scale, found_inf, allow_fp16):
@@ -143,8 +155,10 @@ class GradScaler:
             if isinstance(new_scale, float):
                 scale.fill_(new_scale)
             else:
-                reason = ("new_scale should be a float or a 1-element torch.cuda.FloatTensor or "
-                          "torch.FloatTensor with requires_grad=False.")
+                reason = (
+                    "new_scale should be a float or a 1-element torch.cuda.FloatTensor or "
+                    "torch.FloatTensor with requires_grad=False."
+                )
                 if new_scale.device.type != self._device or new_scale.numel() != 1 or new_scale.requires_grad:
                     raise AssertionError(reason)
                 scale.copy_(new_scale)
@@ -199,17 +213,22 @@ class GradScaler:
 
     def state_dict(self):
         if self._enabled:
-            return {"scale": self.get_scale(), "growth_factor": self._growth_factor,
-                    "backoff_factor": self._backoff_factor, "growth_interval": self._growth_interval,
-                    "_growth_tracker": self._get_growth_tracker()}
+            return {
+                "scale": self.get_scale(),
+                "growth_factor": self._growth_factor,
+                "backoff_factor": self._backoff_factor,
+                "growth_interval": self._growth_interval,
+                "_growth_tracker": self._get_growth_tracker(),
+            }
         return {}
 
     def load_state_dict(self, state_dict):
         if not self._enabled:
             return
         if len(state_dict) == 0:
-            raise RuntimeError("The source state dict is empty, possibly because it was saved from a disabled "
-                               "instance of GradScaler.")
+            raise RuntimeError(
+                "The source state dict is empty, possibly because it was saved from a disabled instance of GradScaler."
+            )
         self._init_scale = state_dict["scale"]
         if self._scale is not None:
             self._scale.fill_(state_dict["scale"])
@@ -224,8 +243,10 @@ class GradScaler:
         state = self.__dict__.copy()
         if self._enabled:
             if len(self._per_optimizer_states) != 0:
-                raise AssertionError("A GradScaler instance may only be pickled at the beginning of an iteration, "
-                                     "or at the end after scaler.update().")
+                raise AssertionError(
+                    "A GradScaler instance may only be pickled at the beginning of an iteration, "
+                    "or at the end after scaler.update()."
+                )
             state["_init_scale"] = self.get_scale()
             state["_init_growth_tracker"] = self._get_growth_tracker()
             state["_scale"] = None

@@ -1,5 +1,6 @@
 """autograd.backward / autograd.grad: the user's entry points into the engine
 (and Tensor.backward, recorded in the op table)."""
+
 from .engine import run_backward
 from ..ops._table import methods
 
@@ -16,6 +17,7 @@ def _as_tuple(x):
 
 def _make_grads(outputs, grad_outputs, create_graph):
     from .._tensor import Tensor, wrap
+
     grads = []
     for i, out in enumerate(outputs):
         g = grad_outputs[i] if grad_outputs is not None else None
@@ -23,22 +25,22 @@ def _make_grads(outputs, grad_outputs, create_graph):
             if out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             if out.dtype.category < 2:
-                raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
-                                   f"{out.dtype}")
+                raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {out.dtype}")
             g = wrap(out._xp.ones_like(out._data))
         elif not isinstance(g, Tensor):
             raise TypeError("gradients can be either Tensors or None, but got " + type(g).__name__)
         elif g.shape != out.shape:
-            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output["
-                               f"{i}] has a shape of {out.shape}.")
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output["
+                f"{i}] has a shape of {out.shape}."
+            )
         elif g._data.dtype != out._data.dtype:
             g = g.to(out.dtype)  # as PyTorch's engine, cast to the output's dtype
         grads.append(g)
     return grads
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None,
-             inputs=None):
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
     """Accumulate d(tensors)/d(leaf) into each leaf's `.grad`."""
     tensors = _as_tuple(tensors)
     grad_tensors = _as_tuple(grad_tensors)
@@ -47,9 +49,11 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     grads = _make_grads(tensors, grad_tensors, create_graph)
     if inputs is not None:
         inputs = _as_tuple(inputs)
-        res = run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs,
-                           allow_unused=True, accumulate=False)
+        res = run_backward(
+            tensors, grads, retain_graph, create_graph, inputs=inputs, allow_unused=True, accumulate=False
+        )
         from .engine import _accumulate
+
         for t, g in zip(inputs, res):
             if g is not None:
                 _accumulate(t, [g], create_graph)
@@ -57,8 +61,17 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     run_backward(tensors, grads, retain_graph, create_graph)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    only_inputs=True,
+    allow_unused=None,
+    is_grads_batched=False,
+    materialize_grads=False,
+):
     """Gradients of `outputs` with respect to `inputs`, returned (not accumulated)."""
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
@@ -68,10 +81,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if allow_unused is None:
         allow_unused = materialize_grads
     grads = _make_grads(outputs, grad_outputs, create_graph)
-    res = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs,
-                       allow_unused=allow_unused, accumulate=False)
+    res = run_backward(
+        outputs, grads, retain_graph, create_graph, inputs=inputs, allow_unused=allow_unused, accumulate=False
+    )
     if materialize_grads:
         from .._tensor import wrap
+
         res = tuple(wrap(t._xp.zeros_like(t._data)) if g is None else g for t, g in zip(inputs, res))
     return res
 

@@ -11,12 +11,13 @@ import sys
 
 __all__ = ["saved_tensors_hooks", "save_on_cpu", "disable_saved_tensors_hooks"]
 
-_stack = []         # active (pack, unpack) pairs, innermost last
+_stack = []  # active (pack, unpack) pairs, innermost last
 _disabled = [None]  # the error message while disable_saved_tensors_hooks is on
 
 
 class _Packed:
     """A node's saved tensors as packed by the hooks active when it was recorded."""
+
     __slots__ = ("packed", "unpack")
 
     def __init__(self, saved):
@@ -43,8 +44,10 @@ class _Packed:
         for p in self.packed:
             t = self.unpack(p)
             if not isinstance(t, Tensor):
-                raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but got result "
-                                f"of type {type(t).__name__}")
+                raise TypeError(
+                    "Output of saved tensor unpack_hook expected to be a Tensor but got result "
+                    f"of type {type(t).__name__}"
+                )
             out.append(t)
         return tuple(out)
 
@@ -85,6 +88,7 @@ class save_on_cpu(saved_tensors_hooks):
         def unpack(packed):
             dev, t = packed
             return t if t.device == dev else t.to(dev)
+
         super().__init__(pack, unpack)
 
 

@@ -3,10 +3,10 @@ the forward call that made it, and the engine checks each backward result
 for NaN ("Function 'MulBackward0' returned nan values in its 0th output.").
 When a backward fails, the forward stack is shown as a UserWarning first.
 """
+
 import warnings
 
-__all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
-           "is_anomaly_check_nan_enabled"]
+__all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "is_anomaly_check_nan_enabled"]
 
 
 class _State:
@@ -16,8 +16,9 @@ class _State:
 
 _anomaly = _State()
 
-_WARNING = ("Anomaly Detection has been enabled. This mode will increase the runtime and should only "
-            "be enabled for debugging.")
+_WARNING = (
+    "Anomaly Detection has been enabled. This mode will increase the runtime and should only be enabled for debugging."
+)
 
 
 def is_anomaly_enabled():
@@ -72,5 +73,8 @@ def _warn_forward_trace(node):
     """Before an anomaly-mode backward error propagates: where the node was made."""
     trace = node.__dict__.get("_trace")
     if trace:
-        warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the "
-                      "error:\n" + "".join(trace), UserWarning, stacklevel=3)
+        warnings.warn(
+            f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n" + "".join(trace),
+            UserWarning,
+            stacklevel=3,
+        )

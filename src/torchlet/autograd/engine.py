@@ -10,6 +10,7 @@
 Backward formulas run under no_grad unless create_graph is set, in which case
 they are recorded like any forward computation (higher-order gradients).
 """
+
 import heapq
 import sys
 import threading
@@ -21,8 +22,8 @@ from .graph import AccumulateGrad, edge_of
 _getrefcount = sys.getrefcount
 
 
-_depth = [0]       # nesting of run_backward calls (a hook may call backward)
-_callbacks = []    # queue_callback: run once the outermost backward is done
+_depth = [0]  # nesting of run_backward calls (a hook may call backward)
+_callbacks = []  # queue_callback: run once the outermost backward is done
 
 
 def queue_callback(fn):
@@ -90,8 +91,13 @@ def _accumulate(var, grads, create_graph):
     if old is None:
         if create_graph:
             var._grad = grad if _getrefcount(grad) <= 2 and grad._grad_fn is not None else grad.clone()
-        elif (_getrefcount(grad) <= 2 and grad._grad_fn is None and grad._base is None
-              and _getrefcount(grad._data) <= 2 and (grad._data.base is None or _sole_view(grad._data))):
+        elif (
+            _getrefcount(grad) <= 2
+            and grad._grad_fn is None
+            and grad._base is None
+            and _getrefcount(grad._data) <= 2
+            and (grad._data.base is None or _sole_view(grad._data))
+        ):
             var._grad = grad
         else:
             var._grad = grad.detach().clone()
@@ -106,6 +112,7 @@ def _unbatched(var, grad):
     """A gradient computed inside vmap for a tensor from outside it: summed over the batch
     (torchlet.func._vmap.unbatch_grad; plain arrays of another type pass unchanged)."""
     from ..func._vmap import unbatch_grad
+
     return unbatch_grad(var, grad)
 
 
@@ -150,8 +157,7 @@ def _is_checkpoint_valid():
     return getattr(_checkpoint_state, "valid", True)
 
 
-def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
-                 allow_unused=False, accumulate=True):
+def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None, allow_unused=False, accumulate=True):
     """Backpropagate from `tensors`. With `inputs` and accumulate=False
     (autograd.grad) return their gradients instead of touching `.grad`."""
     prev = _is_checkpoint_valid()
@@ -167,8 +173,7 @@ def _run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs, all
     for i, t in enumerate(tensors):
         edge = edge_of(t)
         if edge is None:
-            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a "
-                               "grad_fn")
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
         roots.append(edge)
     root_nodes = list(dict.fromkeys(n for n, _ in roots))
 
@@ -271,8 +276,10 @@ def _run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs, all
     for i in range(len(inputs)):
         g = captured.get(i)
         if g is None and not allow_unused:
-            raise RuntimeError("One of the differentiated Tensors appears to not have been used in the "
-                               "graph. Set allow_unused=True if this is the desired behavior.")
+            raise RuntimeError(
+                "One of the differentiated Tensors appears to not have been used in the "
+                "graph. Set allow_unused=True if this is the desired behavior."
+            )
         if g is not None and type(g._data) is not type(inputs[i]._data):
             g = _unbatched(inputs[i], g)
         if g is not None and not create_graph:
@@ -301,6 +308,7 @@ def _fill_missing(node, grads):
     if outs is None:
         return grads
     from .. import _tensor
+
     device_of = next((g for g in grads if g is not None), None)  # the zeros live on the grads' device
     xp = device_of._xp if device_of is not None else _tensor.np
     return [g if g is not None else _tensor.zeros_of(*outs[i], xp=xp) for i, g in enumerate(grads)]

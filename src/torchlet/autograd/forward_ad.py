@@ -16,12 +16,12 @@ y's graph reaches nothing but the duals, else y itself), and a custom `autograd.
 needs a `backward` (its `jvp` is not used).
 Nested levels are not supported (PyTorch's default allows one level too).
 """
+
 from collections import namedtuple
 
 from . import grad_mode
 
-__all__ = ["UnpackedDualTensor", "enter_dual_level", "exit_dual_level", "make_dual",
-           "unpack_dual", "dual_level"]
+__all__ = ["UnpackedDualTensor", "enter_dual_level", "exit_dual_level", "make_dual", "unpack_dual", "dual_level"]
 
 UnpackedDualTensor = namedtuple("UnpackedDualTensor", ["primal", "tangent"])
 
@@ -53,19 +53,23 @@ def make_dual(tensor, tangent, *, level=None):
     """A tensor with value `tensor` whose forward gradient is `tangent`."""
     state = _current[0]
     if state is None:
-        raise RuntimeError("Trying to create a dual Tensor for forward AD but no level exists, make sure "
-                           "to enter_dual_level() first.")
+        raise RuntimeError(
+            "Trying to create a dual Tensor for forward AD but no level exists, make sure to enter_dual_level() first."
+        )
     if tangent.shape != tensor.shape:
-        raise RuntimeError("Trying to set a forward gradient that has a different size than that of the "
-                           f"original Tensor, this is not supported. Tensor is of size {list(tensor.shape)} "
-                           f"while the given forward gradient is of size {list(tangent.shape)}.")
+        raise RuntimeError(
+            "Trying to set a forward gradient that has a different size than that of the "
+            f"original Tensor, this is not supported. Tensor is of size {list(tensor.shape)} "
+            f"while the given forward gradient is of size {list(tangent.shape)}."
+        )
     if not tensor.is_floating_point() and not tensor.is_complex():
         raise ValueError(f"Expected primal to be floating point or complex, but got: {tensor.dtype}")
     if tangent.dtype != tensor.dtype:
-        raise ValueError(f"Expected tangent to be floating point or complex, but got: {tangent.dtype}"
-                         if not tangent.is_floating_point() else
-                         "Expected primal and tangent to have the same dtype, but got "
-                         f"{tensor.dtype} and {tangent.dtype}")
+        raise ValueError(
+            f"Expected tangent to be floating point or complex, but got: {tangent.dtype}"
+            if not tangent.is_floating_point()
+            else f"Expected primal and tangent to have the same dtype, but got {tensor.dtype} and {tangent.dtype}"
+        )
     with grad_mode.enable_grad():
         dual = tensor.view_as(tensor) if tensor.requires_grad else tensor.detach().requires_grad_()
     state["duals"].append((dual, tangent))
@@ -113,14 +117,14 @@ def _jvp_of(y, duals, tangents):
     """J t for y(duals), by the double-vjp identity (module docstring)."""
     from . import grad
     from ..ops.creation import zeros_like
+
     with grad_mode.enable_grad():
         u = zeros_like(y).requires_grad_()
         vj = grad(y, duals, u, create_graph=True, allow_unused=True)
         pairs = [(v, t) for v, t in zip(vj, tangents) if v is not None and v.requires_grad]
         if not pairs:
             return None
-        out = grad([v for v, _ in pairs], u, [t for _, t in pairs], create_graph=True,
-                   allow_unused=True)[0]
+        out = grad([v for v, _ in pairs], u, [t for _, t in pairs], create_graph=True, allow_unused=True)[0]
     if out is None:
         return None
     return out if grad_mode.is_grad_enabled() and out.requires_grad and _outer_needs() else out.detach()
@@ -129,4 +133,5 @@ def _jvp_of(y, duals, tangents):
 def _outer_needs():
     """Keep the tangent differentiable when a function transform is running around us."""
     from ..func import _transforms
+
     return _transforms._depth[0] > 0

@@ -19,6 +19,7 @@ subclass made for each Function subclass and named `<Name>Backward`, so
 `out.grad_fn` is the ctx that forward filled in. forward runs under no_grad;
 apply records the node when grad mode is on and a tensor input requires grad.
 """
+
 import functools
 import inspect
 
@@ -26,20 +27,22 @@ from . import grad_mode
 from .graph import Node, edge_of
 from ._saved_hooks import pack_saved
 
-__all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable",
-           "InplaceFunction"]
+__all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable", "InplaceFunction"]
 
 
 class FunctionCtx:
     """The methods forward / setup_context call on ctx."""
+
     __slots__ = ()
 
     def save_for_backward(self, *tensors):
         from .._tensor import Tensor
+
         for i, t in enumerate(tensors):
             if t is not None and not isinstance(t, Tensor):
-                raise TypeError(f"save_for_backward can only save variables, but argument {i} is of "
-                                f"type {type(t).__name__}")
+                raise TypeError(
+                    f"save_for_backward can only save variables, but argument {i} is of type {type(t).__name__}"
+                )
         self._to_save = tensors
 
     def save_for_forward(self, *tensors):
@@ -58,6 +61,7 @@ class FunctionCtx:
 class BackwardCFunction(FunctionCtx, Node):
     """Base of every `<Name>Backward` node: runs the Function's backward and
     checks what it returns (count, None for non-tensor inputs, shapes)."""
+
     _forward_cls = None
     _materialize_grads = True
     _dirty = ()
@@ -80,8 +84,10 @@ class BackwardCFunction(FunctionCtx, Node):
     def backward(self, *grads):
         if self._materialize_grads:
             from ..ops.creation import zeros
-            grads = tuple(zeros(m[0], dtype=m[1]) if g is None and m is not None else g
-                          for g, m in zip(grads, self._out_meta))
+
+            grads = tuple(
+                zeros(m[0], dtype=m[1]) if g is None and m is not None else g for g, m in zip(grads, self._out_meta)
+            )
         result = self._forward_cls.backward(self, *grads)
         return self._check_grads(result if type(result) is tuple else (result,))
 
@@ -89,12 +95,14 @@ class BackwardCFunction(FunctionCtx, Node):
         """One gradient per forward argument in; one per tensor argument (edge) out."""
         from .._tensor import Tensor
         from ..ops._util import reduce_grad
+
         name = type(self).__name__
         n = len(self._arg_meta)
         if len(grads) != n:
             if len(grads) < n or any(g is not None for g in grads[n:]):
-                raise RuntimeError(f"function {name} returned an incorrect number of gradients "
-                                   f"(expected {n}, got {len(grads)})")
+                raise RuntimeError(
+                    f"function {name} returned an incorrect number of gradients (expected {n}, got {len(grads)})"
+                )
         out = []
         for i, meta in enumerate(self._arg_meta):
             g = grads[i]
@@ -105,14 +113,18 @@ class BackwardCFunction(FunctionCtx, Node):
             if not isinstance(g, Tensor):
                 raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
             if meta is None:
-                raise RuntimeError(f"function {name} returned a gradient different than None at "
-                                   f"position {i + 1}, but the corresponding forward input was not a "
-                                   "Variable")
+                raise RuntimeError(
+                    f"function {name} returned a gradient different than None at "
+                    f"position {i + 1}, but the corresponding forward input was not a "
+                    "Variable"
+                )
             shape = meta[0]
             if g._data.shape != shape and not _sums_to(g._data.shape, shape):
-                raise RuntimeError(f"Function {name} returned an invalid gradient at index {i} - got "
-                                   f"{list(g._data.shape)} but expected shape compatible with "
-                                   f"{list(shape)}")
+                raise RuntimeError(
+                    f"Function {name} returned an invalid gradient at index {i} - got "
+                    f"{list(g._data.shape)} but expected shape compatible with "
+                    f"{list(shape)}"
+                )
             out.append(reduce_grad(g, meta) if self._next[len(out)] is not None else None)
         return tuple(out)
 
@@ -144,15 +156,21 @@ class Function(metaclass=_FunctionMeta):
 
     def __init__(self, *args, **kwargs):
         import warnings
-        warnings.warn(f"{self.__class__} should not be instantiated. Methods on autograd functions "
-                      "are all static, so you should invoke them on the class itself. Instantiating "
-                      "an autograd function will raise an error in a future version of PyTorch.",
-                      DeprecationWarning, stacklevel=2)
+
+        warnings.warn(
+            f"{self.__class__} should not be instantiated. Methods on autograd functions "
+            "are all static, so you should invoke them on the class itself. Instantiating "
+            "an autograd function will raise an error in a future version of PyTorch.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
 
     def __call__(self, *args, **kwargs):
-        raise RuntimeError("Legacy autograd function with non-static forward method is deprecated. "
-                           "Please use new-style autograd function with static forward method. "
-                           "(Example: https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)")
+        raise RuntimeError(
+            "Legacy autograd function with non-static forward method is deprecated. "
+            "Please use new-style autograd function with static forward method. "
+            "(Example: https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)"
+        )
 
     @staticmethod
     def forward(*args, **kwargs):
@@ -164,19 +182,23 @@ class Function(metaclass=_FunctionMeta):
 
     @staticmethod
     def backward(ctx, *grad_outputs):
-        raise NotImplementedError("You must implement either the backward or vjp method for your custom "
-                                  "autograd.Function to use it with backward mode AD.")
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom "
+            "autograd.Function to use it with backward mode AD."
+        )
 
     vjp = backward
 
     @staticmethod
     def jvp(ctx, *grad_inputs):
-        raise NotImplementedError("You must implement the jvp function for custom autograd.Function to "
-                                  "use it with forward mode AD.")
+        raise NotImplementedError(
+            "You must implement the jvp function for custom autograd.Function to use it with forward mode AD."
+        )
 
     @classmethod
     def apply(cls, *args, **kwargs):
         from .._tensor import Tensor
+
         ctx = cls._backward_cls()
         is_tensor = [isinstance(a, Tensor) for a in args]
         needs = tuple(t and a._requires_grad for t, a in zip(is_tensor, args))
@@ -195,8 +217,7 @@ class Function(metaclass=_FunctionMeta):
             _check_dirty_leaves(ctx, args, False)
             return output
         ctx._next = tuple(edge_of(a) if n else None for a, n, t in zip(args, needs, is_tensor) if t)
-        ctx._arg_meta = tuple((a._data.shape, a._data.dtype) if t else None
-                              for a, t in zip(args, is_tensor))
+        ctx._arg_meta = tuple((a._data.shape, a._data.dtype) if t else None for a, t in zip(args, is_tensor))
         ctx.input_meta = tuple(m for m in ctx._arg_meta if m is not None)
         return _wrap_outputs(ctx, args, output)
 
@@ -208,8 +229,7 @@ def _has_setup_context(cls):
 def _check_dirty_leaves(ctx, args, record):
     for t in ctx._dirty:
         if grad_mode._mode.enabled and t._grad_fn is None and t._requires_grad:
-            raise RuntimeError("a leaf Variable that requires grad has been used in an in-place "
-                               "operation.")
+            raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
         t._version[0] += 1
 
 
@@ -217,6 +237,7 @@ def _wrap_outputs(ctx, args, output):
     """Point the outputs' grad_fn at ctx; inputs returned unchanged become
     aliases, dirty inputs are rebased onto ctx."""
     from .._tensor import Tensor, _view_of
+
     single = not isinstance(output, tuple)
     outs = (output,) if single else output
     _check_dirty_leaves(ctx, args, True)
@@ -241,6 +262,7 @@ def _wrap_outputs(ctx, args, output):
     ctx._none_saved = {i for i, t in enumerate(saved) if t is None}
     if ctx._none_saved:
         from ..ops.creation import zeros
+
         saved = tuple(zeros(0) if t is None else t for t in saved)
     ctx._versions = tuple(t._version[0] for t in saved)
     ctx._saved = pack_saved(saved) if saved else saved  # saved_tensors_hooks
@@ -251,16 +273,17 @@ class _DelayedError(Node):
     """Stands in for the backward of a once_differentiable backward."""
 
     def backward(self, *grads):
-        raise RuntimeError("trying to differentiate twice a function that was marked with "
-                           "@once_differentiable")
+        raise RuntimeError("trying to differentiate twice a function that was marked with @once_differentiable")
 
 
 def once_differentiable(fn):
     """Decorator for a Function's backward that is not itself differentiable:
     it runs under no_grad, and differentiating its result again raises."""
+
     @functools.wraps(fn)
     def wrapper(ctx, *args):
         from .._tensor import Tensor, _view_of
+
         with grad_mode.no_grad():
             outputs = fn(ctx, *args)
         if not grad_mode._mode.enabled:
@@ -278,6 +301,7 @@ def once_differentiable(fn):
                 o._grad_fn, o._output_nr, o._requires_grad = err, i, True
             wrapped.append(o)
         return wrapped[0] if single else tuple(wrapped)
+
     return wrapper
 
 

@@ -3,10 +3,17 @@
 The flag is a module global read by every op (`_mode.enabled`), so turning
 gradients off costs one attribute read per op.
 """
+
 import functools
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
-           "is_grad_enabled", "is_inference_mode_enabled"]
+__all__ = [
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "inference_mode",
+    "is_grad_enabled",
+    "is_inference_mode_enabled",
+]
 
 
 class _Mode:
@@ -27,6 +34,7 @@ def is_inference_mode_enabled():
 
 class _GradContext:
     """Base for the grad-mode context managers; each also works as a decorator."""
+
     _target = True
 
     def __enter__(self):
@@ -45,6 +53,7 @@ class _GradContext:
         def wrapper(*args, **kwargs):
             with self.__class__():
                 return fn(*args, **kwargs)
+
         return wrapper
 
     def clone(self):
@@ -91,6 +100,7 @@ class set_grad_enabled(_GradContext):
         def wrapper(*args, **kwargs):
             with set_grad_enabled(mode):
                 return fn(*args, **kwargs)
+
         return wrapper
 
     def clone(self):
@@ -127,4 +137,5 @@ class inference_mode(_GradContext):
         def wrapper(*args, **kwargs):
             with inference_mode(mode):
                 return fn(*args, **kwargs)
+
         return wrapper

@@ -6,27 +6,53 @@ as (node, output_nr) pairs, (None, 0) for inputs that need no gradient
 A node's `backward(*grads)` gets one gradient per output and returns one per
 input edge, written with Tensor ops so that create_graph builds a graph.
 """
+
 import itertools
 
 from . import grad_mode
 from .anomaly_mode import _anomaly
-from ._saved_hooks import (_stack as _saved_hooks, _Packed, saved_tensors_hooks,  # noqa: F401
-                           save_on_cpu, disable_saved_tensors_hooks)
+from ._saved_hooks import (
+    _stack as _saved_hooks,
+    _Packed,
+    saved_tensors_hooks,
+    save_on_cpu,
+    disable_saved_tensors_hooks,
+)
 
-__all__ = ["Node", "TwoPathNode", "TWO_PATH", "AccumulateGrad", "edge_of", "attach", "saved_tensors_hooks", "save_on_cpu",
-           "disable_saved_tensors_hooks"]
+__all__ = [
+    "Node",
+    "TwoPathNode",
+    "TWO_PATH",
+    "AccumulateGrad",
+    "edge_of",
+    "attach",
+    "saved_tensors_hooks",
+    "save_on_cpu",
+    "disable_saved_tensors_hooks",
+]
 
 _sequence = itertools.count()
-_FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
-          "after they have already been freed). Saved intermediate values of the graph are freed "
-          "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
-          "backward through the graph a second time or if you need to access saved tensors after "
-          "calling backward.")
+_FREED = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
 
 
 class Node:
-    __slots__ = ("_next", "_saved", "_versions", "_seq", "_pre_hooks", "_hooks",
-                 "input_meta", "__weakref__", "__dict__")
+    __slots__ = (
+        "_next",
+        "_saved",
+        "_versions",
+        "_seq",
+        "_pre_hooks",
+        "_hooks",
+        "input_meta",
+        "__weakref__",
+        "__dict__",
+    )
     n_outputs = 1
 
     def __init__(self, next_functions=(), saved=()):
@@ -41,6 +67,7 @@ class Node:
         self.input_meta = None  # (shape, numpy dtype) per input, None where no tensor
         if _anomaly.enabled:  # anomaly mode: remember where the forward call came from
             import traceback
+
             self.__dict__["_trace"] = traceback.format_stack()[:-2]
 
     @property
@@ -68,7 +95,8 @@ class Node:
                     f"inplace operation: [{t.type()} {list(t.shape)}], which is output 0 of "
                     f"{t.grad_fn.name() if t.grad_fn is not None else 'a leaf'}, is at version "
                     f"{t._version[0]}; expected version {v} instead. Hint: the backtrace further "
-                    "above can show the operation that failed to compute its gradient.")
+                    "above can show the operation that failed to compute its gradient."
+                )
         return saved
 
     def _release(self):
@@ -127,6 +155,7 @@ _NO_EDGE = (None, 0)
 
 class _Handle:
     """RemovableHandle: removes a registered hook."""
+
     __slots__ = ("_list", "_item")
 
     def __init__(self, lst, item):

@@ -4,6 +4,7 @@ are recorded and change nothing (torchlet has no TF32 or fused-attention kernels
 
 def is_built():
     from .. import accelerator
+
     return accelerator._built()
 
 

@@ -1,5 +1,6 @@
 """torchlet.backends.cudnn: no cuDNN here. The flags are recorded (programs set
 `benchmark` and `deterministic`) and change nothing."""
+
 enabled = True
 benchmark = False
 benchmark_limit = 10

@@ -1,4 +1,5 @@
 """torchlet.backends.mkldnn: no oneDNN kernels in torchlet (NumPy computes)."""
+
 enabled = True
 deterministic = False
 

@@ -1,4 +1,5 @@
 """torchlet.backends.opt_einsum: the opt_einsum path optimiser is not used."""
+
 enabled = False
 strategy = None
 

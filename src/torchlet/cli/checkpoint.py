@@ -1,6 +1,7 @@
 """Checkpoints of `torchlet train`: one dict saved with torchlet.save (an
 atomic write: a temporary file renamed into place), loaded with
 weights_only=True."""
+
 import os
 
 from .registry import UsageError
@@ -10,16 +11,27 @@ FORMAT = "torchlet.train/1"
 
 def save(path, meta, model, optimizer, scheduler, epoch, history, best):
     import torchlet
+
     state = dict(meta)
-    state.update({"format": FORMAT, "state_dict": model.state_dict(), "optimizer": optimizer.state_dict(),
-                  "scheduler": scheduler.state_dict() if scheduler is not None else None, "epoch": epoch,
-                  "history": history, "best": best, "rng_state": torchlet.get_rng_state()})
+    state.update(
+        {
+            "format": FORMAT,
+            "state_dict": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict() if scheduler is not None else None,
+            "epoch": epoch,
+            "history": history,
+            "best": best,
+            "rng_state": torchlet.get_rng_state(),
+        }
+    )
     torchlet.save(state, path)
 
 
 def load(path):
     """A training checkpoint; UsageError when the file is missing or not one."""
     import torchlet
+
     if not os.path.isfile(path):
         raise UsageError(f"no checkpoint at {path}")
     try:
@@ -34,6 +46,7 @@ def load(path):
 def restore(state, model, optimizer=None, scheduler=None):
     """Load weights (and optimizer/scheduler/RNG state) into a freshly built model."""
     import torchlet
+
     try:
         model.load_state_dict(state["state_dict"])
     except (RuntimeError, KeyError) as e:
@@ -50,6 +63,7 @@ def restore(state, model, optimizer=None, scheduler=None):
 def model_from(state, expect_model=None):
     """The checkpoint's model, built and loaded, in eval mode."""
     from .registry import build_model
+
     if expect_model is not None and expect_model != state["model"]:
         raise UsageError(f"the checkpoint holds a {state['model']} model, not {expect_model}")
     model = build_model(state["model"], **state["model_args"])
@@ -84,8 +98,10 @@ class Checkpoints:
         """The line printed when Ctrl-C stops epoch `epoch`."""
         if not self.folder:
             return f"\ninterrupted during epoch {epoch} (no --checkpoint-dir, nothing saved)"
-        return (f"\ninterrupted during epoch {epoch}; {self.last} holds epoch {epoch - 1}: continue with "
-                f"`torchlet train --resume {self.last}`")
+        return (
+            f"\ninterrupted during epoch {epoch}; {self.last} holds epoch {epoch - 1}: continue with "
+            f"`torchlet train --resume {self.last}`"
+        )
 
     def load_best(self, model, best):
         """Put the best epoch's weights into `model` (when there is a best.pt)."""

@@ -1,4 +1,5 @@
 """`torchlet evaluate` and `torchlet predict` on a `torchlet train` checkpoint."""
+
 import sys
 
 from . import checkpoint as ckpt
@@ -14,6 +15,7 @@ def confusion_matrix(model, loader, num_classes):
     import numpy as np
     import torchlet
     from .. import nn
+
     loss_fn = nn.CrossEntropyLoss(reduction="sum")
     cm = np.zeros((num_classes, num_classes), dtype=np.int64)
     total, seen = 0.0, 0
@@ -29,6 +31,7 @@ def confusion_matrix(model, loader, num_classes):
 def plot_confusion(cm, classes, path):
     """A PNG of the confusion matrix (row-normalized shades, counts written in)."""
     from PIL import Image, ImageDraw
+
     n = len(classes)
     cell, margin = 36 if n <= 20 else 12, 60
     img = Image.new("RGB", (margin + n * cell + 10, margin + n * cell + 10), "white")
@@ -50,6 +53,7 @@ def plot_confusion(cm, classes, path):
 
 def evaluate(args, out=None):
     from ..utils.data import DataLoader
+
     out = out or sys.stdout
     state = ckpt.load(args.checkpoint)
     model = ckpt.model_from(state, args.model)
@@ -58,8 +62,9 @@ def evaluate(args, out=None):
     if dataset != s["dataset"]:
         raise UsageError(f"the checkpoint was trained on {s['dataset']}, not {dataset}")
     classes = state["classes"]
-    test = load_split(dataset, args.data_root or s["data_root"], False, args.download,
-                      transform_for(state["preprocess"]))
+    test = load_split(
+        dataset, args.data_root or s["data_root"], False, args.download, transform_for(state["preprocess"])
+    )
     if test is None:
         raise UsageError(f"{dataset} has no test/ or val/ folder to evaluate on")
     loss, cm = confusion_matrix(model, DataLoader(test, batch_size=args.batch_size), len(classes))
@@ -89,6 +94,7 @@ def evaluate(args, out=None):
 def predict(args, out=None):
     import torchlet
     from PIL import Image, UnidentifiedImageError
+
     out = out or sys.stdout
     state = ckpt.load(args.checkpoint)
     model = ckpt.model_from(state, args.model)

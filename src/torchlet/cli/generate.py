@@ -1,7 +1,8 @@
 """`torchlet generate`: sample text from a `torchlet train --task lm` checkpoint.
 
-    torchlet generate --checkpoint checkpoints/best.pt --prompt "ROMEO:" --max-new-tokens 200
+torchlet generate --checkpoint checkpoints/best.pt --prompt "ROMEO:" --max-new-tokens 200
 """
+
 import sys
 
 from .registry import UsageError
@@ -13,11 +14,14 @@ __all__ = ["generate"]
 def generate(args, out=None):
     import torchlet
     from .train_lm import build_lm, encode, tokenizer_from_state
+
     out = out or sys.stdout
     state = ckpt.load(args.checkpoint)
     if state["args"].get("task") != "lm":
-        raise UsageError(f"{args.checkpoint} holds a {state['model']} classifier, not a language model "
-                         f"(train one with `torchlet train --task lm`)")
+        raise UsageError(
+            f"{args.checkpoint} holds a {state['model']} classifier, not a language model "
+            f"(train one with `torchlet train --task lm`)"
+        )
     if args.max_new_tokens < 0:
         raise UsageError(f"--max-new-tokens must not be negative, got {args.max_new_tokens}")
     if args.temperature < 0:
@@ -34,8 +38,9 @@ def generate(args, out=None):
         ids = [0]
     gen = torchlet.Generator().manual_seed(args.seed) if args.seed is not None else None
     x = torchlet.tensor([ids] * args.num_samples, dtype=torchlet.long)
-    result = model.generate(x, args.max_new_tokens, temperature=args.temperature, top_k=args.top_k,
-                            top_p=args.top_p, generator=gen)
+    result = model.generate(
+        x, args.max_new_tokens, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p, generator=gen
+    )
     for i, row in enumerate(result.tolist()):
         if i:
             print("-" * 40, file=out)

@@ -16,6 +16,7 @@
 
 Bad input gives one line on stderr and exit status 2.
 """
+
 import argparse
 import os
 import subprocess
@@ -30,12 +31,17 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_train(sub):
-    p = sub.add_parser("train", help="train a model", description="Train a model; every option has a default: "
-                       "`torchlet train` trains LeNet on the built-in Digits dataset.")
+    p = sub.add_parser(
+        "train",
+        help="train a model",
+        description="Train a model; every option has a default: "
+        "`torchlet train` trains LeNet on the built-in Digits dataset.",
+    )
     # defaults are None here so that --resume can tell what was given (see train.DEFAULTS)
     p.add_argument("--model", help="model name (see `torchlet models`; default lenet)")
-    p.add_argument("--dataset", help="digits, mnist, fashion-mnist, cifar10, cifar100 or an ImageFolder "
-                                     "directory (default digits)")
+    p.add_argument(
+        "--dataset", help="digits, mnist, fashion-mnist, cifar10, cifar100 or an ImageFolder directory (default digits)"
+    )
     p.add_argument("--data-root", help="where datasets are (default ./data)")
     p.add_argument("--download", action="store_true", default=None, help="download a missing dataset")
     p.add_argument("--epochs", type=int, help="number of epochs (default 10)")
@@ -52,10 +58,15 @@ def _add_train(sub):
     p.add_argument("--logdir", help="write TensorBoard logs here")
     p.add_argument("--checkpoint-dir", help="where last.pt and best.pt go (default ./checkpoints; '' for none)")
     p.add_argument("--resume", metavar="CHECKPOINT", help="continue a run from its last.pt")
-    p.add_argument("--nproc", type=int, help="data-parallel ranks, started through mpiexec (default 1); "
-                   "--batch-size is per rank")
-    p.add_argument("--task", choices=["classify", "lm"], help="classify images (default) or train a language "
-                   "model (lm: --model gpt|lstm, --dataset shakespeare|tinyshakespeare|timemachine|PATH.txt)")
+    p.add_argument(
+        "--nproc", type=int, help="data-parallel ranks, started through mpiexec (default 1); --batch-size is per rank"
+    )
+    p.add_argument(
+        "--task",
+        choices=["classify", "lm"],
+        help="classify images (default) or train a language "
+        "model (lm: --model gpt|lstm, --dataset shakespeare|tinyshakespeare|timemachine|PATH.txt)",
+    )
     lm = p.add_argument_group("language models (--task lm)")
     lm.add_argument("--tokenizer", help="char (default) or bpe:N (a byte-level BPE of N tokens trained on the text)")
     lm.add_argument("--block-size", type=int, help="context length in tokens (default 64)")
@@ -99,12 +110,15 @@ def _parser():
     _add_train(sub)
     _add_eval(sub)
     from .tokenize import add_parser as _add_tokenize
+
     _add_tokenize(sub)
     sub.add_parser("models", help="list the models `train` knows")
     sub.add_parser("datasets", help="list the datasets `train` knows")
-    for name, text in (("run", "run a PyTorch program on torchlet"),
-                       ("check", "list the torch names a program uses and which torchlet lacks"),
-                       ("bench", "run the benchmarks in benchmarks/")):
+    for name, text in (
+        ("run", "run a PyTorch program on torchlet"),
+        ("check", "list the torch names a program uses and which torchlet lacks"),
+        ("bench", "run the benchmarks in benchmarks/"),
+    ):
         p = sub.add_parser(name, help=text, add_help=name != "bench")
         p.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
@@ -143,6 +157,7 @@ def _is_lm(args):
         return args.task == "lm"
     if args.resume:
         from . import checkpoint
+
         return checkpoint.load(args.resume)["args"].get("task") == "lm"
     return False
 
@@ -154,9 +169,11 @@ def main(argv=None):
     try:
         if command == "run" and len(argv) > 1 and argv[1].startswith(("--nproc", "--nnodes", "--standalone")):
             from ..distributed.run import main as run_main
+
             return run_main(argv[1:])
         if command in ("run", "check"):  # everything after the program belongs to it
             from ..compat.__main__ import main as compat_main
+
             if len(argv) < 2:
                 raise UsageError(f"usage: torchlet {command} PROGRAM.py" + (" [ARGS...]" if command == "run" else ""))
             return compat_main((["--check"] if command == "check" else []) + argv[1:])
@@ -173,33 +190,43 @@ def main(argv=None):
         if args.command == "datasets":
             for name, spec in DATASETS.items():
                 print(f"{name:<14} {spec[-1]}")
-            print(f"{'PATH':<14} an ImageFolder directory (PATH/train and PATH/test or PATH/val, or class "
-                  "folders directly)")
+            print(
+                f"{'PATH':<14} an ImageFolder directory (PATH/train and PATH/test or PATH/val, or class "
+                "folders directly)"
+            )
             return 0
         if args.command == "tokenize":
             from .tokenize import tokenize
+
             return tokenize(args)
         if args.command == "train":
             if args.nproc is not None and args.nproc < 1:
                 raise UsageError(f"--nproc must be at least 1, got {args.nproc}")
             if (args.nproc or 1) > 1 and "RANK" not in os.environ:
                 from ..distributed.run import main as run_main
+
                 rest = _without_nproc(argv[1:])
-                return run_main(["--nproc-per-node", str(args.nproc), "--no-compat", "-m", "torchlet.cli",
-                                 "train"] + rest)
+                return run_main(
+                    ["--nproc-per-node", str(args.nproc), "--no-compat", "-m", "torchlet.cli", "train"] + rest
+                )
             if _is_lm(args):
                 from .train_lm import train_lm
+
                 return train_lm(args)
             from .train import train
+
             return train(args)
         if args.command == "generate":
             from .generate import generate
+
             return generate(args)
         from .evaluate import evaluate, predict
+
         return (evaluate if args.command == "evaluate" else predict)(args)
     except UsageError as e:
-        print(f"torchlet{' ' + command if command and not command.startswith('-') else ''}: error: {e}",
-              file=sys.stderr)
+        print(
+            f"torchlet{' ' + command if command and not command.startswith('-') else ''}: error: {e}", file=sys.stderr
+        )
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -1,10 +1,10 @@
 """What `torchlet train` can train: models (the vision zoo and the lessons'
 models) and datasets (built-in Digits, MNIST, Fashion-MNIST, CIFAR-10/100,
 an ImageFolder directory), with the preprocessing each pair needs."""
+
 import os
 
-__all__ = ["MODELS", "DATASETS", "UsageError", "build_model", "dataset_spec", "preprocess",
-           "load_split"]
+__all__ = ["MODELS", "DATASETS", "UsageError", "build_model", "dataset_spec", "preprocess", "load_split"]
 
 
 class UsageError(Exception):
@@ -36,26 +36,45 @@ MODELS = {
 
 # name: (class name in torchlet.vision.datasets, channels, size, mean, std, what it is)
 DATASETS = {
-    "digits": ("Digits", 1, 8, (0.3070,), (0.3757,),
-               "built in: UCI handwritten digits, 1,797 8x8 images, 10 classes (no download)"),
+    "digits": (
+        "Digits",
+        1,
+        8,
+        (0.3070,),
+        (0.3757,),
+        "built in: UCI handwritten digits, 1,797 8x8 images, 10 classes (no download)",
+    ),
     "mnist": ("MNIST", 1, 28, (0.1307,), (0.3081,), "MNIST handwritten digits, 28x28, 10 classes"),
-    "fashion-mnist": ("FashionMNIST", 1, 28, (0.2860,), (0.3530,),
-                      "Fashion-MNIST clothing images, 28x28, 10 classes"),
-    "cifar10": ("CIFAR10", 3, 32, (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616),
-                "CIFAR-10 colour images, 32x32, 10 classes"),
-    "cifar100": ("CIFAR100", 3, 32, (0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762),
-                 "CIFAR-100 colour images, 32x32, 100 classes"),
+    "fashion-mnist": ("FashionMNIST", 1, 28, (0.2860,), (0.3530,), "Fashion-MNIST clothing images, 28x28, 10 classes"),
+    "cifar10": (
+        "CIFAR10",
+        3,
+        32,
+        (0.4914, 0.4822, 0.4465),
+        (0.2470, 0.2435, 0.2616),
+        "CIFAR-10 colour images, 32x32, 10 classes",
+    ),
+    "cifar100": (
+        "CIFAR100",
+        3,
+        32,
+        (0.5071, 0.4865, 0.4409),
+        (0.2673, 0.2564, 0.2762),
+        "CIFAR-100 colour images, 32x32, 100 classes",
+    ),
 }
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 
 def _lessons_model(name, num_classes, channels, size):
     from .. import nn
+
     if name == "softmax":
         return nn.Sequential(nn.Flatten(), nn.Linear(channels * size * size, num_classes))
     if name == "mlp":
-        return nn.Sequential(nn.Flatten(), nn.Linear(channels * size * size, 256), nn.ReLU(),
-                             nn.Linear(256, num_classes))
+        return nn.Sequential(
+            nn.Flatten(), nn.Linear(channels * size * size, 256), nn.ReLU(), nn.Linear(256, num_classes)
+        )
     return None
 
 
@@ -68,6 +87,7 @@ def build_model(name, num_classes):
     if model is not None:
         return model
     from ..vision import models
+
     if name == "lenet":
         return models.LeNet(num_classes=num_classes, variant="relu")
     if name == "lenet-classic":
@@ -113,6 +133,7 @@ def preprocess(model_name, dataset_name):
 def transform_for(pre):
     """torchlet.vision transform of a checkpoint's preprocessing spec, for PIL images."""
     from ..vision import transforms as T
+
     steps = [T.Grayscale(num_output_channels=1)] if pre["channels"] == 1 else [T.Lambda(_to_rgb)]
     steps += [T.Resize((pre["size"], pre["size"])), T.ToTensor(), T.Normalize(pre["mean"], pre["std"])]
     return T.Compose(steps)
@@ -126,6 +147,7 @@ def load_split(dataset_name, root, train, download, transform):
     """The train or test split of a dataset; one-line UsageError when it is missing."""
     kind = dataset_spec(dataset_name)[0]
     from ..vision import datasets
+
     if kind == "ImageFolder":
         sub = [d for d in (("train",) if train else ("test", "val")) if os.path.isdir(os.path.join(dataset_name, d))]
         if not train and not sub:
@@ -143,5 +165,7 @@ def load_split(dataset_name, root, train, download, transform):
     except RuntimeError as e:
         if download:
             raise UsageError(f"cannot download {dataset_name}: {e}") from None
-        raise UsageError(f"dataset {dataset_name} not found under {os.path.abspath(root)} "
-                         f"(add --download to fetch it, or point --data-root at it)") from None
+        raise UsageError(
+            f"dataset {dataset_name} not found under {os.path.abspath(root)} "
+            f"(add --download to fetch it, or point --data-root at it)"
+        ) from None

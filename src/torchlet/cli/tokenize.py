@@ -1,8 +1,9 @@
 """`torchlet tokenize`: train a tokenizer on text files and save it, or encode text with one.
 
-    torchlet tokenize --train corpus.txt [more.txt ...] --vocab-size 1000 --out tok.json
-    torchlet tokenize --tokenizer tok.json --encode "some text"     (prints the tokens and ids)
+torchlet tokenize --train corpus.txt [more.txt ...] --vocab-size 1000 --out tok.json
+torchlet tokenize --tokenizer tok.json --encode "some text"     (prints the tokens and ids)
 """
+
 import os
 import time
 
@@ -10,14 +11,21 @@ from .registry import UsageError
 
 
 def add_parser(sub):
-    p = sub.add_parser("tokenize", help="train a byte-level BPE tokenizer (or encode text with one)",
-                       description="Train a byte-level BPE tokenizer on text files and save it as tokenizer.json "
-                                   "(the Hugging Face format), or encode text with a saved one.")
+    p = sub.add_parser(
+        "tokenize",
+        help="train a byte-level BPE tokenizer (or encode text with one)",
+        description="Train a byte-level BPE tokenizer on text files and save it as tokenizer.json "
+        "(the Hugging Face format), or encode text with a saved one.",
+    )
     p.add_argument("--train", nargs="+", metavar="FILE", help="UTF-8 text files to learn from")
     p.add_argument("--vocab-size", type=int, default=1000, help="(default 1000)")
     p.add_argument("--min-frequency", type=int, default=2, help="(default 2)")
-    p.add_argument("--special-tokens", nargs="*", default=["<|endoftext|>"],
-                   help="added first, with the first ids (default <|endoftext|>)")
+    p.add_argument(
+        "--special-tokens",
+        nargs="*",
+        default=["<|endoftext|>"],
+        help="added first, with the first ids (default <|endoftext|>)",
+    )
     p.add_argument("--out", default="tokenizer.json", help="where to write tokenizer.json (default ./tokenizer.json)")
     p.add_argument("--vocab-merges", metavar="DIR", help="also write GPT-2's vocab.json and merges.txt here")
     p.add_argument("--tokenizer", metavar="JSON", help="a saved tokenizer.json, for --encode")
@@ -26,6 +34,7 @@ def add_parser(sub):
 
 def tokenize(args):
     from ..text.tokenizers import ByteLevelBPETokenizer, Tokenizer
+
     if not args.train and not args.encode:
         raise UsageError("give --train FILE... (to train) or --tokenizer JSON --encode TEXT")
     if args.train:
@@ -33,20 +42,27 @@ def tokenize(args):
             if not os.path.isfile(path):
                 raise UsageError(f"no such file: {path}")
         if args.vocab_size < 256 + len(args.special_tokens):
-            raise UsageError(f"--vocab-size must be at least {256 + len(args.special_tokens)} "
-                             "(256 bytes + the special tokens)")
+            raise UsageError(
+                f"--vocab-size must be at least {256 + len(args.special_tokens)} (256 bytes + the special tokens)"
+            )
         tok = ByteLevelBPETokenizer()
         size = sum(os.path.getsize(p) for p in args.train)
         start = time.perf_counter()
         try:
-            tok.train(args.train, vocab_size=args.vocab_size, min_frequency=args.min_frequency,
-                      special_tokens=args.special_tokens)
+            tok.train(
+                args.train,
+                vocab_size=args.vocab_size,
+                min_frequency=args.min_frequency,
+                special_tokens=args.special_tokens,
+            )
         except UnicodeDecodeError as e:
             raise UsageError(f"not UTF-8 text: {e}") from None
         seconds = time.perf_counter() - start
         tok.save(args.out)
-        print(f"trained on {size / 1e6:.2f} MB in {seconds:.2f} s ({size / 1e6 / max(seconds, 1e-9):.2f} MB/s): "
-              f"{tok.get_vocab_size()} tokens, {len(tok.model.merges)} merges -> {args.out}")
+        print(
+            f"trained on {size / 1e6:.2f} MB in {seconds:.2f} s ({size / 1e6 / max(seconds, 1e-9):.2f} MB/s): "
+            f"{tok.get_vocab_size()} tokens, {len(tok.model.merges)} merges -> {args.out}"
+        )
         if args.vocab_merges:
             os.makedirs(args.vocab_merges, exist_ok=True)
             for path in tok.save_model(args.vocab_merges):

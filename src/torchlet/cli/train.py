@@ -14,6 +14,7 @@ state, epoch, RNG state and history. Ctrl-C stops; `last.pt` then holds the
 last finished epoch and `--resume` continues from it exactly (same batches,
 same numbers as an uninterrupted run).
 """
+
 import math
 import os
 import sys
@@ -24,10 +25,25 @@ from . import checkpoint as ckpt
 
 __all__ = ["train", "DEFAULTS"]
 
-DEFAULTS = {"model": "lenet", "dataset": "digits", "data_root": "data", "download": False, "epochs": 10,
-            "batch_size": 64, "lr": None, "optimizer": "adam", "momentum": 0.9, "weight_decay": 0.0,
-            "scheduler": "none", "val_fraction": 0.1, "workers": 0, "seed": 0, "device": "cpu",
-            "logdir": None, "checkpoint_dir": "checkpoints"}
+DEFAULTS = {
+    "model": "lenet",
+    "dataset": "digits",
+    "data_root": "data",
+    "download": False,
+    "epochs": 10,
+    "batch_size": 64,
+    "lr": None,
+    "optimizer": "adam",
+    "momentum": 0.9,
+    "weight_decay": 0.0,
+    "scheduler": "none",
+    "val_fraction": 0.1,
+    "workers": 0,
+    "seed": 0,
+    "device": "cpu",
+    "logdir": None,
+    "checkpoint_dir": "checkpoints",
+}
 DEFAULT_LR = {"sgd": 0.05, "adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-3}
 # options that --resume may change; the others come from the checkpoint
 RESUMABLE = ("epochs", "workers", "device", "logdir", "checkpoint_dir", "data_root", "download")
@@ -45,8 +61,7 @@ def _settings(args):
             raise UsageError(f"checkpoint {args.resume} is a {state['model']} model, not {given['model']}")
         for key in ("dataset",):
             if key in given and given[key] != state["args"][key]:
-                raise UsageError(f"checkpoint {args.resume} was trained on {state['args'][key]}, "
-                                 f"not {given[key]}")
+                raise UsageError(f"checkpoint {args.resume} was trained on {state['args'][key]}, not {given[key]}")
         settings.update(state["args"])
         given = {k: v for k, v in given.items() if k in RESUMABLE}
     settings.update(given)
@@ -68,6 +83,7 @@ def _settings(args):
 
 def _device(name):
     import torchlet
+
     try:
         device = torchlet.device(name)
     except (RuntimeError, ValueError, TypeError) as e:
@@ -82,6 +98,7 @@ def _materialize(dataset, workers):
     epochs don't redo the (deterministic) decoding and resizing."""
     import torchlet
     from ..utils.data import DataLoader, TensorDataset
+
     if dataset is None or len(dataset) == 0:
         return dataset
     x0, _ = dataset[0]
@@ -96,6 +113,7 @@ def _materialize(dataset, workers):
 
 def _optimizer(s, params):
     from .. import optim
+
     if s["optimizer"] == "sgd":
         return optim.SGD(params, lr=s["lr"], momentum=s["momentum"], weight_decay=s["weight_decay"])
     if s["optimizer"] == "adam":
@@ -110,6 +128,7 @@ def _optimizer(s, params):
 def _scheduler(s, optimizer, steps_per_epoch):
     """(scheduler or None, stepped per batch?)"""
     from ..optim import lr_scheduler as sched
+
     name = s["scheduler"]
     if name == "none":
         return None, False
@@ -126,11 +145,19 @@ def run_epoch(model, loader, loss_fn, device, optimizer=None, scheduler=None, de
     """One pass; trains when an optimizer is given. Returns (mean loss, accuracy, samples)."""
     import torchlet
     from tqdm import tqdm
+
     training = optimizer is not None
     model.train(training)
     total_loss, correct, seen = 0.0, 0, 0
-    bar = tqdm(loader, desc=desc, unit="batch", leave=False, disable=None if desc else True,
-               file=sys.stderr, dynamic_ncols=True)
+    bar = tqdm(
+        loader,
+        desc=desc,
+        unit="batch",
+        leave=False,
+        disable=None if desc else True,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
     with torchlet.set_grad_enabled(training):
         for i, (x, y) in enumerate(bar):
             x, y = x.to(device), y.to(device)
@@ -183,6 +210,7 @@ def _join_world():
     if world <= 1 or "RANK" not in os.environ:
         return 1, 0
     from .. import distributed as dist
+
     if not dist.is_initialized():
         dist.init_process_group("gloo")
     return dist.get_world_size(), dist.get_rank()
@@ -192,6 +220,7 @@ def _world_mean(result):
     """(mean loss, accuracy, samples) of one rank -> the same over every rank."""
     import torchlet
     from .. import distributed as dist
+
     loss, acc, seen = result
     t = torchlet.tensor([loss * seen, acc * seen, float(seen)], dtype=torchlet.float64)
     dist.all_reduce(t)
@@ -237,9 +266,11 @@ def train(args, out=None):
     sampler = None
     if world > 1:  # each rank its share of every epoch's permutation; --batch-size is per rank
         from ..utils.data.distributed import DistributedSampler
+
         sampler = DistributedSampler(train_set, world, rank, shuffle=True, seed=s["seed"])
-    loader = DataLoader(train_set, batch_size=s["batch_size"], shuffle=sampler is None, sampler=sampler,
-                        num_workers=s["workers"])
+    loader = DataLoader(
+        train_set, batch_size=s["batch_size"], shuffle=sampler is None, sampler=sampler, num_workers=s["workers"]
+    )
     val_loader = DataLoader(val_set, batch_size=256, num_workers=s["workers"]) if val_set is not None else None
     test_loader = DataLoader(test_set, batch_size=256, num_workers=s["workers"]) if test_set is not None else None
     optimizer = _optimizer(s, model.parameters())
@@ -251,12 +282,18 @@ def train(args, out=None):
         ckpt.restore(state, model, optimizer, scheduler)
         start_epoch, history, best = state["epoch"], list(state["history"]), dict(state["best"])
         print(f"resuming {state['model']} on {s['dataset']} from {args.resume} (epoch {start_epoch})", file=out)
-    meta = {"model": s["model"], "model_args": {"num_classes": len(classes)}, "classes": classes,
-            "preprocess": pre, "args": s}
+    meta = {
+        "model": s["model"],
+        "model_args": {"num_classes": len(classes)},
+        "classes": classes,
+        "preprocess": pre,
+        "args": s,
+    }
     checkpoints = ckpt.Checkpoints(s["checkpoint_dir"], meta, writer=rank == 0)  # one writer
     net = model
     if world > 1:
         from ..nn.parallel import DistributedDataParallel
+
         net = DistributedDataParallel(model)  # rank 0's initial weights everywhere
     checkpoints.start(state is None, model, optimizer, scheduler, history, best)
 
@@ -269,10 +306,13 @@ def train(args, out=None):
             print(f"note: no model graph in TensorBoard ({type(e).__name__}: {e})", file=sys.stderr)
 
     n_params = sum(p.numel() for p in model.parameters())
-    print(f"training {s['model']} ({n_params:,} parameters) on {s['dataset']}: {len(train_set)} train, "
-          f"{len(val_set) if val_set is not None else 0} val, {len(test_set) if test_set is not None else 0} "
-          f"test images, {len(classes)} classes; {s['optimizer']} lr {s['lr']:g}, batch {s['batch_size']}, "
-          f"{s['epochs']} epochs" + (f" on {world} ranks" if world > 1 else ""), file=out)
+    print(
+        f"training {s['model']} ({n_params:,} parameters) on {s['dataset']}: {len(train_set)} train, "
+        f"{len(val_set) if val_set is not None else 0} val, {len(test_set) if test_set is not None else 0} "
+        f"test images, {len(classes)} classes; {s['optimizer']} lr {s['lr']:g}, batch {s['batch_size']}, "
+        f"{s['epochs']} epochs" + (f" on {world} ranks" if world > 1 else ""),
+        file=out,
+    )
     t0, trained = time.time(), 0
     epoch = start_epoch
     try:
@@ -280,8 +320,15 @@ def train(args, out=None):
             t_epoch = time.time()
             if sampler is not None:
                 sampler.set_epoch(epoch)
-            tr = run_epoch(net, loader, loss_fn, device, optimizer, scheduler if per_batch else None,
-                           desc=f"epoch {epoch}/{s['epochs']}" if rank == 0 else None)
+            tr = run_epoch(
+                net,
+                loader,
+                loss_fn,
+                device,
+                optimizer,
+                scheduler if per_batch else None,
+                desc=f"epoch {epoch}/{s['epochs']}" if rank == 0 else None,
+            )
             if world > 1:
                 tr = _world_mean(tr)
             lr = optimizer.param_groups[0]["lr"]
@@ -293,12 +340,20 @@ def train(args, out=None):
             improved = score > best["val_accuracy"]
             if improved:
                 best = {"epoch": epoch, "val_accuracy": score}
-            history.append({"epoch": epoch, "train_loss": tr[0], "train_accuracy": tr[1],
-                            "val_loss": va[0] if va else None, "val_accuracy": va[1] if va else None,
-                            "lr": lr})
+            history.append(
+                {
+                    "epoch": epoch,
+                    "train_loss": tr[0],
+                    "train_accuracy": tr[1],
+                    "val_loss": va[0] if va else None,
+                    "val_accuracy": va[1] if va else None,
+                    "lr": lr,
+                }
+            )
             _log_epoch(writer, model, epoch, tr, va, lr)
-            line = f"epoch {epoch:>{len(str(s['epochs']))}}/{s['epochs']}  train loss {tr[0]:.4f} acc " \
-                   f"{100 * tr[1]:6.2f}%"
+            line = (
+                f"epoch {epoch:>{len(str(s['epochs']))}}/{s['epochs']}  train loss {tr[0]:.4f} acc {100 * tr[1]:6.2f}%"
+            )
             if va is not None:
                 line += f"  val loss {va[0]:.4f} acc {100 * va[1]:6.2f}%"
             line += f"  lr {lr:.3g}  {time.time() - t_epoch:.1f}s" + ("  *" if improved else "")
@@ -306,6 +361,7 @@ def train(args, out=None):
             checkpoints.epoch_done(model, optimizer, scheduler, epoch, history, best, improved)
             if world > 1:
                 from .. import distributed as dist
+
                 dist.barrier()
     except KeyboardInterrupt:
         if writer is not None:
@@ -316,26 +372,38 @@ def train(args, out=None):
 
     checkpoints.load_best(model, best)
     test = run_epoch(model, test_loader, loss_fn, device)[:2] if test_loader is not None else (math.nan, math.nan)
-    rows = [("best epoch", str(best["epoch"])),
-            ("best val accuracy" if val_set is not None else "best train accuracy",
-             f"{100 * best['val_accuracy']:.2f}%"),
-            ("test loss", f"{test[0]:.4f}"), ("test accuracy", f"{100 * test[1]:.2f}%"),
-            ("time", f"{elapsed:.1f}s"), ("samples/s", f"{trained / elapsed:.0f}" if elapsed > 0 else "-")]
+    rows = [
+        ("best epoch", str(best["epoch"])),
+        ("best val accuracy" if val_set is not None else "best train accuracy", f"{100 * best['val_accuracy']:.2f}%"),
+        ("test loss", f"{test[0]:.4f}"),
+        ("test accuracy", f"{100 * test[1]:.2f}%"),
+        ("time", f"{elapsed:.1f}s"),
+        ("samples/s", f"{trained / elapsed:.0f}" if elapsed > 0 else "-"),
+    ]
     width = max(len(k) for k, _ in rows)
     print("", file=out)
     for k, v in rows:
         print(f"{k:<{width}}  {v:>10}", file=out)
     written = checkpoints.written(best)
     if writer is not None:
-        writer.add_hparams({k: (v if isinstance(v, (int, float, str, bool)) else str(v))
-                            for k, v in s.items() if k not in ("data_root", "logdir", "checkpoint_dir")},
-                           {"hparam/test_accuracy": test[1], "hparam/test_loss": test[0],
-                            "hparam/best_val_accuracy": best["val_accuracy"]})
+        writer.add_hparams(
+            {
+                k: (v if isinstance(v, (int, float, str, bool)) else str(v))
+                for k, v in s.items()
+                if k not in ("data_root", "logdir", "checkpoint_dir")
+            },
+            {
+                "hparam/test_accuracy": test[1],
+                "hparam/test_loss": test[0],
+                "hparam/best_val_accuracy": best["val_accuracy"],
+            },
+        )
         writer.close()
         written.append(f"{s['logdir']} (view with: tensorboard --logdir {s['logdir']})")
     if written:
         print("wrote " + ", ".join(written), file=out)
     if world > 1:
         from .. import distributed as dist
+
         dist.destroy_process_group()
     return 0

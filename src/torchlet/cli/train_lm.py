@@ -12,6 +12,7 @@ validation is the mean loss over up to ``--eval-batches`` batches of contiguous 
 validation stream, printed with its perplexity exp(loss). Checkpoints (last.pt, best.pt) hold the
 model config, the tokenizer and the optimizer/RNG state; `torchlet generate` samples from them.
 """
+
 import math
 import sys
 import time
@@ -21,12 +22,35 @@ from . import checkpoint as ckpt
 
 __all__ = ["train_lm", "LM_DEFAULTS", "build_lm", "tokenizer_from_state"]
 
-LM_DEFAULTS = {"task": "lm", "model": "gpt", "dataset": "shakespeare", "data_root": "data", "download": False,
-               "tokenizer": "char", "epochs": 6, "steps_per_epoch": 100, "batch_size": 32, "block_size": 64,
-               "n_layer": 2, "n_head": 4, "n_embd": 128, "dropout": 0.0, "lr": 3e-3, "optimizer": "adamw",
-               "momentum": 0.9, "weight_decay": 0.0, "scheduler": "cosine", "grad_clip": 1.0,
-               "val_fraction": 0.1, "eval_batches": 8, "workers": 0, "seed": 0, "device": "cpu",
-               "logdir": None, "checkpoint_dir": "checkpoints"}
+LM_DEFAULTS = {
+    "task": "lm",
+    "model": "gpt",
+    "dataset": "shakespeare",
+    "data_root": "data",
+    "download": False,
+    "tokenizer": "char",
+    "epochs": 6,
+    "steps_per_epoch": 100,
+    "batch_size": 32,
+    "block_size": 64,
+    "n_layer": 2,
+    "n_head": 4,
+    "n_embd": 128,
+    "dropout": 0.0,
+    "lr": 3e-3,
+    "optimizer": "adamw",
+    "momentum": 0.9,
+    "weight_decay": 0.0,
+    "scheduler": "cosine",
+    "grad_clip": 1.0,
+    "val_fraction": 0.1,
+    "eval_batches": 8,
+    "workers": 0,
+    "seed": 0,
+    "device": "cpu",
+    "logdir": None,
+    "checkpoint_dir": "checkpoints",
+}
 RESUMABLE = ("epochs", "device", "logdir", "checkpoint_dir", "data_root", "download", "workers")
 
 
@@ -45,8 +69,7 @@ def _settings(args):
     s.update(given)
     if s["model"] not in ("gpt", "lstm"):
         raise UsageError(f"--model for --task lm must be gpt or lstm, got {s['model']!r}")
-    for key in ("epochs", "steps_per_epoch", "batch_size", "block_size", "n_layer", "n_head", "n_embd",
-                "eval_batches"):
+    for key in ("epochs", "steps_per_epoch", "batch_size", "block_size", "n_layer", "n_head", "n_embd", "eval_batches"):
         if s[key] < 1:
             raise UsageError(f"--{key.replace('_', '-')} must be at least 1, got {s[key]}")
     if s["n_embd"] % s["n_head"]:
@@ -61,6 +84,7 @@ def _settings(args):
 def _make_tokenizer(spec, text):
     """(tokenizer, its checkpoint state). spec: 'char' or 'bpe:N'."""
     from ..text.datasets import CharVocab
+
     if spec == "char":
         tok = CharVocab(text)
         return tok, tok.state_dict()
@@ -72,18 +96,20 @@ def _make_tokenizer(spec, text):
         if n < 257:
             raise UsageError(f"--tokenizer bpe:N needs an integer N >= 257 (256 bytes + merges), got {spec!r}")
         from ..text.tokenizers import ByteLevelBPETokenizer
+
         tok = ByteLevelBPETokenizer()
-        tok.train_from_iterator(text.splitlines(keepends=True), vocab_size=n, min_frequency=2,
-                                show_progress=False)
+        tok.train_from_iterator(text.splitlines(keepends=True), vocab_size=n, min_frequency=2, show_progress=False)
         return tok, {"type": "bpe", "json": tok.to_str()}
     raise UsageError(f"--tokenizer must be char or bpe:N, got {spec!r}")
 
 
 def tokenizer_from_state(state):
     from ..text.datasets import CharVocab
+
     if state["type"] == "char":
         return CharVocab.from_state_dict(state)
     from ..text.tokenizers import Tokenizer
+
     return Tokenizer.from_str(state["json"])
 
 
@@ -94,6 +120,7 @@ def encode(tok, text):
 
 def build_lm(name, args):
     from ..models import GPT, GPTConfig, RNNLM
+
     if name == "gpt":
         return GPT(GPTConfig(**args))
     return RNNLM(**args)
@@ -101,14 +128,26 @@ def build_lm(name, args):
 
 def _model_args(s, vocab_size):
     if s["model"] == "gpt":
-        return dict(vocab_size=vocab_size, block_size=s["block_size"], n_layer=s["n_layer"], n_head=s["n_head"],
-                    n_embd=s["n_embd"], dropout=s["dropout"])
-    return dict(vocab_size=vocab_size, embed_size=s["n_embd"], hidden_size=2 * s["n_embd"],
-                num_layers=s["n_layer"], dropout=s["dropout"])
+        return dict(
+            vocab_size=vocab_size,
+            block_size=s["block_size"],
+            n_layer=s["n_layer"],
+            n_head=s["n_head"],
+            n_embd=s["n_embd"],
+            dropout=s["dropout"],
+        )
+    return dict(
+        vocab_size=vocab_size,
+        embed_size=s["n_embd"],
+        hidden_size=2 * s["n_embd"],
+        num_layers=s["n_layer"],
+        dropout=s["dropout"],
+    )
 
 
 def _random_batch(data, batch_size, block_size):
     import torchlet
+
     ix = torchlet.randint(0, len(data) - block_size - 1, (batch_size, 1))
     pos = ix + torchlet.arange(block_size)
     return data[pos], data[pos + 1]
@@ -117,6 +156,7 @@ def _random_batch(data, batch_size, block_size):
 def evaluate_lm(model, val_set, batch_size, max_batches):
     import torchlet
     from ..utils.data import DataLoader
+
     model.eval()
     total, n = 0.0, 0
     with torchlet.no_grad():
@@ -136,9 +176,16 @@ def _ppl(loss):
 
 def sample_text(model, tok, prompt, max_new_tokens, temperature=0.8, top_k=None, top_p=None, generator=None):
     import torchlet
+
     ids = encode(tok, prompt) or [0]
-    out = model.generate(torchlet.tensor([ids], dtype=torchlet.long), max_new_tokens, temperature=temperature,
-                         top_k=top_k, top_p=top_p, generator=generator)
+    out = model.generate(
+        torchlet.tensor([ids], dtype=torchlet.long),
+        max_new_tokens,
+        temperature=temperature,
+        top_k=top_k,
+        top_p=top_p,
+        generator=generator,
+    )
     return tok.decode(out[0].tolist())
 
 
@@ -163,7 +210,7 @@ def train_lm(args, out=None):
         tok, tok_state = _make_tokenizer(s["tokenizer"], text)
     data = torchlet.tensor(encode(tok, text), dtype=torchlet.long)
     n_val = int(len(data) * s["val_fraction"])
-    train_data, val_data = data[:len(data) - n_val], data[len(data) - n_val:]
+    train_data, val_data = data[: len(data) - n_val], data[len(data) - n_val :]
     if len(train_data) <= s["block_size"] + 1 or len(val_data) <= s["block_size"] + 1:
         raise UsageError(f"the text ({len(data)} tokens) is too short for --block-size {s['block_size']}")
     val_set = LanguageModelDataset(val_data, s["block_size"])
@@ -182,17 +229,28 @@ def train_lm(args, out=None):
     checkpoints.start(state is None, model, optimizer, scheduler, history, best)
     writer = _writer(s["logdir"])
     n_params = sum(p.numel() for p in model.parameters())
-    print(f"training {s['model']} language model ({n_params:,} parameters) on {s['dataset']}: "
-          f"{len(train_data):,} train / {len(val_data):,} val tokens, {s['tokenizer']} vocabulary of {vocab_size}; "
-          f"{s['optimizer']} lr {s['lr']:g}, batch {s['batch_size']} x {s['block_size']}, "
-          f"{s['epochs']} epochs of {s['steps_per_epoch']} steps", file=out, flush=True)
+    print(
+        f"training {s['model']} language model ({n_params:,} parameters) on {s['dataset']}: "
+        f"{len(train_data):,} train / {len(val_data):,} val tokens, {s['tokenizer']} vocabulary of {vocab_size}; "
+        f"{s['optimizer']} lr {s['lr']:g}, batch {s['batch_size']} x {s['block_size']}, "
+        f"{s['epochs']} epochs of {s['steps_per_epoch']} steps",
+        file=out,
+        flush=True,
+    )
     t0, epoch, width = time.time(), start_epoch, len(str(s["epochs"]))
     try:
         for epoch in range(start_epoch + 1, s["epochs"] + 1):
             t_epoch, total = time.time(), 0.0
             model.train()
-            bar = tqdm(range(s["steps_per_epoch"]), desc=f"epoch {epoch}/{s['epochs']}", unit="step",
-                       leave=False, file=sys.stderr, dynamic_ncols=True, disable=None)
+            bar = tqdm(
+                range(s["steps_per_epoch"]),
+                desc=f"epoch {epoch}/{s['epochs']}",
+                unit="step",
+                leave=False,
+                file=sys.stderr,
+                dynamic_ncols=True,
+                disable=None,
+            )
             for i in bar:
                 x, y = _random_batch(train_data, s["batch_size"], s["block_size"])
                 _, loss = model(x.to(device), y.to(device))
@@ -213,17 +271,28 @@ def train_lm(args, out=None):
             improved = val_loss < best["val_loss"]
             if improved:
                 best = {"epoch": epoch, "val_loss": val_loss}
-            history.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
-                            "val_perplexity": _ppl(val_loss), "lr": lr})
+            history.append(
+                {
+                    "epoch": epoch,
+                    "train_loss": train_loss,
+                    "val_loss": val_loss,
+                    "val_perplexity": _ppl(val_loss),
+                    "lr": lr,
+                }
+            )
             if writer is not None:
                 writer.add_scalar("loss/train", train_loss, epoch)
                 writer.add_scalar("loss/val", val_loss, epoch)
                 writer.add_scalar("perplexity/train", _ppl(train_loss), epoch)
                 writer.add_scalar("perplexity/val", _ppl(val_loss), epoch)
                 writer.add_scalar("lr", lr, epoch)
-            print(f"epoch {epoch:>{width}}/{s['epochs']}  train loss {train_loss:.4f} ppl {_ppl(train_loss):7.2f}  "
-                  f"val loss {val_loss:.4f} ppl {_ppl(val_loss):7.2f}  lr {lr:.3g}  {time.time() - t_epoch:.1f}s"
-                  + ("  *" if improved else ""), file=out, flush=True)
+            print(
+                f"epoch {epoch:>{width}}/{s['epochs']}  train loss {train_loss:.4f} ppl {_ppl(train_loss):7.2f}  "
+                f"val loss {val_loss:.4f} ppl {_ppl(val_loss):7.2f}  lr {lr:.3g}  {time.time() - t_epoch:.1f}s"
+                + ("  *" if improved else ""),
+                file=out,
+                flush=True,
+            )
             checkpoints.epoch_done(model, optimizer, scheduler, epoch, history, best, improved)
     except KeyboardInterrupt:
         if writer is not None:
@@ -232,10 +301,18 @@ def train_lm(args, out=None):
         return 130
     elapsed = time.time() - t0
     checkpoints.load_best(model, best)
-    sample = sample_text(model, tok, text[:1] if s["tokenizer"] == "char" else "\n", 200,
-                         generator=torchlet.Generator().manual_seed(s["seed"]))
-    print(f"\nbest epoch {best['epoch']}: val loss {best['val_loss']:.4f} (perplexity {_ppl(best['val_loss']):.2f}); "
-          f"{elapsed:.1f}s\nsample:\n{sample}\n", file=out)
+    sample = sample_text(
+        model,
+        tok,
+        text[:1] if s["tokenizer"] == "char" else "\n",
+        200,
+        generator=torchlet.Generator().manual_seed(s["seed"]),
+    )
+    print(
+        f"\nbest epoch {best['epoch']}: val loss {best['val_loss']:.4f} (perplexity {_ppl(best['val_loss']):.2f}); "
+        f"{elapsed:.1f}s\nsample:\n{sample}\n",
+        file=out,
+    )
     written = checkpoints.written(best)
     if writer is not None:
         writer.add_text("sample", sample, epoch)

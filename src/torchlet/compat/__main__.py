@@ -5,6 +5,7 @@ The program sees what `python PROGRAM.py ARGS...` would give it: sys.argv,
 sys.path[0] (its directory), `__name__ == "__main__"`, `__file__`, and on an
 uncaught exception a traceback that starts in its own code and exit status 1.
 """
+
 import os
 import runpy
 import sys
@@ -27,9 +28,11 @@ def _trim(tb, path):
         t = t.tb_next
     # the error came before the program's first line ran (e.g. a SyntaxError): drop our frames only
     t = tb
-    while t is not None and (t.tb_frame.f_globals.get("__name__") in ("runpy", __name__)
-                             or t.tb_frame.f_code.co_filename.endswith(("runpy.py", "__main__.py"))
-                             and "torchlet" in t.tb_frame.f_code.co_filename):
+    while t is not None and (
+        t.tb_frame.f_globals.get("__name__") in ("runpy", __name__)
+        or t.tb_frame.f_code.co_filename.endswith(("runpy.py", "__main__.py"))
+        and "torchlet" in t.tb_frame.f_code.co_filename
+    ):
         t = t.tb_next
     return t
 
@@ -39,17 +42,20 @@ def _inherit():
     get the same mapping: `_child/sitecustomize.py` installs it when TORCHLET_COMPAT=1."""
     here = os.path.dirname(os.path.abspath(__file__))
     package_root = os.path.dirname(os.path.dirname(here))
-    paths = [os.path.join(here, "_child"), package_root] + \
-        [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    paths = [os.path.join(here, "_child"), package_root] + [
+        p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p
+    ]
     os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
     os.environ["TORCHLET_COMPAT"] = "1"
 
 
 def run_program(path, args):
     from . import install
+
     if not os.path.exists(path):
-        print(f"python -m torchlet.compat: can't open file {path!r}: [Errno 2] No such file or directory",
-              file=sys.stderr)
+        print(
+            f"python -m torchlet.compat: can't open file {path!r}: [Errno 2] No such file or directory", file=sys.stderr
+        )
         return 2
     install()
     _inherit()
@@ -77,6 +83,7 @@ def main(argv=None):
             print(USAGE, file=sys.stderr)
             return 2
         from ._check import main as check_main
+
         return check_main(argv[1])
     if argv[0] == "--":
         argv = argv[1:]

@@ -11,6 +11,7 @@ type is not known without running the program. A local name that the program
 also rebinds (`data = ...` after `from torch.utils import data`) is ambiguous:
 its chains are listed only when torchlet has them.
 """
+
 import ast
 import importlib
 import sys
@@ -134,8 +135,11 @@ def check_file(path):
 
 
 def _lines(lines):
-    return ("line " if len(lines) == 1 else "lines ") + ", ".join(map(str, lines[:8])) + \
-        (", ..." if len(lines) > 8 else "")
+    return (
+        ("line " if len(lines) == 1 else "lines ")
+        + ", ".join(map(str, lines[:8]))
+        + (", ..." if len(lines) > 8 else "")
+    )
 
 
 def main(path):

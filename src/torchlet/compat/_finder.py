@@ -12,6 +12,7 @@ not implement torch.sparse_coo_tensor"). That class derives from AttributeError 
 `hasattr` and `getattr(mod, name, default)` probing keeps working) and from
 NotImplementedError (so it reads as what it is).
 """
+
 import importlib
 import importlib.abc
 import importlib.util
@@ -48,7 +49,7 @@ def target_name(fullname):
                 best = alias
     if best is None:
         return None
-    return _PREFIXES[best] + fullname[len(best):]
+    return _PREFIXES[best] + fullname[len(best) :]
 
 
 def alias_of(module_name):
@@ -56,9 +57,9 @@ def alias_of(module_name):
     if module_name == "torchlet.safetensors":
         return "safetensors.torch"
     if module_name == "torchlet.vision" or module_name.startswith("torchlet.vision."):
-        return "torchvision" + module_name[len("torchlet.vision"):]
+        return "torchvision" + module_name[len("torchlet.vision") :]
     if module_name == "torchlet" or module_name.startswith("torchlet."):
-        return "torch" + module_name[len("torchlet"):]
+        return "torch" + module_name[len("torchlet") :]
     return module_name
 
 
@@ -121,8 +122,11 @@ def _public(name):
 def guard_loaded():
     """Guard every public torchlet module loaded so far."""
     for name, module in list(sys.modules.items()):
-        if isinstance(module, types.ModuleType) and _public(name) \
-                and not getattr(module, "__torchlet_compat_guarded__", False):
+        if (
+            isinstance(module, types.ModuleType)
+            and _public(name)
+            and not getattr(module, "__torchlet_compat_guarded__", False)
+        ):
             guard_module(module)
 
 
@@ -161,8 +165,9 @@ class TorchletFinder(importlib.abc.MetaPathFinder):
             found = None
         if found is None:
             raise _missing(fullname)
-        return importlib.util.spec_from_loader(fullname, _AliasLoader(name),
-                                               is_package=found.submodule_search_locations is not None)
+        return importlib.util.spec_from_loader(
+            fullname, _AliasLoader(name), is_package=found.submodule_search_locations is not None
+        )
 
 
 def _safetensors_parent():
@@ -189,8 +194,12 @@ def install():
     real = sys.modules.get("torch")
     if real is not None and getattr(real, "__name__", "") != "torchlet":
         import warnings
-        warnings.warn("torchlet.compat.install(): PyTorch was imported before; `torch` stays PyTorch "
-                      "in this process", RuntimeWarning, stacklevel=2)
+
+        warnings.warn(
+            "torchlet.compat.install(): PyTorch was imported before; `torch` stays PyTorch in this process",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     guard_loaded()
 
 

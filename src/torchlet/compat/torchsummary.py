@@ -9,6 +9,7 @@ summary` gives this function.
                 Conv2d-1            [-1, 6, 28, 28]             156
     ...
 """
+
 from collections import OrderedDict
 
 import numpy as np
@@ -21,8 +22,9 @@ _DOUBLE = "=" * 64
 
 def _sizes(input_size):
     """torchsummary takes one shape (a tuple) or a list of shapes."""
-    if isinstance(input_size, tuple) or (isinstance(input_size, list) and input_size
-                                         and all(isinstance(d, int) for d in input_size)):
+    if isinstance(input_size, tuple) or (
+        isinstance(input_size, list) and input_size and all(isinstance(d, int) for d in input_size)
+    ):
         return [tuple(input_size)]
     return [tuple(s) for s in input_size]
 
@@ -73,26 +75,27 @@ def summary_string(model, input_size, batch_size=-1, device=None, dtypes=None):
     lines = [_RULE, "{:>20}  {:>25} {:>15}".format("Layer (type)", "Output Shape", "Param #"), _DOUBLE]
     total_params = total_output = trainable = 0
     for key, info in layers.items():
-        lines.append("{:>20}  {:>25} {:>15}".format(key, str(info["output_shape"]),
-                                                     "{0:,}".format(info["nb_params"])))
+        lines.append("{:>20}  {:>25} {:>15}".format(key, str(info["output_shape"]), "{0:,}".format(info["nb_params"])))
         total_params += info["nb_params"]
         total_output += np.prod(info["output_shape"])
         if info.get("trainable"):
             trainable += info["nb_params"]
     # 4 bytes a number, as torchsummary assumes; outputs twice (gradients)
-    input_mb = abs(np.prod(sum(sizes, ())) * batch_size * 4. / (1024 ** 2.))
-    output_mb = abs(2. * total_output * 4. / (1024 ** 2.))
-    params_mb = abs(total_params * 4. / (1024 ** 2.))
-    lines += [_DOUBLE,
-              "Total params: {0:,}".format(total_params),
-              "Trainable params: {0:,}".format(trainable),
-              "Non-trainable params: {0:,}".format(total_params - trainable),
-              _RULE,
-              "Input size (MB): %0.2f" % input_mb,
-              "Forward/backward pass size (MB): %0.2f" % output_mb,
-              "Params size (MB): %0.2f" % params_mb,
-              "Estimated Total Size (MB): %0.2f" % (params_mb + output_mb + input_mb),
-              _RULE]
+    input_mb = abs(np.prod(sum(sizes, ())) * batch_size * 4.0 / (1024**2.0))
+    output_mb = abs(2.0 * total_output * 4.0 / (1024**2.0))
+    params_mb = abs(total_params * 4.0 / (1024**2.0))
+    lines += [
+        _DOUBLE,
+        "Total params: {0:,}".format(total_params),
+        "Trainable params: {0:,}".format(trainable),
+        "Non-trainable params: {0:,}".format(total_params - trainable),
+        _RULE,
+        "Input size (MB): %0.2f" % input_mb,
+        "Forward/backward pass size (MB): %0.2f" % output_mb,
+        "Params size (MB): %0.2f" % params_mb,
+        "Estimated Total Size (MB): %0.2f" % (params_mb + output_mb + input_mb),
+        _RULE,
+    ]
     return "\n".join(lines) + "\n", (total_params, trainable)
 
 

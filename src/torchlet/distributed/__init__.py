@@ -6,9 +6,10 @@
 
 mpi4py is imported by init_process_group, not by `import torchlet.distributed`.
 """
-from ._state import *  # noqa: F401,F403
-from ._state import group  # noqa: F401
-from ._reduce_op import ReduceOp, reduce_op  # noqa: F401
-from ._work import Work  # noqa: F401
-from ._collectives import *  # noqa: F401,F403
-from ._collectives import _all_gather_base, _reduce_scatter_base  # noqa: F401
+
+from ._state import *  # noqa: F403
+from ._state import group
+from ._reduce_op import ReduceOp, reduce_op
+from ._work import Work
+from ._collectives import *  # noqa: F403
+from ._collectives import _all_gather_base, _reduce_scatter_base

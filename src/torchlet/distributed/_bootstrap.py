@@ -7,22 +7,29 @@ OMPI_COMM_WORLD_* for Open MPI, SLURM_PROCID under srun), runs the program,
 and when it fails (an exception, or a non-zero exit before or after
 init_process_group) aborts the whole job so that no other rank waits forever.
 """
+
 import os
 import runpy
 import sys
 
 
 def _mpi_rank_size():
-    for r, s in (("PMI_RANK", "PMI_SIZE"), ("OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"),
-                 ("PMIX_RANK", "PMIX_SIZE"), ("SLURM_PROCID", "SLURM_NTASKS")):
+    for r, s in (
+        ("PMI_RANK", "PMI_SIZE"),
+        ("OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"),
+        ("PMIX_RANK", "PMIX_SIZE"),
+        ("SLURM_PROCID", "SLURM_NTASKS"),
+    ):
         if r in os.environ and s in os.environ:
             return int(os.environ[r]), int(os.environ[s])
     from mpi4py import MPI
+
     return MPI.COMM_WORLD.Get_rank(), MPI.COMM_WORLD.Get_size()
 
 
 def _abort(code):
     from ._fault import abort
+
     abort(code)
 
 
@@ -41,9 +48,17 @@ def main(argv):
         argv.pop(0)
     rank, size = _mpi_rank_size()
     per_node = per_node or size
-    os.environ.update({"RANK": str(rank), "WORLD_SIZE": str(size), "LOCAL_RANK": str(rank % per_node),
-                       "LOCAL_WORLD_SIZE": str(per_node), "GROUP_RANK": str(rank // per_node),
-                       "ROLE_RANK": str(rank), "ROLE_WORLD_SIZE": str(size)})
+    os.environ.update(
+        {
+            "RANK": str(rank),
+            "WORLD_SIZE": str(size),
+            "LOCAL_RANK": str(rank % per_node),
+            "LOCAL_WORLD_SIZE": str(per_node),
+            "GROUP_RANK": str(rank // per_node),
+            "ROLE_RANK": str(rank),
+            "ROLE_WORLD_SIZE": str(size),
+        }
+    )
     os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
     os.environ.setdefault("MASTER_PORT", "29500")
     try:
@@ -55,12 +70,14 @@ def main(argv):
     try:
         if compat:
             import torchlet.compat
+
             torchlet.compat.install()
         target, sys.argv = argv[0], list(argv)
         if module:
             runpy.run_module(target, run_name="__main__", alter_sys=True)
         elif compat:
             from torchlet.compat.__main__ import run_program
+
             code = run_program(target, argv[1:])
         else:
             sys.path[0] = os.path.dirname(os.path.abspath(target))
@@ -71,6 +88,7 @@ def main(argv):
             print(e.code, file=sys.stderr)
     except BaseException:  # noqa: B902
         import traceback
+
         traceback.print_exc()
         code = 1
     if code:

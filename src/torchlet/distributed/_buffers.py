@@ -4,6 +4,7 @@ Data movement sends raw bytes, so every dtype travels. Reductions need a
 type MPI knows: float16/bfloat16 reduce in float32, bool in uint8 (SUM is
 logical or, PRODUCT logical and, as in PyTorch).
 """
+
 import numpy as np
 
 

@@ -5,6 +5,7 @@ passed the same shapes and dtypes: a mismatch raises the same RuntimeError on
 every rank (naming each rank's shape) instead of corrupting memory or hanging.
 src/dst are global ranks, as in PyTorch.
 """
+
 import zlib
 
 import numpy as np
@@ -14,10 +15,28 @@ from ._reduce_op import ReduceOp, average, mpi_op
 from ._state import _group, get_group_rank
 from ._work import Work
 
-__all__ = ["barrier", "broadcast", "all_reduce", "reduce", "all_gather", "all_gather_into_tensor", "gather",
-           "scatter", "reduce_scatter_tensor", "reduce_scatter", "all_to_all_single", "send", "recv",
-           "isend", "irecv", "broadcast_object_list", "all_gather_object", "gather_object",
-           "scatter_object_list", "monitored_barrier"]
+__all__ = [
+    "barrier",
+    "broadcast",
+    "all_reduce",
+    "reduce",
+    "all_gather",
+    "all_gather_into_tensor",
+    "gather",
+    "scatter",
+    "reduce_scatter_tensor",
+    "reduce_scatter",
+    "all_to_all_single",
+    "send",
+    "recv",
+    "isend",
+    "irecv",
+    "broadcast_object_list",
+    "all_gather_object",
+    "gather_object",
+    "scatter_object_list",
+    "monitored_barrier",
+]
 
 
 def _sig(t):
@@ -29,16 +48,17 @@ def _check(g, name, sig):
     if g.size() == 1:
         return
     from mpi4py import MPI
+
     h = zlib.crc32(repr(sig).encode())
     box = np.array([h, -h], dtype=np.int64)
     g._comm.Allreduce(MPI.IN_PLACE, box, op=MPI.MAX)
     if box[0] == h and -box[1] == h:
         return
     sigs = g._comm.allgather(sig)
-    seen = ", ".join(f"rank {g._ranks[i]}: {s[0] if s else None} {s[1] if s else ''}".rstrip()
-                     for i, s in enumerate(sigs))
-    raise RuntimeError(f"{name}: tensors differ between ranks ({seen}); every rank must pass the same "
-                       "shape and dtype")
+    seen = ", ".join(
+        f"rank {g._ranks[i]}: {s[0] if s else None} {s[1] if s else ''}".rstrip() for i, s in enumerate(sigs)
+    )
+    raise RuntimeError(f"{name}: tensors differ between ranks ({seen}); every rank must pass the same shape and dtype")
 
 
 def _done(requests, finish, async_op):
@@ -81,6 +101,7 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
 
 def _all_reduce(g, tensor, op, async_op):
     from mpi4py import MPI
+
     a = B.array(tensor)
     r, back = B.reducible(a)
     n = g.size()
@@ -96,11 +117,13 @@ def _all_reduce(g, tensor, op, async_op):
         if back is not None:
             back(r)
         B.write_back(tensor, a)
+
     return _done([req], finish, async_op)
 
 
 def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_dst=None):
     from mpi4py import MPI
+
     g = _group(group)
     root = group_dst if group_dst is not None else _root(g, 0 if dst is None else dst, "dst")
     _check(g, "reduce", _sig(tensor))
@@ -118,13 +141,16 @@ def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_
         if back is not None:
             back(r)
         B.write_back(tensor, a)
+
     return _done([req], finish, async_op)
 
 
 def _same(t, ref, name):
     if tuple(t.shape) != tuple(ref.shape) or t.dtype != ref.dtype:
-        raise RuntimeError(f"{name}: output tensor of shape {list(t.shape)} ({t.dtype}) does not match the "
-                           f"input of shape {list(ref.shape)} ({ref.dtype})")
+        raise RuntimeError(
+            f"{name}: output tensor of shape {list(t.shape)} ({t.dtype}) does not match the "
+            f"input of shape {list(ref.shape)} ({ref.dtype})"
+        )
 
 
 def all_gather(tensor_list, tensor, group=None, async_op=False):
@@ -142,6 +168,7 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
         for t, part in zip(tensor_list, out):
             t._data[...] = part
             t._version[0] += 1
+
     return _done([req], finish, async_op)
 
 
@@ -149,8 +176,10 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
     g = _group(group)
     _check(g, "all_gather_into_tensor", _sig(input_tensor))
     if output_tensor.numel() != input_tensor.numel() * g.size() or output_tensor.dtype != input_tensor.dtype:
-        raise ValueError(f"all_gather_into_tensor: output tensor of shape {list(output_tensor.shape)} must hold "
-                         f"{g.size()} inputs of shape {list(input_tensor.shape)} ({input_tensor.dtype})")
+        raise ValueError(
+            f"all_gather_into_tensor: output tensor of shape {list(output_tensor.shape)} must hold "
+            f"{g.size()} inputs of shape {list(input_tensor.shape)} ({input_tensor.dtype})"
+        )
     a = B.array(input_tensor)
     out = B.array(output_tensor)
     req = g._comm.Iallgather(B.as_bytes(a), B.as_bytes(out))
@@ -181,6 +210,7 @@ def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group
             for t, part in zip(gather_list, out):
                 t._data[...] = part
                 t._version[0] += 1
+
     return _done([req], finish, async_op)
 
 
@@ -207,8 +237,10 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
     g = _group(group)
     _check(g, "reduce_scatter_tensor", (_sig(output), _sig(input)))
     if input.numel() != output.numel() * g.size() or input.dtype != output.dtype:
-        raise ValueError(f"reduce_scatter_tensor: input of shape {list(input.shape)} must hold {g.size()} "
-                         f"outputs of shape {list(output.shape)} ({output.dtype})")
+        raise ValueError(
+            f"reduce_scatter_tensor: input of shape {list(input.shape)} must hold {g.size()} "
+            f"outputs of shape {list(output.shape)} ({output.dtype})"
+        )
     src, _ = B.reducible(B.array(input))
     a = B.array(output)
     r, back = B.reducible(a)
@@ -222,6 +254,7 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
         if back is not None:
             back(r)
         B.write_back(output, a)
+
     return _done([req], finish, async_op)
 
 
@@ -230,11 +263,11 @@ _reduce_scatter_base = reduce_scatter_tensor
 
 def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=False):
     from ..ops.joining import stack
+
     return reduce_scatter_tensor(output, stack(list(input_list)), op, group, async_op)
 
 
-def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=None, group=None,
-                      async_op=False):
+def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=None, group=None, async_op=False):
     g = _group(group)
     if output_split_sizes or input_split_sizes:
         raise NotImplementedError("all_to_all_single with split sizes")
@@ -253,9 +286,13 @@ def isend(tensor, dst=None, group=None, tag=0, group_dst=None):
 
 def irecv(tensor, src=None, group=None, tag=0, group_src=None):
     from mpi4py import MPI
+
     g = _group(group)
-    peer = MPI.ANY_SOURCE if src is None and group_src is None else (
-        group_src if group_src is not None else _root(g, src, "src"))
+    peer = (
+        MPI.ANY_SOURCE
+        if src is None and group_src is None
+        else (group_src if group_src is not None else _root(g, src, "src"))
+    )
     a = B.array(tensor)
     status = MPI.Status()
     req = g._comm.Irecv(B.as_bytes(a), source=peer, tag=tag)
@@ -271,16 +308,21 @@ def send(tensor, dst=None, group=None, tag=0, group_dst=None):
 def recv(tensor, src=None, group=None, tag=0, group_src=None):
     """Returns the sender's global rank."""
     from mpi4py import MPI
+
     g = _group(group)
-    peer = MPI.ANY_SOURCE if src is None and group_src is None else (
-        group_src if group_src is not None else _root(g, src, "src"))
+    peer = (
+        MPI.ANY_SOURCE
+        if src is None and group_src is None
+        else (group_src if group_src is not None else _root(g, src, "src"))
+    )
     a = B.array(tensor)
     status = MPI.Status()
     try:
         g._comm.Recv(B.as_bytes(a), source=peer, tag=tag, status=status)
     except MPI.Exception as e:
-        raise RuntimeError(f"recv into a tensor of shape {list(tensor.shape)} ({tensor.dtype}) failed: "
-                           f"{e.Get_error_string()}") from None
+        raise RuntimeError(
+            f"recv into a tensor of shape {list(tensor.shape)} ({tensor.dtype}) failed: {e.Get_error_string()}"
+        ) from None
     B.write_back(tensor, a)
     return g._ranks[status.Get_source()]
 
@@ -290,7 +332,7 @@ def broadcast_object_list(object_list, src=None, group=None, device=None, group_
     g = _group(group)
     root = group_src if group_src is not None else _root(g, 0 if src is None else src, "src")
     objs = g._comm.bcast(list(object_list) if g.rank() == root else None, root=root)
-    object_list[:] = objs[:len(object_list)]
+    object_list[:] = objs[: len(object_list)]
 
 
 def all_gather_object(object_list, obj, group=None):
@@ -308,9 +350,11 @@ def gather_object(obj, object_gather_list=None, dst=None, group=None, group_dst=
         object_gather_list[:] = got
 
 
-def scatter_object_list(scatter_object_output_list, scatter_object_input_list=None, src=None, group=None,
-                        group_src=None):
+def scatter_object_list(
+    scatter_object_output_list, scatter_object_input_list=None, src=None, group=None, group_src=None
+):
     g = _group(group)
     root = group_src if group_src is not None else _root(g, 0 if src is None else src, "src")
     scatter_object_output_list[0] = g._comm.scatter(
-        list(scatter_object_input_list) if g.rank() == root else None, root=root)
+        list(scatter_object_input_list) if g.rank() == root else None, root=root
+    )

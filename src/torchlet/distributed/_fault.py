@@ -12,6 +12,7 @@ torchlet.distributed (a collective, Work.wait) for GRACE seconds, the peer
 it waits for is gone: the watchdog prints which rank left and aborts the job
 with status 1. Ranks that never call a collective again finish normally.
 """
+
 import atexit
 import os
 import sys
@@ -32,11 +33,13 @@ def abort(code=1):
     except Exception:
         pass
     from mpi4py import MPI
+
     MPI.COMM_WORLD.Abort(code)
 
 
 def _joined():
     from . import _state
+
     return _state.GroupMember.WORLD is not None and _state.GroupMember.WORLD.size() > 1
 
 
@@ -56,6 +59,7 @@ def _thread_hook(args):
     if args.exc_type is SystemExit:
         return
     import traceback
+
     traceback.print_exception(args.exc_type, args.exc_value, args.exc_traceback)
     if _joined():
         abort(1)
@@ -75,6 +79,7 @@ class _Watch:
     def _receive(self):
         from mpi4py import MPI
         import numpy as np
+
         status = MPI.Status()
         while self.comm.Iprobe(source=MPI.ANY_SOURCE, tag=_NOTE_TAG, status=status):
             buf = np.zeros(1, np.int64)
@@ -101,8 +106,12 @@ class _Watch:
             if time.monotonic() - seen[2] >= GRACE:
                 me = self.ranks[self.comm.Get_rank()]
                 gone = ", ".join(str(r) for r in sorted(self.left))
-                print(f"torchlet.distributed: rank {me} waits in {name}() for rank(s) {gone}, "
-                      "which exited without joining it; ending the job", file=sys.stderr, flush=True)
+                print(
+                    f"torchlet.distributed: rank {me} waits in {name}() for rank(s) {gone}, "
+                    "which exited without joining it; ending the job",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 abort(1)
 
     def leave(self):
@@ -111,6 +120,7 @@ class _Watch:
         self.thread.join(2)
         import numpy as np
         from mpi4py import MPI
+
         me = self.comm.Get_rank()
         note = np.zeros(1, np.int64)
         reqs = [self.comm.Isend(note, dest=r, tag=_NOTE_TAG) for r in range(self.comm.Get_size()) if r != me]
@@ -125,8 +135,9 @@ def _waiting_frame(frame, left):
     inner = name = None
     while frame is not None:
         path = frame.f_code.co_filename
-        ours = (os.path.dirname(os.path.abspath(path)) == _HERE
-                and not path.endswith(("_fault.py", "_bootstrap.py", "run.py")))
+        ours = os.path.dirname(os.path.abspath(path)) == _HERE and not path.endswith(
+            ("_fault.py", "_bootstrap.py", "run.py")
+        )
         if ours:
             g = frame.f_locals.get("g")
             ranks = getattr(g, "_ranks", None)
@@ -146,6 +157,7 @@ _watch = [None]
 def watch(comm, ranks):
     """Start the exit notes and the watchdog for a world of more than one rank."""
     from mpi4py import MPI
+
     if comm.Get_size() < 2 or MPI.Query_thread() < MPI.THREAD_MULTIPLE:
         return
     old = _watch[0]
@@ -157,6 +169,7 @@ def watch(comm, ranks):
 
 def _at_exit():
     from . import _state
+
     _state.destroy_process_group()
     w, _watch[0] = _watch[0], None
     if w is not None:

@@ -1,4 +1,5 @@
 """ReduceOp: the reductions all_reduce/reduce/reduce_scatter understand."""
+
 import enum
 
 __all__ = ["ReduceOp"]
@@ -29,14 +30,29 @@ reduce_op = ReduceOp  # the deprecated alias
 def mpi_op(op, dtype):
     """The MPI.Op for `op`; AVG is a SUM divided afterwards."""
     from mpi4py import MPI
+
     if not isinstance(op, ReduceOp):
         raise ValueError(f"Invalid reduce op: {op!r}")
     if dtype == "bool":
-        return {ReduceOp.SUM: MPI.MAX, ReduceOp.PRODUCT: MPI.MIN, ReduceOp.MAX: MPI.MAX,
-                ReduceOp.MIN: MPI.MIN, ReduceOp.BOR: MPI.BOR, ReduceOp.BAND: MPI.BAND,
-                ReduceOp.BXOR: MPI.BXOR}.get(op) or _unsupported(op, dtype)
-    table = {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD, ReduceOp.MIN: MPI.MIN,
-             ReduceOp.MAX: MPI.MAX, ReduceOp.BAND: MPI.BAND, ReduceOp.BOR: MPI.BOR, ReduceOp.BXOR: MPI.BXOR}
+        return {
+            ReduceOp.SUM: MPI.MAX,
+            ReduceOp.PRODUCT: MPI.MIN,
+            ReduceOp.MAX: MPI.MAX,
+            ReduceOp.MIN: MPI.MIN,
+            ReduceOp.BOR: MPI.BOR,
+            ReduceOp.BAND: MPI.BAND,
+            ReduceOp.BXOR: MPI.BXOR,
+        }.get(op) or _unsupported(op, dtype)
+    table = {
+        ReduceOp.SUM: MPI.SUM,
+        ReduceOp.AVG: MPI.SUM,
+        ReduceOp.PRODUCT: MPI.PROD,
+        ReduceOp.MIN: MPI.MIN,
+        ReduceOp.MAX: MPI.MAX,
+        ReduceOp.BAND: MPI.BAND,
+        ReduceOp.BOR: MPI.BOR,
+        ReduceOp.BXOR: MPI.BXOR,
+    }
     if op in (ReduceOp.BAND, ReduceOp.BOR, ReduceOp.BXOR) and not dtype.startswith(("int", "uint")):
         _unsupported(op, dtype)
     if op not in table:
@@ -51,6 +67,7 @@ def _unsupported(op, dtype):
 def average(a, n):
     """AVG = SUM / world size, in place (floor division for integers)."""
     import numpy as np
+
     if np.issubdtype(a.dtype, np.integer):
         np.floor_divide(a, n, out=a)
     else:

@@ -4,12 +4,29 @@ The world group wraps MPI.COMM_WORLD (reordered by RANK when our launcher set
 it); `new_group` splits it. Collectives take global ranks for src/dst, as
 PyTorch does, and translate them with the group's rank list.
 """
+
 import os
 
-__all__ = ["ProcessGroup", "GroupMember", "Backend", "is_available", "is_initialized", "is_mpi_available",
-           "is_nccl_available", "is_gloo_available", "init_process_group", "destroy_process_group",
-           "get_rank", "get_world_size", "get_backend", "get_default_backend_for_device", "new_group",
-           "get_process_group_ranks", "get_global_rank", "get_group_rank"]
+__all__ = [
+    "ProcessGroup",
+    "GroupMember",
+    "Backend",
+    "is_available",
+    "is_initialized",
+    "is_mpi_available",
+    "is_nccl_available",
+    "is_gloo_available",
+    "init_process_group",
+    "destroy_process_group",
+    "get_rank",
+    "get_world_size",
+    "get_backend",
+    "get_default_backend_for_device",
+    "new_group",
+    "get_process_group_ranks",
+    "get_global_rank",
+    "get_group_rank",
+]
 
 
 def _mpi():
@@ -17,13 +34,16 @@ def _mpi():
     try:
         from mpi4py import MPI
     except ImportError:
-        raise RuntimeError("Distributed package doesn't have MPI built in: install mpi4py and an MPI "
-                           "(pip install 'torchlet[distributed]')") from None
+        raise RuntimeError(
+            "Distributed package doesn't have MPI built in: install mpi4py and an MPI "
+            "(pip install 'torchlet[distributed]')"
+        ) from None
     return MPI
 
 
 def is_available():
     import importlib.util
+
     return importlib.util.find_spec("mpi4py") is not None
 
 
@@ -36,6 +56,7 @@ def is_nccl_available():
 
 class Backend(str):
     """Backend names; "gloo" (and "cpu:gloo") run on MPI."""
+
     UNDEFINED = "undefined"
     GLOO = "gloo"
     NCCL = "nccl"
@@ -89,8 +110,7 @@ def is_initialized():
 
 def _default():
     if GroupMember.WORLD is None:
-        raise ValueError("Default process group has not been initialized, please make sure to call "
-                         "init_process_group.")
+        raise ValueError("Default process group has not been initialized, please make sure to call init_process_group.")
     return GroupMember.WORLD
 
 
@@ -105,8 +125,17 @@ def _group(g):
 _BACKENDS = ("mpi", "gloo", "cpu:gloo", "cpu:mpi", "undefined")
 
 
-def init_process_group(backend=None, init_method=None, timeout=None, world_size=-1, rank=-1, store=None,
-                       group_name="", pg_options=None, device_id=None):
+def init_process_group(
+    backend=None,
+    init_method=None,
+    timeout=None,
+    world_size=-1,
+    rank=-1,
+    store=None,
+    group_name="",
+    pg_options=None,
+    device_id=None,
+):
     """Join the world: MPI's own ranks under mpiexec/srun, or the RANK/WORLD_SIZE
     that our launcher (torchlet run --nproc, torchlet.distributed.run) set."""
     if GroupMember.WORLD is not None:
@@ -119,16 +148,22 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     MPI = _mpi()
     world = MPI.COMM_WORLD
     env_rank = rank if rank is not None and rank >= 0 else int(os.environ.get("RANK", world.Get_rank()))
-    env_size = (world_size if world_size is not None and world_size >= 0
-                else int(os.environ.get("WORLD_SIZE", world.Get_size())))
+    env_size = (
+        world_size
+        if world_size is not None and world_size >= 0
+        else int(os.environ.get("WORLD_SIZE", world.Get_size()))
+    )
     if env_size != world.Get_size():
-        raise RuntimeError(f"world_size={env_size} but MPI started {world.Get_size()} processes: start "
-                           f"the ranks with `torchlet run --nproc {env_size}` or `mpiexec -n {env_size}`")
+        raise RuntimeError(
+            f"world_size={env_size} but MPI started {world.Get_size()} processes: start "
+            f"the ranks with `torchlet run --nproc {env_size}` or `mpiexec -n {env_size}`"
+        )
     comm = world.Split(0, env_rank)  # a communicator of our own, ordered by RANK
     if comm.Get_rank() != env_rank:
         raise RuntimeError(f"rank {env_rank} given twice or missing among {env_size} processes")
     GroupMember.WORLD = ProcessGroup(comm, range(env_size), "mpi" if name == "mpi" else "gloo")
     from ._fault import install, watch
+
     install()
     watch(comm, range(env_size))
 
@@ -147,8 +182,7 @@ def destroy_process_group(group=None):
 
 def get_rank(group=None):
     if group is None and GroupMember.WORLD is None:
-        raise ValueError("Default process group has not been initialized, please make sure to call "
-                         "init_process_group.")
+        raise ValueError("Default process group has not been initialized, please make sure to call init_process_group.")
     if group is GroupMember.NON_GROUP_MEMBER:
         return -1
     return _group(group).rank()
@@ -164,8 +198,15 @@ def get_backend(group=None):
     return _group(group)._backend
 
 
-def new_group(ranks=None, timeout=None, backend=None, pg_options=None, use_local_synchronization=False,
-              group_desc=None, device_id=None):
+def new_group(
+    ranks=None,
+    timeout=None,
+    backend=None,
+    pg_options=None,
+    use_local_synchronization=False,
+    group_desc=None,
+    device_id=None,
+):
     """Every rank calls it; ranks outside `ranks` get GroupMember.NON_GROUP_MEMBER."""
     world = _default()
     ranks = list(range(world.size())) if ranks is None else sorted(int(r) for r in ranks)

@@ -22,6 +22,7 @@ class Work:
     def wait(self, timeout=None):
         if not self._done:
             from mpi4py import MPI
+
             MPI.Request.Waitall(self._requests)
             self._complete()
         return True
@@ -29,6 +30,7 @@ class Work:
     def is_completed(self):
         if not self._done:
             from mpi4py import MPI
+
             if MPI.Request.Testall(self._requests):
                 self._complete()
         return self._done
@@ -48,6 +50,7 @@ class Work:
 
     def get_future(self):
         from concurrent.futures import Future
+
         self.wait()
         fut = Future()
         fut.set_result(self.result())

@@ -15,6 +15,7 @@ Several machines: run the launcher once, on the first, with --nnodes M and
 over ssh. torchrun runs one launcher per node instead; here other nodes'
 launchers (--node-rank > 0) have nothing to do.
 """
+
 import argparse
 import os
 import shutil
@@ -35,10 +36,17 @@ def mpiexec_path():
 
 
 def _parser():
-    p = argparse.ArgumentParser(prog="python -m torchlet.distributed.run",
-                                description="Start a data-parallel job on MPI (torchrun's flags).")
-    p.add_argument("--nproc-per-node", "--nproc_per_node", "--nproc", dest="nproc_per_node", default="1",
-                   help="ranks per node (a number, or 'cpu'/'auto' for the CPU count)")
+    p = argparse.ArgumentParser(
+        prog="python -m torchlet.distributed.run", description="Start a data-parallel job on MPI (torchrun's flags)."
+    )
+    p.add_argument(
+        "--nproc-per-node",
+        "--nproc_per_node",
+        "--nproc",
+        dest="nproc_per_node",
+        default="1",
+        help="ranks per node (a number, or 'cpu'/'auto' for the CPU count)",
+    )
     p.add_argument("--nnodes", default="1", help="number of nodes (M or MIN:MAX; MAX is used)")
     p.add_argument("--node-rank", "--node_rank", dest="node_rank", type=int, default=0)
     p.add_argument("--master-addr", "--master_addr", dest="master_addr", default="127.0.0.1")
@@ -46,12 +54,19 @@ def _parser():
     p.add_argument("--standalone", action="store_true", help="one node (the default here)")
     p.add_argument("--hosts", help="comma-separated hosts for mpiexec (several nodes)")
     p.add_argument("--hostfile", help="an mpiexec host file (several nodes)")
-    p.add_argument("--rdzv-backend", "--rdzv_backend", dest="rdzv_backend", help="accepted, unused: MPI "
-                   "does the rendezvous")
+    p.add_argument(
+        "--rdzv-backend", "--rdzv_backend", dest="rdzv_backend", help="accepted, unused: MPI does the rendezvous"
+    )
     p.add_argument("--rdzv-endpoint", "--rdzv_endpoint", dest="rdzv_endpoint", help="accepted, unused")
     p.add_argument("--rdzv-id", "--rdzv_id", dest="rdzv_id", help="accepted, unused")
-    p.add_argument("--max-restarts", "--max_restarts", dest="max_restarts", type=int, default=0,
-                   help="accepted; a failed job is not restarted")
+    p.add_argument(
+        "--max-restarts",
+        "--max_restarts",
+        dest="max_restarts",
+        type=int,
+        default=0,
+        help="accepted; a failed job is not restarted",
+    )
     p.add_argument("--no-compat", action="store_true", help="run the program as is (it imports torchlet)")
     p.add_argument("--no-prefix", action="store_true", help="do not prefix output lines with [rankN]:")
     p.add_argument("-m", "--module", action="store_true", help="run the program as a module (python -m)")
@@ -139,18 +154,22 @@ def _pump(stream, out):
 def launch(opts, env=None):
     """Run the job; returns its exit status (a failed rank's code)."""
     if opts.node_rank > 0:
-        print(f"node rank {opts.node_rank}: with MPI the launcher on node 0 starts every node's ranks "
-              "(--hosts/--hostfile); nothing to do here", file=sys.stderr)
+        print(
+            f"node rank {opts.node_rank}: with MPI the launcher on node 0 starts every node's ranks "
+            "(--hosts/--hostfile); nothing to do here",
+            file=sys.stderr,
+        )
         return 0
     env = dict(os.environ if env is None else env)
-    env.update({"MASTER_ADDR": opts.master_addr, "MASTER_PORT": str(opts.master_port),
-                "PYTHONUNBUFFERED": "1"})
+    env.update({"MASTER_ADDR": opts.master_addr, "MASTER_PORT": str(opts.master_port), "PYTHONUNBUFFERED": "1"})
     cmd = command(opts)
     if opts.no_prefix:
         return subprocess.call(cmd, env=env)
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    threads = [threading.Thread(target=_pump, args=(proc.stdout, sys.stdout), daemon=True),
-               threading.Thread(target=_pump, args=(proc.stderr, sys.stderr), daemon=True)]
+    threads = [
+        threading.Thread(target=_pump, args=(proc.stdout, sys.stdout), daemon=True),
+        threading.Thread(target=_pump, args=(proc.stderr, sys.stderr), daemon=True),
+    ]
     for t in threads:
         t.start()
     try:

@@ -1,6 +1,7 @@
 """torchlet.distributions: PyTorch's probability distributions (shapes,
 sampling from the same random streams as the creation ops, log_prob, entropy,
 reparameterized samples and their gradients, KL divergences)."""
+
 from . import constraints
 from .bernoulli import Bernoulli
 from .beta import Beta
@@ -15,6 +16,20 @@ from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .uniform import Uniform
 
-__all__ = ["Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "ExponentialFamily", "Gamma",
-           "Independent", "Multinomial", "MultivariateNormal", "Normal", "Uniform", "constraints", "kl_divergence",
-           "register_kl"]
+__all__ = [
+    "Bernoulli",
+    "Beta",
+    "Categorical",
+    "Dirichlet",
+    "Distribution",
+    "ExponentialFamily",
+    "Gamma",
+    "Independent",
+    "Multinomial",
+    "MultivariateNormal",
+    "Normal",
+    "Uniform",
+    "constraints",
+    "kl_divergence",
+    "register_kl",
+]

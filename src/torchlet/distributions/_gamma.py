@@ -10,6 +10,7 @@ The gradient of a sample x ~ Gamma(alpha) w.r.t. alpha is
 (Taylor series for x < 0.8, Rice saddle point for alpha > 8, else a
 bivariate rational fit); the Dirichlet gradient uses the Beta analogue.
 """
+
 import math
 
 import numpy as np
@@ -17,7 +18,7 @@ import numpy as np
 from ..ops._util import Node, attach, wrap
 from ._special import digamma_np
 
-_F = lambda v: float(np.float32(v))  # noqa: E731  (a C++ float literal)
+_F = lambda v: float(np.float32(v))
 
 
 # ----- _standard_gamma --------------------------------------------------------
@@ -33,6 +34,7 @@ def _standard_gamma(concentration, generator=None):
     """Gamma(concentration, 1) samples drawn as PyTorch draws them (torchlet._standard_gamma),
     differentiable w.r.t. concentration."""
     from ..ops.random_ops import _standard_gamma as sample
+
     res = sample(concentration.detach(), generator=generator)
     return attach(res, StandardGammaBackward0, (concentration,), (concentration, res))
 
@@ -48,7 +50,7 @@ def _grad_one(alpha, x):
             s1 += numer / denom
             s2 += numer / (denom * denom)
         with np.errstate(all="ignore"):
-            px = x ** alpha
+            px = x**alpha
             pdf = x ** (alpha - 1) * math.exp(-x)
             cdf = px * s1
             dcdf = (math.log(x) - float(digamma_np(alpha))) * cdf - px * s2 if x > 0 else math.nan
@@ -73,15 +75,23 @@ def _grad_one(alpha, x):
     return math.exp(p / q)
 
 
-_UV = ((0.16009398, -0.094634809, 0.025146376, -0.0030648343, 1, 0.32668115, 0.10406089, 0.0014179084),
-       (0.53487893, 0.1298071, 0.065735949, -0.0015649758, 0.16639465, 0.020070113, -0.0035938915,
-        -0.00058392623),
-       (0.040121004, -0.0065914022, -0.0026286047, -0.0013441777, 0.017050642, -0.0021309326,
-        0.00085092367, -1.5247877e-07))
+_UV = (
+    (0.16009398, -0.094634809, 0.025146376, -0.0030648343, 1, 0.32668115, 0.10406089, 0.0014179084),
+    (0.53487893, 0.1298071, 0.065735949, -0.0015649758, 0.16639465, 0.020070113, -0.0035938915, -0.00058392623),
+    (
+        0.040121004,
+        -0.0065914022,
+        -0.0026286047,
+        -0.0013441777,
+        0.017050642,
+        -0.0021309326,
+        0.00085092367,
+        -1.5247877e-07,
+    ),
+)
 
 
 def _standard_gamma_grad(alpha, x):
     a, xv = np.broadcast_arrays(alpha._data, x._data)
-    out = np.array([_grad_one(float(p), float(q)) for p, q in zip(a.reshape(-1).tolist(),
-                                                                  xv.reshape(-1).tolist())])
+    out = np.array([_grad_one(float(p), float(q)) for p, q in zip(a.reshape(-1).tolist(), xv.reshape(-1).tolist())])
     return wrap(out.reshape(a.shape).astype(alpha._data.dtype))

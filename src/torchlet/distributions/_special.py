@@ -4,6 +4,7 @@
     d lgamma(x)  = digamma(x)
     d digamma(x) = trigamma(x)
 """
+
 import math
 
 import numpy as np
@@ -11,9 +12,15 @@ import numpy as np
 from ..ops._util import Node, attach, float_result, wrap
 
 _PSI_10 = 2.25175258906672110764
-_PSI_A = (8.33333333333333333333E-2, -2.10927960927960927961E-2, 7.57575757575757575758E-3,
-          -4.16666666666666666667E-3, 3.96825396825396825397E-3, -8.33333333333333333333E-3,
-          8.33333333333333333333E-2)
+_PSI_A = (
+    8.33333333333333333333e-2,
+    -2.10927960927960927961e-2,
+    7.57575757575757575758e-3,
+    -4.16666666666666666667e-3,
+    3.96825396825396825397e-3,
+    -8.33333333333333333333e-3,
+    8.33333333333333333333e-2,
+)
 _lgamma_vec = np.vectorize(math.lgamma, otypes=[np.float64])
 
 
@@ -80,7 +87,7 @@ def trigamma_np(x):
         result += 1 / (x * x)
         x += 1
     ixx = 1 / (x * x)
-    result += (1 + 1 / (2 * x) + ixx * (1. / 6 - ixx * (1. / 30 - ixx * (1. / 42)))) / x
+    result += (1 + 1 / (2 * x) + ixx * (1.0 / 6 - ixx * (1.0 / 30 - ixx * (1.0 / 42)))) / x
     return sign * result
 
 
@@ -144,10 +151,34 @@ def _erfinv_np(y):
         w = -np.log((1.0 - y) * (1.0 + y))
         small = w < 5.0
         ws, wl = w - 2.5, np.sqrt(w) - 3.0
-        ps = np.polyval([2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
-                         -0.00125372503, -0.00417768164, 0.246640727, 1.50140941], ws)
-        pl = np.polyval([-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
-                         -0.0076224613, 0.00943887047, 1.00167406, 2.83297682], wl)
+        ps = np.polyval(
+            [
+                2.81022636e-08,
+                3.43273939e-07,
+                -3.5233877e-06,
+                -4.39150654e-06,
+                0.00021858087,
+                -0.00125372503,
+                -0.00417768164,
+                0.246640727,
+                1.50140941,
+            ],
+            ws,
+        )
+        pl = np.polyval(
+            [
+                -0.000200214257,
+                0.000100950558,
+                0.00134934322,
+                -0.00367342844,
+                0.00573950773,
+                -0.0076224613,
+                0.00943887047,
+                1.00167406,
+                2.83297682,
+            ],
+            wl,
+        )
         x = np.where(small, ps, pl) * y
         for _ in range(2):
             x = x - (_erf_vec(x) - y) / (2 / math.sqrt(math.pi) * np.exp(-x * x))
@@ -211,6 +242,7 @@ class IgammaBackward0(Node):
 
     def backward(self, g):
         from ..ops._util import reduce_grad
+
         a, x = self.saved_tensors
         if self.needs_input_grad(0):
             raise NotImplementedError("the derivative for 'igamma: input' is not implemented.")

@@ -1,4 +1,5 @@
 """Bernoulli(probs= or logits=)."""
+
 import numbers
 
 import torchlet
@@ -16,6 +17,7 @@ def _one_of(probs, logits):
 
 class Bernoulli(ExponentialFamily):
     """P(1) = probs = sigmoid(logits); log_prob is minus the binary cross-entropy with logits."""
+
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
     has_enumerate_support = True

@@ -1,4 +1,5 @@
 """Beta(concentration1, concentration0): the first coordinate of a 2-d Dirichlet."""
+
 import numbers
 
 import torchlet

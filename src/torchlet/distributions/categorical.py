@@ -1,4 +1,5 @@
 """Categorical(probs= or logits=) over the last dim."""
+
 import numpy as np
 
 import torchlet
@@ -11,6 +12,7 @@ from .utils import lazy_property, logits_to_probs, probs_to_logits
 
 class Categorical(Distribution):
     """Samples are indices 0..K-1 drawn with torch.multinomial (with replacement)."""
+
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
     has_enumerate_support = True
 

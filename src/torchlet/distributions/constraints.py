@@ -1,14 +1,38 @@
 """Constraints: what values a distribution's parameters and samples may take.
 `check(value)` returns a bool tensor over the batch dims (event dims reduced);
 reprs are PyTorch's (`GreaterThan(lower_bound=0.0)`)."""
+
 import torchlet
 
-__all__ = ["Constraint", "boolean", "dependent", "dependent_property", "greater_than",
-           "greater_than_eq", "independent", "integer_interval", "interval", "half_open_interval",
-           "is_dependent", "less_than", "lower_cholesky", "lower_triangular", "nonnegative",
-           "nonnegative_integer", "one_hot", "positive", "positive_definite", "positive_integer",
-           "positive_semidefinite", "real", "real_vector", "simplex", "square", "symmetric",
-           "unit_interval"]
+__all__ = [
+    "Constraint",
+    "boolean",
+    "dependent",
+    "dependent_property",
+    "greater_than",
+    "greater_than_eq",
+    "independent",
+    "integer_interval",
+    "interval",
+    "half_open_interval",
+    "is_dependent",
+    "less_than",
+    "lower_cholesky",
+    "lower_triangular",
+    "nonnegative",
+    "nonnegative_integer",
+    "one_hot",
+    "positive",
+    "positive_definite",
+    "positive_integer",
+    "positive_semidefinite",
+    "real",
+    "real_vector",
+    "simplex",
+    "square",
+    "symmetric",
+    "unit_interval",
+]
 
 
 class Constraint:
@@ -41,8 +65,10 @@ class _Dependent(Constraint):
         return self._event_dim
 
     def __call__(self, *, is_discrete=NotImplemented, event_dim=NotImplemented):
-        return _Dependent(is_discrete=self._is_discrete if is_discrete is NotImplemented else is_discrete,
-                          event_dim=self._event_dim if event_dim is NotImplemented else event_dim)
+        return _Dependent(
+            is_discrete=self._is_discrete if is_discrete is NotImplemented else is_discrete,
+            event_dim=self._event_dim if event_dim is NotImplemented else event_dim,
+        )
 
     def check(self, x):
         raise ValueError("Cannot determine validity of dependent constraint")
@@ -84,7 +110,7 @@ class _IndependentConstraint(Constraint):
         n = self.reinterpreted_batch_ndims
         if r.dim() < n:
             raise ValueError(f"Expected value.dim() >= {self.event_dim} but got {value.dim()}")
-        return r.reshape(tuple(r.shape[:r.dim() - n]) + (-1,)).all(-1)
+        return r.reshape(tuple(r.shape[: r.dim() - n]) + (-1,)).all(-1)
 
     def __repr__(self):
         return f"{type(self).__name__[1:]}({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
@@ -108,6 +134,7 @@ class _OneHot(Constraint):
 def _bounds(*names):
     def rep(self):
         return type(self).__name__[1:] + "(" + ", ".join(f"{n}={getattr(self, n)}" for n in names) + ")"
+
     return rep
 
 
@@ -200,16 +227,14 @@ class _LowerCholesky(Constraint):
     event_dim = 2
 
     def check(self, value):
-        return _matrix_all(value.tril() == value) & \
-            (value.diagonal(dim1=-2, dim2=-1) > 0).min(-1)[0]
+        return _matrix_all(value.tril() == value) & (value.diagonal(dim1=-2, dim2=-1) > 0).min(-1)[0]
 
 
 class _Square(Constraint):
     event_dim = 2
 
     def check(self, value):
-        return torchlet.full(tuple(value.shape[:-2]), value.shape[-2] == value.shape[-1],
-                             dtype=torchlet.bool)
+        return torchlet.full(tuple(value.shape[:-2]), value.shape[-2] == value.shape[-1], dtype=torchlet.bool)
 
 
 class _Symmetric(_Square):

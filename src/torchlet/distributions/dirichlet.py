@@ -1,4 +1,5 @@
 """Dirichlet(concentration) over the last dim."""
+
 import numpy as np
 
 import torchlet
@@ -12,6 +13,7 @@ from .utils import _xlogy
 
 class Dirichlet(ExponentialFamily):
     """rsample: PyTorch's _sample_dirichlet, with the implicit reparameterization gradient."""
+
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
     has_rsample = True
@@ -66,5 +68,4 @@ class Dirichlet(ExponentialFamily):
         a = self.concentration
         k = a.size(-1)
         a0 = a.sum(-1)
-        return (lgamma(a).sum(-1) - lgamma(a0) - (k - a0) * digamma(a0)
-                - ((a - 1.0) * digamma(a)).sum(-1))
+        return lgamma(a).sum(-1) - lgamma(a0) - (k - a0) * digamma(a0) - ((a - 1.0) * digamma(a)).sum(-1)

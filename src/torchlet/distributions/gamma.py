@@ -1,4 +1,5 @@
 """Gamma(concentration, rate)."""
+
 import numbers
 
 import numpy as np
@@ -15,6 +16,7 @@ from .utils import _xlogy, broadcast_all
 class Gamma(ExponentialFamily):
     """rsample = _standard_gamma(concentration) / rate, differentiable through
     the sampler's implicit reparameterization gradient."""
+
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
@@ -23,8 +25,7 @@ class Gamma(ExponentialFamily):
     def __init__(self, concentration, rate, validate_args=None):
         self.concentration, self.rate = broadcast_all(concentration, rate)
         numbers_only = isinstance(concentration, numbers.Number) and isinstance(rate, numbers.Number)
-        super().__init__(torchlet.Size() if numbers_only else self.concentration.size(),
-                         validate_args=validate_args)
+        super().__init__(torchlet.Size() if numbers_only else self.concentration.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(Gamma, _instance)
@@ -64,8 +65,12 @@ class Gamma(ExponentialFamily):
             value = torchlet.tensor(value, dtype=self.rate.dtype)
         if self._validate_args:
             self._validate_sample(value)
-        return (_xlogy(self.concentration, self.rate) + _xlogy(self.concentration - 1, value)
-                - self.rate * value - lgamma(self.concentration))
+        return (
+            _xlogy(self.concentration, self.rate)
+            + _xlogy(self.concentration - 1, value)
+            - self.rate * value
+            - lgamma(self.concentration)
+        )
 
     def entropy(self):
         a = self.concentration

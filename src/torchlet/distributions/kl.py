@@ -2,6 +2,7 @@
 closed forms PyTorch registers for pairs of Normal, Bernoulli, Categorical,
 Uniform, Beta, Gamma, Dirichlet, MultivariateNormal and Independent.
 Lookup picks the most specific registered (type_p, type_q) pair by subclass."""
+
 import functools
 import math
 import warnings
@@ -40,6 +41,7 @@ def register_kl(type_p, type_q):
         _KL_REGISTRY[type_p, type_q] = fun
         _KL_MEMOIZE.clear()
         return fun
+
     return decorator
 
 
@@ -70,9 +72,12 @@ def _dispatch_kl(type_p, type_q):
     right_q, right_p = min(_Match(*reversed(m)) for m in matches).types
     left, right = _KL_REGISTRY[left_p, left_q], _KL_REGISTRY[right_p, right_q]
     if left is not right:
-        warnings.warn(f"Ambiguous kl_divergence({type_p.__name__}, {type_q.__name__}). "
-                      f"Please register_kl({left_p.__name__}, {right_q.__name__})", RuntimeWarning,
-                      stacklevel=2)
+        warnings.warn(
+            f"Ambiguous kl_divergence({type_p.__name__}, {type_q.__name__}). "
+            f"Please register_kl({left_p.__name__}, {right_q.__name__})",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     return left
 
 
@@ -83,8 +88,9 @@ def kl_divergence(p, q):
     except KeyError:
         fun = _KL_MEMOIZE[type(p), type(q)] = _dispatch_kl(type(p), type(q))
     if fun is NotImplemented:
-        raise NotImplementedError(f"No KL(p || q) is implemented for p type {p.__class__.__name__} and "
-                                  f"q type {q.__class__.__name__}")
+        raise NotImplementedError(
+            f"No KL(p || q) is implemented for p type {p.__class__.__name__} and q type {q.__class__.__name__}"
+        )
     return fun(p, q)
 
 
@@ -150,11 +156,12 @@ def _kl_gamma_gamma(p, q):
 @register_kl(MultivariateNormal, MultivariateNormal)
 def _kl_mvn_mvn(p, q):
     if p.event_shape != q.event_shape:
-        raise ValueError("KL-divergence between two Multivariate Normals with                          "
-                         "different event shapes cannot be computed")
+        raise ValueError(
+            "KL-divergence between two Multivariate Normals with                          "
+            "different event shapes cannot be computed"
+        )
     Lp, Lq = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
-    half_term1 = (Lq.diagonal(dim1=-2, dim2=-1).log().sum(-1)
-                  - Lp.diagonal(dim1=-2, dim2=-1).log().sum(-1))
+    half_term1 = Lq.diagonal(dim1=-2, dim2=-1).log().sum(-1) - Lp.diagonal(dim1=-2, dim2=-1).log().sum(-1)
     batch = tuple(torchlet.broadcast_shapes(tuple(Lq.shape[:-2]), tuple(Lp.shape[:-2])))
     n = p.event_shape[0]
     X = torchlet.linalg.solve(Lq.tril().expand(batch + (n, n)), Lp.expand(batch + (n, n)))

@@ -1,10 +1,11 @@
 """Multinomial(total_count, probs= or logits=): counts of total_count Categorical draws.
 
-    log p(x) = lgamma(sum x + 1) - sum lgamma(x_i + 1) + sum x_i log p_i
-    sample:  total_count Categorical samples (one torch.multinomial call, as PyTorch),
-             scattered into per-category counts
-    entropy: n H(p) - lgamma(n + 1) + sum_i sum_{k=0..n} Binom(k; n, p_i) lgamma(k + 1)
+log p(x) = lgamma(sum x + 1) - sum lgamma(x_i + 1) + sum x_i log p_i
+sample:  total_count Categorical samples (one torch.multinomial call, as PyTorch),
+         scattered into per-category counts
+entropy: n H(p) - lgamma(n + 1) + sum_i sum_{k=0..n} Binom(k; n, p_i) lgamma(k + 1)
 """
+
 import torchlet
 
 from . import constraints
@@ -18,6 +19,7 @@ __all__ = ["Multinomial"]
 
 class _Multinomial(constraints.Constraint):
     """Nonnegative integer counts summing to at most total_count (PyTorch's check)."""
+
     is_discrete = True
     event_dim = 1
 
@@ -98,9 +100,7 @@ class Multinomial(Distribution):
         n = torchlet.tensor(self.total_count)
         term1 = n * self._categorical.entropy() - lgamma(n + 1)
         p = self.probs
-        k = torchlet.arange(1, self.total_count + 1, dtype=p.dtype).reshape(
-            (-1,) + (1,) * p.dim())
-        log_binom = (lgamma(n + 1.0) - lgamma(k + 1) - lgamma(n - k + 1)
-                     + k * p.log() + (n - k) * torchlet.log1p(-p))
+        k = torchlet.arange(1, self.total_count + 1, dtype=p.dtype).reshape((-1,) + (1,) * p.dim())
+        log_binom = lgamma(n + 1.0) - lgamma(k + 1) - lgamma(n - k + 1) + k * p.log() + (n - k) * torchlet.log1p(-p)
         term2 = (log_binom.exp() * lgamma(k + 1)).sum([0, -1])
         return term1 + term2

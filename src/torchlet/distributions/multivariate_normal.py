@@ -3,6 +3,7 @@
 Everything runs through the lower Cholesky factor L (covariance = L L^T):
 rsample = loc + L eps; log_prob = -(k log(2 pi) + |L^-1 (x - loc)|^2) / 2 - sum(log diag L).
 """
+
 import math
 
 import torchlet
@@ -34,29 +35,30 @@ def _precision_to_scale_tril(P):
 
 
 class MultivariateNormal(Distribution):
-    arg_constraints = {"loc": constraints.real_vector,
-                       "covariance_matrix": constraints.positive_definite,
-                       "precision_matrix": constraints.positive_definite,
-                       "scale_tril": constraints.lower_cholesky}
+    arg_constraints = {
+        "loc": constraints.real_vector,
+        "covariance_matrix": constraints.positive_definite,
+        "precision_matrix": constraints.positive_definite,
+        "scale_tril": constraints.lower_cholesky,
+    }
     support = constraints.real_vector
     has_rsample = True
 
-    def __init__(self, loc, covariance_matrix=None, precision_matrix=None, scale_tril=None,
-                 validate_args=None):
+    def __init__(self, loc, covariance_matrix=None, precision_matrix=None, scale_tril=None, validate_args=None):
         if loc.dim() < 1:
             raise ValueError("loc must be at least one-dimensional.")
         given = [m for m in (covariance_matrix, scale_tril, precision_matrix) if m is not None]
         if len(given) != 1:
-            raise ValueError("Exactly one of covariance_matrix or precision_matrix or scale_tril may be "
-                             "specified.")
-        names = {id(scale_tril): ("scale_tril", "scale_tril matrix"),
-                 id(covariance_matrix): ("covariance_matrix", "covariance_matrix"),
-                 id(precision_matrix): ("precision_matrix", "precision_matrix")}
+            raise ValueError("Exactly one of covariance_matrix or precision_matrix or scale_tril may be specified.")
+        names = {
+            id(scale_tril): ("scale_tril", "scale_tril matrix"),
+            id(covariance_matrix): ("covariance_matrix", "covariance_matrix"),
+            id(precision_matrix): ("precision_matrix", "precision_matrix"),
+        }
         m = given[0]
         attr, what = names[id(m)]
         if m.dim() < 2:
-            raise ValueError(f"{what} must be at least two-dimensional, with optional leading batch "
-                             "dimensions")
+            raise ValueError(f"{what} must be at least two-dimensional, with optional leading batch dimensions")
         batch_shape = torchlet.broadcast_shapes(tuple(m.shape[:-2]), tuple(loc.shape[:-1]))
         setattr(self, attr, m.expand(tuple(batch_shape) + (-1, -1)))
         self.loc = loc.expand(tuple(batch_shape) + (-1,))
@@ -108,8 +110,7 @@ class MultivariateNormal(Distribution):
 
     @property
     def variance(self):
-        return self._unbroadcasted_scale_tril.pow(2).sum(-1).expand(
-            tuple(self._batch_shape) + tuple(self._event_shape))
+        return self._unbroadcasted_scale_tril.pow(2).sum(-1).expand(tuple(self._batch_shape) + tuple(self._event_shape))
 
     def rsample(self, sample_shape=torchlet.Size()):
         shape = self._extended_shape(sample_shape)

@@ -1,4 +1,5 @@
 """Normal(loc, scale)."""
+
 import math
 import numbers
 
@@ -12,6 +13,7 @@ from .utils import _standard_normal, broadcast_all
 
 class Normal(ExponentialFamily):
     """N(loc, scale^2); rsample = loc + eps * scale with eps ~ N(0, 1)."""
+
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     has_rsample = True
@@ -60,7 +62,7 @@ class Normal(ExponentialFamily):
         """-(x - loc)^2 / (2 scale^2) - log(scale) - log(sqrt(2 pi))"""
         if self._validate_args:
             self._validate_sample(value)
-        var = self.scale ** 2
+        var = self.scale**2
         log_scale = math.log(self.scale) if isinstance(self.scale, numbers.Real) else self.scale.log()
         return -((value - self.loc) ** 2) / (2 * var) - log_scale - math.log(math.sqrt(2 * math.pi))
 

@@ -1,4 +1,5 @@
 """Uniform(low, high) on [low, high)."""
+
 import numbers
 
 import torchlet
@@ -10,6 +11,7 @@ from .utils import broadcast_all
 
 class Uniform(Distribution):
     """rsample = low + U * (high - low), U ~ torch.rand."""
+
     has_rsample = True
 
     @property
@@ -39,7 +41,7 @@ class Uniform(Distribution):
 
     @property
     def stddev(self):
-        return (self.high - self.low) / 12 ** 0.5
+        return (self.high - self.low) / 12**0.5
 
     @property
     def variance(self):

@@ -1,13 +1,13 @@
 """Helpers the distributions share: broadcasting parameters, probs <-> logits,
 lazily computed attributes, and the standard-normal draw rsample uses."""
+
 import numbers
 
 import numpy as np
 
 import torchlet
 
-__all__ = ["broadcast_all", "logits_to_probs", "probs_to_logits", "clamp_probs", "lazy_property",
-           "euler_constant"]
+__all__ = ["broadcast_all", "logits_to_probs", "probs_to_logits", "clamp_probs", "lazy_property", "euler_constant"]
 
 euler_constant = 0.57721566490153286060
 
@@ -16,16 +16,17 @@ def broadcast_all(*values):
     """Tensors and numbers broadcast to one shape; numbers become tensors of
     the default dtype (or of the tensors' dtype when there is one)."""
     if not all(isinstance(v, (torchlet.Tensor, numbers.Number)) for v in values):
-        raise ValueError("Input arguments must all be instances of Number, "
-                         "torchlet.Tensor or objects implementing __torch_function__.")
+        raise ValueError(
+            "Input arguments must all be instances of Number, "
+            "torchlet.Tensor or objects implementing __torch_function__."
+        )
     if not all(isinstance(v, torchlet.Tensor) for v in values):
         dtype = torchlet.get_default_dtype()
         for v in values:
             if isinstance(v, torchlet.Tensor):
                 dtype = v.dtype
                 break
-        values = [v if isinstance(v, torchlet.Tensor) else torchlet.tensor(v, dtype=dtype)
-                  for v in values]
+        values = [v if isinstance(v, torchlet.Tensor) else torchlet.tensor(v, dtype=dtype) for v in values]
     return torchlet.broadcast_tensors(*values)
 
 
@@ -38,7 +39,7 @@ def _sum_rightmost(value, dim):
     """Sum out the `dim` rightmost dims."""
     if dim == 0:
         return value
-    return value.reshape(tuple(value.shape[:value.dim() - dim]) + (-1,)).sum(-1)
+    return value.reshape(tuple(value.shape[: value.dim() - dim]) + (-1,)).sum(-1)
 
 
 def logits_to_probs(logits, is_binary=False):

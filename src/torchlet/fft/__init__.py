@@ -6,16 +6,37 @@ Each function resizes its input (zero-pad or truncate at the end of each
 transformed dim, as a differentiable pad/narrow) and then runs one of the
 three transforms of `_transforms`.
 """
+
 import sys
 
 from ..ops._out import bind_aliases, out_form
 from . import _transforms as _t
 from ._helpers import fftfreq, rfftfreq, fftshift, ifftshift
 
-__all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2",
-           "hfft2", "ihfft2", "fftn", "ifftn", "rfftn", "irfftn", "hfftn", "ihfftn", "fftfreq",
-           "rfftfreq", "fftshift", "ifftshift"]
-
+__all__ = [
+    "fft",
+    "ifft",
+    "rfft",
+    "irfft",
+    "hfft",
+    "ihfft",
+    "fft2",
+    "ifft2",
+    "rfft2",
+    "irfft2",
+    "hfft2",
+    "ihfft2",
+    "fftn",
+    "ifftn",
+    "rfftn",
+    "irfftn",
+    "hfftn",
+    "ihfftn",
+    "fftfreq",
+    "rfftfreq",
+    "fftshift",
+    "ifftshift",
+]
 
 
 def _one(n, dim):

@@ -1,5 +1,6 @@
 """Sample frequencies (fftfreq, rfftfreq) and moving the zero frequency to the
 centre (fftshift, ifftshift)."""
+
 import numpy as np
 
 from .. import _dtype
@@ -14,7 +15,7 @@ def _freqs(name, count, n, d, dtype, device, requires_grad, negative_half):
     r = arange(count, dtype=dtype, device=device)
     if negative_half:
         a = r._data
-        a[(n + 1) // 2:] -= n
+        a[(n + 1) // 2 :] -= n
     # PyTorch multiplies by the scalar 1/(n*d) cast to the tensor's dtype
     with np.errstate(invalid="ignore"):  # n*d == 0: inf, so rfftfreq(0) is [nan] as in PyTorch
         r._data *= r._data.dtype.type(1.0 / (n * d) if n * d else np.inf)

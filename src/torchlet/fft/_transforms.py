@@ -15,14 +15,21 @@ which makes the adjoint exactly the gradient).
                              g_x = (F g_y)[:n//2+1], entries 1 .. n - (n//2+1) doubled
                              (each of those also stands for its mirrored partner)
 """
+
 from .. import _dtype
 from ..ops._util import Node, attach, wrap, wrap_dim
 
 _NONE, _SQRT, _N = 0, 1, 2
 # NumPy's norm names give the scaling for its forward (fftn/rfftn) and inverse
 # (ifftn/irfftn) transforms: index by (scaling, direction is forward).
-_NP_NORM = {(_NONE, True): "backward", (_N, True): "forward", (_SQRT, True): "ortho",
-            (_NONE, False): "forward", (_N, False): "backward", (_SQRT, False): "ortho"}
+_NP_NORM = {
+    (_NONE, True): "backward",
+    (_N, True): "forward",
+    (_SQRT, True): "ortho",
+    (_NONE, False): "forward",
+    (_N, False): "backward",
+    (_SQRT, False): "ortho",
+}
 _SCALE_NAMES = ("backward", "forward", "ortho")
 
 
@@ -37,8 +44,14 @@ def scaling(norm, forward):
     raise RuntimeError(f'Invalid normalization mode: "{norm}"')
 
 
-_SCALAR = {"float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double",
-           "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+_SCALAR = {
+    "float16": "Half",
+    "bfloat16": "BFloat16",
+    "float32": "Float",
+    "float64": "Double",
+    "complex64": "ComplexFloat",
+    "complex128": "ComplexDouble",
+}
 
 
 def promote(x, require_complex=False):
@@ -74,14 +87,13 @@ def fft_dims(x, s, dim, check_sizes=True):
     elif s is not None:
         s = tuple(int(v) for v in s)
         if len(s) > nd:
-            raise RuntimeError(f"Got shape with {len(s)} values but input tensor only has {nd} "
-                               "dimensions.")
+            raise RuntimeError(f"Got shape with {len(s)} values but input tensor only has {nd} dimensions.")
         dims = tuple(range(nd - len(s), nd))
     else:
         dims = tuple(range(nd))
     if s is not None:
         s = tuple(x.shape[d] if n == -1 else n for n, d in zip(s, dims))
-    for n in (s if s is not None else (x.shape[d] for d in dims) if check_sizes else ()):
+    for n in s if s is not None else (x.shape[d] for d in dims) if check_sizes else ():
         if n <= 0:
             raise RuntimeError(f"Invalid number of data points ({n}) specified")
     return s, dims
@@ -96,6 +108,7 @@ def resize(x, dims, sizes):
         elif have < n:
             pad = [0, 0] * (x.dim() - 1 - d) + [0, n - have]
             from ..ops.padding import pad as _pad
+
             x = _pad(x, pad)
     return x
 
@@ -143,8 +156,7 @@ def r2c(x, dims, scale, forward, onesided):
     else:
         out = _np_fft(xp, a, dims, scale, forward)
     out = out.astype(_complex_of(a.dtype), copy=False)
-    return attach(wrap(out), FftR2CBackward0, (x,), dims=dims, scale=scale, forward=forward,
-                  onesided=onesided)
+    return attach(wrap(out), FftR2CBackward0, (x,), dims=dims, scale=scale, forward=forward, onesided=onesided)
 
 
 class FftC2RBackward0(Node):
@@ -156,7 +168,7 @@ class FftC2RBackward0(Node):
         extra = g.shape[last] - gi.shape[last]
         if extra > 0:
             w = gi._xp.ones(gi.shape[last], dtype=g._data.dtype)
-            w[1:1 + extra] = 2
+            w[1 : 1 + extra] = 2
             w = w.reshape((-1,) + (1,) * (gi.dim() - 1 - last))
             gi = gi * wrap(w)
         return gi

@@ -14,15 +14,18 @@ Nested vmap nests these arrays: the physical array of an inner level is itself a
 of the outer level. A call with arrays of several levels is handled by the innermost
 (highest) level, which sees the outer ones as plain (logical) values.
 """
+
 import numpy as np
 
 __all__ = ["BatchedArray", "level_of"]
 
 _UFUNC_REDUCE_LIKE = ("reduce", "accumulate")
-_UNBATCHED_WRITE = ("vmap: an operation wrote values that vary over the vmapped dim into an array that "
-                    "does not (an in-place write into an unbatched tensor, or an op that scatters a "
-                    "batched source into an unbatched one). Make the destination batched, e.g. with "
-                    "zeros_like of a batched tensor.")
+_UNBATCHED_WRITE = (
+    "vmap: an operation wrote values that vary over the vmapped dim into an array that "
+    "does not (an in-place write into an unbatched tensor, or an op that scatters a "
+    "batched source into an unbatched one). Make the destination batched, e.g. with "
+    "zeros_like of a batched tensor."
+)
 
 
 class _Flags:
@@ -63,6 +66,7 @@ def _make(phys, level):
     """A BatchedArray of the class registered for (level, batch size): its namespace allocates
     batched arrays of that size."""
     from ._batched_namespace import array_class
+
     return array_class(level, phys.shape[0], phys)(phys, level)
 
 
@@ -110,14 +114,18 @@ def _stack(results, level):
         return tuple(_stack([r[i] for r in results], level) for i in range(len(first)))
     if isinstance(first, (np.ndarray, np.generic, BatchedArray)):
         if any(np.shape(r) != np.shape(first) for r in results):
-            raise RuntimeError("vmap: the samples of the batch gave results of different shapes (an "
-                               "op whose output shape depends on the data, such as masked_select, "
-                               "nonzero or boolean-mask indexing, cannot be vmapped)")
+            raise RuntimeError(
+                "vmap: the samples of the batch gave results of different shapes (an "
+                "op whose output shape depends on the data, such as masked_select, "
+                "nonzero or boolean-mask indexing, cannot be vmapped)"
+            )
         return _make(np.stack(results), level)
     if all(r == first for r in results):  # a value that does not depend on the sample
         return first
-    raise RuntimeError("vmap: a NumPy call returned a non-array value that differs between the "
-                       "samples of the batch (data-dependent control flow is not supported)")
+    raise RuntimeError(
+        "vmap: a NumPy call returned a non-array value that differs between the "
+        "samples of the batch (data-dependent control flow is not supported)"
+    )
 
 
 def _loop(fn, args, kwargs, level):
@@ -208,14 +216,18 @@ class BatchedArray:
         return (self[i] for i in range(len(self)))
 
     def __array__(self, *a, **k):
-        raise RuntimeError("vmap: a batched array was converted to a plain array; this operation "
-                           "has no batching rule and could not fall back to a loop")
+        raise RuntimeError(
+            "vmap: a batched array was converted to a plain array; this operation "
+            "has no batching rule and could not fall back to a loop"
+        )
 
     def _no_value(self, *a):
-        raise RuntimeError("vmap: It looks like you're calling .item() on a Tensor or converting it to "
-                           "a Python value inside the vmapped function. We don't support vmap over "
-                           "calling .item() on a Tensor, please try to rewrite what you're doing with "
-                           "other operations.")
+        raise RuntimeError(
+            "vmap: It looks like you're calling .item() on a Tensor or converting it to "
+            "a Python value inside the vmapped function. We don't support vmap over "
+            "calling .item() on a Tensor, please try to rewrite what you're doing with "
+            "other operations."
+        )
 
     item = tolist = _no_value
 
@@ -226,9 +238,11 @@ class BatchedArray:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         vals = {convert(self.phys[i]) for i in range(self.phys.shape[0])}
         if len(vals) != 1:
-            raise RuntimeError("vmap: It looks like you're attempting to use a Tensor in some "
-                               "data-dependent control flow. We don't support that yet, please shout "
-                               "over at https://github.com/pytorch/functorch/issues/257 .")
+            raise RuntimeError(
+                "vmap: It looks like you're attempting to use a Tensor in some "
+                "data-dependent control flow. We don't support that yet, please shout "
+                "over at https://github.com/pytorch/functorch/issues/257 ."
+            )
         return vals.pop()
 
     def __bool__(self):
@@ -258,7 +272,8 @@ class BatchedArray:
                             "vmap: inplace arithmetic(self, *extra_args) is not possible because there "
                             "exists a Tensor `other` in extra_args that has more elements than `self`. "
                             "This happened due to `other` being vmapped over but `self` not being "
-                            "vmapped over in a vmap.")
+                            "vmapped over in a vmap."
+                        )
         if method == "__call__":
             if ufunc is np.matmul:
                 return _matmul(inputs, kwargs, level)
@@ -270,8 +285,13 @@ class BatchedArray:
                 kwargs["out"] = tuple(_aligned(o, level, n) for o in out)
             r = ufunc(*[_aligned(x, level, n) for x in inputs], **kwargs)
             return _wrap(r, level) if out is None else (out[0] if len(out) == 1 else out)
-        if method in _UFUNC_REDUCE_LIKE and len(inputs) == 1 and isinstance(inputs[0], BatchedArray) \
-                and inputs[0].level == level and out is None:
+        if (
+            method in _UFUNC_REDUCE_LIKE
+            and len(inputs) == 1
+            and isinstance(inputs[0], BatchedArray)
+            and inputs[0].level == level
+            and out is None
+        ):
             x = inputs[0]
             axis = kwargs.pop("axis", 0)
             if method == "accumulate" and axis is None:
@@ -284,8 +304,7 @@ class BatchedArray:
             if not (isinstance(a, BatchedArray) and a.level == level):
                 raise RuntimeError(_UNBATCHED_WRITE)
             if isinstance(a, BatchedArray) and a.level == level:
-                key = (a._phys_index(idx) if level_of((idx,)) < level
-                       else _gather_key(idx, level, a.phys.shape[0]))
+                key = a._phys_index(idx) if level_of((idx,)) < level else _gather_key(idx, level, a.phys.shape[0])
                 if key is not None:
                     n = a.phys[key].ndim - 1
                     ufunc.at(a.phys, key, *[_aligned(v, level, n) for v in rest])
@@ -308,8 +327,9 @@ class BatchedArray:
             idx = (idx,)
         if level_of(idx) >= self.level:
             return None
-        adv = [i for i, x in enumerate(idx)
-               if not (x is None or x is Ellipsis or isinstance(x, (slice, int, np.integer)))]
+        adv = [
+            i for i, x in enumerate(idx) if not (x is None or x is Ellipsis or isinstance(x, (slice, int, np.integer)))
+        ]
         if adv and adv[-1] - adv[0] + 1 != len(adv):  # separated advanced indices move to the front
             return None
         if any(isinstance(idx[i], BatchedArray) for i in adv):
@@ -329,8 +349,10 @@ class BatchedArray:
         lv = level_of((value,))
         if p is None or lv > self.level:
             if lv > self.level:
-                raise RuntimeError("vmap: inplace arithmetic(self, *extra_args) is not possible because "
-                                   "the value written is vmapped over but `self` is not.")
+                raise RuntimeError(
+                    "vmap: inplace arithmetic(self, *extra_args) is not possible because "
+                    "the value written is vmapped over but `self` is not."
+                )
             B = self.phys.shape[0]
             for i in range(B):
                 self.phys[i][_pick(idx, self.level, i)] = _pick(value, self.level, i)
@@ -342,8 +364,7 @@ class BatchedArray:
     def reshape(self, *shape, order="C"):
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return _make(self.phys.reshape(self.phys.shape[:1] + tuple(shape), order=order),
-                            self.level)
+        return _make(self.phys.reshape(self.phys.shape[:1] + tuple(shape), order=order), self.level)
 
     def ravel(self, order="C"):
         return self.reshape(-1, order=order)
@@ -399,12 +420,29 @@ def _reducer(name):
 
     def method(self, axis=None, *args, **kwargs):
         return f(self, axis, *args, **kwargs)
+
     method.__name__ = name
     return method
 
 
-for _name in ("sum", "mean", "prod", "max", "min", "any", "all", "std", "var", "argmax", "argmin",
-              "cumsum", "cumprod", "clip", "round", "nonzero"):
+for _name in (
+    "sum",
+    "mean",
+    "prod",
+    "max",
+    "min",
+    "any",
+    "all",
+    "std",
+    "var",
+    "argmax",
+    "argmin",
+    "cumsum",
+    "cumprod",
+    "clip",
+    "round",
+    "nonzero",
+):
     setattr(BatchedArray, _name, _reducer(_name))
 
 
@@ -414,18 +452,31 @@ def _binop(uf, reflected=False):
     return lambda self, other: uf(self, other)
 
 
-for _name, _uf in (("add", np.add), ("sub", np.subtract), ("mul", np.multiply),
-                   ("truediv", np.true_divide), ("floordiv", np.floor_divide), ("mod", np.remainder),
-                   ("pow", np.power), ("matmul", np.matmul), ("and", np.bitwise_and),
-                   ("or", np.bitwise_or), ("xor", np.bitwise_xor), ("lshift", np.left_shift),
-                   ("rshift", np.right_shift), ("lt", np.less), ("le", np.less_equal),
-                   ("gt", np.greater), ("ge", np.greater_equal), ("eq", np.equal),
-                   ("ne", np.not_equal)):
+for _name, _uf in (
+    ("add", np.add),
+    ("sub", np.subtract),
+    ("mul", np.multiply),
+    ("truediv", np.true_divide),
+    ("floordiv", np.floor_divide),
+    ("mod", np.remainder),
+    ("pow", np.power),
+    ("matmul", np.matmul),
+    ("and", np.bitwise_and),
+    ("or", np.bitwise_or),
+    ("xor", np.bitwise_xor),
+    ("lshift", np.left_shift),
+    ("rshift", np.right_shift),
+    ("lt", np.less),
+    ("le", np.less_equal),
+    ("gt", np.greater),
+    ("ge", np.greater_equal),
+    ("eq", np.equal),
+    ("ne", np.not_equal),
+):
     setattr(BatchedArray, f"__{_name}__", _binop(_uf))
     if _name not in ("lt", "le", "gt", "ge", "eq", "ne"):
         setattr(BatchedArray, f"__r{_name}__", _binop(_uf, True))
-        setattr(BatchedArray, f"__i{_name}__",
-                (lambda uf: lambda self, other: uf(self, other, out=(self,)))(_uf))
+        setattr(BatchedArray, f"__i{_name}__", (lambda uf: lambda self, other: uf(self, other, out=(self,)))(_uf))
 BatchedArray.__neg__ = lambda self: np.negative(self)
 BatchedArray.__pos__ = lambda self: np.positive(self)
 BatchedArray.__abs__ = lambda self: np.absolute(self)

@@ -13,6 +13,7 @@ the calls NumPy cannot hand back to a BatchedArray itself:
 There is one namespace per (vmap level, batch size), registered in `_device._NAMESPACES` under
 a BatchedArray subclass made for it.
 """
+
 import types
 
 import numpy as np
@@ -33,16 +34,21 @@ def _alloc(name):
         shape = (shape,) if isinstance(shape, int) else tuple(shape)
         inner = self._inner
         return self._cls(getattr(inner, name)((self._size,) + shape, *args, **kwargs), self._level)
+
     fn.__name__ = f.__name__
     return fn
 
 
 class _Namespace:
     is_vmap = True  # ops whose fast path cannot take batched arrays check this
+
     def __init__(self, cls, level, size, inner):
         self._cls, self._level, self._size, self._inner = cls, level, size, inner
-        self.lib = types.SimpleNamespace(stride_tricks=types.SimpleNamespace(
-            as_strided=self._as_strided, sliding_window_view=self._sliding_window_view))
+        self.lib = types.SimpleNamespace(
+            stride_tricks=types.SimpleNamespace(
+                as_strided=self._as_strided, sliding_window_view=self._sliding_window_view
+            )
+        )
 
     zeros = _alloc("zeros")
     ones = _alloc("ones")
@@ -71,8 +77,9 @@ class _Namespace:
         p = x.phys
         shape = x.shape if shape is None else tuple(shape)
         strides = x.strides if strides is None else tuple(strides)
-        ph = _namespace(p).lib.stride_tricks.as_strided(p, p.shape[:1] + shape, p.strides[:1] + strides,
-                                                         subok=subok, writeable=writeable)
+        ph = _namespace(p).lib.stride_tricks.as_strided(
+            p, p.shape[:1] + shape, p.strides[:1] + strides, subok=subok, writeable=writeable
+        )
         return type(x)(ph, x.level)
 
     def _sliding_window_view(self, x, window_shape, axis=None, **kwargs):
@@ -82,8 +89,7 @@ class _Namespace:
         if axis is None:
             axis = tuple(range(n))
         axes = tuple(a % n + 1 for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
-        ph = _namespace(x.phys).lib.stride_tricks.sliding_window_view(x.phys, window_shape, axes,
-                                                                       **kwargs)
+        ph = _namespace(x.phys).lib.stride_tricks.sliding_window_view(x.phys, window_shape, axes, **kwargs)
         return type(x)(ph, x.level)
 
     @property
@@ -111,6 +117,7 @@ class _Namespace:
 def _guarded(fn):
     """A NumPy function whose dispatcher may not see every batched argument: when a batched
     array sits where NumPy does not look, the call loops over that batch."""
+
     def call(*args, **kwargs):
         lv = level_of(tuple(args) + tuple(kwargs.values()))
         if lv and not (args and isinstance(args[0], BatchedArray) and args[0].level == lv):
@@ -121,6 +128,7 @@ def _guarded(fn):
                     return r
             return _loop(fn, args, kwargs, lv)
         return fn(*args, **kwargs)
+
     return call
 
 

@@ -5,6 +5,7 @@ NotImplemented to fall back to the per-sample loop. Logical axes become physical
 adding one (the batch dim is in front); arrays not batched at `level` broadcast (pointwise
 calls) or are expanded to the batch (joining calls).
 """
+
 import numpy as np
 
 from ._batched_array import BatchedArray, _make, _aligned, _ndim, _shift_axis, _wrap, _batch_size
@@ -21,6 +22,7 @@ def rule(*funcs):
         for f in funcs:
             _RULES[f] = fn
         return fn
+
     return deco
 
 
@@ -32,14 +34,30 @@ def _reduction(func, axis_none_ok=True):
             return NotImplemented
         kwargs.pop("out", None)
         return _wrap(func(a.phys, _shift_axis(axis, a.ndim), **kwargs), level)
+
     return fn
 
 
-for _f in (np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.any, np.all, np.std,
-           np.var, np.nansum, np.nanmean, np.nanmax, np.nanmin, np.count_nonzero):
+for _f in (
+    np.sum,
+    np.mean,
+    np.prod,
+    np.max,
+    np.min,
+    np.amax,
+    np.amin,
+    np.any,
+    np.all,
+    np.std,
+    np.var,
+    np.nansum,
+    np.nanmean,
+    np.nanmax,
+    np.nanmin,
+    np.count_nonzero,
+):
     _RULES[_f] = _reduction(_f)
-for _f in (np.argmax, np.argmin, np.cumsum, np.cumprod, np.sort, np.argsort, np.nanargmax,
-           np.nanargmin):
+for _f in (np.argmax, np.argmin, np.cumsum, np.cumprod, np.sort, np.argsort, np.nanargmax, np.nanargmin):
     _RULES[_f] = _reduction(_f, axis_none_ok=False)
 
 
@@ -139,8 +157,7 @@ def _broadcast_to(level, a, shape, subok=False):
 
 @rule(np.flip)
 def _flip(level, a, axis=None):
-    return _make(np.flip(a.phys, _shift_axis(axis, a.ndim)), level) if _mine(a, level) \
-        else NotImplemented
+    return _make(np.flip(a.phys, _shift_axis(axis, a.ndim)), level) if _mine(a, level) else NotImplemented
 
 
 @rule(np.tril, np.triu)
@@ -153,6 +170,7 @@ def _tri_rule(f):
         if not _mine(a, level) or a.ndim < 2:
             return NotImplemented
         return _make(f(a.phys, k), level)
+
     return fn
 
 
@@ -184,8 +202,7 @@ def _concatenate(level, arrays, axis=0, **kwargs):
     arrays = list(arrays)
     B = _batch_size(arrays, level)
     n = _ndim(arrays[0])
-    return _make(np.concatenate([_expanded(x, level, B) for x in arrays], axis % n + 1,
-                                       **kwargs), level)
+    return _make(np.concatenate([_expanded(x, level, B) for x in arrays], axis % n + 1, **kwargs), level)
 
 
 @rule(np.stack)
@@ -196,8 +213,7 @@ def _stack(level, arrays, axis=0, **kwargs):
     arrays = list(arrays)
     B = _batch_size(arrays, level)
     n = _ndim(arrays[0]) + 1
-    return _make(np.stack([_expanded(x, level, B) for x in arrays], axis % n + 1, **kwargs),
-                        level)
+    return _make(np.stack([_expanded(x, level, B) for x in arrays], axis % n + 1, **kwargs), level)
 
 
 @rule(np.split, np.array_split)
@@ -239,6 +255,7 @@ def _copyto(level, dst, src, casting="same_kind", where=True):
         return NotImplemented
     if not _mine(dst, level):
         from ._batched_array import _UNBATCHED_WRITE
+
         raise RuntimeError(_UNBATCHED_WRITE)
     np.copyto(dst.phys, _aligned(src, level, dst.ndim), casting=casting)
 
@@ -248,6 +265,7 @@ def _like(f):
         if not _mine(a, level) or kwargs.get("shape") is not None:
             return NotImplemented
         return _make(f(a.phys, *args, **kwargs), level)
+
     return fn
 
 
@@ -261,14 +279,14 @@ def _take_along_axis(level, arr, indices, axis):
         return NotImplemented
     B = _batch_size((arr, indices), level)
     n = _ndim(arr)
-    return _make(np.take_along_axis(_expanded(arr, level, B), _expanded(indices, level, B),
-                                           axis % n + 1), level)
+    return _make(np.take_along_axis(_expanded(arr, level, B), _expanded(indices, level, B), axis % n + 1), level)
 
 
 @rule(np.put_along_axis)
 def _put_along_axis(level, arr, indices, values, axis):
     if not _mine(arr, level):
         from ._batched_array import _UNBATCHED_WRITE
+
         raise RuntimeError(_UNBATCHED_WRITE)
     if axis is None:
         return NotImplemented
@@ -286,8 +304,7 @@ def _einsum(level, subscripts, *operands, **kwargs):
     kwargs.pop("out", None)
     ins, out = subscripts.replace(" ", "").split("->")
     ins = ins.split(",")
-    free = next(c for c in "zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQPONMLKJIHGFEDCBA"
-                if c not in subscripts)
+    free = next(c for c in "zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQPONMLKJIHGFEDCBA" if c not in subscripts)
     new_ins, ops = [], []
     for s, x in zip(ins, operands):
         if _mine(x, level):

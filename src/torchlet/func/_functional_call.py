@@ -45,8 +45,7 @@ def _owner(module, name):
     return module, leaf
 
 
-def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *, tie_weights=True,
-                    strict=False):
+def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *, tie_weights=True, strict=False):
     tensors = _merge(parameter_and_buffer_dicts)
     slots = _slots(module)
     names = {s[0] for s in slots}
@@ -68,8 +67,7 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
         if missing:
             errors.append("Missing key(s): " + ", ".join(repr(k) for k in missing) + ".")
         if errors:
-            raise RuntimeError(f"Error(s) in reparametrizing for {type(module).__name__}:\n\t"
-                               + "\n\t".join(errors))
+            raise RuntimeError(f"Error(s) in reparametrizing for {type(module).__name__}:\n\t" + "\n\t".join(errors))
     restore = []
     try:
         for name, value in tensors.items():

@@ -10,6 +10,7 @@ __all__ = ["stack_module_state"]
 
 def stack_module_state(models):
     from ..ops.joining import stack
+
     models = list(models)
     if not models:
         raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
@@ -18,8 +19,9 @@ def stack_module_state(models):
     first = type(models[0])
     if not all(type(m) is first for m in models):
         raise RuntimeError("stack_module_state: Expected all models to be of the same class.")
-    params = {k: stack([dict(m.named_parameters())[k] for m in models]).detach()
-              .requires_grad_(v.requires_grad) for k, v in models[0].named_parameters()}
-    buffers = {k: stack([dict(m.named_buffers())[k] for m in models]).detach()
-               for k, _ in models[0].named_buffers()}
+    params = {
+        k: stack([dict(m.named_parameters())[k] for m in models]).detach().requires_grad_(v.requires_grad)
+        for k, v in models[0].named_parameters()
+    }
+    buffers = {k: stack([dict(m.named_buffers())[k] for m in models]).detach() for k, _ in models[0].named_buffers()}
     return params, buffers

@@ -8,6 +8,7 @@ outer transform or a caller's tensor needs the result to stay differentiable (so
 `jacrev` vmaps the vjp over the rows of an identity, `jacfwd` vmaps the jvp over its columns,
 so their products run batched (see `_vmap.py`).
 """
+
 import functools
 
 from .. import autograd
@@ -61,6 +62,7 @@ def _finish(x, keep):
 
 def _materialize(grads, inputs):
     from ..ops.creation import zeros_like
+
     return [zeros_like(x) if g is None else g for g, x in zip(grads, inputs)]
 
 
@@ -68,6 +70,7 @@ def _in_vmap():
     """Backward inside vmap runs its formulas as tensor ops (create_graph): the array-level fast
     paths of some formulas write batched values into plain buffers, which vmap cannot do."""
     from ._vmap import _sizes
+
     return bool(_sizes)
 
 
@@ -81,6 +84,7 @@ class _Scope:
 
 def grad_and_value(func, argnums=0, has_aux=False):
     """(gradient of func's scalar output w.r.t. args[argnums], the output[, aux])."""
+
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         with _Scope():
@@ -99,16 +103,19 @@ def grad_and_value(func, argnums=0, has_aux=False):
             aux = None
             if has_aux:
                 if not (isinstance(out, tuple) and len(out) == 2):
-                    raise RuntimeError("grad_and_value(f)(*args): output of function f should be a tuple: "
-                                       "(output, aux) if has_aux is True")
+                    raise RuntimeError(
+                        "grad_and_value(f)(*args): output of function f should be a tuple: "
+                        "(output, aux) if has_aux is True"
+                    )
                 out, aux = out
             if not isinstance(out, Tensor):
-                raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got "
-                                   f"{type(out)}")
+                raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got {type(out)}")
             if out.dim() != 0:
-                raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, "
-                                   f"got tensor with {out.dim()} dims. Maybe you wanted to use the vjp or "
-                                   "jacrev APIs instead?")
+                raise RuntimeError(
+                    f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, "
+                    f"got tensor with {out.dim()} dims. Maybe you wanted to use the vjp or "
+                    "jacrev APIs instead?"
+                )
             flat = [x for t in tracked for x in t]
             if out.requires_grad:
                 with grad_mode.enable_grad():
@@ -118,13 +125,14 @@ def grad_and_value(func, argnums=0, has_aux=False):
             gs = [_finish(g, keep) for g in _materialize(gs, flat)]
             res, at = [], 0
             for a, t in zip(nums, tracked):
-                res.append(_unflatten(gs[at:at + len(t)], _flatten(args[a])[1]))
+                res.append(_unflatten(gs[at : at + len(t)], _flatten(args[a])[1]))
                 at += len(t)
             g = res[0] if isinstance(argnums, int) else tuple(res)
             value = _finish(out, keep)
             if has_aux:
                 return g, (value, _tree_map(lambda x: _finish(x, keep), aux))
             return g, value
+
     return wrapper
 
 
@@ -136,6 +144,7 @@ def grad(func, argnums=0, has_aux=False):
     def wrapper(*args, **kwargs):
         g, value = gv(*args, **kwargs)
         return (g, value[1]) if has_aux else g
+
     return wrapper
 
 
@@ -155,14 +164,17 @@ def vjp(func, *primals, has_aux=False):
         aux = None
         if has_aux:
             if not (isinstance(out, tuple) and len(out) == 2):
-                raise RuntimeError("vjp(f, *primals): output of function f should be a tuple: (output, aux) "
-                                   "if has_aux is True")
+                raise RuntimeError(
+                    "vjp(f, *primals): output of function f should be a tuple: (output, aux) if has_aux is True"
+                )
             out, aux = out
         out_leaves, out_spec = _flatten(out)
         for o in out_leaves:
             if not isinstance(o, Tensor):
-                raise RuntimeError(f"vjp(f, *primals): Expected f to be a function that has non-empty output "
-                                   f"and returns Tensors only, got {type(o)}")
+                raise RuntimeError(
+                    f"vjp(f, *primals): Expected f to be a function that has non-empty output "
+                    f"and returns Tensors only, got {type(o)}"
+                )
 
     def vjp_fn(*cotangents):
         ct = cotangents[0] if len(cotangents) == 1 and out_spec is None else cotangents
@@ -170,17 +182,24 @@ def vjp(func, *primals, has_aux=False):
             ct = cotangents[0]
         ct_leaves, ct_spec = _flatten(ct)
         if len(ct_leaves) != len(out_leaves):
-            raise RuntimeError("Expected pytree structure of cotangents to be the same as pytree structure "
-                               f"of outputs to the function. cotangents: {_spec_str(ct_spec)}, primal "
-                               f"output: {_spec_str(out_spec)}")
+            raise RuntimeError(
+                "Expected pytree structure of cotangents to be the same as pytree structure "
+                f"of outputs to the function. cotangents: {_spec_str(ct_spec)}, primal "
+                f"output: {_spec_str(out_spec)}"
+            )
         with _Scope():
             inner_keep = keep or _keep_graph(ct_leaves)
             pairs = [(o, c) for o, c in zip(out_leaves, ct_leaves) if o.requires_grad]
             if pairs:
                 with grad_mode.enable_grad():
-                    gs = autograd.grad([o for o, _ in pairs], tracked, [c for _, c in pairs],
-                                       retain_graph=True, create_graph=inner_keep or _in_vmap(),
-                                       allow_unused=True)
+                    gs = autograd.grad(
+                        [o for o, _ in pairs],
+                        tracked,
+                        [c for _, c in pairs],
+                        retain_graph=True,
+                        create_graph=inner_keep or _in_vmap(),
+                        allow_unused=True,
+                    )
             else:
                 gs = [None] * len(tracked)
             gs = [_finish(g, inner_keep) for g in _materialize(gs, tracked)]
@@ -195,22 +214,27 @@ def vjp(func, *primals, has_aux=False):
 def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     """(func(*primals), its Jacobian times tangents[, aux]), by forward-mode AD."""
     if not isinstance(primals, tuple):
-        raise RuntimeError("jvp(f, primals, tangents): Expected primals to be a tuple. E.g. it should be "
-                           "valid to call f(*primals).")
+        raise RuntimeError(
+            "jvp(f, primals, tangents): Expected primals to be a tuple. E.g. it should be valid to call f(*primals)."
+        )
     if not isinstance(tangents, tuple):
-        raise RuntimeError("jvp(f, primals, tangents): Expected tangents to be a tuple. E.g. it should be "
-                           "valid to call f(*primals).")
+        raise RuntimeError(
+            "jvp(f, primals, tangents): Expected tangents to be a tuple. E.g. it should be valid to call f(*primals)."
+        )
     p_leaves, p_spec = _flatten(primals)
     t_leaves, t_spec = _flatten(tangents)
     if p_spec != t_spec:
-        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the same python "
-                           f"structure. For example, if primals is a tuple of 3 tensors, tangents also must "
-                           f"be. Got primals with structure {_spec_str(p_spec)} and tangents with structure "
-                           f"{_spec_str(t_spec)}")
+        raise RuntimeError(
+            "jvp(f, primals, tangents): Expected primals and tangents to have the same python "
+            f"structure. For example, if primals is a tuple of 3 tensors, tangents also must "
+            f"be. Got primals with structure {_spec_str(p_spec)} and tangents with structure "
+            f"{_spec_str(t_spec)}"
+        )
     for x in p_leaves + t_leaves:
         if not isinstance(x, Tensor):
-            raise RuntimeError(f"jvp(f, primals, tangents): Expected primals and tangents to only contain "
-                               f"Tensors, got {type(x)}")
+            raise RuntimeError(
+                f"jvp(f, primals, tangents): Expected primals and tangents to only contain Tensors, got {type(x)}"
+            )
     with _Scope():
         keep = _keep_graph(p_leaves + t_leaves)
         own = forward_ad._current[0] is None
@@ -223,16 +247,21 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
             aux = None
             if has_aux:
                 if not (isinstance(out, tuple) and len(out) == 2):
-                    raise RuntimeError("jvp(f, primals, tangents): output of function f should be a tuple: "
-                                       "(output, aux) if has_aux is True")
+                    raise RuntimeError(
+                        "jvp(f, primals, tangents): output of function f should be a tuple: "
+                        "(output, aux) if has_aux is True"
+                    )
                 out, aux = out
             o_leaves, o_spec = _flatten(out)
             from ..ops.creation import zeros_like
+
             tans = []
             for o in o_leaves:
                 if not isinstance(o, Tensor):
-                    raise RuntimeError(f"jvp(f, primals, tangents): Expected f(*primals) to return only "
-                                       f"tensors, got unsupported type {type(o)}")
+                    raise RuntimeError(
+                        f"jvp(f, primals, tangents): Expected f(*primals) to return only "
+                        f"tensors, got unsupported type {type(o)}"
+                    )
                 t = forward_ad._jvp_of(o, duals, t_leaves) if o.requires_grad else None
                 tans.append(zeros_like(o) if t is None else t)
         finally:
@@ -248,6 +277,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
 def _basis(t):
     """The rows of an identity of size t.numel(), each shaped like t: (numel, *t.shape)."""
     from ..ops.creation import eye
+
     n = t.numel()
     return eye(n, dtype=t.dtype).reshape((n,) + tuple(t.shape))
 
@@ -262,11 +292,13 @@ def _bind(func, args, nums, kwargs):
         for a, d in zip(nums, diff):
             full[a] = d
         return func(*full, **kwargs)
+
     return f
 
 
 def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_copy=False):
     """The Jacobian of func w.r.t. args[argnums] by reverse mode: vjp vmapped over an identity."""
+
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         nums = _check_argnums(argnums, len(args))
@@ -276,18 +308,22 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
         p_leaves = [x for a in nums for x in _flatten(args[a])[0]]
         per_output = []
         for i, o in enumerate(o_leaves):
+
             def row(v, i=i):
                 cts = [v if j == i else _zeros(x) for j, x in enumerate(o_leaves)]
                 return _flatten(vjp_fn(_unflatten(cts, o_spec)))[0]
+
             rows = vmap(row, chunk_size=chunk_size)(_basis(o))
             per_output.append([r.reshape(tuple(o.shape) + tuple(p.shape)) for r, p in zip(rows, p_leaves)])
         jac = _unflatten([_by_argnums(pl, args, nums, argnums) for pl in per_output], o_spec)
         return (jac, res[2]) if has_aux else jac
+
     return wrapper
 
 
 def _zeros(x):
     from ..ops.creation import zeros_like
+
     return zeros_like(x)
 
 
@@ -296,13 +332,14 @@ def _by_argnums(flat, args, nums, argnums):
     res, at = [], 0
     for a in nums:
         n = len(_flatten(args[a])[0])
-        res.append(_unflatten(flat[at:at + n], _flatten(args[a])[1]))
+        res.append(_unflatten(flat[at : at + n], _flatten(args[a])[1]))
         at += n
     return res[0] if isinstance(argnums, int) else tuple(res)
 
 
 def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
     """The Jacobian of func w.r.t. args[argnums] by forward mode: jvp vmapped over an identity."""
+
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         nums = _check_argnums(argnums, len(args))
@@ -311,10 +348,12 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
         f = _bind(func, args, nums, kwargs)
         per_input, out, aux = [], None, None
         for k, p in enumerate(p_leaves):
+
             def col(v, k=k):
                 tans = [v if j == k else _zeros(x) for j, x in enumerate(p_leaves)]
                 r = jvp(f, primals, _unflatten(tans, p_spec), has_aux=has_aux)
                 return r[1]
+
             cols = vmap(col, randomness=randomness)(_basis(p))
             c_leaves, o_spec = _flatten(cols)
             per_input.append(c_leaves)
@@ -333,6 +372,7 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
             jac_leaves.append(_by_argnums(pieces, args, nums, argnums))
         jac = _unflatten(jac_leaves, o_spec)
         return (jac, aux) if has_aux else jac
+
     return wrapper
 
 

@@ -36,6 +36,7 @@ shape, and every sample shares it (as PyTorch); `'different'` runs the function 
 Not supported: data-dependent Python control flow (`.item()` raises as in PyTorch; `bool(t)` /
 `float(t)` work only where every sample gives the same value, else RuntimeError).
 """
+
 import functools
 
 from .._tensor import Tensor, wrap
@@ -89,9 +90,9 @@ class _RemoveBatchDimBackward(Node):
 
 def _add_batch_dim(x, dim, level):
     import numpy as np
+
     phys = np.moveaxis(x._data, dim, 0) if dim else x._data
-    return attach(wrap(_make(phys, level)), _AddBatchDimBackward, (x,), dim=dim, level=level,
-                  size=x.shape[dim])
+    return attach(wrap(_make(phys, level)), _AddBatchDimBackward, (x,), dim=dim, level=level, size=x.shape[dim])
 
 
 def _is_batched(t, level):
@@ -101,12 +102,13 @@ def _is_batched(t, level):
 
 def _remove_batch_dim(y, level, dim, size):
     import numpy as np
+
     batched = _is_batched(y, level)
     if batched:
         data = np.moveaxis(y._data.phys, 0, dim) if dim else y._data.phys
     else:
         e = np.expand_dims(y._data, dim)
-        data = np.broadcast_to(e, e.shape[:dim] + (size,) + e.shape[dim + 1:])
+        data = np.broadcast_to(e, e.shape[:dim] + (size,) + e.shape[dim + 1 :])
     return attach(wrap(data), _RemoveBatchDimBackward, (y,), dim=dim, level=level, batched=batched)
 
 
@@ -148,6 +150,7 @@ def _unflatten(leaves, spec):
         if sp[0] is dict:
             return {k: build(s) for k, s in zip(sp[1], sp[2])}
         return sp[0](build(s) for s in sp[1])
+
     return build(spec)
 
 
@@ -173,9 +176,11 @@ def _broadcast_dims(dims, tree, what, fname, dims_text):
         for k in tree:
             out += _broadcast_dims(dims[k], tree[k], what, fname, dims_text)
         return out
-    raise ValueError(f"vmap({fname}, {dims_text})(<inputs>): {what}_dims is not compatible with the "
-                     f"structure of `{what}puts`. {what}_dims has structure {_spec_str(_flatten(dims)[1])} "
-                     f"but {what}puts has structure {_spec_str(_flatten(tree)[1])}.")
+    raise ValueError(
+        f"vmap({fname}, {dims_text})(<inputs>): {what}_dims is not compatible with the "
+        f"structure of `{what}puts`. {what}_dims has structure {_spec_str(_flatten(dims)[1])} "
+        f"but {what}puts has structure {_spec_str(_flatten(tree)[1])}."
+    )
 
 
 def _fmt_dims(d):
@@ -187,14 +192,14 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     """Vectorize `func` over dim `in_dims` of its inputs (see the module docstring for which ops
     run batched and which loop)."""
     if randomness not in ("error", "different", "same"):
-        raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or 'same'. "
-                           f"Got {randomness}")
+        raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or 'same'. Got {randomness}")
     if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size <= 0):
         raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
 
     @functools.wraps(func)
     def wrapped(*args, **kwargs):
         return _vmap_call(func, in_dims, out_dims, chunk_size, args, kwargs, randomness)
+
     return wrapped
 
 
@@ -206,9 +211,11 @@ def _vmap_call(func, in_dims, out_dims, chunk_size, args, kwargs, randomness="sa
     fname = _name(func)
     in_text = f"in_dims={_fmt_dims(in_dims)}, ..."
     if not (isinstance(in_dims, int) or type(in_dims) is tuple):
-        raise ValueError(f"vmap({fname}, {in_text})(<inputs>): expected `in_dims` to be int or a "
-                         f"(potentially nested) tuple matching the structure of inputs, got: "
-                         f"{type(in_dims)}.")
+        raise ValueError(
+            f"vmap({fname}, {in_text})(<inputs>): expected `in_dims` to be int or a "
+            f"(potentially nested) tuple matching the structure of inputs, got: "
+            f"{type(in_dims)}."
+        )
     leaves, spec = _flatten(args)
     dims = _broadcast_dims(in_dims, args, "in", fname, in_text)
     size = None
@@ -217,24 +224,34 @@ def _vmap_call(func, in_dims, out_dims, chunk_size, args, kwargs, randomness="sa
         if d is None:
             continue
         if not isinstance(d, int):
-            raise ValueError(f"vmap({fname}, {in_text})(<inputs>): Got in_dim={d} for an input but in_dim "
-                             "must be either an integer dimension or None.")
+            raise ValueError(
+                f"vmap({fname}, {in_text})(<inputs>): Got in_dim={d} for an input but in_dim "
+                "must be either an integer dimension or None."
+            )
         if not isinstance(x, Tensor):
-            raise ValueError(f"vmap({fname}, {in_text})(<inputs>): Got in_dim={d} for an input but the "
-                             f"input is of type {type(x)}. We cannot vmap over non-Tensor arguments, "
-                             "please use None as the respective in_dim")
+            raise ValueError(
+                f"vmap({fname}, {in_text})(<inputs>): Got in_dim={d} for an input but the "
+                f"input is of type {type(x)}. We cannot vmap over non-Tensor arguments, "
+                "please use None as the respective in_dim"
+            )
         n = x.dim()
         if not -n <= d < n:
-            raise ValueError(f"vmap({fname}, {in_text})(<inputs>): Got in_dim={d} for some input, but that "
-                             f"input is a Tensor of dimensionality {n} so expected in_dim to satisfy "
-                             f"-{n} <= in_dim < {n}.")
+            raise ValueError(
+                f"vmap({fname}, {in_text})(<inputs>): Got in_dim={d} for some input, but that "
+                f"input is a Tensor of dimensionality {n} so expected in_dim to satisfy "
+                f"-{n} <= in_dim < {n}."
+            )
         sizes.append(x.shape[d])
     if not sizes:
-        raise ValueError(f"vmap({fname}, {in_text})(<inputs>): at least one input must be batched: the "
-                         "in_dims given are all None or the inputs have no Tensors.")
+        raise ValueError(
+            f"vmap({fname}, {in_text})(<inputs>): at least one input must be batched: the "
+            "in_dims given are all None or the inputs have no Tensors."
+        )
     if any(s != sizes[0] for s in sizes):
-        raise ValueError("vmap: Expected all tensors to have the same size in the mapped dimension, got "
-                         f"sizes {sizes} for the mapped dimension")
+        raise ValueError(
+            "vmap: Expected all tensors to have the same size in the mapped dimension, got "
+            f"sizes {sizes} for the mapped dimension"
+        )
     size = sizes[0]
     dims = [None if d is None else d % leaves[i].dim() for i, d in enumerate(dims)]
     if randomness == "same":
@@ -244,22 +261,27 @@ def _vmap_call(func, in_dims, out_dims, chunk_size, args, kwargs, randomness="sa
     if _rng_state() == before:
         return out
     if randomness == "error":
-        raise RuntimeError("vmap: called random operation while in randomness error mode. Please either "
-                           "use the 'same' or 'different' randomness flags on vmap or perform the "
-                           "randomness operation out of vmap")
+        raise RuntimeError(
+            "vmap: called random operation while in randomness error mode. Please either "
+            "use the 'same' or 'different' randomness flags on vmap or perform the "
+            "randomness operation out of vmap"
+        )
     from ..random import default_generator
+
     default_generator.set_state(_state_tensor(before))
     return _chunked(func, leaves, dims, spec, out_dims, 1, size, kwargs)  # 'different': per sample
 
 
 def _rng_state():
     from ..random import default_generator
+
     return default_generator.get_state()._data.tobytes()
 
 
 def _state_tensor(raw):
     import numpy as np
     from .._tensor import wrap as _wrap
+
     return _wrap(np.frombuffer(raw, dtype=np.uint8).copy())
 
 
@@ -286,31 +308,33 @@ def _run(func, leaves, dims, spec, out_dims, size, kwargs):
     for y, d in zip(out_leaves, odims):
         if d is None:
             if isinstance(y, Tensor) and _is_batched(y, level):
-                raise ValueError(f"vmap({fname}, ...): `{fname}` can not return a BatchedTensor when "
-                                 "out_dim is None")
+                raise ValueError(f"vmap({fname}, ...): `{fname}` can not return a BatchedTensor when out_dim is None")
             result.append(y)
             continue
         if not isinstance(y, Tensor):
-            raise ValueError(f"vmap({fname}, ...): `{fname}` must only return Tensors, got type {type(y)}. "
-                             "Did you mean to set out_dims= to None for output?")
+            raise ValueError(
+                f"vmap({fname}, ...): `{fname}` must only return Tensors, got type {type(y)}. "
+                "Did you mean to set out_dims= to None for output?"
+            )
         n = y.dim() + 1
         if not -n <= d < n:
-            raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but "
-                             f"got {d})")
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})")
         result.append(_remove_batch_dim(y, level, d % n, size))
     return _unflatten(result, out_spec)
 
 
 def _chunked(func, leaves, dims, spec, out_dims, chunk_size, size, kwargs):
     from ..ops.joining import cat
+
     parts = []
     for start in range(0, size, chunk_size):
         n = min(chunk_size, size - start)
         chunk = [x if d is None else x.narrow(d, start, n) for x, d in zip(leaves, dims)]
         parts.append(_flatten(_run(func, chunk, dims, spec, out_dims, n, kwargs)))
     out_spec = parts[0][1]
-    odims = _broadcast_dims(out_dims, _unflatten(parts[0][0], out_spec), "out", _name(func),
-                            f"..., out_dims={_fmt_dims(out_dims)}")
+    odims = _broadcast_dims(
+        out_dims, _unflatten(parts[0][0], out_spec), "out", _name(func), f"..., out_dims={_fmt_dims(out_dims)}"
+    )
     merged = []
     for i, d in enumerate(odims):
         pieces = [p[0][i] for p in parts]

@@ -15,6 +15,7 @@ loads with ``load_state_dict`` (use ``GPT.from_state_dict`` for checkpoints that
 values and appends its own, so N new tokens cost O(N) attention rows instead of recomputing the
 whole O(N^2) prefix each step.
 """
+
 import math
 from dataclasses import dataclass, asdict
 
@@ -47,6 +48,7 @@ class Conv1D(nn.Module):
     def __init__(self, nf, nx):
         super().__init__()
         from .. import empty, zeros
+
         self.nf = nf
         self.weight = nn.Parameter(empty(nx, nf))
         self.bias = nn.Parameter(zeros(nf))
@@ -54,6 +56,7 @@ class Conv1D(nn.Module):
 
     def forward(self, x):
         from .. import addmm
+
         shape = tuple(x.shape[:-1]) + (self.nf,)
         return addmm(self.bias, x.reshape(-1, x.shape[-1]), self.weight).reshape(shape)
 
@@ -80,6 +83,7 @@ class CausalSelfAttention(nn.Module):
         with a cache the T new queries attend to all S cached positions plus the causal part of
         their own T positions."""
         from .. import cat, ones, bool as tbool
+
         B, T, C = x.shape
         q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
         q, k, v = self._heads(q, B, T), self._heads(k, B, T), self._heads(v, B, T)
@@ -163,10 +167,12 @@ class GPT(nn.Module):
 
     def forward(self, idx, targets=None, caches=None, start=0):
         from .. import arange, long
+
         B, T = idx.shape
         if start + T > self.config.block_size:
-            raise ValueError(f"Cannot forward sequence of length {start + T}, block size is only "
-                             f"{self.config.block_size}")
+            raise ValueError(
+                f"Cannot forward sequence of length {start + T}, block size is only {self.config.block_size}"
+            )
         pos = arange(start, start + T, dtype=long)
         tr = self.transformer
         x = tr.drop(tr.wte(idx) + tr.wpe(pos))
@@ -175,8 +181,7 @@ class GPT(nn.Module):
         logits = self.lm_head(tr.ln_f(x))
         loss = None
         if targets is not None:
-            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
-                                   ignore_index=-1)
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-1)
         return logits, loss
 
     @classmethod
@@ -184,24 +189,29 @@ class GPT(nn.Module):
         """A GPT from a (Hugging Face GPT-2) state_dict; the config is read off the shapes when
         not given, except n_head (a keyword: the shapes do not tell it; GPT-2 small has 12). Mask buffers (``attn.bias``, ``attn.masked_bias``) are dropped and a missing
         tied ``lm_head.weight`` is fine."""
-        sd = {k: v for k, v in state_dict.items()
-              if not (k.endswith(".attn.bias") or k.endswith(".attn.masked_bias"))}
+        sd = {k: v for k, v in state_dict.items() if not (k.endswith(".attn.bias") or k.endswith(".attn.masked_bias"))}
         if config is None:
             V, C = sd["transformer.wte.weight"].shape
             n_layer = 1 + max(int(k.split(".")[2]) for k in sd if k.startswith("transformer.h."))
-            config = GPTConfig(vocab_size=V, block_size=sd["transformer.wpe.weight"].shape[0],
-                               n_layer=n_layer, n_head=n_head, n_embd=C, **kwargs)
+            config = GPTConfig(
+                vocab_size=V,
+                block_size=sd["transformer.wpe.weight"].shape[0],
+                n_layer=n_layer,
+                n_head=n_head,
+                n_embd=C,
+                **kwargs,
+            )
         model = cls(config)
         sd.setdefault("lm_head.weight", sd["transformer.wte.weight"])
         model.load_state_dict(sd)
         return model
 
-    def generate(self, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None, use_cache=True,
-                 generator=None):
+    def generate(self, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None, use_cache=True, generator=None):
         """Append max_new_tokens sampled tokens to idx (B, T). temperature=0 is greedy decoding.
         With use_cache the prompt runs once and each further step runs one token against the
         key/value cache (recomputing from scratch only when the context window slides)."""
         from .. import cat, no_grad
+
         was_training = self.training
         self.eval()
         bs = self.config.block_size

@@ -2,6 +2,7 @@
 
 ``forward(idx, targets=None, state=None)`` returns (logits, loss) like ``GPT`` (and the new
 state as ``self.last_state``); ``generate`` carries the recurrent state, one token per step."""
+
 from .. import nn
 from ..nn import functional as F
 from .sampling import sample_next
@@ -16,11 +17,18 @@ class RNNLM(nn.Module):
         super().__init__()
         if cell not in _CELLS:
             raise ValueError(f"cell must be one of {sorted(_CELLS)}, got {cell!r}")
-        self.config = dict(vocab_size=vocab_size, embed_size=embed_size, hidden_size=hidden_size,
-                           num_layers=num_layers, dropout=dropout, cell=cell)
+        self.config = dict(
+            vocab_size=vocab_size,
+            embed_size=embed_size,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            dropout=dropout,
+            cell=cell,
+        )
         self.embedding = nn.Embedding(vocab_size, embed_size)
-        self.rnn = _CELLS[cell](embed_size, hidden_size, num_layers, batch_first=True,
-                                dropout=dropout if num_layers > 1 else 0.0)
+        self.rnn = _CELLS[cell](
+            embed_size, hidden_size, num_layers, batch_first=True, dropout=dropout if num_layers > 1 else 0.0
+        )
         self.head = nn.Linear(hidden_size, vocab_size)
         self.last_state = None
 
@@ -34,6 +42,7 @@ class RNNLM(nn.Module):
 
     def generate(self, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None, generator=None):
         import torchlet
+
         was_training = self.training
         self.eval()
         with torchlet.no_grad():

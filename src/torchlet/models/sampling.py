@@ -10,6 +10,7 @@ __all__ = ["sample_next"]
 
 def sample_next(logits, temperature=1.0, top_k=None, top_p=None, generator=None):
     import torchlet
+
     if temperature == 0:
         return logits.argmax(-1, keepdim=True)
     if temperature < 0:

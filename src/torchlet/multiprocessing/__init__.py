@@ -6,17 +6,32 @@ passed to a Process is moved to shared memory and received as a view of the
 same pages (the Hogwild pattern: model.share_memory(); Process(target=train,
 args=(model,))).
 """
+
 import multiprocessing
-from multiprocessing import *  # noqa: F401,F403
+from multiprocessing import *  # noqa: F403
 
 from ._reductions import init_reductions
-from .spawn import (spawn, start_processes, ProcessContext, ProcessException,  # noqa: F401
-                    ProcessRaisedException, ProcessExitedException, SpawnContext)
+from .spawn import (
+    spawn,
+    start_processes,
+    ProcessContext,
+    ProcessException,
+    ProcessRaisedException,
+    ProcessExitedException,
+    SpawnContext,
+)
 
-__all__ = list(multiprocessing.__all__) + ["spawn", "start_processes", "ProcessContext", "ProcessException",
-                                           "ProcessRaisedException", "ProcessExitedException",
-                                           "set_sharing_strategy", "get_sharing_strategy",
-                                           "get_all_sharing_strategies"]
+__all__ = list(multiprocessing.__all__) + [
+    "spawn",
+    "start_processes",
+    "ProcessContext",
+    "ProcessException",
+    "ProcessRaisedException",
+    "ProcessExitedException",
+    "set_sharing_strategy",
+    "get_sharing_strategy",
+    "get_all_sharing_strategies",
+]
 
 _strategy = ["file_descriptor"]
 

@@ -17,6 +17,7 @@ own (a multiprocessing Queue or Lock can only be inherited: then the standard
 library's processes are used, as before). TORCHLET_SPAWN=process forces the
 standard library's processes, TORCHLET_SPAWN=mpi this path.
 """
+
 import importlib.util
 import multiprocessing.spawn
 import os
@@ -48,6 +49,7 @@ def usable(nprocs, start_method):
 def _payload(fn, args):
     """(preparation data, pickled (fn, args)); None when the arguments can only be inherited."""
     from ..compat._finder import TorchletFinder
+
     prep = multiprocessing.spawn.get_preparation_data("torchlet-spawn")
     prep["authkey"] = bytes(prep["authkey"])  # an AuthenticationString refuses plain pickling
     compat = any(isinstance(f, TorchletFinder) for f in sys.meta_path)
@@ -61,6 +63,7 @@ def _payload(fn, args):
 def _env():
     env = {k: v for k, v in os.environ.items() if not k.startswith(_MPI_ENV_PREFIXES)}
     import torchlet
+
     root = os.path.dirname(os.path.dirname(os.path.abspath(torchlet.__file__)))
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return env
@@ -101,8 +104,9 @@ class MpiexecContext:
         self.processes = []
 
     def pids(self):
-        return [int(p) if p else None for p in (_read(os.path.join(self.folder, f"{i}.pid"))
-                                                 for i in range(self.nprocs))]
+        return [
+            int(p) if p else None for p in (_read(os.path.join(self.folder, f"{i}.pid")) for i in range(self.nprocs))
+        ]
 
     def join(self, timeout=None, grace_period=None):
         """True when every rank has finished; raises as PyTorch does on the first failure."""
@@ -127,12 +131,12 @@ class MpiexecContext:
 
     def _raise_failure(self, code):
         from .spawn import ProcessExitedException, ProcessRaisedException
+
         pids = self.pids()
         raised = self._first("err")
         if raised is not None:
             _, i, text = raised
-            raise ProcessRaisedException(f"\n\n-- Process {i} terminated with the following error:\n{text}", i,
-                                         pids[i])
+            raise ProcessRaisedException(f"\n\n-- Process {i} terminated with the following error:\n{text}", i, pids[i])
         exited = self._first("exit", lambda text: text.strip() != "0")
         if exited is not None:
             _, i, text = exited

@@ -6,6 +6,7 @@ arguments use): a tensor is first moved into shared memory, then pickled as
 memory. The descriptor travels as multiprocessing.reduction.DupFd, which the
 standard library passes over a Unix socket (or through spawn's handle list).
 """
+
 from multiprocessing.reduction import DupFd, ForkingPickler
 
 import numpy as np
@@ -17,12 +18,14 @@ _registered = [False]
 
 def _rebuild(cls, dupfd, nbytes, dtype, shape, strides, offset, requires_grad):
     from .._tensor import wrap
+
     fd = dupfd.detach()
     m = SharedMap.attach(fd, nbytes)
     arr = np.ndarray(shape, dtype, buffer=m, offset=offset, strides=strides)
     t = wrap(arr)
     if cls is not type(t):
         from ..nn.parameter import Parameter
+
         if issubclass(cls, Parameter):
             return cls(t, requires_grad)
     t._requires_grad = requires_grad
@@ -31,10 +34,12 @@ def _rebuild(cls, dupfd, nbytes, dtype, shape, strides, offset, requires_grad):
 
 def reduce_tensor(t):
     if t._grad_fn is not None:
-        raise RuntimeError("Cowardly refusing to serialize non-leaf tensor which requires_grad, since "
-                           "autograd does not support crossing process boundaries.  If you just want to "
-                           "transfer the data, call detach() on the tensor before serializing (e.g., "
-                           "putting it on the queue).")
+        raise RuntimeError(
+            "Cowardly refusing to serialize non-leaf tensor which requires_grad, since "
+            "autograd does not support crossing process boundaries.  If you just want to "
+            "transfer the data, call detach() on the tensor before serializing (e.g., "
+            "putting it on the queue)."
+        )
     share(t)
     a = t._data
     m = mapping_of(a)
@@ -49,5 +54,6 @@ def init_reductions():
     _registered[0] = True
     from .._tensor import Tensor
     from ..nn.parameter import Parameter
+
     for cls in (Tensor, Parameter):
         ForkingPickler.register(cls, reduce_tensor)

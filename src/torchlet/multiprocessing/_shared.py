@@ -9,6 +9,7 @@ whole of its base, so base and view stay views of one another.
 Other views made before the call keep the old memory (PyTorch moves the
 storage under every view; torchlet's views hold their own array objects).
 """
+
 import mmap
 import os
 import tempfile
@@ -57,8 +58,13 @@ def is_shared(t):
 def _moved(view, old_base, new_base):
     """`view` (a view of old_base) rebuilt on new_base at the same offset and strides."""
     offset = view.__array_interface__["data"][0] - old_base.__array_interface__["data"][0]
-    return np.ndarray(view.shape, view.dtype, buffer=new_base.base if isinstance(new_base.base, SharedMap)
-                      else new_base, offset=offset, strides=view.strides)
+    return np.ndarray(
+        view.shape,
+        view.dtype,
+        buffer=new_base.base if isinstance(new_base.base, SharedMap) else new_base,
+        offset=offset,
+        strides=view.strides,
+    )
 
 
 def share(t):

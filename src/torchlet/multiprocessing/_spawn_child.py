@@ -5,6 +5,7 @@ Re-imports the parent's main module as __mp_main__ (multiprocessing's own
 preparation), runs fn(rank, *args) and records how it ended in FOLDER:
 `<rank>.err` holds fn's traceback, `<rank>.exit` the exit code.
 """
+
 import multiprocessing.spawn
 import os
 import pickle
@@ -21,6 +22,7 @@ def _rank():
 
 def _record(folder, rank, suffix, text):
     from torchlet._atomic import atomic_open
+
     with atomic_open(os.path.join(folder, f"{rank}.{suffix}")) as fh:
         fh.write(str(text).encode())
 
@@ -32,9 +34,11 @@ def main(folder):
         prep, compat, blob = pickle.load(fh)
     if compat:
         import torchlet.compat
+
         torchlet.compat.install()
     multiprocessing.spawn.prepare(prep)
     from . import init_reductions
+
     init_reductions()
     code = 0
     try:
@@ -53,6 +57,7 @@ def main(folder):
         return 0
     _record(folder, rank, "exit", code)
     from torchlet.distributed import _fault
+
     _fault.abort_if_joined(code)
     return code
 

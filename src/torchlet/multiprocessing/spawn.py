@@ -6,14 +6,21 @@ With the "spawn" start method and MPI installed, the processes are one mpiexec
 job (_mpi_spawn), so fn may join a process group of nprocs ranks; otherwise
 (or with arguments that can only be inherited, such as a Queue) they are the
 standard library's processes."""
+
 import multiprocessing
 import multiprocessing.connection
 import signal
 import sys
 import traceback
 
-__all__ = ["spawn", "start_processes", "ProcessContext", "ProcessException", "ProcessRaisedException",
-           "ProcessExitedException"]
+__all__ = [
+    "spawn",
+    "start_processes",
+    "ProcessContext",
+    "ProcessException",
+    "ProcessRaisedException",
+    "ProcessExitedException",
+]
 
 
 class ProcessException(Exception):
@@ -35,6 +42,7 @@ class ProcessRaisedException(ProcessException):
 
 class ProcessExitedException(ProcessException):
     """Process error_index exited with a non-zero code or a signal."""
+
     __slots__ = ["exit_code"]
 
     def __init__(self, msg, error_index, error_pid, exit_code, signal_name=None):
@@ -48,6 +56,7 @@ class ProcessExitedException(ProcessException):
 
 def _wrap(fn, i, args, error_queue):
     from . import init_reductions
+
     init_reductions()
     try:
         fn(i, *args)
@@ -92,10 +101,10 @@ class ProcessContext:
             code = p.exitcode
             if code < 0:
                 name = signal.Signals(-code).name
-                raise ProcessExitedException(f"process {failed} terminated with signal {name}", failed, p.pid,
-                                             code, name)
-            raise ProcessExitedException(f"process {failed} terminated with exit code {code}", failed, p.pid,
-                                         code)
+                raise ProcessExitedException(
+                    f"process {failed} terminated with signal {name}", failed, p.pid, code, name
+                )
+            raise ProcessExitedException(f"process {failed} terminated with exit code {code}", failed, p.pid, code)
         original = q.get()
         msg = f"\n\n-- Process {failed} terminated with the following error:\n{original}"
         raise ProcessRaisedException(msg, failed, p.pid)
@@ -107,6 +116,7 @@ class SpawnContext(ProcessContext):
 
 def start_processes(fn, args=(), nprocs=1, join=True, daemon=False, start_method="spawn"):
     from . import _mpi_spawn
+
     context = _mpi_spawn.start(fn, args, nprocs) if _mpi_spawn.usable(nprocs, start_method) else None
     if context is not None:  # one MPI job: fn may init_process_group(rank=i, world_size=nprocs)
         if not join:

@@ -8,12 +8,12 @@
 
 See _tensor.NestedTensor for how ops apply and where PyTorch's restrictions (dim 0) hold.
 """
+
 from .._layout import jagged, strided
 from .._tensor import Tensor
-from ._jagged import NestedInt, NestedTensor  # noqa: F401
+from ._jagged import NestedInt, NestedTensor
 
-__all__ = ["nested_tensor", "as_nested_tensor", "to_padded_tensor", "nested_tensor_from_jagged",
-           "NestedTensor"]
+__all__ = ["nested_tensor", "as_nested_tensor", "to_padded_tensor", "nested_tensor_from_jagged", "NestedTensor"]
 
 
 def _check_list(tensor_list, what):
@@ -23,6 +23,7 @@ def _check_list(tensor_list, what):
 
 def _as_tensors(tensor_list, dtype):
     from ..ops.creation import tensor
+
     out = []
     for t in tensor_list:
         t = t if isinstance(t, Tensor) else tensor(t)
@@ -41,18 +42,20 @@ def _check_jagged(comps):
         raise RuntimeError("When constructing a nested tensor, all tensors in list must have the same dim")
     ragged = [i for i in range(d) if len({c.shape[i] for c in comps}) > 1]
     if len(ragged) > 1:
-        raise RuntimeError("Cannot represent given tensor list as a nested tensor with the jagged layout. "
-                           "Note that the jagged layout only allows for a single ragged dimension. For "
-                           "example: (B, *, D_0, D_1, ..., D_N), with ragged * dim.")
+        raise RuntimeError(
+            "Cannot represent given tensor list as a nested tensor with the jagged layout. "
+            "Note that the jagged layout only allows for a single ragged dimension. For "
+            "example: (B, *, D_0, D_1, ..., D_N), with ragged * dim."
+        )
     return ragged[0] + 1 if ragged else 1
 
 
-def nested_tensor(tensor_list, *, dtype=None, layout=None, device=None, requires_grad=False,
-                  pin_memory=False):
+def nested_tensor(tensor_list, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """A new nested tensor (copies of the components; a leaf)."""
     _check_list(tensor_list, "nested_tensor")
     if device is not None:
         from .._device import namespace_for
+
         namespace_for(device)
     comps = [c.detach().clone() for c in _as_tensors(tensor_list, dtype)]
     layout = strided if layout is None else layout
@@ -76,13 +79,13 @@ def as_nested_tensor(ts, dtype=None, device=None, layout=None):
     return NestedTensor._make(comps, layout, ragged_dim=rd)
 
 
-def nested_tensor_from_jagged(values, offsets=None, lengths=None, jagged_dim=None, min_seqlen=None,
-                              max_seqlen=None):
+def nested_tensor_from_jagged(values, offsets=None, lengths=None, jagged_dim=None, min_seqlen=None, max_seqlen=None):
     """A jagged nested tensor viewing `values` split at `offsets` (gradients reach values)."""
     if offsets is None:
         if lengths is None:
             raise RuntimeError("nested_tensor_from_jagged(): At least one of offsets or lengths is required.")
         from ..ops.creation import tensor
+
         acc = [0]
         for n in lengths.tolist():
             acc.append(acc[-1] + int(n))
@@ -96,6 +99,7 @@ def to_padded_tensor(input, padding, output_size=None):
     """The nested tensor as one dense tensor, each component padded with `padding`."""
     from ..ops.joining import stack
     from ..ops.padding import pad
+
     if not isinstance(input, NestedTensor):
         raise RuntimeError("to_padded_tensor(): expected a nested tensor")
     comps = input._components

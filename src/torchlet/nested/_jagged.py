@@ -12,6 +12,7 @@ draws the same mask from the same random stream.
                           (sum of lengths, D) tensor and offsets() its row offsets.
     layout=torch.strided: the older nested layout; only regular dims have a size.
 """
+
 import itertools
 
 from .._layout import jagged, strided
@@ -25,6 +26,7 @@ _counter = itertools.count(1)
 
 class NestedInt:
     """The symbolic size of a ragged dim, printed j1, j2, ... as PyTorch prints it."""
+
     __slots__ = ("id", "lengths")
 
     def __init__(self, lengths):
@@ -52,15 +54,18 @@ def _wrap_dim(d, n):
 class _NestedData:
     """A nested tensor's `_data`: it has the components' dtype, and any op that would read it
     as one dense array (an op with no nested form) raises PyTorch's NotImplementedError."""
+
     __slots__ = ("dtype",)
 
     def __init__(self, dtype):
         self.dtype = dtype
 
     def __getattr__(self, name):
-        raise NotImplementedError(f"torchlet.nested: this operation ('{name}' of the dense data) is not "
-                                  "supported for nested tensors; apply it to each of nt.unbind(), or "
-                                  "to nt.values() for the jagged layout")
+        raise NotImplementedError(
+            f"torchlet.nested: this operation ('{name}' of the dense data) is not "
+            "supported for nested tensors; apply it to each of nt.unbind(), or "
+            "to nt.values() for the jagged layout"
+        )
 
     def __array__(self, *args, **kwargs):
         self.__getattr__("__array__")
@@ -68,12 +73,14 @@ class _NestedData:
 
 class NestedTensor(Tensor):
     """See the module docstring."""
+
     __module__ = "torchlet"
 
     # ----- construction ------------------------------------------------------------------
     @classmethod
     def _make(cls, components, layout, ragged=None, ragged_dim=1):
         import numpy as np
+
         comps = tuple(components)
         t = _new_leaf(cls, _NestedData(comps[0]._data.dtype if comps else np.dtype(np.float32)))
         t._components = comps
@@ -89,8 +96,11 @@ class NestedTensor(Tensor):
         """A nested tensor of the same batch and ragged size from new components."""
         rd = self._ragged_dim if ragged_dim is None else ragged_dim
         comps = tuple(components)
-        same = comps and comps[0].dim() >= rd and all(
-            c.shape[rd - 1] == o.shape[self._ragged_dim - 1] for c, o in zip(comps, self._components))
+        same = (
+            comps
+            and comps[0].dim() >= rd
+            and all(c.shape[rd - 1] == o.shape[self._ragged_dim - 1] for c, o in zip(comps, self._components))
+        )
         return NestedTensor._make(comps, self._nested_layout, self._ragged if same else None, rd)
 
     # ----- metadata ------------------------------------------------------------------------
@@ -194,17 +204,18 @@ class NestedTensor(Tensor):
         if isinstance(index, tuple) and index and isinstance(index[0], int):
             rest = index[1:]
             return self._components[index[0]][rest] if rest else self._components[index[0]]
-        raise RuntimeError("NestedTensor indexing supports an integer in dim 0 (then any index of the "
-                           "component)")
+        raise RuntimeError("NestedTensor indexing supports an integer in dim 0 (then any index of the component)")
 
     # ----- jagged layout -------------------------------------------------------------------------
     def values(self):
         """The packed buffer: the components concatenated along the ragged dim."""
         from ..ops.joining import cat
+
         return cat([c for c in self._components], self._ragged_dim - 1)
 
     def offsets(self):
         from ..ops.creation import tensor
+
         out, total = [0], 0
         for c in self._components:
             total += c.shape[self._ragged_dim - 1]
@@ -216,6 +227,7 @@ class NestedTensor(Tensor):
 
     def to_padded_tensor(self, padding, output_size=None):
         from .. import nested
+
         return nested.to_padded_tensor(self, padding, output_size)
 
     # ----- printing -----------------------------------------------------------------------------------
@@ -223,8 +235,11 @@ class NestedTensor(Tensor):
         if self._nested_layout is jagged:
             dims = ", ".join(str(s) for s in self.shape)
             offs = repr(self.offsets())
-            extra = ", requires_grad=True" if self.requires_grad and self.grad_fn is None else (
-                f", grad_fn=<{type(self.grad_fn).__name__}>" if self.grad_fn is not None else "")
+            extra = (
+                ", requires_grad=True"
+                if self.requires_grad and self.grad_fn is None
+                else (f", grad_fn=<{type(self.grad_fn).__name__}>" if self.grad_fn is not None else "")
+            )
             return f"NestedTensor(size=({dims}), offsets={offs}{extra}, contiguous=True)"
         inner = ",\n".join("  " + repr(c).replace("\n", "\n  ") for c in self._components)
         return "nested_tensor([\n" + inner + "\n])"
@@ -236,13 +251,14 @@ class NestedTensor(Tensor):
     def _packed_apply(self, fn):
         """fn on the packed flat buffer, split back into the components' shapes."""
         from ..ops.joining import cat
+
         comps = self._components
         flat = cat([c.reshape(-1) for c in comps])
         out = fn(flat)
         parts, at = [], 0
         for c in comps:
             n = c.numel()
-            parts.append(out[at:at + n].reshape(tuple(c.shape)))
+            parts.append(out[at : at + n].reshape(tuple(c.shape)))
             at += n
         return self._like(parts)
 
@@ -273,8 +289,7 @@ class NestedTensor(Tensor):
     def unflatten(self, dim, sizes):
         d = self._component_dim(dim, "unflatten")
         rd = self._ragged_dim
-        return self._like([c.unflatten(d, sizes) for c in self._components],
-                          rd + len(sizes) - 1 if d + 1 < rd else rd)
+        return self._like([c.unflatten(d, sizes) for c in self._components], rd + len(sizes) - 1 if d + 1 < rd else rd)
 
     def flatten(self, start_dim=0, end_dim=-1):
         s, e = self._component_dim(start_dim, "flatten"), self._component_dim(end_dim, "flatten")
@@ -334,6 +349,7 @@ class NestedTensor(Tensor):
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         from ..autograd import backward
+
         grads = None if gradient is None else list(gradient._components)
         backward(list(self._components), grads, retain_graph, create_graph, inputs=inputs)
 
@@ -345,6 +361,7 @@ def _binary(name):
                 raise RuntimeError(f"{name}(): expected nested tensors with the same batch size")
             return self._like([getattr(a, name)(b) for a, b in zip(self._components, other._components)])
         return self._map(lambda c: getattr(c, name)(other))
+
     op.__name__ = name
     return op
 
@@ -352,16 +369,75 @@ def _binary(name):
 def _unary(name):
     def op(self, *args, **kwargs):
         return self._packed_apply(lambda flat: getattr(flat, name)(*args, **kwargs))
+
     op.__name__ = name
     return op
 
 
-for _n in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
-           "__rtruediv__", "__pow__", "__rpow__", "add", "sub", "mul", "div", "pow", "maximum",
-           "minimum", "__gt__", "__lt__", "__ge__", "__le__", "__eq__", "__ne__", "masked_fill"):
+for _n in (
+    "__add__",
+    "__radd__",
+    "__sub__",
+    "__rsub__",
+    "__mul__",
+    "__rmul__",
+    "__truediv__",
+    "__rtruediv__",
+    "__pow__",
+    "__rpow__",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "pow",
+    "maximum",
+    "minimum",
+    "__gt__",
+    "__lt__",
+    "__ge__",
+    "__le__",
+    "__eq__",
+    "__ne__",
+    "masked_fill",
+):
     setattr(NestedTensor, _n, _binary(_n))
-for _n in ("sin", "cos", "tan", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "abs", "neg", "__neg__",
-           "relu", "sigmoid", "tanh", "floor", "ceil", "round", "sign", "square", "reciprocal", "erf",
-           "float", "double", "half", "bfloat16", "long", "int", "bool", "clamp", "clip", "nan_to_num", "isnan", "logical_not", "silu", "__invert__"):
+for _n in (
+    "sin",
+    "cos",
+    "tan",
+    "exp",
+    "log",
+    "log1p",
+    "expm1",
+    "sqrt",
+    "rsqrt",
+    "abs",
+    "neg",
+    "__neg__",
+    "relu",
+    "sigmoid",
+    "tanh",
+    "floor",
+    "ceil",
+    "round",
+    "sign",
+    "square",
+    "reciprocal",
+    "erf",
+    "float",
+    "double",
+    "half",
+    "bfloat16",
+    "long",
+    "int",
+    "bool",
+    "clamp",
+    "clip",
+    "nan_to_num",
+    "isnan",
+    "logical_not",
+    "silu",
+    "__invert__",
+):
     setattr(NestedTensor, _n, _unary(_n))
 NestedTensor.__hash__ = object.__hash__

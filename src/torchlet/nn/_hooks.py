@@ -6,6 +6,7 @@ Full backward hooks follow PyTorch's design: the tensors going into
 input node sees grad_input last; it then calls
 `hook(module, grad_input, grad_output)`, whose result may replace grad_input.
 """
+
 import itertools
 
 from .._tensor import Tensor, wrap
@@ -22,6 +23,7 @@ class RemovableHandle:
 
     def __init__(self, hooks_dict, extra=()):
         import weakref
+
         self.hooks_dict_ref = weakref.ref(hooks_dict)
         self.id = next(_ids)
         self.extra_dict_ref = tuple(weakref.ref(d) for d in extra)
@@ -56,8 +58,9 @@ def call_with_hooks(module, args, kwargs):
                 if isinstance(res, tuple) and len(res) == 2:
                     args, kwargs = res
                 else:
-                    raise RuntimeError("forward pre-hook must return None or a tuple of (new_args, "
-                                       f"new_kwargs), but got {res}.")
+                    raise RuntimeError(
+                        f"forward pre-hook must return None or a tuple of (new_args, new_kwargs), but got {res}."
+                    )
         else:
             res = hook(module, args)
             if res is not None:
@@ -156,8 +159,10 @@ class _BackwardHookState:
             for hook in list(module._backward_hooks.values()):
                 res = hook(module, grad_inputs, self.grad_outputs)
                 if res is not None and not all(r is None for r in res):
-                    raise RuntimeError("Backward hook for Modules where no input requires gradient "
-                                       "should always return None or None for all gradients.")
+                    raise RuntimeError(
+                        "Backward hook for Modules where no input requires gradient "
+                        "should always return None or None for all gradients."
+                    )
             self.grad_outputs = None
         return grads
 
@@ -170,8 +175,9 @@ class _BackwardHookState:
                 continue
             out = tuple(out)
             if len(out) != len(res):
-                raise RuntimeError(f"Backward hook returned an invalid number of grad_input, got "
-                                   f"{len(out)}, but expected {len(res)}")
+                raise RuntimeError(
+                    f"Backward hook returned an invalid number of grad_input, got {len(out)}, but expected {len(res)}"
+                )
             res = out
         self.grad_outputs = None
         return tuple(res[i] for i in self.input_index)

@@ -32,6 +32,7 @@ not build: when the engine runs this backward with grad mode on
 nn/rnn.py from the same inputs and differentiates that instead, so double
 backward stays exact.
 """
+
 from ..autograd import grad_mode
 from ..autograd.graph import Node, attach
 from .._tensor import wrap
@@ -65,10 +66,10 @@ def _lstm_forward(xp, xw, h0, c0, w_hh, b_hh, reverse):
         if b_hh is not None:
             a += b_hh
         a += xw[t]
-        _sigmoid(xp, a[:, :2 * H])
-        xp.tanh(a[:, 2 * H:3 * H], out=a[:, 2 * H:3 * H])
-        _sigmoid(xp, a[:, 3 * H:])
-        i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+        _sigmoid(xp, a[:, : 2 * H])
+        xp.tanh(a[:, 2 * H : 3 * H], out=a[:, 2 * H : 3 * H])
+        _sigmoid(xp, a[:, 3 * H :])
+        i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
         c = cs[s + 1]
         xp.multiply(f, cs[s], out=c)
         c += i * g
@@ -90,13 +91,13 @@ def _lstm_backward(xp, saved, gy, ghn, gcn, w_hh, reverse):
         if gy is not None:
             dh += gy[t]
         a, d = acts[s], da[s]
-        i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+        i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
         tc = tcs[s]
         dc += dh * o * (1 - tc * tc)
-        xp.multiply(dh * tc * o, 1 - o, out=d[:, 3 * H:])
+        xp.multiply(dh * tc * o, 1 - o, out=d[:, 3 * H :])
         xp.multiply(dc * g * i, 1 - i, out=d[:, :H])
-        xp.multiply(dc * cs[s] * f, 1 - f, out=d[:, H:2 * H])
-        xp.multiply(dc * i, 1 - g * g, out=d[:, 2 * H:3 * H])
+        xp.multiply(dc * cs[s] * f, 1 - f, out=d[:, H : 2 * H])
+        xp.multiply(dc * i, 1 - g * g, out=d[:, 2 * H : 3 * H])
         dc *= f
         dh = d @ w_hh
     return da, dh, dc
@@ -115,12 +116,12 @@ def _gru_forward(xp, xw, h0, w_hh, b_hh, reverse):
         if b_hh is not None:
             hw += b_hh
         a, x = acts[s], xw[t]
-        xp.add(x[:, :2 * H], hw[:, :2 * H], out=a[:, :2 * H])
-        _sigmoid(xp, a[:, :2 * H])
-        r, z, n = a[:, :H], a[:, H:2 * H], a[:, 2 * H:]
-        hns[s] = hw[:, 2 * H:]
-        xp.multiply(r, hw[:, 2 * H:], out=n)
-        n += x[:, 2 * H:]
+        xp.add(x[:, : 2 * H], hw[:, : 2 * H], out=a[:, : 2 * H])
+        _sigmoid(xp, a[:, : 2 * H])
+        r, z, n = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
+        hns[s] = hw[:, 2 * H :]
+        xp.multiply(r, hw[:, 2 * H :], out=n)
+        n += x[:, 2 * H :]
         xp.tanh(n, out=n)
         h = hs[s + 1]
         xp.multiply(1 - z, n, out=h)
@@ -141,13 +142,13 @@ def _gru_backward(xp, saved, gy, ghn, w_hh, reverse):
         if gy is not None:
             dh += gy[t]
         a, d, e = acts[s], dx[s], dhw[s]
-        r, z, n = a[:, :H], a[:, H:2 * H], a[:, 2 * H:]
+        r, z, n = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
         dan = dh * (1 - z) * (1 - n * n)
-        xp.multiply(dh * (hs[s] - n) * z, 1 - z, out=d[:, H:2 * H])
+        xp.multiply(dh * (hs[s] - n) * z, 1 - z, out=d[:, H : 2 * H])
         xp.multiply(dan * hns[s] * r, 1 - r, out=d[:, :H])
-        d[:, 2 * H:] = dan
-        e[:, :2 * H] = d[:, :2 * H]
-        xp.multiply(dan, r, out=e[:, 2 * H:])
+        d[:, 2 * H :] = dan
+        e[:, : 2 * H] = d[:, : 2 * H]
+        xp.multiply(dan, r, out=e[:, 2 * H :])
         dh = dh * z + e @ w_hh
     return dx, dhw, dh
 
@@ -161,7 +162,7 @@ class _FusedBackward(Node):
         (w_hh,) = self.saved_tensors  # raises if freed or modified in place since forward
         b_hh = self.tensors[-1]
         xp = gy._xp
-        arr = lambda t: None if t is None else t._data  # noqa: E731
+        arr = lambda t: None if t is None else t._data
         w = w_hh._data
         if self.mode == "LSTM":
             da, dh0, dc0 = _lstm_backward(xp, self.arrays, arr(gy), arr(ghn), arr(gcn), w, self.reverse)
@@ -185,6 +186,7 @@ class _FusedBackward(Node):
         from ..autograd import grad as _grad
         from .rnn import _gru_cell, _lstm_cell
         from ..ops.joining import stack
+
         xw, h0, c0, w_hh, b_hh = self.tensors
         steps = xw.unbind(0)
         state = (h0, c0) if self.mode == "LSTM" else (h0,)
@@ -200,8 +202,7 @@ class _FusedBackward(Node):
         pairs = [(o, g) for o, g in zip(outs, gouts) if g is not None]
         want = [t is not None and t._requires_grad for t in (xw, h0, c0, w_hh, b_hh)]
         ins = [t for t, w in zip((xw, h0, c0, w_hh, b_hh), want) if w]
-        got = iter(_grad([o for o, _ in pairs], ins, [g for _, g in pairs], create_graph=True,
-                         allow_unused=True))
+        got = iter(_grad([o for o, _ in pairs], ins, [g for _, g in pairs], create_graph=True, allow_unused=True))
         full = [next(got) if w else None for w in want]
         return tuple(full) if self.mode == "LSTM" else tuple(full[:2] + full[3:])
 
@@ -233,7 +234,16 @@ def fused_layer(mode, xw, h0, c0, w_hh, b_hh, reverse):
     y = hs[1:][::-1] if reverse else hs[1:]
     outs = tuple(wrap(xp.ascontiguousarray(a)) for a in (y,) + outs[1:])
     node = MkldnnRnnLayerBackward0 if mode == "LSTM" and x.dtype.name == "float32" else StackBackward0
-    attach(outs, node, inputs, (w_hh,), mode=mode, reverse=reverse, arrays=arrays,
-           tensors=(xw, h0, c0 if mode == "LSTM" else None, w_hh, b_hh), n_outputs=len(outs),
-           _outputs_meta=[(o._data.shape, o.dtype) for o in outs])
+    attach(
+        outs,
+        node,
+        inputs,
+        (w_hh,),
+        mode=mode,
+        reverse=reverse,
+        arrays=arrays,
+        tensors=(xw, h0, c0 if mode == "LSTM" else None, w_hh, b_hh),
+        n_outputs=len(outs),
+        _outputs_meta=[(o._data.shape, o.dtype) for o in outs],
+    )
     return outs[0], outs[1:]

@@ -1,4 +1,5 @@
 """Activation layers: thin Modules over the functional ops (ops/activation.py)."""
+
 import warnings
 
 from ..ops import activation as F
@@ -8,10 +9,36 @@ from . import init
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "CELU", "SELU", "GELU", "SiLU", "Mish",
-           "Sigmoid", "Tanh", "Hardtanh", "Softplus", "Softmax", "LogSoftmax", "Softmin",
-           "Threshold", "LogSigmoid", "Hardsigmoid", "Hardswish", "Softsign", "Tanhshrink", "GLU",
-           "Softmax2d", "Softshrink", "Hardshrink", "RReLU"]
+__all__ = [
+    "ReLU",
+    "ReLU6",
+    "LeakyReLU",
+    "PReLU",
+    "ELU",
+    "CELU",
+    "SELU",
+    "GELU",
+    "SiLU",
+    "Mish",
+    "Sigmoid",
+    "Tanh",
+    "Hardtanh",
+    "Softplus",
+    "Softmax",
+    "LogSoftmax",
+    "Softmin",
+    "Threshold",
+    "LogSigmoid",
+    "Hardsigmoid",
+    "Hardswish",
+    "Softsign",
+    "Tanhshrink",
+    "GLU",
+    "Softmax2d",
+    "Softshrink",
+    "Hardshrink",
+    "RReLU",
+]
 
 
 def _inplace(flag):
@@ -78,20 +105,21 @@ class Threshold(Module):
         return F.threshold(input, self.threshold, self.value, self.inplace)
 
     def extra_repr(self):
-        return f"threshold={self.threshold}, value={self.value}" + (
-            ", inplace=True" if self.inplace else "")
+        return f"threshold={self.threshold}, value={self.value}" + (", inplace=True" if self.inplace else "")
 
 
 class Hardtanh(Module):
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False, min_value=None, max_value=None):
         super().__init__()
         if min_value is not None:
-            warnings.warn("keyword argument `min_value` is deprecated and rename to `min_val`",
-                          FutureWarning, stacklevel=2)
+            warnings.warn(
+                "keyword argument `min_value` is deprecated and rename to `min_val`", FutureWarning, stacklevel=2
+            )
             min_val = min_value
         if max_value is not None:
-            warnings.warn("keyword argument `max_value` is deprecated and rename to `max_val`",
-                          FutureWarning, stacklevel=2)
+            warnings.warn(
+                "keyword argument `max_value` is deprecated and rename to `max_val`", FutureWarning, stacklevel=2
+            )
             max_val = max_value
         self.min_val = min_val
         self.max_val = max_val
@@ -103,8 +131,7 @@ class Hardtanh(Module):
         return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self):
-        return f"min_val={self.min_val}, max_val={self.max_val}" + (
-            ", inplace=True" if self.inplace else "")
+        return f"min_val={self.min_val}, max_val={self.max_val}" + (", inplace=True" if self.inplace else "")
 
 
 class ReLU6(Hardtanh):

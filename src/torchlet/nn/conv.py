@@ -22,8 +22,21 @@ class _ConvNd(Module):
     _n = 2
     transposed = False
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, padding_mode="zeros", device=None, dtype=None, output_padding=0):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+        output_padding=0,
+    ):
         super().__init__()
         n = self._n
         if groups <= 0:
@@ -60,6 +73,7 @@ class _ConvNd(Module):
         else:
             self._reversed_padding_repeated_twice = [p for p in self.padding[::-1] for _ in range(2)]
         from ..ops.creation import empty
+
         kw = {} if dtype is None else {"dtype": dtype}
         if self.transposed:
             shape = (in_channels, out_channels // groups) + self.kernel_size
@@ -77,8 +91,7 @@ class _ConvNd(Module):
 
     def extra_repr(self):
         n = self._n
-        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-             f"stride={self.stride}")
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if self.padding != (0,) * n:
             s += f", padding={self.padding}"
         if self.dilation != (1,) * n:
@@ -119,12 +132,37 @@ class Conv3d(_ConvNd):
 class _ConvTransposeNd(_ConvNd):
     transposed = True
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
-                 groups=1, bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, device, dtype, output_padding)
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+            output_padding,
+        )
 
     def _output_padding(self, input, output_size):
         """output_padding that makes the output `output_size` (PyTorch's rule)."""
@@ -133,17 +171,20 @@ class _ConvTransposeNd(_ConvNd):
         n = self._n
         output_size = list(output_size)[-n:]
         if len(output_size) != n:
-            raise ValueError(f"ConvTranspose{n}D: for {input.dim()}D input, output_size must have {n} or "
-                             f"{n + 2} elements (got {len(output_size)})")
+            raise ValueError(
+                f"ConvTranspose{n}D: for {input.dim()}D input, output_size must have {n} or "
+                f"{n + 2} elements (got {len(output_size)})"
+            )
         res = []
         for d in range(n):
             size = input.shape[input.dim() - n + d]
-            lo = ((size - 1) * self.stride[d] - 2 * self.padding[d] +
-                  self.dilation[d] * (self.kernel_size[d] - 1) + 1)
+            lo = (size - 1) * self.stride[d] - 2 * self.padding[d] + self.dilation[d] * (self.kernel_size[d] - 1) + 1
             hi = lo + self.stride[d] - 1
             if not lo <= output_size[d] <= hi:
-                raise ValueError(f"requested an output size of {output_size}, but valid sizes range from "
-                                 f"{lo} to {hi} (for an input of {list(input.shape[2:])})")
+                raise ValueError(
+                    f"requested an output size of {output_size}, but valid sizes range from "
+                    f"{lo} to {hi} (for an input of {list(input.shape[2:])})"
+                )
             res.append(output_size[d] - lo)
         return tuple(res)
 

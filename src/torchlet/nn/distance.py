@@ -1,4 +1,5 @@
 """PairwiseDistance and CosineSimilarity: modules over ops/embedding.py's functions."""
+
 from ..ops.distance import cosine_similarity, pairwise_distance
 from .module import Module
 

@@ -1,4 +1,5 @@
 """Dropout layers: active in training mode, the identity in eval mode."""
+
 from ..ops import dropout as F
 from .module import Module
 

@@ -1,4 +1,5 @@
 """Flatten and Unflatten layers."""
+
 from .module import Module
 
 __all__ = ["Flatten", "Unflatten"]
@@ -26,12 +27,15 @@ class Unflatten(Module):
         super().__init__()
         if isinstance(dim, int):
             if not isinstance(unflattened_size, (tuple, list)):
-                raise TypeError("unflattened_size must be tuple of ints, but found type "
-                                f"{type(unflattened_size).__name__}")
+                raise TypeError(
+                    f"unflattened_size must be tuple of ints, but found type {type(unflattened_size).__name__}"
+                )
             for idx, elem in enumerate(unflattened_size):
                 if not isinstance(elem, int):
-                    raise TypeError("unflattened_size must be tuple of ints, but found element of "
-                                    f"type {type(elem).__name__} at pos {idx}")
+                    raise TypeError(
+                        "unflattened_size must be tuple of ints, but found element of "
+                        f"type {type(elem).__name__} at pos {idx}"
+                    )
         elif isinstance(dim, str):
             raise TypeError("named tensors are not supported")
         else:

@@ -1,16 +1,30 @@
 """torchlet.nn.init: fill parameters in place (under no_grad) from torchlet's
 RNG, with PyTorch's formulas for the bounds and standard deviations."""
+
 import math
 import warnings
 
 from ..autograd.grad_mode import no_grad
 
-__all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_",
-           "eye_", "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
-           "kaiming_normal_", "orthogonal_", "sparse_"]
+__all__ = [
+    "calculate_gain",
+    "uniform_",
+    "normal_",
+    "trunc_normal_",
+    "constant_",
+    "ones_",
+    "zeros_",
+    "eye_",
+    "dirac_",
+    "xavier_uniform_",
+    "xavier_normal_",
+    "kaiming_uniform_",
+    "kaiming_normal_",
+    "orthogonal_",
+    "sparse_",
+]
 
-_LINEAR_FNS = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-               "conv_transpose3d")
+_LINEAR_FNS = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -28,7 +42,7 @@ def calculate_gain(nonlinearity, param=None):
             negative_slope = param
         else:
             raise ValueError(f"negative_slope {param} not a valid number")
-        return math.sqrt(2.0 / (1 + negative_slope ** 2))
+        return math.sqrt(2.0 / (1 + negative_slope**2))
     if nonlinearity == "selu":
         return 3.0 / 4
     raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
@@ -51,13 +65,17 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     otherwise uniform candidates on [a, b] accepted when log U <= the log density
     relative to its peak, pending ones redrawn."""
     if mean < a - 2 * std or mean > b + 2 * std:
-        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
-                      "distribution of values may be incorrect.", stacklevel=2)
+        warnings.warn(
+            "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
+            "distribution of values may be incorrect.",
+            stacklevel=2,
+        )
     from .. import tensor as _tensor, where
     from ..ops.creation import empty_like
 
     def cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
     with no_grad():
         if cdf((b - mean) / std) - cdf((a - mean) / std) > 0.3:
             lo = _tensor(a, dtype=tensor.dtype).item()
@@ -67,8 +85,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
                 mask = (result < lo).logical_or(result > hi)
                 if not mask.any():
                     break
-                result = where(mask, empty_like(result).normal_(mean, std, generator=generator),
-                               result)
+                result = where(mask, empty_like(result).normal_(mean, std, generator=generator), result)
             if result is not tensor:
                 tensor.copy_(result)
             return tensor
@@ -86,8 +103,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
                 candidates.uniform_(a, b, generator=generator)
                 result = where(pending, candidates, result)
                 candidates.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
-                pending = where(pending, accept.uniform_(generator=generator).log_().gt(candidates),
-                                pending)
+                pending = where(pending, accept.uniform_(generator=generator).log_().gt(candidates), pending)
                 if not pending.any():
                     break
             tensor.copy_(result)
@@ -113,6 +129,7 @@ def eye_(tensor):
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     from ..ops.creation import eye
+
     with no_grad():
         tensor.copy_(eye(*tensor.shape, dtype=tensor.dtype))
     return tensor
@@ -138,8 +155,7 @@ def dirac_(tensor, groups=1):
 
 def _calculate_fan_in_and_fan_out(tensor):
     if tensor.dim() < 2:
-        raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 "
-                         "dimensions")
+        raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions")
     receptive = 1
     for s in tensor.shape[2:]:
         receptive *= s
@@ -194,6 +210,7 @@ def orthogonal_(tensor, gain=1, generator=None):
     if tensor.numel() == 0:
         return tensor
     from .. import linalg
+
     rows = tensor.size(0)
     cols = tensor.numel() // rows
     with no_grad():
@@ -213,6 +230,7 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     from ..ops.random_ops import randperm
+
     rows, cols = tensor.shape
     num_zeros = int(math.ceil(sparsity * rows))
     with no_grad():
@@ -227,9 +245,11 @@ def _deprecated(fn):
     name = fn.__name__[:-1]
 
     def deprecated(*args, **kwargs):
-        warnings.warn(f"`nn.init.{name}` is now deprecated in favor of `nn.init.{fn.__name__}`.",
-                      FutureWarning, stacklevel=2)
+        warnings.warn(
+            f"`nn.init.{name}` is now deprecated in favor of `nn.init.{fn.__name__}`.", FutureWarning, stacklevel=2
+        )
         return fn(*args, **kwargs)
+
     deprecated.__name__ = name
     return deprecated
 

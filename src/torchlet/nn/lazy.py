@@ -6,15 +6,18 @@ a plain `Parameter`. A lazy module registers a forward pre-hook that, on the fir
 reads the input's shape, materializes the parameters, runs `reset_parameters` (the same
 draws, in the same order, as the eager layer) and becomes that layer's class.
 """
+
 from .linear import Linear
 from .parameter import Parameter
 
 __all__ = ["UninitializedParameter", "LazyModuleMixin", "LazyLinear"]
 
-_UNINIT = ("Can't access the shape of an uninitialized parameter or buffer. This error usually "
-           "happens in `load_state_dict` when trying to load an uninitialized parameter into an "
-           "initialized one. Call `forward` to initialize the parameters before accessing their "
-           "attributes.")
+_UNINIT = (
+    "Can't access the shape of an uninitialized parameter or buffer. This error usually "
+    "happens in `load_state_dict` when trying to load an uninitialized parameter into an "
+    "initialized one. Call `forward` to initialize the parameters before accessing their "
+    "attributes."
+)
 
 
 class UninitializedParameter(Parameter):
@@ -40,6 +43,7 @@ class UninitializedParameter(Parameter):
 
     def materialize(self, shape, device=None, dtype=None):
         from ..ops.creation import empty
+
         f = self.__dict__.pop("_factory", {})
         data = empty(tuple(shape), device=device or f.get("device"), dtype=dtype or f.get("dtype"))
         self._data = data._data
@@ -63,6 +67,7 @@ def is_lazy(param):
 
 class LazyModuleMixin:
     """Materializes on the first call (or on loading a state_dict with the real shapes)."""
+
     cls_to_become = None
 
     def _lazy_setup(self):
@@ -71,16 +76,17 @@ class LazyModuleMixin:
     def has_uninitialized_params(self):
         return any(is_lazy(p) for p in self._parameters.values() if p is not None)
 
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
-                              unexpected_keys, error_msgs):
+    def _load_from_state_dict(
+        self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+    ):
         for name, param in self._parameters.items():
             key = prefix + name
-            if param is not None and is_lazy(param) and key in state_dict and \
-                    not is_lazy(state_dict[key]):
+            if param is not None and is_lazy(param) and key in state_dict and not is_lazy(state_dict[key]):
                 with __import__("torchlet").no_grad():
                     param.materialize(state_dict[key].shape)
-        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
-                                      unexpected_keys, error_msgs)
+        super()._load_from_state_dict(
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+        )
         # as PyTorch, the module keeps its lazy class until the next call
 
     def _lazy_finished(self):
@@ -98,6 +104,7 @@ def _infer_parameters(module, args, kwargs):
 
 class LazyLinear(LazyModuleMixin, Linear):
     """nn.Linear whose `in_features` is read from the first input's last dimension."""
+
     cls_to_become = Linear
 
     def __init__(self, out_features, bias=True, device=None, dtype=None):
@@ -115,6 +122,7 @@ class LazyLinear(LazyModuleMixin, Linear):
     def initialize_parameters(self, input, *args, **kwargs):
         if self.has_uninitialized_params():
             from ..autograd.grad_mode import no_grad
+
             with no_grad():
                 self.in_features = input.shape[-1]
                 self.weight.materialize((self.out_features, self.in_features))

@@ -1,4 +1,5 @@
 """Affine layers: Identity, Linear, Bilinear (PyTorch's default init)."""
+
 import math
 
 from ..ops.creation import empty
@@ -54,8 +55,7 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = Parameter(empty((out_features, in1_features, in2_features),
-                                      **_factory(device, dtype)))
+        self.weight = Parameter(empty((out_features, in1_features, in2_features), **_factory(device, dtype)))
         if bias:
             self.bias = Parameter(empty(out_features, **_factory(device, dtype)))
         else:
@@ -72,5 +72,7 @@ class Bilinear(Module):
         return _bilinear(input1, input2, self.weight, self.bias)
 
     def extra_repr(self):
-        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
-                f"out_features={self.out_features}, bias={self.bias is not None}")
+        return (
+            f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+            f"out_features={self.out_features}, bias={self.bias is not None}"
+        )

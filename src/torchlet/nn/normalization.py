@@ -1,6 +1,7 @@
 """Normalization layers: BatchNorm1d/2d/3d, InstanceNorm1d/2d, LayerNorm, GroupNorm,
 LocalResponseNorm (torch's arguments, buffers, init and printing); the
 computation is ops/normalization.py."""
+
 import numbers
 
 from ..ops import normalization as _F
@@ -11,8 +12,16 @@ from . import init
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm",
-           "GroupNorm", "LocalResponseNorm"]
+__all__ = [
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+    "LayerNorm",
+    "GroupNorm",
+    "LocalResponseNorm",
+]
 
 
 class _NormBase(Module):
@@ -21,8 +30,18 @@ class _NormBase(Module):
 
     _version = 2  # version 2 added num_batches_tracked
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
-                 device=None, dtype=None, *, bias=True):
+    def __init__(
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=True,
+        track_running_stats=True,
+        device=None,
+        dtype=None,
+        *,
+        bias=True,
+    ):
         super().__init__()
         kw = {} if dtype is None else {"dtype": dtype}
         self.num_features = num_features
@@ -49,17 +68,20 @@ class _NormBase(Module):
             self.register_buffer("num_batches_tracked", None)
         self.reset_parameters()
 
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
-                              unexpected_keys, error_msgs):
+    def _load_from_state_dict(
+        self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+    ):
         """A state dict older than version 2 (or without metadata) lacks num_batches_tracked: it
         keeps the module's own count, as PyTorch does, instead of being reported missing."""
         version = local_metadata.get("version", None)
         key = prefix + "num_batches_tracked"
         if (version is None or version < 2) and self.track_running_stats and key not in state_dict:
-            state_dict[key] = self.num_batches_tracked if self.num_batches_tracked is not None \
-                else tensor(0, dtype=_dtype.int64)
-        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
-                                      unexpected_keys, error_msgs)
+            state_dict[key] = (
+                self.num_batches_tracked if self.num_batches_tracked is not None else tensor(0, dtype=_dtype.int64)
+            )
+        super()._load_from_state_dict(
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+        )
 
     def reset_running_stats(self):
         if self.track_running_stats:
@@ -76,8 +98,10 @@ class _NormBase(Module):
                 init.zeros_(self.bias)
 
     def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
+        )
 
     def _factor(self):
         """The running-average factor: momentum, or 1/num_batches for momentum=None
@@ -104,9 +128,16 @@ class _BatchNorm(_NormBase):
         factor = self._factor()
         use_batch = self.training or (self.running_mean is None and self.running_var is None)
         pass_stats = not self.training or self.track_running_stats
-        return _F.batch_norm(input, self.running_mean if pass_stats else None,
-                             self.running_var if pass_stats else None, self.weight, self.bias,
-                             use_batch, factor, self.eps)
+        return _F.batch_norm(
+            input,
+            self.running_mean if pass_stats else None,
+            self.running_var if pass_stats else None,
+            self.weight,
+            self.bias,
+            use_batch,
+            factor,
+            self.eps,
+        )
 
 
 class BatchNorm1d(_BatchNorm):
@@ -124,8 +155,18 @@ class BatchNorm3d(_BatchNorm):
 class _InstanceNorm(_NormBase):
     _dim = 1  # spatial dims
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False,
-                 device=None, dtype=None, *, bias=True):
+    def __init__(
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=False,
+        track_running_stats=False,
+        device=None,
+        dtype=None,
+        *,
+        bias=True,
+    ):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
 
     def forward(self, input):
@@ -135,8 +176,16 @@ class _InstanceNorm(_NormBase):
         batched = input.dim() == d + 2
         x = input if batched else input.unsqueeze(0)
         use_stats = self.training or not self.track_running_stats
-        y = _F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias, use_stats,
-                             0.1 if self.momentum is None else self.momentum, self.eps)
+        y = _F.instance_norm(
+            x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            use_stats,
+            0.1 if self.momentum is None else self.momentum,
+            self.eps,
+        )
         return y if batched else y.squeeze(0)
 
 
@@ -149,8 +198,7 @@ class InstanceNorm2d(_InstanceNorm):
 
 
 class LayerNorm(Module):
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None,
-                 dtype=None):
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
         super().__init__()
         if isinstance(normalized_shape, numbers.Integral):
             normalized_shape = (normalized_shape,)
@@ -167,8 +215,10 @@ class LayerNorm(Module):
         return _F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
-        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
-                f"bias={self.bias is not None}")
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+            f"bias={self.bias is not None}"
+        )
 
 
 def _affine_parameters(module, shape, affine, bias, dtype):
@@ -187,8 +237,7 @@ def _reset_affine(module):
 
 
 class GroupNorm(Module):
-    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *,
-                 bias=True):
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True):
         super().__init__()
         if num_channels % num_groups != 0:
             raise ValueError("num_channels must be divisible by num_groups")
@@ -206,8 +255,10 @@ class GroupNorm(Module):
         return _F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
-        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
-                f"bias={self.bias is not None}")
+        return (
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+            f"bias={self.bias is not None}"
+        )
 
 
 class LocalResponseNorm(Module):

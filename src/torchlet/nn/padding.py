@@ -1,17 +1,32 @@
 """Padding layers: Zero/Constant/Reflection/Replication/Circular pad (1d, 2d, 3d);
 the computation is ops/padding.py."""
+
 from ..ops.padding import pad as _pad
 from .module import Module
 
-__all__ = ["ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
-           "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d",
-           "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d"]
+__all__ = [
+    "ZeroPad1d",
+    "ZeroPad2d",
+    "ZeroPad3d",
+    "ConstantPad1d",
+    "ConstantPad2d",
+    "ConstantPad3d",
+    "ReflectionPad1d",
+    "ReflectionPad2d",
+    "ReflectionPad3d",
+    "ReplicationPad1d",
+    "ReplicationPad2d",
+    "ReplicationPad3d",
+    "CircularPad1d",
+    "CircularPad2d",
+    "CircularPad3d",
+]
 
 
 def _expand(padding, n):
     if isinstance(padding, (tuple, list)):
         if len(padding) != 2 * n:
-            raise ValueError(f"Padding must have {2 * n} elements, got {len(padding)}")  # noqa
+            raise ValueError(f"Padding must have {2 * n} elements, got {len(padding)}")
         return tuple(padding)
     return (padding,) * (2 * n)
 
@@ -75,7 +90,21 @@ ReplicationPad3d = _cls("ReplicationPad3d", _PadNd, 3, "replicate")
 CircularPad1d = _cls("CircularPad1d", _PadNd, 1, "circular")
 CircularPad2d = _cls("CircularPad2d", _PadNd, 2, "circular")
 CircularPad3d = _cls("CircularPad3d", _PadNd, 3, "circular")
-for _c in (ConstantPad1d, ConstantPad2d, ConstantPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d, ReflectionPad1d,
-           ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d, ReplicationPad3d,
-           CircularPad1d, CircularPad2d, CircularPad3d):
+for _c in (
+    ConstantPad1d,
+    ConstantPad2d,
+    ConstantPad3d,
+    ZeroPad1d,
+    ZeroPad2d,
+    ZeroPad3d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReflectionPad3d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ReplicationPad3d,
+    CircularPad1d,
+    CircularPad2d,
+    CircularPad3d,
+):
     _c.__module__ = __name__

@@ -3,6 +3,7 @@
 It shares the memory (and the version counter) of the tensor it is made
 from and requires grad by default. Results of ops on it are plain Tensors.
 """
+
 from collections import OrderedDict
 
 from .._tensor import Tensor
@@ -15,6 +16,7 @@ class Parameter(Tensor):
         self = Tensor.__new__(cls)
         if data is None:
             from ..ops.creation import empty
+
             data = empty(0)
         elif not isinstance(data, Tensor):
             raise TypeError(f"Parameter.__new__ expected a Tensor, got {type(data).__name__}")
@@ -30,6 +32,7 @@ class Parameter(Tensor):
 
     def __repr__(self):
         from .._tensor_str import tensor_repr
+
         return "Parameter containing:\n" + tensor_repr(self)
 
     def __reduce_ex__(self, protocol):
@@ -60,9 +63,9 @@ class Buffer(metaclass=_BufferMeta):
     def __new__(cls, data=None, *, persistent=True):
         if data is None:
             from ..ops.creation import empty
+
             data = empty(0)
         t = data.detach()
         t.persistent = persistent
         t._is_buffer = True
         return t
-

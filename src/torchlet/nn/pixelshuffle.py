@@ -1,4 +1,5 @@
 """PixelShuffle / PixelUnshuffle: the modules of ops/pixel_shuffle.py."""
+
 from ..ops.pixel_shuffle import pixel_shuffle, pixel_unshuffle
 from .module import Module
 

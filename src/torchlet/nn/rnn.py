@@ -15,6 +15,7 @@ run the per-step Tensor ops below. Gates, in PyTorch's order:
         h' = (1 - z) n + z h
 Autograd runs through these Tensor ops (or the fused node's hand-written BPTT).
 """
+
 import math
 import numbers
 import warnings
@@ -59,8 +60,20 @@ def _gru_cell(xw, h, w_hh, b_hh):
 
 
 class RNNBase(Module):
-    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
+    def __init__(
+        self,
+        mode,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        proj_size=0,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         self.mode = mode
         self.input_size = input_size
@@ -73,12 +86,15 @@ class RNNBase(Module):
         self.proj_size = proj_size
         num_directions = 2 if bidirectional else 1
         if not isinstance(dropout, numbers.Number) or not 0 <= dropout <= 1 or isinstance(dropout, bool):
-            raise ValueError("dropout should be a number in range [0, 1] representing the probability of an "
-                             "element being zeroed")
+            raise ValueError(
+                "dropout should be a number in range [0, 1] representing the probability of an element being zeroed"
+            )
         if dropout > 0 and num_layers == 1:
-            warnings.warn("dropout option adds dropout after all but last recurrent layer, so non-zero "
-                          "dropout expects num_layers greater than 1, but got "
-                          f"dropout={dropout} and num_layers={num_layers}")
+            warnings.warn(
+                "dropout option adds dropout after all but last recurrent layer, so non-zero "
+                "dropout expects num_layers greater than 1, but got "
+                f"dropout={dropout} and num_layers={num_layers}"
+            )
         if not isinstance(hidden_size, int) or isinstance(hidden_size, bool):
             raise TypeError(f"hidden_size should be of type int, got: {type(hidden_size).__name__}")
         if hidden_size <= 0:
@@ -161,30 +177,31 @@ class RNNBase(Module):
             raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.dim()}D tensor instead")
         batched = input.dim() == 3
         if input.shape[-1] != self.input_size:
-            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "
-                               f"got {input.shape[-1]}")
+            raise RuntimeError(
+                f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {input.shape[-1]}"
+            )
         w = self.weight_ih_l0
         if input.dtype is not w.dtype:
             t_in, t_w = repr(input.dtype).replace("torchlet.", "torch."), repr(w.dtype).replace("torchlet.", "torch.")
-            raise ValueError(f"RNN input dtype ({t_in}) does not match weight dtype ({t_w}). Convert input: "
-                             f"input.to({t_w}), or convert model: model.to({t_in})")
+            raise ValueError(
+                f"RNN input dtype ({t_in}) does not match weight dtype ({t_w}). Convert input: "
+                f"input.to({t_w}), or convert model: model.to({t_in})"
+            )
         if not batched:
             input = input.unsqueeze(1)
             states = hx if hx is None or isinstance(hx, tuple) else (hx,)
             if states is not None:
                 for h in states:
                     if h.dim() != 2:
-                        raise RuntimeError(f"For unbatched 2-D input, hx should also be 2-D but got "
-                                           f"{h.dim()}-D tensor")
+                        raise RuntimeError(f"For unbatched 2-D input, hx should also be 2-D but got {h.dim()}-D tensor")
                 states = tuple(h.unsqueeze(1) for h in states)
                 hx = states if isinstance(hx, tuple) else states[0]
         elif self.batch_first:
             input = input.transpose(0, 1)
         elif hx is not None:
-            for h in (hx if isinstance(hx, tuple) else (hx,)):
+            for h in hx if isinstance(hx, tuple) else (hx,):
                 if h.dim() != 3:
-                    raise RuntimeError(f"For batched 3-D input, hx should also be 3-D but got {h.dim()}-D "
-                                       "tensor")
+                    raise RuntimeError(f"For batched 3-D input, hx should also be 3-D but got {h.dim()}-D tensor")
         return input, hx, batched
 
     def _run(self, x, states, batch_sizes=None):
@@ -205,8 +222,15 @@ class RNNBase(Module):
                 w_hr = w[-1] if self.proj_size > 0 else None
                 state = states[layer * D + d]
                 if w_hr is None and self.mode in ("LSTM", "GRU") and x.dtype in _FUSED_DTYPES:
-                    y, state = fused_layer(self.mode, linear(x, w_ih, b_ih), state[0],
-                                           state[1] if self.mode == "LSTM" else None, w_hh, b_hh, d == 1)
+                    y, state = fused_layer(
+                        self.mode,
+                        linear(x, w_ih, b_ih),
+                        state[0],
+                        state[1] if self.mode == "LSTM" else None,
+                        w_hh,
+                        b_hh,
+                        d == 1,
+                    )
                     outs.append(y)
                     finals.append(state)
                     continue
@@ -274,14 +298,16 @@ class RNNBase(Module):
         if data.dim() != 2:
             raise RuntimeError(f"input must have 2 dimensions, got {data.dim()}")
         if data.shape[-1] != self.input_size:
-            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "
-                               f"got {data.shape[-1]}")
+            raise RuntimeError(
+                f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {data.shape[-1]}"
+            )
         if hx is not None and sorted_indices is not None:
             hx = _permute_hidden(hx, sorted_indices)
         return data, hx, [int(b) for b in batch_sizes.tolist()]
 
     def forward(self, input, hx=None):
         from .utils.rnn import PackedSequence
+
         packed = input if isinstance(input, PackedSequence) else None
         if packed is not None:
             x, hx, batch_sizes = self._prepare_packed(packed, hx)
@@ -313,8 +339,7 @@ class RNNBase(Module):
             hidden = (h_n, c_n) if self.mode == "LSTM" else h_n
             if packed.unsorted_indices is not None:
                 hidden = _permute_hidden(hidden, packed.unsorted_indices)
-            return PackedSequence(out, packed.batch_sizes, packed.sorted_indices,
-                                  packed.unsorted_indices), hidden
+            return PackedSequence(out, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices), hidden
         if not batched:
             out, h_n = out.squeeze(1), h_n.squeeze(1)
             if self.mode == "LSTM":
@@ -332,8 +357,20 @@ def _permute_hidden(hx, permutation):
 
 
 class RNN(RNNBase):
-    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
-                 batch_first=False, dropout=0.0, bidirectional=False, device=None, dtype=None, proj_size=0):
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        nonlinearity="tanh",
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        device=None,
+        dtype=None,
+        proj_size=0,
+    ):
         if proj_size:
             raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         if nonlinearity == "tanh":
@@ -342,25 +379,60 @@ class RNN(RNNBase):
             mode = "RNN_RELU"
         else:
             raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
-        super().__init__(mode, input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, 0, device, dtype)
+        super().__init__(
+            mode, input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, 0, device, dtype
+        )
         self.nonlinearity = nonlinearity
 
 
 class LSTM(RNNBase):
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, proj_size=0, device=None, dtype=None):
-        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, proj_size, device, dtype)
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        proj_size=0,
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            "LSTM",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            proj_size,
+            device,
+            dtype,
+        )
 
 
 class GRU(RNNBase):
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, device=None, dtype=None, proj_size=0):
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        device=None,
+        dtype=None,
+        proj_size=0,
+    ):
         if proj_size:
             raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
-        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, 0, device, dtype)
+        super().__init__(
+            "GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, 0, device, dtype
+        )
 
 
 # ----- cells --------------------------------------------------------------------
@@ -406,19 +478,18 @@ class RNNCellBase(Module):
         batched = input.dim() == 2
         x = input if batched else input.unsqueeze(0)
         if x.shape[1] != self.input_size:
-            raise RuntimeError(f"input has inconsistent input_size: got {x.shape[1]} expected "
-                               f"{self.input_size}")
+            raise RuntimeError(f"input has inconsistent input_size: got {x.shape[1]} expected {self.input_size}")
         if states is None:
             states = tuple(zeros(x.shape[0], self.hidden_size, dtype=x.dtype, device=x.device) for _ in range(n_states))
         else:
             states = tuple(h if batched else h.unsqueeze(0) for h in states)
         for i, h in enumerate(states):
             if h.shape[0] != x.shape[0]:
-                raise RuntimeError(f"Input batch size {x.shape[0]} doesn't match hidden{i} batch size "
-                                   f"{h.shape[0]}")
+                raise RuntimeError(f"Input batch size {x.shape[0]} doesn't match hidden{i} batch size {h.shape[0]}")
             if h.shape[1] != self.hidden_size:
-                raise RuntimeError(f"hidden{i} has inconsistent hidden_size: got {h.shape[1]}, expected "
-                                   f"{self.hidden_size}")
+                raise RuntimeError(
+                    f"hidden{i} has inconsistent hidden_size: got {h.shape[1]}, expected {self.hidden_size}"
+                )
         return x, states, batched
 
 
@@ -431,8 +502,9 @@ class RNNCell(RNNCellBase):
 
     def forward(self, input, hx=None):
         x, (h,), batched = self._prepare(input, hx, 1)
-        h = _rnn_cell(linear(x, self.weight_ih, self.bias_ih), h, self.weight_hh, self.bias_hh,
-                      self.nonlinearity == "relu")
+        h = _rnn_cell(
+            linear(x, self.weight_ih, self.bias_ih), h, self.weight_hh, self.bias_hh, self.nonlinearity == "relu"
+        )
         return h if batched else h.squeeze(0)
 
 

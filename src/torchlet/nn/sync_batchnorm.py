@@ -7,6 +7,7 @@ incoming gradient (d sum_k L_k / d S_j = sum_k dL_k/dS), which is exactly
 PyTorch's all-reduce of sum(dy) and sum(dy * (x - mean)) in backward.
 Outside training, or with a world of one, it is BatchNorm.
 """
+
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from .normalization import _BatchNorm
@@ -20,6 +21,7 @@ class _AllReduceSum(Function):
     @staticmethod
     def forward(ctx, x, group):
         from .. import distributed as dist
+
         ctx.group = group
         y = x.clone()
         dist.all_reduce(y, group=group)
@@ -28,14 +30,24 @@ class _AllReduceSum(Function):
     @staticmethod
     def backward(ctx, g):
         from .. import distributed as dist
+
         g = g.clone()
         dist.all_reduce(g, group=ctx.group)
         return g, None
 
 
 class SyncBatchNorm(_BatchNorm):
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
-                 process_group=None, device=None, dtype=None):
+    def __init__(
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=True,
+        track_running_stats=True,
+        process_group=None,
+        device=None,
+        dtype=None,
+    ):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
         self.process_group = process_group
 
@@ -45,13 +57,14 @@ class SyncBatchNorm(_BatchNorm):
 
     def forward(self, input):
         from .. import distributed as dist
+
         self._check_input_dim(input)
         if input.size(1) != self.num_features:
-            raise ValueError(f"SyncBatchNorm: expected {self.num_features} channels, got input of shape "
-                             f"{list(input.shape)}")
+            raise ValueError(
+                f"SyncBatchNorm: expected {self.num_features} channels, got input of shape {list(input.shape)}"
+            )
         use_batch = self.training or (self.running_mean is None and self.running_var is None)
-        if (not use_batch or not dist.is_initialized()
-                or dist.get_world_size(self.process_group) == 1):
+        if not use_batch or not dist.is_initialized() or dist.get_world_size(self.process_group) == 1:
             return super().forward(input)
         factor = self._factor()
         c = self.num_features
@@ -61,6 +74,7 @@ class SyncBatchNorm(_BatchNorm):
         local_sq = (input * input).sum(dims).reshape(1, c)
         from ..ops.joining import cat
         from ..ops.creation import full
+
         stats = cat([local, local_sq, full((1, c), float(count), dtype=input.dtype)])
         stats = _AllReduceSum.apply(stats, self.process_group)
         n = stats[2, 0]
@@ -86,8 +100,14 @@ class SyncBatchNorm(_BatchNorm):
         SyncBatchNorm holding the same parameters and buffers."""
         out = module
         if isinstance(module, _BatchNorm) and not isinstance(module, SyncBatchNorm):
-            out = SyncBatchNorm(module.num_features, module.eps, module.momentum, module.affine,
-                                module.track_running_stats, process_group)
+            out = SyncBatchNorm(
+                module.num_features,
+                module.eps,
+                module.momentum,
+                module.affine,
+                module.track_running_stats,
+                process_group,
+            )
             if module.affine:
                 with no_grad():
                     out.weight = module.weight

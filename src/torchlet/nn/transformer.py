@@ -1,6 +1,7 @@
 """MultiheadAttention, TransformerEncoderLayer and TransformerEncoder with
 PyTorch's arguments, parameter names, init and printing. The attention math
 is ops/attention.py (multi_head_attention_forward)."""
+
 import copy
 import warnings
 
@@ -25,11 +26,25 @@ class NonDynamicallyQuantizableLinear(Linear):
 
 
 class MultiheadAttention(Module):
-    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False, add_zero_attn=False,
-                 kdim=None, vdim=None, batch_first=False, device=None, dtype=None):
+    def __init__(
+        self,
+        embed_dim,
+        num_heads,
+        dropout=0.0,
+        bias=True,
+        add_bias_kv=False,
+        add_zero_attn=False,
+        kdim=None,
+        vdim=None,
+        batch_first=False,
+        device=None,
+        dtype=None,
+    ):
         if embed_dim <= 0 or num_heads <= 0:
-            raise ValueError(f"embed_dim and num_heads must be greater than 0, got embed_dim={embed_dim} and "
-                             f"num_heads={num_heads} instead")
+            raise ValueError(
+                f"embed_dim and num_heads must be greater than 0, got embed_dim={embed_dim} and "
+                f"num_heads={num_heads} instead"
+            )
         super().__init__()
         kw = {} if dtype is None else {"dtype": dtype}
         self.embed_dim = embed_dim
@@ -81,21 +96,48 @@ class MultiheadAttention(Module):
         if self.bias_v is not None:
             init.xavier_normal_(self.bias_v)
 
-    def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
-                average_attn_weights=True, is_causal=False):
+    def forward(
+        self,
+        query,
+        key,
+        value,
+        key_padding_mask=None,
+        need_weights=True,
+        attn_mask=None,
+        average_attn_weights=True,
+        is_causal=False,
+    ):
         if query.dim() not in (2, 3):
-            raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received "
-                                 f"{query.dim()}-D query tensor")
+            raise AssertionError(
+                f"query should be unbatched 2D or batched 3D tensor but received {query.dim()}-D query tensor"
+            )
         if self.batch_first and query.dim() == 3:
             query, key, value = (t.transpose(1, 0) for t in (query, key, value))
         out, weights = multi_head_attention_forward(
-            query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight, self.in_proj_bias,
-            self.bias_k, self.bias_v, self.add_zero_attn, self.dropout, self.out_proj.weight,
-            self.out_proj.bias, training=self.training, key_padding_mask=key_padding_mask,
-            need_weights=need_weights, attn_mask=attn_mask,
-            use_separate_proj_weight=not self._qkv_same_embed_dim, q_proj_weight=self.q_proj_weight,
-            k_proj_weight=self.k_proj_weight, v_proj_weight=self.v_proj_weight,
-            average_attn_weights=average_attn_weights, is_causal=is_causal)
+            query,
+            key,
+            value,
+            self.embed_dim,
+            self.num_heads,
+            self.in_proj_weight,
+            self.in_proj_bias,
+            self.bias_k,
+            self.bias_v,
+            self.add_zero_attn,
+            self.dropout,
+            self.out_proj.weight,
+            self.out_proj.bias,
+            training=self.training,
+            key_padding_mask=key_padding_mask,
+            need_weights=need_weights,
+            attn_mask=attn_mask,
+            use_separate_proj_weight=not self._qkv_same_embed_dim,
+            q_proj_weight=self.q_proj_weight,
+            k_proj_weight=self.k_proj_weight,
+            v_proj_weight=self.v_proj_weight,
+            average_attn_weights=average_attn_weights,
+            is_causal=is_causal,
+        )
         if self.batch_first and query.dim() == 3:
             out = out.transpose(1, 0)
         return out, weights
@@ -112,12 +154,23 @@ def _get_activation_fn(activation):
 
 
 class TransformerEncoderLayer(Module):
-    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu",
-                 layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
+    def __init__(
+        self,
+        d_model,
+        nhead,
+        dim_feedforward=2048,
+        dropout=0.1,
+        activation="relu",
+        layer_norm_eps=1e-5,
+        batch_first=False,
+        norm_first=False,
+        bias=True,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         kw = {} if dtype is None else {"dtype": dtype}
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first,
-                                            **kw)
+        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **kw)
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **kw)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **kw)
@@ -145,8 +198,15 @@ class TransformerEncoderLayer(Module):
         return x
 
     def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False,
-                           is_causal=bool(is_causal) and attn_mask is not None)[0]
+        x = self.self_attn(
+            x,
+            x,
+            x,
+            attn_mask=attn_mask,
+            key_padding_mask=key_padding_mask,
+            need_weights=False,
+            is_causal=bool(is_causal) and attn_mask is not None,
+        )[0]
         return self.dropout1(x)
 
     def _ff_block(self, x):
@@ -164,16 +224,16 @@ class TransformerEncoder(Module):
         self.mask_check = mask_check
         why = _why_no_nested(encoder_layer)
         if enable_nested_tensor and why:
-            warnings.warn(f"enable_nested_tensor is True, but self.use_nested_tensor is False because {why}",
-                          stacklevel=2)
+            warnings.warn(
+                f"enable_nested_tensor is True, but self.use_nested_tensor is False because {why}", stacklevel=2
+            )
             self.use_nested_tensor = False
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
         padded = self._nested_padding(src, mask, src_key_padding_mask)
         output = src
         for mod in self.layers:
-            output = mod(output, src_mask=mask, is_causal=bool(is_causal),
-                         src_key_padding_mask=src_key_padding_mask)
+            output = mod(output, src_mask=mask, is_causal=bool(is_causal), src_key_padding_mask=src_key_padding_mask)
         if padded is not None:
             # PyTorch's inference path runs on a nested tensor and pads it back with zeros
             output = output.masked_fill(padded.unsqueeze(-1), 0.0)
@@ -185,8 +245,7 @@ class TransformerEncoder(Module):
         """The padded positions where PyTorch's nested-tensor inference path
         zeroes the output (None where that path is not taken)."""
         first = self.layers[0]
-        if (not self.use_nested_tensor or first.training or src.dim() != 3 or kpm is None
-                or mask is not None):
+        if not self.use_nested_tensor or first.training or src.dim() != 3 or kpm is None or mask is not None:
             return None
         pad = kpm if kpm.dtype is _dtype.bool else kpm != 0
         if self.mask_check and pad.shape[1] > 1:
@@ -196,9 +255,21 @@ class TransformerEncoder(Module):
                 return None
         if grad_mode.is_grad_enabled():
             sa = first.self_attn
-            args = (src, sa.in_proj_weight, sa.in_proj_bias, sa.out_proj.weight, sa.out_proj.bias,
-                    first.norm1.weight, first.norm1.bias, first.norm2.weight, first.norm2.bias,
-                    first.linear1.weight, first.linear1.bias, first.linear2.weight, first.linear2.bias)
+            args = (
+                src,
+                sa.in_proj_weight,
+                sa.in_proj_bias,
+                sa.out_proj.weight,
+                sa.out_proj.bias,
+                first.norm1.weight,
+                first.norm1.bias,
+                first.norm2.weight,
+                first.norm2.bias,
+                first.linear1.weight,
+                first.linear1.bias,
+                first.linear2.weight,
+                first.linear2.bias,
+            )
             if any(a is not None and a.requires_grad for a in args):
                 return None
         return pad  # (batch, seq): use_nested_tensor implies batch_first
@@ -211,8 +282,7 @@ def _why_no_nested(layer):
     if layer.norm_first:
         return f"{name}.norm_first was True"
     if not layer.self_attn.batch_first:
-        return (f"{name}.self_attn.batch_first was not True(use batch_first for better inference "
-                "performance)")
+        return f"{name}.self_attn.batch_first was not True(use batch_first for better inference performance)"
     if not layer.self_attn._qkv_same_embed_dim:
         return f"{name}.self_attn._qkv_same_embed_dim was not True"
     if layer.self_attn.in_proj_bias is None:

@@ -13,16 +13,24 @@ names; a shape the model computed in Python (`x.view(x.size(0), -1)`) is fixed
 at its traced value, as in PyTorch's TorchScript exporter. An op or layer with no
 converter raises `torchlet.onnx.errors.UnsupportedOperatorError`.
 """
+
 import contextlib
 import enum
 import io
 import os
 
 from . import errors
-from .errors import OnnxExporterError, UnsupportedOperatorError  # noqa: F401
+from .errors import OnnxExporterError, UnsupportedOperatorError
 
-__all__ = ["export", "is_in_onnx_export", "TrainingMode", "OperatorExportTypes", "errors",
-           "OnnxExporterError", "UnsupportedOperatorError"]
+__all__ = [
+    "export",
+    "is_in_onnx_export",
+    "TrainingMode",
+    "OperatorExportTypes",
+    "errors",
+    "OnnxExporterError",
+    "UnsupportedOperatorError",
+]
 
 _exporting = [False]
 
@@ -48,8 +56,10 @@ def _onnx():
     try:
         import onnx
     except ImportError:
-        raise ModuleNotFoundError("No module named 'onnx': torchlet.onnx.export writes models through the "
-                                  "onnx package; pip install \"torchlet[onnx]\"") from None
+        raise ModuleNotFoundError(
+            "No module named 'onnx': torchlet.onnx.export writes models through the "
+            'onnx package; pip install "torchlet[onnx]"'
+        ) from None
     return onnx
 
 
@@ -70,7 +80,8 @@ class _Tracer:
         if not top or out is None or self.error is not None:
             return
         from ._ops import CONVERTERS
-        from . import _layers  # noqa: F401  (registers the attention converter)
+        from . import _layers
+
         conv = CONVERTERS.get(name)
         self.depth += 1  # a converter's own tensor calls are not part of the model
         try:
@@ -106,6 +117,7 @@ def _trace(model, args, kwargs, opset):
     from ..profiler import _hook
     from ._graph import Graph
     from ._layers import rnn_module
+
     params = {}
     if isinstance(model, Module):
         for n, t in list(model.named_parameters()) + list(model.named_buffers()):
@@ -127,6 +139,7 @@ def _trace(model, args, kwargs, opset):
                 except OnnxExporterError as e:
                     tracer.error = e
         return out
+
     owners = list(model.modules()) if isinstance(model, Module) else []
     _hook.install(tracer, owners)
     Module.__call__ = call
@@ -147,8 +160,18 @@ def _trace(model, args, kwargs, opset):
     return g, inputs, outputs
 
 
-_DTYPES = {"float32": 1, "uint8": 2, "int8": 3, "int16": 5, "int32": 6, "int64": 7, "bool": 9, "float16": 10,
-           "float64": 11, "bfloat16": 16}
+_DTYPES = {
+    "float32": 1,
+    "uint8": 2,
+    "int8": 3,
+    "int16": 5,
+    "int32": 6,
+    "int64": 7,
+    "bool": 9,
+    "float16": 10,
+    "float64": 11,
+    "bfloat16": 16,
+}
 
 
 def _value_info(helper, name, t, dyn):
@@ -164,27 +187,53 @@ def _dyn_axes(spec):
     return {int(k): f"dim_{k}" for k in spec}
 
 
-def export(model, args=(), f=None, *, kwargs=None, export_params=True, verbose=None, input_names=None,
-           output_names=None, opset_version=None, dynamic_axes=None, keep_initializers_as_inputs=False,
-           dynamo=False, training=TrainingMode.EVAL, do_constant_folding=True, external_data=False,
-           dynamic_shapes=None, report=False, optimize=False, verify=False, profile=False,
-           dump_exported_program=False, artifacts_dir=".", fallback=False, custom_opsets=None,
-           operator_export_type=None, export_modules_as_functions=False, autograd_inlining=True):
+def export(
+    model,
+    args=(),
+    f=None,
+    *,
+    kwargs=None,
+    export_params=True,
+    verbose=None,
+    input_names=None,
+    output_names=None,
+    opset_version=None,
+    dynamic_axes=None,
+    keep_initializers_as_inputs=False,
+    dynamo=False,
+    training=TrainingMode.EVAL,
+    do_constant_folding=True,
+    external_data=False,
+    dynamic_shapes=None,
+    report=False,
+    optimize=False,
+    verify=False,
+    profile=False,
+    dump_exported_program=False,
+    artifacts_dir=".",
+    fallback=False,
+    custom_opsets=None,
+    operator_export_type=None,
+    export_modules_as_functions=False,
+    autograd_inlining=True,
+):
     """Trace `model(*args, **kwargs)` and write it to `f` (a path or a binary file) as ONNX.
     Returns None (PyTorch's TorchScript exporter's result)."""
     onnx = _onnx()
     from onnx import helper
+
     opset = 17 if opset_version is None else int(opset_version)
     if opset < 13:
-        raise ValueError(f"Unsupported ONNX opset version: {opset}. torchlet's exporter writes opset 13 and "
-                         "later.")
+        raise ValueError(f"Unsupported ONNX opset version: {opset}. torchlet's exporter writes opset 13 and later.")
     from .. import Tensor
+
     if isinstance(args, Tensor):
         args = (args,)
     args, kwargs = tuple(args), dict(kwargs or {})
     if args and isinstance(args[-1], dict) and not kwargs:
         args, kwargs = args[:-1], args[-1]
     from ..nn.module import Module
+
     was_training = model.training if isinstance(model, Module) else None
     if isinstance(model, Module) and training == TrainingMode.EVAL:
         model.eval()
@@ -195,8 +244,9 @@ def export(model, args=(), f=None, *, kwargs=None, export_params=True, verbose=N
             model.train(was_training)
     in_names = list(input_names or [])
     in_names += [f"input_{i}" for i in range(len(in_names), len(inputs))]
-    out_names = list(output_names or []) + [f"output_{i}" if i else "output"
-                                            for i in range(len(output_names or []), len(outputs))]
+    out_names = list(output_names or []) + [
+        f"output_{i}" if i else "output" for i in range(len(output_names or []), len(outputs))
+    ]
     dynamic_axes = dynamic_axes or {}
     # rename the traced input values to the user's names
     rename = {f"/input_{i}": n for i, n in enumerate(in_names)}
@@ -209,18 +259,20 @@ def export(model, args=(), f=None, *, kwargs=None, export_params=True, verbose=N
             src = g.val(t)
         nodes.append(helper.make_node("Identity", [rename.get(src, src)], [name], name=f"/output/{name}"))
     graph = helper.make_graph(
-        nodes, type(model).__name__ if isinstance(model, Module) else "main_graph",
+        nodes,
+        type(model).__name__ if isinstance(model, Module) else "main_graph",
         [_value_info(helper, n, t, _dyn_axes(dynamic_axes.get(n))) for n, t in zip(in_names, inputs)],
         [_value_info(helper, n, t, _dyn_axes(dynamic_axes.get(n))) for n, t in zip(out_names, outputs)],
-        initializer=g.initializers)
+        initializer=g.initializers,
+    )
     used = {x for n in nodes for x in n.input}
     del graph.initializer[:]
     graph.initializer.extend(i for i in g.initializers if i.name in used)
     if keep_initializers_as_inputs:
-        graph.input.extend(helper.make_tensor_value_info(i.name, i.data_type, list(i.dims))
-                           for i in graph.initializer)
-    m = helper.make_model(graph, producer_name="torchlet", producer_version=_version(),
-                          opset_imports=[helper.make_opsetid("", opset)])
+        graph.input.extend(helper.make_tensor_value_info(i.name, i.data_type, list(i.dims)) for i in graph.initializer)
+    m = helper.make_model(
+        graph, producer_name="torchlet", producer_version=_version(), opset_imports=[helper.make_opsetid("", opset)]
+    )
     m.ir_version = min(m.ir_version, 8 if opset <= 18 else 9)
     onnx.checker.check_model(m)
     data = m.SerializeToString()
@@ -228,6 +280,7 @@ def export(model, args=(), f=None, *, kwargs=None, export_params=True, verbose=N
         return None
     if isinstance(f, (str, os.PathLike)):
         from .._atomic import atomic_open
+
         with atomic_open(f) as fh:
             fh.write(data)
     elif isinstance(f, io.IOBase) or hasattr(f, "write"):
@@ -237,4 +290,5 @@ def export(model, args=(), f=None, *, kwargs=None, export_params=True, verbose=N
 
 def _version():
     from .. import __version__
+
     return __version__

@@ -4,6 +4,7 @@
 tensor (a parameter, a buffer, a tensor made inside forward) as an initializer
 holding its current value, a Python number as a constant. `Graph.node(...)` adds a
 node and returns its output names."""
+
 import numpy as np
 
 from .errors import UnsupportedOperatorError
@@ -14,11 +15,12 @@ _INT64_MAX = np.iinfo(np.int64).max
 class Graph:
     def __init__(self, opset, param_names):
         from onnx import helper, numpy_helper
+
         self.helper, self.numpy_helper = helper, numpy_helper
         self.opset = opset
         self.nodes, self.initializers = [], []
-        self.names = {}          # id(tensor) -> value name
-        self.keep = []           # traced tensors, alive so ids stay unique
+        self.names = {}  # id(tensor) -> value name
+        self.keep = []  # traced tensors, alive so ids stay unique
         self.param_names = param_names  # id(parameter/buffer) -> its state_dict name
         self._count = 0
 
@@ -42,6 +44,7 @@ class Graph:
     def val(self, x, like=None):
         """The value name for `x` (a Tensor or a Python number)."""
         from .._tensor import Tensor
+
         if isinstance(x, Tensor):
             name = self.names.get(id(x))
             if name is None:
@@ -57,8 +60,7 @@ class Graph:
 
     def node(self, op, inputs, n_out=1, hint=None, **attrs):
         outs = [self.fresh(hint or op) for _ in range(n_out)]
-        self.nodes.append(self.helper.make_node(op, list(inputs), outs, name=self.fresh(op + "_node"),
-                                                **attrs))
+        self.nodes.append(self.helper.make_node(op, list(inputs), outs, name=self.fresh(op + "_node"), **attrs))
         return outs if n_out > 1 else outs[0]
 
     def out(self, tensor, name):

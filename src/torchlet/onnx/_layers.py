@@ -1,6 +1,7 @@
 """ONNX nodes for whole layers: LSTM / GRU modules (ONNX's LSTM and GRU ops, one per
 layer) and multi-head attention (the op MultiheadAttention calls, written out as
 projections, scaled dot products and softmax)."""
+
 import math
 
 import numpy as np
@@ -32,8 +33,9 @@ def rnn_module(g, module, args, kwargs, out):
     elif module.batch_first:
         v = g.node("Transpose", [v], perm=[1, 0, 2])
     states = [hx] if kind == "GRU" else (list(hx) if hx is not None else [None, None])
-    states = [None if s is None else
-              (g.val(s) if batched else g.node("Unsqueeze", [g.val(s), g.ints([1])])) for s in states]
+    states = [
+        None if s is None else (g.val(s) if batched else g.node("Unsqueeze", [g.val(s), g.ints([1])])) for s in states
+    ]
     if kind == "GRU" and hx is None:
         states = [None]
     finals = [[] for _ in states]
@@ -43,20 +45,30 @@ def rnn_module(g, module, args, kwargs, out):
         W = np.stack([_reorder(w.detach().numpy(), kind) for w in p["weight_ih"]])
         R = np.stack([_reorder(w.detach().numpy(), kind) for w in p["weight_hh"]])
         if module.bias:
-            B = np.stack([np.concatenate([_reorder(getattr(module, f"bias_ih{s}").detach().numpy(), kind),
-                                          _reorder(getattr(module, f"bias_hh{s}").detach().numpy(), kind)])
-                          for s in sfx])
+            B = np.stack(
+                [
+                    np.concatenate(
+                        [
+                            _reorder(getattr(module, f"bias_ih{s}").detach().numpy(), kind),
+                            _reorder(getattr(module, f"bias_hh{s}").detach().numpy(), kind),
+                        ]
+                    )
+                    for s in sfx
+                ]
+            )
         else:
             B = np.zeros((D, 2 * W.shape[1]), dtype=W.dtype)
-        init = [g.node("Slice", [s, g.ints([layer * D]), g.ints([(layer + 1) * D]), g.ints([0])])
-                if s is not None else "" for s in states]
+        init = [
+            g.node("Slice", [s, g.ints([layer * D]), g.ints([(layer + 1) * D]), g.ints([0])]) if s is not None else ""
+            for s in states
+        ]
         ins = [v, g.const(W, "W"), g.const(R, "R"), g.const(B, "B"), ""] + init
         attrs = dict(hidden_size=H, direction="bidirectional" if D == 2 else "forward")
         if kind == "GRU":
             attrs["linear_before_reset"] = 1
         outs = g.node(kind, ins, n_out=1 + (2 if kind == "LSTM" else 1), **attrs)
-        y = g.node("Transpose", [outs[0]], perm=[0, 2, 1, 3])            # [T, N, D, H]
-        v = g.node("Reshape", [y, g.ints([0, 0, -1])])                    # [T, N, D*H]
+        y = g.node("Transpose", [outs[0]], perm=[0, 2, 1, 3])  # [T, N, D, H]
+        v = g.node("Reshape", [y, g.ints([0, 0, -1])])  # [T, N, D*H]
         for lst, o in zip(finals, outs[1:]):
             lst.append(o)
     if not batched:
@@ -78,16 +90,45 @@ def rnn_module(g, module, args, kwargs, out):
 @converts("multi_head_attention_forward")
 def _mha(g, name, args, kwargs, out, fn):
     """softmax(q k^T / sqrt(d) + mask) v per head, with the input and output projections."""
-    names = ["query", "key", "value", "embed_dim_to_check", "num_heads", "in_proj_weight", "in_proj_bias",
-             "bias_k", "bias_v", "add_zero_attn", "dropout_p", "out_proj_weight", "out_proj_bias", "training"]
+    names = [
+        "query",
+        "key",
+        "value",
+        "embed_dim_to_check",
+        "num_heads",
+        "in_proj_weight",
+        "in_proj_bias",
+        "bias_k",
+        "bias_v",
+        "add_zero_attn",
+        "dropout_p",
+        "out_proj_weight",
+        "out_proj_bias",
+        "training",
+    ]
     a = {n: arg(args, kwargs, i, n) for i, n in enumerate(names)}
-    for k in ("key_padding_mask", "need_weights", "attn_mask", "use_separate_proj_weight",
-              "average_attn_weights", "static_k", "static_v"):
+    for k in (
+        "key_padding_mask",
+        "need_weights",
+        "attn_mask",
+        "use_separate_proj_weight",
+        "average_attn_weights",
+        "static_k",
+        "static_v",
+    ):
         a[k] = kwargs.get(k)
-    if a["bias_k"] is not None or a["add_zero_attn"] or a["key_padding_mask"] is not None or \
-            a["use_separate_proj_weight"] or a["static_k"] is not None:
-        raise UnsupportedOperatorError("aten::_native_multi_head_attention with bias_kv / zero attention / "
-                                       "key_padding_mask / separate projections", g.opset)
+    if (
+        a["bias_k"] is not None
+        or a["add_zero_attn"]
+        or a["key_padding_mask"] is not None
+        or a["use_separate_proj_weight"]
+        or a["static_k"] is not None
+    ):
+        raise UnsupportedOperatorError(
+            "aten::_native_multi_head_attention with bias_kv / zero attention / "
+            "key_padding_mask / separate projections",
+            g.opset,
+        )
     if a["training"] and a["dropout_p"]:
         raise UnsupportedOperatorError("multi-head attention dropout in training mode", g.opset)
     q_in = a["query"]
@@ -101,11 +142,11 @@ def _mha(g, name, args, kwargs, out, fn):
         v = g.val(t)
         if not batched:
             v = g.node("Unsqueeze", [v, g.ints([1])])
-        v = g.node("MatMul", [v, g.const(np.ascontiguousarray(W[i * E:(i + 1) * E].T), "in_proj_w")])
+        v = g.node("MatMul", [v, g.const(np.ascontiguousarray(W[i * E : (i + 1) * E].T), "in_proj_w")])
         if b is not None:
-            v = g.node("Add", [v, g.const(b[i * E:(i + 1) * E], "in_proj_b")])
-        v = g.node("Reshape", [v, g.ints([0, -1, hd])])                   # [L, N*H, hd]
-        heads.append(g.node("Transpose", [v], perm=[1, 0, 2]))            # [N*H, L, hd]
+            v = g.node("Add", [v, g.const(b[i * E : (i + 1) * E], "in_proj_b")])
+        v = g.node("Reshape", [v, g.ints([0, -1, hd])])  # [L, N*H, hd]
+        heads.append(g.node("Transpose", [v], perm=[1, 0, 2]))  # [N*H, L, hd]
     q, k, v = heads
     q = g.node("Mul", [q, g.const(np.array(1.0 / math.sqrt(hd), dtype=W.dtype))])
     s = g.node("MatMul", [q, g.node("Transpose", [k], perm=[0, 2, 1])])  # [N*H, L, S]
@@ -119,7 +160,7 @@ def _mha(g, name, args, kwargs, out, fn):
             mv = g.val(mask)
         s = g.node("Add", [s, mv])
     p = g.node("Softmax", [s], axis=-1)
-    o = g.node("Transpose", [g.node("MatMul", [p, v])], perm=[1, 0, 2])   # [L, N*H, hd]
+    o = g.node("Transpose", [g.node("MatMul", [p, v])], perm=[1, 0, 2])  # [L, N*H, hd]
     o = g.node("Reshape", [o, g.ints([0, -1, E])])
     o = g.node("MatMul", [o, g.const(np.ascontiguousarray(a["out_proj_weight"].detach().numpy().T), "out_w")])
     if a["out_proj_bias"] is not None:
@@ -131,8 +172,11 @@ def _mha(g, name, args, kwargs, out, fn):
     if weights is not None:
         w = g.node("Reshape", [p, g.ints([-1, H, p_shape(q_in, a["key"])[0], p_shape(q_in, a["key"])[1]])])
         if a["average_attn_weights"] is None or a["average_attn_weights"]:
-            w = g.node("ReduceMean", [w, g.ints([1])], keepdims=0) if g.opset >= 18 else \
-                g.node("ReduceMean", [w], axes=[1], keepdims=0)
+            w = (
+                g.node("ReduceMean", [w, g.ints([1])], keepdims=0)
+                if g.opset >= 18
+                else g.node("ReduceMean", [w], axes=[1], keepdims=0)
+            )
         if not batched:
             w = g.node("Squeeze", [w, g.ints([0])])
         g.out(weights, w)

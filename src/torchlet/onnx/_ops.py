@@ -3,6 +3,7 @@
 A converter gets the graph, the op's positional and keyword arguments as the
 model passed them, the op's result and the Python function called; it adds nodes
 and binds the result to its output name."""
+
 import math
 
 import numpy as np
@@ -18,6 +19,7 @@ def converts(*names):
         for n in names:
             CONVERTERS[n] = fn
         return fn
+
     return deco
 
 
@@ -39,9 +41,24 @@ def _dims(args, start):
     return list(rest)
 
 
-_UNARY = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh", "exp": "Exp", "log": "Log", "neg": "Neg",
-          "sqrt": "Sqrt", "abs": "Abs", "erf": "Erf", "reciprocal": "Reciprocal", "floor": "Floor",
-          "ceil": "Ceil", "sin": "Sin", "cos": "Cos", "softplus": "Softplus", "relu_": "Relu"}
+_UNARY = {
+    "relu": "Relu",
+    "sigmoid": "Sigmoid",
+    "tanh": "Tanh",
+    "exp": "Exp",
+    "log": "Log",
+    "neg": "Neg",
+    "sqrt": "Sqrt",
+    "abs": "Abs",
+    "erf": "Erf",
+    "reciprocal": "Reciprocal",
+    "floor": "Floor",
+    "ceil": "Ceil",
+    "sin": "Sin",
+    "cos": "Cos",
+    "softplus": "Softplus",
+    "relu_": "Relu",
+}
 
 
 @converts(*_UNARY)
@@ -97,8 +114,19 @@ def _softmax(g, name, args, kwargs, out, fn):
     g.out(out, g.node(op, [g.val(args[0])], axis=int(dim)))
 
 
-_BINARY = {"add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow", "matmul": "MatMul",
-           "mm": "MatMul", "bmm": "MatMul", "maximum": "Max", "minimum": "Min", "rsub": "Sub"}
+_BINARY = {
+    "add": "Add",
+    "sub": "Sub",
+    "mul": "Mul",
+    "div": "Div",
+    "pow": "Pow",
+    "matmul": "MatMul",
+    "mm": "MatMul",
+    "bmm": "MatMul",
+    "maximum": "Max",
+    "minimum": "Min",
+    "rsub": "Sub",
+}
 
 
 @converts(*_BINARY)
@@ -140,8 +168,18 @@ def _conv(g, name, args, kwargs, out, fn):
             raise UnsupportedOperatorError(f"aten::{name} with padding='{padding}'", g.opset)
     pads = _pair(padding, n)
     ins = [g.val(x), g.val(w)] + ([g.val(b)] if b is not None else [])
-    g.out(out, g.node("Conv", ins, kernel_shape=list(w.shape[2:]), strides=_pair(stride, n), pads=pads + pads,
-                      dilations=_pair(dilation, n), group=int(groups)))
+    g.out(
+        out,
+        g.node(
+            "Conv",
+            ins,
+            kernel_shape=list(w.shape[2:]),
+            strides=_pair(stride, n),
+            pads=pads + pads,
+            dilations=_pair(dilation, n),
+            group=int(groups),
+        ),
+    )
 
 
 @converts("max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d")
@@ -154,14 +192,18 @@ def _pool(g, name, args, kwargs, out, fn):
     if name.startswith("max"):
         if arg(args, kwargs, 6, "return_indices", False):
             raise UnsupportedOperatorError(f"aten::{name} with return_indices", g.opset)
-        attrs = dict(dilations=_pair(arg(args, kwargs, 4, "dilation", 1), n),
-                     ceil_mode=int(bool(arg(args, kwargs, 5, "ceil_mode", False))))
+        attrs = dict(
+            dilations=_pair(arg(args, kwargs, 4, "dilation", 1), n),
+            ceil_mode=int(bool(arg(args, kwargs, 5, "ceil_mode", False))),
+        )
         op = "MaxPool"
     else:
         if arg(args, kwargs, 6, "divisor_override") is not None:
             raise UnsupportedOperatorError(f"aten::{name} with divisor_override", g.opset)
-        attrs = dict(ceil_mode=int(bool(arg(args, kwargs, 4, "ceil_mode", False))),
-                     count_include_pad=int(bool(arg(args, kwargs, 5, "count_include_pad", True))))
+        attrs = dict(
+            ceil_mode=int(bool(arg(args, kwargs, 4, "ceil_mode", False))),
+            count_include_pad=int(bool(arg(args, kwargs, 5, "count_include_pad", True))),
+        )
         op = "AveragePool"
     g.out(out, g.node(op, [g.val(args[0])], kernel_shape=k, strides=stride, pads=pads + pads, **attrs))
 
@@ -195,8 +237,14 @@ def _batch_norm(g, name, args, kwargs, out, fn):
     c = x.shape[1]
     w = g.val(w) if w is not None else g.const(np.ones(c, np.float32))
     b = g.val(b) if b is not None else g.const(np.zeros(c, np.float32))
-    g.out(out, g.node("BatchNormalization", [g.val(x), w, b, g.val(mean), g.val(var)],
-                      epsilon=float(arg(args, kwargs, 7, "eps", 1e-5))))
+    g.out(
+        out,
+        g.node(
+            "BatchNormalization",
+            [g.val(x), w, b, g.val(mean), g.val(var)],
+            epsilon=float(arg(args, kwargs, 7, "eps", 1e-5)),
+        ),
+    )
 
 
 @converts("layer_norm")
@@ -208,8 +256,7 @@ def _layer_norm(g, name, args, kwargs, out, fn):
     w, b = arg(args, kwargs, 2, "weight"), arg(args, kwargs, 3, "bias")
     w = g.val(w) if w is not None else g.const(np.ones(shape, np.float32))
     ins = [g.val(x), w] + ([g.val(b)] if b is not None else [])
-    g.out(out, g.node("LayerNormalization", ins, axis=-len(shape),
-                      epsilon=float(arg(args, kwargs, 4, "eps", 1e-5))))
+    g.out(out, g.node("LayerNormalization", ins, axis=-len(shape), epsilon=float(arg(args, kwargs, 4, "eps", 1e-5))))
 
 
 @converts("embedding")
@@ -262,8 +309,11 @@ def _unsqueeze(g, name, args, kwargs, out, fn):
 @converts("squeeze")
 def _squeeze(g, name, args, kwargs, out, fn):
     x, d = args[0], arg(args, kwargs, 1, "dim")
-    dims = [i for i, s in enumerate(x.shape) if s == 1] if d is None else \
-        [i % x.dim() for i in (d if isinstance(d, (tuple, list)) else [d]) if x.shape[i] == 1]
+    dims = (
+        [i for i, s in enumerate(x.shape) if s == 1]
+        if d is None
+        else [i % x.dim() for i in (d if isinstance(d, (tuple, list)) else [d]) if x.shape[i] == 1]
+    )
     g.out(out, g.node("Squeeze", [g.val(x), g.ints(dims)]) if dims else g.node("Identity", [g.val(x)]))
 
 
@@ -307,7 +357,15 @@ def _getitem(g, name, args, kwargs, out, fn):
         if (start, stop, step) != (None, None, 1):
             if step < 0:
                 raise UnsupportedOperatorError("aten::index with a negative step", g.opset)
-            v = g.node("Slice", [v, g.ints([0 if start is None else start]),
-                                 g.ints([_INT64_MAX if stop is None else stop]), g.ints([axis]), g.ints([step])])
+            v = g.node(
+                "Slice",
+                [
+                    v,
+                    g.ints([0 if start is None else start]),
+                    g.ints([_INT64_MAX if stop is None else stop]),
+                    g.ints([axis]),
+                    g.ints([step]),
+                ],
+            )
         axis += 1
     g.out(out, v)

@@ -5,6 +5,7 @@ a Python int, a NumPy integer, or an integer tensor of one element, and refuses
 everything else (bool, float, str, None, a float tensor) with a TypeError:
 "softmax(): argument 'dim' (position 1) must be int, not float". Callers check
 `type(v) is int` first, so the common case costs nothing."""
+
 import sys
 
 import numpy as np
@@ -18,8 +19,12 @@ def _caller():
     while f is not None:
         name = f.f_code.co_name
         mod = f.f_globals.get("__name__", "")
-        if not name.startswith("_") and name not in ("wrap_dim", "dims_of", "int_arg", "ints_arg") \
-                and mod.startswith("torchlet") and "<" not in name:
+        if (
+            not name.startswith("_")
+            and name not in ("wrap_dim", "dims_of", "int_arg", "ints_arg")
+            and mod.startswith("torchlet")
+            and "<" not in name
+        ):
             return name
         f = f.f_back
     return "op"
@@ -31,6 +36,7 @@ def _type_name(v):
 
 def _is_tensor(v):
     from .._tensor import Tensor
+
     return isinstance(v, Tensor)
 
 

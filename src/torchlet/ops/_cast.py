@@ -1,5 +1,6 @@
 """The dtype cast behind Tensor.to / .float() / .long() ... and its node (the
 in-place protocol in _util.py records it too, so it sits below every op file)."""
+
 from .._tensor import wrap
 from ..autograd.graph import Node, attach
 

@@ -29,6 +29,7 @@ of two float32 numbers is exact:
 Work runs in chunks on preallocated buffers; each NumPy call covers a whole
 chunk with one dtype, as mixed-dtype ufunc calls are several times slower.
 """
+
 import threading
 
 import numpy as np
@@ -50,14 +51,13 @@ def _round_fma(t, a, b, c, out, bits=None, tie=None):
     tie = np.equal(bits, _HALF29, out=tie)
     if tie.any():
         idx = np.flatnonzero(tie)
-        pick = lambda v: v[idx] if np.ndim(v) else v  # noqa: E731
+        pick = lambda v: v[idx] if np.ndim(v) else v
         p = pick(a) * pick(b)
         ci = pick(c)
         s = t[idx]
         bb = s - p
         err = (p - (s - bb)) + (ci - bb)  # p + c = s + err exactly
-        t[idx] = np.where(err > 0, np.nextafter(s, np.inf),
-                          np.where(err < 0, np.nextafter(s, -np.inf), s))
+        t[idx] = np.where(err > 0, np.nextafter(s, np.inf), np.where(err < 0, np.nextafter(s, -np.inf), s))
     np.copyto(out, t, casting="unsafe")
     return out
 
@@ -65,8 +65,7 @@ def _round_fma(t, a, b, c, out, bits=None, tie=None):
 def fma32(a, b, c):
     """a * b + c with one float32 rounding, for float32 arrays / scalars."""
     shape = np.broadcast_shapes(np.shape(a), np.shape(b), np.shape(c))
-    a, b, c = (np.broadcast_to(np.asarray(v, _F32), shape).astype(_F64).reshape(-1)
-               for v in (a, b, c))
+    a, b, c = (np.broadcast_to(np.asarray(v, _F32), shape).astype(_F64).reshape(-1) for v in (a, b, c))
     t = a * b
     t += c
     return _round_fma(t, a, b, c, np.empty(t.size, _F32)).reshape(shape)
@@ -76,9 +75,9 @@ class _Buffers:
     """Scratch arrays for chunks of up to n pairs."""
 
     def __init__(self, n):
-        f32 = lambda: np.empty(n, _F32)  # noqa: E731
-        f64 = lambda: np.empty(n, _F64)  # noqa: E731
-        i32 = lambda: np.empty(n, np.int32)  # noqa: E731
+        f32 = lambda: np.empty(n, _F32)
+        f64 = lambda: np.empty(n, _F64)
+        i32 = lambda: np.empty(n, np.int32)
         self.th, self.x, self.z, self.y, self.e, self.tmp = (f32() for _ in range(6))
         self.t, self.x64, self.z64, self.y64 = (f64() for _ in range(4))
         self.j, self.q, self.i, self.k = (i32() for _ in range(4))
@@ -104,9 +103,20 @@ def _f(v):
 _SQRTHF_BITS = np.int32(0x3F3504F3)  # float32 sqrt(1/2)
 _LOG_OFF = np.int32(0x3F3504F3 + (24 << 23))  # its bits, times 2**24
 _MANT = np.int32((1 << 23) - 1)
-_LOG_P = [float(_f(v)) for v in (7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1,
-                                 -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1,
-                                 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1)]
+_LOG_P = [
+    float(_f(v))
+    for v in (
+        7.0376836292e-2,
+        -1.1514610310e-1,
+        1.1676998740e-1,
+        -1.2420140846e-1,
+        1.4249322787e-1,
+        -1.6668057665e-1,
+        2.0000714765e-1,
+        -2.4999993993e-1,
+        3.3333331174e-1,
+    )
+]
 _LOG_Q1 = _f(-2.12194440e-4)
 _LOG_Q2 = _f(0.693359375)  # 9 significant bits: e * Q2 is exact in float32
 
@@ -158,7 +168,7 @@ def _log(j, w, n):
 
 
 _FOPI = _f(1.27323954473516)
-_THETA = _F32(_f(2.0 * np.pi) * _F32(2.0 ** -24))  # exact: a power-of-two scaling
+_THETA = _F32(_f(2.0 * np.pi) * _F32(2.0**-24))  # exact: a power-of-two scaling
 # the three-part pi / 4 of the range reduction, summed exactly in float64 (48 bits)
 _DP = float(_f(-0.78515625)) + float(_f(-2.4187564849853515625e-4)) + float(_f(-3.77489497744594108e-8))
 
@@ -263,7 +273,7 @@ def box_muller_float(words, mean=0.0, std=1.0, out=None):
     w = _buffers(min(_CHUNK, 8 * b.shape[0]))
     affine = (mean, std) != (0.0, 1.0)
     for i in range(0, b.shape[0], per):
-        blk = b[i:i + per]
+        blk = b[i : i + per]
         nb = blk.shape[0]
         n = 8 * nb
         j, theta = w.j[:n], w.th[:n]
@@ -281,7 +291,7 @@ def box_muller_float(words, mean=0.0, std=1.0, out=None):
         if not affine and radius.min() == 0:
             cos[radius == 0] = 0
             sin[radius == 0] = 0
-        np.stack([cos.view(_V32), sin.view(_V32)], axis=1, out=o[i:i + nb])
+        np.stack([cos.view(_V32), sin.view(_V32)], axis=1, out=o[i : i + nb])
     if affine:
         out[...] = fma32(out, _F32(std), _F32(mean))
     return out

@@ -25,6 +25,7 @@ With 1-3 input channels the NCHW path of ops/conv.py stays faster (the
 transposes cost more than the short runs), so it takes this one from 4
 input channels up.
 """
+
 import threading
 
 import numpy as np
@@ -59,7 +60,7 @@ def _padded_chwn(xp, x, pads):
     (pt, pb), (pl, pr) = pads
     if pt or pb or pl or pr:
         out = xp.zeros((C, H + pt + pb, W + pl + pr, N), dtype=x.dtype)
-        out[:, pt:pt + H, pl:pl + W, :] = x.transpose(1, 2, 3, 0)
+        out[:, pt : pt + H, pl : pl + W, :] = x.transpose(1, 2, 3, 0)
         return out
     return xp.ascontiguousarray(x.transpose(1, 2, 3, 0))
 
@@ -105,8 +106,9 @@ def _column_tiles(xp, xpad, ksize, stride, dilation, out):
     CK = C * ksize[0] * ksize[1]
     for r, c in _tiles(out, CK * N * xpad.itemsize, N):
         shape = (C, ksize[0], ksize[1], r.stop - r.start, c.stop - c.start, N)
-        win = _as_strided(xp, xpad[:, r.start * s1:, c.start * s2:, :], shape,
-                          (sc, sh * d1, sw * d2, sh * s1, sw * s2, sn))
+        win = _as_strided(
+            xp, xpad[:, r.start * s1 :, c.start * s2 :, :], shape, (sc, sh * d1, sw * d2, sh * s1, sw * s2, sn)
+        )
         cols = _workspace(xp, shape, xpad.dtype)
         cols[...] = win
         yield r, c, cols.reshape(CK, -1)
@@ -163,8 +165,7 @@ def _input_grad(xp, g, x, w, stride, pads, dilation):
     N, C, H, W = x.shape
     O, ksize, out = w.shape[0], w.shape[2:], g.shape[2:]
     reach = [d * (k - 1) for k, d in zip(ksize, dilation)]
-    if O <= C and N * H * W >= 16 * O and all(s == 1 for s in stride) \
-            and all(max(p) <= e for p, e in zip(pads, reach)):
+    if O <= C and N * H * W >= 16 * O and all(s == 1 for s in stride) and all(max(p) <= e for p, e in zip(pads, reach)):
         wt = w.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1]
         gpads = tuple((e - lo, e - hi) for (lo, hi), e in zip(pads, reach))
         return forward(xp, g, wt, None, stride, gpads, dilation, (H, W))
@@ -176,5 +177,5 @@ def _input_grad(xp, g, x, w, stride, pads, dilation):
     for i in range(ksize[0]):
         rows = slice(i * d1, i * d1 + s1 * (out[0] - 1) + 1, s1)
         for j in range(ksize[1]):
-            res[:, rows, j * d2: j * d2 + s2 * (out[1] - 1) + 1: s2, :] += dcols[:, i, j]
-    return xp.ascontiguousarray(res[:, pt:pt + H, pl:pl + W, :].transpose(3, 0, 1, 2))
+            res[:, rows, j * d2 : j * d2 + s2 * (out[1] - 1) + 1 : s2, :] += dcols[:, i, j]
+    return xp.ascontiguousarray(res[:, pt : pt + H, pl : pl + W, :].transpose(3, 0, 1, 2))

@@ -1,5 +1,6 @@
 """What torchlet.linalg's ops share: LinAlgError, the input checks with PyTorch's
 messages, and the namedtuple results (torch.return_types.linalg_*)."""
+
 import collections
 
 from ._util import wrap
@@ -18,8 +19,10 @@ LinAlgError = _LinAlgError
 
 def _float_check(A, fn):
     if A.dtype.category < 2:
-        raise RuntimeError(f"linalg.{fn}: Expected a floating point or complex tensor as input. "
-                           f"Got {_NAME.get(A.dtype.name, A.dtype.name)}")
+        raise RuntimeError(
+            f"linalg.{fn}: Expected a floating point or complex tensor as input. "
+            f"Got {_NAME.get(A.dtype.name, A.dtype.name)}"
+        )
 
 
 def _matrix_check(A, fn, what="A", prefix="linalg."):
@@ -40,8 +43,9 @@ def _square_shape(A, fn):
     if len(shape) < 2:
         raise RuntimeError(f"linalg.{fn}: The input tensor A must have at least 2 dimensions.")
     if shape[-1] != shape[-2]:
-        raise RuntimeError(f"linalg.{fn}: A must be batches of square matrices, but they are "
-                           f"{shape[-2]} by {shape[-1]} matrices")
+        raise RuntimeError(
+            f"linalg.{fn}: A must be batches of square matrices, but they are {shape[-2]} by {shape[-1]} matrices"
+        )
 
 
 def _const(arr):
@@ -52,6 +56,7 @@ def _result(name, fields):
     """torchlet.return_types.<name> where that module has it, else a namedtuple."""
     try:
         from .. import return_types
+
         cls = getattr(return_types, name)
         return lambda *values: cls(values)
     except (ImportError, AttributeError):

@@ -41,6 +41,7 @@ for `keepdim`, `x`/`a`/`x1` for `input` and `x2` for `other` on every
 C++-bound function and Tensor method. `numpy_aliases(fn)` adds them to one
 function; `bind_aliases` applies it over a namespace (torchlet.*, Tensor).
 """
+
 import functools
 import inspect
 import warnings
@@ -54,8 +55,7 @@ __all__ = ["out_form", "plain", "numpy_aliases", "bind_aliases", "write_out", "c
 _mode = grad_mode._mode
 
 # python_arg_parser.cpp: numpy_compatibility_arg_names
-_ALIASES = {"axis": "dim", "keepdims": "keepdim", "x": "input", "a": "input", "x1": "input",
-            "x2": "other"}
+_ALIASES = {"axis": "dim", "keepdims": "keepdim", "x": "input", "a": "input", "x1": "input", "x2": "other"}
 _TARGETS = frozenset(_ALIASES.values())
 
 # c10's ScalarType names (error messages) and C++ type names (Expected out tensor ...)
@@ -90,7 +90,7 @@ def _params(fn):
     code = getattr(fn, "__code__", None)
     if code is None:
         return frozenset()
-    return frozenset(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])
+    return frozenset(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
 
 
 def numpy_aliases(fn, name=None, targets=_TARGETS):
@@ -106,16 +106,37 @@ def numpy_aliases(fn, name=None, targets=_TARGETS):
         if kw:
             kw = _rename(name, params, kw)
         return fn(*args, **kw)
+
     op._aliases = True
     return op
 
 
 # Functions PyTorch defines in Python (torch/functional.py, torch/_tensor.py): its
 # argument parser never sees them, so they take no aliases.
-PYTHON_DEFINED = frozenset((
-    "atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "broadcast_shapes", "broadcast_tensors",
-    "cartesian_prod", "cdist", "chain_matmul", "einsum", "istft", "lu", "meshgrid", "norm", "split",
-    "stft", "tensordot", "unique", "unique_consecutive", "normalize"))
+PYTHON_DEFINED = frozenset(
+    (
+        "atleast_1d",
+        "atleast_2d",
+        "atleast_3d",
+        "block_diag",
+        "broadcast_shapes",
+        "broadcast_tensors",
+        "cartesian_prod",
+        "cdist",
+        "chain_matmul",
+        "einsum",
+        "istft",
+        "lu",
+        "meshgrid",
+        "norm",
+        "split",
+        "stft",
+        "tensordot",
+        "unique",
+        "unique_consecutive",
+        "normalize",
+    )
+)
 PYTHON_DEFINED_METHODS = PYTHON_DEFINED | {"unflatten", "backward", "register_hook"}
 _METHOD_TARGETS = frozenset(("dim", "keepdim", "other"))
 _DIM_TARGETS = frozenset(("dim", "keepdim"))
@@ -149,21 +170,26 @@ def _resize_warning(old, new):
         f"not match the required output shape {list(new)}. This behavior is deprecated, and in a "
         "future PyTorch release outputs will not be resized unless they have zero elements. You can "
         "explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
-        "t.resize_(0).", UserWarning, stacklevel=5)
+        "t.resize_(0).",
+        UserWarning,
+        stacklevel=5,
+    )
 
 
 def check_out_cast(result_dtype, out_dtype):
     """PyTorch's canCast: no cast that lowers the category (complex -> real, float ->
     integral, non-bool -> bool)."""
     if result_dtype.category > out_dtype.category:
-        raise RuntimeError(f"result type {_word(result_dtype)} can't be cast to the desired output "
-                           f"type {_word(out_dtype)}")
+        raise RuntimeError(
+            f"result type {_word(result_dtype)} can't be cast to the desired output type {_word(out_dtype)}"
+        )
 
 
 def _check_exact(result_dtype, out_dtype):
     if result_dtype is not out_dtype:
-        raise RuntimeError(f"Expected out tensor to have dtype {_CPP[result_dtype.name]}, but got "
-                           f"{_CPP[out_dtype.name]} instead")
+        raise RuntimeError(
+            f"Expected out tensor to have dtype {_CPP[result_dtype.name]}, but got {_CPP[out_dtype.name]} instead"
+        )
 
 
 def write_out(res, out, resize="warn"):
@@ -185,14 +211,17 @@ def write_out(res, out, resize="warn"):
 
 def _needs_grad(res, out):
     """PyTorch refuses out= where the result would be part of a graph."""
-    return _mode.enabled and (res._requires_grad or (
-        out._requires_grad and res.dtype.category >= _dtype._FLOAT))
+    return _mode.enabled and (res._requires_grad or (out._requires_grad and res.dtype.category >= _dtype._FLOAT))
 
 
 def _grad_error(spec):
-    return RuntimeError(spec.grad_message or (
-        f"{spec.grad_name}(): functions with out=... arguments don't support automatic "
-        "differentiation, but one of the arguments requires grad."))
+    return RuntimeError(
+        spec.grad_message
+        or (
+            f"{spec.grad_name}(): functions with out=... arguments don't support automatic "
+            "differentiation, but one of the arguments requires grad."
+        )
+    )
 
 
 def _check_grad(spec, res, out, args):
@@ -202,8 +231,7 @@ def _check_grad(spec, res, out, args):
         return False
     if out._requires_grad and (res.dtype.category >= _dtype._FLOAT or spec.grad == "inputs"):
         if spec.grad == "composite" and spec.grad_message is None and spec.grad_name == spec.name:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                               "operation.")
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         raise _grad_error(spec)
     if spec.grad == "inputs":
         if any(isinstance(a, Tensor) and a._requires_grad for a in _flat(args)):
@@ -229,11 +257,15 @@ def _bad_out(name, out, want):
 
 def _check_needs(fn, name, needs, args, kw):
     given = inspect.signature(fn).bind_partial(*args, **kw).arguments
-    missing = [n for n in needs if given.get(n) is None and all(
-        given.get(a) is None for a, target in _ALIASES.items() if target == n)]
+    missing = [
+        n
+        for n in needs
+        if given.get(n) is None and all(given.get(a) is None for a, target in _ALIASES.items() if target == n)
+    ]
     if missing:
-        raise TypeError(f"{name}() received an invalid combination of arguments: its out= form "
-                        f"needs {', '.join(missing)}")
+        raise TypeError(
+            f"{name}() received an invalid combination of arguments: its out= form needs {', '.join(missing)}"
+        )
 
 
 def _bool_only(name, result_dtype, out_dtype):
@@ -243,13 +275,18 @@ def _bool_only(name, result_dtype, out_dtype):
 
 def _cat_cast(name, result_dtype, out_dtype):
     if result_dtype.category > out_dtype.category:
-        raise TypeError(f"torch.cat(): input types can't be cast to the desired output type "
-                        f"{_word(out_dtype)}")
+        raise TypeError(f"torch.cat(): input types can't be cast to the desired output type {_word(out_dtype)}")
 
 
-_CHECKS = {"cast": lambda name, r, o: check_out_cast(r, o),
-           "exact": lambda name, r, o: _check_exact(r, o),
-           "bool": _bool_only, "cat": _cat_cast, "reduce": None, "factory": None, "any": None}
+_CHECKS = {
+    "cast": lambda name, r, o: check_out_cast(r, o),
+    "exact": lambda name, r, o: _check_exact(r, o),
+    "bool": _bool_only,
+    "cat": _cat_cast,
+    "reduce": None,
+    "factory": None,
+    "any": None,
+}
 
 
 def _call(fn, spec, args, kw, out):
@@ -257,8 +294,7 @@ def _call(fn, spec, args, kw, out):
     if rule == "factory":
         want = kw.get("dtype")
         if want is not None and want is not out.dtype:
-            raise RuntimeError(f"dtype {_word(want)} does not match dtype of out parameter "
-                               f"({_word(out.dtype)})")
+            raise RuntimeError(f"dtype {_word(want)} does not match dtype of out parameter ({_word(out.dtype)})")
         kw["dtype"] = out.dtype
     elif rule == "reduce" and kw.get("dtype") is None:
         kw["dtype"] = out.dtype
@@ -298,16 +334,26 @@ def _out_type(res_type):
     if res_type is tuple:
         return None
     from .. import return_types
+
     return getattr(return_types, res_type.__name__ + "_out", res_type)
 
 
 class _Spec:
-    __slots__ = ("name", "dtype", "tuple_dtypes", "resize", "needs", "grad", "grad_name",
-                 "grad_message")
+    __slots__ = ("name", "dtype", "tuple_dtypes", "resize", "needs", "grad", "grad_name", "grad_message")
 
 
-def out_form(fn=None, *, dtype="cast", tuple_dtypes=None, resize=None, needs=(), grad="result",
-             grad_name=None, grad_message=None, name=None):
+def out_form(
+    fn=None,
+    *,
+    dtype="cast",
+    tuple_dtypes=None,
+    resize=None,
+    needs=(),
+    grad="result",
+    grad_name=None,
+    grad_message=None,
+    name=None,
+):
     """Declare that op `fn` has PyTorch's out= form (see the module docstring).
     The decorated function is torchlet.<name>; `method()` binds the undecorated
     op (Tensor methods take no out=).
@@ -324,9 +370,17 @@ def out_form(fn=None, *, dtype="cast", tuple_dtypes=None, resize=None, needs=(),
     grad_message  PyTorch's whole message, where it is not the usual one
     """
     if fn is None:
-        return lambda f: out_form(f, dtype=dtype, tuple_dtypes=tuple_dtypes, resize=resize,
-                                  needs=needs, grad=grad, grad_name=grad_name,
-                                  grad_message=grad_message, name=name)
+        return lambda f: out_form(
+            f,
+            dtype=dtype,
+            tuple_dtypes=tuple_dtypes,
+            resize=resize,
+            needs=needs,
+            grad=grad,
+            grad_name=grad_name,
+            grad_message=grad_message,
+            name=name,
+        )
     spec = _Spec()
     spec.name = name = name or fn.__name__
     params = _params(fn)
@@ -352,6 +406,7 @@ def out_form(fn=None, *, dtype="cast", tuple_dtypes=None, resize=None, needs=(),
         if not isinstance(out, Tensor):
             raise _bad_out(name, out, "Tensor")
         return _call(fn, spec, args, kw, out)
+
     op._aliases = True
     op._op = fn  # the form without out= (what Tensor methods bind)
     op._out = spec

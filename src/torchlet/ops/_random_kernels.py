@@ -21,6 +21,7 @@ TransformationHelper.h / DistributionsHelper.h / native/cpu kernels:
 * everything computed in double (exponential, geometric, cauchy, log-normal,
   poisson, gamma) uses Python's math module, which is glibc's libm as PyTorch's.
 """
+
 import math
 
 import numpy as np
@@ -46,10 +47,12 @@ def fma64(a, b, c):
     a = np.asarray(a, np.float64)
     p = a * b
     split = 134217729.0  # 2**27 + 1
+
     def halves(x):
         t = split * x
         hi = t - (t - x)
         return hi, x - hi
+
     ah, al = halves(a)
     bh, bl = halves(np.asarray(b, np.float64))
     e = ((ah * bh - p) + ah * bl + al * bh) + al * bl  # a * b = p + e exactly
@@ -71,17 +74,18 @@ def to_dtype(x, npd):
 def uniform_float(gen, n):
     """n uniforms on [0, 1) with a 24-bit mantissa, as float32."""
     x = gen._random24(n).view(np.int32).astype(_F32)  # int32 -> float32 converts fast
-    x *= _F32(2.0 ** -24)
+    x *= _F32(2.0**-24)
     return x
 
 
 def uniform_double(gen, n):
-    return (gen._random64(n) & np.uint64(_U53)).astype(np.float64) * (2.0 ** -53)
+    return (gen._random64(n) & np.uint64(_U53)).astype(np.float64) * (2.0**-53)
 
 
 def uniform(gen, n, name, lo=0.0, hi=1.0):
     """uniform_(lo, hi) for the float dtype called `name`, as an array of that dtype."""
     from .. import _dtype
+
     npd = getattr(_dtype, name).np
     if name == "float64":
         x = uniform_double(gen, n)
@@ -115,21 +119,22 @@ def normal_fill(gen, n, name, mean=0.0, std=1.0):
     maths on 16 fresh float uniforms per block, so their last (overlapping) block
     starts right after the whole blocks' words."""
     from .. import _dtype
+
     npd = getattr(_dtype, name).np
     full = n - n % 16
     out = np.empty(n, dtype=npd)
     if name == "float64":
-        bm = lambda: _box_muller_double(uniform_double(gen, 16), mean, std)  # noqa: E731
+        bm = lambda: _box_muller_double(uniform_double(gen, 16), mean, std)
         out[:full] = _box_muller_double(uniform_double(gen, n)[:full], mean, std)
     else:  # the float maths on 24-bit words (float uniforms w * 2**-24)
-        bm = lambda: box_muller_float(gen._random24(16), mean, std)  # noqa: E731
+        bm = lambda: box_muller_float(gen._random24(16), mean, std)
         words = gen._random24(n if name == "float32" else full)[:full]
         if name == "float32":
             box_muller_float(words, mean, std, out=out[:full])
         else:
             out[:full] = box_muller_float(words, mean, std)
     if n % 16:
-        out[n - 16:] = bm()
+        out[n - 16 :] = bm()
     return out
 
 
@@ -147,7 +152,7 @@ def normal_serial(gen, n, mean=0.0, std=1.0):
         r = np.sqrt(-2.0 * libm(math.log1p, -u[:, 1]))
         theta = 2.0 * np.pi * u[:, 0]
         pairs = np.stack([r * libm(math.cos, theta), r * libm(math.sin, theta)], 1).reshape(-1)
-        out[i:] = pairs[:n - i]
+        out[i:] = pairs[: n - i]
         if (n - i) % 2:
             gen.next_double_normal = float(pairs[-1])
     if (mean, std) != (0.0, 1.0):
@@ -158,6 +163,7 @@ def normal_serial(gen, n, mean=0.0, std=1.0):
 def normal(gen, n, name, mean=0.0, std=1.0, contiguous=True):
     """normal_(mean, std) on n elements of dtype `name`, choosing PyTorch's path."""
     from .. import _dtype
+
     if n >= 16 and contiguous:
         return normal_fill(gen, n, name, mean, std)
     return to_dtype(normal_serial(gen, n, mean, std), getattr(_dtype, name).np)
@@ -193,8 +199,11 @@ def randperm(gen, n):
         return np.arange(n, dtype=np.int64)
     m = n - 1
     w = gen._random(m)
-    z = w % np.arange(n, 1, -1, dtype=np.uint32) if n < 1 << 32 else \
-        w.astype(np.uint64) % np.arange(n, 1, -1, dtype=np.uint64)
+    z = (
+        w % np.arange(n, 1, -1, dtype=np.uint32)
+        if n < 1 << 32
+        else w.astype(np.uint64) % np.arange(n, 1, -1, dtype=np.uint64)
+    )
     kt = np.uint32 if n * n <= 1 << 32 else np.int64  # 32-bit keys sort twice as fast
     moved = np.flatnonzero(z).astype(kt)
     t = moved + z[moved].astype(kt)
@@ -231,9 +240,17 @@ def uniform_int(gen, n, name):
         w = gen._random(n).astype(np.uint64)
     if name == "bool":
         return (w & np.uint64(1)).astype(np.int64)
-    mod = {"float16": 2049, "bfloat16": 257, "float32": (1 << 24) + 1, "float64": (1 << 53) + 1,
-           "int64": 1 << 63, "int32": 1 << 31, "int16": 1 << 15, "int8": 1 << 7,
-           "uint8": 1 << 8}[name]
+    mod = {
+        "float16": 2049,
+        "bfloat16": 257,
+        "float32": (1 << 24) + 1,
+        "float64": (1 << 53) + 1,
+        "int64": 1 << 63,
+        "int32": 1 << 31,
+        "int16": 1 << 15,
+        "int8": 1 << 7,
+        "uint8": 1 << 8,
+    }[name]
     return (w % np.uint64(mod)).astype(np.int64)
 
 
@@ -277,7 +294,7 @@ def _mcg31_bernoulli(seed, n, p):
     for i in range(0, n, block):
         m = min(block, n - i)
         xs = (a_pow[:m] * start) % _MCG_M  # < 2**62: exact in int64
-        out[i:i + m] = xs / _MCG_M < p
+        out[i : i + m] = xs / _MCG_M < p
         start = start * jump % _MCG_M
     return out.astype(bool)
 
@@ -308,7 +325,7 @@ def poisson(gen, lam):
     """sample_poisson per rate (flat float64 array): multiplication method below 10,
     Hoermann's transformed rejection from 10; draws as many doubles as PyTorch does."""
     out = np.empty(lam.size, dtype=np.float64)
-    u = lambda: float(uniform_double(gen, 1)[0])  # noqa: E731
+    u = lambda: float(uniform_double(gen, 1)[0])
     for i, lm in enumerate(lam.tolist()):
         if lm >= 10:
             slam, loglam = math.sqrt(lm), math.log(lm)
@@ -325,8 +342,9 @@ def poisson(gen, lam):
                     break
                 if k < 0 or (us < 0.013 and V > us):
                     continue
-                if (math.log(V) + math.log(invalpha) - math.log(a / (us * us) + b)
-                        <= -lm + k * loglam - math.lgamma(k + 1.0)):
+                if math.log(V) + math.log(invalpha) - math.log(a / (us * us) + b) <= -lm + k * loglam - math.lgamma(
+                    k + 1.0
+                ):
                     break
             out[i] = k
         elif lm == 0:
@@ -401,8 +419,9 @@ def dirichlet(gen, alpha2d):
     """torch._sample_dirichlet: double gammas per element, normalised per row, clamped to
     [tiny, 1 - ulp) in alpha's dtype."""
     draws = _Draws(gen)
-    g = np.array([_gamma_one(a, draws, False) for a in alpha2d.reshape(-1).tolist()],
-                 dtype=np.float64).reshape(alpha2d.shape)
+    g = np.array([_gamma_one(a, draws, False) for a in alpha2d.reshape(-1).tolist()], dtype=np.float64).reshape(
+        alpha2d.shape
+    )
     g = np.maximum(g, np.finfo(np.float64).tiny)
     out = (g / g.sum(-1, keepdims=True)).astype(alpha2d.dtype)
     top = np.nextafter(alpha2d.dtype.type(1), alpha2d.dtype.type(0))

@@ -36,7 +36,8 @@ def _record(name, value, module=None):
     if _bound[0]:
         raise RuntimeError(
             f"Tensor.{name} is recorded after the op table was bound: list its file "
-            f"({module or getattr(value, '__module__', '?')}) in torchlet._bind.OP_MODULES")
+            f"({module or getattr(value, '__module__', '?')}) in torchlet._bind.OP_MODULES"
+        )
     METHODS[name] = value
     ORIGIN[name] = module or _module_of(value)
 
@@ -51,22 +52,26 @@ def method(*names):
     """Record the decorated op as Tensor method(s) `names` (default: its own name,
     `abs__` -> `abs`). An `out_form` op binds the form without out= (Tensor methods
     take no out=)."""
+
     def deco(fn):
         bound = getattr(fn, "_op", fn)
         name = fn.__name__
         for n in names or (name.rstrip("_") if name.endswith("__") else name,):
             _record(n, bound, getattr(fn, "__module__", None))
         return fn
+
     return deco
 
 
 class _Methods:
     """`methods.NAME = fn` records Tensor.NAME (an in-place form, an operator, a
     property); `methods.NAME` reads a recorded one back (for aliases)."""
+
     __slots__ = ()
 
     def __setattr__(self, name, value):
         import sys
+
         caller = sys._getframe(1).f_globals.get("__name__")
         _record(name, value, caller)
 
@@ -82,6 +87,7 @@ methods = _Methods()
 
 class Op:
     """One op: its name, the file holding its forward and backward, and its forms."""
+
     __slots__ = ("name", "module", "function", "methods", "inplace", "out_dtype", "forward")
 
     def __repr__(self):
@@ -134,6 +140,7 @@ def ops():
 def where(name):
     """The file that declares Tensor.NAME / torchlet.NAME (its forward and backward)."""
     import sys
+
     mod = ORIGIN.get(name)
     if mod is None and name in FUNCTIONS:
         mod = getattr(_plain(FUNCTIONS[name]), "__module__", None)
@@ -145,5 +152,6 @@ def where(name):
 if __name__ == "__main__":  # python -m torchlet.ops._table relu
     import sys
     import torchlet  # noqa: F401  (binds the table)
+
     for _n in sys.argv[1:]:
         print(_n, "->", where(_n), ops().get(_n, ""))

@@ -12,9 +12,27 @@ from .._tensor import Tensor, wrap, _view_of, _wrap_dim
 from ..autograd import grad_mode
 from ..autograd.graph import Node, TwoPathNode, attach, edge_of
 
-__all__ = ["method", "methods", "Tensor", "wrap", "attach", "Node", "TwoPathNode", "sum_to_shape", "reduce_grad",
-           "binary_arrays", "wrap_dim", "dims_of", "inplace", "view",
-           "grad_enabled", "float_result", "broadcast_shape", "broadcast_error", "broadcast_shapes"]
+__all__ = [
+    "method",
+    "methods",
+    "Tensor",
+    "wrap",
+    "attach",
+    "Node",
+    "TwoPathNode",
+    "sum_to_shape",
+    "reduce_grad",
+    "binary_arrays",
+    "wrap_dim",
+    "dims_of",
+    "inplace",
+    "view",
+    "grad_enabled",
+    "float_result",
+    "broadcast_shape",
+    "broadcast_error",
+    "broadcast_shapes",
+]
 
 _mode = grad_mode._mode
 _FROM_NP = _dtype._FROM_NP
@@ -49,8 +67,7 @@ def sum_to_shape(g, shape):
     if gshape == shape:
         return g
     lead = len(gshape) - len(shape)
-    dims = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
-                                      if s == 1 and gshape[i + lead] != 1)
+    dims = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1)
     if dims:
         g = g.sum(dims, keepdim=True)
     if lead:
@@ -115,8 +132,9 @@ def broadcast_error(*shapes):
         sizes = [s[-i] for s in shapes if len(s) >= i and s[-i] != 1]
         if sizes and any(v != sizes[0] for v in sizes):
             a, b = sizes[0], next(v for v in sizes if v != sizes[0])
-            return RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) "
-                                f"at non-singleton dimension {nd - i}")
+            return RuntimeError(
+                f"The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton dimension {nd - i}"
+            )
     return RuntimeError(f"shapes {[list(s) for s in shapes]} cannot be broadcast together")
 
 
@@ -141,9 +159,11 @@ def broadcast_shapes(*shapes):
             if out[j] == 1:
                 out[j] = v
             elif v != 1 and v != out[j]:
-                raise RuntimeError(f"Attempting to broadcast a dimension of length {v} at {k - len(s)}! "
-                                   f"Mismatching argument at index {i} had {tuple(s)}; but expected shape "
-                                   f"should be broadcastable to {out}")
+                raise RuntimeError(
+                    f"Attempting to broadcast a dimension of length {v} at {k - len(s)}! "
+                    f"Mismatching argument at index {i} had {tuple(s)}; but expected shape "
+                    f"should be broadcastable to {out}"
+                )
     return Size(out)
 
 
@@ -186,13 +206,13 @@ def _check_inplace(t):
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         base = t._base
         if base is not None and base._grad_fn is None and base._requires_grad:
-            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
-                               "in-place operation.")
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
 
 
 def _check_cast(result_dtype, t):
     if result_dtype != t._data.dtype:
         from ._out import check_out_cast
+
         check_out_cast(_FROM_NP[result_dtype], _FROM_NP[t._data.dtype])
 
 
@@ -203,8 +223,9 @@ _NAME_WORDS = _dtype.SCALAR_NAMES  # PyTorch's dtype names, one table (_dtype.py
 def _check_result_shape(r, t):
     """An in-place result must keep t's shape: broadcasting may not grow self."""
     if r._data.shape != t._data.shape:
-        raise RuntimeError(f"output with shape {list(t._data.shape)} doesn't match the broadcast shape "
-                           f"{list(r._data.shape)}")
+        raise RuntimeError(
+            f"output with shape {list(t._data.shape)} doesn't match the broadcast shape {list(r._data.shape)}"
+        )
 
 
 def inplace(t, out_of_place, *args, saves_input=True):
@@ -217,9 +238,11 @@ def inplace(t, out_of_place, *args, saves_input=True):
     whose node saves no input (relu saves its result) runs on t's memory
     itself (`saves_input=False`): no copy."""
     _check_inplace(t)
-    needs_graph = _mode.enabled and (t._requires_grad or any(
-        isinstance(a, Tensor) and a._requires_grad for a in args) or (
-        t._base is not None and t._base._requires_grad))
+    needs_graph = _mode.enabled and (
+        t._requires_grad
+        or any(isinstance(a, Tensor) and a._requires_grad for a in args)
+        or (t._base is not None and t._base._requires_grad)
+    )
     if not needs_graph:
         with grad_mode.no_grad():
             r = out_of_place(t, *args)
@@ -246,8 +269,10 @@ def inplace(t, out_of_place, *args, saves_input=True):
     base = t._base
     if base is not None and t._grad_fn is not None:
         if t._view_fn is None:
-            raise RuntimeError("in-place operation on a view whose base requires grad is not supported "
-                               "for this kind of view; use an out-of-place operation")
+            raise RuntimeError(
+                "in-place operation on a view whose base requires grad is not supported "
+                "for this kind of view; use an out-of-place operation"
+            )
         node = CopySlices((edge_of(base), (t._grad_fn, t._output_nr)), ())
         node.view_fn = t._view_fn
         base._grad_fn, base._output_nr, base._requires_grad = node, 0, True

@@ -2,6 +2,7 @@
 g * f'(x). Each node computes f'(x) on arrays when no graph is being built
 (fast first-order path) and with Tensor ops under create_graph (so higher
 order gradients work). relu/sigmoid/tanh live in pointwise_math."""
+
 import math
 import warnings
 
@@ -10,10 +11,34 @@ from ._args import number_arg as _num
 from ._util import Node, Tensor, TwoPathNode, attach, inplace, method, reduce_grad, wrap, wrap_dim
 
 from ._out import out_form
-__all__ = ["relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "celu", "selu", "gelu", "silu",
-           "mish", "hardtanh", "hardtanh_", "softplus", "softmax", "log_softmax", "softmin", "prelu",
-           "logsigmoid", "threshold", "threshold_", "hardsigmoid", "hardswish", "softsign",
-           "tanhshrink", "glu"]
+
+__all__ = [
+    "relu6",
+    "leaky_relu",
+    "leaky_relu_",
+    "elu",
+    "elu_",
+    "celu",
+    "selu",
+    "gelu",
+    "silu",
+    "mish",
+    "hardtanh",
+    "hardtanh_",
+    "softplus",
+    "softmax",
+    "log_softmax",
+    "softmin",
+    "prelu",
+    "logsigmoid",
+    "threshold",
+    "threshold_",
+    "hardsigmoid",
+    "hardswish",
+    "softsign",
+    "tanhshrink",
+    "glu",
+]
 
 _SQRT_2_PI = math.sqrt(2.0 / math.pi)
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
@@ -33,6 +58,7 @@ def _sigmoid_arr(xp, x):
 
 def _erf_arr(x):
     from . import pointwise_math
+
     return pointwise_math.erf(wrap(x))._data
 
 
@@ -158,8 +184,10 @@ class PreluKernelBackward0(Node):
 def prelu(input, weight):
     if weight.dtype is not input.dtype:
         words = {"float64": "Double", "float32": "Float", "float16": "Half", "bfloat16": "BFloat16"}
-        raise RuntimeError(f"prelu: Type promoting not supported. Got {words.get(input.dtype.name, _WORDS.get(input.dtype.name, input.dtype.name))} "
-                           f"and {words.get(weight.dtype.name, weight.dtype.name)}")
+        raise RuntimeError(
+            f"prelu: Type promoting not supported. Got {words.get(input.dtype.name, _WORDS.get(input.dtype.name, input.dtype.name))} "
+            f"and {words.get(weight.dtype.name, weight.dtype.name)}"
+        )
     if weight.numel() != 1:
         if input.ndim == 0:
             raise RuntimeError("Not allow zero-dim input tensor.")
@@ -167,10 +195,10 @@ def prelu(input, weight):
         if weight.numel() != channels:
             raise RuntimeError(
                 f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
-                f"{weight.numel()} and channel size = {channels}.")
+                f"{weight.numel()} and channel size = {channels}."
+            )
     if weight.ndim > 1:
-        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = "
-                           f"{weight.ndim}")
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}")
     x = input._data
     wshape = [1] * x.ndim
     if weight.numel() != 1 and x.ndim >= 2:
@@ -195,8 +223,7 @@ class EluBackward0(_Pointwise):
 
     def d_arr(self, xp, x):
         s, i = self.scale, self.input_scale
-        return xp.where(x > 0, s, s * i * self.alpha * xp.exp(xp.minimum(x, 0) * i)).astype(
-            x.dtype, copy=False)
+        return xp.where(x > 0, s, s * i * self.alpha * xp.exp(xp.minimum(x, 0) * i)).astype(x.dtype, copy=False)
 
     def d_tensor(self, x):
         pos = _mask(x._data > 0, x._data)
@@ -226,8 +253,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def selu(input, inplace=False):
-    return _unary(input, None, EluBackward0, inplace, alpha=_SELU_ALPHA, scale=_SELU_SCALE,
-                  input_scale=1.0)
+    return _unary(input, None, EluBackward0, inplace, alpha=_SELU_ALPHA, scale=_SELU_SCALE, input_scale=1.0)
 
 
 class GeluBackward0(_Pointwise):
@@ -419,8 +445,11 @@ def glu(input, dim=-1):
 
 # ----- softmax family ---------------------------------------------------------
 def _softmax_dim(name, ndim, stacklevel):
-    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to "
-                  "include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an argument.",
+        UserWarning,
+        stacklevel=stacklevel,
+    )
     return 0 if ndim in (0, 1, 3) else 1
 
 
@@ -430,8 +459,9 @@ def _prep(input, dim, dtype, name, stacklevel):
     if dtype is not None:
         input = input.to(dtype)
     elif input.dtype.category < 2:
-        raise NotImplementedError(f"\"{name}_lastdim_kernel_impl\" not implemented for "
-                           f"'{_WORDS.get(input.dtype.name, input.dtype)}'")
+        raise NotImplementedError(
+            f"\"{name}_lastdim_kernel_impl\" not implemented for '{_WORDS.get(input.dtype.name, input.dtype)}'"
+        )
     return input, wrap_dim(dim, input.ndim)
 
 

@@ -9,6 +9,7 @@ Masks: in scaled_dot_product_attention a bool mask says where attention is
 attn_mask / key_padding_mask says what is *masked out* (True = ignore), as
 in PyTorch. Float masks are added to the scores in both.
 """
+
 import math
 
 from .. import _dtype
@@ -19,43 +20,59 @@ __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 def _neg_inf_mask(mask, dtype, allowed):
     """A bool mask as an additive float mask: 0 where attention goes, -inf elsewhere."""
     from .creation import zeros
+
     blocked = mask.logical_not() if allowed else mask
     return zeros(tuple(mask.shape), dtype=dtype, device=mask.device).masked_fill(blocked, float("-inf"))
 
 
 def _causal(L, S, dtype, device=None):
     from .creation import ones
+
     return _neg_inf_mask(ones(L, S, dtype=_dtype.bool, device=device).tril(), dtype, True)
 
 
-_DT = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
-       "int64": "long int", "int32": "int", "bool": "bool", "uint8": "unsigned char"}
+_DT = {
+    "float32": "float",
+    "float64": "double",
+    "float16": "c10::Half",
+    "bfloat16": "c10::BFloat16",
+    "int64": "long int",
+    "int32": "int",
+    "bool": "bool",
+    "uint8": "unsigned char",
+}
 
 
 def _sdpa_checks(query, key, value, attn_mask, dropout_p, enable_gqa):
     if query.dim() < 2 or key.dim() < 2 or value.dim() < 2:
-        raise RuntimeError(f"Expected query, key, and value to all be  at least 2 dimensional, but got "
-                           f"query.dim: {query.dim()} key.dim: {key.dim()} and value.dim: {value.dim()} "
-                           "instead.")
+        raise RuntimeError(
+            f"Expected query, key, and value to all be  at least 2 dimensional, but got "
+            f"query.dim: {query.dim()} key.dim: {key.dim()} and value.dim: {value.dim()} "
+            "instead."
+        )
     if query.dtype is not key.dtype or query.dtype is not value.dtype:
         n = [_DT.get(t.dtype.name, t.dtype.name) for t in (query, key, value)]
-        raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got query.dtype: "
-                           f"{n[0]} key.dtype: {n[1]} and value.dtype: {n[2]} instead.")
+        raise RuntimeError(
+            f"Expected query, key, and value to have the same dtype, but got query.dtype: "
+            f"{n[0]} key.dtype: {n[1]} and value.dtype: {n[2]} instead."
+        )
     if attn_mask is not None and attn_mask.dtype is not _dtype.bool and attn_mask.dtype is not query.dtype:
-        raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "
-                           f"attn_mask.dtype: {_DT.get(attn_mask.dtype.name, attn_mask.dtype.name)} and  "
-                           f"query.dtype: {_DT.get(query.dtype.name, query.dtype.name)} instead.")
+        raise RuntimeError(
+            f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "
+            f"attn_mask.dtype: {_DT.get(attn_mask.dtype.name, attn_mask.dtype.name)} and  "
+            f"query.dtype: {_DT.get(query.dtype.name, query.dtype.name)} instead."
+        )
     if not 0.0 <= dropout_p <= 1.0:
         raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {dropout_p}")
     if enable_gqa and query.dim() >= 3:
         hq, hk, hv = query.shape[-3], key.shape[-3], value.shape[-3]
         if hq % hk or hq % hv:
-            raise RuntimeError("Number of heads in key and value must divide the number of heads in "
-                               "query")
+            raise RuntimeError("Number of heads in key and value must divide the number of heads in query")
 
 
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
-                                 scale=None, enable_gqa=False):
+def scaled_dot_product_attention(
+    query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False
+):
     """softmax(Q K^T * scale + mask) V with PyTorch's rules: a bool mask marks what may be
     attended, a float mask is added; rows that may attend nothing give 0 (PyTorch's safe
     softmax), and their gradient is 0. Dropout on the weights draws from the default
@@ -64,10 +81,18 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     from ..nn.attention.bias import CausalBias, CausalVariant
     from .activation import softmax
     from .dropout import dropout
+
     if getattr(query, "is_nested", False):  # torch.nested: attention within each sequence
-        return query._nested_apply(scaled_dot_product_attention, key, value, attn_mask=attn_mask,
-                                   dropout_p=dropout_p, is_causal=is_causal, scale=scale,
-                                   enable_gqa=enable_gqa)
+        return query._nested_apply(
+            scaled_dot_product_attention,
+            key,
+            value,
+            attn_mask=attn_mask,
+            dropout_p=dropout_p,
+            is_causal=is_causal,
+            scale=scale,
+            enable_gqa=enable_gqa,
+        )
     if isinstance(attn_mask, CausalBias):
         if is_causal:
             raise ValueError("CausalBias should not be used with causal=True")
@@ -86,8 +111,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     may_be_empty = not (is_causal and L <= S)  # a causal row always sees its own key
     if is_causal:
         if attn_mask is not None:
-            raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when "
-                               "is_causal=True")
+            raise RuntimeError(
+                "_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True"
+            )
         attn_mask = _causal(L, S, scores.dtype, scores.device)
     if attn_mask is not None:
         if attn_mask.dtype is _dtype.bool:
@@ -117,27 +143,49 @@ def _float_mask(mask, name, dtype):
 
 def _in_projection(query, key, value, E, in_proj_weight, in_proj_bias, q_w, k_w, v_w):
     from .linear import linear
+
     if in_proj_weight is not None:
-        ws = (in_proj_weight[:E], in_proj_weight[E:2 * E], in_proj_weight[2 * E:])
+        ws = (in_proj_weight[:E], in_proj_weight[E : 2 * E], in_proj_weight[2 * E :])
     else:
         ws = (q_w, k_w, v_w)
-    bs = (None,) * 3 if in_proj_bias is None else (in_proj_bias[:E], in_proj_bias[E:2 * E],
-                                                   in_proj_bias[2 * E:])
+    bs = (None,) * 3 if in_proj_bias is None else (in_proj_bias[:E], in_proj_bias[E : 2 * E], in_proj_bias[2 * E :])
     return tuple(linear(x, w, b) for x, w, b in zip((query, key, value), ws, bs))
 
 
-def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight,
-                                 in_proj_bias, bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight,
-                                 out_proj_bias, training=True, key_padding_mask=None, need_weights=True,
-                                 attn_mask=None, use_separate_proj_weight=False, q_proj_weight=None,
-                                 k_proj_weight=None, v_proj_weight=None, static_k=None, static_v=None,
-                                 average_attn_weights=True, is_causal=False):
+def multi_head_attention_forward(
+    query,
+    key,
+    value,
+    embed_dim_to_check,
+    num_heads,
+    in_proj_weight,
+    in_proj_bias,
+    bias_k,
+    bias_v,
+    add_zero_attn,
+    dropout_p,
+    out_proj_weight,
+    out_proj_bias,
+    training=True,
+    key_padding_mask=None,
+    need_weights=True,
+    attn_mask=None,
+    use_separate_proj_weight=False,
+    q_proj_weight=None,
+    k_proj_weight=None,
+    v_proj_weight=None,
+    static_k=None,
+    static_v=None,
+    average_attn_weights=True,
+    is_causal=False,
+):
     """Inputs (L, N, E) / (S, N, E) or unbatched (L, E); returns (output, weights or None)."""
     from .activation import softmax
     from .creation import zeros
     from .dropout import dropout
     from .linear import linear
     from .joining import cat
+
     batched = query.dim() == 3
     if not batched:
         query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
@@ -153,25 +201,37 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     if key.shape[:2] != value.shape[:2]:
         raise AssertionError(f"key shape {tuple(key.shape)} does not match value shape {tuple(value.shape)}")
     if is_causal and attn_mask is None:
-        raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the Transformer "
-                           "module method `generate_square_subsequent_mask` to create this mask.")
+        raise RuntimeError(
+            "Need attn_mask if specifying the is_causal hint. You may use the Transformer "
+            "module method `generate_square_subsequent_mask` to create this mask."
+        )
     dt = query.dtype
     key_padding_mask = _float_mask(key_padding_mask, "key_padding_mask", dt)
     attn_mask = _float_mask(attn_mask, "attn_mask", dt)
-    q, k, v = _in_projection(query, key, value, E,
-                             None if use_separate_proj_weight else in_proj_weight, in_proj_bias,
-                             q_proj_weight, k_proj_weight, v_proj_weight)
+    q, k, v = _in_projection(
+        query,
+        key,
+        value,
+        E,
+        None if use_separate_proj_weight else in_proj_weight,
+        in_proj_bias,
+        q_proj_weight,
+        k_proj_weight,
+        v_proj_weight,
+    )
     if attn_mask is not None:
         S0 = key.shape[0]
         if attn_mask.dim() == 2:
             if tuple(attn_mask.shape) != (L, S0):
-                raise RuntimeError(f"The shape of the 2D attn_mask is {tuple(attn_mask.shape)}, but should "
-                                   f"be {(L, S0)}.")
+                raise RuntimeError(
+                    f"The shape of the 2D attn_mask is {tuple(attn_mask.shape)}, but should be {(L, S0)}."
+                )
             attn_mask = attn_mask.unsqueeze(0)
         elif attn_mask.dim() == 3:
             if tuple(attn_mask.shape) != (N * H, L, S0):
-                raise RuntimeError(f"The shape of the 3D attn_mask is {tuple(attn_mask.shape)}, but should "
-                                   f"be {(N * H, L, S0)}.")
+                raise RuntimeError(
+                    f"The shape of the 3D attn_mask is {tuple(attn_mask.shape)}, but should be {(N * H, L, S0)}."
+                )
         else:
             raise RuntimeError(f"attn_mask's dimension {attn_mask.dim()} is not supported")
     if bias_k is not None and bias_v is not None:
@@ -194,8 +254,9 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     S = k.shape[1]
     if key_padding_mask is not None:
         if tuple(key_padding_mask.shape) != (N, S):
-            raise AssertionError(f"expecting key_padding_mask shape of {(N, S)}, but got "
-                                 f"{tuple(key_padding_mask.shape)}")
+            raise AssertionError(
+                f"expecting key_padding_mask shape of {(N, S)}, but got {tuple(key_padding_mask.shape)}"
+            )
         kpm = key_padding_mask.reshape(N, 1, 1, S).expand(N, H, 1, S).reshape(N * H, 1, S)
         attn_mask = kpm if attn_mask is None else attn_mask + kpm
     if not training:
@@ -218,4 +279,3 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     if not batched:
         out = out.squeeze(1)
     return out, weights
-

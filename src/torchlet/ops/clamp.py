@@ -1,14 +1,14 @@
 """The ops that pick between values: maximum, minimum, clamp (clip, clamp_min,
 clamp_max) and where. Ties in maximum/minimum (and tensor clamp bounds) split
 the gradient in half, as PyTorch does; where routes g to the chosen side."""
+
 import warnings
 
 import numpy as np
 
 from .. import _dtype
 from ._table import methods
-from ._util import (Node, Tensor, attach, binary_arrays, inplace, method,
-                    reduce_grad, wrap)
+from ._util import Node, Tensor, attach, binary_arrays, inplace, method, reduce_grad, wrap
 from ._out import out_form
 from .pointwise_math import _broadcast_error, _not_for, _np_clip, _shape
 from .comparison import _WORDS, _run
@@ -30,6 +30,7 @@ def _tie_split(g, a, b, keep_a):
 
 class MaximumBackward0(Node):
     """d max(a, b) = g where a > b (b), g/2 at ties"""
+
     keep_a = True
 
     def backward(self, g):
@@ -40,6 +41,7 @@ class MaximumBackward0(Node):
 
 class MinimumBackward0(MaximumBackward0):
     """d min(a, b) = g where a < b (b), g/2 at ties"""
+
     keep_a = False
 
 
@@ -53,11 +55,9 @@ class ClampMaxBackward1(MinimumBackward0):
 
 def _pick(name, ufunc, node, input, other):
     if not isinstance(other, Tensor):
-        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
-                        f"{type(other).__name__}")
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
     x, y = binary_arrays(input, other)
-    res = attach(wrap(_run(getattr(input._xp, ufunc), x, y, input, other)), node, (input, other),
-                 (input, other))
+    res = attach(wrap(_run(getattr(input._xp, ufunc), x, y, input, other)), node, (input, other), (input, other))
     return res
 
 
@@ -94,12 +94,14 @@ def _clamp_scalars(input, lo, hi):
     """clamp with number bounds, in PyTorch's promoted dtype."""
     x, xp = input._data, input._xp
     if not (x.dtype.kind == "f" and type(lo) in _PLAIN and type(hi) in _PLAIN):
-        groups = ([input.dtype] if x.ndim else [], [] if x.ndim else [input.dtype],
-                  [_dtype.scalar_dtype(v) for v in (lo, hi) if v is not None])
+        groups = (
+            [input.dtype] if x.ndim else [],
+            [] if x.ndim else [input.dtype],
+            [_dtype.scalar_dtype(v) for v in (lo, hi) if v is not None],
+        )
         rt = _dtype.promote_operands(groups).np
         if rt == np.bool_:
-            which = ("clamp" if lo is not None and hi is not None else "clamp_min" if hi is None
-                     else "clamp_max")
+            which = "clamp" if lo is not None and hi is not None else "clamp_min" if hi is None else "clamp_max"
             raise _not_for(f"{which}_scalar_cpu", rt)
         x, lo, hi = x.astype(rt, copy=False), _scalar_of(lo, rt), _scalar_of(hi, rt)
     if xp is np and x.dtype.kind == "f":  # one pass of the clip ufunc is the fastest form
@@ -163,8 +165,7 @@ def _clamp_tensors(input, lo, hi):
             x = xp.minimum(x, hi._data.astype(dt, copy=False))
     except ValueError:
         raise _broadcast_error(*(t._data.shape for t in ts)) from None
-    return attach(wrap(x), ClampBackward0, (input, lo, hi), ts, has_lo=lo is not None,
-                  has_hi=hi is not None)
+    return attach(wrap(x), ClampBackward0, (input, lo, hi), ts, has_lo=lo is not None, has_hi=hi is not None)
 
 
 @method("clamp", "clip")
@@ -175,34 +176,32 @@ def clamp(input, min=None, max=None):
     t_lo, t_hi = isinstance(min, Tensor), isinstance(max, Tensor)
     if t_lo or t_hi:
         if (min is not None and not t_lo) or (max is not None and not t_hi):
-            raise TypeError("clamp() received an invalid combination of arguments - got (Tensor, "
-                            f"{type(min).__name__}, {type(max).__name__})")
+            raise TypeError(
+                "clamp() received an invalid combination of arguments - got (Tensor, "
+                f"{type(min).__name__}, {type(max).__name__})"
+            )
         res = _clamp_tensors(input, min, max)
     else:
-        res = attach(wrap(_clamp_scalars(input, min, max)), ClampBackward1, (input,), (input,),
-                     min=min, max=max)
+        res = attach(wrap(_clamp_scalars(input, min, max)), ClampBackward1, (input,), (input,), min=min, max=max)
     return res
 
 
 clip = clamp
-methods.clamp_ = methods.clip_ = lambda self, min=None, max=None: inplace(
-    self, lambda t: clamp(t, min, max))
+methods.clamp_ = methods.clip_ = lambda self, min=None, max=None: inplace(self, lambda t: clamp(t, min, max))
 
 
 @method()
 def clamp_min(input, min):
     if isinstance(min, Tensor):
         return _pick("clamp_min", "maximum", ClampMinBackward1, input, min)
-    return attach(wrap(_clamp_scalars(input, min, None)), ClampMinBackward0, (input,), (input,),
-                  min=min, max=None)
+    return attach(wrap(_clamp_scalars(input, min, None)), ClampMinBackward0, (input,), (input,), min=min, max=None)
 
 
 @method()
 def clamp_max(input, max):
     if isinstance(max, Tensor):
         return _pick("clamp_max", "minimum", ClampMaxBackward1, input, max)
-    return attach(wrap(_clamp_scalars(input, None, max)), ClampMaxBackward0, (input,), (input,),
-                  min=None, max=max)
+    return attach(wrap(_clamp_scalars(input, None, max)), ClampMaxBackward0, (input,), (input,), min=None, max=max)
 
 
 methods.clamp_min_ = lambda self, min: inplace(self, clamp_min, min)
@@ -215,8 +214,10 @@ class WhereBackward0(Node):
 
     def backward(self, g):
         c, (ma, mb) = self.condition, self.input_meta
-        return (reduce_grad(g * wrap(c), ma) if self.needs_input_grad(0) else None,
-                reduce_grad(g * wrap(~c), mb) if self.needs_input_grad(1) else None)
+        return (
+            reduce_grad(g * wrap(c), ma) if self.needs_input_grad(0) else None,
+            reduce_grad(g * wrap(~c), mb) if self.needs_input_grad(1) else None,
+        )
 
 
 _NO_ARG = object()
@@ -232,10 +233,14 @@ def where(condition, input=_NO_ARG, other=_NO_ARG):
     c = condition._data
     if c.dtype != np.bool_:
         if c.dtype != np.uint8:
-            raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor with "
-                               f"dtype {_WORDS[condition.dtype.name]}")
-        warnings.warn("where received a uint8 condition tensor. This behavior is deprecated and will "
-                      "be removed in a future version of PyTorch. Use a boolean condition instead.")
+            raise RuntimeError(
+                "where expected condition to be a boolean tensor, but got a tensor with "
+                f"dtype {_WORDS[condition.dtype.name]}"
+            )
+        warnings.warn(
+            "where received a uint8 condition tensor. This behavior is deprecated and will "
+            "be removed in a future version of PyTorch. Use a boolean condition instead."
+        )
         c = c.astype(bool)
     a_t, b_t = isinstance(input, Tensor), isinstance(other, Tensor)
     if a_t and b_t and input._data.dtype == other._data.dtype:
@@ -250,8 +255,7 @@ def where(condition, input=_NO_ARG, other=_NO_ARG):
         raise _broadcast_error(c.shape, _shape(input), _shape(other)) from None
     if r.dtype != dt:
         r = r.astype(dt)
-    res = attach(wrap(r), WhereBackward0, (input if a_t else None, other if b_t else None),
-                 condition=c)
+    res = attach(wrap(r), WhereBackward0, (input if a_t else None, other if b_t else None), condition=c)
     return res
 
 

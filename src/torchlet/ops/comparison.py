@@ -6,14 +6,31 @@ import numpy as np
 
 from .. import _dtype
 from ._table import methods
-from ._util import (Tensor, binary_arrays, float_result, inplace, method,
-                    wrap, _scalar_ok)
+from ._util import Tensor, binary_arrays, float_result, inplace, method, wrap, _scalar_ok
 from ._out import out_form, plain
 from .pointwise_math import _broadcast_error, _shape
 
-__all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
-           "not_equal", "isnan", "isinf", "isfinite", "isposinf", "isneginf", "isclose", "allclose",
-           "equal"]
+__all__ = [
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "greater",
+    "greater_equal",
+    "less",
+    "less_equal",
+    "not_equal",
+    "isnan",
+    "isinf",
+    "isfinite",
+    "isposinf",
+    "isneginf",
+    "isclose",
+    "allclose",
+    "equal",
+]
 
 
 def _run(ufunc, x, y, a, b):
@@ -27,9 +44,11 @@ def _run(ufunc, x, y, a, b):
 def _comparison(name, ufunc_name, symbol):
     def op(input, other):
         if not isinstance(other, Tensor) and not _scalar_ok(other):
-            raise TypeError(f"{name}() received an invalid combination of arguments - got (Tensor, "
-                            f"{type(other).__name__}), but expected (Tensor input, Tensor other) or "
-                            "(Tensor input, Number other)")
+            raise TypeError(
+                f"{name}() received an invalid combination of arguments - got (Tensor, "
+                f"{type(other).__name__}), but expected (Tensor input, Tensor other) or "
+                "(Tensor input, Number other)"
+            )
         x, y = binary_arrays(input, other)
         res = wrap(_run(getattr(input._xp, ufunc_name), x, y, input, other))
         return res
@@ -38,6 +57,7 @@ def _comparison(name, ufunc_name, symbol):
         if isinstance(other, Tensor) or _scalar_ok(other):
             return op(self, other)
         return NotImplemented
+
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise `input {symbol} other` (bool result, promoted operands)."
     setattr(methods, name, op)
@@ -53,8 +73,7 @@ le = _comparison("le", "less_equal", "<=")
 gt = _comparison("gt", "greater", ">")
 ge = _comparison("ge", "greater_equal", ">=")
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
-for _alias, _fn in (("greater", gt), ("greater_equal", ge), ("less", lt), ("less_equal", le),
-                    ("not_equal", ne)):
+for _alias, _fn in (("greater", gt), ("greater_equal", ge), ("less", lt), ("less_equal", le), ("not_equal", ne)):
     setattr(methods, _alias, plain(_fn))
     setattr(methods, _alias + "_", getattr(methods, _fn.__name__ + "_"))
 
@@ -63,6 +82,7 @@ for _alias, _fn in (("greater", gt), ("greater_equal", ge), ("less", lt), ("less
 def _classify(name, fn):
     def op(input):
         return wrap(fn(input._xp, input._data))
+
     op.__name__ = op.__qualname__ = name
     setattr(methods, name, op)
     return op
@@ -71,10 +91,8 @@ def _classify(name, fn):
 isnan = _classify("isnan", lambda xp, x: xp.isnan(x))
 isinf = _classify("isinf", lambda xp, x: xp.isinf(x))
 isfinite = _classify("isfinite", lambda xp, x: xp.isfinite(x))
-isposinf = _classify("isposinf", lambda xp, x: x == np.inf if x.dtype.kind in "fV" else xp.zeros(
-    x.shape, bool))
-isneginf = _classify("isneginf", lambda xp, x: x == -np.inf if x.dtype.kind in "fV" else xp.zeros(
-    x.shape, bool))
+isposinf = _classify("isposinf", lambda xp, x: x == np.inf if x.dtype.kind in "fV" else xp.zeros(x.shape, bool))
+isneginf = _classify("isneginf", lambda xp, x: x == -np.inf if x.dtype.kind in "fV" else xp.zeros(x.shape, bool))
 
 _WORDS = _dtype.SCALAR_NAMES  # PyTorch's dtype names, one table (_dtype.py)
 

@@ -7,6 +7,7 @@ Wirtinger derivative, doubled). So for w = f(z) holomorphic the chain rule is
 g_z = g_w * conj(f'(z)); a real part carries its gradient back as g + 0i, an
 imaginary part as i*g.
 """
+
 import numpy as np
 
 from .. import _dtype
@@ -14,8 +15,21 @@ from ._table import methods
 from ._util import Node, attach, method, view, wrap
 from ._out import out_form
 
-__all__ = ["real", "imag", "view_as_real", "view_as_complex", "conj", "conj_physical", "angle",
-           "complex", "polar", "is_conj", "resolve_conj", "is_neg", "resolve_neg"]
+__all__ = [
+    "real",
+    "imag",
+    "view_as_real",
+    "view_as_complex",
+    "conj",
+    "conj_physical",
+    "angle",
+    "complex",
+    "polar",
+    "is_conj",
+    "resolve_conj",
+    "is_neg",
+    "resolve_neg",
+]
 
 _NAMES = _dtype.SCALAR_NAMES  # PyTorch's dtype names, one table (_dtype.py)
 
@@ -84,8 +98,10 @@ def view_as_complex(input):
     """A real tensor of shape S + (2,) viewed as complex of shape S."""
     d = input.dtype
     if d not in (_dtype.float32, _dtype.float64, _dtype.float16):
-        raise RuntimeError("view_as_complex is only supported for float and double tensors, but got "
-                           f"a tensor of scalar type: {_NAMES[d.name]}")
+        raise RuntimeError(
+            "view_as_complex is only supported for float and double tensors, but got "
+            f"a tensor of scalar type: {_NAMES[d.name]}"
+        )
     a = input._data
     if a.ndim == 0 or a.shape[-1] != 2:
         raise RuntimeError("Tensor must have a last dimension of size 2")
@@ -95,8 +111,9 @@ def view_as_complex(input):
         raise RuntimeError("Tensor must have a stride divisible by 2 for all but last dimension")
     cd = _dtype.complex128 if d is _dtype.float64 else _dtype.complex64
     if d is _dtype.float16:
-        raise RuntimeError("view_as_complex is only supported for float and double tensors, but got "
-                           "a tensor of scalar type: Half")
+        raise RuntimeError(
+            "view_as_complex is only supported for float and double tensors, but got a tensor of scalar type: Half"
+        )
     z = a.view(cd.np)[..., 0]
     return view(input, z, ViewAsComplexBackward0, view_fn=view_as_complex)
 
@@ -136,6 +153,7 @@ def resolve_conj(input):
     if not is_conj(input):
         return input
     from .conversion import clone
+
     out = clone(input)
     out.__dict__.pop("_is_conj", None)
     return out
@@ -179,6 +197,7 @@ class ComplexBackward0(Node):
 
     def backward(self, g):
         from ._util import reduce_grad
+
         ma, mb = self.input_meta
         return reduce_grad(real(g), ma), reduce_grad(imag(g), mb)
 
@@ -187,15 +206,20 @@ class ComplexBackward0(Node):
 def complex(real, imag):
     """real + i imag from two float tensors of one dtype."""
     if real.dtype is not imag.dtype:
-        raise RuntimeError(f"Expected object of scalar type {_NAMES[real.dtype.name]} but got scalar "
-                           f"type {_NAMES[imag.dtype.name]} for second argument")
+        raise RuntimeError(
+            f"Expected object of scalar type {_NAMES[real.dtype.name]} but got scalar "
+            f"type {_NAMES[imag.dtype.name]} for second argument"
+        )
     if real.dtype not in (_dtype.float32, _dtype.float64):
-        raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
-                           f"{_NAMES[real.dtype.name]} and {_NAMES[imag.dtype.name]}")
+        raise RuntimeError(
+            f"Expected both inputs to be Half, Float or Double tensors but got "
+            f"{_NAMES[real.dtype.name]} and {_NAMES[imag.dtype.name]}"
+        )
     try:
         z = real._data + 1j * imag._data
     except ValueError:
         from .pointwise_math import _broadcast_error
+
         raise _broadcast_error(tuple(real.shape), tuple(imag.shape)) from None
     cd = _dtype.complex128 if real.dtype is _dtype.float64 else _dtype.complex64
     return attach(wrap(z.astype(cd.np)), ComplexBackward0, (real, imag))
@@ -225,6 +249,7 @@ def _conjugate_rule(node_cls):
         if type(outs) is tuple:
             return tuple(None if o is None else o.conj() for o in outs)
         return None if outs is None else outs.conj()
+
     backward.__doc__ = real_backward.__doc__
     node_cls.backward = backward
 
@@ -234,14 +259,21 @@ class VdotBackward0(Node):
 
     def backward(self, g):
         a, b = self.saved_tensors
-        return (g.conj() * b if self.needs_input_grad(0) else None,
-                g * a if self.needs_input_grad(1) else None)
+        return (g.conj() * b if self.needs_input_grad(0) else None, g * a if self.needs_input_grad(1) else None)
 
 
 def _install():
     from . import linalg, linalg_ext, reduction
-    for cls in (linalg.BmmBackward0, linalg.MvBackward0, linalg.DotBackward0, linalg.OuterBackward,
-                linalg._FusedBackward, linalg_ext._EinsumBackward, reduction.ProdBackward0):
+
+    for cls in (
+        linalg.BmmBackward0,
+        linalg.MvBackward0,
+        linalg.DotBackward0,
+        linalg.OuterBackward,
+        linalg._FusedBackward,
+        linalg_ext._EinsumBackward,
+        reduction.ProdBackward0,
+    ):
         _conjugate_rule(cls)
     linalg.VdotBackward0 = VdotBackward0
 

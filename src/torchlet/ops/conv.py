@@ -25,6 +25,7 @@ Backward (written with Tensor ops, so double backward works):
     grad_weight = sum over the batch of grad_out @ unfold(x)^T
     grad_bias   = grad_out summed over batch and space
 """
+
 import itertools
 
 from .. import _dtype
@@ -41,15 +42,18 @@ def _tup(v, n, name="stride"):
         if len(v) == 1 and n > 1:
             return (int_arg(v[0], name, "tuple of ints"),) * n
         if len(v) != n:
-            raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} values to "
-                               f"match the convolution dimensions, but got {name}={list(v)}")
+            raise RuntimeError(
+                f"expected {name} to be a single integer value or a list of {n} values to "
+                f"match the convolution dimensions, but got {name}={list(v)}"
+            )
         return tuple(int_arg(a, name, "tuple of ints") for a in v)
     return (int_arg(v, name, "tuple of ints"),) * n
 
 
 def _out_sizes(spatial, ksize, stride, pads, dilation):
-    return tuple((S + lo + hi - d * (k - 1) - 1) // s + 1
-                 for S, k, s, (lo, hi), d in zip(spatial, ksize, stride, pads, dilation))
+    return tuple(
+        (S + lo + hi - d * (k - 1) - 1) // s + 1 for S, k, s, (lo, hi), d in zip(spatial, ksize, stride, pads, dilation)
+    )
 
 
 def _pad_array(xp, x, pads, value=0):
@@ -101,8 +105,7 @@ def _col2im(cols, spatial, ksize, stride, pads, dilation):
     res = xp.zeros((N, C) + padded, dtype=cols.dtype)
     c = cols.reshape((N, C) + tuple(ksize) + tuple(out))
     for offs in itertools.product(*(range(k) for k in ksize)):
-        idx = tuple(slice(i * d, i * d + s * (o - 1) + 1, s)
-                    for i, d, s, o in zip(offs, dilation, stride, out))
+        idx = tuple(slice(i * d, i * d + s * (o - 1) + 1, s) for i, d, s, o in zip(offs, dilation, stride, out))
         res[(Ellipsis,) + idx] += c[(slice(None), slice(None)) + offs]
     if any(lo or hi for lo, hi in pads):
         res = res[(Ellipsis,) + tuple(slice(lo, lo + S) for S, (lo, _) in zip(spatial, pads))]
@@ -111,6 +114,7 @@ def _col2im(cols, spatial, ksize, stride, pads, dilation):
 
 def _ns(a):
     from .._device import namespace
+
     return namespace(a)
 
 
@@ -131,30 +135,40 @@ class Col2ImBackward0(Node):
 
 def _unfold(x, ksize, stride, pads, dilation):
     cols, _ = _im2col(x._data, ksize, stride, pads, dilation)
-    return attach(wrap(cols), Im2ColBackward0, (x,), spatial=x._data.shape[2:], ksize=ksize,
-                  stride=stride, pads=pads, dilation=dilation)
+    return attach(
+        wrap(cols),
+        Im2ColBackward0,
+        (x,),
+        spatial=x._data.shape[2:],
+        ksize=ksize,
+        stride=stride,
+        pads=pads,
+        dilation=dilation,
+    )
 
 
 def _fold(cols, spatial, ksize, stride, pads, dilation):
     res = _col2im(cols._data, spatial, ksize, stride, pads, dilation)
-    return attach(wrap(res), Col2ImBackward0, (cols,), ksize=ksize, stride=stride, pads=pads,
-                  dilation=dilation)
+    return attach(wrap(res), Col2ImBackward0, (cols,), ksize=ksize, stride=stride, pads=pads, dilation=dilation)
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """F.unfold: (N, C, H, W) -> (N, C*kh*kw, L) sliding blocks."""
     if input.dim() not in (3, 4):
-        raise NotImplementedError(f"Input Error: Only 3D or 4D input Tensors are supported (got "
-                                  f"{input.dim()}D)")
+        raise NotImplementedError(f"Input Error: Only 3D or 4D input Tensors are supported (got {input.dim()}D)")
     batched = input.dim() == 4
     x = input if batched else input.unsqueeze(0)
-    k, d, p, s = (_tup(a, 2, nm) for a, nm in ((kernel_size, "kernel_size"), (dilation, "dilation"),
-                                               (padding, "padding"), (stride, "stride")))
+    k, d, p, s = (
+        _tup(a, 2, nm)
+        for a, nm in ((kernel_size, "kernel_size"), (dilation, "dilation"), (padding, "padding"), (stride, "stride"))
+    )
     out = _out_sizes(x._data.shape[2:], k, s, tuple((a, a) for a in p), d)
     if any(o < 1 for o in out):
-        raise RuntimeError(f"Given input with spatial size ({x.shape[2]}, {x.shape[3]}), kernel_size={list(k)}, "
-                           f"dilation={list(d)}, padding={list(p)}, calculated shape of the array of sliding "
-                           f"blocks as ({out[0]}, {out[1]}), but its components must be at least one.")
+        raise RuntimeError(
+            f"Given input with spatial size ({x.shape[2]}, {x.shape[3]}), kernel_size={list(k)}, "
+            f"dilation={list(d)}, padding={list(p)}, calculated shape of the array of sliding "
+            f"blocks as ({out[0]}, {out[1]}), but its components must be at least one."
+        )
     r = _unfold(x, k, s, tuple((a, a) for a in p), d)
     return r if batched else r.squeeze(0)
 
@@ -162,26 +176,36 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """F.fold: (N, C*kh*kw, L) -> (N, C, *output_size), summing overlaps."""
     if input.dim() not in (2, 3):
-        raise NotImplementedError(f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are "
-                                  f"supported (got {input.dim()}D)")
+        raise NotImplementedError(
+            f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported (got {input.dim()}D)"
+        )
     batched = input.dim() == 3
     c = input if batched else input.unsqueeze(0)
-    o, k, d, p, s = (_tup(a, 2, nm) for a, nm in (
-        (output_size, "output_size"), (kernel_size, "kernel_size"), (dilation, "dilation"),
-        (padding, "padding"), (stride, "stride")))
+    o, k, d, p, s = (
+        _tup(a, 2, nm)
+        for a, nm in (
+            (output_size, "output_size"),
+            (kernel_size, "kernel_size"),
+            (dilation, "dilation"),
+            (padding, "padding"),
+            (stride, "stride"),
+        )
+    )
     pads = tuple((a, a) for a in p)
     K = k[0] * k[1]
     L = 1
     for v in _out_sizes(o, k, s, pads, d):
         L *= v
     if c.shape[1] % K or c.shape[2] != L:
-        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of "
-                           f"kernel_size, but got input.size(1)={c.shape[1]} and kernel_size={tuple(k)}"
-                           if c.shape[1] % K else
-                           f"Given output_size={tuple(o)}, kernel_size={tuple(k)}, dilation={tuple(d)}, "
-                           f"padding={tuple(p)}, stride={tuple(s)}, expected size of input's dimension 2 "
-                           f"to match the calculated number of sliding blocks {L}, but got "
-                           f"input.size(2)={c.shape[2]}.")
+        raise RuntimeError(
+            f"Expected size of input's dimension 1 to be divisible by the product of "
+            f"kernel_size, but got input.size(1)={c.shape[1]} and kernel_size={tuple(k)}"
+            if c.shape[1] % K
+            else f"Given output_size={tuple(o)}, kernel_size={tuple(k)}, dilation={tuple(d)}, "
+            f"padding={tuple(p)}, stride={tuple(s)}, expected size of input's dimension 2 "
+            f"to match the calculated number of sliding blocks {L}, but got "
+            f"input.size(2)={c.shape[2]}."
+        )
     r = _fold(c, o, k, s, pads, d)
     return r if batched else r.squeeze(0)
 
@@ -202,13 +226,18 @@ def _same_pads(ksize, dilation):
 
 def _check(input, weight, bias, n, stride, padding, dilation, groups, transposed, name):
     if input.dim() not in (n + 1, n + 2):
-        raise RuntimeError(f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to {name}, but got "
-                           f"input of size: {list(input.shape)}")
+        raise RuntimeError(
+            f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to {name}, but got "
+            f"input of size: {list(input.shape)}"
+        )
     if weight.dim() != n + 2:
-        raise RuntimeError("weight should have at least three dimensions" if weight.dim() < 3 else
-                           f"Expected {n + 2}-dimensional weight for {n + 2}-dimensional input "
-                           f"{list(input.shape)}, but got {weight.dim()}-dimensional weight of size "
-                           f"{list(weight.shape)} instead")
+        raise RuntimeError(
+            "weight should have at least three dimensions"
+            if weight.dim() < 3
+            else f"Expected {n + 2}-dimensional weight for {n + 2}-dimensional input "
+            f"{list(input.shape)}, but got {weight.dim()}-dimensional weight of size "
+            f"{list(weight.shape)} instead"
+        )
     stride, dilation = _tup(stride, n, "stride"), _tup(dilation, n, "dilation")
     if any(s <= 0 for s in stride):
         raise RuntimeError("non-positive stride is not supported")
@@ -235,11 +264,14 @@ def _check(input, weight, bias, n, stride, padding, dilation, groups, transposed
         pads = tuple((a, a) for a in p)
     xd, wd = input._data.dtype, weight._data.dtype
     if xd != wd:
-        raise RuntimeError(f"expected scalar type {_SCALAR.get(str(xd), str(xd))} but found "
-                               f"{_SCALAR.get(str(wd), str(wd))}")
+        raise RuntimeError(
+            f"expected scalar type {_SCALAR.get(str(xd), str(xd))} but found {_SCALAR.get(str(wd), str(wd))}"
+        )
     if bias is not None and bias._data.dtype != xd:
-        raise RuntimeError(f"Input type ({_WORDS.get(str(xd), str(xd))}) and bias type "
-                           f"({_WORDS.get(str(bias._data.dtype), str(bias._data.dtype))}) should be the same")
+        raise RuntimeError(
+            f"Input type ({_WORDS.get(str(xd), str(xd))}) and bias type "
+            f"({_WORDS.get(str(bias._data.dtype), str(bias._data.dtype))}) should be the same"
+        )
     return stride, pads, dilation, ksize
 
 
@@ -248,36 +280,50 @@ def _batched(input, n):
 
 
 def _convnd(input, weight, bias, stride, padding, dilation, groups, n, name):
-    stride, pads, dilation, ksize = _check(input, weight, bias, n, stride, padding, dilation, groups,
-                                           False, name)
+    stride, pads, dilation, ksize = _check(input, weight, bias, n, stride, padding, dilation, groups, False, name)
     x = _batched(input, n)
     N, C = x._data.shape[:2]
     O = weight._data.shape[0]
     G = groups
     wshape = list(weight.shape)
     if O % G:
-        raise RuntimeError(f"Given groups={G}, expected weight to be divisible by {G} at dimension 0, but "
-                           f"got weight of size [{wshape}] instead")
+        raise RuntimeError(
+            f"Given groups={G}, expected weight to be divisible by {G} at dimension 0, but "
+            f"got weight of size [{wshape}] instead"
+        )
     if C != weight._data.shape[1] * G:
-        raise RuntimeError(f"Given groups={G}, weight of size {wshape}, expected input{list(x.shape)} to "
-                           f"have {weight._data.shape[1] * G} channels, but got {C} channels instead")
+        raise RuntimeError(
+            f"Given groups={G}, weight of size {wshape}, expected input{list(x.shape)} to "
+            f"have {weight._data.shape[1] * G} channels, but got {C} channels instead"
+        )
     if bias is not None and (bias.dim() != 1 or bias._data.shape[0] != O):
-        raise RuntimeError(f"Given weight of size {wshape}, expected bias to be 1-dimensional with {O} "
-                           f"elements, but got bias of size {list(bias.shape)} instead")
+        raise RuntimeError(
+            f"Given weight of size {wshape}, expected bias to be 1-dimensional with {O} "
+            f"elements, but got bias of size {list(bias.shape)} instead"
+        )
     spatial = x._data.shape[2:]
     padded = tuple(S + lo + hi for S, (lo, hi) in zip(spatial, pads))
     eff = tuple(d * (k - 1) + 1 for k, d in zip(ksize, dilation))
     if any(p < e for p, e in zip(padded, eff)):
-        raise RuntimeError(f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
-                           f"Kernel size: ({' x '.join(map(str, eff))}). Kernel size can't be greater than "
-                           "actual input size")
-    chwn = (n == 2 and G == 1 and C >= _conv_chwn.MIN_CHANNELS and x._data.dtype.kind == "f"
-            and not getattr(x._xp, "is_vmap", False) and not getattr(weight._xp, "is_vmap", False))
+        raise RuntimeError(
+            f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+            f"Kernel size: ({' x '.join(map(str, eff))}). Kernel size can't be greater than "
+            "actual input size"
+        )
+    chwn = (
+        n == 2
+        and G == 1
+        and C >= _conv_chwn.MIN_CHANNELS
+        and x._data.dtype.kind == "f"
+        and not getattr(x._xp, "is_vmap", False)
+        and not getattr(weight._xp, "is_vmap", False)
+    )
     # (under vmap, torchlet.func: the NCHW path batches, this one cannot)
     if chwn:  # batch-last layout: long copies, one large matrix product (see _conv_chwn)
         out = _out_sizes(spatial, ksize, stride, pads, dilation)
-        y = _conv_chwn.forward(x._xp, x._data, weight._data, None if bias is None else bias._data,
-                               stride, pads, dilation, out)
+        y = _conv_chwn.forward(
+            x._xp, x._data, weight._data, None if bias is None else bias._data, stride, pads, dilation, out
+        )
     else:
         cols, out = _im2col(x._data, ksize, stride, pads, dilation)
         L = cols.shape[2]
@@ -285,8 +331,19 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, n, name):
         y = (w @ cols.reshape(N, G, cols.shape[1] // G, L)).reshape((N, O) + out)  # no -1: N may be 0
         if bias is not None:
             y += bias._data.reshape((O,) + (1,) * n)
-    res = attach(wrap(y), ConvolutionBackward0, (x, weight, bias), (x, weight), stride=stride, pads=pads,
-                 dilation=dilation, groups=G, ksize=ksize, transposed=False, chwn=chwn)
+    res = attach(
+        wrap(y),
+        ConvolutionBackward0,
+        (x, weight, bias),
+        (x, weight),
+        stride=stride,
+        pads=pads,
+        dilation=dilation,
+        groups=G,
+        ksize=ksize,
+        transposed=False,
+        chwn=chwn,
+    )
     return res if input.dim() == n + 2 else res.squeeze(0)
 
 
@@ -298,8 +355,7 @@ class ConvolutionBackward0(Node):
         x, w = self.saved_tensors
         if self.__dict__.get("chwn") and not grad_enabled():  # arrays suffice without create_graph
             need = [self.needs_input_grad(i) for i in range(3)]
-            grads = _conv_chwn.backward(x._xp, g._data, x._data, w._data, self.stride, self.pads,
-                                        self.dilation, need)
+            grads = _conv_chwn.backward(x._xp, g._data, x._data, w._data, self.stride, self.pads, self.dilation, need)
             return tuple(None if a is None else wrap(a) for a in grads)
         G, ks, st, pads, dil = self.groups, self.ksize, self.stride, self.pads, self.dilation
         N = x.shape[0]
@@ -323,8 +379,7 @@ class ConvolutionBackward0(Node):
             if self.needs_input_grad(0):
                 # as a convolution its im2col has O*K rows, col2im's has C*K: take the smaller
                 # (LeNet's 6 -> 16 conv: 2.5x fewer bytes copied by col2im, measured 2x faster)
-                gx = _input_grad_as_conv(g, w, self) if _conv_friendly(self) and O <= x.shape[1] \
-                    else None
+                gx = _input_grad_as_conv(g, w, self) if _conv_friendly(self) and O <= x.shape[1] else None
                 if gx is None:
                     gcols = w.reshape(G, O // G, -1).mT.matmul(gy)
                     gcols = gcols.reshape(N, gcols.shape[1] * gcols.shape[2], L)
@@ -344,7 +399,8 @@ def _conv_friendly(node):
     """Stride 1 with symmetric padding p <= d*(k-1): the input gradient is itself a
     convolution (cheaper than col2im)."""
     return all(s == 1 for s in node.stride) and all(
-        lo == hi and lo <= d * (k - 1) for (lo, hi), d, k in zip(node.pads, node.dilation, node.ksize))
+        lo == hi and lo <= d * (k - 1) for (lo, hi), d, k in zip(node.pads, node.dilation, node.ksize)
+    )
 
 
 def _input_grad_as_conv(g, w, node):
@@ -361,36 +417,49 @@ def _input_grad_as_conv(g, w, node):
 def _conv_transposend(input, weight, bias, stride, padding, output_padding, groups, dilation, n, name):
     if isinstance(padding, str):
         raise TypeError(f"{name}() received an invalid combination of arguments - got padding='{padding}'")
-    stride, pads, dilation, ksize = _check(input, weight, bias, n, stride, padding, dilation, groups,
-                                           True, name)
+    stride, pads, dilation, ksize = _check(input, weight, bias, n, stride, padding, dilation, groups, True, name)
     op = _tup(output_padding, n, "output_padding")
     x = _batched(input, n)
     N, Cin = x._data.shape[:2]
     G = groups
     wshape = list(weight.shape)
     if Cin != weight._data.shape[0]:
-        raise RuntimeError(f"Given transposed=1, weight of size {wshape}, expected input{list(x.shape)} to "
-                           f"have {weight._data.shape[0]} channels, but got {Cin} channels instead")
+        raise RuntimeError(
+            f"Given transposed=1, weight of size {wshape}, expected input{list(x.shape)} to "
+            f"have {weight._data.shape[0]} channels, but got {Cin} channels instead"
+        )
     if Cin % G:
-        raise RuntimeError(f"Given groups={G}, expected weight to be divisible by {G} at dimension 0, but "
-                           f"got weight of size [{wshape}] instead")
+        raise RuntimeError(
+            f"Given groups={G}, expected weight to be divisible by {G} at dimension 0, but "
+            f"got weight of size [{wshape}] instead"
+        )
     Cout = weight._data.shape[1] * G
     if bias is not None and (bias.dim() != 1 or bias._data.shape[0] != Cout):
-        raise RuntimeError(f"Given transposed=1, weight of size {wshape}, expected bias to be 1-dimensional "
-                           f"with {Cout} elements, but got bias of size {list(bias.shape)} instead")
+        raise RuntimeError(
+            f"Given transposed=1, weight of size {wshape}, expected bias to be 1-dimensional "
+            f"with {Cout} elements, but got bias of size {list(bias.shape)} instead"
+        )
     for o, s, d in zip(op, stride, dilation):
         if o >= s and o >= d:
             hw = ("height", "width") if n == 2 else ("",) * n
-            raise RuntimeError("output padding must be smaller than either stride or dilation, but got " +
-                               " ".join(f"output_padding_{h}: {v}" for h, v in zip(hw, op)) + " " +
-                               " ".join(f"stride_{h}: {v}" for h, v in zip(hw, stride)) + " " +
-                               " ".join(f"dilation_{h}: {v}" for h, v in zip(hw, dilation)))
+            raise RuntimeError(
+                "output padding must be smaller than either stride or dilation, but got "
+                + " ".join(f"output_padding_{h}: {v}" for h, v in zip(hw, op))
+                + " "
+                + " ".join(f"stride_{h}: {v}" for h, v in zip(hw, stride))
+                + " "
+                + " ".join(f"dilation_{h}: {v}" for h, v in zip(hw, dilation))
+            )
     spatial = x._data.shape[2:]
-    out = tuple((i - 1) * s - lo - hi + d * (k - 1) + p + 1
-                for i, s, (lo, hi), d, k, p in zip(spatial, stride, pads, dilation, ksize, op))
+    out = tuple(
+        (i - 1) * s - lo - hi + d * (k - 1) + p + 1
+        for i, s, (lo, hi), d, k, p in zip(spatial, stride, pads, dilation, ksize, op)
+    )
     if any(o < 1 for o in out):
-        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, spatial))}). Calculated "
-                           f"output size per channel: ({' x '.join(map(str, out))}). Output size is too small")
+        raise RuntimeError(
+            f"Given input size per channel: ({' x '.join(map(str, spatial))}). Calculated "
+            f"output size per channel: ({' x '.join(map(str, out))}). Output size is too small"
+        )
     L = 1
     for v in spatial:
         L *= v
@@ -400,8 +469,18 @@ def _conv_transposend(input, weight, bias, stride, padding, output_padding, grou
     y = _col2im(cols, out, ksize, stride, pads, dilation)
     if bias is not None:
         y += bias._data.reshape((Cout,) + (1,) * n)
-    res = attach(wrap(y), ConvolutionBackward0, (x, weight, bias), (x, weight), stride=stride, pads=pads,
-                 dilation=dilation, groups=G, ksize=ksize, transposed=True)
+    res = attach(
+        wrap(y),
+        ConvolutionBackward0,
+        (x, weight, bias),
+        (x, weight),
+        stride=stride,
+        pads=pads,
+        dilation=dilation,
+        groups=G,
+        ksize=ksize,
+        transposed=True,
+    )
     return res if input.dim() == n + 2 else res.squeeze(0)
 
 
@@ -427,10 +506,12 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    return _low_precision(_conv_transposend, input, weight, bias, stride, padding, output_padding, groups,
-                          dilation, 1, "conv_transpose1d")
+    return _low_precision(
+        _conv_transposend, input, weight, bias, stride, padding, output_padding, groups, dilation, 1, "conv_transpose1d"
+    )
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    return _low_precision(_conv_transposend, input, weight, bias, stride, padding, output_padding, groups,
-                          dilation, 2, "conv_transpose2d")
+    return _low_precision(
+        _conv_transposend, input, weight, bias, stride, padding, output_padding, groups, dilation, 2, "conv_transpose2d"
+    )

@@ -1,4 +1,5 @@
 """Copies and conversions: clone, contiguous, to / float / long ..., new_*."""
+
 from .. import _dtype, _memory_format as _mf
 from .._device import device as _device_cls, namespace_for, namespace
 from ._table import methods
@@ -74,13 +75,24 @@ def to(self, *args, **kwargs):
 def _caster(dt):
     def conv(self, memory_format=None):
         return cast(self, dt)
+
     return conv
 
 
-for _name, _dt in (("float", _dtype.float32), ("double", _dtype.float64), ("half", _dtype.float16),
-                   ("bfloat16", _dtype.bfloat16), ("long", _dtype.int64), ("int", _dtype.int32),
-                   ("short", _dtype.int16), ("char", _dtype.int8), ("byte", _dtype.uint8),
-                   ("bool", _dtype.bool), ("cfloat", _dtype.complex64), ("cdouble", _dtype.complex128)):
+for _name, _dt in (
+    ("float", _dtype.float32),
+    ("double", _dtype.float64),
+    ("half", _dtype.float16),
+    ("bfloat16", _dtype.bfloat16),
+    ("long", _dtype.int64),
+    ("int", _dtype.int32),
+    ("short", _dtype.int16),
+    ("char", _dtype.int8),
+    ("byte", _dtype.uint8),
+    ("bool", _dtype.bool),
+    ("cfloat", _dtype.complex64),
+    ("cdouble", _dtype.complex128),
+):
     setattr(methods, _name, _caster(_dt))
 
 
@@ -91,8 +103,7 @@ def cpu(self, memory_format=None):
 
 @method()
 def cuda(self, device=None, non_blocking=False, memory_format=None):
-    return to(self, "cuda" if device is None else _device_cls("cuda", device) if isinstance(device, int)
-              else device)
+    return to(self, "cuda" if device is None else _device_cls("cuda", device) if isinstance(device, int) else device)
 
 
 @method()
@@ -102,8 +113,8 @@ def type_as(self, other):
 
 def _new(fn):
     def new(self, *size, dtype=None, device=None, requires_grad=False, **kw):
-        return fn(*size, dtype=dtype or self.dtype, device=device or self.device,
-                  requires_grad=requires_grad, **kw)
+        return fn(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad, **kw)
+
     return new
 
 
@@ -114,14 +125,14 @@ methods.new_empty = _new(creation.empty)
 
 @method()
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
-    return creation.full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
-                         requires_grad=requires_grad)
+    return creation.full(
+        size, fill_value, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad
+    )
 
 
 @method()
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
-    return creation.tensor(data, dtype=dtype or self.dtype, device=device or self.device,
-                           requires_grad=requires_grad)
+    return creation.tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
 
 @method()
@@ -138,6 +149,7 @@ def pin_memory(self, device=None):
 def share_memory_(self):
     """Move the storage into shared memory (torchlet.multiprocessing._shared)."""
     from ..multiprocessing._shared import share
+
     return share(self)
 
 
@@ -149,6 +161,7 @@ def is_pinned(self, device=None):
 @method()
 def is_shared(self):
     from ..multiprocessing._shared import is_shared as shared
+
     return shared(self)
 
 
@@ -158,6 +171,7 @@ class CopyBackwards(Node):
 
     def backward(self, g):
         from ._util import reduce_grad
+
         return None, reduce_grad(g, self.input_meta[1])
 
 
@@ -165,23 +179,30 @@ def _copy_check(dst, src):
     try:
         dst._xp.broadcast_shapes(src._data.shape, dst._data.shape)
     except ValueError:
-        raise RuntimeError(f"The size of tensor a ({dst._data.shape[-1] if dst._data.ndim else 1}) must "
-                           f"match the size of tensor b ({src._data.shape[-1] if src._data.ndim else 1}) "
-                           "at non-singleton dimension 0") from None
+        raise RuntimeError(
+            f"The size of tensor a ({dst._data.shape[-1] if dst._data.ndim else 1}) must "
+            f"match the size of tensor b ({src._data.shape[-1] if src._data.ndim else 1}) "
+            "at non-singleton dimension 0"
+        ) from None
     if dst._xp.broadcast_shapes(src._data.shape, dst._data.shape) != dst._data.shape:
-        raise RuntimeError(f"output with shape {list(dst._data.shape)} doesn't match the broadcast "
-                           f"shape {list(dst._xp.broadcast_shapes(src._data.shape, dst._data.shape))}")
+        raise RuntimeError(
+            f"output with shape {list(dst._data.shape)} doesn't match the broadcast "
+            f"shape {list(dst._xp.broadcast_shapes(src._data.shape, dst._data.shape))}"
+        )
 
 
 @method()
 def copy_(self, src, non_blocking=False):
     """Copy src's values (broadcast, cast) into self, in place."""
     from ._util import _check_inplace, inplace
+
     if not isinstance(src, Tensor):
         src = creation.tensor(src)
     _copy_check(self, src)
-    if not (grad_enabled() and (src._requires_grad or self._requires_grad or
-                                (self._base is not None and self._base._requires_grad))):
+    if not (
+        grad_enabled()
+        and (src._requires_grad or self._requires_grad or (self._base is not None and self._base._requires_grad))
+    ):
         _check_inplace(self)
         data = src._data if namespace(src._data) is namespace(self._data) else self._xp.asarray(src._data)
         self._xp.copyto(self._data, data, casting="unsafe")
@@ -191,6 +212,7 @@ def copy_(self, src, non_blocking=False):
     def copied(t, s):
         out = wrap(self._xp.broadcast_to(s._data, t._data.shape).astype(t._data.dtype))
         return attach(out, CopyBackwards, (t, s))
+
     return inplace(self, copied, src)
 
 
@@ -209,17 +231,21 @@ class FillBackward(Node):
 @method()
 def fill_(self, value):
     from ._util import _check_inplace, inplace
+
     if isinstance(value, Tensor):
         if value._data.ndim:
-            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
-                               f"{value._data.ndim} dimensions.")
+            raise RuntimeError(
+                f"fill_ only supports 0-dimension value tensor but got tensor with {value._data.ndim} dimensions."
+            )
         if value._requires_grad and grad_enabled():
             return copy_(self, value.expand(self.shape))
         value = value.item()
     if grad_enabled() and (self._requires_grad or (self._base is not None and self._base._requires_grad)):
+
         def filled(t):
             out = wrap(self._xp.full(t._data.shape, value, dtype=t._data.dtype))
             return attach(out, FillBackward, (t,))
+
         return inplace(self, filled)
     _check_inplace(self)
     self._data[...] = value

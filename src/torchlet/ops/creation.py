@@ -7,6 +7,7 @@ leaves are promoted, a Python bool/int/float/complex counting as
 bool/int64/default float/default complex, and a NumPy scalar, a 0-d tensor or
 a NumPy array inside the data as its own dtype.
 """
+
 import math
 import numbers
 import warnings
@@ -20,9 +21,29 @@ from ._table import methods
 from ._util import Tensor, wrap
 
 from ._out import out_form
-__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty", "eye",
-           "arange", "range", "linspace", "logspace", "zeros_like", "ones_like", "full_like",
-           "empty_like", "scalar_tensor", "is_tensor", "numel"]
+
+__all__ = [
+    "tensor",
+    "as_tensor",
+    "asarray",
+    "from_numpy",
+    "zeros",
+    "ones",
+    "full",
+    "empty",
+    "eye",
+    "arange",
+    "range",
+    "linspace",
+    "logspace",
+    "zeros_like",
+    "ones_like",
+    "full_like",
+    "empty_like",
+    "scalar_tensor",
+    "is_tensor",
+    "numel",
+]
 
 _builtin_range = range
 _PY_SCALARS = (bool, int, float, complex)
@@ -48,7 +69,8 @@ def _check_ndarray(a):
         raise ValueError(
             "At least one stride in the given numpy array is negative, and tensors with negative "
             "strides are not currently supported. (You can probably work around this by making a "
-            "copy of your array  with array.copy().) ")
+            "copy of your array  with array.copy().) "
+        )
 
 
 def _leaf_dtype(x):
@@ -97,20 +119,23 @@ def _scan(seq, dim, dtypes):
             _check_ndarray(x)
             dtypes.add(_dtype.from_numpy_dtype(x.dtype))
             sub, p = x.shape, False
-        elif isinstance(x, (list, tuple)) or (hasattr(x, "__len__") and hasattr(x, "__getitem__")
-                                              and not isinstance(x, (str, Tensor))):
+        elif isinstance(x, (list, tuple)) or (
+            hasattr(x, "__len__") and hasattr(x, "__getitem__") and not isinstance(x, (str, Tensor))
+        ):
             sub, p = _scan(x if isinstance(x, (list, tuple)) else list(x), dim + 1, dtypes)
         else:
             _leaf_dtype(x)  # raises for None / str
-            raise ValueError(f"expected sequence of length {len(inner or ())} at dim {dim + 1} "
-                             f"(got {type(x).__name__})")
+            raise ValueError(
+                f"expected sequence of length {len(inner or ())} at dim {dim + 1} (got {type(x).__name__})"
+            )
         if inner is None:
             inner = sub
         elif sub[:1] != inner[:1]:
             raise ValueError(f"expected sequence of length {inner[0]} at dim {dim + 1} (got {sub[0]})")
         elif sub != inner:
-            raise ValueError(f"expected sequence of length {inner[1]} at dim {dim + 2} (got "
-                             f"{sub[1] if len(sub) > 1 else 0})")
+            raise ValueError(
+                f"expected sequence of length {inner[1]} at dim {dim + 2} (got {sub[1] if len(sub) > 1 else 0})"
+            )
         plain = plain and p
     return (n,) + inner, plain
 
@@ -175,8 +200,7 @@ def _data_array(data, dtype):
         a = data._data
         a = a if isinstance(a, np.ndarray) else np.asarray(a.get() if hasattr(a, "get") else a)
         return a.astype((dtype or data.dtype).np, copy=True)
-    if isinstance(data, np.ndarray) or hasattr(data, "__array_interface__") and not isinstance(
-            data, (list, tuple)):
+    if isinstance(data, np.ndarray) or hasattr(data, "__array_interface__") and not isinstance(data, (list, tuple)):
         a = np.asarray(data)
         _check_ndarray(a)
         return np.array(a, dtype=dtype.np if dtype is not None else None)
@@ -199,10 +223,13 @@ def _data_array(data, dtype):
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor copying `data`, dtype inferred as PyTorch does."""
     if isinstance(data, Tensor):
-        warnings.warn("To copy construct from a tensor, it is recommended to use "
-                      "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
-                      "requires_grad_(True), rather than torch.tensor(sourceTensor).",
-                      UserWarning, stacklevel=2)
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use "
+            "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
+            "requires_grad_(True), rather than torch.tensor(sourceTensor).",
+            UserWarning,
+            stacklevel=2,
+        )
     return _finish(_data_array(data, dtype), dtype, device, requires_grad)
 
 
@@ -228,8 +255,7 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
         if copy is False and isinstance(obj, (Tensor, np.ndarray)):
             src = obj._data if isinstance(obj, Tensor) else obj
             if t._data is not src and not np.shares_memory(t._data, src):
-                raise ValueError("can't alias tensor from an object with a different dtype or device "
-                                 "(copy=False)")
+                raise ValueError("can't alias tensor from an object with a different dtype or device (copy=False)")
     return t.requires_grad_(requires_grad) if requires_grad else t
 
 
@@ -239,11 +265,15 @@ def from_numpy(ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
     _check_ndarray(ndarray)
     if not ndarray.flags.writeable:
-        warnings.warn("The given NumPy array is not writable, and PyTorch does not support "
-                      "non-writable tensors. This means writing to this tensor will result in "
-                      "undefined behavior. You may want to copy the array to protect its data or "
-                      "make it writable before converting it to a tensor. This type of warning will "
-                      "be suppressed for the rest of this program.", UserWarning, stacklevel=2)
+        warnings.warn(
+            "The given NumPy array is not writable, and PyTorch does not support "
+            "non-writable tensors. This means writing to this tensor will result in "
+            "undefined behavior. You may want to copy the array to protect its data or "
+            "make it writable before converting it to a tensor. This type of warning will "
+            "be suppressed for the rest of this program.",
+            UserWarning,
+            stacklevel=2,
+        )
     return wrap(ndarray)
 
 
@@ -257,19 +287,19 @@ def _size(size, name=None):
         packed = False
     out = []
     for i, s in enumerate(size):
-        if isinstance(s, np.integer) or (isinstance(s, Tensor) and s._data.dtype.kind in "iu"
-                                         and s._data.size == 1):
+        if isinstance(s, np.integer) or (isinstance(s, Tensor) and s._data.dtype.kind in "iu" and s._data.size == 1):
             s = int(s)
         elif type(s) is bool and i:  # PyTorch reads a bool after the first size as an int
             s = int(s)
         if type(s) is not int:
             fn = name or "new"
             if packed:
-                raise TypeError(f"{fn}(): argument 'size' failed to unpack the object at pos {i + 1} "
-                                f"with error \"type must be tuple of ints,but got "
-                                f"{type(s).__name__}\"")
-            raise TypeError(f"{fn}(): argument 'size' (position {i + 1}) must be tuple of ints, "
-                            f"not {type(s).__name__}")
+                raise TypeError(
+                    f"{fn}(): argument 'size' failed to unpack the object at pos {i + 1} "
+                    f'with error "type must be tuple of ints,but got '
+                    f'{type(s).__name__}"'
+                )
+            raise TypeError(f"{fn}(): argument 'size' (position {i + 1}) must be tuple of ints, not {type(s).__name__}")
         out.append(s)
     for s in out:
         if s < 0:
@@ -313,8 +343,16 @@ def ones(*size_args, size=None, dtype=None, layout=None, device=None, requires_g
 
 
 @out_form(dtype="factory", grad_message="cannot resize variables that require grad")
-def empty(*size_args, size=None, dtype=None, layout=None, device=None, requires_grad=False,
-          pin_memory=False, memory_format=None):
+def empty(
+    *size_args,
+    size=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    pin_memory=False,
+    memory_format=None,
+):
     size = _size_kwarg("empty", size_args, size)  # torch.empty(size=(2, 3)) works as empty(2, 3)
     return _filled(None, _size(size, "empty"), dtype, device, requires_grad)
 
@@ -333,13 +371,11 @@ def _fill_value(fill_value, dtype):
 @out_form(dtype="factory")
 def full(size, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False):
     if not isinstance(size, (tuple, list)):
-        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
-                        f"{type(size).__name__}")
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
     if dtype is None:
         v = fill_value.item() if isinstance(fill_value, (Tensor, np.generic)) else fill_value
         dtype = _dtype.scalar_dtype(v)
-    return _filled(_fill_value(fill_value, dtype), _size((size,), "full"), dtype, device,
-                   requires_grad)
+    return _filled(_fill_value(fill_value, dtype), _size((size,), "full"), dtype, device, requires_grad)
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
@@ -361,6 +397,7 @@ def _laid_like(out, input, memory_format):
     strides suggest (channels_last), else contiguous. (An arbitrary permuted input gives a
     contiguous result here; PyTorch copies its strides. Values are the same.)"""
     from .. import _memory_format as mf
+
     fmt = mf.suggest(input._data) if memory_format in (None, mf.preserve_format) else memory_format
     if fmt is not mf.contiguous_format:
         out._data = mf.laid_out(out._data, out._xp, fmt)
@@ -369,36 +406,32 @@ def _laid_like(out, input, memory_format):
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     out = _filled(0, *_like(input, dtype, device), requires_grad)
-    return out if _plain_layout(input, memory_format) else _laid_like(
-        out, input, memory_format)
+    return out if _plain_layout(input, memory_format) else _laid_like(out, input, memory_format)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     out = _filled(1, *_like(input, dtype, device), requires_grad)
-    return out if _plain_layout(input, memory_format) else _laid_like(
-        out, input, memory_format)
+    return out if _plain_layout(input, memory_format) else _laid_like(out, input, memory_format)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     out = _filled(None, *_like(input, dtype, device), requires_grad)
-    return out if _plain_layout(input, memory_format) else _laid_like(
-        out, input, memory_format)
+    return out if _plain_layout(input, memory_format) else _laid_like(out, input, memory_format)
 
 
-def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
-              memory_format=None):
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     shape, dt, dev = _like(input, dtype, device)
     out = _filled(_fill_value(fill_value, dt), shape, dt, dev, requires_grad)
-    return out if _plain_layout(input, memory_format) else _laid_like(
-        out, input, memory_format)
+    return out if _plain_layout(input, memory_format) else _laid_like(out, input, memory_format)
 
 
 @out_form(dtype="factory")
 def eye(n, m=None, *, dtype=None, layout=None, device=None, requires_grad=False):
     for v in (n, m):
         if v is not None and not isinstance(v, (int, np.integer)):
-            raise TypeError(f"eye() received an invalid combination of arguments - got "
-                            f"({type(n).__name__}, {type(m).__name__})")
+            raise TypeError(
+                f"eye() received an invalid combination of arguments - got ({type(n).__name__}, {type(m).__name__})"
+            )
     if n < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
     if m is not None and m < 0:
@@ -419,14 +452,15 @@ def _arange_resize(old, new):
     n = 1
     for d in old:
         n *= d
-    return (f"The number of elements in the out tensor of shape {list(old)} is {n} which does not "
-            f"match the computed number of elements {new[0]}. Note that this may occur as a result "
-            f"of rounding error. The out tensor will be resized to a tensor of shape ({new[0]},).")
+    return (
+        f"The number of elements in the out tensor of shape {list(old)} is {n} which does not "
+        f"match the computed number of elements {new[0]}. Note that this may occur as a result "
+        f"of rounding error. The out tensor will be resized to a tensor of shape ({new[0]},)."
+    )
 
 
 @out_form(dtype="factory", resize=_arange_resize)
-def arange(start=0, end=None, step=1, *, dtype=None, layout=None, device=None,
-           requires_grad=False):
+def arange(start=0, end=None, step=1, *, dtype=None, layout=None, device=None, requires_grad=False):
     """[start, end) by step: ceil((end - start) / step) values start + i*step;
     int64 unless an argument is a float (then the default dtype)."""
     start, end, step = _num(start), _num(end), _num(step)
@@ -436,8 +470,9 @@ def arange(start=0, end=None, step=1, *, dtype=None, layout=None, device=None,
         is_float = any(isinstance(v, float) for v in (start, end, step))
         dtype = _dtype.get_default_dtype() if is_float else _dtype.int64
     if dtype is _dtype.bool or dtype.category == 3:
-        raise NotImplementedError(f'"arange_cpu" not implemented for '
-                                  f"'{'Bool' if dtype is _dtype.bool else dtype.name}'")
+        raise NotImplementedError(
+            f"\"arange_cpu\" not implemented for '{'Bool' if dtype is _dtype.bool else dtype.name}'"
+        )
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if not (math.isfinite(start) and math.isfinite(end)):
@@ -454,12 +489,15 @@ def arange(start=0, end=None, step=1, *, dtype=None, layout=None, device=None,
 
 
 @out_form(dtype="factory", resize=_arange_resize)
-def range(start=0, end=None, step=1, *, dtype=None, layout=None, device=None,
-          requires_grad=False):
+def range(start=0, end=None, step=1, *, dtype=None, layout=None, device=None, requires_grad=False):
     """Deprecated torch.range: includes `end`; default float dtype."""
-    warnings.warn("torch.range is deprecated and will be removed in a future release because its "
-                  "behavior is inconsistent with Python's range builtin. Instead, use torch.arange, "
-                  "which produces values in [start, end).", UserWarning, stacklevel=2)
+    warnings.warn(
+        "torch.range is deprecated and will be removed in a future release because its "
+        "behavior is inconsistent with Python's range builtin. Instead, use torch.arange, "
+        "which produces values in [start, end).",
+        UserWarning,
+        stacklevel=2,
+    )
     start, end, step = _num(start), _num(end), _num(step)
     if end is None:
         start, end = 0, start
@@ -467,16 +505,14 @@ def range(start=0, end=None, step=1, *, dtype=None, layout=None, device=None,
         raise RuntimeError("step must be nonzero")
     n = int(math.floor((end - start) / step)) + 1
     dtype = dtype or _dtype.get_default_dtype()
-    return _finish((np.arange(max(n, 0)) * step + start).astype(dtype.np), dtype, device,
-                   requires_grad)
+    return _finish((np.arange(max(n, 0)) * step + start).astype(dtype.np), dtype, device, requires_grad)
 
 
 def _lin(start, end, steps, dtype, xp):
     """torch's linspace kernel: the first half counts up from start, the rest
     down from end, in the dtype's own precision (double steps for integers)."""
     if dtype.category >= 2:
-        work = dtype.np if dtype.name in ("float32", "float64", "complex64", "complex128") \
-            else np.dtype(np.float32)
+        work = dtype.np if dtype.name in ("float32", "float64", "complex64", "complex128") else np.dtype(np.float32)
     else:
         work = np.dtype(np.float64)
     s, e = work.type(start), work.type(end)
@@ -497,8 +533,9 @@ def _steps(steps, name):
     if isinstance(steps, Tensor):
         steps = steps.item()
     if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool):
-        raise TypeError(f"{name}() received an invalid combination of arguments - got steps of type "
-                        f"{type(steps).__name__}")
+        raise TypeError(
+            f"{name}() received an invalid combination of arguments - got steps of type {type(steps).__name__}"
+        )
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     return int(steps)
@@ -510,7 +547,7 @@ def _range_dtype(dtype, start, end, name):
         if isinstance(start, complex) or isinstance(end, complex):
             dtype = _dtype.complex128 if dtype is _dtype.float64 else _dtype.complex64
     if dtype is _dtype.bool:
-        raise NotImplementedError(f'"{name}_cpu" not implemented for \'Bool\'')
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Bool'")
     return dtype
 
 
@@ -526,8 +563,7 @@ def linspace(start, end, steps, *, dtype=None, layout=None, device=None, require
 
 
 @out_form(dtype="factory")
-def logspace(start, end, steps, base=10.0, *, dtype=None, layout=None, device=None,
-             requires_grad=False):
+def logspace(start, end, steps, base=10.0, *, dtype=None, layout=None, device=None, requires_grad=False):
     """base ** linspace(start, end): exponents in the dtype's precision, the power in double."""
     steps = _steps(steps, "logspace")
     start, end = _num(start), _num(end)
@@ -537,8 +573,10 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, layout=None, device=No
         return _finish(xp.zeros((0,), dtype=dtype.np), dtype, None, requires_grad)
     # integer dtypes: exponents in double, the power truncated (logspace(0, 1, 5) -> 1, 1, 3, 5, 10)
     exps = _lin(start, end, steps, dtype if dtype.category >= 2 else _dtype.float64, xp)
-    vals = xp.power(complex(base) if dtype.category == 3 else float(base),
-                    exps.astype(np.complex128 if dtype.category == 3 else np.float64))
+    vals = xp.power(
+        complex(base) if dtype.category == 3 else float(base),
+        exps.astype(np.complex128 if dtype.category == 3 else np.float64),
+    )
     return _finish(vals.astype(dtype.np), dtype, None, requires_grad)
 
 

@@ -4,6 +4,7 @@
 writing into it writes the input, as in PyTorch (NumPy's own diagonal is
 read-only). Its backward puts the gradient on the diagonal of zeros.
 """
+
 import numpy as np
 
 from ._args import int_arg
@@ -11,6 +12,7 @@ from .._device import namespace
 from ._util import Node, attach, inplace, method, view, wrap, wrap_dim
 
 from ._out import out_form
+
 __all__ = ["tril", "triu", "diag", "diagonal", "trace"]
 
 _ALL = slice(None)
@@ -71,8 +73,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
         offset = int_arg(offset, "offset")
     d1, d2 = _dims(input, dim1, dim2)
     arr = _diag_array(input._data, offset, d1, d2)
-    return view(input, arr, DiagonalBackward0, lambda b: diagonal(b, offset, d1, d2),
-                offset=offset, dim1=d1, dim2=d2)
+    return view(input, arr, DiagonalBackward0, lambda b: diagonal(b, offset, d1, d2), offset=offset, dim1=d1, dim2=d2)
 
 
 class DiagEmbedBackward0(Node):

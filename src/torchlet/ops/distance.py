@@ -2,6 +2,7 @@
 cosine_similarity (x1.x2 / sqrt(max(||x1||^2 ||x2||^2, eps^2))) and
 pairwise_distance (||x1 - x2 + eps||_p), composed from Tensor ops (their
 gradients come from the norm's and the pointwise ops' nodes)."""
+
 from ._out import out_form
 
 __all__ = ["normalize", "cosine_similarity", "pairwise_distance"]

@@ -4,6 +4,7 @@ tensor (input's shape, or (N, C, 1, ...) for feature dropout) takes
 bernoulli_(1 - p) from the default generator, is divided by (1 - p) in the
 input's dtype, and the result is input * noise (MulBackward0, as in PyTorch).
 Alpha dropout turns the same noise into an affine map a * x + b."""
+
 import math
 
 import numpy as np
@@ -22,6 +23,7 @@ def _noise(input, shape, p):
     """bernoulli_(1 - p) on a fresh contiguous tensor of `shape`, in input's dtype (host)."""
     from ..random import default_generator
     from . import _random_kernels as K
+
     n = int(np.prod(shape, dtype=np.int64))
     return K.bernoulli_scalar(default_generator, n, 1.0 - p).reshape(shape).astype(input._data.dtype)
 
@@ -94,10 +96,12 @@ def _feature_dropout(input, p, training, inplace, batched_ndim, name):
     _check_p(p)
     nd = input.ndim
     if nd not in (batched_ndim - 1, batched_ndim):
-        raise RuntimeError(f"{name}: Expected {batched_ndim - 1}D or {batched_ndim}D input, but "
-                           f"received a {nd}D input. Note that {name} exists to provide channel-wise "
-                           "dropout on inputs with 1 spatial dimension, a channel dimension, and an "
-                           "optional batch dimension (i.e. 2D or 3D inputs).")
+        raise RuntimeError(
+            f"{name}: Expected {batched_ndim - 1}D or {batched_ndim}D input, but "
+            f"received a {nd}D input. Note that {name} exists to provide channel-wise "
+            "dropout on inputs with 1 spatial dimension, a channel dimension, and an "
+            "optional batch dimension (i.e. 2D or 3D inputs)."
+        )
     if not training or p == 0.0 or input._data.size == 0:
         return input
     lead = 2 if nd == batched_ndim else 1
@@ -114,23 +118,32 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     nd = input.ndim
     if nd not in (3, 4):
         import warnings
-        warnings.warn(f"dropout2d: Received a {nd}-D input to dropout2d, which is deprecated and will "
-                      "result in an error in a future release. To retain the behavior and silence "
-                      "this warning, please use dropout instead. Note that dropout2d exists to "
-                      "provide channel-wise dropout on inputs with 2 spatial dimensions, a channel "
-                      "dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
-                      UserWarning, stacklevel=2)
+
+        warnings.warn(
+            f"dropout2d: Received a {nd}-D input to dropout2d, which is deprecated and will "
+            "result in an error in a future release. To retain the behavior and silence "
+            "this warning, please use dropout instead. Note that dropout2d exists to "
+            "provide channel-wise dropout on inputs with 2 spatial dimensions, a channel "
+            "dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
+            UserWarning,
+            stacklevel=2,
+        )
     if not training or p == 0.0 or input._data.size == 0:
         return input
     if nd == 3:
         # PyTorch treats a 3D input as (N, C, L) here (no batch-less form), with a warning
         import warnings
-        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
-                      "1D dropout behavior is desired - input is interpreted as shape (N, C, L), "
-                      "where C is the channel dim. This behavior will change in a future release to "
-                      "interpret the input as one without a batch dimension, i.e. shape (C, H, W). "
-                      "To maintain the 1D channel-wise dropout behavior, please switch to using "
-                      "dropout1d instead.", UserWarning, stacklevel=2)
+
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
+            "1D dropout behavior is desired - input is interpreted as shape (N, C, L), "
+            "where C is the channel dim. This behavior will change in a future release to "
+            "interpret the input as one without a batch dimension, i.e. shape (C, H, W). "
+            "To maintain the 1D channel-wise dropout behavior, please switch to using "
+            "dropout1d instead.",
+            UserWarning,
+            stacklevel=2,
+        )
     lead = min(2, nd)
     shape = input._data.shape[:lead] + (1,) * (nd - lead)
     return _apply(input, _keep_mask(input, shape, p), inplace)

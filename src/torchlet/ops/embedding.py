@@ -1,4 +1,5 @@
 """Lookup ops of nn.functional: embedding (and its renorm), one_hot."""
+
 from .. import _dtype
 from ._args import int_arg
 from ._util import TwoPathNode, attach, wrap
@@ -37,12 +38,13 @@ class EmbeddingBackward0(TwoPathNode):
         return wrap(oh.T.copy()).mm(g.reshape(-1, dim))
 
 
-def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
-              scale_grad_by_freq=False, sparse=False):
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
     if input.dtype.name not in ("int64", "int32"):
-        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following "
-                           f"scalar types: Long, Int; but got {input.type()} instead (while checking "
-                           "arguments for embedding)")
+        raise RuntimeError(
+            "Expected tensor for argument #1 'indices' to have one of the following "
+            f"scalar types: Long, Int; but got {input.type()} instead (while checking "
+            "arguments for embedding)"
+        )
     if weight.ndim != 2:
         raise RuntimeError("'weight' must be 2-D")
     n = weight.shape[0]
@@ -64,8 +66,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     if scale_grad_by_freq:
         xp = input._xp
         counts = xp.bincount(idx.reshape(-1), minlength=n).astype(weight._data.dtype)
-    return attach(out, EmbeddingBackward0, (weight,), (), indices=idx, padding_idx=padding_idx,
-                  scale_counts=counts)
+    return attach(out, EmbeddingBackward0, (weight,), (), indices=idx, padding_idx=padding_idx, scale_counts=counts)
 
 
 def _renorm_rows(weight, idx, max_norm, norm_type):

@@ -14,6 +14,7 @@ d out / d input scatters the weights back (gather's backward); d out / d grid fo
 corner weights' derivative in p (floor is piecewise constant), through the unnormalise,
 reflect and clamp steps.
 """
+
 import itertools
 import warnings
 
@@ -21,13 +22,16 @@ from .. import _dtype
 
 __all__ = ["affine_grid", "grid_sample"]
 
-_ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
-                  "Please specify align_corners=True if the old behavior is desired. See the documentation of "
-                  "grid_sample for details.")
+_ALIGN_WARNING = (
+    "Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
+    "Please specify align_corners=True if the old behavior is desired. See the documentation of "
+    "grid_sample for details."
+)
 
 
 def _linspace_from_neg_one(theta, n, align_corners):
     from .creation import linspace, zeros
+
     if n <= 1:
         return zeros(1, dtype=theta.dtype)
     r = linspace(-1, 1, n, dtype=theta.dtype)
@@ -37,6 +41,7 @@ def _linspace_from_neg_one(theta, n, align_corners):
 def affine_grid(theta, size, align_corners=None):
     from .creation import ones
     from .joining import stack
+
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
@@ -45,21 +50,28 @@ def affine_grid(theta, size, align_corners=None):
     size = list(size)
     if len(size) == 4:
         if theta.dim() != 3 or theta.shape[-2] != 2 or theta.shape[-1] != 3:
-            raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size {size}. "
-                             f"Got {theta.shape}.")
+            raise ValueError(
+                f"Expected a batch of 2D affine matrices of shape Nx2x3 for size {size}. Got {theta.shape}."
+            )
         spatial = size[-2:]
     elif len(size) == 5:
         if theta.dim() != 3 or theta.shape[-2] != 3 or theta.shape[-1] != 4:
-            raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size {size}. "
-                             f"Got {theta.shape}.")
+            raise ValueError(
+                f"Expected a batch of 3D affine matrices of shape Nx3x4 for size {size}. Got {theta.shape}."
+            )
         spatial = size[-3:]
     else:
-        raise NotImplementedError("affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
-                                  f"respectively. Got size {size}.")
+        raise NotImplementedError(
+            "affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
+            f"respectively. Got size {size}."
+        )
     if align_corners and min(spatial) == 1:
-        warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size grids when "
-                      "align_corners=True. This is not an intended use case of affine_grid. See the "
-                      "documentation of affine_grid for details.", stacklevel=2)
+        warnings.warn(
+            "Since version 1.3.0, affine_grid behavior has changed for unit-size grids when "
+            "align_corners=True. This is not an intended use case of affine_grid. See the "
+            "documentation of affine_grid for details.",
+            stacklevel=2,
+        )
     elif min(size) <= 0:
         raise ValueError(f"Expected non-zero, positive output size. Got {size}")
     k = len(spatial)
@@ -104,30 +116,43 @@ def _coords(g, s, padding_mode, align_corners):
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
     if mode not in ("bilinear", "nearest", "bicubic"):
-        raise ValueError("nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', "
-                         f"but got: '{mode}'")
+        raise ValueError(
+            f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', but got: '{mode}'"
+        )
     if padding_mode not in ("zeros", "border", "reflection"):
-        raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
-                         f"'reflection', but got: '{padding_mode}'")
+        raise ValueError(
+            "nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
+            f"'reflection', but got: '{padding_mode}'"
+        )
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
     if input.dim() not in (4, 5):
-        raise RuntimeError(f"grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, "
-                           f"but got input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+        raise RuntimeError(
+            f"grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, "
+            f"but got input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}"
+        )
     k = input.dim() - 2
     if grid.dim() != input.dim() or grid.shape[0] != input.shape[0] or grid.shape[-1] != k:
         if grid.dim() != input.dim():
-            raise RuntimeError("grid_sampler(): expected grid and input to have same number of dimensions, but got "
-                               f"input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+            raise RuntimeError(
+                "grid_sampler(): expected grid and input to have same number of dimensions, but got "
+                f"input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}"
+            )
         if grid.shape[0] != input.shape[0]:
-            raise RuntimeError("grid_sampler(): expected grid and input to have same batch size, but got input with "
-                               f"sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
-        raise RuntimeError(f"grid_sampler(): expected grid to have size {k} in last dimension, but got grid with "
-                           f"sizes {list(grid.shape)}")
+            raise RuntimeError(
+                "grid_sampler(): expected grid and input to have same batch size, but got input with "
+                f"sizes {list(input.shape)} and grid with sizes {list(grid.shape)}"
+            )
+        raise RuntimeError(
+            f"grid_sampler(): expected grid to have size {k} in last dimension, but got grid with "
+            f"sizes {list(grid.shape)}"
+        )
     if input.dtype != grid.dtype:
-        raise RuntimeError(f"grid_sampler(): expected input and grid to have same dtype, but input has "
-                           f"{input.dtype} and grid has {grid.dtype}")
+        raise RuntimeError(
+            f"grid_sampler(): expected input and grid to have same dtype, but input has "
+            f"{input.dtype} and grid has {grid.dtype}"
+        )
     if mode == "bicubic":
         if k == 3:
             raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")

@@ -6,19 +6,38 @@ Along-a-dim ops address element (i0, .., index[i], .., ik) of the input: the
 index array on `dim` plus broadcast aranges on the other dims, so NumPy's
 fancy indexing (and `add.at` where positions can repeat) does the work.
 """
+
 import numpy as np
 from .._device import namespace
 
 from . import subscript
-from . import diagonal  # noqa: F401  (registers tril/triu/diag/diagonal/trace)
-from .diagonal import tril, triu, diag, diagonal, trace  # noqa: F401
+from . import diagonal
+from .diagonal import tril, triu, diag, diagonal, trace
 from ._args import int_arg
 from ._util import Node, Tensor, attach, inplace, method, reduce_grad, wrap, wrap_dim
 
 from ._out import out_form
-__all__ = ["gather", "scatter", "scatter_add", "index_select", "masked_select", "masked_fill",
-           "nonzero", "argwhere", "take", "index_fill", "index_add", "tril", "triu", "diag",
-           "diagonal", "trace", "narrow", "select"]
+
+__all__ = [
+    "gather",
+    "scatter",
+    "scatter_add",
+    "index_select",
+    "masked_select",
+    "masked_fill",
+    "nonzero",
+    "argwhere",
+    "take",
+    "index_fill",
+    "index_add",
+    "tril",
+    "triu",
+    "diag",
+    "diagonal",
+    "trace",
+    "narrow",
+    "select",
+]
 
 _ALL = slice(None)
 
@@ -60,12 +79,16 @@ def _check_along(x, dim, idx, src=None, op="gather"):
     for d in range(idx.ndim):
         if d != dim and idx.shape[d] > x.shape[d] or (src is not None and idx.shape[d] > src.shape[d]):
             if src is None:
-                raise RuntimeError(f"Size does not match at dimension {d} expected index "
-                                   f"{list(idx.shape)} to be no larger than self {list(x.shape)} apart "
-                                   f"from dimension {dim}")
-            raise RuntimeError(f"Expected index {list(idx.shape)} to be no larger than self "
-                               f"{list(x.shape)} apart from dimension {dim} and to be no larger size "
-                               f"than src {list(src.shape)}")
+                raise RuntimeError(
+                    f"Size does not match at dimension {d} expected index "
+                    f"{list(idx.shape)} to be no larger than self {list(x.shape)} apart "
+                    f"from dimension {dim}"
+                )
+            raise RuntimeError(
+                f"Expected index {list(idx.shape)} to be no larger than self "
+                f"{list(x.shape)} apart from dimension {dim} and to be no larger size "
+                f"than src {list(src.shape)}"
+            )
     _bounds(idx, x.shape[dim] if x.ndim else 1, dim)
 
 
@@ -229,8 +252,9 @@ def index_add(input, dim, index, source, *, alpha=1):
     s = source._data
     ns = s.shape[d] if s.ndim else 1
     if idx.size != ns:
-        raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to "
-                           f"source.size(dim): ({ns}), for dim: {d}")
+        raise RuntimeError(
+            f"index_add_(): Number of indices ({idx.size}) should be equal to source.size(dim): ({ns}), for dim: {d}"
+        )
     if x.ndim == 1 and idx.size and (int(idx.max()) >= x.shape[0] or int(idx.min()) < 0):
         raise IndexError("index out of range in self")  # PyTorch's 1-d kernel checks as index_select
     _bounds(idx, x.shape[d] if x.ndim else 1, d)
@@ -293,13 +317,13 @@ def index_fill_(self, dim, index, value):
 def _mask(mask, op):
     m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype != np.bool_:
-        raise RuntimeError(f"{op} only supports boolean masks, but got mask with dtype "
-                           f"{_C_NAMES.get(m.dtype.name, m.dtype.name)}")
+        raise RuntimeError(
+            f"{op} only supports boolean masks, but got mask with dtype {_C_NAMES.get(m.dtype.name, m.dtype.name)}"
+        )
     return m
 
 
-_C_NAMES = {"uint8": "unsigned char", "int64": "long int", "float32": "float", "int32": "int",
-            "float64": "double"}
+_C_NAMES = {"uint8": "unsigned char", "int64": "long int", "float32": "float", "int32": "int", "float64": "double"}
 
 
 class MaskedFillBackward0(Node):
@@ -326,8 +350,10 @@ def masked_fill(input, mask, value):
     x = input._data
     if isinstance(value, Tensor):
         if value._data.ndim:
-            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
-                               f"with {value._data.ndim} dimension(s).")
+            raise RuntimeError(
+                "masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
+                f"with {value._data.ndim} dimension(s)."
+            )
         v = value._data.astype(x.dtype)
     else:
         v = np.array(value).astype(x.dtype)[()] if x.dtype.kind in "biu" else value
@@ -345,6 +371,7 @@ def masked_fill(input, mask, value):
 
 def _broadcast_error(a, b):
     from ._util import broadcast_shapes
+
     broadcast_shapes(a, b)
     raise RuntimeError(f"shapes {list(a)} and {list(b)} cannot be broadcast")  # pragma: no cover
 
@@ -354,9 +381,11 @@ def masked_fill_(self, mask, value):
     m = _mask(mask, "masked_fill_")
     if m.ndim > self._data.ndim or any(ms not in (1, s) for ms, s in zip(m.shape[::-1], self._data.shape[::-1])):
         from ._util import broadcast_shapes
+
         shape = broadcast_shapes(self._data.shape, m.shape)
-        raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast "
-                           f"shape {list(shape)}")
+        raise RuntimeError(
+            f"output with shape {list(self._data.shape)} doesn't match the broadcast shape {list(shape)}"
+        )
     return inplace(self, lambda t, v: masked_fill(t, mask, v), value)
 
 
@@ -376,6 +405,7 @@ def masked_select(input, mask):
     x = input._data
     if m.shape != x.shape:
         from ._util import broadcast_shapes
+
         shape = broadcast_shapes(x.shape, m.shape)
         x, m = input._xp.broadcast_to(x, shape), input._xp.broadcast_to(m, shape)
     return attach(wrap(x[m]), MaskedSelectBackward0, (input,), mask=m)
@@ -420,8 +450,9 @@ def take(input, index):
     if idx.size and (int(idx.max()) >= n or int(idx.min()) < -n):
         bad = int(idx.max()) if int(idx.max()) >= n else int(idx.min())
         raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
-    return attach(wrap(x.reshape(-1)[idx.reshape(-1)].reshape(idx.shape)), TakeBackward0, (input,),
-                  index=idx.reshape(-1))
+    return attach(
+        wrap(x.reshape(-1)[idx.reshape(-1)].reshape(idx.shape)), TakeBackward0, (input,), index=idx.reshape(-1)
+    )
 
 
 # ----- narrow / select (views) ----------------------------------------------------
@@ -434,8 +465,7 @@ def narrow(input, dim, start, length):
     if type(length) is not int:
         length = int_arg(length, "length", fn="narrow")
     if not -size <= start <= size:
-        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got "
-                         f"{start})")
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
     if start < 0:
         start += size
     if start + length > size or length < 0:
@@ -450,6 +480,5 @@ def select(input, dim, index):
     d = wrap_dim(dim, len(shape))
     index = int(index)
     if not -shape[d] <= index < shape[d]:
-        raise IndexError(f"select(): index {index} out of range for tensor of size {list(shape)} at "
-                         f"dimension {d}")
+        raise IndexError(f"select(): index {index} out of range for tensor of size {list(shape)} at dimension {d}")
     return subscript._basic(input, (_ALL,) * d + (index, Ellipsis), subscript.SelectBackward0)

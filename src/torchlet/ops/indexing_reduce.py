@@ -7,6 +7,7 @@ along `dim`, with NumPy's unbuffered `ufunc.at` doing repeated positions.
 Gradients are PyTorch's (FunctionsManual's scatter_reduce_backward), written
 with Tensor ops so they can be differentiated again.
 """
+
 import numpy as np
 
 from ._util import Node, Tensor, attach, inplace, method, wrap, wrap_dim
@@ -70,8 +71,10 @@ class ScatterReduceBackward0(Node):
             ga, gs = a_is * share, s_is * gather(share, d, idx)
         if not keep:
             ga = ga.scatter(d, idx, 0)
-        return (ga if self.needs_input_grad(0) else None,
-                _pad_to(gs, self.input_meta[1][0]) if self.needs_input_grad(1) else None)
+        return (
+            ga if self.needs_input_grad(0) else None,
+            _pad_to(gs, self.input_meta[1][0]) if self.needs_input_grad(1) else None,
+        )
 
 
 @method()
@@ -105,15 +108,22 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
         count[count == 0] = 1
         res = (res // count if x.dtype.kind in "iu" else res / count).astype(x.dtype, copy=False)
     r = wrap(res)
-    attach(r, ScatterReduceBackward0, (input, src), (input, src, r), dim=d,
-           index=wrap(idx.astype(np.int64, copy=False)), reduce=reduce, include_self=include_self)
+    attach(
+        r,
+        ScatterReduceBackward0,
+        (input, src),
+        (input, src, r),
+        dim=d,
+        index=wrap(idx.astype(np.int64, copy=False)),
+        reduce=reduce,
+        include_self=include_self,
+    )
     return r
 
 
 @method()
 def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
-    return inplace(self, lambda t, s: scatter_reduce(t, dim, index, s, reduce, include_self=include_self),
-                   src)
+    return inplace(self, lambda t, s: scatter_reduce(t, dim, index, s, reduce, include_self=include_self), src)
 
 
 # ----- index_copy --------------------------------------------------------------------
@@ -143,23 +153,26 @@ def index_copy(input, dim, index, source):
     idx = idx.reshape(-1)
     ns = s.shape[d] if s.ndim else 1
     if idx.size != ns:
-        raise IndexError(f"index_copy_(): Number of indices ({idx.size}) should be equal to "
-                         f"source.size(dim) ({ns})")
-    if s.ndim and x.ndim and (s.shape[:d] + s.shape[d + 1:]) != (x.shape[:d] + x.shape[d + 1:]):
-        k = next(i for i in range(max(x.ndim, s.ndim)) if i != d and (
-            i >= s.ndim or i >= x.ndim or s.shape[i] != x.shape[i]))
-        raise RuntimeError("index_copy_(): Source/destination tensor must have same slice shapes. "
-                           f"Destination slice shape: {' '.join(map(str, x.shape[:d] + x.shape[d + 1:]))} "
-                           f"at dimension {k} and source slice shape: "
-                           f"{' '.join(map(str, s.shape[:d] + s.shape[d + 1:]))} at dimension {k}.")
+        raise IndexError(f"index_copy_(): Number of indices ({idx.size}) should be equal to source.size(dim) ({ns})")
+    if s.ndim and x.ndim and (s.shape[:d] + s.shape[d + 1 :]) != (x.shape[:d] + x.shape[d + 1 :]):
+        k = next(
+            i for i in range(max(x.ndim, s.ndim)) if i != d and (i >= s.ndim or i >= x.ndim or s.shape[i] != x.shape[i])
+        )
+        raise RuntimeError(
+            "index_copy_(): Source/destination tensor must have same slice shapes. "
+            f"Destination slice shape: {' '.join(map(str, x.shape[:d] + x.shape[d + 1 :]))} "
+            f"at dimension {k} and source slice shape: "
+            f"{' '.join(map(str, s.shape[:d] + s.shape[d + 1 :]))} at dimension {k}."
+        )
     if s.dtype != x.dtype:
-        raise RuntimeError("index_copy_(): self and source expected to have the same dtype, but got (self) "
-                           f"{_type_word(x.dtype)} and (source) {_type_word(s.dtype)}")
+        raise RuntimeError(
+            "index_copy_(): self and source expected to have the same dtype, but got (self) "
+            f"{_type_word(x.dtype)} and (source) {_type_word(s.dtype)}"
+        )
     size = x.shape[d] if x.ndim else 1
     bad = idx[(idx < 0) | (idx >= size)]
     if bad.size:
-        raise IndexError(f"index_copy_(): index {int(bad[0])} is out of bounds for dimension {d} with "
-                         f"size {size}")
+        raise IndexError(f"index_copy_(): index {int(bad[0])} is out of bounds for dimension {d} with size {size}")
     res = x.copy()
     if x.ndim:
         res[(_ALL,) * d + (idx,)] = s if s.ndim else s.reshape(1)
@@ -185,21 +198,24 @@ def take_along_dim(input, indices, dim=None):
         res = gather(input.reshape(-1), 0, indices.reshape(-1))
         return res
     if indices._data.dtype != np.int64:
-        raise RuntimeError("torch.take_along_dim(): dtype of indices should be Long but got "
-                           f"{_type_word(indices._data.dtype)}")
+        raise RuntimeError(
+            f"torch.take_along_dim(): dtype of indices should be Long but got {_type_word(indices._data.dtype)}"
+        )
     nx, ni = input._data.ndim, indices._data.ndim
     if nx != ni:
-        raise RuntimeError("torch.take_along_dim(): input and indices should have the same number of "
-                           f"dimensions, but got {nx} dimensions for input, and {ni} dimensions for indices")
+        raise RuntimeError(
+            "torch.take_along_dim(): input and indices should have the same number of "
+            f"dimensions, but got {nx} dimensions for input, and {ni} dimensions for indices"
+        )
     from ._util import broadcast_shapes
+
     d = wrap_dim(dim, nx)
     xs, js = list(input._data.shape), list(indices._data.shape)
-    want_i = list(broadcast_shapes(tuple(xs[:d] + [js[d]] + xs[d + 1:]), tuple(js)))
-    want_x = list(broadcast_shapes(tuple(js[:d] + [xs[d]] + js[d + 1:]), tuple(xs)))
+    want_i = list(broadcast_shapes(tuple(xs[:d] + [js[d]] + xs[d + 1 :]), tuple(js)))
+    want_x = list(broadcast_shapes(tuple(js[:d] + [xs[d]] + js[d + 1 :]), tuple(xs)))
     if xs != want_x:
         input = input.expand(want_x)
     if js != want_i:
         indices = indices.expand(want_i)
     res = gather(input, d, indices)
     return res
-

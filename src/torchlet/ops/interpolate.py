@@ -6,6 +6,7 @@ interpolate is separable: along each resized dim the output is a fixed
 linear map of the input (nearest: a 0/1 selection, linear: two weights per
 output), so the backward applies the transposed map along each dim.
 """
+
 import math
 
 import numpy as np
@@ -19,11 +20,17 @@ __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 
 # ----- interpolate ----------------------------------------------------------------
 _LINEAR = {"linear": 1, "bilinear": 2, "trilinear": 3}
-_UP_NAMES = {"nearest": "UpsampleNearest{}DBackward0", "nearest-exact": "UpsampleNearestExact{}DBackward0",
-             "linear": "UpsampleLinear1DBackward0", "bilinear": "UpsampleBilinear2DBackward0",
-             "trilinear": "UpsampleTrilinear3DBackward0", "bicubic": "UpsampleBicubic2DBackward0",
-             "bilinear-aa": "UpsampleBilinear2DAaBackward0", "bicubic-aa": "UpsampleBicubic2DAaBackward0",
-             "lanczos-aa": "UpsampleLanczos2DAaBackward0"}
+_UP_NAMES = {
+    "nearest": "UpsampleNearest{}DBackward0",
+    "nearest-exact": "UpsampleNearestExact{}DBackward0",
+    "linear": "UpsampleLinear1DBackward0",
+    "bilinear": "UpsampleBilinear2DBackward0",
+    "trilinear": "UpsampleTrilinear3DBackward0",
+    "bicubic": "UpsampleBicubic2DBackward0",
+    "bilinear-aa": "UpsampleBilinear2DAaBackward0",
+    "bicubic-aa": "UpsampleBicubic2DAaBackward0",
+    "lanczos-aa": "UpsampleLanczos2DAaBackward0",
+}
 
 
 def _src_scale(n_in, n_out, scale, align_corners):
@@ -92,14 +99,23 @@ def _up_node(mode, n):
     return cls
 
 
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
-                recompute_scale_factor=None, antialias=False):
+def interpolate(
+    input,
+    size=None,
+    scale_factor=None,
+    mode="nearest",
+    align_corners=None,
+    recompute_scale_factor=None,
+    antialias=False,
+):
     X = input._data
     n = X.ndim - 2
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
-            raise ValueError("align_corners option can only be set with the interpolating modes: "
-                             "linear | bilinear | bicubic | trilinear")
+            raise ValueError(
+                "align_corners option can only be set with the interpolating modes: "
+                "linear | bilinear | bicubic | trilinear"
+            )
     elif align_corners is None:
         align_corners = False
     if size is not None and scale_factor is not None:
@@ -109,10 +125,12 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if size is not None:
         if isinstance(size, (tuple, list)):
             if len(size) != n:
-                raise ValueError(f"Input and output must have the same number of spatial dimensions, but got "
-                                 f"input with spatial dimensions of {list(X.shape[2:])} and output size of "
-                                 f"{size}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
-                                 "output size in (o1, o2, ...,oK) format.")
+                raise ValueError(
+                    f"Input and output must have the same number of spatial dimensions, but got "
+                    f"input with spatial dimensions of {list(X.shape[2:])} and output size of "
+                    f"{size}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
+                    "output size in (o1, o2, ...,oK) format."
+                )
             out = tuple(int(s) for s in size)
         else:
             out = (int(size),) * n
@@ -122,17 +140,21 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     else:
         sf = tuple(scale_factor) if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * n
         if isinstance(scale_factor, (tuple, list)) and len(sf) != n:
-            raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but "
-                             f"got input with spatial dimensions of {list(X.shape[2:])} and scale_factor of "
-                             f"shape {scale_factor}. Please provide input tensor in (N, C, d1, d2, ...,dK) "
-                             "format and scale_factor in (s1, s2, ...,sK) format.")
+            raise ValueError(
+                f"Input and scale_factor must have the same number of spatial dimensions, but "
+                f"got input with spatial dimensions of {list(X.shape[2:])} and scale_factor of "
+                f"shape {scale_factor}. Please provide input tensor in (N, C, d1, d2, ...,dK) "
+                "format and scale_factor in (s1, s2, ...,sK) format."
+            )
         out = tuple(int(math.floor(float(S) * float(f))) for S, f in zip(X.shape[2:], sf))
         scales = (None,) * n if recompute_scale_factor or mode == "area" else tuple(float(f) for f in sf)
     if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and X.ndim == 4):
-        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and "
-                         "requires a 4-D tensor as input")
+        raise ValueError(
+            "Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a 4-D tensor as input"
+        )
     if mode == "area" and n >= 1:
         from .pooling import adaptive_avg_pool2d
+
         if 0 in out:  # adaptive pooling to an empty size: an empty result
             return input.sum(tuple(range(2, X.ndim)), keepdim=True).expand(X.shape[:2] + out) * 0
         if n == 1:
@@ -145,18 +167,25 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             raise ValueError("Lanczos mode does not support align_corners=True")
         if not antialias:
             raise ValueError("Lanczos mode requires antialias=True")
-    if not (1 <= n <= 3) or (mode not in _LINEAR and mode not in ("nearest", "nearest-exact")
-                              and not (mode in ("bicubic", "lanczos") and n == 2)):
-        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {X.ndim}D) "
-                                  f"for the modes: nearest | linear | bilinear | bicubic | trilinear | lanczos "
-                                  f"| area | nearest-exact (got {mode})")
+    if not (1 <= n <= 3) or (
+        mode not in _LINEAR
+        and mode not in ("nearest", "nearest-exact")
+        and not (mode in ("bicubic", "lanczos") and n == 2)
+    ):
+        raise NotImplementedError(
+            f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {X.ndim}D) "
+            f"for the modes: nearest | linear | bilinear | bicubic | trilinear | lanczos "
+            f"| area | nearest-exact (got {mode})"
+        )
     align_corners = bool(align_corners)
     if min(out) <= 0 or min(X.shape[2:]) <= 0:
-        names = "DHW"[3 - n:]
+        names = "DHW"[3 - n :]
         ins = ", ".join(f"{c}: {v}" for c, v in zip(names, X.shape[2:]))
         outs = ", ".join(f"{c}: {v}" for c, v in zip(names, out))
-        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({ins})"
-                           f"{' and' if n == 1 else ''} output ({outs})")
+        raise RuntimeError(
+            f"Input and output sizes should be greater than 0, but got input ({ins})"
+            f"{' and' if n == 1 else ''} output ({outs})"
+        )
     xp = input._xp
     if X.dtype == np.uint8 and mode in ("bilinear", "bicubic", "lanczos"):
         return wrap(resample.uint8_resize(xp, X, out, scales, align_corners, mode, antialias))

@@ -6,6 +6,7 @@ split/chunk/unbind return views of their input made by one multi-output
 node (SplitBackward0 / UnbindBackward0): its backward joins the outputs'
 gradients (zeros for outputs that got none) with cat / stack.
 """
+
 import numpy as np
 
 from .. import _dtype
@@ -18,9 +19,29 @@ from ._out import out_form
 from .indexing import index_select, narrow, select
 from .view import expand, reshape
 
-__all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack", "split", "chunk",
-           "unbind", "tensor_split", "flip", "fliplr", "flipud", "roll", "tile", "repeat_interleave",
-           "broadcast_to", "broadcast_tensors", "broadcast_shapes", "meshgrid"]
+__all__ = [
+    "cat",
+    "concat",
+    "concatenate",
+    "stack",
+    "hstack",
+    "vstack",
+    "dstack",
+    "split",
+    "chunk",
+    "unbind",
+    "tensor_split",
+    "flip",
+    "fliplr",
+    "flipud",
+    "roll",
+    "tile",
+    "repeat_interleave",
+    "broadcast_to",
+    "broadcast_tensors",
+    "broadcast_shapes",
+    "meshgrid",
+]
 
 _ALL = slice(None)
 
@@ -70,9 +91,9 @@ def cat(tensors, dim=0):
         used, arrays = [0], [tensors[0]._data]
     ref = arrays[0].shape
     d = wrap_dim(dim, len(ref))
-    rest = ref[:d] + ref[d + 1:]
+    rest = ref[:d] + ref[d + 1 :]
     for i, a in zip(used, arrays):
-        if a.shape[:d] + a.shape[d + 1:] != rest:
+        if a.shape[:d] + a.shape[d + 1 :] != rest:
             _cat_mismatch(ref, a.shape, d, i)
     if any(a.dtype != dt for a in arrays):
         arrays = [a.astype(dt) for a in arrays]
@@ -91,8 +112,10 @@ def _cat_mismatch(ref, shape, d, i):
         raise RuntimeError(f"Tensors must have same number of dimensions: got {len(ref)} and {len(shape)}")
     for k in range(len(ref)):
         if k != d and shape[k] != ref[k]:
-            raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
-                               f"{ref[k]} but got size {shape[k]} for tensor number {i} in the list.")
+            raise RuntimeError(
+                f"Sizes of tensors must match except in dimension {d}. Expected size "
+                f"{ref[k]} but got size {shape[k]} for tensor number {i} in the list."
+            )
 
 
 concat = concatenate = cat
@@ -113,8 +136,10 @@ def stack(tensors, dim=0):
     s0 = tensors[0]._data.shape
     for i, t in enumerate(tensors):
         if t._data.shape != s0:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(s0)} at entry 0 "
-                               f"and {list(t._data.shape)} at entry {i}")
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(s0)} at entry 0 "
+                f"and {list(t._data.shape)} at entry {i}"
+            )
     d = wrap_dim(dim, len(s0) + 1)
     dt = _result_dtype(tensors)
     xp = tensors[0]._xp
@@ -200,8 +225,7 @@ def split(tensor, split_size_or_sections, dim=0):
             raise RuntimeError(f"split expects split_size be non-negative, but got split_size={s}")
         if s == 0:
             if size != 0:
-                raise RuntimeError("split_size can only be 0 if dimension size is 0, but got dimension "
-                                   f"size of {size}")
+                raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
             return _pieces(tensor, d, [0], SplitBackward0)
         sizes = [s] * (size // s) + ([size % s] if size % s else [])
         return _pieces(tensor, d, sizes or [0], SplitBackward0)
@@ -211,8 +235,10 @@ def split(tensor, split_size_or_sections, dim=0):
         return split(tensor, int_arg(split_size_or_sections, "split_size", fn="split"), d)
     sizes = [int_arg(s, "split_sizes", "tuple of ints", "split_with_sizes") for s in split_size_or_sections]
     if sum(sizes) != size or any(s < 0 for s in sizes):
-        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's "
-                           f"size at dimension {d}), but got split_sizes={sizes}")
+        raise RuntimeError(
+            f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's "
+            f"size at dimension {d}), but got split_sizes={sizes}"
+        )
     return _pieces(tensor, d, sizes, SplitWithSizesBackward0)
 
 
@@ -258,8 +284,10 @@ def tensor_split(input, indices_or_sections, dim=0):
             bounds.append(bounds[-1] + q + (1 if i < r else 0))
     else:
         bounds = [0] + [min(max(int(i) if i >= 0 else int(i) + size, 0), size) for i in ios] + [size]
-    return tuple(narrow(input, d, a, max(b - a, 0)) if b > a else narrow(input, d, min(a, size), 0)
-                 for a, b in zip(bounds[:-1], bounds[1:]))
+    return tuple(
+        narrow(input, d, a, max(b - a, 0)) if b > a else narrow(input, d, min(a, size), 0)
+        for a, b in zip(bounds[:-1], bounds[1:])
+    )
 
 
 # ----- flip / roll -------------------------------------------------------------
@@ -304,9 +332,13 @@ class RollBackward0(Node):
 @method()
 def roll(input, shifts, dims=None):
     x = input._data
-    shifts = (shifts,) if type(shifts) is int else \
-        tuple(int_arg(s, "shifts", "tuple of ints", "roll") for s in shifts) if isinstance(shifts, (tuple, list)) \
+    shifts = (
+        (shifts,)
+        if type(shifts) is int
+        else tuple(int_arg(s, "shifts", "tuple of ints", "roll") for s in shifts)
+        if isinstance(shifts, (tuple, list))
         else (int_arg(shifts, "shifts", "tuple of ints", "roll"),)
+    )
     if dims is None:
         if len(shifts) != 1:
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
@@ -341,8 +373,7 @@ def repeat(self, *sizes):
     sizes = tuple(s if type(s) is int else int_arg(s, "repeats", "tuple of ints", "repeat") for s in sizes)
     x = self._data
     if len(sizes) < x.ndim:
-        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
-                           "dimensions of tensor")
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
     if any(s < 0 for s in sizes):
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(sizes)}: {list(sizes)}")
     src = x.reshape((1,) * (len(sizes) - x.ndim) + x.shape)
@@ -355,16 +386,26 @@ methods.repeat = repeat
 
 @method()
 def tile(input, dims):
-    dims = tuple(int_arg(s, "dims", "tuple of ints", "tile") for s in dims) \
-        if isinstance(dims, (tuple, list)) else (int_arg(dims, "dims", "tuple of ints", "tile"),)
+    dims = (
+        tuple(int_arg(s, "dims", "tuple of ints", "tile") for s in dims)
+        if isinstance(dims, (tuple, list))
+        else (int_arg(dims, "dims", "tuple of ints", "tile"),)
+    )
     n = input._data.ndim
     if len(dims) < n:
         dims = (1,) * (n - len(dims)) + dims
     return repeat(input, dims)
 
 
-_INT_WORDS = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
-              "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+_INT_WORDS = {
+    "float32": "Float",
+    "float64": "Double",
+    "float16": "Half",
+    "bfloat16": "BFloat16",
+    "bool": "Bool",
+    "complex64": "ComplexFloat",
+    "complex128": "ComplexDouble",
+}
 
 
 def _check_repeats(r, vector=False):
@@ -398,8 +439,10 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         r = host(repeats._data)  # the index is built on the host and uploaded below
         _check_repeats(r)
         if r.ndim == 1 and r.shape[0] != n and r.shape[0] != 1:
-            raise RuntimeError(f"repeats must have the same size as input along dim, but got "
-                               f"repeats.size(0) = {r.shape[0]} and input.size(0) = {n}")
+            raise RuntimeError(
+                f"repeats must have the same size as input along dim, but got "
+                f"repeats.size(0) = {r.shape[0]} and input.size(0) = {n}"
+            )
         r = r.reshape(-1) if r.size != 1 else int(r.reshape(()))
     else:
         r = repeats if type(repeats) is int else int_arg(repeats, "repeats", fn="repeat_interleave")

@@ -5,6 +5,7 @@ Every product is one BLAS call on arrays; its backward is products again,
 d(a @ b) = g @ b^T, a^T @ g, with vector operands promoted to matrices and
 broadcast batch dims summed away. 16-bit floats are multiplied in float32
 (as PyTorch accumulates) and rounded back."""
+
 import numpy as np
 
 from .. import _dtype
@@ -13,8 +14,8 @@ from ._util import Node, attach, binary_arrays, inplace, method, reduce_grad, wr
 from .._tensor import Tensor, _wrap_dim
 
 from ._out import out_form, plain
-__all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "addmm", "addmv",
-           "baddbmm", "addbmm"]
+
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "addmm", "addmv", "baddbmm", "addbmm"]
 
 _WORD = _dtype.CPP_NAMES  # PyTorch's dtype names, one table (_dtype.py)
 _NAME = _dtype.SCALAR_NAMES  # PyTorch's dtype names, one table (_dtype.py)
@@ -28,8 +29,10 @@ def _check_dtypes(a, b, style="mm"):
     da, db = a._data.dtype, b._data.dtype
     if da != db:
         if style == "mm":
-            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                               f"{_WORD.get(da.name, da.name)} != {_WORD.get(db.name, db.name)}")
+            raise RuntimeError(
+                f"expected m1 and m2 to have the same dtype, but got: "
+                f"{_WORD.get(da.name, da.name)} != {_WORD.get(db.name, db.name)}"
+            )
         raise RuntimeError(f"expected scalar type {_name(a)} but found {_name(b)}")
     if da == np.bool_:
         raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
@@ -54,14 +57,14 @@ class MmBackward0(Node):
 
     def _grads(self, g):
         a, b = self.saved_tensors
-        return (g.mm(b.t()) if self.needs_input_grad(0) else None,
-                a.t().mm(g) if self.needs_input_grad(1) else None)
+        return (g.mm(b.t()) if self.needs_input_grad(0) else None, a.t().mm(g) if self.needs_input_grad(1) else None)
 
 
 def _mm_shapes(x, y):
     if x.shape[1] != y.shape[0]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({x.shape[0]}x{x.shape[1]} and "
-                           f"{y.shape[0]}x{y.shape[1]})")
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({x.shape[0]}x{x.shape[1]} and {y.shape[0]}x{y.shape[1]})"
+        )
 
 
 @method()
@@ -83,8 +86,7 @@ class BmmBackward0(Node):
 
     def backward(self, g):
         a, b = self.saved_tensors
-        return (g.bmm(b.mT) if self.needs_input_grad(0) else None,
-                a.mT.bmm(g) if self.needs_input_grad(1) else None)
+        return (g.bmm(b.mT) if self.needs_input_grad(0) else None, a.mT.bmm(g) if self.needs_input_grad(1) else None)
 
 
 def _bmm_check(x, y, what="batch"):
@@ -93,8 +95,10 @@ def _bmm_check(x, y, what="batch"):
     if y.ndim != 3:
         raise RuntimeError(f"{what}2 must be a 3D tensor")
     if y.shape[:2] != (x.shape[0], x.shape[2]):
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                           f"[{x.shape[0]}, {x.shape[2]}] but got: [{y.shape[0]}, {y.shape[1]}].")
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{x.shape[0]}, {x.shape[2]}] but got: [{y.shape[0]}, {y.shape[1]}]."
+        )
 
 
 @method()
@@ -112,8 +116,10 @@ class MvBackward0(Node):
 
     def backward(self, g):
         a, v = self.saved_tensors
-        return (g.unsqueeze(-1) * v if self.needs_input_grad(0) else None,
-                a.t().mv(g) if self.needs_input_grad(1) else None)
+        return (
+            g.unsqueeze(-1) * v if self.needs_input_grad(0) else None,
+            a.t().mv(g) if self.needs_input_grad(1) else None,
+        )
 
 
 def _mv_check(x, v, n_input=None):
@@ -121,8 +127,7 @@ def _mv_check(x, v, n_input=None):
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {x.ndim}, {v.ndim}")
     if x.shape[1] != v.shape[0]:
         n = x.shape[0] if n_input is None else n_input
-        raise RuntimeError(f"size mismatch, got input ({n}), mat ({x.shape[0]}x{x.shape[1]}), "
-                           f"vec ({v.shape[0]})")
+        raise RuntimeError(f"size mismatch, got input ({n}), mat ({x.shape[0]}x{x.shape[1]}), vec ({v.shape[0]})")
 
 
 @method()
@@ -131,8 +136,9 @@ def mv(input, vec):
     x, v = input._data, vec._data
     _mv_check(x, v)
     if x.dtype != v.dtype:
-        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_name(vec)}, "
-                           f"{_name(input)}, and {_name(vec)}")
+        raise RuntimeError(
+            f"addmv input tensors must have the same dtype, but got {_name(vec)}, {_name(input)}, and {_name(vec)}"
+        )
     _check_dtypes(input, vec)
     res = attach(wrap(_prod(x, v, input._xp)), MvBackward0, (input, vec), (input, vec))
     return res
@@ -143,8 +149,7 @@ class DotBackward0(Node):
 
     def backward(self, g):
         a, b = self.saved_tensors
-        return (g * b if self.needs_input_grad(0) else None,
-                g * a if self.needs_input_grad(1) else None)
+        return (g * b if self.needs_input_grad(0) else None, g * a if self.needs_input_grad(1) else None)
 
 
 VdotBackward0 = type("VdotBackward0", (DotBackward0,), {"__doc__": "d(conj(a) . b) (real case)"})
@@ -154,9 +159,11 @@ def _dot_check(x, y, name="dot"):
     if x.ndim != 1 or y.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {x.ndim}D and {y.ndim}D tensors")
     if x.shape[0] != y.shape[0]:
-        raise RuntimeError(f"inconsistent tensor size, expected tensor [{x.shape[0]}] and src "
-                           f"[{y.shape[0]}] to have the same number of elements, but got "
-                           f"{x.shape[0]} and {y.shape[0]} elements respectively")
+        raise RuntimeError(
+            f"inconsistent tensor size, expected tensor [{x.shape[0]}] and src "
+            f"[{y.shape[0]}] to have the same number of elements, but got "
+            f"{x.shape[0]} and {y.shape[0]} elements respectively"
+        )
 
 
 @method()
@@ -165,8 +172,9 @@ def dot(input, tensor):
     x, y = input._data, tensor._data
     _dot_check(x, y)
     if x.dtype != y.dtype:
-        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_name(input)} "
-                           f"and {_name(tensor)}")
+        raise RuntimeError(
+            f"dot : expected both vectors to have same dtype, but found {_name(input)} and {_name(tensor)}"
+        )
     _check_dtypes(input, tensor)
     arr = input._xp.asarray(_prod(x, y, input._xp))  # NumPy gives a scalar for 1-D @ 1-D
     return attach(wrap(arr), DotBackward0, (input, tensor), (input, tensor))
@@ -178,8 +186,9 @@ def vdot(input, other):
     x, y = input._data, other._data
     _dot_check(x, y, "vdot")
     if x.dtype != y.dtype:
-        raise RuntimeError(f"vdot : expected both vectors to have same dtype, but found {_name(input)} "
-                           f"and {_name(other)}")
+        raise RuntimeError(
+            f"vdot : expected both vectors to have same dtype, but found {_name(input)} and {_name(other)}"
+        )
     res = wrap(input._xp.asarray(_prod(input._xp.conj(x), y, input._xp)))
     return attach(res, VdotBackward0, (input, other), (input, other))
 
@@ -190,8 +199,10 @@ class OuterBackward(Node):
     def backward(self, g):
         a, b = self.saved_tensors
         ma, mb = self.input_meta
-        return (reduce_grad(g.mv(b.to(g.dtype)), ma) if self.needs_input_grad(0) else None,
-                reduce_grad(g.t().mv(a.to(g.dtype)), mb) if self.needs_input_grad(1) else None)
+        return (
+            reduce_grad(g.mv(b.to(g.dtype)), ma) if self.needs_input_grad(0) else None,
+            reduce_grad(g.t().mv(a.to(g.dtype)), mb) if self.needs_input_grad(1) else None,
+        )
 
 
 OuterBackward.__name__ = OuterBackward.__qualname__ = "MulBackward0"
@@ -266,8 +277,9 @@ def _batch_shape(sa, sb):
         a = sa[ia] if ia >= 0 else 1
         b = sb[ib] if ib >= 0 else 1
         if a != b and a != 1 and b != 1:
-            raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
-                               f"non-singleton dimension {i}")
+            raise RuntimeError(
+                f"The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton dimension {i}"
+            )
         out.append(a if b == 1 else b)
     return tuple(out[::-1])
 
@@ -280,8 +292,7 @@ def matmul(input, other):
     x, y = input._data, other._data
     nx, ny = x.ndim, y.ndim
     if nx == 0 or ny == 0:
-        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {nx}D and "
-                           f"{ny}D")
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {nx}D and {ny}D")
     if nx == 2 and ny == 2:
         return mm(input, other)
     if nx == 1 and ny == 1:
@@ -302,8 +313,9 @@ def matmul(input, other):
         batch = _batch_shape(bx, y.shape[:-2])
         if kx != ky:
             b = int(np.prod(batch))
-            raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                               f"[{b}, {kx}] but got: [{b}, {ky}].")
+            raise RuntimeError(
+                f"Expected size for first two dimensions of batch2 tensor to be: [{b}, {kx}] but got: [{b}, {ky}]."
+            )
         name = "CloneBackward0" if nx == 2 else "UnsafeViewBackward0"
     _check_dtypes(input, other, "mm" if ny <= 2 else "scalar")
     xp = input._xp
@@ -327,11 +339,15 @@ def _expand_check(shape, target):
         for i in range(len(shape) - 1, -1, -1):
             t = target[i + lead] if i + lead >= 0 else None
             if shape[i] != 1 and shape[i] != t:
-                raise RuntimeError(f"The expanded size of the tensor ({t}) must match the existing size "
-                                   f"({shape[i]}) at non-singleton dimension {i + lead}.  Target sizes: "
-                                   f"{list(target)}.  Tensor sizes: {list(shape)}")
-        raise RuntimeError(f"expand: the number of sizes provided ({len(target)}) must be greater or "
-                           f"equal to the number of dimensions in the tensor ({len(shape)})")
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({t}) must match the existing size "
+                    f"({shape[i]}) at non-singleton dimension {i + lead}.  Target sizes: "
+                    f"{list(target)}.  Tensor sizes: {list(shape)}"
+                )
+        raise RuntimeError(
+            f"expand: the number of sizes provided ({len(target)}) must be greater or "
+            f"equal to the number of dimensions in the tensor ({len(shape)})"
+        )
 
 
 def _fused(input, prod, beta, alpha, xp):
@@ -340,8 +356,10 @@ def _fused(input, prod, beta, alpha, xp):
         prod = prod * alpha
     c = input._data
     if c.dtype != prod.dtype:
-        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_name(input)} and "
-                           f"{_NAME.get(prod.dtype.name, prod.dtype.name)}")
+        raise RuntimeError(
+            f"self and mat2 must have the same dtype, but got {_name(input)} and "
+            f"{_NAME.get(prod.dtype.name, prod.dtype.name)}"
+        )
     if beta == 0:
         return prod if prod.shape else xp.asarray(prod)
     return (prod + c) if beta == 1 else (prod + beta * c)
@@ -362,30 +380,32 @@ class _FusedBackward(Node):
 class AddmmBackward0(_FusedBackward):
     def prod_grads(self, g):
         a, b = self.saved_tensors
-        return (g.mm(b.t()) if self.needs_input_grad(1) else None,
-                a.t().mm(g) if self.needs_input_grad(2) else None)
+        return (g.mm(b.t()) if self.needs_input_grad(1) else None, a.t().mm(g) if self.needs_input_grad(2) else None)
 
 
 class AddmvBackward0(_FusedBackward):
     def prod_grads(self, g):
         a, v = self.saved_tensors
-        return (g.unsqueeze(-1) * v if self.needs_input_grad(1) else None,
-                a.t().mv(g) if self.needs_input_grad(2) else None)
+        return (
+            g.unsqueeze(-1) * v if self.needs_input_grad(1) else None,
+            a.t().mv(g) if self.needs_input_grad(2) else None,
+        )
 
 
 class BaddbmmBackward0(_FusedBackward):
     def prod_grads(self, g):
         a, b = self.saved_tensors
-        return (g.bmm(b.mT) if self.needs_input_grad(1) else None,
-                a.mT.bmm(g) if self.needs_input_grad(2) else None)
+        return (g.bmm(b.mT) if self.needs_input_grad(1) else None, a.mT.bmm(g) if self.needs_input_grad(2) else None)
 
 
 class AddbmmBackward0(_FusedBackward):
     def prod_grads(self, g):
         a, b = self.saved_tensors
         n = a.shape[0]
-        return (g.unsqueeze(0).expand(n, *g.shape).bmm(b.mT) if self.needs_input_grad(1) else None,
-                a.mT.bmm(g.unsqueeze(0).expand(n, *g.shape)) if self.needs_input_grad(2) else None)
+        return (
+            g.unsqueeze(0).expand(n, *g.shape).bmm(b.mT) if self.needs_input_grad(1) else None,
+            a.mT.bmm(g.unsqueeze(0).expand(n, *g.shape)) if self.needs_input_grad(2) else None,
+        )
 
 
 def _fused_op(node, input, a, b, prod, beta, alpha):
@@ -400,13 +420,12 @@ def _fused_op(node, input, a, b, prod, beta, alpha):
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     x, y = mat1._data, mat2._data
     if x.ndim != 2:
-        raise RuntimeError("mat1 must be a matrix, got " f"{x.ndim}-D tensor")
+        raise RuntimeError(f"mat1 must be a matrix, got {x.ndim}-D tensor")
     if y.ndim != 2:
-        raise RuntimeError("mat2 must be a matrix, got " f"{y.ndim}-D tensor")
+        raise RuntimeError(f"mat2 must be a matrix, got {y.ndim}-D tensor")
     _mm_shapes(x, y)
     if x.dtype != y.dtype:
-        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_name(mat1)} and "
-                           f"{_name(mat2)}")
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_name(mat1)} and {_name(mat2)}")
     _check_dtypes(mat1, mat2)
     return _fused_op(AddmmBackward0, input, mat1, mat2, _prod(x, y, mat1._xp), beta, alpha)
 
@@ -418,11 +437,11 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
     n_in = input._data.shape[0] if input._data.ndim else 1
     _mv_check(x, v, n_in)
     if input._data.ndim > 1 or n_in not in (1, x.shape[0]):
-        raise RuntimeError(f"size mismatch, got input ({n_in}), mat ({x.shape[0]}x{x.shape[1]}), "
-                           f"vec ({v.shape[0]})")
+        raise RuntimeError(f"size mismatch, got input ({n_in}), mat ({x.shape[0]}x{x.shape[1]}), vec ({v.shape[0]})")
     if not (input._data.dtype == x.dtype == v.dtype):
-        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_name(input)}, "
-                           f"{_name(mat)}, and {_name(vec)}")
+        raise RuntimeError(
+            f"addmv input tensors must have the same dtype, but got {_name(input)}, {_name(mat)}, and {_name(vec)}"
+        )
     _check_dtypes(mat, vec)
     return _fused_op(AddmvBackward0, input, mat, vec, _prod(x, v, mat._xp), beta, alpha)
 
@@ -434,8 +453,15 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     _wrap_dim(2, y.ndim), _wrap_dim(1, x.ndim)  # PyTorch reads batch2.size(2), batch1.size(1) first
     _bmm_check(x, y)
     _check_dtypes(batch1, batch2, "scalar")
-    return _fused_op(BaddbmmBackward0, input, batch1, batch2, _prod(x, y, batch1._xp), beta, alpha,
-                     )
+    return _fused_op(
+        BaddbmmBackward0,
+        input,
+        batch1,
+        batch2,
+        _prod(x, y, batch1._xp),
+        beta,
+        alpha,
+    )
 
 
 @method()
@@ -445,15 +471,14 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     _wrap_dim(2, y.ndim), _wrap_dim(1, x.ndim)  # PyTorch reads batch2.size(2), batch1.size(1) first
     _bmm_check(x, y)
     _check_dtypes(batch1, batch2, "scalar")
-    prod = _prod(x, y, batch1._xp).sum(0) if x.shape[0] else batch1._xp.zeros(
-        (x.shape[1], y.shape[2]), x.dtype)
-    return _fused_op(AddbmmBackward0, input, batch1, batch2, prod.astype(x.dtype, copy=False), beta,
-                     alpha)
+    prod = _prod(x, y, batch1._xp).sum(0) if x.shape[0] else batch1._xp.zeros((x.shape[1], y.shape[2]), x.dtype)
+    return _fused_op(AddbmmBackward0, input, batch1, batch2, prod.astype(x.dtype, copy=False), beta, alpha)
 
 
 def _fused_inplace(fn):
     def op_(self, a, b, *, beta=1, alpha=1):
         return inplace(self, lambda t, x, y: fn(t, x, y, beta=beta, alpha=alpha), a, b)
+
     op_.__name__ = fn.__name__ + "_"
     return op_
 

@@ -1,5 +1,6 @@
 """torchlet.linalg's decompositions and helpers: eigh, eigvalsh, svd, svdvals, qr,
 cholesky, pinv, matrix_rank, multi_dot, vecdot, cross."""
+
 import numpy as np
 
 from .._device import host
@@ -9,8 +10,7 @@ from .linalg import _NAME, matmul
 from .linalg_functions import cholesky_attach
 from ._linalg_checks import LinAlgError, _float_check, _matrix_check, _square_check, _result
 
-__all__ = ["eigh", "eigvalsh", "svd", "svdvals", "qr", "cholesky", "pinv", "matrix_rank", "multi_dot",
-           "vecdot"]
+__all__ = ["eigh", "eigvalsh", "svd", "svdvals", "qr", "cholesky", "pinv", "matrix_rank", "multi_dot", "vecdot"]
 
 
 # ----- decompositions (forward; no derivative yet) --------------------------------
@@ -61,8 +61,9 @@ def svdvals(A, *, driver=None):
 @out_form()
 def qr(A, mode="reduced"):
     if mode not in ("reduced", "r", "complete"):
-        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), "
-                           "'r', or 'complete'")
+        raise RuntimeError(
+            f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', or 'complete'"
+        )
     _matrix_check(A, "qr")
     q, r = A._xp.linalg.qr(A._data, mode=mode)
     if mode == "r":
@@ -83,9 +84,11 @@ def cholesky(A, *, upper=False):
                     np.linalg.cholesky(m[:k, :k])
                 except np.linalg.LinAlgError:
                     where = f"(Batch element {b}): " if A._data.ndim > 2 else ""
-                    raise LinAlgError(f"linalg.cholesky: {where}The factorization could not be completed "
-                                      "because the input is not positive-definite (the leading minor of "
-                                      f"order {k} is not positive-definite).") from None
+                    raise LinAlgError(
+                        f"linalg.cholesky: {where}The factorization could not be completed "
+                        "because the input is not positive-definite (the leading minor of "
+                        f"order {k} is not positive-definite)."
+                    ) from None
         raise
     r = A._xp.swapaxes(lo, -1, -2).copy() if upper else lo
     return cholesky_attach(wrap(r), A, upper)
@@ -94,12 +97,13 @@ def cholesky(A, *, upper=False):
 @out_form()
 def pinv(A, *, atol=None, rtol=None, hermitian=False):
     if A._data.ndim < 2:
-        raise RuntimeError(f"linalg.pinv({_NAME.get(A.dtype.name, A.dtype.name)}{{{list(A._data.shape)}}}): "
-                           "expected a tensor with 2 or more dimensions of float, double, cfloat or "
-                           "cdouble types")
+        raise RuntimeError(
+            f"linalg.pinv({_NAME.get(A.dtype.name, A.dtype.name)}{{{list(A._data.shape)}}}): "
+            "expected a tensor with 2 or more dimensions of float, double, cfloat or "
+            "cdouble types"
+        )
     _float_check(A, "pinv")
-    return _nograd((wrap(A._xp.linalg.pinv(A._data, hermitian=hermitian).astype(A._data.dtype)),),
-                   A, "linalg_pinv")[0]
+    return _nograd((wrap(A._xp.linalg.pinv(A._data, hermitian=hermitian).astype(A._data.dtype)),), A, "linalg_pinv")[0]
 
 
 @out_form()

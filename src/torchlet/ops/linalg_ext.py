@@ -8,6 +8,7 @@ Labels k sums out alone are broadcast back with expand; a label repeated in
 k (a diagonal, 'ii->i') is put back on the diagonal by contracting with an
 identity matrix. Size-1 dims that broadcast against a bigger size are
 dropped from the operand up front, so the gradient just reshapes back."""
+
 import math
 import string
 
@@ -18,6 +19,7 @@ from ._util import Node, Tensor, attach, method, wrap, wrap_dim
 
 from ._out import out_form
 from .linalg import _NAME, matmul
+
 __all__ = ["inner", "einsum", "tensordot", "kron", "cross", "inverse", "det", "logdet", "slogdet"]
 
 _LETTERS = string.ascii_uppercase + string.ascii_lowercase
@@ -28,13 +30,13 @@ _LETTERS = string.ascii_uppercase + string.ascii_lowercase
 def inner(input, other):
     if input._data.ndim == 0 or other._data.ndim == 0:
         return input * other
-    return matmul(input, other.mT if other._data.ndim > 1 else other) \
-        if other._data.ndim <= 2 else _inner_nd(input, other)
+    return (
+        matmul(input, other.mT if other._data.ndim > 1 else other) if other._data.ndim <= 2 else _inner_nd(input, other)
+    )
 
 
 def _inner_nd(a, b):
     return tensordot(a, b, ([-1], [-1]))
-
 
 
 class _EinsumBackward(Node):
@@ -49,14 +51,18 @@ class _EinsumBackward(Node):
                 grads.append(None)
                 continue
             shape, dt = self.input_meta[k]
-            others = [ops[j] if self.squeezed[j] is None else ops[j].reshape(self.squeezed[j])
-                      for j in range(len(terms)) if j != k]
+            others = [
+                ops[j] if self.squeezed[j] is None else ops[j].reshape(self.squeezed[j])
+                for j in range(len(terms))
+                if j != k
+            ]
             other_terms = [out] + [terms[j] for j in range(len(terms)) if j != k]
             gk = _grad_for(term, other_terms, [g] + others, sizes)
             if tuple(gk.shape) != shape:
                 gk = gk.reshape(shape)
             if gk._data.dtype != dt:
                 from .._dtype import _FROM_NP
+
                 gk = gk.to(_FROM_NP[dt])
             grads.append(gk)
         return tuple(grads)
@@ -117,8 +123,10 @@ def _einsum(terms, out, tensors, sizes, squeezed=None):
     dt = arrays[0].dtype
     for t in tensors[1:]:
         if t._data.dtype != dt:
-            raise RuntimeError(f"expected scalar type {_dtype.scalar_name(first._data.dtype)} but found "
-                               f"{_dtype.scalar_name(t._data.dtype)}")
+            raise RuntimeError(
+                f"expected scalar type {_dtype.scalar_name(first._data.dtype)} but found "
+                f"{_dtype.scalar_name(t._data.dtype)}"
+            )
     low = dt.itemsize == 2 and dt.kind == "f" or dt.name == "bfloat16"
     if low:
         arrays = [a.astype(np.float32) for a in arrays]
@@ -133,8 +141,16 @@ def _einsum(terms, out, tensors, sizes, squeezed=None):
     if low:
         arr = arr.astype(dt)
     res = wrap(arr)
-    return attach(res, _node(_node_name(terms, out)), tensors, tensors, terms=terms, out_labels=out,
-                  sizes=sizes, squeezed=squeezed or [None] * len(tensors))
+    return attach(
+        res,
+        _node(_node_name(terms, out)),
+        tensors,
+        tensors,
+        terms=terms,
+        out_labels=out,
+        sizes=sizes,
+        squeezed=squeezed or [None] * len(tensors),
+    )
 
 
 def _alone(x, t, other, out, xp):
@@ -184,8 +200,9 @@ def _parse(equation, tensors):
         raise RuntimeError("einsum(): more operands were provided than specified in the equation")
     for i, ch in enumerate(eq):
         if ch not in _LETTERS and ch not in ".,->":
-            raise RuntimeError(f"einsum(): invalid subscript given at index {i} in the equation string, "
-                               "subscripts must be in [a-zA-Z]")
+            raise RuntimeError(
+                f"einsum(): invalid subscript given at index {i} in the equation string, subscripts must be in [a-zA-Z]"
+            )
     letters_used = set(c for c in eq if c in _LETTERS)
     n_ell = 0
     parts = []
@@ -194,25 +211,29 @@ def _parse(equation, tensors):
         if "..." in term:
             head, _, tail = term.partition("...")
             if "." in head or "." in tail:
-                raise RuntimeError("einsum(): found '.' for operand " f"{k} that is not part of any ellipsis")
+                raise RuntimeError(f"einsum(): found '.' for operand {k} that is not part of any ellipsis")
             e = nd - len(head) - len(tail)
             if e < 0:
                 n_sub = len(head) + len(tail)
-                raise RuntimeError(f"einsum(): the number of subscripts in the equation ({n_sub}"
-                                   f") is more than the number of dimensions ({nd}) for operand {k}")
+                raise RuntimeError(
+                    f"einsum(): the number of subscripts in the equation ({n_sub}"
+                    f") is more than the number of dimensions ({nd}) for operand {k}"
+                )
             n_ell = max(n_ell, e)
             parts.append((head, e, tail))
         else:
             if "." in term:
                 raise RuntimeError(f"einsum(): found '.' for operand {k} that is not part of any ellipsis")
             if len(term) != nd:
-                raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(term)}) does "
-                                   f"not match the number of dimensions ({nd}) for operand {k} and no "
-                                   "ellipsis was given")
+                raise RuntimeError(
+                    f"einsum(): the number of subscripts in the equation ({len(term)}) does "
+                    f"not match the number of dimensions ({nd}) for operand {k} and no "
+                    "ellipsis was given"
+                )
             parts.append((term, None, ""))
     free = [c for c in _LETTERS if c not in letters_used]
     ell = "".join(free[:n_ell])
-    terms = [h if e is None else h + (ell[n_ell - e:] if e else "") + tl for h, e, tl in parts]
+    terms = [h if e is None else h + (ell[n_ell - e :] if e else "") + tl for h, e, tl in parts]
     has_ell = any(e is not None for _, e, _ in parts)
     if arrow:
         if "..." in rhs:
@@ -225,8 +246,9 @@ def _parse(equation, tensors):
         inputs = set("".join(terms))
         for c in out:
             if c not in inputs:
-                raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation for any "
-                                   "input operand")
+                raise RuntimeError(
+                    f"einsum(): output subscript {c} does not appear in the equation for any input operand"
+                )
             if out.count(c) > 1:
                 raise RuntimeError(f"einsum(): output subscript {c} appears more than once in the output")
     else:
@@ -247,15 +269,18 @@ def _sizes(terms, tensors):
         mine = {}
         for c, s in zip(term, shape):
             if c in mine and mine[c] != s:
-                raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {k} but the sizes "
-                                   f"don't match, {s} != {mine[c]}")
+                raise RuntimeError(
+                    f"einsum(): subscript {c} is repeated for operand {k} but the sizes don't match, {s} != {mine[c]}"
+                )
             mine[c] = s
             prev = sizes.get(c)
             if prev is None or prev == 1:
                 sizes[c] = s
             elif s != prev and s != 1:
-                raise RuntimeError(f"einsum(): subscript {c} has size {s} for operand {k} which does not "
-                                   f"broadcast with previously seen size {prev}")
+                raise RuntimeError(
+                    f"einsum(): subscript {c} has size {s} for operand {k} which does not "
+                    f"broadcast with previously seen size {prev}"
+                )
     return sizes
 
 
@@ -295,10 +320,19 @@ def einsum(equation, *operands):
 def _einsum_squeezed(terms, out, originals, ops, sizes, squeezed):
     """Compute on the squeezed arrays, record the node on the original tensors."""
     from ..autograd import grad_mode
+
     with grad_mode.no_grad():
         res = _einsum(terms, out, ops, sizes)
-    return attach(res, _node(_node_name(terms, out)), originals, originals, terms=terms, out_labels=out,
-                  sizes=sizes, squeezed=squeezed)
+    return attach(
+        res,
+        _node(_node_name(terms, out)),
+        originals,
+        originals,
+        terms=terms,
+        out_labels=out,
+        sizes=sizes,
+        squeezed=squeezed,
+    )
 
 
 def _sublist(*args):
@@ -310,15 +344,18 @@ def _sublist(*args):
 
     def letters(sub):
         return "".join("..." if s is Ellipsis else _LETTERS[s] for s in sub)
+
     eq = ",".join(letters(t) for t in terms) + ("" if out is None else "->" + letters(out))
     return einsum(eq, *tensors)
 
 
 # ----- tensordot ------------------------------------------------------------
-_TENSORDOT_OUT_GRAD = ("tensordot(): the 'out' tensor was specified and requires gradients, and its "
-                       "shape does not match the expected result. Either remove the 'out' argument, "
-                       "ensure it does not require gradients, or make sure its shape matches the "
-                       "expected output.")
+_TENSORDOT_OUT_GRAD = (
+    "tensordot(): the 'out' tensor was specified and requires gradients, and its "
+    "shape does not match the expected result. Either remove the 'out' argument, "
+    "ensure it does not require gradients, or make sure its shape matches the "
+    "expected output."
+)
 
 
 @out_form(grad="composite", grad_message=_TENSORDOT_OUT_GRAD)
@@ -344,18 +381,19 @@ def tensordot(a, b, dims=2):
     for x, y, sx in zip(da, db, shown_a):
         sa, sb = a._data.shape[x], b._data.shape[y]
         if sa != sb:
-            raise RuntimeError(f"contracted dimensions need to match, but first has size {sa} in dim {sx} "
-                               f"and second has size {sb} in dim {y}")
+            raise RuntimeError(
+                f"contracted dimensions need to match, but first has size {sa} in dim {sx} "
+                f"and second has size {sb} in dim {y}"
+            )
     if a._data.dtype != b._data.dtype:
         raise RuntimeError("both inputs should have same dtype")
     da = [d % na for d in da]
     db = [d % nb for d in db]
     ta = list(_LETTERS[:na])
-    tb = list(_LETTERS[na:na + nb])
+    tb = list(_LETTERS[na : na + nb])
     for x, y in zip(da, db):
         tb[y] = ta[x]
-    out_l = "".join(c for i, c in enumerate(ta) if i not in da) + \
-        "".join(c for i, c in enumerate(tb) if i not in db)
+    out_l = "".join(c for i, c in enumerate(ta) if i not in da) + "".join(c for i, c in enumerate(tb) if i not in db)
     terms = ["".join(ta), "".join(tb)]
     sizes = dict(zip(ta, a._data.shape))
     sizes.update(zip(tb, b._data.shape))
@@ -371,7 +409,7 @@ def kron(input, other):
     n = max(input._data.ndim, other._data.ndim)
     a = input.reshape((1,) * (n - input._data.ndim) + tuple(input._data.shape))
     b = other.reshape((1,) * (n - other._data.ndim) + tuple(other._data.shape))
-    la, lb = _LETTERS[:n], _LETTERS[n:2 * n]
+    la, lb = _LETTERS[:n], _LETTERS[n : 2 * n]
     inter = "".join(x + y for x, y in zip(la, lb))
     res = einsum(f"{la},{lb}->{inter}", a, b)
     shape = tuple(x * y for x, y in zip(a._data.shape, b._data.shape))
@@ -387,11 +425,15 @@ def linalg_cross(input, other, *, dim=-1):
     d = wrap_dim(dim, n)
     la, lb = d - n + len(sa), d - n + len(sb)
     if la < 0 or lb < 0 or sa[la] != 3 or sb[lb] != 3:
-        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
-                           f"{sa[la] if la >= 0 else 1} and {sb[lb] if lb >= 0 else 1}")
+        raise RuntimeError(
+            f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+            f"{sa[la] if la >= 0 else 1} and {sb[lb] if lb >= 0 else 1}"
+        )
     if input._data.dtype != other._data.dtype:
-        raise RuntimeError(f"linalg.cross: expected both inputs to have the same dtype, but got "
-                           f"{_NAME[input.dtype.name]} and {_NAME[other.dtype.name]}")
+        raise RuntimeError(
+            f"linalg.cross: expected both inputs to have the same dtype, but got "
+            f"{_NAME[input.dtype.name]} and {_NAME[other.dtype.name]}"
+        )
     eps = input._xp.zeros((3, 3, 3), input._data.dtype)
     eps[0, 1, 2] = eps[1, 2, 0] = eps[2, 0, 1] = 1
     eps[0, 2, 1] = eps[2, 1, 0] = eps[1, 0, 2] = -1
@@ -404,8 +446,10 @@ def linalg_cross(input, other, *, dim=-1):
 def _linalg():
     """torchlet.linalg's ops (imported on use: they build on this file's)."""
     from . import linalg_inverse
-    return _Namespace(cross=linalg_cross, inv=linalg_inverse.inv, det=linalg_inverse.det,
-                      slogdet=linalg_inverse.slogdet)
+
+    return _Namespace(
+        cross=linalg_cross, inv=linalg_inverse.inv, det=linalg_inverse.det, slogdet=linalg_inverse.slogdet
+    )
 
 
 class _Namespace:

@@ -10,6 +10,7 @@ cdist, and the derivative of the Cholesky factorization.
                 w = d / dist for p = 2, sign(d) [|d| = dist] for p = inf, 0 for p = 0.
   cholesky:     A = L L^T: dA = L^-T Phi(L^T gL) L^-1 with Phi(X) = (tril(X) + tril(X, -1)^T) / 2.
 """
+
 import math
 
 import numpy as np
@@ -24,6 +25,7 @@ __all__ = ["matrix_power", "matrix_exp", "cdist", "cholesky"]
 
 def _linalg():
     from . import linalg_inverse  # inv, solve (they build on this file's cholesky_attach)
+
     return linalg_inverse
 
 
@@ -37,8 +39,10 @@ class _ZeroGrad(Node):
 
 def _castable(name, result_dtype, out_dtype):
     if result_dtype.category > out_dtype.category:
-        raise RuntimeError(f"{name}: Expected result to be safely castable from {_type_word(result_dtype.np)} "
-                           f"dtype, but got result with dtype {_type_word(out_dtype.np)}")
+        raise RuntimeError(
+            f"{name}: Expected result to be safely castable from {_type_word(result_dtype.np)} "
+            f"dtype, but got result with dtype {_type_word(out_dtype.np)}"
+        )
 
 
 @out_form(dtype=_castable, grad_name="matmul")
@@ -56,6 +60,7 @@ def matrix_power(A, n):
         if n < 0:
             A, n = _linalg().inv(A), -n
         from .linalg import matmul
+
         if n == 1:
             res = A.clone()
         elif n == 2:
@@ -78,9 +83,22 @@ def _matrix_power(input, n):
 
 
 # ----- matrix_exp --------------------------------------------------------------------
-_PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
-           129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
-           40840800.0, 960960.0, 16380.0, 182.0, 1.0)
+_PADE13 = (
+    64764752532480000.0,
+    32382376266240000.0,
+    7771770303897600.0,
+    1187353796428800.0,
+    129060195264000.0,
+    10559470521600.0,
+    670442572800.0,
+    33522128640.0,
+    1323241920.0,
+    40840800.0,
+    960960.0,
+    16380.0,
+    182.0,
+    1.0,
+)
 _THETA13 = 5.371920351148152
 
 
@@ -91,7 +109,7 @@ def _expm(xp, a):
     with np.errstate(divide="ignore", invalid="ignore"):
         s = xp.ceil(xp.log2(xp.where(norm1 > 0, norm1, 1) / _THETA13))
     s = xp.where(xp.isfinite(s), xp.maximum(s, 0), 0).astype(np.int64)
-    a = a / (2.0 ** s)[..., None, None]
+    a = a / (2.0**s)[..., None, None]
     b = _PADE13
     eye = xp.broadcast_to(xp.eye(n), a.shape)
     a2 = a @ a
@@ -113,6 +131,7 @@ class LinalgMatrixExpBackward0(Node):
     def backward(self, g):
         (a,) = self.saved_tensors
         from .joining import cat
+
         n = a.shape[-1]
         at = a.mH
         big = cat([cat([at, g], -1), cat([at.new_zeros(at.shape), at], -1)], -2)
@@ -123,8 +142,9 @@ def matrix_exp(A):
     _square_shape(A, "matrix_exp")
     x, xp = A._data, A._xp
     if x.dtype.kind not in "fVc":
-        raise RuntimeError("linalg.matrix_exp: Expected a floating point or complex tensor as input. Got "
-                           f"{_type_word(x.dtype)}")
+        raise RuntimeError(
+            f"linalg.matrix_exp: Expected a floating point or complex tensor as input. Got {_type_word(x.dtype)}"
+        )
     work = np.complex128 if x.dtype.kind == "c" else np.float64
     r = _expm(xp, x.astype(work)).astype(x.dtype, copy=False) if x.size else x.copy()
     return attach(wrap(xp.ascontiguousarray(r)), LinalgMatrixExpBackward0, (A,), (A,))
@@ -145,20 +165,19 @@ def _cdist_checks(x1, x2, p, compute_mode):
             raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {t._data.ndim}D")
     for name, t in (("X1", x1), ("X2", x2)):
         if t._data.dtype.kind not in "fV":
-            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
-                               f"{_type_word(t._data.dtype)}")
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: {_type_word(t._data.dtype)}")
     if x1._data.shape[-1] != x2._data.shape[-1]:
-        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1._data.shape[-1]} "
-                           f"X2: {x2._data.shape[-1]}")
+        raise RuntimeError(
+            f"X1 and X2 must have the same number of columns. X1: {x1._data.shape[-1]} X2: {x2._data.shape[-1]}"
+        )
     if x1._data.dtype != x2._data.dtype:
-        raise RuntimeError(f"expected scalar type {_type_word(x1._data.dtype)} but found "
-                           f"{_type_word(x2._data.dtype)}")
+        raise RuntimeError(f"expected scalar type {_type_word(x1._data.dtype)} but found {_type_word(x2._data.dtype)}")
     if p < 0:
         raise RuntimeError("cdist only supports non-negative p values")
     if compute_mode not in _MODES:
         raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
     if x1._data.dtype.itemsize < 4:
-        raise NotImplementedError(f'"cdist" not implemented for \'{_type_word(x1._data.dtype)}\'')
+        raise NotImplementedError(f"\"cdist\" not implemented for '{_type_word(x1._data.dtype)}'")
 
 
 def _distances(xp, a, b, p, use_mm):
@@ -176,7 +195,7 @@ def _distances(xp, a, b, p, use_mm):
         return xp.sqrt((d * d).sum(-1))
     if p == math.inf:
         return d.max(-1) if d.shape[-1] else d.sum(-1)
-    return ((d ** p).sum(-1)) ** (1.0 / p)
+    return ((d**p).sum(-1)) ** (1.0 / p)
 
 
 class CdistBackward0(Node):
@@ -200,21 +219,25 @@ class CdistBackward0(Node):
             if p < 1:
                 w = w.masked_fill(diff == 0, 0)
         gw = g.unsqueeze(-1) * w
-        return (reduce_grad(gw.sum(-2), self.input_meta[0]) if self.needs_input_grad(0) else None,
-                reduce_grad(-gw.sum(-3), self.input_meta[1]) if self.needs_input_grad(1) else None)
+        return (
+            reduce_grad(gw.sum(-2), self.input_meta[0]) if self.needs_input_grad(0) else None,
+            reduce_grad(-gw.sum(-3), self.input_meta[1]) if self.needs_input_grad(1) else None,
+        )
 
 
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """p-norm distances between the rows of x1 (..., P, M) and x2 (..., R, M): (..., P, R)."""
     _cdist_checks(x1, x2, p, compute_mode)
     from ._util import broadcast_shapes
+
     a, b, xp = x1._data, x2._data, x1._xp
     batch = broadcast_shapes(a.shape[:-2], b.shape[:-2])
     a = xp.broadcast_to(a, tuple(batch) + a.shape[-2:])
     b = xp.broadcast_to(b, tuple(batch) + b.shape[-2:])
     rows, cols = a.shape[-2], b.shape[-2]
-    use_mm = p == 2 and (compute_mode == "use_mm_for_euclid_dist" or (
-        compute_mode == _MODES[0] and (rows > 25 or cols > 25)))
+    use_mm = p == 2 and (
+        compute_mode == "use_mm_for_euclid_dist" or (compute_mode == _MODES[0] and (rows > 25 or cols > 25))
+    )
     r = _distances(xp, a, b, float(p), use_mm).astype(a.dtype, copy=False)
     res = wrap(xp.ascontiguousarray(r))
     return attach(res, CdistBackward0, (x1, x2), (x1, x2, res), p=float(p))
@@ -256,6 +279,7 @@ class LinalgCholeskyExBackward0(Node):
         (f,) = self.saved_tensors
         lo, gl = (f.mT, g.mT) if self.upper else (f, g)
         from .linalg import matmul
+
         phi = matmul(lo.mT, gl).tril()
         phi = (phi + phi.tril(-1).mT) * 0.5
         solve = _linalg().solve
@@ -268,10 +292,12 @@ def cholesky_attach(res, A, upper):
     return attach(res, LinalgCholeskyExBackward0, (A,), (res,), upper=upper)
 
 
-_REMOVED = ("This function was deprecated since version 1.9 and is now removed. `torch.cholesky` is "
-            "deprecated in favor of `torch.linalg.cholesky`.\nL = torch.cholesky(A) should be replaced "
-            "with:\nL = torch.linalg.cholesky(A)\nU = torch.cholesky(A, upper=True) should be replaced "
-            "with:\nU = torch.linalg.cholesky(A).mH")
+_REMOVED = (
+    "This function was deprecated since version 1.9 and is now removed. `torch.cholesky` is "
+    "deprecated in favor of `torch.linalg.cholesky`.\nL = torch.cholesky(A) should be replaced "
+    "with:\nL = torch.linalg.cholesky(A)\nU = torch.cholesky(A, upper=True) should be replaced "
+    "with:\nU = torch.linalg.cholesky(A).mH"
+)
 
 
 @method()
@@ -279,4 +305,3 @@ _REMOVED = ("This function was deprecated since version 1.9 and is now removed. 
 def cholesky(input, upper=False):
     """Removed in PyTorch (it raises there, with the way to call linalg.cholesky)."""
     raise RuntimeError(_REMOVED)
-

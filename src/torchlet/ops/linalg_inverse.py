@@ -3,6 +3,7 @@ backend (`xp.linalg`), backwards with Tensor ops so higher-order gradients work:
   inv:   dA = -A^-T g A^-T          det:  dA = g det(A) A^-T
   solve: dB = A^-T g, dA = -dB X^T  slogdet: dA = g_logabs A^-T
 Singular inputs raise LinAlgError (a RuntimeError) with PyTorch's message."""
+
 import numpy as np
 
 from .._device import host
@@ -24,7 +25,7 @@ def _zero_pivot(m):
         if m[p, j] == 0:
             return j + 1
         m[[j, p]] = m[[p, j]]
-        m[j + 1:, j:] -= np.outer(m[j + 1:, j] / m[j, j], m[j, j:])
+        m[j + 1 :, j:] -= np.outer(m[j + 1 :, j] / m[j, j], m[j, j:])
     return 0
 
 
@@ -34,8 +35,10 @@ def _singular(a, fn):
         k = _zero_pivot(m)
         if k:
             where = f"(Batch element {b}): " if a.ndim > 2 else ""
-            return LinAlgError(f"{fn}: {where}The diagonal element {k} is zero, the inversion could not "
-                               "be completed because the input matrix is singular.")
+            return LinAlgError(
+                f"{fn}: {where}The diagonal element {k} is zero, the inversion could not "
+                "be completed because the input matrix is singular."
+            )
     return LinAlgError(f"{fn}: The input matrix is singular.")
 
 
@@ -69,8 +72,9 @@ def inv_ex(A, *, check_errors=False):
     except LinAlgError:
         if check_errors:
             raise
-        return inv_ex_result(wrap(A._xp.full(A._data.shape, np.nan, A._data.dtype)),
-                             wrap(A._xp.ones(A._data.shape[:-2], np.int32)))
+        return inv_ex_result(
+            wrap(A._xp.full(A._data.shape, np.nan, A._data.dtype)), wrap(A._xp.ones(A._data.shape[:-2], np.int32))
+        )
 
 
 class LinalgDetBackward0(Node):
@@ -98,6 +102,7 @@ slogdet_result = _result("linalg_slogdet", ["sign", "logabsdet"])
 
 class LinalgSlogdetBackward0(Node):
     """d log|det A| = g A^-T; the sign (of a real matrix) is piecewise constant: no gradient"""
+
     n_outputs = 2
 
     def backward(self, g_sign, g_logabs):
@@ -134,20 +139,23 @@ class LinalgSolveExBackward0(Node):
 def solve(A, B, *, left=True):
     _square_check(A, "solve")
     if A._data.dtype != B._data.dtype:
-        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
-                           f"{_NAME[A.dtype.name]} and B of type {_NAME[B.dtype.name]} instead")
+        raise RuntimeError(
+            f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
+            f"{_NAME[A.dtype.name]} and B of type {_NAME[B.dtype.name]} instead"
+        )
     if not left:
         return solve(A.mT, B.mT).mT
     a, b = A._data, B._data
     vec = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
     b2 = b[..., None] if vec else b
     if b2.shape[-2] != a.shape[-1]:
-        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
-                           f"({a.shape[-2]}x{a.shape[-1]} and {b2.shape[-2]}x{b2.shape[-1]})")
+        raise RuntimeError(
+            f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
+            f"({a.shape[-2]}x{a.shape[-1]} and {b2.shape[-2]}x{b2.shape[-1]})"
+        )
     try:
         x = A._xp.linalg.solve(a, b2)
     except np.linalg.LinAlgError:
-        raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is "
-                          "singular.") from None
+        raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is singular.") from None
     res = wrap(x[..., 0] if vec else x)
     return attach(res, LinalgSolveExBackward0, (A, B), (A, res), vec=vec)

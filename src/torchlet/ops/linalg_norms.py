@@ -2,6 +2,7 @@
 which Tensor.norm records too):
   vector_norm(x, p): dx = g sign(x) |x|^(p-1) / norm^(p-1)
   matrix_norm: Frobenius through vector_norm; nuclear / spectral through the SVD."""
+
 import math
 
 import numpy as np
@@ -78,8 +79,10 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
         r = xp.abs(a).sum(axis=axis, keepdims=keepdim)
     elif math.isinf(p):
         if a.size == 0 and (not a.ndim or any(a.shape[d] == 0 for d in dims)):
-            raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor "
-                               "because the operation does not have an identity")
+            raise RuntimeError(
+                f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor "
+                "because the operation does not have an identity"
+            )
         f = xp.max if p > 0 else xp.min
         r = f(xp.abs(a), axis=axis, keepdims=keepdim)
     elif p == 0:
@@ -111,8 +114,9 @@ def _extreme(t, dim, largest, keepdim):
     xp = t._xp
     r = (xp.max if largest else xp.min)(t._data, axis=dim, keepdims=True)
     out = r if keepdim else r.squeeze(dim)
-    return attach(wrap(out), AmaxBackward0 if largest else AminBackward0, (t,), (t,), dim=dim,
-                  keepdim=keepdim, result=(r,))
+    return attach(
+        wrap(out), AmaxBackward0 if largest else AminBackward0, (t,), (t,), dim=dim, keepdim=keepdim, result=(r,)
+    )
 
 
 class LinalgSvdBackward0(Node):
@@ -126,7 +130,7 @@ class LinalgSvdBackward0(Node):
             return g.unsqueeze(-1).unsqueeze(-1) * polar_factor(a, u, s, vh)
         else:
             i = 0 if self.ord > 0 else -1
-            m = u[..., :, i:i + 1 if i == 0 else None] @ vh[..., i:i + 1 if i == 0 else None, :]
+            m = u[..., :, i : i + 1 if i == 0 else None] @ vh[..., i : i + 1 if i == 0 else None, :]
         return g.unsqueeze(-1).unsqueeze(-1) * _const(m)
 
 
@@ -134,8 +138,9 @@ def _svd_norm(A, ord, d0, d1, keepdim):
     At = A.movedim((d0, d1), (-2, -1)) if (d0, d1) != (A.ndim - 2, A.ndim - 1) else A
     u, s, vh = At._xp.linalg.svd(At._data, full_matrices=False)
     r = s.sum(-1) if ord == "nuc" else (s[..., 0] if ord > 0 else s[..., -1])
-    res = attach(wrap(At._xp.asarray(r, dtype=At._data.dtype)), LinalgSvdBackward0, (At,), (At,),
-                 ord=ord, usv=(u, s, vh))
+    res = attach(
+        wrap(At._xp.asarray(r, dtype=At._data.dtype)), LinalgSvdBackward0, (At,), (At,), ord=ord, usv=(u, s, vh)
+    )
     if keepdim:
         res = res.unsqueeze(min(d0, d1)).unsqueeze(max(d0, d1))
     return res
@@ -147,8 +152,10 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
     _float_check(A, "matrix_norm")
     if isinstance(dim, int):
-        raise TypeError("linalg_matrix_norm() received an invalid combination of arguments - got an int "
-                        "dim, but expected a tuple of ints")
+        raise TypeError(
+            "linalg_matrix_norm() received an invalid combination of arguments - got an int "
+            "dim, but expected a tuple of ints"
+        )
     if len(dim) != 2:
         raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dim))}")
     d0, d1 = (wrap_dim(d, A._data.ndim) for d in dim)
@@ -180,8 +187,9 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
         return vector_norm(A, 2, dim, keepdim, dtype=dtype)
     if dim is None:
         if A._data.ndim not in (1, 2):
-            raise RuntimeError("linalg.norm: If dim is not specified but ord is, the input must be 1D or "
-                               f"2D. Got {A._data.ndim}D.")
+            raise RuntimeError(
+                f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got {A._data.ndim}D."
+            )
         dim = tuple(range(A._data.ndim))
     if len(dim) == 1:
         if isinstance(ord, str):

@@ -1,5 +1,6 @@
 """The affine ops of nn.functional: linear (x W^T + b, its node AddmmBackward0 /
 MmBackward0 as PyTorch names them) and bilinear (x1^T W_k x2 + b_k)."""
+
 from .. import _dtype
 from ._util import Node, Tensor, attach, reduce_grad, wrap
 from ._out import out_form
@@ -49,13 +50,19 @@ def linear(input, weight, bias=None):
     if x.ndim == 0 or x.shape[-1] != k:
         rows = x.size // x.shape[-1] if x.ndim and x.shape[-1] else (x.shape[0] if x.ndim else 1)
         if w.ndim == 2:
-            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x"
-                               f"{x.shape[-1] if x.ndim else 1} and {w.shape[1]}x{w.shape[0]})")
-        raise RuntimeError(f"size mismatch, got input ({x.shape[-1] if x.ndim else 1}), mat "
-                           f"({rows}x{x.shape[-1] if x.ndim else 1}), vec ({k})")
+            raise RuntimeError(
+                f"mat1 and mat2 shapes cannot be multiplied ({rows}x"
+                f"{x.shape[-1] if x.ndim else 1} and {w.shape[1]}x{w.shape[0]})"
+            )
+        raise RuntimeError(
+            f"size mismatch, got input ({x.shape[-1] if x.ndim else 1}), mat "
+            f"({rows}x{x.shape[-1] if x.ndim else 1}), vec ({k})"
+        )
     if x.dtype != w.dtype:
-        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_dtype.scalar_name(x.dtype)} and "
-                           f"{_dtype.scalar_name(w.dtype)}")
+        raise RuntimeError(
+            f"mat1 and mat2 must have the same dtype, but got {_dtype.scalar_name(x.dtype)} and "
+            f"{_dtype.scalar_name(w.dtype)}"
+        )
     low = x.dtype.itemsize == 2 and x.dtype.kind not in "iub"  # bf16/f16: float32 sums, one rounding
     if low:
         x, w = x.astype("float32"), w.astype("float32")
@@ -67,8 +74,10 @@ def linear(input, weight, bias=None):
         out = x @ w.T
     if bias is not None:
         if bias._data.dtype != input._data.dtype:
-            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                               f"{_dtype.scalar_name(input._data.dtype)} != {_dtype.scalar_name(bias._data.dtype)}")
+            raise RuntimeError(
+                f"expected m1 and m2 to have the same dtype, but got: "
+                f"{_dtype.scalar_name(input._data.dtype)} != {_dtype.scalar_name(bias._data.dtype)}"
+            )
         b = bias._data.astype("float32") if low else bias._data
         if out.ndim and out.shape[-1:] == b.shape[-1:] and b.ndim <= 1:
             out += b  # the fresh matmul result: add in place, no second buffer
@@ -83,12 +92,16 @@ def linear(input, weight, bias=None):
 def bilinear(input1, input2, weight, bias=None):
     """y_k = x1^T W_k x2 + b_k, composed from Tensor ops (einsum-free)."""
     if input1.shape[:-1] != input2.shape[:-1]:
-        raise RuntimeError(f"bilinear(): input batch dimensions do not match: got "
-                           f"{list(input1.shape[:-1])} and {list(input2.shape[:-1])}")
+        raise RuntimeError(
+            f"bilinear(): input batch dimensions do not match: got "
+            f"{list(input1.shape[:-1])} and {list(input2.shape[:-1])}"
+        )
     if weight.ndim != 3 or input1.shape[-1] != weight.shape[1] or input2.shape[-1] != weight.shape[2]:
-        raise RuntimeError(f"bilinear(): input size does not match weight size: got "
-                           f"{input1.shape[-1]} and {input2.shape[-1]} but expected "
-                           f"{weight.shape[1]} and {weight.shape[2]}")
+        raise RuntimeError(
+            f"bilinear(): input size does not match weight size: got "
+            f"{input1.shape[-1]} and {input2.shape[-1]} but expected "
+            f"{weight.shape[1]} and {weight.shape[2]}"
+        )
     lead = input1.shape[:-1]
     i1, i2 = weight.shape[1], weight.shape[2]
     x1 = input1.reshape(-1, i1)

@@ -1,34 +1,39 @@
 """Logical and bitwise ops: logical_and/or/xor/not, bitwise_and/or/xor/not and
 their operators (&, |, ^, ~). Bool or integer results, no gradient."""
 
-
 from ._table import methods
-from ._util import (Tensor, binary_arrays, broadcast_shape, inplace, method,
-                    wrap)
+from ._util import Tensor, binary_arrays, broadcast_shape, inplace, method, wrap
 from ._out import out_form, plain
 from .pointwise_math import _not_for, _shape
 from .comparison import _run
 
-__all__ = ["logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or",
-           "bitwise_xor", "bitwise_not"]
+__all__ = [
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+    "logical_not",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+    "bitwise_not",
+]
 
 
 # ----- logical and bitwise ops -----------------------------------------------
 def _logical(name):
     def op(input, other):
         if not isinstance(other, Tensor):
-            raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
-                            f"{type(other).__name__}")
+            raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
         res = wrap(_run(getattr(input._xp, name), input._data, other._data, input, other))
         return res
+
     op.__name__ = op.__qualname__ = name
     setattr(methods, name, op)
     setattr(methods, name + "_", lambda self, other: inplace(self, op, other))
     return out_form(op)
 
 
-logical_and, logical_or, logical_xor = _logical("logical_and"), _logical("logical_or"), \
-    _logical("logical_xor")
+logical_and, logical_or, logical_xor = _logical("logical_and"), _logical("logical_or"), _logical("logical_xor")
 
 
 @method()
@@ -51,15 +56,18 @@ def _bitwise(name, ufunc_name):
             raise _not_for(f"{name}_cpu", x.dtype)
         res = wrap(_run(getattr(input._xp, ufunc_name), x, y, input, other))
         return res
+
     op.__name__ = op.__qualname__ = name
     setattr(methods, name, op)
 
     def op_(self, other):
         shape = broadcast_shape(self._data.shape, _shape(other))
         if shape != self._data.shape:  # the output's shape is checked before the dtype, as in PyTorch
-            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast "
-                               f"shape {list(shape)}")
+            raise RuntimeError(
+                f"output with shape {list(self._data.shape)} doesn't match the broadcast shape {list(shape)}"
+            )
         return inplace(self, op, other)
+
     setattr(methods, name + "_", op_)
     return out_form(op)
 

@@ -2,6 +2,7 @@
 fused nodes; cross_entropy is log_softmax + nll_loss (two nodes, as in
 PyTorch), and its label-smoothing / class-probability forms are composed
 from Tensor ops."""
+
 import warnings
 
 import numpy as np
@@ -10,9 +11,19 @@ from .. import _dtype
 from ._util import Node, Tensor, TwoPathNode, attach, binary_arrays, broadcast_shape, grad_enabled, reduce_grad, wrap
 from .activation import log_softmax, softplus, _sigmoid_arr, _softplus_arr, _WORDS
 
-__all__ = ["nll_loss", "cross_entropy", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
-           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "soft_margin_loss",
-           "poisson_nll_loss"]
+__all__ = [
+    "nll_loss",
+    "cross_entropy",
+    "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "kl_div",
+    "soft_margin_loss",
+    "poisson_nll_loss",
+]
 
 _REDUCTIONS = ("none", "mean", "sum")
 _EPS = 9.999999960041972e-13  # PyTorch's BCE epsilon: float32(1e-12)
@@ -23,8 +34,13 @@ def _legacy_reduction(size_average, reduce, reduction):
         if reduction not in _REDUCTIONS:
             raise ValueError(f"{reduction} is not a valid value for reduction")
         return reduction
-    warnings.warn("size_average and reduce args will be deprecated, please use reduction='{}' "
-                  "instead.".format(_legacy_string(size_average, reduce)), UserWarning, stacklevel=3)
+    warnings.warn(
+        "size_average and reduce args will be deprecated, please use reduction='{}' instead.".format(
+            _legacy_string(size_average, reduce)
+        ),
+        UserWarning,
+        stacklevel=3,
+    )
     return _legacy_string(size_average, reduce)
 
 
@@ -60,9 +76,13 @@ def _check_float(t, name):
 
 def _size_warning(input, target, stacklevel=3):
     if target.shape != input.shape:
-        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
-                      f"({input.shape}). This will likely lead to incorrect results due to "
-                      "broadcasting. Please ensure they have the same size.", UserWarning, stacklevel=stacklevel)
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}). This will likely lead to incorrect results due to "
+            "broadcasting. Please ensure they have the same size.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
 
 
 # ----- negative log likelihood ---------------------------------------------------
@@ -84,23 +104,26 @@ def _nll_checks(x, t, weight, ignore_index):
     if x.ndim == 1 and t.ndim == 1 and t.shape[0] != 1:
         raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {t.shape[0]}")
     if x.ndim != 1 and (t.ndim == 0 or x.shape[0] != t.shape[0]):
-        raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target batch_size "
-                         f"({t.shape[0] if t.ndim else 0}).")
+        raise ValueError(
+            f"Expected input batch_size ({x.shape[0]}) to match target batch_size ({t.shape[0] if t.ndim else 0})."
+        )
     if x.ndim <= 2:
         if t.ndim > 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
         if x.ndim != 1 and x.shape[0] != t.shape[0]:
             raise RuntimeError(f"size mismatch (got input: {list(x.shape)}, target: {list(t.shape)})")
     elif t.shape[1:] != x.shape[2:]:
-        raise RuntimeError(f"Expected target size {[x.shape[0]] + list(x.shape[2:])}, got "
-                           f"{list(t.shape)}")
+        raise RuntimeError(f"Expected target size {[x.shape[0]] + list(x.shape[2:])}, got {list(t.shape)}")
     n_classes = x.shape[1] if x.ndim >= 2 else x.shape[0]
     if weight is not None and (weight.ndim != 1 or weight.numel() != n_classes):
-        raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or "
-                           f"no classes but got weight tensor of shape: {list(weight.shape)}")
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {n_classes} classes or "
+            f"no classes but got weight tensor of shape: {list(weight.shape)}"
+        )
     if t.dtype not in _TARGET_DTYPES:
-        word = _WORDS.get(t.dtype.name, {"float32": "Float", "float64": "Double",
-                                         "float16": "Half"}.get(t.dtype.name, t.dtype.name))
+        word = _WORDS.get(
+            t.dtype.name, {"float32": "Float", "float64": "Double", "float16": "Half"}.get(t.dtype.name, t.dtype.name)
+        )
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {word}")
     return n_classes
 
@@ -108,8 +131,7 @@ def _nll_checks(x, t, weight, ignore_index):
 _TARGET_DTYPES = frozenset((np.dtype(np.int64), np.dtype(np.uint8)))
 
 
-def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
-             reduction="mean"):
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     reduction = _legacy_reduction(size_average, reduce, reduction)
     x, t = input._data, target._data
     n_classes = _nll_checks(x, t, weight, ignore_index)
@@ -118,8 +140,15 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         mismatch = f"size mismatch (got input: {list(x.shape)}, target: {list(t.shape)})"
         t = t.reshape(())
     xp = input._xp
-    if (x.ndim == 2 and weight is None and reduction != "none" and ignore_index < 0 and t.size
-            and t.min() >= 0 and t.max() < n_classes):
+    if (
+        x.ndim == 2
+        and weight is None
+        and reduction != "none"
+        and ignore_index < 0
+        and t.size
+        and t.min() >= 0
+        and t.max() < n_classes
+    ):
         return _nll_batch(input, x, t, xp, reduction)
     class_dim = 1 if x.ndim >= 2 else 0
     xm = xp.moveaxis(x, class_dim, -1) if class_dim != x.ndim - 1 else x
@@ -149,8 +178,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     cm = xp.zeros_like(xm)
     xp.put_along_axis(cm, tt[..., None], -scale[..., None].astype(x.dtype, copy=False), -1)
     coef = wrap(xp.moveaxis(cm, -1, class_dim) if class_dim != x.ndim - 1 else cm)
-    return attach(res, NllLossBackward0, (input,), coef=coef, reduction=reduction,
-                  class_dim=class_dim, mismatch=mismatch)
+    return attach(
+        res, NllLossBackward0, (input,), coef=coef, reduction=reduction, class_dim=class_dim, mismatch=mismatch
+    )
 
 
 def _nll_batch(input, x, t, xp, reduction):
@@ -168,8 +198,7 @@ def _nll_batch(input, x, t, xp, reduction):
         return res
     coef = xp.zeros_like(x)
     coef[rows, t] = -scale
-    return attach(res, NllLossBackward0, (input,), coef=wrap(coef), reduction=reduction,
-                  class_dim=1)
+    return attach(res, NllLossBackward0, (input,), coef=wrap(coef), reduction=reduction, class_dim=1)
 
 
 class _quiet:
@@ -185,8 +214,9 @@ class _quiet:
             self.ctx.__exit__(*exc)
 
 
-def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
-                  reduction="mean", label_smoothing=0.0):
+def cross_entropy(
+    input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean", label_smoothing=0.0
+):
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
@@ -196,10 +226,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     n_classes = input.shape[class_dim]
     if target.shape == input.shape:
         if target.dtype.category < 2:
-            raise RuntimeError("Expected floating point type for target with class probabilities, "
-                               f"got {_WORDS.get(target.dtype.name, target.dtype.name)}")
-        return _cross_entropy_probs(input, target, weight, reduction, label_smoothing, class_dim,
-                                    n_classes)
+            raise RuntimeError(
+                "Expected floating point type for target with class probabilities, "
+                f"got {_WORDS.get(target.dtype.name, target.dtype.name)}"
+            )
+        return _cross_entropy_probs(input, target, weight, reduction, label_smoothing, class_dim, n_classes)
     logp = log_softmax(input, class_dim)
     nll = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
     if label_smoothing <= 0.0:
@@ -254,8 +285,10 @@ class _PairLoss(Node):
         d = self.d(x, t)
         gd = gl * d
         mi, mt = self.input_meta
-        return (reduce_grad(gd, mi) if self.needs_input_grad(0) else None,
-                reduce_grad(-gd, mt) if self.needs_input_grad(1) else None)
+        return (
+            reduce_grad(gd, mi) if self.needs_input_grad(0) else None,
+            reduce_grad(-gd, mt) if self.needs_input_grad(1) else None,
+        )
 
 
 class MseLossBackward0(_PairLoss):
@@ -299,8 +332,9 @@ def _pair_loss(input, target, reduction, node_cls, elem, name, **attrs):
     x, t = xp.broadcast_to(x, shape), xp.broadcast_to(t, shape)
     arr = elem(xp, x - t)
     res = wrap(xp.asarray(_reduce_arr(arr, reduction), dtype=x.dtype))
-    return attach(res, node_cls, (input, target), (input, target), shape=arr.shape,
-                  reduction=reduction, n=arr.size, **attrs)
+    return attach(
+        res, node_cls, (input, target), (input, target), shape=arr.shape, reduction=reduction, n=arr.size, **attrs
+    )
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
@@ -333,8 +367,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
         if beta == 0:
             return a
         return xp.where(a < beta, 0.5 * a * a / beta, a - 0.5 * beta)
-    return _pair_loss(input, target, reduction, SmoothL1LossBackward0, elem, "smooth_l1_cpu",
-                      beta=beta)
+
+    return _pair_loss(input, target, reduction, SmoothL1LossBackward0, elem, "smooth_l1_cpu", beta=beta)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
@@ -346,6 +380,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     def elem(xp, d):
         a = xp.abs(d)
         return xp.where(a < delta, 0.5 * a * a, delta * (a - 0.5 * delta))
+
     if weight is not None:
         loss = huber_loss(input, target, "none", delta) * weight
         return loss if reduction == "none" else (loss.sum() if reduction == "sum" else loss.mean())
@@ -381,12 +416,13 @@ class BinaryCrossEntropyBackward0(TwoPathNode):
         return gx, gt
 
 
-def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
-                         reduction="mean"):
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if target.shape != input.shape:
-        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
-                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
+        raise ValueError(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}) is deprecated. Please ensure they have the same size."
+        )
     x, t = input._data, target._data
     _check_float(input, "binary_cross_entropy")
     xp = input._xp
@@ -399,8 +435,16 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         weight = weight.expand(input.shape) if weight.shape != input.shape else weight
         loss = loss * weight._data
     res = wrap(xp.asarray(_reduce_arr(loss, reduction), dtype=x.dtype))
-    return attach(res, BinaryCrossEntropyBackward0, (input, target), (input, target),
-                  shape=x.shape, reduction=reduction, n=x.size, weight=weight)
+    return attach(
+        res,
+        BinaryCrossEntropyBackward0,
+        (input, target),
+        (input, target),
+        shape=x.shape,
+        reduction=reduction,
+        n=x.size,
+        weight=weight,
+    )
 
 
 class BinaryCrossEntropyWithLogitsBackward0(TwoPathNode):
@@ -435,8 +479,9 @@ class BinaryCrossEntropyWithLogitsBackward0(TwoPathNode):
         return gx, gt
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
-                                     reduction="mean", pos_weight=None):
+def binary_cross_entropy_with_logits(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
+):
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
@@ -448,8 +493,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         if w is not None:
             pair = (w._data.shape, x.shape) if first else (x.shape, w._data.shape)
             if broadcast_shape(*pair) != x.shape:
-                raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast shape "
-                                   f"{list(broadcast_shape(*pair))}")
+                raise RuntimeError(
+                    f"output with shape {list(x.shape)} doesn't match the broadcast shape "
+                    f"{list(broadcast_shape(*pair))}"
+                )
     sp = _softplus_arr(xp, -x)  # log(1 + exp(-x)), stable
     # PyTorch builds the loss in place on (1 - target): a floating target of another dtype (float32
     # labels with float64 logits, as in torchvision's RPN) rounds each step to the target's dtype
@@ -466,8 +513,17 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
             loss = (loss * weight._data).astype(out)
     shape = loss.shape
     res = wrap(xp.asarray(_reduce_arr(loss, reduction), dtype=out))
-    return attach(res, BinaryCrossEntropyWithLogitsBackward0, (input, target), (input, target),
-                  shape=shape, reduction=reduction, n=loss.size, weight=weight, pos_weight=pos_weight)
+    return attach(
+        res,
+        BinaryCrossEntropyWithLogitsBackward0,
+        (input, target),
+        (input, target),
+        shape=shape,
+        reduction=reduction,
+        n=loss.size,
+        weight=weight,
+        pos_weight=pos_weight,
+    )
 
 
 # ----- divergence and others -------------------------------------------------------------
@@ -475,10 +531,14 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce, reduction)
     elif reduction == "mean":
-        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
-                      "support size.'batchmean' divides only by the batch size, and aligns with the KL "
-                      "div math definition.'mean' will be changed to behave the same as 'batchmean' "
-                      "in the next major release.", UserWarning, stacklevel=2)
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the "
+            "support size.'batchmean' divides only by the batch size, and aligns with the KL "
+            "div math definition.'mean' will be changed to behave the same as 'batchmean' "
+            "in the next major release.",
+            UserWarning,
+            stacklevel=2,
+        )
     elif reduction not in _REDUCTIONS + ("batchmean",):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     if log_target:
@@ -490,8 +550,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
             ta = target._data
             xp = target._xp
             with _quiet(xp):
-                tlogt = wrap(xp.where(ta == 0, 0, ta * xp.log(xp.where(ta == 0, 1, ta))).astype(
-                    ta.dtype, copy=False))
+                tlogt = wrap(xp.where(ta == 0, 0, ta * xp.log(xp.where(ta == 0, 1, ta))).astype(ta.dtype, copy=False))
         loss = tlogt - target * input
     if reduction == "batchmean":
         return loss.sum() / input.shape[0] if input.ndim != 0 else loss.sum()
@@ -508,8 +567,9 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     return loss.sum() if reduction == "sum" else loss.mean()
 
 
-def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
-                     reduce=None, reduction="mean"):
+def poisson_nll_loss(
+    input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None, reduction="mean"
+):
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if log_input:
         loss = input.exp() - target * input
@@ -517,11 +577,11 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
         loss = input - target * (input + eps).log()
     if full:
         import math
+
         t = target._data
         xp = target._xp
         with _quiet(xp):
-            approx = t * xp.log(xp.where(t > 1, t, 1)) - t + 0.5 * xp.log(2 * math.pi * xp.where(
-                t > 1, t, 1))
+            approx = t * xp.log(xp.where(t > 1, t, 1)) - t + 0.5 * xp.log(2 * math.pi * xp.where(t > 1, t, 1))
         loss = loss + wrap(xp.where(t > 1, approx, 0).astype(t.dtype, copy=False))
     if reduction == "none":
         return loss

@@ -17,6 +17,7 @@ Fused nodes (PyTorch's own kernels, whose names they carry):
       T = the target indices before the first -1;
       dl/dx_i = #{j: z_ji > 0} / C (i not in T),  dl/dx_j = -#{i: z_ji > 0} / C
 """
+
 import numpy as np
 
 from ._util import Node, Tensor, TwoPathNode, attach, grad_enabled, wrap
@@ -24,9 +25,16 @@ from .activation import _WORDS, logsigmoid
 from .distance import pairwise_distance
 from .loss import _legacy_reduction, _legacy_string
 
-__all__ = ["margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss",
-           "triplet_margin_loss", "triplet_margin_with_distance_loss", "multi_margin_loss",
-           "multilabel_margin_loss", "multilabel_soft_margin_loss"]
+__all__ = [
+    "margin_ranking_loss",
+    "hinge_embedding_loss",
+    "cosine_embedding_loss",
+    "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
+    "multi_margin_loss",
+    "multilabel_margin_loss",
+    "multilabel_soft_margin_loss",
+]
 
 _TYPE_WORDS = dict(_WORDS, float32="Float", float64="Double", float16="Half", bfloat16="BFloat16")
 
@@ -39,21 +47,24 @@ def _reduce(loss, reduction):
 
 def _zeros(like):
     from .creation import zeros_like
+
     return zeros_like(like)
 
 
-def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
-                        reduction="mean"):
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if input1.dim() != input2.dim() or input1.dim() != target.dim():
-        raise RuntimeError("margin_ranking_loss : All input tensors should have same dimension but got "
-                           f"sizes: input1: {input1.size()}, input2: {input2.size()}, target: "
-                           f"{target.size()} ")
+        raise RuntimeError(
+            "margin_ranking_loss : All input tensors should have same dimension but got "
+            f"sizes: input1: {input1.size()}, input2: {input2.size()}, target: "
+            f"{target.size()} "
+        )
     return _reduce((-target * (input1 - input2) + margin).clamp_min(0), reduction)
 
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
     from .clamp import where
+
     reduction = _legacy_reduction(size_average, reduce, reduction)
     zeros = _zeros(input)
     margin_clamp = (margin - input).clamp_min(0)
@@ -61,17 +72,19 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     return _reduce(loss, reduction)
 
 
-def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
-                          reduction="mean"):
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
     from .clamp import where
+
     reduction = _legacy_reduction(size_average, reduce, reduction)
     tdim = target.dim()
     if tdim not in (0, 1):
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     want = 2 if tdim == 1 else 1
     if input1.dim() != want or input2.dim() != want:
-        raise RuntimeError(f"{tdim}D target tensor expects {want}D input tensors, but found inputs with "
-                           f"sizes {list(input1.shape)} and {list(input2.shape)}.")
+        raise RuntimeError(
+            f"{tdim}D target tensor expects {want}D input tensors, but found inputs with "
+            f"sizes {list(input1.shape)} and {list(input2.shape)}."
+        )
     prod = (input1 * input2).sum(tdim)
     mag1 = (input1 * input1).sum(tdim) + 1e-12
     mag2 = (input2 * input2).sum(tdim) + 1e-12
@@ -84,14 +97,18 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
 def _check_triplet_dims(anchor, positive, negative):
     a, p, n = anchor.dim(), positive.dim(), negative.dim()
     if not a == p == n:
-        raise RuntimeError("The anchor, positive, and negative tensors are expected to have the same "
-                           f"number of dimensions, but got: anchor {a}D, positive {p}D, and negative "
-                           f"{n}D inputs")
+        raise RuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same "
+            f"number of dimensions, but got: anchor {a}D, positive {p}D, and negative "
+            f"{n}D inputs"
+        )
 
 
-def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
-                        size_average=None, reduce=None, reduction="mean"):
+def triplet_margin_loss(
+    anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None, reduce=None, reduction="mean"
+):
     from .clamp import minimum
+
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
@@ -103,9 +120,11 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     return _reduce((margin + d_pos - d_neg).clamp_min(0), reduction)
 
 
-def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
-                                      margin=1.0, swap=False, reduction="mean"):
+def triplet_margin_with_distance_loss(
+    anchor, positive, negative, *, distance_function=None, margin=1.0, swap=False, reduction="mean"
+):
     from .clamp import minimum
+
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     if margin <= 0:
@@ -119,8 +138,7 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     return _reduce((margin + d_pos - d_neg).clamp_min(0), reduction)
 
 
-def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
-                                reduction="mean"):
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     if size_average is not None or reduce is not None:
         reduction = _legacy_string(size_average, reduce)
     loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
@@ -136,19 +154,22 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
 # ----- the fused multi-class margin losses ---------------------------------------------
 def _check_long_target(target):
     if target._data.dtype != np.int64:
-        raise RuntimeError("expected scalar type Long but found "
-                           f"{_TYPE_WORDS.get(target.dtype.name, target.dtype.name)}")
+        raise RuntimeError(
+            f"expected scalar type Long but found {_TYPE_WORDS.get(target.dtype.name, target.dtype.name)}"
+        )
 
 
 def _rows(input, name):
     """input as (N, C) arrays: 0-d is one sample of one class, 1-d one sample."""
     x = input._data
     if not (x.ndim == 0 or (x.ndim in (1, 2) and x.shape[-1] != 0)):
-        raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, but "
-                           f"got: {list(x.shape)}")
+        raise RuntimeError(
+            f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: {list(x.shape)}"
+        )
     if x.dtype.kind != "f":
-        raise NotImplementedError(f"\"{name}\" not implemented for "
-                                  f"'{_TYPE_WORDS.get(input.dtype.name, input.dtype.name)}'")
+        raise NotImplementedError(
+            f"\"{name}\" not implemented for '{_TYPE_WORDS.get(input.dtype.name, input.dtype.name)}'"
+        )
     return x.reshape(-1, x.shape[-1] if x.ndim else 1)
 
 
@@ -195,8 +216,7 @@ class MultiMarginLossBackward0(TwoPathNode):
         return (gd - onehot * gd.sum(1, keepdim=True)).reshape(x.shape)
 
 
-def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
-                      reduction="mean"):
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None, reduction="mean"):
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
@@ -205,9 +225,11 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     x = _rows(input, "multi_margin_loss_cpu_kernel")
     n, c = x.shape
     if not (target.dim() <= 1 and target.numel() == n):
-        raise RuntimeError("multi_margin_loss: target tensor should be 1-D with size equal to the number "
-                           f"of input samples (batch size). Expected target size [{n}], but got "
-                           f"{list(target.shape)}. Input has shape {list(input.shape)}.")
+        raise RuntimeError(
+            "multi_margin_loss: target tensor should be 1-D with size equal to the number "
+            f"of input samples (batch size). Expected target size [{n}], but got "
+            f"{list(target.shape)}. Input has shape {list(input.shape)}."
+        )
     _check_long_target(target)
     if weight is not None and weight.numel() != c:
         raise RuntimeError(f"inconsistent weight size, expected {c} but got {list(weight.shape)}")
@@ -229,8 +251,21 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     per_sample = h.sum(1) / x.dtype.type(c)
     out_shape = target.shape if input.dim() == 1 else (n,) if input.dim() == 2 else ()
     res = wrap(xp.asarray(_reduce_arr(per_sample, reduction, out_shape), dtype=x.dtype))
-    return attach(res, MultiMarginLossBackward0, (input,), (input,), rows=(n, c), reduction=reduction,
-                  mask=mask, onehot=onehot, p=p, margin=m, t=t, z=z, w_t=w_t)
+    return attach(
+        res,
+        MultiMarginLossBackward0,
+        (input,),
+        (input,),
+        rows=(n, c),
+        reduction=reduction,
+        mask=mask,
+        onehot=onehot,
+        p=p,
+        margin=m,
+        t=t,
+        z=z,
+        w_t=w_t,
+    )
 
 
 class MultilabelMarginLossBackward0(Node):
@@ -246,11 +281,13 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     reduction = _legacy_reduction(size_average, reduce, reduction)
     x = _rows(input, "multilabel_margin_loss_forward_out_frame")
     n, c = x.shape
-    ok = (target.dim() <= 1 and target.numel() == c) if input.dim() <= 1 else (
-        target.dim() == 2 and tuple(target.shape) == (n, c))
+    ok = (
+        (target.dim() <= 1 and target.numel() == c)
+        if input.dim() <= 1
+        else (target.dim() == 2 and tuple(target.shape) == (n, c))
+    )
     if not ok:
-        raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: "
-                           f"{list(input.shape)}")
+        raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}")
     _check_long_target(target)
     xp = input._xp
     t = target._data.reshape(n, c)
@@ -271,8 +308,14 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     if not (grad_enabled() and input._requires_grad):
         return res
     coef = (active.sum(1) - active.sum(2)) / x.dtype.type(c)
-    return attach(res, MultilabelMarginLossBackward0, (input,), coef=coef.astype(x.dtype),
-                  reduction=reduction, in_shape=input.shape)
+    return attach(
+        res,
+        MultilabelMarginLossBackward0,
+        (input,),
+        coef=coef.astype(x.dtype),
+        reduction=reduction,
+        in_shape=input.shape,
+    )
 
 
 _ = Tensor

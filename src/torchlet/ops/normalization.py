@@ -15,6 +15,7 @@ With frozen statistics (batch_norm in eval mode) dx = gxhat * invstd.
 Statistics are recomputed with Tensor ops when the backward itself is being
 recorded (create_graph), so second derivatives see their dependence on x.
 """
+
 import numpy as np
 
 from .. import _dtype
@@ -33,6 +34,7 @@ def _stats(X, axes, eps):
 
 def _ns(a):
     from .._device import namespace
+
     return namespace(a)
 
 
@@ -71,11 +73,16 @@ class NativeBatchNormBackward0(TwoPathNode):
 
     def backward_arrays(self, g):
         x, w = _saved(self)
-        if (self.training and g._data.dtype == x._data.dtype
-                and x._data.dtype.kind == "f" and (w is None or w._data.dtype == x._data.dtype)):
+        if (
+            self.training
+            and g._data.dtype == x._data.dtype
+            and x._data.dtype.kind == "f"
+            and (w is None or w._data.dtype == x._data.dtype)
+        ):
             need = [self.needs_input_grad(i) for i in range(3)]
-            grads = _bn_train_backward(x._xp, g._data, x._data, None if w is None else w._data,
-                                       self.mean, self.invstd, need)
+            grads = _bn_train_backward(
+                x._xp, g._data, x._data, None if w is None else w._data, self.mean, self.invstd, need
+            )
             return tuple(None if a is None else wrap(a) for a in grads)
         return NotImplemented
 
@@ -109,16 +116,14 @@ def _affine(y, w, b, cshape):
     return y
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
-               eps=1e-05):
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-05):
     X = input._data
     if X.ndim < 2:
         raise ValueError(f"Expected 2D or higher input (got {X.ndim}D input)")
     C = X.shape[1]
     axes = (0,) + tuple(range(2, X.ndim))
     M = X.size // C if C else 0
-    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
-                    ("bias", bias)):
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
         if t is not None and t.numel() != C:
             raise RuntimeError(f"{name} should contain {C} elements not {t.numel()}")
     if X.dtype.kind not in "fc":
@@ -129,16 +134,28 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         return input.clone()
     if training:
         if M == 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input size "
-                             f"{_size_str(input)}")
-        if X.dtype.kind == "f" and (weight is None or weight._data.dtype == X.dtype) and (
-                bias is None or bias._data.dtype == X.dtype):
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {_size_str(input)}")
+        if (
+            X.dtype.kind == "f"
+            and (weight is None or weight._data.dtype == X.dtype)
+            and (bias is None or bias._data.dtype == X.dtype)
+        ):
             y, mean, var, invstd = _bn_train(input._xp, X, weight, bias, eps, cshape)
             if running_mean is not None or running_var is not None:
                 _update(running_mean, running_var, mean, var, M, momentum)
-            return attach(wrap(y), NativeBatchNormBackward0, (input, weight, bias),
-                          _to_save(input, weight), axes=axes, cshape=cshape, M=M, eps=eps,
-                          training=training, mean=mean, invstd=invstd)
+            return attach(
+                wrap(y),
+                NativeBatchNormBackward0,
+                (input, weight, bias),
+                _to_save(input, weight),
+                axes=axes,
+                cshape=cshape,
+                M=M,
+                eps=eps,
+                training=training,
+                mean=mean,
+                invstd=invstd,
+            )
         mean, var, invstd = _stats(X, axes, eps)
         if running_mean is not None or running_var is not None:
             _update(running_mean, running_var, mean, var, M, momentum)
@@ -148,9 +165,19 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         mean = running_mean._data.reshape(cshape).astype(X.dtype, copy=False)
         invstd = 1.0 / input._xp.sqrt(running_var._data.reshape(cshape).astype(X.dtype, copy=False) + eps)
     y = _affine((X - mean) * invstd, weight, bias, cshape)
-    return attach(wrap(y.astype(X.dtype, copy=False)), NativeBatchNormBackward0, (input, weight, bias),
-                  _to_save(input, weight), axes=axes, cshape=cshape, M=M, eps=eps, training=training, mean=mean,
-                  invstd=invstd)
+    return attach(
+        wrap(y.astype(X.dtype, copy=False)),
+        NativeBatchNormBackward0,
+        (input, weight, bias),
+        _to_save(input, weight),
+        axes=axes,
+        cshape=cshape,
+        M=M,
+        eps=eps,
+        training=training,
+        mean=mean,
+        invstd=invstd,
+    )
 
 
 def _bn_train(xp, X, weight, bias, eps, cshape):
@@ -219,12 +246,12 @@ def _update(rm, rv, mean, var, M, momentum):
     m = momentum
     if rm is not None:
         a = rm._data
-        a *= (1 - m)
+        a *= 1 - m
         a += (m * mean.reshape(-1)).astype(a.dtype, copy=False)
         rm._version[0] += 1
     if rv is not None:
         a = rv._data
-        a *= (1 - m)
+        a *= 1 - m
         a += (m * var.reshape(-1) * (M / (M - 1))).astype(a.dtype, copy=False)
         rv._version[0] += 1
 
@@ -255,13 +282,17 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     X = input._data
     k = len(ns)
-    if k == 0 or X.shape[X.ndim - k:] != ns or X.ndim < k:
-        raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape "
-                           f"[*{''.join(', ' + str(s) for s in ns)}], but got input of size{list(X.shape)}")
+    if k == 0 or X.shape[X.ndim - k :] != ns or X.ndim < k:
+        raise RuntimeError(
+            f"Given normalized_shape={list(ns)}, expected input with shape "
+            f"[*{''.join(', ' + str(s) for s in ns)}], but got input of size{list(X.shape)}"
+        )
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != ns:
-            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} "
-                               f"of shape {list(t.shape)} and normalized_shape = {list(ns)}")
+            raise RuntimeError(
+                f"Expected {name} to be of same shape as normalized_shape, but got {name} "
+                f"of shape {list(t.shape)} and normalized_shape = {list(ns)}"
+            )
     _check_mixed(input, weight, bias)
     axes = tuple(range(X.ndim - k, X.ndim))
     mean, _, invstd = _stats(X, axes, eps)
@@ -270,8 +301,17 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
         y = y * weight._data
     if bias is not None:
         y = y + bias._data
-    return attach(wrap(y.astype(X.dtype, copy=False)), NativeLayerNormBackward0, (input, weight, bias),
-                  _to_save(input, weight), axes=axes, M=int(np.prod(ns)), eps=eps, mean=mean, invstd=invstd)
+    return attach(
+        wrap(y.astype(X.dtype, copy=False)),
+        NativeLayerNormBackward0,
+        (input, weight, bias),
+        _to_save(input, weight),
+        axes=axes,
+        M=int(np.prod(ns)),
+        eps=eps,
+        mean=mean,
+        invstd=invstd,
+    )
 
 
 # ----- group norm -------------------------------------------------------------
@@ -305,26 +345,40 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     N, C = X.shape[:2]
     G = num_groups
     if C % G:
-        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got "
-                           f"input of shape {list(X.shape)} and num_groups={G}")
+        raise RuntimeError(
+            f"Expected number of channels in input to be divisible by num_groups, but got "
+            f"input of shape {list(X.shape)} and num_groups={G}"
+        )
     if G < 0:
         raise RuntimeError(f"Expected num groups to be greater than 0, got {G}")
     _check_mixed(input, weight, bias)
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and (t.dim() != 1 or t.numel() != C):
-            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in "
-                               f"input, but got {name} of shape {list(t.shape)} and input of shape "
-                               f"{list(X.shape)}")
+            raise RuntimeError(
+                f"Expected {name} to be a vector of size equal to the number of channels in "
+                f"input, but got {name} of shape {list(t.shape)} and input of shape "
+                f"{list(X.shape)}"
+            )
     Xg = X.reshape(N, G, (C // G) * int(np.prod(X.shape[2:])))  # no -1: N may be 0
     mean, _, invstd = _stats(Xg, (2,), eps)
     cshape = (C,) + (1,) * (X.ndim - 2)
     y = _affine(((Xg - mean) * invstd).reshape(X.shape), weight, bias, cshape)
-    return attach(wrap(y.astype(X.dtype, copy=False)), NativeGroupNormBackward0, (input, weight, bias),
-                  _to_save(input, weight), groups=G, M=Xg.shape[2], eps=eps, mean=mean, invstd=invstd)
+    return attach(
+        wrap(y.astype(X.dtype, copy=False)),
+        NativeGroupNormBackward0,
+        (input, weight, bias),
+        _to_save(input, weight),
+        groups=G,
+        M=Xg.shape[2],
+        eps=eps,
+        mean=mean,
+        invstd=invstd,
+    )
 
 
-def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
-                  use_input_stats=True, momentum=0.1, eps=1e-05):
+def instance_norm(
+    input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True, momentum=0.1, eps=1e-05
+):
     """Each (sample, channel) normalized over its spatial values (group_norm with one
     channel per group); running stats get the batch average of the instance stats."""
     X = input._data
@@ -348,6 +402,7 @@ def local_response_norm(input, size, alpha=0.0001, beta=0.75, k=1.0):
     """x / (k + alpha/size * sum of x^2 over `size` neighbouring channels)^beta"""
     from .padding import pad
     from .pooling import avg_pool2d
+
     d = input.dim()
     if d < 3:
         raise ValueError(f"Expected 3D or higher dimensionality input (got {d} dimensions)")

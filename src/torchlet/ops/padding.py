@@ -5,6 +5,7 @@ pad's backward is its adjoint: constant padding crops the gradient (a
 negative constant pad); the other modes also add the gradient of every
 copied border value back onto the value it was copied from.
 """
+
 from ._util import Node, attach, wrap
 
 __all__ = ["pad"]
@@ -55,21 +56,21 @@ def _adjoint(G, xp, pairs, mode):
         d = nd - 1 - i
         G = xp.moveaxis(G, d, -1)
         n = G.shape[-1] - lo - hi
-        core = G[..., lo:lo + n].copy()
-        left, right = G[..., :lo], G[..., lo + n:]
+        core = G[..., lo : lo + n].copy()
+        left, right = G[..., :lo], G[..., lo + n :]
         if mode == "reflect":  # left[j] copies x[lo - j], right[j] copies x[n - 2 - j]
             if lo:
-                core[..., 1:lo + 1] += left[..., ::-1]
+                core[..., 1 : lo + 1] += left[..., ::-1]
             if hi:
-                core[..., n - 1 - hi:n - 1] += right[..., ::-1]
+                core[..., n - 1 - hi : n - 1] += right[..., ::-1]
         elif mode == "replicate":
             if lo:
                 core[..., :1] += left.sum(-1, keepdims=True)
             if hi:
-                core[..., n - 1:] += right.sum(-1, keepdims=True)
+                core[..., n - 1 :] += right.sum(-1, keepdims=True)
         else:  # circular: left copies x[n - lo:], right copies x[:hi]
             if lo:
-                core[..., n - lo:] += left
+                core[..., n - lo :] += left
             if hi:
                 core[..., :hi] += right
         G = xp.moveaxis(core, -1, d)
@@ -112,17 +113,21 @@ def pad(input, pad, mode="constant", value=None):
     if len(p) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
     if len(p) > 2 * X.ndim:
-        raise RuntimeError(f"Padding length should be less than or equal to two times the input dimension "
-                           f"but got padding length {len(p)} and input of dimension {X.ndim}")
+        raise RuntimeError(
+            f"Padding length should be less than or equal to two times the input dimension "
+            f"but got padding length {len(p)} and input of dimension {X.ndim}"
+        )
     pairs = _pairs(p)
     xp = input._xp
     if mode == "constant":
         for i, (lo, hi) in enumerate(pairs):
             d = X.ndim - 1 - i
             if X.shape[d] + lo + hi < 0:
-                raise RuntimeError(f"The input size {X.shape[d]}, plus negative padding {lo} and {hi} "
-                                   f"resulted in a negative output size, which is invalid. Check dimension "
-                                   f"{d} of your input.")
+                raise RuntimeError(
+                    f"The input size {X.shape[d]}, plus negative padding {lo} and {hi} "
+                    f"resulted in a negative output size, which is invalid. Check dimension "
+                    f"{d} of your input."
+                )
         res = _constant(X, xp, pairs, 0 if value is None else value)
         return attach(wrap(res), ConstantPadNdBackward0, (input,), pad=p)
     if mode not in _MODES:
@@ -134,16 +139,19 @@ def pad(input, pad, mode="constant", value=None):
             "Supported combinations for non-constant padding:\n"
             "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
             "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
-            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
+        )
     for i, (lo, hi) in enumerate(pairs):
         d = X.ndim - 1 - i
         size = X.shape[d]
         if min(lo, hi) < 0:
             raise RuntimeError(f"negative padding is not supported for {mode} padding")
         if mode == "reflect" and (lo >= size or hi >= size):
-            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input "
-                               f"dimension, but got: padding ({lo}, {hi}) at dimension {d} of input "
-                               f"{list(X.shape)}")
+            raise RuntimeError(
+                f"Argument #4: Padding size should be less than the corresponding input "
+                f"dimension, but got: padding ({lo}, {hi}) at dimension {d} of input "
+                f"{list(X.shape)}"
+            )
         if mode == "circular" and (lo > size or hi > size):
             raise RuntimeError("Padding value causes wrapping around more than once.")
         if mode == "replicate" and size == 0:

@@ -8,6 +8,7 @@ from those ops; the named nodes below record PyTorch's grad_fn names.
   pixel_unshuffle: its inverse, (*, C, H r, W r) -> (*, C r^2, H, W)
   backward of one is the other applied to the gradient.
 """
+
 from ._util import Node, attach, wrap
 
 __all__ = ["pixel_shuffle", "pixel_unshuffle"]
@@ -15,8 +16,9 @@ __all__ = ["pixel_shuffle", "pixel_unshuffle"]
 
 def _check(input, name, factor, what):
     if input.dim() < 3:
-        raise RuntimeError(f"{name} expects input to have at least 3 dimensions, but got input with "
-                           f"{input.dim()} dimension(s)")
+        raise RuntimeError(
+            f"{name} expects input to have at least 3 dimensions, but got input with {input.dim()} dimension(s)"
+        )
     if factor <= 0:
         raise RuntimeError(f"{name} expects a positive {what}, but got {factor}")
 
@@ -58,8 +60,10 @@ def pixel_shuffle(input, upscale_factor):
     _check(input, "pixel_shuffle", r, "upscale_factor")
     c = input.shape[-3]
     if c % (r * r):
-        raise RuntimeError("pixel_shuffle expects its input's 'channel' dimension to be divisible by the "
-                           f"square of upscale_factor, but input.size(-3)={c} is not divisible by {r * r}")
+        raise RuntimeError(
+            "pixel_shuffle expects its input's 'channel' dimension to be divisible by the "
+            f"square of upscale_factor, but input.size(-3)={c} is not divisible by {r * r}"
+        )
     out = wrap(_shuffle_arr(input._xp, input._data, r))
     return attach(out, PixelShuffleBackward0, (input,), r=r)
 
@@ -69,10 +73,14 @@ def pixel_unshuffle(input, downscale_factor):
     _check(input, "pixel_unshuffle", r, "downscale_factor")
     h, w = input.shape[-2], input.shape[-1]
     if h % r:
-        raise RuntimeError("pixel_unshuffle expects height to be divisible by downscale_factor, but "
-                           f"input.size(-2)={h} is not divisible by {r}")
+        raise RuntimeError(
+            "pixel_unshuffle expects height to be divisible by downscale_factor, but "
+            f"input.size(-2)={h} is not divisible by {r}"
+        )
     if w % r:
-        raise RuntimeError("pixel_unshuffle expects width to be divisible by downscale_factor, but "
-                           f"input.size(-1)={w} is not divisible by {r}")
+        raise RuntimeError(
+            "pixel_unshuffle expects width to be divisible by downscale_factor, but "
+            f"input.size(-1)={w} is not divisible by {r}"
+        )
     out = wrap(_unshuffle_arr(input._xp, input._data, r))
     return attach(out, PixelUnshuffleBackward0, (input,), r=r)

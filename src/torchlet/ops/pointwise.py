@@ -4,19 +4,19 @@ Pattern for every op file: the forward computes on arrays (from
 `binary_arrays` / `t._data`), wraps the result, and `attach`es a Node whose
 `backward` is written with Tensor ops and returns one gradient per input.
 """
+
 from .. import _dtype
 from ._table import methods
-from ._util import (Node, Tensor, attach, binary_arrays, direct_inplace, float_result, inplace,
-                    method, reduce_grad, wrap)
+from ._util import Node, Tensor, attach, binary_arrays, direct_inplace, float_result, inplace, method, reduce_grad, wrap
 from ._out import out_form, plain
 from ._cast import ToCopyBackward0, cast  # noqa: F401  (Tensor.to casts through it)
 
-__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
-           "neg", "negative", "pow"]
+__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg", "negative", "pow"]
 
 
 def _broadcast_failed(a, b):
     from .pointwise_math import _broadcast_error, _shape
+
     return _broadcast_error(_shape(a), _shape(b))
 
 
@@ -69,8 +69,10 @@ def sub(input, other, *, alpha=1):
         x, y = binary_arrays(other, input)
         return attach(wrap(y - alpha * x), RsubBackward1, (other,))
     if input.dtype is _dtype.bool or (isinstance(other, Tensor) and other.dtype is _dtype.bool):
-        raise NotImplementedError("Subtraction, the `-` operator, with two bool tensors is not "
-                                  "supported. Use the `^` or `logical_xor()` operator instead.")
+        raise NotImplementedError(
+            "Subtraction, the `-` operator, with two bool tensors is not "
+            "supported. Use the `^` or `logical_xor()` operator instead."
+        )
     x, y = binary_arrays(input, other)
     try:
         res = wrap(x - y if alpha == 1 else x - alpha * y)
@@ -90,8 +92,10 @@ class MulBackward0(Node):
         a, b = self.saved_tensors
         if a._data.dtype.kind == "c" or b._data.dtype.kind == "c":
             a, b = a.conj(), b.conj()
-        return (reduce_grad(g * b, ma) if self.needs_input_grad(0) else None,
-                reduce_grad(g * a, mb) if self.needs_input_grad(1) else None)
+        return (
+            reduce_grad(g * b, ma) if self.needs_input_grad(0) else None,
+            reduce_grad(g * a, mb) if self.needs_input_grad(1) else None,
+        )
 
 
 @method()
@@ -130,9 +134,11 @@ class DivBackward0(Node):
 def div(input, other, *, rounding_mode=None):
     if rounding_mode is not None:
         from .pointwise_binary import _rounded_div
+
         return _rounded_div(input, other, rounding_mode)
     if not isinstance(input, Tensor):
         from .creation import tensor
+
         input = tensor(input, dtype=_dtype.result_type(input, other), device=other.device)
     x, y = binary_arrays(input, other)
     if x.dtype.kind in "biu":  # true division of integers: both operands in _dtype.to_float's dtype
@@ -168,9 +174,11 @@ class NegBackward0(Node):
 @out_form()
 def neg(input):
     if input.dtype is _dtype.bool:
-        raise NotImplementedError("Negation, the `-` operator, on a bool tensor is not supported. If "
-                                  "you are trying to invert a mask, use the `~` or `logical_not()` "
-                                  "operator instead.")
+        raise NotImplementedError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If "
+            "you are trying to invert a mask, use the `~` or `logical_not()` "
+            "operator instead."
+        )
     return attach(wrap(-input._data), NegBackward0, (input,))
 
 
@@ -213,6 +221,7 @@ class PowBackward2(Node):
     def backward(self, g):
         (res,) = self.saved_tensors
         import math
+
         return g * res * math.log(self.base) if self.base > 0 else g * res * float("nan")
 
 
@@ -222,16 +231,17 @@ def pow(input, exponent):
     if not isinstance(input, Tensor):
         base = input
         from .creation import tensor
+
         input_t = tensor(base, dtype=_dtype.result_type(base, exponent), device=exponent.device)
         x, y = binary_arrays(input_t, exponent)
-        res = wrap(x ** y)
+        res = wrap(x**y)
         return attach(res, PowBackward2, (exponent,), (res,), base=base)
     x, y = binary_arrays(input, exponent)
     if x.dtype.kind in "iu" and not isinstance(exponent, Tensor) and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     if isinstance(exponent, Tensor):
         try:
-            res = wrap(x ** y)
+            res = wrap(x**y)
         except ValueError:
             raise _broadcast_failed(input, exponent) from None
         return attach(res, PowBackward1, (input, exponent), (input, exponent))
@@ -240,7 +250,7 @@ def pow(input, exponent):
     elif y == 0.5 and x.dtype.kind == "f":
         res = wrap(input._xp.sqrt(x))
     else:
-        res = wrap(x ** y)
+        res = wrap(x**y)
     return attach(res, PowBackward0, (input,), (input,), exponent=exponent)
 
 
@@ -252,6 +262,7 @@ def _rev(fn):
 def _make_inplace(fn):
     def op_(self, other, **kw):
         return inplace(self, lambda t, o: fn(t, o, **kw), other)
+
     op_.__name__ = fn.__name__ + "_"
     return op_
 
@@ -296,8 +307,7 @@ def _div_(self, other, *, rounding_mode=None):
     return self
 
 
-for _name, _fn, _fn_ in (("add", add, _add_), ("sub", sub, _sub_), ("mul", mul, _mul_),
-                         ("div", div, _div_)):
+for _name, _fn, _fn_ in (("add", add, _add_), ("sub", sub, _sub_), ("mul", mul, _mul_), ("div", div, _div_)):
     _fn_.__name__ = f"{_name}_"
     setattr(methods, f"__{_name}__", plain(_fn))
     setattr(methods, f"{_name}_", _fn_)

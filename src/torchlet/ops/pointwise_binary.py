@@ -5,14 +5,14 @@ Integer division by zero is PyTorch's RuntimeError; ops PyTorch cannot
 differentiate (floor_divide, number % tensor) record a node whose backward
 raises, as PyTorch's NotImplemented node does.
 """
+
 import builtins
 
 import numpy as np
 
 from .. import _dtype
 from ._table import methods
-from ._util import (Node, Tensor, attach, binary_arrays, direct_inplace, inplace, method, reduce_grad,
-                    wrap)
+from ._util import Node, Tensor, attach, binary_arrays, direct_inplace, inplace, method, reduce_grad, wrap
 from ._out import out_form, plain
 from .pointwise_math import _FLOAT, _broadcast_error, _floating, _not_for, _shape
 
@@ -25,6 +25,7 @@ def _lhs(input, other):
     if isinstance(input, Tensor):
         return input
     from .creation import tensor
+
     return tensor(input, dtype=_dtype.result_type(input, other), device=other.device)
 
 
@@ -57,8 +58,10 @@ class Atan2Backward0(Node):
         a, b = self.saved_tensors
         recip = (a * a + b * b).reciprocal()
         ma, mb = self.input_meta
-        return (reduce_grad(g * b * recip, ma) if self.needs_input_grad(0) else None,
-                reduce_grad(g * -a * recip, mb) if self.needs_input_grad(1) else None)
+        return (
+            reduce_grad(g * b * recip, ma) if self.needs_input_grad(0) else None,
+            reduce_grad(g * -a * recip, mb) if self.needs_input_grad(1) else None,
+        )
 
 
 @method()
@@ -91,6 +94,7 @@ class RemainderBackward0(_ScalarPass):
 
 class FmodBackward1(Node):
     """d fmod(a, b) = g, -g trunc(a / b)"""
+
     mode = "trunc"
 
     def backward(self, g):
@@ -104,6 +108,7 @@ class FmodBackward1(Node):
 
 class RemainderBackward1(FmodBackward1):
     """d remainder(a, b) = g, -g floor(a / b)"""
+
     mode = "floor"
 
 
@@ -134,8 +139,7 @@ def fmod(input, other):
 @method()
 @out_form()
 def remainder(input, other):
-    return _modulo("remainder", "remainder", "remainder_cpu", (RemainderBackward0, RemainderBackward1),
-                   input, other)
+    return _modulo("remainder", "remainder", "remainder_cpu", (RemainderBackward0, RemainderBackward1), input, other)
 
 
 class NotImplementedBackward(Node):
@@ -166,15 +170,18 @@ class DivBackward2(Node):
 
     def backward(self, g):
         xp = g._xp
-        return tuple(None if m is None or not self.needs_input_grad(i) else wrap(xp.zeros(*m))
-                     for i, m in enumerate(self.input_meta))
+        return tuple(
+            None if m is None or not self.needs_input_grad(i) else wrap(xp.zeros(*m))
+            for i, m in enumerate(self.input_meta)
+        )
 
 
 def _rounded_div(input, other, rounding_mode):
     """div(a, b, rounding_mode='trunc' | 'floor')."""
     if rounding_mode not in ("trunc", "floor"):
-        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
-                           f"'{rounding_mode}'")
+        raise RuntimeError(
+            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
+        )
     input = _lhs(input, other)
     x, y = binary_arrays(input, other)
     xp = input._xp
@@ -213,8 +220,10 @@ class LerpBackward0(Node):
     def backward(self, g):
         ma, mb = self.input_meta
         w = self.weight
-        return (reduce_grad(g * (1 - w), ma) if self.needs_input_grad(0) else None,
-                reduce_grad(g * w, mb) if self.needs_input_grad(1) else None)
+        return (
+            reduce_grad(g * (1 - w), ma) if self.needs_input_grad(0) else None,
+            reduce_grad(g * w, mb) if self.needs_input_grad(1) else None,
+        )
 
 
 class LerpBackward1(Node):
@@ -224,8 +233,11 @@ class LerpBackward1(Node):
         a, b, w = self.saved_tensors
         ma, mb, mw = self.input_meta
         n = self.needs_input_grad
-        return (reduce_grad(g * (1 - w), ma) if n(0) else None, reduce_grad(g * w, mb) if n(1) else None,
-                reduce_grad(g * (b - a), mw) if n(2) else None)
+        return (
+            reduce_grad(g * (1 - w), ma) if n(0) else None,
+            reduce_grad(g * w, mb) if n(1) else None,
+            reduce_grad(g * (b - a), mw) if n(2) else None,
+        )
 
 
 @method()
@@ -296,9 +308,11 @@ class AddcmulBackward0(Node):
     def backward(self, g):
         t1, t2 = self.saved_tensors
         m, v, n = self.input_meta, self.value, self.needs_input_grad
-        return (reduce_grad(g, m[0]) if n(0) else None,
-                reduce_grad(g * (t2 * v if v != 1 else t2), m[1]) if n(1) else None,
-                reduce_grad(g * (t1 * v if v != 1 else t1), m[2]) if n(2) else None)
+        return (
+            reduce_grad(g, m[0]) if n(0) else None,
+            reduce_grad(g * (t2 * v if v != 1 else t2), m[1]) if n(1) else None,
+            reduce_grad(g * (t1 * v if v != 1 else t1), m[2]) if n(2) else None,
+        )
 
 
 class AddcdivBackward0(Node):
@@ -307,9 +321,11 @@ class AddcdivBackward0(Node):
     def backward(self, g):
         t1, t2 = self.saved_tensors
         m, v, n = self.input_meta, self.value, self.needs_input_grad
-        return (reduce_grad(g, m[0]) if n(0) else None,
-                reduce_grad(g * (v / t2), m[1]) if n(1) else None,
-                reduce_grad(-g * (v * t1 / (t2 * t2)), m[2]) if n(2) else None)
+        return (
+            reduce_grad(g, m[0]) if n(0) else None,
+            reduce_grad(g * (v / t2), m[1]) if n(1) else None,
+            reduce_grad(-g * (v * t1 / (t2 * t2)), m[2]) if n(2) else None,
+        )
 
 
 def _addc(name, input, tensor1, tensor2, value):
@@ -347,7 +363,8 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
             "implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for "
             "integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
             "addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), "
-            "for all dtypes.")
+            "for all dtypes."
+        )
     return _addc("addcdiv", input, tensor1, tensor2, value)
 
 

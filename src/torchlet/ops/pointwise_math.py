@@ -8,11 +8,13 @@ forward on the backend array, the gradient written with Tensor ops and what
 the node saves (the input `x` or the result `r`). Integer and bool inputs of
 float functions compute in the default float dtype, as in PyTorch.
 """
+
 import builtins
 import math
 import warnings
 
 import numpy as np
+
 try:  # the clip ufunc itself (np.clip adds microseconds of Python around it)
     from numpy._core.umath import clip as _np_clip
 except ImportError:  # NumPy 1.x
@@ -24,10 +26,46 @@ from ._util import Node, Tensor, TwoPathNode, attach, float_result, inplace, met
 from ._util import broadcast_error
 
 from ._out import out_form, plain
-__all__ = ["abs", "absolute", "sign", "sgn", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p",
-           "sqrt", "rsqrt", "square", "reciprocal", "sin", "cos", "tan", "asin", "acos", "atan",
-           "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "sigmoid", "relu", "erf", "floor",
-           "ceil", "round", "trunc", "fix", "frac", "nan_to_num"]
+
+__all__ = [
+    "abs",
+    "absolute",
+    "sign",
+    "sgn",
+    "exp",
+    "exp2",
+    "expm1",
+    "log",
+    "log2",
+    "log10",
+    "log1p",
+    "sqrt",
+    "rsqrt",
+    "square",
+    "reciprocal",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "erf",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "fix",
+    "frac",
+    "nan_to_num",
+]
 
 _default = _dtype._default
 _LN2, _LN10, _2_SQRTPI = math.log(2.0), math.log(10.0), 2.0 / math.sqrt(math.pi)
@@ -43,7 +81,7 @@ def _type_word(np_dtype):
 
 
 def _not_for(kernel, np_dtype):
-    return NotImplementedError(f'"{kernel}" not implemented for \'{_type_word(np_dtype)}\'')
+    return NotImplementedError(f"\"{kernel}\" not implemented for '{_type_word(np_dtype)}'")
 
 
 _floating = float_result  # integer/bool arrays in the dtype exp, sqrt ... return for them
@@ -73,10 +111,12 @@ def _sign(xp, x):
 
 def _in_float32(kernel):
     """Run a multi-step kernel on float16/bfloat16 in float32, rounding once (as PyTorch)."""
+
     def f(xp, x):
         if x.dtype.itemsize < 4 and x.dtype.kind not in "biu":
             return kernel(xp, x.astype(np.float32)).astype(x.dtype)
         return kernel(xp, x)
+
     return f
 
 
@@ -90,16 +130,43 @@ def _sigmoid(xp, x):
 
 # Cephes' rational approximations (S. Moshier): erf = x T(x^2)/U(x^2) for |x| <= 1,
 # erfc = exp(-x^2) P(|x|)/Q(|x|) beyond (erfc(6) < 1e-16, so |x| is capped there).
-_ERF_T = (9.60497373987051638749e0, 9.00260197203842689217e1, 2.23200534594684319226e3,
-          7.00332514112805075473e3, 5.55923013010394962768e4)
-_ERF_U = (1.0, 3.35617141647503099647e1, 5.21357949780152679795e2, 4.59432382970980127987e3,
-          2.26290000613890934246e4, 4.92673942608635921086e4)
-_ERFC_P = (2.46196981473530512524e-10, 5.64189564831068821977e-1, 7.46321056442269912687e0,
-           4.86371970985681366614e1, 1.96520832956077098242e2, 5.26445194995477358631e2,
-           9.34528527171957607540e2, 1.02755188689515710272e3, 5.57535335369399327526e2)
-_ERFC_Q = (1.0, 1.32281951154744992508e1, 8.67072140885989742329e1, 3.54937778887819891062e2,
-           9.75708501743205489753e2, 1.82390916687909736289e3, 2.24633760818710981792e3,
-           1.65666309194161350182e3, 5.57535340817727675546e2)
+_ERF_T = (
+    9.60497373987051638749e0,
+    9.00260197203842689217e1,
+    2.23200534594684319226e3,
+    7.00332514112805075473e3,
+    5.55923013010394962768e4,
+)
+_ERF_U = (
+    1.0,
+    3.35617141647503099647e1,
+    5.21357949780152679795e2,
+    4.59432382970980127987e3,
+    2.26290000613890934246e4,
+    4.92673942608635921086e4,
+)
+_ERFC_P = (
+    2.46196981473530512524e-10,
+    5.64189564831068821977e-1,
+    7.46321056442269912687e0,
+    4.86371970985681366614e1,
+    1.96520832956077098242e2,
+    5.26445194995477358631e2,
+    9.34528527171957607540e2,
+    1.02755188689515710272e3,
+    5.57535335369399327526e2,
+)
+_ERFC_Q = (
+    1.0,
+    1.32281951154744992508e1,
+    8.67072140885989742329e1,
+    3.54937778887819891062e2,
+    9.75708501743205489753e2,
+    1.82390916687909736289e3,
+    2.24633760818710981792e3,
+    1.65666309194161350182e3,
+    5.57535340817727675546e2,
+)
 
 
 def _poly(x, coefs):
@@ -156,15 +223,16 @@ def _rounding(ufunc, kernel):
         if k == "b":
             raise _not_for(kernel, x.dtype)
         return x.copy() if k in "iu" else getattr(xp, ufunc)(x)
+
     return fwd
 
 
 def _ints_ok(kernel, fwd):
     def f(xp, x):
         if x.dtype.kind == "b":
-            raise _not_for(kernel, x.dtype) if kernel else NotImplementedError(
-                "Boolean inputs not supported for relu")
+            raise _not_for(kernel, x.dtype) if kernel else NotImplementedError("Boolean inputs not supported for relu")
         return fwd(xp, x)
+
     return f
 
 
@@ -202,16 +270,21 @@ def _square(xp, x):
 
 # name, grad_fn name, forward(xp, array), gradient(g, saved), saved ("x", "r" or None), math
 _UNARY = [
-    ("abs", "AbsBackward0", _ints_ok("abs_cpu", lambda xp, x: xp.abs(x)),
-     lambda g, x: g * x.sign(), "x", "g * sign(a)"),
+    (
+        "abs",
+        "AbsBackward0",
+        _ints_ok("abs_cpu", lambda xp, x: xp.abs(x)),
+        lambda g, x: g * x.sign(),
+        "x",
+        "g * sign(a)",
+    ),
     ("sign", "SignBackward0", _sign, lambda g: _zeros(g), None, "0"),
     ("exp", "ExpBackward0", _float_fn("exp"), lambda g, r: g * r, "r", "g * exp(a)"),
     ("exp2", "Exp2Backward0", _float_fn("exp2"), lambda g, r: g * r * _LN2, "r", "g * 2^a * ln 2"),
     ("expm1", "Expm1Backward0", _float_fn("expm1"), lambda g, r: g * (r + 1), "r", "g * (expm1(a) + 1)"),
     ("log", "LogBackward0", _float_fn("log"), lambda g, x: g / x, "x", "g / a"),
     ("log2", "Log2Backward0", _float_fn("log2"), lambda g, x: g / (x * _LN2), "x", "g / (a ln 2)"),
-    ("log10", "Log10Backward0", _float_fn("log10"), lambda g, x: g / (x * _LN10), "x",
-     "g / (a ln 10)"),
+    ("log10", "Log10Backward0", _float_fn("log10"), lambda g, x: g / (x * _LN10), "x", "g / (a ln 10)"),
     ("log1p", "Log1PBackward0", _float_fn("log1p"), lambda g, x: g / (x + 1), "x", "g / (1 + a)"),
     ("sqrt", "SqrtBackward0", _float_fn("sqrt"), lambda g, r: g / (r * 2), "r", "g / (2 sqrt(a))"),
     ("rsqrt", "RsqrtBackward0", _rsqrt, lambda g, r: g * -0.5 * r.pow(3), "r", "-g / (2 a^(3/2))"),
@@ -220,19 +293,15 @@ _UNARY = [
     ("sin", "SinBackward0", _float_fn("sin"), lambda g, x: g * x.cos(), "x", "g cos(a)"),
     ("cos", "CosBackward0", _float_fn("cos"), lambda g, x: g * -x.sin(), "x", "-g sin(a)"),
     ("tan", "TanBackward0", _float_fn("tan"), lambda g, r: g * (r * r + 1), "r", "g (1 + tan(a)^2)"),
-    ("asin", "AsinBackward0", _float_fn("arcsin"), lambda g, x: g * (-x * x + 1).rsqrt(), "x",
-     "g / sqrt(1 - a^2)"),
-    ("acos", "AcosBackward0", _float_fn("arccos"), lambda g, x: g * -((-x * x + 1).rsqrt()), "x",
-     "-g / sqrt(1 - a^2)"),
+    ("asin", "AsinBackward0", _float_fn("arcsin"), lambda g, x: g * (-x * x + 1).rsqrt(), "x", "g / sqrt(1 - a^2)"),
+    ("acos", "AcosBackward0", _float_fn("arccos"), lambda g, x: g * -((-x * x + 1).rsqrt()), "x", "-g / sqrt(1 - a^2)"),
     ("atan", "AtanBackward0", _float_fn("arctan"), lambda g, x: g / (x * x + 1), "x", "g / (1 + a^2)"),
     ("sinh", "SinhBackward0", _float_fn("sinh"), lambda g, x: g * x.cosh(), "x", "g cosh(a)"),
     ("cosh", "CoshBackward0", _float_fn("cosh"), lambda g, x: g * x.sinh(), "x", "g sinh(a)"),
     ("tanh", "TanhBackward0", _float_fn("tanh"), lambda g, r: g * (1 - r * r), "r", "g (1 - tanh(a)^2)"),
     ("sigmoid", "SigmoidBackward0", _sigmoid, lambda g, r: g * (1 - r) * r, "r", "g s(a) (1 - s(a))"),
-    ("relu", "ReluBackward0", _ints_ok(None, _relu),
-     lambda g, r: g * (r > 0), "r", "g where relu(a) > 0, else 0"),
-    ("erf", "ErfBackward0", _erf, lambda g, x: (-x * x).exp() * _2_SQRTPI * g, "x",
-     "g 2/sqrt(pi) exp(-a^2)"),
+    ("relu", "ReluBackward0", _ints_ok(None, _relu), lambda g, r: g * (r > 0), "r", "g where relu(a) > 0, else 0"),
+    ("erf", "ErfBackward0", _erf, lambda g, x: (-x * x).exp() * _2_SQRTPI * g, "x", "g 2/sqrt(pi) exp(-a^2)"),
     ("floor", "FloorBackward0", _rounding("floor", "floor_vml_cpu"), lambda g: _zeros(g), None, "0"),
     ("ceil", "CeilBackward0", _rounding("ceil", "ceil_vml_cpu"), lambda g: _zeros(g), None, "0"),
     ("trunc", "TruncBackward0", _rounding("trunc", "trunc_vml_cpu"), lambda g: _zeros(g), None, "0"),
@@ -256,21 +325,45 @@ def _tanh_grad(xp, g, r):
 
 # Without create_graph the gradient of these activations (every training step) is computed on
 # arrays in one buffer: the Tensor-op formulas make 2-3 temporaries (profiled in LeNet steps).
-_ARRAY_GRADS = {"SigmoidBackward0": _sigmoid_grad, "TanhBackward0": _tanh_grad,
-                "ReluBackward0": lambda xp, g, r: xp.multiply(g, r > 0)}
+_ARRAY_GRADS = {
+    "SigmoidBackward0": _sigmoid_grad,
+    "TanhBackward0": _tanh_grad,
+    "ReluBackward0": lambda xp, g, r: xp.multiply(g, r > 0),
+}
 
 
 # f holomorphic: for a complex input the gradient is g * conj(f'(z)) (PyTorch's convention)
-_HOLOMORPHIC = frozenset(("ExpBackward0", "Exp2Backward0", "Expm1Backward0", "LogBackward0", "Log2Backward0",
-                          "Log10Backward0", "Log1PBackward0", "SqrtBackward0", "RsqrtBackward0",
-                          "PowBackward0", "ReciprocalBackward0", "SinBackward0", "CosBackward0",
-                          "TanBackward0", "AsinBackward0", "AcosBackward0", "AtanBackward0",
-                          "SinhBackward0", "CoshBackward0", "TanhBackward0", "SigmoidBackward0"))
+_HOLOMORPHIC = frozenset(
+    (
+        "ExpBackward0",
+        "Exp2Backward0",
+        "Expm1Backward0",
+        "LogBackward0",
+        "Log2Backward0",
+        "Log10Backward0",
+        "Log1PBackward0",
+        "SqrtBackward0",
+        "RsqrtBackward0",
+        "PowBackward0",
+        "ReciprocalBackward0",
+        "SinBackward0",
+        "CosBackward0",
+        "TanBackward0",
+        "AsinBackward0",
+        "AcosBackward0",
+        "AtanBackward0",
+        "SinhBackward0",
+        "CoshBackward0",
+        "TanhBackward0",
+        "SigmoidBackward0",
+    )
+)
 
 
 def _node_class(node_name, grad, save, doc):
     fast = _ARRAY_GRADS.get(node_name)
     if fast is not None:  # the formula twice, side by side: on arrays and with Tensor ops
+
         def backward_arrays(self, g):
             (r,) = self.saved_tensors
             rd = r._data
@@ -283,21 +376,33 @@ def _node_class(node_name, grad, save, doc):
             if r._data.dtype.kind == "c":  # g * conj(f'(z))
                 return grad(g.conj(), r).conj()
             return grad(g, r)
-        return type(node_name, (TwoPathNode,), {"backward_arrays": backward_arrays,
-                                                "backward_tensors": backward_tensors,
-                                                "__doc__": f"d = {doc}", "__module__": __name__})
+
+        return type(
+            node_name,
+            (TwoPathNode,),
+            {
+                "backward_arrays": backward_arrays,
+                "backward_tensors": backward_tensors,
+                "__doc__": f"d = {doc}",
+                "__module__": __name__,
+            },
+        )
     if save and node_name in _HOLOMORPHIC:
+
         def backward(self, g):
             s = self.saved_tensors[0]
             if s._data.dtype.kind == "c":  # complex z: g_z = g * conj(f'(z)) = conj(conj(g) f'(z))
                 return grad(g.conj(), s).conj()
             return grad(g, s)
     elif save:
+
         def backward(self, g):
             return grad(g, self.saved_tensors[0])
     else:
+
         def backward(self, g):
             return grad(g)
+
     return type(node_name, (Node,), {"backward": backward, "__doc__": f"d = {doc}"})
 
 
@@ -316,6 +421,7 @@ def define_unary(namespace, name, node_name, fwd, grad, save, doc):
         res = wrap(fwd(input._xp, input._data))
         attach(res, node, (input,), (res,) if save == "r" else (input,) if save else ())
         return res
+
     op.__name__ = op.__qualname__ = name
     op.__module__ = namespace["__name__"]
     op.__doc__ = f"torch.{name} (elementwise); gradient: {doc}"
@@ -329,7 +435,7 @@ def define_unary(namespace, name, node_name, fwd, grad, save, doc):
 for _entry in _UNARY:
     define_unary(globals(), *_entry)
 # ReluBackward0 saves the result, not the input: relu_ needs no copy of its input (ResNet's ReLU(inplace))
-methods.relu_ = lambda self: inplace(self, relu, saves_input=False)  # noqa: F821 (defined above)
+methods.relu_ = lambda self: inplace(self, relu, saves_input=False)
 
 RoundBackward0 = _node_class("RoundBackward0", lambda g: _zeros(g), None, "0")
 RoundBackward1 = _node_class("RoundBackward1", lambda g: _zeros(g), None, "0")
@@ -356,8 +462,14 @@ def round(input, *, decimals=0):
 methods.round_ = lambda self, *, decimals=0: inplace(self, lambda t: round(t, decimals=decimals))
 methods.__abs__ = plain(abs)
 absolute, arcsin, arccos, arctan, fix, sgn = abs, asin, acos, atan, trunc, sign
-for _alias, _fn in (("absolute", abs), ("arcsin", asin), ("arccos", acos), ("arctan", atan),
-                    ("fix", trunc), ("sgn", sign)):
+for _alias, _fn in (
+    ("absolute", abs),
+    ("arcsin", asin),
+    ("arccos", acos),
+    ("arctan", atan),
+    ("fix", trunc),
+    ("sgn", sign),
+):
     setattr(methods, _alias, plain(_fn))
     setattr(methods, _alias + "_", getattr(methods, _fn.__name__ + "_"))
 
@@ -376,6 +488,7 @@ def _finfo(np_dtype):
         return np.finfo(np_dtype)
     except ValueError:
         import ml_dtypes
+
         return ml_dtypes.finfo(np_dtype)
 
 
@@ -396,4 +509,5 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 
 
 methods.nan_to_num_ = lambda self, nan=0.0, posinf=None, neginf=None: inplace(
-    self, lambda t: nan_to_num(t, nan, posinf, neginf))
+    self, lambda t: nan_to_num(t, nan, posinf, neginf)
+)

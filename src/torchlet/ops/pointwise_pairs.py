@@ -6,6 +6,7 @@ Operands are promoted as arithmetic promotes them; ops PyTorch computes in
 floating point (xlogy, copysign) give integer inputs the default float
 dtype; gradients are reduced to each input's shape by reduce_grad.
 """
+
 import numpy as np
 
 from .. import _dtype
@@ -15,8 +16,20 @@ from ._out import out_form
 from .pointwise_binary import NotImplementedBackward, _call, _lhs
 from .pointwise_math import _FLOAT, _not_for, _type_word
 
-__all__ = ["hypot", "xlogy", "float_power", "copysign", "heaviside", "fmax", "fmin", "logaddexp",
-           "logaddexp2", "bitwise_left_shift", "bitwise_right_shift", "xlogy_"]
+__all__ = [
+    "hypot",
+    "xlogy",
+    "float_power",
+    "copysign",
+    "heaviside",
+    "fmax",
+    "fmin",
+    "logaddexp",
+    "logaddexp2",
+    "bitwise_left_shift",
+    "bitwise_right_shift",
+    "xlogy_",
+]
 
 
 def _tensor_arg(fn, pos, name, x):
@@ -32,8 +45,10 @@ def _pair(fn, input, other, second="other"):
 
 def _grads(node, *gs):
     """Each gradient reduced to its input's shape, None where not needed."""
-    return tuple(None if g is None or not node.needs_input_grad(i) else reduce_grad(g(), node.input_meta[i])
-                 for i, g in enumerate(gs))
+    return tuple(
+        None if g is None or not node.needs_input_grad(i) else reduce_grad(g(), node.input_meta[i])
+        for i, g in enumerate(gs)
+    )
 
 
 # ----- hypot -------------------------------------------------------------------------
@@ -67,8 +82,9 @@ def _float_operands(a, b):
     if ft.category < 2:
         ft = _dtype.get_default_dtype()
     xp = (a if isinstance(a, Tensor) else b)._xp
-    return tuple(t._data.astype(ft.np, copy=False) if isinstance(t, Tensor) else xp.asarray(t, dtype=ft.np)
-                 for t in (a, b))
+    return tuple(
+        t._data.astype(ft.np, copy=False) if isinstance(t, Tensor) else xp.asarray(t, dtype=ft.np) for t in (a, b)
+    )
 
 
 def _xlogy_self_grad(g, a, b):
@@ -135,8 +151,10 @@ def _double(x):
 def _float_power_out(name, result_dtype, out_dtype):
     """float_power(out=) wants out in the double result dtype exactly."""
     if out_dtype is not result_dtype:
-        raise RuntimeError(f"the output given to float_power has dtype {_type_word(out_dtype.np)} but "
-                           f"the operation's result requires dtype {_type_word(result_dtype.np)}")
+        raise RuntimeError(
+            f"the output given to float_power has dtype {_type_word(out_dtype.np)} but "
+            f"the operation's result requires dtype {_type_word(result_dtype.np)}"
+        )
 
 
 @method()
@@ -144,6 +162,7 @@ def _float_power_out(name, result_dtype, out_dtype):
 def float_power(input, exponent):
     """pow computed in double precision (float64, or complex128 for complex operands)."""
     from .pointwise import pow
+
     if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
         raise TypeError("float_power(): expected a Tensor argument")
     res = pow(_double(input), _double(exponent))
@@ -151,11 +170,16 @@ def float_power(input, exponent):
 
 
 def _float_power_(self, exponent):
-    want = "ComplexDouble" if self.dtype.category == 3 or (
-        isinstance(exponent, Tensor) and exponent.dtype.category == 3) else "Double"
+    want = (
+        "ComplexDouble"
+        if self.dtype.category == 3 or (isinstance(exponent, Tensor) and exponent.dtype.category == 3)
+        else "Double"
+    )
     if self._data.dtype != (np.complex128 if want == "ComplexDouble" else np.float64):
-        raise RuntimeError(f"the base given to float_power_ has dtype {_type_word(self._data.dtype)} but "
-                           f"the operation's result requires dtype {want}")
+        raise RuntimeError(
+            f"the base given to float_power_ has dtype {_type_word(self._data.dtype)} but "
+            f"the operation's result requires dtype {want}"
+        )
     return inplace(self, float_power, exponent)
 
 
@@ -217,18 +241,19 @@ methods.heaviside_ = lambda self, values: inplace(self, heaviside, values)
 # ----- fmax / fmin -------------------------------------------------------------------
 class FmaxBackward0(Node):
     """d fmax(a, b) = g where a > b (or either is nan), g/2 where a == b; the rest to b, as maximum"""
+
     loses = "lt"
 
     def backward(self, g):
         a, b = self.saved_tensors
         share = g.where(a != b, g / 2)
         lose = getattr(a, self.loses)(b)
-        return _grads(self, lambda: share.masked_fill(lose, 0),
-                      lambda: share.masked_fill(getattr(b, self.loses)(a), 0))
+        return _grads(self, lambda: share.masked_fill(lose, 0), lambda: share.masked_fill(getattr(b, self.loses)(a), 0))
 
 
 class FminBackward0(FmaxBackward0):
     """d fmin(a, b) = g where a < b (or either is nan), g/2 where a == b; the rest to b, as minimum"""
+
     loses = "gt"
 
 
@@ -256,6 +281,7 @@ def fmin(input, other):
 # ----- logaddexp / logaddexp2 ---------------------------------------------------------
 class LogaddexpBackward0(Node):
     """d log(e^a + e^b) = g / (1 + e^(b - a)), g / (1 + e^(a - b))"""
+
     base_exp = "exp"
 
     def backward(self, g):
@@ -266,6 +292,7 @@ class LogaddexpBackward0(Node):
 
 class Logaddexp2Backward0(LogaddexpBackward0):
     """d log2(2^a + 2^b) = g / (1 + 2^(b - a)), g / (1 + 2^(a - b))"""
+
     base_exp = "exp2"
 
 
@@ -309,6 +336,7 @@ def _shift(name, kernel, input, other):
             r = xp.right_shift(x, amount)
     except ValueError:
         from .pointwise_math import _broadcast_error, _shape
+
         raise _broadcast_error(_shape(t), _shape(other)) from None
     res = wrap(xp.asarray(r))
     return res
@@ -331,6 +359,7 @@ def _operator(fn):
         if isinstance(other, Tensor) or isinstance(other, (bool, int, float, np.number)):
             return fn(self, other)
         return NotImplemented
+
     return op
 
 
@@ -339,6 +368,7 @@ def _roperator(fn):
         if isinstance(other, (bool, int, float, np.number)):
             return fn(other, self)
         return NotImplemented
+
     return op
 
 

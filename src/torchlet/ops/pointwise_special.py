@@ -6,6 +6,7 @@ Each op: forward on the backend array (integer and bool inputs compute in
 the default float dtype, as PyTorch), a node named as PyTorch names it with
 its derivative, a Tensor method and an in-place method.
 """
+
 import math
 
 import numpy as np
@@ -15,9 +16,30 @@ from ._util import Node, attach, inplace, method, wrap
 from ._out import out_form
 from .pointwise_math import define_unary, _erf, _floating, _in_float32, _poly, _ERFC_P, _ERFC_Q
 
-__all__ = ["asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "erfc", "erfinv", "logit",
-           "deg2rad", "rad2deg", "signbit", "asinh_", "acosh_", "atanh_", "arcsinh_", "arccosh_", "arctanh_",
-           "erfc_", "logit_", "deg2rad_", "rad2deg_"]
+__all__ = [
+    "asinh",
+    "acosh",
+    "atanh",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+    "erfc",
+    "erfinv",
+    "logit",
+    "deg2rad",
+    "rad2deg",
+    "signbit",
+    "asinh_",
+    "acosh_",
+    "atanh_",
+    "arcsinh_",
+    "arccosh_",
+    "arctanh_",
+    "erfc_",
+    "logit_",
+    "deg2rad_",
+    "rad2deg_",
+]
 
 _2_SQRTPI = 2.0 / math.sqrt(math.pi)
 _SQRTPI_2 = math.sqrt(math.pi) / 2.0
@@ -26,10 +48,23 @@ _D2R, _R2D = math.pi / 180.0, 180.0 / math.pi
 
 # ----- erfc: Cephes' ndtr.c (S. Moshier), in float64 -------------------------------
 # erfc(a) = exp(-a^2) P(a)/Q(a) for 1 <= a < 8, exp(-a^2) R(a)/S(a) beyond; 1 - erf below 1.
-_ERFC_R = (5.64189583547755073984e-1, 1.27536670759978104416e0, 5.01905042251180477414e0,
-           6.16021097993053585195e0, 7.40974269950448939160e0, 2.97886665372100240670e0)
-_ERFC_S = (1.0, 2.26052863220117276590e0, 9.39603524938001434673e0, 1.20489539808096656605e1,
-           1.70814450747565897222e1, 9.60896809063285878198e0, 3.36907645100081516050e0)
+_ERFC_R = (
+    5.64189583547755073984e-1,
+    1.27536670759978104416e0,
+    5.01905042251180477414e0,
+    6.16021097993053585195e0,
+    7.40974269950448939160e0,
+    2.97886665372100240670e0,
+)
+_ERFC_S = (
+    1.0,
+    2.26052863220117276590e0,
+    9.39603524938001434673e0,
+    1.20489539808096656605e1,
+    1.70814450747565897222e1,
+    9.60896809063285878198e0,
+    3.36907645100081516050e0,
+)
 
 
 def _erfc64(xp, x):
@@ -59,10 +94,28 @@ def _erfc(xp, x):
 
 
 # ----- erfinv: Giles' approximation, then Newton steps on erf / erfc ------------------
-_GILES_LO = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
-             -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)
-_GILES_HI = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
-             -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)
+_GILES_LO = (
+    2.81022636e-08,
+    3.43273939e-07,
+    -3.5233877e-06,
+    -4.39150654e-06,
+    0.00021858087,
+    -0.00125372503,
+    -0.00417768164,
+    0.246640727,
+    1.50140941,
+)
+_GILES_HI = (
+    -0.000200214257,
+    0.000100950558,
+    0.00134934322,
+    -0.00367342844,
+    0.00573950773,
+    -0.0076224613,
+    0.00943887047,
+    1.00167406,
+    2.83297682,
+)
 
 
 def _erfinv64(xp, y):
@@ -101,20 +154,24 @@ def _scaled(c):
     def f(xp, x):
         x = _floating(x)
         return x * x.dtype.type(c)
+
     return f
 
 
 # name, grad_fn name, forward(xp, array), gradient(g, saved), saved ("x", "r" or None), math
 _UNARY = [
-    ("asinh", "AsinhBackward0", _float_fn("arcsinh"), lambda g, x: g * (x * x + 1).rsqrt(), "x",
-     "g / sqrt(a^2 + 1)"),
-    ("acosh", "AcoshBackward0", _float_fn("arccosh"), lambda g, x: g * (x * x - 1).rsqrt(), "x",
-     "g / sqrt(a^2 - 1)"),
+    ("asinh", "AsinhBackward0", _float_fn("arcsinh"), lambda g, x: g * (x * x + 1).rsqrt(), "x", "g / sqrt(a^2 + 1)"),
+    ("acosh", "AcoshBackward0", _float_fn("arccosh"), lambda g, x: g * (x * x - 1).rsqrt(), "x", "g / sqrt(a^2 - 1)"),
     ("atanh", "AtanhBackward0", _float_fn("arctanh"), lambda g, x: g / (1 - x * x), "x", "g / (1 - a^2)"),
-    ("erfc", "ErfcBackward0", _erfc, lambda g, x: (-x * x).exp() * -_2_SQRTPI * g, "x",
-     "-g 2/sqrt(pi) exp(-a^2)"),
-    ("erfinv", "ErfinvBackward0", _erfinv, lambda g, r: (r * r).exp() * _SQRTPI_2 * g, "r",
-     "g sqrt(pi)/2 exp(erfinv(a)^2)"),
+    ("erfc", "ErfcBackward0", _erfc, lambda g, x: (-x * x).exp() * -_2_SQRTPI * g, "x", "-g 2/sqrt(pi) exp(-a^2)"),
+    (
+        "erfinv",
+        "ErfinvBackward0",
+        _erfinv,
+        lambda g, r: (r * r).exp() * _SQRTPI_2 * g,
+        "r",
+        "g sqrt(pi)/2 exp(erfinv(a)^2)",
+    ),
     ("deg2rad", "Deg2RadBackward0", _scaled(_D2R), lambda g: g * _D2R, None, "g pi/180"),
     ("rad2deg", "Rad2DegBackward0", _scaled(_R2D), lambda g: g * _R2D, None, "g 180/pi"),
 ]
@@ -157,8 +214,9 @@ methods.logit_ = lambda self, eps=None: inplace(self, lambda t: logit(t, eps))
 
 # torch.asinh_(t) ...: the in-place methods as functions, where PyTorch has them
 asinh_, acosh_, atanh_, arcsinh_, arccosh_, arctanh_, erfc_, logit_, deg2rad_, rad2deg_ = (
-    getattr(methods, n + "_") for n in ("asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "erfc",
-                                       "logit", "deg2rad", "rad2deg"))
+    getattr(methods, n + "_")
+    for n in ("asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "erfc", "logit", "deg2rad", "rad2deg")
+)
 
 
 # ----- signbit -------------------------------------------------------------------

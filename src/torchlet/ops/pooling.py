@@ -11,6 +11,7 @@ Backward, written with Tensor ops:
   adaptive avg pool: averaging is separable, y = A_h x A_w^T with fixed
              averaging matrices, so dx = A_h^T g A_w.
 """
+
 import numpy as np
 
 from ._args import int_arg
@@ -19,10 +20,25 @@ from .reduction import _gather, _scatter
 from ._out import out_form
 from .conv import _fold, _pad_array, _tup, _windows
 
-__all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
-           "max_pool2d_with_indices", "avg_pool1d", "avg_pool2d", "avg_pool3d",
-           "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
-           "adaptive_max_pool2d_with_indices", "max_unpool1d", "max_unpool2d", "lp_pool1d", "lp_pool2d"]
+__all__ = [
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool3d",
+    "max_pool1d_with_indices",
+    "max_pool2d_with_indices",
+    "avg_pool1d",
+    "avg_pool2d",
+    "avg_pool3d",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool2d_with_indices",
+    "max_unpool1d",
+    "max_unpool2d",
+    "lp_pool1d",
+    "lp_pool2d",
+]
 
 
 # ----- scatter / gather on flattened spatial positions ----------------------
@@ -53,8 +69,7 @@ def _pool_out(S, k, s, p, d, ceil):
 
 def _geometry(x, n, kernel_size, stride, padding, dilation, ceil_mode, name):
     k = _tup(kernel_size, n, "kernel_size")
-    s = k if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) else \
-        _tup(stride, n, "stride")
+    s = k if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) else _tup(stride, n, "stride")
     p = _tup(padding, n, "padding")
     d = _tup(dilation, n, "dilation")
     if any(v <= 0 for v in k):
@@ -62,21 +77,26 @@ def _geometry(x, n, kernel_size, stride, padding, dilation, ceil_mode, name):
     if any(v <= 0 for v in s):
         raise RuntimeError(f"stride should be greater than zero, but got dH: {s[0]} dW: {s[-1]}")
     if any(v <= 0 for v in d):
-        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {d[0]} "
-                           f"dilationW: {d[-1]}")
+        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {d[0]} dilationW: {d[-1]}")
     for kk, pp, dd in zip(k, p, d):
         if pp < 0 or pp > (dd * (kk - 1) + 1) // 2:
-            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pp}, "
-                               f"kernel_size={kk} and dilation={dd}")
+            raise RuntimeError(
+                f"pad should be at most half of effective kernel size, but got pad={pp}, "
+                f"kernel_size={kk} and dilation={dd}"
+            )
     spatial = x._data.shape[2:]
     out = tuple(_pool_out(S, kk, ss, pp, dd, ceil_mode) for S, kk, ss, pp, dd in zip(spatial, k, s, p, d))
     if any(o < 1 for o in out):
         C = x._data.shape[1]
-        raise RuntimeError(f"Given input size: ({'x'.join(map(str, (C,) + spatial))}). Calculated output "
-                           f"size: ({'x'.join(map(str, (C,) + out))}). Output size is too small")
+        raise RuntimeError(
+            f"Given input size: ({'x'.join(map(str, (C,) + spatial))}). Calculated output "
+            f"size: ({'x'.join(map(str, (C,) + out))}). Output size is too small"
+        )
     # right padding so that every (ceil-mode) window lies inside the padded array
-    pads = tuple((pp, max(0, (o - 1) * ss + dd * (kk - 1) + 1 - S - pp))
-                 for o, S, kk, ss, pp, dd in zip(out, spatial, k, s, p, d))
+    pads = tuple(
+        (pp, max(0, (o - 1) * ss + dd * (kk - 1) + 1 - S - pp))
+        for o, S, kk, ss, pp, dd in zip(out, spatial, k, s, p, d)
+    )
     return k, s, d, pads, out
 
 
@@ -112,7 +132,7 @@ def _tiled_unpool(xp, G, arg, k, spatial):
     res = xp.zeros(G.shape[:2] + tuple(spatial), dtype=G.dtype)
     for t in range(kh * kw):
         i, j = divmod(t, kw)
-        xp.multiply(G, arg == t, out=res[:, :, i:i + kh * oh:kh, j:j + kw * ow:kw])
+        xp.multiply(G, arg == t, out=res[:, :, i : i + kh * oh : kh, j : j + kw * ow : kw])
     return res
 
 
@@ -125,7 +145,7 @@ def _tiled_spread(xp, G, k, spatial):
     res = (xp.empty if exact else xp.zeros)(G.shape[:2] + tuple(spatial), dtype=G.dtype)
     for i in range(kh):
         for j in range(kw):
-            res[:, :, i:i + kh * oh:kh, j:j + kw * ow:kw] = G
+            res[:, :, i : i + kh * oh : kh, j : j + kw * ow : kw] = G
     return res
 
 
@@ -147,20 +167,28 @@ def _max_pool(input, n, kernel_size, stride, padding, dilation, ceil_mode, name)
         vals, indices, arg = _max_pool2d_taps(xp, X, k, s, d, pads, out)
         tiled = k == s and d == (1, 1) and pads == ((0, 0), (0, 0))
         node = MaxPool2DWithIndicesBackward0
-        res = attach(wrap(vals), node, (x,), indices=indices, spatial=spatial, overlap=overlap,
-                     arg=arg if tiled else None, ksize=k)
+        res = attach(
+            wrap(vals),
+            node,
+            (x,),
+            indices=indices,
+            spatial=spatial,
+            overlap=overlap,
+            arg=arg if tiled else None,
+            ksize=k,
+        )
         return _unbatch(res, input, n), _unbatch(wrap(indices), input, n)
     low = -xp.inf if X.dtype.kind == "f" else (np.iinfo(X.dtype).min if X.dtype.kind in "iu" else False)
     win = _windows(xp, _pad_array(xp, X, pads, low), k, s, d, out)
     N, C = X.shape[:2]
-    flatwin = win.reshape((N, C) + out + (int(np.prod(win.shape[len(out) + 2:])),))  # no -1: N may be 0
+    flatwin = win.reshape((N, C) + out + (int(np.prod(win.shape[len(out) + 2 :])),))  # no -1: N may be 0
     arg = flatwin.argmax(-1)
     vals = xp.take_along_axis(flatwin, arg[..., None], -1)[..., 0]
     # flat input position of each window's arg-max: coordinate o*s - pad + i*d per dim
     flat = 0
     rem = arg
     for dim in range(n):
-        kk = int(np.prod(k[dim + 1:]))
+        kk = int(np.prod(k[dim + 1 :]))
         i = rem // kk
         rem = rem % kk
         o = xp.arange(out[dim]).reshape((-1,) + (1,) * (n - 1 - dim))
@@ -185,8 +213,11 @@ def _max_pool2d_taps(xp, X, k, s, d, pads, out):
     H, W = X.shape[2:]
     padded = any(lo or hi for lo, hi in pads)
     Xp = _pad_array(xp, X, pads, -xp.inf) if padded else X
-    taps = [Xp[:, :, i * d1:i * d1 + s1 * (oh - 1) + 1:s1, j * d2:j * d2 + s2 * (ow - 1) + 1:s2]
-            for i in range(kh) for j in range(kw)]
+    taps = [
+        Xp[:, :, i * d1 : i * d1 + s1 * (oh - 1) + 1 : s1, j * d2 : j * d2 + s2 * (ow - 1) + 1 : s2]
+        for i in range(kh)
+        for j in range(kw)
+    ]
     best = taps[0].copy()
     for tap in taps[1:]:
         xp.maximum(best, tap, out=best)
@@ -195,8 +226,11 @@ def _max_pool2d_taps(xp, X, k, s, d, pads, out):
     if padded:
         (p1, _), (p2, _) = pads
         r, c = xp.arange(oh) * s1 - p1, xp.arange(ow) * s2 - p2
-        pad = [((r + i * d1 < 0) | (r + i * d1 >= H))[:, None] | (c + j * d2 < 0) | (c + j * d2 >= W)
-               for i in range(kh) for j in range(kw)]
+        pad = [
+            ((r + i * d1 < 0) | (r + i * d1 >= H))[:, None] | (c + j * d2 < 0) | (c + j * d2 >= W)
+            for i in range(kh)
+            for j in range(kw)
+        ]
     if len(taps) == 1:
         arg = xp.zeros(best.shape, dtype=np.uint8)
     elif xp.isnan(best).any():
@@ -212,65 +246,72 @@ def _max_pool2d_taps(xp, X, k, s, d, pads, out):
             xp.copyto(best, tap, where=take)
             xp.copyto(arg, t, where=take)
     else:
+
         def not_max(t):
             ne = taps[t] != best
             if pad[t] is not None:
                 ne |= pad[t]
             return ne.view(np.uint8)
+
         arg = not_max(len(taps) - 2)
         for t in range(len(taps) - 3, -1, -1):
             arg += 1
             arg *= not_max(t)
     # flat input position of each arg-max: (o1*s1 - pad1 + i*d1) * W + o2*s2 - pad2 + j*d2
     (p1, _), (p2, _) = pads
-    tap_offset = xp.asarray([(i * d1 - p1) * W + j * d2 - p2 for i in range(kh) for j in range(kw)],
-                            dtype=np.int64)
+    tap_offset = xp.asarray([(i * d1 - p1) * W + j * d2 - p2 for i in range(kh) for j in range(kw)], dtype=np.int64)
     base = (xp.arange(oh) * (s1 * W))[:, None] + xp.arange(ow) * s2
     idx = xp.take(tap_offset, arg)  # np.take: half the time of fancy indexing here
     idx += base
     return best, idx, arg
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     res, idx = _max_pool(input, 2, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
     return (res, idx) if return_indices else res
 
 
-def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     res, idx = _max_pool(input, 3, kernel_size, stride, padding, dilation, ceil_mode, "max_pool3d")
     return (res, idx) if return_indices else res
 
 
-def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-                            return_indices=True):
+def max_pool2d_with_indices(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=True
+):
     return _max_pool(input, 2, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
 
 
 def _as1(v, name):
     if isinstance(v, (tuple, list)):
         if len(v) != 1:
-            raise RuntimeError(f"max_pool1d() {name} must be an int or int list of size 1 but got size "
-                               f"{len(v)}")
+            raise RuntimeError(f"max_pool1d() {name} must be an int or int list of size 1 but got size {len(v)}")
         return v[0]
     return v
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     if input.dim() not in (2, 3):
         raise RuntimeError(f"max_pool1d() Expected 2D or 3D input tensor, but got {list(input.shape)}")
     stride = None if stride is None or stride == () or stride == [] else (1, _as1(stride, "stride"))
     x = input.unsqueeze(-2)
-    res, idx = _max_pool(x, 2, (1, _as1(kernel_size, "kernel_size")), stride, (0, _as1(padding, "padding")),
-                         (1, _as1(dilation, "dilation")), ceil_mode, "max_pool1d")
+    res, idx = _max_pool(
+        x,
+        2,
+        (1, _as1(kernel_size, "kernel_size")),
+        stride,
+        (0, _as1(padding, "padding")),
+        (1, _as1(dilation, "dilation")),
+        ceil_mode,
+        "max_pool1d",
+    )
     res = res.squeeze(-2)
     return (res, idx.squeeze(-2)) if return_indices else res
 
 
-def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-                            return_indices=True):
+def max_pool1d_with_indices(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=True
+):
     return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
@@ -292,6 +333,7 @@ class AvgPool2DBackward0(TwoPathNode):
             gx = gd.reshape(N, C, oh * kh, ow * kw)
             if (oh * kh, ow * kw) != (H, W):
                 from .padding import pad
+
                 gx = pad(gx, (0, W - ow * kw, 0, H - oh * kh))
             return gx
         K = int(np.prod(self.ksize))
@@ -313,8 +355,7 @@ def _divisor(S, k, s, p, o, count_include_pad):
     return size
 
 
-def _avg_pool(input, n, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
-              name):
+def _avg_pool(input, n, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, name):
     if n == 2 and input.dim() < 3:
         wrap_dim(-3, input.dim())  # PyTorch reads input.size(-3) first: IndexError
     x = _batch(input, n, name)
@@ -330,7 +371,7 @@ def _avg_pool(input, n, kernel_size, stride, padding, ceil_mode, count_include_p
         tot = None
         for i in range(kh):
             for j in range(kw):
-                tap = X[:, :, i:i + kh * oh:kh, j:j + kw * ow:kw]
+                tap = X[:, :, i : i + kh * oh : kh, j : j + kw * ow : kw]
                 tot = tap.copy() if tot is None else xp.add(tot, tap, out=tot)
     else:
         win = _windows(xp, _pad_array(xp, X, pads), k, s, d, out)
@@ -340,38 +381,53 @@ def _avg_pool(input, n, kernel_size, stride, padding, ceil_mode, count_include_p
     else:
         div = 1
         for dim in range(n):
-            sz = _divisor(X.shape[2 + dim], k[dim], s[dim], pads[dim][0], out[dim],
-                          count_include_pad).reshape((-1,) + (1,) * (n - 1 - dim))
+            sz = _divisor(X.shape[2 + dim], k[dim], s[dim], pads[dim][0], out[dim], count_include_pad).reshape(
+                (-1,) + (1,) * (n - 1 - dim)
+            )
             div = div * sz
         div = xp.asarray(div, dtype=X.dtype)
     node = AvgPool2DBackward0 if n == 2 else AvgPool3DBackward0
     if X.dtype.kind == "i":  # int64: PyTorch divides in C++ integers, truncating toward zero
         div = div.astype(np.int64)
         return _unbatch(wrap(xp.sign(tot) * (xp.abs(tot) // div) * xp.sign(div)), input, n)
-    res = attach(wrap(tot / div), node, (x,), divisor=wrap(div), spatial=X.shape[2:], ksize=k, stride=s,
-                 pads=pads, tiled=tiled)
+    res = attach(
+        wrap(tot / div), node, (x,), divisor=wrap(div), spatial=X.shape[2:], ksize=k, stride=s, pads=pads, tiled=tiled
+    )
     return _unbatch(res, input, n)
 
 
 @out_form()
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               divisor_override=None):
-    return _avg_pool(input, 2, kernel_size, stride, padding, ceil_mode, count_include_pad,
-                     divisor_override, "avg_pool2d")
+def avg_pool2d(
+    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+):
+    return _avg_pool(
+        input, 2, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, "avg_pool2d"
+    )
 
 
-def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               divisor_override=None):
-    return _avg_pool(input, 3, kernel_size, stride, padding, ceil_mode, count_include_pad,
-                     divisor_override, "avg_pool3d")
+def avg_pool3d(
+    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+):
+    return _avg_pool(
+        input, 3, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, "avg_pool3d"
+    )
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     if input.dim() not in (2, 3):
         raise RuntimeError(f"avg_pool1d() Expected 2D or 3D input tensor, but got {list(input.shape)}")
     stride = None if stride is None or stride == () or stride == [] else (1, _as1(stride, "stride"))
-    res = _avg_pool(input.unsqueeze(-2), 2, (1, _as1(kernel_size, "kernel_size")), stride,
-                    (0, _as1(padding, "padding")), ceil_mode, count_include_pad, None, "avg_pool1d")
+    res = _avg_pool(
+        input.unsqueeze(-2),
+        2,
+        (1, _as1(kernel_size, "kernel_size")),
+        stride,
+        (0, _as1(padding, "padding")),
+        ceil_mode,
+        count_include_pad,
+        None,
+        "avg_pool1d",
+    )
     return res.squeeze(-2)
 
 
@@ -402,15 +458,16 @@ def _avg_matrix(xp, S, o, dtype):
 
 
 def _out_size(output_size, spatial, n, name="adaptive_avg_pool2d", lead=()):
-    o = _tup(output_size, n, "output_size") if not isinstance(output_size, (tuple, list)) else \
-        tuple(output_size)
+    o = _tup(output_size, n, "output_size") if not isinstance(output_size, (tuple, list)) else tuple(output_size)
     if len(o) != n:
         raise RuntimeError(f"adaptive_avg_pool{n}d: output_size must be {n}")
     o = tuple(S if v is None else int_arg(v, "output_size", "tuple of ints") for v, S in zip(o, spatial))
     if any(v < 0 for v in o):
         if name == "adaptive_avg_pool2d":
-            raise RuntimeError(f"adaptive_avg_pool2d: elements of output_size must be greater than or equal "
-                               f"to 0 but received {{{', '.join(map(str, o))}}}")
+            raise RuntimeError(
+                f"adaptive_avg_pool2d: elements of output_size must be greater than or equal "
+                f"to 0 but received {{{', '.join(map(str, o))}}}"
+            )
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(o)}: {lead + list(o)}")
     return o
 
@@ -432,8 +489,9 @@ def adaptive_avg_pool2d(input, output_size):
     X = input._data
     xp = input._xp
     if X.dtype.kind not in "fc":
-        raise NotImplementedError(f"\"adaptive_avg_pool2d\" not implemented for "
-                                  f"'{_NAME_WORDS.get(input.dtype.name, input.dtype.name)}'")
+        raise NotImplementedError(
+            f"\"adaptive_avg_pool2d\" not implemented for '{_NAME_WORDS.get(input.dtype.name, input.dtype.name)}'"
+        )
     ah, aw = _avg_matrix(xp, H, oh, X.dtype), _avg_matrix(xp, W, ow, X.dtype)
     if H % oh == 0 and W % ow == 0:
         y = X.reshape(X.shape[:-2] + (oh, H // oh, ow, W // ow)).mean((-3, -1))
@@ -457,8 +515,9 @@ def _adaptive_max(input, output_size):
     if input.dim() not in (3, 4):
         raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got {list(input.shape)}")
     if input._data.dtype.kind not in "fc":
-        raise NotImplementedError(f"\"adaptive_max_pool2d\" not implemented for "
-                                  f"'{_NAME_WORDS.get(input.dtype.name, input.dtype.name)}'")
+        raise NotImplementedError(
+            f"\"adaptive_max_pool2d\" not implemented for '{_NAME_WORDS.get(input.dtype.name, input.dtype.name)}'"
+        )
     x = input if input.dim() == 4 else input.unsqueeze(0)
     X = x._data
     xp = x._xp
@@ -476,11 +535,16 @@ def _adaptive_max(input, output_size):
     win = win.transpose(0, 1, 2, 4, 3, 5).reshape(X.shape[:2] + (oh, ow, kh * kw))
     arg = win.argmax(-1)
     vals = xp.take_along_axis(win, arg[..., None], -1)[..., 0]
-    flat = xp.asarray(rh)[xp.arange(oh)[:, None], arg // kw] * W + \
-        xp.asarray(rw)[xp.arange(ow)[None, :], arg % kw]
+    flat = xp.asarray(rh)[xp.arange(oh)[:, None], arg // kw] * W + xp.asarray(rw)[xp.arange(ow)[None, :], arg % kw]
     indices = flat.astype(np.int64)
-    res = attach(wrap(vals), AdaptiveMaxPool2DBackward0, (x,), indices=indices, spatial=(H, W),
-                 overlap=H % oh != 0 or W % ow != 0)
+    res = attach(
+        wrap(vals),
+        AdaptiveMaxPool2DBackward0,
+        (x,),
+        indices=indices,
+        spatial=(H, W),
+        overlap=H % oh != 0 or W % ow != 0,
+    )
     idx_t = wrap(indices)
     if input.dim() == 3:
         return res.squeeze(0), idx_t.squeeze(0)
@@ -524,5 +588,4 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
     k, s, p = _as1(kernel_size, "k"), _as1(stride if stride is not None else kernel_size, "s"), _as1(padding, "p")
     L = input._data.shape[-1]
     out = (L - 1) * s - 2 * p + k if output_size is None else tuple(output_size)[-1]
-    return max_unpool2d(input.unsqueeze(-2), indices.unsqueeze(-2), (1, k), (1, s), (0, p),
-                        (1, out)).squeeze(-2)
+    return max_unpool2d(input.unsqueeze(-2), indices.unsqueeze(-2), (1, k), (1, s), (0, p), (1, out)).squeeze(-2)

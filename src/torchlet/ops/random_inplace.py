@@ -1,6 +1,7 @@
 """The in-place samplers: uniform_, normal_, random_, bernoulli_, exponential_,
 geometric_, log_normal_, cauchy_ (Tensor methods), drawing PyTorch's values in
 the tensor's memory order (see random_ops.py and _random_kernels.py)."""
+
 import numpy as np
 
 from .. import _dtype
@@ -8,12 +9,33 @@ from ..random import _gen
 from . import _random_kernels as K
 from ._args import float_arg
 from ._util import Tensor, attach, inplace, method, wrap
-from .random_ops import (_C_NAMES, _MANTISSA, _SCALAR_NAMES, _UNSET, BernoulliBackward1,
-                         BernoulliBackward2, CauchyBackward0, ExponentialBackward0,
-                         GeometricBackward0, LogNormalBackward0, NormalBackward0, RandomBackward0,
-                         RandomBackward1, RandomBackward2, UniformBackward0, _as, _bernoulli_tensor,
-                         _check_prob, _g, _host, _integers, _normal, _not_implemented, _uniform,
-                         _values)
+from .random_ops import (
+    _C_NAMES,
+    _MANTISSA,
+    _SCALAR_NAMES,
+    _UNSET,
+    BernoulliBackward1,
+    BernoulliBackward2,
+    CauchyBackward0,
+    ExponentialBackward0,
+    GeometricBackward0,
+    LogNormalBackward0,
+    NormalBackward0,
+    RandomBackward0,
+    RandomBackward1,
+    RandomBackward2,
+    UniformBackward0,
+    _as,
+    _bernoulli_tensor,
+    _check_prob,
+    _g,
+    _host,
+    _integers,
+    _normal,
+    _not_implemented,
+    _uniform,
+    _values,
+)
 
 __all__ = []
 
@@ -31,8 +53,8 @@ def _fill_(t, make, node):
     def fn(src):
         a = arr if src._xp is np else src._xp.asarray(arr)
         return attach(wrap(a.astype(src._data.dtype, copy=False)), node, (src,))
-    return inplace(t, fn)
 
+    return inplace(t, fn)
 
 
 @method()
@@ -42,11 +64,11 @@ def uniform_(self, a=0.0, b=1.0, *, generator=None, **kwargs):
     if self.dtype.category < 2:
         raise _not_implemented("check_uniform_bounds", self.dtype)
     if a > b:
-        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={_g(a)} "
-                           f"> to={_g(b)}")
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={_g(a)} > to={_g(b)}")
     gen, dt = _gen(generator), self.dtype
-    return _fill_(self, lambda shape, strides, c: _uniform(gen, shape, dt, float(a), float(b), strides),
-                  UniformBackward0)
+    return _fill_(
+        self, lambda shape, strides, c: _uniform(gen, shape, dt, float(a), float(b), strides), UniformBackward0
+    )
 
 
 @method()
@@ -56,8 +78,9 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {_g(std)}")
     gen, dt = _gen(generator), self.dtype
-    return _fill_(self, lambda shape, strides, c: _normal(gen, shape, dt, float(mean), float(std),
-                                                         strides, c), NormalBackward0)
+    return _fill_(
+        self, lambda shape, strides, c: _normal(gen, shape, dt, float(mean), float(std), strides, c), NormalBackward0
+    )
 
 
 @method()
@@ -72,8 +95,11 @@ def random_(self, a=None, b=_UNSET, *, generator=None, **kwargs):
     if a is None and b is None and not explicit_to:
         if dt.category == 3:
             raise _not_implemented("random_kernel_cpu", dt)
-        return _fill_(self, lambda shape, strides, c: _as(_values(
-            gen, shape, strides, lambda n: K.uniform_int(gen, n, dt.name)), dt), RandomBackward2)
+        return _fill_(
+            self,
+            lambda shape, strides, c: _as(_values(gen, shape, strides, lambda n: K.uniform_int(gen, n, dt.name)), dt),
+            RandomBackward2,
+        )
     if a is not None and b is None and "from" not in kwargs and not explicit_to:
         lo, hi, node = 0, int(a), RandomBackward1
     else:
@@ -86,8 +112,7 @@ def random_(self, a=None, b=_UNSET, *, generator=None, **kwargs):
         else:
             hi = 2 if dt is _dtype.bool else int(np.iinfo(dt.np).max) + 1
     explicit = b is not None or node is RandomBackward1
-    return _fill_(self, lambda shape, strides, c: _integers(gen, lo, hi, shape, dt, strides,
-                                                            explicit), node)
+    return _fill_(self, lambda shape, strides, c: _integers(gen, lo, hi, shape, dt, strides, explicit), node)
 
 
 @method()
@@ -100,28 +125,35 @@ def bernoulli_(self, p=0.5, *, generator=None):
             try:
                 np.broadcast_to(prob, shape)
             except ValueError:
-                raise RuntimeError(f"The expanded size of the tensor ({prob.shape[-1] if prob.ndim else 1}) "
-                                   f"must match the existing size at non-singleton dimension. Target "
-                                   f"sizes: {list(shape)}.  Tensor sizes: {list(prob.shape)}") from None
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({prob.shape[-1] if prob.ndim else 1}) "
+                    f"must match the existing size at non-singleton dimension. Target "
+                    f"sizes: {list(shape)}.  Tensor sizes: {list(prob.shape)}"
+                ) from None
             return _bernoulli_tensor(gen, prob, shape, strides)
+
         return _fill_(self, make, BernoulliBackward1)
     _check_prob(p)
-    return _fill_(self, lambda shape, strides, c: _values(
-        gen, shape, strides, lambda n: K.bernoulli_scalar(gen, n, float(p))), BernoulliBackward2)
+    return _fill_(
+        self,
+        lambda shape, strides, c: _values(gen, shape, strides, lambda n: K.bernoulli_scalar(gen, n, float(p))),
+        BernoulliBackward2,
+    )
 
 
 def _float_only(t, what, names=_SCALAR_NAMES):
     if t.dtype.category < 2:
-        raise RuntimeError(f"{what} is a continuous probability distribution. dtype must be a "
-                           f"floating point but you specified {names[t.dtype.name]}")
+        raise RuntimeError(
+            f"{what} is a continuous probability distribution. dtype must be a "
+            f"floating point but you specified {names[t.dtype.name]}"
+        )
 
 
 def _double_fill(self, make_flat, node):
     """A sampler computed in double per element (at::*_distribution<double>), stored in
     self's dtype as static_cast does."""
     npd = self._data.dtype
-    return _fill_(self, lambda shape, strides, c: K.to_dtype(_values(None, shape, strides, make_flat),
-                                                             npd), node)
+    return _fill_(self, lambda shape, strides, c: K.to_dtype(_values(None, shape, strides, make_flat), npd), node)
 
 
 @method()
@@ -151,8 +183,7 @@ def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_g(std)}")
     gen = _gen(generator)
-    return _double_fill(self, lambda n: K.log_normal(gen, n, float(mean), float(std)),
-                        LogNormalBackward0)
+    return _double_fill(self, lambda n: K.log_normal(gen, n, float(mean), float(std)), LogNormalBackward0)
 
 
 @method()
@@ -162,5 +193,4 @@ def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     if not sigma > 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={_g(sigma)}")
     gen = _gen(generator)
-    return _double_fill(self, lambda n: K.cauchy(gen, n, float(median), float(sigma)),
-                        CauchyBackward0)
+    return _double_fill(self, lambda n: K.cauchy(gen, n, float(median), float(sigma)), CauchyBackward0)

@@ -9,6 +9,7 @@ moved to the device.
 Sampling is not differentiable: where PyTorch records a node (NormalBackward*,
 UniformBackward0, ...) we record one of the same name whose gradient is zero.
 """
+
 import math
 
 import numpy as np
@@ -21,12 +22,32 @@ from ._util import Node, Tensor, attach, method, wrap
 from ._out import out_form
 from .creation import _finish, _size, _size_kwarg
 
-__all__ = ["rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "poisson",
-           "rand_like", "randn_like", "randint_like", "_standard_gamma", "_sample_dirichlet"]
+__all__ = [
+    "rand",
+    "randn",
+    "randint",
+    "randperm",
+    "normal",
+    "bernoulli",
+    "multinomial",
+    "poisson",
+    "rand_like",
+    "randn_like",
+    "randint_like",
+    "_standard_gamma",
+    "_sample_dirichlet",
+]
 
 _SCALAR_NAMES = _dtype.SCALAR_NAMES  # PyTorch's dtype names, one table (_dtype.py)
-_C_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short int",
-            "int32": "int", "int64": "long", "float16": "c10::Half"}
+_C_NAMES = {
+    "bool": "bool",
+    "uint8": "unsigned char",
+    "int8": "signed char",
+    "int16": "short int",
+    "int32": "int",
+    "int64": "long",
+    "float16": "c10::Half",
+}
 _MANTISSA = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}
 
 
@@ -41,14 +62,44 @@ def _node(name):
     return type(name, (_ZeroGrad,), {"__doc__": _ZeroGrad.__doc__})
 
 
-(NormalBackward0, NormalBackward1, NormalBackward2, NormalBackward3, UniformBackward0,
- RandomBackward0, RandomBackward1, RandomBackward2, BernoulliBackward0, BernoulliBackward1,
- BernoulliBackward2, ExponentialBackward0, GeometricBackward0, LogNormalBackward0, CauchyBackward0,
- PoissonBackward0) = map(_node, (
-    "NormalBackward0", "NormalBackward1", "NormalBackward2", "NormalBackward3", "UniformBackward0",
-    "RandomBackward0", "RandomBackward1", "RandomBackward2", "BernoulliBackward0",
-    "BernoulliBackward1", "BernoulliBackward2", "ExponentialBackward0", "GeometricBackward0",
-    "LogNormalBackward0", "CauchyBackward0", "PoissonBackward0"))
+(
+    NormalBackward0,
+    NormalBackward1,
+    NormalBackward2,
+    NormalBackward3,
+    UniformBackward0,
+    RandomBackward0,
+    RandomBackward1,
+    RandomBackward2,
+    BernoulliBackward0,
+    BernoulliBackward1,
+    BernoulliBackward2,
+    ExponentialBackward0,
+    GeometricBackward0,
+    LogNormalBackward0,
+    CauchyBackward0,
+    PoissonBackward0,
+) = map(
+    _node,
+    (
+        "NormalBackward0",
+        "NormalBackward1",
+        "NormalBackward2",
+        "NormalBackward3",
+        "UniformBackward0",
+        "RandomBackward0",
+        "RandomBackward1",
+        "RandomBackward2",
+        "BernoulliBackward0",
+        "BernoulliBackward1",
+        "BernoulliBackward2",
+        "ExponentialBackward0",
+        "GeometricBackward0",
+        "LogNormalBackward0",
+        "CauchyBackward0",
+        "PoissonBackward0",
+    ),
+)
 
 
 def _g(x):
@@ -56,7 +107,7 @@ def _g(x):
 
 
 def _not_implemented(kernel, dtype):
-    return NotImplementedError(f'"{kernel}" not implemented for \'{_SCALAR_NAMES[dtype.name]}\'')
+    return NotImplementedError(f"\"{kernel}\" not implemented for '{_SCALAR_NAMES[dtype.name]}'")
 
 
 def _float_dtype(dtype, kernel):
@@ -93,8 +144,7 @@ def _normal(gen, shape, dtype, mean=0.0, std=1.0, strides=None, contiguous=True)
     if dtype.category == 3:
         part = _normal(gen, tuple(shape) + (2,), dtype.to_real(), mean, std / math.sqrt(2))
         return np.ascontiguousarray(part).view(dtype.np).reshape(shape)
-    return _values(gen, shape, strides,
-                   lambda n: K.normal(gen, n, dtype.name, mean, std, contiguous))
+    return _values(gen, shape, strides, lambda n: K.normal(gen, n, dtype.name, mean, std, contiguous))
 
 
 def _shape(size, kwargs):
@@ -109,8 +159,17 @@ def _shape(size, kwargs):
 
 # ----- factories ------------------------------------------------------------
 @out_form(dtype="factory")
-def rand(*size_args, size=None, generator=None, dtype=None, layout=None, device=None,
-         requires_grad=False, pin_memory=False, **kwargs):
+def rand(
+    *size_args,
+    size=None,
+    generator=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    pin_memory=False,
+    **kwargs,
+):
     """Uniform samples on [0, 1)."""
     size = _size_kwarg("rand", size_args, size)  # torch.rand(size=(2, 3)) works as rand(2, 3)
     dtype = _float_dtype(dtype, "check_uniform_bounds")
@@ -119,8 +178,17 @@ def rand(*size_args, size=None, generator=None, dtype=None, layout=None, device=
 
 
 @out_form(dtype="factory", grad_message="cannot resize variables that require grad")
-def randn(*size_args, size=None, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
-          pin_memory=False, **kwargs):
+def randn(
+    *size_args,
+    size=None,
+    generator=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    pin_memory=False,
+    **kwargs,
+):
     """Standard normal samples."""
     size = _size_kwarg("randn", size_args, size)  # torch.randn(size=(2, 3)) works as randn(2, 3)
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
@@ -187,22 +255,31 @@ def _integers(gen, lo, hi, shape, dtype, strides=None, explicit_to=True):
         lo, hi = _update_bounds(lo, hi, dtype, explicit_to)
     _check_range(lo, hi, dtype)
     if lo == -(1 << 63) and hi == 1 << 63:
-        make = lambda n: K.random_full(gen, n)  # noqa: E731
+        make = lambda n: K.random_full(gen, n)
     else:
-        make = lambda n: K.random_from_to(gen, n, lo, hi)  # noqa: E731
+        make = lambda n: K.random_from_to(gen, n, lo, hi)
     return _as(_values(gen, shape, strides, make), dtype)
 
 
 @out_form(dtype="factory")
-def randint(*args, size=None, low=None, high=None, generator=None, dtype=None, layout=None,
-            device=None, requires_grad=False, pin_memory=False):
+def randint(
+    *args,
+    size=None,
+    low=None,
+    high=None,
+    generator=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    pin_memory=False,
+):
     """Integers uniform on [low, high): randint(high, size) or randint(low, high, size)."""
     args = list(args)
     if size is None:
         if not args or not isinstance(args[-1], (tuple, list)):
             got = type(args[-1]).__name__ if args else "nothing"
-            raise TypeError(f"randint(): argument 'size' (position {len(args)}) must be tuple of "
-                            f"ints, not {got}")
+            raise TypeError(f"randint(): argument 'size' (position {len(args)}) must be tuple of ints, not {got}")
         size = args.pop()
     if high is None:
         high = args.pop() if args else None
@@ -216,8 +293,7 @@ def randint(*args, size=None, low=None, high=None, generator=None, dtype=None, l
 
 
 @out_form(dtype="factory")
-def randperm(n, *, generator=None, dtype=None, layout=None, device=None,
-             requires_grad=False, pin_memory=False):
+def randperm(n, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """A random permutation of 0..n-1 (PyTorch's in-order swap shuffle)."""
     dtype = dtype or _dtype.int64
     n = int(n)
@@ -249,29 +325,36 @@ def _strides(input):
     return _like_layout(input)[0]
 
 
-def rand_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
-              memory_format=None):
+def rand_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     dtype = _float_dtype(_like_dtype(input, dtype), "check_uniform_bounds")
     arr = _uniform(_gen(generator), tuple(input.shape), dtype, strides=_strides(input))
     return _finish(arr, dtype, device or input.device, requires_grad)
 
 
-def randn_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
-               memory_format=None):
+def randn_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     dtype = _float_dtype(_like_dtype(input, dtype), "normal_kernel_cpu")
     strides, contiguous = _like_layout(input)
     arr = _normal(_gen(generator), tuple(input.shape), dtype, strides=strides, contiguous=contiguous)
     return _finish(arr, dtype, device or input.device, requires_grad)
 
 
-def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=None, device=None,
-                 requires_grad=False, memory_format=None):
+def randint_like(
+    input,
+    low=0,
+    high=None,
+    *,
+    generator=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    memory_format=None,
+):
     """randint_like(input, high) or randint_like(input, low, high)."""
     if high is None:
         low, high = 0, low
     dtype = _like_dtype(input, dtype)
-    arr = _integers(_gen(generator), int(low), int(high), tuple(input.shape), dtype,
-                    strides=_strides(input))
+    arr = _integers(_gen(generator), int(low), int(high), tuple(input.shape), dtype, strides=_strides(input))
     return _finish(arr, dtype, device or input.device, requires_grad)
 
 
@@ -284,12 +367,23 @@ def _normal_out_dtype(name, result_dtype, out_dtype):
     """normal(out=) draws in out's dtype: a floating one."""
     if out_dtype.category < _dtype._FLOAT:
         from .pointwise_math import _type_word
-        raise NotImplementedError(f'"normal_kernel_cpu" not implemented for \'{_type_word(out_dtype.np)}\'')
+
+        raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for '{_type_word(out_dtype.np)}'")
 
 
 @out_form(dtype=_normal_out_dtype)
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, layout=None,
-           device=None, requires_grad=False, pin_memory=False):
+def normal(
+    mean=0.0,
+    std=1.0,
+    size=None,
+    *,
+    generator=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    pin_memory=False,
+):
     """normal(mean, std) with tensor or float mean/std; floats need `size`.
 
     As PyTorch: floats -> normal_(mean, std); tensor mean -> normal_(0, std) + mean;
@@ -298,8 +392,10 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, layout=N
     mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
     if not mt and not st:
         if size is None:
-            raise TypeError(f"normal() received an invalid combination of arguments - got "
-                            f"({type(mean).__name__}, {type(std).__name__}), but expected a size")
+            raise TypeError(
+                f"normal() received an invalid combination of arguments - got "
+                f"({type(mean).__name__}, {type(std).__name__}), but expected a size"
+            )
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {_g(std)}")
         dtype = _float_dtype(dtype, "normal_kernel_cpu")
@@ -323,8 +419,11 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, layout=N
     npd = rt.np
     if mt and not st:
         z = _normal(gen, shape, rt, 0.0, float(std))
-        arr = _round(z.astype(np.float32) + _host(mean).astype(np.float32), npd) \
-            if rt.name in ("float16", "bfloat16") else (z + _host(mean).astype(npd)).astype(npd)
+        arr = (
+            _round(z.astype(np.float32) + _host(mean).astype(np.float32), npd)
+            if rt.name in ("float16", "bfloat16")
+            else (z + _host(mean).astype(npd)).astype(npd)
+        )
     else:
         z = _normal(gen, shape, rt)
         m = _host(mean) if mt else mean
@@ -349,8 +448,9 @@ def _broadcast_shape(a, b):
         n = max(len(a), len(b))
         a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
         i = max(i for i in range(n) if a[i] != b[i] and 1 not in (a[i], b[i]))
-        raise RuntimeError(f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) "
-                           f"at non-singleton dimension {i}") from None
+        raise RuntimeError(
+            f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) at non-singleton dimension {i}"
+        ) from None
 
 
 def _check_prob(p, name="bernoulli_"):
@@ -382,9 +482,11 @@ def bernoulli(input, p=None, *, generator=None):
         raise _not_implemented("bernoulli_tensor_cpu_p_", input.dtype)
     prob = _host(input)
     if not np.all((prob >= 0) & (prob <= 1)):
-        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this "
-                           "error message be improved?  If so, please report an enhancement request "
-                           "to PyTorch.)")
+        raise RuntimeError(
+            "Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this "
+            "error message be improved?  If so, please report an enhancement request "
+            "to PyTorch.)"
+        )
     bits = _bernoulli_tensor(gen, prob, shape, _strides(input))
     res = _finish(bits.astype(prob.dtype), input.dtype, input.device, False)
     return attach(res, BernoulliBackward0, (input,))
@@ -399,8 +501,9 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     p / q with q ~ Exp(1) drawn by exponential_; with replacement a binary
     search of one double uniform per sample in each row's normalized CDF."""
     if input.dtype.category != 2:
-        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
-                           f"{_SCALAR_NAMES[input.dtype.name]}")
+        raise RuntimeError(
+            f"multinomial only supports floating-point dtypes for input, got: {_SCALAR_NAMES[input.dtype.name]}"
+        )
     if num_samples <= 0:
         raise RuntimeError("cannot sample n_sample <= 0 samples")
     n = input._data.shape[-1] if input._data.ndim else 1
@@ -470,5 +573,3 @@ def _sample_dirichlet(input, generator=None):
     a2 = np.ascontiguousarray(alpha).reshape(-1, alpha.shape[-1] if alpha.ndim else 1)
     out = K.dirichlet(_gen(generator), a2)
     return _finish(out.reshape(alpha.shape), input.dtype, input.device, False)
-
-

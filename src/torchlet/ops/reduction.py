@@ -2,12 +2,14 @@
 and the helpers the other reduction files share. Statistics (var, std, norm,
 logsumexp) are in reduction_stats.py, selections (max, sort, median, ...) in
 reduction_sort.py, running reductions (cumsum, cummax, ...) in reduction_scan.py."""
+
 import numpy as np
 
 from .. import _dtype
 from ._util import Node, attach, dims_of, grad_enabled, method, wrap, wrap_dim
 
 from ._out import out_form
+
 __all__ = ["sum", "mean", "nansum", "nanmean", "prod", "all", "any", "count_nonzero"]
 
 _FROM_NP = _dtype._FROM_NP
@@ -202,7 +204,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     if d.category < 2:
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
-            f"complex dtype. Got: {_float_name(d)}")
+            f"complex dtype. Got: {_float_name(d)}"
+        )
     x = input._data if dtype is None else input._data.astype(dtype.np)
     all_dims, dims = _dims(dim, x.ndim)
     count = 1
@@ -223,8 +226,9 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=N
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     d = dtype or input.dtype
     if d.category < 2:
-        raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
-                           f"{_float_name(d)}")
+        raise RuntimeError(
+            f"nanmean(): expected input to have floating point or complex dtype but got {_float_name(d)}"
+        )
     _, dims = _dims(dim, input._data.ndim)
     notnan = ~input._xp.isnan(input._data)
     count = wrap(notnan.sum(axis=dims, keepdims=keepdim).astype(d.np))
@@ -264,8 +268,11 @@ def _prod_others(x, zero, dims):
     safe = x * nz + z
     s = _prod_keep(safe, dims)
     zs = (x * z).sum(dims, keepdim=True)
-    f = (wrap((count == 0).astype(dt)) + wrap((count == 1).astype(dt)) * (z + nz * zs)
-         + wrap((count == 2).astype(dt)) * z * (zs - x))
+    f = (
+        wrap((count == 0).astype(dt))
+        + wrap((count == 1).astype(dt)) * (z + nz * zs)
+        + wrap((count == 2).astype(dt)) * z * (zs - x)
+    )
     return s / safe * f
 
 
@@ -284,9 +291,11 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
         dims, cls = tuple(range(x.ndim)), ProdBackward0
     else:
         if isinstance(dim, (tuple, list)):
-            raise TypeError("prod() received an invalid combination of arguments - got (tuple), but "
-                            "expected one of: (*, torch.dtype dtype = None), (int dim, bool keepdim = "
-                            "False, *, torch.dtype dtype = None)")
+            raise TypeError(
+                "prod() received an invalid combination of arguments - got (tuple), but "
+                "expected one of: (*, torch.dtype dtype = None), (int dim, bool keepdim = "
+                "False, *, torch.dtype dtype = None)"
+            )
         d = wrap_dim(dim, x.ndim)
         dims, cls = ((d,) if x.ndim else ()), ProdBackward1
     res = wrap(input._xp.asarray(x.prod(axis=dims, keepdims=keepdim)))

@@ -1,5 +1,6 @@
 """Reductions beyond the round-one set: aminmax (both extremes at once) and
 logcumsumexp (a running log-sum-exp along a dim)."""
+
 import numpy as np
 
 from .. import return_types
@@ -14,6 +15,7 @@ __all__ = ["aminmax", "logcumsumexp"]
 class AminmaxBackward0(Node):
     """d (amin(a), amax(a)) = amin's gradient of g_min + amax's gradient of g_max
     (each shared evenly by the tied extremes)"""
+
     n_outputs = 2
 
     def backward(self, g_min, g_max):
@@ -29,8 +31,9 @@ def aminmax(input, *, dim=None, keepdim=False):
     x = input._data
     if dim is None:
         if x.size == 0:
-            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation "
-                               "has no identity.")
+            raise RuntimeError(
+                "aminmax(): cannot compute aminmax over an empty dimension as the operation has no identity."
+            )
         dims = tuple(range(x.ndim))
     else:
         d = wrap_dim(dim, x.ndim) if x.ndim else wrap_dim(dim, 1)

@@ -1,6 +1,7 @@
 """Running reductions along a dim: cumsum, cumprod, cummax, cummin.
 float32 scans accumulate in float64 (as PyTorch's CPU kernels do), so long
 sequences keep PyTorch's numbers."""
+
 import numpy as np
 
 from .. import return_types
@@ -148,8 +149,7 @@ def _cumextreme(input, dim, largest):
     x = input._data
     xp = input._xp
     d = wrap_dim(dim, x.ndim)
-    node, rt = (CummaxBackward0, return_types.cummax) if largest else (CumminBackward0,
-                                                                       return_types.cummin)
+    node, rt = (CummaxBackward0, return_types.cummax) if largest else (CumminBackward0, return_types.cummin)
     if x.ndim == 0:
         values, index = x.copy(), xp.zeros((), dtype=np.int64)
     else:

@@ -2,6 +2,7 @@
 median/nanmedian, kthvalue, mode, sort/argsort/msort, topk, and unique,
 bincount. Picked values are gathered by index, so their gradient is the
 incoming gradient scattered back to the picked positions."""
+
 import numpy as np
 
 from .._device import namespace
@@ -11,8 +12,24 @@ from ._util import Node, Tensor, attach, method, wrap, wrap_dim
 from ._out import out_form
 from .reduction import _dims, _even_grad, _expand_back, _np_names, _scatter
 
-__all__ = ["max", "min", "amax", "amin", "argmax", "argmin", "median", "nanmedian", "kthvalue", "mode",
-           "sort", "argsort", "msort", "topk", "unique", "bincount"]
+__all__ = [
+    "max",
+    "min",
+    "amax",
+    "amin",
+    "argmax",
+    "argmin",
+    "median",
+    "nanmedian",
+    "kthvalue",
+    "mode",
+    "sort",
+    "argsort",
+    "msort",
+    "topk",
+    "unique",
+    "bincount",
+]
 
 
 class _EvenBackward(Node):
@@ -63,8 +80,10 @@ def _whole(name, input, value, node_cls):
 def _nonempty(name, x, dims):
     if x.size == 0:
         if dims is None:
-            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
-                               "Specify the reduction dim with the 'dim' argument.")
+            raise RuntimeError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                "Specify the reduction dim with the 'dim' argument."
+            )
         for d in dims:
             if x.shape[d] == 0:
                 raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
@@ -89,6 +108,7 @@ def _picked(name, input, index, d, keepdim, node_cls, result_cls):
 def _extreme(name, input, dim, keepdim, largest, other):
     if other is not None or isinstance(dim, Tensor):
         from . import clamp
+
         fn = clamp.maximum if largest else clamp.minimum
         return fn(input, dim if other is None else other)
     x = input._data
@@ -133,8 +153,7 @@ def _amaxmin(name, input, dim, keepdim, largest):
     _nonempty(name, x, None if all_dims else dims)
     fn = x.max if largest else x.min
     res = wrap(input._xp.asarray(fn(axis=dims, keepdims=keepdim)))
-    return attach(res, AmaxBackward0 if largest else AminBackward0, (input,), (res,), x=x, dims=dims,
-                  keepdim=keepdim)
+    return attach(res, AmaxBackward0 if largest else AminBackward0, (input,), (res,), x=x, dims=dims, keepdim=keepdim)
 
 
 @method()
@@ -167,7 +186,7 @@ def _argextreme(name, input, dim, keepdim, largest):
     if x.ndim == 0:
         return wrap(xp.zeros((), dtype=np.int64))
     _nonempty(name, x, (d,))
-    idx = (x.argmax(axis=d, keepdims=keepdim) if largest else x.argmin(axis=d, keepdims=keepdim))
+    idx = x.argmax(axis=d, keepdims=keepdim) if largest else x.argmin(axis=d, keepdims=keepdim)
     return wrap(idx.astype(np.int64, copy=False))
 
 
@@ -225,13 +244,11 @@ def _median(name, input, dim, keepdim, ignore_nan):
         n = x.shape[d]
         if x.dtype.kind == "f":
             nan = xp.isnan(x).sum(axis=d, keepdims=True)
-            k = (xp.maximum(n - nan - 1, 0) // 2 if ignore_nan
-                 else xp.where(nan > 0, n - nan, (n - 1) // 2))
+            k = xp.maximum(n - nan - 1, 0) // 2 if ignore_nan else xp.where(nan > 0, n - nan, (n - 1) // 2)
         else:
-            k = xp.full(x.shape[:d] + (1,) + x.shape[d + 1:], (n - 1) // 2)
+            k = xp.full(x.shape[:d] + (1,) + x.shape[d + 1 :], (n - 1) // 2)
         k = xp.take_along_axis(order, k, d)
-    node, rt = ((NanmedianBackward1, return_types.nanmedian) if ignore_nan
-                else (MedianBackward1, return_types.median))
+    node, rt = (NanmedianBackward1, return_types.nanmedian) if ignore_nan else (MedianBackward1, return_types.median)
     return _picked(name, input, k, d, keepdim, node, rt)
 
 
@@ -294,7 +311,7 @@ def mode(input, dim=-1, keepdim=False, *, axis=None, keepdims=None):
     best = run.argmax(axis=1)
     value = s[xp.arange(s.shape[0]), best]
     last = n - 1 - (rows == value[:, None])[:, ::-1].argmax(axis=1)
-    lead = x.shape[:d] + x.shape[d + 1:]
+    lead = x.shape[:d] + x.shape[d + 1 :]
     index = xp.expand_dims(last.reshape(lead), d)
     return _picked("mode", input, index, d, keepdim, ModeBackward0, return_types.mode)
 
@@ -388,8 +405,7 @@ def bincount(input, weights=None, minlength=0):
         if x.dtype.kind == "b":
             x = x.astype(np.int64)
         else:
-            raise NotImplementedError(f'"bincount_cpu" not implemented for '
-                                      f"'{input.dtype.name.capitalize()}'")
+            raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{input.dtype.name.capitalize()}'")
     if x.ndim != 1 or (x.size and x.min() < 0):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if minlength < 0:

@@ -1,11 +1,11 @@
 """Statistics over dims: var/std (+ var_mean/std_mean), norm, logsumexp."""
+
 import numpy as np
 
 from ._util import Node, attach, float_result, method, wrap
 from .linalg_norms import LinalgVectorNormBackward0
 from ._out import out_form
-from .reduction import (_dims, _expand_back, _float_name, _np_names, _out_shape,
-                        _required)
+from .reduction import _dims, _expand_back, _float_name, _np_names, _out_shape, _required
 
 __all__ = ["var", "std", "var_mean", "std_mean", "norm", "logsumexp"]
 
@@ -25,9 +25,13 @@ def _var_setup(name, input, dim, unbiased, correction):
         n *= x.shape[d]
     if n - correction <= 0:
         import warnings
-        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than "
-                      "the reduction factor (input numel divided by output numel).", UserWarning,
-                      stacklevel=3)
+
+        warnings.warn(
+            f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than "
+            "the reduction factor (input numel divided by output numel).",
+            UserWarning,
+            stacklevel=3,
+        )
     return x, dims, correction, n
 
 
@@ -78,6 +82,7 @@ class StdBackward0(Node):
 
 class VarMeanBackward0(Node):
     """d(var(a), mean(a)) = the var gradient + g_mean / n"""
+
     n_outputs = 2
 
     def backward(self, gv, gm):
@@ -85,8 +90,11 @@ class VarMeanBackward0(Node):
         meta, dims, keepdim = self.input_meta[0], self.dims, self.keepdim
         out = None
         if gv is not None:
-            out = (_std_grad(gv, x, res, meta, dims, keepdim, self.denom) if self.std
-                   else _var_grad(gv, x, meta, dims, keepdim, self.denom))
+            out = (
+                _std_grad(gv, x, res, meta, dims, keepdim, self.denom)
+                if self.std
+                else _var_grad(gv, x, meta, dims, keepdim, self.denom)
+            )
         if gm is not None:
             gmean = _expand_back(gm / self.n, meta, dims, keepdim)
             out = gmean if out is None else out + gmean
@@ -98,8 +106,7 @@ StdMeanBackward0 = type("StdMeanBackward0", (VarMeanBackward0,), {})
 
 @method()
 @out_form()
-def var(input, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
-        keepdims=None):
+def var(input, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     x, dims, c, n = _var_setup("var", input, dim, unbiased, correction)
@@ -109,8 +116,7 @@ def var(input, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=
 
 @method()
 @out_form()
-def std(input, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
-        keepdims=None):
+def std(input, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     x, dims, c, n = _var_setup("std", input, dim, unbiased, correction)
@@ -125,19 +131,16 @@ def _stat_mean(name, input, dim, unbiased, keepdim, correction, take_sqrt):
     v = wrap(xp.sqrt(v) if take_sqrt else v)
     m = wrap(xp.asarray(x.mean(axis=dims, keepdims=keepdim)) if x.ndim else x.copy())
     cls = StdMeanBackward0 if take_sqrt else VarMeanBackward0
-    return attach((v, m), cls, (input,), (input, v), dims=dims, keepdim=keepdim, denom=n - c, n=n,
-                  std=take_sqrt)
+    return attach((v, m), cls, (input,), (input, v), dims=dims, keepdim=keepdim, denom=n - c, n=n, std=take_sqrt)
 
 
-def var_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
-             keepdims=None):
+def var_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     return _stat_mean("var_mean", input, dim, unbiased, keepdim, correction, False)
 
 
-def std_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
-             keepdims=None):
+def std_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     return _stat_mean("std_mean", input, dim, unbiased, keepdim, correction, True)
@@ -153,6 +156,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if isinstance(p, str):
         if p == "nuc":  # the nuclear norm of the matrices at dim (all dims when None)
             from .linalg_norms import matrix_norm
+
             dims = tuple(range(input._data.ndim)) if dim is None else (dim,) if isinstance(dim, int) else dim
             if input._data.ndim < 2:
                 dims = (-2, -1)
@@ -160,12 +164,12 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         if p != "fro":
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
         if isinstance(dim, (tuple, list)) and len(dim) > 2:
-            raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got "
-                               + " ".join(str(d) for d in dim))
+            raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got " + " ".join(str(d) for d in dim))
         p = 2
     if input.dtype.category < 2:
-        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
-                           f"Got {_float_name(input.dtype)}")
+        raise RuntimeError(
+            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {_float_name(input.dtype)}"
+        )
     if dtype is not None and dtype is not input.dtype:
         input = input.to(dtype)
     x = input._data
@@ -175,8 +179,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if p == 2 and len(dims) == x.ndim and x.flags.c_contiguous and x.dtype.kind == "f" and not keepdim:
         flat = x.reshape(-1)  # the whole-tensor 2-norm (clip_grad_norm_) as one BLAS dot
         res = wrap(xp.asarray(xp.sqrt(xp.vdot(flat, flat)), dtype=x.dtype))
-        return attach(res, LinalgVectorNormBackward0, (input,), (input, res), dims=dims,
-                      keepdim=keepdim, ord=p)
+        return attach(res, LinalgVectorNormBackward0, (input,), (input, res), dims=dims, keepdim=keepdim, ord=p)
     a = xp.abs(x)
     if p == 2:
         r = xp.sqrt((x * x).sum(axis=dims, keepdims=keepdim))
@@ -189,10 +192,9 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     elif p == 0:
         r = (x != 0).sum(axis=dims, keepdims=keepdim).astype(x.dtype)
     else:
-        r = (a ** p).sum(axis=dims, keepdims=keepdim) ** (1.0 / p)
+        r = (a**p).sum(axis=dims, keepdims=keepdim) ** (1.0 / p)
     res = wrap(xp.asarray(r, dtype=x.dtype))
-    return attach(res, LinalgVectorNormBackward0, (input,), (input, res), dims=dims, keepdim=keepdim,
-                  ord=p)
+    return attach(res, LinalgVectorNormBackward0, (input,), (input, res), dims=dims, keepdim=keepdim, ord=p)
 
 
 # ----- logsumexp ------------------------------------------------------------

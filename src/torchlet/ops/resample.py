@@ -21,6 +21,7 @@ result); each output's weights are normalised to sum to 1:
   taps i in [trunc(center - support' + 0.5), trunc(center + support' + 0.5)) within the input
   w_i = filter((i - center + 0.5) / max(scale, 1)) / sum
 """
+
 import math
 
 import numpy as np

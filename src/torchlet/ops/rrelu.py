@@ -8,6 +8,7 @@ The draws follow PyTorch's CPU kernel exactly: one double per non-positive
 element in memory order, a = u (upper - lower) + lower from a 53-bit uniform
 u (the bounds first rounded to the input's float type), so a seeded program
 gets PyTorch's noise from torchlet's generator (through `rand`)."""
+
 import numpy as np
 
 from .. import _dtype
@@ -32,11 +33,13 @@ class RreluWithNoiseBackward0(Node):
 def _draw_noise(x, lower, upper, generator):
     """PyTorch's per-element slopes: 1 where x > 0, U(lower, upper) elsewhere."""
     from .random_ops import rand
+
     xp = x._xp
     d = x._data
     neg = d <= 0  # NaN is not drawn for (slope 1), as PyTorch's `input <= 0`
-    lo, hi = (float(np.float32(lower)), float(np.float32(upper))) if d.dtype != np.float64 else (
-        float(lower), float(upper))
+    lo, hi = (
+        (float(np.float32(lower)), float(np.float32(upper))) if d.dtype != np.float64 else (float(lower), float(upper))
+    )
     u = rand(int(neg.sum()), dtype=_dtype.float64, generator=generator, device=x.device)._data
     slopes = (u * (hi - lo) + lo).astype(d.dtype)  # no fused multiply-add, as PyTorch's kernel
     noise = xp.ones_like(d)
@@ -46,21 +49,24 @@ def _draw_noise(x, lower, upper, generator):
 
 def _rrelu(input, lower, upper, training, generator):
     if input.dtype.category < 2:
-        raise NotImplementedError(f"\"leaky_relu_cpu\" not implemented for "
-                                  f"'{_WORDS.get(input.dtype.name, input.dtype.name)}'")
+        raise NotImplementedError(
+            f"\"leaky_relu_cpu\" not implemented for '{_WORDS.get(input.dtype.name, input.dtype.name)}'"
+        )
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     d = input._data
     if not training:
         slope = (lower + upper) / 2
         out = leaky_relu(input.detach(), slope)
-        return attach(wrap(out._data), RreluWithNoiseBackward0, (input,), (input,), noise=None,
-                      slope=d.dtype.type(slope))
+        return attach(
+            wrap(out._data), RreluWithNoiseBackward0, (input,), (input,), noise=None, slope=d.dtype.type(slope)
+        )
     noise = _draw_noise(input, lower, upper, generator)
     out = (d * noise).astype(d.dtype, copy=False)
     if upper - lower <= 1e-6:  # PyTorch's backward then uses the mean slope
-        return attach(wrap(out), RreluWithNoiseBackward0, (input,), (input,), noise=None,
-                      slope=d.dtype.type((lower + upper) / 2))
+        return attach(
+            wrap(out), RreluWithNoiseBackward0, (input,), (input,), noise=None, slope=d.dtype.type((lower + upper) / 2)
+        )
     return attach(wrap(out), RreluWithNoiseBackward0, (input,), (input,), noise=wrap(noise))
 
 

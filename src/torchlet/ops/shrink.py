@@ -6,14 +6,19 @@
 Both derivatives are a constant 0/1 mask, so the second derivative is 0 and
 the backward `g * mask` is already differentiable for create_graph. NaN
 passes through both (every comparison with NaN is false)."""
+
 from ._util import Node, attach, method, wrap
 from ._out import out_form
 from .activation import _WORDS
 
 __all__ = ["softshrink", "hardshrink"]
 
-_LIMITS = {"float32": ("3.40282e+38", "Float"), "float64": ("1.79769e+308", "Double"),
-           "float16": ("65504", "Half"), "bfloat16": ("3.38953e+38", "BFloat16")}
+_LIMITS = {
+    "float32": ("3.40282e+38", "Float"),
+    "float64": ("1.79769e+308", "Double"),
+    "float16": ("65504", "Half"),
+    "bfloat16": ("3.38953e+38", "BFloat16"),
+}
 
 
 def _outside(x, lambd):
@@ -39,14 +44,17 @@ class HardshrinkBackward0(_ShrinkBackward):
 
 def _float_or_raise(input, kernel):
     if input.dtype.category < 2:
-        raise NotImplementedError(f"\"{kernel}\" not implemented for "
-                                  f"'{_WORDS.get(input.dtype.name, input.dtype.name)}'")
+        raise NotImplementedError(
+            f"\"{kernel}\" not implemented for '{_WORDS.get(input.dtype.name, input.dtype.name)}'"
+        )
 
 
 def _same_float(name, result_dtype, out_dtype):
     if out_dtype is not result_dtype:
-        raise RuntimeError(f"Found dtype {_WORDS.get(out_dtype.name, out_dtype.name)} but expected "
-                           f"{_WORDS.get(result_dtype.name, result_dtype.name)}")
+        raise RuntimeError(
+            f"Found dtype {_WORDS.get(out_dtype.name, out_dtype.name)} but expected "
+            f"{_WORDS.get(result_dtype.name, result_dtype.name)}"
+        )
 
 
 @out_form(dtype=_same_float)
@@ -54,8 +62,7 @@ def softshrink(input, lambd=0.5):
     _float_or_raise(input, "softshrink_check")
     if not lambd >= 0:
         hi, word = _LIMITS.get(input.dtype.name, ("inf", input.dtype.name))
-        raise RuntimeError(f"lambda must be in range [0, {hi}] for input dtype {word}, but found "
-                           f"{lambd:g}")
+        raise RuntimeError(f"lambda must be in range [0, {hi}] for input dtype {word}, but found {lambd:g}")
     xp, x = input._xp, input._data
     lam = x.dtype.type(lambd)
     # x * 0 keeps the sign of a zeroed negative (-0.0) and NaN, as PyTorch's kernel

@@ -1,4 +1,5 @@
 """Tensor.to_sparse / Tensor.to_dense on a dense tensor (the COO tensor itself lives in torchlet.sparse)."""
+
 import numpy as np
 
 from .._device import namespace
@@ -21,6 +22,7 @@ def to_sparse(self, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=N
     idx = xp.stack(xp.nonzero(nz)).astype(np.int64).reshape(sd, -1)
     vals = a[tuple(idx)] if sd else a[None]
     from ..sparse._coo import _make
+
     return _make(idx, xp.ascontiguousarray(vals), a.shape, True)
 
 

@@ -8,6 +8,7 @@ copy, IndexBackward0). Both backwards scatter the gradient into zeros of the
 input's shape. `x[key] = v` is `x[basic].copy_(v)` (CopySlices on x) or an
 in-place index_put (IndexPutBackward0).
 """
+
 import numbers
 
 import numpy as np
@@ -38,8 +39,12 @@ def _index_array(obj):
     if k in "iu":
         if a.dtype == np.uint8:
             import warnings
-            warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype "
-                          "torch.bool instead.", UserWarning, stacklevel=3)
+
+            warnings.warn(
+                "indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead.",
+                UserWarning,
+                stacklevel=3,
+            )
             return a.astype(bool)
         return a
     raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
@@ -48,8 +53,10 @@ def _index_array(obj):
 def _mask_mismatch(mask, shape, dim):
     for i, s in enumerate(mask.shape):
         if dim + i >= len(shape) or s != shape[dim + i]:
-            raise IndexError(f"The shape of the mask {list(mask.shape)} at index {i} does not match the "
-                             f"shape of the indexed tensor {list(shape)} at index {dim + i}")
+            raise IndexError(
+                f"The shape of the mask {list(mask.shape)} at index {i} does not match the "
+                f"shape of the indexed tensor {list(shape)} at index {dim + i}"
+            )
 
 
 def _items(key):
@@ -87,8 +94,10 @@ def _items(key):
             k = int(k.__index__())
             used += 1
         else:
-            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
-                             f"Variables are valid indices (got {tk.__name__})")
+            raise IndexError(
+                "only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                f"Variables are valid indices (got {tk.__name__})"
+            )
         items.append(k)
     return items, used, ell
 
@@ -262,19 +271,24 @@ def _qualname(v):
 
 def _check_put_dtype(t, value):
     if isinstance(value, Tensor) and value._data.ndim and value._data.dtype != t._data.dtype:
-        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
-                           f"{_word(t)} for the destination and {_word(value)} for the source.")
+        raise RuntimeError(
+            f"Index put requires the source and destination dtypes match, got "
+            f"{_word(t)} for the destination and {_word(value)} for the source."
+        )
 
 
 def _put_error(region_shape, value):
     vshape = list(np.shape(value._data if isinstance(value, Tensor) else value))
-    return RuntimeError(f"shape mismatch: value tensor of shape {vshape} cannot be broadcast to "
-                        f"indexing result of shape {list(region_shape)}")
+    return RuntimeError(
+        f"shape mismatch: value tensor of shape {vshape} cannot be broadcast to "
+        f"indexing result of shape {list(region_shape)}"
+    )
 
 
 def _expand_error(target, value):
     """PyTorch's message for copying a value of the wrong shape into a region."""
     from .view import expand
+
     vshape = tuple(np.shape(value._data))
     while len(vshape) > len(target) and vshape[0] == 1:
         vshape = vshape[1:]
@@ -282,8 +296,10 @@ def _expand_error(target, value):
         expand(wrap(np.zeros(vshape, dtype=value._data.dtype)), target)
     except RuntimeError as e:
         return e
-    return RuntimeError(f"shape mismatch: value tensor of shape {list(value.shape)} cannot be "
-                        f"broadcast to indexing result of shape {list(target)}")
+    return RuntimeError(
+        f"shape mismatch: value tensor of shape {list(value.shape)} cannot be "
+        f"broadcast to indexing result of shape {list(target)}"
+    )
 
 
 def _to_value_shape(g, meta):
@@ -306,8 +322,9 @@ class CopyBackwards(Node):
 def _copy_from(t, value, whole=False):
     """t's region overwritten by `value` (broadcast and cast to t), out of place."""
     if not isinstance(value, Tensor):
-        return attach(wrap(t._xp.full(t._data.shape, value, dtype=t._data.dtype)), CopyBackwards,
-                      (t, None), whole=whole)
+        return attach(
+            wrap(t._xp.full(t._data.shape, value, dtype=t._data.dtype)), CopyBackwards, (t, None), whole=whole
+        )
     v = value._data
     shape = t._data.shape
     if v.shape != shape:
@@ -348,8 +365,14 @@ def __setitem__(self, key, value):
     value = _value(self, value)
     basic, adv, cls, unique = _split_key(key, self._data.shape)
     base = self._base
-    if not (grad_enabled() and (self._requires_grad or (base is not None and base._requires_grad) or (
-            isinstance(value, Tensor) and value._requires_grad))):
+    if not (
+        grad_enabled()
+        and (
+            self._requires_grad
+            or (base is not None and base._requires_grad)
+            or (isinstance(value, Tensor) and value._requires_grad)
+        )
+    ):
         arr = self._data if basic is None else self._data[basic]
         v = value._data if isinstance(value, Tensor) else value
         if adv is None:

@@ -13,14 +13,23 @@ extra columns of U / rows of Vh carry no gradient: only the first k enter the fo
 
     dist(x, y, p) = ||x - y||_p,   its gradient that of the vector norm.
 """
+
 from ._out import out_form
 from ._util import Node, Tensor, attach, broadcast_shape, method, wrap
 from ..return_types import svd as _svd_result, svd_out as _svd_out_result
 
 __all__ = ["svd", "dist"]
 
-_NAME = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-         "bool": "Bool", "float16": "Half", "bfloat16": "BFloat16"}
+_NAME = {
+    "int64": "Long",
+    "int32": "Int",
+    "int16": "Short",
+    "int8": "Char",
+    "uint8": "Byte",
+    "bool": "Bool",
+    "float16": "Half",
+    "bfloat16": "BFloat16",
+}
 
 
 class LinalgSvdBackward0(Node):
@@ -35,6 +44,7 @@ class LinalgSvdBackward0(Node):
 def svd_backward(gU, gS, gVh, U, S, Vh):
     """gA from the gradients of (U, S, Vh); see the module docstring."""
     from .creation import zeros
+
     k = S.shape[-1]
     m, n = U.shape[-2], Vh.shape[-1]
     if U.shape[-1] > k:
@@ -80,6 +90,7 @@ def svd_backward(gU, gS, gVh, U, S, Vh):
 
 def _eye_like(E):
     from .creation import eye
+
     return eye(E.shape[-1], dtype=E.dtype)
 
 
@@ -92,16 +103,20 @@ def _linalg_svd(A, full_matrices):
 
 def _check(A):
     if A._data.ndim < 2:
-        raise RuntimeError(f"linalg.svd: input should have at least 2 dimensions, but has "
-                           f"{A._data.ndim} dimensions instead")
+        raise RuntimeError(
+            f"linalg.svd: input should have at least 2 dimensions, but has {A._data.ndim} dimensions instead"
+        )
     if A.dtype.category < 2:
-        raise RuntimeError(f"linalg.svd: Expected a floating point or complex tensor as input. Got "
-                           f"{_NAME.get(A.dtype.name, A.dtype.name)}")
+        raise RuntimeError(
+            f"linalg.svd: Expected a floating point or complex tensor as input. Got "
+            f"{_NAME.get(A.dtype.name, A.dtype.name)}"
+        )
 
 
 def _svd(input, some=True, compute_uv=True):
     _check(input)
     from .creation import zeros
+
     m, n = input.shape[-2], input.shape[-1]
     batch = tuple(input.shape[:-2])
     U, S, Vh = _linalg_svd(input, not some and compute_uv)
@@ -139,12 +154,14 @@ def _svd_method(input, some=True, compute_uv=True):
 def dist(input, other, p=2):
     """||input - other||_p over all elements (broadcast first)."""
     from ..linalg import vector_norm
+
     if not isinstance(other, Tensor):
         raise TypeError(f"dist(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
     for t in (input, other):
         if t.dtype.category < 2:
-            raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got "
-                               f"{_NAME.get(t.dtype.name, t.dtype.name)} instead.")
+            raise RuntimeError(
+                f"norm(): input dtype should be either floating point or complex. Got "
+                f"{_NAME.get(t.dtype.name, t.dtype.name)} instead."
+            )
     broadcast_shape(tuple(input.shape), tuple(other.shape))
     return vector_norm(input - other, float(p))
-

@@ -1,13 +1,27 @@
 """View ops: reshape/view, expand, transpose/permute/t, squeeze/unsqueeze,
 flatten. Each result shares memory with its input (where NumPy can) and
 carries a `view_fn` so in-place changes to it reach its base's graph."""
+
 from . import _util
 from ._args import int_arg
 from ._table import methods
 from ._util import Node, attach, method, wrap, wrap_dim, dims_of
 
-__all__ = ["reshape", "permute", "transpose", "t", "squeeze", "unsqueeze", "flatten", "swapaxes",
-           "swapdims", "movedim", "moveaxis", "unflatten", "adjoint"]
+__all__ = [
+    "reshape",
+    "permute",
+    "transpose",
+    "t",
+    "squeeze",
+    "unsqueeze",
+    "flatten",
+    "swapaxes",
+    "swapdims",
+    "movedim",
+    "moveaxis",
+    "unflatten",
+    "adjoint",
+]
 
 
 def _shape_arg(shape):
@@ -34,8 +48,10 @@ def _infer(shape, numel, old):
     if -1 in shape:
         if known == 0:
             if numel == 0:
-                raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {shape} because the "
-                                   "unspecified dimension size -1 can be any value and is ambiguous")
+                raise RuntimeError(
+                    f"cannot reshape tensor of 0 elements into shape {shape} because the "
+                    "unspecified dimension size -1 can be any value and is ambiguous"
+                )
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         if numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
@@ -59,6 +75,7 @@ class UnsafeViewBackward0(ViewBackward0):
 @method()
 def view(self, *shape):
     from .. import _dtype
+
     if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
         return view_dtype(self, shape[0])
     shape = _infer(_shape_arg(shape), self._data.size, self._data.shape)
@@ -67,7 +84,8 @@ def view(self, *shape):
     except (AttributeError, ValueError):
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one dimension "
-            "spans across two contiguous subspaces). Use .reshape(...) instead.") from None
+            "spans across two contiguous subspaces). Use .reshape(...) instead."
+        ) from None
     return _view_out(self, arr, ViewBackward0, lambda b: b.view(shape))
 
 
@@ -89,10 +107,13 @@ _view_out = _util.view
 def view_dtype(self, dtype):
     """Reinterpret the bytes as `dtype` (shares memory; no gradient, as in PyTorch)."""
     from .._tensor import _view_of
+
     x = self._data
     if dtype.itemsize != x.itemsize and x.ndim and x.strides[-1] != x.itemsize:
-        raise RuntimeError("self.stride(-1) must be 1 to view "
-                           f"{self.dtype} as {dtype} (different element sizes), but got {self.stride(-1)}")
+        raise RuntimeError(
+            "self.stride(-1) must be 1 to view "
+            f"{self.dtype} as {dtype} (different element sizes), but got {self.stride(-1)}"
+        )
     return _view_of(self, x.view(dtype.np))
 
 
@@ -123,6 +144,7 @@ class ExpandBackward0(Node):
 
     def backward(self, g):
         from ._util import sum_to_shape
+
         return sum_to_shape(g, self.input_meta[0][0])
 
 
@@ -131,25 +153,30 @@ def expand(self, *sizes):
     sizes = _shape_arg(sizes)
     x = self._data
     if len(sizes) < x.ndim:
-        raise RuntimeError(f"expand(torch.{self.dtype.name.capitalize()}Tensor{{{list(x.shape)}}}, "
-                           f"size={list(sizes)}): the number of sizes provided ({len(sizes)}) must be "
-                           f"greater or equal to the number of dimensions in the tensor ({x.ndim})")
+        raise RuntimeError(
+            f"expand(torch.{self.dtype.name.capitalize()}Tensor{{{list(x.shape)}}}, "
+            f"size={list(sizes)}): the number of sizes provided ({len(sizes)}) must be "
+            f"greater or equal to the number of dimensions in the tensor ({x.ndim})"
+        )
     lead = len(sizes) - x.ndim
     target = []
     for i, s in enumerate(sizes):
         if i < lead:
             if s < 0:
-                raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a leading, "
-                                   "non-existing dimension 0")
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({s}) isn't allowed in a leading, non-existing dimension 0"
+                )
             target.append(s)
             continue
         cur = x.shape[i - lead]
         if s == -1:
             s = cur
         elif cur != 1 and s != cur:
-            raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size "
-                               f"({cur}) at non-singleton dimension {i}.  Target sizes: {list(sizes)}.  "
-                               f"Tensor sizes: {list(x.shape)}")
+            raise RuntimeError(
+                f"The expanded size of the tensor ({s}) must match the existing size "
+                f"({cur}) at non-singleton dimension {i}.  Target sizes: {list(sizes)}.  "
+                f"Tensor sizes: {list(x.shape)}"
+            )
         target.append(s)
     target = tuple(target)
     if target == x.shape:
@@ -178,14 +205,15 @@ def permute(input, *dims):
     dims = _shape_arg(dims)
     n = input._data.ndim
     if len(dims) != n:
-        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match "
-                           f"the length of the desired ordering of dimensions i.e. input.dim() = {n} is "
-                           f"not equal to len(dims) = {len(dims)}")
+        raise RuntimeError(
+            f"permute(sparse_coo): number of dimensions in the tensor input does not match "
+            f"the length of the desired ordering of dimensions i.e. input.dim() = {n} is "
+            f"not equal to len(dims) = {len(dims)}"
+        )
     dims = tuple(wrap_dim(d, n) for d in dims)
     if len(set(dims)) != n:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return _view_out(input, input._data.transpose(dims), PermuteBackward0, lambda b: b.permute(dims),
-                     dims=dims)
+    return _view_out(input, input._data.transpose(dims), PermuteBackward0, lambda b: b.permute(dims), dims=dims)
 
 
 class TransposeBackward0(Node):
@@ -227,21 +255,31 @@ def _T(self):
     n = self._data.ndim
     if n > 2:
         import warnings
-        warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
-                      "deprecated and it will throw an error in a future release. Consider `x.mT` to "
-                      "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to "
-                      "reverse the dimensions of a tensor.", UserWarning, stacklevel=2)
+
+        warnings.warn(
+            "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+            "deprecated and it will throw an error in a future release. Consider `x.mT` to "
+            "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to "
+            "reverse the dimensions of a tensor.",
+            UserWarning,
+            stacklevel=2,
+        )
     elif n == 0:
         import warnings
-        warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in these "
-                      "cases.", UserWarning, stacklevel=2)
+
+        warnings.warn(
+            "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.",
+            UserWarning,
+            stacklevel=2,
+        )
     return permute(self, tuple(range(n - 1, -1, -1)))
 
 
 def _mT(self):
     if self._data.ndim < 2:
-        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
-                           f"Got {self._data.ndim}-D tensor.")
+        raise RuntimeError(
+            f"tensor.mT is only supported on matrices or batches of matrices. Got {self._data.ndim}-D tensor."
+        )
     return transpose(self, -2, -1)
 
 
@@ -302,9 +340,9 @@ def flatten(input, start_dim=0, end_dim=-1):
     if s == e:
         return input
     mid = 1
-    for v in shape[s:e + 1]:
+    for v in shape[s : e + 1]:
         mid *= v
-    return reshape(input, shape[:s] + (mid,) + shape[e + 1:])
+    return reshape(input, shape[:s] + (mid,) + shape[e + 1 :])
 
 
 @method()
@@ -322,14 +360,21 @@ def unflatten(input, dim, sizes):
             known *= s
     if -1 in sizes:
         if known == 0 or shape[d] % known:
-            raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size of dim "
-                               f"{dim} ({shape[d]}) in the input tensor")
+            raise RuntimeError(
+                f"unflatten: Provided sizes {sizes} don't multiply up to the size of dim "
+                f"{dim} ({shape[d]}) in the input tensor"
+            )
         sizes[sizes.index(-1)] = shape[d] // known
     elif known != shape[d]:
-        raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size of dim {dim} "
-                           f"({shape[d]}) in the input tensor")
-    return view(input, shape[:d] + sizes + shape[d + 1:]) if input._data.flags.c_contiguous else \
-        reshape(input, shape[:d] + sizes + shape[d + 1:])
+        raise RuntimeError(
+            f"unflatten: Provided sizes {sizes} don't multiply up to the size of dim {dim} "
+            f"({shape[d]}) in the input tensor"
+        )
+    return (
+        view(input, shape[:d] + sizes + shape[d + 1 :])
+        if input._data.flags.c_contiguous
+        else reshape(input, shape[:d] + sizes + shape[d + 1 :])
+    )
 
 
 @method()
@@ -338,8 +383,10 @@ def movedim(input, source, destination):
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
     if len(src) != len(dst):
-        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should "
-                           f"contain the same number of dims as destination ({dst} dims)")
+        raise RuntimeError(
+            f"movedim: Invalid source or destination dims: source ({src} dims) should "
+            f"contain the same number of dims as destination ({dst} dims)"
+        )
     src = [wrap_dim(s, n) for s in src]
     dst = [wrap_dim(d, n) for d in dst]
     if len(set(src)) != len(src):

@@ -1,5 +1,6 @@
 """Shape ops beyond view.py: atleast_1d/2d/3d, Tensor.unfold (sliding
 windows as a strided view of the input's memory) and diag_embed."""
+
 from ._args import int_arg
 from ._util import Node, Tensor, attach, method, view, wrap, wrap_dim
 
@@ -15,13 +16,14 @@ def _atleast(name, fix, tensors):
         if isinstance(t, (list, tuple)):
             tensors = tuple(t)
         else:
-            raise TypeError(f"{name}() received an invalid combination of arguments - got "
-                            f"({type(t).__name__}), but expected one of:\n * (Tensor input)\n"
-                            " * (tuple of Tensors tensors)")
+            raise TypeError(
+                f"{name}() received an invalid combination of arguments - got "
+                f"({type(t).__name__}), but expected one of:\n * (Tensor input)\n"
+                " * (tuple of Tensors tensors)"
+            )
     for t in tensors:
         if not isinstance(t, Tensor):
-            raise TypeError(f"{name}(): argument 'tensors' must be tuple of Tensors, not "
-                            f"{type(t).__name__}")
+            raise TypeError(f"{name}(): argument 'tensors' must be tuple of Tensors, not {type(t).__name__}")
     return tuple(fix(t) for t in tensors)
 
 
@@ -87,8 +89,9 @@ class UnfoldBackward0(Node):
     def backward(self, g):
         shape = self.input_meta[0][0]
         res = wrap(_unfold_add(g, shape, self.dim, self.size, self.step))
-        return attach(res, UnfoldBackwardBackward0, (g,), dim=self.dim, size=self.size, step=self.step,
-                      g_shape=g._data.shape)
+        return attach(
+            res, UnfoldBackwardBackward0, (g,), dim=self.dim, size=self.size, step=self.step, g_shape=g._data.shape
+        )
 
 
 @method("unfold")
@@ -106,18 +109,16 @@ def _tensor_unfold(self, dimension, size, step):
         raise RuntimeError(f"step is {step} but must be > 0")
     if n == 0:
         arr = x.reshape(1)
-        return view(self, arr, UnfoldBackward0, lambda b: b.unfold(dimension, size, step), dim=0,
-                    size=size, step=step)
+        return view(self, arr, UnfoldBackward0, lambda b: b.unfold(dimension, size, step), dim=0, size=size, step=step)
     windows = (length - size) // step + 1
-    shape = x.shape[:d] + (windows,) + x.shape[d + 1:] + (size,)
-    strides = x.strides[:d] + (x.strides[d] * step,) + x.strides[d + 1:] + (x.strides[d],)
+    shape = x.shape[:d] + (windows,) + x.shape[d + 1 :] + (size,)
+    strides = x.strides[:d] + (x.strides[d] * step,) + x.strides[d + 1 :] + (x.strides[d],)
     tricks = self._xp.lib.stride_tricks
     try:
         arr = tricks.as_strided(x, shape, strides, writeable=x.flags.writeable)
     except TypeError:  # backends whose as_strided has no `writeable`
         arr = tricks.as_strided(x, shape, strides)
-    return view(self, arr, UnfoldBackward0, lambda b: b.unfold(dimension, size, step), dim=d, size=size,
-                step=step)
+    return view(self, arr, UnfoldBackward0, lambda b: b.unfold(dimension, size, step), dim=d, size=size, step=step)
 
 
 # ----- diag_embed --------------------------------------------------------------------
@@ -147,5 +148,4 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     i = xp.arange(length)
     tmp[..., i + max(-offset, 0), i + max(offset, 0)] = x
     res = xp.moveaxis(tmp, (-2, -1), (d1, d2)) if (d1, d2) != (n - 2, n - 1) else tmp
-    return attach(wrap(xp.ascontiguousarray(res)), DiagEmbedBackward0, (input,), offset=offset, dim1=d1,
-                  dim2=d2)
+    return attach(wrap(xp.ascontiguousarray(res)), DiagEmbedBackward0, (input,), offset=offset, dim1=d1, dim2=d2)

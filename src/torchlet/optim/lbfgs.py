@@ -2,6 +2,7 @@
 `history_size` curvature pairs (s, y) by the two-loop recursion, then either a
 fixed step `lr` or a strong-Wolfe line search. Needs a closure that
 re-evaluates the loss and its gradients. Scalars are kept as Python floats."""
+
 import math
 
 from .optimizer import Optimizer, _check_lr
@@ -47,8 +48,7 @@ def _strong_wolfe(evaluate, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
         if gtd_new >= 0:
             br, br_f, br_g, br_gtd = [t_prev, t], [f_prev, f_new], [g_prev, g_new.clone()], [gtd_prev, gtd_new]
             break
-        t_next = _cubic_minimum(t_prev, f_prev, gtd_prev, t, f_new, gtd_new,
-                                bounds=(t + 0.01 * (t - t_prev), t * 10))
+        t_next = _cubic_minimum(t_prev, f_prev, gtd_prev, t, f_new, gtd_new, bounds=(t + 0.01 * (t - t_prev), t * 10))
         t_prev, f_prev, g_prev, gtd_prev = t, f_new, g_new.clone(), gtd_new
         t = t_next
         f_new, g_new = evaluate(x, t, d)
@@ -90,15 +90,35 @@ def _strong_wolfe(evaluate, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
 
 
 class LBFGS(Optimizer):
-    def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
-                 tolerance_change=1e-9, history_size=100, line_search_fn=None, *, maximize=False):
+    def __init__(
+        self,
+        params,
+        lr=1,
+        max_iter=20,
+        max_eval=None,
+        tolerance_grad=1e-7,
+        tolerance_change=1e-9,
+        history_size=100,
+        line_search_fn=None,
+        *,
+        maximize=False,
+    ):
         _check_lr(lr)
         if max_eval is None:
             max_eval = max_iter * 5 // 4
-        super().__init__(params, dict(lr=lr, max_iter=max_iter, max_eval=max_eval,
-                                      tolerance_grad=tolerance_grad, tolerance_change=tolerance_change,
-                                      history_size=history_size, line_search_fn=line_search_fn,
-                                      maximize=maximize))
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                max_iter=max_iter,
+                max_eval=max_eval,
+                tolerance_grad=tolerance_grad,
+                tolerance_change=tolerance_change,
+                history_size=history_size,
+                line_search_fn=line_search_fn,
+                maximize=maximize,
+            ),
+        )
         if len(self.param_groups) != 1:
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
         self._params = self.param_groups[0]["params"]
@@ -106,8 +126,8 @@ class LBFGS(Optimizer):
     def _flat_grad(self):
         from ..ops.creation import zeros
         from ..ops.joining import cat
-        parts = [p.grad.reshape(-1) if p.grad is not None else zeros(p.numel(), dtype=p.dtype)
-                 for p in self._params]
+
+        parts = [p.grad.reshape(-1) if p.grad is not None else zeros(p.numel(), dtype=p.dtype) for p in self._params]
         flat = cat(parts, 0)
         return flat.neg() if self.param_groups[0]["maximize"] else flat
 
@@ -115,7 +135,7 @@ class LBFGS(Optimizer):
         offset = 0
         for p in self._params:
             n = p.numel()
-            p.add_(direction[offset:offset + n].view_as(p), alpha=step)
+            p.add_(direction[offset : offset + n].view_as(p), alpha=step)
             offset += n
 
     def _evaluate(self, closure, x, t, d):
@@ -131,6 +151,7 @@ class LBFGS(Optimizer):
 
     def step(self, closure):
         from ..autograd.grad_mode import enable_grad, no_grad
+
         with no_grad():
             return self._step(enable_grad()(closure))
 
@@ -177,8 +198,8 @@ class LBFGS(Optimizer):
                     raise RuntimeError("only 'strong_wolfe' is supported")
                 x0 = [p.clone() for p in self._params]
                 loss, g, t, ls_evals = _strong_wolfe(
-                    lambda x, s, dd: self._evaluate(closure, x, s, dd), x0, t, d, loss, g, gtd,
-                    max_ls=max_eval - evals)
+                    lambda x, s, dd: self._evaluate(closure, x, s, dd), x0, t, d, loss, g, gtd, max_ls=max_eval - evals
+                )
                 self._add_step(t, d)
                 done = g.abs().max().item() <= tol_grad
             else:
@@ -196,8 +217,9 @@ class LBFGS(Optimizer):
                 break
             if d.mul(t).abs().max().item() <= tol_change or abs(loss - prev_loss) < tol_change:
                 break
-        state.update(d=d, t=t, old_dirs=dirs, old_stps=steps, ro=ro, H_diag=h_diag,
-                     prev_flat_grad=prev_g, prev_loss=prev_loss)
+        state.update(
+            d=d, t=t, old_dirs=dirs, old_stps=steps, ro=ro, H_diag=h_diag, prev_flat_grad=prev_g, prev_loss=prev_loss
+        )
         return orig_loss
 
     @staticmethod

@@ -1,6 +1,7 @@
 """Learning-rate schedulers. Each computes the next lr from the current one
 (PyTorch's recursive forms, so values agree to the last bit), writes it into
 the optimizer's param groups, and remembers it for `get_last_lr()`."""
+
 import math
 import types
 import warnings
@@ -12,15 +13,30 @@ from functools import wraps
 from .._tensor import Tensor
 from .optimizer import Optimizer
 
-__all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR",
-           "LinearLR", "ExponentialLR", "SequentialLR", "CosineAnnealingLR", "ReduceLROnPlateau",
-           "OneCycleLR", "PolynomialLR", "ChainedScheduler"]
+__all__ = [
+    "LRScheduler",
+    "LambdaLR",
+    "MultiplicativeLR",
+    "StepLR",
+    "MultiStepLR",
+    "ConstantLR",
+    "LinearLR",
+    "ExponentialLR",
+    "SequentialLR",
+    "CosineAnnealingLR",
+    "ReduceLROnPlateau",
+    "OneCycleLR",
+    "PolynomialLR",
+    "ChainedScheduler",
+]
 
-_STEP_ORDER = ("Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and "
-               "later, you should call them in the opposite order: `optimizer.step()` before "
-               "`lr_scheduler.step()`.  Failure to do this will result in PyTorch skipping the first "
-               "value of the learning rate schedule. See more details at "
-               "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate")
+_STEP_ORDER = (
+    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and "
+    "later, you should call them in the opposite order: `optimizer.step()` before "
+    "`lr_scheduler.step()`.  Failure to do this will result in PyTorch skipping the first "
+    "value of the learning rate schedule. See more details at "
+    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate"
+)
 
 
 def _lrs(optimizer, key="lr"):
@@ -46,6 +62,7 @@ def _track_optimizer_steps(opt):
         o = ref()
         o._opt_called = True
         return func.__get__(o, o.__class__)(*args, **kwargs)
+
     step._wrapped_by_lr_sched = True
     opt.step = step
 
@@ -62,8 +79,10 @@ class LRScheduler:
                 lr = group["lr"]
                 group.setdefault("initial_lr", lr.clone() if isinstance(lr, Tensor) else lr)
             elif "initial_lr" not in group:
-                raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] when resuming "
-                               "scheduler with last_epoch >= 0.")
+                raise KeyError(
+                    f"param 'initial_lr' is not specified in param_groups[{i}] when resuming "
+                    "scheduler with last_epoch >= 0."
+                )
         self.base_lrs = _lrs(optimizer, "initial_lr")
         self.last_epoch = last_epoch
         _track_optimizer_steps(optimizer)
@@ -94,13 +113,16 @@ class LRScheduler:
             warnings.warn(_STEP_ORDER, UserWarning, stacklevel=2)
         self._step_count += 1
         if epoch is not None:
-            warnings.warn("The epoch parameter in `scheduler.step()` was not necessary and is being "
-                          "deprecated where possible. Please use `scheduler.step()` to step the "
-                          "scheduler. During the deprecation, if epoch is different from None, the "
-                          "closed form is used instead of the new chainable form, where available. "
-                          "Please open an issue if you are unable to replicate your use case: "
-                          "https://github.com/pytorch/pytorch/issues/new/choose.", UserWarning,
-                          stacklevel=2)
+            warnings.warn(
+                "The epoch parameter in `scheduler.step()` was not necessary and is being "
+                "deprecated where possible. Please use `scheduler.step()` to step the "
+                "scheduler. During the deprecation, if epoch is different from None, the "
+                "closed form is used instead of the new chainable form, where available. "
+                "Please open an issue if you are unable to replicate your use case: "
+                "https://github.com/pytorch/pytorch/issues/new/choose.",
+                UserWarning,
+                stacklevel=2,
+            )
         self._update_lr(epoch)
 
     def _update_lr(self, epoch=None):
@@ -136,8 +158,9 @@ class LambdaLR(LRScheduler):
 
     def state_dict(self):
         state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
-        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
-                               for fn in self.lr_lambdas]
+        state["lr_lambdas"] = [
+            None if isinstance(fn, types.FunctionType) else fn.__dict__.copy() for fn in self.lr_lambdas
+        ]
         return state
 
     def load_state_dict(self, state_dict):
@@ -217,8 +240,7 @@ class LinearLR(LRScheduler):
 
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
         if start_factor > 1.0 or start_factor <= 0:
-            raise ValueError("Starting multiplicative factor expected to be greater than 0 and less or "
-                             "equal to 1.")
+            raise ValueError("Starting multiplicative factor expected to be greater than 0 and less or equal to 1.")
         if end_factor > 1.0 or end_factor < 0:
             raise ValueError("Ending multiplicative factor expected to be between 0 and 1.")
         self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
@@ -234,8 +256,14 @@ class LinearLR(LRScheduler):
         return [lr * ratio for lr in self._current()]
 
     def _closed_form(self):
-        return [b * (self.start_factor + (self.end_factor - self.start_factor)
-                     * min(self.total_iters, self.last_epoch) / self.total_iters) for b in self.base_lrs]
+        return [
+            b
+            * (
+                self.start_factor
+                + (self.end_factor - self.start_factor) * min(self.total_iters, self.last_epoch) / self.total_iters
+            )
+            for b in self.base_lrs
+        ]
 
 
 class ExponentialLR(LRScheduler):
@@ -251,7 +279,7 @@ class ExponentialLR(LRScheduler):
         return [lr * self.gamma for lr in self._current()]
 
     def _closed_form(self):
-        return [b * self.gamma ** self.last_epoch for b in self.base_lrs]
+        return [b * self.gamma**self.last_epoch for b in self.base_lrs]
 
 
 class PolynomialLR(LRScheduler):
@@ -264,8 +292,9 @@ class PolynomialLR(LRScheduler):
     def get_lr(self):
         if self._is_initial or self.last_epoch > self.total_iters:
             return self._current()
-        f = ((1.0 - self.last_epoch / self.total_iters) / (1.0 - (self.last_epoch - 1) / self.total_iters)
-             ) ** self.power
+        f = (
+            (1.0 - self.last_epoch / self.total_iters) / (1.0 - (self.last_epoch - 1) / self.total_iters)
+        ) ** self.power
         return [lr * f for lr in self._current()]
 
 
@@ -283,14 +312,17 @@ class CosineAnnealingLR(LRScheduler):
         if self._step_count == 1 and e > 0:
             return [lo + (b - lo) * (1 + math.cos(e * math.pi / T)) / 2 for b in self.base_lrs]
         if (e - 1 - T) % (2 * T) == 0:
-            return [lr + (b - lo) * (1 - math.cos(math.pi / T)) / 2
-                    for b, lr in zip(self.base_lrs, self._current())]
-        return [(1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T)) * (lr - lo) + lo
-                for lr in self._current()]
+            return [lr + (b - lo) * (1 - math.cos(math.pi / T)) / 2 for b, lr in zip(self.base_lrs, self._current())]
+        return [
+            (1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T)) * (lr - lo) + lo
+            for lr in self._current()
+        ]
 
     def _closed_form(self):
-        return [self.eta_min + (b - self.eta_min) * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
-                for b in self.base_lrs]
+        return [
+            self.eta_min + (b - self.eta_min) * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+            for b in self.base_lrs
+        ]
 
 
 class SequentialLR(LRScheduler):
@@ -302,18 +334,24 @@ class SequentialLR(LRScheduler):
             raise ValueError(f"{name} expects at least one scheduler, but got no scheduler.")
         for i, s in enumerate(schedulers):
             if isinstance(s, ReduceLROnPlateau):
-                raise ValueError(f"{name} does not support `ReduceLROnPlateau` scheduler as it requires "
-                                 "additional kwargs to be specified when calling `step`, but got one at "
-                                 f"index {i} in the given schedulers sequence.")
+                raise ValueError(
+                    f"{name} does not support `ReduceLROnPlateau` scheduler as it requires "
+                    "additional kwargs to be specified when calling `step`, but got one at "
+                    f"index {i} in the given schedulers sequence."
+                )
             if s.optimizer is not optimizer:
-                raise ValueError(f"{name} expects all schedulers to belong to the same optimizer, but got "
-                                 f"scheduler {type(s).__name__} at index {i} has {s.optimizer}, which is "
-                                 f"different from {type(optimizer).__name__}.")
+                raise ValueError(
+                    f"{name} expects all schedulers to belong to the same optimizer, but got "
+                    f"scheduler {type(s).__name__} at index {i} has {s.optimizer}, which is "
+                    f"different from {type(optimizer).__name__}."
+                )
         if len(milestones) != len(schedulers) - 1:
-            raise ValueError("Sequential Schedulers expects number of schedulers provided to be one more "
-                             "than the number of milestone points, but got number of schedulers "
-                             f"{len(schedulers)} and the number of milestones to be equal to "
-                             f"{len(milestones)}")
+            raise ValueError(
+                "Sequential Schedulers expects number of schedulers provided to be one more "
+                "than the number of milestone points, but got number of schedulers "
+                f"{len(schedulers)} and the number of milestones to be equal to "
+                f"{len(milestones)}"
+            )
         self._schedulers, self._milestones = schedulers, milestones
         self.last_epoch = last_epoch + 1
         self.optimizer = optimizer
@@ -365,8 +403,18 @@ class ChainedScheduler(LRScheduler):
 class ReduceLROnPlateau(LRScheduler):
     """Multiply lr by `factor` after `patience` epochs without improvement of a metric."""
 
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
-                 cooldown=0, min_lr=0, eps=1e-8):
+    def __init__(
+        self,
+        optimizer,
+        mode="min",
+        factor=0.1,
+        patience=10,
+        threshold=1e-4,
+        threshold_mode="rel",
+        cooldown=0,
+        min_lr=0,
+        eps=1e-8,
+    ):
         if factor >= 1.0:
             raise ValueError("Factor should be < 1.0.")
         if not isinstance(optimizer, Optimizer):
@@ -430,10 +478,23 @@ class OneCycleLR(LRScheduler):
     """The 1cycle policy: warm up to max_lr over pct_start of the steps, then anneal
     to max_lr / (div_factor * final_div_factor); momentum cycles the other way."""
 
-    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
-                 pct_start=0.3, anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85,
-                 max_momentum=0.95, div_factor=25.0, final_div_factor=1e4, three_phase=False,
-                 last_epoch=-1):
+    def __init__(
+        self,
+        optimizer,
+        max_lr,
+        total_steps=None,
+        epochs=None,
+        steps_per_epoch=None,
+        pct_start=0.3,
+        anneal_strategy="cos",
+        cycle_momentum=True,
+        base_momentum=0.85,
+        max_momentum=0.95,
+        div_factor=25.0,
+        final_div_factor=1e4,
+        three_phase=False,
+        last_epoch=-1,
+    ):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         self.optimizer = optimizer
@@ -451,12 +512,16 @@ class OneCycleLR(LRScheduler):
             raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
         n = self.total_steps
         if three_phase:
-            self._phases = [(float(pct_start * n) - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                            (float(2 * pct_start * n) - 2, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
-                            (n - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum")]
+            self._phases = [
+                (float(pct_start * n) - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                (float(2 * pct_start * n) - 2, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
+                (n - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
+            ]
         else:
-            self._phases = [(float(pct_start * n) - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                            (n - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")]
+            self._phases = [
+                (float(pct_start * n) - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                (n - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"),
+            ]
         if pct_start < 0 or pct_start > 1 or not isinstance(pct_start, float):
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
         if anneal_strategy not in ("cos", "linear"):
@@ -474,9 +539,11 @@ class OneCycleLR(LRScheduler):
                 raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
             self.use_beta1 = "betas" in optimizer.defaults
             if last_epoch == -1:
-                for hi, lo, group in zip(self._per_group("max_momentum", max_momentum),
-                                         self._per_group("base_momentum", base_momentum),
-                                         optimizer.param_groups):
+                for hi, lo, group in zip(
+                    self._per_group("max_momentum", max_momentum),
+                    self._per_group("base_momentum", base_momentum),
+                    optimizer.param_groups,
+                ):
                     if self.use_beta1:
                         group["betas"] = (hi, *group["betas"][1:])
                     else:
@@ -500,8 +567,7 @@ class OneCycleLR(LRScheduler):
     def get_lr(self):
         step = self.last_epoch
         if step > self.total_steps:
-            raise ValueError(f"Tried to step {step} times. The specified number of total steps is "
-                             f"{self.total_steps}")
+            raise ValueError(f"Tried to step {step} times. The specified number of total steps is {self.total_steps}")
         lrs = []
         for group in self.optimizer.param_groups:
             start = 0.0

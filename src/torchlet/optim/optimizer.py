@@ -1,6 +1,7 @@
 """Optimizer: parameter groups, per-parameter state, zero_grad, and a
 state_dict in PyTorch's layout (state keyed by parameter index, groups
 holding index lists), so a saved optimizer resumes exactly."""
+
 import copy
 from collections import defaultdict
 
@@ -29,8 +30,10 @@ class Optimizer:
         self.defaults = defaults
         self._step_count_hooks = []
         if isinstance(params, Tensor):
-            raise TypeError("params argument given to the optimizer should be an iterable of Tensors or "
-                            "dicts, but got " + _typename(params).replace("torch.", "torch."))
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Tensors or "
+                "dicts, but got " + _typename(params).replace("torch.", "torch.")
+            )
         self.state = defaultdict(dict)
         self.param_groups = []
         groups = list(params)
@@ -64,9 +67,11 @@ class Optimizer:
         if isinstance(params, Tensor):
             param_group["params"] = [params]
         elif isinstance(params, set):
-            raise TypeError("optimizer parameters need to be organized in ordered collections, but the "
-                            "ordering of tensors in sets will change between runs. Please use a list "
-                            "instead.")
+            raise TypeError(
+                "optimizer parameters need to be organized in ordered collections, but the "
+                "ordering of tensors in sets will change between runs. Please use a list "
+                "instead."
+            )
         else:
             param_group["params"] = list(params)
         names = [p[0] for p in param_group["params"] if isinstance(p, tuple)]
@@ -75,21 +80,23 @@ class Optimizer:
             param_group["param_names"] = names
         for p in param_group["params"]:
             if not isinstance(p, Tensor):
-                raise TypeError("optimizer can only optimize Tensors, but one of the params is "
-                                + _typename(p))
+                raise TypeError("optimizer can only optimize Tensors, but one of the params is " + _typename(p))
             if not (p.is_leaf or p.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
         for name, default in self.defaults.items():
             if default is required and name not in param_group:
-                raise ValueError(f"parameter group didn't specify a value of required optimization "
-                                 f"parameter {name}")
+                raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
             param_group.setdefault(name, default)
         ids = {id(p) for p in param_group["params"]}
         if len(ids) != len(param_group["params"]):
             import warnings
-            warnings.warn("optimizer contains a parameter group with duplicate parameters; in future, "
-                          "this will cause an error; see github.com/pytorch/pytorch/issues/40967 for "
-                          "more information", stacklevel=3)
+
+            warnings.warn(
+                "optimizer contains a parameter group with duplicate parameters; in future, "
+                "this will cause an error; see github.com/pytorch/pytorch/issues/40967 for "
+                "more information",
+                stacklevel=3,
+            )
         for group in self.param_groups:
             if ids & {id(p) for p in group["params"]}:
                 raise ValueError("some parameters appear in more than one parameter group")
@@ -116,6 +123,7 @@ class Optimizer:
         if closure is None:
             return None
         from ..autograd.grad_mode import enable_grad
+
         with enable_grad():
             return closure()
 
@@ -133,6 +141,7 @@ class Optimizer:
             packed["params"] = [mapping[id(p)] for p in group["params"]]
             start += len(packed["params"])
             return packed
+
         groups = [pack(g) for g in self.param_groups]
         state = {mapping[id(k)]: v for k, v in self.state.items() if id(k) in mapping}
         return {"state": state, "param_groups": groups}
@@ -144,8 +153,9 @@ class Optimizer:
         if len(groups) != len(saved_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
         if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
-            raise ValueError("loaded state dict contains a parameter group that doesn't match the size "
-                             "of optimizer's group")
+            raise ValueError(
+                "loaded state dict contains a parameter group that doesn't match the size of optimizer's group"
+            )
         id_map = {}
         for g, s in zip(groups, saved_groups):
             for old, p in zip(s["params"], g["params"]):
@@ -189,6 +199,7 @@ def _use_no_grad(step):
     def wrapper(self, *args, **kwargs):
         with no_grad():
             return step(self, *args, **kwargs)
+
     return wrapper
 
 
@@ -205,4 +216,5 @@ def _scalar_step():
     """PyTorch keeps 'step' as a float32 0-d tensor."""
     from ..ops.creation import tensor
     from .. import _dtype
+
     return tensor(0.0, dtype=_dtype.float32)

@@ -1,16 +1,29 @@
 """RMSprop (optionally centered, with momentum).
 
-    v = alpha v + (1 - alpha) g^2;   centered: avg = sqrt(v - mean_g^2), else sqrt(v)
-    p -= lr * g / (avg + eps)   (or through a momentum buffer b = momentum b + g / (avg + eps))
+v = alpha v + (1 - alpha) g^2;   centered: avg = sqrt(v - mean_g^2), else sqrt(v)
+p -= lr * g / (avg + eps)   (or through a momentum buffer b = momentum b + g / (avg + eps))
 """
+
 from .optimizer import Optimizer, _check_lr, _scalar_step, _use_no_grad
 
 __all__ = ["RMSprop"]
 
 
 class RMSprop(Optimizer):
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
-                 capturable=False, foreach=None, maximize=False, differentiable=False):
+    def __init__(
+        self,
+        params,
+        lr=1e-2,
+        alpha=0.99,
+        eps=1e-8,
+        weight_decay=0,
+        momentum=0,
+        centered=False,
+        capturable=False,
+        foreach=None,
+        maximize=False,
+        differentiable=False,
+    ):
         _check_lr(lr)
         if not 0.0 <= eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
@@ -20,13 +33,26 @@ class RMSprop(Optimizer):
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if not 0.0 <= alpha:
             raise ValueError(f"Invalid alpha value: {alpha}")
-        super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
-                                      weight_decay=weight_decay, capturable=capturable, foreach=foreach,
-                                      maximize=maximize, differentiable=differentiable))
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                momentum=momentum,
+                alpha=alpha,
+                eps=eps,
+                centered=centered,
+                weight_decay=weight_decay,
+                capturable=capturable,
+                foreach=foreach,
+                maximize=maximize,
+                differentiable=differentiable,
+            ),
+        )
 
     @_use_no_grad
     def step(self, closure=None):
         from ..ops.creation import zeros_like
+
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, alpha, eps = group["lr"], group["alpha"], group["eps"]

@@ -7,6 +7,7 @@ The first `update_parameters` copies the model; `n_averaged` (an int64 buffer, s
 in the state_dict) counts the models averaged. SWALR anneals each group's lr from its
 current value to `swa_lr` over `anneal_epochs` steps, by cosine or linearly.
 """
+
 import itertools
 import math
 from copy import deepcopy
@@ -16,8 +17,15 @@ from ..autograd.grad_mode import no_grad
 from ..nn.module import Module
 from .lr_scheduler import LRScheduler
 
-__all__ = ["AveragedModel", "update_bn", "SWALR", "get_ema_multi_avg_fn", "get_swa_multi_avg_fn",
-           "get_ema_avg_fn", "get_swa_avg_fn"]
+__all__ = [
+    "AveragedModel",
+    "update_bn",
+    "SWALR",
+    "get_ema_multi_avg_fn",
+    "get_swa_multi_avg_fn",
+    "get_ema_avg_fn",
+    "get_swa_avg_fn",
+]
 
 
 def _check_decay(decay):
@@ -37,11 +45,13 @@ def get_ema_multi_avg_fn(decay=0.999):
         else:
             for p_ema, p in zip(ema_param_list, current_param_list):
                 p_ema.copy_(p_ema * decay + p * (1 - decay))
+
     return ema_update
 
 
 def get_swa_multi_avg_fn():
     """In place over lists: p_avg <- lerp(p_avg, p, 1 / (n + 1))."""
+
     @no_grad()
     def swa_update(averaged_param_list, current_param_list, num_averaged):
         if averaged_param_list[0].is_floating_point() or averaged_param_list[0].is_complex():
@@ -55,6 +65,7 @@ def get_swa_multi_avg_fn():
                     p_avg.addcdiv_(diff, num_averaged + 1)
                 else:
                     p_avg.add_(diff, alpha=1.0 / (num_averaged + 1))
+
     return swa_update
 
 
@@ -64,6 +75,7 @@ def get_ema_avg_fn(decay=0.999):
     @no_grad()
     def ema_update(ema_param, current_param, num_averaged):
         return decay * ema_param + (1 - decay) * current_param
+
     return ema_update
 
 
@@ -71,6 +83,7 @@ def get_swa_avg_fn():
     @no_grad()
     def swa_update(averaged_param, current_param, num_averaged):
         return averaged_param + (current_param - averaged_param) / (num_averaged + 1)
+
     return swa_update
 
 
@@ -84,6 +97,7 @@ class AveragedModel(Module):
             raise AssertionError("Only one of avg_fn and multi_avg_fn should be provided")
         from .. import _dtype
         from ..ops.creation import tensor
+
         self.module = deepcopy(model)
         if device is not None:
             self.module = self.module.to(device)
@@ -143,6 +157,7 @@ def update_bn(loader, model, device=None):
     """One pass over `loader` in train mode with momentum=None (a cumulative average), after
     resetting every BatchNorm's running statistics."""
     from ..nn.normalization import _BatchNorm
+
     momenta = {}
     for module in model.modules():
         if isinstance(module, _BatchNorm):
@@ -168,8 +183,10 @@ def update_bn(loader, model, device=None):
 def _format_param(name, optimizer, param):
     if isinstance(param, (list, tuple)):
         if len(param) != len(optimizer.param_groups):
-            raise ValueError(f"{name} must have the same length as optimizer.param_groups. {name} has "
-                             f"{len(param)} values, param_groups has {len(optimizer.param_groups)}.")
+            raise ValueError(
+                f"{name} must have the same length as optimizer.param_groups. {name} has "
+                f"{len(param)} values, param_groups has {len(optimizer.param_groups)}."
+            )
         return list(param)
     return [param] * len(optimizer.param_groups)
 

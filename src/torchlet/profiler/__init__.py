@@ -9,6 +9,7 @@ calls as PyTorch does. How ops are seen: `_hook` (one hook point, zero cost when
 no profiler runs). Only CPU activity exists here; other activities are accepted
 and record nothing.
 """
+
 import enum
 import functools
 import os
@@ -16,10 +17,18 @@ import warnings
 
 from . import _hook
 from ._recorder import Recorder, current, _current
-from ._events import EventList, FunctionEvent, FunctionEventAvg  # noqa: F401
+from ._events import EventList, FunctionEvent, FunctionEventAvg
 
-__all__ = ["profile", "record_function", "schedule", "ProfilerAction", "ProfilerActivity",
-           "tensorboard_trace_handler", "supported_activities", "ExecutionTraceObserver"]
+__all__ = [
+    "profile",
+    "record_function",
+    "schedule",
+    "ProfilerAction",
+    "ProfilerActivity",
+    "tensorboard_trace_handler",
+    "supported_activities",
+    "ExecutionTraceObserver",
+]
 
 
 class ProfilerActivity(enum.Enum):
@@ -67,6 +76,7 @@ class record_function:
         def wrapped(*a, **kw):
             with record_function(self.name, self.args):
                 return fn(*a, **kw)
+
         return wrapped
 
 
@@ -78,7 +88,8 @@ def schedule(*, wait, warmup, active, repeat=0, skip_first=0, skip_first_wait=0)
         raise AssertionError(
             f"Invalid profiler schedule arguments. Got wait={wait} (need >= 0), warmup={warmup} "
             f"(need >= 0), active={active} (need > 0), repeat={repeat} (need >= 0), "
-            f"skip_first={skip_first} (need >= 0).")
+            f"skip_first={skip_first} (need >= 0)."
+        )
     if warmup == 0:
         warnings.warn("Profiler won't be using warmup, this can skew profiler results", stacklevel=2)
 
@@ -99,6 +110,7 @@ def schedule(*, wait, warmup, active, repeat=0, skip_first=0, skip_first_wait=0)
         if pos < wait + warmup:
             return ProfilerAction.WARMUP
         return ProfilerAction.RECORD if pos < cycle - 1 else ProfilerAction.RECORD_AND_SAVE
+
     return schedule_fn
 
 
@@ -122,15 +134,27 @@ def tensorboard_trace_handler(dir_name, worker_name=None, use_gzip=False, use_py
             worker_name = f"{socket.gethostname()}_{os.getpid()}"
         name = f"{worker_name}.{time.time_ns()}.pt.trace.json" + (".gz" if use_gzip else "")
         prof.export_chrome_trace(os.path.join(dir_name, name))
+
     return handler_fn
 
 
 class _KinetoProfile:
     """Recording windows and their results, without the step schedule."""
 
-    def __init__(self, *, activities=None, record_shapes=False, profile_memory=False, with_stack=False,
-                 with_flops=False, with_modules=False, experimental_config=None,
-                 execution_trace_observer=None, acc_events=False, custom_trace_id_callback=None):
+    def __init__(
+        self,
+        *,
+        activities=None,
+        record_shapes=False,
+        profile_memory=False,
+        with_stack=False,
+        with_flops=False,
+        with_modules=False,
+        experimental_config=None,
+        execution_trace_observer=None,
+        acc_events=False,
+        custom_trace_id_callback=None,
+    ):
         self.activities = set(activities) if activities else supported_activities()
         self.record_shapes, self.profile_memory, self.with_stack = record_shapes, profile_memory, with_stack
         self.with_flops, self.with_modules = with_flops, with_modules
@@ -168,6 +192,7 @@ class _KinetoProfile:
 
     def export_chrome_trace(self, path):
         from ._trace import write_chrome_trace
+
         write_chrome_trace(self.events(), path)
 
     def export_stacks(self, path, metric="self_cpu_time_total"):
@@ -181,12 +206,31 @@ class profile(_KinetoProfile):
     """`with profile(activities=[ProfilerActivity.CPU], schedule=..., on_trace_ready=...) as p:`
     records op calls; `p.step()` marks the end of a training step."""
 
-    def __init__(self, *, activities=None, schedule=None, on_trace_ready=None, record_shapes=False,
-                 profile_memory=False, with_stack=False, with_flops=False, with_modules=False,
-                 experimental_config=None, execution_trace_observer=None, acc_events=False,
-                 use_cuda=None, custom_trace_id_callback=None):
-        super().__init__(activities=activities, record_shapes=record_shapes, profile_memory=profile_memory,
-                         with_stack=with_stack, with_flops=with_flops, with_modules=with_modules)
+    def __init__(
+        self,
+        *,
+        activities=None,
+        schedule=None,
+        on_trace_ready=None,
+        record_shapes=False,
+        profile_memory=False,
+        with_stack=False,
+        with_flops=False,
+        with_modules=False,
+        experimental_config=None,
+        execution_trace_observer=None,
+        acc_events=False,
+        use_cuda=None,
+        custom_trace_id_callback=None,
+    ):
+        super().__init__(
+            activities=activities,
+            record_shapes=record_shapes,
+            profile_memory=profile_memory,
+            with_stack=with_stack,
+            with_flops=with_flops,
+            with_modules=with_modules,
+        )
         self.schedule = schedule if schedule is not None else _always_record
         self.record_steps = schedule is not None
         self.on_trace_ready = on_trace_ready
@@ -199,20 +243,25 @@ class profile(_KinetoProfile):
             (A.NONE, A.WARMUP): [self.prepare_trace],
             (A.NONE, A.RECORD): [self.prepare_trace, self.start_trace],
             (A.NONE, A.RECORD_AND_SAVE): [self.prepare_trace, self.start_trace],
-            (A.WARMUP, A.NONE): [functools.partial(warnings.warn, "Incorrect schedule: WARMUP followed by NONE"),
-                                 self.start_trace, self.stop_trace],
+            (A.WARMUP, A.NONE): [
+                functools.partial(warnings.warn, "Incorrect schedule: WARMUP followed by NONE"),
+                self.start_trace,
+                self.stop_trace,
+            ],
             (A.WARMUP, A.RECORD): [self.start_trace],
             (A.WARMUP, A.RECORD_AND_SAVE): [self.start_trace],
-            (A.RECORD, A.NONE): [functools.partial(warnings.warn, "Incorrect schedule: RECORD followed by NONE"),
-                                 self.stop_trace],
-            (A.RECORD, A.WARMUP): [functools.partial(warnings.warn,
-                                                     "Incorrect schedule: RECORD followed by WARMUP"),
-                                   self.stop_trace],
+            (A.RECORD, A.NONE): [
+                functools.partial(warnings.warn, "Incorrect schedule: RECORD followed by NONE"),
+                self.stop_trace,
+            ],
+            (A.RECORD, A.WARMUP): [
+                functools.partial(warnings.warn, "Incorrect schedule: RECORD followed by WARMUP"),
+                self.stop_trace,
+            ],
             (A.RECORD_AND_SAVE, A.NONE): [self.stop_trace, ready],
             (A.RECORD_AND_SAVE, A.WARMUP): [self.stop_trace, ready, self.prepare_trace],
             (A.RECORD_AND_SAVE, A.RECORD): [self.stop_trace, ready, self.prepare_trace, self.start_trace],
-            (A.RECORD_AND_SAVE, A.RECORD_AND_SAVE): [self.stop_trace, ready, self.prepare_trace,
-                                                     self.start_trace],
+            (A.RECORD_AND_SAVE, A.RECORD_AND_SAVE): [self.stop_trace, ready, self.prepare_trace, self.start_trace],
             (A.WARMUP, None): [self.start_trace, self.stop_trace],
             (A.RECORD, None): [self.stop_trace, ready],
             (A.RECORD_AND_SAVE, None): [self.stop_trace, ready],

@@ -8,6 +8,7 @@ Name, Self CPU %, Self CPU, CPU total %, CPU total, CPU time avg, [CPU Mem,
 Self CPU Mem], # of Calls, [Input Shapes], [Source Location]. Times are in
 microseconds, memory in bytes.
 """
+
 __all__ = ["FunctionEvent", "FunctionEventAvg", "EventList"]
 
 
@@ -64,11 +65,13 @@ class FunctionEvent:
     self_cuda_time_total = self_device_time_total = cuda_time_total = device_time_total = 0
 
     def __repr__(self):
-        return (f"<FunctionEvent id={self.id} name={self.name} device_type=DeviceType.CPU node_id=-1 "
-                f"cpu_time={_format_time(self.cpu_time_total)} start_us={self.start_us:.3f} "
-                f"end_us={self.end_us:.3f} cpu_children={[c.id for c in self.cpu_children]} "
-                f"thread={self.thread} input_shapes={self.input_shapes} "
-                f"cpu_memory_usage={self.cpu_memory_usage}>")
+        return (
+            f"<FunctionEvent id={self.id} name={self.name} device_type=DeviceType.CPU node_id=-1 "
+            f"cpu_time={_format_time(self.cpu_time_total)} start_us={self.start_us:.3f} "
+            f"end_us={self.end_us:.3f} cpu_children={[c.id for c in self.cpu_children]} "
+            f"thread={self.thread} input_shapes={self.input_shapes} "
+            f"cpu_memory_usage={self.cpu_memory_usage}>"
+        )
 
 
 class FunctionEventAvg:
@@ -99,10 +102,12 @@ class FunctionEventAvg:
         return 0.0 if self.count == 0 else self.cpu_time_total / self.count
 
     def __repr__(self):
-        return (f"<FunctionEventAvg key={self.key} self_cpu_time={_format_time(self.self_cpu_time_total)} "
-                f"cpu_time={_format_time(self.cpu_time_total)}  self_cuda_time=0.000us cuda_time=0.000us "
-                f"input_shapes={self.input_shapes or ''} cpu_memory_usage={self.cpu_memory_usage} "
-                f"cuda_memory_usage=0>")
+        return (
+            f"<FunctionEventAvg key={self.key} self_cpu_time={_format_time(self.self_cpu_time_total)} "
+            f"cpu_time={_format_time(self.cpu_time_total)}  self_cuda_time=0.000us cuda_time=0.000us "
+            f"input_shapes={self.input_shapes or ''} cpu_memory_usage={self.cpu_memory_usage} "
+            f"cuda_memory_usage=0>"
+        )
 
 
 class EventList(list):
@@ -140,17 +145,36 @@ class EventList(list):
         total.key = "Total"
         return total
 
-    def table(self, sort_by=None, row_limit=100, max_src_column_width=75, max_name_column_width=55,
-              max_shapes_column_width=80, header=None, top_level_events_only=False, time_unit=None):
-        return _build_table(self, sort_by, row_limit, max_src_column_width, max_name_column_width,
-                            max_shapes_column_width, header, top_level_events_only, time_unit,
-                            self._profile_memory)
+    def table(
+        self,
+        sort_by=None,
+        row_limit=100,
+        max_src_column_width=75,
+        max_name_column_width=55,
+        max_shapes_column_width=80,
+        header=None,
+        top_level_events_only=False,
+        time_unit=None,
+    ):
+        return _build_table(
+            self,
+            sort_by,
+            row_limit,
+            max_src_column_width,
+            max_name_column_width,
+            max_shapes_column_width,
+            header,
+            top_level_events_only,
+            time_unit,
+            self._profile_memory,
+        )
 
     def __str__(self):
         return self.table()
 
     def export_chrome_trace(self, path):
         from ._trace import write_chrome_trace
+
         write_chrome_trace(self, path)
 
 
@@ -164,8 +188,9 @@ def _time_str(us, unit):
     return _format_time(us)
 
 
-def _build_table(events, sort_by, row_limit, max_src, max_name, max_shapes, header, top_only,
-                 time_unit, profile_memory):
+def _build_table(
+    events, sort_by, row_limit, max_src, max_name, max_shapes, header, top_only, time_unit, profile_memory
+):
     if len(events) == 0:
         return ""
     if sort_by is not None:
@@ -200,17 +225,22 @@ def _build_table(events, sort_by, row_limit, max_src, max_name, max_shapes, head
         if top_only and e.cpu_parent is not None:
             continue
         shown += 1
-        name = e.key if len(e.key) < max_name - 3 else e.key[:max_name - 3] + "..."
-        row = [name, _share(e.self_cpu_time_total, total), _time_str(e.self_cpu_time_total, time_unit),
-               _share(e.cpu_time_total, total), _time_str(e.cpu_time_total, time_unit),
-               _time_str(e.cpu_time, time_unit)]
+        name = e.key if len(e.key) < max_name - 3 else e.key[: max_name - 3] + "..."
+        row = [
+            name,
+            _share(e.self_cpu_time_total, total),
+            _time_str(e.self_cpu_time_total, time_unit),
+            _share(e.cpu_time_total, total),
+            _time_str(e.cpu_time_total, time_unit),
+            _time_str(e.cpu_time, time_unit),
+        ]
         if profile_memory:
             row += [_format_memory(e.cpu_memory_usage), _format_memory(e.self_cpu_memory_usage)]
         row.append(e.count)
         if shapes:
-            row.append(str(e.input_shapes)[:cols[-1 - bool(stacks)][1]])
+            row.append(str(e.input_shapes)[: cols[-1 - bool(stacks)][1]])
         if stacks:
-            row.append(e.stack[0][-cols[-1][1]:] if e.stack else "")
+            row.append(e.stack[0][-cols[-1][1] :] if e.stack else "")
         lines.append(fmt.format(*row))
     lines += [sep, f"Self CPU time total: {_time_str(total, time_unit)}"]
     return "\n".join(lines) + "\n"

@@ -19,32 +19,99 @@ re-enters an op of the same name (`a + b` reaching `add`) is one event.
 To re-attach after the op table is restructured: `_targets()` is the only place
 that says where ops live; point it at the op table's list of functions.
 """
+
 import functools
 import sys
 import types
 
-_NOT_OPS = frozenset((
-    "size", "dim", "ndimension", "numel", "nelement", "stride", "is_contiguous", "is_floating_point",
-    "is_complex", "is_signed", "data_ptr", "element_size", "storage_offset", "tolist", "numpy",
-    "register_hook", "register_post_accumulate_grad_hook", "retain_grad", "get_device",
-    "untyped_storage", "storage", "type", "backward", "requires_grad_", "is_shared",
-    "share_memory_", "is_set_to", "is_inference", "dim_order", "has_names", "is_pinned", "pin_memory",
-    "cpu", "cuda", "is_nonzero", "__len__",
-))
+_NOT_OPS = frozenset(
+    (
+        "size",
+        "dim",
+        "ndimension",
+        "numel",
+        "nelement",
+        "stride",
+        "is_contiguous",
+        "is_floating_point",
+        "is_complex",
+        "is_signed",
+        "data_ptr",
+        "element_size",
+        "storage_offset",
+        "tolist",
+        "numpy",
+        "register_hook",
+        "register_post_accumulate_grad_hook",
+        "retain_grad",
+        "get_device",
+        "untyped_storage",
+        "storage",
+        "type",
+        "backward",
+        "requires_grad_",
+        "is_shared",
+        "share_memory_",
+        "is_set_to",
+        "is_inference",
+        "dim_order",
+        "has_names",
+        "is_pinned",
+        "pin_memory",
+        "cpu",
+        "cuda",
+        "is_nonzero",
+        "__len__",
+    )
+)
 _DUNDER = {
-    "add": "add", "radd": "add", "iadd": "add_", "sub": "sub", "rsub": "rsub", "isub": "sub_",
-    "mul": "mul", "rmul": "mul", "imul": "mul_", "truediv": "div", "rtruediv": "div", "itruediv": "div_",
-    "floordiv": "floor_divide", "rfloordiv": "floor_divide", "ifloordiv": "floor_divide_",
-    "mod": "remainder", "rmod": "remainder", "imod": "remainder_", "pow": "pow", "rpow": "pow",
-    "ipow": "pow_", "matmul": "matmul", "rmatmul": "matmul", "neg": "neg", "abs": "abs",
-    "eq": "eq", "ne": "ne", "lt": "lt", "le": "le", "gt": "gt", "ge": "ge",
-    "and": "bitwise_and", "rand": "bitwise_and", "iand": "bitwise_and_", "or": "bitwise_or",
-    "ror": "bitwise_or", "ior": "bitwise_or_", "xor": "bitwise_xor", "rxor": "bitwise_xor",
-    "ixor": "bitwise_xor_", "invert": "bitwise_not", "lshift": "bitwise_left_shift",
-    "rshift": "bitwise_right_shift", "getitem": "index", "setitem": "index_put_",
+    "add": "add",
+    "radd": "add",
+    "iadd": "add_",
+    "sub": "sub",
+    "rsub": "rsub",
+    "isub": "sub_",
+    "mul": "mul",
+    "rmul": "mul",
+    "imul": "mul_",
+    "truediv": "div",
+    "rtruediv": "div",
+    "itruediv": "div_",
+    "floordiv": "floor_divide",
+    "rfloordiv": "floor_divide",
+    "ifloordiv": "floor_divide_",
+    "mod": "remainder",
+    "rmod": "remainder",
+    "imod": "remainder_",
+    "pow": "pow",
+    "rpow": "pow",
+    "ipow": "pow_",
+    "matmul": "matmul",
+    "rmatmul": "matmul",
+    "neg": "neg",
+    "abs": "abs",
+    "eq": "eq",
+    "ne": "ne",
+    "lt": "lt",
+    "le": "le",
+    "gt": "gt",
+    "ge": "ge",
+    "and": "bitwise_and",
+    "rand": "bitwise_and",
+    "iand": "bitwise_and_",
+    "or": "bitwise_or",
+    "ror": "bitwise_or",
+    "ior": "bitwise_or_",
+    "xor": "bitwise_xor",
+    "rxor": "bitwise_xor",
+    "ixor": "bitwise_xor_",
+    "invert": "bitwise_not",
+    "lshift": "bitwise_left_shift",
+    "rshift": "bitwise_right_shift",
+    "getitem": "index",
+    "setitem": "index_put_",
 }
-_OP_MODULES = ("torchlet.ops.", "torchlet.linalg", "torchlet.fft", "torchlet.nn.functional",
-               "torchlet.special")
+_OP_MODULES = ("torchlet.ops.", "torchlet.linalg", "torchlet.fft", "torchlet.nn.functional", "torchlet.special")
 _installed = []  # (owner, attribute, original) to restore
 
 
@@ -74,6 +141,7 @@ def _wrap(fn, name, recorder):
             raise
         end(ev, out)
         return out
+
     op.__wrapped_by_profiler__ = fn
     return op
 
@@ -81,6 +149,7 @@ def _wrap(fn, name, recorder):
 def _targets():
     """(owner, attribute, function) for every op function reachable by name."""
     from .._tensor import Tensor
+
     for attr, fn in list(vars(Tensor).items()):
         if type(fn) is types.FunctionType:
             yield Tensor, attr, fn
@@ -88,8 +157,11 @@ def _targets():
         if mod is None or not (modname == "torchlet" or modname.startswith(_OP_MODULES)):
             continue
         for attr, fn in list(vars(mod).items()):
-            if (type(fn) is types.FunctionType and fn.__module__.startswith(_OP_MODULES)
-                    and not fn.__module__.rsplit(".", 1)[-1].startswith("_")):  # helpers (ops._util)
+            if (
+                type(fn) is types.FunctionType
+                and fn.__module__.startswith(_OP_MODULES)
+                and not fn.__module__.rsplit(".", 1)[-1].startswith("_")
+            ):  # helpers (ops._util)
                 yield mod, attr, fn
 
 
@@ -107,10 +179,13 @@ def install(recorder, extra_owners=()):
         if name is not None:
             wrappers[id(fn)] = _wrap(fn, name, recorder)
     from .._tensor import Tensor
+
     owners = [Tensor, *extra_owners]
-    owners += [m for n, m in list(sys.modules.items())
-               if m is not None and (n == "torchlet" or n.startswith("torchlet."))
-               and not n.startswith("torchlet.profiler")]
+    owners += [
+        m
+        for n, m in list(sys.modules.items())
+        if m is not None and (n == "torchlet" or n.startswith("torchlet.")) and not n.startswith("torchlet.profiler")
+    ]
     for owner in owners:
         for attr, value in list(vars(owner).items()):
             w = wrappers.get(id(value))

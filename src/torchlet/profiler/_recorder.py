@@ -1,6 +1,7 @@
 """The event recorder: one per recording window, fed by op wrappers (`_hook`) and
 `record_function`. Each thread keeps a stack of open ranges; a closed range becomes
 a child of the range below it. Times are microseconds since the window opened."""
+
 import os
 import sys
 import threading
@@ -67,8 +68,9 @@ class Recorder:
         if not user and stack and stack[-1].name == name:
             return None  # the same op reached through another of its forms
         shapes = [_shape_of(a) for a in args] if self.record_shapes else None
-        ev = FunctionEvent(self._next_id, name, tid, 0.0, input_shapes=shapes,
-                           stack=_user_stack() if self.with_stack else None)
+        ev = FunctionEvent(
+            self._next_id, name, tid, 0.0, input_shapes=shapes, stack=_user_stack() if self.with_stack else None
+        )
         ev.is_user_annotation = user
         ev._seen = set()
         self._next_id += 1
@@ -103,5 +105,4 @@ class Recorder:
         for ev in self.events:  # steps are one key in PyTorch's summaries; the trace keeps "#N"
             if ev.name.startswith("ProfilerStep#"):
                 ev.trace_name, ev.name = ev.name, "ProfilerStep*"
-        return EventList(sorted(self.events, key=lambda e: (e.start_us, -e.end_us)),
-                         profile_memory=self.profile_memory)
+        return EventList(sorted(self.events, key=lambda e: (e.start_us, -e.end_us)), profile_memory=self.profile_memory)

@@ -1,9 +1,10 @@
 """torchlet.sparse: sparse COO tensors (see _coo) and torch.sparse's matrix products.
 
-    torch.sparse.mm(S, D) = torch.spmm(S, D) = S @ D (dense result)
-    d/dD = S^T g   (the gradient reaches the dense side; S carries no gradient here)
+torch.sparse.mm(S, D) = torch.spmm(S, D) = S @ D (dense result)
+d/dD = S^T g   (the gradient reaches the dense side; S carries no gradient here)
 """
-from ._coo import SparseCOOTensor, sparse_coo_tensor  # noqa: F401
+
+from ._coo import SparseCOOTensor, sparse_coo_tensor
 
 __all__ = ["mm", "addmm", "sum", "check_sparse_tensor_invariants"]
 
@@ -27,6 +28,7 @@ def addmm(mat, mat1, mat2, *, beta=1.0, alpha=1.0):
 def sum(input, dim=None, dtype=None):
     """The sum of a sparse tensor's values (over dims `dim`)."""
     from .. import sum as dense_sum
+
     t = input.to_dense() if getattr(input, "is_sparse", False) else input
     r = dense_sum(t, dim=dim) if dim is not None else dense_sum(t)
     return r if dtype is None else r.to(dtype)

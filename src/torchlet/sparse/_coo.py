@@ -8,6 +8,7 @@ result with the gradient to the dense side (dL/dD = A^T g); dense + sparse is de
 ops see the dense values and return dense tensors (PyTorch keeps some of those sparse);
 values and gradients are the same either way.
 """
+
 import numpy as np
 
 from .. import _dtype
@@ -19,6 +20,7 @@ __all__ = ["SparseCOOTensor", "sparse_coo_tensor"]
 
 class SparseCOOTensor(Tensor):
     """A torch.sparse_coo tensor (type name Tensor, as PyTorch's)."""
+
     __module__ = "torchlet"
 
     @property
@@ -62,7 +64,7 @@ class SparseCOOTensor(Tensor):
         if self._coalesced:
             return self
         idx, vals = self._indices_t._data, self._values_t._data
-        sparse_shape = self._data.shape[:idx.shape[0]]
+        sparse_shape = self._data.shape[: idx.shape[0]]
         if idx.shape[1]:
             flat = np.ravel_multi_index(tuple(idx), sparse_shape)
             uniq, inverse = np.unique(flat, return_inverse=True)
@@ -74,6 +76,7 @@ class SparseCOOTensor(Tensor):
 
     def to_dense(self, dtype=None, *, masked_grad=None):
         from ..ops._util import wrap
+
         out = wrap(self._data.copy())
         return out if dtype is None else out.to(dtype)
 
@@ -82,30 +85,33 @@ class SparseCOOTensor(Tensor):
 
     def to(self, *args, **kwargs):
         from ..ops.conversion import _parse_to
+
         dtype, device, copy = _parse_to(args, kwargs)
         if device is not None:
             from .._device import namespace_for
+
             namespace_for(device)  # PyTorch's error for a device this build lacks
         if dtype is None or dtype is self.dtype:
             return self
-        return _make(self._indices_t._data, self._values_t._data.astype(dtype.np), self._data.shape,
-                     self._coalesced)
+        return _make(self._indices_t._data, self._values_t._data.astype(dtype.np), self._data.shape, self._coalesced)
 
     def t(self):
         if self.sparse_dim() != 2 or self.dense_dim():
-            raise RuntimeError(f"t() expects a tensor with <= 2 sparse and 0 dense dimensions, but got "
-                               f"{self.sparse_dim()} sparse and {self.dense_dim()} dense dimensions")
+            raise RuntimeError(
+                f"t() expects a tensor with <= 2 sparse and 0 dense dimensions, but got "
+                f"{self.sparse_dim()} sparse and {self.dense_dim()} dense dimensions"
+            )
         return _make(self._indices_t._data[::-1].copy(), self._values_t._data, self._data.shape[::-1], False)
 
     def detach(self):
         return _make(self._indices_t._data, self._values_t._data, self._data.shape, self._coalesced)
 
     def clone(self, *, memory_format=None):
-        return _make(self._indices_t._data.copy(), self._values_t._data.copy(), self._data.shape,
-                     self._coalesced)
+        return _make(self._indices_t._data.copy(), self._values_t._data.copy(), self._data.shape, self._coalesced)
 
     def __repr__(self, *, tensor_contents=None):
         from .._tensor_str import _add_suffixes, tensor_body
+
         indent = len("tensor(")
         suffixes = [f"size={tuple(self._data.shape)}", f"nnz={self._nnz()}"]
         if self.dtype not in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool):
@@ -127,8 +133,10 @@ class SparseCOOTensor(Tensor):
 def _make(indices, values, shape, coalesced, requires_grad=False):
     """A SparseCOOTensor from arrays (indices int64 (sparse_dim, nnz), values (nnz, ...))."""
     from ..ops._util import wrap
+
     shape = tuple(int(s) for s in shape)
     from .._device import namespace
+
     xp = namespace(values)
     dense = xp.zeros(shape, dtype=values.dtype)
     indices = xp.asarray(indices)
@@ -145,14 +153,26 @@ def _array(x, what):
     if isinstance(x, Tensor):
         return x.detach()._data
     from ..ops.creation import tensor
+
     return tensor(x)._data if not isinstance(x, np.ndarray) else x
 
 
-def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None, pin_memory=False,
-                      requires_grad=False, check_invariants=None, is_coalesced=None):
+def sparse_coo_tensor(
+    indices,
+    values,
+    size=None,
+    *,
+    dtype=None,
+    device=None,
+    pin_memory=False,
+    requires_grad=False,
+    check_invariants=None,
+    is_coalesced=None,
+):
     """A sparse COO tensor with values[k] at position indices[:, k] (duplicates add up)."""
     if device is not None:
         from .._device import namespace_for
+
         namespace_for(device)
     idx = _array(indices, "indices")
     vals = _array(values, "values")
@@ -161,8 +181,10 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None, pi
     if vals.ndim == 0:
         raise RuntimeError("values must be at least 1-dimensional")
     if idx.shape[1] != vals.shape[0]:
-        raise RuntimeError(f"indices and values must have same nnz, but got nnz from indices: {idx.shape[1]}, "
-                           f"nnz from values: {vals.shape[0]}")
+        raise RuntimeError(
+            f"indices and values must have same nnz, but got nnz from indices: {idx.shape[1]}, "
+            f"nnz from values: {vals.shape[0]}"
+        )
     if dtype is not None:
         vals = vals.astype(dtype.np)
     idx = idx.astype(np.int64)
@@ -172,16 +194,19 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None, pi
     else:
         size = tuple(int(s) for s in size)
         if len(size) != idx.shape[0] + vals.ndim - 1:
-            raise RuntimeError(f"number of dimensions must be sparse_dim ({idx.shape[0]}) + dense_dim "
-                               f"({vals.ndim - 1}), but got {len(size)}")
+            raise RuntimeError(
+                f"number of dimensions must be sparse_dim ({idx.shape[0]}) + dense_dim "
+                f"({vals.ndim - 1}), but got {len(size)}"
+            )
         if idx.shape[1]:
             for d in range(idx.shape[0]):
                 hi, lo = int(idx[d].max()), int(idx[d].min())
                 if lo < 0:
                     raise RuntimeError(f"found negative index {lo} for dim {d}")
                 if hi >= size[d]:
-                    raise RuntimeError(f"size is inconsistent with indices: for dim {d}, size is {size[d]} but "
-                                       f"found index {hi}")
+                    raise RuntimeError(
+                        f"size is inconsistent with indices: for dim {d}, size is {size[d]} but found index {hi}"
+                    )
     if requires_grad and vals.dtype.kind not in "fc":
         raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
     coalesced = bool(is_coalesced) if is_coalesced is not None else idx.shape[1] <= 1

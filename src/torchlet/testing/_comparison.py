@@ -7,6 +7,7 @@ of the two); integer and bool values must be equal. Failures raise AssertionErro
 with PyTorch's message: mismatched-element count, greatest absolute and relative
 difference and where, the allowed tolerance, and the item path inside containers.
 """
+
 import collections.abc as _abc
 import math
 
@@ -16,8 +17,14 @@ from .. import _dtype
 from .._tensor import Tensor
 
 # (rtol, atol) per dtype, as torch.testing
-_TOLS = {"float16": (1e-3, 1e-5), "bfloat16": (1.6e-2, 1e-5), "float32": (1.3e-6, 1e-5),
-         "float64": (1e-7, 1e-7), "complex64": (1.3e-6, 1e-5), "complex128": (1e-7, 1e-7)}
+_TOLS = {
+    "float16": (1e-3, 1e-5),
+    "bfloat16": (1.6e-2, 1e-5),
+    "float32": (1.3e-6, 1e-5),
+    "float64": (1e-7, 1e-7),
+    "complex64": (1.3e-6, 1e-5),
+    "complex128": (1e-7, 1e-7),
+}
 _SCALARS = (bool, int, float, complex)
 
 
@@ -37,12 +44,13 @@ def _tols(dtypes, rtol, atol):
 
 
 def _torch_name(x):
-    return "torch" + repr(x)[len("torchlet"):] if repr(x).startswith("torchlet") else repr(x)
+    return "torch" + repr(x)[len("torchlet") :] if repr(x).startswith("torchlet") else repr(x)
 
 
 def _attr_mismatch(name, a, e):
-    return _Failure(AssertionError, f"The values for attribute '{name}' do not match: "
-                                    f"{_torch_name(a)} != {_torch_name(e)}.")
+    return _Failure(
+        AssertionError, f"The values for attribute '{name}' do not match: {_torch_name(a)} != {_torch_name(e)}."
+    )
 
 
 def _fmt(v):
@@ -56,8 +64,10 @@ def _scalar_msg(a, e, rtol, atol, equal):
     word = "equal" if equal else "close"
     tail_a = "" if equal else f" (up to {atol} allowed)"
     tail_r = "" if equal else f" (up to {rtol} allowed)"
-    return (f"Scalars are not {word}!\n\nExpected {e} but got {a}.\n"
-            f"Absolute difference: {abs_diff}{tail_a}\nRelative difference: {rel_diff}{tail_r}")
+    return (
+        f"Scalars are not {word}!\n\nExpected {e} but got {a}.\n"
+        f"Absolute difference: {abs_diff}{tail_a}\nRelative difference: {rel_diff}{tail_r}"
+    )
 
 
 def _isclose(a, e, rtol, atol, equal_nan):
@@ -102,16 +112,20 @@ def _compare_arrays(a, e, rtol, atol, equal_nan, zero_dim):
     rel = np.where(close, 0, rel)
     max_abs, i_abs = _first_max(abs_diff)
     max_rel, i_rel = _first_max(rel)
-    where = lambda i: tuple(int(k) for k in np.unravel_index(i, a.shape))  # noqa: E731
+    where = lambda i: tuple(int(k) for k in np.unravel_index(i, a.shape))
     n, total = int((~close).sum()), close.size
     word = "equal" if equal else "close"
     tail_a = "" if equal else f" (up to {atol} allowed)"
     tail_r = "" if equal else f" (up to {rtol} allowed)"
-    raise _Failure(AssertionError, (
-        f"Tensor-likes are not {word}!\n\n"
-        f"Mismatched elements: {n} / {total} ({n / total:.1%})\n"
-        f"Greatest absolute difference: {max_abs} at index {where(i_abs)}{tail_a}\n"
-        f"Greatest relative difference: {max_rel} at index {where(i_rel)}{tail_r}"))
+    raise _Failure(
+        AssertionError,
+        (
+            f"Tensor-likes are not {word}!\n\n"
+            f"Mismatched elements: {n} / {total} ({n / total:.1%})\n"
+            f"Greatest absolute difference: {max_abs} at index {where(i_abs)}{tail_a}\n"
+            f"Greatest relative difference: {max_rel} at index {where(i_rel)}{tail_r}"
+        ),
+    )
 
 
 def _host(t):
@@ -164,16 +178,21 @@ def _compare(a, e, path, kw):
         raise f
     try:
         if isinstance(a, Tensor) and isinstance(e, Tensor):
-            return _compare_tensors(a, e, kw["rtol"], kw["atol"], kw["equal_nan"], kw["check_device"],
-                                    kw["check_dtype"], kw["check_stride"])
+            return _compare_tensors(
+                a, e, kw["rtol"], kw["atol"], kw["equal_nan"], kw["check_device"], kw["check_dtype"], kw["check_stride"]
+            )
         if isinstance(a, _SCALARS) and isinstance(e, _SCALARS) and not isinstance(a, Tensor):
             return _compare_scalars(a, e, kw["rtol"], kw["atol"], kw["equal_nan"], kw["check_dtype"])
     except _Failure as f:
         if path:
             f.msg += "\n\nThe failure occurred for item " + "".join(f"[{p!r}]" for p in path)
         raise
-    if isinstance(a, _abc.Sequence) and isinstance(e, _abc.Sequence) and not isinstance(a, str) \
-            and not isinstance(e, str):
+    if (
+        isinstance(a, _abc.Sequence)
+        and isinstance(e, _abc.Sequence)
+        and not isinstance(a, str)
+        and not isinstance(e, str)
+    ):
         if len(a) != len(e):
             raise _Failure(AssertionError, f"The length of the sequences mismatch: {len(a)} != {len(e)}")
         for i, (x, y) in enumerate(zip(a, e)):
@@ -181,22 +200,44 @@ def _compare(a, e, path, kw):
         return
     if isinstance(a, _abc.Mapping) and isinstance(e, _abc.Mapping):
         if set(a) != set(e):
-            raise _Failure(AssertionError, (
-                "The keys of the mappings do not match:\n"
-                f"Missing keys in the actual mapping: {sorted(set(e) - set(a))}\n"
-                f"Additional keys in the actual mapping: {sorted(set(a) - set(e))}"))
+            raise _Failure(
+                AssertionError,
+                (
+                    "The keys of the mappings do not match:\n"
+                    f"Missing keys in the actual mapping: {sorted(set(e) - set(a))}\n"
+                    f"Additional keys in the actual mapping: {sorted(set(a) - set(e))}"
+                ),
+            )
         for k in e:
             _compare(a[k], e[k], path + (k,), kw)
         return
     raise _Failure(TypeError, f"No comparison pair was able to handle inputs of type {type(a)} and {type(e)}.")
 
 
-def assert_close(actual, expected, *, allow_subclasses=True, rtol=None, atol=None, equal_nan=False,
-                 check_device=True, check_dtype=True, check_layout=True, check_stride=False, msg=None):
+def assert_close(
+    actual,
+    expected,
+    *,
+    allow_subclasses=True,
+    rtol=None,
+    atol=None,
+    equal_nan=False,
+    check_device=True,
+    check_dtype=True,
+    check_layout=True,
+    check_stride=False,
+    msg=None,
+):
     """Raise AssertionError unless `actual` and `expected` are close (see the module docstring)."""
     __tracebackhide__ = True
-    kw = dict(rtol=rtol, atol=atol, equal_nan=equal_nan, check_device=check_device,
-              check_dtype=check_dtype, check_stride=check_stride)
+    kw = dict(
+        rtol=rtol,
+        atol=atol,
+        equal_nan=equal_nan,
+        check_device=check_device,
+        check_dtype=check_dtype,
+        check_stride=check_stride,
+    )
     try:
         _compare(actual, expected, (), kw)
     except _Failure as f:
@@ -215,10 +256,14 @@ def assert_allclose(actual, expected, rtol=None, atol=None, equal_nan=True, msg=
     dtypes not checked, and non-tensors converted (expected to actual's dtype)."""
     import warnings
     from .. import tensor
-    warnings.warn("`torch.testing.assert_allclose()` is deprecated since 1.12 and will be removed in a future "
-                  "release. Please use `torch.testing.assert_close()` instead. You can find detailed upgrade "
-                  "instructions in https://github.com/pytorch/pytorch/issues/61844.", FutureWarning,
-                  stacklevel=2)
+
+    warnings.warn(
+        "`torch.testing.assert_allclose()` is deprecated since 1.12 and will be removed in a future "
+        "release. Please use `torch.testing.assert_close()` instead. You can find detailed upgrade "
+        "instructions in https://github.com/pytorch/pytorch/issues/61844.",
+        FutureWarning,
+        stacklevel=2,
+    )
     if not isinstance(actual, Tensor):
         actual = tensor(actual)
     if not isinstance(expected, Tensor):
@@ -226,5 +271,14 @@ def assert_allclose(actual, expected, rtol=None, atol=None, equal_nan=True, msg=
     if rtol is None and atol is None:
         pairs = [_ALLCLOSE_TOLS.get(t.dtype.name, (0.0, 0.0)) for t in (actual, expected)]
         rtol, atol = max(p[0] for p in pairs), max(p[1] for p in pairs)
-    assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan, check_device=True,
-                 check_dtype=False, check_stride=False, msg=msg or None)
+    assert_close(
+        actual,
+        expected,
+        rtol=rtol,
+        atol=atol,
+        equal_nan=equal_nan,
+        check_device=True,
+        check_dtype=False,
+        check_stride=False,
+        msg=msg or None,
+    )

@@ -16,6 +16,7 @@ whose `.device` is cpu, which the tests check.
 "privateuseone" is PyTorch's own device type for out-of-tree backends, so device strings stay
 valid PyTorch. Nothing here runs unless installed: the cpu path is untouched.
 """
+
 import types
 
 import numpy as np
@@ -120,8 +121,10 @@ class _Module:
         if isinstance(attr, types.ModuleType):
             sub = _Module(attr, f"{self.__name__}.{name}")
         elif callable(attr) and not isinstance(attr, (np.ufunc, type)):
+
             def sub(*args, _f=attr, **kwargs):
                 return _fake(_f(*args, **kwargs))
+
             sub.__name__ = name
         else:
             return attr

@@ -4,6 +4,7 @@
 GPT-2 file formats, a word-level BPE for the lesson, a character tokenizer);
 `torchlet.text.datasets` the language-modelling datasets and corpora (imported on first use).
 """
+
 import importlib
 
 from . import tokenizers

@@ -1,5 +1,6 @@
 """torchlet.utils: `utils.data` is reachable after `import torchlet`, as in PyTorch
 (loaded on first use); `utils.tensorboard` must be imported by name, as there."""
+
 from .._lazy import lazy_getattr as _lazy_getattr, lazy_dir as _lazy_dir
 
 _SUBMODULES = ("data", "checkpoint", "hooks", "benchmark", "model_zoo", "dlpack", "cpp_extension")

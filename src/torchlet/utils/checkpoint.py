@@ -17,6 +17,7 @@ arguments and inputs that do not require grad all work as in PyTorch. (PyTorch f
 them with saved-tensor hooks instead and never builds that first graph; the values and
 gradients are the same, the forward here peaks at the memory of one unsaved block.)
 """
+
 import warnings
 
 from ..autograd import grad_mode
@@ -27,11 +28,13 @@ __all__ = ["checkpoint", "checkpoint_sequential", "noop_context_fn"]
 
 def noop_context_fn():
     import contextlib
+
     return contextlib.nullcontext(), contextlib.nullcontext()
 
 
 def _is_tensor(x):
     from .._tensor import Tensor
+
     return isinstance(x, Tensor)
 
 
@@ -42,6 +45,7 @@ def _detached(args):
 def _replay(ctx, fn):
     """Runs fn() with the forward's random state, leaving the outer stream untouched."""
     from .. import random as _random
+
     if not ctx.preserve_rng_state:
         with grad_mode.enable_grad():
             return fn()
@@ -64,6 +68,7 @@ class CheckpointFunction(Function):
     @staticmethod
     def forward(ctx, run_function, preserve_rng_state, *args):
         from .. import random as _random
+
         ctx.run_function = run_function
         ctx.preserve_rng_state = preserve_rng_state
         if preserve_rng_state:
@@ -77,10 +82,13 @@ class CheckpointFunction(Function):
     def backward(ctx, *grads):
         from .. import autograd
         from ..autograd.engine import _is_checkpoint_valid
+
         if not _is_checkpoint_valid():
-            raise RuntimeError("When use_reentrant=True, torch.utils.checkpoint is incompatible with .grad() or "
-                               "passing an `inputs` parameter to .backward(). To resolve this error, you can either "
-                               "set use_reentrant=False, or call .backward() without passing the `inputs` argument.")
+            raise RuntimeError(
+                "When use_reentrant=True, torch.utils.checkpoint is incompatible with .grad() or "
+                "passing an `inputs` parameter to .backward(). To resolve this error, you can either "
+                "set use_reentrant=False, or call .backward() without passing the `inputs` argument."
+            )
         inputs = list(ctx.inputs)
         for i, t in zip(ctx.tensor_indices, ctx.saved_tensors):
             inputs[i] = t
@@ -108,15 +116,18 @@ class _NonReentrant(Function):
     @staticmethod
     def backward(ctx, *grads):
         from .. import autograd
+
         block = ctx.block
         args = ctx.saved_tensors
         detached = tuple(a.detach().requires_grad_(a.requires_grad) for a in args)
         outputs = _outputs_tuple(_replay(block, lambda: block.call(detached)))
-        pairs = [(o, g) for o, g in zip(outputs, grads) if _is_tensor(o) and o.requires_grad
-                 and g is not None]
+        pairs = [(o, g) for o, g in zip(outputs, grads) if _is_tensor(o) and o.requires_grad and g is not None]
         wrt = [t for t in detached if t.requires_grad] + list(block.leaves)
-        got = iter(autograd.grad([o for o, _ in pairs], wrt, [g for _, g in pairs], allow_unused=True)
-                   if pairs and wrt else [None] * len(wrt))
+        got = iter(
+            autograd.grad([o for o, _ in pairs], wrt, [g for _, g in pairs], allow_unused=True)
+            if pairs and wrt
+            else [None] * len(wrt)
+        )
         arg_grads = tuple(next(got) if t.requires_grad else None for t in detached)
         return (None, None) + arg_grads + tuple(got)
 
@@ -158,6 +169,7 @@ def _graph_leaves(outputs, exclude):
 
 def _checkpoint_non_reentrant(function, args, kwargs, preserve):
     from .. import random as _random
+
     if not grad_mode.is_grad_enabled():
         return function(*args, **kwargs)
     block = _Block(function, args, kwargs, preserve)
@@ -178,9 +190,18 @@ def _checkpoint_non_reentrant(function, args, kwargs, preserve):
     return type(out)(result) if isinstance(out, (tuple, list)) else result
 
 
-def checkpoint(function=None, *args, use_reentrant=None, context_fn=noop_context_fn,
-               determinism_check="default", debug=False, preserve_rng_state=True, early_stop=True,
-               respect_saved_tensors_hooks=None, **kwargs):
+def checkpoint(
+    function=None,
+    *args,
+    use_reentrant=None,
+    context_fn=noop_context_fn,
+    determinism_check="default",
+    debug=False,
+    preserve_rng_state=True,
+    early_stop=True,
+    respect_saved_tensors_hooks=None,
+    **kwargs,
+):
     """function(*args, **kwargs) with its activations recomputed in backward (module docstring)."""
     if use_reentrant is None:
         warnings.warn(
@@ -188,14 +209,18 @@ def checkpoint(function=None, *args, use_reentrant=None, context_fn=noop_context
             "PyTorch 2.9, calling checkpoint without use_reentrant will raise an exception. "
             "use_reentrant=False is recommended, but if you need to preserve the current default behavior, "
             "you can pass use_reentrant=True. Refer to docs for more details on the differences between "
-            "the two variants.", stacklevel=2)
+            "the two variants.",
+            stacklevel=2,
+        )
         use_reentrant = True
     if kwargs and use_reentrant:
         raise ValueError("Unexpected keyword arguments: " + ",".join(arg for arg in kwargs))
     if use_reentrant:
         if context_fn is not noop_context_fn or debug is not False or respect_saved_tensors_hooks is not None:
-            raise ValueError("Passing `context_fn`, `debug`, or `respect_saved_tensors_hooks` is only "
-                             "supported when use_reentrant=False.")
+            raise ValueError(
+                "Passing `context_fn`, `debug`, or `respect_saved_tensors_hooks` is only "
+                "supported when use_reentrant=False."
+            )
         if grad_mode.is_grad_enabled() and not any(_is_tensor(a) and a.requires_grad for a in args):
             warnings.warn("None of the inputs have requires_grad=True. Gradients will be None")
         return CheckpointFunction.apply(function, preserve_rng_state, *args)
@@ -213,7 +238,9 @@ def checkpoint_sequential(functions, segments, input, use_reentrant=None, **kwar
             "explicitly. In version 2.9 we will raise an exception if use_reentrant is not passed. "
             "use_reentrant=False is recommended, but if you need to preserve the current default "
             "behavior, you can pass use_reentrant=True. Refer to docs for more details on the "
-            "differences between the two variants.", stacklevel=2)
+            "differences between the two variants.",
+            stacklevel=2,
+        )
         use_reentrant = True
     preserve = kwargs.pop("preserve_rng_state", True)
     if kwargs:
@@ -224,15 +251,18 @@ def checkpoint_sequential(functions, segments, input, use_reentrant=None, **kwar
             for j in range(start, end + 1):
                 input = functions[j](input)
             return input
+
         return forward
 
     from ..nn.containers import Sequential
+
     if isinstance(functions, Sequential):
         functions = list(functions.children())
     segment_size = len(functions) // segments
     end = -1
     for start in range(0, segment_size * (segments - 1), segment_size):
         end = start + segment_size - 1
-        input = checkpoint(run_function(start, end, functions), input, use_reentrant=use_reentrant,
-                           preserve_rng_state=preserve)
+        input = checkpoint(
+            run_function(start, end, functions), input, use_reentrant=use_reentrant, preserve_rng_state=preserve
+        )
     return run_function(end + 1, len(functions) - 1, functions)(input)

@@ -3,6 +3,7 @@
 Subpackages load on first use (`torchlet.vision.transforms`, ...), so importing
 one does not pull in the others.
 """
+
 import importlib
 
 _SUBMODULES = ("datasets", "transforms", "models", "utils", "io", "ops", "tv_tensors")

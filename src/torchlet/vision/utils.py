@@ -1,4 +1,5 @@
 """torchvision.utils: make_grid, save_image, draw_bounding_boxes, draw_segmentation_masks."""
+
 import math
 import warnings
 
@@ -59,7 +60,7 @@ def make_grid(tensor, nrow=8, padding=2, normalize=False, value_range=None, scal
     grid = tensor.new_full((tensor.size(1), height * ymaps + padding, width * xmaps + padding), pad_value)
     for k in range(nmaps):
         y, x = divmod(k, xmaps)
-        grid[:, y * height + padding:(y + 1) * height, x * width + padding:(x + 1) * width] = tensor[k]
+        grid[:, y * height + padding : (y + 1) * height, x * width + padding : (x + 1) * width] = tensor[k]
     return grid
 
 
@@ -72,7 +73,7 @@ def save_image(tensor, fp, format=None, **kwargs):
 
 
 def _generate_color_palette(num_objects):
-    palette = (2 ** 25 - 1, 2 ** 15 - 1, 2 ** 21 - 1)
+    palette = (2**25 - 1, 2**15 - 1, 2**21 - 1)
     return [tuple((i * p) % 255 for p in palette) for i in range(num_objects)]
 
 
@@ -83,8 +84,10 @@ def _parse_colors(colors, *, num_objects, dtype=torchlet.uint8):
         colors = _generate_color_palette(num_objects)
     elif isinstance(colors, list):
         if len(colors) < num_objects:
-            raise ValueError(f"Number of colors must be equal or larger than the number of objects, but got "
-                             f"{len(colors)} < {num_objects}.")
+            raise ValueError(
+                f"Number of colors must be equal or larger than the number of objects, but got "
+                f"{len(colors)} < {num_objects}."
+            )
     elif not isinstance(colors, (tuple, str)):
         raise ValueError(f"colors must be a tuple or a string, or a list thereof, but got {colors}.")
     elif isinstance(colors, tuple) and len(colors) != 3:
@@ -102,8 +105,19 @@ def _float_to_uint8(image):
 
 
 @torchlet.no_grad()
-def draw_bounding_boxes(image, boxes, labels=None, colors=None, fill=False, width=1, font=None, font_size=None,
-                        label_colors=None, label_background_colors=None, fill_labels=False):
+def draw_bounding_boxes(
+    image,
+    boxes,
+    labels=None,
+    colors=None,
+    fill=False,
+    width=1,
+    font=None,
+    font_size=None,
+    label_colors=None,
+    label_background_colors=None,
+    fill_labels=False,
+):
     """Draw (N, 4) xyxy boxes (and optional text labels) on a (1 or 3, H, W) uint8 or float image with
     Pillow's ImageDraw, as torchvision does; fill=True blends the box interior at alpha 100/255."""
     if not isinstance(image, torchlet.Tensor):
@@ -115,8 +129,9 @@ def draw_bounding_boxes(image, boxes, labels=None, colors=None, fill=False, widt
     if image.size(0) not in {1, 3}:
         raise ValueError("Only grayscale and RGB images are supported")
     if boxes.shape[-1] == 4 and ((boxes[:, 0] > boxes[:, 2]).any() or (boxes[:, 1] > boxes[:, 3]).any()):
-        raise ValueError("Boxes need to be in (xmin, ymin, xmax, ymax) format. Use torchvision.ops.box_convert "
-                         "to convert them")
+        raise ValueError(
+            "Boxes need to be in (xmin, ymin, xmax, ymax) format. Use torchvision.ops.box_convert to convert them"
+        )
     if boxes.shape[-1] != 4:
         raise NotImplementedError("draw_bounding_boxes: oriented (N, 8) boxes are not implemented in torchlet")
     num_boxes = boxes.shape[0]
@@ -126,8 +141,9 @@ def draw_bounding_boxes(image, boxes, labels=None, colors=None, fill=False, widt
     if labels is None:
         labels = [None] * num_boxes
     elif len(labels) != num_boxes:
-        raise ValueError(f"Number of boxes ({num_boxes}) and labels ({len(labels)}) mismatch. Please specify labels "
-                         f"for each box.")
+        raise ValueError(
+            f"Number of boxes ({num_boxes}) and labels ({len(labels)}) mismatch. Please specify labels for each box."
+        )
     colors = _parse_colors(colors, num_objects=num_boxes)
     if label_colors or fill_labels:
         label_colors = _parse_colors(label_colors if label_colors else "black", num_objects=num_boxes)
@@ -150,8 +166,9 @@ def draw_bounding_boxes(image, boxes, labels=None, colors=None, fill=False, widt
         image = _float_to_uint8(image)
     img = Image.fromarray(np.ascontiguousarray(image.permute(1, 2, 0).numpy()))
     draw = ImageDraw.Draw(img, "RGBA" if fill else None)
-    for bbox, color, label, label_color, label_bg in zip(boxes.to(torchlet.int64).tolist(), colors, labels,
-                                                         label_colors, label_background_colors):
+    for bbox, color, label, label_color, label_bg in zip(
+        boxes.to(torchlet.int64).tolist(), colors, labels, label_colors, label_background_colors
+    ):
         draw.rectangle(bbox, width=width, outline=color, fill=tuple(color) + (100,) if fill else None)
         if label is not None:
             margin = width + 1
@@ -191,8 +208,10 @@ def draw_segmentation_masks(image, masks, alpha=0.8, colors=None):
         warnings.warn("masks doesn't contain any mask. No mask was drawn")
         return image
     original_dtype = image.dtype
-    colors = [torchlet.tensor(c, dtype=original_dtype)
-              for c in _parse_colors(colors, num_objects=num_masks, dtype=original_dtype)]
+    colors = [
+        torchlet.tensor(c, dtype=original_dtype)
+        for c in _parse_colors(colors, num_objects=num_masks, dtype=original_dtype)
+    ]
     painted = image.detach().clone()
     for mask, color in zip(masks, colors):
         painted[:, mask] = color[:, None]

@@ -1,5 +1,6 @@
 """Offline stand-in for `requests.get(url, stream=True)` used by the gcn/gat examples:
 serves the file named like the URL's last part from $TORCHLET_EXAMPLES_FILES."""
+
 import os
 
 

@@ -2,6 +2,7 @@
 torchvision (the oracle): the URLs, transform settings and metadata of every weights enum whose model
 torchlet builds. Run: python tests/vision/_gen/gen_weights_data.py (test_weights.py checks the result
 still equals torchvision's, so a stale table fails a test)."""
+
 import json
 import pathlib
 from functools import partial
@@ -9,13 +10,35 @@ from functools import partial
 import torchvision.models as TM
 from torchvision.models._meta import _COCO_CATEGORIES, _IMAGENET_CATEGORIES
 
-ENUMS = ["AlexNet_Weights", "VGG11_Weights", "VGG11_BN_Weights", "VGG13_Weights", "VGG13_BN_Weights",
-         "VGG16_Weights", "VGG16_BN_Weights", "VGG19_Weights", "VGG19_BN_Weights", "ResNet18_Weights",
-         "ResNet34_Weights", "ResNet50_Weights", "ResNet101_Weights", "ResNet152_Weights",
-         "DenseNet121_Weights", "GoogLeNet_Weights", "MobileNet_V2_Weights", "SqueezeNet1_0_Weights",
-         "SqueezeNet1_1_Weights", "Inception_V3_Weights", "ViT_B_16_Weights", "ViT_B_32_Weights",
-         "ViT_L_16_Weights", "ViT_L_32_Weights", "ViT_H_14_Weights",
-         "detection.FasterRCNN_ResNet50_FPN_Weights", "detection.MaskRCNN_ResNet50_FPN_Weights"]
+ENUMS = [
+    "AlexNet_Weights",
+    "VGG11_Weights",
+    "VGG11_BN_Weights",
+    "VGG13_Weights",
+    "VGG13_BN_Weights",
+    "VGG16_Weights",
+    "VGG16_BN_Weights",
+    "VGG19_Weights",
+    "VGG19_BN_Weights",
+    "ResNet18_Weights",
+    "ResNet34_Weights",
+    "ResNet50_Weights",
+    "ResNet101_Weights",
+    "ResNet152_Weights",
+    "DenseNet121_Weights",
+    "GoogLeNet_Weights",
+    "MobileNet_V2_Weights",
+    "SqueezeNet1_0_Weights",
+    "SqueezeNet1_1_Weights",
+    "Inception_V3_Weights",
+    "ViT_B_16_Weights",
+    "ViT_B_32_Weights",
+    "ViT_L_16_Weights",
+    "ViT_L_32_Weights",
+    "ViT_H_14_Weights",
+    "detection.FasterRCNN_ResNet50_FPN_Weights",
+    "detection.MaskRCNN_ResNet50_FPN_Weights",
+]
 
 
 def _transforms(t):

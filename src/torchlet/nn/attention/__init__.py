@@ -6,6 +6,7 @@ from Tensor ops) and reports PyTorch's CPU errors for the same choices: with onl
 EFFICIENT/CUDNN backends enabled nothing can run; with FLASH alone the call must fit the CPU
 flash kernel (3-D or 4-D inputs, no dropout, value head size equal to the query's).
 """
+
 import contextlib
 import enum
 
@@ -18,6 +19,7 @@ WARN_FOR_UNFUSED_KERNELS = False
 
 class SDPBackend(enum.IntEnum):
     """The attention kernels PyTorch knows (values as torch._C._SDPBackend)."""
+
     ERROR = -1
     MATH = 0
     FLASH_ATTENTION = 1
@@ -29,17 +31,23 @@ class SDPBackend(enum.IntEnum):
         return f"SDPBackend.{self.name}"
 
 
-_FLAGS = {SDPBackend.MATH: "math", SDPBackend.FLASH_ATTENTION: "flash",
-          SDPBackend.EFFICIENT_ATTENTION: "mem_efficient", SDPBackend.CUDNN_ATTENTION: "cudnn",
-          SDPBackend.OVERRIDEABLE: "overrideable"}
+_FLAGS = {
+    SDPBackend.MATH: "math",
+    SDPBackend.FLASH_ATTENTION: "flash",
+    SDPBackend.EFFICIENT_ATTENTION: "mem_efficient",
+    SDPBackend.CUDNN_ATTENTION: "cudnn",
+    SDPBackend.OVERRIDEABLE: "overrideable",
+}
 
 
 @contextlib.contextmanager
 def sdpa_kernel(backends, set_priority=False):
     """Enable only `backends` (one SDPBackend or a list) inside the block."""
     if not isinstance(backends, (list, SDPBackend)):
-        raise AssertionError("Backend must be an instance of SDPBackend or a list of SDPBackend "
-                             f"instances, got {type(backends).__name__}")
+        raise AssertionError(
+            "Backend must be an instance of SDPBackend or a list of SDPBackend "
+            f"instances, got {type(backends).__name__}"
+        )
     if isinstance(backends, SDPBackend):
         backends = [backends]
     chosen = set(backends)
@@ -59,9 +67,16 @@ def _check_backend(query, key, value, dropout_p):
     if sdp.get("math", True):
         return
     if not sdp.get("flash", True):
-        raise RuntimeError("No viable backend for scaled_dot_product_attention was found. This is "
-                           "likely due to turning off both the math kernel and the fused kernels.")
-    fits = (query.dim() in (3, 4) and key.dim() == query.dim() and value.dim() == query.dim()
-            and dropout_p == 0.0 and value.shape[-1] == query.shape[-1])
+        raise RuntimeError(
+            "No viable backend for scaled_dot_product_attention was found. This is "
+            "likely due to turning off both the math kernel and the fused kernels."
+        )
+    fits = (
+        query.dim() in (3, 4)
+        and key.dim() == query.dim()
+        and value.dim() == query.dim()
+        and dropout_p == 0.0
+        and value.shape[-1] == query.shape[-1]
+    )
     if not fits:
         raise RuntimeError("No available kernel.  Aborting execution.")

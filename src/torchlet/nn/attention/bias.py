@@ -7,6 +7,7 @@ A CausalBias is a bool tensor (printing as its materialized mask) that
 F.scaled_dot_product_attention recognises: upper-left (or square) runs as is_causal=True,
 lower-right as the materialized mask, as PyTorch does on a CPU.
 """
+
 import warnings
 from enum import IntEnum, auto
 
@@ -22,6 +23,7 @@ class CausalVariant(IntEnum):
 
 class CausalBias(Tensor):
     """A causal attention bias of one variant for sequence lengths (seq_len_q, seq_len_kv)."""
+
     __module__ = "torchlet.nn.attention.bias"
 
     def __new__(cls, variant, seq_len_q, seq_len_kv):
@@ -35,8 +37,9 @@ class CausalBias(Tensor):
         self.seq_len_q = seq_len_q
         self.seq_len_kv = seq_len_kv
         if seq_len_q > seq_len_kv and variant == CausalVariant.LOWER_RIGHT:
-            warnings.warn("Lower right causal bias will produce NaNs in the output when seq_len_q > "
-                          "seq_len_kv!", stacklevel=3)
+            warnings.warn(
+                "Lower right causal bias will produce NaNs in the output when seq_len_q > seq_len_kv!", stacklevel=3
+            )
 
     def _upper_left(self, device):
         return _mask(CausalVariant.UPPER_LEFT, self.seq_len_q, self.seq_len_kv)
@@ -55,6 +58,7 @@ class CausalBias(Tensor):
 
 def _mask(variant, L, S):
     from ... import ones, bool as bool_
+
     diagonal = S - L if variant == CausalVariant.LOWER_RIGHT else 0
     return ones(L, S, dtype=bool_).tril(diagonal)
 

@@ -1,6 +1,7 @@
 """DataParallel and its functional pieces on the CPU: one device, so the
 module itself is its only replica, as PyTorch does when it has one device.
 scatter/gather still split and join along `dim` over the devices given."""
+
 from ...ops.joining import cat
 from ..module import Module
 
@@ -9,11 +10,14 @@ __all__ = ["DataParallel", "data_parallel", "scatter", "scatter_kwargs", "gather
 
 def _chunks(obj, n, dim):
     from ..._tensor import Tensor
+
     if isinstance(obj, Tensor):
         return list(obj.chunk(n, dim))
     if isinstance(obj, tuple) and obj:
-        return [type(obj)(p) if not hasattr(obj, "_fields") else type(obj)(*p)
-                for p in zip(*(_chunks(o, n, dim) for o in obj))]
+        return [
+            type(obj)(p) if not hasattr(obj, "_fields") else type(obj)(*p)
+            for p in zip(*(_chunks(o, n, dim) for o in obj))
+        ]
     if isinstance(obj, list) and obj:
         return [list(p) for p in zip(*(_chunks(o, n, dim) for o in obj))]
     if isinstance(obj, dict) and obj:
@@ -39,6 +43,7 @@ def scatter_kwargs(inputs, kwargs, target_gpus, dim=0):
 def gather(outputs, target_device, dim=0):
     """Join per-device outputs (tensors, or tuples/lists/dicts of them) along dim."""
     from ..._tensor import Tensor
+
     first = outputs[0]
     if isinstance(first, Tensor):
         return cat(list(outputs), dim) if first.dim() else cat([o.reshape(1) for o in outputs])

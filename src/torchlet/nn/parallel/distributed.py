@@ -15,6 +15,7 @@ Each bucket carries one extra number per parameter: 1 when this rank produced
 a gradient for it. After the all-reduce a parameter that no rank used keeps
 `.grad` None, as in PyTorch with find_unused_parameters=True.
 """
+
 import contextlib
 
 import numpy as np
@@ -28,6 +29,7 @@ __all__ = ["DistributedDataParallel"]
 
 def _tensors(obj):
     from ..._tensor import Tensor
+
     if isinstance(obj, Tensor):
         yield obj
     elif isinstance(obj, (list, tuple)):
@@ -52,14 +54,29 @@ class _Bucket:
 
 
 class DistributedDataParallel(Module):
-    def __init__(self, module, device_ids=None, output_device=None, dim=0, broadcast_buffers=True,
-                 init_sync=True, process_group=None, bucket_cap_mb=None, find_unused_parameters=False,
-                 check_reduction=False, gradient_as_bucket_view=False, static_graph=False,
-                 delay_all_reduce_named_params=None, param_to_hook_all_reduce=None, mixed_precision=None,
-                 device_mesh=None):
+    def __init__(
+        self,
+        module,
+        device_ids=None,
+        output_device=None,
+        dim=0,
+        broadcast_buffers=True,
+        init_sync=True,
+        process_group=None,
+        bucket_cap_mb=None,
+        find_unused_parameters=False,
+        check_reduction=False,
+        gradient_as_bucket_view=False,
+        static_graph=False,
+        delay_all_reduce_named_params=None,
+        param_to_hook_all_reduce=None,
+        mixed_precision=None,
+        device_mesh=None,
+    ):
         super().__init__()
         from ... import distributed as dist
         from ...distributed._state import _group
+
         self.process_group = _group(process_group)
         self.module = module
         self.device_ids = device_ids
@@ -79,8 +96,10 @@ class DistributedDataParallel(Module):
                 seen.add(id(p))
                 params.append(p)
         if not params:
-            raise RuntimeError("DistributedDataParallel is not needed when a module doesn't have any "
-                               "parameter that requires a gradient.")
+            raise RuntimeError(
+                "DistributedDataParallel is not needed when a module doesn't have any "
+                "parameter that requires a gradient."
+            )
         self._params = params
         if init_sync:
             self._broadcast([p for p in module.parameters()] + [b for b in module.buffers()])
@@ -89,10 +108,10 @@ class DistributedDataParallel(Module):
         for b in self._buckets:
             for p in b.params:
                 self._bucket_of[id(p)] = b
-        self._next = 0          # next bucket to start, in order
-        self._queued = False    # end-of-backward callback queued for this backward
-        self._ready = set()     # ids of parameters whose gradient this backward produced
-        self._skip = set()      # find_unused_parameters: ids the last forward's graph does not reach
+        self._next = 0  # next bucket to start, in order
+        self._queued = False  # end-of-backward callback queued for this backward
+        self._ready = set()  # ids of parameters whose gradient this backward produced
+        self._skip = set()  # find_unused_parameters: ids the last forward's graph does not reach
         self._unfinished = None  # params with no gradient in the last synced backward
         self._hooks = [p.register_post_accumulate_grad_hook(self._grad_ready) for p in params]
 
@@ -109,7 +128,7 @@ class DistributedDataParallel(Module):
             at = 0
             for t in group:
                 n = t._data.size
-                t._data[...] = flat[at:at + n].reshape(t._data.shape)
+                t._data[...] = flat[at : at + n].reshape(t._data.shape)
                 at += n
 
     def _make_buckets(self, params):
@@ -137,7 +156,8 @@ class DistributedDataParallel(Module):
                 "This error indicates that your module has parameters that were not used in producing "
                 "loss. You can enable unused parameter detection by passing the keyword argument "
                 "`find_unused_parameters=True` to `torch.nn.parallel.DistributedDataParallel`. "
-                f"Parameters which did not receive grad: {which}")
+                f"Parameters which did not receive grad: {which}"
+            )
         if self.broadcast_buffers and self.require_forward_param_sync and self._world > 1:
             bufs = list(self.module.buffers())
             if bufs:
@@ -199,10 +219,12 @@ class DistributedDataParallel(Module):
             self._next += 1
         if self._next:  # let MPI progress the requests already started
             from mpi4py import MPI
-            MPI.Request.Testall([b.request for b in buckets[:self._next] if b.request is not None])
+
+            MPI.Request.Testall([b.request for b in buckets[: self._next] if b.request is not None])
 
     def _start(self, bucket):
         from mpi4py import MPI
+
         parts, used = [], []
         ready = self._ready
         for p in bucket.params:
@@ -219,6 +241,7 @@ class DistributedDataParallel(Module):
     def _finish(self):
         from mpi4py import MPI
         from ..._tensor import wrap
+
         self._queued = False
         unfinished = [p for p in self._params if id(p) not in self._ready and id(p) not in self._skip]
         self._next_all()
@@ -230,10 +253,10 @@ class DistributedDataParallel(Module):
             flat = b.flat
             flat /= n
             at = 0
-            anyone = flat[-len(b.params):]
+            anyone = flat[-len(b.params) :]
             for i, (p, mine) in enumerate(zip(b.params, b.used)):
                 k = p._data.size
-                avg = flat[at:at + k].reshape(p._data.shape)
+                avg = flat[at : at + k].reshape(p._data.shape)
                 at += k
                 g = p._grad
                 if mine and g._data.flags.writeable:

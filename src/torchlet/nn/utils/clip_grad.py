@@ -1,11 +1,11 @@
 """Gradient clipping: clip_grad_norm_ and clip_grad_value_ (in place on .grad)."""
+
 import math
 
 from ...autograd.grad_mode import no_grad
 from ..._tensor import Tensor
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grad_norm", "get_total_norm",
-           "clip_grads_with_norm_"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grad_norm", "get_total_norm", "clip_grads_with_norm_"]
 
 
 def _grads(parameters):
@@ -16,6 +16,7 @@ def _grads(parameters):
 
 def _total_norm(grads, norm_type, error_if_nonfinite):
     from ...ops.creation import tensor
+
     norm_type = float(norm_type)
     if not grads:
         return tensor(0.0)
@@ -27,15 +28,18 @@ def _total_norm(grads, norm_type, error_if_nonfinite):
             norms = [g.detach().norm(norm_type) for g in grads]
             total = _stack(norms).norm(norm_type)
     if error_if_nonfinite and (total.isnan().item() or total.isinf().item()):
-        raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` "
-                           "is non-finite, so it cannot be clipped. To disable this error and scale "
-                           "the gradients by the non-finite norm anyway, set "
-                           "`error_if_nonfinite=False`")
+        raise RuntimeError(
+            f"The total norm of order {norm_type} for gradients from `parameters` "
+            "is non-finite, so it cannot be clipped. To disable this error and scale "
+            "the gradients by the non-finite norm anyway, set "
+            "`error_if_nonfinite=False`"
+        )
     return total
 
 
 def _stack(ts):
     from ... import stack
+
     dt = ts[0].dtype
     return stack([t.to(dt) for t in ts])
 
@@ -72,8 +76,12 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
 
 def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     import warnings
-    warnings.warn("`torch.nn.utils.clip_grad_norm` is now deprecated in favor of "
-                  "`torch.nn.utils.clip_grad_norm_`.", FutureWarning, stacklevel=2)
+
+    warnings.warn(
+        "`torch.nn.utils.clip_grad_norm` is now deprecated in favor of `torch.nn.utils.clip_grad_norm_`.",
+        FutureWarning,
+        stacklevel=2,
+    )
     return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
 
 

@@ -1,4 +1,5 @@
 """Flatten parameters into one vector and back."""
+
 from ..._tensor import Tensor
 
 __all__ = ["parameters_to_vector", "vector_to_parameters"]
@@ -14,6 +15,7 @@ def _check_device(param, old):
 def parameters_to_vector(parameters):
     """One 1-D tensor holding every parameter, flattened, in order (differentiable)."""
     from ... import cat
+
     device = None
     vec = []
     for param in parameters:
@@ -31,5 +33,5 @@ def vector_to_parameters(vec, parameters):
     for param in parameters:
         device = _check_device(param, device)
         n = param.numel()
-        param.data = vec[pointer:pointer + n].view_as(param).data
+        param.data = vec[pointer : pointer + n].view_as(param).data
         pointer += n

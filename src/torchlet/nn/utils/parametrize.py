@@ -10,6 +10,7 @@ state_dict keys read the same: `parametrizations.weight.original`). Inside `cach
 each parametrized tensor is computed once. remove_parametrizations puts a plain
 parameter back (the current value, or the original with leave_parametrized=False).
 """
+
 import collections.abc
 from contextlib import contextmanager
 
@@ -18,8 +19,15 @@ from ...autograd.grad_mode import no_grad
 from ..containers import ModuleDict, ModuleList
 from ..parameter import Parameter
 
-__all__ = ["cached", "ParametrizationList", "register_parametrization", "is_parametrized",
-           "remove_parametrizations", "type_before_parametrizations", "transfer_parametrizations_and_params"]
+__all__ = [
+    "cached",
+    "ParametrizationList",
+    "register_parametrization",
+    "is_parametrized",
+    "remove_parametrizations",
+    "type_before_parametrizations",
+    "transfer_parametrizations_and_params",
+]
 
 _cache_enabled = 0
 _cache = {}
@@ -70,23 +78,29 @@ class ParametrizationList(ModuleList):
                     except NotImplementedError:
                         pass
         if not isinstance(new, Tensor) and not isinstance(new, collections.abc.Sequence):
-            raise ValueError("'right_inverse' must return a Tensor or a Sequence of tensors (list, tuple...). "
-                             f"Got {type(new).__name__}")
+            raise ValueError(
+                "'right_inverse' must return a Tensor or a Sequence of tensors (list, tuple...). "
+                f"Got {type(new).__name__}"
+            )
         self.is_tensor = isinstance(new, Tensor)
         self.ntensors = 1 if self.is_tensor else len(new)
         if self.is_tensor:
             if original.dtype != new.dtype:
-                raise ValueError("When `right_inverse` outputs one tensor, it may not change the dtype.\n"
-                                 f"original.dtype: {original.dtype}\nright_inverse(original).dtype: {new.dtype}")
+                raise ValueError(
+                    "When `right_inverse` outputs one tensor, it may not change the dtype.\n"
+                    f"original.dtype: {original.dtype}\nright_inverse(original).dtype: {new.dtype}"
+                )
             with no_grad():
                 _maybe_set(original, new)
             _register_parameter_or_buffer(self, "original", original)
         else:
             for i, originali in enumerate(new):
                 if not isinstance(originali, Tensor):
-                    raise ValueError("'right_inverse' must return a Tensor or a Sequence of tensors (list, "
-                                     f"tuple...). Got element {i} of the sequence with type "
-                                     f"{type(originali).__name__}.")
+                    raise ValueError(
+                        "'right_inverse' must return a Tensor or a Sequence of tensors (list, "
+                        f"tuple...). Got element {i} of the sequence with type "
+                        f"{type(originali).__name__}."
+                    )
                 if isinstance(original, Parameter):
                     originali = Parameter(originali.detach(), original.requires_grad)
                 originali.requires_grad_(original.requires_grad)
@@ -96,13 +110,17 @@ class ParametrizationList(ModuleList):
             if not isinstance(Z, Tensor):
                 raise ValueError(f"A parametrization must return a tensor. Got {type(Z).__name__}.")
             if Z.dtype != original_dtype:
-                raise ValueError("Registering a parametrization may not change the dtype of the tensor, unless "
-                                 "`unsafe` flag is enabled.\n"
-                                 f"unparametrized dtype: {original_dtype}\nparametrized dtype: {Z.dtype}")
+                raise ValueError(
+                    "Registering a parametrization may not change the dtype of the tensor, unless "
+                    "`unsafe` flag is enabled.\n"
+                    f"unparametrized dtype: {original_dtype}\nparametrized dtype: {Z.dtype}"
+                )
             if Z.shape != original_shape:
-                raise ValueError("Registering a parametrization may not change the shape of the tensor, unless "
-                                 "`unsafe` flag is enabled.\n"
-                                 f"unparametrized shape: {original_shape}\nparametrized shape: {Z.shape}")
+                raise ValueError(
+                    "Registering a parametrization may not change the shape of the tensor, unless "
+                    "`unsafe` flag is enabled.\n"
+                    f"unparametrized shape: {original_shape}\nparametrized shape: {Z.shape}"
+                )
 
     def right_inverse(self, value):
         with no_grad():
@@ -115,8 +133,10 @@ class ParametrizationList(ModuleList):
                 if not isinstance(value, Tensor):
                     raise ValueError(f"`right_inverse` should return a tensor. Got {type(value).__name__}")
                 if value.dtype != self.original.dtype:
-                    raise ValueError(f"The tensor returned by `right_inverse` has dtype {value.dtype} while "
-                                     f"`original` has dtype {self.original.dtype}")
+                    raise ValueError(
+                        f"The tensor returned by `right_inverse` has dtype {value.dtype} while "
+                        f"`original` has dtype {self.original.dtype}"
+                    )
                 _maybe_set(self.original, value)
             else:
                 for i, tensor in enumerate(value):
@@ -136,9 +156,12 @@ def _inject_new_class(module):
     cls = module.__class__
 
     def getstate(self):
-        raise RuntimeError("Serialization of parametrized modules is only supported through state_dict(). "
-                           "See:\nhttps://pytorch.org/tutorials/beginner/saving_loading_models.html"
-                           "#saving-loading-a-general-checkpoint-for-inference-and-or-resuming-training")
+        raise RuntimeError(
+            "Serialization of parametrized modules is only supported through state_dict(). "
+            "See:\nhttps://pytorch.org/tutorials/beginner/saving_loading_models.html"
+            "#saving-loading-a-general-checkpoint-for-inference-and-or-resuming-training"
+        )
+
     param_cls = type(f"Parametrized{cls.__name__}", (cls,), {"__getstate__": getstate})
     module.__class__ = param_cls
 
@@ -157,6 +180,7 @@ def _inject_property(module, tensor_name):
 
     def set_original(self, value):
         self.parametrizations[tensor_name].right_inverse(value)
+
     setattr(module.__class__, tensor_name, property(get_parametrized, set_original))
 
 
@@ -170,15 +194,19 @@ def register_parametrization(module, tensor_name, parametrization, *, unsafe=Fal
             if not isinstance(X, Tensor):
                 raise ValueError(f"A parametrization must return a tensor. Got {type(X).__name__}.")
             if X.dtype != Y.dtype:
-                raise ValueError("Registering a parametrization may not change the dtype of the tensor, unless "
-                                 "the `unsafe` flag is enabled.\n"
-                                 f"module.{tensor_name}.dtype: {Y.dtype}\n"
-                                 f"parametrization(module.{tensor_name}).dtype: {X.dtype}")
+                raise ValueError(
+                    "Registering a parametrization may not change the dtype of the tensor, unless "
+                    "the `unsafe` flag is enabled.\n"
+                    f"module.{tensor_name}.dtype: {Y.dtype}\n"
+                    f"parametrization(module.{tensor_name}).dtype: {X.dtype}"
+                )
             if X.shape != Y.shape:
-                raise ValueError("Registering a parametrization may not change the shape of the tensor, unless "
-                                 "the `unsafe` flag is enabled.\n"
-                                 f"module.{tensor_name}.shape: {Y.shape}\n"
-                                 f"parametrization(module.{tensor_name}).shape: {X.shape}")
+                raise ValueError(
+                    "Registering a parametrization may not change the shape of the tensor, unless "
+                    "the `unsafe` flag is enabled.\n"
+                    f"module.{tensor_name}.shape: {Y.shape}\n"
+                    f"parametrization(module.{tensor_name}).shape: {X.shape}"
+                )
         module.parametrizations[tensor_name].append(parametrization)
         module.parametrizations[tensor_name].unsafe |= unsafe
     elif tensor_name in module._buffers or tensor_name in module._parameters:
@@ -191,8 +219,10 @@ def register_parametrization(module, tensor_name, parametrization, *, unsafe=Fal
         _inject_property(module, tensor_name)
         module.parametrizations[tensor_name] = parametrizations
     else:
-        raise ValueError(f"Module '{module}' does not have a parameter, a buffer, or a parametrized element with "
-                         f"name '{tensor_name}'")
+        raise ValueError(
+            f"Module '{module}' does not have a parameter, a buffer, or a parametrized element with "
+            f"name '{tensor_name}'"
+        )
     return module
 
 
@@ -221,8 +251,10 @@ def remove_parametrizations(module, tensor_name, leave_parametrized=True):
             t = getattr(module, tensor_name)
             original = Parameter(t.detach(), t.requires_grad) if t.requires_grad else t.detach()
         else:
-            raise ValueError("Cannot leave unparametrized (`leave_parametrized=False`) a tensor that is "
-                             "parametrized in terms of a sequence of tensors.")
+            raise ValueError(
+                "Cannot leave unparametrized (`leave_parametrized=False`) a tensor that is "
+                "parametrized in terms of a sequence of tensors."
+            )
     delattr(module.__class__, tensor_name)
     del module.parametrizations[tensor_name]
     _register_parameter_or_buffer(module, tensor_name, original)
@@ -254,6 +286,8 @@ def transfer_parametrizations_and_params(from_module, to_module, tensor_name=Non
                 _maybe_set(to_module.parametrizations[name].original, plist.original.clone())
             else:
                 for i in range(plist.ntensors):
-                    _maybe_set(getattr(to_module.parametrizations[name], f"original{i}"),
-                               getattr(plist, f"original{i}").clone())
+                    _maybe_set(
+                        getattr(to_module.parametrizations[name], f"original{i}"),
+                        getattr(plist, f"original{i}").clone(),
+                    )
     return to_module

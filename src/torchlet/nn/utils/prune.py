@@ -14,20 +14,43 @@ so a seeded program prunes the entries PyTorch prunes.
     RandomStructured: zero `amount` random slices along `dim`
 `amount` is a count (int) or a fraction (float, rounded half to even, as Python's round).
 """
+
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 
-from ._prune_amount import (_compute_nparams_toprune, _compute_norm, _validate_pruning_amount,
-                            _validate_pruning_amount_init, _validate_pruning_dim, _validate_structured_pruning)
+from ._prune_amount import (
+    _compute_nparams_toprune,
+    _compute_norm,
+    _validate_pruning_amount,
+    _validate_pruning_amount_init,
+    _validate_pruning_dim,
+    _validate_structured_pruning,
+)
 
-__all__ = ["BasePruningMethod", "PruningContainer", "Identity", "RandomUnstructured", "L1Unstructured",
-           "RandomStructured", "LnStructured", "CustomFromMask", "identity", "random_unstructured",
-           "l1_unstructured", "random_structured", "ln_structured", "global_unstructured", "custom_from_mask",
-           "remove", "is_pruned"]
+__all__ = [
+    "BasePruningMethod",
+    "PruningContainer",
+    "Identity",
+    "RandomUnstructured",
+    "L1Unstructured",
+    "RandomStructured",
+    "LnStructured",
+    "CustomFromMask",
+    "identity",
+    "random_unstructured",
+    "l1_unstructured",
+    "random_structured",
+    "ln_structured",
+    "global_unstructured",
+    "custom_from_mask",
+    "remove",
+    "is_pruned",
+]
 
 
 def _t():
     import torchlet
+
     return torchlet
 
 
@@ -54,8 +77,10 @@ class BasePruningMethod(ABC):
         orig = getattr(module, name)
         if importance_scores is not None:
             if importance_scores.shape != orig.shape:
-                raise AssertionError(f"importance_scores should have the same shape as parameter {name} of "
-                                     f"{module}, got {importance_scores.shape} vs {orig.shape}")
+                raise AssertionError(
+                    f"importance_scores should have the same shape as parameter {name} of "
+                    f"{module}, got {importance_scores.shape} vs {orig.shape}"
+                )
         else:
             importance_scores = orig
         if not isinstance(method, PruningContainer):
@@ -80,8 +105,10 @@ class BasePruningMethod(ABC):
     def prune(self, t, default_mask=None, importance_scores=None):
         if importance_scores is not None:
             if importance_scores.shape != t.shape:
-                raise AssertionError("importance_scores should have the same shape as tensor t, got "
-                                     f"{importance_scores.shape} vs {t.shape}")
+                raise AssertionError(
+                    "importance_scores should have the same shape as tensor t, got "
+                    f"{importance_scores.shape} vs {t.shape}"
+                )
         else:
             importance_scores = t
         default_mask = default_mask if default_mask is not None else _t().ones_like(t)
@@ -108,8 +135,9 @@ def _composite_method(cls, module, name, *args, **kwargs):
             keys.append(k)
             found += 1
     if found > 1:
-        raise AssertionError(f"Avoid adding multiple pruning hooks to the same tensor {name} of module {module}. "
-                             "Use a PruningContainer.")
+        raise AssertionError(
+            f"Avoid adding multiple pruning hooks to the same tensor {name} of module {module}. Use a PruningContainer."
+        )
     for k in keys:
         del module._forward_pre_hooks[k]
     method = cls(*args, **kwargs)
@@ -141,8 +169,10 @@ class PruningContainer(BasePruningMethod):
         if not isinstance(method, BasePruningMethod) and method is not None:
             raise TypeError(f"{type(method)} is not a BasePruningMethod subclass")
         if method is not None and self._tensor_name != method._tensor_name:
-            raise ValueError("Can only add pruning methods acting on the parameter named "
-                             f"'{self._tensor_name}' to PruningContainer {self}. Found '{method._tensor_name}'")
+            raise ValueError(
+                "Can only add pruning methods acting on the parameter named "
+                f"'{self._tensor_name}' to PruningContainer {self}. Found '{method._tensor_name}'"
+            )
         self._pruning_methods += (method,)
 
     def __len__(self):
@@ -161,8 +191,9 @@ class PruningContainer(BasePruningMethod):
             slc = default_mask == 1
         elif method.PRUNING_TYPE == "structured":
             if not hasattr(method, "dim"):
-                raise AttributeError('Pruning methods of PRUNING_TYPE "structured" need to have the attribute '
-                                     "`dim` defined.")
+                raise AttributeError(
+                    'Pruning methods of PRUNING_TYPE "structured" need to have the attribute `dim` defined.'
+                )
             n_dims = t.dim()
             dim = method.dim + n_dims if method.dim < 0 else method.dim
             if dim < 0:
@@ -303,8 +334,9 @@ class CustomFromMask(BasePruningMethod):
 
     def compute_mask(self, t, default_mask):
         if default_mask.shape != self.mask.shape:
-            raise AssertionError(f"default_mask shape {default_mask.shape} must match self.mask shape "
-                                 f"{self.mask.shape}")
+            raise AssertionError(
+                f"default_mask shape {default_mask.shape} must match self.mask shape {self.mask.shape}"
+            )
         return default_mask * self.mask.to(dtype=default_mask.dtype)
 
     @classmethod
@@ -340,6 +372,7 @@ def ln_structured(module, name, amount, n, dim, importance_scores=None):
 def global_unstructured(parameters, pruning_method, importance_scores=None, **kwargs):
     """One mask over all (module, name) pairs together, then custom_from_mask on each."""
     from .convert_parameters import parameters_to_vector
+
     if not isinstance(parameters, Iterable):
         raise TypeError("global_unstructured(): parameters is not an Iterable")
     importance_scores = importance_scores if importance_scores is not None else {}
@@ -347,22 +380,23 @@ def global_unstructured(parameters, pruning_method, importance_scores=None, **kw
         raise TypeError("global_unstructured(): importance_scores must be of type dict")
     parameters = list(parameters)
     scores = parameters_to_vector([importance_scores.get((m, n), getattr(m, n)) for m, n in parameters])
-    default_mask = parameters_to_vector([getattr(m, n + "_mask", _t().ones_like(getattr(m, n)))
-                                         for m, n in parameters])
+    default_mask = parameters_to_vector([getattr(m, n + "_mask", _t().ones_like(getattr(m, n))) for m, n in parameters])
     container = PruningContainer()
     container._tensor_name = "temp"
     method = pruning_method(**kwargs)
     method._tensor_name = "temp"
     if method.PRUNING_TYPE != "unstructured":
-        raise TypeError('Only "unstructured" PRUNING_TYPE supported for the `pruning_method`. Found method '
-                        f"{pruning_method} of type {method.PRUNING_TYPE}")
+        raise TypeError(
+            'Only "unstructured" PRUNING_TYPE supported for the `pruning_method`. Found method '
+            f"{pruning_method} of type {method.PRUNING_TYPE}"
+        )
     container.add_pruning_method(method)
     final_mask = container.compute_mask(scores, default_mask)
     pointer = 0
     for module, name in parameters:
         param = getattr(module, name)
         k = param.numel()
-        custom_from_mask(module, name, mask=final_mask[pointer:pointer + k].view_as(param))
+        custom_from_mask(module, name, mask=final_mask[pointer : pointer + k].view_as(param))
         pointer += k
 
 
@@ -381,5 +415,8 @@ def remove(module, name):
 
 
 def is_pruned(module):
-    return any(isinstance(hook, BasePruningMethod) for _, sub in module.named_modules()
-               for hook in sub._forward_pre_hooks.values())
+    return any(
+        isinstance(hook, BasePruningMethod)
+        for _, sub in module.named_modules()
+        for hook in sub._forward_pre_hooks.values()
+    )

@@ -13,6 +13,7 @@ Packing and padding are row gathers, x_flat[index] with index a fixed array,
 so their gradients (a scatter of the gradient rows back, the padding rows
 getting 0) come from the indexing op and work to any order.
 """
+
 from collections import namedtuple
 from collections.abc import Iterable
 
@@ -22,11 +23,18 @@ from ..._tensor import Tensor
 from ...ops.creation import full, tensor as _tensor
 from ...ops.joining import cat, stack
 
-__all__ = ["PackedSequence", "invert_permutation", "pack_padded_sequence", "pad_packed_sequence",
-           "pad_sequence", "unpad_sequence", "pack_sequence", "unpack_sequence"]
+__all__ = [
+    "PackedSequence",
+    "invert_permutation",
+    "pack_padded_sequence",
+    "pad_packed_sequence",
+    "pad_sequence",
+    "unpad_sequence",
+    "pack_sequence",
+    "unpack_sequence",
+]
 
-PackedSequence_ = namedtuple("PackedSequence_", ["data", "batch_sizes", "sorted_indices",
-                                                 "unsorted_indices"])
+PackedSequence_ = namedtuple("PackedSequence_", ["data", "batch_sizes", "sorted_indices", "unsorted_indices"])
 
 
 def _bind(t, fn):
@@ -36,6 +44,7 @@ def _bind(t, fn):
 class PackedSequence(PackedSequence_):
     """(data, batch_sizes, sorted_indices, unsorted_indices), made by pack_padded_sequence or
     pack_sequence; an RNN/LSTM/GRU takes and returns one."""
+
     __slots__ = ()
 
     def __new__(cls, data, batch_sizes=None, sorted_indices=None, unsorted_indices=None):
@@ -43,10 +52,12 @@ class PackedSequence(PackedSequence_):
             unsorted_indices = invert_permutation(sorted_indices)
         if batch_sizes is not None:
             if batch_sizes.device.type != "cpu":
-                raise ValueError("batch_sizes should always be on CPU. Instances of PackedSequence should "
-                                 "never be created manually. They should be instantiated by functions like "
-                                 "pack_sequence and pack_padded_sequences in nn.utils.rnn. "
-                                 "https://pytorch.org/docs/stable/nn.html#torch.nn.utils.rnn.pack_sequence")
+                raise ValueError(
+                    "batch_sizes should always be on CPU. Instances of PackedSequence should "
+                    "never be created manually. They should be instantiated by functions like "
+                    "pack_sequence and pack_padded_sequences in nn.utils.rnn. "
+                    "https://pytorch.org/docs/stable/nn.html#torch.nn.utils.rnn.pack_sequence"
+                )
             return super().__new__(cls, data, batch_sizes, sorted_indices, unsorted_indices)
         if not (isinstance(data, (list, tuple)) and len(data) == 2):
             raise AssertionError("Expected data to be a list or tuple of length 2")
@@ -68,9 +79,12 @@ class PackedSequence(PackedSequence_):
         return self.to("cuda", *args, **kwargs)
 
     def pin_memory(self):
-        return type(self)(self.data.pin_memory(), self.batch_sizes,
-                          _bind(self.sorted_indices, lambda t: t.pin_memory()),
-                          _bind(self.unsorted_indices, lambda t: t.pin_memory()))
+        return type(self)(
+            self.data.pin_memory(),
+            self.batch_sizes,
+            _bind(self.sorted_indices, lambda t: t.pin_memory()),
+            _bind(self.unsorted_indices, lambda t: t.pin_memory()),
+        )
 
     def double(self):
         return self.to(dtype=_dt("float64"))
@@ -106,6 +120,7 @@ class PackedSequence(PackedSequence_):
 
 def _dt(name):
     from ... import _dtype
+
     return getattr(_dtype, name)
 
 
@@ -121,9 +136,11 @@ def invert_permutation(permutation):
 
 def _long_lengths(lengths):
     from ... import _dtype
+
     if not isinstance(lengths, Tensor):
-        return _tensor(np.asarray(lengths, dtype=np.int64).reshape(-1) if np.ndim(lengths) else
-                       np.asarray(lengths, dtype=np.int64))
+        return _tensor(
+            np.asarray(lengths, dtype=np.int64).reshape(-1) if np.ndim(lengths) else np.asarray(lengths, dtype=np.int64)
+        )
     return lengths.to(dtype=_dtype.int64)
 
 
@@ -142,26 +159,30 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
 def _pack(input, lengths, batch_first):
     """PyTorch's _pack_padded_sequence: (data, batch_sizes) of a length-sorted batch."""
     if lengths.dim() != 1:
-        raise RuntimeError(f"'lengths' argument should be a 1D CPU int64 tensor, but got "
-                           f"{lengths.dim()}D cpu Long tensor")
+        raise RuntimeError(
+            f"'lengths' argument should be a 1D CPU int64 tensor, but got {lengths.dim()}D cpu Long tensor"
+        )
     if batch_first:
         input = input.transpose(0, 1)
     T, B = input.shape[0], input.shape[1]
     lens = np.asarray(lengths._data)
     if lens.shape[0] != B:
-        raise RuntimeError(f"Expected `len(lengths)` to be equal to batch_size, but got {lens.shape[0]} "
-                           f"(batch_size={B})")
+        raise RuntimeError(
+            f"Expected `len(lengths)` to be equal to batch_size, but got {lens.shape[0]} (batch_size={B})"
+        )
     if B == 0 or lens[-1] <= 0:
-        raise RuntimeError("Length of all samples has to be greater than 0, but found an element in "
-                           "'lengths' that is <= 0")
+        raise RuntimeError(
+            "Length of all samples has to be greater than 0, but found an element in 'lengths' that is <= 0"
+        )
     if (np.diff(lens) > 0).any():
-        raise RuntimeError("`lengths` array must be sorted in decreasing order when `enforce_sorted` is "
-                           "True. You can pass `enforce_sorted=False` to pack_padded_sequence and/or "
-                           "pack_sequence to sidestep this requirement if you do not need ONNX "
-                           "exportability.")
+        raise RuntimeError(
+            "`lengths` array must be sorted in decreasing order when `enforce_sorted` is "
+            "True. You can pass `enforce_sorted=False` to pack_padded_sequence and/or "
+            "pack_sequence to sidestep this requirement if you do not need ONNX "
+            "exportability."
+        )
     if lens[0] > T:  # PyTorch reads past the end of the input here; refuse instead
-        raise RuntimeError(f"pack_padded_sequence: a length ({int(lens[0])}) exceeds the padded "
-                           f"sequence length ({T})")
+        raise RuntimeError(f"pack_padded_sequence: a length ({int(lens[0])}) exceeds the padded sequence length ({T})")
     steps = np.arange(int(lens[0]))
     batch_sizes = (lens[None, :] > steps[:, None]).sum(1).astype(np.int64)
     rows = np.concatenate([t * B + np.arange(n) for t, n in enumerate(batch_sizes)])
@@ -174,9 +195,11 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     max_len = sequence.batch_sizes.size(0)
     if total_length is not None:
         if total_length < max_len:
-            raise ValueError("Expected total_length to be at least the length of the longest sequence in "
-                             f"input, but got total_length={total_length} and max sequence length being "
-                             f"{max_len}")
+            raise ValueError(
+                "Expected total_length to be at least the length of the longest sequence in "
+                f"input, but got total_length={total_length} and max sequence length being "
+                f"{max_len}"
+            )
         max_len = total_length
     data = sequence.data
     bs = np.asarray(sequence.batch_sizes._data).astype(np.int64)
@@ -202,8 +225,9 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
     """Stack sequences of shape (L_i, *) into (max L, B, *) ((B, max L, *) with batch_first),
     filling with padding_value on the right (or the left)."""
     if not isinstance(sequences, Iterable):
-        raise RuntimeError("pad_sequence: Expected iterable for input sequences, but got arg of type: "
-                           f"{type(sequences)}")
+        raise RuntimeError(
+            f"pad_sequence: Expected iterable for input sequences, but got arg of type: {type(sequences)}"
+        )
     sequences = tuple(sequences)
     if not sequences:
         raise RuntimeError("received an empty list of sequences")
@@ -236,8 +260,10 @@ def _broadcast_rows(s, tail):
         a = want[-k] if k <= len(want) else 1
         b = have[-k] if k <= len(have) else 1
         if a != b and b != 1:
-            raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
-                               f"non-singleton dimension {len(want) - k}")
+            raise RuntimeError(
+                f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
+                f"non-singleton dimension {len(want) - k}"
+            )
     return s.expand(want)
 
 
@@ -250,8 +276,11 @@ def unpad_sequence(padded_sequences, lengths, batch_first=False):
     idx = np.arange(max_len)
     lens = np.asarray(lengths._data if isinstance(lengths, Tensor) else lengths)
     if len(lens) != padded_sequences.shape[0]:
-        raise ValueError("zip() argument 2 is shorter than argument 1" if len(lens) <
-                         padded_sequences.shape[0] else "zip() argument 2 is longer than argument 1")
+        raise ValueError(
+            "zip() argument 2 is shorter than argument 1"
+            if len(lens) < padded_sequences.shape[0]
+            else "zip() argument 2 is longer than argument 1"
+        )
     return [seq[_tensor(idx < n)] for seq, n in zip(padded_sequences.unbind(0), lens)]
 
 
@@ -265,4 +294,3 @@ def unpack_sequence(packed_sequences):
     """The list of sequences a PackedSequence holds, in the caller's order."""
     padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
     return unpad_sequence(padded, lengths, batch_first=True)
-

@@ -4,6 +4,7 @@
 ``Shakespeare`` is seven plays (Romeo and Juliet, Hamlet, Macbeth, Othello, King Lear,
 A Midsummer Night's Dream, Twelfth Night; public domain) as "SPEAKER:\\nline..." paragraphs in
 Tiny Shakespeare's layout, ~0.9 MB, in ``torchlet/text/assets/`` (provenance in its README)."""
+
 import os
 
 from ...vision.datasets.utils import check_integrity, download_url
@@ -22,6 +23,7 @@ class TextCorpus:
     """One text file. Subclasses set ``filename``, ``md5`` and ``mirrors`` (base URLs ending in
     '/'); ``download=True`` fetches the file from the first mirror that serves it with the
     right MD5 into ``root/<ClassName>/``. ``.text`` is its content, ``.path`` its location."""
+
     filename = None
     md5 = None
     mirrors = []
@@ -63,29 +65,34 @@ class TextCorpus:
         return len(self.text)
 
     def __repr__(self):
-        return (f"Dataset {type(self).__name__}\n    Number of characters: {len(self.text)}\n"
-                f"    Root location: {self.root}")
+        return (
+            f"Dataset {type(self).__name__}\n    Number of characters: {len(self.text)}\n    Root location: {self.root}"
+        )
 
 
 class TinyShakespeare(TextCorpus):
     """Karpathy's char-rnn Tiny Shakespeare (1,115,394 characters)."""
+
     filename = "input.txt"
     md5 = "6fb458f1232090904fb40fe944165e91"
-    mirrors = ["https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/",
-               "https://raw.githubusercontent.com/dmlc/web-data/master/mxnet/tinyshakespeare/"]
+    mirrors = [
+        "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/",
+        "https://raw.githubusercontent.com/dmlc/web-data/master/mxnet/tinyshakespeare/",
+    ]
 
 
 class TimeMachine(TextCorpus):
     """H. G. Wells, The Time Machine, as d2l serves it (178,979 bytes; d2l's SHA-1
     090b5e7e70c295757f55df93cb0a180b9691891a)."""
+
     filename = "timemachine.txt"
     md5 = "7353d136ab308ecd0d4f1c5bf0e23122"
-    mirrors = ["http://d2l-data.s3-accelerate.amazonaws.com/",
-               "https://d2l-data.s3-accelerate.amazonaws.com/"]
+    mirrors = ["http://d2l-data.s3-accelerate.amazonaws.com/", "https://d2l-data.s3-accelerate.amazonaws.com/"]
 
 
 class Shakespeare(TextCorpus):
     """Seven Shakespeare plays shipped with torchlet; ``root`` and ``download`` are ignored."""
+
     filename = "shakespeare.txt"
 
     def __init__(self, root=None, download=False):

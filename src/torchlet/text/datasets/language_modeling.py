@@ -5,6 +5,7 @@
 (random subsequences from a random offset; or ``batch_size`` parallel streams read in order so
 a hidden state can carry over between minibatches). Randomness is drawn from torchlet's
 generator (``torchlet.randint`` / ``randperm``), so a seeded run draws PyTorch's numbers."""
+
 from ... import _tensor  # noqa: F401
 from ...utils.data import Dataset
 
@@ -13,6 +14,7 @@ __all__ = ["LanguageModelDataset", "seq_data_iter_random", "seq_data_iter_sequen
 
 def _as_long(tokens):
     import torchlet
+
     if isinstance(tokens, torchlet.Tensor):
         return tokens.to(torchlet.long).reshape(-1)
     return torchlet.tensor(list(tokens), dtype=torchlet.long)
@@ -28,6 +30,7 @@ class LanguageModelDataset(Dataset):
         if isinstance(tokens, str):
             if vocab is None:
                 from .vocab import CharVocab
+
                 vocab = CharVocab(tokens)
             tokens = vocab.encode(tokens)
         self.vocab = vocab
@@ -50,13 +53,14 @@ class LanguageModelDataset(Dataset):
         if not 0 <= index < self._len:
             raise IndexError(f"index {index} is out of range for a dataset of {self._len} blocks")
         s = index * self.stride
-        return self.data[s:s + self.block_size], self.data[s + 1:s + 1 + self.block_size]
+        return self.data[s : s + self.block_size], self.data[s + 1 : s + 1 + self.block_size]
 
 
 def seq_data_iter_random(corpus, batch_size, num_steps, generator=None):
     """d2l's random sampling: drop a random 0..num_steps-1 prefix, cut num_steps-long
     subsequences, visit them in a random order, ``batch_size`` at a time."""
     import torchlet
+
     corpus = _as_long(corpus)
     off = int(torchlet.randint(0, num_steps, (1,), generator=generator).item())
     corpus = corpus[off:]
@@ -64,23 +68,26 @@ def seq_data_iter_random(corpus, batch_size, num_steps, generator=None):
     starts = (torchlet.randperm(num_subseqs, generator=generator) * num_steps).tolist()
     num_batches = num_subseqs // batch_size
     for i in range(0, batch_size * num_batches, batch_size):
-        idx = starts[i:i + batch_size]
-        yield (torchlet.stack([corpus[j:j + num_steps] for j in idx]),
-               torchlet.stack([corpus[j + 1:j + 1 + num_steps] for j in idx]))
+        idx = starts[i : i + batch_size]
+        yield (
+            torchlet.stack([corpus[j : j + num_steps] for j in idx]),
+            torchlet.stack([corpus[j + 1 : j + 1 + num_steps] for j in idx]),
+        )
 
 
 def seq_data_iter_sequential(corpus, batch_size, num_steps, generator=None):
     """d2l's sequential partitioning: a random 0..num_steps offset, the stream reshaped into
     ``batch_size`` rows, read num_steps columns at a time (minibatch k+1 continues k)."""
     import torchlet
+
     corpus = _as_long(corpus)
     off = int(torchlet.randint(0, num_steps + 1, (1,), generator=generator).item())
     num_tokens = ((len(corpus) - off - 1) // batch_size) * batch_size
-    Xs = corpus[off:off + num_tokens].reshape(batch_size, -1)
-    Ys = corpus[off + 1:off + 1 + num_tokens].reshape(batch_size, -1)
+    Xs = corpus[off : off + num_tokens].reshape(batch_size, -1)
+    Ys = corpus[off + 1 : off + 1 + num_tokens].reshape(batch_size, -1)
     num_batches = Xs.shape[1] // num_steps
     for i in range(0, num_steps * num_batches, num_steps):
-        yield Xs[:, i:i + num_steps], Ys[:, i:i + num_steps]
+        yield Xs[:, i : i + num_steps], Ys[:, i : i + num_steps]
 
 
 class SeqDataLoader:

@@ -15,9 +15,11 @@ def _as_output(rows, return_tensors):
         return rows
     if return_tensors == "pt":
         import torchlet
+
         return torchlet.tensor(rows, dtype=torchlet.int64)
     if return_tensors == "np":
         import numpy as np
+
         return np.array(rows, dtype=np.int64)
     raise ValueError(f"Unable to convert output to tensors format {return_tensors}")
 
@@ -45,9 +47,11 @@ def pad_rows(rows, pad_id, padding_side="right", length=None, pad_to_multiple_of
         r = list(r)
         n = target - len(r)
         if n > 0 and pad_id is None:
-            raise ValueError("Asking to pad but the tokenizer does not have a padding token. Please select a token "
-                             "to use as `pad_token` `(tokenizer.pad_token = tokenizer.eos_token e.g.)` or add a new "
-                             "pad token via `tokenizer.add_special_tokens({'pad_token': '[PAD]'})`.")
+            raise ValueError(
+                "Asking to pad but the tokenizer does not have a padding token. Please select a token "
+                "to use as `pad_token` `(tokenizer.pad_token = tokenizer.eos_token e.g.)` or add a new "
+                "pad token via `tokenizer.add_special_tokens({'pad_token': '[PAD]'})`."
+            )
         n = max(n, 0)
         if padding_side == "left":
             ids.append([pad_id] * n + r)
@@ -81,8 +85,16 @@ class BatchMixin:
     def pad_token_id(self):
         return None if self.pad_token is None else self.token_to_id(self.pad_token)
 
-    def __call__(self, text, padding=False, truncation=False, max_length=None, return_tensors=None,
-                 return_attention_mask=True, pad_to_multiple_of=None):
+    def __call__(
+        self,
+        text,
+        padding=False,
+        truncation=False,
+        max_length=None,
+        return_tensors=None,
+        return_attention_mask=True,
+        pad_to_multiple_of=None,
+    ):
         single = isinstance(text, str)
         texts = [text] if single else list(text)
         if not all(isinstance(t, str) for t in texts):
@@ -106,8 +118,10 @@ class BatchMixin:
         if return_tensors is not None:
             lengths = {len(r) for r in rows}
             if len(lengths) > 1:
-                raise ValueError("Unable to create tensor, you should probably activate truncation and/or padding "
-                                 "with 'padding=True' 'truncation=True' to have batched tensors with the same length.")
+                raise ValueError(
+                    "Unable to create tensor, you should probably activate truncation and/or padding "
+                    "with 'padding=True' 'truncation=True' to have batched tensors with the same length."
+                )
         if single and return_tensors is None:
             rows, masks = rows[0], masks[0]
         out = BatchEncoding(input_ids=_as_output(rows, return_tensors))
@@ -130,13 +144,16 @@ class DataCollatorWithPadding:
         self.pad_to_multiple_of, self.return_tensors = pad_to_multiple_of, return_tensors
 
     def __call__(self, features):
-        rows = [list(f["input_ids"].tolist() if hasattr(f["input_ids"], "tolist") else f["input_ids"])
-                for f in features]
+        rows = [
+            list(f["input_ids"].tolist() if hasattr(f["input_ids"], "tolist") else f["input_ids"]) for f in features
+        ]
         length = self.max_length if self.padding == "max_length" else None
-        ids, masks = pad_rows(rows, self.tokenizer.pad_token_id, self.tokenizer.padding_side, length,
-                              self.pad_to_multiple_of)
-        batch = BatchEncoding(input_ids=_as_output(ids, self.return_tensors),
-                              attention_mask=_as_output(masks, self.return_tensors))
+        ids, masks = pad_rows(
+            rows, self.tokenizer.pad_token_id, self.tokenizer.padding_side, length, self.pad_to_multiple_of
+        )
+        batch = BatchEncoding(
+            input_ids=_as_output(ids, self.return_tensors), attention_mask=_as_output(masks, self.return_tensors)
+        )
         for key in ("label", "labels"):
             if key in features[0]:
                 values = [f[key] for f in features]

@@ -15,18 +15,30 @@ U+001C..U+001F), which is what the regex engine of the `tokenizers` package uses
 assigned after Python's Unicode database version (`unicodedata.unidata_version`, 14.0 for Python
 3.11) count as unassigned here and may split differently from `tokenizers`.
 """
+
 import re
 import unicodedata
 
 # Unicode's White_Space property (PropList.txt)
-_WHITE_SPACE = ([(0x09, 0x0D), (0x20, 0x20), (0x85, 0x85), (0xA0, 0xA0), (0x1680, 0x1680), (0x2000, 0x200A),
-                 (0x2028, 0x2029), (0x202F, 0x202F), (0x205F, 0x205F), (0x3000, 0x3000)])
+_WHITE_SPACE = [
+    (0x09, 0x0D),
+    (0x20, 0x20),
+    (0x85, 0x85),
+    (0xA0, 0xA0),
+    (0x1680, 0x1680),
+    (0x2000, 0x200A),
+    (0x2028, 0x2029),
+    (0x202F, 0x202F),
+    (0x205F, 0x205F),
+    (0x3000, 0x3000),
+]
 
 
 def bytes_to_unicode():
     """{byte value: printable character}, GPT-2's table."""
-    printable = (list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1))
-                 + list(range(ord("®"), ord("ÿ") + 1)))
+    printable = (
+        list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    )
     table, extra = {}, 0
     for b in range(256):
         if b in printable:
@@ -89,8 +101,10 @@ def _class_body(ranges):
 
 _PATTERN = None
 # the same pattern for ASCII-only text, where the classes are small and `re` is ~3x faster
-_ASCII_PATTERN = re.compile(r"'s|'t|'re|'ve|'m|'ll|'d| ?[A-Za-z]+| ?[0-9]+| ?[^\t\n\x0b\x0c\r A-Za-z0-9]+"
-                            r"|[\t\n\x0b\x0c\r ]+(?![^\t\n\x0b\x0c\r ])|[\t\n\x0b\x0c\r ]+")
+_ASCII_PATTERN = re.compile(
+    r"'s|'t|'re|'ve|'m|'ll|'d| ?[A-Za-z]+| ?[0-9]+| ?[^\t\n\x0b\x0c\r A-Za-z0-9]+"
+    r"|[\t\n\x0b\x0c\r ]+(?![^\t\n\x0b\x0c\r ])|[\t\n\x0b\x0c\r ]+"
+)
 
 
 def gpt2_pattern():
@@ -103,7 +117,8 @@ def gpt2_pattern():
         space = _class_body(_WHITE_SPACE)
         _PATTERN = re.compile(
             rf"'s|'t|'re|'ve|'m|'ll|'d| ?[{letters}]+| ?[{numbers}]+| ?[^{space}{letters}{numbers}]+"
-            rf"|[{space}]+(?![^{space}])|[{space}]+")
+            rf"|[{space}]+(?![^{space}])|[{space}]+"
+        )
     return _PATTERN
 
 

@@ -3,6 +3,7 @@
 Pre-tokenizers split text into words with their character offsets; `transform` maps a word to the
 alphabet the BPE model works in (bytes shown as characters for ByteLevel, the word itself else).
 """
+
 import re
 
 from . import _bytelevel
@@ -11,6 +12,7 @@ from . import _bytelevel
 class ByteLevel:
     """GPT-2's split and byte-to-character map; `add_prefix_space` puts a space before the text
     (so that the first word is encoded like the others), as tokenizers does."""
+
     type = "ByteLevel"
 
     def __init__(self, add_prefix_space=False, trim_offsets=True, use_regex=True):
@@ -53,8 +55,12 @@ class ByteLevel:
         return out
 
     def to_json(self):
-        return {"type": "ByteLevel", "add_prefix_space": self.add_prefix_space, "trim_offsets": self.trim_offsets,
-                "use_regex": self.use_regex}
+        return {
+            "type": "ByteLevel",
+            "add_prefix_space": self.add_prefix_space,
+            "trim_offsets": self.trim_offsets,
+            "use_regex": self.use_regex,
+        }
 
 
 class _RegexSplit:
@@ -76,12 +82,14 @@ class _RegexSplit:
 
 class Whitespace(_RegexSplit):
     """Words and runs of punctuation: `\\w+|[^\\w\\s]+`."""
+
     type = "Whitespace"
     pattern = re.compile(r"\w+|[^\w\s]+")
 
 
 class WhitespaceSplit(_RegexSplit):
     """Splits on whitespace only."""
+
     type = "WhitespaceSplit"
     pattern = re.compile(r"\S+")
 
@@ -91,7 +99,9 @@ def pre_tokenizer_from_json(spec):
         return None
     kind = spec.get("type")
     if kind == "ByteLevel":
-        return ByteLevel(spec.get("add_prefix_space", False), spec.get("trim_offsets", True), spec.get("use_regex", True))
+        return ByteLevel(
+            spec.get("add_prefix_space", False), spec.get("trim_offsets", True), spec.get("use_regex", True)
+        )
     if kind == "Whitespace":
         return Whitespace()
     if kind == "WhitespaceSplit":

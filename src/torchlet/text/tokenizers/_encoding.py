@@ -19,5 +19,7 @@ class Encoding:
         return len(self.ids)
 
     def __repr__(self):
-        return (f"Encoding(num_tokens={len(self.ids)}, attributes=[ids, type_ids, tokens, offsets, attention_mask, "
-                "special_tokens_mask, overflowing])")
+        return (
+            f"Encoding(num_tokens={len(self.ids)}, attributes=[ids, type_ids, tokens, offsets, attention_mask, "
+            "special_tokens_mask, overflowing])"
+        )

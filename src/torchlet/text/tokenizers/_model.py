@@ -13,8 +13,15 @@ _CACHE_LIMIT = 1 << 17
 class BPE:
     """vocab {token: id}, merges [(left, right)] in rank order (rank 0 first)."""
 
-    def __init__(self, vocab=None, merges=None, unk_token=None, continuing_subword_prefix=None,
-                 end_of_word_suffix=None, dropout=None):
+    def __init__(
+        self,
+        vocab=None,
+        merges=None,
+        unk_token=None,
+        continuing_subword_prefix=None,
+        end_of_word_suffix=None,
+        dropout=None,
+    ):
         if dropout:
             raise NotImplementedError("BPE dropout is not supported")
         self.vocab = dict(vocab or {})
@@ -31,7 +38,7 @@ class BPE:
         for rank, (left, right) in enumerate(self.merges):
             if left not in self.vocab or right not in self.vocab:
                 raise ValueError(f"merge {rank} ({left!r}, {right!r}) uses a token that is not in the vocabulary")
-            merged = left + (right[len(prefix):] if prefix and right.startswith(prefix) else right)
+            merged = left + (right[len(prefix) :] if prefix and right.startswith(prefix) else right)
             if merged not in self.vocab:
                 raise ValueError(f"merge {rank} ({left!r}, {right!r}) makes {merged!r}, which is not in the vocabulary")
             pair = (self.vocab[left], self.vocab[right])
@@ -96,4 +103,5 @@ class BPE:
     def save(self, folder, prefix=None):
         """Writes GPT-2's vocab.json and merges.txt (as tokenizers' `model.save`); returns the paths."""
         from ._files import write_vocab_merges
+
         return write_vocab_merges(self, folder, prefix)

@@ -19,12 +19,21 @@ merges and ids from the same words:
   tokenizers' `Word::merge` does;
 - a merge that produces a string already in the vocabulary reuses its id.
 """
+
 import heapq
 from collections import defaultdict
 
 
-def train_bpe(word_counts, vocab_size, min_frequency=0, special_tokens=(), initial_alphabet=(),
-              limit_alphabet=None, continuing_subword_prefix=None, end_of_word_suffix=None):
+def train_bpe(
+    word_counts,
+    vocab_size,
+    min_frequency=0,
+    special_tokens=(),
+    initial_alphabet=(),
+    limit_alphabet=None,
+    continuing_subword_prefix=None,
+    end_of_word_suffix=None,
+):
     """Learn BPE merges from {word: count}.
 
     Returns (vocab {token: id}, merges [(left, right)] in rank order).
@@ -50,7 +59,7 @@ def train_bpe(word_counts, vocab_size, min_frequency=0, special_tokens=(), initi
     kept = list(freq)
     if limit_alphabet is not None and len(kept) > limit_alphabet:
         kept.sort(key=lambda ch: freq[ch])  # the rarest go
-        kept = kept[len(kept) - limit_alphabet:]
+        kept = kept[len(kept) - limit_alphabet :]
     for ch in sorted(kept):
         add(ch)
 
@@ -157,8 +166,18 @@ def train_bpe(word_counts, vocab_size, min_frequency=0, special_tokens=(), initi
 class BpeTrainer:
     """The settings of a BPE training run, as tokenizers' `trainers.BpeTrainer`."""
 
-    def __init__(self, vocab_size=30000, min_frequency=0, show_progress=True, special_tokens=(), limit_alphabet=None,
-                 initial_alphabet=(), continuing_subword_prefix=None, end_of_word_suffix=None, max_token_length=None):
+    def __init__(
+        self,
+        vocab_size=30000,
+        min_frequency=0,
+        show_progress=True,
+        special_tokens=(),
+        limit_alphabet=None,
+        initial_alphabet=(),
+        continuing_subword_prefix=None,
+        end_of_word_suffix=None,
+        max_token_length=None,
+    ):
         if max_token_length is not None:
             raise NotImplementedError("max_token_length is not supported")
         self.vocab_size, self.min_frequency, self.show_progress = vocab_size, min_frequency, show_progress
@@ -167,5 +186,13 @@ class BpeTrainer:
         self.continuing_subword_prefix, self.end_of_word_suffix = continuing_subword_prefix, end_of_word_suffix
 
     def train(self, word_counts):
-        return train_bpe(word_counts, self.vocab_size, self.min_frequency, self.special_tokens, self.initial_alphabet,
-                         self.limit_alphabet, self.continuing_subword_prefix, self.end_of_word_suffix)
+        return train_bpe(
+            word_counts,
+            self.vocab_size,
+            self.min_frequency,
+            self.special_tokens,
+            self.initial_alphabet,
+            self.limit_alphabet,
+            self.continuing_subword_prefix,
+            self.end_of_word_suffix,
+        )

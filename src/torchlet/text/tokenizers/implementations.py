@@ -5,6 +5,7 @@ CharBPETokenizer: the lesson's word-level BPE: words split on whitespace (and pu
     ends with "</w>", merges never cross words; unknown characters become "<unk>".
 CharTokenizer: one id per character (the char-level language-model lessons).
 """
+
 from . import _bytelevel
 from ._components import BPEDecoder, ByteLevel, ByteLevelDecoder, Lowercase, Whitespace, WhitespaceSplit
 from ._files import read_vocab_merges
@@ -22,32 +23,59 @@ def _load(vocab, merges):
 class ByteLevelBPETokenizer(Tokenizer):
     """ByteLevelBPETokenizer() to train; ByteLevelBPETokenizer("vocab.json", "merges.txt") to load GPT-2 files."""
 
-    def __init__(self, vocab=None, merges=None, add_prefix_space=False, lowercase=False, dropout=None,
-                 unicode_normalizer=None, continuing_subword_prefix=None, end_of_word_suffix=None, trim_offsets=False):
+    def __init__(
+        self,
+        vocab=None,
+        merges=None,
+        add_prefix_space=False,
+        lowercase=False,
+        dropout=None,
+        unicode_normalizer=None,
+        continuing_subword_prefix=None,
+        end_of_word_suffix=None,
+        trim_offsets=False,
+    ):
         if unicode_normalizer:
             raise NotImplementedError("unicode_normalizer is not supported")
         vocab, merges = _load(vocab, merges)
-        super().__init__(BPE(vocab, merges, dropout=dropout, continuing_subword_prefix=continuing_subword_prefix or "",
-                             end_of_word_suffix=end_of_word_suffix or ""))
+        super().__init__(
+            BPE(
+                vocab,
+                merges,
+                dropout=dropout,
+                continuing_subword_prefix=continuing_subword_prefix or "",
+                end_of_word_suffix=end_of_word_suffix or "",
+            )
+        )
         self.model.continuing_subword_prefix = continuing_subword_prefix
         self.model.end_of_word_suffix = end_of_word_suffix
         self.normalizer = Lowercase() if lowercase else None
         self.pre_tokenizer = ByteLevel(add_prefix_space=add_prefix_space)
         self.decoder = ByteLevelDecoder()
-        self.post_processor = {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": trim_offsets,
-                               "use_regex": True}
+        self.post_processor = {
+            "type": "ByteLevel",
+            "add_prefix_space": True,
+            "trim_offsets": trim_offsets,
+            "use_regex": True,
+        }
 
     def _trainer(self, vocab_size, min_frequency, show_progress, special_tokens):
-        return BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency, show_progress=show_progress,
-                          special_tokens=special_tokens, initial_alphabet=_bytelevel.alphabet(),
-                          continuing_subword_prefix=self.model.continuing_subword_prefix,
-                          end_of_word_suffix=self.model.end_of_word_suffix)
+        return BpeTrainer(
+            vocab_size=vocab_size,
+            min_frequency=min_frequency,
+            show_progress=show_progress,
+            special_tokens=special_tokens,
+            initial_alphabet=_bytelevel.alphabet(),
+            continuing_subword_prefix=self.model.continuing_subword_prefix,
+            end_of_word_suffix=self.model.end_of_word_suffix,
+        )
 
     def train(self, files, vocab_size=30000, min_frequency=2, show_progress=True, special_tokens=()):
         super().train(files, self._trainer(vocab_size, min_frequency, show_progress, special_tokens))
 
-    def train_from_iterator(self, iterator, vocab_size=30000, min_frequency=2, show_progress=True,
-                            special_tokens=(), length=None):
+    def train_from_iterator(
+        self, iterator, vocab_size=30000, min_frequency=2, show_progress=True, special_tokens=(), length=None
+    ):
         super().train_from_iterator(iterator, self._trainer(vocab_size, min_frequency, show_progress, special_tokens))
 
     def save_model(self, directory, prefix=None):
@@ -63,8 +91,18 @@ class CharBPETokenizer(Tokenizer):
     run to run, so its trained ids are not reproducible (a given vocab.json + merges.txt encodes the
     same in both)."""
 
-    def __init__(self, vocab=None, merges=None, unk_token="<unk>", suffix="</w>", dropout=None, lowercase=False,
-                 unicode_normalizer=None, bert_normalizer=False, split_on_whitespace_only=False):
+    def __init__(
+        self,
+        vocab=None,
+        merges=None,
+        unk_token="<unk>",
+        suffix="</w>",
+        dropout=None,
+        lowercase=False,
+        unicode_normalizer=None,
+        bert_normalizer=False,
+        split_on_whitespace_only=False,
+    ):
         if unicode_normalizer or bert_normalizer:
             raise NotImplementedError("unicode_normalizer and bert_normalizer are not supported")
         vocab, merges = _load(vocab, merges)
@@ -76,19 +114,48 @@ class CharBPETokenizer(Tokenizer):
         self.decoder = BPEDecoder(suffix)
 
     def _trainer(self, vocab_size, min_frequency, show_progress, special_tokens, limit_alphabet, initial_alphabet):
-        return BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency, show_progress=show_progress,
-                          special_tokens=special_tokens, limit_alphabet=limit_alphabet,
-                          initial_alphabet=initial_alphabet, end_of_word_suffix=self.model.end_of_word_suffix)
+        return BpeTrainer(
+            vocab_size=vocab_size,
+            min_frequency=min_frequency,
+            show_progress=show_progress,
+            special_tokens=special_tokens,
+            limit_alphabet=limit_alphabet,
+            initial_alphabet=initial_alphabet,
+            end_of_word_suffix=self.model.end_of_word_suffix,
+        )
 
-    def train(self, files, vocab_size=30000, min_frequency=2, special_tokens=("<unk>",), limit_alphabet=1000,
-              initial_alphabet=(), suffix="</w>", show_progress=True):
-        super().train(files, self._trainer(vocab_size, min_frequency, show_progress, special_tokens, limit_alphabet,
-                                           initial_alphabet))
+    def train(
+        self,
+        files,
+        vocab_size=30000,
+        min_frequency=2,
+        special_tokens=("<unk>",),
+        limit_alphabet=1000,
+        initial_alphabet=(),
+        suffix="</w>",
+        show_progress=True,
+    ):
+        super().train(
+            files,
+            self._trainer(vocab_size, min_frequency, show_progress, special_tokens, limit_alphabet, initial_alphabet),
+        )
 
-    def train_from_iterator(self, iterator, vocab_size=30000, min_frequency=2, special_tokens=("<unk>",),
-                            limit_alphabet=1000, initial_alphabet=(), suffix="</w>", show_progress=True, length=None):
-        super().train_from_iterator(iterator, self._trainer(vocab_size, min_frequency, show_progress, special_tokens,
-                                                            limit_alphabet, initial_alphabet))
+    def train_from_iterator(
+        self,
+        iterator,
+        vocab_size=30000,
+        min_frequency=2,
+        special_tokens=("<unk>",),
+        limit_alphabet=1000,
+        initial_alphabet=(),
+        suffix="</w>",
+        show_progress=True,
+        length=None,
+    ):
+        super().train_from_iterator(
+            iterator,
+            self._trainer(vocab_size, min_frequency, show_progress, special_tokens, limit_alphabet, initial_alphabet),
+        )
 
     def save_model(self, directory, prefix=None):
         return self.model.save(directory, prefix)

@@ -4,6 +4,7 @@ with the methods of tokenizers' `Tokenizer` and the batch call of transformers' 
 encode(text): split out the added tokens (longest first), normalize and pre-tokenize the rest into
 words, BPE each word (cached per word), collect ids, tokens and character offsets.
 """
+
 import json
 import re
 from collections import Counter
@@ -140,7 +141,7 @@ class Tokenizer(BatchMixin):
         out, pos = [], 0
         for m in pat.finditer(text):
             if m.start() > pos:
-                out.append((text[pos:m.start()], pos, False))
+                out.append((text[pos : m.start()], pos, False))
             out.append((m.group(), m.start(), True))
             pos = m.end()
         if pos < len(text):
@@ -174,8 +175,10 @@ class Tokenizer(BatchMixin):
                 if base >= start:
                     offsets.extend((base + a, base + b) for a, b in spans)
                 else:  # a space put before the text by add_prefix_space stands for the first character
-                    offsets.extend((max(base + a, start), max(base + b, start + 1) if base + a < start else base + b)
-                                   for a, b in spans)
+                    offsets.extend(
+                        (max(base + a, start), max(base + b, start + 1) if base + a < start else base + b)
+                        for a, b in spans
+                    )
                 special.extend([0] * len(w_ids))
         return Encoding(ids, tokens, offsets, special)
 
@@ -189,7 +192,7 @@ class Tokenizer(BatchMixin):
                 continue
             if norm is not None:
                 piece = norm.normalize(piece)
-            for word in (pre.words(piece) if pre is not None else [piece] if piece else []):
+            for word in pre.words(piece) if pre is not None else [piece] if piece else []:
                 hit = cache.get(word)
                 if hit is None:
                     hit = self.model.tokenize_ids(pre.transform(word) if pre is not None else word)
@@ -222,8 +225,13 @@ class Tokenizer(BatchMixin):
         """{model-alphabet word: count} over the sequences, split as encode() splits them."""
         counts = Counter()
         pre = self.pre_tokenizer
-        fast = (isinstance(pre, ByteLevel) and not pre.add_prefix_space and pre.use_regex and self.normalizer is None
-                and not self._added_pattern())
+        fast = (
+            isinstance(pre, ByteLevel)
+            and not pre.add_prefix_space
+            and pre.use_regex
+            and self.normalizer is None
+            and not self._added_pattern()
+        )
         if fast:
             for seq in iterator:
                 counts.update(words(seq))
@@ -253,8 +261,13 @@ class Tokenizer(BatchMixin):
 
         vocab, merges = trainer.train(self._count_words(flat()))
         m = self.model
-        self.model = BPE(vocab, merges, unk_token=m.unk_token, continuing_subword_prefix=m.continuing_subword_prefix,
-                         end_of_word_suffix=m.end_of_word_suffix)
+        self.model = BPE(
+            vocab,
+            merges,
+            unk_token=m.unk_token,
+            continuing_subword_prefix=m.continuing_subword_prefix,
+            end_of_word_suffix=m.end_of_word_suffix,
+        )
         self._added_ids, self._added_by_id, self._words, self._ids = {}, {}, {}, {}
         old = list(self._added.values())
         self._added = {}
@@ -277,6 +290,7 @@ class Tokenizer(BatchMixin):
     # ---- files
     def to_str(self, pretty=False):
         from ._files import tokenizer_to_json
+
         return json.dumps(tokenizer_to_json(self), ensure_ascii=False, indent=2 if pretty else None)
 
     def save(self, path, pretty=True):
@@ -286,6 +300,7 @@ class Tokenizer(BatchMixin):
     @staticmethod
     def from_str(json_str):
         from ._files import tokenizer_from_json
+
         return tokenizer_from_json(json.loads(json_str))
 
     @staticmethod
@@ -294,6 +309,8 @@ class Tokenizer(BatchMixin):
             return Tokenizer.from_str(f.read())
 
     def __repr__(self):
-        return (f"Tokenizer(vocabulary_size={self.get_vocab_size()}, model=BPE, "
-                f"pre_tokenizer={type(self.pre_tokenizer).__name__ if self.pre_tokenizer else None}, "
-                f"added_tokens={list(self._added)})")
+        return (
+            f"Tokenizer(vocabulary_size={self.get_vocab_size()}, model=BPE, "
+            f"pre_tokenizer={type(self.pre_tokenizer).__name__ if self.pre_tokenizer else None}, "
+            f"added_tokens={list(self._added)})"
+        )

@@ -6,10 +6,23 @@ num_threads=...)` times a statement with `timeit`, `blocked_autorange` or
 `Compare` lays many measurements out as PyTorch's comparison table. Only the
 Python language is supported (no C++ timer, no Callgrind).
 """
-from .utils.common import Measurement, TaskSpec, select_unit, trim_sigfig, unit_to_english, ordered_unique  # noqa
-from .utils.common import set_torch_threads  # noqa: F401
-from .utils.timer import Timer, Language, timer  # noqa: F401
-from .utils.compare import Compare, Colorize  # noqa: F401
 
-__all__ = ["Timer", "Measurement", "Compare", "Colorize", "Language", "TaskSpec", "select_unit",
-           "trim_sigfig", "unit_to_english", "ordered_unique", "set_torch_threads", "timer"]
+from .utils.common import Measurement, TaskSpec, select_unit, trim_sigfig, unit_to_english, ordered_unique
+from .utils.common import set_torch_threads
+from .utils.timer import Timer, Language, timer
+from .utils.compare import Compare, Colorize
+
+__all__ = [
+    "Timer",
+    "Measurement",
+    "Compare",
+    "Colorize",
+    "Language",
+    "TaskSpec",
+    "select_unit",
+    "trim_sigfig",
+    "unit_to_english",
+    "ordered_unique",
+    "set_torch_threads",
+    "timer",
+]

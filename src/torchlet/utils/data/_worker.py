@@ -7,6 +7,7 @@ seed and its id, so random transforms differ between workers but are
 reproducible. Errors travel back as an `ExceptionWrapper` that the main process
 re-raises with the worker's traceback text.
 """
+
 import os
 import queue
 import random
@@ -89,6 +90,7 @@ class _ResumeIteration:
 def _numpy_seed(base_seed, worker_id):
     """A 4 x uint32 NumPy seed mixing the base seed and the worker id."""
     import numpy as np
+
     return np.random.SeedSequence([worker_id, base_seed & 0xFFFFFFFF, base_seed >> 32]).generate_state(4)
 
 
@@ -134,12 +136,25 @@ def _create_fetcher(iterable, dataset, auto_collation, collate_fn, drop_last):
     return cls(dataset, auto_collation, collate_fn, drop_last)
 
 
-def _worker_loop(iterable, dataset, index_queue, data_queue, done_event, auto_collation,
-                 collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers):
+def _worker_loop(
+    iterable,
+    dataset,
+    index_queue,
+    data_queue,
+    done_event,
+    auto_collation,
+    collate_fn,
+    drop_last,
+    base_seed,
+    init_fn,
+    worker_id,
+    num_workers,
+):
     """The body of a worker process (see the module docstring)."""
     global _worker_info
     import numpy as np
     from ... import random as _random
+
     parent = os.getppid()
     try:
         seed = base_seed + worker_id

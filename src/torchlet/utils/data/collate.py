@@ -7,6 +7,7 @@ tensors; strings and bytes stay as they are (a batch of them is the sequence
 of them); dicts, namedtuples and sequences are collated field by field
 (a tuple sample gives a list, as PyTorch).
 """
+
 import collections.abc
 import re
 
@@ -14,24 +15,24 @@ import numpy as np
 
 __all__ = ["default_collate", "default_convert"]
 
-_ERR = ("default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
-        "found {}")
+_ERR = "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
 _NP_STR = re.compile(r"[SaUO]")
 
 
 def _tensor_cls():
     from ..._tensor import Tensor
+
     return Tensor
 
 
 def default_convert(data):
     """NumPy arrays/scalars in `data` (recursively through dicts and sequences) to tensors."""
     from ...ops.creation import as_tensor
+
     Tensor = _tensor_cls()
     if isinstance(data, Tensor):
         return data
-    if isinstance(data, np.ndarray) or isinstance(data, np.generic) and not isinstance(
-            data, (np.str_, np.bytes_)):
+    if isinstance(data, np.ndarray) or isinstance(data, np.generic) and not isinstance(data, (np.str_, np.bytes_)):
         if _NP_STR.search(data.dtype.str) is not None:
             return data
         return as_tensor(data)
@@ -55,6 +56,7 @@ def default_convert(data):
 def _stack(batch):
     from ...ops.creation import tensor
     from ...ops.joining import stack
+
     return stack(batch, 0) if len(batch) != 0 else tensor([])
 
 
@@ -62,6 +64,7 @@ def default_collate(batch):
     """Merge a list of samples into a batch (see the module docstring for the rules)."""
     from ...ops.creation import as_tensor, tensor
     from ... import _dtype
+
     Tensor = _tensor_cls()
     elem = batch[0]
     if isinstance(elem, Tensor):

@@ -9,6 +9,7 @@ re-raised here with the worker's traceback, a worker that dies raises
 RuntimeError instead of hanging, and workers are shut down when the iterator
 is exhausted or dropped (or kept for the next epoch with persistent_workers).
 """
+
 import itertools
 import math
 import multiprocessing
@@ -54,20 +55,37 @@ class DataLoader:
 
     __initialized = False
 
-    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
-                 num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, timeout=0,
-                 worker_init_fn=None, multiprocessing_context=None, generator=None, *,
-                 prefetch_factor=None, persistent_workers=False, pin_memory_device="",
-                 in_order=True):
+    def __init__(
+        self,
+        dataset,
+        batch_size=1,
+        shuffle=None,
+        sampler=None,
+        batch_sampler=None,
+        num_workers=0,
+        collate_fn=None,
+        pin_memory=False,
+        drop_last=False,
+        timeout=0,
+        worker_init_fn=None,
+        multiprocessing_context=None,
+        generator=None,
+        *,
+        prefetch_factor=None,
+        persistent_workers=False,
+        pin_memory_device="",
+        in_order=True,
+    ):
         if num_workers < 0:
-            raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
-                             "disable multiprocessing.")
+            raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.")
         if timeout < 0:
             raise ValueError("timeout option should be non-negative")
         if num_workers == 0 and prefetch_factor is not None:
-            raise ValueError("prefetch_factor option could only be specified in multiprocessing."
-                             "let num_workers > 0 to enable multiprocessing, otherwise set "
-                             "prefetch_factor to None.")
+            raise ValueError(
+                "prefetch_factor option could only be specified in multiprocessing."
+                "let num_workers > 0 to enable multiprocessing, otherwise set "
+                "prefetch_factor to None."
+            )
         elif num_workers > 0 and prefetch_factor is None:
             prefetch_factor = 2
         elif prefetch_factor is not None and prefetch_factor < 0:
@@ -88,14 +106,18 @@ class DataLoader:
         if isinstance(dataset, IterableDataset):
             self._dataset_kind = "iterable"
             if shuffle not in {False, None}:
-                raise ValueError(f"DataLoader with IterableDataset: expected unspecified shuffle "
-                                 f"option, but got shuffle={shuffle}")
+                raise ValueError(
+                    f"DataLoader with IterableDataset: expected unspecified shuffle option, but got shuffle={shuffle}"
+                )
             if sampler is not None:
-                raise ValueError(f"DataLoader with IterableDataset: expected unspecified sampler "
-                                 f"option, but got sampler={sampler}")
+                raise ValueError(
+                    f"DataLoader with IterableDataset: expected unspecified sampler option, but got sampler={sampler}"
+                )
             if batch_sampler is not None:
-                raise ValueError(f"DataLoader with IterableDataset: expected unspecified "
-                                 f"batch_sampler option, but got batch_sampler={batch_sampler}")
+                raise ValueError(
+                    f"DataLoader with IterableDataset: expected unspecified "
+                    f"batch_sampler option, but got batch_sampler={batch_sampler}"
+                )
         else:
             shuffle = bool(shuffle)
             self._dataset_kind = "map"
@@ -104,12 +126,12 @@ class DataLoader:
             raise ValueError("sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None:
             if batch_size != 1 or shuffle or sampler is not None or drop_last:
-                raise ValueError("batch_sampler option is mutually exclusive with batch_size, "
-                                 "shuffle, sampler, and drop_last")
+                raise ValueError(
+                    "batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and drop_last"
+                )
             batch_size, drop_last = None, False
         elif batch_size is None and drop_last:
-            raise ValueError("batch_size=None option disables auto-batching and is mutually "
-                             "exclusive with drop_last")
+            raise ValueError("batch_size=None option disables auto-batching and is mutually exclusive with drop_last")
 
         if sampler is None:
             if self._dataset_kind == "iterable":
@@ -143,25 +165,36 @@ class DataLoader:
     def multiprocessing_context(self, ctx):
         if ctx is not None:
             if self.num_workers <= 0:
-                raise ValueError(f"multiprocessing_context can only be used with multi-process "
-                                 f"loading (num_workers > 0), but got num_workers={self.num_workers}")
+                raise ValueError(
+                    f"multiprocessing_context can only be used with multi-process "
+                    f"loading (num_workers > 0), but got num_workers={self.num_workers}"
+                )
             if isinstance(ctx, str):
                 methods = multiprocessing.get_all_start_methods()
                 if ctx not in methods:
-                    raise ValueError(f"multiprocessing_context option should specify a valid start "
-                                     f"method in {methods!r}, but got multiprocessing_context={ctx!r}")
+                    raise ValueError(
+                        f"multiprocessing_context option should specify a valid start "
+                        f"method in {methods!r}, but got multiprocessing_context={ctx!r}"
+                    )
                 ctx = multiprocessing.get_context(ctx)
             if not isinstance(ctx, multiprocessing.context.BaseContext):
-                raise TypeError(f"multiprocessing_context option should be a valid context object "
-                                f"or a string specifying the start method, but got "
-                                f"multiprocessing_context={ctx}")
+                raise TypeError(
+                    f"multiprocessing_context option should be a valid context object "
+                    f"or a string specifying the start method, but got "
+                    f"multiprocessing_context={ctx}"
+                )
         self.__multiprocessing_context = ctx
 
     def __setattr__(self, attr, val):
-        if self.__initialized and attr in ("batch_size", "batch_sampler", "sampler", "drop_last",
-                                           "dataset", "persistent_workers"):
-            raise ValueError(f"{attr} attribute should not be set after "
-                             f"{self.__class__.__name__} is initialized")
+        if self.__initialized and attr in (
+            "batch_size",
+            "batch_sampler",
+            "sampler",
+            "drop_last",
+            "dataset",
+            "persistent_workers",
+        ):
+            raise ValueError(f"{attr} attribute should not be set after {self.__class__.__name__} is initialized")
         super().__setattr__(attr, val)
 
     @property
@@ -191,8 +224,7 @@ class DataLoader:
         if self._dataset_kind == "iterable":
             length = self._IterableDataset_len_called = len(self.dataset)
             if self.batch_size is not None:
-                length = length // self.batch_size if self.drop_last else \
-                    math.ceil(length / self.batch_size)
+                length = length // self.batch_size if self.drop_last else math.ceil(length / self.batch_size)
             return length
         return len(self._index_sampler)
 
@@ -204,21 +236,27 @@ class DataLoader:
         if suggest is None or self.num_workers > suggest:
             checked = hasattr(os, "sched_getaffinity")
             if suggest is not None:
-                hint = (f"Our suggested max number of worker in current system is {suggest}"
-                        f"{'' if checked else ' (`cpuset` is not taken into account)'}, which is "
-                        f"smaller than what this DataLoader is going to create.")
+                hint = (
+                    f"Our suggested max number of worker in current system is {suggest}"
+                    f"{'' if checked else ' (`cpuset` is not taken into account)'}, which is "
+                    f"smaller than what this DataLoader is going to create."
+                )
             else:
                 hint = "DataLoader is not able to compute a suggested max number of worker in current system."
-            warnings.warn(f"This DataLoader will create {self.num_workers} worker processes in "
-                          f"total. {hint} Please be aware that excessive worker creation might get "
-                          f"DataLoader running slow or even freeze, lower the worker number to avoid "
-                          f"potential slowness/freeze if necessary.", stacklevel=2)
+            warnings.warn(
+                f"This DataLoader will create {self.num_workers} worker processes in "
+                f"total. {hint} Please be aware that excessive worker creation might get "
+                f"DataLoader running slow or even freeze, lower the worker number to avoid "
+                f"potential slowness/freeze if necessary.",
+                stacklevel=2,
+            )
 
 
 def _base_seed(generator):
     """One `random_()` int64 draw from `generator` (None: the default one), as PyTorch."""
     from ... import _dtype
     from ...ops.creation import empty
+
     return int(empty((), dtype=_dtype.int64).random_(generator=generator).item())
 
 
@@ -254,14 +292,21 @@ class _BaseDataLoaderIter:
     def __next__(self):
         data = self._next_data()
         self._num_yielded += 1
-        if (self._iterable and self._IterableDataset_len_called is not None
-                and self._num_yielded > self._IterableDataset_len_called):
-            msg = (f"Length of IterableDataset {self._dataset} was reported to be "
-                   f"{self._IterableDataset_len_called}(when accessing len(dataloader)), but "
-                   f"{self._num_yielded} samples have been fetched. ")
+        if (
+            self._iterable
+            and self._IterableDataset_len_called is not None
+            and self._num_yielded > self._IterableDataset_len_called
+        ):
+            msg = (
+                f"Length of IterableDataset {self._dataset} was reported to be "
+                f"{self._IterableDataset_len_called}(when accessing len(dataloader)), but "
+                f"{self._num_yielded} samples have been fetched. "
+            )
             if self._num_workers > 0:
-                msg += ("For multiprocessing data-loading, this could be caused by not properly "
-                        "configuring the IterableDataset replica at each worker.")
+                msg += (
+                    "For multiprocessing data-loading, this could be caused by not properly "
+                    "configuring the IterableDataset replica at each worker."
+                )
             warnings.warn(msg, stacklevel=2)
         return data
 
@@ -277,8 +322,9 @@ class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
         super().__init__(loader)
         if self._timeout != 0:
             raise AssertionError("_SingleProcessDataLoaderIter requires timeout == 0")
-        self._fetcher = _worker._create_fetcher(self._iterable, self._dataset, self._auto_collation,
-                                                self._collate_fn, self._drop_last)
+        self._fetcher = _worker._create_fetcher(
+            self._iterable, self._dataset, self._auto_collation, self._collate_fn, self._drop_last
+        )
 
     def _next_data(self):
         return self._fetcher.fetch(self._next_index())  # StopIteration ends the epoch
@@ -297,11 +343,24 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         for i in range(self._num_workers):
             iq = ctx.Queue()
             iq.cancel_join_thread()
-            w = ctx.Process(target=_worker._worker_loop, daemon=True,
-                            args=(self._iterable, self._dataset, iq, self._data_queue,
-                                  self._done_event, self._auto_collation, self._collate_fn,
-                                  self._drop_last, self._base_seed, loader.worker_init_fn, i,
-                                  self._num_workers))
+            w = ctx.Process(
+                target=_worker._worker_loop,
+                daemon=True,
+                args=(
+                    self._iterable,
+                    self._dataset,
+                    iq,
+                    self._data_queue,
+                    self._done_event,
+                    self._auto_collation,
+                    self._collate_fn,
+                    self._drop_last,
+                    self._base_seed,
+                    loader.worker_init_fn,
+                    i,
+                    self._num_workers,
+                ),
+            )
             w.start()
             self._index_queues.append(iq)
             self._workers.append(w)
@@ -346,8 +405,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._send_idx += 1
 
     def _dead_workers_error(self):
-        failed = [w for wid, w in enumerate(self._workers)
-                  if self._workers_status[wid] and not w.is_alive()]
+        failed = [w for wid, w in enumerate(self._workers) if self._workers_status[wid] and not w.is_alive()]
         if failed:
             for w in failed:
                 self._workers_status[self._workers.index(w)] = False
@@ -358,10 +416,12 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
     def _get_data(self):
         """The next (idx, data) from the result queue; raises on timeout or a dead worker."""
         import time
+
         deadline = time.monotonic() + self._timeout if self._timeout > 0 else None
         while True:
-            wait = _STATUS_INTERVAL if deadline is None else \
-                max(0.0, min(_STATUS_INTERVAL, deadline - time.monotonic()))
+            wait = (
+                _STATUS_INTERVAL if deadline is None else max(0.0, min(_STATUS_INTERVAL, deadline - time.monotonic()))
+            )
             try:
                 return self._data_queue.get(timeout=wait)
             except queue.Empty:

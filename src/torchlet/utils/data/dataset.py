@@ -6,13 +6,22 @@ A map-style dataset answers `dataset[i]` and `len(dataset)`; an iterable one
 yields samples from `iter(dataset)` (with worker processes, each worker gets
 its own copy and shards itself through `get_worker_info()`).
 """
+
 import bisect
 import itertools
 import math
 import warnings
 
-__all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset",
-           "ChainDataset", "Subset", "random_split"]
+__all__ = [
+    "Dataset",
+    "IterableDataset",
+    "TensorDataset",
+    "StackDataset",
+    "ConcatDataset",
+    "ChainDataset",
+    "Subset",
+    "random_split",
+]
 
 
 class Dataset:
@@ -55,8 +64,10 @@ class StackDataset(Dataset):
 
     def __init__(self, *args, **kwargs):
         if args and kwargs:
-            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) "
-                             "like input/output, but both types are given.")
+            raise ValueError(
+                "Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) "
+                "like input/output, but both types are given."
+            )
         if not args and not kwargs:
             raise ValueError("At least one dataset should be passed")
         parts = args or list(kwargs.values())
@@ -148,6 +159,7 @@ class Subset(Dataset):
 
 def _default_generator():
     from ...random import default_generator
+
     return default_generator
 
 
@@ -156,6 +168,7 @@ def random_split(dataset, lengths, generator=None):
     fractions summing to 1 (floor(frac * n) each, the remainder handed out one by
     one from the first split on), over one random permutation from `generator`."""
     from ...ops.random_ops import randperm
+
     if generator is None:
         generator = _default_generator()
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
@@ -169,10 +182,10 @@ def random_split(dataset, lengths, generator=None):
         lengths = sizes
         for i, n in enumerate(lengths):
             if n == 0:
-                warnings.warn(f"Length of split at index {i} is 0. This might result in an empty "
-                              f"dataset.", stacklevel=2)
+                warnings.warn(
+                    f"Length of split at index {i} is 0. This might result in an empty dataset.", stacklevel=2
+                )
     if sum(lengths) != len(dataset):
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
     indices = randperm(sum(lengths), generator=generator).tolist()
-    return [Subset(dataset, indices[end - n:end])
-            for end, n in zip(itertools.accumulate(lengths), lengths)]
+    return [Subset(dataset, indices[end - n : end]) for end, n in zip(itertools.accumulate(lengths), lengths)]

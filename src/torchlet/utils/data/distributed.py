@@ -2,6 +2,7 @@
 dataset. With shuffle, every replica draws the same permutation, randperm from a
 fresh generator seeded with `seed + epoch` (call set_epoch each epoch), then takes
 every num_replicas-th index from `rank` on, as PyTorch does."""
+
 import math
 
 from .sampler import Sampler
@@ -12,6 +13,7 @@ __all__ = ["DistributedSampler"]
 def _require_distributed():
     """torchlet.distributed, initialized (PyTorch's errors otherwise)."""
     from ... import distributed as dist
+
     if not dist.is_available():
         raise RuntimeError("Requires distributed package to be available")
     return dist
@@ -39,6 +41,7 @@ class DistributedSampler(Sampler):
     def __iter__(self):
         from ...ops.random_ops import randperm
         from ...random import Generator
+
         n = len(self.dataset)
         if self.shuffle:
             indices = randperm(n, generator=Generator().manual_seed(self.seed + self.epoch)).tolist()
@@ -46,11 +49,10 @@ class DistributedSampler(Sampler):
             indices = list(range(n))
         if not self.drop_last:  # pad by repeating from the start
             pad = self.total_size - len(indices)
-            indices += indices[:pad] if pad <= len(indices) else \
-                (indices * math.ceil(pad / len(indices)))[:pad]
+            indices += indices[:pad] if pad <= len(indices) else (indices * math.ceil(pad / len(indices)))[:pad]
         else:
-            indices = indices[:self.total_size]
-        return iter(indices[self.rank:self.total_size:self.num_replicas])
+            indices = indices[: self.total_size]
+        return iter(indices[self.rank : self.total_size : self.num_replicas])
 
     def __len__(self):
         return self.num_samples

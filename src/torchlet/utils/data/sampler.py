@@ -4,12 +4,19 @@ Random samplers draw from a torchlet Generator (generator=, else a fresh one
 seeded from the default generator at each `iter()`), so `torchlet.manual_seed`
 makes shuffling reproducible.
 """
+
 import itertools
 
 from ... import _dtype
 
-__all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
-           "WeightedRandomSampler", "BatchSampler"]
+__all__ = [
+    "Sampler",
+    "SequentialSampler",
+    "RandomSampler",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
+    "BatchSampler",
+]
 
 
 class Sampler:
@@ -27,6 +34,7 @@ def _fresh_generator():
     RandomSampler does exactly this at the first `next()` of each epoch."""
     from ...ops.creation import empty
     from ...random import Generator
+
     seed = int(empty((), dtype=_dtype.int64).random_().item())
     return Generator().manual_seed(seed)
 
@@ -53,11 +61,9 @@ class RandomSampler(Sampler):
         self._num_samples = num_samples
         self.generator = generator
         if not isinstance(self.replacement, bool):
-            raise TypeError(f"replacement should be a boolean value, but got "
-                            f"replacement={self.replacement}")
+            raise TypeError(f"replacement should be a boolean value, but got replacement={self.replacement}")
         if not isinstance(self.num_samples, int) or self.num_samples <= 0:
-            raise ValueError(f"num_samples should be a positive integer value, but got "
-                             f"num_samples={self.num_samples}")
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={self.num_samples}")
 
     @property
     def num_samples(self):
@@ -65,17 +71,17 @@ class RandomSampler(Sampler):
 
     def __iter__(self):
         from ...ops.random_ops import randint, randperm
+
         n = len(self.data_source)
         gen = self.generator if self.generator is not None else _fresh_generator()
         if self.replacement:
             for _ in range(self.num_samples // 32):
                 yield from randint(high=n, size=(32,), dtype=_dtype.int64, generator=gen).tolist()
-            yield from randint(high=n, size=(self.num_samples % 32,), dtype=_dtype.int64,
-                               generator=gen).tolist()
+            yield from randint(high=n, size=(self.num_samples % 32,), dtype=_dtype.int64, generator=gen).tolist()
         else:
             for _ in range(self.num_samples // n):
                 yield from randperm(n, generator=gen).tolist()
-            yield from randperm(n, generator=gen).tolist()[:self.num_samples % n]
+            yield from randperm(n, generator=gen).tolist()[: self.num_samples % n]
 
     def __len__(self):
         return self.num_samples
@@ -90,6 +96,7 @@ class SubsetRandomSampler(Sampler):
 
     def __iter__(self):
         from ...ops.random_ops import randperm
+
         for i in randperm(len(self.indices), generator=self.generator).tolist():
             yield self.indices[i]
 
@@ -102,15 +109,14 @@ class WeightedRandomSampler(Sampler):
 
     def __init__(self, weights, num_samples, replacement=True, generator=None):
         from ...ops.creation import as_tensor
+
         if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
-            raise ValueError(f"num_samples should be a positive integer value, but got "
-                             f"num_samples={num_samples}")
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
         if not isinstance(replacement, bool):
             raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
         weights = as_tensor(weights, dtype=_dtype.float64)
         if len(weights.shape) != 1:
-            raise ValueError(f"weights should be a 1d sequence but given weights have shape "
-                             f"{tuple(weights.shape)}")
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(weights.shape)}")
         self.weights = weights
         self.num_samples = num_samples
         self.replacement = replacement
@@ -118,8 +124,8 @@ class WeightedRandomSampler(Sampler):
 
     def __iter__(self):
         from ...ops.random_ops import multinomial
-        yield from multinomial(self.weights, self.num_samples, self.replacement,
-                               generator=self.generator).tolist()
+
+        yield from multinomial(self.weights, self.num_samples, self.replacement, generator=self.generator).tolist()
 
     def __len__(self):
         return self.num_samples
@@ -131,8 +137,7 @@ class BatchSampler(Sampler):
 
     def __init__(self, sampler, batch_size, drop_last):
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
-            raise ValueError(f"batch_size should be a positive integer value, but got "
-                             f"batch_size={batch_size}")
+            raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
         if not isinstance(drop_last, bool):
             raise ValueError(f"drop_last should be a boolean value, but got drop_last={drop_last}")
         self.sampler = sampler

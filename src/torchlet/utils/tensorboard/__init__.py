@@ -5,8 +5,9 @@
 The tensorboard package is optional (``pip install torchlet[tensorboard]``);
 importing this module without it raises ImportError, as PyTorch does.
 """
+
 try:
-    import tensorboard  # noqa: F401
+    import tensorboard
 except ImportError as e:  # pragma: no cover - exercised only without the extra
     raise ImportError(
         "torchlet.utils.tensorboard needs the tensorboard package, which is not installed. "

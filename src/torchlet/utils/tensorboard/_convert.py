@@ -1,6 +1,7 @@
 """Turning tensors / arrays / numbers into NumPy arrays, and image layout
 helpers (dataformats -> HWC, a batch of images -> one grid), as PyTorch's
 SummaryWriter lays them out."""
+
 import numbers
 
 import numpy as np
@@ -17,6 +18,7 @@ def make_np(x):
         return np.array([x])
     from ... import _dtype
     from ..._tensor import Tensor
+
     if isinstance(x, Tensor):
         x = x.detach()
         if x.dtype is _dtype.bfloat16:
@@ -53,11 +55,12 @@ def convert_to_HWC(tensor, input_format):
     """Reorder an image array given as e.g. 'CHW', 'HWC', 'HW', 'NCHW', 'NHWC' to HWC
     (a batch is laid out as a grid, one channel is repeated to RGB)."""
     if len(set(input_format)) != len(input_format):
-        raise AssertionError("You can not use the same dimension shorthand twice. "
-                             f"input_format: {input_format}")
+        raise AssertionError(f"You can not use the same dimension shorthand twice. input_format: {input_format}")
     if tensor.ndim != len(input_format):
-        raise AssertionError("size of input tensor and input format are different. "
-                             f"tensor shape: {tensor.shape}, input_format: {input_format}")
+        raise AssertionError(
+            "size of input tensor and input format are different. "
+            f"tensor shape: {tensor.shape}, input_format: {input_format}"
+        )
     fmt = input_format.upper()
     if len(fmt) == 4:
         nchw = tensor.transpose([fmt.find(c) for c in "NCHW"])

@@ -1,6 +1,7 @@
 """Files of TensorBoard's embedding projector, laid out as PyTorch writes them:
 <logdir>/<step:05d>/<tag>/tensors.tsv (+ metadata.tsv, sprite.png) and
 <logdir>/projector_config.pbtxt listing every embedding."""
+
 import io
 import math
 import os
@@ -31,12 +32,13 @@ def make_tsv(metadata, save_path, metadata_header=None):
 def make_sprite(label_img, save_path):
     """sprite.png: the label images (N, C, H, W, values in [0, 1]) on a square grid."""
     from PIL import Image
+
     imgs = make_np(label_img)
     nrow = math.ceil(imgs.shape[0] ** 0.5)
     grid = make_grid(imgs, ncols=nrow).transpose(1, 2, 0)  # HWC
     side = grid.shape[1]
     square = np.zeros((side, side, 3))
-    square[:grid.shape[0]] = grid
+    square[: grid.shape[0]] = grid
     buf = io.BytesIO()
     Image.fromarray(np.uint8((square * 255).clip(0, 255))).save(buf, format="PNG")
     _write(os.path.join(save_path, "sprite.png"), buf.getvalue())
@@ -50,6 +52,7 @@ def make_mat(mat, save_path):
 
 def embedding_info(metadata, label_img, subdir, global_step, tag):
     from tensorboard.plugins.projector.projector_config_pb2 import EmbeddingInfo
+
     info = EmbeddingInfo()
     info.tensor_name = f"{tag}:{str(global_step).zfill(5)}"
     info.tensor_path = subdir + "/tensors.tsv"
@@ -64,5 +67,5 @@ def embedding_info(metadata, label_img, subdir, global_step, tag):
 
 def write_pbtxt(log_dir, config):
     from google.protobuf import text_format
-    _write(os.path.join(log_dir, "projector_config.pbtxt"),
-           text_format.MessageToString(config).encode("utf-8"))
+
+    _write(os.path.join(log_dir, "projector_config.pbtxt"), text_format.MessageToString(config).encode("utf-8"))

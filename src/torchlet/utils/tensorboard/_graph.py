@@ -16,6 +16,7 @@ ordered with the autograd graph's node sequence numbers (`Node._seq`).
 Nodes carry `_output_shapes` (and the module's extra_repr as `attr`) so the
 Graphs dashboard shows tensor shapes on the edges.
 """
+
 import re
 
 __all__ = ["graph"]
@@ -26,6 +27,7 @@ _BACKWARD = re.compile(r"Backward\d*$")
 def _tensors(obj):
     """Tensors in a (nested) tuple / list / dict forward result, in order."""
     from ..._tensor import Tensor
+
     if isinstance(obj, Tensor):
         return [obj]
     if isinstance(obj, (tuple, list)):
@@ -38,6 +40,7 @@ def _tensors(obj):
 def _next_seq():
     """The next autograd sequence number (consumes one; they only need to be increasing)."""
     from ...autograd import graph as ag
+
     return next(ag._sequence)
 
 
@@ -60,12 +63,12 @@ class _Tracer:
             else:
                 parent = model.get_submodule(path.rsplit(".", 1)[0]) if "." in path else model
                 self.names[mod] = f"{self.names[parent]}/{type(mod).__name__}[{path.rsplit('.', 1)[-1]}]"
-        self.leaf_calls = []    # (start, end, node) of finished leaf-module calls
-        self.scope_calls = []   # (start, end, scope) of finished non-leaf calls
+        self.leaf_calls = []  # (start, end, node) of finished leaf-module calls
+        self.scope_calls = []  # (start, end, scope) of finished non-leaf calls
         self.stack = []
-        self.producer = {}      # id(tensor) -> node that returned it
-        self.keep = []          # keeps those tensors alive, so ids are not reused
-        self.by_fn = {}         # id(grad_fn) -> node (op nodes and inputs)
+        self.producer = {}  # id(tensor) -> node that returned it
+        self.keep = []  # keeps those tensors alive, so ids are not reused
+        self.by_fn = {}  # id(grad_fn) -> node (op nodes and inputs)
         self.nodes = []
         self.counts = {}
         self.input_leaves = {}  # id(AccumulateGrad variable) -> input node
@@ -184,6 +187,7 @@ def _node_def(node):
     from tensorboard.compat.proto.attr_value_pb2 import AttrValue
     from tensorboard.compat.proto.node_def_pb2 import NodeDef
     from tensorboard.compat.proto.tensor_shape_pb2 import TensorShapeProto
+
     attr = {}
     if node.attr:
         attr["attr"] = AttrValue(s=node.attr.encode("utf-8"))
@@ -192,8 +196,7 @@ def _node_def(node):
     if node.shape is not None:
         shape = TensorShapeProto(dim=[TensorShapeProto.Dim(size=int(d)) for d in node.shape])
         attr["_output_shapes"] = AttrValue(list=AttrValue.ListValue(shape=[shape]))
-    return NodeDef(name=node.name, op=node.op, input=[i.name for i in node.inputs],
-                   device="/device:CPU:0", attr=attr)
+    return NodeDef(name=node.name, op=node.op, input=[i.name for i in node.inputs], device="/device:CPU:0", attr=attr)
 
 
 def graph(model, input_to_model=None, verbose=False):

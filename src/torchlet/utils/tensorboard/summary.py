@@ -2,6 +2,7 @@
 protos: the same tags, plugin metadata and data layouts PyTorch writes
 (scalars, histograms with TensorFlow's exponential buckets, PNG images, text,
 hparams session start/end, pr_curve 6 x num_thresholds tensors, ...)."""
+
 import io
 import numbers
 
@@ -12,9 +13,23 @@ from tensorboard.compat.proto.tensor_shape_pb2 import TensorShapeProto
 
 from ._convert import convert_to_HWC, make_np
 
-__all__ = ["scalar", "histogram", "histogram_raw", "make_histogram", "image", "make_image",
-           "text", "hparams", "pr_curve", "pr_curve_raw", "compute_curve", "custom_scalars",
-           "audio", "video", "default_bins"]
+__all__ = [
+    "scalar",
+    "histogram",
+    "histogram_raw",
+    "make_histogram",
+    "image",
+    "make_image",
+    "text",
+    "hparams",
+    "pr_curve",
+    "pr_curve_raw",
+    "compute_curve",
+    "custom_scalars",
+    "audio",
+    "video",
+    "default_bins",
+]
 
 
 def _default_bins():
@@ -46,8 +61,9 @@ def _shape(*dims):
 def scalar(name, value, new_style=False, double_precision=False):
     arr = make_np(value).squeeze()
     if arr.ndim != 0:
-        raise AssertionError("Tensor should contain one element (0 dimensions). Was given size: "
-                             f"{arr.size} and {arr.ndim} dimensions.")
+        raise AssertionError(
+            f"Tensor should contain one element (0 dimensions). Was given size: {arr.size} and {arr.ndim} dimensions."
+        )
     v = float(arr)
     if not new_style:
         return _summary(name, simple_value=v)
@@ -60,8 +76,9 @@ def scalar(name, value, new_style=False, double_precision=False):
 
 # ----- histograms ----------------------------------------------------------
 def histogram_raw(name, min, max, num, sum, sum_squares, bucket_limits, bucket_counts):
-    hist = HistogramProto(min=min, max=max, num=num, sum=sum, sum_squares=sum_squares,
-                          bucket_limit=bucket_limits, bucket=bucket_counts)
+    hist = HistogramProto(
+        min=min, max=max, num=num, sum=sum, sum_squares=sum_squares, bucket_limit=bucket_limits, bucket=bucket_counts
+    )
     return _summary(name, histo=hist)
 
 
@@ -91,10 +108,16 @@ def make_histogram(values, bins, max_bins=None):
         raise ValueError("The histogram is empty, please file a bug report.")
     start, end = int(nonzero[0]), int(nonzero[-1]) + 1
     counts = np.concatenate([[0], counts[start:end]])
-    limits = limits[start:end + 1]
-    return HistogramProto(min=values.min(), max=values.max(), num=len(values), sum=values.sum(),
-                          sum_squares=values.dot(values), bucket_limit=limits.tolist(),
-                          bucket=counts.tolist())
+    limits = limits[start : end + 1]
+    return HistogramProto(
+        min=values.min(),
+        max=values.max(),
+        num=len(values),
+        sum=values.sum(),
+        sum_squares=values.dot(values),
+        bucket_limit=limits.tolist(),
+        bucket=counts.tolist(),
+    )
 
 
 # ----- images --------------------------------------------------------------
@@ -107,14 +130,14 @@ def _to_uint8(arr):
 def make_image(hwc, rescale=1):
     """Summary.Image holding `hwc` (uint8 H x W x C) encoded as PNG."""
     from PIL import Image
+
     height, width, channel = hwc.shape
     img = Image.fromarray(np.ascontiguousarray(hwc))
     if rescale != 1:
         img = img.resize((int(width * rescale), int(height * rescale)), Image.Resampling.LANCZOS)
     buf = io.BytesIO()
     img.save(buf, format="PNG")
-    return Summary.Image(height=height, width=width, colorspace=channel,
-                         encoded_image_string=buf.getvalue())
+    return Summary.Image(height=height, width=width, colorspace=channel, encoded_image_string=buf.getvalue())
 
 
 def image(tag, tensor, rescale=1, dataformats="NCHW"):
@@ -138,14 +161,14 @@ def _prepare_video(v):
 def video(tag, tensor, fps=4):
     """An animated GIF (PIL) of a (N, T, C, H, W) video batch."""
     from PIL import Image
+
     frames = _to_uint8(_prepare_video(make_np(tensor)))
     t, h, w, c = frames.shape
     if c == 1:
         frames = np.concatenate([frames] * 3, axis=3)
     imgs = [Image.fromarray(np.ascontiguousarray(f)) for f in frames]
     buf = io.BytesIO()
-    imgs[0].save(buf, format="GIF", save_all=True, append_images=imgs[1:],
-                 duration=int(round(1000 / fps)), loop=0)
+    imgs[0].save(buf, format="GIF", save_all=True, append_images=imgs[1:], duration=int(round(1000 / fps)), loop=0)
     img = Summary.Image(height=h, width=w, colorspace=c, encoded_image_string=buf.getvalue())
     return _summary(tag, image=img)
 
@@ -153,6 +176,7 @@ def video(tag, tensor, fps=4):
 # ----- audio / text --------------------------------------------------------
 def audio(tag, tensor, sample_rate=44100):
     import wave
+
     arr = make_np(tensor).squeeze()
     if abs(arr).max() > 1:
         print("warning: audio amplitude out of range, auto clipped.")
@@ -166,13 +190,19 @@ def audio(tag, tensor, sample_rate=44100):
         w.setsampwidth(2)
         w.setframerate(sample_rate)
         w.writeframes(pcm.tobytes())
-    snd = Summary.Audio(sample_rate=sample_rate, num_channels=1, length_frames=pcm.shape[-1],
-                        encoded_audio_string=buf.getvalue(), content_type="audio/wav")
+    snd = Summary.Audio(
+        sample_rate=sample_rate,
+        num_channels=1,
+        length_frames=pcm.shape[-1],
+        encoded_audio_string=buf.getvalue(),
+        content_type="audio/wav",
+    )
     return _summary(tag, audio=snd)
 
 
 def text(tag, text_string):
     from tensorboard.plugins.text.plugin_data_pb2 import TextPluginData
+
     meta = _plugin_metadata("text", TextPluginData(version=0).SerializeToString())
     t = TensorProto(dtype="DT_STRING", string_val=[text_string.encode("utf_8")], tensor_shape=_shape(1))
     return _summary(tag + "/text_summary", metadata=meta, tensor=t)
@@ -208,13 +238,15 @@ def hparams(hparam_dict, metric_dict, hparam_domain_discrete=None):
     if not isinstance(domains, dict):
         raise TypeError("parameter: hparam_domain_discrete should be a dictionary, nothing logged.")
     for k, v in domains.items():
-        if k not in hparam_dict or not isinstance(v, list) or \
-                not all(isinstance(d, type(hparam_dict[k])) for d in v):
-            raise TypeError(f"parameter: hparam_domain_discrete[{k}] should be a list of same type "
-                            f"as hparam_dict[{k}].")
-    kinds = {"number": ("number_value", "DATA_TYPE_FLOAT64"),
-             "string": ("string_value", "DATA_TYPE_STRING"),
-             "bool": ("bool_value", "DATA_TYPE_BOOL")}
+        if k not in hparam_dict or not isinstance(v, list) or not all(isinstance(d, type(hparam_dict[k])) for d in v):
+            raise TypeError(
+                f"parameter: hparam_domain_discrete[{k}] should be a list of same type as hparam_dict[{k}]."
+            )
+    kinds = {
+        "number": ("number_value", "DATA_TYPE_FLOAT64"),
+        "string": ("string_value", "DATA_TYPE_STRING"),
+        "bool": ("bool_value", "DATA_TYPE_BOOL"),
+    }
     infos = []
     ssi = hp_data.SessionStartInfo()
     for k, v in hparam_dict.items():
@@ -226,19 +258,19 @@ def hparams(hparam_dict, metric_dict, hparam_domain_discrete=None):
         domain = None
         if k in domains and not hasattr(hparam_dict[k], "detach"):
             domain = struct_pb2.ListValue(values=[struct_pb2.Value(**{field: d}) for d in domains[k]])
-        infos.append(api_pb2.HParamInfo(name=k, type=api_pb2.DataType.Value(dtype),
-                                        domain_discrete=domain))
+        infos.append(api_pb2.HParamInfo(name=k, type=api_pb2.DataType.Value(dtype), domain_discrete=domain))
 
     def wrap(tag, **content):
         data = hp_data.HParamsPluginData(version=hp_meta.PLUGIN_DATA_VERSION, **content)
         return _summary(tag, metadata=_plugin_metadata(hp_meta.PLUGIN_NAME, data.SerializeToString()))
 
     metrics = [api_pb2.MetricInfo(name=api_pb2.MetricName(tag=k)) for k in metric_dict]
-    exp = wrap(hp_meta.EXPERIMENT_TAG,
-               experiment=api_pb2.Experiment(hparam_infos=infos, metric_infos=metrics))
+    exp = wrap(hp_meta.EXPERIMENT_TAG, experiment=api_pb2.Experiment(hparam_infos=infos, metric_infos=metrics))
     start = wrap(hp_meta.SESSION_START_INFO_TAG, session_start_info=ssi)
-    end = wrap(hp_meta.SESSION_END_INFO_TAG, session_end_info=hp_data.SessionEndInfo(
-        status=api_pb2.Status.Value("STATUS_SUCCESS")))
+    end = wrap(
+        hp_meta.SESSION_END_INFO_TAG,
+        session_end_info=hp_data.SessionEndInfo(status=api_pb2.Status.Value("STATUS_SUCCESS")),
+    )
     return exp, start, end
 
 
@@ -267,10 +299,11 @@ def compute_curve(labels, predictions, num_thresholds=None, weights=None):
 
 def _pr_summary(tag, data, num_thresholds):
     from tensorboard.plugins.pr_curve.plugin_data_pb2 import PrCurvePluginData
-    meta = _plugin_metadata("pr_curves", PrCurvePluginData(
-        version=0, num_thresholds=num_thresholds).SerializeToString())
-    t = TensorProto(dtype="DT_FLOAT", float_val=data.reshape(-1).tolist(),
-                    tensor_shape=_shape(*data.shape))
+
+    meta = _plugin_metadata(
+        "pr_curves", PrCurvePluginData(version=0, num_thresholds=num_thresholds).SerializeToString()
+    )
+    t = TensorProto(dtype="DT_FLOAT", float_val=data.reshape(-1).tolist(), tensor_shape=_shape(*data.shape))
     return _summary(tag, metadata=meta, tensor=t)
 
 
@@ -292,6 +325,7 @@ def pr_curve_raw(tag, tp, fp, tn, fn, precision, recall, num_thresholds=127, wei
 def custom_scalars(layout):
     """layout: {category: {chart title: ['Multiline', [tags]] or ['Margin', [value, lower, upper]]}}."""
     from tensorboard.plugins.custom_scalar import layout_pb2
+
     categories = []
     for category, charts in layout.items():
         out = []
@@ -304,6 +338,9 @@ def custom_scalars(layout):
             else:
                 out.append(layout_pb2.Chart(title=title, multiline=layout_pb2.MultilineChartContent(tag=tags)))
         categories.append(layout_pb2.Category(title=category, chart=out))
-    t = TensorProto(dtype="DT_STRING", tensor_shape=TensorShapeProto(),
-                    string_val=[layout_pb2.Layout(category=categories).SerializeToString()])
+    t = TensorProto(
+        dtype="DT_STRING",
+        tensor_shape=TensorShapeProto(),
+        string_val=[layout_pb2.Layout(category=categories).SerializeToString()],
+    )
     return _summary("custom_scalars__config__", tensor=t, metadata=_plugin_metadata("custom_scalars"))

@@ -1,6 +1,7 @@
 """SummaryWriter: PyTorch's TensorBoard logging API, writing event files with
 tensorboard's own EventFileWriter (so TensorBoard and its EventAccumulator read
 them)."""
+
 import os
 import socket
 import time
@@ -57,8 +58,7 @@ class SummaryWriter:
     torchlet tensors, NumPy arrays or Python numbers.
     """
 
-    def __init__(self, log_dir=None, comment="", purge_step=None, max_queue=10, flush_secs=120,
-                 filename_suffix=""):
+    def __init__(self, log_dir=None, comment="", purge_step=None, max_queue=10, flush_secs=120, filename_suffix=""):
         if not log_dir:
             stamp = datetime.now().strftime("%b%d_%H-%M-%S")
             log_dir = os.path.join("runs", stamp + "_" + socket.gethostname() + comment)
@@ -74,14 +74,14 @@ class SummaryWriter:
     def _get_file_writer(self):
         """The main FileWriter, (re)created after close()."""
         if self.all_writers is None or self.file_writer is None:
-            self.file_writer = FileWriter(self.log_dir, self.max_queue, self.flush_secs,
-                                          self.filename_suffix)
+            self.file_writer = FileWriter(self.log_dir, self.max_queue, self.flush_secs, self.filename_suffix)
             self.all_writers = {self.file_writer.get_logdir(): self.file_writer}
             if self.purge_step is not None:
                 step = self.purge_step
                 self.file_writer.add_event(event_pb2.Event(step=step, file_version="brain.Event:2"))
-                self.file_writer.add_event(event_pb2.Event(
-                    step=step, session_log=event_pb2.SessionLog(status=event_pb2.SessionLog.START)))
+                self.file_writer.add_event(
+                    event_pb2.Event(step=step, session_log=event_pb2.SessionLog(status=event_pb2.SessionLog.START))
+                )
                 self.purge_step = None
         return self.file_writer
 
@@ -89,8 +89,7 @@ class SummaryWriter:
         return self.log_dir
 
     # ----- scalars ---------------------------------------------------------
-    def add_scalar(self, tag, scalar_value, global_step=None, walltime=None, new_style=False,
-                   double_precision=False):
+    def add_scalar(self, tag, scalar_value, global_step=None, walltime=None, new_style=False, double_precision=False):
         summ = _s.scalar(tag, scalar_value, new_style=new_style, double_precision=double_precision)
         self._get_file_writer().add_summary(summ, global_step, walltime)
 
@@ -118,15 +117,14 @@ class SummaryWriter:
         self.add_custom_scalars({category: {title: ["Margin", tags]}})
 
     # ----- histograms ------------------------------------------------------
-    def add_histogram(self, tag, values, global_step=None, bins="tensorflow", walltime=None,
-                      max_bins=None):
+    def add_histogram(self, tag, values, global_step=None, bins="tensorflow", walltime=None, max_bins=None):
         if isinstance(bins, str) and bins == "tensorflow":
             bins = self.default_bins
-        self._get_file_writer().add_summary(_s.histogram(tag, values, bins, max_bins=max_bins),
-                                            global_step, walltime)
+        self._get_file_writer().add_summary(_s.histogram(tag, values, bins, max_bins=max_bins), global_step, walltime)
 
-    def add_histogram_raw(self, tag, min, max, num, sum, sum_squares, bucket_limits, bucket_counts,
-                          global_step=None, walltime=None):
+    def add_histogram_raw(
+        self, tag, min, max, num, sum, sum_squares, bucket_limits, bucket_counts, global_step=None, walltime=None
+    ):
         if len(bucket_limits) != len(bucket_counts):
             raise ValueError("len(bucket_limits) != len(bucket_counts), see the document.")
         summ = _s.histogram_raw(tag, min, max, num, sum, sum_squares, bucket_limits, bucket_counts)
@@ -134,29 +132,24 @@ class SummaryWriter:
 
     # ----- images, figures, video, audio, text -----------------------------
     def add_image(self, tag, img_tensor, global_step=None, walltime=None, dataformats="CHW"):
-        self._get_file_writer().add_summary(_s.image(tag, img_tensor, dataformats=dataformats),
-                                            global_step, walltime)
+        self._get_file_writer().add_summary(_s.image(tag, img_tensor, dataformats=dataformats), global_step, walltime)
 
     def add_images(self, tag, img_tensor, global_step=None, walltime=None, dataformats="NCHW"):
-        self._get_file_writer().add_summary(_s.image(tag, img_tensor, dataformats=dataformats),
-                                            global_step, walltime)
+        self._get_file_writer().add_summary(_s.image(tag, img_tensor, dataformats=dataformats), global_step, walltime)
 
     def add_figure(self, tag, figure, global_step=None, close=True, walltime=None):
         """A matplotlib figure (CHW image) or a list of them (NCHW grid)."""
         if isinstance(figure, list):
-            self.add_image(tag, _figure_to_image(figure, close), global_step, walltime,
-                           dataformats="NCHW")
+            self.add_image(tag, _figure_to_image(figure, close), global_step, walltime, dataformats="NCHW")
         else:
-            self.add_image(tag, _figure_to_image(figure, close), global_step, walltime,
-                           dataformats="CHW")
+            self.add_image(tag, _figure_to_image(figure, close), global_step, walltime, dataformats="CHW")
 
     def add_video(self, tag, vid_tensor, global_step=None, fps=4, walltime=None):
         """(N, T, C, H, W) video, uint8 or float in [0, 1], stored as an animated GIF."""
         self._get_file_writer().add_summary(_s.video(tag, vid_tensor, fps), global_step, walltime)
 
     def add_audio(self, tag, snd_tensor, global_step=None, sample_rate=44100, walltime=None):
-        self._get_file_writer().add_summary(_s.audio(tag, snd_tensor, sample_rate=sample_rate),
-                                            global_step, walltime)
+        self._get_file_writer().add_summary(_s.audio(tag, snd_tensor, sample_rate=sample_rate), global_step, walltime)
 
     def add_text(self, tag, text_string, global_step=None, walltime=None):
         self._get_file_writer().add_summary(_s.text(tag, text_string), global_step, walltime)
@@ -165,11 +158,11 @@ class SummaryWriter:
     def add_graph(self, model, input_to_model=None, verbose=False, use_strict_trace=True):
         """The module graph of one forward of `model` on `input_to_model` (see _graph)."""
         from ._graph import graph
+
         self._get_file_writer().add_graph(graph(model, input_to_model, verbose))
 
     # ----- hparams ---------------------------------------------------------
-    def add_hparams(self, hparam_dict, metric_dict, hparam_domain_discrete=None, run_name=None,
-                    global_step=None):
+    def add_hparams(self, hparam_dict, metric_dict, hparam_domain_discrete=None, run_name=None, global_step=None):
         """Hyperparameters and their metrics as a run <log_dir>/<run_name> for the HParams tab."""
         if type(hparam_dict) is not dict or type(metric_dict) is not dict:
             raise TypeError("hparam_dict and metric_dict should be dictionary.")
@@ -188,13 +181,13 @@ class SummaryWriter:
     def _encode(rawstr):
         return rawstr.replace("%", "%25").replace("/", "%2f").replace("\\", "%5c")
 
-    def add_embedding(self, mat, metadata=None, label_img=None, global_step=None, tag="default",
-                      metadata_header=None):
+    def add_embedding(self, mat, metadata=None, label_img=None, global_step=None, tag="default", metadata_header=None):
         """Projector files: <log_dir>/<step:05d>/<tag>/tensors.tsv (+ metadata.tsv, sprite.png)
         and <log_dir>/projector_config.pbtxt."""
         from tensorboard.plugins.projector.projector_config_pb2 import ProjectorConfig
 
         from . import _embedding as E
+
         mat = make_np(mat)
         if global_step is None:
             global_step = 0
@@ -220,22 +213,39 @@ class SummaryWriter:
         E.make_mat(mat, save_path)
         if not hasattr(self, "_projector_config"):
             self._projector_config = ProjectorConfig()
-        self._projector_config.embeddings.extend(
-            [E.embedding_info(metadata, label_img, subdir, global_step, tag)])
+        self._projector_config.embeddings.extend([E.embedding_info(metadata, label_img, subdir, global_step, tag)])
         E.write_pbtxt(self._get_file_writer().get_logdir(), self._projector_config)
 
     # ----- precision-recall ------------------------------------------------
-    def add_pr_curve(self, tag, labels, predictions, global_step=None, num_thresholds=127,
-                     weights=None, walltime=None):
+    def add_pr_curve(self, tag, labels, predictions, global_step=None, num_thresholds=127, weights=None, walltime=None):
         summ = _s.pr_curve(tag, labels, predictions, num_thresholds, weights)
         self._get_file_writer().add_summary(summ, global_step, walltime)
 
-    def add_pr_curve_raw(self, tag, true_positive_counts, false_positive_counts,
-                         true_negative_counts, false_negative_counts, precision, recall,
-                         global_step=None, num_thresholds=127, weights=None, walltime=None):
-        summ = _s.pr_curve_raw(tag, true_positive_counts, false_positive_counts,
-                               true_negative_counts, false_negative_counts, precision, recall,
-                               num_thresholds, weights)
+    def add_pr_curve_raw(
+        self,
+        tag,
+        true_positive_counts,
+        false_positive_counts,
+        true_negative_counts,
+        false_negative_counts,
+        precision,
+        recall,
+        global_step=None,
+        num_thresholds=127,
+        weights=None,
+        walltime=None,
+    ):
+        summ = _s.pr_curve_raw(
+            tag,
+            true_positive_counts,
+            false_positive_counts,
+            true_negative_counts,
+            false_negative_counts,
+            precision,
+            recall,
+            num_thresholds,
+            weights,
+        )
         self._get_file_writer().add_summary(summ, global_step, walltime)
 
     # ----- lifetime --------------------------------------------------------

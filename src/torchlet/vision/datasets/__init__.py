@@ -1,11 +1,25 @@
 """torchlet.vision.datasets: torchvision's datasets (same files on disk, same attributes)."""
-from .cifar import CIFAR10, CIFAR100  # noqa: F401
-from .digits import Digits  # noqa: F401
-from .fakedata import FakeData  # noqa: F401
-from .folder import DatasetFolder, ImageFolder  # noqa: F401
-from .lsun import LSUN, LSUNClass  # noqa: F401
-from .mnist import KMNIST, MNIST, FashionMNIST  # noqa: F401
-from .vision import StandardTransform, VisionDataset  # noqa: F401
 
-__all__ = ["MNIST", "FashionMNIST", "KMNIST", "CIFAR10", "CIFAR100", "ImageFolder", "DatasetFolder",
-           "FakeData", "Digits", "LSUN", "LSUNClass", "VisionDataset", "StandardTransform"]
+from .cifar import CIFAR10, CIFAR100
+from .digits import Digits
+from .fakedata import FakeData
+from .folder import DatasetFolder, ImageFolder
+from .lsun import LSUN, LSUNClass
+from .mnist import KMNIST, MNIST, FashionMNIST
+from .vision import StandardTransform, VisionDataset
+
+__all__ = [
+    "MNIST",
+    "FashionMNIST",
+    "KMNIST",
+    "CIFAR10",
+    "CIFAR100",
+    "ImageFolder",
+    "DatasetFolder",
+    "FakeData",
+    "Digits",
+    "LSUN",
+    "LSUNClass",
+    "VisionDataset",
+    "StandardTransform",
+]

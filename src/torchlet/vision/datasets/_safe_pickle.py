@@ -11,6 +11,7 @@ numeric dtypes and raw data of exactly shape x itemsize bytes; every other
 global raises UnpicklingError before anything runs. Stand-ins are instances,
 never classes, so NEWOBJ cannot instantiate them, and their BUILD is theirs.
 """
+
 import io
 import pickle
 import re
@@ -31,6 +32,7 @@ class _StandIn:
 
 class _NDArrayType(_StandIn):
     """numpy.ndarray as a value (the first argument of _reconstruct)."""
+
     __slots__ = ()
 
 
@@ -87,14 +89,17 @@ def _raw_bytes(raw):
 def _array(raw, dtype, shape, fortran):
     n = int(np.prod(shape, dtype=np.int64)) if shape else 1
     if len(raw) != n * dtype.itemsize:
-        raise pickle.UnpicklingError(f"NumPy array of shape {shape} and dtype {dtype} needs "
-                                     f"{n * dtype.itemsize} bytes, the file holds {len(raw)}")
+        raise pickle.UnpicklingError(
+            f"NumPy array of shape {shape} and dtype {dtype} needs "
+            f"{n * dtype.itemsize} bytes, the file holds {len(raw)}"
+        )
     arr = np.frombuffer(raw, dtype=dtype).reshape(shape, order="F" if fortran else "C")
     return arr.astype(dtype.newbyteorder("="), order="K")  # writable, owning, native byte order
 
 
 class _PendingArray(_StandIn):
     """What _reconstruct returns; BUILD fills it, the loader swaps it for the array."""
+
     __slots__ = ("array",)
 
     def __init__(self):
@@ -132,12 +137,15 @@ class _Encode(_StandIn):
         return text.encode("latin1")
 
 
-_GLOBALS = {("numpy.core.multiarray", "_reconstruct"): _Reconstruct(),
-            ("numpy._core.multiarray", "_reconstruct"): _Reconstruct(),
-            ("numpy.core.numeric", "_frombuffer"): _FromBuffer(),
-            ("numpy._core.numeric", "_frombuffer"): _FromBuffer(),
-            ("numpy", "ndarray"): _NDARRAY, ("numpy", "dtype"): _DTypeFactory(),
-            ("_codecs", "encode"): _Encode()}
+_GLOBALS = {
+    ("numpy.core.multiarray", "_reconstruct"): _Reconstruct(),
+    ("numpy._core.multiarray", "_reconstruct"): _Reconstruct(),
+    ("numpy.core.numeric", "_frombuffer"): _FromBuffer(),
+    ("numpy._core.numeric", "_frombuffer"): _FromBuffer(),
+    ("numpy", "ndarray"): _NDARRAY,
+    ("numpy", "dtype"): _DTypeFactory(),
+    ("_codecs", "encode"): _Encode(),
+}
 
 
 class _Unpickler(pickle.Unpickler):
@@ -147,7 +155,8 @@ class _Unpickler(pickle.Unpickler):
         except KeyError:
             raise pickle.UnpicklingError(
                 f"refusing to load global {module}.{name} from a dataset file: it may hold only "
-                "lists, dicts, strings, numbers and NumPy arrays") from None
+                "lists, dicts, strings, numbers and NumPy arrays"
+            ) from None
 
     def persistent_load(self, pid):
         raise pickle.UnpicklingError("persistent ids are not allowed in a dataset file")
@@ -183,6 +192,15 @@ def load(f, encoding="latin1"):
         return _resolve(_Unpickler(io.BytesIO(data), encoding=encoding).load(), set())
     except pickle.UnpicklingError:
         raise
-    except (EOFError, ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError,
-            MemoryError, RecursionError) as e:
+    except (
+        EOFError,
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        OverflowError,
+        MemoryError,
+        RecursionError,
+    ) as e:
         raise pickle.UnpicklingError(f"malformed dataset pickle ({type(e).__name__}: {e})") from None

@@ -11,6 +11,7 @@ pickles, so they are read by a restricted unpickler (`_safe_pickle`) that
 rebuilds lists, dicts, strings, numbers and numeric NumPy arrays and executes
 nothing else: a file that is not the official one can still run no code.
 """
+
 import os
 import warnings
 
@@ -34,11 +35,13 @@ class CIFAR10(VisionDataset):
     url = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
     filename = "cifar-10-python.tar.gz"
     tgz_md5 = "c58f30108f718f92721af3b95e74349a"
-    train_list = [["data_batch_1", "c99cafc152244af753f735de768cd75f"],
-                  ["data_batch_2", "d4bba439e000b95fd0a9bffe97cbabec"],
-                  ["data_batch_3", "54ebc095f3ab1f0389bbae665268c751"],
-                  ["data_batch_4", "634d18415352ddfa80567beed471001a"],
-                  ["data_batch_5", "482c414d41f54cd18b22e5b47cb7c3cb"]]
+    train_list = [
+        ["data_batch_1", "c99cafc152244af753f735de768cd75f"],
+        ["data_batch_2", "d4bba439e000b95fd0a9bffe97cbabec"],
+        ["data_batch_3", "54ebc095f3ab1f0389bbae665268c751"],
+        ["data_batch_4", "634d18415352ddfa80567beed471001a"],
+        ["data_batch_5", "482c414d41f54cd18b22e5b47cb7c3cb"],
+    ]
     test_list = [["test_batch", "40351d587109b95175f43aff81a1287e"]]
     meta = {"filename": "batches.meta", "key": "label_names", "md5": "5ff9c542aee3614f3951f8cda6e48888"}
 
@@ -49,7 +52,7 @@ class CIFAR10(VisionDataset):
             self.download()
         altered = self._check_local_copy(self.train_list + self.test_list, _CORRUPT)
         data, self.targets = [], []
-        for name, _ in (self.train_list if self.train else self.test_list):
+        for name, _ in self.train_list if self.train else self.test_list:
             entry = self._unpickle(name, altered, _CORRUPT)
             data.append(entry["data"])
             self.targets.extend(entry["labels"] if "labels" in entry else entry["fine_labels"])
@@ -78,9 +81,12 @@ class CIFAR10(VisionDataset):
             raise RuntimeError(message)
         altered = [name for name, path, md5 in paths if not check_integrity(path, md5)]
         if altered:
-            warnings.warn(f"{type(self).__name__}: {', '.join(altered)} in {self.base_folder} do not match "
-                          "the published MD5; reading them (download=True restores the official files)",
-                          UserWarning, stacklevel=3)
+            warnings.warn(
+                f"{type(self).__name__}: {', '.join(altered)} in {self.base_folder} do not match "
+                "the published MD5; reading them (download=True restores the official files)",
+                UserWarning,
+                stacklevel=3,
+            )
         return set(altered)
 
     def _load_meta(self):
@@ -97,8 +103,10 @@ class CIFAR10(VisionDataset):
 
     def _check_integrity(self):
         """Every batch file is present with its published MD5 (torchvision's check)."""
-        return all(check_integrity(os.path.join(self.root, self.base_folder, name), md5)
-                   for name, md5 in self.train_list + self.test_list)
+        return all(
+            check_integrity(os.path.join(self.root, self.base_folder, name), md5)
+            for name, md5 in self.train_list + self.test_list
+        )
 
     def download(self):
         """Nothing when every batch checks; else extract the archive again, downloading it first

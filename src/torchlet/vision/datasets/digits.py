@@ -1,6 +1,7 @@
 """Digits: the UCI optical handwritten digits (1,797 8x8 images, shipped with the
 package from scikit-learn's copy; see vision/assets/DIGITS_LICENSE.txt), split
 80/20 into train/test by a fixed permutation. No download needed."""
+
 import gzip
 import os
 
@@ -11,8 +12,7 @@ from .vision import VisionDataset
 
 __all__ = ["Digits"]
 
-_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "assets",
-                     "digits.csv.gz")
+_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "assets", "digits.csv.gz")
 _SPLIT_SEED = 0
 _TRAIN_FRACTION = 0.8
 
@@ -32,6 +32,7 @@ class Digits(VisionDataset):
 
     def __init__(self, root=None, train=True, transform=None, target_transform=None):
         from ...ops.creation import from_numpy
+
         super().__init__(root, transform=transform, target_transform=target_transform)
         self.train = train
         images, labels = _load_all()

@@ -1,4 +1,5 @@
 """FakeData: random images, the same image and label for the same index every time."""
+
 import numpy as np
 from PIL import Image
 
@@ -11,8 +12,15 @@ class FakeData(VisionDataset):
     """`size` random PIL images of `image_size` (C, H, W) with labels in [0, num_classes);
     item i is drawn from a generator seeded with i + random_offset (the global RNG is untouched)."""
 
-    def __init__(self, size=1000, image_size=(3, 224, 224), num_classes=10, transform=None,
-                 target_transform=None, random_offset=0):
+    def __init__(
+        self,
+        size=1000,
+        image_size=(3, 224, 224),
+        num_classes=10,
+        transform=None,
+        target_transform=None,
+        random_offset=0,
+    ):
         super().__init__(transform=transform, target_transform=target_transform)
         self.size = size
         self.num_classes = num_classes
@@ -22,6 +30,7 @@ class FakeData(VisionDataset):
     def __getitem__(self, index):
         from ...ops.random_ops import randint, randn
         from ...random import Generator
+
         if index >= len(self):
             raise IndexError(f"{self.__class__.__name__} index out of range")
         g = Generator().manual_seed(int(index) + self.random_offset)

@@ -1,13 +1,23 @@
 """DatasetFolder and ImageFolder: samples from root/<class>/**/<file>, classes are
 the sorted sub-folder names."""
+
 import os
 
 from PIL import Image
 
 from .vision import VisionDataset
 
-__all__ = ["DatasetFolder", "ImageFolder", "IMG_EXTENSIONS", "default_loader", "pil_loader",
-           "find_classes", "make_dataset", "has_file_allowed_extension", "is_image_file"]
+__all__ = [
+    "DatasetFolder",
+    "ImageFolder",
+    "IMG_EXTENSIONS",
+    "default_loader",
+    "pil_loader",
+    "find_classes",
+    "make_dataset",
+    "has_file_allowed_extension",
+    "is_image_file",
+]
 
 IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
 
@@ -38,8 +48,10 @@ def make_dataset(directory, class_to_idx=None, extensions=None, is_valid_file=No
     if (extensions is None) == (is_valid_file is None):
         raise ValueError("Both extensions and is_valid_file cannot be None or not None at the same time")
     if extensions is not None:
+
         def is_valid_file(x):
             return has_file_allowed_extension(x, extensions)
+
     instances, found = [], set()
     for target_class in sorted(class_to_idx):
         target_dir = os.path.join(directory, target_class)
@@ -55,8 +67,7 @@ def make_dataset(directory, class_to_idx=None, extensions=None, is_valid_file=No
     if empty and not allow_empty:
         msg = f"Found no valid file for the classes {', '.join(sorted(empty))}. "
         if extensions is not None:
-            msg += ("Supported extensions are: "
-                    f"{extensions if isinstance(extensions, str) else ', '.join(extensions)}")
+            msg += f"Supported extensions are: {extensions if isinstance(extensions, str) else ', '.join(extensions)}"
         raise FileNotFoundError(msg)
     return instances
 
@@ -65,12 +76,25 @@ class DatasetFolder(VisionDataset):
     """Generic folder dataset: `loader(path)` gives the sample; `classes`, `class_to_idx`,
     `samples` [(path, index)], `targets`."""
 
-    def __init__(self, root, loader, extensions=None, transform=None, target_transform=None,
-                 is_valid_file=None, allow_empty=False):
+    def __init__(
+        self,
+        root,
+        loader,
+        extensions=None,
+        transform=None,
+        target_transform=None,
+        is_valid_file=None,
+        allow_empty=False,
+    ):
         super().__init__(root, transform=transform, target_transform=target_transform)
         classes, class_to_idx = self.find_classes(self.root)
-        samples = self.make_dataset(self.root, class_to_idx=class_to_idx, extensions=extensions,
-                                    is_valid_file=is_valid_file, allow_empty=allow_empty)
+        samples = self.make_dataset(
+            self.root,
+            class_to_idx=class_to_idx,
+            extensions=extensions,
+            is_valid_file=is_valid_file,
+            allow_empty=allow_empty,
+        )
         self.loader = loader
         self.extensions = extensions
         self.classes = classes
@@ -82,8 +106,9 @@ class DatasetFolder(VisionDataset):
     def make_dataset(directory, class_to_idx, extensions=None, is_valid_file=None, allow_empty=False):
         if class_to_idx is None:
             raise ValueError("The class_to_idx parameter cannot be None.")
-        return make_dataset(directory, class_to_idx, extensions=extensions,
-                            is_valid_file=is_valid_file, allow_empty=allow_empty)
+        return make_dataset(
+            directory, class_to_idx, extensions=extensions, is_valid_file=is_valid_file, allow_empty=allow_empty
+        )
 
     def find_classes(self, directory):
         return find_classes(directory)
@@ -109,9 +134,16 @@ def default_loader(path):
 class ImageFolder(DatasetFolder):
     """Images in root/<class>/...: RGB PIL images by default; `imgs` is `samples`."""
 
-    def __init__(self, root, transform=None, target_transform=None, loader=default_loader,
-                 is_valid_file=None, allow_empty=False):
-        super().__init__(root, loader, IMG_EXTENSIONS if is_valid_file is None else None,
-                         transform=transform, target_transform=target_transform,
-                         is_valid_file=is_valid_file, allow_empty=allow_empty)
+    def __init__(
+        self, root, transform=None, target_transform=None, loader=default_loader, is_valid_file=None, allow_empty=False
+    ):
+        super().__init__(
+            root,
+            loader,
+            IMG_EXTENSIONS if is_valid_file is None else None,
+            transform=transform,
+            target_transform=target_transform,
+            is_valid_file=is_valid_file,
+            allow_empty=allow_empty,
+        )
         self.imgs = self.samples

@@ -1,6 +1,7 @@
 """LSUN scene categories, read from their LMDB databases (<root>/<category>_<split>_lmdb) with the
 optional `lmdb` package (pip install lmdb). Unlike torchvision, the list of keys is not pickled
 into a cache file in the working directory; it is read from the database."""
+
 import io
 import os
 from collections.abc import Iterable
@@ -12,16 +13,27 @@ from .vision import VisionDataset
 
 __all__ = ["LSUN", "LSUNClass"]
 
-_CATEGORIES = ["bedroom", "bridge", "church_outdoor", "classroom", "conference_room", "dining_room", "kitchen",
-               "living_room", "restaurant", "tower"]
+_CATEGORIES = [
+    "bedroom",
+    "bridge",
+    "church_outdoor",
+    "classroom",
+    "conference_room",
+    "dining_room",
+    "kitchen",
+    "living_room",
+    "restaurant",
+    "tower",
+]
 
 
 def _lmdb():
     try:
         import lmdb
     except ModuleNotFoundError as e:
-        raise ModuleNotFoundError("LSUN reads LMDB databases and needs the lmdb package: pip install lmdb",
-                                  name="lmdb") from e
+        raise ModuleNotFoundError(
+            "LSUN reads LMDB databases and needs the lmdb package: pip install lmdb", name="lmdb"
+        ) from e
     return lmdb
 
 
@@ -75,14 +87,25 @@ class LSUN(VisionDataset):
                 raise ValueError(f"Expected type str or Iterable for argument classes, but got type {type(classes)}.")
             classes = list(classes)
             for c in classes:
-                verify_str_arg(c, custom_msg=f"Expected type str for elements in argument classes, but got type "
-                                             f"{type(c)}.")
+                verify_str_arg(
+                    c, custom_msg=f"Expected type str for elements in argument classes, but got type {type(c)}."
+                )
                 parts = c.split("_")
                 category, dset_opt = "_".join(parts[:-1]), parts[-1]
-                verify_str_arg(category, valid_values=_CATEGORIES, custom_msg=(
-                    f"Unknown value '{category}' for LSUN class. Valid values are {{{iterable_to_str(_CATEGORIES)}}}."))
-                verify_str_arg(dset_opt, valid_values=dset_opts, custom_msg=(
-                    f"Unknown value '{dset_opt}' for postfix. Valid values are {{{iterable_to_str(dset_opts)}}}."))
+                verify_str_arg(
+                    category,
+                    valid_values=_CATEGORIES,
+                    custom_msg=(
+                        f"Unknown value '{category}' for LSUN class. Valid values are {{{iterable_to_str(_CATEGORIES)}}}."
+                    ),
+                )
+                verify_str_arg(
+                    dset_opt,
+                    valid_values=dset_opts,
+                    custom_msg=(
+                        f"Unknown value '{dset_opt}' for postfix. Valid values are {{{iterable_to_str(dset_opts)}}}."
+                    ),
+                )
         return classes
 
     def __getitem__(self, index):

@@ -1,6 +1,7 @@
 """Downloading and unpacking dataset files: streamed with a progress bar, MD5
 checked, written atomically (a temporary file renamed into place only once it is
 complete and verified, so an error or Ctrl-C never leaves a half-written file)."""
+
 import bz2
 import gzip
 import hashlib
@@ -12,8 +13,17 @@ import zipfile
 
 from ..._download import atomic_path, stream
 
-__all__ = ["calculate_md5", "check_md5", "check_integrity", "download_url", "extract_archive",
-           "download_and_extract_archive", "list_dir", "list_files", "verify_str_arg"]
+__all__ = [
+    "calculate_md5",
+    "check_md5",
+    "check_integrity",
+    "download_url",
+    "extract_archive",
+    "download_and_extract_archive",
+    "list_dir",
+    "list_files",
+    "verify_str_arg",
+]
 
 USER_AGENT = "torchlet"
 
@@ -46,8 +56,9 @@ def _urlretrieve(url, fpath, md5=None):
         digest = hashlib.md5(usedforsecurity=False)
         try:
             with open(tmp, "wb") as fh:
-                got, total = stream(url, fh, user_agent=USER_AGENT, hasher=digest,
-                                    desc=os.path.basename(fpath), leave=False, timeout=60)
+                got, total = stream(
+                    url, fh, user_agent=USER_AGENT, hasher=digest, desc=os.path.basename(fpath), leave=False, timeout=60
+                )
             if total is not None and got < total:
                 raise RuntimeError(f"connection closed after {got} of {total} bytes")
         except RuntimeError as e:
@@ -55,8 +66,9 @@ def _urlretrieve(url, fpath, md5=None):
         except Exception as e:  # URLError, HTTPError, IncompleteRead, socket errors, ...
             raise RuntimeError(f"Error downloading {url}: {type(e).__name__}: {e}") from e
         if md5 is not None and digest.hexdigest() != md5:
-            raise RuntimeError(f"File not found or corrupted. The download from {url} has MD5 "
-                               f"{digest.hexdigest()}, expected {md5}.")
+            raise RuntimeError(
+                f"File not found or corrupted. The download from {url} has MD5 {digest.hexdigest()}, expected {md5}."
+            )
 
 
 def download_url(url, root, filename=None, md5=None, max_redirect_hops=3):
@@ -91,8 +103,9 @@ def _detect_file_type(file):
     """(suffix, archive type, compression) from the file name, as torchvision."""
     suffixes = pathlib.Path(file).suffixes
     if not suffixes:
-        raise RuntimeError(f"File '{file}' has no suffixes that could be used to detect the archive "
-                           f"type and compression.")
+        raise RuntimeError(
+            f"File '{file}' has no suffixes that could be used to detect the archive type and compression."
+        )
     suffix = suffixes[-1]
     if suffix in _ALIASES:
         return (suffix, *_ALIASES[suffix])
@@ -126,8 +139,7 @@ def extract_archive(from_path, to_path=None, remove_finished=False):
     suffix, archive, compression = _detect_file_type(from_path)
     if archive is None:
         out = os.path.join(to_path, os.path.basename(from_path).replace(suffix, ""))
-        with _atomic_path(out) as tmp, _OPENERS[compression](from_path, "rb") as rfh, \
-                open(tmp, "wb") as wfh:
+        with _atomic_path(out) as tmp, _OPENERS[compression](from_path, "rb") as rfh, open(tmp, "wb") as wfh:
             while chunk := rfh.read(1 << 20):
                 wfh.write(chunk)
         result = out
@@ -143,8 +155,7 @@ def extract_archive(from_path, to_path=None, remove_finished=False):
     return result if isinstance(from_path, str) else pathlib.Path(result)
 
 
-def download_and_extract_archive(url, download_root, extract_root=None, filename=None, md5=None,
-                                 remove_finished=False):
+def download_and_extract_archive(url, download_root, extract_root=None, filename=None, md5=None, remove_finished=False):
     download_root = os.path.expanduser(download_root)
     extract_root = extract_root or download_root
     filename = filename or os.path.basename(url)
@@ -158,12 +169,12 @@ def iterable_to_str(iterable):
 
 def verify_str_arg(value, arg=None, valid_values=None, custom_msg=None):
     if not isinstance(value, str):
-        msg = "Expected type str" + ("" if arg is None else f" for argument {arg}") + \
-              f", but got type {type(value)}."
+        msg = "Expected type str" + ("" if arg is None else f" for argument {arg}") + f", but got type {type(value)}."
         raise ValueError(msg)
     if valid_values is None or value in valid_values:
         return value
     if custom_msg is not None:
         raise ValueError(custom_msg)
-    raise ValueError(f"Unknown value '{value}' for argument {arg}. Valid values are "
-                     f"{{{iterable_to_str(valid_values)}}}.")
+    raise ValueError(
+        f"Unknown value '{value}' for argument {arg}. Valid values are {{{iterable_to_str(valid_values)}}}."
+    )

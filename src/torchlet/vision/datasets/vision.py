@@ -1,4 +1,5 @@
 """VisionDataset (root, transforms, the printed summary) and StandardTransform."""
+
 import os
 
 from ...utils.data import Dataset

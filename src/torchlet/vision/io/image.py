@@ -3,6 +3,7 @@ and JPEG. Decoding goes through the same libraries torchvision links (libpng's l
 JPEG, decoded to grayscale in the decoder for GRAY), so the pixels are torchvision's; one known
 difference: a colour PNG read with mode GRAY/GRAY_ALPHA uses Pillow's luma (ITU-R 601) where libpng
 applies its gamma-corrected conversion, so values can differ by 1."""
+
 import io
 import os
 from enum import Enum
@@ -13,12 +14,24 @@ from PIL import Image, ImageOps
 import torchlet
 from ..._atomic import atomic_open
 
-__all__ = ["ImageReadMode", "decode_image", "decode_jpeg", "decode_png", "encode_jpeg", "encode_png",
-           "read_file", "read_image", "write_file", "write_jpeg", "write_png"]
+__all__ = [
+    "ImageReadMode",
+    "decode_image",
+    "decode_jpeg",
+    "decode_png",
+    "encode_jpeg",
+    "encode_png",
+    "read_file",
+    "read_image",
+    "write_file",
+    "write_jpeg",
+    "write_png",
+]
 
 
 class ImageReadMode(Enum):
     """How to read an image: as stored, or converted to gray / gray+alpha / RGB / RGB+alpha."""
+
     UNCHANGED = 0
     GRAY = 1
     GRAY_ALPHA = 2
@@ -27,8 +40,12 @@ class ImageReadMode(Enum):
     RGBA = RGB_ALPHA
 
 
-_PIL_MODE = {ImageReadMode.GRAY: "L", ImageReadMode.GRAY_ALPHA: "LA", ImageReadMode.RGB: "RGB",
-             ImageReadMode.RGB_ALPHA: "RGBA"}
+_PIL_MODE = {
+    ImageReadMode.GRAY: "L",
+    ImageReadMode.GRAY_ALPHA: "LA",
+    ImageReadMode.RGB: "RGB",
+    ImageReadMode.RGB_ALPHA: "RGBA",
+}
 
 
 def read_file(path):

@@ -1,19 +1,20 @@
 """Weights enums and the model registry (torchvision.models._api): `ResNet18_Weights.DEFAULT`,
 `get_weight("ResNet18_Weights.IMAGENET1K_V1")`, `get_model_weights("resnet18")`, `get_model`, `list_models`."""
+
 import fnmatch
 from dataclasses import dataclass
 from enum import Enum
 from functools import partial
 from typing import Any, Callable
 
-__all__ = ["WeightsEnum", "Weights", "get_model", "get_model_builder", "get_model_weights", "get_weight",
-           "list_models"]
+__all__ = ["WeightsEnum", "Weights", "get_model", "get_model_builder", "get_model_weights", "get_weight", "list_models"]
 
 
 @dataclass
 class Weights:
     """One set of pretrained weights: where to download it, the preprocessing it expects (a
     constructor, called as `weights.transforms()`), and its metadata (categories, num_params, ...)."""
+
     url: str
     transforms: Callable
     meta: dict
@@ -24,8 +25,11 @@ class Weights:
         if self.url != other.url or self.meta != other.meta:
             return False
         if isinstance(self.transforms, partial) and isinstance(other.transforms, partial):
-            return (self.transforms.func == other.transforms.func and self.transforms.args == other.transforms.args
-                    and self.transforms.keywords == other.transforms.keywords)
+            return (
+                self.transforms.func == other.transforms.func
+                and self.transforms.args == other.transforms.args
+                and self.transforms.keywords == other.transforms.keywords
+            )
         return self.transforms == other.transforms
 
 
@@ -38,12 +42,14 @@ class WeightsEnum(Enum):
             if type(obj) is str:
                 obj = cls[obj.replace(cls.__name__ + ".", "")]
             elif not isinstance(obj, cls):
-                raise TypeError(f"Invalid Weight class provided; expected {cls.__name__} but received "
-                                f"{obj.__class__.__name__}.")
+                raise TypeError(
+                    f"Invalid Weight class provided; expected {cls.__name__} but received {obj.__class__.__name__}."
+                )
         return obj
 
     def get_state_dict(self, *args, **kwargs):
         from ...hub import load_state_dict_from_url
+
         return load_state_dict_from_url(self.url, *args, **kwargs)
 
     def __repr__(self):
@@ -76,6 +82,7 @@ def register_model(name=None, weights_enum=None):
             _MODEL_WEIGHTS[key] = weights_enum
             fn._weights_enum = weights_enum
         return fn
+
     return wrapper
 
 
@@ -86,6 +93,7 @@ def get_weight(name):
     except ValueError:
         raise ValueError(f"Invalid weight name provided: '{name}'.") from None
     from . import _weights
+
     weights_enum = getattr(_weights, enum_name, None)
     if not (isinstance(weights_enum, type) and issubclass(weights_enum, WeightsEnum)):
         raise ValueError(f"The weight enum '{enum_name}' for the specific method couldn't be retrieved.")
@@ -97,14 +105,16 @@ def get_model_weights(name):
     model = get_model_builder(name) if isinstance(name, str) else name
     weights_enum = getattr(model, "_weights_enum", None)
     if weights_enum is None:
-        raise ValueError("The WeightsEnum class for the specific method couldn't be retrieved. Make sure the "
-                         "typing info is correct.")
+        raise ValueError(
+            "The WeightsEnum class for the specific method couldn't be retrieved. Make sure the typing info is correct."
+        )
     return weights_enum
 
 
 def list_models(module=None, include=None, exclude=None):
-    models = [k for k, v in BUILTIN_MODELS.items()
-              if module is None or v.__module__.rsplit(".", 1)[0] == module.__name__]
+    models = [
+        k for k, v in BUILTIN_MODELS.items() if module is None or v.__module__.rsplit(".", 1)[0] == module.__name__
+    ]
     if include:
         include = [include] if isinstance(include, str) else include
         models = [m for m in models if any(fnmatch.fnmatch(m, p) for p in include)]

@@ -1,4 +1,5 @@
 """Category names of the datasets the pretrained weights were trained on."""
+
 import pathlib
 
 _DATA = pathlib.Path(__file__).resolve().parent.parent / "assets"

@@ -1,6 +1,7 @@
 """Every `<Model>_Weights` enum of the models torchlet builds, made from data/weights.json (the
 URLs, SHA-256 file-name prefixes, preset settings and metadata of torchvision 0.29; regenerate it
 with tests/vision/_gen/gen_weights_data.py)."""
+
 import json
 import pathlib
 from functools import partial

@@ -1,4 +1,5 @@
 """DenseNet-121 (torchvision's module names: features.denseblockN.denselayerM, transitionN, norm5)."""
+
 import re
 from collections import OrderedDict
 
@@ -20,8 +21,7 @@ class _DenseLayer(nn.Module):
         self.conv1 = nn.Conv2d(num_input_features, bn_size * growth_rate, kernel_size=1, stride=1, bias=False)
         self.norm2 = nn.BatchNorm2d(bn_size * growth_rate)
         self.relu2 = nn.ReLU(inplace=True)
-        self.conv2 = nn.Conv2d(bn_size * growth_rate, growth_rate, kernel_size=3, stride=1, padding=1,
-                               bias=False)
+        self.conv2 = nn.Conv2d(bn_size * growth_rate, growth_rate, kernel_size=3, stride=1, padding=1, bias=False)
         self.drop_rate = float(drop_rate)
         self.memory_efficient = memory_efficient  # accepted; no checkpointing here
 
@@ -40,9 +40,16 @@ class _DenseBlock(nn.ModuleDict):
     def __init__(self, num_layers, num_input_features, bn_size, growth_rate, drop_rate, memory_efficient=False):
         super().__init__()
         for i in range(num_layers):
-            self.add_module("denselayer%d" % (i + 1),
-                            _DenseLayer(num_input_features + i * growth_rate, growth_rate=growth_rate,
-                                        bn_size=bn_size, drop_rate=drop_rate, memory_efficient=memory_efficient))
+            self.add_module(
+                "denselayer%d" % (i + 1),
+                _DenseLayer(
+                    num_input_features + i * growth_rate,
+                    growth_rate=growth_rate,
+                    bn_size=bn_size,
+                    drop_rate=drop_rate,
+                    memory_efficient=memory_efficient,
+                ),
+            )
 
     def forward(self, init_features):
         features = [init_features]
@@ -61,20 +68,40 @@ class _Transition(nn.Sequential):
 
 
 class DenseNet(nn.Module):
-    def __init__(self, growth_rate=32, block_config=(6, 12, 24, 16), num_init_features=64, bn_size=4,
-                 drop_rate=0, num_classes=1000, memory_efficient=False):
+    def __init__(
+        self,
+        growth_rate=32,
+        block_config=(6, 12, 24, 16),
+        num_init_features=64,
+        bn_size=4,
+        drop_rate=0,
+        num_classes=1000,
+        memory_efficient=False,
+    ):
         super().__init__()
-        self.features = nn.Sequential(OrderedDict([
-            ("conv0", nn.Conv2d(3, num_init_features, kernel_size=7, stride=2, padding=3, bias=False)),
-            ("norm0", nn.BatchNorm2d(num_init_features)),
-            ("relu0", nn.ReLU(inplace=True)),
-            ("pool0", nn.MaxPool2d(kernel_size=3, stride=2, padding=1)),
-        ]))
+        self.features = nn.Sequential(
+            OrderedDict(
+                [
+                    ("conv0", nn.Conv2d(3, num_init_features, kernel_size=7, stride=2, padding=3, bias=False)),
+                    ("norm0", nn.BatchNorm2d(num_init_features)),
+                    ("relu0", nn.ReLU(inplace=True)),
+                    ("pool0", nn.MaxPool2d(kernel_size=3, stride=2, padding=1)),
+                ]
+            )
+        )
         n = num_init_features
         for i, num_layers in enumerate(block_config):
-            self.features.add_module("denseblock%d" % (i + 1), _DenseBlock(
-                num_layers=num_layers, num_input_features=n, bn_size=bn_size, growth_rate=growth_rate,
-                drop_rate=drop_rate, memory_efficient=memory_efficient))
+            self.features.add_module(
+                "denseblock%d" % (i + 1),
+                _DenseBlock(
+                    num_layers=num_layers,
+                    num_input_features=n,
+                    bn_size=bn_size,
+                    growth_rate=growth_rate,
+                    drop_rate=drop_rate,
+                    memory_efficient=memory_efficient,
+                ),
+            )
             n += num_layers * growth_rate
             if i != len(block_config) - 1:
                 self.features.add_module("transition%d" % (i + 1), _Transition(n, n // 2))

@@ -1,4 +1,5 @@
 """GoogLeNet (Inception v1) as torchvision builds it, including its 3x3 'branch3' and BN convs."""
+
 import warnings
 from collections import namedtuple
 
@@ -30,13 +31,17 @@ class Inception(nn.Module):
         super().__init__()
         conv_block = conv_block or BasicConv2d
         self.branch1 = conv_block(in_channels, ch1x1, kernel_size=1)
-        self.branch2 = nn.Sequential(conv_block(in_channels, ch3x3red, kernel_size=1),
-                                     conv_block(ch3x3red, ch3x3, kernel_size=3, padding=1))
+        self.branch2 = nn.Sequential(
+            conv_block(in_channels, ch3x3red, kernel_size=1), conv_block(ch3x3red, ch3x3, kernel_size=3, padding=1)
+        )
         # torchvision's branch3 uses a 3x3 kernel (not the paper's 5x5); kept for its checkpoints
-        self.branch3 = nn.Sequential(conv_block(in_channels, ch5x5red, kernel_size=1),
-                                     conv_block(ch5x5red, ch5x5, kernel_size=3, padding=1))
-        self.branch4 = nn.Sequential(nn.MaxPool2d(kernel_size=3, stride=1, padding=1, ceil_mode=True),
-                                     conv_block(in_channels, pool_proj, kernel_size=1))
+        self.branch3 = nn.Sequential(
+            conv_block(in_channels, ch5x5red, kernel_size=1), conv_block(ch5x5red, ch5x5, kernel_size=3, padding=1)
+        )
+        self.branch4 = nn.Sequential(
+            nn.MaxPool2d(kernel_size=3, stride=1, padding=1, ceil_mode=True),
+            conv_block(in_channels, pool_proj, kernel_size=1),
+        )
 
     def forward(self, x):
         return torchlet.cat([self.branch1(x), self.branch2(x), self.branch3(x), self.branch4(x)], 1)
@@ -60,16 +65,26 @@ class InceptionAux(nn.Module):
 class GoogLeNet(nn.Module):
     __constants__ = ["aux_logits", "transform_input"]
 
-    def __init__(self, num_classes=1000, aux_logits=True, transform_input=False, init_weights=None,
-                 blocks=None, dropout=0.2, dropout_aux=0.7):
+    def __init__(
+        self,
+        num_classes=1000,
+        aux_logits=True,
+        transform_input=False,
+        init_weights=None,
+        blocks=None,
+        dropout=0.2,
+        dropout_aux=0.7,
+    ):
         super().__init__()
         if blocks is None:
             blocks = [BasicConv2d, Inception, InceptionAux]
         if init_weights is None:
-            warnings.warn("The default weight initialization of GoogleNet will be changed in future releases "
-                          "of torchvision. If you wish to keep the old behavior (which leads to long "
-                          "initialization times due to scipy/scipy#11299), please set init_weights=True.",
-                          FutureWarning)
+            warnings.warn(
+                "The default weight initialization of GoogleNet will be changed in future releases "
+                "of torchvision. If you wish to keep the old behavior (which leads to long "
+                "initialization times due to scipy/scipy#11299), please set init_weights=True.",
+                FutureWarning,
+            )
             init_weights = True
         if len(blocks) != 3:
             raise ValueError(f"blocks length should be 3 instead of {len(blocks)}")
@@ -113,8 +128,10 @@ class GoogLeNet(nn.Module):
         """Re-normalise ImageNet-normalised input to the (x - 0.5) / 0.5 the original weights expect."""
         if not self.transform_input:
             return x
-        chans = [torchlet.unsqueeze(x[:, i], 1) * (s / 0.5) + (m - 0.5) / 0.5
-                 for i, (m, s) in enumerate([(0.485, 0.229), (0.456, 0.224), (0.406, 0.225)])]
+        chans = [
+            torchlet.unsqueeze(x[:, i], 1) * (s / 0.5) + (m - 0.5) / 0.5
+            for i, (m, s) in enumerate([(0.485, 0.229), (0.456, 0.224), (0.406, 0.225)])
+        ]
         return torchlet.cat(chans, 1)
 
     def forward(self, x):
@@ -149,6 +166,7 @@ def googlenet(*, weights=None, progress=True, **kwargs):
         if not original_aux_logits:
             model.aux_logits, model.aux1, model.aux2 = False, None, None
         else:
-            warnings.warn("auxiliary heads in the pretrained googlenet model are NOT pretrained, so make sure "
-                          "to train them")
+            warnings.warn(
+                "auxiliary heads in the pretrained googlenet model are NOT pretrained, so make sure to train them"
+            )
     return model

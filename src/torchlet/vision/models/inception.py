@@ -1,5 +1,6 @@
 """Inception v3 as torchvision builds it (Mixed_5b ... Mixed_7c, AuxLogits, BasicConv2d with
 BatchNorm eps=0.001); input N x 3 x 299 x 299."""
+
 import warnings
 from collections import namedtuple
 
@@ -50,9 +51,15 @@ class InceptionA(nn.Module):
         self.branch_pool = c(in_channels, pool_features, kernel_size=1)
 
     def forward(self, x):
-        return torchlet.cat([self.branch1x1(x), _chain(x, self.branch5x5_1, self.branch5x5_2),
-                             _chain(x, self.branch3x3dbl_1, self.branch3x3dbl_2, self.branch3x3dbl_3),
-                             self.branch_pool(_avg3(x))], 1)
+        return torchlet.cat(
+            [
+                self.branch1x1(x),
+                _chain(x, self.branch5x5_1, self.branch5x5_2),
+                _chain(x, self.branch3x3dbl_1, self.branch3x3dbl_2, self.branch3x3dbl_3),
+                self.branch_pool(_avg3(x)),
+            ],
+            1,
+        )
 
 
 class InceptionB(nn.Module):
@@ -65,9 +72,14 @@ class InceptionB(nn.Module):
         self.branch3x3dbl_3 = c(96, 96, kernel_size=3, stride=2)
 
     def forward(self, x):
-        return torchlet.cat([self.branch3x3(x),
-                             _chain(x, self.branch3x3dbl_1, self.branch3x3dbl_2, self.branch3x3dbl_3),
-                             F.max_pool2d(x, kernel_size=3, stride=2)], 1)
+        return torchlet.cat(
+            [
+                self.branch3x3(x),
+                _chain(x, self.branch3x3dbl_1, self.branch3x3dbl_2, self.branch3x3dbl_3),
+                F.max_pool2d(x, kernel_size=3, stride=2),
+            ],
+            1,
+        )
 
 
 class InceptionC(nn.Module):
@@ -86,10 +98,22 @@ class InceptionC(nn.Module):
         self.branch_pool = c(in_channels, 192, kernel_size=1)
 
     def forward(self, x):
-        return torchlet.cat([self.branch1x1(x), _chain(x, self.branch7x7_1, self.branch7x7_2, self.branch7x7_3),
-                             _chain(x, self.branch7x7dbl_1, self.branch7x7dbl_2, self.branch7x7dbl_3,
-                                    self.branch7x7dbl_4, self.branch7x7dbl_5),
-                             self.branch_pool(_avg3(x))], 1)
+        return torchlet.cat(
+            [
+                self.branch1x1(x),
+                _chain(x, self.branch7x7_1, self.branch7x7_2, self.branch7x7_3),
+                _chain(
+                    x,
+                    self.branch7x7dbl_1,
+                    self.branch7x7dbl_2,
+                    self.branch7x7dbl_3,
+                    self.branch7x7dbl_4,
+                    self.branch7x7dbl_5,
+                ),
+                self.branch_pool(_avg3(x)),
+            ],
+            1,
+        )
 
 
 class InceptionD(nn.Module):
@@ -104,10 +128,14 @@ class InceptionD(nn.Module):
         self.branch7x7x3_4 = c(192, 192, kernel_size=3, stride=2)
 
     def forward(self, x):
-        return torchlet.cat([_chain(x, self.branch3x3_1, self.branch3x3_2),
-                             _chain(x, self.branch7x7x3_1, self.branch7x7x3_2, self.branch7x7x3_3,
-                                    self.branch7x7x3_4),
-                             F.max_pool2d(x, kernel_size=3, stride=2)], 1)
+        return torchlet.cat(
+            [
+                _chain(x, self.branch3x3_1, self.branch3x3_2),
+                _chain(x, self.branch7x7x3_1, self.branch7x7x3_2, self.branch7x7x3_3, self.branch7x7x3_4),
+                F.max_pool2d(x, kernel_size=3, stride=2),
+            ],
+            1,
+        )
 
 
 class InceptionE(nn.Module):
@@ -148,16 +176,25 @@ class InceptionAux(nn.Module):
 
 
 class Inception3(nn.Module):
-    def __init__(self, num_classes=1000, aux_logits=True, transform_input=False, inception_blocks=None,
-                 init_weights=None, dropout=0.5):
+    def __init__(
+        self,
+        num_classes=1000,
+        aux_logits=True,
+        transform_input=False,
+        inception_blocks=None,
+        init_weights=None,
+        dropout=0.5,
+    ):
         super().__init__()
         if inception_blocks is None:
-            inception_blocks = [BasicConv2d, InceptionA, InceptionB, InceptionC, InceptionD, InceptionE,
-                                InceptionAux]
+            inception_blocks = [BasicConv2d, InceptionA, InceptionB, InceptionC, InceptionD, InceptionE, InceptionAux]
         if init_weights is None:
-            warnings.warn("The default weight initialization of inception_v3 will be changed in future releases of "
-                          "torchvision. If you wish to keep the old behavior (which leads to long initialization "
-                          "times due to scipy/scipy#11299), please set init_weights=True.", FutureWarning)
+            warnings.warn(
+                "The default weight initialization of inception_v3 will be changed in future releases of "
+                "torchvision. If you wish to keep the old behavior (which leads to long initialization "
+                "times due to scipy/scipy#11299), please set init_weights=True.",
+                FutureWarning,
+            )
             init_weights = True
         if len(inception_blocks) != 7:
             raise ValueError(f"length of inception_blocks should be 7 instead of {len(inception_blocks)}")
@@ -198,16 +235,36 @@ class Inception3(nn.Module):
     def _transform_input(self, x):
         """Map ImageNet-normalised input to the [-1, 1] scaling the ported weights expect."""
         if self.transform_input:
-            x = torchlet.cat((torchlet.unsqueeze(x[:, 0], 1) * (0.229 / 0.5) + (0.485 - 0.5) / 0.5,
-                              torchlet.unsqueeze(x[:, 1], 1) * (0.224 / 0.5) + (0.456 - 0.5) / 0.5,
-                              torchlet.unsqueeze(x[:, 2], 1) * (0.225 / 0.5) + (0.406 - 0.5) / 0.5), 1)
+            x = torchlet.cat(
+                (
+                    torchlet.unsqueeze(x[:, 0], 1) * (0.229 / 0.5) + (0.485 - 0.5) / 0.5,
+                    torchlet.unsqueeze(x[:, 1], 1) * (0.224 / 0.5) + (0.456 - 0.5) / 0.5,
+                    torchlet.unsqueeze(x[:, 2], 1) * (0.225 / 0.5) + (0.406 - 0.5) / 0.5,
+                ),
+                1,
+            )
         return x
 
     def forward(self, x):
         x = self._transform_input(x)
-        x = _chain(x, self.Conv2d_1a_3x3, self.Conv2d_2a_3x3, self.Conv2d_2b_3x3, self.maxpool1,
-                   self.Conv2d_3b_1x1, self.Conv2d_4a_3x3, self.maxpool2, self.Mixed_5b, self.Mixed_5c,
-                   self.Mixed_5d, self.Mixed_6a, self.Mixed_6b, self.Mixed_6c, self.Mixed_6d, self.Mixed_6e)
+        x = _chain(
+            x,
+            self.Conv2d_1a_3x3,
+            self.Conv2d_2a_3x3,
+            self.Conv2d_2b_3x3,
+            self.maxpool1,
+            self.Conv2d_3b_1x1,
+            self.Conv2d_4a_3x3,
+            self.maxpool2,
+            self.Mixed_5b,
+            self.Mixed_5c,
+            self.Mixed_5d,
+            self.Mixed_6a,
+            self.Mixed_6b,
+            self.Mixed_6c,
+            self.Mixed_6d,
+            self.Mixed_6e,
+        )
         aux = self.AuxLogits(x) if self.AuxLogits is not None and self.training else None
         x = _chain(x, self.Mixed_7a, self.Mixed_7b, self.Mixed_7c, self.avgpool, self.dropout)
         x = self.fc(torchlet.flatten(x, 1))

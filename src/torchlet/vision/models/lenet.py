@@ -6,6 +6,7 @@ variant="classic": LeNet-5 as in D2L: conv 5x5 with padding 2, sigmoid, 2x2 aver
     fc 400-120-84-classes (seed 64).
 Both keep the lessons' parameter names conv1, conv2, fc1, fc2, fc3.
 """
+
 from torchlet import nn
 from torchlet.nn import functional as F
 

@@ -1,4 +1,5 @@
 """Network in Network as in D2L (seed 66): NiN blocks of a conv and two 1x1 convs, global pooling."""
+
 from torchlet import nn
 
 __all__ = ["NiN", "nin_block"]
@@ -6,9 +7,13 @@ __all__ = ["NiN", "nin_block"]
 
 def nin_block(in_channels, out_channels, kernel_size, strides, padding):
     return nn.Sequential(
-        nn.Conv2d(in_channels, out_channels, kernel_size, strides, padding), nn.ReLU(),
-        nn.Conv2d(out_channels, out_channels, kernel_size=1), nn.ReLU(),
-        nn.Conv2d(out_channels, out_channels, kernel_size=1), nn.ReLU())
+        nn.Conv2d(in_channels, out_channels, kernel_size, strides, padding),
+        nn.ReLU(),
+        nn.Conv2d(out_channels, out_channels, kernel_size=1),
+        nn.ReLU(),
+        nn.Conv2d(out_channels, out_channels, kernel_size=1),
+        nn.ReLU(),
+    )
 
 
 class NiN(nn.Sequential):
@@ -25,4 +30,5 @@ class NiN(nn.Sequential):
             nn.Dropout(dropout),
             nin_block(384, num_classes, kernel_size=3, strides=1, padding=1),
             nn.AdaptiveAvgPool2d((1, 1)),
-            nn.Flatten())
+            nn.Flatten(),
+        )

@@ -1,4 +1,5 @@
 """SqueezeNet 1.0 / 1.1 (torchvision's layout: Fire modules, a conv classifier)."""
+
 import torchlet
 from torchlet import nn
 from torchlet.nn import init
@@ -26,8 +27,9 @@ class Fire(nn.Module):
 
     def forward(self, x):
         x = self.squeeze_activation(self.squeeze(x))
-        return torchlet.cat([self.expand1x1_activation(self.expand1x1(x)),
-                             self.expand3x3_activation(self.expand3x3(x))], 1)
+        return torchlet.cat(
+            [self.expand1x1_activation(self.expand1x1(x)), self.expand3x3_activation(self.expand3x3(x))], 1
+        )
 
 
 def _pool():
@@ -40,21 +42,42 @@ class SqueezeNet(nn.Module):
         self.num_classes = num_classes
         if version == "1_0":
             self.features = nn.Sequential(
-                nn.Conv2d(3, 96, kernel_size=7, stride=2), nn.ReLU(inplace=True), _pool(),
-                Fire(96, 16, 64, 64), Fire(128, 16, 64, 64), Fire(128, 32, 128, 128), _pool(),
-                Fire(256, 32, 128, 128), Fire(256, 48, 192, 192), Fire(384, 48, 192, 192),
-                Fire(384, 64, 256, 256), _pool(), Fire(512, 64, 256, 256))
+                nn.Conv2d(3, 96, kernel_size=7, stride=2),
+                nn.ReLU(inplace=True),
+                _pool(),
+                Fire(96, 16, 64, 64),
+                Fire(128, 16, 64, 64),
+                Fire(128, 32, 128, 128),
+                _pool(),
+                Fire(256, 32, 128, 128),
+                Fire(256, 48, 192, 192),
+                Fire(384, 48, 192, 192),
+                Fire(384, 64, 256, 256),
+                _pool(),
+                Fire(512, 64, 256, 256),
+            )
         elif version == "1_1":
             self.features = nn.Sequential(
-                nn.Conv2d(3, 64, kernel_size=3, stride=2), nn.ReLU(inplace=True), _pool(),
-                Fire(64, 16, 64, 64), Fire(128, 16, 64, 64), _pool(), Fire(128, 32, 128, 128),
-                Fire(256, 32, 128, 128), _pool(), Fire(256, 48, 192, 192), Fire(384, 48, 192, 192),
-                Fire(384, 64, 256, 256), Fire(512, 64, 256, 256))
+                nn.Conv2d(3, 64, kernel_size=3, stride=2),
+                nn.ReLU(inplace=True),
+                _pool(),
+                Fire(64, 16, 64, 64),
+                Fire(128, 16, 64, 64),
+                _pool(),
+                Fire(128, 32, 128, 128),
+                Fire(256, 32, 128, 128),
+                _pool(),
+                Fire(256, 48, 192, 192),
+                Fire(384, 48, 192, 192),
+                Fire(384, 64, 256, 256),
+                Fire(512, 64, 256, 256),
+            )
         else:
             raise ValueError(f"Unsupported SqueezeNet version {version}: 1_0 or 1_1 expected")
         final_conv = nn.Conv2d(512, self.num_classes, kernel_size=1)
-        self.classifier = nn.Sequential(nn.Dropout(p=dropout), final_conv, nn.ReLU(inplace=True),
-                                        nn.AdaptiveAvgPool2d((1, 1)))
+        self.classifier = nn.Sequential(
+            nn.Dropout(p=dropout), final_conv, nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d((1, 1))
+        )
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 if m is final_conv:

@@ -1,6 +1,7 @@
 """Vision Transformer (ViT-B/16, B/32, L/16, L/32, H/14) as torchvision builds it: a patchifying conv,
 a class token, learned position embeddings, pre-norm encoder blocks of nn.MultiheadAttention and an
 MLP, and a linear head on the class token."""
+
 import math
 from collections import OrderedDict
 from functools import partial
@@ -13,8 +14,19 @@ from . import _weights
 from ._api import register_model
 from ._utils import _handle_weights, _ovewrite_named_param
 
-__all__ = ["VisionTransformer", "ViT_B_16_Weights", "ViT_B_32_Weights", "ViT_L_16_Weights", "ViT_L_32_Weights",
-           "ViT_H_14_Weights", "vit_b_16", "vit_b_32", "vit_l_16", "vit_l_32", "vit_h_14"]
+__all__ = [
+    "VisionTransformer",
+    "ViT_B_16_Weights",
+    "ViT_B_32_Weights",
+    "ViT_L_16_Weights",
+    "ViT_L_32_Weights",
+    "ViT_H_14_Weights",
+    "vit_b_16",
+    "vit_b_32",
+    "vit_l_16",
+    "vit_l_32",
+    "vit_h_14",
+]
 
 ViT_B_16_Weights, ViT_B_32_Weights = _weights.ViT_B_16_Weights, _weights.ViT_B_32_Weights
 ViT_L_16_Weights, ViT_L_32_Weights = _weights.ViT_L_16_Weights, _weights.ViT_L_32_Weights
@@ -37,6 +49,7 @@ def _check(cond, message):
 class MLPBlock(MLP):
     """Linear(in, mlp) -> GELU -> Dropout -> Linear(mlp, in) -> Dropout; old checkpoints name the
     linears linear_1 / linear_2 (state_dict version < 2) and are renamed on load."""
+
     _version = 2
 
     def __init__(self, in_dim, mlp_dim, dropout):
@@ -47,8 +60,9 @@ class MLPBlock(MLP):
                 if m.bias is not None:
                     nn.init.normal_(m.bias, std=1e-6)
 
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
-                              error_msgs):
+    def _load_from_state_dict(
+        self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+    ):
         version = local_metadata.get("version", None)
         if version is None or version < 2:
             for i in range(2):
@@ -56,20 +70,21 @@ class MLPBlock(MLP):
                     old_key = f"{prefix}linear_{i + 1}.{kind}"
                     if old_key in state_dict:
                         state_dict[f"{prefix}{3 * i}.{kind}"] = state_dict.pop(old_key)
-        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
-                                      error_msgs)
+        super()._load_from_state_dict(
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+        )
 
 
 class EncoderBlock(nn.Module):
     """x + attention(ln_1(x)), then + mlp(ln_2(.))."""
 
-    def __init__(self, num_heads, hidden_dim, mlp_dim, dropout, attention_dropout,
-                 norm_layer=partial(nn.LayerNorm, eps=1e-6)):
+    def __init__(
+        self, num_heads, hidden_dim, mlp_dim, dropout, attention_dropout, norm_layer=partial(nn.LayerNorm, eps=1e-6)
+    ):
         super().__init__()
         self.num_heads = num_heads
         self.ln_1 = norm_layer(hidden_dim)
-        self.self_attention = nn.MultiheadAttention(hidden_dim, num_heads, dropout=attention_dropout,
-                                                    batch_first=True)
+        self.self_attention = nn.MultiheadAttention(hidden_dim, num_heads, dropout=attention_dropout, batch_first=True)
         self.dropout = nn.Dropout(dropout)
         self.ln_2 = norm_layer(hidden_dim)
         self.mlp = MLPBlock(hidden_dim, mlp_dim, dropout)
@@ -83,15 +98,25 @@ class EncoderBlock(nn.Module):
 
 
 class Encoder(nn.Module):
-    def __init__(self, seq_length, num_layers, num_heads, hidden_dim, mlp_dim, dropout, attention_dropout,
-                 norm_layer=partial(nn.LayerNorm, eps=1e-6)):
+    def __init__(
+        self,
+        seq_length,
+        num_layers,
+        num_heads,
+        hidden_dim,
+        mlp_dim,
+        dropout,
+        attention_dropout,
+        norm_layer=partial(nn.LayerNorm, eps=1e-6),
+    ):
         super().__init__()
         self.pos_embedding = nn.Parameter(torchlet.empty(1, seq_length, hidden_dim).normal_(std=0.02))
         self.dropout = nn.Dropout(dropout)
         layers = OrderedDict()
         for i in range(num_layers):
-            layers[f"encoder_layer_{i}"] = EncoderBlock(num_heads, hidden_dim, mlp_dim, dropout, attention_dropout,
-                                                        norm_layer)
+            layers[f"encoder_layer_{i}"] = EncoderBlock(
+                num_heads, hidden_dim, mlp_dim, dropout, attention_dropout, norm_layer
+            )
         self.layers = nn.Sequential(layers)
         self.ln = norm_layer(hidden_dim)
 
@@ -101,9 +126,21 @@ class Encoder(nn.Module):
 
 
 class VisionTransformer(nn.Module):
-    def __init__(self, image_size, patch_size, num_layers, num_heads, hidden_dim, mlp_dim, dropout=0.0,
-                 attention_dropout=0.0, num_classes=1000, representation_size=None,
-                 norm_layer=partial(nn.LayerNorm, eps=1e-6), conv_stem_configs=None):
+    def __init__(
+        self,
+        image_size,
+        patch_size,
+        num_layers,
+        num_heads,
+        hidden_dim,
+        mlp_dim,
+        dropout=0.0,
+        attention_dropout=0.0,
+        num_classes=1000,
+        representation_size=None,
+        norm_layer=partial(nn.LayerNorm, eps=1e-6),
+        conv_stem_configs=None,
+    ):
         super().__init__()
         _check(image_size % patch_size == 0, "Input shape indivisible by patch size!")
         self.image_size, self.patch_size = image_size, patch_size
@@ -113,19 +150,29 @@ class VisionTransformer(nn.Module):
         if conv_stem_configs is not None:
             seq_proj, prev = nn.Sequential(), 3
             for i, cfg in enumerate(conv_stem_configs):
-                seq_proj.add_module(f"conv_bn_relu_{i}", Conv2dNormActivation(
-                    in_channels=prev, out_channels=cfg.out_channels, kernel_size=cfg.kernel_size, stride=cfg.stride,
-                    norm_layer=cfg.norm_layer, activation_layer=cfg.activation_layer))
+                seq_proj.add_module(
+                    f"conv_bn_relu_{i}",
+                    Conv2dNormActivation(
+                        in_channels=prev,
+                        out_channels=cfg.out_channels,
+                        kernel_size=cfg.kernel_size,
+                        stride=cfg.stride,
+                        norm_layer=cfg.norm_layer,
+                        activation_layer=cfg.activation_layer,
+                    ),
+                )
                 prev = cfg.out_channels
             seq_proj.add_module("conv_last", nn.Conv2d(in_channels=prev, out_channels=hidden_dim, kernel_size=1))
             self.conv_proj = seq_proj
         else:
-            self.conv_proj = nn.Conv2d(in_channels=3, out_channels=hidden_dim, kernel_size=patch_size,
-                                       stride=patch_size)
+            self.conv_proj = nn.Conv2d(
+                in_channels=3, out_channels=hidden_dim, kernel_size=patch_size, stride=patch_size
+            )
         seq_length = (image_size // patch_size) ** 2 + 1
         self.class_token = nn.Parameter(torchlet.zeros(1, 1, hidden_dim))
-        self.encoder = Encoder(seq_length, num_layers, num_heads, hidden_dim, mlp_dim, dropout, attention_dropout,
-                               norm_layer)
+        self.encoder = Encoder(
+            seq_length, num_layers, num_heads, hidden_dim, mlp_dim, dropout, attention_dropout, norm_layer
+        )
         self.seq_length = seq_length
         heads = OrderedDict()
         if representation_size is None:
@@ -172,8 +219,15 @@ def _vision_transformer(patch_size, num_layers, num_heads, hidden_dim, mlp_dim, 
         assert weights.meta["min_size"][0] == weights.meta["min_size"][1]
         _ovewrite_named_param(kwargs, "image_size", weights.meta["min_size"][0])
     image_size = kwargs.pop("image_size", 224)
-    model = VisionTransformer(image_size=image_size, patch_size=patch_size, num_layers=num_layers,
-                              num_heads=num_heads, hidden_dim=hidden_dim, mlp_dim=mlp_dim, **kwargs)
+    model = VisionTransformer(
+        image_size=image_size,
+        patch_size=patch_size,
+        num_layers=num_layers,
+        num_heads=num_heads,
+        hidden_dim=hidden_dim,
+        mlp_dim=mlp_dim,
+        **kwargs,
+    )
     if weights:
         model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
     return model
@@ -184,8 +238,8 @@ def _builder(name, patch_size, num_layers, num_heads, hidden_dim, mlp_dim):
 
     def build(*, weights=None, progress=True, **kwargs):
         weights = _handle_weights(enum_name, weights, kwargs)
-        return _vision_transformer(patch_size, num_layers, num_heads, hidden_dim, mlp_dim, weights, progress,
-                                   **kwargs)
+        return _vision_transformer(patch_size, num_layers, num_heads, hidden_dim, mlp_dim, weights, progress, **kwargs)
+
     build.__name__ = build.__qualname__ = name
     build.__module__ = __name__
     build.__doc__ = f"{name}: ViT with {patch_size}x{patch_size} patches, {num_layers} layers, {num_heads} heads."

@@ -1,4 +1,5 @@
 """Shared helpers of torchvision.ops: the (K, 5) roi format and dtype upcasting."""
+
 import torchlet
 
 

@@ -1,11 +1,21 @@
 """torchvision.ops.boxes: non-maximum suppression, box formats, areas, IoU, masks -> boxes."""
+
 import numpy as np
 
 import torchlet
 from ._utils import _upcast
 
-__all__ = ["nms", "batched_nms", "remove_small_boxes", "clip_boxes_to_image", "box_convert", "box_area",
-           "box_iou", "generalized_box_iou", "masks_to_boxes"]
+__all__ = [
+    "nms",
+    "batched_nms",
+    "remove_small_boxes",
+    "clip_boxes_to_image",
+    "box_convert",
+    "box_area",
+    "box_iou",
+    "generalized_box_iou",
+    "masks_to_boxes",
+]
 
 
 def nms(boxes, scores, iou_threshold):
@@ -19,8 +29,10 @@ def nms(boxes, scores, iou_threshold):
     if scores.dim() != 1:
         raise RuntimeError(f"scores should be a 1d tensor, got {scores.dim()}D")
     if boxes.size(0) != scores.size(0):
-        raise RuntimeError("boxes and scores should have same number of elements in dimension 0, got "
-                           f"{boxes.size(0)} and {scores.size(0)}")
+        raise RuntimeError(
+            "boxes and scores should have same number of elements in dimension 0, got "
+            f"{boxes.size(0)} and {scores.size(0)}"
+        )
     if boxes.dtype != scores.dtype:
         raise RuntimeError("dets should have the same type as scores")
     b = boxes.detach().cpu().numpy()
@@ -36,7 +48,7 @@ def nms(boxes, scores, iou_threshold):
         if suppressed[i]:
             continue
         keep.append(i)
-        rest = order[pos + 1:]
+        rest = order[pos + 1 :]
         w = np.maximum(zero, np.minimum(x2[i], x2[rest]) - np.maximum(x1[i], x1[rest]))
         h = np.maximum(zero, np.minimum(y2[i], y2[rest]) - np.maximum(y1[i], y1[rest]))
         inter = w * h
@@ -98,9 +110,14 @@ def _xyxy_to_cxcywh(b):
 
 
 _ALLOWED = ("xyxy", "xywh", "cxcywh", "xywhr", "cxcywhr", "xyxyxyxy")
-_CONVERT = {("xywh", "xyxy"): [_xywh_to_xyxy], ("cxcywh", "xyxy"): [_cxcywh_to_xyxy],
-            ("xyxy", "xywh"): [_xyxy_to_xywh], ("xyxy", "cxcywh"): [_xyxy_to_cxcywh],
-            ("xywh", "cxcywh"): [_xywh_to_xyxy, _xyxy_to_cxcywh], ("cxcywh", "xywh"): [_cxcywh_to_xyxy, _xyxy_to_xywh]}
+_CONVERT = {
+    ("xywh", "xyxy"): [_xywh_to_xyxy],
+    ("cxcywh", "xyxy"): [_cxcywh_to_xyxy],
+    ("xyxy", "xywh"): [_xyxy_to_xywh],
+    ("xyxy", "cxcywh"): [_xyxy_to_cxcywh],
+    ("xywh", "cxcywh"): [_xywh_to_xyxy, _xyxy_to_cxcywh],
+    ("cxcywh", "xywh"): [_cxcywh_to_xyxy, _xyxy_to_xywh],
+}
 
 
 def box_convert(boxes, in_fmt, out_fmt):
@@ -111,8 +128,10 @@ def box_convert(boxes, in_fmt, out_fmt):
         return boxes.clone()
     steps = _CONVERT.get((in_fmt, out_fmt))
     if steps is None:
-        raise NotImplementedError(f"Unsupported Bounding Box Conversions for given in_fmt {in_fmt} and out_fmt "
-                                  f"{out_fmt} (rotated box formats are not implemented in torchlet)")
+        raise NotImplementedError(
+            f"Unsupported Bounding Box Conversions for given in_fmt {in_fmt} and out_fmt "
+            f"{out_fmt} (rotated box formats are not implemented in torchlet)"
+        )
     for step in steps:
         boxes = step(boxes)
     return boxes
@@ -144,8 +163,10 @@ def box_iou(boxes1, boxes2, fmt="xyxy"):
     if fmt in rotated:
         raise NotImplementedError(f"box_iou for rotated boxes ('{fmt}') is not implemented in torchlet")
     if fmt not in axis_aligned:
-        raise ValueError(f"Unsupported format '{fmt}'. Supported axis-aligned formats: {axis_aligned}. "
-                         f"Supported rotated formats: {rotated}.")
+        raise ValueError(
+            f"Unsupported format '{fmt}'. Supported axis-aligned formats: {axis_aligned}. "
+            f"Supported rotated formats: {rotated}."
+        )
     inter, union = _box_inter_union(boxes1, boxes2, fmt=fmt)
     return inter / union
 

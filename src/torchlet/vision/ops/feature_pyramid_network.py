@@ -1,5 +1,6 @@
 """Feature Pyramid Network: 1x1 lateral convs, top-down nearest upsampling and addition, 3x3
 output convs, and extra levels (LastLevelMaxPool adds 'pool', a stride-2 subsampling of the last)."""
+
 from collections import OrderedDict
 
 from torchlet import nn
@@ -31,10 +32,16 @@ class FeaturePyramidNetwork(nn.Module):
         for in_channels in in_channels_list:
             if in_channels == 0:
                 raise ValueError("in_channels=0 is currently not supported")
-            self.inner_blocks.append(Conv2dNormActivation(in_channels, out_channels, kernel_size=1, padding=0,
-                                                          norm_layer=norm_layer, activation_layer=None))
-            self.layer_blocks.append(Conv2dNormActivation(out_channels, out_channels, kernel_size=3,
-                                                          norm_layer=norm_layer, activation_layer=None))
+            self.inner_blocks.append(
+                Conv2dNormActivation(
+                    in_channels, out_channels, kernel_size=1, padding=0, norm_layer=norm_layer, activation_layer=None
+                )
+            )
+            self.layer_blocks.append(
+                Conv2dNormActivation(
+                    out_channels, out_channels, kernel_size=3, norm_layer=norm_layer, activation_layer=None
+                )
+            )
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_uniform_(m.weight, a=1)
@@ -44,8 +51,9 @@ class FeaturePyramidNetwork(nn.Module):
             raise TypeError(f"extra_blocks should be of type ExtraFPNBlock not {type(extra_blocks)}")
         self.extra_blocks = extra_blocks
 
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
-                              error_msgs):
+    def _load_from_state_dict(
+        self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+    ):
         version = local_metadata.get("version", None)
         if version is None or version < 2:
             for block in ("inner_blocks", "layer_blocks"):
@@ -54,8 +62,9 @@ class FeaturePyramidNetwork(nn.Module):
                         old_key = f"{prefix}{block}.{i}.{kind}"
                         if old_key in state_dict:
                             state_dict[f"{prefix}{block}.{i}.0.{kind}"] = state_dict.pop(old_key)
-        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
-                                      error_msgs)
+        super()._load_from_state_dict(
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+        )
 
     def forward(self, x):
         names, x = list(x.keys()), list(x.values())

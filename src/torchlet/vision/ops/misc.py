@@ -1,5 +1,6 @@
 """torchvision.ops.misc: the building blocks the model zoo shares (conv-norm-activation blocks,
 the MLP of the transformer models, FrozenBatchNorm2d of the detection backbones)."""
+
 import warnings
 
 import torchlet
@@ -16,9 +17,21 @@ class ConvNormActivation(nn.Sequential):
     """conv -> norm (optional) -> activation (optional), a Sequential named after its class; the
     padding defaults to 'same' for odd kernels, and the conv has a bias only without a norm layer."""
 
-    def __init__(self, in_channels, out_channels, kernel_size=3, stride=1, padding=None, groups=1,
-                 norm_layer=nn.BatchNorm2d, activation_layer=nn.ReLU, dilation=1, inplace=True, bias=None,
-                 conv_layer=nn.Conv2d):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size=3,
+        stride=1,
+        padding=None,
+        groups=1,
+        norm_layer=nn.BatchNorm2d,
+        activation_layer=nn.ReLU,
+        dilation=1,
+        inplace=True,
+        bias=None,
+        conv_layer=nn.Conv2d,
+    ):
         if padding is None:
             if isinstance(kernel_size, int) and isinstance(dilation, int):
                 padding = (kernel_size - 1) // 2 * dilation
@@ -28,8 +41,11 @@ class ConvNormActivation(nn.Sequential):
                 padding = tuple((k - 1) // 2 * d for k, d in zip(kernel_size, dilation))
         if bias is None:
             bias = norm_layer is None
-        layers = [conv_layer(in_channels, out_channels, kernel_size, stride, padding, dilation=dilation,
-                             groups=groups, bias=bias)]
+        layers = [
+            conv_layer(
+                in_channels, out_channels, kernel_size, stride, padding, dilation=dilation, groups=groups, bias=bias
+            )
+        ]
         if norm_layer is not None:
             layers.append(norm_layer(out_channels))
         if activation_layer is not None:
@@ -37,22 +53,56 @@ class ConvNormActivation(nn.Sequential):
         super().__init__(*layers)
         self.out_channels = out_channels
         if self.__class__ == ConvNormActivation:
-            warnings.warn("Don't use ConvNormActivation directly, please use Conv2dNormActivation and "
-                          "Conv3dNormActivation instead.")
+            warnings.warn(
+                "Don't use ConvNormActivation directly, please use Conv2dNormActivation and "
+                "Conv3dNormActivation instead."
+            )
 
 
 class Conv2dNormActivation(ConvNormActivation):
-    def __init__(self, in_channels, out_channels, kernel_size=3, stride=1, padding=None, groups=1,
-                 norm_layer=nn.BatchNorm2d, activation_layer=nn.ReLU, dilation=1, inplace=True, bias=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, groups, norm_layer,
-                         activation_layer, dilation, inplace, bias, nn.Conv2d)
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size=3,
+        stride=1,
+        padding=None,
+        groups=1,
+        norm_layer=nn.BatchNorm2d,
+        activation_layer=nn.ReLU,
+        dilation=1,
+        inplace=True,
+        bias=None,
+    ):
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            groups,
+            norm_layer,
+            activation_layer,
+            dilation,
+            inplace,
+            bias,
+            nn.Conv2d,
+        )
 
 
 class MLP(nn.Sequential):
     """Linear -> (norm) -> activation -> dropout for each hidden width, then Linear -> dropout."""
 
-    def __init__(self, in_channels, hidden_channels, norm_layer=None, activation_layer=nn.ReLU, inplace=None,
-                 bias=True, dropout=0.0):
+    def __init__(
+        self,
+        in_channels,
+        hidden_channels,
+        norm_layer=None,
+        activation_layer=nn.ReLU,
+        inplace=None,
+        bias=True,
+        dropout=0.0,
+    ):
         params = {} if inplace is None else {"inplace": inplace}
         layers, in_dim = [], in_channels
         for hidden_dim in hidden_channels[:-1]:
@@ -79,11 +129,13 @@ class FrozenBatchNorm2d(nn.Module):
         self.register_buffer("running_mean", torchlet.zeros(num_features))
         self.register_buffer("running_var", torchlet.ones(num_features))
 
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
-                              unexpected_keys, error_msgs):
+    def _load_from_state_dict(
+        self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+    ):
         state_dict.pop(prefix + "num_batches_tracked", None)
-        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
-                                      unexpected_keys, error_msgs)
+        super()._load_from_state_dict(
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+        )
 
     def forward(self, x):
         w, b = self.weight.reshape(1, -1, 1, 1), self.bias.reshape(1, -1, 1, 1)

@@ -1,5 +1,6 @@
 """MultiScaleRoIAlign: RoI Align over an FPN, each box pooled from the level its size picks
 (level = floor(4 + log2(sqrt(area) / 224) + 1e-6), clamped to the levels present)."""
+
 import torchlet
 from torchlet import nn
 from .boxes import box_area
@@ -39,8 +40,9 @@ def _setup_scales(features, image_shapes, canonical_scale, canonical_level):
     scales = [_infer_scale(f, original) for f in features]
     lvl_min = -torchlet.log2(torchlet.tensor(scales[0], dtype=torchlet.float32)).item()
     lvl_max = -torchlet.log2(torchlet.tensor(scales[-1], dtype=torchlet.float32)).item()
-    return scales, LevelMapper(int(lvl_min), int(lvl_max), canonical_scale=canonical_scale,
-                               canonical_level=canonical_level)
+    return scales, LevelMapper(
+        int(lvl_min), int(lvl_max), canonical_scale=canonical_scale, canonical_level=canonical_level
+    )
 
 
 class MultiScaleRoIAlign(nn.Module):
@@ -59,20 +61,33 @@ class MultiScaleRoIAlign(nn.Module):
     def forward(self, x, boxes, image_shapes):
         feats = [v for k, v in x.items() if k in self.featmap_names]
         if self.scales is None or self.map_levels is None:
-            self.scales, self.map_levels = _setup_scales(feats, image_shapes, self.canonical_scale,
-                                                         self.canonical_level)
+            self.scales, self.map_levels = _setup_scales(
+                feats, image_shapes, self.canonical_scale, self.canonical_level
+            )
         rois = _convert_to_roi_format(boxes)
         if len(feats) == 1:
-            return roi_align(feats[0], rois, output_size=self.output_size, spatial_scale=self.scales[0],
-                             sampling_ratio=self.sampling_ratio)
+            return roi_align(
+                feats[0],
+                rois,
+                output_size=self.output_size,
+                spatial_scale=self.scales[0],
+                sampling_ratio=self.sampling_ratio,
+            )
         levels = self.map_levels(boxes)
         result = torchlet.zeros((len(rois), feats[0].shape[1]) + self.output_size, dtype=feats[0].dtype)
         for level, (feature, scale) in enumerate(zip(feats, self.scales)):
             idx = torchlet.where(levels == level)[0]
-            result[idx] = roi_align(feature, rois[idx], output_size=self.output_size, spatial_scale=scale,
-                                    sampling_ratio=self.sampling_ratio).to(result.dtype)
+            result[idx] = roi_align(
+                feature,
+                rois[idx],
+                output_size=self.output_size,
+                spatial_scale=scale,
+                sampling_ratio=self.sampling_ratio,
+            ).to(result.dtype)
         return result
 
     def __repr__(self):
-        return (f"{self.__class__.__name__}(featmap_names={self.featmap_names}, "
-                f"output_size={self.output_size}, sampling_ratio={self.sampling_ratio})")
+        return (
+            f"{self.__class__.__name__}(featmap_names={self.featmap_names}, "
+            f"output_size={self.output_size}, sampling_ratio={self.sampling_ratio})"
+        )

@@ -7,6 +7,7 @@ coordinate at its two neighbouring rows/columns (a zero row for a sample outside
 built from Tensor ops: the gradient w.r.t. the features, Wy^T @ dOut @ Wx / count, is autograd's,
 which is torchvision's backward (bilinear weights scattered back). No gradient flows to the boxes,
 as in torchvision."""
+
 import math
 
 import numpy as np
@@ -50,8 +51,10 @@ def roi_align(input, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1, a
     if input.dim() != 4:
         raise RuntimeError(f"input should be a 4d tensor (N, C, H, W), got {input.dim()}D")
     if input.dtype != rois.dtype:
-        raise RuntimeError(f"Expected tensor for input to have the same type as tensor for rois; but type "
-                           f"{input.type()} does not equal {rois.type()} (while checking arguments for roi_align_forward_kernel)")
+        raise RuntimeError(
+            f"Expected tensor for input to have the same type as tensor for rois; but type "
+            f"{input.type()} does not equal {rois.type()} (while checking arguments for roi_align_forward_kernel)"
+        )
     _, channels, height, width = input.shape
     dtype = np.dtype(str(input.dtype).replace("torchlet.", ""))
     t = dtype.type
@@ -92,5 +95,7 @@ class RoIAlign(nn.Module):
         return roi_align(input, rois, self.output_size, self.spatial_scale, self.sampling_ratio, self.aligned)
 
     def __repr__(self):
-        return (f"{self.__class__.__name__}(output_size={self.output_size}, spatial_scale={self.spatial_scale}, "
-                f"sampling_ratio={self.sampling_ratio}, aligned={self.aligned})")
+        return (
+            f"{self.__class__.__name__}(output_size={self.output_size}, spatial_scale={self.spatial_scale}, "
+            f"sampling_ratio={self.sampling_ratio}, aligned={self.aligned})"
+        )

@@ -1,6 +1,7 @@
 """RoI max pooling (Fast R-CNN): the box, rounded to the feature grid, split into PH x PW bins,
 each the max of its cells (0 for an empty bin). Backward sends each output's gradient to the one
 cell that was the max (the first in row-major order among ties), as torchvision's kernel does."""
+
 import math
 
 import numpy as np
@@ -71,8 +72,10 @@ def roi_pool(input, boxes, output_size, spatial_scale=1.0):
     rois = boxes if isinstance(boxes, torchlet.Tensor) else convert_boxes_to_roi_format(boxes)
     ph, pw = _pair(output_size)
     if input.dtype != rois.dtype:
-        raise RuntimeError(f"Expected tensor for input to have the same type as tensor for rois; but type "
-                           f"{input.type()} does not equal {rois.type()} (while checking arguments for roi_pool_forward_kernel)")
+        raise RuntimeError(
+            f"Expected tensor for input to have the same type as tensor for rois; but type "
+            f"{input.type()} does not equal {rois.type()} (while checking arguments for roi_pool_forward_kernel)"
+        )
     return _RoIPool.apply(input, rois, spatial_scale, ph, pw)
 
 

@@ -1,4 +1,5 @@
 """Image operations on PIL images, done the way torchvision does them (Pillow calls)."""
+
 import numbers
 
 import numpy as np
@@ -85,8 +86,10 @@ def _parse_fill(fill, img, name="fillcolor"):
         if len(fill) == 1:
             fill = fill * channels
         elif len(fill) != channels:
-            raise ValueError("The number of elements in 'fill' does not match the number of channels "
-                             f"of the image ({len(fill)} != {channels})")
+            raise ValueError(
+                "The number of elements in 'fill' does not match the number of channels "
+                f"of the image ({len(fill)} != {channels})"
+            )
         fill = tuple(fill)
     if img.mode != "F":
         fill = tuple(int(x) for x in fill) if isinstance(fill, tuple) else int(fill)
@@ -113,8 +116,7 @@ def pad(img, padding, fill=0, padding_mode="constant"):
     if not isinstance(padding_mode, str):
         raise TypeError("Got inappropriate padding_mode arg")
     if isinstance(padding, (tuple, list)) and len(padding) not in (1, 2, 4):
-        raise ValueError(f"Padding must be an int or a 1, 2, or 4 element tuple, not a {len(padding)} "
-                         "element tuple")
+        raise ValueError(f"Padding must be an int or a 1, 2, or 4 element tuple, not a {len(padding)} element tuple")
     if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
         raise ValueError("Padding mode should be either constant, edge, reflect or symmetric")
     if padding_mode == "constant":
@@ -178,8 +180,7 @@ def affine(img, matrix, interpolation=Image.NEAREST, fill=None):
 
 def perspective(img, perspective_coeffs, interpolation=Image.BICUBIC, fill=None):
     _check(img)
-    return img.transform(img.size, Image.PERSPECTIVE, perspective_coeffs, interpolation,
-                         **_parse_fill(fill, img))
+    return img.transform(img.size, Image.PERSPECTIVE, perspective_coeffs, interpolation, **_parse_fill(fill, img))
 
 
 def posterize(img, bits):

@@ -1,4 +1,5 @@
 """The evaluation presets that a weights entry's `transforms()` builds (torchvision.transforms._presets)."""
+
 import torchlet
 from torchlet import nn
 from . import functional as F
@@ -19,16 +20,26 @@ class ObjectDetection(nn.Module):
         return self.__class__.__name__ + "()"
 
     def describe(self):
-        return ("Accepts ``PIL.Image``, batched ``(B, C, H, W)`` and single ``(C, H, W)`` image ``torch.Tensor`` "
-                "objects. The images are rescaled to ``[0.0, 1.0]``.")
+        return (
+            "Accepts ``PIL.Image``, batched ``(B, C, H, W)`` and single ``(C, H, W)`` image ``torch.Tensor`` "
+            "objects. The images are rescaled to ``[0.0, 1.0]``."
+        )
 
 
 class ImageClassification(nn.Module):
     """resize(resize_size) -> center_crop(crop_size) -> float in [0, 1] -> normalize(mean, std):
     the preprocessing an ImageNet classifier's weights were evaluated with."""
 
-    def __init__(self, *, crop_size, resize_size=256, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225),
-                 interpolation=InterpolationMode.BILINEAR, antialias=True):
+    def __init__(
+        self,
+        *,
+        crop_size,
+        resize_size=256,
+        mean=(0.485, 0.456, 0.406),
+        std=(0.229, 0.224, 0.225),
+        interpolation=InterpolationMode.BILINEAR,
+        antialias=True,
+    ):
         super().__init__()
         self.crop_size = [crop_size]
         self.resize_size = [resize_size]
@@ -46,12 +57,16 @@ class ImageClassification(nn.Module):
         return F.normalize(img, mean=self.mean, std=self.std)
 
     def __repr__(self):
-        return (f"{self.__class__.__name__}(\n    crop_size={self.crop_size}\n    resize_size={self.resize_size}"
-                f"\n    mean={self.mean}\n    std={self.std}\n    interpolation={self.interpolation}\n)")
+        return (
+            f"{self.__class__.__name__}(\n    crop_size={self.crop_size}\n    resize_size={self.resize_size}"
+            f"\n    mean={self.mean}\n    std={self.std}\n    interpolation={self.interpolation}\n)"
+        )
 
     def describe(self):
-        return ("Accepts ``PIL.Image``, batched ``(B, C, H, W)`` and single ``(C, H, W)`` image ``torch.Tensor`` "
-                f"objects. The images are resized to ``resize_size={self.resize_size}`` using "
-                f"``interpolation={self.interpolation}``, followed by a central crop of "
-                f"``crop_size={self.crop_size}``. Finally the values are first rescaled to ``[0.0, 1.0]`` and "
-                f"then normalized using ``mean={self.mean}`` and ``std={self.std}``.")
+        return (
+            "Accepts ``PIL.Image``, batched ``(B, C, H, W)`` and single ``(C, H, W)`` image ``torch.Tensor`` "
+            f"objects. The images are resized to ``resize_size={self.resize_size}`` using "
+            f"``interpolation={self.interpolation}``, followed by a central crop of "
+            f"``crop_size={self.crop_size}``. Finally the values are first rescaled to ``[0.0, 1.0]`` and "
+            f"then normalized using ``mean={self.mean}`` and ``std={self.std}``."
+        )

@@ -5,6 +5,7 @@ Each draws from torchlet's default generator in torchvision's order (torch.rand 
 the coin, torch.empty(1).uniform_ / torch.randint for parameters), so the same seed
 gives torchvision's parameters.
 """
+
 import numbers
 from collections.abc import Sequence
 
@@ -14,8 +15,15 @@ from . import functional as F
 from .functional import InterpolationMode, _interpolation_modes_from_int
 from .transforms import _check_sequence_input, _setup_angle
 
-__all__ = ["RandomAffine", "RandomPerspective", "RandomPosterize", "RandomSolarize",
-           "RandomAdjustSharpness", "RandomAutocontrast", "RandomEqualize"]
+__all__ = [
+    "RandomAffine",
+    "RandomPerspective",
+    "RandomPosterize",
+    "RandomSolarize",
+    "RandomAdjustSharpness",
+    "RandomAutocontrast",
+    "RandomEqualize",
+]
 
 
 def _check_fill(fill):
@@ -36,8 +44,16 @@ def _tensor_fill(img, fill):
 
 
 class RandomAffine(nn.Module):
-    def __init__(self, degrees, translate=None, scale=None, shear=None,
-                 interpolation=InterpolationMode.NEAREST, fill=0, center=None):
+    def __init__(
+        self,
+        degrees,
+        translate=None,
+        scale=None,
+        shear=None,
+        interpolation=InterpolationMode.NEAREST,
+        fill=0,
+        center=None,
+    ):
         super().__init__()
         if isinstance(interpolation, int):
             interpolation = _interpolation_modes_from_int(interpolation)
@@ -63,8 +79,10 @@ class RandomAffine(nn.Module):
     @staticmethod
     def get_params(degrees, translate, scale_ranges, shears, img_size):
         """angle, (tx, ty), scale, (shear_x, shear_y), drawn in this order."""
+
         def uniform(a, b):
             return torchlet.empty(1).uniform_(a, b).item()
+
         angle = float(uniform(float(degrees[0]), float(degrees[1])))
         translations = (0, 0)
         if translate is not None:
@@ -115,6 +133,7 @@ class RandomPerspective(nn.Module):
 
         def draw(lo, hi):
             return int(torchlet.randint(lo, hi, size=(1,)).item())
+
         topleft = [draw(0, hw + 1), draw(0, hh + 1)]
         topright = [draw(width - hw - 1, width), draw(0, hh + 1)]
         botright = [draw(width - hw - 1, width), draw(height - hh - 1, height)]

@@ -4,12 +4,19 @@ Cheap structural ops (flip, crop, normalize, erase) use Tensor ops; resampling,
 padding and colour-space arithmetic work on the tensor's array at the data
 loading edge and wrap the result (as data loading does).
 """
+
 import numpy as np
 
 import torchlet
 
-_INT_MAX = {np.dtype(np.uint8): 255, np.dtype(np.int8): 127, np.dtype(np.int16): 32767,
-            np.dtype(np.int32): 2 ** 31 - 1, np.dtype(np.int64): 2 ** 63 - 1, np.dtype(np.bool_): 1}
+_INT_MAX = {
+    np.dtype(np.uint8): 255,
+    np.dtype(np.int8): 127,
+    np.dtype(np.int16): 32767,
+    np.dtype(np.int32): 2**31 - 1,
+    np.dtype(np.int64): 2**63 - 1,
+    np.dtype(np.bool_): 1,
+}
 
 
 def _assert_image_tensor(img):
@@ -63,9 +70,13 @@ def crop(img, top, left, height, width):
     _, h, w = get_dimensions(img)
     right, bottom = left + width, top + height
     if left < 0 or top < 0 or right > w or bottom > h:
-        ltrb = [max(-left + min(0, right), 0), max(-top + min(0, bottom), 0),
-                max(right - max(w, left), 0), max(bottom - max(h, top), 0)]
-        return pad(img[..., max(top, 0):bottom, max(left, 0):right], ltrb, fill=0)
+        ltrb = [
+            max(-left + min(0, right), 0),
+            max(-top + min(0, bottom), 0),
+            max(right - max(w, left), 0),
+            max(bottom - max(h, top), 0),
+        ]
+        return pad(img[..., max(top, 0) : bottom, max(left, 0) : right], ltrb, fill=0)
     return img[..., top:bottom, left:right]
 
 
@@ -79,15 +90,15 @@ def pad(img, padding, fill=0, padding_mode="constant"):
     if not isinstance(padding_mode, str):
         raise TypeError("Got inappropriate padding_mode arg")
     if isinstance(padding, (tuple, list)) and len(padding) not in (1, 2, 4):
-        raise ValueError(f"Padding must be an int or a 1, 2, or 4 element tuple, not a {len(padding)} "
-                         "element tuple")
+        raise ValueError(f"Padding must be an int or a 1, 2, or 4 element tuple, not a {len(padding)} element tuple")
     if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
         raise ValueError("Padding mode should be either constant, edge, reflect or symmetric")
     from ._pil import _ltrb
+
     left, top, right, bottom = _ltrb(padding)
     a = _arr(img)
     # negative padding crops
-    a = a[..., max(-top, 0):a.shape[-2] - max(-bottom, 0), max(-left, 0):a.shape[-1] - max(-right, 0)]
+    a = a[..., max(-top, 0) : a.shape[-2] - max(-bottom, 0), max(-left, 0) : a.shape[-1] - max(-right, 0)]
     widths = [(0, 0)] * (a.ndim - 2) + [(max(top, 0), max(bottom, 0)), (max(left, 0), max(right, 0))]
     if padding_mode == "constant":
         value = np.array(float(fill)).astype(a.dtype) if a.dtype != np.bool_ else bool(fill)
@@ -96,6 +107,7 @@ def pad(img, padding, fill=0, padding_mode="constant"):
 
 
 # ---- resampling: separable weight matrices (out x in), applied with two matmuls
+
 
 def _filter_weights(in_size, out_size, kind, antialias):
     scale = in_size / out_size
@@ -173,9 +185,12 @@ def resize(img, size, interpolation="bilinear", antialias=True):
 
 # ---- geometry: rotation by an inverse affine matrix, sampled as grid_sample does
 
+
 def _affine_output_size(matrix, w, h):
-    pts = np.array([[-0.5 * w, -0.5 * h, 1.0], [-0.5 * w, 0.5 * h, 1.0],
-                    [0.5 * w, 0.5 * h, 1.0], [0.5 * w, -0.5 * h, 1.0]], dtype=np.float32)
+    pts = np.array(
+        [[-0.5 * w, -0.5 * h, 1.0], [-0.5 * w, 0.5 * h, 1.0], [0.5 * w, 0.5 * h, 1.0], [0.5 * w, -0.5 * h, 1.0]],
+        dtype=np.float32,
+    )
     theta = np.array(matrix, dtype=np.float32).reshape(2, 3)
     new = pts @ theta.T
     lo = new.min(0) + np.array([w * 0.5, h * 0.5], dtype=np.float32)
@@ -218,8 +233,7 @@ def perspective(img, coeffs, interpolation="bilinear", fill=None):
     c = np.array(coeffs, dtype=work)
     xs = np.linspace(0.5, ow - 0.5, ow, dtype=np.float32).astype(work)[None, :]
     ys = np.linspace(0.5, oh - 0.5, oh, dtype=np.float32).astype(work)[:, None]
-    t1 = np.array([[c[0], c[1], c[2]], [c[3], c[4], c[5]]], dtype=work) / \
-        np.array([[0.5 * ow], [0.5 * oh]], dtype=work)
+    t1 = np.array([[c[0], c[1], c[2]], [c[3], c[4], c[5]]], dtype=work) / np.array([[0.5 * ow], [0.5 * oh]], dtype=work)
     den = c[6] * xs + c[7] * ys + work(1.0)
     gx = (t1[0, 0] * xs + t1[0, 1] * ys + t1[0, 2]) / den - work(1.0)
     gy = (t1[1, 0] * xs + t1[1, 1] * ys + t1[1, 2]) / den - work(1.0)
@@ -284,6 +298,7 @@ def _sample(x, ix_norm, iy_norm, mode):
 
 
 # ---- colour
+
 
 def _gray(a):
     work = a.dtype.type if np.issubdtype(a.dtype, np.floating) else np.float32
@@ -403,15 +418,15 @@ def normalize(tensor, mean, std, inplace=False):
     if not tensor.is_floating_point():
         raise TypeError(f"Input tensor should be a float tensor. Got {tensor.dtype}.")
     if tensor.ndim < 3:
-        raise ValueError("Expected tensor to be a tensor image of size (..., C, H, W). Got "
-                         f"tensor.size() = {tensor.size()}")
+        raise ValueError(
+            f"Expected tensor to be a tensor image of size (..., C, H, W). Got tensor.size() = {tensor.size()}"
+        )
     if not inplace:
         tensor = tensor.clone()
     mean = torchlet.as_tensor(mean, dtype=tensor.dtype)
     std = torchlet.as_tensor(std, dtype=tensor.dtype)
     if (std == 0).any():
-        raise ValueError(f"std evaluated to zero after conversion to {tensor.dtype}, leading to "
-                         "division by zero.")
+        raise ValueError(f"std evaluated to zero after conversion to {tensor.dtype}, leading to division by zero.")
     if mean.ndim == 1:
         mean = mean.view(-1, 1, 1)
     if std.ndim == 1:
@@ -423,7 +438,7 @@ def erase(img, i, j, h, w, v, inplace=False):
     _assert_image_tensor(img)
     if not inplace:
         img = img.clone()
-    img[..., i:i + h, j:j + w] = v
+    img[..., i : i + h, j : j + w] = v
     return img
 
 
@@ -457,8 +472,8 @@ def gaussian_blur(img, kernel_size, sigma):
     x = np.pad(a.astype(work, copy=False), pad_w, "reflect")
     # separable correlation: rows then columns
     h, w = a.shape[-2:]
-    x = sum(kx[k] * x[..., :, k:k + w] for k in range(kx.size))
-    x = sum(ky[k] * x[..., k:k + h, :] for k in range(ky.size))
+    x = sum(kx[k] * x[..., :, k : k + w] for k in range(kx.size))
+    x = sum(ky[k] * x[..., k : k + h, :] for k in range(ky.size))
     return _wrap(_to_dtype(x, a.dtype))
 
 
@@ -467,4 +482,3 @@ def _gauss1d(size, sigma):
     x = np.linspace(-half, half, size)
     pdf = np.exp(-0.5 * (x / sigma) ** 2)
     return pdf / pdf.sum()
-

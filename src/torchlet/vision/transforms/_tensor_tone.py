@@ -4,6 +4,7 @@ tensor formulas: posterize, solarize, adjust_sharpness, autocontrast, equalize.
 They work on the tensor's array at the data-loading edge and wrap the result,
 as the other image operations in _tensor.py do.
 """
+
 import numpy as np
 
 import torchlet
@@ -53,7 +54,7 @@ def _blurred_degenerate(a):
     acc = None
     for di in range(3):
         for dj in range(3):
-            tap = x[..., di:di + h - 2, dj:dj + w - 2]
+            tap = x[..., di : di + h - 2, dj : dj + w - 2]
             acc = kernel[di, dj] * tap if acc is None else _fma(kernel[di, dj], tap, acc)
     out = a.copy()
     out[..., 1:-1, 1:-1] = _to_dtype(acc, a.dtype)

@@ -5,6 +5,7 @@ AutoAugment: randint(policies), rand(2) for the two ops' coins, randint(2, (2,))
 their signs; RandAugment: per op randint(ops), then randint(2) for a signed op;
 TrivialAugmentWide: randint(ops), randint(bins), then randint(2) for a signed op.
 """
+
 import math
 from enum import Enum
 
@@ -20,13 +21,21 @@ def _apply_op(img, op_name, magnitude, interpolation, fill):
     """One named image operation at `magnitude` (shears are given as tan(angle))."""
     if op_name in ("ShearX", "ShearY"):
         shear = math.degrees(math.atan(magnitude))
-        return F.affine(img, angle=0.0, translate=[0, 0], scale=1.0,
-                        shear=[shear, 0.0] if op_name == "ShearX" else [0.0, shear],
-                        interpolation=interpolation, fill=fill, center=[0, 0])
+        return F.affine(
+            img,
+            angle=0.0,
+            translate=[0, 0],
+            scale=1.0,
+            shear=[shear, 0.0] if op_name == "ShearX" else [0.0, shear],
+            interpolation=interpolation,
+            fill=fill,
+            center=[0, 0],
+        )
     if op_name in ("TranslateX", "TranslateY"):
         t = [int(magnitude), 0] if op_name == "TranslateX" else [0, int(magnitude)]
-        return F.affine(img, angle=0.0, translate=t, scale=1.0, interpolation=interpolation,
-                        shear=[0.0, 0.0], fill=fill)
+        return F.affine(
+            img, angle=0.0, translate=t, scale=1.0, interpolation=interpolation, shear=[0.0, 0.0], fill=fill
+        )
     simple = {
         "Rotate": lambda: F.rotate(img, magnitude, interpolation=interpolation, fill=fill),
         "Brightness": lambda: F.adjust_brightness(img, 1.0 + magnitude),
@@ -102,7 +111,8 @@ _POLICIES = {
         "Rotate 0.8 8, Color 1.0 2; Color 0.8 8, Solarize 0.8 7; Sharpness 0.4 7, Invert 0.6 -;"
         "ShearX 0.6 5, Equalize 1.0 -; Color 0.4 0, Equalize 0.6 -; Equalize 0.4 -, Solarize 0.2 4;"
         "Solarize 0.6 5, AutoContrast 0.6 -; Invert 0.6 -, Equalize 1.0 -; Color 0.6 4, Contrast 1.0 8;"
-        "Equalize 0.8 -, Equalize 0.6 -"),
+        "Equalize 0.8 -, Equalize 0.6 -"
+    ),
     AutoAugmentPolicy.CIFAR10: _policy(
         "Invert 0.1 -, Contrast 0.2 6; Rotate 0.7 2, TranslateX 0.3 9; Sharpness 0.8 1, Sharpness 0.9 3;"
         "ShearY 0.5 8, TranslateY 0.7 9; AutoContrast 0.5 -, Equalize 0.9 -; ShearY 0.2 7, Posterize 0.3 7;"
@@ -112,7 +122,8 @@ _POLICIES = {
         "Equalize 0.2 -, AutoContrast 0.6 -; Equalize 0.2 -, Equalize 0.6 -; Color 0.9 9, Equalize 0.6 -;"
         "AutoContrast 0.8 -, Solarize 0.2 8; Brightness 0.1 3, Color 0.7 0; Solarize 0.4 5, AutoContrast 0.9 -;"
         "TranslateY 0.9 9, TranslateY 0.7 9; AutoContrast 0.9 -, Solarize 0.8 3; Equalize 0.8 -, Invert 0.1 -;"
-        "TranslateY 0.7 9, AutoContrast 0.9 -"),
+        "TranslateY 0.7 9, AutoContrast 0.9 -"
+    ),
     AutoAugmentPolicy.SVHN: _policy(
         "ShearX 0.9 4, Invert 0.2 -; ShearY 0.9 8, Invert 0.7 -; Equalize 0.6 -, Solarize 0.6 6;"
         "Invert 0.9 -, Equalize 0.6 -; Equalize 0.6 -, Rotate 0.9 3; ShearX 0.9 4, AutoContrast 0.8 -;"
@@ -122,7 +133,8 @@ _POLICIES = {
         "Invert 0.8 -, TranslateY 0.0 2; ShearY 0.7 6, Solarize 0.4 8; Invert 0.6 -, Rotate 0.8 4;"
         "ShearY 0.3 7, TranslateX 0.9 3; ShearX 0.1 6, Invert 0.6 -; Solarize 0.7 2, TranslateY 0.6 7;"
         "ShearY 0.8 4, Invert 0.8 -; ShearX 0.7 9, TranslateY 0.8 3; ShearY 0.8 5, AutoContrast 0.7 -;"
-        "ShearX 0.7 2, Invert 0.1 -"),
+        "ShearX 0.7 2, Invert 0.1 -"
+    ),
 }
 
 
@@ -130,8 +142,7 @@ class AutoAugment(nn.Module):
     """One of the policy's 25 sub-policies per image; each of its two ops applies with its
     probability, at its magnitude bin (of 10), with a random sign where signed."""
 
-    def __init__(self, policy=AutoAugmentPolicy.IMAGENET, interpolation=InterpolationMode.NEAREST,
-                 fill=None):
+    def __init__(self, policy=AutoAugmentPolicy.IMAGENET, interpolation=InterpolationMode.NEAREST, fill=None):
         super().__init__()
         self.policy, self.interpolation, self.fill = policy, interpolation, fill
         self.policies = self._get_policies(policy)
@@ -142,8 +153,7 @@ class AutoAugment(nn.Module):
         return list(_POLICIES[policy])
 
     def _augmentation_space(self, num_bins, image_size):
-        space = _space(num_bins, 0.3, 150.0 / 331.0 * image_size[1], 150.0 / 331.0 * image_size[0],
-                       30.0, 0.9, 4)
+        space = _space(num_bins, 0.3, 150.0 / 331.0 * image_size[1], 150.0 / 331.0 * image_size[0], 30.0, 0.9, 4)
         space["Invert"] = (torchlet.tensor(0.0), False)
         return space
 
@@ -175,16 +185,16 @@ class AutoAugment(nn.Module):
 class RandAugment(nn.Module):
     """`num_ops` ops drawn uniformly, each at bin `magnitude` of `num_magnitude_bins`."""
 
-    def __init__(self, num_ops=2, magnitude=9, num_magnitude_bins=31,
-                 interpolation=InterpolationMode.NEAREST, fill=None):
+    def __init__(
+        self, num_ops=2, magnitude=9, num_magnitude_bins=31, interpolation=InterpolationMode.NEAREST, fill=None
+    ):
         super().__init__()
         self.num_ops, self.magnitude, self.num_magnitude_bins = num_ops, magnitude, num_magnitude_bins
         self.interpolation, self.fill = interpolation, fill
 
     def _augmentation_space(self, num_bins, image_size):
         space = {"Identity": (torchlet.tensor(0.0), False)}
-        space.update(_space(num_bins, 0.3, 150.0 / 331.0 * image_size[1], 150.0 / 331.0 * image_size[0],
-                            30.0, 0.9, 4))
+        space.update(_space(num_bins, 0.3, 150.0 / 331.0 * image_size[1], 150.0 / 331.0 * image_size[0], 30.0, 0.9, 4))
         return space
 
     def forward(self, img):
@@ -202,9 +212,11 @@ class RandAugment(nn.Module):
         return img
 
     def __repr__(self):
-        return (f"{self.__class__.__name__}(num_ops={self.num_ops}, magnitude={self.magnitude}, "
-                f"num_magnitude_bins={self.num_magnitude_bins}, interpolation={self.interpolation}, "
-                f"fill={self.fill})")
+        return (
+            f"{self.__class__.__name__}(num_ops={self.num_ops}, magnitude={self.magnitude}, "
+            f"num_magnitude_bins={self.num_magnitude_bins}, interpolation={self.interpolation}, "
+            f"fill={self.fill})"
+        )
 
 
 class TrivialAugmentWide(nn.Module):
@@ -225,12 +237,17 @@ class TrivialAugmentWide(nn.Module):
         op_index = int(torchlet.randint(len(op_meta), (1,)).item())
         op_name = list(op_meta)[op_index]
         magnitudes, signed = op_meta[op_name]
-        magnitude = (float(magnitudes[torchlet.randint(len(magnitudes), (1,), dtype=torchlet.long)].item())
-                     if magnitudes.ndim > 0 else 0.0)
+        magnitude = (
+            float(magnitudes[torchlet.randint(len(magnitudes), (1,), dtype=torchlet.long)].item())
+            if magnitudes.ndim > 0
+            else 0.0
+        )
         if signed and torchlet.randint(2, (1,)):
             magnitude *= -1.0
         return _apply_op(img, op_name, magnitude, interpolation=self.interpolation, fill=fill)
 
     def __repr__(self):
-        return (f"{self.__class__.__name__}(num_magnitude_bins={self.num_magnitude_bins}, "
-                f"interpolation={self.interpolation}, fill={self.fill})")
+        return (
+            f"{self.__class__.__name__}(num_magnitude_bins={self.num_magnitude_bins}, "
+            f"interpolation={self.interpolation}, fill={self.fill})"
+        )

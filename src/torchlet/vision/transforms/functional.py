@@ -1,4 +1,5 @@
 """torchvision.transforms.functional: each op dispatches on PIL image vs tensor."""
+
 import math
 import numbers
 import sys
@@ -13,12 +14,41 @@ from . import _pil as F_pil
 from . import _tensor as F_t
 from . import _tensor_tone as F_tone
 
-__all__ = ["InterpolationMode", "get_dimensions", "get_image_size", "get_image_num_channels",
-           "to_tensor", "pil_to_tensor", "to_pil_image", "convert_image_dtype", "normalize",
-           "resize", "pad", "crop", "center_crop", "resized_crop", "hflip", "vflip", "rotate",
-           "adjust_brightness", "adjust_contrast", "adjust_saturation", "adjust_hue",
-           "rgb_to_grayscale", "to_grayscale", "invert", "erase", "gaussian_blur", "affine",
-           "perspective", "posterize", "solarize", "adjust_sharpness", "autocontrast", "equalize"]
+__all__ = [
+    "InterpolationMode",
+    "get_dimensions",
+    "get_image_size",
+    "get_image_num_channels",
+    "to_tensor",
+    "pil_to_tensor",
+    "to_pil_image",
+    "convert_image_dtype",
+    "normalize",
+    "resize",
+    "pad",
+    "crop",
+    "center_crop",
+    "resized_crop",
+    "hflip",
+    "vflip",
+    "rotate",
+    "adjust_brightness",
+    "adjust_contrast",
+    "adjust_saturation",
+    "adjust_hue",
+    "rgb_to_grayscale",
+    "to_grayscale",
+    "invert",
+    "erase",
+    "gaussian_blur",
+    "affine",
+    "perspective",
+    "posterize",
+    "solarize",
+    "adjust_sharpness",
+    "autocontrast",
+    "equalize",
+]
 
 
 class InterpolationMode(Enum):
@@ -32,12 +62,22 @@ class InterpolationMode(Enum):
 
 
 pil_modes_mapping = {
-    InterpolationMode.NEAREST: 0, InterpolationMode.BILINEAR: 2, InterpolationMode.BICUBIC: 3,
-    InterpolationMode.NEAREST_EXACT: 0, InterpolationMode.BOX: 4, InterpolationMode.HAMMING: 5,
+    InterpolationMode.NEAREST: 0,
+    InterpolationMode.BILINEAR: 2,
+    InterpolationMode.BICUBIC: 3,
+    InterpolationMode.NEAREST_EXACT: 0,
+    InterpolationMode.BOX: 4,
+    InterpolationMode.HAMMING: 5,
     InterpolationMode.LANCZOS: 1,
 }
-_INT_TO_MODE = {0: InterpolationMode.NEAREST, 2: InterpolationMode.BILINEAR, 3: InterpolationMode.BICUBIC,
-                4: InterpolationMode.BOX, 5: InterpolationMode.HAMMING, 1: InterpolationMode.LANCZOS}
+_INT_TO_MODE = {
+    0: InterpolationMode.NEAREST,
+    2: InterpolationMode.BILINEAR,
+    3: InterpolationMode.BICUBIC,
+    4: InterpolationMode.BOX,
+    5: InterpolationMode.HAMMING,
+    1: InterpolationMode.LANCZOS,
+}
 
 
 def _interpolation_modes_from_int(i):
@@ -48,8 +88,9 @@ def _check_interpolation(interpolation):
     if isinstance(interpolation, int):
         return _interpolation_modes_from_int(interpolation)
     if not isinstance(interpolation, InterpolationMode):
-        raise TypeError("Argument interpolation should be a InterpolationMode or a corresponding Pillow "
-                        "integer constant")
+        raise TypeError(
+            "Argument interpolation should be a InterpolationMode or a corresponding Pillow integer constant"
+        )
     return interpolation
 
 
@@ -71,6 +112,7 @@ def get_image_num_channels(img):
 
 
 # ---- conversions
+
 
 def to_tensor(pic):
     """PIL image or HWC ndarray -> CHW tensor; uint8 data are scaled to [0, 1] floats."""
@@ -122,15 +164,21 @@ def to_pil_image(pic, mode=None):
     channels = npimg.shape[2]
     if channels == 1:
         npimg = npimg[:, :, 0]
-        expected = {np.dtype(np.uint8): "L", np.dtype(np.int16): "I;16" if sys.byteorder == "little"
-                    else "I;16B", np.dtype(np.int32): "I", np.dtype(np.float32): "F"}.get(npimg.dtype)
+        expected = {
+            np.dtype(np.uint8): "L",
+            np.dtype(np.int16): "I;16" if sys.byteorder == "little" else "I;16B",
+            np.dtype(np.int32): "I",
+            np.dtype(np.float32): "F",
+        }.get(npimg.dtype)
         if mode is not None and mode != expected:
-            raise ValueError(f"Incorrect mode ({mode}) supplied for input type {np.dtype}. "
-                             f"Should be {expected}")
+            raise ValueError(f"Incorrect mode ({mode}) supplied for input type {np.dtype}. Should be {expected}")
         mode = expected
     else:
-        permitted, default = {2: (["LA"], "LA"), 4: (["RGBA", "CMYK", "RGBX"], "RGBA"),
-                              3: (["RGB", "YCbCr", "HSV"], "RGB")}[channels]
+        permitted, default = {
+            2: (["LA"], "LA"),
+            4: (["RGBA", "CMYK", "RGBX"], "RGBA"),
+            3: (["RGB", "YCbCr", "HSV"], "RGB"),
+        }[channels]
         if mode is not None and mode not in permitted:
             kind = {2: "2D", 3: "3D", 4: "4D"}[channels]
             raise ValueError(f"Only modes {permitted} are supported for {kind} inputs")
@@ -155,6 +203,7 @@ def normalize(tensor, mean, std, inplace=False):
 
 # ---- geometry
 
+
 def _compute_resized_output_size(image_size, size, max_size=None):
     h, w = image_size
     short, long = (w, h) if w <= h else (h, w)
@@ -163,8 +212,10 @@ def _compute_resized_output_size(image_size, size, max_size=None):
         new_short, new_long = requested, int(requested * long / short)
         if max_size is not None:
             if max_size <= requested:
-                raise ValueError(f"max_size = {max_size} must be strictly greater than the requested "
-                                 f"size for the smaller edge size = {size}")
+                raise ValueError(
+                    f"max_size = {max_size} must be strictly greater than the requested "
+                    f"size for the smaller edge size = {size}"
+                )
             if new_long > max_size:
                 new_short, new_long = int(max_size * new_short / new_long), max_size
         new_w, new_h = (new_short, new_long) if w <= h else (new_long, new_short)
@@ -177,11 +228,14 @@ def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, a
     interpolation = _check_interpolation(interpolation)
     if isinstance(size, (list, tuple)):
         if len(size) not in (1, 2):
-            raise ValueError("Size must be an int or a 1 or 2 element tuple/list, not a "
-                             f"{len(size)} element tuple/list")
+            raise ValueError(
+                f"Size must be an int or a 1 or 2 element tuple/list, not a {len(size)} element tuple/list"
+            )
         if max_size is not None and len(size) != 1:
-            raise ValueError("max_size should only be passed if size specifies the length of the smaller "
-                             "edge, i.e. size should be an int or a sequence of length 1 in torchscript mode.")
+            raise ValueError(
+                "max_size should only be passed if size specifies the length of the smaller "
+                "edge, i.e. size should be an int or a sequence of length 1 in torchscript mode."
+            )
     _, height, width = get_dimensions(img)
     size = [size] if isinstance(size, int) else list(size)
     out = _compute_resized_output_size((height, width), size, max_size)
@@ -189,8 +243,7 @@ def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, a
         return img
     if not _is_tensor(img):
         if antialias is False:
-            warnings.warn("Anti-alias option is always applied for PIL Image input. Argument antialias "
-                          "is ignored.")
+            warnings.warn("Anti-alias option is always applied for PIL Image input. Argument antialias is ignored.")
         return F_pil.resize(img, out, pil_modes_mapping[interpolation])
     return F_t.resize(img, out, interpolation.value, antialias)
 
@@ -215,8 +268,12 @@ def center_crop(img, output_size):
     _, h, w = get_dimensions(img)
     ch, cw = output_size
     if cw > w or ch > h:
-        ltrb = [(cw - w) // 2 if cw > w else 0, (ch - h) // 2 if ch > h else 0,
-                (cw - w + 1) // 2 if cw > w else 0, (ch - h + 1) // 2 if ch > h else 0]
+        ltrb = [
+            (cw - w) // 2 if cw > w else 0,
+            (ch - h) // 2 if ch > h else 0,
+            (cw - w + 1) // 2 if cw > w else 0,
+            (ch - h + 1) // 2 if ch > h else 0,
+        ]
         img = pad(img, ltrb, fill=0)
         _, h, w = get_dimensions(img)
         if cw == w and ch == h:
@@ -224,8 +281,7 @@ def center_crop(img, output_size):
     return crop(img, int(round((h - ch) / 2.0)), int(round((w - cw) / 2.0)), ch, cw)
 
 
-def resized_crop(img, top, left, height, width, size, interpolation=InterpolationMode.BILINEAR,
-                 antialias=True):
+def resized_crop(img, top, left, height, width, size, interpolation=InterpolationMode.BILINEAR, antialias=True):
     return resize(crop(img, top, left, height, width), size, interpolation, antialias=antialias)
 
 
@@ -267,8 +323,7 @@ def rotate(img, angle, interpolation=InterpolationMode.NEAREST, expand=False, ce
     return F_t.rotate(img, matrix, interpolation.value, expand, fill)
 
 
-def affine(img, angle, translate, scale, shear, interpolation=InterpolationMode.NEAREST, fill=None,
-           center=None):
+def affine(img, angle, translate, scale, shear, interpolation=InterpolationMode.NEAREST, fill=None, center=None):
     """Rotate by `angle`, translate, scale and shear (degrees) about `center` (the image centre)."""
     interpolation = _check_interpolation(interpolation)
     if not isinstance(angle, (int, float)):
@@ -307,8 +362,9 @@ def _get_perspective_coeffs(startpoints, endpoints):
     """The 8 coefficients mapping `endpoints` to `startpoints` (least squares in float64,
     rounded to float32 as torchvision)."""
     if len(startpoints) != 4 or len(endpoints) != 4:
-        raise ValueError(f"Please provide exactly four corners, got {len(startpoints)} startpoints and "
-                         f"{len(endpoints)} endpoints.")
+        raise ValueError(
+            f"Please provide exactly four corners, got {len(startpoints)} startpoints and {len(endpoints)} endpoints."
+        )
     a = np.zeros((8, 8), dtype=np.float64)
     for i, (p1, p2) in enumerate(zip(endpoints, startpoints)):
         a[2 * i] = [p1[0], p1[1], 1, 0, 0, 0, -p2[0] * p1[0], -p2[0] * p1[1]]
@@ -327,6 +383,7 @@ def perspective(img, startpoints, endpoints, interpolation=InterpolationMode.BIL
 
 
 # ---- colour
+
 
 def adjust_brightness(img, brightness_factor):
     if _is_tensor(img):

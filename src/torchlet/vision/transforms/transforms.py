@@ -3,6 +3,7 @@
 Random transforms draw from torchlet's generator (torchlet.rand / randint /
 empty().uniform_ / randperm), so torchlet.manual_seed makes them reproducible.
 """
+
 import math
 import numbers
 import random
@@ -14,11 +15,33 @@ from torchlet import nn
 from . import functional as F
 from .functional import InterpolationMode, _interpolation_modes_from_int
 
-__all__ = ["Compose", "ToTensor", "PILToTensor", "ToPILImage", "ConvertImageDtype", "Normalize",
-           "Resize", "CenterCrop", "Pad", "Lambda", "RandomApply", "RandomChoice", "RandomOrder",
-           "RandomCrop", "RandomHorizontalFlip", "RandomVerticalFlip", "RandomResizedCrop",
-           "ColorJitter", "RandomRotation", "Grayscale", "RandomGrayscale", "RandomInvert",
-           "RandomErasing", "GaussianBlur", "InterpolationMode"]
+__all__ = [
+    "Compose",
+    "ToTensor",
+    "PILToTensor",
+    "ToPILImage",
+    "ConvertImageDtype",
+    "Normalize",
+    "Resize",
+    "CenterCrop",
+    "Pad",
+    "Lambda",
+    "RandomApply",
+    "RandomChoice",
+    "RandomOrder",
+    "RandomCrop",
+    "RandomHorizontalFlip",
+    "RandomVerticalFlip",
+    "RandomResizedCrop",
+    "ColorJitter",
+    "RandomRotation",
+    "Grayscale",
+    "RandomGrayscale",
+    "RandomInvert",
+    "RandomErasing",
+    "GaussianBlur",
+    "InterpolationMode",
+]
 
 
 def _list_repr(name, items, head=""):
@@ -102,8 +125,10 @@ class Resize(nn.Module):
         return F.resize(img, self.size, self.interpolation, self.max_size, self.antialias)
 
     def __repr__(self):
-        return (f"{self.__class__.__name__}(size={self.size}, interpolation={self.interpolation.value}, "
-                f"max_size={self.max_size}, antialias={self.antialias})")
+        return (
+            f"{self.__class__.__name__}(size={self.size}, interpolation={self.interpolation.value}, "
+            f"max_size={self.max_size}, antialias={self.antialias})"
+        )
 
 
 def _setup_size(size, error_msg):
@@ -141,16 +166,16 @@ class Pad(nn.Module):
         if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
             raise ValueError("Padding mode should be either constant, edge, reflect or symmetric")
         if isinstance(padding, Sequence) and len(padding) not in (1, 2, 4):
-            raise ValueError(f"Padding must be an int or a 1, 2, or 4 element tuple, not a {len(padding)} "
-                             "element tuple")
+            raise ValueError(
+                f"Padding must be an int or a 1, 2, or 4 element tuple, not a {len(padding)} element tuple"
+            )
         self.padding, self.fill, self.padding_mode = padding, fill, padding_mode
 
     def forward(self, img):
         return F.pad(img, self.padding, self.fill, self.padding_mode)
 
     def __repr__(self):
-        return (f"{self.__class__.__name__}(padding={self.padding}, fill={self.fill}, "
-                f"padding_mode={self.padding_mode})")
+        return f"{self.__class__.__name__}(padding={self.padding}, fill={self.fill}, padding_mode={self.padding_mode})"
 
 
 class Lambda:
@@ -197,6 +222,7 @@ class RandomApply(nn.Module):
 
 class RandomOrder(RandomTransforms):
     """Python's `random` shuffles the order, as in torchvision."""
+
     def __call__(self, img):
         order = list(range(len(self.transforms)))
         random.shuffle(order)
@@ -254,6 +280,7 @@ class RandomCrop(nn.Module):
 
 class _RandomOp(nn.Module):
     """Applies `op` with probability p (one draw from torchlet's RNG, as torchvision draws)."""
+
     op = None
 
     def __init__(self, p=0.5):
@@ -276,8 +303,14 @@ class RandomVerticalFlip(_RandomOp):
 
 
 class RandomResizedCrop(nn.Module):
-    def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0),
-                 interpolation=InterpolationMode.BILINEAR, antialias=True):
+    def __init__(
+        self,
+        size,
+        scale=(0.08, 1.0),
+        ratio=(3.0 / 4.0, 4.0 / 3.0),
+        interpolation=InterpolationMode.BILINEAR,
+        antialias=True,
+    ):
         super().__init__()
         self.size = _setup_size(size, _SIZE_MSG)
         if not isinstance(scale, Sequence):
@@ -321,10 +354,12 @@ class RandomResizedCrop(nn.Module):
         return F.resized_crop(img, i, j, h, w, self.size, self.interpolation, antialias=self.antialias)
 
     def __repr__(self):
-        return (f"{self.__class__.__name__}(size={self.size}, "
-                f"scale={tuple(round(s, 4) for s in self.scale)}, "
-                f"ratio={tuple(round(r, 4) for r in self.ratio)}, "
-                f"interpolation={self.interpolation.value}, antialias={self.antialias})")
+        return (
+            f"{self.__class__.__name__}(size={self.size}, "
+            f"scale={tuple(round(s, 4) for s in self.scale)}, "
+            f"ratio={tuple(round(r, 4) for r in self.ratio)}, "
+            f"interpolation={self.interpolation.value}, antialias={self.antialias})"
+        )
 
 
 class ColorJitter(nn.Module):
@@ -357,6 +392,7 @@ class ColorJitter(nn.Module):
 
         def draw(r):
             return None if r is None else float(torchlet.empty(1).uniform_(r[0], r[1]))
+
         b = draw(brightness)
         c = draw(contrast)
         s = draw(saturation)
@@ -377,8 +413,10 @@ class ColorJitter(nn.Module):
         return img
 
     def __repr__(self):
-        return (f"{self.__class__.__name__}(brightness={self.brightness}, contrast={self.contrast}, "
-                f"saturation={self.saturation}, hue={self.hue})")
+        return (
+            f"{self.__class__.__name__}(brightness={self.brightness}, contrast={self.contrast}, "
+            f"saturation={self.saturation}, hue={self.hue})"
+        )
 
 
 def _check_sequence_input(x, name, req_sizes):
@@ -427,8 +465,10 @@ class RandomRotation(nn.Module):
         return F.rotate(img, angle, self.interpolation, self.expand, self.center, fill)
 
     def __repr__(self):
-        s = (f"{self.__class__.__name__}(degrees={self.degrees}, interpolation={self.interpolation.value}, "
-             f"expand={self.expand}")
+        s = (
+            f"{self.__class__.__name__}(degrees={self.degrees}, interpolation={self.interpolation.value}, "
+            f"expand={self.expand}"
+        )
         if self.center is not None:
             s += f", center={self.center}"
         if self.fill is not None:
@@ -516,15 +556,19 @@ class RandomErasing(nn.Module):
             else:
                 value = [float(v) for v in self.value]
             if value is not None and len(value) not in (1, img.shape[-3]):
-                raise ValueError("If value is a sequence, it should have either a single value or "
-                                 f"{img.shape[-3]} (number of input channels)")
+                raise ValueError(
+                    "If value is a sequence, it should have either a single value or "
+                    f"{img.shape[-3]} (number of input channels)"
+                )
             x, y, h, w, v = self.get_params(img, scale=self.scale, ratio=self.ratio, value=value)
             return F.erase(img, x, y, h, w, v, self.inplace)
         return img
 
     def __repr__(self):
-        return (f"{self.__class__.__name__}(p={self.p}, scale={self.scale}, ratio={self.ratio}, "
-                f"value={self.value}, inplace={self.inplace})")
+        return (
+            f"{self.__class__.__name__}(p={self.p}, scale={self.scale}, ratio={self.ratio}, "
+            f"value={self.value}, inplace={self.inplace})"
+        )
 
 
 class GaussianBlur(nn.Module):
@@ -557,7 +601,7 @@ class GaussianBlur(nn.Module):
         return f"{self.__class__.__name__}(kernel_size={self.kernel_size}, sigma={self.sigma})"
 
 
-from ._random_more import *  # noqa: E402,F401,F403  (torchvision keeps them in this module too)
+from ._random_more import *  # noqa: E402, F403  (torchvision keeps them in this module too)
 from ._random_more import __all__ as _more_all  # noqa: E402
 
 __all__ += _more_all

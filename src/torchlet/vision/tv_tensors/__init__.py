@@ -4,13 +4,22 @@ transform moves the boxes and masks with the image.
 
 As in torchvision, an op on a TVTensor returns a plain Tensor, except clone / to / detach /
 requires_grad_ / pin_memory, which keep the type (and the boxes' metadata)."""
+
 from enum import Enum
 
 import torchlet
 from torchlet._tensor import Tensor
 
-__all__ = ["TVTensor", "Image", "Video", "Mask", "BoundingBoxes", "BoundingBoxFormat", "wrap",
-           "is_rotated_bounding_format"]
+__all__ = [
+    "TVTensor",
+    "Image",
+    "Video",
+    "Mask",
+    "BoundingBoxes",
+    "BoundingBoxFormat",
+    "wrap",
+    "is_rotated_bounding_format",
+]
 
 
 def _as_tensor(data, dtype=None, device=None, requires_grad=None):
@@ -94,8 +103,10 @@ class Image(TVTensor):
 
     def __new__(cls, data, *, dtype=None, device=None, requires_grad=None):
         from PIL import Image as PILImage
+
         if isinstance(data, PILImage.Image):
             from ..transforms import functional as F
+
             data = F.pil_to_tensor(data)
         tensor, requires_grad = _as_tensor(data, dtype, device, requires_grad)
         if tensor.ndim < 2:
@@ -126,8 +137,10 @@ class Mask(TVTensor):
 
     def __new__(cls, data, *, dtype=None, device=None, requires_grad=None):
         from PIL import Image as PILImage
+
         if isinstance(data, PILImage.Image):
             from ..transforms import functional as F
+
             data = F.pil_to_tensor(data)[0]
         tensor, requires_grad = _as_tensor(data, dtype, device, requires_grad)
         return cls._wrap(tensor, requires_grad=requires_grad)
@@ -149,8 +162,7 @@ def is_rotated_bounding_format(format):
 class BoundingBoxes(TVTensor):
     """(N, 4) boxes in `format` ("XYXY", "XYWH" or "CXCYWH") on an image of size canvas_size = (H, W)."""
 
-    def __new__(cls, data, *, format, canvas_size, clamping_mode="soft", dtype=None, device=None,
-                requires_grad=None):
+    def __new__(cls, data, *, format, canvas_size, clamping_mode="soft", dtype=None, device=None, requires_grad=None):
         tensor, requires_grad = _as_tensor(data, dtype, device, requires_grad)
         if tensor.ndim == 0:
             raise ValueError(f"Expected a 1D or 2D tensor, got {tensor.ndim}D")
@@ -158,8 +170,13 @@ class BoundingBoxes(TVTensor):
             tensor = tensor.unsqueeze(0)
         if isinstance(format, str):
             format = BoundingBoxFormat[format.upper()]
-        return cls._wrap(tensor, requires_grad=requires_grad, format=format, canvas_size=tuple(canvas_size),
-                         clamping_mode=clamping_mode)
+        return cls._wrap(
+            tensor,
+            requires_grad=requires_grad,
+            format=format,
+            canvas_size=tuple(canvas_size),
+            clamping_mode=clamping_mode,
+        )
 
     def _metadata(self):
         return {"format": self.format, "canvas_size": self.canvas_size, "clamping_mode": self.clamping_mode}
@@ -175,4 +192,3 @@ def wrap(wrappee, *, like, **kwargs):
     if isinstance(like, BoundingBoxes):
         return BoundingBoxes._wrap(wrappee, **metadata)
     return type(like)._wrap(wrappee)
-

@@ -1,5 +1,6 @@
 """What a benchmark measured (`Measurement`), what it measured it for (`TaskSpec`),
 and the number formatting PyTorch's benchmark utilities share."""
+
 import contextlib
 import dataclasses
 import math
@@ -7,8 +8,15 @@ import textwrap
 
 import numpy as np
 
-__all__ = ["TaskSpec", "Measurement", "select_unit", "unit_to_english", "trim_sigfig", "ordered_unique",
-           "set_torch_threads"]
+__all__ = [
+    "TaskSpec",
+    "Measurement",
+    "select_unit",
+    "unit_to_english",
+    "trim_sigfig",
+    "ordered_unique",
+    "set_torch_threads",
+]
 
 _MAX_SIGNIFICANT_FIGURES = 4
 _MIN_CONFIDENCE_INTERVAL = 25e-9  # 25 ns
@@ -19,6 +27,7 @@ _IQR_GROSS_WARN_THRESHOLD = 0.25
 @dataclasses.dataclass(frozen=True)
 class TaskSpec:
     """The statement, setup and labels of a Timer (everything but its globals)."""
+
     stmt: str
     setup: str
     global_setup: str = ""
@@ -81,11 +90,14 @@ class Measurement:
             self._p25, self._p75 = float(np.quantile(a, 0.25)), float(np.quantile(a, 0.75))
             self._warnings = ()
             rel = (self._p75 - self._p25) / self._median * 100
-            for limit, msg in ((_IQR_GROSS_WARN_THRESHOLD, "This suggests significant environmental influence."),
-                               (_IQR_WARN_THRESHOLD, "This could indicate system fluctuation.")):
+            for limit, msg in (
+                (_IQR_GROSS_WARN_THRESHOLD, "This suggests significant environmental influence."),
+                (_IQR_WARN_THRESHOLD, "This could indicate system fluctuation."),
+            ):
                 if not self.meets_confidence(limit):
-                    self._warnings = (f"  WARNING: Interquartile range is {rel:.1f}% of the median "
-                                      f"measurement.\n           {msg}",)
+                    self._warnings = (
+                        f"  WARNING: Interquartile range is {rel:.1f}% of the median measurement.\n           {msg}",
+                    )
                     break
 
     median = property(lambda self: (self._lazy_init(), self._median)[1])
@@ -101,7 +113,7 @@ class Measurement:
         """Digits the interquartile spread supports (1 to 4), as PyTorch estimates them."""
         self._lazy_init()
         n = len(self._sorted)
-        pts = np.array(self._sorted[n // 4:math.ceil(3 * n / 4)])
+        pts = np.array(self._sorted[n // 4 : math.ceil(3 * n / 4)])
         ci = max(1.645 * float(pts.std()) / math.sqrt(len(pts)), _MIN_CONFIDENCE_INTERVAL)
         return min(max(int(math.floor(math.log10(self._median / ci))), 1), _MAX_SIGNIFICANT_FIGURES)
 
@@ -112,14 +124,20 @@ class Measurement:
         self._lazy_init()
         n = len(self._sorted)
         unit, scale = select_unit(self._median)
-        lines = [object.__repr__(self), self.task_spec.summarize(),
-                 f"  {'Median: ' if n > 1 else ''}{self._median / scale:.2f} {unit}"]
+        lines = [
+            object.__repr__(self),
+            self.task_spec.summarize(),
+            f"  {'Median: ' if n > 1 else ''}{self._median / scale:.2f} {unit}",
+        ]
         if n >= 4:
-            lines.append(f"  IQR:    {self.iqr / scale:.2f} {unit} ({self._p25 / scale:.2f} to "
-                         f"{self._p75 / scale:.2f})")
-        lines.append(f"  {n} measurement{'s' if n > 1 else ''}, {self.number_per_run} runs "
-                     f"{'per measurement,' if n > 1 else ','} {self.num_threads} "
-                     f"thread{'s' if self.num_threads > 1 else ''}")
+            lines.append(
+                f"  IQR:    {self.iqr / scale:.2f} {unit} ({self._p25 / scale:.2f} to {self._p75 / scale:.2f})"
+            )
+        lines.append(
+            f"  {n} measurement{'s' if n > 1 else ''}, {self.number_per_run} runs "
+            f"{'per measurement,' if n > 1 else ','} {self.num_threads} "
+            f"thread{'s' if self.num_threads > 1 else ''}"
+        )
         lines += list(self._warnings)
         return "\n".join("\n".join(lines).strip().splitlines())
 
@@ -156,6 +174,7 @@ def ordered_unique(elements):
 @contextlib.contextmanager
 def set_torch_threads(n):
     import torchlet
+
     prior = torchlet.get_num_threads()
     try:
         torchlet.set_num_threads(n)

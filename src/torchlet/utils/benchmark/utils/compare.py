@@ -1,5 +1,6 @@
 """Compare: many Measurements as one table per label, rows by (threads, env, sub_label),
 columns by description, laid out and coloured as torch.utils.benchmark.Compare."""
+
 import enum
 import itertools
 import math
@@ -48,8 +49,7 @@ class _Column:
             return " " * len(self.fmt(1, sigfigs, None))
         if self.trim:
             value = common.trim_sigfig(value, sigfigs)
-        return self.template.format(value, f" (! {spread * 100:.0f}%)" if self.highlight and spread is not None
-                                    else "")
+        return self.template.format(value, f" (! {spread * 100:.0f}%)" if self.highlight and spread is not None else "")
 
 
 def _render(results, colorize, trim, highlight):
@@ -72,8 +72,9 @@ def _render(results, colorize, trim, highlight):
             prev_threads = threads
         groups[-1].append(row)
         group_of.append(len(groups) - 1)
-    columns = [_Column([tuple(row[i] for row in g) for g in groups], scale, trim, highlight)
-               for i in range(len(col_keys))]
+    columns = [
+        _Column([tuple(row[i] for row in g) for g in groups], scale, trim, highlight) for i in range(len(col_keys))
+    ]
     strings, prev_env = [[""] + [str(c) if c is not None else "None" for c in col_keys]], None
     for i, ((threads, env, _), row) in enumerate(zip(row_keys, table)):
         if starts[i]:
@@ -83,9 +84,11 @@ def _render(results, colorize, trim, highlight):
         prev_env = env
         cells = ["  " + env_s.ljust(env_len + 4) + concrete[0].as_row_name]
         for m, col in zip(row, columns):
-            cells.append(col.fmt(None, 1, None) if m is None else
-                         col.fmt(m.median / scale, m.significant_figures,
-                                 m.iqr / m.median if m.has_warnings else None))
+            cells.append(
+                col.fmt(None, 1, None)
+                if m is None
+                else col.fmt(m.median / scale, m.significant_figures, m.iqr / m.median if m.has_warnings else None)
+            )
         strings.append(cells)
     ncols = max(len(s) for s in strings)
     for s in strings:
@@ -99,8 +102,7 @@ def _render(results, colorize, trim, highlight):
         if colorize is Colorize.ROWWISE:
             best = [min(r.median for r in row if r is not None)] * len(row)
         elif colorize is Colorize.COLUMNWISE:
-            best = [min((r.median for r in col.groups[group_of[i]] if r is not None), default=None)
-                    for col in columns]
+            best = [min((r.median for r in col.groups[group_of[i]] if r is not None), default=None) for col in columns]
         else:
             best = [None] * len(row)
         line = [cells[0].ljust(widths[0])]
@@ -146,5 +148,7 @@ class Compare:
         by_label = {}
         for r in common.Measurement.merge(self._results):
             by_label.setdefault(r.label, []).append(r)
-        return "\n".join(_render(g, self._colorize, self._trim_significant_figures, self._highlight_warnings)
-                         for g in by_label.values())
+        return "\n".join(
+            _render(g, self._colorize, self._trim_significant_figures, self._highlight_warnings)
+            for g in by_label.values()
+        )

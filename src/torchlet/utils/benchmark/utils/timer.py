@@ -1,5 +1,6 @@
 """Timer: time a Python statement as torch.utils.benchmark.Timer does (a warm-up,
 then blocks of `number` runs sized so timer overhead is negligible)."""
+
 import enum
 import textwrap
 import timeit as _timeit_mod
@@ -20,26 +21,48 @@ class Timer:
     """`Timer(stmt="x + y", setup="...", globals={"x": x, "y": y}, label=..., sub_label=...,
     description=..., num_threads=1)`; `torch` in the statement is torchlet."""
 
-    def __init__(self, stmt="pass", setup="pass", global_setup="", timer=timer, globals=None, label=None,
-                 sub_label=None, description=None, env=None, num_threads=1, language=Language.PYTHON):
+    def __init__(
+        self,
+        stmt="pass",
+        setup="pass",
+        global_setup="",
+        timer=timer,
+        globals=None,
+        label=None,
+        sub_label=None,
+        description=None,
+        env=None,
+        num_threads=1,
+        language=Language.PYTHON,
+    ):
         if not isinstance(stmt, str):
             raise ValueError("Currently only a `str` stmt is supported.")
         if language in (Language.CPP, "cpp", "c++"):
-            raise ValueError("C++ timing needs a C++ toolchain and PyTorch's C++ API; torchlet times "
-                             "Python statements only")
+            raise ValueError(
+                "C++ timing needs a C++ toolchain and PyTorch's C++ API; torchlet times Python statements only"
+            )
         if language not in (Language.PYTHON, "py", "python"):
             raise ValueError(f"Invalid language `{language}`.")
         if global_setup:
-            raise ValueError(f"global_setup is C++ only, got `{global_setup}`. Most likely this code can "
-                             "simply be moved to `setup`.")
+            raise ValueError(
+                f"global_setup is C++ only, got `{global_setup}`. Most likely this code can simply be moved to `setup`."
+            )
         import torchlet
+
         self._globals = dict(globals or {})
         self._globals.setdefault("torch", torchlet)
         stmt, setup = (self._clean(s) for s in (stmt, setup))
         self._timer = _timeit_mod.Timer(stmt=stmt, setup=setup, timer=timer, globals=self._globals)
-        self._task_spec = common.TaskSpec(stmt=stmt, setup=setup, global_setup=global_setup, label=label,
-                                          sub_label=sub_label, description=description, env=env,
-                                          num_threads=num_threads)
+        self._task_spec = common.TaskSpec(
+            stmt=stmt,
+            setup=setup,
+            global_setup=global_setup,
+            label=label,
+            sub_label=sub_label,
+            description=description,
+            env=env,
+            num_threads=num_threads,
+        )
 
     @staticmethod
     def _clean(src):
@@ -103,6 +126,7 @@ class Timer:
 
         def stop(times):
             return len(times) > 3 and self._measurement(number, times).meets_confidence(threshold)
+
         return self._measurement(number, self._loop(number, stop, min_run_time, max_run_time, callback))
 
     def collect_callgrind(self, *args, **kwargs):

@@ -1,6 +1,7 @@
 """torchlet.vision.models.detection: Faster R-CNN and Mask R-CNN with a ResNet-50-FPN backbone
 (model.eval(): detections; model.train(): model(images, targets) -> the loss dict), their parts under torchvision's
 module paths (rpn.AnchorGenerator, faster_rcnn.FastRCNNPredictor, mask_rcnn.MaskRCNNPredictor, ...)."""
-from . import _utils, anchor_utils, backbone_utils, faster_rcnn, image_list, mask_rcnn, roi_heads, rpn, transform  # noqa: F401,E501
-from .faster_rcnn import *  # noqa: F401,F403
-from .mask_rcnn import *  # noqa: F401,F403
+
+from . import _utils, anchor_utils, backbone_utils, faster_rcnn, image_list, mask_rcnn, roi_heads, rpn, transform
+from .faster_rcnn import *  # noqa: F403
+from .mask_rcnn import *  # noqa: F403

@@ -8,6 +8,7 @@ log(1000 / 16) so exp cannot overflow.
 Matcher: each prediction's best ground truth by IoU, or -1 (below low) / -2 (between thresholds).
 BalancedPositiveNegativeSampler: a random subset of positives and negatives per image, drawn with
 torchlet.randperm (the same stream as torch.randperm, so the same seed samples the same boxes)."""
+
 import math
 
 import torchlet
@@ -21,8 +22,15 @@ def encode_boxes(reference_boxes, proposals, weights):
     ex_x, ex_y = px1 + 0.5 * ex_w, py1 + 0.5 * ex_h
     gt_w, gt_h = gx2 - gx1, gy2 - gy1
     gt_x, gt_y = gx1 + 0.5 * gt_w, gy1 + 0.5 * gt_h
-    return torchlet.cat((wx * (gt_x - ex_x) / ex_w, wy * (gt_y - ex_y) / ex_h,
-                         ww * torchlet.log(gt_w / ex_w), wh * torchlet.log(gt_h / ex_h)), dim=1)
+    return torchlet.cat(
+        (
+            wx * (gt_x - ex_x) / ex_w,
+            wy * (gt_y - ex_y) / ex_h,
+            ww * torchlet.log(gt_w / ex_w),
+            wh * torchlet.log(gt_h / ex_h),
+        ),
+        dim=1,
+    )
 
 
 class BoxCoder:
@@ -60,8 +68,9 @@ class BoxCoder:
         pred_ctr_y = dy * heights[:, None] + ctr_y[:, None]
         half_w = torchlet.tensor(0.5, dtype=pred_ctr_x.dtype) * (torchlet.exp(dw) * widths[:, None])
         half_h = torchlet.tensor(0.5, dtype=pred_ctr_y.dtype) * (torchlet.exp(dh) * heights[:, None])
-        return torchlet.stack((pred_ctr_x - half_w, pred_ctr_y - half_h, pred_ctr_x + half_w, pred_ctr_y + half_h),
-                              dim=2).flatten(1)
+        return torchlet.stack(
+            (pred_ctr_x - half_w, pred_ctr_y - half_h, pred_ctr_x + half_w, pred_ctr_y + half_h), dim=2
+        ).flatten(1)
 
 
 class BalancedPositiveNegativeSampler:

@@ -1,5 +1,6 @@
 """AnchorGenerator: for each feature map, the cell anchors (one per size x aspect ratio, centred
 at 0, rounded) shifted to every grid position (stride = image size // feature size)."""
+
 import torchlet
 from torchlet import nn
 
@@ -35,9 +36,11 @@ class AnchorGenerator(nn.Module):
 
     def grid_anchors(self, grid_sizes, strides):
         if not (len(grid_sizes) == len(strides) == len(self.cell_anchors)):
-            raise AssertionError("Anchors should be Tuple[Tuple[int]] because each feature map could potentially have "
-                                 "different sizes and aspect ratios. There needs to be a match between the number of "
-                                 "feature maps passed and the number of sizes / aspect ratios specified.")
+            raise AssertionError(
+                "Anchors should be Tuple[Tuple[int]] because each feature map could potentially have "
+                "different sizes and aspect ratios. There needs to be a match between the number of "
+                "feature maps passed and the number of sizes / aspect ratios specified."
+            )
         anchors = []
         for (grid_h, grid_w), (stride_h, stride_w), base in zip(grid_sizes, strides, self.cell_anchors):
             shifts_x = torchlet.arange(0, grid_w, dtype=torchlet.int32) * stride_w
@@ -51,8 +54,13 @@ class AnchorGenerator(nn.Module):
     def forward(self, image_list, feature_maps):
         grid_sizes = [fm.shape[-2:] for fm in feature_maps]
         image_size = image_list.tensors.shape[-2:]
-        strides = [[torchlet.tensor(image_size[0] // g[0], dtype=torchlet.int64),
-                    torchlet.tensor(image_size[1] // g[1], dtype=torchlet.int64)] for g in grid_sizes]
+        strides = [
+            [
+                torchlet.tensor(image_size[0] // g[0], dtype=torchlet.int64),
+                torchlet.tensor(image_size[1] // g[1], dtype=torchlet.int64),
+            ]
+            for g in grid_sizes
+        ]
         self.set_cell_anchors(feature_maps[0].dtype)
         per_map = self.grid_anchors(grid_sizes, strides)
         return [torchlet.cat(list(per_map)) for _ in range(len(image_list.image_sizes))]

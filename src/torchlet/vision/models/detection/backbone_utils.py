@@ -1,5 +1,6 @@
 """ResNet + FPN backbones for the detection models (torchvision's module names: body.<resnet layer>,
 fpn.inner_blocks / layer_blocks)."""
+
 from collections import OrderedDict
 
 from torchlet import nn
@@ -40,8 +41,12 @@ class BackboneWithFPN(nn.Module):
     def __init__(self, backbone, return_layers, in_channels_list, out_channels, extra_blocks=None, norm_layer=None):
         super().__init__()
         self.body = IntermediateLayerGetter(backbone, return_layers=return_layers)
-        self.fpn = FeaturePyramidNetwork(in_channels_list=in_channels_list, out_channels=out_channels,
-                                         extra_blocks=extra_blocks or LastLevelMaxPool(), norm_layer=norm_layer)
+        self.fpn = FeaturePyramidNetwork(
+            in_channels_list=in_channels_list,
+            out_channels=out_channels,
+            extra_blocks=extra_blocks or LastLevelMaxPool(),
+            norm_layer=norm_layer,
+        )
         self.out_channels = out_channels
 
     def forward(self, x):
@@ -63,21 +68,26 @@ def _resnet_fpn_extractor(backbone, trainable_layers, returned_layers=None, extr
     return_layers = {f"layer{k}": str(v) for v, k in enumerate(returned_layers)}
     in_channels_stage2 = backbone.inplanes // 8
     in_channels_list = [in_channels_stage2 * 2 ** (i - 1) for i in returned_layers]
-    return BackboneWithFPN(backbone, return_layers, in_channels_list, 256, extra_blocks=extra_blocks,
-                           norm_layer=norm_layer)
+    return BackboneWithFPN(
+        backbone, return_layers, in_channels_list, 256, extra_blocks=extra_blocks, norm_layer=norm_layer
+    )
 
 
 def _validate_trainable_layers(is_trained, trainable_backbone_layers, max_value, default_value):
     if not is_trained:
         if trainable_backbone_layers is not None:
             import warnings
-            warnings.warn("Changing trainable_backbone_layers has no effect if neither pretrained nor "
-                          f"pretrained_backbone have been set to True, falling back to trainable_backbone_layers="
-                          f"{max_value} so that all layers are trainable")
+
+            warnings.warn(
+                "Changing trainable_backbone_layers has no effect if neither pretrained nor "
+                f"pretrained_backbone have been set to True, falling back to trainable_backbone_layers="
+                f"{max_value} so that all layers are trainable"
+            )
         trainable_backbone_layers = max_value
     if trainable_backbone_layers is None:
         trainable_backbone_layers = default_value
     if trainable_backbone_layers < 0 or trainable_backbone_layers > max_value:
-        raise ValueError(f"Trainable backbone layers should be in the range [0,{max_value}], got "
-                         f"{trainable_backbone_layers} ")
+        raise ValueError(
+            f"Trainable backbone layers should be in the range [0,{max_value}], got {trainable_backbone_layers} "
+        )
     return trainable_backbone_layers

@@ -1,6 +1,7 @@
 """GeneralizedRCNN: transform -> backbone -> RPN -> RoI heads -> postprocess. In training mode it
 takes targets (one dict per image: boxes (N, 4) float xyxy, labels (N,) int64, masks for Mask R-CNN)
 and returns the loss dict (RoI-head losses, then the RPN's)."""
+
 from collections import OrderedDict
 
 import torchlet
@@ -55,5 +56,7 @@ def _check_degenerate_boxes(targets):
         degenerate = boxes[:, 2:] <= boxes[:, :2]
         if degenerate.any():
             bb_idx = int(torchlet.where(degenerate.any(dim=1))[0][0])
-            raise AssertionError("All bounding boxes should have positive height and width."
-                                 f" Found invalid box {boxes[bb_idx].tolist()} for target at index {target_idx}.")
+            raise AssertionError(
+                "All bounding boxes should have positive height and width."
+                f" Found invalid box {boxes[bb_idx].tolist()} for target at index {target_idx}."
+            )

@@ -10,6 +10,7 @@ of batch_size_per_image is kept, and
                     positives) / number of sampled proposals
   loss_mask       = BCE-with-logits of the true class's mask logits against the ground-truth mask
                     cropped to the proposal and resampled to M x M by roi_align."""
+
 import torchlet
 from torchlet import nn
 from torchlet.nn import functional as F
@@ -28,8 +29,7 @@ def fastrcnn_loss(class_logits, box_regression, labels, regression_targets):
     pos = torchlet.where(labels > 0)[0]
     N = class_logits.shape[0]
     box_regression = box_regression.reshape(N, box_regression.size(-1) // 4, 4)
-    box_loss = F.smooth_l1_loss(box_regression[pos, labels[pos]], regression_targets[pos], beta=1 / 9,
-                                reduction="sum")
+    box_loss = F.smooth_l1_loss(box_regression[pos, labels[pos]], regression_targets[pos], beta=1 / 9, reduction="sum")
     return classification_loss, box_loss / labels.numel()
 
 
@@ -44,8 +44,9 @@ def project_masks_on_boxes(gt_masks, boxes, matched_idxs, M):
 def maskrcnn_loss(mask_logits, proposals, gt_masks, gt_labels, mask_matched_idxs):
     M = mask_logits.shape[-1]
     labels = torchlet.cat([gt_label[idxs] for gt_label, idxs in zip(gt_labels, mask_matched_idxs)], dim=0)
-    mask_targets = torchlet.cat([project_masks_on_boxes(m, p, i, M)
-                                 for m, p, i in zip(gt_masks, proposals, mask_matched_idxs)], dim=0)
+    mask_targets = torchlet.cat(
+        [project_masks_on_boxes(m, p, i, M) for m, p, i in zip(gt_masks, proposals, mask_matched_idxs)], dim=0
+    )
     if mask_targets.numel() == 0:
         return mask_logits.sum() * 0
     return F.binary_cross_entropy_with_logits(mask_logits[torchlet.arange(labels.shape[0]), labels], mask_targets)
@@ -60,10 +61,26 @@ def maskrcnn_inference(x, labels):
 
 
 class RoIHeads(nn.Module):
-    def __init__(self, box_roi_pool, box_head, box_predictor, fg_iou_thresh, bg_iou_thresh, batch_size_per_image,
-                 positive_fraction, bbox_reg_weights, score_thresh, nms_thresh, detections_per_img,
-                 mask_roi_pool=None, mask_head=None, mask_predictor=None, keypoint_roi_pool=None, keypoint_head=None,
-                 keypoint_predictor=None):
+    def __init__(
+        self,
+        box_roi_pool,
+        box_head,
+        box_predictor,
+        fg_iou_thresh,
+        bg_iou_thresh,
+        batch_size_per_image,
+        positive_fraction,
+        bbox_reg_weights,
+        score_thresh,
+        nms_thresh,
+        detections_per_img,
+        mask_roi_pool=None,
+        mask_head=None,
+        mask_predictor=None,
+        keypoint_roi_pool=None,
+        keypoint_head=None,
+        keypoint_predictor=None,
+    ):
         super().__init__()
         self.box_similarity = box_ops.box_iou
         self.proposal_matcher = det_utils.Matcher(fg_iou_thresh, bg_iou_thresh, allow_low_quality_matches=False)
@@ -86,8 +103,11 @@ class RoIHeads(nn.Module):
         return self.mask_roi_pool is not None and self.mask_head is not None and self.mask_predictor is not None
 
     def has_keypoint(self):
-        return (self.keypoint_roi_pool is not None and self.keypoint_head is not None
-                and self.keypoint_predictor is not None)
+        return (
+            self.keypoint_roi_pool is not None
+            and self.keypoint_head is not None
+            and self.keypoint_predictor is not None
+        )
 
     def assign_targets_to_proposals(self, proposals, gt_boxes, gt_labels):
         matched_idxs, labels = [], []
@@ -145,8 +165,9 @@ class RoIHeads(nn.Module):
         pred_boxes = self.box_coder.decode(box_regression, proposals)
         pred_scores = F.softmax(class_logits, -1)
         all_boxes, all_scores, all_labels = [], [], []
-        for boxes, scores, image_shape in zip(pred_boxes.split(boxes_per_image, 0),
-                                              pred_scores.split(boxes_per_image, 0), image_shapes):
+        for boxes, scores, image_shape in zip(
+            pred_boxes.split(boxes_per_image, 0), pred_scores.split(boxes_per_image, 0), image_shapes
+        ):
             boxes = box_ops.clip_boxes_to_image(boxes, image_shape)
             labels = torchlet.arange(num_classes).view(1, -1).expand_as(scores)
             boxes, scores, labels = boxes[:, 1:].reshape(-1, 4), scores[:, 1:].reshape(-1), labels[:, 1:].reshape(-1)
@@ -154,7 +175,7 @@ class RoIHeads(nn.Module):
             boxes, scores, labels = boxes[inds], scores[inds], labels[inds]
             keep = box_ops.remove_small_boxes(boxes, min_size=1e-2)
             boxes, scores, labels = boxes[keep], scores[keep], labels[keep]
-            keep = box_ops.batched_nms(boxes, scores, labels, self.nms_thresh)[:self.detections_per_img]
+            keep = box_ops.batched_nms(boxes, scores, labels, self.nms_thresh)[: self.detections_per_img]
             all_boxes.append(boxes[keep])
             all_scores.append(scores[keep])
             all_labels.append(labels[keep])
@@ -177,8 +198,17 @@ class RoIHeads(nn.Module):
         box_features = self.box_head(self.box_roi_pool(features, proposals, image_shapes))
         class_logits, box_regression = self.box_predictor(box_features)
         if self.training:
-            return [], self._training_losses(features, proposals, image_shapes, targets, class_logits,
-                                             box_regression, matched_idxs, labels, regression_targets)
+            return [], self._training_losses(
+                features,
+                proposals,
+                image_shapes,
+                targets,
+                class_logits,
+                box_regression,
+                matched_idxs,
+                labels,
+                regression_targets,
+            )
         boxes, scores, labels = self.postprocess_detections(class_logits, box_regression, proposals, image_shapes)
         result = [{"boxes": b, "labels": lab, "scores": s} for b, s, lab in zip(boxes, scores, labels)]
         if self.has_mask():
@@ -188,18 +218,34 @@ class RoIHeads(nn.Module):
                 r["masks"] = mask_prob
         return result, {}
 
-    def _training_losses(self, features, proposals, image_shapes, targets, class_logits, box_regression,
-                         matched_idxs, labels, regression_targets):
+    def _training_losses(
+        self,
+        features,
+        proposals,
+        image_shapes,
+        targets,
+        class_logits,
+        box_regression,
+        matched_idxs,
+        labels,
+        regression_targets,
+    ):
         loss_classifier, loss_box_reg = fastrcnn_loss(class_logits, box_regression, labels, regression_targets)
         losses = {"loss_classifier": loss_classifier, "loss_box_reg": loss_box_reg}
         if self.has_mask():
             positives = [torchlet.where(lab > 0)[0] for lab in labels]
             mask_proposals = [p[pos] for p, pos in zip(proposals, positives)]
             pos_matched_idxs = [m[pos] for m, pos in zip(matched_idxs, positives)]
-            mask_logits = self.mask_predictor(self.mask_head(self.mask_roi_pool(features, mask_proposals,
-                                                                                image_shapes)))
-            losses["loss_mask"] = maskrcnn_loss(mask_logits, mask_proposals, [t["masks"] for t in targets],
-                                                [t["labels"] for t in targets], pos_matched_idxs)
+            mask_logits = self.mask_predictor(
+                self.mask_head(self.mask_roi_pool(features, mask_proposals, image_shapes))
+            )
+            losses["loss_mask"] = maskrcnn_loss(
+                mask_logits,
+                mask_proposals,
+                [t["masks"] for t in targets],
+                [t["labels"] for t in targets],
+                pos_matched_idxs,
+            )
         if self.has_keypoint():
             raise NotImplementedError("RoIHeads: keypoint training (Keypoint R-CNN) is not implemented in torchlet")
         return losses

@@ -1,24 +1,27 @@
 """Region proposal network parts: the RPN head (objectness logits and box deltas per anchor) and
 the flattening of per-level predictions; AnchorGenerator lives in anchor_utils."""
+
 import torchlet
 from torchlet import nn
 from torchlet.nn import functional as F
 from ...ops import boxes as box_ops
 from ...ops.misc import Conv2dNormActivation
 from . import _utils as det_utils
-from .anchor_utils import AnchorGenerator  # noqa: F401
+from .anchor_utils import AnchorGenerator
 
 __all__ = ["AnchorGenerator", "RPNHead", "RegionProposalNetwork", "concat_box_prediction_layers"]
 
 
 class RPNHead(nn.Module):
     """conv3x3 + ReLU (conv_depth times), then 1x1 convs to A objectness logits and 4A deltas."""
+
     _version = 2
 
     def __init__(self, in_channels, num_anchors, conv_depth=1):
         super().__init__()
-        self.conv = nn.Sequential(*[Conv2dNormActivation(in_channels, in_channels, kernel_size=3, norm_layer=None)
-                                    for _ in range(conv_depth)])
+        self.conv = nn.Sequential(
+            *[Conv2dNormActivation(in_channels, in_channels, kernel_size=3, norm_layer=None) for _ in range(conv_depth)]
+        )
         self.cls_logits = nn.Conv2d(in_channels, num_anchors, kernel_size=1, stride=1)
         self.bbox_pred = nn.Conv2d(in_channels, num_anchors * 4, kernel_size=1, stride=1)
         for layer in self.modules():
@@ -27,16 +30,18 @@ class RPNHead(nn.Module):
                 if layer.bias is not None:
                     nn.init.constant_(layer.bias, 0)
 
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
-                              error_msgs):
+    def _load_from_state_dict(
+        self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+    ):
         version = local_metadata.get("version", None)
         if version is None or version < 2:
             for kind in ("weight", "bias"):
                 old_key = f"{prefix}conv.{kind}"
                 if old_key in state_dict:
                     state_dict[f"{prefix}conv.0.0.{kind}"] = state_dict.pop(old_key)
-        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
-                                      error_msgs)
+        super()._load_from_state_dict(
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+        )
 
     def forward(self, x):
         logits, bbox_reg = [], []
@@ -70,8 +75,19 @@ class RegionProposalNetwork(nn.Module):
     of batch_size_per_image anchors, loss_objectness = BCE-with-logits over the sample, loss_rpn_box_reg
     = smooth-L1 (beta 1/9, summed over the positives) / sample size."""
 
-    def __init__(self, anchor_generator, head, fg_iou_thresh, bg_iou_thresh, batch_size_per_image,
-                 positive_fraction, pre_nms_top_n, post_nms_top_n, nms_thresh, score_thresh=0.0):
+    def __init__(
+        self,
+        anchor_generator,
+        head,
+        fg_iou_thresh,
+        bg_iou_thresh,
+        batch_size_per_image,
+        positive_fraction,
+        pre_nms_top_n,
+        post_nms_top_n,
+        nms_thresh,
+        score_thresh=0.0,
+    ):
         super().__init__()
         self.anchor_generator = anchor_generator
         self.head = head
@@ -103,8 +119,9 @@ class RegionProposalNetwork(nn.Module):
     def filter_proposals(self, proposals, objectness, image_shapes, num_anchors_per_level):
         num_images = proposals.shape[0]
         objectness = objectness.detach().reshape(num_images, -1)
-        levels = torchlet.cat([torchlet.full((n,), idx, dtype=torchlet.int64)
-                               for idx, n in enumerate(num_anchors_per_level)], 0)
+        levels = torchlet.cat(
+            [torchlet.full((n,), idx, dtype=torchlet.int64) for idx, n in enumerate(num_anchors_per_level)], 0
+        )
         levels = levels.reshape(1, -1).expand_as(objectness)
         top_n_idx = self._get_top_n_idx(objectness, num_anchors_per_level)
         batch_idx = torchlet.arange(num_images)[:, None]
@@ -117,7 +134,7 @@ class RegionProposalNetwork(nn.Module):
             boxes, scores, lvl = boxes[keep], scores[keep], lvl[keep]
             keep = torchlet.where(scores >= self.score_thresh)[0]
             boxes, scores, lvl = boxes[keep], scores[keep], lvl[keep]
-            keep = box_ops.batched_nms(boxes, scores, lvl, self.nms_thresh)[:self.post_nms_top_n()]
+            keep = box_ops.batched_nms(boxes, scores, lvl, self.nms_thresh)[: self.post_nms_top_n()]
             final_boxes.append(boxes[keep])
             final_scores.append(scores[keep])
         return final_boxes, final_scores
@@ -149,8 +166,12 @@ class RegionProposalNetwork(nn.Module):
         objectness = objectness.flatten()
         labels = torchlet.cat(labels, dim=0)
         regression_targets = torchlet.cat(regression_targets, dim=0)
-        box_loss = F.smooth_l1_loss(pred_bbox_deltas[sampled_pos_inds], regression_targets[sampled_pos_inds],
-                                    beta=1 / 9, reduction="sum") / sampled_inds.numel()
+        box_loss = (
+            F.smooth_l1_loss(
+                pred_bbox_deltas[sampled_pos_inds], regression_targets[sampled_pos_inds], beta=1 / 9, reduction="sum"
+            )
+            / sampled_inds.numel()
+        )
         objectness_loss = F.binary_cross_entropy_with_logits(objectness[sampled_inds], labels[sampled_inds])
         return objectness_loss, box_loss
 
@@ -169,7 +190,8 @@ class RegionProposalNetwork(nn.Module):
                 raise ValueError("targets should not be None")
             labels, matched_gt_boxes = self.assign_targets_to_anchors(anchors, targets)
             regression_targets = self.box_coder.encode(matched_gt_boxes, anchors)
-            loss_objectness, loss_rpn_box_reg = self.compute_loss(objectness, pred_bbox_deltas, labels,
-                                                                  regression_targets)
+            loss_objectness, loss_rpn_box_reg = self.compute_loss(
+                objectness, pred_bbox_deltas, labels, regression_targets
+            )
             losses = {"loss_objectness": loss_objectness, "loss_rpn_box_reg": loss_rpn_box_reg}
         return boxes, losses

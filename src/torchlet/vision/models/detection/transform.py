@@ -2,6 +2,7 @@
 bilinear; in training min_size is drawn from the tuple with the torch RNG, and the targets' boxes
 are rescaled and masks resized nearest), pad the batch to a multiple of 32; and, after detection, boxes scaled back and masks
 pasted into the original image size."""
+
 import math
 
 import torchlet
@@ -18,18 +19,27 @@ def _resize_image_and_masks(image, self_min_size, self_max_size, target=None, fi
     else:
         h, w = image.shape[-2:]
         size, scale, recompute = None, min(self_min_size / min(h, w), self_max_size / max(h, w)), True
-    image = F.interpolate(image[None], size=size, scale_factor=scale, mode="bilinear",
-                          recompute_scale_factor=recompute, align_corners=False)[0]
+    image = F.interpolate(
+        image[None],
+        size=size,
+        scale_factor=scale,
+        mode="bilinear",
+        recompute_scale_factor=recompute,
+        align_corners=False,
+    )[0]
     if target is not None and "masks" in target:
-        mask = F.interpolate(target["masks"][:, None].float(), size=size, scale_factor=scale,
-                             recompute_scale_factor=recompute)[:, 0].byte()
+        mask = F.interpolate(
+            target["masks"][:, None].float(), size=size, scale_factor=scale, recompute_scale_factor=recompute
+        )[:, 0].byte()
         target["masks"] = mask
     return image, target
 
 
 def resize_boxes(boxes, original_size, new_size):
-    ratio_h, ratio_w = (torchlet.tensor(s, dtype=torchlet.float32) / torchlet.tensor(s_orig, dtype=torchlet.float32)
-                        for s, s_orig in zip(new_size, original_size))
+    ratio_h, ratio_w = (
+        torchlet.tensor(s, dtype=torchlet.float32) / torchlet.tensor(s_orig, dtype=torchlet.float32)
+        for s, s_orig in zip(new_size, original_size)
+    )
     xmin, ymin, xmax, ymax = boxes.unbind(1)
     return torchlet.stack((xmin * ratio_w, ymin * ratio_h, xmax * ratio_w, ymax * ratio_h), dim=1)
 
@@ -51,7 +61,7 @@ def paste_mask_in_image(mask, box, im_h, im_w):
     x_0, x_1 = max(box[0], 0), min(box[2] + 1, im_w)
     y_0, y_1 = max(box[1], 0), min(box[3] + 1, im_h)
     if x_1 > x_0 and y_1 > y_0:
-        im_mask[y_0:y_1, x_0:x_1] = mask[y_0 - box[1]:y_1 - box[1], x_0 - box[0]:x_1 - box[0]]
+        im_mask[y_0:y_1, x_0:x_1] = mask[y_0 - box[1] : y_1 - box[1], x_0 - box[0] : x_1 - box[0]]
     return im_mask
 
 
@@ -94,8 +104,9 @@ class GeneralizedRCNNTransform(nn.Module):
 
     def normalize(self, image):
         if not image.is_floating_point():
-            raise TypeError(f"Expected input images to be of floating type (in range [0, 1]), but found type "
-                            f"{image.dtype} instead")
+            raise TypeError(
+                f"Expected input images to be of floating type (in range [0, 1]), but found type {image.dtype} instead"
+            )
         mean = torchlet.as_tensor(self.image_mean, dtype=image.dtype)
         std = torchlet.as_tensor(self.image_std, dtype=image.dtype)
         return (image - mean[:, None, None]) / std[:, None, None]
@@ -127,7 +138,7 @@ class GeneralizedRCNNTransform(nn.Module):
         max_size[2] = int(math.ceil(float(max_size[2]) / stride) * stride)
         batched = images[0].new_full([len(images)] + max_size, 0)
         for i, img in enumerate(images):
-            batched[i, :img.shape[0], :img.shape[1], :img.shape[2]] = img
+            batched[i, : img.shape[0], : img.shape[1], : img.shape[2]] = img
         return batched
 
     def postprocess(self, result, image_shapes, original_image_sizes):
@@ -141,5 +152,7 @@ class GeneralizedRCNNTransform(nn.Module):
         return result
 
     def __repr__(self):
-        return (f"{self.__class__.__name__}(\n    Normalize(mean={self.image_mean}, std={self.image_std})"
-                f"\n    Resize(min_size={self.min_size}, max_size={self.max_size}, mode='bilinear')\n)")
+        return (
+            f"{self.__class__.__name__}(\n    Normalize(mean={self.image_mean}, std={self.image_std})"
+            f"\n    Resize(min_size={self.min_size}, max_size={self.max_size}, mode='bilinear')\n)"
+        )

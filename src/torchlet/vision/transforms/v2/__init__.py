@@ -1,6 +1,7 @@
 """torchlet.vision.transforms.v2: torchvision's v2 transforms. They take any nesting of images,
 videos, masks, bounding boxes (tv_tensors), plain tensors and PIL images, draw their random
 parameters once from torchlet's (PyTorch's) random stream, and apply them to all of it."""
+
 import math
 import warnings
 from collections.abc import Sequence
@@ -10,14 +11,33 @@ from ...tv_tensors import BoundingBoxes, Image, Mask, Video
 from . import functional as F
 from ._transform import Transform, _RandomApplyTransform, is_pure_tensor
 
-__all__ = ["Transform", "Compose", "RandomHorizontalFlip", "RandomVerticalFlip", "Resize", "RandomResizedCrop",
-           "RandomCrop", "CenterCrop", "Normalize", "ToDtype", "ToImage", "ToPureTensor", "PILToTensor",
-           "ClampBoundingBoxes", "ConvertBoundingBoxFormat", "Lambda", "functional"]
+__all__ = [
+    "Transform",
+    "Compose",
+    "RandomHorizontalFlip",
+    "RandomVerticalFlip",
+    "Resize",
+    "RandomResizedCrop",
+    "RandomCrop",
+    "CenterCrop",
+    "Normalize",
+    "ToDtype",
+    "ToImage",
+    "ToPureTensor",
+    "PILToTensor",
+    "ClampBoundingBoxes",
+    "ConvertBoundingBoxFormat",
+    "Lambda",
+    "functional",
+]
 
 
 def _query_size(flat_inputs):
-    sizes = {tuple(F.get_size(i)) for i in flat_inputs
-             if isinstance(i, (Image, Video, Mask, BoundingBoxes)) or is_pure_tensor(i) or F._is_pil(i)}
+    sizes = {
+        tuple(F.get_size(i))
+        for i in flat_inputs
+        if isinstance(i, (Image, Video, Mask, BoundingBoxes)) or is_pure_tensor(i) or F._is_pil(i)
+    }
     if not sizes:
         raise TypeError("No image, video, mask, bounding box of keypoint was found in the sample")
     if len(sizes) > 1:
@@ -82,16 +102,18 @@ class Resize(Transform):
             if not isinstance(max_size, int):
                 raise ValueError(f"max_size must be an integer when size is None, but got {max_size} instead.")
         else:
-            raise ValueError(f"size can be an integer, a sequence of one or two integers, or None, but got {size} "
-                             f"instead.")
+            raise ValueError(
+                f"size can be an integer, a sequence of one or two integers, or None, but got {size} instead."
+            )
         self.size = size
         self.interpolation = interpolation
         self.max_size = max_size
         self.antialias = antialias
 
     def transform(self, inpt, params):
-        return F.resize(inpt, self.size, interpolation=_interp(self.interpolation), max_size=self.max_size,
-                        antialias=self.antialias)
+        return F.resize(
+            inpt, self.size, interpolation=_interp(self.interpolation), max_size=self.max_size, antialias=self.antialias
+        )
 
 
 class CenterCrop(Transform):
@@ -107,8 +129,7 @@ class RandomResizedCrop(Transform):
     """Crop a random area (scale of the image's) and aspect ratio, then resize to `size`; the crop is
     drawn as torchvision draws it (10 tries, then a central crop)."""
 
-    def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0), interpolation="bilinear",
-                 antialias=True):
+    def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0), interpolation="bilinear", antialias=True):
         super().__init__()
         self.size = _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size.")
         if not isinstance(scale, Sequence) or len(scale) != 2:
@@ -148,8 +169,9 @@ class RandomResizedCrop(Transform):
         return dict(top=i, left=j, height=h, width=w)
 
     def transform(self, inpt, params):
-        return F.resized_crop(inpt, **params, size=self.size, interpolation=_interp(self.interpolation),
-                              antialias=self.antialias)
+        return F.resized_crop(
+            inpt, **params, size=self.size, interpolation=_interp(self.interpolation), antialias=self.antialias
+        )
 
 
 class RandomCrop(Transform):
@@ -159,8 +181,7 @@ class RandomCrop(Transform):
         if padding is not None:
             if isinstance(padding, (tuple, list)):
                 if len(padding) not in [1, 2, 4] or not all(isinstance(p, int) for p in padding):
-                    raise ValueError(f"Padding must be an int or a 1, 2, or 4 element of tuple or list, got "
-                                     f"{padding}.")
+                    raise ValueError(f"Padding must be an int or a 1, 2, or 4 element of tuple or list, got {padding}.")
             elif not isinstance(padding, int):
                 raise ValueError(f"Padding must be an int or a 1, 2, or 4 element of tuple or list, got {padding}.")
         if padding_mode not in ["constant", "edge", "reflect", "symmetric"]:
@@ -191,13 +212,22 @@ class RandomCrop(Transform):
                 diff = crop_w - padded_w
                 pad_left, pad_right, padded_w = pad_left + diff, pad_right + diff, padded_w + 2 * diff
         if padded_h < crop_h or padded_w < crop_w:
-            raise ValueError(f"Required crop size {(crop_h, crop_w)} is larger than "
-                             f"{'padded ' if self.padding is not None else ''}input image size {(padded_h, padded_w)}.")
+            raise ValueError(
+                f"Required crop size {(crop_h, crop_w)} is larger than "
+                f"{'padded ' if self.padding is not None else ''}input image size {(padded_h, padded_w)}."
+            )
         padding = [pad_left, pad_top, pad_right, pad_bottom]
         top = int(torchlet.randint(0, padded_h - crop_h + 1, size=())) if padded_h > crop_h else 0
         left = int(torchlet.randint(0, padded_w - crop_w + 1, size=())) if padded_w > crop_w else 0
-        return dict(needs_crop=padded_h > crop_h or padded_w > crop_w, top=top, left=left, height=crop_h,
-                    width=crop_w, needs_pad=any(padding), padding=padding)
+        return dict(
+            needs_crop=padded_h > crop_h or padded_w > crop_w,
+            top=top,
+            left=left,
+            height=crop_h,
+            width=crop_w,
+            needs_pad=any(padding),
+            padding=padding,
+        )
 
     def transform(self, inpt, params):
         if params["needs_pad"]:
@@ -206,8 +236,7 @@ class RandomCrop(Transform):
                 fill = fill.get(type(inpt), fill.get("others", 0))
             inpt = F.pad(inpt, padding=params["padding"], fill=fill, padding_mode=self.padding_mode)
         if params["needs_crop"]:
-            inpt = F.crop(inpt, top=params["top"], left=params["left"], height=params["height"],
-                          width=params["width"])
+            inpt = F.crop(inpt, top=params["top"], left=params["left"], height=params["height"], width=params["width"])
         return inpt
 
 
@@ -242,12 +271,13 @@ class ToDtype(Transform):
         super().__init__()
         if not isinstance(dtype, (dict, torchlet.dtype)):
             raise ValueError(f"dtype must be a dict or a torch.dtype, got {type(dtype)} instead")
-        if isinstance(dtype, dict) and torchlet.Tensor in dtype and any(
-                cls in dtype for cls in [Image, Video]):
-            warnings.warn("Got `dtype` values for `torch.Tensor` and either `tv_tensors.Image` or "
-                          "`tv_tensors.Video`. Note that a plain `torch.Tensor` will *not* be transformed by this (or "
-                          "any other transformation) in case a `tv_tensors.Image` or `tv_tensors.Video` is present in "
-                          "the input.")
+        if isinstance(dtype, dict) and torchlet.Tensor in dtype and any(cls in dtype for cls in [Image, Video]):
+            warnings.warn(
+                "Got `dtype` values for `torch.Tensor` and either `tv_tensors.Image` or "
+                "`tv_tensors.Video`. Note that a plain `torch.Tensor` will *not* be transformed by this (or "
+                "any other transformation) in case a `tv_tensors.Image` or `tv_tensors.Video` is present in "
+                "the input."
+            )
         self.dtype = dtype
         self.scale = scale
 
@@ -261,14 +291,17 @@ class ToDtype(Transform):
         elif "others" in self.dtype:
             dtype = self.dtype["others"]
         else:
-            raise ValueError(f"No dtype was specified for type {type(inpt)}. If you only need to convert the dtype of "
-                             f"images or videos, you can just pass e.g. dtype=torch.float32. If you're passing a dict "
-                             f"as dtype, you can use \"others\" as a catch-all key e.g. dtype={{tv_tensors.Mask: "
-                             f"torch.int64, \"others\": None}} to pass-through the rest of the inputs.")
+            raise ValueError(
+                f"No dtype was specified for type {type(inpt)}. If you only need to convert the dtype of "
+                f"images or videos, you can just pass e.g. dtype=torch.float32. If you're passing a dict "
+                f'as dtype, you can use "others" as a catch-all key e.g. dtype={{tv_tensors.Mask: '
+                f'torch.int64, "others": None}} to pass-through the rest of the inputs.'
+            )
         if dtype is None:
             if self.scale and (is_pure_tensor(inpt) or isinstance(inpt, (Image, Video))):
-                warnings.warn("scale was set to True but no dtype was specified for images or videos: no scaling "
-                              "will be done.")
+                warnings.warn(
+                    "scale was set to True but no dtype was specified for images or videos: no scaling will be done."
+                )
             return inpt
         if F._is_pil(inpt):
             return inpt
@@ -279,6 +312,7 @@ class ToImage(Transform):
     def _needs_transform_list(self, flat_inputs):
         import numpy as np
         import PIL.Image
+
         return [isinstance(i, (PIL.Image.Image, np.ndarray)) or is_pure_tensor(i) for i in flat_inputs]
 
     def transform(self, inpt, params):
@@ -298,6 +332,7 @@ class ToPureTensor(Transform):
 
     def _needs_transform_list(self, flat_inputs):
         from ...tv_tensors import TVTensor
+
         return [isinstance(i, TVTensor) for i in flat_inputs]
 
     def transform(self, inpt, params):

@@ -1,5 +1,6 @@
 """The v2 Transform base: flatten the (possibly nested) inputs, decide which leaves to transform,
 draw the random parameters once, apply the same parameters to every leaf, rebuild the structure."""
+
 import enum
 
 import PIL.Image
@@ -18,9 +19,10 @@ def _flatten(obj):
         def rebuild(values, _parts=parts, _kind=type(obj)):
             out, pos = [], 0
             for p_leaves, p_rebuild in _parts:
-                out.append(p_rebuild(values[pos:pos + len(p_leaves)]))
+                out.append(p_rebuild(values[pos : pos + len(p_leaves)]))
                 pos += len(p_leaves)
             return _kind(out)
+
         return leaves, rebuild
     if isinstance(obj, tuple):  # a namedtuple
         leaves, inner = _flatten(tuple(obj))

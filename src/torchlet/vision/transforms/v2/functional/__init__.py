@@ -2,6 +2,7 @@
 tensor or tv_tensors.Image, a Video, a Mask, BoundingBoxes, a PIL image) and returns the same kind,
 so the same crop/flip/resize moves boxes and masks with the image. Image kernels reuse the v1
 functional ops (tensor and PIL)."""
+
 import PIL.Image
 
 import torchlet
@@ -10,10 +11,28 @@ from ...functional import InterpolationMode
 from ....tv_tensors import BoundingBoxes, BoundingBoxFormat, Image, Mask, TVTensor, Video, _plain, wrap
 from ....ops.boxes import box_convert
 
-__all__ = ["get_size", "get_dimensions", "horizontal_flip", "hflip", "vertical_flip", "vflip", "resize", "crop",
-           "center_crop", "resized_crop", "pad", "normalize", "to_dtype", "to_image", "to_pure_tensor",
-           "pil_to_tensor", "to_pil_image", "convert_bounding_box_format", "clamp_bounding_boxes",
-           "InterpolationMode"]
+__all__ = [
+    "get_size",
+    "get_dimensions",
+    "horizontal_flip",
+    "hflip",
+    "vertical_flip",
+    "vflip",
+    "resize",
+    "crop",
+    "center_crop",
+    "resized_crop",
+    "pad",
+    "normalize",
+    "to_dtype",
+    "to_image",
+    "to_pure_tensor",
+    "pil_to_tensor",
+    "to_pil_image",
+    "convert_bounding_box_format",
+    "clamp_bounding_boxes",
+    "InterpolationMode",
+]
 
 _FMT = {BoundingBoxFormat.XYXY: "xyxy", BoundingBoxFormat.XYWH: "xywh", BoundingBoxFormat.CXCYWH: "cxcywh"}
 
@@ -51,8 +70,9 @@ def get_size(inpt):
     if isinstance(inpt, BoundingBoxes):
         return list(inpt.canvas_size)
     if not isinstance(inpt, torchlet.Tensor):
-        raise TypeError(f"Input can either be a plain tensor, any TVTensor subclass, or a PIL image, "
-                        f"but got {type(inpt)} instead.")
+        raise TypeError(
+            f"Input can either be a plain tensor, any TVTensor subclass, or a PIL image, but got {type(inpt)} instead."
+        )
     return [int(inpt.shape[-2]), int(inpt.shape[-1])]
 
 
@@ -140,8 +160,10 @@ def _output_size(canvas_size, size, max_size):
         return [int(h * scale), int(w * scale)]
     size = [size] if isinstance(size, int) else list(size)
     if max_size is not None and len(size) != 1:
-        raise ValueError("max_size should only be passed if size is None or specifies the length of the smaller "
-                         "edge, i.e. size should be an int or a sequence of length 1 in torchscript mode.")
+        raise ValueError(
+            "max_size should only be passed if size is None or specifies the length of the smaller "
+            "edge, i.e. size should be an int or a sequence of length 1 in torchscript mode."
+        )
     return F1._compute_resized_output_size(canvas_size, size, max_size)
 
 
@@ -173,8 +195,11 @@ def resize(inpt, size, interpolation=InterpolationMode.BILINEAR, max_size=None, 
         return F1.resize(inpt, _output_size(get_size(inpt), size, max_size), interpolation)
     out_size = _output_size(get_size(inpt), size, max_size)
     if isinstance(inpt, Mask):
-        mode = interpolation if interpolation in (InterpolationMode.NEAREST, InterpolationMode.NEAREST_EXACT) \
+        mode = (
+            interpolation
+            if interpolation in (InterpolationMode.NEAREST, InterpolationMode.NEAREST_EXACT)
             else InterpolationMode.NEAREST
+        )
         return _rewrap(_mask_kernel(F1.resize, inpt, out_size, mode), inpt)
     return _rewrap(_image_kernel(F1.resize, inpt, out_size, interpolation, antialias=antialias), inpt)
 
@@ -226,8 +251,15 @@ def center_crop(inpt, output_size):
     ch, cw = output_size
     h, w = get_size(inpt)
     if ch > h or cw > w:
-        inpt = pad(inpt, [(cw - w) // 2 if cw > w else 0, (ch - h) // 2 if ch > h else 0,
-                          (cw - w + 1) // 2 if cw > w else 0, (ch - h + 1) // 2 if ch > h else 0])
+        inpt = pad(
+            inpt,
+            [
+                (cw - w) // 2 if cw > w else 0,
+                (ch - h) // 2 if ch > h else 0,
+                (cw - w + 1) // 2 if cw > w else 0,
+                (ch - h + 1) // 2 if ch > h else 0,
+            ],
+        )
         h, w = get_size(inpt)
         if ch == h and cw == w:
             return inpt
@@ -248,8 +280,14 @@ def normalize(inpt, mean, std, inplace=False):
 
 
 def _max_value(dtype):
-    return {torchlet.uint8: 255, torchlet.int8: 127, torchlet.int16: 32767, torchlet.int32: 2 ** 31 - 1,
-            torchlet.int64: 2 ** 63 - 1, torchlet.bool: 1}.get(dtype, 1.0)
+    return {
+        torchlet.uint8: 255,
+        torchlet.int8: 127,
+        torchlet.int16: 32767,
+        torchlet.int32: 2**31 - 1,
+        torchlet.int64: 2**63 - 1,
+        torchlet.bool: 1,
+    }.get(dtype, 1.0)
 
 
 def _to_dtype_image(image, dtype, scale):
@@ -262,8 +300,9 @@ def _to_dtype_image(image, dtype, scale):
     if image.is_floating_point():
         if dtype.is_floating_point:
             return image.to(dtype)
-        if (image.dtype == torchlet.float32 and dtype in (torchlet.int32, torchlet.int64)) or \
-                (image.dtype == torchlet.float64 and dtype == torchlet.int64):
+        if (image.dtype == torchlet.float32 and dtype in (torchlet.int32, torchlet.int64)) or (
+            image.dtype == torchlet.float64 and dtype == torchlet.int64
+        ):
             raise RuntimeError(f"The conversion from {image.dtype} to {dtype} cannot be performed safely.")
         return image.mul(float(_max_value(dtype)) + 1.0 - 1e-3).to(dtype)
     if dtype.is_floating_point:
@@ -288,6 +327,7 @@ def to_pil_image(pic, mode=None):
 def to_image(inpt):
     """PIL image, NumPy (H, W, C) array or (C, H, W) tensor -> tv_tensors.Image."""
     import numpy as np
+
     if isinstance(inpt, np.ndarray):
         arr = inpt if inpt.ndim == 3 else inpt[:, :, None]
         out = torchlet.from_numpy(np.ascontiguousarray(arr.transpose(2, 0, 1)))
@@ -296,8 +336,9 @@ def to_image(inpt):
     elif isinstance(inpt, torchlet.Tensor):
         out = _plain(inpt)
     else:
-        raise TypeError(f"Input can either be a pure Tensor, a numpy array, or a PIL image, but got {type(inpt)} "
-                        f"instead.")
+        raise TypeError(
+            f"Input can either be a pure Tensor, a numpy array, or a PIL image, but got {type(inpt)} instead."
+        )
     return Image(out)
 
 

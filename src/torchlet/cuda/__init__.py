@@ -1,12 +1,22 @@
 """torchlet.cuda: CUDA through CuPy when it is installed and sees a GPU."""
 
-__all__ = ["is_available", "device_count", "synchronize", "Event", "current_device", "manual_seed",
-           "manual_seed_all", "empty_cache", "get_device_name"]
+__all__ = [
+    "is_available",
+    "device_count",
+    "synchronize",
+    "Event",
+    "current_device",
+    "manual_seed",
+    "manual_seed_all",
+    "empty_cache",
+    "get_device_name",
+]
 
 
 def _cupy():
     try:
         import cupy
+
         return cupy if cupy.cuda.runtime.getDeviceCount() > 0 else None
     except Exception:  # no CuPy, or no driver/GPU
         return None
@@ -63,6 +73,7 @@ class Event:
 
     def record(self, stream=None):
         import time
+
         synchronize()
         self._t = time.perf_counter()
 
