@@ -24,9 +24,10 @@ def images(tmp_path):
         ("la.png", np.dstack([rgb[..., 0], rgb[..., 2]])),
         ("rgb.jpg", rgb),
         ("l.jpg", rgb[..., 0]),
+        ("p.png", Image.fromarray(rgb).quantize(64)),
     ):
         paths[name] = tmp_path / name
-        Image.fromarray(arr).save(paths[name], quality=85)
+        (arr if isinstance(arr, Image.Image) else Image.fromarray(arr)).save(paths[name], quality=85)
     exif = Image.Exif()
     exif[0x0112] = 6  # rotated 90 degrees
     paths["exif.jpg"] = tmp_path / "exif.jpg"
@@ -34,10 +35,12 @@ def images(tmp_path):
     return paths
 
 
-# (file, mode) pairs whose decoded pixels equal torchvision's exactly; colour PNG -> GRAY is within 1
+# (file, mode) pairs whose decoded pixels equal torchvision's exactly
 EXACT = (
     [(f, m) for f in ("rgb.png", "rgba.png", "l.png", "la.png") for m in ("UNCHANGED", "RGB", "RGB_ALPHA")]
-    + [(f, m) for f in ("l.png", "la.png") for m in ("GRAY", "GRAY_ALPHA")]
+    + [(f, m) for f in ("rgb.png", "rgba.png", "l.png", "la.png") for m in ("GRAY", "GRAY_ALPHA")]
+    # a palette PNG as GRAY_ALPHA: torchvision reads the 1-channel rows as 2 channels (its bug, not matched)
+    + [("p.png", "GRAY")]
     + [(f, m) for f in ("rgb.jpg", "l.jpg", "exif.jpg") for m in ("UNCHANGED", "GRAY", "RGB")]
 )
 
@@ -49,14 +52,6 @@ def test_read_image_equals_torchvision(torch, images, name, mode):
         expected = TIO.read_image(str(images[name]), TIO.ImageReadMode[mode], apply_exif_orientation=exif)
         assert got.dtype == torchlet.uint8 and tuple(got.shape) == tuple(expected.shape)
         np.testing.assert_array_equal(got.numpy(), expected.numpy())
-
-
-@pytest.mark.parametrize("name", ["rgb.png", "rgba.png"])
-def test_colour_png_to_gray_within_one(torch, images, name):
-    for mode in ("GRAY", "GRAY_ALPHA"):
-        got = IO.read_image(images[name], IO.ImageReadMode[mode]).numpy().astype(int)
-        expected = TIO.read_image(str(images[name]), TIO.ImageReadMode[mode]).numpy().astype(int)
-        assert got.shape == expected.shape and np.abs(got - expected).max() <= 1
 
 
 def test_file_bytes_decoders_and_encoders(torch, images, tmp_path):

@@ -1,8 +1,7 @@
 """torchvision.io.image on Pillow: read/decode images to uint8 (C, H, W) tensors, encode/write PNG
 and JPEG. Decoding goes through the same libraries torchvision links (libpng's lossless PNG, libjpeg's
-JPEG, decoded to grayscale in the decoder for GRAY), so the pixels are torchvision's; one known
-difference: a colour PNG read with mode GRAY/GRAY_ALPHA uses Pillow's luma (ITU-R 601) where libpng
-applies its gamma-corrected conversion, so values can differ by 1."""
+JPEG, decoded to grayscale in the decoder for GRAY), so the pixels are torchvision's. A colour PNG
+read as GRAY/GRAY_ALPHA takes libpng's integer luma, not Pillow's (see `_png_gray`)."""
 
 import io
 import os
@@ -84,7 +83,7 @@ def _mode(mode):
 
 
 def _to_tensor(img):
-    arr = np.array(img)
+    arr = np.array(img)  # a PIL image or an (H, W[, C]) uint8 array
     arr = arr[:, :, None] if arr.ndim == 2 else arr
     return torchlet.from_numpy(np.ascontiguousarray(arr.transpose(2, 0, 1)))
 
@@ -116,9 +115,22 @@ def _decode(raw, mode, apply_exif_orientation, expect=None):
             img = img.convert("RGBA" if "transparency" in img.info else "RGB")
         elif img.mode not in ("L", "LA", "RGB", "RGBA"):
             img = img.convert("RGBA" if "A" in img.mode else "RGB")
+    elif fmt == "PNG" and mode in (ImageReadMode.GRAY, ImageReadMode.GRAY_ALPHA) and img.mode not in ("L", "LA"):
+        return _png_gray(img, alpha=mode is ImageReadMode.GRAY_ALPHA)
     elif img.mode != _PIL_MODE[mode]:
         img = img.convert(_PIL_MODE[mode])
     return _to_tensor(img)
+
+
+def _png_gray(img, alpha):
+    """A colour PNG as gray the way torchvision's libpng call does it: png_set_rgb_to_gray with
+    red 0.2989 and green 0.587 in 15-bit fixed point (9794, 19234, blue the rest: 3740), and the
+    sum truncated: gray = (9794 r + 19234 g + 3740 b) >> 15, no gamma correction. Pillow rounds
+    ITU-R 601 in 16 bits instead, which is 1 off for about half the pixels."""
+    rgba = np.asarray(img.convert("RGBA"), dtype=np.uint32)
+    r, g, b = rgba[..., 0], rgba[..., 1], rgba[..., 2]
+    gray = ((9794 * r + 19234 * g + 3740 * b) >> 15).astype(np.uint8)
+    return _to_tensor(np.dstack([gray, rgba[..., 3].astype(np.uint8)]) if alpha else gray)
 
 
 def decode_image(input, mode=ImageReadMode.UNCHANGED, apply_exif_orientation=False):
