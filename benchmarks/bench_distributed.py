@@ -5,7 +5,8 @@
 
 Starts itself through mpiexec (1 thread per rank): LeNet and ResNet-18
 training steps with 1 and 2 ranks at a fixed per-rank batch (weak scaling),
-samples/s and efficiency = (2-rank samples/s) / (2 x 1-rank samples/s); then
+samples/s and efficiency = (2-rank samples/s) / (2 x 1-rank samples/s), ResNet-18
+also with DDP(gradient_as_bucket_view=True) ("resnet18-view"); then
 torchlet.distributed.all_reduce of 1-100 MB float32 buffers next to
 mpi4py's own comm.Allreduce on the same buffer, timed alternately, medians
 (ratio = ours/raw bandwidth). Every run also checks that the DDP replicas end
@@ -90,7 +91,7 @@ def _worker(kind, steps, smoke):
         model, shape, batch = build_model("lenet", 10), (1, 28, 28), 64
     else:
         model, shape, batch = models.resnet18(num_classes=10), (3, 32, 32), 16
-    net = DDP(model) if n > 1 else model
+    net = DDP(model, gradient_as_bucket_view=kind.endswith("-view")) if n > 1 else model
     opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
     x = torch.randn(batch, *shape)
     y = torch.randint(0, 10, (batch,))
@@ -161,12 +162,15 @@ def main(argv):
         else (None if smoke else os.path.join(HERE, "results_distributed.json"))
     )
     results = {"models": {}, "allreduce": None}
-    for kind in ("lenet", "resnet18"):
-        one = _job(1, kind, steps, smoke)["samples_per_s"]
+    for kind in ("lenet", "resnet18", "resnet18-view"):
+        if kind.endswith("-view"):
+            one = results["models"]["resnet18"]["1 rank"]  # the same 1-rank program: no DDP there
+        else:
+            one = _job(1, kind, steps, smoke)["samples_per_s"]
         two = _job(2, kind, steps, smoke)["samples_per_s"]
         results["models"][kind] = {"1 rank": one, "2 ranks": two, "efficiency": two / (2 * one)}
         print(
-            f"{kind:<9} 1 rank {one:8.1f} samples/s   2 ranks {two:8.1f} samples/s   efficiency {two / (2 * one):.2f}",
+            f"{kind:<13} 1 rank {one:8.1f} samples/s   2 ranks {two:8.1f} samples/s   efficiency {two / (2 * one):.2f}",
             flush=True,
         )
     rows = _job(2, "allreduce", 0, smoke)

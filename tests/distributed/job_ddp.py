@@ -132,4 +132,35 @@ for k in ("running_mean", "running_var"):
 # parameter gradients are averaged by DDP: the full-batch sum divided by n
 assert np.allclose(sync[1].weight.grad.numpy(), bn[1].weight.grad.numpy() / n, atol=1e-5)
 
+# gradient_as_bucket_view: .grad is the bucket's memory itself, with zero_grad to None or to zeros;
+# the default mode copies into .grad, which never aliases a bucket
+for as_view in (True, False):
+    torch.manual_seed(1)
+    m2, ref2 = Net(), Net()
+    ref2.load_state_dict(m2.state_dict())
+    d2 = DDP(m2, bucket_cap_mb=0.0005, gradient_as_bucket_view=as_view, find_unused_parameters=True)
+    o2 = torch.optim.SGD(d2.parameters(), lr=0.1, momentum=0.9)
+    r2 = torch.optim.SGD(ref2.parameters(), lr=0.1, momentum=0.9)
+    for step in range(4):
+        x, y = batch(20 + step)
+        o2.zero_grad(set_to_none=step % 2 == 0)
+        F.cross_entropy(d2(x[r * per : (r + 1) * per]), y[r * per : (r + 1) * per]).backward()
+        o2.step()
+        r2.zero_grad()
+        F.cross_entropy(ref2(x), y).backward()
+        r2.step()
+        on_bucket = [
+            any(np.shares_memory(p.grad.numpy(), b.flat) for b in d2._buckets)
+            for p in m2.parameters()
+            if p.grad is not None
+        ]
+        assert on_bucket and all(v == as_view for v in on_bucket), (as_view, on_bucket)
+    same(params(m2), params(ref2), f"DDP steps, gradient_as_bucket_view={as_view}")
+
+# bucket sizes as PyTorch's: with the default cap the first bucket (the last layers) holds 1 MB
+big = nn.Sequential(nn.Linear(300, 300), nn.Linear(300, 300), nn.Linear(300, 300), nn.Linear(300, 10))
+sizes = [sum(p.numel() * 4 for p in b.params) for b in DDP(big)._buckets]
+assert len(sizes) == 2 and sizes[0] <= 1024 * 1024 < sizes[0] + 300 * 300 * 4 and sizes[1] <= 25 * 1024 * 1024, sizes
+assert len(DDP(big, bucket_cap_mb=25)._buckets) == 1
+
 print(f"ddp ok rank {r}/{n}", flush=True)

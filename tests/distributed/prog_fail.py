@@ -1,5 +1,5 @@
 """Launcher check: every rank joins, then rank 1 fails as argv[1] says
-(raise / exit / kill / ok) while rank 0 waits in a collective."""
+(raise / raise-long / exit / kill / ok) while rank 0 waits in a collective."""
 
 import os
 import sys
@@ -13,6 +13,8 @@ print(f"hello from rank {rank} of {dist.get_world_size()} local {os.environ['LOC
 if rank == 1:
     if sys.argv[1] == "raise":
         raise ValueError("rank 1 fails on purpose")
+    if sys.argv[1] == "raise-long":  # more than a pipe holds: written in pieces, cut by an abort
+        raise ValueError("rank 1 fails at length " + "x" * 200_000 + " end")
     if sys.argv[1] == "exit":
         sys.exit(4)
     if sys.argv[1] == "kill":

@@ -47,6 +47,19 @@ def test_a_failing_rank_ends_the_job(how, code):
     assert "rank 0 sum" not in p.stdout
 
 
+def test_a_long_traceback_reaches_the_launcher_whole():
+    """The failing rank leaves its traceback in an error file before MPI_Abort kills mpiexec's
+    output forwarders; the launcher prints it, prefixed, once the pipes are drained."""
+    mpiexec()
+    p = run(
+        [sys.executable, "-m", "torchlet.distributed.run", "--nproc-per-node", "2", "prog_fail.py", "raise-long"],
+        timeout=120,
+    )
+    assert p.returncode == 1, p.stdout + p.stderr[-2000:]
+    assert "[rank1]: ValueError: rank 1 fails at length " + "x" * 200_000 + " end\n" in p.stderr
+    assert p.stderr.count("[rank1]: Traceback (most recent call last):") == 1
+
+
 def test_ddp_tutorial_series_program_runs_and_resumes(tmp_path):
     for name in ("ddp_series_torchrun.py", "ddp_series_datautils.py"):
         shutil.copy(os.path.join(HERE, name), tmp_path)

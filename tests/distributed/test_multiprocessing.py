@@ -11,7 +11,6 @@ import torchlet.multiprocessing as mp
 
 def test_share_memory_keeps_values_and_views():
     t = torchlet.arange(12.0).reshape(3, 4)
-    v = t[1]
     assert not t.is_shared()
     assert t.share_memory_() is t and t.is_shared()
     assert t.tolist() == torch.arange(12.0).reshape(3, 4).tolist()
@@ -25,7 +24,51 @@ def test_share_memory_keeps_values_and_views():
     assert part._base.sum().item() == 6
     m = torchlet.nn.Linear(3, 2)
     assert m.share_memory() is m and all(p.is_shared() for p in m.parameters())
-    assert torch.zeros(2).is_shared() is False and v.is_shared() is False
+    assert torch.zeros(2).is_shared() is False and torchlet.zeros(2).is_shared() is False
+
+
+def _views_before_sharing(lib):
+    """A base, and tensors on its memory made before share_memory_(): a view,
+    a view of a view, a transposed view, detach() and a Parameter on it."""
+    base = lib.arange(12.0).reshape(3, 4)
+    return base, [base[1], base[:, 1:][::2], base.t(), base.detach(), lib.nn.Parameter(base)]
+
+
+def test_share_memory_moves_the_storage_under_earlier_views():
+    seen = {}
+    for lib in (torch, torchlet):
+        base, views = _views_before_sharing(lib)
+        views[1].share_memory_()  # through a view: the whole storage moves, as in PyTorch
+        with lib.no_grad():
+            views[0].add_(100)
+            views[4][2, 3] = -1
+        seen[lib.__name__] = (base.is_shared(), [v.is_shared() for v in views], [v.tolist() for v in views])
+    assert seen["torchlet"] == seen["torch"]
+    assert seen["torch"][1] == [True] * 5
+
+
+def _child_adds_through_a_view(t, done):
+    t[0].add_(1)  # the child writes through a view of its own
+    done.put(True)
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_views_taken_before_share_memory_see_a_child_process_write(method):
+    import torch.multiprocessing as tmp
+
+    seen = {}
+    for lib, mpm in ((torch, tmp), (torchlet, mp)):
+        ctx = mpm.get_context(method)
+        base, views = _views_before_sharing(lib)
+        base.share_memory_()
+        done = ctx.Queue()
+        proc = ctx.Process(target=_child_adds_through_a_view, args=(base, done))
+        proc.start()
+        assert done.get(timeout=120)
+        proc.join(120)
+        seen[lib.__name__] = (proc.exitcode, [v.tolist() for v in views])
+    assert seen["torchlet"] == seen["torch"]
+    assert seen["torch"][1][3][0] == [1.0, 2.0, 3.0, 4.0]  # the child's write reached the earlier views
 
 
 def _child_writes(q, done):

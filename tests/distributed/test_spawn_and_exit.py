@@ -95,7 +95,7 @@ def test_bench_distributed_smoke_mode(tmp_path):
     import json
 
     data = json.loads(out.read_text())
-    assert set(data["models"]) == {"lenet", "resnet18"}
+    assert set(data["models"]) == {"lenet", "resnet18", "resnet18-view"}
     for row in data["models"].values():
         assert row["1 rank"] > 0 and row["2 ranks"] > 0
         assert row["efficiency"] == row["2 ranks"] / (2 * row["1 rank"])

@@ -5,7 +5,8 @@ It sets torchrun's variables (RANK, LOCAL_RANK, WORLD_SIZE, LOCAL_WORLD_SIZE,
 GROUP_RANK) from the MPI process manager's (PMI_RANK/PMI_SIZE for MPICH,
 OMPI_COMM_WORLD_* for Open MPI, SLURM_PROCID under srun), runs the program,
 and when it fails (an exception, or a non-zero exit before or after
-init_process_group) aborts the whole job so that no other rank waits forever.
+init_process_group) aborts the whole job so that no other rank waits forever,
+its traceback left whole first (_fault.report).
 """
 
 import os
@@ -25,12 +26,6 @@ def _mpi_rank_size():
     from mpi4py import MPI
 
     return MPI.COMM_WORLD.Get_rank(), MPI.COMM_WORLD.Get_size()
-
-
-def _abort(code):
-    from ._fault import abort
-
-    abort(code)
 
 
 def main(argv):
@@ -66,7 +61,11 @@ def main(argv):
         sys.stderr.reconfigure(line_buffering=True)
     except AttributeError:
         pass
-    code = 0
+    from . import _fault
+
+    _fault._bootstrapped[0] = True
+    _fault.install()  # an uncaught exception is reported whole (the compat runner calls sys.excepthook)
+    code, message = 0, None
     try:
         if compat:
             import torchlet.compat
@@ -85,14 +84,13 @@ def main(argv):
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
         if e.code is not None and not isinstance(e.code, int):
-            print(e.code, file=sys.stderr)
+            message = str(e.code)
     except BaseException:  # noqa: B902
         import traceback
 
-        traceback.print_exc()
-        code = 1
+        code, message = 1, traceback.format_exc()
     if code:
-        _abort(code)
+        _fault.abort(code, message)
     return 0
 
 

@@ -23,14 +23,20 @@ def as_bytes(a):
 _LOW = {"float16", "bfloat16"}
 
 
+_KIND = {}  # numpy dtype -> "low", "bool" or None (numpy's dtype.name is slow: once per dtype)
+
+
 def reducible(a):
     """(array MPI can reduce, function that writes a reduced copy back into a)."""
-    name = a.dtype.name
-    if name in _LOW:
+    kind = _KIND.get(a.dtype, "?")
+    if kind == "?":
+        name = a.dtype.name
+        kind = _KIND[a.dtype] = "low" if name in _LOW else "bool" if a.dtype == np.bool_ else None
+    if kind is None:
+        return a, None
+    if kind == "low":
         return a.astype(np.float32), lambda r: np.copyto(a, r.astype(a.dtype))
-    if a.dtype == np.bool_:
-        return a.view(np.uint8), None
-    return a, None
+    return a.view(np.uint8), None
 
 
 def write_back(t, a):

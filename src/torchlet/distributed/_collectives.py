@@ -40,20 +40,42 @@ __all__ = [
 
 
 def _sig(t):
+    """What must match across ranks, printable: (shape, dtype) or None."""
     return (tuple(t.shape), str(t.dtype)) if t is not None else None
 
 
-def _check(g, name, sig):
-    """Same `sig` on every rank of g, or RuntimeError everywhere."""
-    if g.size() == 1:
+_DTYPE_CODE = {}  # numpy dtype -> a number that is the same in every process (hash() of a str is not)
+
+
+def _key(*tensors):
+    """A number that is equal on two ranks when their tensors' shapes and dtypes
+    are (a few microseconds: this runs before every collective)."""
+    parts = []
+    for t in tensors:
+        if t is None:
+            parts.append(-1)
+            continue
+        a = t._data
+        code = _DTYPE_CODE.get(a.dtype)
+        if code is None:
+            code = _DTYPE_CODE[a.dtype] = zlib.crc32(a.dtype.str.encode() + a.dtype.name.encode())
+        parts.append((a.shape, code))
+    return hash(tuple(parts)) & 0x3FFFFFFFFFFFFFFF  # a tuple of ints hashes the same in every process
+
+
+def _check(g, name, *tensors):
+    """Same shapes and dtypes on every rank of g, or RuntimeError everywhere:
+    one all-reduce of two int64 (MAX of h and of -h: equal iff every rank's h is)."""
+    if g._comm.Get_size() == 1:
         return
     from mpi4py import MPI
 
-    h = zlib.crc32(repr(sig).encode())
+    h = _key(*tensors)
     box = np.array([h, -h], dtype=np.int64)
     g._comm.Allreduce(MPI.IN_PLACE, box, op=MPI.MAX)
     if box[0] == h and -box[1] == h:
         return
+    sig = _sig(tensors[0]) if len(tensors) == 1 else tuple(_sig(t) for t in tensors)
     sigs = g._comm.allgather(sig)
     seen = ", ".join(
         f"rank {g._ranks[i]}: {s[0] if s else None} {s[1] if s else ''}".rstrip() for i, s in enumerate(sigs)
@@ -87,7 +109,7 @@ monitored_barrier = barrier
 def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
     g = _group(group)
     root = group_src if group_src is not None else _root(g, 0 if src is None else src, "src")
-    _check(g, "broadcast", _sig(tensor))
+    _check(g, "broadcast", tensor)
     a = B.array(tensor)
     req = g._comm.Ibcast(B.as_bytes(a), root=root)
     return _done([req], lambda: B.write_back(tensor, a), async_op)
@@ -95,7 +117,7 @@ def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
 
 def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     g = _group(group)
-    _check(g, "all_reduce", _sig(tensor))
+    _check(g, "all_reduce", tensor)
     return _all_reduce(g, tensor, op, async_op)
 
 
@@ -106,10 +128,10 @@ def _all_reduce(g, tensor, op, async_op):
     r, back = B.reducible(a)
     n = g.size()
     if not async_op and op is ReduceOp.SUM and back is None:  # the common case: one blocking call
-        g._comm.Allreduce(MPI.IN_PLACE, r, op=mpi_op(op, a.dtype.name))
+        g._comm.Allreduce(MPI.IN_PLACE, r, op=mpi_op(op, a.dtype))
         B.write_back(tensor, a)
         return None
-    req = g._comm.Iallreduce(MPI.IN_PLACE, r, op=mpi_op(op, a.dtype.name))
+    req = g._comm.Iallreduce(MPI.IN_PLACE, r, op=mpi_op(op, a.dtype))
 
     def finish():
         if op is ReduceOp.AVG:
@@ -126,12 +148,12 @@ def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_
 
     g = _group(group)
     root = group_dst if group_dst is not None else _root(g, 0 if dst is None else dst, "dst")
-    _check(g, "reduce", _sig(tensor))
+    _check(g, "reduce", tensor)
     a = B.array(tensor)
     r, back = B.reducible(a)
     me = g.rank()
     send = MPI.IN_PLACE if me == root else r
-    req = g._comm.Ireduce(send, r if me == root else None, op=mpi_op(op, a.dtype.name), root=root)
+    req = g._comm.Ireduce(send, r if me == root else None, op=mpi_op(op, a.dtype), root=root)
 
     def finish():
         if me != root:
@@ -155,7 +177,7 @@ def _same(t, ref, name):
 
 def all_gather(tensor_list, tensor, group=None, async_op=False):
     g = _group(group)
-    _check(g, "all_gather", _sig(tensor))
+    _check(g, "all_gather", tensor)
     if len(tensor_list) != g.size():
         raise ValueError(f"all_gather: tensor_list has {len(tensor_list)} tensors for {g.size()} ranks")
     for t in tensor_list:
@@ -174,7 +196,7 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
 
 def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=False):
     g = _group(group)
-    _check(g, "all_gather_into_tensor", _sig(input_tensor))
+    _check(g, "all_gather_into_tensor", input_tensor)
     if output_tensor.numel() != input_tensor.numel() * g.size() or output_tensor.dtype != input_tensor.dtype:
         raise ValueError(
             f"all_gather_into_tensor: output tensor of shape {list(output_tensor.shape)} must hold "
@@ -192,7 +214,7 @@ _all_gather_base = all_gather_into_tensor
 def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group_dst=None):
     g = _group(group)
     root = group_dst if group_dst is not None else _root(g, 0 if dst is None else dst, "dst")
-    _check(g, "gather", _sig(tensor))
+    _check(g, "gather", tensor)
     me = g.rank()
     if me == root:
         if gather_list is None or len(gather_list) != g.size():
@@ -217,7 +239,7 @@ def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group
 def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, group_src=None):
     g = _group(group)
     root = group_src if group_src is not None else _root(g, 0 if src is None else src, "src")
-    _check(g, "scatter", _sig(tensor))
+    _check(g, "scatter", tensor)
     me = g.rank()
     send = None
     if me == root:
@@ -235,7 +257,7 @@ def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, gro
 
 def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=False):
     g = _group(group)
-    _check(g, "reduce_scatter_tensor", (_sig(output), _sig(input)))
+    _check(g, "reduce_scatter_tensor", output, input)
     if input.numel() != output.numel() * g.size() or input.dtype != output.dtype:
         raise ValueError(
             f"reduce_scatter_tensor: input of shape {list(input.shape)} must hold {g.size()} "
@@ -246,7 +268,7 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
     r, back = B.reducible(a)
     if r is a and a is output._data and not a.flags.writeable:
         r = a.copy()
-    req = g._comm.Ireduce_scatter_block(src, r, op=mpi_op(op, a.dtype.name))
+    req = g._comm.Ireduce_scatter_block(src, r, op=mpi_op(op, a.dtype))
 
     def finish():
         if op is ReduceOp.AVG:
@@ -271,7 +293,7 @@ def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=
     g = _group(group)
     if output_split_sizes or input_split_sizes:
         raise NotImplementedError("all_to_all_single with split sizes")
-    _check(g, "all_to_all_single", (_sig(output), _sig(input)))
+    _check(g, "all_to_all_single", output, input)
     a, out = B.array(input), B.array(output)
     req = g._comm.Ialltoall(B.as_bytes(a), B.as_bytes(out))
     return _done([req], lambda: B.write_back(output, out), async_op)

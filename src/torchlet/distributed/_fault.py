@@ -11,6 +11,14 @@ watchdog looks at the main thread's stack; if it stays in the same call of
 torchlet.distributed (a collective, Work.wait) for GRACE seconds, the peer
 it waits for is gone: the watchdog prints which rank left and aborts the job
 with status 1. Ranks that never call a collective again finish normally.
+
+Aborting kills every process of the job, the MPI process manager's forwarders
+of stdout/stderr included, so text a rank wrote just before MPI_Abort can be
+lost or cut (a traceback ending in "ValueError" without its message). So a
+failing rank's last words (its traceback, the watchdog's note) are written
+whole before the abort: under the launcher, to a file of its own in
+TORCHLET_ERROR_DIR, which the launcher prints after the job has ended (as
+torchrun's error files); elsewhere, to stderr in a single write.
 """
 
 import atexit
@@ -20,18 +28,55 @@ import threading
 import time
 
 _installed = [False]
+_bootstrapped = [False]  # a rank started by _bootstrap: its failure ends the job even before it joins
 GRACE = 2.0  # seconds a rank may stay in one collective after a peer has left
 _NOTE_TAG = 0x7E1  # on the private communicator only
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def abort(code=1):
-    """Print nothing more; end every rank of the job with `code`."""
+ERROR_DIR = "TORCHLET_ERROR_DIR"  # set by the launcher (run.py): where failing ranks leave their tracebacks
+
+
+def _rank():
+    for name in ("RANK", "PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "SLURM_PROCID"):
+        if name in os.environ:
+            return int(os.environ[name])
+    return 0
+
+
+def report(text):
+    """Leave `text` where it survives an abort: appended to this rank's error
+    file under the launcher (written atomically), else on stderr in one write."""
+    text = text if text.endswith("\n") else text + "\n"
+    folder = os.environ.get(ERROR_DIR)
+    if folder and os.path.isdir(folder):  # not on another node: the folder is the launcher's
+        from .._atomic import atomic_open
+
+        path = os.path.join(folder, f"rank{_rank()}.err")
+        try:
+            before = open(path, "rb").read() if os.path.exists(path) else b""
+            with atomic_open(path) as fh:
+                fh.write(before + text.encode("utf-8", "replace"))
+            return
+        except OSError:
+            pass
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except Exception:
+        pass
+
+
+def abort(code=1, message=None):
+    """End every rank of the job with `code`, after leaving `message` (whole)
+    where the launcher finds it."""
     try:
         sys.stdout.flush()
         sys.stderr.flush()
     except Exception:
         pass
+    if message:
+        report(message)
     from mpi4py import MPI
 
     MPI.COMM_WORLD.Abort(code)
@@ -50,7 +95,13 @@ def abort_if_joined(code):
 
 
 def _excepthook(tp, value, tb, _previous=sys.excepthook):
-    _previous(tp, value, tb)
+    """A rank of a joined world (or one started by _bootstrap) reports its
+    traceback whole, then a joined one aborts the job; others print as usual."""
+    if not (_joined() or _bootstrapped[0]):
+        return _previous(tp, value, tb)
+    import traceback
+
+    report("".join(traceback.format_exception(tp, value, tb)))
     if _joined():
         abort(1)
 
@@ -60,9 +111,13 @@ def _thread_hook(args):
         return
     import traceback
 
-    traceback.print_exception(args.exc_type, args.exc_value, args.exc_traceback)
+    text = "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback))
+    if args.thread is not None:
+        text = f"Exception in thread {args.thread.name}:\n{text}"
     if _joined():
-        abort(1)
+        abort(1, text)
+    else:
+        sys.stderr.write(text)
 
 
 class _Watch:
@@ -106,13 +161,11 @@ class _Watch:
             if time.monotonic() - seen[2] >= GRACE:
                 me = self.ranks[self.comm.Get_rank()]
                 gone = ", ".join(str(r) for r in sorted(self.left))
-                print(
+                abort(
+                    1,
                     f"torchlet.distributed: rank {me} waits in {name}() for rank(s) {gone}, "
                     "which exited without joining it; ending the job",
-                    file=sys.stderr,
-                    flush=True,
                 )
-                abort(1)
 
     def leave(self):
         """Tell every other rank that this one is exiting; stop the watchdog."""

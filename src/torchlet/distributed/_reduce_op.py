@@ -27,12 +27,24 @@ ReduceOp.RedOpType = ReduceOp
 reduce_op = ReduceOp  # the deprecated alias
 
 
-def mpi_op(op, dtype):
-    """The MPI.Op for `op`; AVG is a SUM divided afterwards."""
-    from mpi4py import MPI
+_OPS = {}  # (op, numpy dtype) -> MPI.Op: a lookup per collective (numpy's dtype.name is slow)
 
+
+def mpi_op(op, dtype):
+    """The MPI.Op for `op` on arrays of numpy `dtype`; AVG is a SUM divided afterwards."""
+    try:
+        return _OPS[op, dtype]
+    except (KeyError, TypeError):
+        pass
     if not isinstance(op, ReduceOp):
         raise ValueError(f"Invalid reduce op: {op!r}")
+    _OPS[op, dtype] = found = _mpi_op(op, dtype.name)
+    return found
+
+
+def _mpi_op(op, dtype):
+    from mpi4py import MPI
+
     if dtype == "bool":
         return {
             ReduceOp.SUM: MPI.MAX,

@@ -8,7 +8,11 @@ wheel, else the one on PATH), each through `_bootstrap`, which sets RANK,
 LOCAL_RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT as torchrun does and runs
 PyTorch programs on torchlet (torchlet.compat). Output is streamed line by
 line with a "[rankN]: " prefix. A rank that raises or exits non-zero aborts
-the job (MPI_Abort): the launcher returns its exit code within seconds.
+the job (MPI_Abort): the launcher returns its exit code within seconds. The
+abort kills mpiexec's output forwarders too, so a failing rank leaves its
+traceback in a file of its own (TORCHLET_ERROR_DIR, as torchrun's error
+files); once every output pipe has reached end of file, the launcher prints
+those files, prefixed by rank, then returns.
 
 Several machines: run the launcher once, on the first, with --nnodes M and
 --hosts h1,h2,... (or --hostfile): mpiexec starts M x nproc-per-node ranks
@@ -22,9 +26,12 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 
 _MARK = "\x1eTLR%r\x1f"
+_ERROR_DIR = "TORCHLET_ERROR_DIR"  # _fault.ERROR_DIR (not imported: the launcher needs no MPI)
 
 
 def mpiexec_path():
@@ -151,6 +158,32 @@ def _pump(stream, out):
     pre.close()
 
 
+_DRAIN_S = 30.0  # after mpiexec ends: how long a process it left behind may hold the output pipes open
+
+
+def _drain(threads):
+    """Wait for every output pump to reach end of file (bounded by _DRAIN_S)."""
+    until = time.monotonic() + _DRAIN_S
+    for t in threads:
+        t.join(max(0.0, until - time.monotonic()))
+
+
+def _print_errors(folder, prefixed):
+    """Print each failing rank's report (rank order), then remove the folder."""
+    names = sorted(
+        (n for n in os.listdir(folder) if n.startswith("rank") and n.endswith(".err")),
+        key=lambda n: int(n[4:-4]) if n[4:-4].isdigit() else -1,
+    )
+    for name in names:
+        with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+        if prefixed:
+            text = "".join(f"[{name[:-4]}]: {line}\n" for line in text.splitlines())
+        sys.stderr.write(text)
+    sys.stderr.flush()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def launch(opts, env=None):
     """Run the job; returns its exit status (a failed rank's code)."""
     if opts.node_rank > 0:
@@ -163,8 +196,19 @@ def launch(opts, env=None):
     env = dict(os.environ if env is None else env)
     env.update({"MASTER_ADDR": opts.master_addr, "MASTER_PORT": str(opts.master_port), "PYTHONUNBUFFERED": "1"})
     cmd = command(opts)
-    if opts.no_prefix:
-        return subprocess.call(cmd, env=env)
+    errors = tempfile.mkdtemp(prefix="torchlet-run-errors-")
+    env[_ERROR_DIR] = errors
+    try:
+        if opts.no_prefix:
+            code = subprocess.call(cmd, env=env)
+        else:
+            code = _run_prefixed(cmd, env)
+    finally:
+        _print_errors(errors, prefixed=not opts.no_prefix)
+    return code
+
+
+def _run_prefixed(cmd, env):
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     threads = [
         threading.Thread(target=_pump, args=(proc.stdout, sys.stdout), daemon=True),
@@ -177,8 +221,7 @@ def launch(opts, env=None):
     except KeyboardInterrupt:
         proc.send_signal(signal.SIGINT)
         code = proc.wait()
-    for t in threads:
-        t.join(5)
+    _drain(threads)
     return code
 
 

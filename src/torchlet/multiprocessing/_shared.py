@@ -4,14 +4,22 @@ share_memory_() copies a tensor's array into an anonymous memory file
 (memfd, or an unlinked file in /dev/shm where there is none) mapped
 MAP_SHARED: children made by fork see the same pages, and other processes
 receive the file descriptor itself (see _reductions.py), so every process
-writes into one buffer, as PyTorch's shared storages do. A view shares the
-whole of its base, so base and view stay views of one another.
-Other views made before the call keep the old memory (PyTorch moves the
-storage under every view; torchlet's views hold their own array objects).
+writes into one buffer, as PyTorch's shared storages do.
+
+PyTorch moves the storage, so every tensor on it sees the shared memory. A
+torchlet view holds an array of its own, so the move copies the whole buffer
+under the tensor (its base's) once and re-points each tensor that shares it:
+those holding its version counter (views, detach(), Parameter(t)), found
+through the garbage collector's referrers. Tensors made with `.data` or
+from_numpy on the same array have counters of their own and keep the old
+memory.
 """
 
+import ctypes
+import gc
 import mmap
 import os
+import sys
 import tempfile
 import weakref
 
@@ -55,33 +63,58 @@ def is_shared(t):
     return mapping_of(t._data) is not None
 
 
-def _moved(view, old_base, new_base):
-    """`view` (a view of old_base) rebuilt on new_base at the same offset and strides."""
-    offset = view.__array_interface__["data"][0] - old_base.__array_interface__["data"][0]
-    return np.ndarray(
-        view.shape,
-        view.dtype,
-        buffer=new_base.base if isinstance(new_base.base, SharedMap) else new_base,
-        offset=offset,
-        strides=view.strides,
-    )
+def _root(a):
+    """The array at the bottom of a's .base chain: the one holding the whole buffer."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
+def _span(a):
+    """[first, end) byte addresses of the elements of array `a`."""
+    first = end = a.__array_interface__["data"][0]
+    if a.size == 0:
+        return first, first
+    for n, step in zip(a.shape, a.strides):
+        if step < 0:
+            first += (n - 1) * step
+        else:
+            end += (n - 1) * step
+    return first, end + a.itemsize
+
+
+def _sharers(t):
+    """t and every live tensor made from the same memory by views, detach() or
+    Parameter(t): they hold t's version counter. Other holders of the counter
+    are looked up (a heap walk) only when the counter has some."""
+    counter = t._version
+    if sys.getrefcount(counter) <= 3:  # t's slot, this frame's name, getrefcount's argument
+        return [t]
+    from .._tensor import Tensor
+
+    return [x for x in gc.get_referrers(counter) if isinstance(x, Tensor) and x._version is counter]
 
 
 def share(t):
-    """Move t's storage (its base's, for a view) into shared memory; returns t."""
+    """Move the memory under t into shared memory: every view of it, made
+    before or after, reads and writes the shared copy (as PyTorch moves the
+    storage); returns t."""
     if not isinstance(t._data, np.ndarray):
         return t  # CUDA tensors are shared through their own IPC
     if is_shared(t):
         return t
-    base = t._base
-    if base is not None:
-        old = base._data
-        share(base)
-        t._data = _moved(t._data, old, base._data)
-        return t
-    a = t._data
-    m = SharedMap.create(a.nbytes)
-    arr = np.ndarray(a.shape, a.dtype, buffer=m)
-    arr[...] = a
-    t._data = arr
+    root = _root(t._data)
+    first, end = _span(root)
+    m = SharedMap.create(end - first)
+    if end > first:
+        ctypes.memmove(np.frombuffer(m, np.uint8).ctypes.data, first, end - first)
+    for x in _sharers(t):
+        a = x._data
+        if not isinstance(a, np.ndarray) or _root(a) is not root:
+            continue
+        moved = np.ndarray(
+            a.shape, a.dtype, buffer=m, offset=a.__array_interface__["data"][0] - first, strides=a.strides
+        )
+        moved.flags.writeable = a.flags.writeable
+        x._data = moved
     return t

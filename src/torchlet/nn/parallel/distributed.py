@@ -1,15 +1,17 @@
 """DistributedDataParallel on MPI.
 
 Construction broadcasts rank 0's parameters and buffers. Parameters are cut
-into buckets of about `bucket_cap_mb`, in reverse registration order (the
-order backward tends to produce gradients). A post-accumulate-grad hook per
-parameter counts it ready; when a bucket's last gradient lands, its gradients
-are flattened into one buffer and a non-blocking all-reduce (Iallreduce)
-starts while backward goes on computing earlier layers. Buckets start in
-order, so every rank issues the same sequence of collectives. A callback
-queued on the engine runs once backward is done: it starts buckets whose
-parameters got no gradient (unused), waits for all requests, divides by the
-world size and writes the averages back into `.grad`.
+into buckets of about `bucket_cap_mb` (the first one 1 MB, as PyTorch's), in
+reverse registration order (the order backward tends to produce gradients).
+A post-accumulate-grad hook per parameter copies its gradient, divided by the
+world size, into the bucket's flat buffer (made once); when a bucket's last
+gradient lands, a non-blocking all-reduce (Iallreduce) of the buffer starts
+while backward goes on computing earlier layers. Buckets start in order, so
+every rank issues the same sequence of collectives. A callback queued on the
+engine runs once backward is done: it starts buckets whose parameters got no
+gradient (unused), waits for all requests and makes `.grad` the averages:
+the bucket's slot itself with gradient_as_bucket_view=True (no copy), else a
+copy into the existing `.grad`.
 
 Each bucket carries one extra number per parameter: 1 when this rank produced
 a gradient for it. After the all-reduce a parameter that no rank used keeps
@@ -40,17 +42,34 @@ def _tensors(obj):
             yield from _tensors(o)
 
 
+_FIRST_BUCKET_BYTES = 1024 * 1024  # torch.distributed's _DEFAULT_FIRST_BUCKET_BYTES
+
+
 class _Bucket:
-    __slots__ = ("params", "pending", "request", "flat", "used")
+    """Parameters whose gradients are all-reduced together, in one flat buffer
+    made once: each gradient is copied into its slot (already divided by the
+    world size) as soon as backward produces it, then one Iallreduce sums the
+    buffer in place. The buffer ends with one flag per parameter (1 = this
+    rank produced its gradient)."""
+
+    __slots__ = ("params", "pending", "request", "flat", "views", "flags", "used")
 
     def __init__(self, params):
         self.params = params
+        dtype = params[0]._data.dtype
+        sizes = [p._data.size for p in params]
+        self.flat = np.zeros(sum(sizes) + len(params), dtype)
+        self.views, at = [], 0
+        for p, k in zip(params, sizes):
+            self.views.append(self.flat[at : at + k].reshape(p._data.shape))
+            at += k
+        self.flags = self.flat[at:]
         self.reset()
 
     def reset(self):
         self.pending = len(self.params)
-        self.request = self.flat = None
-        self.used = None
+        self.request = None
+        self.used = [False] * len(self.params)
 
 
 class DistributedDataParallel(Module):
@@ -89,6 +108,9 @@ class DistributedDataParallel(Module):
         self.require_backward_grad_sync = True
         self.require_forward_param_sync = True
         self.bucket_bytes_cap = int((25 if bucket_cap_mb is None else bucket_cap_mb) * 1024 * 1024)
+        # as PyTorch: with the default cap the first bucket (the last layers) is 1 MB, so that
+        # communication starts early in backward
+        self._first_bucket_bytes = _FIRST_BUCKET_BYTES if bucket_cap_mb is None else self.bucket_bytes_cap
         self._world = dist.get_world_size(self.process_group)
         params, seen = [], set()
         for p in module.parameters():
@@ -104,10 +126,10 @@ class DistributedDataParallel(Module):
         if init_sync:
             self._broadcast([p for p in module.parameters()] + [b for b in module.buffers()])
         self._buckets = self._make_buckets(params)
-        self._bucket_of = {}
+        self._bucket_of = {}  # id(param) -> (bucket, index in it)
         for b in self._buckets:
-            for p in b.params:
-                self._bucket_of[id(p)] = b
+            for i, p in enumerate(b.params):
+                self._bucket_of[id(p)] = (b, i)
         self._next = 0  # next bucket to start, in order
         self._queued = False  # end-of-backward callback queued for this backward
         self._ready = set()  # ids of parameters whose gradient this backward produced
@@ -135,7 +157,8 @@ class DistributedDataParallel(Module):
         buckets, cur, size, dtype = [], [], 0, None
         for p in reversed(params):
             nbytes = p._data.nbytes
-            if cur and (size + nbytes > self.bucket_bytes_cap or p._data.dtype != dtype):
+            cap = self._first_bucket_bytes if not buckets else self.bucket_bytes_cap
+            if cur and (size + nbytes > cap or p._data.dtype != dtype):
                 buckets.append(_Bucket(cur))
                 cur, size = [], 0
             cur.append(p)
@@ -188,7 +211,7 @@ class DistributedDataParallel(Module):
         self._skip = {id(p) for p in self._params} - reached
         for p in self._params:
             if id(p) in self._skip:
-                self._bucket_of[id(p)].pending -= 1
+                self._bucket_of[id(p)][0].pending -= 1
 
     @contextlib.contextmanager
     def no_sync(self):
@@ -208,7 +231,15 @@ class DistributedDataParallel(Module):
         if not self._queued:
             self._queued = True
             engine.queue_callback(self._finish)
-        bucket = self._bucket_of[id(p)]
+        bucket, i = self._bucket_of[id(p)]
+        g = p._grad
+        if g is not None:
+            slot = bucket.views[i]
+            if g._data is slot:  # gradient_as_bucket_view: backward accumulated into the bucket itself
+                slot *= 1.0 / self._world
+            else:
+                np.multiply(g._data, 1.0 / self._world, out=slot, casting="unsafe")
+            bucket.used[i] = True
         bucket.pending -= 1
         self._start_ready()
 
@@ -223,22 +254,20 @@ class DistributedDataParallel(Module):
             MPI.Request.Testall([b.request for b in buckets[: self._next] if b.request is not None])
 
     def _start(self, bucket):
+        """Zero the slots no gradient was copied into, set the flags, start the sum."""
         from mpi4py import MPI
 
-        parts, used = [], []
-        ready = self._ready
-        for p in bucket.params:
-            g = p._grad
-            mine = id(p) in ready and g is not None
-            used.append(mine)
-            parts.append(g._data.reshape(-1) if mine else np.zeros(p._data.size, p._data.dtype))
-        parts.append(np.array(used, dtype=bucket.params[0]._data.dtype))
-        flat = np.concatenate(parts)
-        bucket.flat = flat
-        bucket.used = used
-        bucket.request = self.process_group._comm.Iallreduce(MPI.IN_PLACE, flat, op=MPI.SUM)
+        for i, mine in enumerate(bucket.used):
+            if not mine:
+                bucket.views[i][...] = 0
+        bucket.flags[...] = bucket.used
+        bucket.request = self.process_group._comm.Iallreduce(MPI.IN_PLACE, bucket.flat, op=MPI.SUM)
 
     def _finish(self):
+        """d(loss)/dp on every rank = (1/n) sum over ranks of each rank's gradient:
+        the slots were divided by n before the sum. `.grad` becomes the bucket's
+        slot itself with gradient_as_bucket_view=True, else the slot is copied
+        into it (PyTorch's two modes)."""
         from mpi4py import MPI
         from ..._tensor import wrap
 
@@ -248,22 +277,21 @@ class DistributedDataParallel(Module):
         self._ready = set()
         self._skip = set()
         MPI.Request.Waitall([b.request for b in self._buckets])
-        n = self._world
+        as_view = self.gradient_as_bucket_view
         for b in self._buckets:
-            flat = b.flat
-            flat /= n
-            at = 0
-            anyone = flat[-len(b.params) :]
-            for i, (p, mine) in enumerate(zip(b.params, b.used)):
-                k = p._data.size
-                avg = flat[at : at + k].reshape(p._data.shape)
-                at += k
+            for p, mine, avg, anyone in zip(b.params, b.used, b.views, b.flags):
                 g = p._grad
-                if mine and g._data.flags.writeable:
-                    g._data[...] = avg
+                if not (mine or anyone > 0):
+                    continue
+                if g is None or not (g._data is avg or g._data.flags.writeable):
+                    p._grad = wrap(avg if as_view else avg.copy())
+                else:
+                    if g._data is not avg:
+                        if as_view:
+                            g._data = avg
+                        else:
+                            g._data[...] = avg
                     g._version[0] += 1
-                elif mine or anyone[i] > 0:
-                    p._grad = wrap(avg.copy())
             b.reset()
         self._next = 0
         self._unfinished = unfinished or None
