@@ -27,7 +27,7 @@ The log runs cheaper still: log's argument is one of 2**24 values, so the FMA
 version (`_log_fma`) is only the reference. Each chunk runs the same formula in
 plain float32 (`_log_plain`, each FMA a multiply then an add: a quarter of the
 work), which differs from it on 20,298 arguments only; those first-half words
-are shipped (_cephes_log_exceptions.npz, made by `python -m torchlet.ops._cephes`)
+are shipped (_cephes_log_exceptions.bin, made by `python -m torchlet.ops._cephes`)
 and `_fix_log` overwrites their logs with `_log_fma`'s.
 
 tests/test_random_normal_exhaustive.py proves all of it by running every one of
@@ -42,6 +42,7 @@ sine, x and z) in one call.
 
 import os
 import threading
+import zlib
 
 import numpy as np
 
@@ -209,7 +210,7 @@ def _log_plain(v, w, n):
 
 
 _LOG_P32 = [_F32(c) for c in _LOG_P]
-_EXC_FILE = os.path.join(os.path.dirname(__file__), "_cephes_log_exceptions.npz")
+_EXC_FILE = os.path.join(os.path.dirname(__file__), "_cephes_log_exceptions.bin")  # zlib, uint32 deltas
 _EXC_HASH = (1 << 18) - 1
 _EXC = []
 
@@ -219,14 +220,17 @@ def _log_exceptions():
     differs from _log_fma: the shipped list (made by `python -m torchlet.ops._cephes`),
     their correct logs, a byte per hash w & _EXC_HASH and a bit per word."""
     if not _EXC:
-        with np.load(_EXC_FILE) as f:
-            words = np.cumsum(f["deltas"], dtype=np.int64).astype(np.int32)
+        with open(_EXC_FILE, "rb") as f:
+            deltas = np.frombuffer(zlib.decompress(f.read()), "<u4")
+        words = np.cumsum(deltas, dtype=np.int64).astype(np.int32)
         v = _F32(1 << 24) - words.astype(_F32)
         logs = _log_fma(v, _Buffers(words.size), words.size).copy()
         table = np.zeros(_EXC_HASH + 1, bool)
         table[words & _EXC_HASH] = True
         bits = np.zeros(1 << 21, np.uint8)
-        np.bitwise_or.at(bits, words >> 3, (1 << (words & 7)).astype(np.uint8))
+        byte = words >> 3  # sorted: OR each run of equal bytes' bits
+        start = np.flatnonzero(np.diff(byte, prepend=-1))
+        bits[byte[start]] = np.bitwise_or.reduceat((1 << (words & 7)).astype(np.uint8), start)
         _EXC[:] = words, logs, table, bits
     return _EXC
 
@@ -384,5 +388,6 @@ def box_muller_float(words, mean=0.0, std=1.0, out=None):
 
 if __name__ == "__main__":  # regenerate the shipped exception list
     exc = _exceptions_now()
-    np.savez_compressed(_EXC_FILE, deltas=np.diff(exc, prepend=0).astype(np.uint32))
+    with open(_EXC_FILE, "wb") as f:
+        f.write(zlib.compress(np.diff(exc, prepend=0).astype("<u4").tobytes(), 9))
     print(f"{exc.size} words written to {_EXC_FILE}")
