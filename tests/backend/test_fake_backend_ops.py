@@ -270,3 +270,30 @@ def test_device_round_trip_copies():
     assert c.tolist() == [1.0, 2.0, 3.0, 4.0]
     with pytest.raises(TypeError):
         b.numpy()
+
+
+NORMAL = {
+    "randn 1000 (Box-Muller blocks)": lambda L, dev: L.randn(1000, device=dev),
+    "randn 7 (serial path)": lambda L, dev: L.randn(7, device=dev),
+    "randn 2x17 float16": lambda L, dev: L.randn(2, 17, dtype=L.float16, device=dev),
+    "normal_ 37x40 mean 1.5 std 2": lambda L, dev: L.empty(37, 40, device=dev).normal_(1.5, 2.0),
+    "normal_ float64 100": lambda L, dev: L.empty(100, dtype=L.float64, device=dev).normal_(),
+    "normal(mean tensor, 1)": lambda L, dev: L.normal(L.zeros(300, device=dev), 1.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NORMAL))
+def test_normal_on_fake_device_draws_cpu_values(name):
+    """randn / normal_ on the fake device: the cpu generator's values bit for bit (the float32
+    Box-Muller of ops/_cephes.py included), and the result on the fake device."""
+    torch.manual_seed(11)
+    cpu = NORMAL[name](torch, None)
+    torch.manual_seed(11)
+    out = NORMAL[name](torch, DEV)
+    _check_device(out)
+    assert out.dtype == cpu.dtype and out.shape == cpu.shape
+    a, b = _host(out), np.asarray(cpu._data)
+    assert np.array_equal(a.view(np.uint8), b.view(np.uint8))
+    T.manual_seed(11)
+    ref = NORMAL[name](T, None)  # and both are PyTorch's
+    assert np.array_equal(b.view(np.uint8), ref.numpy().view(np.uint8))

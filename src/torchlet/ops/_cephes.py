@@ -21,16 +21,28 @@ of two float32 numbers is exact:
   two float32 numbers. `fma32` (general inputs) tests for that and nudges such
   a sum one float64 step toward the exact value (TwoSum error). Box-Muller's
   three sites do not need to: over their whole input domain no such tie
-  changes a result, which tests/test_random_normal_exhaustive.py proves by
-  running every one of the 2**24 uniforms against PyTorch's own kernel
-  (through crafted generator states). Change this kernel and that test is the
-  proof to rerun.
+  changes a result.
 
-Work runs in chunks on preallocated buffers; each NumPy call covers a whole
-chunk with one dtype, as mixed-dtype ufunc calls are several times slower.
+The log runs cheaper still: log's argument is one of 2**24 values, so the FMA
+version (`_log_fma`) is only the reference. Each chunk runs the same formula in
+plain float32 (`_log_plain`, each FMA a multiply then an add: a quarter of the
+work), which differs from it on 20,298 arguments only; those first-half words
+are shipped (_cephes_log_exceptions.bin, made by `python -m torchlet.ops._cephes`)
+and `_fix_log` overwrites their logs with `_log_fma`'s.
+
+tests/test_random_normal_exhaustive.py proves all of it by running every one of
+the 2**24 uniforms against PyTorch's own kernel (through crafted generator
+states). Change this kernel and that test is the proof to rerun.
+
+Work runs in chunks on preallocated buffers that stay in cache. A float32 /
+float64 mixed ufunc call costs what its cast plus its operation cost apart, so
+the float64 steps use them to save calls; (2, n) arrays run two rows (cosine and
+sine, x and z) in one call.
 """
 
+import os
 import threading
+import zlib
 
 import numpy as np
 
@@ -38,7 +50,7 @@ _F32 = np.float32
 _F64 = np.float64
 _LOW29 = np.uint64((1 << 29) - 1)
 _HALF29 = np.uint64(1 << 28)
-_CHUNK = 1 << 15  # pairs per chunk
+_CHUNK = 1 << 16  # pairs per chunk
 _V32 = np.dtype((np.void, 32))  # 8 float32
 
 
@@ -72,17 +84,20 @@ def fma32(a, b, c):
 
 
 class _Buffers:
-    """Scratch arrays for chunks of up to n pairs."""
+    """Scratch arrays for chunks of up to n pairs. Pairs of rows ((2, n) arrays) let one
+    NumPy call work on two quantities at once: fewer calls, the same arithmetic."""
 
     def __init__(self, n):
-        f32 = lambda: np.empty(n, _F32)
-        f64 = lambda: np.empty(n, _F64)
-        i32 = lambda: np.empty(n, np.int32)
-        self.th, self.x, self.z, self.y, self.e, self.tmp = (f32() for _ in range(6))
-        self.t, self.x64, self.z64, self.y64 = (f64() for _ in range(4))
-        self.j, self.q, self.i, self.k = (i32() for _ in range(4))
-        self.s = np.empty((2, n), _F64)
-        self.b = np.empty((2, n), _F32)
+        row = lambda dt, k=1: np.empty((k, n) if k > 1 else n, dt)
+        self.wd = row(np.int32, 2)  # the words of a chunk's first / second halves
+        self.wf = row(_F32, 2)  # as float32: 1 - u (times 2**24) / theta
+        self.xz, self.b = row(_F32, 2), row(_F32, 2)
+        self.xz64, self.s = row(_F64, 2), row(_F64, 2)
+        self.sg = row(np.int32, 2)
+        self.y, self.e, self.tmp = row(_F32), row(_F32), row(_F32)
+        self.t = row(_F64)
+        self.i, self.k, self.d = row(np.int32), row(np.int32), row(np.int32)
+        self.hit = row(bool)
 
 
 _LOCAL = threading.local()
@@ -121,50 +136,131 @@ _LOG_Q1 = _f(-2.12194440e-4)
 _LOG_Q2 = _f(0.693359375)  # 9 significant bits: e * Q2 is exact in float32
 
 
-def _log(j, w, n):
-    """log256_ps(v) for v = j * 2**-24, j an int32 in [1, 2**24] (n of them), as float32.
+def _log_split(v, w, n):
+    """log256_ps's split of v = m * 2**e (float32 v holding integers in [1, 2**24]):
+    x = m - 1 and z = x * x (rows of w.xz), e (w.e), all float32.
 
-    log256_ps splits v = m * 2**e with m in [sqrt(1/2), sqrt(2)) (its max with the
-    smallest normal never acts here), x = m - 1 (exact), then
-    log v = x + (P(x) * x * z + e * Q1 - z / 2) + e * Q2, z = x * x, P by Horner with
-    FMAs. The split is integer arithmetic on float32(j)'s bits: less the bits of
-    sqrt(1/2) * 2**24, the exponent field is e and the mantissa field plus sqrt(1/2)'s
-    bits is m's. Horner's FMAs are exact in float64: x is a multiple of 2**-24 below
-    0.42 and every partial y is a float32 in [2**-5, 2**-1), so y * x is a multiple of
-    2**-52 and y * x + c, below 2**-1, fits 51 bits."""
-    x, z, y, e, tmp = w.x[:n], w.z[:n], w.y[:n], w.e[:n], w.tmp[:n]
-    t, x64, z64, y64, i, k = w.t[:n], w.x64[:n], w.z64[:n], w.y64[:n], w.i[:n], w.k[:n]
-    np.copyto(x, j, casting="unsafe")  # exact
-    np.subtract(x.view(np.int32), _LOG_OFF, out=i)
+    m lies in [sqrt(1/2), sqrt(2)) (log256_ps's max with the smallest normal never acts
+    here) and x = m - 1 is exact. The split is integer arithmetic on v's bits: less
+    the bits of sqrt(1/2) * 2**24, the exponent field is e and the mantissa field plus
+    sqrt(1/2)'s bits is m's."""
+    xz, e, i, k = w.xz[:, :n], w.e[:n], w.i[:n], w.k[:n]
+    np.subtract(v.view(np.int32), _LOG_OFF, out=i)
     np.right_shift(i, 23, out=k)
     np.copyto(e, k, casting="unsafe")
     np.bitwise_and(i, _MANT, out=i)
     np.add(i, _SQRTHF_BITS, out=i)
-    np.subtract(i.view(_F32), _F32(1), out=x)
-    np.multiply(x, x, out=z)
-    np.copyto(x64, x)
-    np.copyto(z64, z)
+    np.subtract(i.view(_F32), _F32(1), out=xz[0])
+    np.multiply(xz[0], xz[0], out=xz[1])
+    return xz[0], xz[1], e
+
+
+def _log_fma(v, w, n):
+    """log256_ps(v * 2**-24) for float32 v holding integers in [1, 2**24] (n of them),
+    with the FMAs of the compiled kernel: log v = x + (P(x) * x * z + e * Q1 - z / 2)
+    + e * Q2, P by Horner.
+
+    Horner's FMAs are exact in float64: x is a multiple of 2**-24 below 0.42 and
+    every partial y is a float32 in [2**-5, 2**-1), so y * x is a multiple of 2**-52
+    and y * x + c, below 2**-1, fits 51 bits. A mixed float32 / float64 call widens
+    its float32 input exactly and, with a float32 `out`, rounds its float64 result
+    once: one call per rounding step."""
+    x, z, e = _log_split(v, w, n)
+    xz64, y, tmp, t = w.xz64[:, :n], w.y[:n], w.tmp[:n], w.t[:n]
+    np.copyto(xz64, w.xz[:, :n])
+    x64, z64 = xz64
     np.multiply(x64, _LOG_P[0], out=t)
-    for k, c in enumerate(_LOG_P[1:], 2):
-        np.add(t, c, out=t)
-        np.copyto(y, t, casting="unsafe")
-        if k < len(_LOG_P):
-            np.copyto(y64, y)
-            np.multiply(y64, x64, out=t)
+    for c in _LOG_P[1:-1]:
+        np.add(t, c, out=y)  # the FMA's one rounding
+        np.multiply(y, x64, out=t)  # exact
+    np.add(t, _LOG_P[-1], out=y)
     np.multiply(y, x, out=y)
     # fma(y, z, e * Q1): the sum may round in float64, never to a tie that matters here
+    np.multiply(y, z64, out=t)
     np.multiply(e, _LOG_Q1, out=tmp)
-    np.copyto(y64, y)
-    np.multiply(y64, z64, out=t)
-    np.copyto(x64, tmp)  # x64 is free now: it holds the addend
-    np.add(t, x64, out=t)
-    np.copyto(y, t, casting="unsafe")
+    np.add(t, tmp, out=y)
+    return _log_tail(x, z, e, y, tmp)
+
+
+def _log_tail(x, z, e, y, tmp):
     np.multiply(z, _F32(0.5), out=tmp)  # fma(z, -0.5, y): the product is exact
     np.subtract(y, tmp, out=y)
     np.add(x, y, out=y)
     np.multiply(e, _LOG_Q2, out=tmp)  # fma(e, Q2, x + y): exact product
     np.add(y, tmp, out=y)
     return y
+
+
+def _log_plain(v, w, n):
+    """_log_fma's formula with each FMA a float32 multiply then add: float32 work only
+    (a quarter of the float64 one), and the FMA's result except for 0.12% of the 2**24
+    inputs, which _fix_log puts right."""
+    x, z, e = _log_split(v, w, n)
+    y, tmp = w.y[:n], w.tmp[:n]
+    np.multiply(x, _LOG_P32[0], out=y)
+    for c in _LOG_P32[1:-1]:
+        np.add(y, c, out=y)
+        np.multiply(y, x, out=y)
+    np.add(y, _LOG_P32[-1], out=y)
+    np.multiply(y, x, out=y)
+    np.multiply(y, z, out=y)
+    np.multiply(e, _LOG_Q1, out=tmp)
+    np.add(y, tmp, out=y)
+    return _log_tail(x, z, e, y, tmp)
+
+
+_LOG_P32 = [_F32(c) for c in _LOG_P]
+_EXC_FILE = os.path.join(os.path.dirname(__file__), "_cephes_log_exceptions.bin")  # zlib, uint32 deltas
+_EXC_HASH = (1 << 18) - 1
+_EXC = []
+
+
+def _log_exceptions():
+    """(words, logs, hash table, bitmap) for the first-half words w whose _log_plain
+    differs from _log_fma: the shipped list (made by `python -m torchlet.ops._cephes`),
+    their correct logs, a byte per hash w & _EXC_HASH and a bit per word."""
+    if not _EXC:
+        with open(_EXC_FILE, "rb") as f:
+            deltas = np.frombuffer(zlib.decompress(f.read()), "<u4")
+        words = np.cumsum(deltas, dtype=np.int64).astype(np.int32)
+        v = _F32(1 << 24) - words.astype(_F32)
+        logs = _log_fma(v, _Buffers(words.size), words.size).copy()
+        table = np.zeros(_EXC_HASH + 1, bool)
+        table[words & _EXC_HASH] = True
+        bits = np.zeros(1 << 21, np.uint8)
+        byte = words >> 3  # sorted: OR each run of equal bytes' bits
+        start = np.flatnonzero(np.diff(byte, prepend=-1))
+        bits[byte[start]] = np.bitwise_or.reduceat((1 << (words & 7)).astype(np.uint8), start)
+        _EXC[:] = words, logs, table, bits
+    return _EXC
+
+
+def _fix_log(y, words, w, n):
+    """Put _log_fma's value where _log_plain's differs: a hash table lookup on every
+    word (7.5% candidates), a bitmap on the candidates, the stored log on the hits."""
+    exc, logs, table, bits = _log_exceptions()
+    h, f = w.k[:n], w.hit[:n]
+    np.bitwise_and(words, _EXC_HASH, out=h)
+    np.take(table, h, out=f, mode="wrap")
+    cand = np.flatnonzero(f)
+    wc = words[cand]
+    hit = cand[(bits[wc >> 3] >> (wc & 7).astype(np.uint8)) & 1 == 1]
+    if hit.size:
+        y[hit] = logs[np.searchsorted(exc, words[hit])]
+
+
+def _exceptions_now():
+    """The words w in [0, 2**24) whose _log_plain(2**24 - w) differs from _log_fma's."""
+    step = 1 << 20
+    w = _Buffers(step)
+    found = []
+    for lo in range(0, 1 << 24, step):
+        words = np.arange(lo, lo + step, dtype=np.int32)
+        v = _F32(1 << 24) - words.astype(_F32)
+        a = _log_fma(v, w, step).copy()
+        b = _log_plain(v, w, step)
+        found.append(words[a.view(np.int32) != b.view(np.int32)])
+    return np.concatenate(found)
 
 
 _FOPI = _f(1.27323954473516)
@@ -184,37 +280,43 @@ _SIN_P = [float(_f(v)) for v in (-1.9515295891e-4, 8.3321608736e-3, -1.666665461
 # rows: cosine, sine. For z in [0, 0.62] the first step's results lie in binades 2**-10
 # (cosine) and 2**-7 (sine), the second's in 2**-5 and 2**-3; each constant term is a
 # float32 of that binade, so c + M is exact.
+_P0 = np.array([[_COS_P[0]], [_SIN_P[0]]])
 _P1M, _M1 = (np.array([[a], [b]]) for a, b in zip(_magic(_COS_P[1], -10), _magic(_SIN_P[1], -7)))
 _P2M, _M2 = (np.array([[a], [b]]) for a, b in zip(_magic(_COS_P[2], -5), _magic(_SIN_P[2], -3)))
+_LAST = np.array([[0.5], [-1.0]])  # cosine z * (yc - 1/2), sine x * (ys + 1)
+_SIGN_Q = np.array([[1], [0]], np.int32)  # cosine's sign from q + 1, sine's from q
 
 
 def _sincos(theta, w, n):
-    """sincos256_ps of float32 theta in [0, 2 pi) (n of them): (sin, cos) as float32.
+    """sincos256_ps of float32 theta in [0, 2 pi) (n of them): rows (cos, sin) as float32.
 
     j = trunc(theta * 4 / pi) rounded up to even, x = theta - j * pi / 4 with pi / 4 in
     three parts (x = theta + j * DP1 + j * DP2, then fma(j, DP3, x)): both float32 adds
     are exact, and theta + j * (DP1 + DP2 + DP3) is exact in float64 (theta a multiple of
     2**-24 whenever j > 0, the product a multiple of 2**-47, the sum below 1), so one
     cast rounds it. Then z = x * x, cosine 1 - z / 2 + z**2 * Pc(z) and sine
-    x + x * z * Ps(z), chosen and signed by j's bits."""
-    x, z, tmp, e = w.x[:n], w.z[:n], w.tmp[:n], w.e[:n]
-    t, x64, z64, y64, j = w.t[:n], w.x64[:n], w.z64[:n], w.y64[:n], w.i[:n]
+    x + x * z * Ps(z), chosen and signed by j's bits. The two polynomials run side by
+    side as the rows of (2, n) arrays.
+
+    Cosine's fma(yc, z, -z / 2) is formed as z * (yc - 1/2): yc is a float32 in
+    binade 2**-5, so yc - 1/2 fits 27 bits and its product with z 51: exact in
+    float64, as yc * z - z / 2 is, and both round once to float32. Sine's
+    fma(ys, x, x) as x * (ys + 1) may round twice in float64 where ys * x + x rounds
+    once; no result differs over the whole domain (tests/test_random_normal_exhaustive.py)."""
+    zx, zx64, tmp, t = w.xz[:, :n], w.xz64[:, :n], w.tmp[:n], w.t[:n]
+    z, x, z64 = zx[0], zx[1], zx64[0]
+    q, k, d = w.i[:n], w.k[:n], w.d[:n]
     np.multiply(theta, _FOPI, out=tmp)
-    np.copyto(j, tmp, casting="unsafe")  # truncation, as cvttps
-    np.add(j, 1, out=j)
-    np.right_shift(j, 1, out=j)  # q = j / 2 once j is rounded up to even
-    np.copyto(t, j)
-    np.multiply(t, 2 * _DP, out=t)
-    np.copyto(x64, theta)
-    np.add(t, x64, out=t)
-    np.copyto(x, t, casting="unsafe")
-    np.copyto(x64, x)
+    np.copyto(q, tmp, casting="unsafe")  # truncation, as cvttps
+    np.add(q, 1, out=q)
+    np.right_shift(q, 1, out=q)  # q = j / 2 once j is rounded up to even
+    np.multiply(q, 2 * _DP, out=t)  # exact
+    np.add(t, theta, out=x)  # exact in float64, one rounding to float32
     np.multiply(x, x, out=z)
-    np.copyto(z64, z)
+    np.copyto(zx64, zx)
     # the cosine and sine polynomials side by side (rows of s), rounded by magic constants
     s = w.s[:, :n]
-    np.multiply(z64, _COS_P[0], out=s[0])
-    np.multiply(z64, _SIN_P[0], out=s[1])
+    np.multiply(z64, _P0, out=s)
     np.add(s, _P1M, out=s)
     np.subtract(s, _M1, out=s)
     np.multiply(s, z64, out=s)
@@ -223,36 +325,23 @@ def _sincos(theta, w, n):
     np.multiply(s, z64, out=s)  # exact: one rounding below
     b = w.b[:, :n]
     np.copyto(b, s, casting="unsafe")
-    np.copyto(s, b)
-    yc, ys = b[0], b[1]
-    # cosine: fma(yc, z, -z / 2) + 1; sine: fma(ys, x, x). Both sums may round (as above)
-    np.multiply(s[0], z64, out=t)
-    np.multiply(z64, -0.5, out=y64)
-    np.add(t, y64, out=t)
-    np.copyto(yc, t, casting="unsafe")
-    np.add(yc, _F32(1), out=yc)
-    np.multiply(s[1], x64, out=t)
-    np.add(t, x64, out=t)
-    np.copyto(ys, t, casting="unsafe")
-    # q even picks (sin, cos) = (ys, yc), odd (yc, ys): a bit mask does the choice
-    k = w.k[:n]
-    ic, is_ = yc.view(np.int32), ys.view(np.int32)
-    np.bitwise_and(j, 1, out=k)
-    np.subtract(k, 1, out=k)  # all ones where q is even
-    d = e.view(np.int32)
-    np.bitwise_xor(ic, is_, out=d)
+    np.subtract(b, _LAST, out=s)
+    np.multiply(s, zx64, out=b)  # one rounding each
+    np.add(b[0], _F32(1), out=b[0])
+    # q even gives (cos, sin) = (yc, ys), odd (ys, yc): a bit mask does the swap
+    bi = b.view(np.int32)
+    np.bitwise_and(q, 1, out=k)
+    np.negative(k, out=k)  # all ones where q is odd
+    np.bitwise_xor(bi[0], bi[1], out=d)
     np.bitwise_and(d, k, out=d)
-    np.bitwise_xor(ic, d, out=ic)  # sin
-    np.bitwise_xor(is_, d, out=is_)  # cos
-    # sign bits: sin's where q & 2 (j & 4), cos's where (q + 1) & 2 ((j + 2) & 4)
-    np.bitwise_and(j, 2, out=k)
-    np.left_shift(k, 30, out=k)
-    np.bitwise_xor(ic, k, out=ic)
-    np.add(j, 1, out=j)
-    np.bitwise_and(j, 2, out=j)
-    np.left_shift(j, 30, out=j)
-    np.bitwise_xor(is_, j, out=is_)
-    return yc, ys
+    np.bitwise_xor(bi, d, out=bi)
+    # sign bits: cosine's where (q + 1) & 2, sine's where q & 2
+    sg = w.sg[:, :n]
+    np.add(q, _SIGN_Q, out=sg)
+    np.bitwise_and(sg, 2, out=sg)
+    np.left_shift(sg, 30, out=sg)
+    np.bitwise_xor(bi, sg, out=bi)
+    return b
 
 
 def box_muller_float(words, mean=0.0, std=1.0, out=None):
@@ -264,8 +353,9 @@ def box_muller_float(words, mean=0.0, std=1.0, out=None):
 
     1 - u is formed as (2**24 - w) * 2**-24 and theta as float32(w) times 2 pi * 2**-24,
     which round exactly as 1 - u and u * 2 pi in float32."""
-    # a block's two halves are 32-byte items: take / stack move them as such, far faster
-    # than 4-byte loops over 8-element rows
+    # a block's two halves are 32-byte items: one transposing copy splits a chunk into
+    # its halves (rows) and one puts the results back, far faster than 4-byte loops
+    # over 8-element rows
     b = np.ascontiguousarray(words, dtype=np.uint32).view(_V32).reshape(-1, 2)
     out = np.empty(b.shape[0] * 16, _F32) if out is None else out
     o = out.reshape(-1).view(_V32).reshape(-1, 2)
@@ -276,22 +366,28 @@ def box_muller_float(words, mean=0.0, std=1.0, out=None):
         blk = b[i : i + per]
         nb = blk.shape[0]
         n = 8 * nb
-        j, theta = w.j[:n], w.th[:n]
-        np.take(blk, 0, axis=1, out=j.view(_V32))
-        np.subtract(1 << 24, j, out=j)
-        np.take(blk, 1, axis=1, out=w.q[:n].view(_V32))
-        np.copyto(theta, w.q[:n], casting="unsafe")
+        wd, wf = w.wd[:, :n], w.wf[:, :n]
+        np.copyto(wd.view(_V32), blk.T)
+        np.copyto(wf, wd, casting="unsafe")  # exact: words are below 2**24
+        v, theta = wf[0], wf[1]
+        np.subtract(_F32(1 << 24), v, out=v)  # exact
         np.multiply(theta, _THETA, out=theta)
-        radius = _log(j, w, n)
+        radius = _log_plain(v, w, n)
+        _fix_log(radius, wd[0], w, n)
         np.multiply(radius, _F32(-2), out=radius)
         np.sqrt(radius, out=radius)
-        sin, cos = _sincos(theta, w, n)
-        np.multiply(radius, cos, out=cos)
-        np.multiply(radius, sin, out=sin)
+        cs = _sincos(theta, w, n)
+        np.multiply(cs, radius, out=cs)
         if not affine and radius.min() == 0:
-            cos[radius == 0] = 0
-            sin[radius == 0] = 0
-        np.stack([cos.view(_V32), sin.view(_V32)], axis=1, out=o[i : i + nb])
+            cs[:, radius == 0] = 0
+        np.copyto(o[i : i + nb], cs.view(_V32).T)
     if affine:
         out[...] = fma32(out, _F32(std), _F32(mean))
     return out
+
+
+if __name__ == "__main__":  # regenerate the shipped exception list
+    exc = _exceptions_now()
+    with open(_EXC_FILE, "wb") as f:
+        f.write(zlib.compress(np.diff(exc, prepend=0).astype("<u4").tobytes(), 9))
+    print(f"{exc.size} words written to {_EXC_FILE}")
