@@ -99,10 +99,16 @@ def test_layer_workloads_agree(name, make, shape, torch):
     np.testing.assert_allclose(grads["torchlet"], grads["torch"], rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("group", ["train", "infer", "lm", "layers", "ops", "data", "random", "memory", "import"])
-def test_smoke_mode_checks_every_workload_against_torch(group, torch):
+SMOKE_CASES = [("train", m) for m in w.MODELS] + [
+    (g, None) for g in ("infer", "lm", "layers", "ops", "data", "random", "memory", "import")
+]
+
+
+@pytest.mark.timeout(900)  # a subprocess importing both libraries; ResNet-18 and GPT steps on a loaded machine
+@pytest.mark.parametrize("group,model", SMOKE_CASES, ids=[f"{g}-{m}" if m else g for g, m in SMOKE_CASES])
+def test_smoke_mode_checks_every_workload_against_torch(group, model, torch):
     """What CI runs: a few iterations of each workload, outputs compared with PyTorch's, no timing."""
-    proc = _run(["--smoke", "--only", group])
+    proc = _run(["--smoke", "--only", group] + (["--models", model] if model else []))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "every workload agrees with PyTorch" in proc.stdout
     assert "DIFFERS" not in proc.stdout
