@@ -12,8 +12,14 @@ dims form a trailing run, a leading run, or both (N, C, H, W over (0, 2, 3)):
 
 Each gemv accumulates one output in float32 lanes over at most LONGEST inputs;
 a longer trailing run is cut into blocks of BLOCK whose sums NumPy adds
-pairwise (a cascade, like PyTorch's). Anything else (small arrays, other dtypes
-or layouts) returns None and the caller uses NumPy."""
+pairwise (a cascade, like PyTorch's). Anything else (small arrays, a whole
+array of at most LONGEST elements, other dtypes or layouts) returns None and
+the caller uses NumPy.
+
+Measured against NumPy's sum in one process (one thread, loaded machine):
+(64, 64, 8, 8) over (0, 2, 3) 0.27x its time, over (2, 3) 0.34x; (512, 784)
+over 0 0.59x; (1024, 1024) whole 0.47x; (256, 256) over 0 or 1 0.82-0.92x;
+(256, 256) whole 1.29x, so that case stays on NumPy."""
 
 MIN_SIZE = 4096  # below this NumPy's overhead is lower, and tiny edge cases (-0.0) keep NumPy's result
 LONGEST = 1 << 16
@@ -76,9 +82,10 @@ def blas_sum(xp, x, dims, keepdim):
             y = (blocks @ _ones(xp, x.dtype, BLOCK)).sum(axis=-1)
             if tail:  # one run (a whole-array sum): its last partial block
                 y = y + x.reshape(-1)[r1 - tail :].sum()
+        elif r0 * k == 1:
+            return None  # one run of at most 64K (a whole small array): NumPy's pairwise sum was faster than dot
         else:
-            ones = _ones(xp, x.dtype, r1)
-            y = y.reshape(-1) @ ones if r0 * k == 1 else y.reshape(r0 * k, r1) @ ones  # dot, else gemv
+            y = y.reshape(r0 * k, r1) @ _ones(xp, x.dtype, r1)
         y = y.reshape(r0, k)
     else:
         y = y.reshape(r0, k)
