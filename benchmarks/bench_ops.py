@@ -5,13 +5,9 @@ in one run. Now part of the suite in benchmarks/suite; this runs its "ops" group
     python benchmarks/bench_ops.py [--json PATH] [--png PATH] [--repeat 7]
 """
 
-import os
 import sys
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")  # before NumPy loads: BLAS reads them once
-
-from suite import main  # noqa: E402
+from suite import main
 
 if __name__ == "__main__":
     sys.exit(main(["--only", "ops"] + sys.argv[1:]))

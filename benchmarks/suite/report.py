@@ -6,6 +6,7 @@ where torchlet/torch are the medians (seconds, bytes or a fraction) and
 ratio = torchlet / torch (None without PyTorch)."""
 
 import json
+import os
 
 
 def _fmt(v, unit):
@@ -31,17 +32,25 @@ def row_text(r):
     target = r.get("target") or ""
     met = {True: "ok", False: "MISSED", None: ""}[r.get("met")]
     return (
-        f"{r['group']:<10} {r['name']:<26} {_fmt(r['torchlet'], r['unit']):>12} "
+        f"{r.get('threads', ''):<8} {r['group']:<10} {r['name']:<28} {_fmt(r['torchlet'], r['unit']):>12} "
         f"{_fmt(r.get('torch'), r['unit']):>12} {ratio:>7} {target:>8} {met}"
     )
 
 
-HEADER = f"{'group':<10} {'workload':<26} {'torchlet':>12} {'torch':>12} {'ratio':>7} {'target':>8}"
+HEADER = f"{'threads':<8} {'group':<10} {'workload':<28} {'torchlet':>12} {'torch':>12} {'ratio':>7} {'target':>8}"
+
+
+def label(r):
+    """A row's name in the chart: thread setting, group, workload."""
+    return f"[{r.get('threads', '1')}] {r['group']}: {r['name']}"
 
 
 def write_json(path, meta, rows):
-    with open(path, "w") as f:
+    """Written atomically: a temporary file beside `path`, then renamed."""
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w") as f:
         json.dump({"meta": meta, "results": rows}, f, indent=1)
+    os.replace(tmp, path)
 
 
 def write_png(path, rows, title):
@@ -57,7 +66,7 @@ def write_png(path, rows, title):
     except ImportError:
         return _png_pillow(path, rows, title)
     fig, ax = plt.subplots(figsize=(8, 0.3 * len(rows) + 1.2))
-    labels = [f"{r['group']}: {r['name']}" for r in rows]
+    labels = [label(r) for r in rows]
     ys = range(len(rows))
     ax.barh(
         ys, [r["ratio"] for r in rows], color=["tab:green" if r.get("met") is not False else "tab:orange" for r in rows]
@@ -71,7 +80,9 @@ def write_png(path, rows, title):
     ax.set_xlabel("torchlet / PyTorch (lower is better)")
     ax.set_title(title, fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    tmp = f"{path}.tmp{os.getpid()}"
+    fig.savefig(tmp, dpi=120, format="png")
+    os.replace(tmp, path)
     plt.close(fig)
 
 
@@ -90,7 +101,7 @@ def _png_pillow(path, rows, title):
     top = 44
     for i, r in enumerate(rows):
         y = top + i * bar_h
-        d.text((6, y + 2), f"{r['group']}: {r['name']}"[:40], fill="black")
+        d.text((6, y + 2), label(r)[:44], fill="black")
         color = (60, 160, 80) if r.get("met") is not False else (230, 140, 30)
         d.rectangle([left, y + 2, left + r["ratio"] * scale, y + bar_h - 3], fill=color)
         d.text((left + r["ratio"] * scale + 4, y + 2), f"{r['ratio']:.2f}", fill="black")
@@ -99,4 +110,6 @@ def _png_pillow(path, rows, title):
             d.line([x, y, x, y + bar_h - 1], fill="red", width=2)
     x1 = left + scale
     d.line([x1, top - 4, x1, top + bar_h * len(rows)], fill="black")
-    img.save(path)
+    tmp = f"{path}.tmp{os.getpid()}"
+    img.save(tmp, format="PNG")
+    os.replace(tmp, path)

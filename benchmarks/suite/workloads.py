@@ -185,6 +185,7 @@ def train_step(m, built, optimizer="sgd"):
         loss = loss_fn(model(x), y)
         loss.backward()
         opt.step()
+        return loss
 
     return step
 
@@ -195,7 +196,7 @@ def inference(m, built):
 
     def run():
         with m.no_grad():
-            model(x)
+            return model(x)
 
     return run
 
@@ -237,8 +238,11 @@ def op_call(m, op, shape, backward):
         return lambda: fn(a, b)
 
     def step():
-        fn(a, b).sum().backward()
+        out = fn(a, b)
+        out.sum().backward()
+        grads = a.grad, b.grad
         a.grad = b.grad = None
+        return out, grads
 
     return step
 

@@ -46,62 +46,39 @@ def test_step_flops_counts_matrix_products():
     assert w.step_flops("cifar") is None
 
 
-def test_command_writes_json_and_png(tmp_path, torch):
-    out, png = tmp_path / "r.json", tmp_path / "r.png"
-    env = dict(os.environ)
+def _run(args, env=None, timeout=900):
+    env = dict(os.environ) if env is None else env
     for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env.pop(v, None)  # main pins them itself, re-running in a fresh interpreter
-    proc = subprocess.run(
-        [
-            sys.executable,
-            os.path.join(BENCHMARKS, "run.py"),
-            "--only",
-            "ops",
-            "--repeat",
-            "1",
-            "--json",
-            str(out),
-            "--png",
-            str(png),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
+        env.pop(v, None)  # the suite sets them per thread setting for its children
+    cmd = [sys.executable, os.path.join(BENCHMARKS, "run.py"), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def test_command_runs_one_thread_and_default_and_writes_json_and_png(tmp_path, torch):
+    out, png = tmp_path / "r.json", tmp_path / "r.png"
+    proc = _run(["--only", "random", "--repeat", "1", "--json", str(out), "--png", str(png)])
     assert proc.returncode == 0, proc.stderr
     data = json.loads(out.read_text())
-    assert data["meta"]["threads"] == 1
-    rows = data["results"]
-    assert {r["name"] for r in rows} >= {"add fwd", "matmul fwd+bwd", "sum fwd"}
+    meta, rows = data["meta"], data["results"]
+    # one thread: both libraries and the BLAS at 1; default: each library's own count
+    assert meta["threads"]["1"]["torchlet"] == meta["threads"]["1"]["torch"] == 1
+    assert {p["num_threads"] for p in meta["threads"]["1"]["blas"] if p["user_api"] == "blas"} == {1}
+    assert meta["threads"]["default"]["torch"] == torch.get_num_threads()
+    assert meta["machine"]["cpu"] and meta["machine"]["logical_cores"] == os.cpu_count()
+    assert any(p["user_api"] == "blas" for p in meta["machine"]["blas"])
+    assert sorted(r["threads"] for r in rows) == ["1"] * len(w.RANDOM) + ["default"] * len(w.RANDOM)
     for r in rows:
         assert r["torchlet"] > 0 and r["torch"] > 0
         assert r["ratio"] == pytest.approx(r["torchlet"] / r["torch"])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "ratio" in proc.stdout
+    assert "ratio" in proc.stdout and "default" in proc.stdout
 
 
 def test_without_torch_gives_absolute_figures(tmp_path):
     out = tmp_path / "r.json"
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            os.path.join(BENCHMARKS, "run.py"),
-            "--only",
-            "train",
-            "--models",
-            "softmax",
-            "--repeat",
-            "1",
-            "--no-torch",
-            "--json",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
+    proc = _run(
+        ["--only", "train", "--models", "softmax", "--threads", "1", "--repeat", "1", "--no-torch"]
+        + ["--json", str(out)]
     )
     assert proc.returncode == 0, proc.stderr
     (row,) = json.loads(out.read_text())["results"]
@@ -120,3 +97,45 @@ def test_layer_workloads_agree(name, make, shape, torch):
         grads[lib.__name__] = x.grad.detach().numpy()
         assert callable(w.layer_call(lib, name, make, shape))
     np.testing.assert_allclose(grads["torchlet"], grads["torch"], rtol=1e-4, atol=1e-4)
+
+
+SMOKE_CASES = [("train", m) for m in w.MODELS] + [
+    (g, None) for g in ("infer", "lm", "layers", "ops", "data", "random", "memory", "import")
+]
+
+
+@pytest.mark.timeout(900)  # a subprocess importing both libraries; ResNet-18 and GPT steps on a loaded machine
+@pytest.mark.parametrize("group,model", SMOKE_CASES, ids=[f"{g}-{m}" if m else g for g, m in SMOKE_CASES])
+def test_smoke_mode_checks_every_workload_against_torch(group, model, torch):
+    """What CI runs: a few iterations of each workload, outputs compared with PyTorch's, no timing."""
+    proc = _run(["--smoke", "--only", group] + (["--models", model] if model else []))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "every workload agrees with PyTorch" in proc.stdout
+    assert "DIFFERS" not in proc.stdout
+
+
+def test_smoke_reports_a_workload_that_differs(monkeypatch, torch):
+    from suite import smoke
+
+    def cases(groups, models, libs):
+        yield "ops", "off by one", lambda: (torchlet.ones(3), torch.ones(3) + 1)
+        yield "ops", "same", lambda: (torchlet.zeros(3), torch.zeros(3))
+
+    monkeypatch.setattr(smoke, "_cases", cases)
+    lines = []
+    assert smoke.run(["ops"], emit=lines.append) == 1
+    assert any("off by one" in line and "DIFFERS" in line for line in lines)
+    assert any("same" in line and " ok " in line for line in lines)
+    with pytest.raises(AssertionError, match="shapes"):
+        smoke.agree(torchlet.ones(2, 3), torch.ones(3, 2))
+
+
+def test_targets_are_the_issue_s():
+    from suite.groups import limit
+
+    assert limit("train", "mlp", 1) == 1.0 and limit("train", "resnet18", 1) == 1.15
+    assert limit("train", "mlp", None) == limit("train", "cifar", None) == 1.2
+    assert limit("infer", "lenet5", 1) == 1.1 and limit("lm", "gpt train step", None) == 1.3
+    assert limit("op 256x256", "sum fwd+bwd", 1) == 1.3 and limit("op 256x256", "matmul fwd", 1) is None
+    assert limit("op 2x2", "relu fwd", 1) == 1.5 and limit("data", "DataLoader cifar 2 workers", 1) == 1.0
+    assert limit("memory", "LeNet epoch peak (delta)", 1) == 1.0

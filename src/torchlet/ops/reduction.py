@@ -8,6 +8,7 @@ import numpy as np
 from .. import _dtype
 from ._util import Node, attach, dims_of, grad_enabled, method, wrap, wrap_dim
 
+from ._blas_sum import blas_sum
 from ._out import out_form
 
 __all__ = ["sum", "mean", "nansum", "nanmean", "prod", "all", "any", "count_nonzero"]
@@ -158,7 +159,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None)
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
     x = _acc_array(input, dtype)
     all_dims, dims = _dims(dim, x.ndim)
-    res = wrap(input._xp.asarray(x.sum(axis=dims, keepdims=keepdim)))
+    s = blas_sum(input._xp, x, dims, keepdim)
+    res = wrap(input._xp.asarray(x.sum(axis=dims, keepdims=keepdim) if s is None else s))
     return attach(res, SumBackward0 if all_dims else SumBackward1, (input,), dims=dims, keepdim=keepdim)
 
 
@@ -211,7 +213,10 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     count = 1
     for d_ in dims:
         count *= x.shape[d_]
-    if count:
+    s = blas_sum(input._xp, x, dims, keepdim)
+    if s is not None:
+        res = wrap(s / x.dtype.type(count))
+    elif count:
         res = wrap(input._xp.asarray(x.mean(axis=dims, keepdims=keepdim)) if x.ndim else x.copy())
     else:  # the mean of nothing is NaN (without NumPy's warning)
         res = wrap(input._xp.full(_out_shape(x.shape, dims, keepdim), float("nan"), dtype=x.dtype))

@@ -1,0 +1,71 @@
+"""Float sums and means large enough to go through BLAS (ops/_blas_sum.py) agree
+with PyTorch: whole-array, trailing, leading and batch-norm-shaped (0, 2, 3)
+reductions, keepdim, float32/float64, NaN and inf, and the layouts that fall
+back to NumPy (non-contiguous, a reduced dim in between)."""
+
+import numpy as np
+import pytest
+
+import torchlet
+from torchlet.ops import _blas_sum
+
+CASES = [
+    ((256, 256), None),
+    ((256, 256), (0,)),
+    ((256, 256), (1,)),
+    ((64, 64, 8, 8), (0, 2, 3)),
+    ((64, 64, 8, 8), (2, 3)),
+    ((64, 64, 8, 8), (1,)),  # a middle dim: NumPy's path
+    ((3, 70001), None),  # a long run that is no multiple of the block: NumPy's path
+    ((200003,), None),  # one long run: blocks plus a tail
+    ((17, 4096 * 17), (1,)),  # long trailing runs cut into blocks
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("shape,dims", CASES, ids=[f"{s}-{d}" for s, d in CASES])
+def test_sum_and_mean_match_torch(torch, shape, dims, keepdim, dtype):
+    x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    a, b = torchlet.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    for name in ("sum", "mean"):
+        if dims is None and keepdim:
+            continue
+        kw = {} if dims is None else {"dim": dims, "keepdim": keepdim}
+        ra, rb = getattr(a, name)(**kw), getattr(b, name)(**kw)
+        assert ra.shape == rb.shape and ra.dtype.is_floating_point and str(ra.dtype)[-7:] == str(rb.dtype)[-7:]
+        scale = np.sqrt(x.size / max(1, rb.numel())) * (1 if name == "sum" else 1 / (x.size / max(1, rb.numel())))
+        tol = (1e-5 if dtype == "float32" else 1e-12) * max(1.0, scale)
+        np.testing.assert_allclose(ra.detach().numpy(), rb.detach().numpy(), rtol=1e-5, atol=tol)
+        ra.sum().backward()
+        rb.sum().backward()
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-6)
+        a.grad = b.grad = None
+
+
+def test_nan_and_inf_propagate_like_torch(torch):
+    x = np.random.default_rng(1).standard_normal((64, 64, 8, 8)).astype(np.float32)
+    x[3, 5, 1, 1] = np.nan
+    x[7, 9, 0, 0] = np.inf
+    x[7, 10, 0, 0], x[8, 10, 0, 0] = np.inf, -np.inf
+    for dims in ((0, 2, 3), (2, 3), None):
+        kw = {} if dims is None else {"dim": dims}
+        ours, theirs = torchlet.tensor(x).sum(**kw).numpy(), torch.tensor(x).sum(**kw).numpy()
+        assert np.array_equal(np.isnan(ours), np.isnan(theirs)) and np.array_equal(np.isinf(ours), np.isinf(theirs))
+
+
+def test_layouts_it_does_not_take_return_none():
+    x = np.ones((64, 64, 8, 8), np.float32)
+    assert _blas_sum.blas_sum(np, x, (1,), False) is None  # middle dim
+    assert _blas_sum.blas_sum(np, x.transpose(1, 0, 2, 3), (0, 2, 3), False) is None  # not contiguous
+    assert _blas_sum.blas_sum(np, x.astype(np.float16), (0, 2, 3), False) is None
+    assert _blas_sum.blas_sum(np, np.ones((8, 8), np.float32), (0, 1), False) is None  # small: NumPy
+    np.testing.assert_array_equal(_blas_sum.blas_sum(np, x, (0, 2, 3), True), np.full((1, 64, 1, 1), 4096.0))
+
+
+def test_the_ones_it_keeps_cannot_be_written():
+    x = np.ones((64, 4096), np.float32)
+    _blas_sum.blas_sum(np, x, (1,), False)
+    ones = _blas_sum._ones(np, x.dtype, 4096)
+    with pytest.raises(ValueError):
+        ones[0] = 2
