@@ -174,7 +174,7 @@ def mul(s, other):
         xp = s._xp
         fa = xp.ravel_multi_index(tuple(ia), s.shape[: ia.shape[0]]) if ia.shape[1] else ia[0]
         fb = xp.ravel_multi_index(tuple(ib), s.shape[: ib.shape[0]]) if ib.shape[1] else ib[0]
-        _, ka, kb = np.intersect1d(fa, fb, assume_unique=True, return_indices=True)
+        _, ka, kb = xp.intersect1d(fa, fb, assume_unique=True, return_indices=True)
         with no_grad():
             vals = (wrap(va[ka]) * wrap(vb[kb]))._data
         out = _make(xp.ascontiguousarray(ia[:, ka]), vals, s.shape, True)
