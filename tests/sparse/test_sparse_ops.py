@@ -103,6 +103,17 @@ def test_sparse_sum_full_and_dense_dims():
             assert_same(res[1], res[0])
 
 
+def test_full_sum_of_a_sparse_leaf():
+    res = []
+    for m in (torch, torchlet):
+        s = _sp(m, False, grad=True)
+        out = m.sparse.sum(s)
+        out.backward()
+        res.append((out, s.grad))
+    assert _repr(res[1][0]) == repr(res[0][0])
+    assert_same(res[1][1].to_dense(), res[0][1].to_dense())
+
+
 def test_softmax_of_a_row_with_no_entries_and_dtype():
     res = []
     for m in (torch, torchlet):

@@ -108,6 +108,10 @@ class SparseSumBackward0(_SparseNode):
         return (g.expand(self.ins[0].shape),)
 
 
+class SumBackward0(SparseSumBackward0):
+    """d sum(S) = g broadcast to S's shape"""
+
+
 class SumBackward1(SparseSumBackward0):
     """d S.sum(dims) = g broadcast back over the summed dims"""
 
@@ -289,7 +293,7 @@ def sparse_sum(s, dim=None, dtype=None, node_name="SparseSumBackward0"):
             shape = [s.shape[d] for d in keep] + [s.shape[d] for d in range(sd, s.ndim) if d not in dims]
             out = _make(idx[keep], v._data, shape, False)
             out = _make(*coalesced_arrays(out), shape, True)
-    node = SparseSumBackward0 if node_name == "SparseSumBackward0" else SumBackward1
+    node = SumBackward1 if node_name == "SumBackward1" else SumBackward0 if dim is None else SparseSumBackward0
     return _record(out, node, (s,), dims=dims)
 
 
