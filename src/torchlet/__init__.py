@@ -56,7 +56,7 @@ from .autograd.grad_mode import (
 
 # Every Tensor method and torchlet.* op function, bound from the op table (ops/_table.py).
 from ._bind import *  # noqa: F403
-from .sparse import sparse_coo_tensor, spmm
+from .sparse import sparse_coo_tensor, sparse_csr_tensor, spmm
 from . import nested
 from . import linalg
 

@@ -59,6 +59,7 @@ from torchlet.autograd.grad_mode import set_grad_enabled as set_grad_enabled
 from torchlet._tensor_str import set_printoptions as set_printoptions
 from torchlet.random import set_rng_state as set_rng_state
 from torchlet.sparse._coo import sparse_coo_tensor as sparse_coo_tensor
+from torchlet.sparse._csr import sparse_csr_tensor as sparse_csr_tensor
 from .serialization import save as save, load as load
 
 BFloat16Tensor: Any

@@ -31,5 +31,14 @@ def to_dense(self, dtype=None, *, masked_grad=None):
     return self if dtype is None else self.to(dtype)
 
 
+def to_sparse_csr(self, dense_dim=None):
+    """Tensor.to_sparse_csr: a 2-D tensor's nonzero entries in compressed-row form (torchlet.sparse._csr)."""
+    from ..sparse._csr import from_dense
+
+    return from_dense(self)
+
+
 methods.to_sparse = to_sparse
 methods.to_dense = to_dense
+methods.to_sparse_csr = to_sparse_csr
+methods.is_sparse_csr = property(lambda self: False, doc="True for a sparse CSR tensor.")

@@ -12,8 +12,11 @@ values and gradients are the same either way.
 import numpy as np
 
 from .. import _dtype
+from .._device import namespace
 from .._layout import sparse_coo
 from .._tensor import Tensor, _new_leaf
+from ..autograd.graph import Node
+from ..ops._util import wrap
 
 __all__ = ["SparseCOOTensor", "sparse_coo_tensor"]
 
@@ -63,21 +66,11 @@ class SparseCOOTensor(Tensor):
         """Indices sorted (row-major) and unique; the values of duplicates summed."""
         if self._coalesced:
             return self
-        idx, vals = self._indices_t._data, self._values_t._data
-        sparse_shape = self._data.shape[: idx.shape[0]]
-        if idx.shape[1]:
-            flat = np.ravel_multi_index(tuple(idx), sparse_shape)
-            uniq, inverse = np.unique(flat, return_inverse=True)
-            summed = np.zeros((len(uniq),) + vals.shape[1:], dtype=vals.dtype)
-            np.add.at(summed, inverse, vals)
-            idx = np.stack(np.unravel_index(uniq, sparse_shape)).astype(np.int64).reshape(len(sparse_shape), -1)
-            vals = summed
-        return _make(idx, vals, self._data.shape, True)
+        idx, vals = coalesced_arrays(self)
+        return _ops().attach_masked(_make(idx, vals, self._data.shape, True), "CoalesceBackward0", self)
 
     def to_dense(self, dtype=None, *, masked_grad=None):
-        from ..ops._util import wrap
-
-        out = wrap(self._data.copy())
+        out = _ops().to_dense(self)
         return out if dtype is None else out.to(dtype)
 
     def to_sparse(self, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=None):
@@ -95,13 +88,58 @@ class SparseCOOTensor(Tensor):
             return self
         return _make(self._indices_t._data, self._values_t._data.astype(dtype.np), self._data.shape, self._coalesced)
 
+    # The sparse-preserving operations (values, patterns and gradients in _coo_ops).
     def t(self):
-        if self.sparse_dim() != 2 or self.dense_dim():
-            raise RuntimeError(
-                f"t() expects a tensor with <= 2 sparse and 0 dense dimensions, but got "
-                f"{self.sparse_dim()} sparse and {self.dense_dim()} dense dimensions"
-            )
-        return _make(self._indices_t._data[::-1].copy(), self._values_t._data, self._data.shape[::-1], False)
+        return _ops().transpose(self, 0, 1, "t")
+
+    def transpose(self, dim0, dim1):
+        return _ops().transpose(self, dim0, dim1)
+
+    def mul(self, other):
+        return _ops().mul(self, other)
+
+    def add(self, other, *, alpha=1):
+        return _ops().add(self, other, alpha)
+
+    def sub(self, other, *, alpha=1):
+        return _ops().sub(self, other, alpha)
+
+    def div(self, other):
+        return _ops().div(self, other)
+
+    def neg(self):
+        return _ops().neg(self)
+
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        if dim is None or keepdim:
+            return super().sum(*(() if dim is None else (dim, keepdim)), dtype=dtype)
+        return _ops().sparse_sum(self, dim, dtype, "SumBackward1")
+
+    def __mul__(self, other):
+        return _ops().mul(self, other)
+
+    def __rmul__(self, other):
+        return _ops().mul(self, other)
+
+    def __add__(self, other):
+        return _ops().add(self, other, 1)
+
+    def __radd__(self, other):
+        return _ops().radd(self, other)
+
+    def __sub__(self, other):
+        return _ops().sub(self, other, 1)
+
+    def __truediv__(self, other):
+        return _ops().div(self, other)
+
+    def __neg__(self):
+        return _ops().neg(self)
+
+    def to_sparse_csr(self, dense_dim=None):
+        from ._csr import from_coo
+
+        return from_coo(self)
 
     def detach(self):
         return _make(self._indices_t._data, self._values_t._data, self._data.shape, self._coalesced)
@@ -110,38 +148,72 @@ class SparseCOOTensor(Tensor):
         return _make(self._indices_t._data.copy(), self._values_t._data.copy(), self._data.shape, self._coalesced)
 
     def __repr__(self, *, tensor_contents=None):
-        from .._tensor_str import _add_suffixes, tensor_body
+        parts = [("indices", self._indices_t), ("values", self._values_t)]
+        return sparse_repr(self, parts, [f"size={tuple(self._data.shape)}", f"nnz={self._nnz()}"], True)
 
-        indent = len("tensor(")
-        suffixes = [f"size={tuple(self._data.shape)}", f"nnz={self._nnz()}"]
-        if self.dtype not in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool):
-            suffixes.append(f"dtype={self.dtype!r}")
-        suffixes.append(f"layout={sparse_coo!r}")
-        if self._requires_grad:
-            suffixes.append("requires_grad=True")
-        parts = []
-        for name, t in (("indices", self._indices_t), ("values", self._values_t)):
-            pre = f"{name}=tensor("
-            if t._data.size == 0:
-                parts.append(pre + f"[], size={tuple(t._data.shape)})")
-            else:
-                parts.append(pre + tensor_body(t, indent + len(pre)) + ")")
-        text = "tensor(" + parts[0] + ",\n" + " " * indent + parts[1]
-        return _add_suffixes(text + ",\n" + " " * indent + suffixes[0], suffixes[1:], indent)
+
+def sparse_repr(t, parts, suffixes, force_newline):
+    """PyTorch's printed form of a sparse tensor: its index/value tensors, then the suffixes, wrapped
+    at the line width as PyTorch wraps them (measured with PyTorch's `torch.` names)."""
+    from .._tensor_str import PRINT_OPTS, tensor_body
+
+    indent = len("tensor(")
+    if t.dtype not in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool):
+        suffixes.append(f"dtype={t.dtype!r}")
+    suffixes.append(f"layout={t.layout!r}")
+    if t._grad_fn is not None:
+        suffixes.append(f"grad_fn=<{type(t._grad_fn).__name__}>")
+    elif t._requires_grad:
+        suffixes.append("requires_grad=True")
+    texts = []
+    for name, part in parts:
+        pre = f"{name}=tensor("
+        body = "[]" if part._data.size == 0 else tensor_body(part, indent + len(pre))
+        texts.append(pre + body + (f", size={tuple(part._data.shape)}" if part._data.size == 0 else "") + ")")
+    out = ["tensor(" + (",\n" + " " * indent).join(texts)]
+    line = len(out[0]) - out[0].rfind("\n") + 1
+    for suffix in suffixes:
+        n = len(suffix.replace("torchlet.", "torch."))
+        if force_newline or line + n + 2 > PRINT_OPTS.linewidth:
+            out.append(",\n" + " " * indent + suffix)
+            line, force_newline = indent + n, False
+        else:
+            out.append(", " + suffix)
+            line += n + 2
+    return "".join(out) + ")"
+
+
+def coalesced_arrays(s):
+    """(indices, values) of `s` coalesced: indices sorted row-major and unique, duplicates summed."""
+    idx, vals = s._indices_t._data, s._values_t._data
+    if s._coalesced or not idx.shape[1]:
+        return idx, vals
+    xp = namespace(vals)
+    sparse_shape = s._data.shape[: idx.shape[0]]
+    flat = xp.ravel_multi_index(tuple(idx), sparse_shape)
+    uniq, inverse = xp.unique(flat, return_inverse=True)
+    summed = xp.zeros((len(uniq),) + vals.shape[1:], dtype=vals.dtype)
+    xp.add.at(summed, inverse, vals)
+    idx = xp.stack(xp.unravel_index(uniq, sparse_shape)).astype(np.int64).reshape(len(sparse_shape), -1)
+    return idx, summed
+
+
+def _ops():
+    from . import _coo_ops
+
+    return _coo_ops
 
 
 def _make(indices, values, shape, coalesced, requires_grad=False):
     """A SparseCOOTensor from arrays (indices int64 (sparse_dim, nnz), values (nnz, ...))."""
-    from ..ops._util import wrap
-
     shape = tuple(int(s) for s in shape)
-    from .._device import namespace
-
     xp = namespace(values)
     dense = xp.zeros(shape, dtype=values.dtype)
     indices = xp.asarray(indices)
     if indices.shape[1]:
         xp.add.at(dense, tuple(indices), values)
+    if hasattr(dense, "flags"):  # the dense form is derived: a gradient adds through `+`, never in place
+        dense.flags.writeable = False
     t = _new_leaf(SparseCOOTensor, dense, requires_grad)
     t._indices_t = wrap(xp.ascontiguousarray(indices, dtype=np.int64))
     t._values_t = wrap(values)
@@ -210,4 +282,17 @@ def sparse_coo_tensor(
     if requires_grad and vals.dtype.kind not in "fc":
         raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
     coalesced = bool(is_coalesced) if is_coalesced is not None else idx.shape[1] <= 1
-    return _make(idx, vals, size, coalesced, requires_grad)
+    out = _make(idx, vals, size, coalesced, requires_grad)
+    if isinstance(values, Tensor) and values.requires_grad and dtype is None:
+        from ..autograd.graph import attach
+
+        attach(out, SparseCooTensorWithDimsAndTensorsBackward0, (values,), idx=idx)
+    return out
+
+
+class SparseCooTensorWithDimsAndTensorsBackward0(Node):
+    """values -> S with S[indices[:, k]] += values[k]:  d values[k] = g[indices[:, k]]"""
+
+    def backward(self, g):
+        g = g.to_dense() if g.is_sparse else g
+        return (g[tuple(wrap(i) for i in self.idx)],)

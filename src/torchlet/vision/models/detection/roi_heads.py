@@ -9,7 +9,9 @@ of batch_size_per_image is kept, and
   loss_box_reg    = smooth_l1(deltas of the true class, encoded targets; beta 1/9, sum over the
                     positives) / number of sampled proposals
   loss_mask       = BCE-with-logits of the true class's mask logits against the ground-truth mask
-                    cropped to the proposal and resampled to M x M by roi_align."""
+                    cropped to the proposal and resampled to M x M by roi_align
+  loss_keypoint   = cross_entropy over each visible keypoint's S x S heatmap (S*S classes) against
+                    the cell its ground-truth location falls in (keypoints_to_heatmap)."""
 
 import torchlet
 from torchlet import nn
@@ -19,7 +21,17 @@ from ...ops import roi_align
 from . import _utils as det_utils
 from ._utils import BoxCoder
 
-__all__ = ["RoIHeads", "fastrcnn_loss", "maskrcnn_inference", "maskrcnn_loss", "project_masks_on_boxes"]
+__all__ = [
+    "RoIHeads",
+    "fastrcnn_loss",
+    "maskrcnn_inference",
+    "maskrcnn_loss",
+    "project_masks_on_boxes",
+    "keypoints_to_heatmap",
+    "keypointrcnn_loss",
+    "heatmaps_to_keypoints",
+    "keypointrcnn_inference",
+]
 
 
 def fastrcnn_loss(class_logits, box_regression, labels, regression_targets):
@@ -58,6 +70,76 @@ def maskrcnn_inference(x, labels):
     labels = torchlet.cat(labels)
     mask_prob = mask_prob[torchlet.arange(x.shape[0]), labels][:, None]
     return mask_prob.split(boxes_per_image, dim=0)
+
+
+def keypoints_to_heatmap(keypoints, rois, heatmap_size):
+    """Each keypoint's heatmap cell index y * S + x inside its RoI (S = heatmap_size; a point on
+    the RoI's right/bottom edge goes to the last cell) and whether it is visible and inside."""
+    offset_x, offset_y = rois[:, 0][:, None], rois[:, 1][:, None]
+    scale_x = (heatmap_size / (rois[:, 2] - rois[:, 0]))[:, None]
+    scale_y = (heatmap_size / (rois[:, 3] - rois[:, 1]))[:, None]
+    x, y = keypoints[..., 0], keypoints[..., 1]
+    x_boundary, y_boundary = x == rois[:, 2][:, None], y == rois[:, 3][:, None]
+    x = ((x - offset_x) * scale_x).floor().long()
+    y = ((y - offset_y) * scale_y).floor().long()
+    x[x_boundary] = heatmap_size - 1
+    y[y_boundary] = heatmap_size - 1
+    valid_loc = (x >= 0) & (y >= 0) & (x < heatmap_size) & (y < heatmap_size)
+    valid = (valid_loc & (keypoints[..., 2] > 0)).long()
+    return (y * heatmap_size + x) * valid, valid
+
+
+def keypointrcnn_loss(keypoint_logits, proposals, gt_keypoints, keypoint_matched_idxs):
+    N, K, H, W = keypoint_logits.shape
+    if H != W:
+        raise ValueError(
+            f"keypoint_logits height and width (last two elements of shape) should be equal. "
+            f"Instead got H = {H} and W = {W}"
+        )
+    heatmaps, valid = [], []
+    for props, gt_kp, midx in zip(proposals, gt_keypoints, keypoint_matched_idxs):
+        h, v = keypoints_to_heatmap(gt_kp[midx], props, H)
+        heatmaps.append(h.view(-1))
+        valid.append(v.view(-1))
+    keypoint_targets = torchlet.cat(heatmaps, dim=0)
+    valid = torchlet.where(torchlet.cat(valid, dim=0).to(dtype=torchlet.uint8))[0]
+    if keypoint_targets.numel() == 0 or len(valid) == 0:
+        return keypoint_logits.sum() * 0
+    keypoint_logits = keypoint_logits.view(N * K, H * W)
+    return F.cross_entropy(keypoint_logits[valid], keypoint_targets[valid])
+
+
+def heatmaps_to_keypoints(maps, rois):
+    """Per RoI: its heatmaps resized (bicubic) to the RoI's size in pixels; each keypoint at the
+    centre of its highest cell, mapped back to image coordinates -> ((R, K, 3) x, y, 1; (R, K) scores)."""
+    offset_x, offset_y = rois[:, 0], rois[:, 1]
+    widths = (rois[:, 2] - rois[:, 0]).clamp(min=1)
+    heights = (rois[:, 3] - rois[:, 1]).clamp(min=1)
+    widths_ceil, heights_ceil = widths.ceil(), heights.ceil()
+    num_keypoints = maps.shape[1]
+    xy_preds = torchlet.zeros((len(rois), 3, num_keypoints), dtype=torchlet.float32)
+    end_scores = torchlet.zeros((len(rois), num_keypoints), dtype=torchlet.float32)
+    for i in range(len(rois)):
+        roi_w, roi_h = int(widths_ceil[i].item()), int(heights_ceil[i].item())
+        roi_map = F.interpolate(maps[i][:, None], size=(roi_h, roi_w), mode="bicubic", align_corners=False)[:, 0]
+        w = roi_map.shape[2]
+        pos = roi_map.reshape(num_keypoints, -1).argmax(dim=1)
+        x_int = pos % w
+        y_int = torchlet.div(pos - x_int, w, rounding_mode="floor")
+        xy_preds[i, 0, :] = (x_int.float() + 0.5) * (widths[i] / roi_w) + offset_x[i]
+        xy_preds[i, 1, :] = (y_int.float() + 0.5) * (heights[i] / roi_h) + offset_y[i]
+        xy_preds[i, 2, :] = 1
+        end_scores[i, :] = roi_map[torchlet.arange(num_keypoints), y_int, x_int]
+    return xy_preds.permute(0, 2, 1), end_scores
+
+
+def keypointrcnn_inference(x, boxes):
+    kp_probs, kp_scores = [], []
+    for xx, bb in zip(x.split([b.size(0) for b in boxes], dim=0), boxes):
+        prob, scores = heatmaps_to_keypoints(xx, bb)
+        kp_probs.append(prob)
+        kp_scores.append(scores)
+    return kp_probs, kp_scores
 
 
 class RoIHeads(nn.Module):
@@ -216,6 +298,13 @@ class RoIHeads(nn.Module):
             mask_logits = self.mask_predictor(mask_features)
             for mask_prob, r in zip(maskrcnn_inference(mask_logits, [r["labels"] for r in result]), result):
                 r["masks"] = mask_prob
+        if self.has_keypoint():
+            kp_boxes = [r["boxes"] for r in result]
+            kp_logits = self.keypoint_predictor(
+                self.keypoint_head(self.keypoint_roi_pool(features, kp_boxes, image_shapes))
+            )
+            for kp, kps, r in zip(*keypointrcnn_inference(kp_logits, kp_boxes), result):
+                r["keypoints"], r["keypoints_scores"] = kp, kps
         return result, {}
 
     def _training_losses(
@@ -232,8 +321,8 @@ class RoIHeads(nn.Module):
     ):
         loss_classifier, loss_box_reg = fastrcnn_loss(class_logits, box_regression, labels, regression_targets)
         losses = {"loss_classifier": loss_classifier, "loss_box_reg": loss_box_reg}
+        positives = [torchlet.where(lab > 0)[0] for lab in labels]
         if self.has_mask():
-            positives = [torchlet.where(lab > 0)[0] for lab in labels]
             mask_proposals = [p[pos] for p, pos in zip(proposals, positives)]
             pos_matched_idxs = [m[pos] for m, pos in zip(matched_idxs, positives)]
             mask_logits = self.mask_predictor(
@@ -247,5 +336,14 @@ class RoIHeads(nn.Module):
                 pos_matched_idxs,
             )
         if self.has_keypoint():
-            raise NotImplementedError("RoIHeads: keypoint training (Keypoint R-CNN) is not implemented in torchlet")
+            kp_proposals = [p[pos] for p, pos in zip(proposals, positives)]
+            kp_logits = self.keypoint_predictor(
+                self.keypoint_head(self.keypoint_roi_pool(features, kp_proposals, image_shapes))
+            )
+            losses["loss_keypoint"] = keypointrcnn_loss(
+                kp_logits,
+                kp_proposals,
+                [t["keypoints"] for t in targets],
+                [m[pos] for m, pos in zip(matched_idxs, positives)],
+            )
         return losses

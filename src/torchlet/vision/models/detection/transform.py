@@ -10,7 +10,7 @@ from torchlet import nn
 from torchlet.nn import functional as F
 from .image_list import ImageList
 
-__all__ = ["GeneralizedRCNNTransform", "resize_boxes", "paste_masks_in_image"]
+__all__ = ["GeneralizedRCNNTransform", "resize_boxes", "resize_keypoints", "paste_masks_in_image"]
 
 
 def _resize_image_and_masks(image, self_min_size, self_max_size, target=None, fixed_size=None):
@@ -42,6 +42,18 @@ def resize_boxes(boxes, original_size, new_size):
     )
     xmin, ymin, xmax, ymax = boxes.unbind(1)
     return torchlet.stack((xmin * ratio_w, ymin * ratio_h, xmax * ratio_w, ymax * ratio_h), dim=1)
+
+
+def resize_keypoints(keypoints, original_size, new_size):
+    """(N, K, 3) keypoints: x scaled by the width ratio, y by the height ratio, visibility kept."""
+    ratio_h, ratio_w = (
+        torchlet.tensor(s, dtype=torchlet.float32) / torchlet.tensor(s_orig, dtype=torchlet.float32)
+        for s, s_orig in zip(new_size, original_size)
+    )
+    resized = keypoints.clone()
+    resized[..., 0] *= ratio_w
+    resized[..., 1] *= ratio_h
+    return resized
 
 
 def expand_boxes(boxes, scale):
@@ -128,7 +140,7 @@ class GeneralizedRCNNTransform(nn.Module):
             return image, target
         target["boxes"] = resize_boxes(target["boxes"], (h, w), image.shape[-2:])
         if "keypoints" in target:
-            raise NotImplementedError("GeneralizedRCNNTransform: keypoint targets are not implemented in torchlet")
+            target["keypoints"] = resize_keypoints(target["keypoints"], (h, w), image.shape[-2:])
         return image, target
 
     def batch_images(self, images, size_divisible=32):
@@ -149,6 +161,8 @@ class GeneralizedRCNNTransform(nn.Module):
             result[i]["boxes"] = boxes
             if "masks" in pred:
                 result[i]["masks"] = paste_masks_in_image(pred["masks"], boxes, o_im_s)
+            if "keypoints" in pred:
+                result[i]["keypoints"] = resize_keypoints(pred["keypoints"], im_s, o_im_s)
         return result
 
     def __repr__(self):

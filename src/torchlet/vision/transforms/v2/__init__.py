@@ -28,6 +28,8 @@ __all__ = [
     "ClampBoundingBoxes",
     "ConvertBoundingBoxFormat",
     "Lambda",
+    "RandomIoUCrop",
+    "SanitizeBoundingBoxes",
     "functional",
 ]
 
@@ -374,3 +376,6 @@ class Lambda(Transform):
 
     def transform(self, inpt, params):
         return self.lambd(inpt)
+
+
+from ._detection import RandomIoUCrop, SanitizeBoundingBoxes  # noqa: E402 (uses _query_size above)

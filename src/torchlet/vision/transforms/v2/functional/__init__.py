@@ -31,6 +31,7 @@ __all__ = [
     "to_pil_image",
     "convert_bounding_box_format",
     "clamp_bounding_boxes",
+    "sanitize_bounding_boxes",
     "InterpolationMode",
 ]
 
@@ -344,3 +345,10 @@ def to_image(inpt):
 
 def to_pure_tensor(inpt):
     return _plain(inpt)
+
+
+def sanitize_bounding_boxes(bounding_boxes, format=None, canvas_size=None, min_size=1.0, min_area=1.0):
+    """The valid boxes (see v2.SanitizeBoundingBoxes) and the boolean mask of which were kept."""
+    from .._detection import sanitize_bounding_boxes as impl
+
+    return impl(bounding_boxes, format=format, canvas_size=canvas_size, min_size=min_size, min_area=min_area)
