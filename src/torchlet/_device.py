@@ -70,7 +70,7 @@ def device_of(array):
     ns = namespace(array)  # vmap's batched arrays: their namespace says (torchlet.func)
     extra = getattr(ns, "device_type", None)
     if extra is not None:
-        return device(extra, 0)
+        return device(extra, getattr(ns, "device_index", 0))
     return CPU if ns is np or getattr(ns, "is_cpu", False) else device("cuda", 0)
 
 
@@ -130,6 +130,10 @@ def namespace_for(dev):
 
         _NAMESPACES[cupy.ndarray] = cupy
         return cupy
+    if dev.type == "meta":
+        from ._meta import meta_np
+
+        return meta_np
     if dev.type in _BACKENDS:
         return _BACKENDS[dev.type]
     raise RuntimeError(f"device type '{dev.type}' is not supported by torchlet")
