@@ -196,3 +196,63 @@ def test_model_ensembling_tutorial_prints_as_pytorch(tmp_path):
 def test_meta_array_holds_one_element():
     t = torchlet.randn(100, 100).to("meta")
     assert np.shares_memory(t._data, t._data[0]) and t._data.strides == (0, 0)
+
+
+def test_device_context_and_default_device(torch):
+    def run(m):
+        seen = []
+        with m.device("meta") as d:
+            seen.append(repr(d))
+            net = m.nn.Linear(3, 2)
+            seen.append(repr(net.weight))
+            with m.device("cpu"):
+                seen.append(str(m.ones(1).device))
+            seen.append(repr(m.zeros(2, 2)))
+        seen.append(str(m.ones(1).device))
+        m.set_default_device("meta")
+        try:
+            seen.append(repr(m.nn.Linear(2, 2).bias))
+        finally:
+            m.set_default_device(None)
+        seen.append(str(m.get_default_device()))
+        return seen
+
+    ours, theirs = _both(torch, run)
+    assert ours == [t.replace("torch.", "torchlet.") for t in theirs]
+
+
+IN_PLACE_AND_MORE = {
+    "add_": lambda m, t: t.add_(1),
+    "mul_cpu_scalar_": lambda m, t: t.mul_(m.tensor(2.0)),
+    "zero_": lambda m, t: t.zero_(),
+    "fill_": lambda m, t: t.fill_(3),
+    "setitem": lambda m, t: t.__setitem__(0, 1.0) or t,
+    "copy_meta": lambda m, t: t.copy_(m.empty(3, 4, device="meta")),
+    "copy_cpu": lambda m, t: t.copy_(m.ones(3, 4)),
+    "uniform_": lambda m, t: t.uniform_(),
+    "expand": lambda m, t: t[:1].expand(5, 4),
+    "where": lambda m, t: m.where(t > 0, t, 0.0),
+    "max_dim": lambda m, t: t.max(1).indices,
+    "sort": lambda m, t: t.sort(1).values,
+    "topk": lambda m, t: t.topk(2).indices,
+    "masked_fill": lambda m, t: t.masked_fill(t > 0, 1.0),
+    "nonzero": lambda m, t: t.nonzero(),
+    "bool_index": lambda m, t: t[t > 0],
+    "sum_int": lambda m, t: t.long().sum(),
+    "std": lambda m, t: t.std(0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(IN_PLACE_AND_MORE))
+def test_in_place_and_data_dependent_ops(name, torch):
+    def run(m):
+        try:
+            return IN_PLACE_AND_MORE[name](m, m.empty(3, 4, device="meta"))
+        except Exception as e:
+            return e
+
+    ours, theirs = _both(torch, run)
+    if isinstance(theirs, Exception):
+        assert type(ours) is type(theirs) and str(ours) == str(theirs)
+    else:
+        _same_meta(ours, theirs)

@@ -45,6 +45,15 @@ class device:
     def __reduce__(self):
         return (device, (self.type, self.index))
 
+    def __enter__(self):
+        """`with torch.device("meta"):` factories inside create on this device (as set_default_device)."""
+        _device_stack.append(_default_device[0])
+        set_default_device(self)
+        return self
+
+    def __exit__(self, *exc):
+        _default_device[0] = _device_stack.pop()
+
 
 _Device = device  # the class, where a parameter is named `device`
 CPU = device("cpu")
@@ -89,6 +98,7 @@ def data_ptr(array):
 
 
 _default_device = [None]  # set_default_device: None means cpu
+_device_stack = []  # the defaults `with device(...)` blocks replaced, innermost last
 
 
 def set_default_device(device):

@@ -14,8 +14,8 @@ NotImplementedError ("Cannot copy out of meta tensor; no data!"); `.numpy()` rai
 Writes into a meta array (`out=`, `a[i] = v`, `ufunc.at`) are accepted and dropped. Mixing a meta
 array with a non-scalar cpu array raises PyTorch's "Tensor on device cpu is not on the expected
 device meta!" (RuntimeError). An op's own data check on a meta array (`if xp.isnan(a).any():`)
-sees False. Ops whose result shape depends on data (nonzero, boolean masks)
-see zeros, where PyTorch raises NotImplementedError.
+sees False (so `torch.equal` / `allclose` give False where PyTorch raises). Ops whose result shape
+depends on the data (nonzero, boolean masks) raise PyTorch's NotImplementedError.
 """
 
 import types
@@ -68,6 +68,13 @@ def _has_meta(x, depth=0):
     return depth < 3 and isinstance(x, (list, tuple)) and any(_has_meta(v, depth + 1) for v in x)
 
 
+_NONZERO = (
+    "The register_meta function for torch.nonzero() raises unimplemented by default, as a correct "
+    "data-independent implementation does not exist. This implementation returns a fake value, assuming all "
+    "elements of the tensor are non-zero. To enable this registration, please set "
+    "'torch.fx.experimental._config.meta_nonzero_assume_all_nonzero' to True."
+)
+_DATA_SHAPED = {np.nonzero, np.argwhere, np.flatnonzero}  # output shape depends on the values
 _IN_PLACE = {np.put_along_axis, np.put, np.copyto, np.place, np.putmask, np.fill_diagonal}
 
 
@@ -90,6 +97,8 @@ class MetaArray(np.ndarray):
     def __array_function__(self, func, types_, args, kwargs):
         if func in _IN_PLACE and isinstance(args[0], MetaArray):  # writes into a meta array: none
             return None
+        if func in _DATA_SHAPED:
+            raise NotImplementedError(_NONZERO)
         out = kwargs.pop("out", None)
         with np.errstate(all="ignore"):
             res = func(*_plain(args), **{k: _plain(v) for k, v in kwargs.items()})
@@ -98,6 +107,9 @@ class MetaArray(np.ndarray):
         return _to_meta(res)
 
     def __getitem__(self, key):
+        keys = key if isinstance(key, tuple) else (key,)
+        if any(isinstance(k, np.ndarray) and k.dtype == bool for k in keys):  # a mask: shape from the data
+            raise NotImplementedError(_NONZERO)
         return _to_meta(super().__getitem__(_plain(key) if isinstance(key, MetaArray) else key))
 
     def __setitem__(self, key, value):
