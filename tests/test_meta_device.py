@@ -256,3 +256,25 @@ def test_in_place_and_data_dependent_ops(name, torch):
         assert type(ours) is type(theirs) and str(ours) == str(theirs)
     else:
         _same_meta(ours, theirs)
+
+
+@pytest.mark.parametrize("weights_only", [True, False])
+def test_save_and_load_meta_tensors_both_ways(weights_only, torch, tmp_path):
+    def save(m, path):
+        net = m.nn.Linear(3, 2).to("meta")
+        obj = {"sd": net.state_dict(), "p": net.weight, "i": m.zeros(2, 3, 4, dtype=m.int64, device="meta")}
+        obj["cpu"] = m.ones(2)
+        m.save(obj, path)
+
+    save(torchlet, tmp_path / "ours.pt")
+    save(torch, tmp_path / "theirs.pt")
+    for src in ("ours.pt", "theirs.pt"):
+        a = torchlet.load(tmp_path / src, weights_only=weights_only)
+        b = torch.load(tmp_path / src, weights_only=weights_only)
+        for k in ("p", "i"):
+            _same_meta(a[k], b[k])
+        assert b["i"].stride() == (12, 4, 1)
+        assert type(a["p"]) is torchlet.nn.Parameter and a["p"].requires_grad
+        for k in b["sd"]:
+            _same_meta(a["sd"][k], b["sd"][k])
+        assert a["cpu"].tolist() == b["cpu"].tolist() == [1.0, 1.0]
