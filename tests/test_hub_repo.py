@@ -235,3 +235,30 @@ def test_github_url_is_overridable(github, hub_dirs, monkeypatch, capsys):
     assert out["args"] == [7] and out["helper"] == "from helper"
     assert "/alice/tinyrepo/zipball/main" in handler.hits
     assert f'Downloading: "{base}/alice/tinyrepo/zipball/main"' in capsys.readouterr().out
+
+
+def test_hubconf_import_torch_is_torchlet_under_compat(tmp_path):
+    """A program run with `python -m torchlet.compat` loads a hubconf whose `import torch` is torchlet."""
+    import subprocess
+    import sys
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "hubconf.py").write_text(
+        "dependencies = ['torch']\nimport torch\n\n\ndef linear(n=3):\n    torch.manual_seed(0)\n"
+        "    return torch.nn.Linear(n, 2)\n"
+    )
+    prog = tmp_path / "prog.py"
+    prog.write_text(
+        "import torch\n"
+        f"m = torch.hub.load({str(repo)!r}, 'linear', 4, source='local')\n"
+        "print(type(m).__module__.split('.')[0], m.weight.shape, m.weight.sum().item())\n"
+    )
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    runs = [[sys.executable, "-m", "torchlet.compat", str(prog)], [sys.executable, str(prog)]]
+    outs = [subprocess.run(r, capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path) for r in runs]
+    assert all(o.returncode == 0 for o in outs), [o.stderr[-2000:] for o in outs]
+    ours, theirs = (o.stdout.split() for o in outs)
+    assert ours[0] == "torchlet" and theirs[0] == "torch"
+    assert ours[1:-1] == [w.replace("torch.", "torchlet.") for w in theirs[1:-1]]
+    assert abs(float(ours[-1]) - float(theirs[-1])) < 1e-6
