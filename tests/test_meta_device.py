@@ -278,3 +278,43 @@ def test_save_and_load_meta_tensors_both_ways(weights_only, torch, tmp_path):
         for k in b["sd"]:
             _same_meta(a["sd"][k], b["sd"][k])
         assert a["cpu"].tolist() == b["cpu"].tolist() == [1.0, 1.0]
+
+
+INITS = {
+    "uniform_": (),
+    "normal_": (),
+    "trunc_normal_": (),
+    "constant_": (0.5,),
+    "eye_": (),
+    "xavier_uniform_": (),
+    "xavier_normal_": (),
+    "kaiming_uniform_": (),
+    "kaiming_normal_": (),
+    "orthogonal_": (),
+    "sparse_": (0.5,),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INITS))
+def test_init_on_meta_draws_nothing(name, torch):
+    """nn.init on a meta tensor keeps it meta and leaves the random stream where it was."""
+
+    def run(m):
+        m.manual_seed(0)
+        w = getattr(m.nn.init, name)(m.empty(3, 4, device="meta"), *INITS[name])
+        return w, m.rand(3)
+
+    (wo, ro), (wt, rt) = _both(torch, run)
+    _same_meta(wo, wt)
+    assert ro.tolist() == rt.tolist()
+
+
+def test_big_model_on_meta_is_instant(torch):
+    """Building under `with device("meta")` allocates and draws nothing (8 x 8192^2 weights)."""
+    import time
+
+    start = time.perf_counter()
+    with torchlet.device("meta"):
+        net = torchlet.nn.Sequential(*[torchlet.nn.Linear(8192, 8192) for _ in range(8)])
+    assert time.perf_counter() - start < 5
+    assert all(p.is_meta and p._data.strides == (0,) * p.dim() for p in net.parameters())
