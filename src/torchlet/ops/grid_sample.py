@@ -20,6 +20,7 @@ import itertools
 import warnings
 
 from .. import _dtype
+from .grid_sample_bicubic import grid_sample_bicubic
 
 __all__ = ["affine_grid", "grid_sample"]
 
@@ -157,9 +158,7 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if mode == "bicubic":
         if k == 3:
             raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
-        from .grid_sample_bicubic import grid_sample_bicubic
-
-        return grid_sample_bicubic(input, grid, padding_mode, align_corners)
+        return grid_sample_bicubic(input, grid, padding_mode, align_corners, _unnormalize, _reflect)
     N, C = input.shape[:2]
     sizes = list(input.shape[2:])  # (D,) H, W
     out_spatial = tuple(grid.shape[1:-1])

@@ -34,35 +34,33 @@ def _weights(t):
     return [_k2(t + 1), _k1(t), _k1(1 - t), _k2(2 - t)]
 
 
-def _taps(lo, s, padding_mode, align_corners):
+def _taps(lo, s, padding_mode, align_corners, reflect):
     """The 4 integer tap coordinates along one axis (int64) and, for "zeros", which are inside."""
-    from .grid_sample import _reflect
-
     taps = []
     for j in range(4):
         c = lo + (j - 1)
         if padding_mode == "border":
             c = c.clamp(0, s - 1)
         elif padding_mode == "reflection":
-            c = _reflect(c, 0, 2 * (s - 1)) if align_corners else _reflect(c, -1, 2 * s - 1)
+            c = reflect(c, 0, 2 * (s - 1)) if align_corners else reflect(c, -1, 2 * s - 1)
             c = c.clamp(0, s - 1)
         ok = (c >= 0) & (c <= s - 1) if padding_mode == "zeros" else None
         taps.append((c.clamp(0, s - 1).to(_dtype.int64), ok))
     return taps
 
 
-def grid_sample_bicubic(input, grid, padding_mode, align_corners):
-    from .grid_sample import _unnormalize
-
+def grid_sample_bicubic(input, grid, padding_mode, align_corners, unnormalize, reflect):
+    """`unnormalize(g, size, align_corners)` and `reflect(p, twice_low, twice_high)`: grid_sample's
+    coordinate steps (passed in, so this file imports nothing from grid_sample.py)."""
     N, C, H, W = input.shape
     out_spatial = tuple(grid.shape[1:-1])
-    px = _unnormalize(grid[..., 0], W, align_corners).reshape(N, -1)
-    py = _unnormalize(grid[..., 1], H, align_corners).reshape(N, -1)
+    px = unnormalize(grid[..., 0], W, align_corners).reshape(N, -1)
+    py = unnormalize(grid[..., 1], H, align_corners).reshape(N, -1)
     M = px.shape[1]
     lox, loy = px.detach().floor(), py.detach().floor()
     wx, wy = _weights(px - lox), _weights(py - loy)
-    tx = _taps(lox, W, padding_mode, align_corners)
-    ty = _taps(loy, H, padding_mode, align_corners)
+    tx = _taps(lox, W, padding_mode, align_corners, reflect)
+    ty = _taps(loy, H, padding_mode, align_corners, reflect)
     flat = input.reshape(N, C, H * W)
     out = None
     for a in range(4):
