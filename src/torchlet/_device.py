@@ -45,6 +45,15 @@ class device:
     def __reduce__(self):
         return (device, (self.type, self.index))
 
+    def __enter__(self):
+        """`with torch.device("meta"):` factories inside create on this device (as set_default_device)."""
+        _device_stack.append(_default_device[0])
+        set_default_device(self)
+        return self
+
+    def __exit__(self, *exc):
+        _default_device[0] = _device_stack.pop()
+
 
 _Device = device  # the class, where a parameter is named `device`
 CPU = device("cpu")
@@ -70,7 +79,7 @@ def device_of(array):
     ns = namespace(array)  # vmap's batched arrays: their namespace says (torchlet.func)
     extra = getattr(ns, "device_type", None)
     if extra is not None:
-        return device(extra, 0)
+        return device(extra, getattr(ns, "device_index", 0))
     return CPU if ns is np or getattr(ns, "is_cpu", False) else device("cuda", 0)
 
 
@@ -89,6 +98,7 @@ def data_ptr(array):
 
 
 _default_device = [None]  # set_default_device: None means cpu
+_device_stack = []  # the defaults `with device(...)` blocks replaced, innermost last
 
 
 def set_default_device(device):
@@ -130,6 +140,10 @@ def namespace_for(dev):
 
         _NAMESPACES[cupy.ndarray] = cupy
         return cupy
+    if dev.type == "meta":
+        from ._meta import meta_np
+
+        return meta_np
     if dev.type in _BACKENDS:
         return _BACKENDS[dev.type]
     raise RuntimeError(f"device type '{dev.type}' is not supported by torchlet")

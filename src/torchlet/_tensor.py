@@ -64,6 +64,10 @@ class Tensor:
         return self.device.type == "cuda"
 
     @property
+    def is_meta(self):
+        return self.device.type == "meta"
+
+    @property
     def is_cpu(self):
         return self.device.type == "cpu"
 
@@ -318,7 +322,7 @@ class Tensor:
     def __bool__(self):
         if self._data.size != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-        return bool(self._data.reshape(()))
+        return bool(self._data.reshape(()).item())  # .item(): a meta array refuses it
 
     def __float__(self):
         self._scalar_check("float")

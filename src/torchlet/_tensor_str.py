@@ -253,7 +253,12 @@ def tensor_repr(t, *, tensor_contents=None):
     dt = t.dtype
     default = _dtype.get_default_dtype()
     default_complex = _dtype.complex128 if default is _dtype.float64 else _dtype.complex64
-    if t._data.size == 0:
+    if dev.type == "meta":  # no data: PyTorch prints the size and any non-default dtype
+        suffixes.append("size=" + str(tuple(t._data.shape)))
+        if dt is not default:
+            suffixes.append(f"dtype={dt!r}")
+        body = "..."
+    elif t._data.size == 0:
         if t._data.ndim != 1:
             suffixes.append("size=" + str(tuple(t._data.shape)))
         if dt is not default:

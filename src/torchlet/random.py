@@ -79,6 +79,9 @@ def _check_byte_tensor(state):
         )
 
 
+_draw_hooks = []  # callables(generator) run before each draw (torch.func.vmap's randomness modes)
+
+
 class Generator:
     """A random-number stream: `Generator().manual_seed(0)`, then pass
     `generator=g` to rand/randn/randint/randperm/multinomial/... ."""
@@ -92,6 +95,12 @@ class Generator:
         self._set_seed(67280421310721)  # at::default_rng_seed_val
 
     # ----- the engine -------------------------------------------------------
+    def _drawn(self):
+        """Called before every draw: the stream has moved; the watchers (vmap's randomness modes) see it."""
+        self._fresh = False
+        for hook in _draw_hooks:
+            hook(self)
+
     def _set_seed(self, seed):
         self._seed = seed
         self._mt.state = {"bit_generator": "MT19937", "state": {"key": _mt_key(seed), "pos": _N}}
@@ -101,17 +110,17 @@ class Generator:
 
     def _random(self, n):
         """n 32-bit words of the stream (uint32)."""
-        self._fresh = False
+        self._drawn()
         return self._rs.randint(0, 1 << 32, int(n), dtype=np.uint32)
 
     def _random24(self, n):
         """The low 24 bits of n words (uint32)."""
-        self._fresh = False
+        self._drawn()
         return self._rs.randint(0, 1 << 24, int(n), dtype=np.uint32)
 
     def _random64(self, n):
         """n 64-bit words, each (first << 32) | second (uint64)."""
-        self._fresh = False
+        self._drawn()
         w = self._rs.randint(0, 1 << 32, 2 * int(n), dtype=np.uint32)
         hi = w[0::2].astype(np.uint64)
         hi <<= np.uint64(32)

@@ -115,6 +115,12 @@ class _TorchPickler(pickle._Pickler):
         return None
 
     def _tensor_reduce(self, t):
+        if t.device.type == "meta":  # no storage: dtype, size, (contiguous) stride
+            stride = tuple(int(x) for x in np.cumprod((1,) + tuple(t.shape[:0:-1]))[::-1]) if t.dim() else ()
+            return (
+                _Global("torch._utils", "_rebuild_meta_tensor_no_storage"),
+                (t.dtype, tuple(t.shape), stride, t.requires_grad),
+            )
         root, offset, stride = _storage_of(t)
         entry = self._storages.get(id(root))
         if entry is None:
@@ -191,11 +197,24 @@ def _rebuild_parameter(data, requires_grad, hooks=None, state=None):
     return Parameter(data, bool(requires_grad))
 
 
+def _rebuild_meta_tensor_no_storage(dtype, size, stride, requires_grad):
+    from .ops.creation import empty
+
+    if not isinstance(dtype, _dtype.dtype):
+        raise TypeError(f"_rebuild_meta_tensor_no_storage: expected a dtype, got {type(dtype).__name__}")
+    return empty(tuple(size), dtype=dtype, device="meta", requires_grad=bool(requires_grad))
+
+
 def _rebuild_from_type_v2(func, new_type, args, state):
     """A tensor (sub)class: its rebuild call; the type is kept only for Tensor and Parameter."""
     if type(args) is not tuple:
         raise TypeError(f"_rebuild_from_type_v2: args must be a tuple, got {type(args).__name__}")
-    if func not in (_checkpoint.rebuild_tensor, _checkpoint.rebuild_tensor_v1, _rebuild_parameter):
+    if func not in (
+        _checkpoint.rebuild_tensor,
+        _checkpoint.rebuild_tensor_v1,
+        _rebuild_parameter,
+        _rebuild_meta_tensor_no_storage,
+    ):
         raise pickle.UnpicklingError(f"_rebuild_from_type_v2 can only call a tensor rebuild function, got {func}")
     result = func(*args)
     from .nn.parameter import Parameter
@@ -228,6 +247,7 @@ def _torch_globals():
         "torch._utils._rebuild_tensor": _checkpoint.rebuild_tensor_v1,
         "torch._utils._rebuild_parameter": _rebuild_parameter,
         "torch._utils._rebuild_parameter_with_state": _rebuild_parameter,
+        "torch._utils._rebuild_meta_tensor_no_storage": _rebuild_meta_tensor_no_storage,
         "torch._tensor._rebuild_from_type_v2": _rebuild_from_type_v2,
         "torch.nn.parameter.Parameter": Parameter,
         "collections.OrderedDict": collections.OrderedDict,

@@ -28,16 +28,23 @@ op runs unchanged on it; what batches is decided where the op calls NumPy:
 Autograd is not involved in batching: backward formulas are the same NumPy calls, so `grad`
 inside vmap gives per-sample gradients and `vmap(grad(f))` works, as do nested vmaps.
 
-Randomness (ops drawing from the default generator): with `'error'` (the default) vmap raises
-PyTorch's RuntimeError once the function has drawn; `'same'` draws once, for the per-sample
-shape, and every sample shares it (as PyTorch); `'different'` runs the function once per sample
-(a loop), so each sample gets its own draw.
+Randomness (ops drawing from any Generator: the default one or an explicit `generator=`): with
+`'error'` (the default) vmap raises PyTorch's RuntimeError at the first draw; `'same'` draws once,
+for the per-sample shape, and every sample shares it (as PyTorch); `'different'` runs batched
+once, and if the function drew, rewinds the generators it drew from and calls it once per sample
+(a loop over plain per-sample tensors, stacked), so each sample gets its own draw in sample
+order. That equals PyTorch's single batched draw wherever the draws are sequential per element
+(rand, randint, randperm, bernoulli, dropout, uniform_, randn of fewer than 16 elements per
+sample); randn of 16 or more per sample gives the same first 16 values and others after them
+(PyTorch's vectorized normal fills the whole batch at once, in blocks of 16).
 
 Not supported: data-dependent Python control flow (`.item()` raises as in PyTorch; `bool(t)` /
 `float(t)` work only where every sample gives the same value, else RuntimeError).
 """
 
+import contextlib
 import functools
+import traceback
 
 from .._tensor import Tensor, wrap
 from ..autograd.graph import Node, attach
@@ -254,35 +261,97 @@ def _vmap_call(func, in_dims, out_dims, chunk_size, args, kwargs, randomness="sa
         )
     size = sizes[0]
     dims = [None if d is None else d % leaves[i].dim() for i, d in enumerate(dims)]
-    if randomness == "same":
-        return _dispatch(func, leaves, dims, spec, out_dims, chunk_size, size, kwargs)
-    before = _rng_state()
-    out = _dispatch(func, leaves, dims, spec, out_dims, chunk_size, size, kwargs)
-    if _rng_state() == before:
+    watch = _DrawWatch(refuse=randomness == "error") if randomness != "same" else contextlib.nullcontext()
+    try:
+        with watch:
+            out = _dispatch(func, leaves, dims, spec, out_dims, chunk_size, size, kwargs)
+    except RuntimeError as e:  # a random op on a batched input (bernoulli(p), normal(mean))
+        if not (str(e).startswith(_NO_RULE) and _in_random_op(e.__traceback__)):
+            raise
+        if randomness == "error":
+            raise RuntimeError(_RANDOM_ERROR) from None
+        if randomness == "same":
+            raise RuntimeError(
+                "Vmap does not currently support same randomness with a batched tensor input. "
+                "Please file an issue with functorch"
+            ) from None
+        watch.restore()
+        return _per_sample(func, leaves, dims, spec, out_dims, size, kwargs)
+    if randomness == "same" or not watch.before:
         return out
-    if randomness == "error":
-        raise RuntimeError(
-            "vmap: called random operation while in randomness error mode. Please either "
-            "use the 'same' or 'different' randomness flags on vmap or perform the "
-            "randomness operation out of vmap"
-        )
-    from ..random import default_generator
-
-    default_generator.set_state(_state_tensor(before))
-    return _chunked(func, leaves, dims, spec, out_dims, 1, size, kwargs)  # 'different': per sample
+    watch.restore()  # 'different': each sample draws its own values, in sample order
+    return _per_sample(func, leaves, dims, spec, out_dims, size, kwargs)
 
 
-def _rng_state():
-    from ..random import default_generator
-
-    return default_generator.get_state()._data.tobytes()
+def _in_random_op(tb):
+    return any(frame.f_code.co_filename.endswith("random_ops.py") for frame, _ in traceback.walk_tb(tb))
 
 
-def _state_tensor(raw):
-    import numpy as np
-    from .._tensor import wrap as _wrap
+_NO_RULE = "vmap: a batched array was converted to a plain array"
+_RANDOM_ERROR = (
+    "vmap: called random operation while in randomness error mode. Please either "
+    "use the 'same' or 'different' randomness flags on vmap or perform the "
+    "randomness operation out of vmap"
+)
 
-    return _wrap(np.frombuffer(raw, dtype=np.uint8).copy())
+
+class _DrawWatch:
+    """While active, sees every draw from any Generator (the default one or a `generator=`):
+    refuses it ('error' mode), or keeps each generator's state from before its first draw so
+    that 'different' can rewind them and draw again per sample."""
+
+    def __init__(self, refuse):
+        self.refuse = refuse
+        self.before = {}
+
+    def __call__(self, gen):
+        if self.refuse:
+            raise RuntimeError(_RANDOM_ERROR)
+        if id(gen) not in self.before:
+            self.before[id(gen)] = (gen, gen.get_state())
+
+    def __enter__(self):
+        from .. import random
+
+        random._draw_hooks.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        from .. import random
+
+        random._draw_hooks.remove(self)
+
+    def restore(self):
+        for gen, state in self.before.values():
+            gen.set_state(state)
+
+
+def _per_sample(func, leaves, dims, spec, out_dims, size, kwargs):
+    """`func` called on each sample in turn (plain tensors, no batching), outputs stacked at
+    out_dims: randomness='different' draws as PyTorch's batched draw does for ops whose draws
+    are sequential per element (rand, randint, randperm, bernoulli, dropout, randn of fewer than
+    16 elements per sample)."""
+    from ..ops.joining import stack
+
+    fname = _name(func)
+    outs = []
+    for i in range(size):
+        args = [x if d is None else x.select(d, i) for x, d in zip(leaves, dims)]
+        outs.append(_flatten(func(*_unflatten(args, spec), **kwargs)))
+    out_spec = outs[0][1]
+    odims = _broadcast_dims(
+        out_dims, _unflatten(outs[0][0], out_spec), "out", fname, f"..., out_dims={_fmt_dims(out_dims)}"
+    )
+    merged = []
+    for j, d in enumerate(odims):
+        pieces = [o[0][j] for o in outs]
+        if d is not None and not isinstance(pieces[0], Tensor):
+            raise ValueError(
+                f"vmap({fname}, ...): `{fname}` must only return Tensors, got type {type(pieces[0])}. "
+                "Did you mean to set out_dims= to None for output?"
+            )
+        merged.append(pieces[0] if d is None else stack(pieces, d % (pieces[0].dim() + 1)))
+    return _unflatten(merged, out_spec)
 
 
 def _dispatch(func, leaves, dims, spec, out_dims, chunk_size, size, kwargs):

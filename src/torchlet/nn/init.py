@@ -76,6 +76,8 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     def cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
+    if tensor.is_meta:  # no values to draw or check
+        return tensor
     with no_grad():
         if cdf((b - mean) / std) - cdf((a - mean) / std) > 0.3:
             lo = _tensor(a, dtype=tensor.dtype).item()
@@ -229,6 +231,8 @@ def orthogonal_(tensor, gain=1, generator=None):
 def sparse_(tensor, sparsity, std=0.01, generator=None):
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
+    if tensor.is_meta:
+        return tensor
     from ..ops.random_ops import randperm
 
     rows, cols = tensor.shape

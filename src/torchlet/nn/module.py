@@ -554,6 +554,13 @@ class Module:
 
         return self._apply(convert)
 
+    def to_empty(self, *, device, recurse=True):
+        """Parameters and buffers moved to `device` without their values (uninitialized memory), as
+        after `to("meta")`: the way to materialize a meta module before initializing it."""
+        from ..ops.creation import empty_like
+
+        return self._apply(lambda t: empty_like(t, device=device), recurse=recurse)
+
     def cpu(self):
         return self._apply(lambda t: t.cpu())
 

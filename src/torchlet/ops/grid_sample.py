@@ -10,6 +10,7 @@ then padded ("border": clamped to [0, S-1]; "reflection": reflected about the ed
 clamped; "zeros": out-of-range taps read 0) and sampled:
     bilinear: sum over the 2^k corners c of prod_d (1 - |p_d - c_d|) input[c]
     nearest:  input[round_half_even(p)]  (no gradient to the grid)
+    bicubic:  4 x 4 taps, cubic convolution weights (grid_sample_bicubic.py)
 d out / d input scatters the weights back (gather's backward); d out / d grid follows the
 corner weights' derivative in p (floor is piecewise constant), through the unnormalise,
 reflect and clamp steps.
@@ -19,6 +20,7 @@ import itertools
 import warnings
 
 from .. import _dtype
+from .grid_sample_bicubic import grid_sample_bicubic
 
 __all__ = ["affine_grid", "grid_sample"]
 
@@ -156,7 +158,7 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if mode == "bicubic":
         if k == 3:
             raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
-        raise NotImplementedError("grid_sample: mode='bicubic' is not implemented in torchlet")
+        return grid_sample_bicubic(input, grid, padding_mode, align_corners, _unnormalize, _reflect)
     N, C = input.shape[:2]
     sizes = list(input.shape[2:])  # (D,) H, W
     out_spatial = tuple(grid.shape[1:-1])

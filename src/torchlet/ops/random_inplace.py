@@ -45,6 +45,8 @@ def _fill_(t, make, node):
     """Overwrite t with `make(shape, strides, contiguous)` in place, recording `node` as
     PyTorch does. Without a graph the values go straight into t's memory."""
     d = t._data
+    if getattr(t._xp, "device_type", None) == "meta":  # no data: nothing drawn, the stream stays put
+        return inplace(t, lambda src: attach(wrap(src._data), node, (src,)))
     host = isinstance(d, np.ndarray)
     strides = d.strides if host else None
     contiguous = d.flags.c_contiguous if host else True
