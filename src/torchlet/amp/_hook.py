@@ -1,0 +1,96 @@
+"""Where autocast meets the ops: wrappers installed while a region is open, removed after.
+
+There is no dispatcher in torchlet (an op is a plain function bound onto `Tensor`, `torchlet.*`,
+`nn.functional`, `linalg` and imported by name into other torchlet modules), so entering the
+first enabled autocast region rebinds every listed op (`_cast_lists`) wherever torchlet holds
+it to a wrapper that casts its arguments; leaving the last region puts the originals back, as
+the profiler's hook does. Outside autocast an op costs nothing extra, and a warning an op
+raises with `stacklevel` points at the caller's code. (Inside a region the wrapper is one more
+frame: a warning with stacklevel=2 raised by a listed op names the wrapper's line.)
+
+The places are found once and found again only when new torchlet modules were imported.
+A profiler recording when the region opens keeps seeing the ops: its wrapper is wrapped.
+"""
+
+import functools
+import sys
+import types
+
+from . import _cast_lists
+
+_places = []  # (owner, attribute, original function, {device: policy})
+_scanned_modules = [-1]
+_installed = []  # (owner, attribute, wrapper, previous value)
+
+
+def _homes():
+    import torchlet
+    import torchlet.nn.functional as F
+
+    return (torchlet, F, torchlet.linalg)
+
+
+def _scan():
+    """Every (owner, attribute) holding a listed op function."""
+    from .._tensor import Tensor
+
+    targets = {}  # id(fn) -> (fn, policies)
+    for name, pol in _cast_lists.policies().items():
+        for home in _homes():
+            fn = home.__dict__.get(name)
+            if type(fn) is types.FunctionType and id(fn) not in targets:
+                targets[id(fn)] = (fn, pol)
+                op = getattr(fn, "_op", None)  # the out= form's plain op, bound as the method
+                if type(op) is types.FunctionType:
+                    targets[id(op)] = (op, pol)
+        fn = Tensor.__dict__.get(name)  # methods that are their own function (Tensor.prod, ...)
+        if type(fn) is types.FunctionType and id(fn) not in targets:
+            targets[id(fn)] = (fn, pol)
+    owners = [Tensor] + [
+        m
+        for n, m in list(sys.modules.items())
+        if m is not None and (n == "torchlet" or n.startswith("torchlet.")) and not n.startswith("torchlet.amp")
+    ]
+    places = []
+    for owner in owners:
+        for attr, value in list(vars(owner).items()):
+            hit = targets.get(id(value))
+            if hit is not None and hit[0] is value:
+                places.append((owner, attr, value, hit[1]))
+    _places[:] = places
+    _scanned_modules[0] = len(sys.modules)
+
+
+def install(wrap):
+    """Rebind every listed op to `wrap(current, policies)`; returns nothing."""
+    if _installed:
+        return
+    if _scanned_modules[0] != len(sys.modules):
+        _scan()
+    made = {}
+    for owner, attr, original, pol in _places:
+        current = vars(owner).get(attr)
+        if current is not original and getattr(current, "__wrapped_by_profiler__", None) is not original:
+            continue
+        w = made.get(id(current))
+        if w is None:
+            w = made[id(current)] = wrap(current, pol)
+        setattr(owner, attr, w)
+        _installed.append((owner, attr, w, current))
+
+
+def uninstall():
+    """Put back what install() replaced, where nothing else has rebound it since."""
+    while _installed:
+        owner, attr, w, previous = _installed.pop()
+        if vars(owner).get(attr) is w:
+            setattr(owner, attr, previous)
+
+
+def make_wrapper(fn, pol, cast_call):
+    @functools.wraps(fn)
+    def autocast_op(*args, **kwargs):
+        return cast_call(fn, pol, args, kwargs)
+
+    autocast_op._autocast_original = fn
+    return autocast_op
