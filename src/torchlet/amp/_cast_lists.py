@@ -10,8 +10,11 @@ become before the op runs):
   promote            the widest floating dtype among them and the autocast dtype
   banned             RuntimeError (CUDA's binary_cross_entropy: unsafe in half precision)
 
-Names that torchlet does not have are kept (the list is PyTorch's); `autocast_mode` wraps
-those it finds. aten ops reached through one Python function are listed under that function
+Names are torch.* / torch.nn.functional.* names (and Tensor methods of the same name);
+"linalg.X" / "fft.X" are torch.linalg.X / torch.fft.X only (torch.linalg.cholesky is not
+aten's cholesky). Not expressible by name, so not here: CPU's reflection/replication pads
+(reached through F.pad, whose constant mode is not on the list). Names that
+torchlet does not have are kept (the list is PyTorch's); `_hook` wraps those it finds. aten ops reached through one Python function are listed under that function
 (`upsample_*` -> interpolate, `nll_loss2d` -> nll_loss, `frobenius_norm` -> norm, ...).
 """
 
@@ -22,7 +25,7 @@ CPU = {
         "conv3d",
         "bmm",
         "mm",
-        "vecdot",
+        "linalg.vecdot",
         "baddbmm",
         "addmm",
         "addbmm",
@@ -77,10 +80,48 @@ CPU = {
         "kl_div",
         "multilabel_margin_loss",
         "binary_cross_entropy_with_logits",
-        "multilabel_soft_margin_loss",
         "ctc_loss",
+        "fft.fft",
+        "fft.ifft",
+        "fft.fft2",
+        "fft.ifft2",
+        "fft.fftn",
+        "fft.ifftn",
+        "fft.rfft",
+        "fft.irfft",
+        "fft.rfft2",
+        "fft.irfft2",
+        "fft.rfftn",
+        "fft.irfftn",
+        "fft.hfft",
+        "fft.ihfft",
+        "linalg.cond",
+        "linalg.matrix_rank",
+        "linalg.solve",
+        "linalg.cholesky",
+        "linalg.svdvals",
+        "linalg.eigvals",
+        "linalg.eigvalsh",
+        "linalg.inv",
+        "linalg.householder_product",
+        "linalg.tensorinv",
+        "linalg.tensorsolve",
+        "geqrf",
+        "qr",
         "svd",
+        "triangular_solve",
+        "fractional_max_pool2d",
+        "fractional_max_pool3d",
+        "adaptive_max_pool3d",
+        "linalg.qr",
+        "linalg.cholesky_ex",
+        "linalg.svd",
+        "linalg.eig",
+        "linalg.eigh",
+        "linalg.lstsq",
+        "linalg.inv_ex",
     ),
+    "promote": ("stack", "cat", "index_copy"),
 }
 
 CUDA = {
@@ -101,13 +142,13 @@ CUDA = {
         "einsum",
         "mm",
         "mv",
-        "vecdot",
+        "linalg.vecdot",
         "linear",
         "addbmm",
         "baddbmm",
         "bmm",
         "chain_matmul",
-        "multi_dot",
+        "linalg.multi_dot",
         "lstm_cell",
         "gru_cell",
         "rnn_tanh_cell",
@@ -165,8 +206,8 @@ CUDA = {
         "log_softmax",
         "cumprod",
         "cumsum",
-        "vector_norm",
-        "matrix_norm",
+        "linalg.vector_norm",
+        "linalg.matrix_norm",
         "sum",
         "norm",  # aten's norm.Scalar / norm.ScalarOpt_dim: fp32_append_dtype, the same effect
     ),

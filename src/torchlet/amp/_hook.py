@@ -27,23 +27,30 @@ def _homes():
     import torchlet
     import torchlet.nn.functional as F
 
-    return (torchlet, F, torchlet.linalg)
+    return (torchlet, F)
 
 
 def _scan():
     """Every (owner, attribute) holding a listed op function."""
     from .._tensor import Tensor
 
+    import torchlet
+
     targets = {}  # id(fn) -> (fn, policies)
     for name, pol in _cast_lists.policies().items():
-        for home in _homes():
+        sub, _, base = name.rpartition(".")
+        if sub:  # "linalg.inv": that namespace only
+            name, homes = base, (getattr(torchlet, sub),)
+        else:
+            homes = _homes()
+        for home in homes:
             fn = home.__dict__.get(name)
             if type(fn) is types.FunctionType and id(fn) not in targets:
                 targets[id(fn)] = (fn, pol)
                 op = getattr(fn, "_op", None)  # the out= form's plain op, bound as the method
                 if type(op) is types.FunctionType:
                     targets[id(op)] = (op, pol)
-        fn = Tensor.__dict__.get(name)  # methods that are their own function (Tensor.prod, ...)
+        fn = None if sub else Tensor.__dict__.get(name)  # a method that is its own function (Tensor.prod)
         if type(fn) is types.FunctionType and id(fn) not in targets:
             targets[id(fn)] = (fn, pol)
     owners = [Tensor] + [
