@@ -173,6 +173,7 @@ CUDA = {
         "pow",
         "softplus",
         "layer_norm",
+        "rms_norm",
         "group_norm",
         "cosine_similarity",
         "poisson_nll_loss",
