@@ -4,23 +4,41 @@ There is no dispatcher in torchlet (an op is a plain function bound onto `Tensor
 `nn.functional`, `linalg` and imported by name into other torchlet modules), so entering the
 first enabled autocast region rebinds every listed op (`_cast_lists`) wherever torchlet holds
 it to a wrapper that casts its arguments; leaving the last region puts the originals back, as
-the profiler's hook does. Outside autocast an op costs nothing extra, and a warning an op
-raises with `stacklevel` points at the caller's code. (Inside a region the wrapper is one more
-frame: a warning with stacklevel=2 raised by a listed op names the wrapper's line.)
+the profiler's hook does. Outside autocast an op costs nothing extra.
+
+Inside a region the wrapper is one more frame between the user and the op, so while wrappers
+are installed `warnings.warn` is routed through `_warn`, which skips wrapper frames when it
+counts `stacklevel`: a warning an op raises still names the user's line, as in PyTorch.
 
 The places are found once and found again only when new torchlet modules were imported.
 A profiler recording when the region opens keeps seeing the ops: its wrapper is wrapped.
 """
 
-import functools
 import sys
 import types
+import warnings
 
 from . import _cast_lists
 
 _places = []  # (owner, attribute, original function, {device: policy})
 _scanned_modules = [-1]
 _installed = []  # (owner, attribute, wrapper, previous value)
+_WRAPPER_CODES = set()  # the code objects of the wrappers: frames to skip when blaming a line
+_original_warn = []
+
+
+def _warn(message, category=None, stacklevel=1, source=None, **kw):
+    """warnings.warn, with autocast wrapper frames left out of the stacklevel count."""
+    level = stacklevel
+    try:
+        frame = sys._getframe(1)
+        for _ in range(stacklevel - 1):
+            frame = frame.f_back
+            while frame is not None and frame.f_code in _WRAPPER_CODES:
+                frame, level = frame.f_back, level + 1
+    except (ValueError, AttributeError):
+        level = stacklevel
+    return _original_warn[0](message, category, level + 1, source, **kw)
 
 
 def _homes():
@@ -28,6 +46,11 @@ def _homes():
     import torchlet.nn.functional as F
 
     return (torchlet, F)
+
+
+def _unwrap(fn):
+    """The op under a recording profiler's wrapper (the scan may run while one records)."""
+    return getattr(fn, "__wrapped_by_profiler__", fn)
 
 
 def _scan():
@@ -44,13 +67,13 @@ def _scan():
         else:
             homes = _homes()
         for home in homes:
-            fn = home.__dict__.get(name)
+            fn = _unwrap(home.__dict__.get(name))
             if type(fn) is types.FunctionType and id(fn) not in targets:
                 targets[id(fn)] = (fn, pol)
                 op = getattr(fn, "_op", None)  # the out= form's plain op, bound as the method
                 if type(op) is types.FunctionType:
                     targets[id(op)] = (op, pol)
-        fn = None if sub else Tensor.__dict__.get(name)  # a method that is its own function (Tensor.prod)
+        fn = None if sub else _unwrap(Tensor.__dict__.get(name))  # a method that is its own function (Tensor.prod)
         if type(fn) is types.FunctionType and id(fn) not in targets:
             targets[id(fn)] = (fn, pol)
     owners = [Tensor] + [
@@ -61,6 +84,7 @@ def _scan():
     places = []
     for owner in owners:
         for attr, value in list(vars(owner).items()):
+            value = _unwrap(value)
             hit = targets.get(id(value))
             if hit is not None and hit[0] is value:
                 places.append((owner, attr, value, hit[1]))
@@ -84,6 +108,10 @@ def install(wrap):
             w = made[id(current)] = wrap(current, pol)
         setattr(owner, attr, w)
         _installed.append((owner, attr, w, current))
+        _WRAPPER_CODES.add(w.__code__)
+    if warnings.warn is not _warn:
+        _original_warn[:] = [warnings.warn]
+        warnings.warn = _warn
 
 
 def uninstall():
@@ -92,12 +120,5 @@ def uninstall():
         owner, attr, w, previous = _installed.pop()
         if vars(owner).get(attr) is w:
             setattr(owner, attr, previous)
-
-
-def make_wrapper(fn, pol, cast_call):
-    @functools.wraps(fn)
-    def autocast_op(*args, **kwargs):
-        return cast_call(fn, pol, args, kwargs)
-
-    autocast_op._autocast_original = fn
-    return autocast_op
+    if warnings.warn is _warn:
+        warnings.warn = _original_warn[0]
