@@ -23,6 +23,7 @@ from . import _cast_lists
 _places = []  # (owner, attribute, original function, {device: policy})
 _scanned_modules = [-1]
 _installed = []  # (owner, attribute, wrapper, previous value)
+_made = {}  # id(op) -> its wrapper, for the ops in _places
 _WRAPPER_CODES = set()  # the code objects of the wrappers: frames to skip when blaming a line
 _original_warn = []
 
@@ -89,6 +90,7 @@ def _scan():
             if hit is not None and hit[0] is value:
                 places.append((owner, attr, value, hit[1]))
     _places[:] = places
+    _made.clear()
     _scanned_modules[0] = len(sys.modules)
 
 
@@ -101,11 +103,16 @@ def install(wrap):
     made = {}
     for owner, attr, original, pol in _places:
         current = vars(owner).get(attr)
-        if current is not original and getattr(current, "__wrapped_by_profiler__", None) is not original:
+        if current is original:
+            w = _made.get(id(original))  # made once per op, kept while the op lives in _places
+            if w is None:
+                w = _made[id(original)] = wrap(original, pol)
+        elif getattr(current, "__wrapped_by_profiler__", None) is original:
+            w = made.get(id(current))
+            if w is None:
+                w = made[id(current)] = wrap(current, pol)
+        else:
             continue
-        w = made.get(id(current))
-        if w is None:
-            w = made[id(current)] = wrap(current, pol)
         setattr(owner, attr, w)
         _installed.append((owner, attr, w, current))
         _WRAPPER_CODES.add(w.__code__)
