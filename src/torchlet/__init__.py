@@ -95,6 +95,7 @@ _LAZY = (
     "special",
     "hub",
     "amp",
+    "cpu",
     "multiprocessing",
     "library",
     "overrides",
@@ -128,7 +129,16 @@ def _extra(name):
         from .func import vmap
 
         return vmap
-    if name in ("autocast", "is_autocast_enabled", "get_autocast_dtype"):
+    if name in (
+        "autocast",
+        "is_autocast_enabled",
+        "get_autocast_dtype",
+        "set_autocast_enabled",
+        "set_autocast_dtype",
+        "is_autocast_cache_enabled",
+        "set_autocast_cache_enabled",
+        "clear_autocast_cache",
+    ):
         from .amp import autocast_mode
 
         return getattr(autocast_mode, name)

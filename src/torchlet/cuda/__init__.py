@@ -85,3 +85,11 @@ class Event:
 
     def elapsed_time(self, end_event):
         return (end_event._t - self._t) * 1000.0
+
+
+def __getattr__(name):
+    if name == "amp":  # torch.cuda.amp, loaded on first use
+        import importlib
+
+        return importlib.import_module(__name__ + ".amp")
+    raise AttributeError(f"module 'torchlet.cuda' has no attribute '{name}'")

@@ -56,7 +56,7 @@ def _gru_cell(xw, h, w_hh, b_hh):
     r = (xr + hr).sigmoid()
     z = (xz + hz).sigmoid()
     n = (xn + r * hn).tanh()
-    return (1 - z) * n + z * h
+    return (h - n) * z + n  # = (1 - z) n + z h, in PyTorch's order (its roundings in half precision)
 
 
 class RNNBase(Module):
@@ -210,7 +210,12 @@ class RNNBase(Module):
         updates only the first batch_sizes[t] rows of the state."""
         if batch_sizes is not None:
             return self._run_packed(x, states, batch_sizes)
+        from ..amp.autocast_mode import is_autocast_enabled
+
         D = 2 if self.bidirectional else 1
+        # Under autocast the layer runs as PyTorch's CPU cells do: per step, each linear cast
+        # by autocast, the gate arithmetic in the dtypes that gives (the fused node would not).
+        fused = x.dtype in _FUSED_DTYPES and not is_autocast_enabled(x.device.type)
         finals = []
         for layer in range(self.num_layers):
             outs = []
@@ -221,7 +226,7 @@ class RNNBase(Module):
                 b_ih, b_hh = (w[2], w[3]) if self.bias else (None, None)
                 w_hr = w[-1] if self.proj_size > 0 else None
                 state = states[layer * D + d]
-                if w_hr is None and self.mode in ("LSTM", "GRU") and x.dtype in _FUSED_DTYPES:
+                if w_hr is None and self.mode in ("LSTM", "GRU") and fused:
                     y, state = fused_layer(
                         self.mode,
                         linear(x, w_ih, b_ih),
