@@ -116,6 +116,7 @@ _LAZY = (
     "random",
     "cuda",
     "autograd",
+    "version",
 )
 
 
