@@ -6,6 +6,8 @@ through `tensor._xp`; for a cuda tensor that is `xp` below: every attribute is C
 with .at/.reduce/.accumulate, `lib.stride_tricks.as_strided`, linalg, fft), with these added:
 
 - `errstate`: CuPy keeps no floating-point error state; a context that does nothing.
+- `lib.stride_tricks.as_strided(x, shape, strides, subok, writeable)`: NumPy's signature
+  (CuPy's takes no `subok`/`writeable`; its views are always writeable).
 
 (CuPy >= 13 has `add.at` itself, as a scatter-add kernel: `cupyx.scatter_add`.)
 
@@ -23,6 +25,29 @@ _lock = threading.Lock()
 _state = {"xp": None}
 
 
+class _Delegate:
+    """Attributes of `inner`, except those the subclass defines."""
+
+    def __init__(self, inner):
+        self._inner = inner
+
+    def __getattr__(self, name):
+        attr = getattr(self._inner, name)
+        setattr(self, name, attr)  # cached: later lookups skip __getattr__
+        return attr
+
+
+class _StrideTricks(_Delegate):
+    def as_strided(self, x, shape=None, strides=None, subok=False, writeable=True):
+        return self._inner.as_strided(x, shape, strides)
+
+
+class _Lib(_Delegate):
+    def __init__(self, inner):
+        super().__init__(inner)
+        self.stride_tricks = _StrideTricks(inner.stride_tricks)
+
+
 class _CuPyNamespace:
     """cupy, attribute for attribute, with the additions listed in the module docstring."""
 
@@ -30,6 +55,7 @@ class _CuPyNamespace:
 
     def __init__(self, cupy):
         self._cupy = cupy
+        self.lib = _Lib(cupy.lib)
 
     def __getattr__(self, name):
         attr = getattr(self._cupy, name)

@@ -77,6 +77,11 @@ def device_of(array):
     return device("cuda", array.device.id)  # a CuPy array knows its GPU
 
 
+def writeable(array):
+    """NumPy's `flags.writeable`; CuPy's flags have no such field (its arrays are always writeable)."""
+    return getattr(array.flags, "writeable", True)
+
+
 def host(array):
     """`array` as a NumPy array (the one device -> host copy; no copy for NumPy's own)."""
     if type(array) is np.ndarray:

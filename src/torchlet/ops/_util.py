@@ -8,7 +8,7 @@ from ._args import int_arg
 from ._table import method, methods
 from ._cast import ToCopyBackward0
 from .._size import Size
-from .._device import namespace as _namespace, host as _host
+from .._device import namespace as _namespace, host as _host, writeable as _writeable
 from .._tensor import Tensor, wrap, _view_of, _wrap_dim
 from ..autograd import grad_mode
 from ..autograd.graph import Node, TwoPathNode, attach, edge_of
@@ -343,7 +343,7 @@ def direct_inplace(t, *operands):
     t's dtype and shape or a Python number, so no promotion or broadcasting
     check is needed."""
     d = t._data
-    if d.dtype not in _DIRECT_DTYPES or not d.flags.writeable:
+    if d.dtype not in _DIRECT_DTYPES or not _writeable(d):
         return None
     grad_on = _mode.enabled
     if grad_on and (t._requires_grad or (t._base is not None and t._base._requires_grad)):
@@ -353,6 +353,8 @@ def direct_inplace(t, *operands):
         if isinstance(o, Tensor):
             a = o._data
             if a.dtype != d.dtype or a.shape != d.shape or (grad_on and o._requires_grad):
+                return None
+            if _namespace(a) is not _namespace(d):  # another device: `inplace` raises PyTorch's error
                 return None
             arrays.append(a)
         elif type(o) in _NUMBER:
