@@ -52,6 +52,8 @@ class _CuPyNamespace:
     """cupy, attribute for attribute, with the additions listed in the module docstring."""
 
     __name__ = "cupy"
+    device_type = None  # _device.device_of: a cuda array (its index from array.device)
+    is_cpu = False
 
     def __init__(self, cupy):
         self._cupy = cupy

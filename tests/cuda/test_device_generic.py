@@ -234,3 +234,10 @@ def test_pytorch_gpu_checkpoint_maps_onto_the_device(torch, tmp_path):
     assert out["w"].device.type == DEV and out["w"].cpu().tolist() == [0.0, 1.0, 2.0, 3.0]
     with pytest.raises(RuntimeError, match="torch.cuda.is_available\\(\\) is False"):
         torchlet.load(path)
+
+
+def test_get_device_and_is_cuda(torch):
+    assert torchlet.zeros(2).get_device() == torch.zeros(2).get_device() == -1
+    t = torchlet.zeros(2).to(DEV)
+    assert t.get_device() == 0  # the device index, as PyTorch gives for any indexed device
+    assert t.is_cuda is False and t.is_cpu is False

@@ -121,6 +121,13 @@ def cuda(self, device=None, non_blocking=False, memory_format=None):
 
 
 @method()
+def get_device(self):
+    """The CUDA device index of a cuda tensor; -1 on the CPU (PyTorch's answer for a CPU tensor)."""
+    dev = self.device
+    return -1 if dev.type == "cpu" else (dev.index or 0)
+
+
+@method()
 def type_as(self, other):
     return to(self, other.dtype)
 
