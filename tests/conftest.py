@@ -18,6 +18,10 @@ except ImportError:  # pragma: no cover - local runs without the oracle
 
 CI = os.environ.get("CI") == "true"
 
+# tests/gpu needs an NVIDIA GPU with CuPy and a CUDA PyTorch: collected only when asked for
+# (TORCHLET_GPU=1, as tests/gpu/run.sh does), so CI neither runs nor skips them.
+collect_ignore = [] if os.environ.get("TORCHLET_GPU") == "1" else ["gpu"]
+
 # Property tests draw their cases from a fixed seed under CI: a red run must mean a change
 # broke something, and a case found locally is added as an explicit test.
 from hypothesis import settings as _hypothesis_settings  # noqa: E402

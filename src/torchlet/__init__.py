@@ -117,6 +117,7 @@ _LAZY = (
     "random",
     "cuda",
     "autograd",
+    "version",
 )
 
 

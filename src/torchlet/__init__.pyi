@@ -29,6 +29,7 @@ from . import serialization as serialization
 from . import sparse as sparse
 from . import testing as testing
 from . import utils as utils
+from . import version as version
 from . import vision as vision
 from torchlet.random import Generator as Generator
 from torchlet._size import Size as Size

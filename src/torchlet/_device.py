@@ -2,7 +2,8 @@
 
 Ops never import NumPy for computing; they ask `namespace(array)` (or
 `tensor._xp`) for the module that owns the array, so a CuPy array runs on
-CuPy unchanged.
+CuPy unchanged. CuPy's namespace (`_backends_cupy`) is registered the first
+time a cuda device is used; `import torchlet` does not import CuPy.
 """
 
 import numpy as np
@@ -80,7 +81,14 @@ def device_of(array):
     extra = getattr(ns, "device_type", None)
     if extra is not None:
         return device(extra, getattr(ns, "device_index", 0))
-    return CPU if ns is np or getattr(ns, "is_cpu", False) else device("cuda", 0)
+    if ns is np or getattr(ns, "is_cpu", False):
+        return CPU
+    return device("cuda", array.device.id)  # a CuPy array knows its GPU
+
+
+def writeable(array):
+    """NumPy's `flags.writeable`; CuPy's flags have no such field (its arrays are always writeable)."""
+    return getattr(array.flags, "writeable", True)
 
 
 def host(array):
@@ -123,7 +131,7 @@ def get_default_device():
 
 
 def namespace_for(dev):
-    """The array module for a device (cuda needs CuPy); None: the default device."""
+    """The array module for a device (cuda: CuPy's, registered on first use); None: the default device."""
     if dev is None:
         dev = _default_device[0]
         if dev is None:
@@ -131,19 +139,15 @@ def namespace_for(dev):
     dev = dev if isinstance(dev, device) else device(dev)
     if dev.type == "cpu":
         return np
+    if dev.type in _BACKENDS:
+        return _BACKENDS[dev.type]
     if dev.type == "cuda":
         from . import cuda
 
-        if not cuda.is_available():
-            raise RuntimeError("Torch not compiled with CUDA enabled")
-        import cupy
-
-        _NAMESPACES[cupy.ndarray] = cupy
-        return cupy
+        cuda._lazy_init()  # CPU-only build: AssertionError("Torch not compiled with CUDA enabled")
+        return _BACKENDS["cuda"]
     if dev.type == "meta":
         from ._meta import meta_np
 
         return meta_np
-    if dev.type in _BACKENDS:
-        return _BACKENDS[dev.type]
     raise RuntimeError(f"device type '{dev.type}' is not supported by torchlet")

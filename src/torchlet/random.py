@@ -206,8 +206,13 @@ def _gen(generator):
 
 
 def manual_seed(seed):
-    """Seed the default generator (CUDA tensors draw from it too); returns it."""
-    return default_generator.manual_seed(_seed_value(seed))
+    """Seed the default generator and CUDA's (CuPy's, queued until CUDA is first used); returns
+    the default generator."""
+    gen = default_generator.manual_seed(_seed_value(seed))
+    from .cuda import random as _cuda_random
+
+    _cuda_random.manual_seed(seed)
+    return gen
 
 
 def seed():

@@ -89,7 +89,7 @@ class _TorchPickler(pickle._Pickler):
 
     def persistent_id(self, obj):
         if isinstance(obj, _StorageRef):
-            return ("storage", _Global("torch", _STORAGE_NAMES[obj.dtype.name]), obj.key, "cpu", obj.numel)
+            return ("storage", _Global("torch", _STORAGE_NAMES[obj.dtype.name]), obj.key, obj.location, obj.numel)
         return None
 
     def save(self, obj, save_persistent_id=True):
@@ -125,7 +125,7 @@ class _TorchPickler(pickle._Pickler):
         entry = self._storages.get(id(root))
         if entry is None:
             entry = self._storages[id(root)] = (str(len(self._storages)), root)
-        ref = _StorageRef(entry[0], t.dtype, root.size)
+        ref = _StorageRef(entry[0], t.dtype, root.size, str(t.device))
         return (
             _Global("torch._utils", "_rebuild_tensor_v2"),
             (ref, offset, tuple(t.shape), stride, t.requires_grad, collections.OrderedDict()),
@@ -133,8 +133,11 @@ class _TorchPickler(pickle._Pickler):
 
 
 class _StorageRef:
-    def __init__(self, key, dtype, numel):
-        self.key, self.dtype, self.numel = key, dtype, numel
+    """A storage in the pickle: its record key, dtype, size and location ("cpu", "cuda:0"),
+    the device it is restored on unless map_location says otherwise."""
+
+    def __init__(self, key, dtype, numel, location="cpu"):
+        self.key, self.dtype, self.numel, self.location = key, dtype, numel, location
 
 
 def _save_dtype_global(pickler, obj):

@@ -16,6 +16,7 @@ import sys
 import threading
 
 from . import grad_mode
+from .._device import writeable
 from .anomaly_mode import _anomaly, _check_nan, _warn_forward_trace
 from .graph import AccumulateGrad, edge_of
 
@@ -101,7 +102,7 @@ def _accumulate(var, grads, create_graph):
             var._grad = grad
         else:
             var._grad = grad.detach().clone()
-    elif create_graph or not old._data.flags.writeable:
+    elif create_graph or not writeable(old._data):
         var._grad = old + grad
     else:
         old._xp.add(old._data, grad._data, out=old._data, casting="unsafe")
@@ -123,7 +124,7 @@ def _sole_view(a):
     step went to cloning conv weight gradients)."""
     b = a.base
     # references to b: a's, the local name b and getrefcount's argument
-    return type(b) is type(a) and b.base is None and b.flags.writeable and _getrefcount(b) <= 3
+    return type(b) is type(a) and b.base is None and writeable(b) and _getrefcount(b) <= 3
 
 
 def _add_into(buffers, node, nr, g):

@@ -1,5 +1,6 @@
-"""torchlet.backends.cuda: CUDA is 'built' when CuPy is installed; the matmul/SDPA flags
-are recorded and change nothing (torchlet has no TF32 or fused-attention kernels)."""
+"""torchlet.backends.cuda: CUDA is 'built' when CuPy is installed. `matmul.allow_tf32`
+(False by default, as in PyTorch) sets cuBLAS's float32 compute type through CuPy; the
+other matmul and SDPA flags are recorded and change nothing (no fused-attention kernels)."""
 
 
 def is_built():
@@ -9,7 +10,20 @@ def is_built():
 
 
 class _Matmul:
-    allow_tf32 = False
+    _tf32 = False
+
+    @property
+    def allow_tf32(self):
+        return self._tf32
+
+    @allow_tf32.setter
+    def allow_tf32(self, value):
+        from .. import _backends_cupy
+
+        self._tf32 = bool(value)
+        if _backends_cupy.registered():
+            _backends_cupy.set_tf32(self._tf32)
+
     allow_fp16_reduced_precision_reduction = True
     allow_bf16_reduced_precision_reduction = True
 

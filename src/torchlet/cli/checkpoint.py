@@ -35,7 +35,7 @@ def load(path):
     if not os.path.isfile(path):
         raise UsageError(f"no checkpoint at {path}")
     try:
-        state = torchlet.load(path)
+        state = torchlet.load(path, map_location="cpu")  # a GPU run's checkpoint opens anywhere
     except Exception as e:
         raise UsageError(f"{path} is not a torchlet checkpoint ({type(e).__name__}: {e})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:

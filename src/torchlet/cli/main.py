@@ -54,7 +54,7 @@ def _add_train(sub):
     p.add_argument("--val-fraction", type=float, help="share of the training set held out (default 0.1)")
     p.add_argument("--workers", type=int, help="DataLoader worker processes (default 0)")
     p.add_argument("--seed", type=int, help="random seed (default 0)")
-    p.add_argument("--device", help="cpu or cuda (default cpu)")
+    p.add_argument("--device", help="auto, cpu, cuda or cuda:N (default auto: cuda when available)")
     p.add_argument("--logdir", help="write TensorBoard logs here")
     p.add_argument("--checkpoint-dir", help="where last.pt and best.pt go (default ./checkpoints; '' for none)")
     p.add_argument("--resume", metavar="CHECKPOINT", help="continue a run from its last.pt")
@@ -124,12 +124,32 @@ def _parser():
     return parser
 
 
+def _bench_device(rest):
+    """(device, the other arguments) from `torchlet bench [--device D] ...` (default cpu)."""
+    for i, a in enumerate(rest):
+        if a == "--device" and i + 1 < len(rest):
+            return rest[i + 1], rest[:i] + rest[i + 2 :]
+        if a.startswith("--device="):
+            return a.split("=", 1)[1], rest[:i] + rest[i + 1 :]
+    return "cpu", rest
+
+
 def _bench(rest):
+    """The bench_*.py scripts; with --device cuda only bench_gpu.py (torchlet and PyTorch on
+    the GPU), which the CPU run leaves out."""
+    device, rest = _bench_device(rest)
+    if device not in ("cpu", "cuda", "auto"):
+        raise UsageError(f"bad --device {device!r} for bench: cpu, cuda or auto")
+    if device == "auto":
+        import torchlet
+
+        device = "cuda" if torchlet.cuda.is_available() else "cpu"
     here = os.path.dirname(os.path.abspath(__file__))
     bench_dir = os.path.normpath(os.path.join(here, "..", "..", "..", "benchmarks"))
     if not os.path.isdir(bench_dir):
         raise UsageError("benchmarks/ not found: `torchlet bench` runs from a source checkout")
     scripts = sorted(f for f in os.listdir(bench_dir) if f.startswith("bench_") and f.endswith(".py"))
+    scripts = [f for f in scripts if (f == "bench_gpu.py") == (device == "cuda")]
     if not scripts:
         raise UsageError(f"no bench_*.py in {bench_dir}")
     status = 0

@@ -40,7 +40,7 @@ DEFAULTS = {
     "val_fraction": 0.1,
     "workers": 0,
     "seed": 0,
-    "device": "cpu",
+    "device": "auto",
     "logdir": None,
     "checkpoint_dir": "checkpoints",
 }
@@ -82,8 +82,11 @@ def _settings(args):
 
 
 def _device(name):
+    """--device: cpu, cuda, cuda:N, or auto (cuda when available, else cpu)."""
     import torchlet
 
+    if name == "auto":
+        return torchlet.device("cuda" if torchlet.cuda.is_available() else "cpu")
     try:
         device = torchlet.device(name)
     except (RuntimeError, ValueError, TypeError) as e:

@@ -47,7 +47,7 @@ LM_DEFAULTS = {
     "eval_batches": 8,
     "workers": 0,
     "seed": 0,
-    "device": "cpu",
+    "device": "auto",
     "logdir": None,
     "checkpoint_dir": "checkpoints",
 }

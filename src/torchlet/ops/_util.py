@@ -8,6 +8,7 @@ from ._args import int_arg
 from ._table import method, methods
 from ._cast import ToCopyBackward0
 from .._size import Size
+from .._device import namespace as _namespace, host as _host, writeable as _writeable
 from .._tensor import Tensor, wrap, _view_of, _wrap_dim
 from ..autograd import grad_mode
 from ..autograd.graph import Node, TwoPathNode, attach, edge_of
@@ -94,12 +95,47 @@ def _scalar_ok(x):
     return isinstance(x, (bool, int, float, complex, np.number, np.bool_))
 
 
+def device_mismatch(*tensors):
+    """PyTorch's RuntimeError for tensors on two devices; the first device named is the first
+    one that is not the CPU (TensorIterator's common device), then the first that differs."""
+    devs = [t.device for t in tensors]
+    common = next((d for d in devs if d.type != "cpu"), devs[0])
+    other = next(d for d in devs if d != common)
+    return RuntimeError(
+        f"Expected all tensors to be on the same device, but found at least two devices, {common} and {other}!"
+    )
+
+
+def same_device(*tensors):
+    """Raise PyTorch's RuntimeError unless all tensors (None skipped) are on one device. A test
+    of the arrays' namespaces: a dict lookup per tensor, nothing on the all-NumPy path."""
+    tensors = [t for t in tensors if t is not None]
+    ns = _namespace(tensors[0]._data)
+    for t in tensors[1:]:
+        if _namespace(t._data) is not ns:
+            raise device_mismatch(*tensors)
+
+
+def _to_namespace_of(scalar, other):
+    """A 0-d CPU tensor's array moved to `other`'s device (PyTorch lets CPU scalars join any device)."""
+    return _namespace(other).asarray(_host(scalar))
+
+
 def binary_arrays(a, b):
     """Arrays for a pointwise op on a and b (tensors or scalars) in PyTorch's
     promoted dtype. A scalar stays a Python scalar when the tensor's dtype
-    already covers it (NumPy then keeps the tensor's dtype)."""
+    already covers it (NumPy then keeps the tensor's dtype). Tensors on two
+    devices raise PyTorch's RuntimeError, except a 0-d CPU tensor, which joins
+    the other's device."""
     if type(b) is Tensor or isinstance(b, Tensor):
         da, db = a._data, b._data
+        if _namespace(da) is not _namespace(db):
+            if db.ndim == 0 and type(db) is np.ndarray:
+                db = _to_namespace_of(db, da)
+            elif da.ndim == 0 and type(da) is np.ndarray:
+                da = _to_namespace_of(da, db)
+            else:
+                raise device_mismatch(a, b)
         if da.dtype == db.dtype:
             return da, db
         groups = ([], [], [])
@@ -307,7 +343,7 @@ def direct_inplace(t, *operands):
     t's dtype and shape or a Python number, so no promotion or broadcasting
     check is needed."""
     d = t._data
-    if d.dtype not in _DIRECT_DTYPES or not d.flags.writeable:
+    if d.dtype not in _DIRECT_DTYPES or not _writeable(d):
         return None
     grad_on = _mode.enabled
     if grad_on and (t._requires_grad or (t._base is not None and t._base._requires_grad)):
@@ -317,6 +353,8 @@ def direct_inplace(t, *operands):
         if isinstance(o, Tensor):
             a = o._data
             if a.dtype != d.dtype or a.shape != d.shape or (grad_on and o._requires_grad):
+                return None
+            if _namespace(a) is not _namespace(d):  # another device: `inplace` raises PyTorch's error
                 return None
             arrays.append(a)
         elif type(o) in _NUMBER:

@@ -31,7 +31,7 @@ import itertools
 from .. import _dtype
 from . import _conv_chwn
 from ._args import int_arg
-from ._util import Node, attach, grad_enabled, wrap
+from ._util import Node, attach, grad_enabled, same_device, wrap
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
 
@@ -280,6 +280,7 @@ def _batched(input, n):
 
 
 def _convnd(input, weight, bias, stride, padding, dilation, groups, n, name):
+    same_device(input, weight, bias)
     stride, pads, dilation, ksize = _check(input, weight, bias, n, stride, padding, dilation, groups, False, name)
     x = _batched(input, n)
     N, C = x._data.shape[:2]

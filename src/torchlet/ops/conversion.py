@@ -1,7 +1,9 @@
 """Copies and conversions: clone, contiguous, to / float / long ..., new_*."""
 
 from .. import _dtype, _memory_format as _mf
-from .._device import device as _device_cls, namespace_for, namespace
+import numpy as np
+
+from .._device import device as _device_cls, host, namespace_for, namespace
 from ._table import methods
 from ._util import Node, Tensor, attach, grad_enabled, method, wrap
 from .pointwise import cast
@@ -52,6 +54,19 @@ class ToDeviceBackward(Node):
         return g.to(self.src_device)
 
 
+def _moved(arr, xp, device):
+    """`arr` copied to the device of namespace `xp` (through the host when it comes from
+    another device; `cuda:N` allocates on GPU N). non_blocking copies are made synchronously."""
+    arr = host(arr)
+    if xp is np:
+        return arr
+    dev = device if isinstance(device, _device_cls) else _device_cls(device)
+    if dev.type == "cuda" and dev.index is not None:
+        with xp.cuda.Device(dev.index):
+            return xp.array(arr)
+    return xp.array(arr)
+
+
 @method()
 def to(self, *args, **kwargs):
     """to(dtype), to(device), to(tensor), to(device, dtype), non_blocking/copy flags."""
@@ -60,8 +75,7 @@ def to(self, *args, **kwargs):
     if device is not None:
         xp = namespace_for(device)
         if xp is not namespace(self._data):
-            arr = xp.array(self._data) if xp.__name__ != "numpy" else self._data.get()
-            out = attach(wrap(arr), ToDeviceBackward, (self,), src_device=self.device)
+            out = attach(wrap(_moved(self._data, xp, device)), ToDeviceBackward, (self,), src_device=self.device)
     if dtype is not None and dtype is not out.dtype:
         out = cast(out, dtype)
     fmt = kwargs.get("memory_format")
@@ -104,6 +118,13 @@ def cpu(self, memory_format=None):
 @method()
 def cuda(self, device=None, non_blocking=False, memory_format=None):
     return to(self, "cuda" if device is None else _device_cls("cuda", device) if isinstance(device, int) else device)
+
+
+@method()
+def get_device(self):
+    """The CUDA device index of a cuda tensor; -1 on the CPU (PyTorch's answer for a CPU tensor)."""
+    dev = self.device
+    return -1 if dev.type == "cpu" else (dev.index or 0)
 
 
 @method()

@@ -8,7 +8,7 @@ read-only). Its backward puts the gradient on the diagonal of zeros.
 import numpy as np
 
 from ._args import int_arg
-from .._device import namespace
+from .._device import namespace, writeable
 from ._util import Node, attach, inplace, method, view, wrap, wrap_dim
 
 from ._out import out_form
@@ -32,7 +32,7 @@ def _diag_array(x, offset, d1, d2):
     other = [i for i in range(x.ndim) if i != d1 and i != d2]
     shape = tuple(x.shape[i] for i in other) + (length,)
     strides = tuple(x.strides[i] for i in other) + (x.strides[d1] + x.strides[d2],)
-    return namespace(x).lib.stride_tricks.as_strided(x, shape, strides, writeable=x.flags.writeable)
+    return namespace(x).lib.stride_tricks.as_strided(x, shape, strides, writeable=writeable(x))
 
 
 def _dims(input, dim1, dim2):

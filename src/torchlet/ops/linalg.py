@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import _dtype
 from ._table import methods
-from ._util import Node, attach, binary_arrays, inplace, method, reduce_grad, wrap
+from ._util import Node, attach, binary_arrays, inplace, method, reduce_grad, same_device, wrap
 from .._tensor import Tensor, _wrap_dim
 
 from ._out import out_form, plain
@@ -70,6 +70,7 @@ def _mm_shapes(x, y):
 @method()
 @out_form()
 def mm(input, mat2):
+    same_device(input, mat2)
     x, y = input._data, mat2._data
     if x.ndim != 2:
         raise RuntimeError("self must be a matrix")
@@ -289,6 +290,7 @@ def _batch_shape(sa, sb):
 def matmul(input, other):
     if input.__class__ is not Tensor and input.is_nested:  # torch.nested
         return input.matmul(other)
+    same_device(input, other)
     x, y = input._data, other._data
     nx, ny = x.ndim, y.ndim
     if nx == 0 or ny == 0:
@@ -418,6 +420,7 @@ def _fused_op(node, input, a, b, prod, beta, alpha):
 @method()
 @out_form()
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    same_device(mat1, mat2, input)
     x, y = mat1._data, mat2._data
     if x.ndim != 2:
         raise RuntimeError(f"mat1 must be a matrix, got {x.ndim}-D tensor")

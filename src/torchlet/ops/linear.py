@@ -2,7 +2,7 @@
 MmBackward0 as PyTorch names them) and bilinear (x1^T W_k x2 + b_k)."""
 
 from .. import _dtype
-from ._util import Node, Tensor, attach, reduce_grad, wrap
+from ._util import Node, Tensor, attach, reduce_grad, same_device, wrap
 from ._out import out_form
 
 __all__ = ["linear", "bilinear"]
@@ -45,6 +45,7 @@ class MmBackward0(AddmmBackward0):
 def linear(input, weight, bias=None):
     if input.__class__ is not Tensor and input.is_nested:  # torch.nested: each component
         return input._nested_apply(linear, weight, bias)
+    same_device(input, weight, bias)
     x, w = input._data, weight._data
     k = w.shape[-1]
     if x.ndim == 0 or x.shape[-1] != k:

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from .._device import host
+from .._device import host, namespace_for, _default_device, device as _device_cls
 from .. import _dtype
 from ..random import _gen
 from . import _random_kernels as K
@@ -147,6 +147,22 @@ def _normal(gen, shape, dtype, mean=0.0, std=1.0, strides=None, contiguous=True)
     return _values(gen, shape, strides, lambda n: K.normal(gen, n, dtype.name, mean, std, contiguous))
 
 
+def _cuda_draw(kind, shape, dtype, device, generator):
+    """Floating samples drawn on the GPU by CuPy's generator (seeded by torchlet.manual_seed /
+    cuda.manual_seed; not PyTorch's Philox stream). None, and the host path above, unless
+    `device` (or the default device) is cuda and no generator= was given."""
+    dev = device if device is not None else _default_device[0]
+    if dev is None or generator is not None or dtype.category != 2:
+        return None
+    dev = dev if isinstance(dev, _device_cls) else _device_cls(dev)
+    if dev.type != "cuda":
+        return None
+    xp = namespace_for(dev)
+    draw = xp.random.random if kind == "uniform" else xp.random.standard_normal
+    wide = xp.float64 if dtype.np.itemsize > 4 else xp.float32
+    return draw(tuple(shape), dtype=wide).astype(dtype.np, copy=False)
+
+
 def _shape(size, kwargs):
     """Sizes as varargs, one sequence, or size=... (the only extra keyword)."""
     for k in kwargs:
@@ -174,7 +190,9 @@ def rand(
     size = _size_kwarg("rand", size_args, size)  # torch.rand(size=(2, 3)) works as rand(2, 3)
     dtype = _float_dtype(dtype, "check_uniform_bounds")
     shape = _shape(size, kwargs)
-    return _finish(_uniform(_gen(generator), shape, dtype), dtype, device, requires_grad)
+    arr = _cuda_draw("uniform", shape, dtype, device, generator)
+    arr = _uniform(_gen(generator), shape, dtype) if arr is None else arr
+    return _finish(arr, dtype, device, requires_grad)
 
 
 @out_form(dtype="factory", grad_message="cannot resize variables that require grad")
@@ -193,7 +211,9 @@ def randn(
     size = _size_kwarg("randn", size_args, size)  # torch.randn(size=(2, 3)) works as randn(2, 3)
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
     shape = _shape(size, kwargs)
-    return _finish(_normal(_gen(generator), shape, dtype), dtype, device, requires_grad)
+    arr = _cuda_draw("normal", shape, dtype, device, generator)
+    arr = _normal(_gen(generator), shape, dtype) if arr is None else arr
+    return _finish(arr, dtype, device, requires_grad)
 
 
 def _check_range(lo, hi, dtype):
@@ -327,14 +347,18 @@ def _strides(input):
 
 def rand_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     dtype = _float_dtype(_like_dtype(input, dtype), "check_uniform_bounds")
-    arr = _uniform(_gen(generator), tuple(input.shape), dtype, strides=_strides(input))
+    arr = _cuda_draw("uniform", tuple(input.shape), dtype, device or input.device, generator)
+    if arr is None:
+        arr = _uniform(_gen(generator), tuple(input.shape), dtype, strides=_strides(input))
     return _finish(arr, dtype, device or input.device, requires_grad)
 
 
 def randn_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     dtype = _float_dtype(_like_dtype(input, dtype), "normal_kernel_cpu")
-    strides, contiguous = _like_layout(input)
-    arr = _normal(_gen(generator), tuple(input.shape), dtype, strides=strides, contiguous=contiguous)
+    arr = _cuda_draw("normal", tuple(input.shape), dtype, device or input.device, generator)
+    if arr is None:
+        strides, contiguous = _like_layout(input)
+        arr = _normal(_gen(generator), tuple(input.shape), dtype, strides=strides, contiguous=contiguous)
     return _finish(arr, dtype, device or input.device, requires_grad)
 
 

@@ -2,6 +2,7 @@
 windows as a strided view of the input's memory) and diag_embed."""
 
 from ._args import int_arg
+from .._device import writeable
 from ._util import Node, Tensor, attach, method, view, wrap, wrap_dim
 
 __all__ = ["atleast_1d", "atleast_2d", "atleast_3d", "diag_embed"]
@@ -114,10 +115,7 @@ def _tensor_unfold(self, dimension, size, step):
     shape = x.shape[:d] + (windows,) + x.shape[d + 1 :] + (size,)
     strides = x.strides[:d] + (x.strides[d] * step,) + x.strides[d + 1 :] + (x.strides[d],)
     tricks = self._xp.lib.stride_tricks
-    try:
-        arr = tricks.as_strided(x, shape, strides, writeable=x.flags.writeable)
-    except TypeError:  # backends whose as_strided has no `writeable`
-        arr = tricks.as_strided(x, shape, strides)
+    arr = tricks.as_strided(x, shape, strides, writeable=writeable(x))
     return view(self, arr, UnfoldBackward0, lambda b: b.unfold(dimension, size, step), dim=d, size=size, step=step)
 
 

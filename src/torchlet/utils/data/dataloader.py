@@ -96,7 +96,7 @@ class DataLoader:
         self.dataset = dataset
         self.num_workers = num_workers
         self.prefetch_factor = prefetch_factor
-        self.pin_memory = pin_memory  # no pinned memory on the host backend: accepted, no effect
+        self.pin_memory = pin_memory  # accepted; batches stay host tensors (see _warn_pin_memory)
         self.pin_memory_device = pin_memory_device
         self.timeout = timeout
         self.worker_init_fn = worker_init_fn
@@ -260,6 +260,26 @@ def _base_seed(generator):
     return int(empty((), dtype=_dtype.int64).random_(generator=generator).item())
 
 
+def _warn_pin_memory(loader):
+    """PyTorch's warnings for pin_memory: a deprecated pin_memory_device, no accelerator. With
+    CUDA (CuPy) batches stay ordinary host tensors: `.to("cuda")` copies them over."""
+    if not loader.pin_memory:
+        return
+    if loader.pin_memory_device:
+        warnings.warn(
+            "pin_memory_device is deprecated, the current accelerator will be used as the device,"
+            f"ignore pin_memory_device='{loader.pin_memory_device}'.",
+            stacklevel=3,
+        )
+    from ... import accelerator
+
+    if not accelerator.is_available():
+        warnings.warn(
+            "'pin_memory' argument is set as true but no accelerator is found, then device pinned memory won't be used.",
+            stacklevel=3,
+        )
+
+
 class _BaseDataLoaderIter:
     def __init__(self, loader):
         self._dataset = loader.dataset
@@ -277,6 +297,7 @@ class _BaseDataLoaderIter:
         self._base_seed = _base_seed(loader.generator)
         self._num_yielded = 0
         self._IterableDataset_len_called = loader._IterableDataset_len_called
+        _warn_pin_memory(loader)
 
     def __iter__(self):
         return self
