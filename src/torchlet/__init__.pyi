@@ -8,6 +8,7 @@ from . import amp as amp
 from . import autograd as autograd
 from . import backends as backends
 from . import compat as compat
+from . import cpu as cpu
 from . import cuda as cuda
 from . import distributed as distributed
 from . import distributions as distributions
