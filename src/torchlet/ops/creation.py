@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
-from .._device import namespace_for, _default_device
+from .._device import _default_device, host, namespace, namespace_for
 from .._size import Size
 from ._table import methods
 from ._util import Tensor, wrap
@@ -50,10 +50,14 @@ _PY_SCALARS = (bool, int, float, complex)
 
 
 def _finish(arr, dtype, device, requires_grad):
+    """Wrap `arr` on `device` (None: the default device, if set_default_device chose one): the
+    one host -> device copy of data that entered on the host; a device array stays put."""
     if device is not None or _default_device[0] is not None:  # set_default_device
         xp = namespace_for(device)
-        if xp is not np:
-            arr = xp.asarray(arr)
+        if namespace(arr) is not xp:
+            arr = host(arr)
+            if xp is not np:
+                arr = xp.asarray(arr)
     t = wrap(arr)
     if requires_grad:
         if arr.dtype.kind not in "fcV":
@@ -196,10 +200,8 @@ def _sequence_array(data, dtype):
 
 def _data_array(data, dtype):
     """A new array holding `data` (anything torch.tensor takes)."""
-    if isinstance(data, Tensor):
-        a = data._data
-        a = a if isinstance(a, np.ndarray) else np.asarray(a.get() if hasattr(a, "get") else a)
-        return a.astype((dtype or data.dtype).np, copy=True)
+    if isinstance(data, Tensor):  # copied on its own device (_finish moves it if asked)
+        return data._data.astype((dtype or data.dtype).np, copy=True)
     if isinstance(data, np.ndarray) or hasattr(data, "__array_interface__") and not isinstance(data, (list, tuple)):
         a = np.asarray(data)
         _check_ndarray(a)
@@ -505,7 +507,8 @@ def range(start=0, end=None, step=1, *, dtype=None, layout=None, device=None, re
         raise RuntimeError("step must be nonzero")
     n = int(math.floor((end - start) / step)) + 1
     dtype = dtype or _dtype.get_default_dtype()
-    return _finish((np.arange(max(n, 0)) * step + start).astype(dtype.np), dtype, device, requires_grad)
+    arr = namespace_for(device).arange(max(n, 0)) * step + start
+    return _finish(arr.astype(dtype.np), dtype, None, requires_grad)
 
 
 def _lin(start, end, steps, dtype, xp):

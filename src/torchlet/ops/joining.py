@@ -436,22 +436,23 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     x = input._data
     n = x.shape[d] if x.ndim else 1
     if isinstance(repeats, Tensor):
-        r = host(repeats._data)  # the index is built on the host and uploaded below
+        r = host(repeats._data)  # checked on the host (the result's size depends on it)
         _check_repeats(r)
         if r.ndim == 1 and r.shape[0] != n and r.shape[0] != 1:
             raise RuntimeError(
                 f"repeats must have the same size as input along dim, but got "
                 f"repeats.size(0) = {r.shape[0]} and input.size(0) = {n}"
             )
-        r = r.reshape(-1) if r.size != 1 else int(r.reshape(()))
+        r = r.reshape(-1).tolist() if r.size != 1 else int(r.reshape(()))  # CuPy's repeat takes a list
     else:
         r = repeats if type(repeats) is int else int_arg(repeats, "repeats", fn="repeat_interleave")
         if r < 0:
             raise RuntimeError("repeats can not be negative")
-    idx = np.repeat(np.arange(n, dtype=np.int64), r)
+    xp = input._xp
+    idx = xp.repeat(xp.arange(n, dtype=np.int64), r)
     if x.ndim == 0:
         input = reshape(input, (1,))
-    return index_select(input, d, wrap(input._xp.asarray(idx)))
+    return index_select(input, d, wrap(idx))
 
 
 # ----- broadcasting ---------------------------------------------------------------

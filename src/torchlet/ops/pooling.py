@@ -345,13 +345,14 @@ class AvgPool2DBackward0(TwoPathNode):
 AvgPool3DBackward0 = type("AvgPool3DBackward0", (AvgPool2DBackward0,), {})
 
 
-def _divisor(S, k, s, p, o, count_include_pad):
-    """Window sizes along one dim (clipped to the padded input, or to the input)."""
-    start = np.arange(o) * s - p
-    end = np.minimum(start + k, S + p)
+def _divisor(xp, S, k, s, p, o, count_include_pad):
+    """Window sizes along one dim (clipped to the padded input, or to the input), built on
+    the input's device."""
+    start = xp.arange(o) * s - p
+    end = xp.minimum(start + k, S + p)
     size = end - start
     if not count_include_pad:
-        size = np.minimum(end, S) - np.maximum(start, 0)
+        size = xp.minimum(end, S) - xp.maximum(start, 0)
     return size
 
 
@@ -381,7 +382,7 @@ def _avg_pool(input, n, kernel_size, stride, padding, ceil_mode, count_include_p
     else:
         div = 1
         for dim in range(n):
-            sz = _divisor(X.shape[2 + dim], k[dim], s[dim], pads[dim][0], out[dim], count_include_pad).reshape(
+            sz = _divisor(xp, X.shape[2 + dim], k[dim], s[dim], pads[dim][0], out[dim], count_include_pad).reshape(
                 (-1,) + (1,) * (n - 1 - dim)
             )
             div = div * sz
@@ -444,17 +445,17 @@ def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 
 
 # ----- adaptive pooling -----------------------------------------------------
-def _bounds(S, o):
-    i = np.arange(o)
+def _bounds(xp, S, o):
+    i = xp.arange(o)
     return (i * S) // o, -((-(i + 1) * S) // o)  # floor(i*S/o), ceil((i+1)*S/o)
 
 
 def _avg_matrix(xp, S, o, dtype):
     """A[i, j] = 1/len(window i) for j in window i (the adaptive averaging along one dim)."""
-    lo, hi = _bounds(S, o)
-    j = np.arange(S)
+    lo, hi = _bounds(xp, S, o)
+    j = xp.arange(S)
     a = ((j >= lo[:, None]) & (j < hi[:, None])) / (hi - lo)[:, None]
-    return xp.asarray(a.astype(dtype))
+    return a.astype(dtype)
 
 
 def _out_size(output_size, spatial, n, name="adaptive_avg_pool2d", lead=()):
@@ -525,17 +526,17 @@ def _adaptive_max(input, output_size):
     oh, ow = _out_size(output_size, (H, W), 2, "adaptive_max_pool2d", list(input.shape[:-2]))
     idx = []
     for S, o in ((H, oh), (W, ow)):
-        lo, hi = _bounds(S, o)
-        k = int((hi - lo).max())
+        lo, hi = _bounds(xp, S, o)
+        k = max(-((-(i + 1) * S) // o) - (i * S) // o for i in range(o)) if o else 0  # the widest window
         # window rows, padded with the window's last row (a repeat never changes max or arg-max)
-        idx.append(np.minimum(lo[:, None] + np.arange(k), hi[:, None] - 1))
+        idx.append(xp.minimum(lo[:, None] + xp.arange(k), hi[:, None] - 1))
     rh, rw = idx
     kh, kw = rh.shape[1], rw.shape[1]
-    win = X[:, :, xp.asarray(rh)[:, :, None, None], xp.asarray(rw)[None, None, :, :]]  # N,C,oh,kh,ow,kw
+    win = X[:, :, rh[:, :, None, None], rw[None, None, :, :]]  # N,C,oh,kh,ow,kw
     win = win.transpose(0, 1, 2, 4, 3, 5).reshape(X.shape[:2] + (oh, ow, kh * kw))
     arg = win.argmax(-1)
     vals = xp.take_along_axis(win, arg[..., None], -1)[..., 0]
-    flat = xp.asarray(rh)[xp.arange(oh)[:, None], arg // kw] * W + xp.asarray(rw)[xp.arange(ow)[None, :], arg % kw]
+    flat = rh[xp.arange(oh)[:, None], arg // kw] * W + rw[xp.arange(ow)[None, :], arg % kw]
     indices = flat.astype(np.int64)
     res = attach(
         wrap(vals),
