@@ -51,6 +51,8 @@ OP_MODULES = {
     "pixel_shuffle": None,
     "conv": None,
     "pooling": None,
+    "pooling_avg": None,
+    "pooling_adaptive": None,
     "normalization": None,
     "loss": None,
     "loss_margin": ("margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss", "triplet_margin_loss"),

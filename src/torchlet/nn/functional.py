@@ -17,6 +17,8 @@ from ..ops.embedding_bag import *  # noqa: F403
 from ..ops.grid_sample import *  # noqa: F403
 from ..ops.conv import *  # noqa: F403
 from ..ops.pooling import *  # noqa: F403
+from ..ops.pooling_avg import *  # noqa: F403
+from ..ops.pooling_adaptive import *  # noqa: F403
 from ..ops.normalization import *  # noqa: F403
 from ..ops.padding import *  # noqa: F403
 from ..ops.interpolate import *  # noqa: F403

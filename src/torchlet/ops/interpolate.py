@@ -154,7 +154,7 @@ def interpolate(
             "Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a 4-D tensor as input"
         )
     if mode == "area" and n >= 1:
-        from .pooling import adaptive_avg_pool2d
+        from .pooling_adaptive import adaptive_avg_pool2d
 
         if 0 in out:  # adaptive pooling to an empty size: an empty result
             return input.sum(tuple(range(2, X.ndim)), keepdim=True).expand(X.shape[:2] + out) * 0
