@@ -18,7 +18,9 @@ from .ops import _table
 from .ops._out import bind_aliases
 
 OP_MODULES = {
+    "creation_data": None,
     "creation": None,
+    "creation_ranges": None,
     "pointwise": None,
     "pointwise_math": None,
     "pointwise_binary": None,
