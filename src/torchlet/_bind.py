@@ -57,6 +57,7 @@ OP_MODULES = {
     "pooling_adaptive": None,
     "normalization": None,
     "loss": None,
+    "loss_elementwise": None,
     "loss_margin": ("margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss", "triplet_margin_loss"),
     "dropout": None,
     "embedding": None,

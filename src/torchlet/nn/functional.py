@@ -8,6 +8,7 @@ from ..ops.rrelu import *  # noqa: F403
 from ..ops.pixel_shuffle import *  # noqa: F403
 from ..ops.dropout import *  # noqa: F403
 from ..ops.loss import *  # noqa: F403
+from ..ops.loss_elementwise import *  # noqa: F403
 from ..ops.loss_margin import *  # noqa: F403
 from ..ops.loss_gaussian import *  # noqa: F403
 from ..ops.embedding import *  # noqa: F403
