@@ -47,7 +47,10 @@ OP_MODULES = {
     "linalg_functions": None,
     "random_ops": None,
     "random_inplace": None,
+    "relu_sigmoid_tanh": None,
     "activation": None,
+    "activation_piecewise": None,
+    "softmax": None,
     "shrink": ("hardshrink",),  # softshrink is nn.functional only, as in PyTorch
     "rrelu": None,
     "pixel_shuffle": None,

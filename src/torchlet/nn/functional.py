@@ -1,8 +1,10 @@
 """torchlet.nn.functional: the functional forms of the layers. Each op lives
 in `torchlet/ops/` (one place), this module only gathers them."""
 
-from ..ops.pointwise_math import sigmoid, tanh  # noqa: F401
+from ..ops.relu_sigmoid_tanh import sigmoid, tanh  # noqa: F401
 from ..ops.activation import *  # noqa: F403
+from ..ops.activation_piecewise import *  # noqa: F403
+from ..ops.softmax import *  # noqa: F403
 from ..ops.shrink import *  # noqa: F403
 from ..ops.rrelu import *  # noqa: F403
 from ..ops.pixel_shuffle import *  # noqa: F403

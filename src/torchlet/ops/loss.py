@@ -8,7 +8,8 @@ import warnings
 import numpy as np
 
 from ._util import Node, attach, grad_enabled, wrap
-from .activation import log_softmax, _WORDS
+from .activation import _WORDS
+from .softmax import log_softmax
 
 __all__ = ["nll_loss", "cross_entropy"]
 
