@@ -19,6 +19,7 @@ from ..ops.distance import *  # noqa: F403
 from ..ops.embedding_bag import *  # noqa: F403
 from ..ops.grid_sample import *  # noqa: F403
 from ..ops.conv import *  # noqa: F403
+from ..ops.unfold import *  # noqa: F403
 from ..ops.pooling import *  # noqa: F403
 from ..ops.pooling_avg import *  # noqa: F403
 from ..ops.pooling_adaptive import *  # noqa: F403

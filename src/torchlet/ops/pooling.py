@@ -12,7 +12,7 @@ window (a scatter-add into the flat input positions, `_scatter_flat`, reduction.
 import numpy as np
 
 from ._util import _NAME_WORDS, Node, attach, grad_enabled, wrap
-from .conv import _pad_array, _tup, _windows
+from .unfold import _pad_array, _tup, _windows
 from .reduction import _gather, _scatter
 
 __all__ = [

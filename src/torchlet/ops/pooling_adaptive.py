@@ -5,7 +5,7 @@ import numpy as np
 
 from ._args import int_arg
 from ._util import _NAME_WORDS, Node, attach, wrap
-from .conv import _tup
+from .unfold import _tup
 from .pooling import MaxPool2DWithIndicesBackward0, _as1
 
 __all__ = [

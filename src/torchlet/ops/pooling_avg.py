@@ -5,7 +5,7 @@ import numpy as np
 
 from ._out import out_form
 from ._util import _NAME_WORDS, TwoPathNode, attach, wrap, wrap_dim
-from .conv import _fold, _pad_array, _tup, _windows
+from .unfold import _fold, _pad_array, _tup, _windows
 from .pooling import _as1, _batch, _geometry, _tiled_spread, _unbatch
 
 __all__ = ["avg_pool1d", "avg_pool2d", "avg_pool3d", "lp_pool1d", "lp_pool2d"]
