@@ -21,7 +21,7 @@ except ImportError:  # NumPy 1.x
     from numpy.core.umath import clip as _np_clip
 
 from .. import _dtype
-from ._table import _record, methods
+from ._table import _record, dtype_rule, methods, result_dtype
 from ._util import Node, Tensor, TwoPathNode, attach, float_result, inplace, method, wrap, _NAME_WORDS
 from ._util import broadcast_error
 
@@ -324,21 +324,46 @@ def _node_class(node_name, grad, save, doc, fast=None):
     return type(node_name, (Node,), {"backward": backward, "__doc__": f"d = {doc}"})
 
 
+def _dtype_of_rule(rule):
+    """input dtype -> result dtype under `rule` (cached per input dtype)."""
+    if rule is None:
+        return None
+    cache = {}
+
+    def of(dt):
+        key = (dt, _dtype.get_default_dtype())  # "float" depends on the default dtype
+        out = cache.get(key)
+        if out is None:
+            out = cache[key] = result_dtype(rule, dt)
+        return out
+
+    return of
+
+
 _GRAD_NAMES = {"square": "pow"}  # the op PyTorch's out= error names
 
 
-def define_unary(module, name, node_name, fwd, grad, save, doc, fast=None, out=True):
+def define_unary(module, name, node_name, fwd, grad, save, doc, fast=None, out=True, dtype=None):
     """Declare an elementwise op from its table row: forward `fwd(xp, x)` on arrays,
     gradient `grad(g[, saved])` with Tensor ops (saved: the input, or "r" the result),
     its node class, Tensor.NAME / NAME_; returns torchlet.NAME (with out= unless out=False),
     which the declaring file (`module`: its __name__) binds to NAME. pointwise_special.py and
     relu_sigmoid_tanh.py declare their rows here too. `fast(xp, g, r)`: the same gradient on
-    arrays, used when no graph is built (a TwoPathNode)."""
+    arrays, used when no graph is built (a TwoPathNode). `dtype`: the result-dtype rule
+    (_table.result_dtype), applied here to the kernel's result for every row."""
     node = _node_class(node_name, grad, save, doc, fast)
     node.__module__ = module
+    if dtype is not None:
+        dtype_rule(dtype, name)
+    rule = _dtype_of_rule(dtype)
 
     def op(input):
-        res = wrap(fwd(input._xp, input._data))
+        arr = fwd(input._xp, input._data)
+        if rule is not None:
+            want = rule(input.dtype).np
+            if arr.dtype != want:
+                arr = arr.astype(want)
+        res = wrap(arr)
         attach(res, node, (input,), (res,) if save == "r" else (input,) if save else ())
         return res
 
@@ -360,38 +385,100 @@ abs = define_unary(
     "x",
     "g * sign(a)",
 )
-sign = define_unary(__name__, "sign", "SignBackward0", _sign, lambda g: _zeros(g), None, "0")
-exp = define_unary(__name__, "exp", "ExpBackward0", _float_fn("exp"), lambda g, r: g * r, "r", "g * exp(a)")
+sign = define_unary(__name__, "sign", "SignBackward0", _sign, lambda g: _zeros(g), None, "0", dtype="same")
+exp = define_unary(
+    __name__, "exp", "ExpBackward0", _float_fn("exp"), lambda g, r: g * r, "r", "g * exp(a)", dtype="float"
+)
 exp2 = define_unary(
-    __name__, "exp2", "Exp2Backward0", _float_fn("exp2"), lambda g, r: g * r * _LN2, "r", "g * 2^a * ln 2"
+    __name__,
+    "exp2",
+    "Exp2Backward0",
+    _float_fn("exp2"),
+    lambda g, r: g * r * _LN2,
+    "r",
+    "g * 2^a * ln 2",
+    dtype="float",
 )
 expm1 = define_unary(
-    __name__, "expm1", "Expm1Backward0", _float_fn("expm1"), lambda g, r: g * (r + 1), "r", "g * (expm1(a) + 1)"
+    __name__,
+    "expm1",
+    "Expm1Backward0",
+    _float_fn("expm1"),
+    lambda g, r: g * (r + 1),
+    "r",
+    "g * (expm1(a) + 1)",
+    dtype="float",
 )
-log = define_unary(__name__, "log", "LogBackward0", _float_fn("log"), lambda g, x: g / x, "x", "g / a")
+log = define_unary(__name__, "log", "LogBackward0", _float_fn("log"), lambda g, x: g / x, "x", "g / a", dtype="float")
 log2 = define_unary(
-    __name__, "log2", "Log2Backward0", _float_fn("log2"), lambda g, x: g / (x * _LN2), "x", "g / (a ln 2)"
+    __name__,
+    "log2",
+    "Log2Backward0",
+    _float_fn("log2"),
+    lambda g, x: g / (x * _LN2),
+    "x",
+    "g / (a ln 2)",
+    dtype="float",
 )
 log10 = define_unary(
-    __name__, "log10", "Log10Backward0", _float_fn("log10"), lambda g, x: g / (x * _LN10), "x", "g / (a ln 10)"
+    __name__,
+    "log10",
+    "Log10Backward0",
+    _float_fn("log10"),
+    lambda g, x: g / (x * _LN10),
+    "x",
+    "g / (a ln 10)",
+    dtype="float",
 )
 log1p = define_unary(
-    __name__, "log1p", "Log1PBackward0", _float_fn("log1p"), lambda g, x: g / (x + 1), "x", "g / (1 + a)"
+    __name__, "log1p", "Log1PBackward0", _float_fn("log1p"), lambda g, x: g / (x + 1), "x", "g / (1 + a)", dtype="float"
 )
 sqrt = define_unary(
-    __name__, "sqrt", "SqrtBackward0", _float_fn("sqrt"), lambda g, r: g / (r * 2), "r", "g / (2 sqrt(a))"
+    __name__,
+    "sqrt",
+    "SqrtBackward0",
+    _float_fn("sqrt"),
+    lambda g, r: g / (r * 2),
+    "r",
+    "g / (2 sqrt(a))",
+    dtype="float",
 )
 rsqrt = define_unary(
-    __name__, "rsqrt", "RsqrtBackward0", _rsqrt, lambda g, r: g * -0.5 * r.pow(3), "r", "-g / (2 a^(3/2))"
+    __name__,
+    "rsqrt",
+    "RsqrtBackward0",
+    _rsqrt,
+    lambda g, r: g * -0.5 * r.pow(3),
+    "r",
+    "-g / (2 a^(3/2))",
+    dtype="float",
 )
 square = define_unary(__name__, "square", "PowBackward0", _square, lambda g, x: g * (x * 2), "x", "2 g a")
 reciprocal = define_unary(
-    __name__, "reciprocal", "ReciprocalBackward0", _reciprocal, lambda g, r: -g * (r * r), "r", "-g / a^2"
+    __name__,
+    "reciprocal",
+    "ReciprocalBackward0",
+    _reciprocal,
+    lambda g, r: -g * (r * r),
+    "r",
+    "-g / a^2",
+    dtype="float",
 )
-sin = define_unary(__name__, "sin", "SinBackward0", _float_fn("sin"), lambda g, x: g * x.cos(), "x", "g cos(a)")
-cos = define_unary(__name__, "cos", "CosBackward0", _float_fn("cos"), lambda g, x: g * -x.sin(), "x", "-g sin(a)")
+sin = define_unary(
+    __name__, "sin", "SinBackward0", _float_fn("sin"), lambda g, x: g * x.cos(), "x", "g cos(a)", dtype="float"
+)
+cos = define_unary(
+    __name__, "cos", "CosBackward0", _float_fn("cos"), lambda g, x: g * -x.sin(), "x", "-g sin(a)", dtype="float"
+)
 tan = define_unary(
-    __name__, "tan", "TanBackward0", _float_fn("tan"), lambda g, r: g * (r * r + 1), "r", "g (1 + tan(a)^2)"
+    __name__,
+    "tan",
+    "TanBackward0",
+    _float_fn("tan"),
+    lambda g, r: g * (r * r + 1),
+    "r",
+    "g (1 + tan(a)^2)",
+    dtype="float",
 )
 asin = define_unary(
     __name__,
@@ -401,6 +488,7 @@ asin = define_unary(
     lambda g, x: g * (-x * x + 1).rsqrt(),
     "x",
     "g / sqrt(1 - a^2)",
+    dtype="float",
 )
 acos = define_unary(
     __name__,
@@ -410,25 +498,58 @@ acos = define_unary(
     lambda g, x: g * -((-x * x + 1).rsqrt()),
     "x",
     "-g / sqrt(1 - a^2)",
+    dtype="float",
 )
 atan = define_unary(
-    __name__, "atan", "AtanBackward0", _float_fn("arctan"), lambda g, x: g / (x * x + 1), "x", "g / (1 + a^2)"
+    __name__,
+    "atan",
+    "AtanBackward0",
+    _float_fn("arctan"),
+    lambda g, x: g / (x * x + 1),
+    "x",
+    "g / (1 + a^2)",
+    dtype="float",
 )
-sinh = define_unary(__name__, "sinh", "SinhBackward0", _float_fn("sinh"), lambda g, x: g * x.cosh(), "x", "g cosh(a)")
-cosh = define_unary(__name__, "cosh", "CoshBackward0", _float_fn("cosh"), lambda g, x: g * x.sinh(), "x", "g sinh(a)")
+sinh = define_unary(
+    __name__, "sinh", "SinhBackward0", _float_fn("sinh"), lambda g, x: g * x.cosh(), "x", "g cosh(a)", dtype="float"
+)
+cosh = define_unary(
+    __name__, "cosh", "CoshBackward0", _float_fn("cosh"), lambda g, x: g * x.sinh(), "x", "g sinh(a)", dtype="float"
+)
 erf = define_unary(
-    __name__, "erf", "ErfBackward0", _erf, lambda g, x: (-x * x).exp() * _2_SQRTPI * g, "x", "g 2/sqrt(pi) exp(-a^2)"
+    __name__,
+    "erf",
+    "ErfBackward0",
+    _erf,
+    lambda g, x: (-x * x).exp() * _2_SQRTPI * g,
+    "x",
+    "g 2/sqrt(pi) exp(-a^2)",
+    dtype="float",
 )
 floor = define_unary(
-    __name__, "floor", "FloorBackward0", _rounding("floor", "floor_vml_cpu"), lambda g: _zeros(g), None, "0"
+    __name__,
+    "floor",
+    "FloorBackward0",
+    _rounding("floor", "floor_vml_cpu"),
+    lambda g: _zeros(g),
+    None,
+    "0",
+    dtype="same",
 )
 ceil = define_unary(
-    __name__, "ceil", "CeilBackward0", _rounding("ceil", "ceil_vml_cpu"), lambda g: _zeros(g), None, "0"
+    __name__, "ceil", "CeilBackward0", _rounding("ceil", "ceil_vml_cpu"), lambda g: _zeros(g), None, "0", dtype="same"
 )
 trunc = define_unary(
-    __name__, "trunc", "TruncBackward0", _rounding("trunc", "trunc_vml_cpu"), lambda g: _zeros(g), None, "0"
+    __name__,
+    "trunc",
+    "TruncBackward0",
+    _rounding("trunc", "trunc_vml_cpu"),
+    lambda g: _zeros(g),
+    None,
+    "0",
+    dtype="same",
 )
-frac = define_unary(__name__, "frac", "FracBackward0", _frac, lambda g: g, None, "g")
+frac = define_unary(__name__, "frac", "FracBackward0", _frac, lambda g: g, None, "g", dtype="same")
 
 
 RoundBackward0 = _node_class("RoundBackward0", lambda g: _zeros(g), None, "0")

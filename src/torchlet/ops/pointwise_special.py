@@ -167,6 +167,7 @@ asinh = define_unary(
     lambda g, x: g * (x * x + 1).rsqrt(),
     "x",
     "g / sqrt(a^2 + 1)",
+    dtype="float",
 )
 acosh = define_unary(
     __name__,
@@ -176,9 +177,17 @@ acosh = define_unary(
     lambda g, x: g * (x * x - 1).rsqrt(),
     "x",
     "g / sqrt(a^2 - 1)",
+    dtype="float",
 )
 atanh = define_unary(
-    __name__, "atanh", "AtanhBackward0", _float_fn("arctanh"), lambda g, x: g / (1 - x * x), "x", "g / (1 - a^2)"
+    __name__,
+    "atanh",
+    "AtanhBackward0",
+    _float_fn("arctanh"),
+    lambda g, x: g / (1 - x * x),
+    "x",
+    "g / (1 - a^2)",
+    dtype="float",
 )
 erfc = define_unary(
     __name__,
@@ -188,6 +197,7 @@ erfc = define_unary(
     lambda g, x: (-x * x).exp() * -_2_SQRTPI * g,
     "x",
     "-g 2/sqrt(pi) exp(-a^2)",
+    dtype="float",
 )
 erfinv = define_unary(
     __name__,
@@ -197,9 +207,14 @@ erfinv = define_unary(
     lambda g, r: (r * r).exp() * _SQRTPI_2 * g,
     "r",
     "g sqrt(pi)/2 exp(erfinv(a)^2)",
+    dtype="float",
 )
-deg2rad = define_unary(__name__, "deg2rad", "Deg2RadBackward0", _scaled(_D2R), lambda g: g * _D2R, None, "g pi/180")
-rad2deg = define_unary(__name__, "rad2deg", "Rad2DegBackward0", _scaled(_R2D), lambda g: g * _R2D, None, "g 180/pi")
+deg2rad = define_unary(
+    __name__, "deg2rad", "Deg2RadBackward0", _scaled(_D2R), lambda g: g * _D2R, None, "g pi/180", dtype="float"
+)
+rad2deg = define_unary(
+    __name__, "rad2deg", "Rad2DegBackward0", _scaled(_R2D), lambda g: g * _R2D, None, "g 180/pi", dtype="float"
+)
 
 
 arcsinh, arccosh, arctanh = asinh, acosh, atanh

@@ -59,6 +59,7 @@ tanh = define_unary(
     "r",
     "g (1 - tanh(a)^2)",
     fast=_tanh_grad,
+    dtype="float",
 )
 sigmoid = define_unary(
     __name__,
@@ -69,6 +70,7 @@ sigmoid = define_unary(
     "r",
     "g s(a) (1 - s(a))",
     fast=_sigmoid_grad,
+    dtype="float",
 )
 relu = define_unary(
     __name__,
@@ -80,6 +82,7 @@ relu = define_unary(
     "g where relu(a) > 0, else 0",
     fast=_relu_grad,
     out=False,
+    dtype="same",
 )
 # ReluBackward0 saves the result, not the input: relu_ needs no copy of its input (ResNet's ReLU(inplace))
 methods.relu_ = lambda self: inplace(self, relu, saves_input=False)
