@@ -39,7 +39,7 @@ OP_MODULES = {
     "indexing": None,
     "indexing_reduce": None,
     "view_extra": None,
-    "diagonal": (),
+    "diagonal": None,
     "subscript": (),
     "joining": None,
     "joining_repeat": None,

@@ -8,15 +8,13 @@ fancy indexing (and `add.at` where positions can repeat) does the work.
 """
 
 import numpy as np
-from .._device import namespace
 
 from . import subscript
-from . import diagonal
-from .diagonal import tril, triu, diag, diagonal, trace
 from ._args import int_arg
 from ._util import Node, Tensor, attach, inplace, method, reduce_grad, wrap, wrap_dim
 
 from ._out import out_form
+from .reduction import _add_along, along_key
 
 __all__ = [
     "gather",
@@ -30,11 +28,6 @@ __all__ = [
     "take",
     "index_fill",
     "index_add",
-    "tril",
-    "triu",
-    "diag",
-    "diagonal",
-    "trace",
     "narrow",
     "select",
 ]
@@ -56,21 +49,6 @@ def _bounds(idx, size, dim, negative_ok=False):
             raise RuntimeError(f"index {hi} is out of bounds for dimension {dim} with size {size}")
         if lo < (-size if negative_ok else 0):
             raise RuntimeError(f"index {lo} is out of bounds for dimension {dim} with size {size}")
-
-
-def _along(idx, dim):
-    """Index tuple addressing input[.., idx[...], ..] at dim, aranges elsewhere."""
-    n = idx.ndim
-    xp = namespace(idx)
-    key = []
-    for d, s in enumerate(idx.shape):
-        if d == dim:
-            key.append(idx)
-        else:
-            shape = [1] * n
-            shape[d] = s
-            key.append(xp.arange(s).reshape(shape))
-    return tuple(key)
 
 
 def _check_along(x, dim, idx, src=None, op="gather"):
@@ -111,7 +89,7 @@ def gather(input, dim, index, *, sparse_grad=False):
     if x.ndim == 0:
         res = x[idx].copy() if idx.ndim == 0 else x.reshape(1)[idx]
     else:
-        res = x[_along(idx, d)]
+        res = x[along_key(input._xp, idx, d)]
     return attach(wrap(res), GatherBackward0, (input,), dim=d, index=wrap(idx.astype(np.int64, copy=False)))
 
 
@@ -157,15 +135,18 @@ def _scatter_impl(input, dim, index, src, op, reduce=None, add=False):
     idx = _index(index, op)
     is_t = isinstance(src, Tensor)
     _check_along(x, d, idx, src._data if is_t else None, op)
+    xp = input._xp
     out = x.copy()
-    key = _along(idx, d) if x.ndim else idx
+    key = along_key(xp, idx, d) if x.ndim else idx
     v = src._data[tuple(slice(0, s) for s in idx.shape)] if is_t else src
     if is_t and v.dtype != x.dtype:
         raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype")
-    if add or reduce == "add":
-        input._xp.add.at(out, key, v)
+    if (add or reduce == "add") and is_t and x.ndim:
+        _add_along(xp, out, idx, d, v)  # the shared scatter-add (reduction.py)
+    elif add or reduce == "add":
+        xp.add.at(out, key, v)
     elif reduce == "multiply":
-        input._xp.multiply.at(out, key, v)
+        xp.multiply.at(out, key, v)
     elif reduce is not None:
         raise RuntimeError(f"reduce argument must be either add or multiply. Got {reduce}")
     else:
