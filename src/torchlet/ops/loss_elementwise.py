@@ -144,15 +144,20 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
 
 # ----- binary cross entropy ------------------------------------------------------------
-class BinaryCrossEntropyBackward0(TwoPathNode):
-    """d bce/dx = w (x - t) / max(x (1 - x), 1e-12); d/dt = w (log(1-x) - log(x))
-    (d/dx on arrays or with Tensor ops; d/dt with Tensor ops)"""
+class _BceNode(TwoPathNode):
+    """Both paths of a BCE gradient from one `_grads(g, arrays)` (d/dx on arrays or with
+    Tensor ops, d/dt with Tensor ops)."""
 
     def backward_arrays(self, g):
         return self._grads(g, arrays=True)
 
     def backward_tensors(self, g):
         return self._grads(g, arrays=False)
+
+
+class BinaryCrossEntropyBackward0(_BceNode):
+    """d bce/dx = w (x - t) / max(x (1 - x), 1e-12); d/dt = w (log(1-x) - log(x))
+    (d/dx on arrays or with Tensor ops; d/dt with Tensor ops)"""
 
     def _grads(self, g, arrays):
         x, t = self.saved_tensors
@@ -203,15 +208,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     )
 
 
-class BinaryCrossEntropyWithLogitsBackward0(TwoPathNode):
+class BinaryCrossEntropyWithLogitsBackward0(_BceNode):
     """d/dx = w ((1 - t) - lw sigmoid(-x)), lw = 1 + (pw - 1) t; d/dt = w (-x + (pw - 1) softplus(-x))
     (d/dx on arrays or with Tensor ops; d/dt with Tensor ops)"""
-
-    def backward_arrays(self, g):
-        return self._grads(g, arrays=True)
-
-    def backward_tensors(self, g):
-        return self._grads(g, arrays=False)
 
     def _grads(self, g, arrays):
         x, t = self.saved_tensors

@@ -79,26 +79,25 @@ def _log_softmax_arr(xp, x, dim):
     return s
 
 
-@method()
-def softmax(input, dim=None, _stacklevel=3, dtype=None):
+def _normalize(name, kernel, node, input, dim, stacklevel, dtype):
+    """softmax / log_softmax: the array kernel along dim, the node saving the result."""
     if input.__class__ is not Tensor and input.is_nested:  # torch.nested
-        return input.softmax(dim, dtype)
-    input, d = _prep(input, dim, dtype, "softmax", _stacklevel)
-    out = wrap(_softmax_arr(input._xp, input._data, d))
+        return getattr(input, name)(dim, dtype)
+    input, d = _prep(input, dim, dtype, name, stacklevel + 1)
+    out = wrap(kernel(input._xp, input._data, d))
     if out._data.size == 0:
         return out
-    return attach(out, SoftmaxBackward0, (input,), (out,), dim=d)
+    return attach(out, node, (input,), (out,), dim=d)
+
+
+@method()
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    return _normalize("softmax", _softmax_arr, SoftmaxBackward0, input, dim, _stacklevel, dtype)
 
 
 @method()
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    if input.__class__ is not Tensor and input.is_nested:  # torch.nested
-        return input.log_softmax(dim, dtype)
-    input, d = _prep(input, dim, dtype, "log_softmax", _stacklevel)
-    out = wrap(_log_softmax_arr(input._xp, input._data, d))
-    if out._data.size == 0:
-        return out
-    return attach(out, LogSoftmaxBackward0, (input,), (out,), dim=d)
+    return _normalize("log_softmax", _log_softmax_arr, LogSoftmaxBackward0, input, dim, _stacklevel, dtype)
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
