@@ -23,6 +23,7 @@ OP_MODULES = {
     "creation_ranges": None,
     "pointwise": None,
     "pointwise_math": None,
+    "pointwise_unary": None,
     "pointwise_binary": None,
     "pointwise_special": None,
     "pointwise_pairs": None,

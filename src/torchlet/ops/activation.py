@@ -47,9 +47,9 @@ def _sigmoid_arr(xp, x):
 
 
 def _erf_arr(x):
-    from . import pointwise_math
+    from . import pointwise_unary
 
-    return pointwise_math.erf(wrap(x))._data
+    return pointwise_unary.erf(wrap(x))._data
 
 
 def _float_check(input, name):
