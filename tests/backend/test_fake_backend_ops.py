@@ -29,7 +29,16 @@ def _run(fn, arrays, device, lib):
         if device is not None:
             t = t.to(device)
         ts.append(t.detach().requires_grad_(True) if a.dtype.kind == "f" else t)
-    out = fn(lib, *ts)
+    if device is None:
+        out = fn(lib, *ts)
+    else:
+        with _fake_backend.count_transfers() as copies:
+            out = fn(lib, *ts)
+            loss = out.float().sum() if out.dtype.is_floating_point else None
+            if loss is not None and loss.requires_grad:
+                loss.backward()
+        assert copies == [], f"host-built arrays copied to the device: {copies}"
+        return out, [t.grad for t in ts]
     loss = out.float().sum() if out.dtype.is_floating_point else None
     if loss is not None and loss.requires_grad:
         loss.backward()
@@ -116,6 +125,34 @@ CASES = {
     # more nn.functional
     "interp_nearest": (lambda L, x: L.nn.functional.interpolate(x, scale_factor=2), [(1, 2, 3, 3)]),
     "interp_bilinear": (lambda L, x: L.nn.functional.interpolate(x, size=(5, 4), mode="bilinear"), [(1, 2, 3, 3)]),
+    "interp_nearest_exact": (
+        lambda L, x: L.nn.functional.interpolate(x, size=(5, 2), mode="nearest-exact"),
+        [(1, 2, 3, 3)],
+    ),
+    "interp_same_size": (lambda L, x: L.nn.functional.interpolate(x, size=(3, 5), mode="bilinear"), [(1, 2, 3, 3)]),
+    "interp_linear_ac": (
+        lambda L, x: L.nn.functional.interpolate(x, size=7, mode="linear", align_corners=True),
+        [(1, 2, 4)],
+    ),
+    "interp_trilinear": (
+        lambda L, x: L.nn.functional.interpolate(x, scale_factor=1.5, mode="trilinear"),
+        [(1, 1, 2, 3, 2)],
+    ),
+    "interp_bicubic": (lambda L, x: L.nn.functional.interpolate(x, size=(5, 7), mode="bicubic"), [(1, 2, 3, 4)]),
+    "interp_bilinear_aa": (
+        lambda L, x: L.nn.functional.interpolate(x, size=(3, 2), mode="bilinear", antialias=True),
+        [(1, 2, 7, 5)],
+    ),
+    "interp_bicubic_aa": (
+        lambda L, x: L.nn.functional.interpolate(x, size=(2, 3), mode="bicubic", antialias=True),
+        [(1, 1, 6, 8)],
+    ),
+    "interp_area": (lambda L, x: L.nn.functional.interpolate(x, size=(2, 3), mode="area"), [(1, 2, 5, 7)]),
+    "avg_pool_ceil": (lambda L, x: L.nn.functional.avg_pool2d(x, 3, 2, 1, ceil_mode=True), [(1, 2, 6, 7)]),
+    "avg_pool_divisor": (lambda L, x: L.nn.functional.avg_pool2d(x, 2, 1, divisor_override=3), [(1, 2, 4, 4)]),
+    "avg_pool3d": (lambda L, x: L.nn.functional.avg_pool3d(x, 2, 1, 1, count_include_pad=False), [(1, 1, 3, 4, 3)]),
+    "avg_pool1d": (lambda L, x: L.nn.functional.avg_pool1d(x, 3, 2, 1), [(2, 3, 7)]),
+    "adaptive_avg1d": (lambda L, x: L.nn.functional.adaptive_avg_pool1d(x, 3), [(2, 3, 7)]),
     "avg_pool_pad": (lambda L, x: L.nn.functional.avg_pool2d(x, 3, 2, 1, count_include_pad=False), [(1, 2, 6, 6)]),
     "adaptive_max": (lambda L, x: L.nn.functional.adaptive_max_pool2d(x, (2, 3)), [(1, 2, 5, 7)]),
     "adaptive_avg_uneven": (lambda L, x: L.nn.functional.adaptive_avg_pool2d(x, (2, 3)), [(1, 2, 5, 7)]),
@@ -129,7 +166,7 @@ CASES = {
     "repeat_interleave": (lambda L, a: a.repeat_interleave(2, dim=0), [(3, 2)]),
     "clamp_tensor": (lambda L, a, lo: a.clamp(min=lo), [(3, 4), (4,)]),
     "setitem": (lambda L, a, b: _setitem(a, b), [(4, 3), (2, 3)]),
-    "inverse": (lambda L, a: L.linalg.inv(a + 4 * L.eye(3).to(a.device)), [(3, 3)]),
+    "inverse": (lambda L, a: L.linalg.inv(a + 4 * L.eye(3, device=a.device)), [(3, 3)]),
     "sort_topk": (lambda L, a: a.sort(1).values + a.topk(4, 1).values, [(3, 4)]),
     "cumprod": (lambda L, a: a.cumprod(1), [(3, 4)]),
     "tril_triu": (lambda L, a: a.tril() + a.triu(1) * 2, [(4, 4)]),
@@ -193,25 +230,64 @@ def test_op_on_fake_device(name):
     check(fn, shapes, ints=[np.asarray(i, dtype=np.int64) for i in ints])
 
 
+# name -> (op, host -> device copies: the generator draws on the host, one copy per draw)
 RANDOM = {
-    "bernoulli": lambda L, p: L.bernoulli(p),
-    "multinomial": lambda L, p: L.multinomial(p, 3),
-    "dropout": lambda L, p: L.nn.functional.dropout(p, 0.5, training=True),
-    "rrelu": lambda L, p: L.nn.functional.rrelu(p - 0.5, training=True),
-    "rand_like": lambda L, p: L.rand_like(p) + L.randn_like(p),
+    "bernoulli": (lambda L, p: L.bernoulli(p), 1),
+    "multinomial": (lambda L, p: L.multinomial(p, 3), 1),
+    "dropout": (lambda L, p: L.nn.functional.dropout(p, 0.5, training=True), 1),
+    "dropout_strided": (lambda L, p: L.nn.functional.dropout(p.t(), 0.5, training=True), 1),
+    "dropout2d": (lambda L, p: L.nn.functional.dropout2d(p[None, :, :, None], 0.5, training=True), 1),
+    "alpha_dropout": (lambda L, p: L.nn.functional.alpha_dropout(p, 0.3, training=True), 1),
+    "rrelu": (lambda L, p: L.nn.functional.rrelu(p - 0.5, training=True), 1),
+    "rand_like": (lambda L, p: L.rand_like(p) + L.randn_like(p), 2),
 }
 
 
 @pytest.mark.parametrize("name", sorted(RANDOM))
 def test_random_op_on_fake_device(name):
-    """Same seed, same numbers as torch's cpu generator, result on the fake device."""
+    """Same seed, same numbers as torch's cpu generator, result on the fake device; the only
+    host -> device copies are the generator's draws (masks, offsets and scales are built there)."""
+    fn, n_copies = RANDOM[name]
     p = np.random.default_rng(3).uniform(0.1, 1, (4, 5)).astype(np.float32)
     T.manual_seed(7)
-    ref = RANDOM[name](T, T.tensor(p))
+    ref = fn(T, T.tensor(p))
     torch.manual_seed(7)
-    out = RANDOM[name](torch, torch.tensor(p).to(DEV))
+    x = torch.tensor(p).to(DEV)
+    with _fake_backend.count_transfers() as copies:
+        out = fn(torch, x)
+    assert len(copies) <= n_copies, copies
     _check_device(out)
     np.testing.assert_allclose(_host(out), ref.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("antialias", [False, True])
+def test_uint8_resize_on_fake_device(mode, antialias):
+    """uint8 resizing (Pillow's fixed-point weights) builds its weights on the device."""
+    x = np.random.default_rng(5).integers(0, 256, (1, 2, 7, 6)).astype(np.uint8)
+    ref = T.nn.functional.interpolate(T.tensor(x), size=(4, 9), mode=mode, antialias=antialias)
+    xf = torch.tensor(x).to(DEV)
+    with _fake_backend.count_transfers() as copies:
+        out = torch.nn.functional.interpolate(xf, size=(4, 9), mode=mode, antialias=antialias)
+    assert copies == []
+    _check_device(out)
+    np.testing.assert_array_equal(_host(out), ref.numpy())
+
+
+def test_tensor_of_a_fake_tensor_stays_there():
+    """torch.tensor(t) copies t on t's device (no round trip through the host)."""
+    a = torch.arange(6.0).to(DEV)
+    with _fake_backend.count_transfers() as copies, pytest.warns(UserWarning):
+        b = torch.tensor(a, dtype=torch.float64)
+    assert copies == []
+    _check_device(b)
+    assert b.dtype == torch.float64 and b.tolist() == list(range(6))
+    with pytest.warns(UserWarning):
+        assert torch.tensor(a, device="cpu").device.type == "cpu"
+    with pytest.warns(UserWarning):
+        r = torch.range(0, 2, 0.5, device=DEV)
+    _check_device(r)
+    assert r.tolist() == [0.0, 0.5, 1.0, 1.5, 2.0]
 
 
 def test_creation_on_fake_device():
@@ -297,3 +373,36 @@ def test_normal_on_fake_device_draws_cpu_values(name):
     T.manual_seed(11)
     ref = NORMAL[name](T, None)  # and both are PyTorch's
     assert np.array_equal(b.view(np.uint8), ref.numpy().view(np.uint8))
+
+
+def _table_ops():
+    from torchlet.ops import _table
+
+    return sorted(name for name, op in _table.ops().items() if op.dtype_rule and op.function)
+
+
+@pytest.mark.parametrize("name", _table_ops())
+def test_table_op_on_fake_device(name):
+    """Every op of the table with a dtype rule (the elementwise, comparison, logical, argmax
+    families) on float, int and bool inputs: the cpu values, on the fake device, no host copies."""
+    fn = getattr(torch, name)
+    for vals, dt in (([0.25, 0.75, 0.5], torch.float32), ([1, 2, 3], torch.int64), ([True, False, True], torch.bool)):
+        cpu = [torch.tensor(vals, dtype=dt), torch.tensor(vals[::-1], dtype=dt)]
+        try:
+            ref = fn(*cpu[:1])
+            n = 1
+        except TypeError:
+            try:
+                ref = fn(*cpu)
+            except (RuntimeError, TypeError, NotImplementedError):
+                continue
+            n = 2
+        except (RuntimeError, NotImplementedError):
+            continue
+        fake = [t.to(DEV) for t in cpu[:n]]
+        with _fake_backend.count_transfers() as copies:
+            out = fn(*fake)
+        assert copies == [], copies
+        _check_device(out)
+        assert out.dtype == ref.dtype
+        np.testing.assert_array_equal(_host(out), ref.numpy())

@@ -85,7 +85,7 @@ def test_recording_after_binding_fails_loudly():
 @pytest.mark.parametrize(
     "name, file",
     [
-        ("relu", "pointwise_math.py"),
+        ("relu", "relu_sigmoid_tanh.py"),
         ("add_", "pointwise.py"),
         ("linear", "linear.py"),
         ("cosine_similarity", "distance.py"),

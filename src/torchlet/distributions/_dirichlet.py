@@ -37,7 +37,7 @@ class DirichletBackward(Node):
 def _sample_dirichlet(concentration, generator=None):
     """Dirichlet samples drawn as PyTorch draws them (torchlet._sample_dirichlet),
     differentiable w.r.t. concentration."""
-    from ..ops.random_ops import _sample_dirichlet as sample
+    from ..ops.random_distributions import _sample_dirichlet as sample
 
     res = sample(concentration.detach(), generator=generator)
     return attach(res, DirichletBackward, (concentration,), (concentration, res))

@@ -2,7 +2,7 @@
 _sample_dirichlet) and their reparameterized gradients (_standard_gamma_grad,
 _dirichlet_grad).
 
-The samples come from torchlet._standard_gamma / _sample_dirichlet (ops/random_ops.py:
+The samples come from torchlet._standard_gamma / _sample_dirichlet (ops/random_distributions.py:
 PyTorch's Marsaglia-Tsang draws from the generator); this module makes them differentiable.
 
 The gradient of a sample x ~ Gamma(alpha) w.r.t. alpha is
@@ -33,7 +33,7 @@ class StandardGammaBackward0(Node):
 def _standard_gamma(concentration, generator=None):
     """Gamma(concentration, 1) samples drawn as PyTorch draws them (torchlet._standard_gamma),
     differentiable w.r.t. concentration."""
-    from ..ops.random_ops import _standard_gamma as sample
+    from ..ops.random_distributions import _standard_gamma as sample
 
     res = sample(concentration.detach(), generator=generator)
     return attach(res, StandardGammaBackward0, (concentration,), (concentration, res))

@@ -1,8 +1,8 @@
-"""Activation layers: thin Modules over the functional ops (ops/activation.py)."""
+"""Activation layers: thin Modules over the functional ops (nn.functional, from ops/activation*.py)."""
 
 import warnings
 
-from ..ops import activation as F
+from . import functional as F
 from ..ops import rrelu as _rrelu, shrink as _shrink
 from ..ops.creation import empty
 from . import init

@@ -1,6 +1,7 @@
-"""Loss modules: hold the options, call the functional loss (ops/loss.py)."""
+"""Loss modules: hold the options, call the functional loss (ops/loss*.py)."""
 
-from ..ops import loss as F
+from . import functional as F
+from ..ops.loss import _legacy_string
 from .module import Module
 
 __all__ = [
@@ -22,7 +23,7 @@ class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
         if size_average is not None or reduce is not None:
-            self.reduction = F._legacy_string(size_average, reduce)
+            self.reduction = _legacy_string(size_average, reduce)
         else:
             self.reduction = reduction
 

@@ -1,6 +1,6 @@
-"""Pooling layers (torch's arguments and printing); the computation is ops/pooling.py."""
+"""Pooling layers (torch's arguments and printing); the computation is ops/pooling*.py."""
 
-from ..ops import pooling as _F
+from . import functional as _F
 from .module import Module
 
 __all__ = [

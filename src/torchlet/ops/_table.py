@@ -15,13 +15,30 @@ every op file it lists, records each file's `__all__` as torchlet.* functions,
 then sets the recorded methods on Tensor. So `_tensor.py` imports no op file,
 and `ops` <-> `_tensor` <-> `autograd` import in one direction only.
 
+An op whose result dtype follows one of the rules of `result_dtype` declares it
+with `@dtype_rule("float")` (or `dtype=` in a `define_unary` row); the table keeps
+it (`Op.dtype_rule`) and tests/ops/test_dtype_rules.py checks every declared rule
+against PyTorch for bool/int/float/complex inputs.
+
 `OPS` groups the records per op (function + method + in-place + out= forms +
-out= dtype rule); `python -m torchlet.ops._table NAME` says where an op lives.
+out= dtype rule + result dtype rule); `python -m torchlet.ops._table NAME` says where an op lives.
 The typed stubs (`torchlet/_tensor.pyi`, `torchlet/__init__.pyi`) are generated
 from this table by `python -m torchlet._stubgen`.
 """
 
-__all__ = ["method", "methods", "METHODS", "FUNCTIONS", "OPS", "Op", "ops", "where"]
+__all__ = [
+    "method",
+    "methods",
+    "METHODS",
+    "FUNCTIONS",
+    "OPS",
+    "Op",
+    "ops",
+    "where",
+    "dtype_rule",
+    "result_dtype",
+    "DTYPE_RULES",
+]
 
 # Tensor attribute name -> the callable (or property) to bind, in registration order.
 METHODS = {}
@@ -85,10 +102,67 @@ class _Methods:
 methods = _Methods()
 
 
+# op name -> its result-dtype rule (see result_dtype)
+DTYPE_RULES = {}
+
+
+def dtype_rule(rule, *names):
+    """Declare the result-dtype rule of the decorated op (names: default its own name):
+
+    "same":    the input's dtype               (abs, floor, relu)
+    "promote": the inputs' promoted dtype      (add, mul, maximum)
+    "float":   promoted, integers and bool -> the default float dtype (exp, sigmoid, div)
+    "bool":    bool                            (eq, isnan, logical_and)
+    "long":    int64                           (argmax, argmin)
+
+    `dtype_rule("bool", "eq", "ne")` declares the named ops at once (a factory-made op).
+    """
+    if rule not in _RULES:
+        raise ValueError(f"unknown dtype rule {rule!r}: one of {sorted(_RULES)}")
+    for n in names:
+        DTYPE_RULES[n] = rule
+
+    def deco(fn):
+        if not names:
+            DTYPE_RULES[fn.__name__] = rule
+        return fn
+
+    return deco
+
+
+def _promoted(dtypes):
+    from .._dtype import promote_types
+
+    out = dtypes[0]
+    for d in dtypes[1:]:
+        out = promote_types(out, d)
+    return out
+
+
+def _to_float(dt):
+    from .._dtype import get_default_dtype
+
+    return dt if dt.is_floating_point or dt.is_complex else get_default_dtype()
+
+
+_RULES = {
+    "same": lambda dts: dts[0],
+    "promote": _promoted,
+    "float": lambda dts: _to_float(_promoted(dts)),
+    "bool": lambda dts: __import__("torchlet")._dtype.bool,
+    "long": lambda dts: __import__("torchlet")._dtype.int64,
+}
+
+
+def result_dtype(rule, *dtypes):
+    """The dtype `rule` gives for tensor inputs of `dtypes` (the one place the rules are computed)."""
+    return _RULES[rule](dtypes)
+
+
 class Op:
     """One op: its name, the file holding its forward and backward, and its forms."""
 
-    __slots__ = ("name", "module", "function", "methods", "inplace", "out_dtype", "forward")
+    __slots__ = ("name", "module", "function", "methods", "inplace", "out_dtype", "forward", "dtype_rule")
 
     def __repr__(self):
         forms = []
@@ -117,6 +191,7 @@ def ops():
         op.module = getattr(op.forward, "__module__", None)
         spec = getattr(fn, "_out", None)
         op.out_dtype = spec.dtype if spec is not None else None
+        op.dtype_rule = DTYPE_RULES.get(name)
         OPS[name] = op
         by_fn.setdefault(id(op.forward), op)
     for name, fn in METHODS.items():
@@ -131,6 +206,7 @@ def ops():
             op.name, op.function, op.methods, op.inplace, op.out_dtype = name, None, [], [], None
             op.forward = fn
             op.module = ORIGIN.get(name)
+            op.dtype_rule = DTYPE_RULES.get(name)
             OPS.setdefault(name, op)
             by_fn.setdefault(id(_plain(fn)), op)
         op.methods.append(name)

@@ -1,21 +1,19 @@
-"""Activation functions (nn.functional): fused forward on arrays, backward as
-g * f'(x). Each node computes f'(x) on arrays when no graph is being built
-(fast first-order path) and with Tensor ops under create_graph (so higher
-order gradients work). relu/sigmoid/tanh live in pointwise_math."""
+"""Smooth activation functions (nn.functional): elu, celu, selu, gelu, silu, mish, softplus,
+logsigmoid, hardsigmoid, hardswish, softsign, tanhshrink, glu; fused forward on arrays,
+backward as g * f'(x). Each node computes f'(x) on arrays when no graph is being built (fast
+first-order path) and with Tensor ops under create_graph (so higher order gradients work).
+relu/sigmoid/tanh are in relu_sigmoid_tanh.py, the piecewise-linear ones in
+activation_piecewise.py, softmax/log_softmax/softmin in softmax.py."""
 
 import math
-import warnings
 
 from .. import _dtype
 from ._args import number_arg as _num
-from ._util import Node, Tensor, TwoPathNode, attach, inplace, method, reduce_grad, wrap, wrap_dim
+from ._util import moved_to, Node, Tensor, TwoPathNode, attach, inplace, wrap
 
 from ._out import out_form
 
 __all__ = [
-    "relu6",
-    "leaky_relu",
-    "leaky_relu_",
     "elu",
     "elu_",
     "celu",
@@ -23,16 +21,8 @@ __all__ = [
     "gelu",
     "silu",
     "mish",
-    "hardtanh",
-    "hardtanh_",
     "softplus",
-    "softmax",
-    "log_softmax",
-    "softmin",
-    "prelu",
     "logsigmoid",
-    "threshold",
-    "threshold_",
     "hardsigmoid",
     "hardswish",
     "softsign",
@@ -57,9 +47,9 @@ def _sigmoid_arr(xp, x):
 
 
 def _erf_arr(x):
-    from . import pointwise_math
+    from . import pointwise_unary
 
-    return pointwise_math.erf(wrap(x))._data
+    return pointwise_unary.erf(wrap(x))._data
 
 
 def _float_check(input, name):
@@ -88,125 +78,6 @@ class _Pointwise(TwoPathNode):
     def backward_tensors(self, g):
         (x,) = self.saved_tensors
         return g * self.d_tensor(x)
-
-
-# ----- piecewise linear -----------------------------------------------------
-class HardtanhBackward0(Node):
-    """d hardtanh = g where min < x < max, else 0"""
-
-    def backward(self, g):
-        (x,) = self.saved_tensors
-        d = x._data
-        return g * _mask((d > self.min_val) & (d < self.max_val), d)
-
-    @staticmethod
-    def forward(xp, x, min_val, max_val):
-        return xp.clip(x, min_val, max_val).astype(x.dtype, copy=False)
-
-
-def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
-    if min_val > max_val:  # compared first, as nn.functional.hardtanh does (TypeError for None/str)
-        raise ValueError("min_val cannot be greater than max_val")
-    min_val = _num(min_val, "min_val", "hardtanh", 2)
-    max_val = _num(max_val, "max_val", "hardtanh", 3)
-    if input.dtype is _dtype.bool:
-        raise NotImplementedError("Bool inputs not supported for hardtanh")
-    return _unary(input, None, HardtanhBackward0, inplace, min_val=min_val, max_val=max_val)
-
-
-def hardtanh_(input, min_val=-1.0, max_val=1.0):
-    return hardtanh(input, min_val, max_val, inplace=True)
-
-
-def relu6(input, inplace=False):
-    return hardtanh(input, 0.0, 6.0, inplace)
-
-
-class LeakyReluBackward0(Node):
-    """d leaky_relu = g where x > 0, else g * slope"""
-
-    def backward(self, g):
-        (x,) = self.saved_tensors
-        d = x._data
-        return g * wrap(x._xp.where(d > 0, 1, self.negative_slope).astype(d.dtype, copy=False))
-
-    @staticmethod
-    def forward(xp, x, negative_slope):
-        return xp.where(x > 0, x, x * negative_slope).astype(x.dtype, copy=False)
-
-
-def leaky_relu(input, negative_slope=0.01, inplace=False):
-    _float_check(input, "leaky_relu_cpu")
-    negative_slope = _num(negative_slope, "negative_slope", "leaky_relu", 2)
-    return _unary(input, None, LeakyReluBackward0, inplace, negative_slope=negative_slope)
-
-
-def leaky_relu_(input, negative_slope=0.01):
-    return leaky_relu(input, negative_slope, True)
-
-
-class ThresholdBackward0(Node):
-    """d threshold = g where x > threshold, else 0"""
-
-    def backward(self, g):
-        (x,) = self.saved_tensors
-        return g * _mask(x._data > self.threshold, x._data)
-
-    @staticmethod
-    def forward(xp, x, threshold, value):
-        return xp.where(x > threshold, x, value).astype(x.dtype, copy=False)
-
-
-def threshold(input, threshold, value, inplace=False):
-    threshold, value = _num(threshold, "threshold", "threshold", 2), _num(value, "value", "threshold", 3)
-    return _unary(input, None, ThresholdBackward0, inplace, threshold=threshold, value=value)
-
-
-def threshold_(input, threshold, value):
-    threshold, value = _num(threshold, "threshold", "threshold_", 2), _num(value, "value", "threshold_", 3)
-    return _unary(input, None, ThresholdBackward0, True, threshold=threshold, value=value)
-
-
-class PreluKernelBackward0(Node):
-    """d prelu(x, w) = g*(x>0 ? 1 : w), sum(g * (x>0 ? 0 : x)) over non-channel dims"""
-
-    def backward(self, g):
-        x, w = self.saved_tensors
-        pos = _mask(x._data > 0, x._data)
-        wb = w.reshape(self.wshape)
-        gx = g * (pos + (1 - pos) * wb) if self.needs_input_grad(0) else None
-        gw = None
-        if self.needs_input_grad(1):
-            gw = reduce_grad(g * x * (1 - pos), (self.wshape, w._data.dtype)).reshape(w.shape)
-        return gx, gw
-
-
-def prelu(input, weight):
-    if weight.dtype is not input.dtype:
-        words = {"float64": "Double", "float32": "Float", "float16": "Half", "bfloat16": "BFloat16"}
-        raise RuntimeError(
-            f"prelu: Type promoting not supported. Got {words.get(input.dtype.name, _WORDS.get(input.dtype.name, input.dtype.name))} "
-            f"and {words.get(weight.dtype.name, weight.dtype.name)}"
-        )
-    if weight.numel() != 1:
-        if input.ndim == 0:
-            raise RuntimeError("Not allow zero-dim input tensor.")
-        channels = input.shape[1] if input.ndim >= 2 else 1
-        if weight.numel() != channels:
-            raise RuntimeError(
-                f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
-                f"{weight.numel()} and channel size = {channels}."
-            )
-    if weight.ndim > 1:
-        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}")
-    x = input._data
-    wshape = [1] * x.ndim
-    if weight.numel() != 1 and x.ndim >= 2:
-        wshape[1] = weight.numel()
-    wshape = tuple(wshape)
-    wa = weight._data.reshape(wshape) if wshape else weight._data.reshape(())
-    out = wrap(input._xp.where(x > 0, x, x * wa).astype(x.dtype, copy=False))
-    return attach(out, PreluKernelBackward0, (input, weight), (input, weight), wshape=wshape)
 
 
 # ----- smooth ----------------------------------------------------------------
@@ -443,99 +314,6 @@ def glu(input, dim=-1):
     return a * b.sigmoid()
 
 
-# ----- softmax family ---------------------------------------------------------
-def _softmax_dim(name, ndim, stacklevel):
-    warnings.warn(
-        f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an argument.",
-        UserWarning,
-        stacklevel=stacklevel,
-    )
-    return 0 if ndim in (0, 1, 3) else 1
-
-
-def _prep(input, dim, dtype, name, stacklevel):
-    if dim is None:
-        dim = _softmax_dim(name, input.ndim, stacklevel + 1)
-    if dtype is not None:
-        input = input.to(dtype)
-    elif input.dtype.category < 2:
-        raise NotImplementedError(
-            f"\"{name}_lastdim_kernel_impl\" not implemented for '{_WORDS.get(input.dtype.name, input.dtype)}'"
-        )
-    return input, wrap_dim(dim, input.ndim)
-
-
-class SoftmaxBackward0(TwoPathNode):
-    """d softmax = y * (g - sum(g * y, dim))"""
-
-    def backward_arrays(self, g):
-        (y,) = self.saved_tensors
-        ya, ga = y._data, g._data
-        gy = ga * ya
-        return wrap(gy - ya * gy.sum(self.dim, keepdims=True))
-
-    def backward_tensors(self, g):
-        (y,) = self.saved_tensors
-        return y * (g - (g * y).sum(self.dim, keepdim=True))
-
-
-class LogSoftmaxBackward0(TwoPathNode):
-    """d log_softmax = g - exp(y) * sum(g, dim)"""
-
-    def backward_arrays(self, g):
-        (y,) = self.saved_tensors
-        return wrap(g._data - y._xp.exp(y._data) * g._data.sum(self.dim, keepdims=True))
-
-    def backward_tensors(self, g):
-        (y,) = self.saved_tensors
-        return g - y.exp() * g.sum(self.dim, keepdim=True)
-
-
-def _softmax_arr(xp, x, dim):
-    if x.ndim == 0:
-        return xp.ones_like(x)
-    if x.size == 0:  # nothing to normalise (NumPy's max refuses an empty axis)
-        return x.copy()
-    e = xp.exp(x - x.max(dim, keepdims=True))
-    e /= e.sum(dim, keepdims=True)
-    return e
-
-
-def _log_softmax_arr(xp, x, dim):
-    if x.ndim == 0:
-        return xp.zeros_like(x)
-    if x.size == 0:  # nothing to normalise (NumPy's max refuses an empty axis)
-        return x.copy()
-    s = x - x.max(dim, keepdims=True)
-    s -= xp.log(xp.exp(s).sum(dim, keepdims=True))
-    return s
-
-
-@method()
-def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    if input.__class__ is not Tensor and input.is_nested:  # torch.nested
-        return input.softmax(dim, dtype)
-    input, d = _prep(input, dim, dtype, "softmax", _stacklevel)
-    out = wrap(_softmax_arr(input._xp, input._data, d))
-    if out._data.size == 0:
-        return out
-    return attach(out, SoftmaxBackward0, (input,), (out,), dim=d)
-
-
-@method()
-def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    if input.__class__ is not Tensor and input.is_nested:  # torch.nested
-        return input.log_softmax(dim, dtype)
-    input, d = _prep(input, dim, dtype, "log_softmax", _stacklevel)
-    out = wrap(_log_softmax_arr(input._xp, input._data, d))
-    if out._data.size == 0:
-        return out
-    return attach(out, LogSoftmaxBackward0, (input,), (out,), dim=d)
-
-
-def softmin(input, dim=None, _stacklevel=3, dtype=None):
-    if dim is None:
-        dim = _softmax_dim("softmin", input.ndim, _stacklevel)
-    if dtype is not None:
-        input = input.to(dtype)
-    return softmax(-input, dim)
+__getattr__ = moved_to(
+    __name__, "activation_piecewise", "softmax", "relu_sigmoid_tanh"
+)  # the old import path of moved ops

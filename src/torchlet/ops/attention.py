@@ -79,7 +79,7 @@ def scaled_dot_product_attention(
     generator as torch.dropout does. enable_gqa repeats key/value heads to the query's."""
     from ..nn.attention import _check_backend
     from ..nn.attention.bias import CausalBias, CausalVariant
-    from .activation import softmax
+    from .softmax import softmax
     from .dropout import dropout
 
     if getattr(query, "is_nested", False):  # torch.nested: attention within each sequence
@@ -180,7 +180,7 @@ def multi_head_attention_forward(
     is_causal=False,
 ):
     """Inputs (L, N, E) / (S, N, E) or unbatched (L, E); returns (output, weights or None)."""
-    from .activation import softmax
+    from .softmax import softmax
     from .creation import zeros
     from .dropout import dropout
     from .linear import linear

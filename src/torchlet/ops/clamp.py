@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
-from ._table import methods
+from ._table import dtype_rule, methods
 from ._util import Node, Tensor, attach, binary_arrays, inplace, method, reduce_grad, wrap
 from ._out import out_form
 from .pointwise_math import _broadcast_error, _not_for, _np_clip, _shape
@@ -264,3 +264,6 @@ def _where_method(self, condition, y):
 
 
 methods.where = _where_method
+
+
+dtype_rule("promote", "maximum", "minimum")

@@ -5,7 +5,7 @@ arithmetic does, return bool and have no gradient."""
 import numpy as np
 
 from .. import _dtype
-from ._table import methods
+from ._table import dtype_rule, methods
 from ._util import Tensor, binary_arrays, float_result, inplace, method, wrap, _scalar_ok
 from ._out import out_form, plain
 from .pointwise_math import _broadcast_error, _shape
@@ -131,3 +131,6 @@ def equal(input, other):
         return False
     x, y = binary_arrays(input, other)
     return bool((x == y).all())
+
+
+dtype_rule("bool", "eq", "ne", "lt", "le", "gt", "ge", "isnan", "isinf", "isfinite", "isposinf", "isneginf")

@@ -263,14 +263,14 @@ class VdotBackward0(Node):
 
 
 def _install():
-    from . import linalg, linalg_ext, reduction
+    from . import linalg, linalg_ext, linalg_fused, reduction
 
     for cls in (
         linalg.BmmBackward0,
         linalg.MvBackward0,
         linalg.DotBackward0,
         linalg.OuterBackward,
-        linalg._FusedBackward,
+        linalg_fused._FusedBackward,
         linalg_ext._EinsumBackward,
         reduction.ProdBackward0,
     ):

@@ -20,12 +20,15 @@ def _check_p(p):
 
 
 def _noise(input, shape, p):
-    """bernoulli_(1 - p) on a fresh contiguous tensor of `shape`, in input's dtype (host)."""
+    """bernoulli_(1 - p) on a fresh contiguous tensor of `shape`, in input's dtype, on input's
+    device: the default generator draws on the host (PyTorch's CPU stream), and the draws are
+    copied over once (the only host -> device copy dropout makes)."""
     from ..random import default_generator
     from . import _random_kernels as K
 
     n = int(np.prod(shape, dtype=np.int64))
-    return K.bernoulli_scalar(default_generator, n, 1.0 - p).reshape(shape).astype(input._data.dtype)
+    draws = K.bernoulli_scalar(default_generator, n, 1.0 - p).reshape(shape)
+    return input._xp.asarray(draws).astype(input._data.dtype)
 
 
 def _memory_offsets(input):
@@ -45,11 +48,12 @@ def _memory_offsets(input):
         if st[d] != expect:
             return None
         expect *= a.shape[d]
-    offsets = np.zeros(a.shape, dtype=np.int64)
+    xp = input._xp
+    offsets = xp.zeros(a.shape, dtype=np.int64)
     for d in dims:
         shape = [1] * a.ndim
         shape[d] = a.shape[d]
-        offsets = offsets + (np.arange(a.shape[d], dtype=np.int64) * st[d]).reshape(shape)
+        offsets = offsets + (xp.arange(a.shape[d], dtype=np.int64) * st[d]).reshape(shape)
     return offsets
 
 
@@ -72,8 +76,6 @@ def _keep_mask(input, shape, p, memory_order=False):
         m = (noise.astype(ot) / ot.type(1.0 - p)).astype(dt)
     else:
         m = noise // (1.0 - p)
-    if input._xp.__name__ != "numpy":
-        m = input._xp.asarray(m)
     return wrap(m)
 
 
@@ -178,8 +180,6 @@ def _alpha(input, shape, p, training, inplace_):
     b = (b.astype(ot) * ot.type(_ALPHA * a)).astype(dt)
     b = (b.astype(ot) + ot.type(_ALPHA * a * p)).astype(dt)
     mul = (noise.astype(ot) * ot.type(a)).astype(dt)
-    if input._xp.__name__ != "numpy":
-        mul, b = input._xp.asarray(mul), input._xp.asarray(b)
     mul, add = wrap(mul), wrap(b)
     if inplace_:
         return inplace(input, lambda t, m, c: t * m + c, mul, add)

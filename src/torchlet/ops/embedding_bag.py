@@ -12,6 +12,7 @@ g[b(i)] where entry i is the column's maximum (max); d w_i = <E[x_i], g[b(i)]>.
 """
 
 from .. import _dtype
+from ._util import wrap
 from .embedding import _renorm_rows, embedding
 
 __all__ = ["embedding_bag"]
@@ -55,7 +56,7 @@ def embedding_bag(
     include_last_offset=False,
     padding_idx=None,
 ):
-    from ..ops.creation import arange, tensor, zeros
+    from ..ops.creation import arange, zeros
 
     if per_sample_weights is not None and input.size() != per_sample_weights.size():
         raise ValueError(
@@ -109,17 +110,15 @@ def embedding_bag(
             f"Index {i} of input takes value {int(idx[i])} which is not in the valid range [0, {n_rows})"
         )
     keep = slice(None) if padding_idx is None else (idx != padding_idx)
-    pos = input._xp.arange(idx.shape[0])[keep]
+    pos = wrap(input._xp.arange(idx.shape[0], dtype="int64")[keep])
     dev = weight.device
-    seg_t = tensor(seg[keep], dtype=_dtype.int64, device=dev)
-    rows = embedding(
-        input[tensor(pos, dtype=_dtype.int64, device=dev)], weight, None, None, norm_type, scale_grad_by_freq
-    )
+    seg_t = wrap(seg[keep].astype("int64"))
+    rows = embedding(input[pos], weight, None, None, norm_type, scale_grad_by_freq)
     out = zeros(count, dim, dtype=weight.dtype, device=dev)
     if mode == "max":
         return out.scatter_reduce(0, seg_t[:, None].expand(-1, dim), rows, "amax", include_self=False)
     if per_sample_weights is not None:
-        rows = rows * per_sample_weights[tensor(pos, dtype=_dtype.int64, device=dev)][:, None]
+        rows = rows * per_sample_weights[pos][:, None]
     out = out.index_add(0, seg_t, rows)
     if mode == "mean":
         n = zeros(count, dtype=weight.dtype, device=dev).index_add(

@@ -1,5 +1,5 @@
-"""Indexing ops: gather/scatter, index_select/index_add/index_fill, masks,
-nonzero, take, narrow/select. (Subscripting `x[key]` lives in subscript.py,
+"""Indexing ops: gather/scatter, index_select/index_add/index_fill, narrow/select. (Masks,
+nonzero and take live in indexing_mask.py, subscripting `x[key]` in subscript.py,
 triangles and diagonals in diagonal.py.)
 
 Along-a-dim ops address element (i0, .., index[i], .., ik) of the input: the
@@ -8,36 +8,15 @@ fancy indexing (and `add.at` where positions can repeat) does the work.
 """
 
 import numpy as np
-from .._device import namespace
 
 from . import subscript
-from . import diagonal
-from .diagonal import tril, triu, diag, diagonal, trace
 from ._args import int_arg
-from ._util import Node, Tensor, attach, inplace, method, reduce_grad, wrap, wrap_dim
+from ._util import moved_to, Node, Tensor, attach, inplace, method, reduce_grad, wrap, wrap_dim
 
 from ._out import out_form
+from .reduction import _add_along, along_key
 
-__all__ = [
-    "gather",
-    "scatter",
-    "scatter_add",
-    "index_select",
-    "masked_select",
-    "masked_fill",
-    "nonzero",
-    "argwhere",
-    "take",
-    "index_fill",
-    "index_add",
-    "tril",
-    "triu",
-    "diag",
-    "diagonal",
-    "trace",
-    "narrow",
-    "select",
-]
+__all__ = ["gather", "scatter", "scatter_add", "index_select", "index_fill", "index_add", "narrow", "select"]
 
 _ALL = slice(None)
 
@@ -56,21 +35,6 @@ def _bounds(idx, size, dim, negative_ok=False):
             raise RuntimeError(f"index {hi} is out of bounds for dimension {dim} with size {size}")
         if lo < (-size if negative_ok else 0):
             raise RuntimeError(f"index {lo} is out of bounds for dimension {dim} with size {size}")
-
-
-def _along(idx, dim):
-    """Index tuple addressing input[.., idx[...], ..] at dim, aranges elsewhere."""
-    n = idx.ndim
-    xp = namespace(idx)
-    key = []
-    for d, s in enumerate(idx.shape):
-        if d == dim:
-            key.append(idx)
-        else:
-            shape = [1] * n
-            shape[d] = s
-            key.append(xp.arange(s).reshape(shape))
-    return tuple(key)
 
 
 def _check_along(x, dim, idx, src=None, op="gather"):
@@ -111,7 +75,7 @@ def gather(input, dim, index, *, sparse_grad=False):
     if x.ndim == 0:
         res = x[idx].copy() if idx.ndim == 0 else x.reshape(1)[idx]
     else:
-        res = x[_along(idx, d)]
+        res = x[along_key(input._xp, idx, d)]
     return attach(wrap(res), GatherBackward0, (input,), dim=d, index=wrap(idx.astype(np.int64, copy=False)))
 
 
@@ -157,15 +121,18 @@ def _scatter_impl(input, dim, index, src, op, reduce=None, add=False):
     idx = _index(index, op)
     is_t = isinstance(src, Tensor)
     _check_along(x, d, idx, src._data if is_t else None, op)
+    xp = input._xp
     out = x.copy()
-    key = _along(idx, d) if x.ndim else idx
+    key = along_key(xp, idx, d) if x.ndim else idx
     v = src._data[tuple(slice(0, s) for s in idx.shape)] if is_t else src
     if is_t and v.dtype != x.dtype:
         raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype")
-    if add or reduce == "add":
-        input._xp.add.at(out, key, v)
+    if (add or reduce == "add") and is_t and x.ndim:
+        _add_along(xp, out, idx, d, v)  # the shared scatter-add (reduction.py)
+    elif add or reduce == "add":
+        xp.add.at(out, key, v)
     elif reduce == "multiply":
-        input._xp.multiply.at(out, key, v)
+        xp.multiply.at(out, key, v)
     elif reduce is not None:
         raise RuntimeError(f"reduce argument must be either add or multiply. Got {reduce}")
     else:
@@ -313,148 +280,6 @@ def index_fill_(self, dim, index, value):
     return inplace(self, lambda t, v: index_fill(t, dim, index, v), value)
 
 
-# ----- masks --------------------------------------------------------------------
-def _mask(mask, op):
-    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
-    if m.dtype != np.bool_:
-        raise RuntimeError(
-            f"{op} only supports boolean masks, but got mask with dtype {_C_NAMES.get(m.dtype.name, m.dtype.name)}"
-        )
-    return m
-
-
-_C_NAMES = {"uint8": "unsigned char", "int64": "long int", "float32": "float", "int32": "int", "float64": "double"}
-
-
-class MaskedFillBackward0(Node):
-    """d(masked_fill(a, m, v)) = g with zeros where m (and, for a tensor v, g's sum where m)"""
-
-    def backward(self, g):
-        m = self.mask
-        ga = reduce_grad(masked_fill(g, m, 0), self.input_meta[0]) if self.needs_input_grad(0) else None
-        if len(self.next_functions) == 1:
-            return ga
-        gv = None
-        if self.needs_input_grad(1):
-            gv = reduce_grad(masked_fill(g, wrap(~m._data), 0).sum(), self.input_meta[1])
-        return ga, gv
-
-
-class MaskedFillBackward1(MaskedFillBackward0):
-    pass
-
-
-@method()
-def masked_fill(input, mask, value):
-    m = _mask(mask, "masked_fill_")
-    x = input._data
-    if isinstance(value, Tensor):
-        if value._data.ndim:
-            raise RuntimeError(
-                "masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
-                f"with {value._data.ndim} dimension(s)."
-            )
-        v = value._data.astype(x.dtype)
-    else:
-        v = np.array(value).astype(x.dtype)[()] if x.dtype.kind in "biu" else value
-    try:
-        res = input._xp.where(m, v, x)
-    except ValueError:
-        _broadcast_error(x.shape, m.shape)
-    if res.dtype != x.dtype:
-        res = res.astype(x.dtype)
-    mt = mask if isinstance(mask, Tensor) else wrap(m)
-    if isinstance(value, Tensor):
-        return attach(wrap(res), MaskedFillBackward1, (input, value), mask=mt)
-    return attach(wrap(res), MaskedFillBackward0, (input,), mask=mt)
-
-
-def _broadcast_error(a, b):
-    from ._util import broadcast_shapes
-
-    broadcast_shapes(a, b)
-    raise RuntimeError(f"shapes {list(a)} and {list(b)} cannot be broadcast")  # pragma: no cover
-
-
-@method()
-def masked_fill_(self, mask, value):
-    m = _mask(mask, "masked_fill_")
-    if m.ndim > self._data.ndim or any(ms not in (1, s) for ms, s in zip(m.shape[::-1], self._data.shape[::-1])):
-        from ._util import broadcast_shapes
-
-        shape = broadcast_shapes(self._data.shape, m.shape)
-        raise RuntimeError(
-            f"output with shape {list(self._data.shape)} doesn't match the broadcast shape {list(shape)}"
-        )
-    return inplace(self, lambda t, v: masked_fill(t, mask, v), value)
-
-
-class MaskedSelectBackward0(Node):
-    """d(masked_select(a, m)) = zeros of the broadcast shape with g where m, summed to a"""
-
-    def backward(self, g):
-        m = self.mask
-        z = subscript._scatter_zeros(g, (m.shape, g._data.dtype), (m,), False)
-        return reduce_grad(z, self.input_meta[0])
-
-
-@method()
-@out_form()
-def masked_select(input, mask):
-    m = _mask(mask, "masked_select:")
-    x = input._data
-    if m.shape != x.shape:
-        from ._util import broadcast_shapes
-
-        shape = broadcast_shapes(x.shape, m.shape)
-        x, m = input._xp.broadcast_to(x, shape), input._xp.broadcast_to(m, shape)
-    return attach(wrap(x[m]), MaskedSelectBackward0, (input,), mask=m)
-
-
-# ----- nonzero / take -------------------------------------------------------------
-@method()
-@out_form(dtype="exact")
-def nonzero(input, *, as_tuple=False):
-    x = input._data
-    xp = input._xp
-    if as_tuple:
-        if x.ndim == 0:
-            return (wrap(xp.zeros(int(bool(x)), dtype=np.int64)),)
-        return tuple(wrap(i.astype(np.int64, copy=False)) for i in xp.nonzero(x))
-    if x.ndim == 0:
-        return wrap(xp.zeros((int(bool(x)), 0), dtype=np.int64))
-    return wrap(xp.argwhere(x).astype(np.int64, copy=False))
-
-
-@method()
-def argwhere(input):
-    return nonzero(input)
-
-
-class TakeBackward0(Node):
-    """d(take(a, idx)) = zeros like a (flat), g added at idx"""
-
-    def backward(self, g):
-        shape, dt = self.input_meta[0]
-        n = int(np.prod(shape))
-        flat = subscript._scatter_zeros(g.reshape(-1), ((n,), g._data.dtype), (self.index,), True)
-        return flat.reshape(shape)
-
-
-@method()
-@out_form()
-def take(input, index):
-    idx = _index(index, "take", ("int64",))
-    x = input._data
-    n = x.size
-    if idx.size and (int(idx.max()) >= n or int(idx.min()) < -n):
-        bad = int(idx.max()) if int(idx.max()) >= n else int(idx.min())
-        raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
-    return attach(
-        wrap(x.reshape(-1)[idx.reshape(-1)].reshape(idx.shape)), TakeBackward0, (input,), index=idx.reshape(-1)
-    )
-
-
 # ----- narrow / select (views) ----------------------------------------------------
 @method()
 def narrow(input, dim, start, length):
@@ -482,3 +307,6 @@ def select(input, dim, index):
     if not -shape[d] <= index < shape[d]:
         raise IndexError(f"select(): index {index} out of range for tensor of size {list(shape)} at dimension {d}")
     return subscript._basic(input, (_ALL,) * d + (index, Ellipsis), subscript.SelectBackward0)
+
+
+__getattr__ = moved_to(__name__, "indexing_mask", "diagonal")  # the old import path of moved ops

@@ -13,7 +13,8 @@ import numpy as np
 from ._util import Node, Tensor, attach, inplace, method, wrap, wrap_dim
 from ._out import out_form
 from .clamp import where
-from .indexing import _ALL, _along, _check_along, _index, _pad_to, gather, index_fill, index_select
+from .indexing import _ALL, _check_along, _index, _pad_to, gather, index_fill, index_select
+from .reduction import along_key
 from .pointwise_math import _not_for, _type_word
 
 __all__ = ["scatter_reduce", "index_copy", "take_along_dim"]
@@ -94,7 +95,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
         raise _not_for("scatter_gather_tensor_cpu_reduce_mean", x.dtype)
     xp = input._xp
     res = x.copy()
-    key = _along(idx, d) if x.ndim else idx
+    key = along_key(input._xp, idx, d) if x.ndim else idx
     v = s[tuple(slice(0, n) for n in idx.shape)]
     if not include_self:
         res[key] = _identity(reduce, x.dtype)

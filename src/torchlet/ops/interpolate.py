@@ -40,9 +40,10 @@ def _src_scale(n_in, n_out, scale, align_corners):
     return 1.0 / scale if scale is not None and scale > 0 else n_in / n_out
 
 
-def _dim_map(n_in, n_out, scale, mode, align_corners, dtype, n_spatial=1):
-    """Per resized dim: (index arrays, weight arrays) with out[j] = sum_t w_t[j] * x[i_t[j]]."""
-    dst = np.arange(n_out)
+def _dim_map(xp, n_in, n_out, scale, mode, align_corners, dtype, n_spatial=1):
+    """Per resized dim: (index arrays, weight arrays) with out[j] = sum_t w_t[j] * x[i_t[j]],
+    built on the input's device (xp)."""
+    dst = xp.arange(n_out)
     if mode == "nearest" and n_spatial == 2 and n_out in (n_in, 2 * n_in):
         # PyTorch's nearest kernels copy an unchanged dim and halve the indices of an
         # exact doubling, whatever scale_factor says: the 2-d forward and every backward
@@ -51,14 +52,14 @@ def _dim_map(n_in, n_out, scale, mode, align_corners, dtype, n_spatial=1):
     if mode in ("nearest", "nearest-exact"):
         s = np.float32(_src_scale(n_in, n_out, scale, False))
         off = np.float32(0.5) if mode == "nearest-exact" else np.float32(0)
-        src = np.floor((dst.astype(np.float32) + off) * s).astype(np.int64)
-        return [np.minimum(src, n_in - 1)], None
+        src = xp.floor((dst.astype(np.float32) + off) * s).astype(np.int64)
+        return [xp.minimum(src, n_in - 1)], None
     if n_in == n_out:  # PyTorch copies a dim whose size is unchanged, whatever scale_factor says
-        return [dst, dst], [np.ones(n_out, dtype), np.zeros(n_out, dtype)]
+        return [dst, dst], [xp.ones(n_out, dtype), xp.zeros(n_out, dtype)]
     s = dtype.type(_src_scale(n_in, n_out, scale, align_corners))
     d = dst.astype(dtype)
-    src = s * d if align_corners else np.maximum(s * (d + dtype.type(0.5)) - dtype.type(0.5), 0)
-    i0 = np.minimum(src.astype(np.int64), n_in - 1)
+    src = s * d if align_corners else xp.maximum(s * (d + dtype.type(0.5)) - dtype.type(0.5), 0)
+    i0 = xp.minimum(src.astype(np.int64), n_in - 1)
     i1 = i0 + (i0 < n_in - 1)
     l1 = (src - i0).astype(dtype)
     l0 = (dtype.type(1) - l1).astype(dtype)
@@ -68,14 +69,14 @@ def _dim_map(n_in, n_out, scale, mode, align_corners, dtype, n_spatial=1):
 def _matrix(xp, idx, wts, n_in, dtype):
     """(n_out, n_in) matrix of a dim map (for the backward)."""
     n_out = idx[0].shape[0]
-    A = np.zeros((n_out, n_in), dtype=dtype)
-    rows = np.arange(n_out)
+    A = xp.zeros((n_out, n_in), dtype=dtype)
+    rows = xp.arange(n_out)
     if wts is None:
         A[rows, idx[0]] = 1
     else:
         for i, w in zip(idx, wts):
             A[rows, i] += w  # rows are distinct, so each += touches an entry once
-    return wrap(xp.asarray(A))
+    return wrap(A)
 
 
 class _UpsampleBackward(Node):
@@ -153,7 +154,7 @@ def interpolate(
             "Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a 4-D tensor as input"
         )
     if mode == "area" and n >= 1:
-        from .pooling import adaptive_avg_pool2d
+        from .pooling_adaptive import adaptive_avg_pool2d
 
         if 0 in out:  # adaptive pooling to an empty size: an empty result
             return input.sum(tuple(range(2, X.ndim)), keepdim=True).expand(X.shape[:2] + out) * 0
@@ -198,27 +199,27 @@ def interpolate(
     for k in range(n - 1, -1, -1):
         d = 2 + k
         if antialias:
-            idx, wts = resample.aa_map(X.shape[d], out[k], scales[k], align_corners, dt, mode)
+            idx, wts = resample.aa_map(xp, X.shape[d], out[k], scales[k], align_corners, dt, mode)
             mats.append((k, idx, wts))
             if X.shape[d] == out[k]:
                 # PyTorch's separable forward skips a dim it does not resize; its backward
                 # still applies that dim's weights (so a scale_factor != 1 shows there)
                 continue
         elif mode == "bicubic":
-            idx, wts = resample.cubic_map(X.shape[d], out[k], scales[k], align_corners, dt)
+            idx, wts = resample.cubic_map(xp, X.shape[d], out[k], scales[k], align_corners, dt)
         else:
-            idx, wts = _dim_map(X.shape[d], out[k], scales[k], mode, align_corners, dt, n)
+            idx, wts = _dim_map(xp, X.shape[d], out[k], scales[k], mode, align_corners, dt, n)
         if wts is None:
-            Y = xp.take(Y, xp.asarray(idx[0]), axis=d)
+            Y = xp.take(Y, idx[0], axis=d)
         else:
             shp = (-1,) + (1,) * (n - 1 - k)
-            acc = xp.take(Y, xp.asarray(idx[0]), axis=d) * xp.asarray(wts[0].reshape(shp))
+            acc = xp.take(Y, idx[0], axis=d) * wts[0].reshape(shp)
             for i, w in zip(idx[1:], wts[1:]):
-                acc = acc + xp.take(Y, xp.asarray(i), axis=d) * xp.asarray(w.reshape(shp))
+                acc = acc + xp.take(Y, i, axis=d) * w.reshape(shp)
             Y = acc
         if not antialias:
             if mode == "nearest" and n != 2:  # PyTorch's backward copies / halves as the 2-d forward
-                idx, wts = _dim_map(X.shape[d], out[k], scales[k], mode, align_corners, dt, 2)
+                idx, wts = _dim_map(xp, X.shape[d], out[k], scales[k], mode, align_corners, dt, 2)
             mats.append((k, idx, wts))
     if Y is X:
         Y = Y.copy()

@@ -1,7 +1,7 @@
 """Logical and bitwise ops: logical_and/or/xor/not, bitwise_and/or/xor/not and
 their operators (&, |, ^, ~). Bool or integer results, no gradient."""
 
-from ._table import methods
+from ._table import dtype_rule, methods
 from ._util import Tensor, binary_arrays, broadcast_shape, inplace, method, wrap
 from ._out import out_form, plain
 from .pointwise_math import _not_for, _shape
@@ -99,3 +99,6 @@ def _invert(self):
 
 methods.bitwise_not_ = lambda self: inplace(self, bitwise_not)
 methods.__invert__ = _invert
+
+
+dtype_rule("bool", "logical_and", "logical_or", "logical_xor", "logical_not")

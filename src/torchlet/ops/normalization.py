@@ -401,7 +401,7 @@ def instance_norm(
 def local_response_norm(input, size, alpha=0.0001, beta=0.75, k=1.0):
     """x / (k + alpha/size * sum of x^2 over `size` neighbouring channels)^beta"""
     from .padding import pad
-    from .pooling import avg_pool2d
+    from .pooling_avg import avg_pool2d
 
     d = input.dim()
     if d < 3:

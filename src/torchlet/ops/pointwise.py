@@ -6,7 +6,7 @@ Pattern for every op file: the forward computes on arrays (from
 """
 
 from .. import _dtype
-from ._table import methods
+from ._table import dtype_rule, methods
 from ._util import Node, Tensor, attach, binary_arrays, direct_inplace, float_result, inplace, method, reduce_grad, wrap
 from ._out import out_form, plain
 from ._cast import ToCopyBackward0, cast  # noqa: F401  (Tensor.to casts through it)
@@ -327,3 +327,7 @@ methods.neg_ = lambda self: inplace(self, neg)
 methods.subtract_ = methods.sub_
 methods.multiply_ = methods.mul_
 methods.divide_ = methods.true_divide_ = methods.div_
+
+
+dtype_rule("promote", "add", "sub", "mul")
+dtype_rule("float", "div", "true_divide")

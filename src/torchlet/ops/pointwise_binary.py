@@ -11,7 +11,7 @@ import builtins
 import numpy as np
 
 from .. import _dtype
-from ._table import methods
+from ._table import dtype_rule, methods
 from ._util import Node, Tensor, attach, binary_arrays, direct_inplace, inplace, method, reduce_grad, wrap
 from ._out import out_form, plain
 from .pointwise_math import _FLOAT, _broadcast_error, _floating, _not_for, _shape
@@ -387,3 +387,6 @@ def _addc_(name, self, t1, t2, value):
 
 methods.addcmul_ = lambda self, t1, t2, *, value=1: _addc_("addcmul", self, t1, t2, value)
 methods.addcdiv_ = lambda self, t1, t2, *, value=1: _addc_("addcdiv", self, t1, t2, value)
+
+
+dtype_rule("float", "atan2")

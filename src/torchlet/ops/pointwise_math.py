@@ -1,15 +1,13 @@
-"""Pointwise math: unary functions (exp, log, trig, rounding, sigmoid, relu,
-erf ...) and nan_to_num, plus the helpers the other pointwise files share
-(broadcast errors, dtype words). Binary numeric ops live in
-pointwise_binary.py, comparisons in comparison.py, logical/bitwise ops in logical.py, maximum/clamp/where in clamp.py.
-
-Unary ops are declared in one table: name, PyTorch's grad_fn name, the
-forward on the backend array, the gradient written with Tensor ops and what
-the node saves (the input `x` or the result `r`). Integer and bool inputs of
-float functions compute in the default float dtype, as in PyTorch.
+"""The machinery of the elementwise unary ops: their array kernels (sign, erf, rounding,
+rsqrt ...), `define_unary` (one row -> node class, torchlet.NAME with out=, Tensor.NAME and
+NAME_, result-dtype rule), and nan_to_num, plus the helpers the other pointwise files share
+(broadcast errors, dtype words). The rows are in pointwise_unary.py (exp, log, trig, rounding,
+erf ...), pointwise_special.py and relu_sigmoid_tanh.py. Binary numeric ops live in
+pointwise_binary.py, comparisons in comparison.py, logical/bitwise ops in logical.py,
+maximum/clamp/where in clamp.py. Integer and bool inputs of float functions compute in the
+default float dtype, as in PyTorch.
 """
 
-import builtins
 import math
 import warnings
 
@@ -21,51 +19,13 @@ except ImportError:  # NumPy 1.x
     from numpy.core.umath import clip as _np_clip
 
 from .. import _dtype
-from ._table import methods
-from ._util import Node, Tensor, TwoPathNode, attach, float_result, inplace, method, wrap, _NAME_WORDS
+from ._table import _record, dtype_rule, methods, result_dtype
+from ._util import moved_to, Node, Tensor, TwoPathNode, attach, float_result, inplace, method, wrap, _NAME_WORDS
 from ._util import broadcast_error
 
-from ._out import out_form, plain
+from ._out import out_form
 
-__all__ = [
-    "abs",
-    "absolute",
-    "sign",
-    "sgn",
-    "exp",
-    "exp2",
-    "expm1",
-    "log",
-    "log2",
-    "log10",
-    "log1p",
-    "sqrt",
-    "rsqrt",
-    "square",
-    "reciprocal",
-    "sin",
-    "cos",
-    "tan",
-    "asin",
-    "acos",
-    "atan",
-    "arcsin",
-    "arccos",
-    "arctan",
-    "sinh",
-    "cosh",
-    "tanh",
-    "sigmoid",
-    "relu",
-    "erf",
-    "floor",
-    "ceil",
-    "round",
-    "trunc",
-    "fix",
-    "frac",
-    "nan_to_num",
-]
+__all__ = ["nan_to_num"]
 
 _default = _dtype._default
 _LN2, _LN10, _2_SQRTPI = math.log(2.0), math.log(10.0), 2.0 / math.sqrt(math.pi)
@@ -118,14 +78,6 @@ def _in_float32(kernel):
         return kernel(xp, x)
 
     return f
-
-
-@_in_float32
-def _sigmoid(xp, x):
-    r = xp.asarray(xp.negative(_floating(x)))  # one buffer (an array, not a 0-d scalar), finished in place
-    xp.exp(r, out=r)
-    r += 1
-    return xp.reciprocal(r, out=r)
 
 
 # Cephes' rational approximations (S. Moshier): erf = x T(x^2)/U(x^2) for |x| <= 1,
@@ -256,80 +208,10 @@ def _frac(xp, x):
     return x - xp.trunc(x)
 
 
-def _relu(xp, x):
-    if xp is np and x.dtype.kind == "f":
-        return _np_clip(x, 0, np.inf)  # NaN stays NaN, as max(x, 0) in PyTorch
-    return xp.maximum(x, 0)
-
-
 def _square(xp, x):
     if x.dtype.kind == "b":
         x = x.astype(np.int64)
     return x * x
-
-
-# name, grad_fn name, forward(xp, array), gradient(g, saved), saved ("x", "r" or None), math
-_UNARY = [
-    (
-        "abs",
-        "AbsBackward0",
-        _ints_ok("abs_cpu", lambda xp, x: xp.abs(x)),
-        lambda g, x: g * x.sign(),
-        "x",
-        "g * sign(a)",
-    ),
-    ("sign", "SignBackward0", _sign, lambda g: _zeros(g), None, "0"),
-    ("exp", "ExpBackward0", _float_fn("exp"), lambda g, r: g * r, "r", "g * exp(a)"),
-    ("exp2", "Exp2Backward0", _float_fn("exp2"), lambda g, r: g * r * _LN2, "r", "g * 2^a * ln 2"),
-    ("expm1", "Expm1Backward0", _float_fn("expm1"), lambda g, r: g * (r + 1), "r", "g * (expm1(a) + 1)"),
-    ("log", "LogBackward0", _float_fn("log"), lambda g, x: g / x, "x", "g / a"),
-    ("log2", "Log2Backward0", _float_fn("log2"), lambda g, x: g / (x * _LN2), "x", "g / (a ln 2)"),
-    ("log10", "Log10Backward0", _float_fn("log10"), lambda g, x: g / (x * _LN10), "x", "g / (a ln 10)"),
-    ("log1p", "Log1PBackward0", _float_fn("log1p"), lambda g, x: g / (x + 1), "x", "g / (1 + a)"),
-    ("sqrt", "SqrtBackward0", _float_fn("sqrt"), lambda g, r: g / (r * 2), "r", "g / (2 sqrt(a))"),
-    ("rsqrt", "RsqrtBackward0", _rsqrt, lambda g, r: g * -0.5 * r.pow(3), "r", "-g / (2 a^(3/2))"),
-    ("square", "PowBackward0", _square, lambda g, x: g * (x * 2), "x", "2 g a"),
-    ("reciprocal", "ReciprocalBackward0", _reciprocal, lambda g, r: -g * (r * r), "r", "-g / a^2"),
-    ("sin", "SinBackward0", _float_fn("sin"), lambda g, x: g * x.cos(), "x", "g cos(a)"),
-    ("cos", "CosBackward0", _float_fn("cos"), lambda g, x: g * -x.sin(), "x", "-g sin(a)"),
-    ("tan", "TanBackward0", _float_fn("tan"), lambda g, r: g * (r * r + 1), "r", "g (1 + tan(a)^2)"),
-    ("asin", "AsinBackward0", _float_fn("arcsin"), lambda g, x: g * (-x * x + 1).rsqrt(), "x", "g / sqrt(1 - a^2)"),
-    ("acos", "AcosBackward0", _float_fn("arccos"), lambda g, x: g * -((-x * x + 1).rsqrt()), "x", "-g / sqrt(1 - a^2)"),
-    ("atan", "AtanBackward0", _float_fn("arctan"), lambda g, x: g / (x * x + 1), "x", "g / (1 + a^2)"),
-    ("sinh", "SinhBackward0", _float_fn("sinh"), lambda g, x: g * x.cosh(), "x", "g cosh(a)"),
-    ("cosh", "CoshBackward0", _float_fn("cosh"), lambda g, x: g * x.sinh(), "x", "g sinh(a)"),
-    ("tanh", "TanhBackward0", _float_fn("tanh"), lambda g, r: g * (1 - r * r), "r", "g (1 - tanh(a)^2)"),
-    ("sigmoid", "SigmoidBackward0", _sigmoid, lambda g, r: g * (1 - r) * r, "r", "g s(a) (1 - s(a))"),
-    ("relu", "ReluBackward0", _ints_ok(None, _relu), lambda g, r: g * (r > 0), "r", "g where relu(a) > 0, else 0"),
-    ("erf", "ErfBackward0", _erf, lambda g, x: (-x * x).exp() * _2_SQRTPI * g, "x", "g 2/sqrt(pi) exp(-a^2)"),
-    ("floor", "FloorBackward0", _rounding("floor", "floor_vml_cpu"), lambda g: _zeros(g), None, "0"),
-    ("ceil", "CeilBackward0", _rounding("ceil", "ceil_vml_cpu"), lambda g: _zeros(g), None, "0"),
-    ("trunc", "TruncBackward0", _rounding("trunc", "trunc_vml_cpu"), lambda g: _zeros(g), None, "0"),
-    ("frac", "FracBackward0", _frac, lambda g: g, None, "g"),
-]
-
-
-def _sigmoid_grad(xp, g, r):
-    t = 1 - r
-    t *= g
-    t *= r
-    return t
-
-
-def _tanh_grad(xp, g, r):
-    t = r * r
-    xp.subtract(1, t, out=t)
-    t *= g
-    return t
-
-
-# Without create_graph the gradient of these activations (every training step) is computed on
-# arrays in one buffer: the Tensor-op formulas make 2-3 temporaries (profiled in LeNet steps).
-_ARRAY_GRADS = {
-    "SigmoidBackward0": _sigmoid_grad,
-    "TanhBackward0": _tanh_grad,
-    "ReluBackward0": lambda xp, g, r: xp.multiply(g, r > 0),
-}
 
 
 # f holomorphic: for a complex input the gradient is g * conj(f'(z)) (PyTorch's convention)
@@ -360,8 +242,7 @@ _HOLOMORPHIC = frozenset(
 )
 
 
-def _node_class(node_name, grad, save, doc):
-    fast = _ARRAY_GRADS.get(node_name)
+def _node_class(node_name, grad, save, doc, fast=None):
     if fast is not None:  # the formula twice, side by side: on arrays and with Tensor ops
 
         def backward_arrays(self, g):
@@ -406,72 +287,55 @@ def _node_class(node_name, grad, save, doc):
     return type(node_name, (Node,), {"backward": backward, "__doc__": f"d = {doc}"})
 
 
+def _dtype_of_rule(rule):
+    """input dtype -> result dtype under `rule` (cached per input dtype)."""
+    if rule is None:
+        return None
+    cache = {}
+
+    def of(dt):
+        key = (dt, _dtype.get_default_dtype())  # "float" depends on the default dtype
+        out = cache.get(key)
+        if out is None:
+            out = cache[key] = result_dtype(rule, dt)
+        return out
+
+    return of
+
+
 _GRAD_NAMES = {"square": "pow"}  # the op PyTorch's out= error names
 
 
-def define_unary(namespace, name, node_name, fwd, grad, save, doc):
+def define_unary(module, name, node_name, fwd, grad, save, doc, fast=None, out=True, dtype=None):
     """Declare an elementwise op from its table row: forward `fwd(xp, x)` on arrays,
     gradient `grad(g[, saved])` with Tensor ops (saved: the input, or "r" the result),
-    its node class, Tensor.NAME / NAME_, and torchlet.NAME with out= (into `namespace`,
-    the declaring file's globals; pointwise_special.py declares its rows here too)."""
-    node = _node_class(node_name, grad, save, doc)
-    node.__module__ = namespace["__name__"]
+    its node class, Tensor.NAME / NAME_; returns torchlet.NAME (with out= unless out=False),
+    which the declaring file (`module`: its __name__) binds to NAME. pointwise_special.py and
+    relu_sigmoid_tanh.py declare their rows here too. `fast(xp, g, r)`: the same gradient on
+    arrays, used when no graph is built (a TwoPathNode). `dtype`: the result-dtype rule
+    (_table.result_dtype), applied here to the kernel's result for every row."""
+    node = _node_class(node_name, grad, save, doc, fast)
+    node.__module__ = module
+    if dtype is not None:
+        dtype_rule(dtype, name)
+    rule = _dtype_of_rule(dtype)
 
     def op(input):
-        res = wrap(fwd(input._xp, input._data))
+        arr = fwd(input._xp, input._data)
+        if rule is not None:
+            want = rule(input.dtype).np
+            if arr.dtype != want:
+                arr = arr.astype(want)
+        res = wrap(arr)
         attach(res, node, (input,), (res,) if save == "r" else (input,) if save else ())
         return res
 
     op.__name__ = op.__qualname__ = name
-    op.__module__ = namespace["__name__"]
+    op.__module__ = module
     op.__doc__ = f"torch.{name} (elementwise); gradient: {doc}"
-    setattr(methods, name, op)
-    setattr(methods, name + "_", lambda self: inplace(self, op))
-    namespace[name] = op if name == "relu" else out_form(op, grad_name=_GRAD_NAMES.get(name))
-    namespace[node_name] = node
-    return op
-
-
-for _entry in _UNARY:
-    define_unary(globals(), *_entry)
-# ReluBackward0 saves the result, not the input: relu_ needs no copy of its input (ResNet's ReLU(inplace))
-methods.relu_ = lambda self: inplace(self, relu, saves_input=False)
-
-RoundBackward0 = _node_class("RoundBackward0", lambda g: _zeros(g), None, "0")
-RoundBackward1 = _node_class("RoundBackward1", lambda g: _zeros(g), None, "0")
-
-
-@method()
-@out_form()
-def round(input, *, decimals=0):
-    """Round half to even; with `decimals`, as PyTorch: rint(a * 10^d) / 10^d."""
-    x, xp = input._data, input._xp
-    if x.dtype.kind in "biu":
-        if x.dtype.kind == "b" or decimals:
-            raise _not_for("round_cpu" if decimals else "round_vml_cpu", x.dtype)
-        res = wrap(x.copy())
-    elif decimals == 0:
-        res = attach(wrap(xp.rint(x)), RoundBackward0, (input,))
-    else:
-        p = x.dtype.type(10.0 ** builtins.abs(decimals))
-        r = xp.rint(x * p if decimals > 0 else x / p)
-        res = attach(wrap(r / p if decimals > 0 else r * p), RoundBackward1, (input,))
-    return res
-
-
-methods.round_ = lambda self, *, decimals=0: inplace(self, lambda t: round(t, decimals=decimals))
-methods.__abs__ = plain(abs)
-absolute, arcsin, arccos, arctan, fix, sgn = abs, asin, acos, atan, trunc, sign
-for _alias, _fn in (
-    ("absolute", abs),
-    ("arcsin", asin),
-    ("arccos", acos),
-    ("arctan", atan),
-    ("fix", trunc),
-    ("sgn", sign),
-):
-    setattr(methods, _alias, plain(_fn))
-    setattr(methods, _alias + "_", getattr(methods, _fn.__name__ + "_"))
+    _record(name, op, module)  # recorded as declared by `module` (where() names that file)
+    _record(name + "_", lambda self: inplace(self, op), module)
+    return out_form(op, grad_name=_GRAD_NAMES.get(name)) if out else op
 
 
 # ----- nan_to_num ------------------------------------------------------------
@@ -511,3 +375,5 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 methods.nan_to_num_ = lambda self, nan=0.0, posinf=None, neginf=None: inplace(
     self, lambda t: nan_to_num(t, nan, posinf, neginf)
 )
+
+__getattr__ = moved_to(__name__, "pointwise_unary", "relu_sigmoid_tanh")  # the old import path of moved ops

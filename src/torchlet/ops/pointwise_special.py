@@ -158,29 +158,66 @@ def _scaled(c):
     return f
 
 
-# name, grad_fn name, forward(xp, array), gradient(g, saved), saved ("x", "r" or None), math
-_UNARY = [
-    ("asinh", "AsinhBackward0", _float_fn("arcsinh"), lambda g, x: g * (x * x + 1).rsqrt(), "x", "g / sqrt(a^2 + 1)"),
-    ("acosh", "AcoshBackward0", _float_fn("arccosh"), lambda g, x: g * (x * x - 1).rsqrt(), "x", "g / sqrt(a^2 - 1)"),
-    ("atanh", "AtanhBackward0", _float_fn("arctanh"), lambda g, x: g / (1 - x * x), "x", "g / (1 - a^2)"),
-    ("erfc", "ErfcBackward0", _erfc, lambda g, x: (-x * x).exp() * -_2_SQRTPI * g, "x", "-g 2/sqrt(pi) exp(-a^2)"),
-    (
-        "erfinv",
-        "ErfinvBackward0",
-        _erfinv,
-        lambda g, r: (r * r).exp() * _SQRTPI_2 * g,
-        "r",
-        "g sqrt(pi)/2 exp(erfinv(a)^2)",
-    ),
-    ("deg2rad", "Deg2RadBackward0", _scaled(_D2R), lambda g: g * _D2R, None, "g pi/180"),
-    ("rad2deg", "Rad2DegBackward0", _scaled(_R2D), lambda g: g * _R2D, None, "g 180/pi"),
-]
+# define_unary(module, name, grad_fn name, forward(xp, array), gradient(g, saved), saved ("x", "r" or None), math)
+asinh = define_unary(
+    __name__,
+    "asinh",
+    "AsinhBackward0",
+    _float_fn("arcsinh"),
+    lambda g, x: g * (x * x + 1).rsqrt(),
+    "x",
+    "g / sqrt(a^2 + 1)",
+    dtype="float",
+)
+acosh = define_unary(
+    __name__,
+    "acosh",
+    "AcoshBackward0",
+    _float_fn("arccosh"),
+    lambda g, x: g * (x * x - 1).rsqrt(),
+    "x",
+    "g / sqrt(a^2 - 1)",
+    dtype="float",
+)
+atanh = define_unary(
+    __name__,
+    "atanh",
+    "AtanhBackward0",
+    _float_fn("arctanh"),
+    lambda g, x: g / (1 - x * x),
+    "x",
+    "g / (1 - a^2)",
+    dtype="float",
+)
+erfc = define_unary(
+    __name__,
+    "erfc",
+    "ErfcBackward0",
+    _erfc,
+    lambda g, x: (-x * x).exp() * -_2_SQRTPI * g,
+    "x",
+    "-g 2/sqrt(pi) exp(-a^2)",
+    dtype="float",
+)
+erfinv = define_unary(
+    __name__,
+    "erfinv",
+    "ErfinvBackward0",
+    _erfinv,
+    lambda g, r: (r * r).exp() * _SQRTPI_2 * g,
+    "r",
+    "g sqrt(pi)/2 exp(erfinv(a)^2)",
+    dtype="float",
+)
+deg2rad = define_unary(
+    __name__, "deg2rad", "Deg2RadBackward0", _scaled(_D2R), lambda g: g * _D2R, None, "g pi/180", dtype="float"
+)
+rad2deg = define_unary(
+    __name__, "rad2deg", "Rad2DegBackward0", _scaled(_R2D), lambda g: g * _R2D, None, "g 180/pi", dtype="float"
+)
 
 
-for _entry in _UNARY:
-    define_unary(globals(), *_entry)
-
-arcsinh, arccosh, arctanh = asinh, acosh, atanh  # noqa: F821 (defined by _define)
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
 for _alias, _fn in (("arcsinh", "asinh"), ("arccosh", "acosh"), ("arctanh", "atanh")):
     setattr(methods, _alias, getattr(methods, _fn))
     setattr(methods, _alias + "_", getattr(methods, _fn + "_"))

@@ -1,24 +1,19 @@
-"""Pooling: max/avg pooling (1d via 2d, 2d, 3d), adaptive avg/max pooling, max_unpool.
+"""Max pooling (1d via 2d, 2d, 3d) and max_unpool, with the window geometry the other
+pooling files share (pooling_avg.py: average and lp pooling; pooling_adaptive.py: adaptive).
 
 Windows are the strided view of ops/conv.py: win[n, c, *o, *i] = x[n, c, o*s + i*d]
 on the (padded) input, so a pool is one reduction over the kernel axes of a
 view, never a Python loop over pixels.
 
-Backward, written with Tensor ops:
-  max pool:  the gradient goes to the arg-max position of each window
-             (a scatter-add into the flat input positions, `_scatter_flat`, reduction._scatter);
-  avg pool:  g / divisor spread over each window (col2im of conv.py, `_fold`);
-  adaptive avg pool: averaging is separable, y = A_h x A_w^T with fixed
-             averaging matrices, so dx = A_h^T g A_w.
+Backward, written with Tensor ops: the gradient goes to the arg-max position of each
+window (a scatter-add into the flat input positions, `_scatter_flat`, reduction._scatter).
 """
 
 import numpy as np
 
-from ._args import int_arg
-from ._util import Node, TwoPathNode, attach, grad_enabled, wrap, wrap_dim, _NAME_WORDS
+from ._util import moved_to, _NAME_WORDS, Node, attach, grad_enabled, wrap
+from .unfold import _pad_array, _tup, _windows
 from .reduction import _gather, _scatter
-from ._out import out_form
-from .conv import _fold, _pad_array, _tup, _windows
 
 __all__ = [
     "max_pool1d",
@@ -26,18 +21,8 @@ __all__ = [
     "max_pool3d",
     "max_pool1d_with_indices",
     "max_pool2d_with_indices",
-    "avg_pool1d",
-    "avg_pool2d",
-    "avg_pool3d",
-    "adaptive_avg_pool1d",
-    "adaptive_avg_pool2d",
-    "adaptive_max_pool1d",
-    "adaptive_max_pool2d",
-    "adaptive_max_pool2d_with_indices",
     "max_unpool1d",
     "max_unpool2d",
-    "lp_pool1d",
-    "lp_pool2d",
 ]
 
 
@@ -315,259 +300,6 @@ def max_pool1d_with_indices(
     return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
-# ----- average pooling ------------------------------------------------------
-class AvgPool2DBackward0(TwoPathNode):
-    """Each output's gradient, divided by its divisor, is spread over its window
-    (windows that tile the input: on arrays, a nearest upsampling of g)."""
-
-    def backward_arrays(self, g):
-        if getattr(self, "tiled", False):
-            return wrap(_tiled_spread(g._xp, (g / self.divisor)._data, self.ksize, self.spatial))
-        return NotImplemented
-
-    def backward_tensors(self, g):
-        N, C = g.shape[:2]
-        if getattr(self, "tiled", False):  # windows tile the input: a nearest upsampling of g
-            (kh, kw), (oh, ow), (H, W) = self.ksize, g.shape[2:], self.spatial
-            gd = (g / self.divisor).reshape(N, C, oh, 1, ow, 1).expand(N, C, oh, kh, ow, kw)
-            gx = gd.reshape(N, C, oh * kh, ow * kw)
-            if (oh * kh, ow * kw) != (H, W):
-                from .padding import pad
-
-                gx = pad(gx, (0, W - ow * kw, 0, H - oh * kh))
-            return gx
-        K = int(np.prod(self.ksize))
-        L = int(np.prod(g.shape[2:]))
-        gd = (g / self.divisor).reshape(N, C, 1, L).expand(N, C, K, L).reshape(N, C * K, L)
-        return _fold(gd, self.spatial, self.ksize, self.stride, self.pads, (1,) * len(self.ksize))
-
-
-AvgPool3DBackward0 = type("AvgPool3DBackward0", (AvgPool2DBackward0,), {})
-
-
-def _divisor(S, k, s, p, o, count_include_pad):
-    """Window sizes along one dim (clipped to the padded input, or to the input)."""
-    start = np.arange(o) * s - p
-    end = np.minimum(start + k, S + p)
-    size = end - start
-    if not count_include_pad:
-        size = np.minimum(end, S) - np.maximum(start, 0)
-    return size
-
-
-def _avg_pool(input, n, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, name):
-    if n == 2 and input.dim() < 3:
-        wrap_dim(-3, input.dim())  # PyTorch reads input.size(-3) first: IndexError
-    x = _batch(input, n, name)
-    k, s, d, pads, out = _geometry(x, n, kernel_size, stride, padding, 1, ceil_mode, name)
-    X = x._data
-    xp = x._xp
-    if X.dtype.kind not in "fc" and X.dtype != np.int64:
-        word = name if n == 2 else "avg_pool3d_out_frame"
-        raise NotImplementedError(f"\"{word}\" not implemented for '{_NAME_WORDS.get(x.dtype.name, x.dtype.name)}'")
-    tiled = n == 2 and k == s and pads == ((0, 0), (0, 0))
-    if tiled:  # windows tile the input (AvgPool2d(2)): add the k1*k2 strided taps, no window copy
-        (kh, kw), (oh, ow) = k, out
-        tot = None
-        for i in range(kh):
-            for j in range(kw):
-                tap = X[:, :, i : i + kh * oh : kh, j : j + kw * ow : kw]
-                tot = tap.copy() if tot is None else xp.add(tot, tap, out=tot)
-    else:
-        win = _windows(xp, _pad_array(xp, X, pads), k, s, d, out)
-        tot = win.sum(axis=tuple(range(2 + n, 2 + 2 * n)))
-    if divisor_override:
-        div = xp.asarray(float(divisor_override), dtype=X.dtype)
-    else:
-        div = 1
-        for dim in range(n):
-            sz = _divisor(X.shape[2 + dim], k[dim], s[dim], pads[dim][0], out[dim], count_include_pad).reshape(
-                (-1,) + (1,) * (n - 1 - dim)
-            )
-            div = div * sz
-        div = xp.asarray(div, dtype=X.dtype)
-    node = AvgPool2DBackward0 if n == 2 else AvgPool3DBackward0
-    if X.dtype.kind == "i":  # int64: PyTorch divides in C++ integers, truncating toward zero
-        div = div.astype(np.int64)
-        return _unbatch(wrap(xp.sign(tot) * (xp.abs(tot) // div) * xp.sign(div)), input, n)
-    res = attach(
-        wrap(tot / div), node, (x,), divisor=wrap(div), spatial=X.shape[2:], ksize=k, stride=s, pads=pads, tiled=tiled
-    )
-    return _unbatch(res, input, n)
-
-
-@out_form()
-def avg_pool2d(
-    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
-):
-    return _avg_pool(
-        input, 2, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, "avg_pool2d"
-    )
-
-
-def avg_pool3d(
-    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
-):
-    return _avg_pool(
-        input, 3, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, "avg_pool3d"
-    )
-
-
-def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
-    if input.dim() not in (2, 3):
-        raise RuntimeError(f"avg_pool1d() Expected 2D or 3D input tensor, but got {list(input.shape)}")
-    stride = None if stride is None or stride == () or stride == [] else (1, _as1(stride, "stride"))
-    res = _avg_pool(
-        input.unsqueeze(-2),
-        2,
-        (1, _as1(kernel_size, "kernel_size")),
-        stride,
-        (0, _as1(padding, "padding")),
-        ceil_mode,
-        count_include_pad,
-        None,
-        "avg_pool1d",
-    )
-    return res.squeeze(-2)
-
-
-def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
-    """(sum over window of x^p)^(1/p), as PyTorch composes it from avg_pool2d."""
-    kw, kh = _tup(kernel_size, 2, "kernel_size")
-    out = avg_pool2d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
-    return (out.sign() * out.abs().relu()).mul(kw * kh).pow(1.0 / norm_type)
-
-
-def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
-    out = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
-    return (out.sign() * out.abs().relu()).mul(kernel_size).pow(1.0 / norm_type)
-
-
-# ----- adaptive pooling -----------------------------------------------------
-def _bounds(S, o):
-    i = np.arange(o)
-    return (i * S) // o, -((-(i + 1) * S) // o)  # floor(i*S/o), ceil((i+1)*S/o)
-
-
-def _avg_matrix(xp, S, o, dtype):
-    """A[i, j] = 1/len(window i) for j in window i (the adaptive averaging along one dim)."""
-    lo, hi = _bounds(S, o)
-    j = np.arange(S)
-    a = ((j >= lo[:, None]) & (j < hi[:, None])) / (hi - lo)[:, None]
-    return xp.asarray(a.astype(dtype))
-
-
-def _out_size(output_size, spatial, n, name="adaptive_avg_pool2d", lead=()):
-    o = _tup(output_size, n, "output_size") if not isinstance(output_size, (tuple, list)) else tuple(output_size)
-    if len(o) != n:
-        raise RuntimeError(f"adaptive_avg_pool{n}d: output_size must be {n}")
-    o = tuple(S if v is None else int_arg(v, "output_size", "tuple of ints") for v, S in zip(o, spatial))
-    if any(v < 0 for v in o):
-        if name == "adaptive_avg_pool2d":
-            raise RuntimeError(
-                f"adaptive_avg_pool2d: elements of output_size must be greater than or equal "
-                f"to 0 but received {{{', '.join(map(str, o))}}}"
-            )
-        raise RuntimeError(f"Trying to create tensor with negative dimension {min(o)}: {lead + list(o)}")
-    return o
-
-
-class AdaptiveAvgPool2DBackward0(Node):
-    """y = A_h x A_w^T  ->  dx = A_h^T g A_w"""
-
-    def backward(self, g):
-        return self.ah.mT.matmul(g).matmul(self.aw)
-
-
-def adaptive_avg_pool2d(input, output_size):
-    if input.dim() not in (3, 4):
-        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(input.shape)}")
-    H, W = input._data.shape[-2:]
-    oh, ow = _out_size(output_size, (H, W), 2)
-    if oh == 1 and ow == 1:
-        return input.mean((-2, -1), keepdim=True)
-    X = input._data
-    xp = input._xp
-    if X.dtype.kind not in "fc":
-        raise NotImplementedError(
-            f"\"adaptive_avg_pool2d\" not implemented for '{_NAME_WORDS.get(input.dtype.name, input.dtype.name)}'"
-        )
-    ah, aw = _avg_matrix(xp, H, oh, X.dtype), _avg_matrix(xp, W, ow, X.dtype)
-    if H % oh == 0 and W % ow == 0:
-        y = X.reshape(X.shape[:-2] + (oh, H // oh, ow, W // ow)).mean((-3, -1))
-    else:
-        y = ah @ X @ aw.T
-    return attach(wrap(y), AdaptiveAvgPool2DBackward0, (input,), ah=wrap(ah), aw=wrap(aw))
-
-
-def adaptive_avg_pool1d(input, output_size):
-    if input.dim() not in (2, 3):
-        raise RuntimeError(f"adaptive_avg_pool1d(): Expected 2D or 3D tensor, but got {list(input.shape)}")
-    o = _as1(output_size, "output_size")
-    return adaptive_avg_pool2d(input.unsqueeze(-2), (1, o)).squeeze(-2)
-
-
-class AdaptiveMaxPool2DBackward0(MaxPool2DWithIndicesBackward0):
-    pass
-
-
-def _adaptive_max(input, output_size):
-    if input.dim() not in (3, 4):
-        raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got {list(input.shape)}")
-    if input._data.dtype.kind not in "fc":
-        raise NotImplementedError(
-            f"\"adaptive_max_pool2d\" not implemented for '{_NAME_WORDS.get(input.dtype.name, input.dtype.name)}'"
-        )
-    x = input if input.dim() == 4 else input.unsqueeze(0)
-    X = x._data
-    xp = x._xp
-    H, W = X.shape[-2:]
-    oh, ow = _out_size(output_size, (H, W), 2, "adaptive_max_pool2d", list(input.shape[:-2]))
-    idx = []
-    for S, o in ((H, oh), (W, ow)):
-        lo, hi = _bounds(S, o)
-        k = int((hi - lo).max())
-        # window rows, padded with the window's last row (a repeat never changes max or arg-max)
-        idx.append(np.minimum(lo[:, None] + np.arange(k), hi[:, None] - 1))
-    rh, rw = idx
-    kh, kw = rh.shape[1], rw.shape[1]
-    win = X[:, :, xp.asarray(rh)[:, :, None, None], xp.asarray(rw)[None, None, :, :]]  # N,C,oh,kh,ow,kw
-    win = win.transpose(0, 1, 2, 4, 3, 5).reshape(X.shape[:2] + (oh, ow, kh * kw))
-    arg = win.argmax(-1)
-    vals = xp.take_along_axis(win, arg[..., None], -1)[..., 0]
-    flat = xp.asarray(rh)[xp.arange(oh)[:, None], arg // kw] * W + xp.asarray(rw)[xp.arange(ow)[None, :], arg % kw]
-    indices = flat.astype(np.int64)
-    res = attach(
-        wrap(vals),
-        AdaptiveMaxPool2DBackward0,
-        (x,),
-        indices=indices,
-        spatial=(H, W),
-        overlap=H % oh != 0 or W % ow != 0,
-    )
-    idx_t = wrap(indices)
-    if input.dim() == 3:
-        return res.squeeze(0), idx_t.squeeze(0)
-    return res, idx_t
-
-
-def adaptive_max_pool2d(input, output_size, return_indices=False):
-    res, idx = _adaptive_max(input, output_size)
-    return (res, idx) if return_indices else res
-
-
-def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
-    return _adaptive_max(input, output_size)
-
-
-def adaptive_max_pool1d(input, output_size, return_indices=False):
-    if input.dim() not in (2, 3):
-        raise RuntimeError(f"adaptive_max_pool1d(): Expected 2D or 3D tensor, but got {list(input.shape)}")
-    res, idx = _adaptive_max(input.unsqueeze(-2), (1, _as1(output_size, "output_size")))
-    res, idx = res.squeeze(-2), idx.squeeze(-2)
-    return (res, idx) if return_indices else res
-
-
 # ----- max_unpool -----------------------------------------------------------
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     k = _tup(kernel_size, 2, "kernel_size")
@@ -589,3 +321,6 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
     L = input._data.shape[-1]
     out = (L - 1) * s - 2 * p + k if output_size is None else tuple(output_size)[-1]
     return max_unpool2d(input.unsqueeze(-2), indices.unsqueeze(-2), (1, k), (1, s), (0, p), (1, out)).squeeze(-2)
+
+
+__getattr__ = moved_to(__name__, "pooling_avg", "pooling_adaptive")  # the old import path of moved ops

@@ -26,16 +26,14 @@ from .random_ops import (
     RandomBackward2,
     UniformBackward0,
     _as,
-    _bernoulli_tensor,
-    _check_prob,
     _g,
-    _host,
     _integers,
     _normal,
     _not_implemented,
     _uniform,
     _values,
 )
+from .random_distributions import _bernoulli_tensor, _check_prob, _host
 
 __all__ = []
 

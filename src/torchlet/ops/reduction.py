@@ -125,13 +125,20 @@ def _scatter(src, index, dim, shape, unique=True):
     return attach(wrap(out), ScatterAddBackward0, (src,), index=index, dim=dim, unique=unique)
 
 
+def along_key(xp, index, dim):
+    """The index tuple addressing a[.., index[i..], ..] along `dim` (aranges elsewhere, over
+    index's shape): what gather/scatter and every along-a-dim op of the op files use."""
+    grid = list(xp.indices(index.shape, sparse=True))
+    grid[dim] = index
+    return tuple(grid)
+
+
 def _add_along(xp, out, index, dim, values):
     """out[.., index[i..], ..] += values[i..] along `dim`, repeated positions summed:
     one bincount over flat positions for real floats (NumPy's add.at is ~10x slower)."""
-    grid = list(xp.indices(index.shape, sparse=True))
-    grid[dim] = index
+    grid = along_key(xp, index, dim)
     if out.dtype.kind != "f" or not out.size:
-        xp.add.at(out, tuple(grid), values)
+        xp.add.at(out, grid, values)
         return
     stride, flat = 1, 0
     for k in range(out.ndim - 1, -1, -1):

@@ -8,6 +8,7 @@ import numpy as np
 from .._device import namespace
 from .. import return_types
 from ._args import int_arg
+from ._table import dtype_rule
 from ._util import Node, Tensor, attach, method, wrap, wrap_dim
 from ._out import out_form
 from .reduction import _dims, _even_grad, _expand_back, _np_names, _scatter
@@ -417,3 +418,6 @@ def bincount(input, weights=None, minlength=0):
         raise RuntimeError("weights should be 1-d and have the same length as input")
     res = xp.bincount(x, weights=w, minlength=minlength)
     return wrap(res.astype(w.dtype if w.dtype.kind == "f" else np.float64, copy=False))
+
+
+dtype_rule("long", "argmax", "argmin")

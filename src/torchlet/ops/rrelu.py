@@ -13,7 +13,8 @@ import numpy as np
 
 from .. import _dtype
 from ._util import Node, attach, inplace, wrap
-from .activation import _WORDS, leaky_relu
+from .activation import _WORDS
+from .activation_piecewise import leaky_relu
 
 __all__ = ["rrelu", "rrelu_"]
 

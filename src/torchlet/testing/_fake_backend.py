@@ -23,7 +23,9 @@ import numpy as np
 
 from .. import _device
 
-__all__ = ["FakeArray", "BackendLeak", "fake_np", "install", "DEVICE"]
+import contextlib
+
+__all__ = ["FakeArray", "BackendLeak", "fake_np", "install", "DEVICE", "count_transfers"]
 
 DEVICE = "privateuseone"
 
@@ -132,12 +134,55 @@ class _Module:
         return sub
 
 
+_transfers = []  # the open count_transfers() records: each a list of (function, shape)
+
+
+def _is_host_table(x):
+    """A plain ndarray of more than one element (or a list holding one): data built on the host."""
+    if type(x) is np.ndarray:
+        return x.size > 1
+    return isinstance(x, (list, tuple)) and any(_is_host_table(v) for v in x)
+
+
 class _FakeNumPy(_Module):
     device_type = DEVICE
     ndarray = FakeArray
 
     def __init__(self):
         super().__init__(np, "fake_np")
+        for name in ("asarray", "array", "asanyarray", "ascontiguousarray"):
+            setattr(self, name, self._copier(name))
+
+    @staticmethod
+    def _copier(name):
+        f = getattr(np, name)
+
+        def copy_in(a, *args, **kwargs):
+            """A host -> device copy when `a` is host data (what CuPy's asarray does with a NumPy
+            array): recorded, so a test can say an op builds its tables on the device."""
+            if _transfers and _is_host_table(a):
+                _transfers[-1].append((name, np.shape(a)))
+            return _fake(f(a, *args, **kwargs))
+
+        copy_in.__name__ = name
+        return copy_in
+
+
+@contextlib.contextmanager
+def count_transfers():
+    """Record the host -> device copies (of more than one element) made inside the block:
+
+        with count_transfers() as copies:
+            y = op(x_on_fake_device)
+        assert copies == []          # every index table / mask / weight was built with xp
+
+    On CuPy each such copy is a synchronous host -> device transfer per call."""
+    rec = []
+    _transfers.append(rec)
+    try:
+        yield rec
+    finally:
+        _transfers.remove(rec)
 
 
 fake_np = _FakeNumPy()

@@ -1,0 +1,88 @@
+"""relu, sigmoid and tanh: the activations that are also torch.* functions and Tensor
+methods (with in-place forms; sigmoid and tanh with out=). Declared as rows of the elementwise
+table of pointwise_math.py (`define_unary`), each with its gradient twice, side by side:
+with Tensor ops (create_graph) and on arrays in one buffer (every training step, where the
+Tensor-op formulas make 2-3 temporaries; profiled in LeNet steps).
+
+    relu:    d = g where relu(a) > 0, else 0        (saves the result)
+    sigmoid: d = g s(a) (1 - s(a)),  s = sigmoid(a) (saves the result)
+    tanh:    d = g (1 - tanh(a)^2)                   (saves the result)
+"""
+
+import numpy as np
+
+from ._table import methods
+from ._util import inplace
+from .pointwise_math import _float_fn, _floating, _in_float32, _ints_ok, _np_clip, define_unary
+
+__all__ = ["relu", "sigmoid", "tanh"]
+
+
+@_in_float32
+def _sigmoid(xp, x):
+    r = xp.asarray(xp.negative(_floating(x)))  # one buffer (an array, not a 0-d scalar), finished in place
+    xp.exp(r, out=r)
+    r += 1
+    return xp.reciprocal(r, out=r)
+
+
+def _relu(xp, x):
+    if xp is np and x.dtype.kind == "f":
+        return _np_clip(x, 0, np.inf)  # NaN stays NaN, as max(x, 0) in PyTorch
+    return xp.maximum(x, 0)
+
+
+def _sigmoid_grad(xp, g, r):
+    t = 1 - r
+    t *= g
+    t *= r
+    return t
+
+
+def _tanh_grad(xp, g, r):
+    t = r * r
+    xp.subtract(1, t, out=t)
+    t *= g
+    return t
+
+
+def _relu_grad(xp, g, r):
+    return xp.multiply(g, r > 0)
+
+
+tanh = define_unary(
+    __name__,
+    "tanh",
+    "TanhBackward0",
+    _float_fn("tanh"),
+    lambda g, r: g * (1 - r * r),
+    "r",
+    "g (1 - tanh(a)^2)",
+    fast=_tanh_grad,
+    dtype="float",
+)
+sigmoid = define_unary(
+    __name__,
+    "sigmoid",
+    "SigmoidBackward0",
+    _sigmoid,
+    lambda g, r: g * (1 - r) * r,
+    "r",
+    "g s(a) (1 - s(a))",
+    fast=_sigmoid_grad,
+    dtype="float",
+)
+relu = define_unary(
+    __name__,
+    "relu",
+    "ReluBackward0",
+    _ints_ok(None, _relu),
+    lambda g, r: g * (r > 0),
+    "r",
+    "g where relu(a) > 0, else 0",
+    fast=_relu_grad,
+    out=False,
+    dtype="same",
+)
+# ReluBackward0 saves the result, not the input: relu_ needs no copy of its input (ResNet's ReLU(inplace))
+methods.relu_ = lambda self: inplace(self, relu, saves_input=False)
