@@ -14,7 +14,7 @@ from ._args import int_arg
 from ._util import moved_to, Node, Tensor, attach, inplace, method, reduce_grad, wrap, wrap_dim
 
 from ._out import out_form
-from .reduction import _add_along, along_key
+from .reduction import along_key
 
 __all__ = ["gather", "scatter", "scatter_add", "index_select", "index_fill", "index_add", "narrow", "select"]
 
@@ -127,9 +127,7 @@ def _scatter_impl(input, dim, index, src, op, reduce=None, add=False):
     v = src._data[tuple(slice(0, s) for s in idx.shape)] if is_t else src
     if is_t and v.dtype != x.dtype:
         raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype")
-    if (add or reduce == "add") and is_t and x.ndim:
-        _add_along(xp, out, idx, d, v)  # the shared scatter-add (reduction.py)
-    elif add or reduce == "add":
+    if add or reduce == "add":  # in index order, in the dtype: PyTorch's sums, bit for bit
         xp.add.at(out, key, v)
     elif reduce == "multiply":
         xp.multiply.at(out, key, v)
