@@ -21,10 +21,14 @@ _IMPORT = "import time; t = time.perf_counter(); import {lib}; print(time.perf_c
 def import_times(libs, repeat=5):
     """Median `import lib` seconds, each in a fresh interpreter (interpreter
     start-up excluded), alternating libraries."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed package imports from cached bytecode
     times = {lib: [] for lib in libs}
+    for lib in libs:
+        _child(_IMPORT.format(lib=lib), env)  # a first import writes the bytecode, untimed
     for _ in range(repeat):
         for lib in libs:
-            times[lib].append(_child(_IMPORT.format(lib=lib), os.environ))
+            times[lib].append(_child(_IMPORT.format(lib=lib), env))
     return {lib: statistics.median(v) for lib, v in times.items()}
 
 
