@@ -318,3 +318,29 @@ def test_big_model_on_meta_is_instant(torch):
         net = torchlet.nn.Sequential(*[torchlet.nn.Linear(8192, 8192) for _ in range(8)])
     assert time.perf_counter() - start < 5
     assert all(p.is_meta and p._data.strides == (0,) * p.dim() for p in net.parameters())
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.randn(5, 7, device="meta"),
+        lambda m: m.rand(1000, device="meta"),
+        lambda m: m.randint(0, 9, (4, 4), device="meta"),
+        lambda m: m.randperm(50, device="meta"),
+        lambda m: m.randn_like(m.empty(3, 3, device="meta")),
+        lambda m: m.rand_like(m.empty(30, device="meta")),
+    ],
+    ids=["randn", "rand", "randint", "randperm", "randn_like", "rand_like"],
+)
+def test_random_factories_on_meta_draw_nothing(make, torch):
+    """A meta tensor has no data, so PyTorch draws nothing for it: the CPU stream after it is the
+    stream without it."""
+
+    def run(m):
+        m.manual_seed(3)
+        t = make(m)
+        return t, m.randn(6)
+
+    (ours, after), (theirs, ref) = _both(torch, run)
+    _same_meta(ours, theirs)
+    np.testing.assert_array_equal(after.numpy(), ref.numpy())

@@ -16,8 +16,8 @@ array with a non-scalar cpu array raises PyTorch's "Tensor on device cpu is not 
 device meta!" (RuntimeError). An op's own data check on a meta array (`if xp.isnan(a).any():`)
 sees False (so `torch.equal` / `allclose` give False where PyTorch raises). Ops whose result shape
 depends on the data (nonzero, boolean masks) raise PyTorch's NotImplementedError. The in-place
-samplers (uniform_, normal_, ...: nn.init) draw nothing on meta, as PyTorch; the random factories
-(`randn(..., device="meta")`) still draw, and advance the generator, before the result is made meta.
+samplers (uniform_, normal_, ...: nn.init) and the random factories (`randn(..., device="meta")`,
+ops/random_ops.py's `_device_draw`) draw nothing on meta, as PyTorch.
 """
 
 import types

@@ -133,15 +133,18 @@ def _normal(gen, shape, dtype, mean=0.0, std=1.0, strides=None, contiguous=True)
     return _values(gen, shape, strides, lambda n: K.normal(gen, n, dtype.name, mean, std, contiguous))
 
 
-def _cuda_draw(kind, shape, dtype, device, generator):
-    """Floating samples drawn on the GPU by CuPy's generator (seeded by torchlet.manual_seed /
-    cuda.manual_seed; not PyTorch's Philox stream). None, and the host path above, unless
-    `device` (or the default device) is cuda and no generator= was given."""
+def _device_draw(kind, shape, dtype, device, generator):
+    """Samples made on the device itself, or None for the host path above (PyTorch's CPU
+    stream). meta: no data, so nothing is drawn and the CPU generator stays put, as in PyTorch.
+    cuda: floats from CuPy's generator (seeded by torchlet.manual_seed / cuda.manual_seed; not
+    PyTorch's Philox stream) when no generator= was given."""
     dev = device if device is not None else _default_device[0]
-    if dev is None or generator is not None or dtype.category != 2:
+    if dev is None:
         return None
     dev = dev if isinstance(dev, _device_cls) else _device_cls(dev)
-    if dev.type != "cuda":
+    if dev.type == "meta":
+        return namespace_for(dev).empty(tuple(shape), dtype=dtype.np)
+    if dev.type != "cuda" or generator is not None or kind not in ("uniform", "normal"):
         return None
     xp = namespace_for(dev)
     draw = xp.random.random if kind == "uniform" else xp.random.standard_normal
@@ -176,7 +179,7 @@ def rand(
     size = _size_kwarg("rand", size_args, size)  # torch.rand(size=(2, 3)) works as rand(2, 3)
     dtype = _float_dtype(dtype, "check_uniform_bounds")
     shape = _shape(size, kwargs)
-    arr = _cuda_draw("uniform", shape, dtype, device, generator)
+    arr = _device_draw("uniform", shape, dtype, device, generator)
     arr = _uniform(_gen(generator), shape, dtype) if arr is None else arr
     return _finish(arr, dtype, device, requires_grad)
 
@@ -197,7 +200,7 @@ def randn(
     size = _size_kwarg("randn", size_args, size)  # torch.randn(size=(2, 3)) works as randn(2, 3)
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
     shape = _shape(size, kwargs)
-    arr = _cuda_draw("normal", shape, dtype, device, generator)
+    arr = _device_draw("normal", shape, dtype, device, generator)
     arr = _normal(_gen(generator), shape, dtype) if arr is None else arr
     return _finish(arr, dtype, device, requires_grad)
 
@@ -294,7 +297,9 @@ def randint(
     if high is None:
         raise TypeError("randint() missing required argument 'high'")
     dtype = dtype or _dtype.int64
-    arr = _integers(_gen(generator), int(low), int(high), _size((size,)), dtype)
+    arr = _device_draw("integers", _size((size,)), dtype, device, generator)
+    if arr is None:
+        arr = _integers(_gen(generator), int(low), int(high), _size((size,)), dtype)
     return _finish(arr, dtype, device, requires_grad)
 
 
@@ -307,7 +312,8 @@ def randperm(n, *, generator=None, dtype=None, layout=None, device=None, require
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     if dtype is _dtype.bool or dtype.category == 3:
         raise _not_implemented("randperm", dtype)
-    arr = _as(K.randperm(_gen(generator), n), dtype)
+    arr = _device_draw("permutation", (n,), dtype, device, generator)
+    arr = _as(K.randperm(_gen(generator), n), dtype) if arr is None else arr
     return _finish(arr, dtype, device, requires_grad)
 
 
@@ -333,7 +339,7 @@ def _strides(input):
 
 def rand_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     dtype = _float_dtype(_like_dtype(input, dtype), "check_uniform_bounds")
-    arr = _cuda_draw("uniform", tuple(input.shape), dtype, device or input.device, generator)
+    arr = _device_draw("uniform", tuple(input.shape), dtype, device or input.device, generator)
     if arr is None:
         arr = _uniform(_gen(generator), tuple(input.shape), dtype, strides=_strides(input))
     return _finish(arr, dtype, device or input.device, requires_grad)
@@ -341,7 +347,7 @@ def rand_like(input, *, generator=None, dtype=None, layout=None, device=None, re
 
 def randn_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     dtype = _float_dtype(_like_dtype(input, dtype), "normal_kernel_cpu")
-    arr = _cuda_draw("normal", tuple(input.shape), dtype, device or input.device, generator)
+    arr = _device_draw("normal", tuple(input.shape), dtype, device or input.device, generator)
     if arr is None:
         strides, contiguous = _like_layout(input)
         arr = _normal(_gen(generator), tuple(input.shape), dtype, strides=strides, contiguous=contiguous)
