@@ -283,8 +283,11 @@ def _vmap_call(func, in_dims, out_dims, chunk_size, args, kwargs, randomness="sa
     return _per_sample(func, leaves, dims, spec, out_dims, size, kwargs)
 
 
+_RANDOM_OP_FILES = ("random_ops.py", "random_distributions.py", "random_inplace.py")  # ops/ files that draw
+
+
 def _in_random_op(tb):
-    return any(frame.f_code.co_filename.endswith("random_ops.py") for frame, _ in traceback.walk_tb(tb))
+    return any(frame.f_code.co_filename.endswith(_RANDOM_OP_FILES) for frame, _ in traceback.walk_tb(tb))
 
 
 _NO_RULE = "vmap: a batched array was converted to a plain array"

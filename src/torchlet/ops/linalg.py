@@ -108,8 +108,21 @@ def bmm(input, mat2):
     x, y = input._data, mat2._data
     _bmm_check(x, y)
     _check_dtypes(input, mat2, "scalar")
-    res = attach(wrap(_prod(x, y, input._xp)), BmmBackward0, (input, mat2), (input, mat2))
-    return res
+    small = x.dtype.kind == "f" and x.shape[2] * x.shape[1] * y.shape[2] < 400
+    prod = _bmm_small(x, y, input._xp) if small else _prod(x, y, input._xp)
+    return attach(wrap(prod), BmmBackward0, (input, mat2), (input, mat2))
+
+
+def _bmm_small(x, y, xp):
+    """PyTorch's bmm below 400 multiply-adds per matrix (contraction x rows x cols): a plain loop
+    that adds the products in k order in float (16-bit floats too), so its sums are PyTorch's to
+    the bit where a BLAS kernel would add in another order."""
+    wide = np.float32 if x.dtype.itemsize == 2 else x.dtype
+    a, b = x.astype(wide, copy=False), y.astype(wide, copy=False)
+    acc = xp.zeros((x.shape[0], x.shape[1], y.shape[2]), dtype=wide)
+    for k in range(x.shape[2]):
+        acc += a[:, :, k, None] * b[:, None, k, :]
+    return acc.astype(x.dtype, copy=False)
 
 
 class MvBackward0(Node):
