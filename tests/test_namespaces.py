@@ -118,10 +118,12 @@ def test_import_torchlet_loads_no_subpackage():
 
 
 def test_import_torchlet_is_fast(tmp_path):
-    """CPU seconds of `import torchlet` (numpy included), median of 5 fresh interpreters,
-    with bytecode cached as in an installed package. CPU time, not wall time, so a busy
-    machine does not fail the bound."""
-    code = "import time; c = time.process_time(); import torchlet; print(time.process_time() - c)"
+    """CPU seconds of `import torchlet` on top of an imported NumPy, median of 5 fresh
+    interpreters, with bytecode cached as in an installed package. NumPy's own import is left
+    out: its CPU time is mostly OpenBLAS starting one spinning thread per core (0.3 s of CPU on
+    this 2-core machine, 0.25 s of wall time), which says nothing about torchlet. torchlet's part
+    is ~0.1 s here; 0.2 s leaves room for a loaded CI machine."""
+    code = "import time, numpy; c = time.process_time(); import torchlet; print(time.process_time() - c)"
     env = _env(PYTHONPYCACHEPREFIX=str(tmp_path / "pyc"))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     times = []
@@ -137,7 +139,7 @@ def test_import_torchlet_is_fast(tmp_path):
         assert res.returncode == 0, res.stderr
         if i:  # the first run writes the bytecode cache
             times.append(float(res.stdout))
-    assert statistics.median(times) < 0.3, times
+    assert statistics.median(times) < 0.2, times
 
 
 def test_subpackage_module_objects_are_the_imported_ones():
