@@ -25,7 +25,7 @@ from .memory import (
     mem_get_info,
 )
 from .streams import Stream, Event, StreamContext, stream, current_stream, default_stream
-from . import nccl
+from . import memory, nccl
 
 __all__ = [
     "is_available",
@@ -47,22 +47,13 @@ __all__ = [
     "stream",
     "current_stream",
     "default_stream",
-    "memory_allocated",
-    "max_memory_allocated",
-    "memory_reserved",
-    "max_memory_reserved",
-    "memory_stats",
-    "reset_peak_memory_stats",
-    "reset_max_memory_allocated",
-    "empty_cache",
-    "mem_get_info",
     "manual_seed",
     "manual_seed_all",
     "seed",
     "seed_all",
     "initial_seed",
     "nccl",
-]
+] + memory.__all__
 
 NOT_COMPILED = "Torch not compiled with CUDA enabled"
 _PROBE = []  # [cupy or None], looked up once
