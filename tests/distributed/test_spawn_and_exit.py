@@ -85,8 +85,8 @@ def test_a_rank_leaving_early_does_not_end_a_healthy_job():
 
 
 def test_bench_distributed_smoke_mode(tmp_path):
-    """The scaling benchmark's CI mode: 1 step per model on 1 and 2 ranks, a 1 MB all-reduce against
-    mpi4py's; it checks that DDP replicas end equal and that both all-reduces agree (no timings)."""
+    """The scaling benchmark's CI mode: 1 step per model on 1 and 2 ranks, ours and PyTorch's DDP, a 1 MB
+    all-reduce against mpi4py's and gloo's; it checks that DDP replicas end equal and that both all-reduces agree (no timings)."""
     mpiexec()
     script = os.path.join(os.path.dirname(os.path.dirname(HERE)), "benchmarks", "bench_distributed.py")
     out = tmp_path / "r.json"
@@ -96,8 +96,10 @@ def test_bench_distributed_smoke_mode(tmp_path):
 
     data = json.loads(out.read_text())
     assert set(data["models"]) == {"lenet", "resnet18", "resnet18-view"}
-    for row in data["models"].values():
-        assert row["1 rank"] > 0 and row["2 ranks"] > 0
-        assert row["efficiency"] == row["2 ranks"] / (2 * row["1 rank"])
+    for kind, row in data["models"].items():
+        for lib in ("torchlet",) if kind.endswith("-view") else ("torchlet", "torch"):  # torch: PyTorch's DDP
+            one, two = row[f"{lib} 1 rank"]["samples_per_s"], row[f"{lib} 2 ranks"]["samples_per_s"]
+            assert one > 0 and two > 0
+            assert row[f"{lib} efficiency"] == two / (2 * one)
     (row,) = data["allreduce"]
-    assert row["MB"] == 1 and row["torchlet_GBps"] > 0 and row["mpi4py_GBps"] > 0
+    assert row["MB"] == 1 and row["torchlet_GBps"] > 0 and row["mpi4py_GBps"] > 0 and row["torch_gloo_GBps"] > 0
