@@ -10,7 +10,9 @@ Every job starts through mpiexec with each rank bound to its own core
 and 2 ranks at a fixed per-rank batch (weak scaling): after warm-up steps each
 job times `repeats` windows of `steps` steps; samples/s is the median window
 and the spread (max - min) / median is reported beside it. Efficiency =
-(2-rank samples/s) / (2 x 1-rank samples/s). ResNet-18 also runs with
+(2-rank samples/s) / (2 x 1-rank samples/s); "extra ms/step" is how much longer a
+2-rank step takes than a 1-rank step (communication, copies, shared memory bandwidth),
+the figure to compare across frameworks whose compute differs. ResNet-18 also runs with
 DDP(gradient_as_bucket_view=True) ("resnet18-view"). The reference rows run
 the same models, batches and steps in PyTorch with DDP on gloo (2 ranks x 1
 thread): the ceiling this hardware allows. Jobs alternate ours / PyTorch.
@@ -86,6 +88,7 @@ def _torchlet_allreduce(sizes, reps):
         reps,
         lambda n: {"ours": torch.ones(n), "raw": np.ones(n, np.float32)},
     )
+    check_s = _check_seconds(dist, comm, rows[0][1]["ours"])
     out = []
     for mb, bufs, t in rows:
         # both summed the same ones the same number of times: the same values
@@ -100,9 +103,25 @@ def _torchlet_allreduce(sizes, reps):
                 "ratio": raw / ours,
                 "torchlet_spread": (o_hi - o_lo) / ours,
                 "mpi4py_spread": (r_hi - r_lo) / raw,
+                "shape_check_us": check_s * 1e6,
             }
         )
     return out
+
+
+def _check_seconds(dist, comm, t, calls=2000):
+    """Median seconds of all_reduce's shape check alone (the 16-byte all-reduce before the data)."""
+    from torchlet.distributed._collectives import _check
+
+    g = dist.GroupMember.WORLD
+    times = []
+    for _ in range(5):
+        comm.Barrier()
+        start = time.perf_counter()
+        for _ in range(calls):
+            _check(g, "all_reduce", t)
+        times.append((time.perf_counter() - start) / calls)
+    return statistics.median(times)
 
 
 def _torch_allreduce(sizes, reps):
@@ -296,9 +315,15 @@ def main(argv):
         for lib in libs if not kind.endswith("-view") else ("torchlet",):
             one, two = row[f"{lib} 1 rank"], row[f"{lib} 2 ranks"]
             eff = row[f"{lib} efficiency"] = two["samples_per_s"] / (2 * one["samples_per_s"])
+            # what a 2-rank step costs beyond a 1-rank step of the same per-rank batch: comparable across
+            # frameworks whose compute differs (a slower step hides the same communication better)
+            extra = row[f"{lib} 2-rank extra ms/step"] = (
+                1000 * BATCH[kind] * (2 / two["samples_per_s"] - 1 / one["samples_per_s"])
+            )
             print(
                 f"{kind:<13} {lib:<8} 1 rank {one['samples_per_s']:8.1f} samples/s (spread {one['spread']:4.0%})   "
-                f"2 ranks {two['samples_per_s']:8.1f} samples/s (spread {two['spread']:4.0%})   efficiency {eff:.2f}",
+                f"2 ranks {two['samples_per_s']:8.1f} samples/s (spread {two['spread']:4.0%})   efficiency {eff:.2f}"
+                f"   step {1000 * BATCH[kind] / one['samples_per_s']:.0f} ms + {extra:.0f} ms with 2 ranks",
                 flush=True,
             )
         results["models"][kind] = row
@@ -312,7 +337,7 @@ def main(argv):
         print(
             f"all_reduce {row['MB']:>4} MB  torchlet {row['torchlet_GBps']:.2f} GB/s  mpi4py "
             f"{row['mpi4py_GBps']:.2f} GB/s  ratio {row['ratio']:.2f}  (spread {row['torchlet_spread']:.0%} / "
-            f"{row['mpi4py_spread']:.0%}){ref}",
+            f"{row['mpi4py_spread']:.0%}){ref}  shape check {row['shape_check_us']:.1f} us",
             flush=True,
         )
     if smoke:
