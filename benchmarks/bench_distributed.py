@@ -4,6 +4,7 @@ all-reduce bandwidth against raw mpi4py.
     python benchmarks/bench_distributed.py [--steps N] [--repeats 5] [--no-torch] [--json PATH]
     python benchmarks/bench_distributed.py --smoke     # CI: 1 step, 1 MB, checks only
     python benchmarks/bench_distributed.py --profile DIR [--no-torch]   # + cProfile of each rank
+    python benchmarks/bench_distributed.py --tables RESULTS.json       # the README's tables
 
 Every job starts through mpiexec with each rank bound to its own core
 (`-bind-to core`, 1 thread per rank). LeNet and ResNet-18 training steps with 1
@@ -286,6 +287,37 @@ def _summary(rates):
     return {"samples_per_s": med, "spread": (max(rates) - min(rates)) / med, "windows": rates}
 
 
+def _tables(results):
+    """The README's Markdown tables from one results file."""
+
+    def cell(x):
+        return f"{x['samples_per_s']:.1f} (±{x['spread'] / 2:.0%})"
+
+    lines = [
+        "| model | torchlet 1 rank | torchlet 2 ranks | torchlet efficiency | PyTorch 1 rank | PyTorch 2 ranks "
+        "| PyTorch efficiency | extra ms/step torchlet / PyTorch |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for kind, row in results["models"].items():
+        ours = f"{cell(row['torchlet 1 rank'])} | {cell(row['torchlet 2 ranks'])} | {row['torchlet efficiency']:.2f}"
+        extra = f"{row['torchlet 2-rank extra ms/step']:.0f} / "
+        if "torch 1 rank" in row:
+            ref = f"{cell(row['torch 1 rank'])} | {cell(row['torch 2 ranks'])} | {row['torch efficiency']:.2f}"
+            extra += f"{row['torch 2-rank extra ms/step']:.0f}"
+        else:
+            ref, extra = "- | - | -", extra + "-"
+        lines.append(f"| {kind} | {ours} | {ref} | {extra} |")
+    rows = results["allreduce"]
+    lines += ["", "| all-reduce | " + " | ".join(f"{r['MB']} MB" for r in rows) + " |"]
+    lines.append("| --- |" + " --- |" * len(rows))
+    lines.append("| torchlet / raw mpi4py | " + " | ".join(f"{r['ratio']:.2f}" for r in rows) + " |")
+    lines.append("| torchlet GB/s | " + " | ".join(f"{r['torchlet_GBps']:.2f}" for r in rows) + " |")
+    if all("torch_gloo_GBps" in r for r in rows):
+        lines.append("| PyTorch gloo GB/s | " + " | ".join(f"{r['torch_gloo_GBps']:.2f}" for r in rows) + " |")
+    lines.append(f"\nshape check {rows[0]['shape_check_us']:.1f} us per call")
+    return "\n".join(lines)
+
+
 def _arg(argv, name, default):
     return type(default)(argv[argv.index(name) + 1]) if name in argv else default
 
@@ -295,6 +327,10 @@ def main(argv):
     profile = _arg(argv, "--profile", "") or None
     if argv[:1] == ["--worker"]:
         return _worker(argv[1], argv[2], int(argv[3]), int(argv[4]), smoke, profile)
+    if "--tables" in argv:  # python benchmarks/bench_distributed.py --tables results_distributed.json
+        with open(_arg(argv, "--tables", "")) as f:
+            print(_tables(json.load(f)))
+        return 0
     if profile:
         os.makedirs(profile, exist_ok=True)
     repeats = 1 if smoke else _arg(argv, "--repeats", 5)

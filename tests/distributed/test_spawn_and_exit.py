@@ -103,3 +103,6 @@ def test_bench_distributed_smoke_mode(tmp_path):
             assert row[f"{lib} efficiency"] == two / (2 * one)
     (row,) = data["allreduce"]
     assert row["MB"] == 1 and row["torchlet_GBps"] > 0 and row["mpi4py_GBps"] > 0 and row["torch_gloo_GBps"] > 0
+    tables = run([sys.executable, script, "--tables", str(out)], timeout=60)
+    assert tables.returncode == 0, tables.stderr
+    assert "| resnet18 |" in tables.stdout and "| torchlet / raw mpi4py |" in tables.stdout
