@@ -1,6 +1,6 @@
 """The CPU GEMM entry point (ops/_gemm.py): products on blis and on NumPy (the reference, turned on by
 torchlet.backends.cpu.use_blis = False / TORCHLET_BLAS=numpy) both give PyTorch's values and gradients,
-at one thread and split over two, for odd, transposed, non-contiguous and empty operands."""
+at one and two threads, for odd, transposed, non-contiguous and empty operands."""
 
 import os
 import subprocess
@@ -134,29 +134,11 @@ def test_blis_path_is_taken_and_agrees_with_numpy(monkeypatch):
     real = _gemm._blis_gemm_fn()
     monkeypatch.setattr(_gemm, "_blis", [lambda *a, **k: calls.append(1) or real(*a, **k)])
     monkeypatch.setattr(cpu, "use_blis", True)
+    monkeypatch.setattr(torchlet, "_threads", [1])
     a = np.random.default_rng(15).standard_normal((256, 256)).astype(np.float32)
     res = _gemm.matmul(np, a, a.T)
     assert calls
     np.testing.assert_allclose(res, a @ a.T, rtol=1e-4, atol=1e-3)
-
-
-def test_threads_split_uses_a_pool_that_survives_fork():
-    if not CI:
-        require("blis")
-    if not hasattr(os, "fork"):
-        pytest.skip("no fork on this platform")
-    code = (
-        "import os, numpy as np, torchlet\n"
-        "from torchlet.ops import _gemm\n"
-        "torchlet.set_num_threads(2)\n"
-        "a = np.ones((256, 256), np.float32)\n"
-        "assert (_gemm.matmul(np, a, a) == 256).all()\n"
-        "pid = os.fork()\n"
-        "if pid == 0:\n"
-        "    os._exit(0 if (_gemm.matmul(np, a, a) == 256).all() else 1)\n"
-        "_, st = os.waitpid(pid, 0)\n"
-        "print(os.waitstatus_to_exitcode(st))\n"
-    )
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
-    assert res.stdout.strip() == "0", res.stderr
+    monkeypatch.setattr(torchlet, "_threads", [2])  # above one thread: NumPy's threaded OpenBLAS
+    _gemm.matmul(np, a, a.T)
+    assert len(calls) == 1
