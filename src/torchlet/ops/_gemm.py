@@ -38,9 +38,13 @@ import numpy as np
 __all__ = ["matmul", "blis_enabled"]
 
 _F32 = np.dtype(np.float32)  # float64: blis measured slower than OpenBLAS on most shapes
-# Below this many multiply-adds NumPy's own call is as fast or faster: blis's call costs
-# ~10 us against NumPy's ~3 us (measured 1.2-2.3x slower up to 64^3).
-MIN_MACS = 1 << 20
+# Below this many multiply-adds, or with a side under MIN_SIDE, NumPy's own call is as fast or
+# faster: blis's call costs ~10 us against NumPy's ~3 us (1.2-2.3x slower up to 64^3), and
+# thin products lose (a 784 -> 10 classifier head, (256, 784) @ (784, 10): 2.1x slower; the
+# softmax-regression benchmark went from 0.71 to 1.02 of PyTorch with it on blis; LeNet's
+# 256 -> 120 -> 84 layers, 1.3-3.9 M multiply-adds: 1.01 -> 1.08).
+MIN_MACS = 1 << 22
+MIN_SIDE = 64
 
 _blis = []  # [blis.py.gemm or None], filled on the first product: `import torchlet` stays light
 
@@ -100,7 +104,14 @@ def matmul(xp, a, b, bias=None):
         return _numpy(xp, a, b, bias)
     (M, K), (K2, N) = a.shape, b.shape
     pa, pb = _operand(a), _operand(b)
-    if K2 != K or M * N * K < MIN_MACS or pa is None or pb is None or (bias is not None and not _fits(bias, (M, N))):
+    if (
+        K2 != K
+        or M * N * K < MIN_MACS
+        or min(M, N, K) < MIN_SIDE
+        or pa is None
+        or pb is None
+        or (bias is not None and not _fits(bias, (M, N)))
+    ):
         return _numpy(xp, a, b, bias)  # (also every empty product: 0 < MIN_MACS)
     out = np.empty((M, N), _F32)
     beta = 0.0
