@@ -9,6 +9,7 @@ broadcast batch dims summed away. 16-bit floats are multiplied in float32
 import numpy as np
 
 from .. import _dtype
+from . import _gemm
 from ._table import methods
 from ._util import moved_to, Node, attach, binary_arrays, method, reduce_grad, same_device, wrap
 from .._tensor import Tensor
@@ -39,10 +40,10 @@ def _check_dtypes(a, b, style="mm"):
 
 
 def _prod(x, y, xp):
-    """x @ y on arrays; 16-bit floats go through float32."""
+    """x @ y on arrays (the CPU backend's GEMM entry point, _gemm.py); 16-bit floats go through float32."""
     if x.dtype.itemsize == 2 and x.dtype.kind not in "iub":
-        return xp.matmul(x.astype(np.float32), y.astype(np.float32)).astype(x.dtype)
-    return xp.matmul(x, y)
+        return _gemm.matmul(xp, x.astype(np.float32), y.astype(np.float32)).astype(x.dtype)
+    return _gemm.matmul(xp, x, y)
 
 
 # ----- mm / bmm / mv / dot --------------------------------------------------

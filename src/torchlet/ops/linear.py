@@ -3,6 +3,7 @@ MmBackward0 as PyTorch names them) and bilinear (x1^T W_k x2 + b_k)."""
 
 from .. import _dtype
 from ._util import Node, Tensor, attach, reduce_grad, same_device, wrap
+from . import _gemm
 from ._out import out_form
 
 __all__ = ["linear", "bilinear"]
@@ -67,26 +68,22 @@ def linear(input, weight, bias=None):
     low = x.dtype.itemsize == 2 and x.dtype.kind not in "iub"  # bf16/f16: float32 sums, one rounding
     if low:
         x, w = x.astype("float32"), w.astype("float32")
+    if bias is not None and bias._data.dtype != input._data.dtype:
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: "
+            f"{_dtype.scalar_name(input._data.dtype)} != {_dtype.scalar_name(bias._data.dtype)}"
+        )
+    b = None if bias is None else (bias._data.astype("float32") if low else bias._data)
+    xp = input._xp
     if w.ndim != 2:
-        out = x @ w
+        out = _gemm.matmul(xp, x, w, b)
     elif x.ndim > 2:  # one GEMM over all leading dims: NumPy's batched matmul loops over them
-        out = (x.reshape(-1, k) @ w.T).reshape(x.shape[:-1] + (w.shape[0],))
-    else:
-        out = x @ w.T
-    if bias is not None:
-        if bias._data.dtype != input._data.dtype:
-            raise RuntimeError(
-                f"expected m1 and m2 to have the same dtype, but got: "
-                f"{_dtype.scalar_name(input._data.dtype)} != {_dtype.scalar_name(bias._data.dtype)}"
-            )
-        b = bias._data.astype("float32") if low else bias._data
-        if out.ndim and out.shape[-1:] == b.shape[-1:] and b.ndim <= 1:
-            out += b  # the fresh matmul result: add in place, no second buffer
-        else:
-            out = out + b
-        out = out.astype(input._data.dtype) if low else out
-        return attach(wrap(out), AddmmBackward0, (input, weight, bias), (input, weight))
+        out = _gemm.matmul(xp, x.reshape(-1, k), w.T, b).reshape(x.shape[:-1] + (w.shape[0],))
+    else:  # the bias rides in the product (blis: beta = 1 on a bias-filled output)
+        out = _gemm.matmul(xp, x, w.T, b)
     out = out.astype(input._data.dtype) if low else out
+    if bias is not None:
+        return attach(wrap(out), AddmmBackward0, (input, weight, bias), (input, weight))
     return attach(wrap(out), MmBackward0, (input, weight), (input, weight))
 
 

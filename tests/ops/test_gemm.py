@@ -1,0 +1,147 @@
+"""The CPU GEMM entry point (ops/_gemm.py): products on blis and on NumPy (the reference, turned on by
+torchlet.backends.cpu.use_blis = False / TORCHLET_BLAS=numpy) both give PyTorch's values and gradients,
+at one and two threads, for odd, transposed, non-contiguous and empty operands."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch as T
+
+import torchlet
+import torchlet.backends.cpu as cpu
+from conftest import require
+from tests.oracle import assert_same, from_torch
+from torchlet.ops import _gemm
+
+
+@pytest.fixture(params=["blis", "numpy"])
+def path(request, monkeypatch):
+    if request.param == "blis":
+        require("blis")  # skips locally without blis; fails under CI=true, where it is installed
+    monkeypatch.setattr(cpu, "use_blis", request.param == "blis")
+    return request.param
+
+
+@pytest.fixture(params=[1, 2])
+def threads(request):
+    before = torchlet.get_num_threads()
+    torchlet.set_num_threads(request.param)
+    yield request.param
+    torchlet.set_num_threads(before)
+
+
+def _pair(shape, seed, dtype=np.float32):
+    a = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    return from_torch(T.from_numpy(a.copy()), requires_grad=True), T.from_numpy(a.copy()).requires_grad_()
+
+
+# (M, K, N): below and above MIN_MACS, odd sizes, rows too few to split, many rows
+SHAPES = [(3, 5, 7), (257, 129, 131), (64, 784, 256), (256, 300, 130), (33, 1025, 40), (1, 2048, 1024)]
+
+
+@pytest.mark.parametrize("m,k,n", SHAPES)
+def test_linear_values_and_grads(path, threads, m, k, n):
+    x, tx = _pair((m, k), 0)
+    w, tw = _pair((n, k), 1)
+    b, tb = _pair((n,), 2)
+    y, ty = torchlet.nn.functional.linear(x, w, b), T.nn.functional.linear(tx, tw, tb)
+    assert_same(y, ty, rtol=1e-4, atol=1e-4)
+    g, tg = _pair((m, n), 3)
+    y.backward(g.detach())
+    ty.backward(tg.detach())
+    for ours, theirs in ((x, tx), (w, tw), (b, tb)):  # float32 sums of up to 2048 terms: 1e-5 of the largest
+        assert_same(ours.grad, theirs.grad, rtol=1e-4, atol=1e-5 * float(theirs.grad.abs().max()) + 1e-6)
+
+
+@pytest.mark.parametrize("layout", ["plain", "a_t", "b_t", "both_t", "strided"])
+def test_mm_layouts(path, threads, layout):
+    a, ta = _pair((300, 200), 3)
+    b, tb = _pair((200, 260), 4)
+    if layout in ("a_t", "both_t"):  # F-contiguous operands: blis takes them with trans=True
+        a, ta = a.detach().t().contiguous().t(), ta.detach().t().contiguous().t()
+    if layout in ("b_t", "both_t"):
+        b, tb = b.detach().t().contiguous().t(), tb.detach().t().contiguous().t()
+    if layout == "strided":  # neither C- nor F-contiguous: NumPy's path
+        a, ta = a.detach()[:, ::2], ta.detach()[:, ::2]
+        b, tb = b.detach()[::2], tb.detach()[::2]
+    assert_same(torchlet.mm(a, b), T.mm(ta, tb), rtol=1e-4, atol=1e-4)
+    assert_same(a @ b, ta @ tb, rtol=1e-4, atol=1e-4)
+
+
+def test_float64_and_batched(path):
+    a, ta = _pair((4, 130, 90), 5, np.float64)
+    b, tb = _pair((90, 120), 6, np.float64)
+    assert_same(a @ b, ta @ tb, rtol=1e-10, atol=1e-10)
+    a, ta = _pair((3, 130, 90), 7)
+    b, tb = _pair((3, 90, 120), 8)
+    assert_same(torchlet.bmm(a, b), T.bmm(ta, tb), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("m,k,n", [(0, 300, 400), (300, 0, 400), (300, 400, 0)])
+def test_zero_size(path, m, k, n):
+    a, ta = _pair((m, k), 9)
+    b, tb = _pair((k, n), 10)
+    bias, tbias = _pair((n,), 11)
+    assert_same(torchlet.mm(a, b), T.mm(ta, tb))
+    assert_same(torchlet.addmm(bias, a, b), T.addmm(tbias, ta, tb))
+
+
+def test_addmm_and_out(path, threads):
+    a, ta = _pair((256, 256), 12)
+    b, tb = _pair((256, 256), 13)
+    c, tc = _pair((256,), 14)
+    assert_same(
+        torchlet.addmm(c, a, b, beta=0.5, alpha=2), T.addmm(tc, ta, tb, beta=0.5, alpha=2), rtol=1e-4, atol=1e-4
+    )
+    out, tout = torchlet.empty(256, 256), T.empty(256, 256)
+    with torchlet.no_grad():
+        res = torchlet.mm(a, b, out=out)
+    with T.no_grad():
+        T.mm(ta, tb, out=tout)
+    assert res is out
+    assert_same(out, tout, rtol=1e-4, atol=1e-4)
+
+
+def test_bias_that_does_not_fit_raises_as_before(path):
+    x, w = torchlet.ones(300, 200), torchlet.ones(260, 200)
+    with pytest.raises(RuntimeError):
+        torchlet.nn.functional.linear(x, w, torchlet.ones(3, 260, dtype=torchlet.float64))
+
+
+def test_blis_is_on_by_default_and_off_by_env():
+    require("blis")
+    code = "from torchlet.ops import _gemm; print(_gemm.blis_enabled())"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    for value, expect in (("", "True"), ("numpy", "False")):
+        env["TORCHLET_BLAS"] = value
+        res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+        assert res.stdout.strip() == expect, res.stderr
+
+
+def test_blis_path_is_taken_and_agrees_with_numpy(monkeypatch):
+    """The product above MIN_MACS really goes through blis (not a silent NumPy fallback), and its
+    sums agree with OpenBLAS's to float32 rounding."""
+    require("blis")
+    calls = []
+    real = _gemm._blis_gemm_fn()
+    monkeypatch.setattr(_gemm, "_blis", [lambda *a, **k: calls.append(1) or real(*a, **k)])
+    monkeypatch.setattr(cpu, "use_blis", True)
+    monkeypatch.setattr(torchlet, "_threads", [1])
+    a = np.random.default_rng(15).standard_normal((256, 256)).astype(np.float32)
+    res = _gemm.matmul(np, a, a.T)
+    assert calls
+    np.testing.assert_allclose(res, a @ a.T, rtol=1e-4, atol=1e-3)
+    monkeypatch.setattr(torchlet, "_threads", [2])  # above one thread: NumPy's threaded OpenBLAS
+    _gemm.matmul(np, a, a.T)
+    assert len(calls) == 1
+
+
+def test_without_blis_installed_numpy_takes_every_product(monkeypatch):
+    monkeypatch.setattr(_gemm, "_blis", [None])  # what a failed `import blis` leaves
+    monkeypatch.setattr(cpu, "use_blis", True)
+    assert not _gemm.blis_enabled()
+    a, ta = _pair((256, 256), 16)
+    assert_same(torchlet.nn.functional.linear(a, a, a[0]), T.nn.functional.linear(ta, ta, ta[0]), rtol=1e-4, atol=1e-4)
