@@ -183,9 +183,19 @@ def set_num_threads(n):
 
 
 def get_num_threads():
+    """As PyTorch's MKL/OpenMP build reads it: set_num_threads, else MKL_NUM_THREADS, else
+    OMP_NUM_THREADS (a positive integer; anything else is ignored), at most the core count."""
+    import builtins
     import os
 
-    return _threads[0] or os.cpu_count() or 1
+    cores = os.cpu_count() or 1
+    if _threads[0]:
+        return _threads[0]
+    for name in ("MKL_NUM_THREADS", "OMP_NUM_THREADS"):
+        value = os.environ.get(name, "")
+        if value.isdigit() and builtins.int(value) > 0:  # torchlet.int is the dtype
+            return builtins.min(builtins.int(value), cores)
+    return cores
 
 
 _threads = [0]
