@@ -372,19 +372,3 @@ def _cast_node(r, t):
     node = ToCopyBackward0(((r._grad_fn, r._output_nr),), ())
     node.src_dtype = r.dtype
     return node
-
-
-def moved_to(module_name, *targets):
-    """A module `__getattr__` keeping the old import path of names that moved out of
-    `module_name` into the op files `targets` (`from torchlet.ops.pooling import avg_pool2d`
-    still works after the split into pooling_avg.py)."""
-    import importlib
-
-    def __getattr__(name):
-        for t in targets:
-            mod = importlib.import_module(f"{__package__}.{t}")
-            if name in vars(mod):
-                return vars(mod)[name]
-        raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
-
-    return __getattr__

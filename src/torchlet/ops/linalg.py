@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import _dtype
 from ._table import methods
-from ._util import moved_to, Node, attach, binary_arrays, method, reduce_grad, same_device, wrap
+from ._util import Node, attach, binary_arrays, method, reduce_grad, same_device, wrap
 from .._tensor import Tensor
 
 from ._out import out_form, plain
@@ -344,5 +344,3 @@ def matmul(input, other):
 
 methods.__matmul__ = plain(matmul)
 methods.__rmatmul__ = lambda self, other: matmul(other, self)
-
-__getattr__ = moved_to(__name__, "linalg_fused")  # the old import path of moved ops
