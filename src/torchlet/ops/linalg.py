@@ -1,5 +1,5 @@
 """Matrix products: matmul, mm, bmm, mv, dot, vdot, outer/ger (the fused addmm, addmv,
-baddbmm, addbmm live in linalg_fused.py; einsum, tensordot, kron in linalg_ext.py).
+baddbmm, addbmm live in linalg_fused.py; einsum, tensordot, kron in einsum.py).
 
 Every product is one BLAS call on arrays; its backward is products again,
 d(a @ b) = g @ b^T, a^T @ g, with vector operands promoted to matrices and
