@@ -17,7 +17,7 @@ import numpy as np
 from .. import _dtype
 from .._dtype import _FROM_NP
 from ..autograd import grad_mode
-from ._util import Node, Tensor, attach, method, wrap, wrap_dim
+from ._util import Node, Tensor, attach, method, wrap
 
 from ._out import out_form
 from .linalg import matmul
