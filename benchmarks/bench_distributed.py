@@ -21,6 +21,8 @@ import subprocess
 import sys
 import time
 
+from suite import thread_env
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.join(os.path.dirname(HERE), "src")
 
@@ -121,13 +123,7 @@ def _worker(kind, steps, smoke):
 
 def _job(n, kind, steps, smoke=False):
     exe = os.path.join(os.path.dirname(sys.executable), "mpiexec")
-    env = dict(
-        os.environ,
-        OMP_NUM_THREADS="1",
-        OPENBLAS_NUM_THREADS="1",
-        MKL_NUM_THREADS="1",
-        PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""),
-    )
+    env = thread_env(1, PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))
     out = subprocess.run(
         [
             exe if os.path.exists(exe) else "mpiexec",
