@@ -140,7 +140,11 @@ def _einsum(terms, out, tensors, sizes, squeezed=None):
         arr = xp.asarray(arr)
     if low:
         arr = arr.astype(dt)
-    res = wrap(arr)
+    return _record(wrap(arr), terms, out, tensors, sizes, squeezed or [None] * len(tensors))
+
+
+def _record(res, terms, out, tensors, sizes, squeezed):
+    """Attach einsum's backward node (named as PyTorch's for this equation) to `res`."""
     return attach(
         res,
         _node(_node_name(terms, out)),
@@ -149,7 +153,7 @@ def _einsum(terms, out, tensors, sizes, squeezed=None):
         terms=terms,
         out_labels=out,
         sizes=sizes,
-        squeezed=squeezed or [None] * len(tensors),
+        squeezed=squeezed,
     )
 
 
@@ -321,16 +325,7 @@ def _einsum_squeezed(terms, out, originals, ops, sizes, squeezed):
     """Compute on the squeezed arrays, record the node on the original tensors."""
     with grad_mode.no_grad():
         res = _einsum(terms, out, ops, sizes)
-    return attach(
-        res,
-        _node(_node_name(terms, out)),
-        originals,
-        originals,
-        terms=terms,
-        out_labels=out,
-        sizes=sizes,
-        squeezed=squeezed,
-    )
+    return _record(res, terms, out, originals, sizes, squeezed)
 
 
 def _sublist(*args):
