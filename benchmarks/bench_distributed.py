@@ -37,6 +37,8 @@ import subprocess
 import sys
 import time
 
+from suite import thread_env
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.join(os.path.dirname(HERE), "src")
 
@@ -262,14 +264,7 @@ def _free_port():
 
 def _job(n, lib, kind, steps, repeats, smoke=False, profile=None):
     exe = os.path.join(os.path.dirname(sys.executable), "mpiexec")
-    env = dict(
-        os.environ,
-        OMP_NUM_THREADS="1",
-        OPENBLAS_NUM_THREADS="1",
-        MKL_NUM_THREADS="1",
-        BENCH_PORT=str(_free_port()),
-        PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""),
-    )
+    env = thread_env(1, BENCH_PORT=str(_free_port()), PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))
     for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
         env.pop(k, None)
     argv = [exe if os.path.exists(exe) else "mpiexec", "-bind-to", "core", "-n", str(n), sys.executable]

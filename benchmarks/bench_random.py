@@ -5,13 +5,9 @@ timed alternately in one run (the suite's "random" group, see benchmarks/suite):
     python benchmarks/bench_random.py [--json PATH] [--repeat 7]
 """
 
-import os
 import sys
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")  # before NumPy loads: BLAS reads them once
-
-from suite import main  # noqa: E402
+from suite import main  # each timing runs in a child whose BLAS threads the suite pins (thread_env)
 
 if __name__ == "__main__":
     sys.exit(main(["--only", "random"] + sys.argv[1:]))

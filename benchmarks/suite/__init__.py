@@ -34,9 +34,10 @@ THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 GROUPS = ("train", "infer", "lm", "layers", "ops", "data", "random", "import", "memory", "flops")
 
 
-def _env(threads):
-    """The environment of a child timing at `threads` (1, or None for the defaults)."""
-    env = dict(os.environ)
+def thread_env(threads, **extra):
+    """The environment of a child timing at `threads` (1, or None for the defaults), plus `extra`.
+    Every benchmark that pins BLAS threads for a child process takes its environment from here."""
+    env = dict(os.environ, **extra)
     for v in THREAD_VARS:
         if threads is None:
             env.pop(v, None)
@@ -130,7 +131,7 @@ def _parent(args, groups, models):
                     cmd += ["--models", ",".join(models)]
                 if args.no_torch:
                     cmd.append("--no-torch")
-                subprocess.run(cmd, env=_env(threads), check=True)
+                subprocess.run(cmd, env=thread_env(threads), check=True)
                 with open(path) as f:
                     data = json.load(f)
                 rows += data["results"]

@@ -87,13 +87,3 @@ def _row(group, name, tl, th, unit="s", limit=None, higher_is_better=False):
         "target": target,
         "met": met,
     }
-
-
-def _batches(groups):
-    """Groups run together in one fresh interpreter: flops needs train's step times."""
-    out = []
-    for g in groups:
-        if g == "flops" and "train" in groups:
-            continue
-        out.append([g, "flops"] if g == "train" and "flops" in groups else [g])
-    return out

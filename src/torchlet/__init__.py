@@ -213,7 +213,7 @@ def _bind_numpy_aliases():
     """PyTorch's argument parser takes `axis`/`keepdims`/`x1`/`x2` for `dim`/`keepdim`/
     `input`/`other` on every torch.* function and Tensor method (ops/_out.py)."""
     import sys
-    from .ops._out import bind_aliases
+    from .ops._aliases import bind_aliases
 
     bind_aliases(sys.modules[__name__])
     bind_aliases(linalg)

@@ -3,7 +3,7 @@
 It imports every op file below (each records its ops in `ops/_table.py` as it
 loads), records the names in each file's `__all__` as torchlet.* functions,
 then sets every recorded method on Tensor (in the alias-accepting form of
-PyTorch's argument parser, `ops/_out.py`). `torchlet/__init__.py` re-exports
+PyTorch's argument parser, `ops/_aliases.py`). `torchlet/__init__.py` re-exports
 this module's `__all__`.
 
 Adding an op to an existing file touches that file only. A new op file is
@@ -15,7 +15,7 @@ import importlib
 
 from ._tensor import Tensor
 from .ops import _table
-from .ops._out import bind_aliases
+from .ops._aliases import bind_aliases
 
 OP_MODULES = {
     "creation_data": None,
@@ -34,6 +34,7 @@ OP_MODULES = {
     "reduction": None,
     "reduction_stats": None,
     "reduction_sort": None,
+    "counting": None,
     "reduction_scan": None,
     "reduction_extra": None,
     "view": None,
@@ -47,7 +48,8 @@ OP_MODULES = {
     "joining_repeat": None,
     "linalg": None,
     "linalg_fused": None,
-    "linalg_ext": None,
+    "einsum": None,
+    "linalg_spellings": None,
     "linalg_functions": None,
     "random_ops": None,
     "random_distributions": None,
@@ -95,7 +97,7 @@ def _load():
 def _bind_methods():
     """Set each recorded method on Tensor; then public methods take PyTorch's
     NumPy-style keyword aliases (`axis`, `keepdims`, `x2`; in-place ones only
-    `axis`/`keepdims`), as its argument parser does (`ops/_out.py`)."""
+    `axis`/`keepdims`), as its argument parser does (`ops/_aliases.py`)."""
     for name, fn in _table.METHODS.items():
         setattr(Tensor, name, fn)
     bind_aliases(Tensor)

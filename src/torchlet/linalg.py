@@ -1,6 +1,6 @@
 """torchlet.linalg: the namespace. Its ops live in ops/ with the others:
 norms in ops/linalg_norms.py, inv / det / slogdet / solve in ops/linalg_inverse.py,
-decompositions in ops/linalg_decomp.py, cross in ops/linalg_ext.py, matrix_power / matrix_exp in
+decompositions in ops/linalg_decomp.py, cross in ops/linalg_spellings.py, matrix_power / matrix_exp in
 ops/linalg_functions.py, matmul in ops/linalg.py."""
 
 from .ops._linalg_checks import LinAlgError
@@ -20,7 +20,7 @@ from .ops.linalg_decomp import (
     multi_dot,
     vecdot,
 )
-from .ops.linalg_ext import linalg_cross as cross
+from .ops.linalg_spellings import linalg_cross as cross
 
 __all__ = [
     "LinAlgError",

@@ -9,7 +9,8 @@ three transforms of `_transforms`.
 
 import sys
 
-from ..ops._out import bind_aliases, out_form
+from ..ops._aliases import bind_aliases
+from ..ops._out import out_form
 from . import _transforms as _t
 from ._helpers import fftfreq, rfftfreq, fftshift, ifftshift
 

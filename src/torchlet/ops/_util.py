@@ -95,7 +95,7 @@ def _scalar_ok(x):
     return isinstance(x, (bool, int, float, complex, np.number, np.bool_))
 
 
-def device_mismatch(*tensors):
+def _device_error(tensors):
     """PyTorch's RuntimeError for tensors on two devices; the first device named is the first
     one that is not the CPU (TensorIterator's common device), then the first that differs."""
     devs = [t.device for t in tensors]
@@ -108,19 +108,40 @@ def device_mismatch(*tensors):
     )
 
 
+def _cpu_scalar(a):
+    return a.ndim == 0 and type(a) is np.ndarray
+
+
+def _one_device(tensors, arrays, cpu_scalars_join):
+    """The device check, for callers that found their tensors' arrays in two namespaces (the
+    common all-one-namespace path never comes here). Returns the arrays, all usable together:
+    with `cpu_scalars_join` (TensorIterator's ops) a 0-d CPU tensor's array moves to the
+    others' device, as PyTorch lets it; two namespaces of one device (vmap's batched arrays)
+    are no mismatch; anything else is PyTorch's device error."""
+    if cpu_scalars_join:
+        home = next((a for a in arrays if not _cpu_scalar(a)), None)
+        if home is not None:
+            ns = _namespace(home)
+            arrays = [_namespace_of(a, home) if _cpu_scalar(a) and _namespace(a) is not ns else a for a in arrays]
+            if all(_namespace(a) is ns for a in arrays):
+                return arrays
+    if len({t.device for t in tensors}) > 1:
+        raise _device_error(tensors)
+    return arrays
+
+
 def same_device(*tensors):
     """Raise PyTorch's RuntimeError unless all tensors (None skipped) are on one device. A test
     of the arrays' namespaces: a dict lookup per tensor, nothing on the all-NumPy path."""
     tensors = [t for t in tensors if t is not None]
     ns = _namespace(tensors[0]._data)
     for t in tensors[1:]:
-        if _namespace(t._data) is not ns:  # two namespaces can share a device (vmap's batched arrays)
-            if len({u.device for u in tensors}) > 1:
-                raise device_mismatch(*tensors)
+        if _namespace(t._data) is not ns:
+            _one_device(tensors, [u._data for u in tensors], cpu_scalars_join=False)
             return
 
 
-def _to_namespace_of(scalar, other):
+def _namespace_of(scalar, other):
     """A 0-d CPU tensor's array moved to `other`'s device (PyTorch lets CPU scalars join any device)."""
     return _namespace(other).asarray(_host(scalar))
 
@@ -134,12 +155,7 @@ def binary_arrays(a, b):
     if type(b) is Tensor or isinstance(b, Tensor):
         da, db = a._data, b._data
         if _namespace(da) is not _namespace(db):
-            if db.ndim == 0 and type(db) is np.ndarray:
-                db = _to_namespace_of(db, da)
-            elif da.ndim == 0 and type(da) is np.ndarray:
-                da = _to_namespace_of(da, db)
-            elif a.device != b.device:  # else two namespaces of one device (vmap's batched arrays)
-                raise device_mismatch(a, b)
+            da, db = _one_device((a, b), (da, db), cpu_scalars_join=True)
         if da.dtype == db.dtype:
             return da, db
         groups = ([], [], [])
@@ -372,19 +388,3 @@ def _cast_node(r, t):
     node = ToCopyBackward0(((r._grad_fn, r._output_nr),), ())
     node.src_dtype = r.dtype
     return node
-
-
-def moved_to(module_name, *targets):
-    """A module `__getattr__` keeping the old import path of names that moved out of
-    `module_name` into the op files `targets` (`from torchlet.ops.pooling import avg_pool2d`
-    still works after the split into pooling_avg.py)."""
-    import importlib
-
-    def __getattr__(name):
-        for t in targets:
-            mod = importlib.import_module(f"{__package__}.{t}")
-            if name in vars(mod):
-                return vars(mod)[name]
-        raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
-
-    return __getattr__

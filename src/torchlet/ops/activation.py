@@ -9,7 +9,7 @@ import math
 
 from .. import _dtype
 from ._args import number_arg as _num
-from ._util import moved_to, Node, Tensor, TwoPathNode, attach, inplace, wrap
+from ._util import Node, Tensor, TwoPathNode, attach, inplace, wrap
 
 from ._out import out_form
 
@@ -312,8 +312,3 @@ def glu(input, dim=-1):
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {input.shape[d]}")
     a, b = input.chunk(2, dim)
     return a * b.sigmoid()
-
-
-__getattr__ = moved_to(
-    __name__, "activation_piecewise", "softmax", "relu_sigmoid_tanh"
-)  # the old import path of moved ops

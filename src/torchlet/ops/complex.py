@@ -263,7 +263,7 @@ class VdotBackward0(Node):
 
 
 def _install():
-    from . import linalg, linalg_ext, linalg_fused, reduction
+    from . import einsum, linalg, linalg_fused, reduction
 
     for cls in (
         linalg.BmmBackward0,
@@ -271,7 +271,7 @@ def _install():
         linalg.DotBackward0,
         linalg.OuterBackward,
         linalg_fused._FusedBackward,
-        linalg_ext._EinsumBackward,
+        einsum._EinsumBackward,
         reduction.ProdBackward0,
     ):
         _conjugate_rule(cls)

@@ -28,7 +28,7 @@ Backward (written with Tensor ops, so double backward works):
 
 from .. import _dtype
 from . import _conv_chwn
-from ._util import moved_to, Node, attach, grad_enabled, same_device, wrap
+from ._util import Node, attach, grad_enabled, same_device, wrap
 
 from .unfold import _col2im, _fold, _im2col, _out_sizes, _tup, _unfold
 
@@ -341,6 +341,3 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     return _low_precision(
         _conv_transposend, input, weight, bias, stride, padding, output_padding, groups, dilation, 2, "conv_transpose2d"
     )
-
-
-__getattr__ = moved_to(__name__, "unfold")  # the old import path of moved ops

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import subscript
 from ._args import int_arg
-from ._util import moved_to, Node, Tensor, attach, inplace, method, reduce_grad, wrap, wrap_dim
+from ._util import Node, Tensor, attach, inplace, method, reduce_grad, wrap, wrap_dim
 
 from ._out import out_form
 from .reduction import along_key
@@ -305,6 +305,3 @@ def select(input, dim, index):
     if not -shape[d] <= index < shape[d]:
         raise IndexError(f"select(): index {index} out of range for tensor of size {list(shape)} at dimension {d}")
     return subscript._basic(input, (_ALL,) * d + (index, Ellipsis), subscript.SelectBackward0)
-
-
-__getattr__ = moved_to(__name__, "indexing_mask", "diagonal")  # the old import path of moved ops

@@ -10,7 +10,7 @@ gradients (zeros for outputs that got none) with cat / stack.
 from .. import _dtype
 from .._tensor import _view_of
 from ._args import int_arg
-from ._util import moved_to, Node, Tensor, attach, method, wrap, wrap_dim, dims_of, broadcast_shapes
+from ._util import Node, Tensor, attach, method, wrap, wrap_dim, dims_of, broadcast_shapes
 from ._out import out_form
 from .indexing import narrow, select
 from .view import reshape
@@ -341,6 +341,3 @@ def roll(input, shifts, dims=None):
     dims = tuple(wrap_dim(d, x.ndim) for d in dims)
     res = input._xp.roll(x, shifts, axis=dims)
     return attach(wrap(res), RollBackward0, (input,), shifts=shifts, dims=dims)
-
-
-__getattr__ = moved_to(__name__, "joining_repeat")  # the old import path of moved ops

@@ -1,5 +1,5 @@
 """Matrix products: matmul, mm, bmm, mv, dot, vdot, outer/ger (the fused addmm, addmv,
-baddbmm, addbmm live in linalg_fused.py; einsum, tensordot, kron in linalg_ext.py).
+baddbmm, addbmm live in linalg_fused.py; einsum, tensordot, kron in einsum.py).
 
 Every product is one BLAS call on arrays; its backward is products again,
 d(a @ b) = g @ b^T, a^T @ g, with vector operands promoted to matrices and
@@ -11,7 +11,7 @@ import numpy as np
 from .. import _dtype
 from . import _gemm
 from ._table import methods
-from ._util import moved_to, Node, attach, binary_arrays, method, reduce_grad, same_device, wrap
+from ._util import Node, attach, binary_arrays, method, reduce_grad, same_device, wrap
 from .._tensor import Tensor
 
 from ._out import out_form, plain
@@ -345,5 +345,3 @@ def matmul(input, other):
 
 methods.__matmul__ = plain(matmul)
 methods.__rmatmul__ = lambda self, other: matmul(other, self)
-
-__getattr__ = moved_to(__name__, "linalg_fused")  # the old import path of moved ops

@@ -15,18 +15,13 @@ import math
 
 import numpy as np
 
+from . import linalg_inverse
 from ._util import Node, attach, method, reduce_grad, wrap
 from ._linalg_checks import _square_shape
 from ._out import out_form
 from .pointwise_math import _type_word
 
 __all__ = ["matrix_power", "matrix_exp", "cdist", "cholesky"]
-
-
-def _linalg():
-    from . import linalg_inverse  # inv, solve (they build on this file's cholesky_attach)
-
-    return linalg_inverse
 
 
 # ----- matrix_power ------------------------------------------------------------------
@@ -58,7 +53,7 @@ def matrix_power(A, n):
         res = attach(wrap(eye), _ZeroGrad, (A,))
     else:
         if n < 0:
-            A, n = _linalg().inv(A), -n
+            A, n = linalg_inverse.inv(A), -n
         from .linalg import matmul
 
         if n == 1:
@@ -282,7 +277,7 @@ class LinalgCholeskyExBackward0(Node):
 
         phi = matmul(lo.mT, gl).tril()
         phi = (phi + phi.tril(-1).mT) * 0.5
-        solve = _linalg().solve
+        solve = linalg_inverse.solve
         x = solve(lo.mT, phi)  # L^-T Phi
         return solve(lo.mT, x.mT).mT  # (L^-T (L^-T Phi)^T)^T = L^-T Phi L^-1
 

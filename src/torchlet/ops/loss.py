@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from ._util import moved_to, Node, attach, grad_enabled, wrap
+from ._util import Node, attach, grad_enabled, wrap
 from .activation import _WORDS
 from .softmax import log_softmax
 
@@ -260,6 +260,3 @@ def _cross_entropy_probs(input, target, weight, reduction, label_smoothing, clas
     if reduction == "sum":
         return -prod.sum()
     return -prod.sum(class_dim)
-
-
-__getattr__ = moved_to(__name__, "loss_elementwise")  # the old import path of moved ops

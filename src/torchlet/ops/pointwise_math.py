@@ -20,7 +20,7 @@ except ImportError:  # NumPy 1.x
 
 from .. import _dtype
 from ._table import _record, dtype_rule, methods, result_dtype
-from ._util import moved_to, Node, Tensor, TwoPathNode, attach, float_result, inplace, method, wrap, _NAME_WORDS
+from ._util import Node, Tensor, TwoPathNode, attach, float_result, inplace, method, wrap, _NAME_WORDS
 from ._util import broadcast_error
 
 from ._out import out_form
@@ -375,5 +375,3 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 methods.nan_to_num_ = lambda self, nan=0.0, posinf=None, neginf=None: inplace(
     self, lambda t: nan_to_num(t, nan, posinf, neginf)
 )
-
-__getattr__ = moved_to(__name__, "pointwise_unary", "relu_sigmoid_tanh")  # the old import path of moved ops

@@ -11,7 +11,7 @@ window (a scatter-add into the flat input positions, `_scatter_flat`, reduction.
 
 import numpy as np
 
-from ._util import moved_to, _NAME_WORDS, Node, attach, grad_enabled, wrap
+from ._util import _NAME_WORDS, Node, attach, grad_enabled, wrap
 from .unfold import _pad_array, _tup, _windows
 from .reduction import _gather, _scatter
 
@@ -321,6 +321,3 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
     L = input._data.shape[-1]
     out = (L - 1) * s - 2 * p + k if output_size is None else tuple(output_size)[-1]
     return max_unpool2d(input.unsqueeze(-2), indices.unsqueeze(-2), (1, k), (1, s), (0, p), (1, out)).squeeze(-2)
-
-
-__getattr__ = moved_to(__name__, "pooling_avg", "pooling_adaptive")  # the old import path of moved ops

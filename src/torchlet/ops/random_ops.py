@@ -18,7 +18,7 @@ from .._device import namespace_for, _default_device, device as _device_cls
 from .. import _dtype
 from ..random import _gen
 from . import _random_kernels as K
-from ._util import moved_to, Node, wrap
+from ._util import Node, wrap
 from ._out import out_form
 from .creation import _finish, _size, _size_kwarg
 
@@ -372,6 +372,3 @@ def randint_like(
     dtype = _like_dtype(input, dtype)
     arr = _integers(_gen(generator), int(low), int(high), tuple(input.shape), dtype, strides=_strides(input))
     return _finish(arr, dtype, device or input.device, requires_grad)
-
-
-__getattr__ = moved_to(__name__, "random_distributions")  # the old import path of moved ops

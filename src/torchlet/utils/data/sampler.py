@@ -123,7 +123,7 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        from ...ops.random_ops import multinomial
+        from ...ops.random_distributions import multinomial
 
         yield from multinomial(self.weights, self.num_samples, self.replacement, generator=self.generator).tolist()
 

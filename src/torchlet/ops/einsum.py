@@ -1,4 +1,4 @@
-"""Index-notation products: einsum, tensordot, kron.
+"""Index-notation products: einsum, and inner, tensordot, kron built on it.
 
 einsum parses the equation into one label per operand dim ('...' becomes
 fresh letters, right-aligned across operands), runs it as one backend
@@ -15,12 +15,14 @@ import string
 import numpy as np
 
 from .. import _dtype
-from ._util import Node, Tensor, attach, method, wrap, wrap_dim
+from .._dtype import _FROM_NP
+from ..autograd import grad_mode
+from ._util import Node, Tensor, attach, method, wrap
 
 from ._out import out_form
-from .linalg import _NAME, matmul
+from .linalg import matmul
 
-__all__ = ["inner", "einsum", "tensordot", "kron", "cross", "inverse", "det", "logdet", "slogdet"]
+__all__ = ["inner", "einsum", "tensordot", "kron"]
 
 _LETTERS = string.ascii_uppercase + string.ascii_lowercase
 
@@ -61,8 +63,6 @@ class _EinsumBackward(Node):
             if tuple(gk.shape) != shape:
                 gk = gk.reshape(shape)
             if gk._data.dtype != dt:
-                from .._dtype import _FROM_NP
-
                 gk = gk.to(_FROM_NP[dt])
             grads.append(gk)
         return tuple(grads)
@@ -140,7 +140,11 @@ def _einsum(terms, out, tensors, sizes, squeezed=None):
         arr = xp.asarray(arr)
     if low:
         arr = arr.astype(dt)
-    res = wrap(arr)
+    return _record(wrap(arr), terms, out, tensors, sizes, squeezed or [None] * len(tensors))
+
+
+def _record(res, terms, out, tensors, sizes, squeezed):
+    """Attach einsum's backward node (named as PyTorch's for this equation) to `res`."""
     return attach(
         res,
         _node(_node_name(terms, out)),
@@ -149,7 +153,7 @@ def _einsum(terms, out, tensors, sizes, squeezed=None):
         terms=terms,
         out_labels=out,
         sizes=sizes,
-        squeezed=squeezed or [None] * len(tensors),
+        squeezed=squeezed,
     )
 
 
@@ -319,20 +323,9 @@ def einsum(equation, *operands):
 
 def _einsum_squeezed(terms, out, originals, ops, sizes, squeezed):
     """Compute on the squeezed arrays, record the node on the original tensors."""
-    from ..autograd import grad_mode
-
     with grad_mode.no_grad():
         res = _einsum(terms, out, ops, sizes)
-    return attach(
-        res,
-        _node(_node_name(terms, out)),
-        originals,
-        originals,
-        terms=terms,
-        out_labels=out,
-        sizes=sizes,
-        squeezed=squeezed,
-    )
+    return _record(res, terms, out, originals, sizes, squeezed)
 
 
 def _sublist(*args):
@@ -415,75 +408,3 @@ def kron(input, other):
     shape = tuple(x * y for x, y in zip(a._data.shape, b._data.shape))
     res = res.reshape(shape)
     return res
-
-
-@out_form()
-def linalg_cross(input, other, *, dim=-1):
-    """torchlet.linalg.cross: (a x b)_i = eps_ijk a_j b_k, as an einsum with the Levi-Civita tensor."""
-    n = max(input._data.ndim, other._data.ndim)
-    sa, sb = input._data.shape, other._data.shape
-    d = wrap_dim(dim, n)
-    la, lb = d - n + len(sa), d - n + len(sb)
-    if la < 0 or lb < 0 or sa[la] != 3 or sb[lb] != 3:
-        raise RuntimeError(
-            f"linalg.cross: inputs dimension {dim} must have length 3. Got "
-            f"{sa[la] if la >= 0 else 1} and {sb[lb] if lb >= 0 else 1}"
-        )
-    if input._data.dtype != other._data.dtype:
-        raise RuntimeError(
-            f"linalg.cross: expected both inputs to have the same dtype, but got "
-            f"{_NAME[input.dtype.name]} and {_NAME[other.dtype.name]}"
-        )
-    eps = input._xp.zeros((3, 3, 3), input._data.dtype)
-    eps[0, 1, 2] = eps[1, 2, 0] = eps[2, 0, 1] = 1
-    eps[0, 2, 1] = eps[2, 1, 0] = eps[1, 0, 2] = -1
-    a, b = input.movedim(la, -1), other.movedim(lb, -1)
-    res = einsum("...j,...k,ijk->...i", a, b, wrap(input._xp.asarray(eps))).movedim(-1, d)
-    return res
-
-
-# ----- torch.* / Tensor.* spellings of torchlet.linalg functions -----------------
-def _linalg():
-    """torchlet.linalg's ops (imported on use: they build on this file's)."""
-    from . import linalg_inverse
-
-    return _Namespace(
-        cross=linalg_cross, inv=linalg_inverse.inv, det=linalg_inverse.det, slogdet=linalg_inverse.slogdet
-    )
-
-
-class _Namespace:
-    def __init__(self, **kw):
-        self.__dict__.update(kw)
-
-
-@method()
-@out_form()
-def cross(input, other, dim=None):
-    if dim is None:  # PyTorch's legacy default: the first dim of size 3
-        dim = next((i for i, s in enumerate(input.shape) if s == 3), -1)
-    return _linalg().cross(input, other, dim=dim)
-
-
-@method()
-@out_form()
-def inverse(input):
-    return _linalg().inv(input)
-
-
-@method()
-def det(input):
-    return _linalg().det(input)
-
-
-@method()
-def slogdet(input):
-    return _linalg().slogdet(input)
-
-
-@method()
-def logdet(input):
-    """log det(A): log|det A| where det A > 0, nan where it is negative."""
-    sign, logabs = _linalg().slogdet(input)
-    xp = input._xp
-    return logabs + wrap(xp.log(xp.where(sign._data < 0, xp.nan, sign._data)).astype(sign._data.dtype))
