@@ -81,8 +81,10 @@ def _mm(input, mat2):
         raise RuntimeError("self must be a matrix")
     if y.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
-    _mm_shapes(x, y)
-    _check_dtypes(input, mat2)
+    if x.shape[1] != y.shape[0]:
+        _mm_shapes(x, y)
+    if x.dtype != y.dtype or x.dtype.kind == "b":
+        _check_dtypes(input, mat2)
     res = attach(wrap(_prod(x, y, input._xp)), MmBackward0, (input, mat2), (input, mat2))
     return res
 

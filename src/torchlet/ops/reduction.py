@@ -15,6 +15,7 @@ __all__ = ["sum", "mean", "nansum", "nanmean", "prod", "all", "any", "count_nonz
 
 _FROM_NP = _dtype._FROM_NP
 _add_reduce = np.add.reduce
+_ALL_DIMS = [tuple(range(n)) for n in range(8)]  # what _dims(None, n) gives
 
 
 # ----- shared helpers -------------------------------------------------------
@@ -165,8 +166,10 @@ SumBackward1 = type("SumBackward1", (SumBackward0,), {})
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
-    x = _acc_array(input, dtype)
-    all_dims, dims = _dims(dim, x.ndim)
+    x = input._data
+    if dtype is not None or x.dtype.kind in "biu":
+        x = _acc_array(input, dtype)
+    all_dims, dims = (True, _ALL_DIMS[x.ndim]) if dim is None and x.ndim < 8 else _dims(dim, x.ndim)
     xp = input._xp
     s = blas_sum(xp, x, dims, keepdim) if x.size >= _BLAS_MIN else None
     if s is None:
