@@ -12,7 +12,7 @@ bound from `autograd/`. `_tensor.pyi` lists them all with their signatures.
 import numpy as np
 
 from . import _dtype
-from ._device import device_of, namespace, data_ptr as _data_ptr
+from ._device import _NAMESPACES, device_of, namespace, data_ptr as _data_ptr
 from ._size import Size
 from .autograd import grad_mode
 
@@ -88,8 +88,8 @@ class Tensor:
         return False
 
     @property
-    def _xp(self):
-        return namespace(self._data)
+    def _xp(self):  # _device.namespace inlined: every op reads it
+        return _NAMESPACES.get(type(self._data), np)
 
     @property
     def ndim(self):

@@ -112,6 +112,37 @@ def test_normalize(torch):
 
 
 @pytest.mark.parametrize(
+    "shape,mean,std",
+    [
+        ((3, 32, 32), (0.5, 0.4, 0.3), (0.25, 0.2, 0.1)),  # the DataLoader's case: computed on the array
+        ((1, 8, 8), (0.5,), (0.25,)),
+        ((2, 3, 4, 4), [1, 2, 3], [3, 2, 1]),  # a batch, integer statistics
+        ((3, 4, 4), (0.5,), (1e-50,)),  # std zero in float32: the tensor path raises
+        ((3, 4, 4), (0.5, 0.5), (1.0, 1.0)),  # two values for three channels: sub_'s RuntimeError
+    ],
+)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_normalize_array_path_matches_torchvision_bit_for_bit(torch, shape, mean, std, dtype):
+    x = np.random.default_rng(0).random(shape).astype(dtype)
+    a, b = torchlet.from_numpy(x.copy()), torch.from_numpy(x.copy())
+    try:
+        want = TV.functional.normalize(b, mean, std)
+    except Exception as e:  # noqa: BLE001 - the same class must come back
+        with pytest.raises(type(e)):
+            F.normalize(a, mean, std)
+        return
+    got = F.normalize(a, mean, std)
+    assert got is not a and got.dtype == a.dtype and not got.requires_grad
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    np.testing.assert_array_equal(a.numpy(), x)  # the input is untouched
+    g = torchlet.from_numpy(x.copy()).requires_grad_()  # in a graph: the tensor path, with its gradient
+    F.normalize(g, mean, std).sum().backward()
+    bg = torch.from_numpy(x.copy()).requires_grad_()
+    TV.functional.normalize(bg, mean, std).sum().backward()
+    np.testing.assert_allclose(g.grad.numpy(), bg.grad.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
     "size,interp,max_size",
     [
         (20, "bilinear", None),

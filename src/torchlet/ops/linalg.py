@@ -35,7 +35,7 @@ def _check_dtypes(a, b, style="mm"):
                 f"{_WORD.get(da.name, da.name)} != {_WORD.get(db.name, db.name)}"
             )
         raise RuntimeError(f"expected scalar type {_name(a)} but found {_name(b)}")
-    if da == np.bool_:
+    if da.kind == "b":
         raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
 
 
@@ -72,13 +72,20 @@ def _mm_shapes(x, y):
 @out_form()
 def mm(input, mat2):
     same_device(input, mat2)
+    return _mm(input, mat2)
+
+
+def _mm(input, mat2):
+    """mm on two tensors already on one device (matmul's 2-D case calls it directly)."""
     x, y = input._data, mat2._data
     if x.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if y.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
-    _mm_shapes(x, y)
-    _check_dtypes(input, mat2)
+    if x.shape[1] != y.shape[0]:
+        _mm_shapes(x, y)
+    if x.dtype != y.dtype or x.dtype.kind == "b":
+        _check_dtypes(input, mat2)
     res = attach(wrap(_prod(x, y, input._xp)), MmBackward0, (input, mat2), (input, mat2))
     return res
 
@@ -310,7 +317,7 @@ def matmul(input, other):
     if nx == 0 or ny == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {nx}D and {ny}D")
     if nx == 2 and ny == 2:
-        return mm(input, other)
+        return _mm(input, other)
     if nx == 1 and ny == 1:
         return dot(input, other)
     if nx == 2 and ny == 1:

@@ -321,8 +321,10 @@ def define_unary(module, name, node_name, fwd, grad, save, doc, fast=None, out=T
     rule = _dtype_of_rule(dtype)
 
     def op(input):
-        arr = fwd(input._xp, input._data)
-        if rule is not None:
+        x = input._data
+        arr = fwd(input._xp, x)
+        # the rules here ("same", "float") keep a float or complex input's dtype: nothing to look up
+        if rule is not None and (arr.dtype != x.dtype or x.dtype.kind not in "fc"):
             want = rule(input.dtype).np
             if arr.dtype != want:
                 arr = arr.astype(want)

@@ -8,12 +8,14 @@ import numpy as np
 from .. import _dtype
 from ._util import Node, attach, dims_of, grad_enabled, method, wrap, wrap_dim
 
-from ._blas_sum import blas_sum
+from ._blas_sum import MIN_SIZE as _BLAS_MIN, blas_sum
 from ._out import out_form
 
 __all__ = ["sum", "mean", "nansum", "nanmean", "prod", "all", "any", "count_nonzero"]
 
 _FROM_NP = _dtype._FROM_NP
+_add_reduce = np.add.reduce
+_ALL_DIMS = [tuple(range(n)) for n in range(8)]  # what _dims(None, n) gives
 
 
 # ----- shared helpers -------------------------------------------------------
@@ -164,11 +166,16 @@ SumBackward1 = type("SumBackward1", (SumBackward0,), {})
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
-    x = _acc_array(input, dtype)
-    all_dims, dims = _dims(dim, x.ndim)
-    s = blas_sum(input._xp, x, dims, keepdim)
-    res = wrap(input._xp.asarray(x.sum(axis=dims, keepdims=keepdim) if s is None else s))
-    return attach(res, SumBackward0 if all_dims else SumBackward1, (input,), dims=dims, keepdim=keepdim)
+    x = input._data
+    if dtype is not None or x.dtype.kind in "biu":
+        x = _acc_array(input, dtype)
+    all_dims, dims = (True, _ALL_DIMS[x.ndim]) if dim is None and x.ndim < 8 else _dims(dim, x.ndim)
+    xp = input._xp
+    s = blas_sum(xp, x, dims, keepdim) if x.size >= _BLAS_MIN else None
+    if s is None:
+        # NumPy: its add.reduce itself (x.sum is a Python wrapper around it; wrap() makes a scalar 0-d)
+        s = _add_reduce(x, dims, None, None, keepdim) if xp is np else xp.asarray(x.sum(axis=dims, keepdims=keepdim))
+    return attach(wrap(s), SumBackward0 if all_dims else SumBackward1, (input,), dims=dims, keepdim=keepdim)
 
 
 class NansumBackward0(Node):

@@ -13,7 +13,7 @@ import numpy as np
 
 from ._table import methods
 from ._util import inplace
-from .pointwise_math import _float_fn, _floating, _in_float32, _ints_ok, _np_clip, define_unary
+from .pointwise_math import _float_fn, _floating, _in_float32, _np_clip, define_unary
 
 __all__ = ["relu", "sigmoid", "tanh"]
 
@@ -26,9 +26,18 @@ def _sigmoid(xp, x):
     return xp.reciprocal(r, out=r)
 
 
+_BOUNDS = {}  # float dtype -> (0, inf) as its scalars: clip with Python numbers converts them per call
+
+
 def _relu(xp, x):
-    if xp is np and x.dtype.kind == "f":
-        return _np_clip(x, 0, np.inf)  # NaN stays NaN, as max(x, 0) in PyTorch
+    dt = x.dtype
+    if xp is np and dt.kind == "f":
+        b = _BOUNDS.get(dt)
+        if b is None:
+            b = _BOUNDS[dt] = (dt.type(0), dt.type(np.inf))
+        return _np_clip(x, b[0], b[1])  # NaN stays NaN and -0.0 stays -0.0, as clamp_min(x, 0) in PyTorch
+    if dt.kind == "b":
+        raise NotImplementedError("Boolean inputs not supported for relu")
     return xp.maximum(x, 0)
 
 
@@ -76,7 +85,7 @@ relu = define_unary(
     __name__,
     "relu",
     "ReluBackward0",
-    _ints_ok(None, _relu),
+    _relu,
     lambda g, r: g * (r > 0),
     "r",
     "g where relu(a) > 0, else 0",
