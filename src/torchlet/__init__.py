@@ -184,13 +184,18 @@ def set_num_threads(n):
 
 def get_num_threads():
     """As PyTorch's MKL/OpenMP build reads it: set_num_threads, else MKL_NUM_THREADS, else
-    OMP_NUM_THREADS (a positive integer; anything else is ignored), at most the core count."""
+    OMP_NUM_THREADS (a positive integer; anything else is ignored), at most the core count.
+    The environment is read once, as PyTorch reads it at start-up."""
+    if not _threads[0]:
+        _threads[0] = _threads_from_environment()
+    return _threads[0]
+
+
+def _threads_from_environment():
     import builtins
     import os
 
-    cores = os.cpu_count() or 1
-    if _threads[0]:
-        return _threads[0]
+    cores = os.cpu_count() or 1  # reads /sys on Linux: ~10 us, so once
     for name in ("MKL_NUM_THREADS", "OMP_NUM_THREADS"):
         value = os.environ.get(name, "")
         if value.isdigit() and builtins.int(value) > 0:  # torchlet.int is the dtype

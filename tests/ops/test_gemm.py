@@ -64,7 +64,7 @@ def test_mm_layouts(path, threads, layout):
         a, ta = a.detach().t().contiguous().t(), ta.detach().t().contiguous().t()
     if layout in ("b_t", "both_t"):
         b, tb = b.detach().t().contiguous().t(), tb.detach().t().contiguous().t()
-    if layout == "strided":  # neither C- nor F-contiguous: NumPy's path
+    if layout == "strided":  # neither C- nor F-contiguous: copied once for blis
         a, ta = a.detach()[:, ::2], ta.detach()[:, ::2]
         b, tb = b.detach()[::2], tb.detach()[::2]
     assert_same(torchlet.mm(a, b), T.mm(ta, tb), rtol=1e-4, atol=1e-4)
