@@ -91,6 +91,8 @@ def _fits(bias, shape):
 
 def matmul(xp, a, b, bias=None):
     """a @ b (+ bias, broadcast to the result) on arrays of namespace xp, NumPy's semantics."""
+    if bias is None and (a.ndim != 2 or b.ndim != 2 or a.size * b.shape[1] < MIN_MACS):
+        return xp.matmul(a, b)  # small and batched products: straight to the namespace, nothing else read
     if (
         xp is not np
         or a.__class__ is not np.ndarray
