@@ -158,7 +158,7 @@ def binary_arrays(a, b):
     the other's device."""
     if type(b) is Tensor or isinstance(b, Tensor):
         da, db = a._data, b._data
-        if _namespace(da) is not _namespace(db):
+        if type(da) is not type(db) and _namespace(da) is not _namespace(db):  # one array type: one namespace
             da, db = _one_device((a, b), (da, db), cpu_scalars_join=True)
         if da.dtype == db.dtype:
             return da, db
