@@ -140,64 +140,7 @@ def mvlgamma(x, p):
     return total + c
 
 
-# ----- erfinv and the regularized lower incomplete gamma -----------------------
-_erf_vec = np.vectorize(math.erf, otypes=[np.float64])
-
-
-def _erfinv_np(y):
-    """Giles' single-precision approximation refined by two Newton steps on erf."""
-    y = np.asarray(y, dtype=np.float64)
-    with np.errstate(all="ignore"):
-        w = -np.log((1.0 - y) * (1.0 + y))
-        small = w < 5.0
-        ws, wl = w - 2.5, np.sqrt(w) - 3.0
-        ps = np.polyval(
-            [
-                2.81022636e-08,
-                3.43273939e-07,
-                -3.5233877e-06,
-                -4.39150654e-06,
-                0.00021858087,
-                -0.00125372503,
-                -0.00417768164,
-                0.246640727,
-                1.50140941,
-            ],
-            ws,
-        )
-        pl = np.polyval(
-            [
-                -0.000200214257,
-                0.000100950558,
-                0.00134934322,
-                -0.00367342844,
-                0.00573950773,
-                -0.0076224613,
-                0.00943887047,
-                1.00167406,
-                2.83297682,
-            ],
-            wl,
-        )
-        x = np.where(small, ps, pl) * y
-        for _ in range(2):
-            x = x - (_erf_vec(x) - y) / (2 / math.sqrt(math.pi) * np.exp(-x * x))
-    x = np.where(y == 1, np.inf, np.where(y == -1, -np.inf, x))
-    return np.where(np.abs(y) > 1, np.nan, x)
-
-
-class ErfinvBackward0(Node):
-    """g * sqrt(pi)/2 * exp(erfinv(x)^2)"""
-
-    def backward(self, g):
-        (r,) = self.saved_tensors
-        return g * (r * r).exp() * (math.sqrt(math.pi) / 2)
-
-
-def erfinv(x):
-    a = float_result(x._data)
-    out = wrap(x._xp.asarray(_erfinv_np(a).astype(a.dtype)))
-    return attach(out, ErfinvBackward0, (x,), (out,))
+# ----- the regularized lower incomplete gamma (erfinv is the op torchlet.erfinv) -----
 
 
 def _gammainc_one(a, x):

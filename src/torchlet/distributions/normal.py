@@ -6,7 +6,7 @@ import numbers
 import torchlet
 
 from . import constraints
-from ._special import erfinv
+from ..ops.pointwise_special import erfinv
 from .distribution import ExponentialFamily
 from .utils import _standard_normal, broadcast_all
 
