@@ -50,6 +50,19 @@ def require(module):
     return pytest.importorskip(module)
 
 
+def require_onednn():
+    """The oneDNN extra (`torchlet[onednn]`, in the test extra on Linux x86-64): a missing one
+    skips the test locally and fails it under CI=true."""
+    import platform
+
+    from torchlet.ops import _onednn
+
+    if _onednn.library() is None:
+        if CI and platform.system() == "Linux" and platform.machine() == "x86_64":  # where the wheel exists
+            pytest.fail("CI=true but oneDNN (onednn-cpu-gomp, in the test extra) does not load", pytrace=False)
+        pytest.skip("oneDNN (torchlet[onednn]) is not installed")
+
+
 def require_program(name):
     """Path of an external program the test needs (`chromium`): skipped when missing locally,
     a failure under CI=true (where .ci/run installs it)."""

@@ -74,7 +74,7 @@ def test_nll_fast_path_matches_torch(torch):
     ],
 )
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_batch_last_conv2d_matches_torch(torch, kw, dtype):
+def test_batch_last_conv2d_matches_torch(torch, numpy_conv, kw, dtype):
     """Conv2d with >= 4 input channels takes ops/_conv_chwn (forward and backward)."""
     _conv_matches_torch(torch, (3, 5, 9, 8), (4, 5, 3, 4), kw, dtype)
 
@@ -83,7 +83,7 @@ def test_batch_last_conv2d_matches_torch(torch, kw, dtype):
 @pytest.mark.parametrize(
     "kw", [dict(padding=1), dict(padding=(2, 0), dilation=(1, 2)), dict(stride=2, padding=1), dict(padding="same")]
 )
-def test_batch_last_conv2d_in_tiles(torch, monkeypatch, tile_bytes, kw):
+def test_batch_last_conv2d_in_tiles(torch, numpy_conv, monkeypatch, tile_bytes, kw):
     """Columns built one tile of output positions at a time (single positions,
     ragged part-rows, several rows) sum to the same values and gradients; the
     shapes take the input gradient as a convolution (O <= C, long columns)
@@ -93,6 +93,14 @@ def test_batch_last_conv2d_in_tiles(torch, monkeypatch, tile_bytes, kw):
     monkeypatch.setattr(_conv_chwn, "TILE_BYTES", tile_bytes)
     monkeypatch.setattr(_conv_chwn, "MIN_TILE_COLUMNS", 1)
     _conv_matches_torch(torch, (4, 6, 11, 10), (5, 6, 3, 4), kw, "float32")
+
+
+@pytest.fixture
+def numpy_conv(monkeypatch):
+    """The NumPy convolution paths, also where the oneDNN extra is installed (it takes float32)."""
+    import torchlet.backends.cpu as cpu
+
+    monkeypatch.setattr(cpu, "use_onednn", False)
 
 
 def _conv_matches_torch(torch, x_shape, w_shape, kw, dtype):
@@ -116,7 +124,7 @@ def _conv_matches_torch(torch, x_shape, w_shape, kw, dtype):
     assert ya.grad_fn.name() == yb.grad_fn.name()
 
 
-def test_batch_last_conv2d_double_backward(torch):
+def test_batch_last_conv2d_double_backward(torch, numpy_conv):
     """create_graph takes the Tensor-op backward, so second derivatives still flow."""
     rng = np.random.default_rng(4)
     x, w = rng.standard_normal((2, 4, 6, 6)), rng.standard_normal((3, 4, 3, 3))

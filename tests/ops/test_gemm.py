@@ -1,6 +1,7 @@
-"""The CPU GEMM entry point (ops/_gemm.py): products on blis and on NumPy (the reference, turned on by
-torchlet.backends.cpu.use_blis = False / TORCHLET_BLAS=numpy) both give PyTorch's values and gradients,
-at one and two threads, for odd, transposed, non-contiguous and empty operands."""
+"""The CPU GEMM entry point (ops/_gemm.py): products on oneDNN's sgemm (above one thread, once
+oneDNN's pool runs) and on NumPy (the reference; torchlet.backends.cpu.use_onednn = False /
+TORCHLET_ONEDNN=0) both give PyTorch's values and gradients, at one and two threads, for odd,
+transposed, non-contiguous and empty operands."""
 
 import os
 import subprocess
@@ -12,16 +13,17 @@ import torch as T
 
 import torchlet
 import torchlet.backends.cpu as cpu
-from conftest import require
+from conftest import require_onednn
 from tests.oracle import assert_same, from_torch
-from torchlet.ops import _gemm
+from torchlet.ops import _gemm, _onednn
 
 
-@pytest.fixture(params=["blis", "numpy"])
+@pytest.fixture(params=["onednn", "numpy"])
 def path(request, monkeypatch):
-    if request.param == "blis":
-        require("blis")  # skips locally without blis; fails under CI=true, where it is installed
-    monkeypatch.setattr(cpu, "use_blis", request.param == "blis")
+    if request.param == "onednn":
+        require_onednn()  # skips locally without the extra; fails under CI=true, where it is installed
+        monkeypatch.setitem(_onednn._state, "pool", True)  # as after a convolution on its pool
+    monkeypatch.setattr(cpu, "use_onednn", request.param == "onednn")
     return request.param
 
 
@@ -60,11 +62,11 @@ def test_linear_values_and_grads(path, threads, m, k, n):
 def test_mm_layouts(path, threads, layout):
     a, ta = _pair((300, 200), 3)
     b, tb = _pair((200, 260), 4)
-    if layout in ("a_t", "both_t"):  # F-contiguous operands: blis takes them with trans=True
+    if layout in ("a_t", "both_t"):  # F-contiguous operands: sgemm takes them transposed
         a, ta = a.detach().t().contiguous().t(), ta.detach().t().contiguous().t()
     if layout in ("b_t", "both_t"):
         b, tb = b.detach().t().contiguous().t(), tb.detach().t().contiguous().t()
-    if layout == "strided":  # neither C- nor F-contiguous: copied once for blis
+    if layout == "strided":  # neither C- nor F-contiguous: copied once for sgemm
         a, ta = a.detach()[:, ::2], ta.detach()[:, ::2]
         b, tb = b.detach()[::2], tb.detach()[::2]
     assert_same(torchlet.mm(a, b), T.mm(ta, tb), rtol=1e-4, atol=1e-4)
@@ -111,37 +113,36 @@ def test_bias_that_does_not_fit_raises_as_before(path):
         torchlet.nn.functional.linear(x, w, torchlet.ones(3, 260, dtype=torchlet.float64))
 
 
-def test_blis_is_on_by_default_and_off_by_env():
-    require("blis")
-    code = "from torchlet.ops import _gemm; print(_gemm.blis_enabled())"
+def test_onednn_is_on_by_default_and_off_by_env():
+    require_onednn()
+    code = "from torchlet.ops import _onednn; print(_onednn.enabled())"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    for value, expect in (("", "True"), ("numpy", "False")):
-        env["TORCHLET_BLAS"] = value
+    for value, expect in (("", "True"), ("1", "True"), ("0", "False")):
+        env["TORCHLET_ONEDNN"] = value
         res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
         assert res.stdout.strip() == expect, res.stderr
 
 
-def test_blis_path_is_taken_and_agrees_with_numpy(monkeypatch):
-    """The product above MIN_MACS really goes through blis (not a silent NumPy fallback), and its
-    sums agree with OpenBLAS's to float32 rounding."""
-    require("blis")
+def test_sgemm_is_taken_only_with_the_pool_and_agrees_with_numpy(monkeypatch):
+    """Above one thread, once oneDNN's pool has run, a product OpenBLAS would thread goes to
+    oneDNN's sgemm (not a silent NumPy fallback); at one thread, before the pool, or below
+    THREADED_MACS it stays NumPy's."""
+    require_onednn()
     calls = []
-    real = _gemm._blis_gemm_fn()
-    monkeypatch.setattr(_gemm, "_blis", [lambda *a, **k: calls.append(1) or real(*a, **k)])
-    monkeypatch.setattr(cpu, "use_blis", True)
-    monkeypatch.setattr(torchlet, "_threads", [1])
-    a = np.random.default_rng(15).standard_normal((256, 256)).astype(np.float32)
-    res = _gemm.matmul(np, a, a.T)
-    assert calls
-    np.testing.assert_allclose(res, a @ a.T, rtol=1e-4, atol=1e-3)
-    monkeypatch.setattr(torchlet, "_threads", [2])  # above one thread: NumPy's threaded OpenBLAS
+    real = _onednn.sgemm
+    monkeypatch.setattr(_onednn, "sgemm", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr(cpu, "use_onednn", True)
+    a = np.random.default_rng(15).standard_normal((256, 300)).astype(np.float32)
+    bias = np.arange(256, dtype=np.float32)
+    monkeypatch.setattr(torchlet, "_threads", [2])
+    monkeypatch.delitem(_onednn._state, "pool", raising=False)
     _gemm.matmul(np, a, a.T)
-    assert len(calls) == 1
-
-
-def test_without_blis_installed_numpy_takes_every_product(monkeypatch):
-    monkeypatch.setattr(_gemm, "_blis", [None])  # what a failed `import blis` leaves
-    monkeypatch.setattr(cpu, "use_blis", True)
-    assert not _gemm.blis_enabled()
-    a, ta = _pair((256, 256), 16)
-    assert_same(torchlet.nn.functional.linear(a, a, a[0]), T.nn.functional.linear(ta, ta, ta[0]), rtol=1e-4, atol=1e-4)
+    assert not calls  # no pool yet
+    monkeypatch.setitem(_onednn._state, "pool", True)
+    for x, y, b in ((a, a.T, None), (a.T, a, None), (a, a.T, bias), (a[:, ::2], a[:, ::2].T, None)):
+        np.testing.assert_allclose(_gemm.matmul(np, x, y, b), x @ y + (0 if b is None else b), rtol=1e-4, atol=1e-3)
+    assert len(calls) == 4
+    _gemm.matmul(np, a[:8, :8], a[:8, :8].T)  # below THREADED_MACS
+    monkeypatch.setattr(torchlet, "_threads", [1])
+    _gemm.matmul(np, a, a.T)
+    assert len(calls) == 4

@@ -2,10 +2,10 @@
 
 import os
 
-# torchlet's own switch (PyTorch has none): float32/float64 products of NumPy arrays run on
-# BLIS when the `blis` package is installed (backends/_gemm.py). False, or TORCHLET_BLAS=numpy
-# in the environment, keeps every product on NumPy's matmul (the reference path).
-use_blis = os.environ.get("TORCHLET_BLAS", "").lower() != "numpy"
+# torchlet's own switch (PyTorch has none): float32 convolutions, and above one thread the float32 matrix products, run on oneDNN when
+# `torchlet[onednn]` is installed (ops/_onednn.py). False, or TORCHLET_ONEDNN=0 in the
+# environment, keeps them on NumPy (the reference).
+use_onednn = os.environ.get("TORCHLET_ONEDNN", "1") != "0"
 
 
 def get_cpu_capability():

@@ -1,80 +1,65 @@
 """The CPU backend's one matrix-product entry point: ``matmul(xp, a, b, bias=None)``.
 
-Why: NumPy's float32 product (OpenBLAS) runs the small-to-medium shapes of
-neural networks about 3x slower than PyTorch at one thread ((256, 256) @
-(256, 256): 3.6 ms against 1.0 ms; (64, 784) @ (784, 256): 2.3 against 0.9).
-BLIS (the ``blis`` wheel, explosion's build that spaCy/thinc use) runs them at
-PyTorch's speed. So a float32 2-D product of plain NumPy arrays of at least
-MIN_MACS multiply-adds goes to ``blis.py.gemm`` when blis is installed;
-everything else (float64, where OpenBLAS measured as fast or faster; batched
-products, where a Python loop of gemm calls measured 2-3x slower; other
-namespaces: CuPy, the fake test device, vmap) stays ``xp.matmul``. The
-convolutions keep NumPy's ``@`` too: their im2col products measured slower on
-blis ((32, 800) @ (800, 327), the CIFAR conv's L2-sized tile: 1.5-1.7x; whole
-(32, 800) @ (800, 16384): 1.6x; LeNet's per-sample batched products: 2.8x).
+Every product goes to ``xp.matmul`` (NumPy's OpenBLAS on the CPU), except one
+case: above one thread, once oneDNN's OpenMP pool has started in this process
+(the first convolution on it, see _onednn.py), a float32 2-D product large
+enough for OpenBLAS to run on its own threads goes to oneDNN's sgemm instead.
 
-    C (M, N) = A (M, K) @ B (K, N)          one gemm call; an operand that is the
+Why: both libraries keep their idle threads spinning for a while after each
+call, waiting for the next. Two pools of spinning threads on the same cores take
+the cores from each other: with the convolutions on oneDNN and the Linear layers
+on OpenBLAS, both at two threads, a LeNet training step took 35 ms against 22
+with everything on OpenBLAS, and CIFAR's 190 ms against 147; with the products
+on oneDNN's pool too, 19 and 81 (PyTorch: 24 and 93). Processes that never run
+a convolution on oneDNN (the GPT and LSTM steps) keep OpenBLAS, which ran them
+faster (the LSTM's (2048, 256) @ (256, 1024) product: 19 ms against 36 with
+oneDNN's sgemm beside OpenBLAS's recurrent products).
+
+    C (M, N) = A (M, K) @ B (K, N)          one sgemm call; an operand that is the
                                              transpose of a C-contiguous array is
-                                             passed with trans=True (no copy); a
-                                             strided one is copied contiguous once
+                                             passed transposed (no copy); a strided
+                                             one is copied contiguous once
     C = bias (broadcast) + A @ B            out pre-filled with the bias, beta = 1
 
-Threads: this BLIS build is single-threaded, so blis runs only at
-``torchlet.get_num_threads() == 1``; above that NumPy's threaded OpenBLAS
-takes every product. At two threads OpenBLAS beat one-thread blis (256^3:
-1.47 ms against 1.8, quiet machine), and splitting the rows of C over a pool
-of Python threads (blis releases the GIL) did not beat OpenBLAS in the
-measurements taken (under load: 4 of 6 Linear shapes slower; see git history
-of this file for that pool).
-
-The pure-NumPy path is the reference: ``TORCHLET_BLAS=numpy`` in the
-environment, or ``torchlet.backends.cpu.use_blis = False``, turns blis off.
+NumPy's OpenBLAS is primed once when torchlet loads (_prime_openblas below).
 """
 
-import os
 import sys
 
 import numpy as np
 
-__all__ = ["matmul", "blis_enabled"]
+from . import _onednn
 
-_F32 = np.dtype(np.float32)  # float64: blis measured slower than OpenBLAS on most shapes
-# Below this many multiply-adds, or with a side under MIN_SIDE, NumPy's own call is as fast or
-# faster: blis's call costs ~10 us against NumPy's ~3 us (1.2-2.3x slower up to 64^3), and
-# thin products lose (a 784 -> 10 classifier head, (256, 784) @ (784, 10): 2.1x slower; the
-# softmax-regression benchmark went from 0.71 to 1.02 of PyTorch with it on blis; LeNet's
-# 256 -> 120 -> 84 layers, 1.3-3.9 M multiply-adds: 1.01 -> 1.08).
-MIN_MACS = 1 << 22
-MIN_SIDE = 64
+__all__ = ["matmul"]
 
-_blis = []  # [blis.py.gemm or None], filled on the first product: `import torchlet` stays light
+_F32 = np.dtype(np.float32)
+# OpenBLAS runs a product on its threads from 65536 * 4 multiply-adds (SMP_THRESHOLD_MIN *
+# GEMM_MULTITHREAD_THRESHOLD in its interface/gemm.c); below, on the calling thread.
+THREADED_MACS = 1 << 18
 
 
-def _blis_gemm_fn():
-    if not _blis:
-        try:  # optional at run time: CI also runs without it
-            from blis.py import gemm
-        except ImportError:  # pragma: no cover - depends on the install
-            gemm = None
-        _blis.append(gemm)
-    return _blis[0]
+def _prime_openblas():
+    """One 384^3 float32 product (~3-6 ms), run once when torchlet loads.
 
-
-def blis_enabled():
-    """blis is installed and not turned off: TORCHLET_BLAS=numpy in the environment, or
-    torchlet.backends.cpu.use_blis = False (read here without importing torchlet.backends)."""
-    cpu = sys.modules.get("torchlet.backends.cpu")
-    if cpu is None:
-        if os.environ.get("TORCHLET_BLAS", "").lower() == "numpy":
-            return False
-    elif not cpu.use_blis:
-        return False
-    return _blis_gemm_fn() is not None
+    NumPy's OpenBLAS (0.3.31, Haswell kernels on this Zen machine) runs every
+    one-thread sgemm of a neural network's sizes 2-3x slower until some product
+    has packed a large enough block into its 32 MB buffer: (64, 784) @ (784, 256)
+    12-13 GFLOP/s before, 35 after; (256, 784) @ (784, 256) 11-14 against 39-41;
+    the ResNet-18 convolutions' (256, 2304) @ (2304, 256) 11 against 34. The same
+    instructions run (callgrind counts the same in sgemm_kernel); what changes is
+    which pages of that buffer are mapped, most likely the kernel's prefetches
+    reaching past the packed panel. Nothing is set; the buffer is OpenBLAS's own
+    and stays allocated anyway. A process whose first products are small (ResNet-18
+    inference on 32x32 images) ran 1.6x slower without it. (This is also why blis,
+    an optional extra until 2026-12-02, measured faster: against a primed OpenBLAS
+    it was not, MLP training 1.00 of PyTorch against 0.95, and it was removed.)"""
+    a = np.ones((384, 384), _F32)
+    a @ a
 
 
 def _operand(a):
-    """(C-contiguous array, transposed?) for blis; a strided operand (a broadcast gradient, a
-    sliced view) is copied once: at >= 4M multiply-adds the copy is ~1% of the product."""
+    """(C-contiguous array, transposed?) for sgemm; a strided operand (a broadcast gradient, a
+    sliced view) is copied once."""
     if a.flags.c_contiguous:
         return a, False
     if a.flags.f_contiguous:
@@ -91,7 +76,7 @@ def _fits(bias, shape):
 
 def matmul(xp, a, b, bias=None):
     """a @ b (+ bias, broadcast to the result) on arrays of namespace xp, NumPy's semantics."""
-    if bias is None and (a.ndim != 2 or b.ndim != 2 or a.size * b.shape[1] < MIN_MACS):
+    if bias is None and (a.ndim != 2 or b.ndim != 2 or a.size * b.shape[1] < THREADED_MACS):
         return xp.matmul(a, b)  # small and batched products: straight to the namespace, nothing else read
     if (
         xp is not np
@@ -105,22 +90,22 @@ def matmul(xp, a, b, bias=None):
     ):
         return _numpy(xp, a, b, bias)
     (M, K), (K2, N) = a.shape, b.shape
-    if K2 != K or M * N * K < MIN_MACS or min(M, N, K) < MIN_SIDE:  # small products: no more checks
-        return _numpy(xp, a, b, bias)  # (also every empty product: 0 < MIN_MACS)
-    pa, pb = _operand(a), _operand(b)
     if (
-        not blis_enabled()
-        or sys.modules["torchlet"].get_num_threads() > 1
+        K2 != K
+        or M * N * K < THREADED_MACS  # (also every empty product)
         or (bias is not None and not _fits(bias, (M, N)))
+        or not _onednn.pool_started()
+        or sys.modules["torchlet"].get_num_threads() < 2
+        or not _onednn.enabled()
     ):
         return _numpy(xp, a, b, bias)
+    pa, pb = _operand(a), _operand(b)
     out = np.empty((M, N), _F32)
     beta = 0.0
     if bias is not None:  # C = bias + A @ B in one pass over C
         out[...] = bias
         beta = 1.0
-    _blis[0](pa[0], pb[0], out=out, trans1=pa[1], trans2=pb[1], alpha=1.0, beta=beta)
-    return out
+    return _onednn.sgemm(pa[0], pa[1], pb[0], pb[1], out, beta)
 
 
 def _numpy(xp, a, b, bias):
@@ -131,3 +116,6 @@ def _numpy(xp, a, b, bias):
         else:
             out = out + bias
     return out
+
+
+_prime_openblas()

@@ -27,7 +27,7 @@ Backward (written with Tensor ops, so double backward works):
 """
 
 from .. import _dtype
-from . import _conv_chwn
+from . import _conv_chwn, _conv_onednn
 from ._util import Node, attach, grad_enabled, same_device, wrap
 
 from .unfold import _col2im, _fold, _im2col, _out_sizes, _tup, _unfold
@@ -136,8 +136,15 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, n, name):
             f"Kernel size: ({' x '.join(map(str, eff))}). Kernel size can't be greater than "
             "actual input size"
         )
+    out = _out_sizes(spatial, ksize, stride, pads, dilation)
+    y = None
+    if _conv_onednn.usable(x._data, weight._data, out):  # the optional engine (see _conv_onednn)
+        b = None if bias is None else bias._data
+        y = _conv_onednn.forward(x._data, weight._data, b, stride, pads, dilation, G, out)
+    onednn = y is not None
     chwn = (
-        n == 2
+        not onednn
+        and n == 2
         and G == 1
         and C >= _conv_chwn.MIN_CHANNELS
         and x._data.dtype.kind == "f"
@@ -146,11 +153,10 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, n, name):
     )
     # (under vmap, torchlet.func: the NCHW path batches, this one cannot)
     if chwn:  # batch-last layout: long copies, one large matrix product (see _conv_chwn)
-        out = _out_sizes(spatial, ksize, stride, pads, dilation)
         y = _conv_chwn.forward(
             x._xp, x._data, weight._data, None if bias is None else bias._data, stride, pads, dilation, out
         )
-    else:
+    elif not onednn:
         cols, out = _im2col(x._data, ksize, stride, pads, dilation)
         L = cols.shape[2]
         w = weight._data.reshape(G, O // G, -1)
@@ -169,6 +175,7 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, n, name):
         ksize=ksize,
         transposed=False,
         chwn=chwn,
+        onednn=onednn,
     )
     return res if input.dim() == n + 2 else res.squeeze(0)
 
@@ -179,6 +186,12 @@ class ConvolutionBackward0(Node):
 
     def backward(self, g):
         x, w = self.saved_tensors
+        if self.__dict__.get("onednn") and not grad_enabled():  # arrays suffice without create_graph
+            need = [self.needs_input_grad(i) for i in range(3)]
+            args = (self.stride, self.pads, self.dilation, self.groups, need)
+            grads = _conv_onednn.backward(g._data, x._data, w._data, *args)
+            if grads is not None:
+                return tuple(None if a is None else wrap(a) for a in grads)
         if self.__dict__.get("chwn") and not grad_enabled():  # arrays suffice without create_graph
             need = [self.needs_input_grad(i) for i in range(3)]
             grads = _conv_chwn.backward(x._xp, g._data, x._data, w._data, self.stride, self.pads, self.dilation, need)

@@ -79,7 +79,7 @@ def linear(input, weight, bias=None):
         out = _gemm.matmul(xp, x, w, b)
     elif x.ndim > 2:  # one GEMM over all leading dims: NumPy's batched matmul loops over them
         out = _gemm.matmul(xp, x.reshape(-1, k), w.T, b).reshape(x.shape[:-1] + (w.shape[0],))
-    else:  # the bias rides in the product (blis: beta = 1 on a bias-filled output)
+    else:  # the bias rides in the product (oneDNN's sgemm: beta = 1 on a bias-filled output)
         out = _gemm.matmul(xp, x, w.T, b)
     out = out.astype(input._data.dtype) if low else out
     if bias is not None:

@@ -1,0 +1,404 @@
+"""Convolutions on oneDNN (loaded by _onednn.py when ``torchlet[onednn]`` is
+installed), the library PyTorch's own CPU convolutions run on. conv.py takes
+this path for float32 NumPy arrays with 1-3 spatial dims and an output grid of
+at least MIN_POSITIONS; otherwise, or where oneDNN refuses the shapes, its
+NumPy im2col paths (with _conv_chwn.py) stay the reference.
+
+Why: with NumPy a convolution is an im2col copy and an OpenBLAS product, and
+OpenBLAS runs the thin products of small convolutions at 13-35 GFLOP/s on one
+core; oneDNN's JIT kernels work on channel-blocked layouts (nChw8c on AVX2) at
+~40. One thread, batch 64, forward (this machine, Zen):
+
+    conv          PyTorch   NumPy im2col   oneDNN (with the layout reorders)
+    3->32 @32 k5   17.1 ms     15.0 ms       10.7 ms
+    32->32 @16 k5  21.6        31             20.7
+    32->64 @8 k5    9.2        13              8.8
+
+How one call runs. The convolution is described to oneDNN with its shapes
+and layout "any", so it picks its fastest layouts; the NumPy arrays (plain
+NCHW / OIHW, C-contiguous) are reordered into those layouts, the convolution
+runs, and its result is reordered back into a fresh NumPy array. All of it
+for one set of shapes is a _Plan: the primitives, the memory objects that
+point at the NumPy arrays (re-pointed each call), and the scratch buffers of
+the blocked layouts. Creating a plan costs milliseconds (the JIT), so plans
+are cached per thread (the scratch buffers are not shareable), most recent
+first, up to PLANS of them, keyed by the thread count too (a primitive keeps
+the count it was made with).
+
+    forward           y  = conv(x, W) + b
+    backward data     dx = conv_transpose(g, W)   (oneDNN's backward_data)
+    backward weights  dW[o, c, i, j] = sum over n, positions p of g[n, o, p] x[n, c, p + (i, j)]
+                      db[o] = sum over n, p of g[n, o, p]
+
+Grouped weights (G, O/G, C/G, *k) are the same C-contiguous buffer as PyTorch's
+(O, C/G, *k). Dilation counts from 0 in oneDNN (d - 1).
+"""
+
+import collections
+import ctypes
+import os
+import threading
+
+import numpy as np
+
+from . import _onednn
+
+__all__ = ["usable", "forward", "backward"]
+
+PLANS = 64  # per thread; one per (kind, shapes, stride, padding, dilation, groups)
+# On small output grids with many channels oneDNN's kernels lose to one large NumPy product
+# (ResNet-18 on 32x32 images, one thread, forward / forward+backward: 512 -> 512 on 1x1,
+# 15 / 128 ms against 8.5 / 27; 256 -> 256 on 2x2, 11 / 35 against 9.4 / 30); from 4x4 up
+# they win (128 -> 128 on 4x4: 9.7 / 29 against 10.4 / 33).
+MIN_POSITIONS = 16
+
+# oneDNN 3.x enum values (include/oneapi/dnnl/dnnl_types.h, dnnl_common_types.h at v3.2)
+_DT_F32 = 3
+_TAG_ANY = 1
+_FORWARD_TRAINING = 64
+_CONVOLUTION_DIRECT = 1
+_QUERY_IMPL_INFO_STR = 8
+_QUERY = {"src": 129, "diff_src": 130, "weights": 131, "diff_weights": 132, "dst": 133, "diff_dst": 134}
+_ARG = {
+    "src": 1,
+    "dst": 17,
+    "weights": 33,
+    "bias": 41,
+    "diff_src": 129,
+    "diff_dst": 145,
+    "diff_weights": 161,
+    "diff_bias": 169,
+}
+_ARG_FROM, _ARG_TO = 1, 17
+
+_F32 = _onednn.F32
+_P = _onednn.P
+_Dims = _onednn.Dims
+_local = threading.local()
+
+
+def usable(x, w, out):
+    """Arrays oneDNN takes (float32 NumPy arrays, 1-3 spatial dims, nothing empty) and an
+    output grid of at least MIN_POSITIONS, where it measured faster than the NumPy path."""
+    positions = 1
+    for v in out:
+        positions *= v
+    return (
+        positions >= MIN_POSITIONS
+        and x.__class__ is np.ndarray
+        and w.__class__ is np.ndarray
+        and x.dtype == _F32
+        and w.dtype == _F32
+        and 3 <= x.ndim <= 5
+        and x.size > 0
+        and w.size > 0
+        and _onednn.enabled()
+    )
+
+
+# ----- descriptors ---------------------------------------------------------------
+def _dims(values):
+    d = _Dims()
+    for i, v in enumerate(values):
+        d[i] = v
+    return d
+
+
+class _Descriptors:
+    """Memory descriptors made for one plan, destroyed with it."""
+
+    def __init__(self, lib):
+        self.lib, self.made = lib, []
+
+    def plain(self, shape):
+        """C-contiguous float32 of this shape (a NumPy array's layout)."""
+        strides, step = [], 1
+        for v in reversed(shape):
+            strides.append(step)
+            step *= v
+        return self._keep(
+            self.lib.new(
+                "dnnl_memory_desc_create_with_strides", len(shape), _dims(shape), _DT_F32, _dims(strides[::-1])
+            )
+        )
+
+    def any(self, shape):
+        """Layout left to the primitive."""
+        return self._keep(self.lib.new("dnnl_memory_desc_create_with_tag", len(shape), _dims(shape), _DT_F32, _TAG_ANY))
+
+    def _keep(self, md):
+        self.made.append(md)
+        return md
+
+    def destroy(self):
+        for md in self.made:
+            self.lib.lib.dnnl_memory_desc_destroy(md)
+        self.made = []
+
+
+class _Geometry:
+    """One convolution's shapes and oneDNN's dims arrays (dilation counts from 0 there)."""
+
+    def __init__(self, x_shape, w_shape, y_shape, stride, pads, dilation, groups):
+        self.x, self.y = tuple(x_shape), tuple(y_shape)
+        O = w_shape[0]
+        # grouped weights are (G, O/G, C/G, *k): the same C-contiguous buffer as (O, C/G, *k)
+        self.w = tuple(w_shape) if groups == 1 else (groups, O // groups) + tuple(w_shape[1:])
+        self.b = (O,)
+        self.args = (
+            _dims(stride),
+            _dims([d - 1 for d in dilation]),
+            _dims([lo for lo, _ in pads]),
+            _dims([hi for _, hi in pads]),
+        )
+
+
+class _Plan:
+    """The primitives of one call for one set of shapes. `steps` run in order, each a
+    primitive and its (argument, memory) list; `user` maps a name to the memory that
+    points at the caller's array (re-pointed every call)."""
+
+    def __init__(self, lib):
+        self.lib = lib
+        self.mds = _Descriptors(lib)
+        self.steps, self.user = [], {}
+        self.pds, self.prims, self.mems, self.buffers = [], [], [], []
+
+    def memory(self, md, array=None):
+        mem = self.lib.new("dnnl_memory_create", md, self.lib.engine, None if array is None else array.ctypes.data)
+        self.mems.append(mem)
+        return mem
+
+    def primitive(self, pd):
+        self.pds.append(pd)
+        prim = self.lib.new("dnnl_primitive_create", pd)
+        self.prims.append(prim)
+        return prim
+
+    def operand(self, name, plain_md, chosen_md, into, before, after):
+        """The memory the convolution uses for the caller's array `name`. If oneDNN chose
+        another layout, a scratch buffer in that layout and a reorder from the caller's
+        array (`into` the convolution: a step before it) or back to it (a step after)."""
+        user = self.user[name] = self.memory(plain_md)
+        if self.lib.lib.dnnl_memory_desc_equal(plain_md, chosen_md):
+            return user
+        buf = np.empty(self.lib.lib.dnnl_memory_desc_get_size(chosen_md) // 4, _F32)
+        self.buffers.append(buf)
+        inner = self.memory(chosen_md, buf)
+        src, dst = (plain_md, chosen_md) if into else (chosen_md, plain_md)
+        reorder = self.primitive(
+            self.lib.new("dnnl_reorder_primitive_desc_create", src, self.lib.engine, dst, self.lib.engine, None)
+        )
+        step = (reorder, [(_ARG_FROM, user), (_ARG_TO, inner)] if into else [(_ARG_FROM, inner), (_ARG_TO, user)])
+        (before if into else after).append(step)
+        return inner
+
+    def finish(self, prim, args, before, after):
+        self.steps = before + [(prim, args)] + after
+        self.steps = [
+            (p, (_onednn.ExecArg * len(a))(*[_onednn.ExecArg(k, m) for k, m in a]), len(a)) for p, a in self.steps
+        ]
+
+    def run(self, **arrays):
+        lib = self.lib.lib
+        for name, array in arrays.items():
+            lib.dnnl_memory_set_data_handle(self.user[name], array.ctypes.data)
+        self.lib.sync_threads()
+        for prim, args, n in self.steps:
+            status = lib.dnnl_primitive_execute(prim, self.lib.stream, n, args)
+            if status != _onednn.SUCCESS:
+                raise RuntimeError(f"oneDNN convolution failed (status {status})")
+        lib.dnnl_stream_wait(self.lib.stream)
+
+    def impl(self):
+        """The implementation oneDNN chose for the convolution (e.g. 'brgconv:avx2')."""
+        name = ctypes.c_char_p()
+        self.lib.call("dnnl_primitive_desc_query", self.conv_pd, _QUERY_IMPL_INFO_STR, 0, ctypes.byref(name))
+        return name.value.decode()
+
+    def __del__(self):
+        try:
+            lib = self.lib.lib
+            for p in self.prims:
+                lib.dnnl_primitive_destroy(p)
+            for pd in self.pds:
+                lib.dnnl_primitive_desc_destroy(pd)
+            for m in self.mems:
+                lib.dnnl_memory_destroy(m)
+            self.mds.destroy()
+        except Exception:  # pragma: no cover - interpreter shutdown
+            pass
+
+
+def _forward_pd(lib, mds, geo, bias):
+    """A forward convolution descriptor with every layout "any" (the bias plain)."""
+    return lib.new(
+        "dnnl_convolution_forward_primitive_desc_create",
+        lib.engine,
+        _FORWARD_TRAINING,
+        _CONVOLUTION_DIRECT,
+        mds.any(geo.x),
+        mds.any(geo.w),
+        mds.plain(geo.b) if bias else None,
+        mds.any(geo.y),
+        *geo.args,
+        None,
+    )
+
+
+def _chosen(lib, pd, what):
+    return _P(lib.lib.dnnl_primitive_desc_query_md(pd, _QUERY[what], 0))
+
+
+def _forward_plan(lib, geo, bias):
+    plan = _Plan(lib)
+    pd = plan.conv_pd = _forward_pd(lib, plan.mds, geo, bias)
+    prim = plan.primitive(pd)
+    before, after = [], []
+    args = [
+        (_ARG["src"], plan.operand("x", plan.mds.plain(geo.x), _chosen(lib, pd, "src"), True, before, after)),
+        (_ARG["weights"], plan.operand("w", plan.mds.plain(geo.w), _chosen(lib, pd, "weights"), True, before, after)),
+        (_ARG["dst"], plan.operand("y", plan.mds.plain(geo.y), _chosen(lib, pd, "dst"), False, before, after)),
+    ]
+    if bias:
+        args.append(
+            (_ARG["bias"], plan.operand("b", plan.mds.plain(geo.b), plan.mds.plain(geo.b), True, before, after))
+        )
+    plan.finish(prim, args, before, after)
+    return plan
+
+
+def _backward_data_plan(lib, geo, _bias):
+    plan = _Plan(lib)
+    hint = _forward_pd(lib, plan.mds, geo, False)
+    plan.pds.append(hint)
+    mds = plan.mds
+    pd = plan.conv_pd = lib.new(
+        "dnnl_convolution_backward_data_primitive_desc_create",
+        lib.engine,
+        _CONVOLUTION_DIRECT,
+        mds.any(geo.x),
+        mds.any(geo.w),
+        mds.any(geo.y),
+        *geo.args,
+        hint,
+        None,
+    )
+    prim = plan.primitive(pd)
+    before, after = [], []
+    args = [
+        (_ARG["diff_dst"], plan.operand("g", mds.plain(geo.y), _chosen(lib, pd, "diff_dst"), True, before, after)),
+        (_ARG["weights"], plan.operand("w", mds.plain(geo.w), _chosen(lib, pd, "weights"), True, before, after)),
+        (_ARG["diff_src"], plan.operand("gx", mds.plain(geo.x), _chosen(lib, pd, "diff_src"), False, before, after)),
+    ]
+    plan.finish(prim, args, before, after)
+    return plan
+
+
+def _backward_weights_plan(lib, geo, bias):
+    plan = _Plan(lib)
+    hint = _forward_pd(lib, plan.mds, geo, bias)
+    plan.pds.append(hint)
+    mds = plan.mds
+    pd = plan.conv_pd = lib.new(
+        "dnnl_convolution_backward_weights_primitive_desc_create",
+        lib.engine,
+        _CONVOLUTION_DIRECT,
+        mds.any(geo.x),
+        mds.any(geo.w),
+        mds.plain(geo.b) if bias else None,
+        mds.any(geo.y),
+        *geo.args,
+        hint,
+        None,
+    )
+    prim = plan.primitive(pd)
+    before, after = [], []
+    args = [
+        (_ARG["src"], plan.operand("x", mds.plain(geo.x), _chosen(lib, pd, "src"), True, before, after)),
+        (_ARG["diff_dst"], plan.operand("g", mds.plain(geo.y), _chosen(lib, pd, "diff_dst"), True, before, after)),
+        (
+            _ARG["diff_weights"],
+            plan.operand("gw", mds.plain(geo.w), _chosen(lib, pd, "diff_weights"), False, before, after),
+        ),
+    ]
+    if bias:
+        args.append((_ARG["diff_bias"], plan.operand("gb", mds.plain(geo.b), mds.plain(geo.b), False, before, after)))
+    plan.finish(prim, args, before, after)
+    return plan
+
+
+_BUILDERS = {"forward": _forward_plan, "backward_data": _backward_data_plan, "backward_weights": _backward_weights_plan}
+
+
+def _plan(kind, geo_key, flag):
+    """The cached plan (None: oneDNN refused these shapes) for this thread."""
+    plans = getattr(_local, "plans", None)
+    if plans is None:
+        plans = _local.plans = collections.OrderedDict()
+    lib = _onednn.library()
+    key = (kind, geo_key, flag, lib.sync_threads())  # a primitive keeps its thread count
+    if key in plans:
+        plans.move_to_end(key)
+        return plans[key]
+    geo = _Geometry(*geo_key)
+    try:
+        plan = _BUILDERS[kind](lib, geo, flag)
+    except _onednn.Unsupported:
+        plan = None
+    plans[key] = plan
+    while len(plans) > PLANS:
+        plans.popitem(last=False)
+    return plan
+
+
+def _forget_plans():  # a forked child: the parent's primitives were made for its OpenMP pool
+    _local.__dict__.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_plans)
+
+
+def _contiguous(a):
+    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
+
+
+def forward(x, w, b, stride, pads, dilation, groups, out):
+    """y (N, O, *out) = conv(x, w) + b on oneDNN, or None where oneDNN refuses the shapes."""
+    y_shape = (x.shape[0], w.shape[0]) + tuple(out)
+    plan = _plan("forward", (x.shape, w.shape, y_shape, stride, pads, dilation, groups), b is not None)
+    if plan is None:
+        return None
+    y = np.empty(y_shape, _F32)
+    arrays = {"x": _contiguous(x), "w": _contiguous(w), "y": y}
+    if b is not None:
+        arrays["b"] = _contiguous(b)
+    plan.run(**arrays)
+    return y
+
+
+def backward(g, x, w, stride, pads, dilation, groups, need):
+    """(dx, dW, db) for output gradient g; entries of `need` False give None. None as a
+    whole where oneDNN refuses the shapes."""
+    key = (x.shape, w.shape, g.shape, stride, pads, dilation, groups)
+    g = _contiguous(g)
+    gx = gw = gb = None
+    if need[0]:
+        plan = _plan("backward_data", key, False)
+        if plan is None:
+            return None
+        gx = np.empty(x.shape, _F32)
+        plan.run(g=g, w=_contiguous(w), gx=gx)
+    if need[1] or need[2]:
+        plan = _plan("backward_weights", key, need[2])
+        if plan is None:
+            return None
+        gw = np.empty(w.shape, _F32)
+        arrays = {"x": _contiguous(x), "g": g, "gw": gw}
+        if need[2]:
+            gb = arrays["gb"] = np.empty(w.shape[:1], _F32)
+        plan.run(**arrays)
+        if not need[1]:
+            gw = None
+    return gx, gw, gb
