@@ -433,3 +433,18 @@ def test_index_selecting_nothing_skips_bounds_checks(key, torch):
     assert results[0] == results[1]
     with pytest.raises(IndexError):  # an element is read: the bound is checked
         torchlet.zeros(2)[[5]]
+
+
+def test_empty_advanced_result_is_a_new_tensor(torch):
+    """An advanced key that selects nothing, out of bounds where nothing is read ([..., :0, [1]]
+    on a size-1 dim), gives a new empty tensor as PyTorch's (IndexBackward0, no view) with a
+    zero gradient (found by test_properties' random keys)."""
+    res = []
+    for m in (torchlet, torch):
+        x = m.zeros(1, 2, 1, dtype=m.float64, requires_grad=True)
+        r = x[..., :0, [1]]
+        assert tuple(r.shape) == (1, 0, 1) and r._base is None
+        assert r.grad_fn.name() == "IndexBackward0"
+        r.sum().backward()
+        res.append(x.grad)
+    assert np.array_equal(res[0].numpy(), res[1].numpy())

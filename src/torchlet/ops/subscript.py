@@ -187,6 +187,8 @@ class IndexBackward0(Node):
     """d(a[idx]) = zeros like a with g added at idx (repeated indices sum)"""
 
     def backward(self, g):
+        if self.key is None:  # the key selected no element (see _advanced): zeros
+            return wrap(g._xp.zeros(self.input_meta[0][0], dtype=g._data.dtype))
         return _scatter_zeros(g, self.input_meta[0], self.key, not self.unique)
 
 
@@ -216,9 +218,8 @@ def _advanced(t, key, unique=False):
         arr = t._data[key]
     except IndexError as e:
         shape = _empty_result_shape(t._data, key, e)
-        if grad_enabled() and t._requires_grad:  # an empty result; its gradient is zeros
-            return (t.sum() * 0).to(t.dtype).expand(shape)
-        return wrap(t._xp.zeros(shape, t._data.dtype))
+        # an empty result, a new tensor as PyTorch's (no view); its gradient is zeros
+        return attach(wrap(t._xp.zeros(shape, t._data.dtype)), IndexBackward0, (t,), key=None, unique=True)
     return attach(wrap(arr), IndexBackward0, (t,), key=key, unique=unique)
 
 
