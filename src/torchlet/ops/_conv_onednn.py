@@ -250,85 +250,45 @@ def _chosen(lib, pd, what):
     return _P(lib.lib.dnnl_primitive_desc_query_md(pd, _QUERY[what], 0))
 
 
-def _forward_plan(lib, geo, bias):
-    plan = _Plan(lib)
-    pd = plan.conv_pd = _forward_pd(lib, plan.mds, geo, bias)
-    prim = plan.primitive(pd)
-    before, after = [], []
-    args = [
-        (_ARG["src"], plan.operand("x", plan.mds.plain(geo.x), _chosen(lib, pd, "src"), True, before, after)),
-        (_ARG["weights"], plan.operand("w", plan.mds.plain(geo.w), _chosen(lib, pd, "weights"), True, before, after)),
-        (_ARG["dst"], plan.operand("y", plan.mds.plain(geo.y), _chosen(lib, pd, "dst"), False, before, after)),
-    ]
-    if bias:
-        args.append(
-            (_ARG["bias"], plan.operand("b", plan.mds.plain(geo.b), plan.mds.plain(geo.b), True, before, after))
-        )
-    plan.finish(prim, args, before, after)
-    return plan
+# kind -> its operands: (oneDNN's argument, the caller's array, its shape in _Geometry, read by
+# the convolution (True) or written (False)); the bias operand, where the kind has one
+_OPERANDS = {
+    "forward": [("src", "x", "x", True), ("weights", "w", "w", True), ("dst", "y", "y", False)],
+    "backward_data": [("diff_dst", "g", "y", True), ("weights", "w", "w", True), ("diff_src", "gx", "x", False)],
+    "backward_weights": [("src", "x", "x", True), ("diff_dst", "g", "y", True), ("diff_weights", "gw", "w", False)],
+}
+_BIAS = {"forward": ("bias", "b", True), "backward_weights": ("diff_bias", "gb", False)}
 
 
-def _backward_data_plan(lib, geo, _bias):
-    plan = _Plan(lib)
-    hint = _forward_pd(lib, plan.mds, geo, False)
+def _descriptor(kind, plan, geo, bias):
+    """The convolution's primitive descriptor; a backward one takes a forward one as its hint."""
+    lib, mds = plan.lib, plan.mds
+    if kind == "forward":
+        return _forward_pd(lib, mds, geo, bias)
+    hint = _forward_pd(lib, mds, geo, bias)
     plan.pds.append(hint)
-    mds = plan.mds
-    pd = plan.conv_pd = lib.new(
-        "dnnl_convolution_backward_data_primitive_desc_create",
-        lib.engine,
-        _CONVOLUTION_DIRECT,
-        mds.any(geo.x),
-        mds.any(geo.w),
-        mds.any(geo.y),
-        *geo.args,
-        hint,
-        None,
-    )
-    prim = plan.primitive(pd)
-    before, after = [], []
-    args = [
-        (_ARG["diff_dst"], plan.operand("g", mds.plain(geo.y), _chosen(lib, pd, "diff_dst"), True, before, after)),
-        (_ARG["weights"], plan.operand("w", mds.plain(geo.w), _chosen(lib, pd, "weights"), True, before, after)),
-        (_ARG["diff_src"], plan.operand("gx", mds.plain(geo.x), _chosen(lib, pd, "diff_src"), False, before, after)),
-    ]
-    plan.finish(prim, args, before, after)
-    return plan
+    if kind == "backward_data":
+        descs = (mds.any(geo.x), mds.any(geo.w), mds.any(geo.y))
+    else:
+        descs = (mds.any(geo.x), mds.any(geo.w), mds.plain(geo.b) if bias else None, mds.any(geo.y))
+    name = f"dnnl_convolution_{kind}_primitive_desc_create"
+    return lib.new(name, lib.engine, _CONVOLUTION_DIRECT, *descs, *geo.args, hint, None)
 
 
-def _backward_weights_plan(lib, geo, bias):
+def _build(kind, lib, geo, bias):
     plan = _Plan(lib)
-    hint = _forward_pd(lib, plan.mds, geo, bias)
-    plan.pds.append(hint)
-    mds = plan.mds
-    pd = plan.conv_pd = lib.new(
-        "dnnl_convolution_backward_weights_primitive_desc_create",
-        lib.engine,
-        _CONVOLUTION_DIRECT,
-        mds.any(geo.x),
-        mds.any(geo.w),
-        mds.plain(geo.b) if bias else None,
-        mds.any(geo.y),
-        *geo.args,
-        hint,
-        None,
-    )
+    pd = plan.conv_pd = _descriptor(kind, plan, geo, bias)
     prim = plan.primitive(pd)
-    before, after = [], []
-    args = [
-        (_ARG["src"], plan.operand("x", mds.plain(geo.x), _chosen(lib, pd, "src"), True, before, after)),
-        (_ARG["diff_dst"], plan.operand("g", mds.plain(geo.y), _chosen(lib, pd, "diff_dst"), True, before, after)),
-        (
-            _ARG["diff_weights"],
-            plan.operand("gw", mds.plain(geo.w), _chosen(lib, pd, "diff_weights"), False, before, after),
-        ),
-    ]
-    if bias:
-        args.append((_ARG["diff_bias"], plan.operand("gb", mds.plain(geo.b), mds.plain(geo.b), False, before, after)))
+    before, after, args = [], [], []
+    for arg, name, shape, into in _OPERANDS[kind]:
+        plain = plan.mds.plain(getattr(geo, shape))
+        args.append((_ARG[arg], plan.operand(name, plain, _chosen(lib, pd, arg), into, before, after)))
+    if bias and kind in _BIAS:
+        arg, name, into = _BIAS[kind]
+        plain = plan.mds.plain(geo.b)
+        args.append((_ARG[arg], plan.operand(name, plain, plain, into, before, after)))
     plan.finish(prim, args, before, after)
     return plan
-
-
-_BUILDERS = {"forward": _forward_plan, "backward_data": _backward_data_plan, "backward_weights": _backward_weights_plan}
 
 
 def _plan(kind, geo_key, flag):
@@ -343,7 +303,7 @@ def _plan(kind, geo_key, flag):
         return plans[key]
     geo = _Geometry(*geo_key)
     try:
-        plan = _BUILDERS[kind](lib, geo, flag)
+        plan = _build(kind, lib, geo, flag)
     except _onednn.Unsupported:
         plan = None
     plans[key] = plan
