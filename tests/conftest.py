@@ -50,6 +50,17 @@ def require(module):
     return pytest.importorskip(module)
 
 
+@pytest.fixture(params=[1, 2])
+def threads(request):
+    """The test at torchlet.set_num_threads(1) and (2), restored after."""
+    import torchlet
+
+    before = torchlet.get_num_threads()
+    torchlet.set_num_threads(request.param)
+    yield request.param
+    torchlet.set_num_threads(before)
+
+
 def require_onednn():
     """The oneDNN extra (`torchlet[onednn]`, in the test extra on Linux x86-64): a missing one
     skips the test locally and fails it under CI=true."""

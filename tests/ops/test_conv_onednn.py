@@ -2,7 +2,7 @@
 torchlet.backends.cpu.use_onednn = False): both give PyTorch's values and gradients for 1-3
 spatial dims, groups, strides, dilations, asymmetric padding and no bias, at one and two threads;
 the oneDNN path is really taken where it should be; refused shapes, create_graph, threads and a
-forked child all work."""
+forked child all work (create_graph: test_fast_paths.test_conv2d_double_backward)."""
 
 import multiprocessing
 import threading
@@ -23,14 +23,6 @@ def path(request, monkeypatch):
         require_onednn()
     monkeypatch.setattr(cpu, "use_onednn", request.param == "onednn")
     return request.param
-
-
-@pytest.fixture(params=[1, 2])
-def threads(request):
-    before = torchlet.get_num_threads()
-    torchlet.set_num_threads(request.param)
-    yield request.param
-    torchlet.set_num_threads(before)
 
 
 CASES = [  # (function, x shape, w shape, keyword arguments)
@@ -101,22 +93,6 @@ def test_refused_shapes_fall_back_to_numpy(torch, monkeypatch):
     y = torchlet.nn.functional.conv2d(torchlet.tensor(x, requires_grad=True), torchlet.tensor(w), padding=1)
     assert_same(y, torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), padding=1), rtol=1e-5, atol=1e-5)
     assert y.grad_fn.__dict__["onednn"] is False
-
-
-def test_double_backward_takes_the_tensor_op_backward(torch):
-    """create_graph: the backward is written with Tensor ops, so second derivatives flow."""
-    require_onednn()
-    rng = np.random.default_rng(4)
-    x, w = rng.standard_normal((2, 4, 6, 6)).astype(np.float32), rng.standard_normal((3, 4, 3, 3)).astype(np.float32)
-    res = []
-    for m in (torchlet, torch):
-        xt, wt = m.tensor(x, requires_grad=True), m.tensor(w, requires_grad=True)
-        y = m.nn.functional.conv2d(xt, wt, padding=1)
-        (gx,) = m.autograd.grad((y * y).sum(), xt, create_graph=True)
-        gx.pow(2).sum().backward()
-        res.append((gx, wt.grad))
-    assert_same(res[0][0], res[1][0], rtol=1e-4, atol=1e-4)
-    assert_same(res[0][1], res[1][1], rtol=1e-4, atol=1e-3)
 
 
 def test_strided_input_and_plans_are_bounded(torch, monkeypatch):

@@ -27,14 +27,6 @@ def path(request, monkeypatch):
     return request.param
 
 
-@pytest.fixture(params=[1, 2])
-def threads(request):
-    before = torchlet.get_num_threads()
-    torchlet.set_num_threads(request.param)
-    yield request.param
-    torchlet.set_num_threads(before)
-
-
 def _pair(shape, seed, dtype=np.float32):
     a = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
     return from_torch(T.from_numpy(a.copy()), requires_grad=True), T.from_numpy(a.copy()).requires_grad_()
