@@ -85,6 +85,8 @@ class _ConvNd(Module):
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
+        if not self.transposed:
+            _F.load_engine()
 
     def reset_parameters(self):
         init._default_layer_init(self.weight, self.bias)

@@ -130,6 +130,11 @@ _local = threading.local()
 
 
 def _library_path():
+    # where pip puts the wheel's data files in a virtual environment or a --prefix install;
+    # reading the installed distributions (below) costs ~20 ms more
+    path = os.path.join(sys.prefix, "lib", "libdnnl.so.3")
+    if os.path.exists(path):
+        return path
     from importlib import metadata
 
     try:

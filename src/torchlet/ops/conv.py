@@ -323,6 +323,13 @@ def _conv_transposend(input, weight, bias, stride, padding, output_padding, grou
     return res if input.dim() == n + 2 else res.squeeze(0)
 
 
+def load_engine():
+    """Loads the optional convolution engine (oneDNN, when its extra is installed) now: nn's Conv
+    layers call this when built, so that loading its library (~25 MB resident, 10-40 ms) is part
+    of building the model, not of its first training step."""
+    _conv_onednn.enabled()
+
+
 def _low_precision(conv, input, weight, bias, *args):
     """bfloat16/float16 convolutions sum in float32 and round once, as PyTorch's CPU kernels."""
     dt = input.dtype
