@@ -74,9 +74,6 @@ _Dims = _onednn.Dims
 _local = threading.local()
 
 
-enabled = _onednn.enabled
-
-
 def usable(x, w, out):
     """Arrays oneDNN takes (float32 NumPy arrays, 1-3 spatial dims, nothing empty) and an
     output grid of at least MIN_POSITIONS, where it measured faster than the NumPy path."""
@@ -208,7 +205,7 @@ class _Plan:
         base = _arena(self.scratch_bytes)
         for mem, offset in self.scratch:
             lib.dnnl_memory_set_data_handle(mem, base + offset)
-        self.lib.sync_threads()
+        # (OpenMP's thread count was set by _plan, on this thread, just before)
         for prim, args, n in self.steps:
             status = lib.dnnl_primitive_execute(prim, self.lib.stream, n, args)
             if status != _onednn.SUCCESS:
@@ -286,7 +283,7 @@ def _descriptor(kind, plan, geo, bias):
 
 def _build(kind, lib, geo, bias):
     plan = _Plan(lib)
-    pd = plan.conv_pd = _descriptor(kind, plan, geo, bias)
+    pd = _descriptor(kind, plan, geo, bias)
     prim = plan.primitive(pd)
     before, after, args = [], [], []
     for arg, name, shape, into in _OPERANDS[kind]:
@@ -351,14 +348,14 @@ def backward(g, x, w, stride, pads, dilation, groups, need):
     """(dx, dW, db) for output gradient g; entries of `need` False give None. None as a
     whole where oneDNN refuses the shapes."""
     key = (x.shape, w.shape, g.shape, stride, pads, dilation, groups)
-    g = _contiguous(g)
+    g, w = _contiguous(g), _contiguous(w)
     gx = gw = gb = None
     if need[0]:
         plan = _plan("backward_data", key, False)
         if plan is None:
             return None
         gx = np.empty(x.shape, _F32)
-        plan.run(g=g, w=_contiguous(w), gx=gx)
+        plan.run(g=g, w=w, gx=gx)
     if need[1] or need[2]:
         plan = _plan("backward_weights", key, need[2])
         if plan is None:

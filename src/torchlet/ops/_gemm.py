@@ -91,12 +91,12 @@ def matmul(xp, a, b, bias=None):
         return _numpy(xp, a, b, bias)
     (M, K), (K2, N) = a.shape, b.shape
     if (
-        K2 != K
+        not _onednn.pool_started()  # first: one dict lookup, False in most processes
+        or K2 != K
         or M * N * K < THREADED_MACS  # (also every empty product)
-        or (bias is not None and not _fits(bias, (M, N)))
-        or not _onednn.pool_started()
         or sys.modules["torchlet"].get_num_threads() < 2
         or not _onednn.enabled()
+        or (bias is not None and not _fits(bias, (M, N)))
     ):
         return _numpy(xp, a, b, bias)
     pa, pb = _operand(a), _operand(b)

@@ -66,7 +66,6 @@ class _Library:
         + [Dims] * 4
         + [P, P],
         "dnnl_reorder_primitive_desc_create": [ctypes.POINTER(P), P, P, P, P, P],
-        "dnnl_primitive_desc_query": [P, ctypes.c_int, ctypes.c_int, P],
         "dnnl_primitive_desc_destroy": [P],
         "dnnl_primitive_create": [ctypes.POINTER(P), P],
         "dnnl_primitive_destroy": [P],

@@ -27,7 +27,7 @@ Backward (written with Tensor ops, so double backward works):
 """
 
 from .. import _dtype
-from . import _conv_chwn, _conv_onednn
+from . import _conv_chwn, _conv_onednn, _onednn
 from ._util import Node, attach, grad_enabled, same_device, wrap
 
 from .unfold import _col2im, _fold, _im2col, _out_sizes, _tup, _unfold
@@ -186,16 +186,16 @@ class ConvolutionBackward0(Node):
 
     def backward(self, g):
         x, w = self.saved_tensors
-        if self.__dict__.get("onednn") and not grad_enabled():  # arrays suffice without create_graph
+        onednn, chwn = self.__dict__.get("onednn"), self.__dict__.get("chwn")
+        if (onednn or chwn) and not grad_enabled():  # arrays suffice without create_graph
             need = [self.needs_input_grad(i) for i in range(3)]
-            args = (self.stride, self.pads, self.dilation, self.groups, need)
-            grads = _conv_onednn.backward(g._data, x._data, w._data, *args)
+            geometry = (self.stride, self.pads, self.dilation)
+            if onednn:  # None where oneDNN refuses: the Tensor-op backward below
+                grads = _conv_onednn.backward(g._data, x._data, w._data, *geometry, self.groups, need)
+            else:
+                grads = _conv_chwn.backward(x._xp, g._data, x._data, w._data, *geometry, need)
             if grads is not None:
                 return tuple(None if a is None else wrap(a) for a in grads)
-        if self.__dict__.get("chwn") and not grad_enabled():  # arrays suffice without create_graph
-            need = [self.needs_input_grad(i) for i in range(3)]
-            grads = _conv_chwn.backward(x._xp, g._data, x._data, w._data, self.stride, self.pads, self.dilation, need)
-            return tuple(None if a is None else wrap(a) for a in grads)
         G, ks, st, pads, dil = self.groups, self.ksize, self.stride, self.pads, self.dilation
         N = x.shape[0]
         n = len(ks)
@@ -327,7 +327,7 @@ def load_engine():
     """Loads the optional convolution engine (oneDNN, when its extra is installed) now: nn's Conv
     layers call this when built, so that loading its library (~25 MB resident, 10-40 ms) is part
     of building the model, not of its first training step."""
-    _conv_onednn.enabled()
+    _onednn.enabled()
 
 
 def _low_precision(conv, input, weight, bias, *args):
