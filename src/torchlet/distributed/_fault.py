@@ -30,6 +30,9 @@ import time
 _installed = [False]
 _bootstrapped = [False]  # a rank started by _bootstrap: its failure ends the job even before it joins
 GRACE = 2.0  # seconds a rank may stay in one collective after a peer has left
+# mpiexec's proxy forwards a rank's stderr from a pipe, and an abort kills the proxy: without a pause
+# before MPI_Abort, the last words written to stderr were lost in 1 run of 6 (test_spawn_and_exit)
+FORWARD_WAIT = 0.5
 _NOTE_TAG = 0x7E1  # on the private communicator only
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -46,7 +49,8 @@ def _rank():
 
 def report(text):
     """Leave `text` where it survives an abort: appended to this rank's error
-    file under the launcher (written atomically), else on stderr in one write."""
+    file under the launcher (written atomically), else on stderr in one write.
+    True when it went to stderr."""
     text = text if text.endswith("\n") else text + "\n"
     folder = os.environ.get(ERROR_DIR)
     if folder and os.path.isdir(folder):  # not on another node: the folder is the launcher's
@@ -57,7 +61,7 @@ def report(text):
             before = open(path, "rb").read() if os.path.exists(path) else b""
             with atomic_open(path) as fh:
                 fh.write(before + text.encode("utf-8", "replace"))
-            return
+            return False
         except OSError:
             pass
     try:
@@ -65,6 +69,7 @@ def report(text):
         sys.stderr.flush()
     except Exception:
         pass
+    return True
 
 
 def abort(code=1, message=None):
@@ -75,8 +80,8 @@ def abort(code=1, message=None):
         sys.stderr.flush()
     except Exception:
         pass
-    if message:
-        report(message)
+    if message and report(message):
+        time.sleep(FORWARD_WAIT)
     from mpi4py import MPI
 
     MPI.COMM_WORLD.Abort(code)
@@ -101,9 +106,11 @@ def _excepthook(tp, value, tb, _previous=sys.excepthook):
         return _previous(tp, value, tb)
     import traceback
 
-    report("".join(traceback.format_exception(tp, value, tb)))
+    text = "".join(traceback.format_exception(tp, value, tb))
     if _joined():
-        abort(1)
+        abort(1, text)
+    else:
+        report(text)
 
 
 def _thread_hook(args):
