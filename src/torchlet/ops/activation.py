@@ -8,7 +8,9 @@ activation_piecewise.py, softmax/log_softmax/softmin in softmax.py."""
 import math
 
 from .. import _dtype
+from . import _parallel
 from ._args import number_arg as _num
+from .pointwise_math import _erf
 from ._util import Node, Tensor, TwoPathNode, attach, inplace, wrap
 
 from ._out import out_form
@@ -44,12 +46,6 @@ def _sigmoid_arr(xp, x):
     e = xp.exp(-xp.abs(x))
     r = 1 / (1 + e)
     return xp.where(x >= 0, r, e * r)
-
-
-def _erf_arr(x):
-    from . import pointwise_unary
-
-    return pointwise_unary.erf(wrap(x))._data
 
 
 def _float_check(input, name):
@@ -127,25 +123,33 @@ def selu(input, inplace=False):
     return _unary(input, None, EluBackward0, inplace, alpha=_SELU_ALPHA, scale=_SELU_SCALE, input_scale=1.0)
 
 
+def _gelu(xp, x, approximate):
+    if approximate == "tanh":
+        inner = _SQRT_2_PI * (x + 0.044715 * x * x * x)
+        return (0.5 * x * (1 + xp.tanh(inner))).astype(x.dtype, copy=False)
+    return (0.5 * x * (1 + _erf(xp, x * _INV_SQRT2))).astype(x.dtype, copy=False)
+
+
+def _gelu_grad(xp, x, approximate):
+    if approximate == "tanh":
+        inner = _SQRT_2_PI * (x + 0.044715 * x * x * x)
+        t = xp.tanh(inner)
+        d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_PI * (1 + 3 * 0.044715 * x * x)
+        return d.astype(x.dtype, copy=False)
+    cdf = 0.5 * (1 + _erf(xp, x * _INV_SQRT2))
+    pdf = xp.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
+    return (cdf + x * pdf).astype(x.dtype, copy=False)
+
+
 class GeluBackward0(_Pointwise):
     """d gelu = Phi(x) + x*phi(x) (exact); the tanh form's derivative otherwise"""
 
     @staticmethod
     def forward(xp, x, approximate):
-        if approximate == "tanh":
-            inner = _SQRT_2_PI * (x + 0.044715 * x * x * x)
-            return (0.5 * x * (1 + xp.tanh(inner))).astype(x.dtype, copy=False)
-        return (0.5 * x * (1 + _erf_arr(x * _INV_SQRT2))).astype(x.dtype, copy=False)
+        return _parallel.elementwise(lambda a: _gelu(xp, a, approximate), x)  # large arrays on all threads
 
     def d_arr(self, xp, x):
-        if self.approximate == "tanh":
-            inner = _SQRT_2_PI * (x + 0.044715 * x * x * x)
-            t = xp.tanh(inner)
-            d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_PI * (1 + 3 * 0.044715 * x * x)
-            return d.astype(x.dtype, copy=False)
-        cdf = 0.5 * (1 + _erf_arr(x * _INV_SQRT2))
-        pdf = xp.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
-        return (cdf + x * pdf).astype(x.dtype, copy=False)
+        return _parallel.elementwise(lambda a: _gelu_grad(xp, a, self.approximate), x)
 
     def d_tensor(self, x):
         if self.approximate == "tanh":
