@@ -65,13 +65,13 @@ def test_values_and_grads_match_torch(torch, path, threads, fn, x_shape, w_shape
     assert y.grad_fn.__dict__["onednn"] == (path == "onednn")  # the path asked for was taken
 
 
-def test_small_output_grids_and_other_dtypes_stay_on_numpy(torch):
-    """Below MIN_POSITIONS output positions (ResNet's last stages: measured faster on NumPy),
-    for float64, and for an empty batch, conv.py takes its NumPy paths."""
+def test_small_output_grids_run_on_onednn_other_dtypes_on_numpy(torch):
+    """Every float32 convolution runs on oneDNN, down to a 1x1 output grid (ResNet-18's last
+    stage on 32x32 images); float64 and an empty batch take conv.py's NumPy paths."""
     require_onednn()
     for x, onednn in (
-        (torchlet.randn(2, 3, 6, 6), True),  # 4x4 = 16 positions
-        (torchlet.randn(2, 3, 5, 5), False),  # 3x3
+        (torchlet.randn(2, 3, 6, 6), True),  # 4x4 positions
+        (torchlet.randn(2, 3, 3, 3), True),  # 1x1
         (torchlet.randn(0, 3, 8, 8), False),
         (torchlet.randn(2, 3, 8, 8, dtype=torchlet.float64), False),
     ):

@@ -1,8 +1,8 @@
 """Convolutions on oneDNN (loaded by _onednn.py when ``torchlet[onednn]`` is
 installed), the library PyTorch's own CPU convolutions run on. conv.py takes
-this path for float32 NumPy arrays with 1-3 spatial dims and an output grid of
-at least MIN_POSITIONS; otherwise, or where oneDNN refuses the shapes, its
-NumPy im2col paths (with _conv_chwn.py) stay the reference.
+this path for every float32 NumPy convolution with 1-3 spatial dims; otherwise,
+or where oneDNN refuses the shapes, its NumPy im2col paths (with _conv_chwn.py)
+stay the reference.
 
 Why: with NumPy a convolution is an im2col copy and an OpenBLAS product, and
 OpenBLAS runs the thin products of small convolutions at 13-35 GFLOP/s on one
@@ -44,11 +44,11 @@ from . import _onednn
 __all__ = ["usable", "forward", "backward"]
 
 PLANS = 64  # per thread; one per (kind, shapes, stride, padding, dilation, groups)
-# On small output grids with many channels oneDNN's kernels lose to one large NumPy product
-# (ResNet-18 on 32x32 images, one thread, forward / forward+backward: 512 -> 512 on 1x1,
-# 15 / 128 ms against 8.5 / 27; 256 -> 256 on 2x2, 11 / 35 against 9.4 / 30); from 4x4 up
-# they win (128 -> 128 on 4x4: 9.7 / 29 against 10.4 / 33).
-MIN_POSITIONS = 16
+# Small output grids too (ResNet-18's last stages, 2x2 and 1x1): NumPy's batch-last product was
+# ahead there at one thread on an earlier machine, but at two threads its OpenBLAS threads and
+# oneDNN's OpenMP ones take turns spinning on the same two cores. All on oneDNN, ResNet-18 on
+# 32x32 images, batch 64, this machine (EPYC, 2 cores), train step / inference:
+# 2 threads 277 / 111 ms -> 119 / 46 ms; 1 thread 214 / 83 -> 184-210 / 77.
 
 # oneDNN 3.x enum values (include/oneapi/dnnl/dnnl_types.h, dnnl_common_types.h at v3.2)
 _DT_F32 = 3
@@ -74,15 +74,10 @@ _Dims = _onednn.Dims
 _local = threading.local()
 
 
-def usable(x, w, out):
-    """Arrays oneDNN takes (float32 NumPy arrays, 1-3 spatial dims, nothing empty) and an
-    output grid of at least MIN_POSITIONS, where it measured faster than the NumPy path."""
-    positions = 1
-    for v in out:
-        positions *= v
+def usable(x, w):
+    """Arrays oneDNN takes: float32 NumPy arrays, 1-3 spatial dims, nothing empty."""
     return (
-        positions >= MIN_POSITIONS
-        and x.__class__ is np.ndarray
+        x.__class__ is np.ndarray
         and w.__class__ is np.ndarray
         and x.dtype == _F32
         and w.dtype == _F32

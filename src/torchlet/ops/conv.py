@@ -138,7 +138,7 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, n, name):
         )
     out = _out_sizes(spatial, ksize, stride, pads, dilation)
     y = None
-    if _conv_onednn.usable(x._data, weight._data, out):  # the optional engine (see _conv_onednn)
+    if _conv_onednn.usable(x._data, weight._data):  # the optional engine (see _conv_onednn)
         b = None if bias is None else bias._data
         y = _conv_onednn.forward(x._data, weight._data, b, stride, pads, dilation, G, out)
     onednn = y is not None
