@@ -225,3 +225,16 @@ def _bind_numpy_aliases():
 
 
 _bind_numpy_aliases()
+
+
+def _retain_freed_memory_if_asked():
+    """TORCHLET_RETAIN_FREED_MEMORY=1: the documented allocator opt-in (torchlet/_malloc.py)."""
+    import os
+
+    if os.environ.get("TORCHLET_RETAIN_FREED_MEMORY", "0") not in ("", "0"):
+        from ._malloc import retain_freed_memory
+
+        retain_freed_memory()
+
+
+_retain_freed_memory_if_asked()
