@@ -187,6 +187,43 @@ def test_overlapping_max_pool_taps(torch, kw):
     assert_same(a.grad, b.grad)
 
 
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(kernel_size=3, stride=2, padding=1),
+        dict(kernel_size=2),
+        dict(kernel_size=2, stride=1, padding=1, dilation=2),
+        dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+    ],
+)
+@pytest.mark.parametrize("no_grad", [True, False])
+def test_max_pool_values_alone_without_indices_or_graph(torch, monkeypatch, kw, no_grad):
+    """Inference (no_grad, or an input that needs no gradient) without return_indices takes a
+    running maximum of the taps and no arg-max: the same values as PyTorch, NaN and -inf windows
+    included, batched, unbatched and 1-d."""
+    from torchlet.ops import pooling
+
+    def no_arg_max(*args):
+        raise AssertionError("the arg-max path ran")
+
+    monkeypatch.setattr(pooling, "_max_pool2d_taps", no_arg_max)
+    rng = np.random.default_rng(6)
+    x = rng.integers(-1, 2, (2, 3, 9, 10)).astype(np.float32)
+    x[0, 1] = rng.integers(0, 3, (9, 10))
+    x[0, 0, 0, 0] = np.nan
+    x[1, 1, :2, :2] = -np.inf
+    F = torchlet.nn.functional
+    for arr in (x, x[0]):
+        a, b = _pair(torch, arr)
+        with torchlet.set_grad_enabled(not no_grad), torch.set_grad_enabled(not no_grad):
+            ya, yb = F.max_pool2d(a, **kw), torch.nn.functional.max_pool2d(b, **kw)
+        assert_same(ya, yb)
+    k = kw["kernel_size"]
+    a, b = _pair(torch, x[0])
+    with torchlet.set_grad_enabled(not no_grad), torch.set_grad_enabled(not no_grad):
+        assert_same(F.max_pool1d(a, k), torch.nn.functional.max_pool1d(b, k))
+
+
 @pytest.mark.parametrize("shape", [(16, 4), (8, 5, 7), (16, 6, 5, 5)])
 @pytest.mark.parametrize("affine", [True, False])
 def test_batch_norm_training_fast_path(torch, shape, affine):

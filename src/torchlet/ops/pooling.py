@@ -137,7 +137,9 @@ def _tiled_spread(xp, G, k, spatial):
 MaxPool3DWithIndicesBackward0 = type("MaxPool3DWithIndicesBackward0", (MaxPool2DWithIndicesBackward0,), {})
 
 
-def _max_pool(input, n, kernel_size, stride, padding, dilation, ceil_mode, name):
+def _max_pool(input, n, kernel_size, stride, padding, dilation, ceil_mode, name, indices=True):
+    """(values, indices) of a max pool; indices None when `indices` is False and no graph is
+    built (inference: the running maximum alone, no arg-max)."""
     if input.dtype.name == "bool" or name == "max_pool1d" and input._data.dtype.kind in "iu":
         word = "max_pool1d_impl" if name == "max_pool1d" else name
         raise NotImplementedError(f"\"{word}\" not implemented for '{_NAME_WORDS[input.dtype.name]}'")
@@ -148,6 +150,8 @@ def _max_pool(input, n, kernel_size, stride, padding, dilation, ceil_mode, name)
     spatial = X.shape[2:]
     overlap = any(ss < dd * (kk - 1) + 1 for ss, kk, dd in zip(s, k, d))
     taps = n == 2 and X.dtype.kind == "f" and k[0] * k[1] < 256 and X.size
+    if taps and not indices and not (x.requires_grad and grad_enabled()):
+        return _unbatch(wrap(_max_of_taps(xp, X, k, s, d, pads, out)), input, n), None
     if taps:
         vals, indices, arg = _max_pool2d_taps(xp, X, k, s, d, pads, out)
         tiled = k == s and d == (1, 1) and pads == ((0, 0), (0, 0))
@@ -185,6 +189,27 @@ def _max_pool(input, n, kernel_size, stride, padding, dilation, ceil_mode, name)
     return _unbatch(res, input, n), _unbatch(wrap(indices), input, n)
 
 
+def _taps(xp, X, k, s, d, pads, out):
+    """The window taps of a 2-d max pool, each a strided view of the (-inf padded) input."""
+    (kh, kw), (s1, s2), (d1, d2), (oh, ow) = k, s, d, out
+    Xp = _pad_array(xp, X, pads, -xp.inf) if any(lo or hi for lo, hi in pads) else X
+    return [
+        Xp[:, :, i * d1 : i * d1 + s1 * (oh - 1) + 1 : s1, j * d2 : j * d2 + s2 * (ow - 1) + 1 : s2]
+        for i in range(kh)
+        for j in range(kw)
+    ]
+
+
+def _max_of_taps(xp, X, k, s, d, pads, out):
+    """The values of a 2-d max pool without its arg-max: a running maximum over the taps
+    (NumPy's maximum propagates NaN, as PyTorch's max pool does)."""
+    taps = _taps(xp, X, k, s, d, pads, out)
+    best = taps[0].copy()
+    for tap in taps[1:]:
+        xp.maximum(best, tap, out=best)
+    return best
+
+
 def _max_pool2d_taps(xp, X, k, s, d, pads, out):
     """2-d max pool over the k1*k2 window taps, each a strided view of the
     (-inf padded) input: a running maximum, then the first tap equal to the
@@ -197,12 +222,7 @@ def _max_pool2d_taps(xp, X, k, s, d, pads, out):
     (kh, kw), (s1, s2), (d1, d2), (oh, ow) = k, s, d, out
     H, W = X.shape[2:]
     padded = any(lo or hi for lo, hi in pads)
-    Xp = _pad_array(xp, X, pads, -xp.inf) if padded else X
-    taps = [
-        Xp[:, :, i * d1 : i * d1 + s1 * (oh - 1) + 1 : s1, j * d2 : j * d2 + s2 * (ow - 1) + 1 : s2]
-        for i in range(kh)
-        for j in range(kw)
-    ]
+    taps = _taps(xp, X, k, s, d, pads, out)
     best = taps[0].copy()
     for tap in taps[1:]:
         xp.maximum(best, tap, out=best)
@@ -252,7 +272,7 @@ def _max_pool2d_taps(xp, X, k, s, d, pads, out):
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    res, idx = _max_pool(input, 2, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
+    res, idx = _max_pool(input, 2, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d", return_indices)
     return (res, idx) if return_indices else res
 
 
@@ -289,6 +309,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         (1, _as1(dilation, "dilation")),
         ceil_mode,
         "max_pool1d",
+        return_indices,
     )
     res = res.squeeze(-2)
     return (res, idx.squeeze(-2)) if return_indices else res
