@@ -164,6 +164,20 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise RuntimeError("running_mean must be defined in evaluation mode")
         mean = running_mean._data.reshape(cshape).astype(X.dtype, copy=False)
         invstd = 1.0 / input._xp.sqrt(running_var._data.reshape(cshape).astype(X.dtype, copy=False) + eps)
+        if all(t is None or t._data.dtype == X.dtype for t in (weight, bias)):
+            return attach(
+                wrap(_bn_eval(X, mean, invstd, weight, bias, cshape)),
+                NativeBatchNormBackward0,
+                (input, weight, bias),
+                _to_save(input, weight),
+                axes=axes,
+                cshape=cshape,
+                M=M,
+                eps=eps,
+                training=training,
+                mean=mean,
+                invstd=invstd,
+            )
     y = _affine((X - mean) * invstd, weight, bias, cshape)
     return attach(
         wrap(y.astype(X.dtype, copy=False)),
@@ -178,6 +192,17 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         mean=mean,
         invstd=invstd,
     )
+
+
+def _bn_eval(X, mean, invstd, weight, bias, cshape):
+    """Evaluation-mode batch norm as PyTorch's CPU kernel computes it: per channel
+    alpha = invstd * weight and beta = bias - mean * alpha, then y = x * alpha + beta
+    (two passes over x into one buffer, where (x - mean) * invstd * weight + bias made four)."""
+    alpha = invstd if weight is None else invstd * weight._data.reshape(cshape)
+    beta = -mean * alpha if bias is None else bias._data.reshape(cshape) - mean * alpha
+    y = X * alpha
+    y += beta
+    return y
 
 
 def _bn_train(xp, X, weight, bias, eps, cshape):
