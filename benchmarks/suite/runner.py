@@ -19,7 +19,11 @@ def calls_per_timing(call, target):
 
 def compare(calls, repeat=7, warmup=3, target=0.1):
     """Median seconds per call of each entry of {name: callable}. Timings
-    alternate between the entries, so a change of machine load hits all."""
+    alternate between the entries, so a change of machine load hits all. Each
+    timing follows one untimed call of its own entry: after a call, PyTorch's
+    OpenMP threads and OpenBLAS's threads spin for milliseconds, and on a
+    2-core machine the other library's next call would start on a busy core
+    (a 2048x128x512 product: 1.5 ms after itself, 3.2 ms after a PyTorch call)."""
     for c in calls.values():
         for _ in range(warmup):
             c()
@@ -28,6 +32,7 @@ def compare(calls, repeat=7, warmup=3, target=0.1):
     faults = dict.fromkeys(calls, 0)
     for _ in range(repeat):
         for k, c in calls.items():
+            c()  # untimed: the other library's pool threads, still spinning, slow this call, not a timed one
             f0 = _minflt()
             times[k].append(timeit.timeit(c, number=n) / n)
             faults[k] += _minflt() - f0
