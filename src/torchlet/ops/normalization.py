@@ -132,31 +132,15 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     cshape = (C,) + (1,) * (X.ndim - 2)
     if training and X.size == 0:  # an empty batch: nothing to normalise, statistics untouched
         return input.clone()
+    same_dtype = all(t is None or t._data.dtype == X.dtype for t in (weight, bias))
     if training:
         if M == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {_size_str(input)}")
-        if (
-            X.dtype.kind == "f"
-            and (weight is None or weight._data.dtype == X.dtype)
-            and (bias is None or bias._data.dtype == X.dtype)
-        ):
+        if X.dtype.kind == "f" and same_dtype:
             y, mean, var, invstd = _bn_train(input._xp, X, weight, bias, eps, cshape)
-            if running_mean is not None or running_var is not None:
-                _update(running_mean, running_var, mean, var, M, momentum)
-            return attach(
-                wrap(y),
-                NativeBatchNormBackward0,
-                (input, weight, bias),
-                _to_save(input, weight),
-                axes=axes,
-                cshape=cshape,
-                M=M,
-                eps=eps,
-                training=training,
-                mean=mean,
-                invstd=invstd,
-            )
-        mean, var, invstd = _stats(X, axes, eps)
+        else:
+            mean, var, invstd = _stats(X, axes, eps)
+            y = None
         if running_mean is not None or running_var is not None:
             _update(running_mean, running_var, mean, var, M, momentum)
     else:
@@ -164,21 +148,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise RuntimeError("running_mean must be defined in evaluation mode")
         mean = running_mean._data.reshape(cshape).astype(X.dtype, copy=False)
         invstd = 1.0 / input._xp.sqrt(running_var._data.reshape(cshape).astype(X.dtype, copy=False) + eps)
-        if all(t is None or t._data.dtype == X.dtype for t in (weight, bias)):
-            return attach(
-                wrap(_bn_eval(X, mean, invstd, weight, bias, cshape)),
-                NativeBatchNormBackward0,
-                (input, weight, bias),
-                _to_save(input, weight),
-                axes=axes,
-                cshape=cshape,
-                M=M,
-                eps=eps,
-                training=training,
-                mean=mean,
-                invstd=invstd,
-            )
-    y = _affine((X - mean) * invstd, weight, bias, cshape)
+        y = _bn_eval(X, mean, invstd, weight, bias, cshape) if same_dtype else None
+    if y is None:  # mixed dtypes: the composed formula, NumPy's promotion
+        y = _affine((X - mean) * invstd, weight, bias, cshape)
     return attach(
         wrap(y.astype(X.dtype, copy=False)),
         NativeBatchNormBackward0,
