@@ -12,7 +12,7 @@ retain_freed_memory() raises the mmap threshold (blocks below it come from the h
 back to it) and the trim threshold (how much free heap stays with the process), so freed
 activations are reused. The process keeps up to TRIM_THRESHOLD of freed memory: its resident
 size stays at its peak, which is why this is not the default (no process-global change at import).
-PyTorch's own CPU allocator is plain malloc too; the setting speeds it up in the same process.
+PyTorch's own CPU allocator is plain malloc too, so the setting applies to it in the same process.
 """
 
 import ctypes

@@ -2,9 +2,9 @@
 
 import os
 
-# torchlet's own switch (PyTorch has none): float32 convolutions, and above one thread the float32 matrix products, run on oneDNN when
-# `torchlet[onednn]` is installed (ops/_onednn.py). False, or TORCHLET_ONEDNN=0 in the
-# environment, keeps them on NumPy (the reference).
+# torchlet's own switch (PyTorch has none): float32 convolutions, and above one thread the
+# float32 matrix products, run on oneDNN when `torchlet[onednn]` is installed (ops/_onednn.py).
+# False, or TORCHLET_ONEDNN=0 in the environment, keeps them on NumPy (the reference).
 use_onednn = os.environ.get("TORCHLET_ONEDNN", "1") != "0"
 
 
