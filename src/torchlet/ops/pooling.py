@@ -137,8 +137,8 @@ def _tiled_spread(xp, G, k, spatial):
 MaxPool3DWithIndicesBackward0 = type("MaxPool3DWithIndicesBackward0", (MaxPool2DWithIndicesBackward0,), {})
 
 
-def _max_pool(input, n, kernel_size, stride, padding, dilation, ceil_mode, name, indices=True):
-    """(values, indices) of a max pool; indices None when `indices` is False and no graph is
+def _max_pool(input, n, kernel_size, stride, padding, dilation, ceil_mode, name, want_indices=True):
+    """(values, indices) of a max pool; indices None when not `want_indices` and no graph is
     built (inference: the running maximum alone, no arg-max)."""
     if input.dtype.name == "bool" or name == "max_pool1d" and input._data.dtype.kind in "iu":
         word = "max_pool1d_impl" if name == "max_pool1d" else name
@@ -150,8 +150,8 @@ def _max_pool(input, n, kernel_size, stride, padding, dilation, ceil_mode, name,
     spatial = X.shape[2:]
     overlap = any(ss < dd * (kk - 1) + 1 for ss, kk, dd in zip(s, k, d))
     taps = n == 2 and X.dtype.kind == "f" and k[0] * k[1] < 256 and X.size
-    if taps and not indices and not (x.requires_grad and grad_enabled()):
-        return _unbatch(wrap(_max_of_taps(xp, X, k, s, d, pads, out)), input, n), None
+    if taps and not want_indices and not (x.requires_grad and grad_enabled()):
+        return _unbatch(wrap(_max_of_taps(xp, _taps(xp, X, k, s, d, pads, out))), input, n), None
     if taps:
         vals, indices, arg = _max_pool2d_taps(xp, X, k, s, d, pads, out)
         tiled = k == s and d == (1, 1) and pads == ((0, 0), (0, 0))
@@ -200,10 +200,9 @@ def _taps(xp, X, k, s, d, pads, out):
     ]
 
 
-def _max_of_taps(xp, X, k, s, d, pads, out):
-    """The values of a 2-d max pool without its arg-max: a running maximum over the taps
-    (NumPy's maximum propagates NaN, as PyTorch's max pool does)."""
-    taps = _taps(xp, X, k, s, d, pads, out)
+def _max_of_taps(xp, taps):
+    """The values of a 2-d max pool: a running maximum over its taps (NumPy's maximum
+    propagates NaN, as PyTorch's max pool does)."""
     best = taps[0].copy()
     for tap in taps[1:]:
         xp.maximum(best, tap, out=best)
@@ -223,9 +222,7 @@ def _max_pool2d_taps(xp, X, k, s, d, pads, out):
     H, W = X.shape[2:]
     padded = any(lo or hi for lo, hi in pads)
     taps = _taps(xp, X, k, s, d, pads, out)
-    best = taps[0].copy()
-    for tap in taps[1:]:
-        xp.maximum(best, tap, out=best)
+    best = _max_of_taps(xp, taps)
     # pad[t]: where tap t reads padding, (oh, ow); padding never wins (PyTorch scans real pixels)
     pad = [None] * len(taps)
     if padded:
