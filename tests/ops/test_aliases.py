@@ -213,3 +213,24 @@ def test_alias_and_name_together_is_an_error():
     for m in (torch, torchlet):
         with pytest.raises(TypeError):
             m.sum(m.ones(2, 3), dim=0, axis=1)
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "amax", "max", "std", "logsumexp", "argmax", "median", "kthvalue", "cumsum"])
+@pytest.mark.parametrize("method", [True, False])
+@pytest.mark.parametrize("both", [{"dim": 1, "axis": 1}, {"dim": 1, "keepdim": True, "keepdims": True}])
+def test_dim_and_its_alias_together(name, method, both):
+    """A reduction that reads axis=/keepdims= itself (no alias wrapper) still refuses
+    both spellings at once, as PyTorch's parser does."""
+
+    def call(m):
+        x = m.tensor(X.copy())
+        args = (2,) if name == "kthvalue" else ()
+        return getattr(x, name)(*args, **both) if method else getattr(m, name)(x, *args, **both)
+
+    rt, et = _outcome(lambda: call(torch))
+    rl, el = _outcome(lambda: call(torchlet))
+    assert (el is None) == (et is None), f"torchlet {el!r}, torch {et!r}"
+    if et is not None:
+        assert type(el) is type(et), f"torchlet {el!r}, torch {et!r}"
+    else:
+        assert_same(rl, rt)

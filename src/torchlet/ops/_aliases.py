@@ -40,11 +40,23 @@ def _params(fn):
     return frozenset(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
 
 
+def _reads_aliases(fn, params, targets):
+    """Whether fn takes its aliases itself (sum's axis=, keepdims=), so needs no wrapper
+    frame: it must then tell a given dim from its default, which it can when that is None
+    (kthvalue's dim=-1 cannot, so it keeps the wrapper and its 'multiple values' error)."""
+    if not params.issuperset([k for k, v in _ALIASES.items() if v in targets and v in params]):
+        return False
+    dim = inspect.signature(fn).parameters.get("dim")
+    return dim is None or dim.default is None
+
+
 def numpy_aliases(fn, name=None, targets=_TARGETS):
     """fn accepting PyTorch's NumPy-style keyword aliases (or fn itself when it has
     no parameter in `targets` they could name)."""
     params = _params(fn)
     if params.isdisjoint(targets) or getattr(fn, "_aliases", False):
+        return fn
+    if _reads_aliases(fn, params, targets):
         return fn
     name = name or fn.__name__
 

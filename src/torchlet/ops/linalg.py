@@ -9,6 +9,7 @@ broadcast batch dims summed away. 16-bit floats are multiplied in float32
 import numpy as np
 
 from .. import _dtype
+from .._device import _NAMESPACES
 from . import _gemm
 from ._table import methods
 from ._util import Node, attach, binary_arrays, method, reduce_grad, same_device, wrap
@@ -86,7 +87,10 @@ def _mm(input, mat2):
         _mm_shapes(x, y)
     if x.dtype != y.dtype or x.dtype.kind == "b":
         _check_dtypes(input, mat2)
-    res = attach(wrap(_prod(x, y, input._xp)), MmBackward0, (input, mat2), (input, mat2))
+    xp = _NAMESPACES.get(x.__class__, np)  # (input._xp and, below, _prod, inlined: 2x2 products are all call cost)
+    res = wrap(_gemm.matmul(xp, x, y) if x.dtype.itemsize != 2 else _prod(x, y, xp))
+    if input._requires_grad or mat2._requires_grad:  # attach's own first test, without its call
+        attach(res, MmBackward0, (input, mat2), (input, mat2))
     return res
 
 
@@ -311,8 +315,9 @@ def _batch_shape(sa, sb):
 def matmul(input, other):
     if input.__class__ is not Tensor and input.is_nested:  # torch.nested
         return input.matmul(other)
-    same_device(input, other)
     x, y = input._data, other._data
+    if x.__class__ is not y.__class__:
+        same_device(input, other)
     nx, ny = x.ndim, y.ndim
     if nx == 0 or ny == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {nx}D and {ny}D")

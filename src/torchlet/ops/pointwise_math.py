@@ -19,6 +19,8 @@ except ImportError:  # NumPy 1.x
     from numpy.core.umath import clip as _np_clip
 
 from .. import _dtype
+from .._device import _NAMESPACES
+from .._tensor import _new_leaf
 from ._table import _record, dtype_rule, methods, result_dtype
 from ._util import Node, Tensor, TwoPathNode, attach, float_result, inplace, method, wrap, _NAME_WORDS
 from ._util import broadcast_error
@@ -322,14 +324,15 @@ def define_unary(module, name, node_name, fwd, grad, save, doc, fast=None, out=T
 
     def op(input):
         x = input._data
-        arr = fwd(input._xp, x)
+        arr = fwd(_NAMESPACES.get(x.__class__, np), x)  # input._xp, inlined: every unary op reads it
         # the rules here ("same", "float") keep a float or complex input's dtype: nothing to look up
         if rule is not None and (arr.dtype != x.dtype or x.dtype.kind not in "fc"):
             want = rule(input.dtype).np
             if arr.dtype != want:
                 arr = arr.astype(want)
-        res = wrap(arr)
-        attach(res, node, (input,), (res,) if save == "r" else (input,) if save else ())
+        res = _new_leaf(Tensor, arr) if arr.__class__ is np.ndarray else wrap(arr)  # (wrap, less a frame)
+        if input._requires_grad:  # attach's own first test, without its call when nothing needs a graph
+            attach(res, node, (input,), (res,) if save == "r" else (input,) if save else ())
         return res
 
     op.__name__ = op.__qualname__ = name

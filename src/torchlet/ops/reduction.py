@@ -3,6 +3,8 @@ and the helpers the other reduction files share. Statistics (var, std, norm,
 logsumexp) are in reduction_stats.py, selections (max, sort, median, ...) in
 reduction_sort.py, running reductions (cumsum, cummax, ...) in reduction_scan.py."""
 
+import sys
+
 import numpy as np
 
 from .. import _dtype
@@ -29,12 +31,20 @@ def _dims(dim, ndim):
 
 
 def _np_names(dim, keepdim, axis, keepdims):
-    """NumPy's spellings, which PyTorch accepts too: axis= for dim=, keepdims= for keepdim=."""
+    """NumPy's spellings, which PyTorch accepts too: axis= for dim=, keepdims= for keepdim=.
+    Both spellings at once is PyTorch's TypeError (named after the calling op)."""
+    both_dims = axis is not None and dim is not None and dim != ()  # (amax's default dim is ())
+    if both_dims or (keepdims is not None and keepdim):
+        alias = "axis" if both_dims else "keepdims"
+        raise TypeError(f"{sys._getframe(1).f_code.co_name}() got an unexpected keyword argument '{alias}'")
     return (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
 
 
 def _required(name, dim, axis):
-    dim = dim if axis is None else axis
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{name}() got an unexpected keyword argument 'axis'")
+        dim = axis
     if dim is None:
         raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
     return dim
@@ -174,8 +184,15 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None)
     s = blas_sum(xp, x, dims, keepdim) if x.size >= _BLAS_MIN else None
     if s is None:
         # NumPy: its add.reduce itself (x.sum is a Python wrapper around it; wrap() makes a scalar 0-d)
-        s = _add_reduce(x, dims, None, None, keepdim) if xp is np else xp.asarray(x.sum(axis=dims, keepdims=keepdim))
-    return attach(wrap(s), SumBackward0 if all_dims else SumBackward1, (input,), dims=dims, keepdim=keepdim)
+        # (keepdims passed only when set: each positional argument costs the ufunc ~0.1 us to parse)
+        if xp is not np:
+            s = xp.asarray(x.sum(axis=dims, keepdims=keepdim))
+        else:
+            s = _add_reduce(x, dims, None, None, True) if keepdim else _add_reduce(x, dims)
+    res = wrap(s)
+    if not input._requires_grad:  # attach's own first test, without building its keywords
+        return res
+    return attach(res, SumBackward0 if all_dims else SumBackward1, (input,), dims=dims, keepdim=keepdim)
 
 
 class NansumBackward0(Node):

@@ -211,9 +211,9 @@ class LogsumexpBackward0(Node):
 @method()
 @out_form(needs=("dim",))
 def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    dim = _required("logsumexp", dim, axis)
-    if keepdims is not None:
-        keepdim = keepdims
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _np_names(dim, keepdim, axis, keepdims)
+    dim = _required("logsumexp", dim, None)
     x = input._data
     xp = input._xp
     if x.dtype.kind in "biu":

@@ -26,16 +26,17 @@ def _sigmoid(xp, x):
     return xp.reciprocal(r, out=r)
 
 
-_BOUNDS = {}  # float dtype -> (0, inf) as its scalars: clip with Python numbers converts them per call
+# float dtype -> (0, inf) as its scalars: clip with Python numbers converts them per call
+_BOUNDS = {np.dtype(t): (t(0), t(np.inf)) for t in (np.float16, np.float32, np.float64)}
 
 
 def _relu(xp, x):
     dt = x.dtype
-    if xp is np and dt.kind == "f":
-        b = _BOUNDS.get(dt)
-        if b is None:
-            b = _BOUNDS[dt] = (dt.type(0), dt.type(np.inf))
-        return _np_clip(x, b[0], b[1])  # NaN stays NaN and -0.0 stays -0.0, as clamp_min(x, 0) in PyTorch
+    b = _BOUNDS.get(dt)
+    if b is not None and xp is np:
+        # NaN stays NaN and -0.0 stays -0.0, as clamp_min(x, 0) in PyTorch. maximum(0, x) keeps both too
+        # (not on float16) and costs a tiny array ~0.3 us less than clip; from ~100 elements clip is 3x faster
+        return np.maximum(b[0], x) if x.size <= 64 and dt.itemsize >= 4 else _np_clip(x, b[0], b[1])
     if dt.kind == "b":
         raise NotImplementedError("Boolean inputs not supported for relu")
     return xp.maximum(x, 0)
