@@ -119,3 +119,77 @@ def test_the_pool_works_in_a_forked_child():
     done = subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "0"
+
+
+def test_by_rows_cuts_whole_rows_per_thread_in_blocks(threads):
+    """by_rows: 30 rows of 100 elements on 3 threads are parts of 10 rows, run in blocks of
+    512 // 100 = 5 rows; every row is written once; small or strided arrays are one call."""
+    calls = []
+
+    def fn(x, out):
+        calls.append(x.shape[0])
+        np.multiply(x, 2, out=out)
+
+    x = np.arange(3000, dtype=np.float32).reshape(30, 100)
+    out = np.full_like(x, np.nan)
+    _parallel.by_rows(fn, x, out)
+    np.testing.assert_array_equal(out, x * 2)
+    assert sorted(calls) == [5] * 6
+    calls.clear()
+    _parallel.by_rows(fn, x[:, :50], out[:, :50])  # strided: one call
+    _parallel.by_rows(fn, x[:10], out[:10])  # 1000 elements, under MIN_ELEMENTS
+    assert calls == [30, 10]
+
+
+@pytest.mark.parametrize("shape", [(7, 3, 11, 13), (64, 8, 4, 4)])
+def test_eval_batch_norm_and_inplace_relu_match_one_call_and_torch(torch, threads, monkeypatch, shape):
+    """Eval-mode batch norm (x * alpha + beta in row blocks) and ReLU(inplace) (clip into the
+    activation's own memory) on 3 threads: the one-call bits, PyTorch's values, and the
+    channels_last layout kept as PyTorch keeps it."""
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal(shape).astype(np.float32)
+    state = {
+        "weight": rng.standard_normal(shape[1]).astype(np.float32),
+        "bias": rng.standard_normal(shape[1]).astype(np.float32),
+        "running_mean": rng.standard_normal(shape[1]).astype(np.float32),
+        "running_var": rng.random(shape[1]).astype(np.float32) + 0.5,
+    }
+
+    def run(m, x):
+        bn = m.nn.BatchNorm2d(shape[1]).eval()
+        bn.load_state_dict({k: m.tensor(v) for k, v in state.items()}, strict=False)
+        with m.no_grad():
+            return m.nn.ReLU(inplace=True)(bn(x))
+
+    ours = run(torchlet, torchlet.tensor(x))
+    one = _serial(lambda: run(torchlet, torchlet.tensor(x)), monkeypatch)
+    np.testing.assert_array_equal(ours.numpy(), one.numpy())
+    np.testing.assert_allclose(ours.numpy(), run(torch, torch.tensor(x)).numpy(), rtol=1e-6, atol=1e-6)
+    last = run(torchlet, torchlet.tensor(x).contiguous(memory_format=torchlet.channels_last))
+    ref = run(torch, torch.tensor(x).contiguous(memory_format=torch.channels_last))
+    assert last.is_contiguous(memory_format=torchlet.channels_last)
+    assert ref.is_contiguous(memory_format=torch.channels_last)
+    np.testing.assert_array_equal(last.numpy(), ours.numpy())
+
+
+def test_inplace_relu_in_a_graph_shares_memory_and_version(torch, threads):
+    """relu_ with a graph clips the activation in its own memory: the gradient is PyTorch's,
+    and a later in-place change of the activation is caught at backward, as in PyTorch."""
+    x = np.random.default_rng(3).standard_normal((40, 100)).astype(np.float32)
+    grads = []
+    for m in (torchlet, torch):
+        a = m.tensor(x, requires_grad=True)
+        h = a * 2
+        ptr = h.data_ptr()
+        r = h.relu_()
+        assert r is h and h.data_ptr() == ptr
+        (h * h).sum().backward()
+        grads.append(a.grad.numpy())
+        b = m.tensor(x, requires_grad=True)
+        k = (b * 2).relu_()
+        s = k.sum() * 1
+        y = k * 1
+        k.add_(1)  # the saved result of ReluBackward0 (k itself) is now stale
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            (y.sum() + s).backward()
+    np.testing.assert_array_equal(grads[0], grads[1])

@@ -9,6 +9,8 @@ loops as in one call (cuts fall on 64-element boundaries, so SIMD loops see the 
 so results are bit-identical to the one-call form; only time changes.
 
     elementwise(fn, x, *others, dtype=None)   fn(x, *others), block by block, into a new array
+    by_rows(fn, *arrays)                      fn(*pieces) on pieces cut along the leading axis,
+                                              for a kernel writing into one of them (its out)
 
 Below `MIN_ELEMENTS`, or for arrays that are not C-contiguous NumPy arrays of one shape, fn runs
 once on the whole arrays. The pool is torchlet's own (no process-global thread setting
@@ -85,6 +87,38 @@ def elementwise(fn, x, *others, dtype=None):
             b = min(a + BLOCK, stop)
             flat_out[a:b] = fn(*[f[a:b] for f in flats])
 
+    _spread(run, cuts, threads)
+    return out
+
+
+def by_rows(fn, *arrays):
+    """fn(*pieces) over pieces of `arrays` (C-contiguous NumPy arrays of one leading size) cut
+    along the leading axis: as many parts as get_num_threads(), each run in blocks of whole rows
+    of about BLOCK elements. For kernels whose every element is an exact IEEE operation
+    (multiply, add, clip) written into one of the pieces, so any cut gives the one-call bits;
+    below MIN_ELEMENTS, or for other arrays, fn(*arrays) once."""
+    first = arrays[0]
+    n = first.shape[0] if first.ndim else 0
+    if first.size < MIN_ELEMENTS or n < 2:
+        return fn(*arrays)
+    for a in arrays:
+        if a.__class__ is not np.ndarray or a.shape[0] != n or not a.flags.c_contiguous:
+            return fn(*arrays)
+    threads = _threads()
+    rows = max(1, BLOCK // (first.size // n))
+
+    def run(start, stop):
+        for a in range(start, stop, rows):
+            b = min(a + rows, stop)
+            fn(*[x[a:b] for x in arrays])
+
+    parts = max(1, min(threads, n, first.size // (MIN_ELEMENTS // 2)))
+    step = -(-n // parts)
+    _spread(run, [min(i * step, n) for i in range(parts)] + [n], threads)
+
+
+def _spread(run, cuts, threads):
+    """run(cuts[i], cuts[i + 1]) for every i: the first on this thread, the others on the pool."""
     if len(cuts) > 2:
         pool = _executor(threads - 1)
         futures = [pool.submit(run, cuts[i], cuts[i + 1]) for i in range(1, len(cuts) - 1)]
@@ -93,4 +127,3 @@ def elementwise(fn, x, *others, dtype=None):
             f.result()
     else:
         run(0, cuts[1])
-    return out

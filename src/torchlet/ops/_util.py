@@ -319,7 +319,8 @@ def inplace(t, out_of_place, *args, saves_input=True):
     r = out_of_place(snapshot, *args)
     _check_cast(r._data.dtype, t)
     _check_result_shape(r, t)
-    t._xp.copyto(t._data, r._data, casting="unsafe")
+    if r._data is not t._data:  # (relu_ writes into t's memory itself)
+        t._xp.copyto(t._data, r._data, casting="unsafe")
     t._version[0] += 1
     _share_version(r, t)
     if r._grad_fn is not None:

@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd import grad_mode
+from . import _parallel
 from ._util import Node, Tensor, TwoPathNode, attach, wrap
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "local_response_norm"]
@@ -172,8 +173,17 @@ def _bn_eval(X, mean, invstd, weight, bias, cshape):
     (two passes over x into one buffer, where (x - mean) * invstd * weight + bias made four)."""
     alpha = invstd if weight is None else invstd * weight._data.reshape(cshape)
     beta = -mean * alpha if bias is None else bias._data.reshape(cshape) - mean * alpha
-    y = X * alpha
-    y += beta
+    if X.__class__ is not np.ndarray:  # CuPy
+        y = X * alpha
+        y += beta
+        return y
+    y = np.empty_like(X, np.result_type(X, alpha, beta))  # (X's layout: channels_last stays so)
+
+    def rows(x, out):  # in blocks of ~64K elements, so the second pass reads y from the cache
+        np.multiply(x, alpha, out=out)
+        out += beta
+
+    _parallel.by_rows(rows, X, y)  # on get_num_threads() threads, as PyTorch's kernel
     return y
 
 

@@ -338,6 +338,7 @@ def define_unary(module, name, node_name, fwd, grad, save, doc, fast=None, out=T
     op.__name__ = op.__qualname__ = name
     op.__module__ = module
     op.__doc__ = f"torch.{name} (elementwise); gradient: {doc}"
+    op.node = node  # (relu_'s in-memory form attaches it itself)
     _record(name, op, module)  # recorded as declared by `module` (where() names that file)
     _record(name + "_", lambda self: inplace(self, op), module)
     return out_form(op, grad_name=_GRAD_NAMES.get(name)) if out else op

@@ -11,8 +11,9 @@ Tensor-op formulas make 2-3 temporaries; profiled in LeNet steps).
 
 import numpy as np
 
+from . import _parallel
 from ._table import methods
-from ._util import inplace
+from ._util import attach, inplace, wrap
 from .pointwise_math import _float_fn, _floating, _in_float32, _np_clip, define_unary
 
 __all__ = ["relu", "sigmoid", "tanh"]
@@ -94,5 +95,24 @@ relu = define_unary(
     out=False,
     dtype="same",
 )
+
+
+def _relu_in_own_memory(input):
+    """relu(input) written into input's own array (a float NumPy one; else relu itself): relu_'s
+    step, which inplace() runs on t, or on a snapshot sharing t's memory when it records a graph.
+    One clip pass where relu and the copy back made two and a fresh array (a 64x64x32x32
+    ResNet activation: 12 ms, page faults included). ReluBackward0 saves this result, t's
+    memory, whose version inplace() shares with t."""
+    x = input._data
+    b = _BOUNDS.get(x.dtype)
+    if b is None or x.__class__ is not np.ndarray:
+        return relu(input)
+    _parallel.by_rows(lambda part: _np_clip(part, b[0], b[1], out=part), x)
+    res = wrap(x)
+    if input._requires_grad:
+        attach(res, relu.node, (input,), (res,))
+    return res
+
+
 # ReluBackward0 saves the result, not the input: relu_ needs no copy of its input (ResNet's ReLU(inplace))
-methods.relu_ = lambda self: inplace(self, relu, saves_input=False)
+methods.relu_ = lambda self: inplace(self, _relu_in_own_memory, saves_input=False)
