@@ -79,6 +79,23 @@ def test_large_randn_one_million(torch):
     run_both(lambda m: m.randn(1000, 1000), torch, seed=12345)
 
 
+@pytest.mark.parametrize("threads", [1, 3])
+def test_randn_chunks_on_threads_keep_torch_bits(torch, monkeypatch, threads):
+    """float32 normals run in chunks (_cephes._CHUNK pairs) spread over get_num_threads()
+    threads: with chunks of 256 pairs, 10000 normals are 20 chunks, cut over 3 threads at
+    chunk boundaries with a partial chunk at the end; the bits stay PyTorch's, affine too."""
+    from torchlet.ops import _cephes
+
+    monkeypatch.setattr(_cephes, "_CHUNK", 256)
+    before = torchlet.get_num_threads()
+    torchlet.set_num_threads(threads)
+    try:
+        run_both(lambda m: m.randn(10000), torch, seed=7)
+        run_both(lambda m: m.empty(4000).normal_(0.5, 3.0), torch, seed=8)
+    finally:
+        torchlet.set_num_threads(before)
+
+
 @pytest.mark.parametrize("dtype", ["complex64", "complex128"])
 def test_complex(dtype, torch):
     run_both(lambda m: m.randn(20, dtype=getattr(m, dtype)), torch)

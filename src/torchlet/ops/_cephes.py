@@ -53,6 +53,8 @@ import zlib
 
 import numpy as np
 
+from . import _parallel
+
 _F32 = np.float32
 _F64 = np.float64
 _LOW29 = np.uint64((1 << 29) - 1)
@@ -367,27 +369,31 @@ def box_muller_float(words, mean=0.0, std=1.0, out=None):
     out = np.empty(b.shape[0] * 16, _F32) if out is None else out
     o = out.reshape(-1).view(_V32).reshape(-1, 2)
     per = _CHUNK // 8  # blocks per chunk
-    w = _buffers(min(_CHUNK, 8 * b.shape[0]))
     affine = (mean, std) != (0.0, 1.0)
-    for i in range(0, b.shape[0], per):
-        blk = b[i : i + per]
-        nb = blk.shape[0]
-        n = 8 * nb
-        wd, wf = w.wd[:, :n], w.wf[:, :n]
-        np.copyto(wd.view(_V32), blk.T)
-        np.copyto(wf, wd, casting="unsafe")  # exact: words are below 2**24
-        v, theta = wf[0], wf[1]
-        np.subtract(_F32(1 << 24), v, out=v)  # exact
-        np.multiply(theta, _THETA, out=theta)
-        radius = _log_plain(v, w, n)
-        _fix_log(radius, wd[0], w, n)
-        np.multiply(radius, _F32(-2), out=radius)
-        np.sqrt(radius, out=radius)
-        cs = _sincos(theta, w, n)
-        np.multiply(cs, radius, out=cs)
-        if not affine and radius.min() == 0:
-            cs[:, radius == 0] = 0
-        np.copyto(o[i : i + nb], cs.view(_V32).T)
+
+    def chunks(start, stop):  # on get_num_threads() threads, each with its own buffers
+        w = _buffers(min(_CHUNK, 8 * (stop - start)))
+        for i in range(start, stop, per):
+            blk = b[i : min(i + per, stop)]
+            nb = blk.shape[0]
+            n = 8 * nb
+            wd, wf = w.wd[:, :n], w.wf[:, :n]
+            np.copyto(wd.view(_V32), blk.T)
+            np.copyto(wf, wd, casting="unsafe")  # exact: words are below 2**24
+            v, theta = wf[0], wf[1]
+            np.subtract(_F32(1 << 24), v, out=v)  # exact
+            np.multiply(theta, _THETA, out=theta)
+            radius = _log_plain(v, w, n)
+            _fix_log(radius, wd[0], w, n)
+            np.multiply(radius, _F32(-2), out=radius)
+            np.sqrt(radius, out=radius)
+            cs = _sincos(theta, w, n)
+            np.multiply(cs, radius, out=cs)
+            if not affine and radius.min() == 0:
+                cs[:, radius == 0] = 0
+            np.copyto(o[i : i + nb], cs.view(_V32).T)
+
+    _parallel.ranges(chunks, b.shape[0], per)
     if affine:
         out[...] = fma32(out, _F32(std), _F32(mean))
     return out

@@ -11,6 +11,8 @@ so results are bit-identical to the one-call form; only time changes.
     elementwise(fn, x, *others, dtype=None)   fn(x, *others), block by block, into a new array
     by_rows(fn, *arrays)                      fn(*pieces) on pieces cut along the leading axis,
                                               for a kernel writing into one of them (its out)
+    ranges(run, n, step)                      run(start, stop) on parts of range(n) cut at
+                                              multiples of step (a chunked kernel's chunks)
 
 Below `MIN_ELEMENTS`, or for arrays that are not C-contiguous NumPy arrays of one shape, fn runs
 once on the whole arrays. The pool is torchlet's own (no process-global thread setting
@@ -115,6 +117,15 @@ def by_rows(fn, *arrays):
     parts = max(1, min(threads, n, first.size // (MIN_ELEMENTS // 2)))
     step = -(-n // parts)
     _spread(run, [min(i * step, n) for i in range(parts)] + [n], threads)
+
+
+def ranges(run, n, step):
+    """run(start, stop) over [0, n) cut into up to get_num_threads() parts at multiples of
+    `step` (a kernel's own chunk size, so every chunk is the one it makes alone)."""
+    threads = _threads()
+    parts = max(1, min(threads, -(-n // step)))
+    size = -(-(-(-n // parts)) // step) * step
+    _spread(run, sorted({min(i * size, n) for i in range(parts)} | {n}), threads)
 
 
 def _spread(run, cuts, threads):
