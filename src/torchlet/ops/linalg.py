@@ -13,7 +13,7 @@ from .._device import _NAMESPACES
 from . import _gemm
 from ._table import methods
 from ._util import Node, attach, binary_arrays, method, reduce_grad, same_device, wrap
-from .._tensor import Tensor
+from .._tensor import Tensor, _new_leaf
 
 from ._out import out_form, plain
 
@@ -88,7 +88,7 @@ def _mm(input, mat2):
     if x.dtype != y.dtype or x.dtype.kind == "b":
         _check_dtypes(input, mat2)
     xp = _NAMESPACES.get(x.__class__, np)  # (input._xp and, below, _prod, inlined: 2x2 products are all call cost)
-    res = wrap(_gemm.matmul(xp, x, y) if x.dtype.itemsize != 2 else _prod(x, y, xp))
+    res = _new_leaf(Tensor, _gemm.matmul(xp, x, y) if x.dtype.itemsize != 2 else _prod(x, y, xp))  # 2-D: an array
     if input._requires_grad or mat2._requires_grad:  # attach's own first test, without its call
         attach(res, MmBackward0, (input, mat2), (input, mat2))
     return res
