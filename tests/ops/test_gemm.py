@@ -117,8 +117,9 @@ def test_onednn_is_on_by_default_and_off_by_env():
 
 def test_sgemm_is_taken_only_with_the_pool_and_agrees_with_numpy(monkeypatch):
     """Above one thread, once oneDNN's pool has run, a product OpenBLAS would thread goes to
-    oneDNN's sgemm (not a silent NumPy fallback); at one thread, before the pool, or below
-    THREADED_MACS it stays NumPy's."""
+    oneDNN's sgemm (not a silent NumPy fallback); before the pool, or below THREADED_MACS it
+    stays NumPy's. At one thread (no pool to share) products of ONE_THREAD_MIN_N output
+    columns or more go to oneDNN, narrower ones stay NumPy's, and none with use_onednn off."""
     require_onednn()
     calls = []
     real = _onednn.sgemm
@@ -136,5 +137,12 @@ def test_sgemm_is_taken_only_with_the_pool_and_agrees_with_numpy(monkeypatch):
     assert len(calls) == 4
     _gemm.matmul(np, a[:8, :8], a[:8, :8].T)  # below THREADED_MACS
     monkeypatch.setattr(torchlet, "_threads", [1])
+    monkeypatch.delitem(_onednn._state, "pool", raising=False)
+    np.testing.assert_allclose(_gemm.matmul(np, a, a.T), a @ a.T, rtol=1e-4, atol=1e-3)  # 256 columns
+    assert len(calls) == 5
+    narrow = np.ones((300, _gemm.ONE_THREAD_MIN_N - 1), np.float32)
+    _gemm.matmul(np, a, narrow)  # 256 * 300 * 127 multiply-adds, above THREADED_MACS
+    assert len(calls) == 5
+    monkeypatch.setattr(cpu, "use_onednn", False)
     _gemm.matmul(np, a, a.T)
-    assert len(calls) == 4
+    assert len(calls) == 5

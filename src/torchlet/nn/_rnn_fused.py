@@ -36,6 +36,7 @@ backward stays exact.
 from ..autograd import grad_mode
 from ..autograd.graph import Node, attach
 from .._tensor import wrap
+from ..ops import _gemm
 
 
 def _sigmoid(xp, a):
@@ -62,10 +63,9 @@ def _lstm_forward(xp, xw, h0, c0, w_hh, b_hh, reverse):
     wt = xp.ascontiguousarray(w_hh.T)  # GEMM with a contiguous right operand: faster
     for s, t in enumerate(_order(T, reverse)):
         a = acts[s]
-        xp.matmul(hs[s], wt, out=a)
+        xp.add(_gemm.matmul(xp, hs[s], wt), xw[t] if b_hh is None else b_hh, out=a)
         if b_hh is not None:
-            a += b_hh
-        a += xw[t]
+            a += xw[t]
         _sigmoid(xp, a[:, : 2 * H])
         xp.tanh(a[:, 2 * H : 3 * H], out=a[:, 2 * H : 3 * H])
         _sigmoid(xp, a[:, 3 * H :])
@@ -99,7 +99,7 @@ def _lstm_backward(xp, saved, gy, ghn, gcn, w_hh, reverse):
         xp.multiply(dc * cs[s] * f, 1 - f, out=d[:, H : 2 * H])
         xp.multiply(dc * i, 1 - g * g, out=d[:, 2 * H : 3 * H])
         dc *= f
-        dh = d @ w_hh
+        dh = _gemm.matmul(xp, d, w_hh)
     return da, dh, dc
 
 
@@ -112,7 +112,7 @@ def _gru_forward(xp, xw, h0, w_hh, b_hh, reverse):
     hs[0] = h0
     wt = xp.ascontiguousarray(w_hh.T)
     for s, t in enumerate(_order(T, reverse)):
-        hw = hs[s] @ wt
+        hw = _gemm.matmul(xp, hs[s], wt)
         if b_hh is not None:
             hw += b_hh
         a, x = acts[s], xw[t]
@@ -149,7 +149,7 @@ def _gru_backward(xp, saved, gy, ghn, w_hh, reverse):
         d[:, 2 * H :] = dan
         e[:, : 2 * H] = d[:, : 2 * H]
         xp.multiply(dan, r, out=e[:, 2 * H :])
-        dh = dh * z + e @ w_hh
+        dh = dh * z + _gemm.matmul(xp, e, w_hh)
     return dx, dhw, dh
 
 
@@ -173,7 +173,7 @@ class _FusedBackward(Node):
         hs = self.arrays[2]
         T, N, G = da.shape
         flat = dhw.reshape(T * N, G)
-        gw = flat.T @ hs[:-1].reshape(T * N, -1)
+        gw = _gemm.matmul(xp, flat.T, hs[:-1].reshape(T * N, -1))
         gb = flat.sum(0) if b_hh is not None else None
         dxw = da[::-1] if self.reverse else da  # step order -> time order
         grads = [wrap(xp.ascontiguousarray(dxw)), wrap(dh0)]
