@@ -104,6 +104,17 @@ def _outcome(fn):
         return None, e
 
 
+def _same_outcome(call):
+    """call(torch) and call(torchlet): equal results, or exceptions of one class."""
+    rt, et = _outcome(lambda: call(torch))
+    rl, el = _outcome(lambda: call(torchlet))
+    assert (el is None) == (et is None), f"torchlet {el!r}, torch {et!r}"
+    if et is not None:
+        assert type(el) is type(et), f"torchlet {el!r}, torch {et!r}"
+    else:
+        assert_same(rl, rt)
+
+
 def _compare(name, method):
     for spell in (("dim", "keepdim"), ("axis", "keepdims")):
         rt, et = _outcome(lambda: _call(torch, name, method, spell))
@@ -191,13 +202,7 @@ def test_input_other_aliases(name, spell):
         second = {"pow": "exponent", "dot": "tensor", "outer": "vec2"}.get(name, spell[1])
         return f(**{spell[0]: a, second if spell[1] == "other" else spell[1]: b})
 
-    rt, et = _outcome(lambda: call(torch))
-    rl, el = _outcome(lambda: call(torchlet))
-    assert (el is None) == (et is None), f"torchlet {el!r}, torch {et!r}"
-    if et is not None:
-        assert type(el) is type(et), f"torchlet {el!r}, torch {et!r}"
-    else:
-        assert_same(rl, rt)
+    _same_outcome(call)
 
 
 @pytest.mark.parametrize("name", ["add", "mul", "sub", "maximum", "eq", "atan2"])
@@ -227,10 +232,4 @@ def test_dim_and_its_alias_together(name, method, both):
         args = (2,) if name == "kthvalue" else ()
         return getattr(x, name)(*args, **both) if method else getattr(m, name)(x, *args, **both)
 
-    rt, et = _outcome(lambda: call(torch))
-    rl, el = _outcome(lambda: call(torchlet))
-    assert (el is None) == (et is None), f"torchlet {el!r}, torch {et!r}"
-    if et is not None:
-        assert type(el) is type(et), f"torchlet {el!r}, torch {et!r}"
-    else:
-        assert_same(rl, rt)
+    _same_outcome(call)
