@@ -220,7 +220,9 @@ def test_alias_and_name_together_is_an_error():
             m.sum(m.ones(2, 3), dim=0, axis=1)
 
 
-@pytest.mark.parametrize("name", ["sum", "mean", "amax", "max", "std", "logsumexp", "argmax", "median", "kthvalue", "cumsum"])
+@pytest.mark.parametrize(
+    "name", ["sum", "mean", "amax", "max", "std", "logsumexp", "argmax", "median", "kthvalue", "cumsum"]
+)
 @pytest.mark.parametrize("method", [True, False])
 @pytest.mark.parametrize("both", [{"dim": 1, "axis": 1}, {"dim": 1, "keepdim": True, "keepdims": True}])
 def test_dim_and_its_alias_together(name, method, both):

@@ -124,7 +124,8 @@ def ranges(run, n, step):
     `step` (a kernel's own chunk size, so every chunk is the one it makes alone)."""
     threads = _threads()
     parts = max(1, min(threads, -(-n // step)))
-    size = -(-(-(-n // parts)) // step) * step
+    per_part = -(-n // parts)
+    size = -(-per_part // step) * step  # rounded up to whole chunks
     _spread(run, sorted({min(i * size, n) for i in range(parts)} | {n}), threads)
 
 
