@@ -54,11 +54,12 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def _cuts(n, parts):
-    """`parts` + 1 cut points of range(n), each interior one on a 64-element boundary."""
-    step = -(-n // parts)
-    step = -(-step // _ALIGN) * _ALIGN
-    return [min(i * step, n) for i in range(parts)] + [n]
+def _cuts(n, parts, align=_ALIGN):
+    """The cut points 0 < ... < n of range(n) into at most `parts` parts of about equal size,
+    each interior cut a multiple of `align`."""
+    size = -(-n // parts)
+    size = -(-size // align) * align
+    return sorted({min(i * size, n) for i in range(parts)} | {n})
 
 
 def _plan(arrays, threads):
@@ -114,19 +115,14 @@ def by_rows(fn, *arrays):
             b = min(a + rows, stop)
             fn(*[x[a:b] for x in arrays])
 
-    parts = max(1, min(threads, n, first.size // (MIN_ELEMENTS // 2)))
-    step = -(-n // parts)
-    _spread(run, [min(i * step, n) for i in range(parts)] + [n], threads)
+    _spread(run, _cuts(n, max(1, min(threads, n, first.size // (MIN_ELEMENTS // 2))), 1), threads)
 
 
 def ranges(run, n, step):
     """run(start, stop) over [0, n) cut into up to get_num_threads() parts at multiples of
     `step` (a kernel's own chunk size, so every chunk is the one it makes alone)."""
     threads = _threads()
-    parts = max(1, min(threads, -(-n // step)))
-    per_part = -(-n // parts)
-    size = -(-per_part // step) * step  # rounded up to whole chunks
-    _spread(run, sorted({min(i * size, n) for i in range(parts)} | {n}), threads)
+    _spread(run, _cuts(n, max(1, min(threads, -(-n // step))), step), threads)
 
 
 def _spread(run, cuts, threads):
@@ -138,4 +134,4 @@ def _spread(run, cuts, threads):
         for f in futures:
             f.result()
     else:
-        run(0, cuts[1])
+        run(cuts[0], cuts[-1])

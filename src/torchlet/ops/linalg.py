@@ -87,8 +87,7 @@ def _mm(input, mat2):
         _mm_shapes(x, y)
     if x.dtype != y.dtype or x.dtype.kind == "b":
         _check_dtypes(input, mat2)
-    xp = _NAMESPACES.get(x.__class__, np)  # (input._xp and, below, _prod, inlined: 2x2 products are all call cost)
-    res = _new_leaf(Tensor, _gemm.matmul(xp, x, y) if x.dtype.itemsize != 2 else _prod(x, y, xp))  # 2-D: an array
+    res = _new_leaf(Tensor, _prod(x, y, _NAMESPACES.get(x.__class__, np)))  # (input._xp inlined; 2-D: an array)
     if input._requires_grad or mat2._requires_grad:  # attach's own first test, without its call
         attach(res, MmBackward0, (input, mat2), (input, mat2))
     return res

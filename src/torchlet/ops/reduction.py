@@ -30,21 +30,20 @@ def _dims(dim, ndim):
     return False, dims if ndim else ()
 
 
-def _np_names(dim, keepdim, axis, keepdims):
+def _np_names(dim, keepdim, axis, keepdims, name=None):
     """NumPy's spellings, which PyTorch accepts too: axis= for dim=, keepdims= for keepdim=.
-    Both spellings at once is PyTorch's TypeError (named after the calling op)."""
+    Both spellings at once is PyTorch's TypeError, named after `name` (default: the caller)."""
     both_dims = axis is not None and dim is not None and dim != ()  # (amax's default dim is ())
     if both_dims or (keepdims is not None and keepdim):
         alias = "axis" if both_dims else "keepdims"
-        raise TypeError(f"{sys._getframe(1).f_code.co_name}() got an unexpected keyword argument '{alias}'")
+        name = name or sys._getframe(1).f_code.co_name
+        raise TypeError(f"{name}() got an unexpected keyword argument '{alias}'")
     return (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
 
 
 def _required(name, dim, axis):
     if axis is not None:
-        if dim is not None:
-            raise TypeError(f"{name}() got an unexpected keyword argument 'axis'")
-        dim = axis
+        dim, _ = _np_names(dim, False, axis, None, name)
     if dim is None:
         raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
     return dim
