@@ -157,3 +157,34 @@ def test_packed_matches_unpacked_and_torch(mode):
     padded.sum().backward()
     np.testing.assert_allclose(np.asarray(padded._data), np.asarray(fused_out._data), rtol=1e-12)
     np.testing.assert_allclose(np.asarray(same[1].grad._data), np.asarray(same[0].grad._data), rtol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+def test_float32_layer_above_one_thread_hands_the_cores_to_onednn(mode, monkeypatch):
+    """Above one thread a float32 fused layer starts oneDNN's pool (its products, and the step's
+    sums, then stay off OpenBLAS's threads: _gemm.onednn_holds_cores) and still gives torch's
+    values and gradients with its products on oneDNN; at one thread it starts nothing."""
+    from conftest import require_onednn
+    from torchlet.ops import _onednn
+
+    require_onednn()
+    monkeypatch.setattr(_onednn, "_state", {k: v for k, v in _onednn._state.items() if k != "pool"})
+    calls = []
+    real = _onednn.sgemm
+    monkeypatch.setattr(_onednn, "sgemm", lambda *a: calls.append(a[-2].shape) or real(*a))
+    T, N, I, H = 7, 48, 24, 96  # per-step products of 48 * 96 * 4 * 96 multiply-adds: above THREADED_MACS
+    theirs, ours = _pair(mode, I, H, 2, dtype="float32")
+    x = np.random.default_rng(1).standard_normal((T, N, I)).astype(np.float32)
+    before = torchlet.get_num_threads()
+    try:
+        torchlet.set_num_threads(1)
+        ours(torchlet.tensor(x))
+        assert not _onednn.pool_started()
+        calls.clear()
+        torchlet.set_num_threads(2)
+        got = _run(torchlet, ours, x, None, None)
+    finally:
+        torchlet.set_num_threads(before)
+    assert _onednn.pool_started()
+    assert sum(shape == (N, 4 * H if mode == "LSTM" else 3 * H) for shape in calls) >= 2 * T  # every step's product
+    _compare(_run(torch, theirs, x, None, None), got, "float32")

@@ -69,3 +69,50 @@ def test_the_ones_it_keeps_cannot_be_written():
     ones = _blas_sum._ones(np, x.dtype, 4096)
     with pytest.raises(ValueError):
         ones[0] = 2
+
+
+@pytest.fixture
+def onednn_holds_cores(monkeypatch):
+    """Two threads, oneDNN's pool started (as after a convolution or a fused LSTM on it); records
+    the products left to OpenBLAS (their element counts) and those given to oneDNN's sgemm."""
+    from conftest import require_onednn
+    from torchlet.ops import _onednn
+
+    require_onednn()
+    monkeypatch.setattr(torchlet, "_threads", [2])
+    monkeypatch.setitem(_onednn._state, "pool", True)
+    seen = {"openblas": [], "onednn": []}
+    real_mm, real_sgemm = _blas_sum._matmul, _onednn.sgemm
+    monkeypatch.setattr(
+        _blas_sum, "_matmul", lambda a, b: seen["openblas"].append(max(a.size, b.size)) or real_mm(a, b)
+    )
+    monkeypatch.setattr(_onednn, "sgemm", lambda *a: seen["onednn"].append(a[-2].shape) or real_sgemm(*a))
+    return seen
+
+
+HELD_CASES = CASES + [((64, 512, 2, 2), (0, 2, 3)), ((128, 120), (0,)), ((128, 16, 8, 8), (0, 2, 3))]
+
+
+@pytest.mark.parametrize("shape,dims", HELD_CASES, ids=[f"{s}-{d}" for s, d in HELD_CASES])
+def test_while_onednn_holds_the_cores_no_sum_wakes_openblas(torch, onednn_holds_cores, shape, dims):
+    """OpenBLAS's gemv runs on its own threads from GEMV_THREADED elements, which then spin beside
+    oneDNN's: while oneDNN's pool holds the cores, such sums go to its sgemm (or NumPy's sum),
+    with torch's values."""
+    x = np.random.default_rng(2).standard_normal(shape).astype(np.float32)
+    kw = {} if dims is None else {"dim": dims}
+    np.testing.assert_allclose(
+        torchlet.tensor(x).sum(**kw).numpy(), torch.tensor(x).sum(**kw).numpy(), rtol=1e-4, atol=2e-3
+    )
+    assert all(n < _blas_sum.GEMV_THREADED for n in onednn_holds_cores["openblas"])
+    if dims == (0, 2, 3):  # batch norm's sums: on oneDNN (NumPy's sum over them is 4-7x slower)
+        assert onednn_holds_cores["onednn"]
+
+
+def test_while_onednn_holds_the_cores_the_2_norm_is_no_blas_dot(torch, onednn_holds_cores, monkeypatch):
+    x = np.random.default_rng(3).standard_normal((300, 400)).astype(np.float32)
+    expect = torch.linalg.vector_norm(torch.tensor(x)).item()
+    monkeypatch.setattr(
+        np, "vdot", lambda *a: pytest.fail("OpenBLAS's dot (its threads) while oneDNN's hold the cores")
+    )
+    np.testing.assert_allclose(torchlet.linalg.vector_norm(torchlet.tensor(x)).item(), expect, rtol=1e-5)
+    np.testing.assert_allclose(torchlet.tensor(x).norm().item(), expect, rtol=1e-5)

@@ -33,10 +33,12 @@ nn/rnn.py from the same inputs and differentiates that instead, so double
 backward stays exact.
 """
 
+import numpy as np
+
 from ..autograd import grad_mode
 from ..autograd.graph import Node, attach
 from .._tensor import wrap
-from ..ops import _gemm
+from ..ops import _gemm, _onednn
 
 
 def _sigmoid(xp, a):
@@ -220,6 +222,8 @@ def fused_layer(mode, xw, h0, c0, w_hh, b_hh, reverse):
     """One recurrent layer in one direction: (outputs (T, N, H), (h_n, c_n) or (h_n,))."""
     xp = xw._xp
     x, h, w = xw._data, h0._data, w_hh._data
+    if x.dtype.name == "float32" and x.__class__ is np.ndarray:
+        _onednn.start_pool()  # its products (and the step's sums) on oneDNN's threads from now on
     b = None if b_hh is None else b_hh._data
     if mode == "LSTM":
         arrays = _lstm_forward(xp, x, h, c0._data, w, b, reverse)

@@ -26,15 +26,19 @@ over 0 0.59x; (1024, 1024) whole 0.47x; (256, 256) over 0 or 1 0.82-0.92x;
 
 import numpy as np
 
+from . import _gemm, _onednn
+
 try:  # np.einsum without its Python wrapper (~0.8 us of a 6 us 256x256 sum); the same C function
     from numpy._core.multiarray import c_einsum as _c_einsum
 except ImportError:  # NumPy 1.x
     from numpy.core.multiarray import c_einsum as _c_einsum
 
+_F32 = np.dtype(np.float32)
 MIN_SIZE = 4096  # below this NumPy's overhead is lower, and tiny edge cases (-0.0) keep NumPy's result
 EINSUM_MIN = 16384  # a whole-array sum from here to LONGEST: einsum (below it NumPy's pairwise sum is as fast)
 LONGEST = 1 << 16
 BLOCK = 4096
+GEMV_THREADED = 9216  # OpenBLAS's gemv runs on its threads from here (2304 * 4, its interface/gemv.c)
 
 
 _ONES = {}  # (xp, dtype, n) -> read-only ones: allocating 64K of them per call cost as much as the sum
@@ -70,6 +74,30 @@ def _prod(shape):
     return n
 
 
+def _matmul(a, b):
+    return a @ b
+
+
+def _on_onednn(a, b):
+    """a @ b (one of them a vector of ones, both C-contiguous) as a 2-D oneDNN sgemm, for while
+    its threads hold the cores (_gemm.onednn_holds_cores); below GEMV_THREADED elements,
+    OpenBLAS's gemv on this thread."""
+    if a.size * (b.shape[-1] if b.ndim == 2 else 1) < GEMV_THREADED:
+        return _matmul(a, b)
+    a2 = a.reshape(1, -1) if a.ndim == 1 else a.reshape(-1, a.shape[-1])
+    b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+    out = _onednn.sgemm(a2, False, b2, False, np.empty((a2.shape[0], b2.shape[1]), _F32), 0.0)
+    return out.reshape(-1) if a.ndim == 1 else out.reshape(a.shape[:-1])
+
+
+def squared_sum(xp, flat):
+    """flat . flat for a 1-D float array: BLAS's dot, or NumPy's einsum (no BLAS) while oneDNN's
+    threads hold the cores (OpenBLAS's dot wakes its own threads from 10000 elements)."""
+    if xp is np and flat.dtype == _F32 and _gemm.onednn_holds_cores():
+        return _c_einsum("i,i->", flat, flat)
+    return xp.vdot(flat, flat)
+
+
 def blas_sum(xp, x, dims, keepdim):
     """x.sum(axis=dims, keepdims=keepdim) through gemv, or None when not applicable."""
     if x.dtype.kind != "f" or x.dtype.itemsize not in (4, 8) or x.size < MIN_SIZE or not x.flags.c_contiguous:
@@ -85,6 +113,13 @@ def blas_sum(xp, x, dims, keepdim):
     k = x.size // (r0 * r1)
     if r0 > LONGEST:
         return None
+    mv = _matmul
+    if xp is np and x.dtype == _F32 and _gemm.onednn_holds_cores():
+        # OpenBLAS's gemv would wake its threads (from 9216 elements): oneDNN's sgemm, or below
+        # THREADED_MACS for a leading run alone NumPy's sum ((128, 120) over 0: 6 us, oneDNN 27)
+        if r1 == 1 and x.size < _gemm.THREADED_MACS:
+            return None
+        mv = _on_onednn
     y = x.reshape(r0, k, r1)
     if r1 > 1:
         if r1 > LONGEST:
@@ -93,18 +128,18 @@ def blas_sum(xp, x, dims, keepdim):
                 return None
             blocks = y.reshape(-1)[: r1 - tail] if tail else y
             blocks = blocks.reshape(r0, k, r1 // BLOCK, BLOCK)
-            y = (blocks @ _ones(xp, x.dtype, BLOCK)).sum(axis=-1)
+            y = mv(blocks, _ones(xp, x.dtype, BLOCK)).sum(axis=-1)
             if tail:  # one run (a whole-array sum): its last partial block
                 y = y + x.reshape(-1)[r1 - tail :].sum()
         elif r0 * k == 1:
             return None  # one run of at most 64K (a whole small array): NumPy's pairwise sum was faster than dot
         else:
-            y = y.reshape(r0 * k, r1) @ _ones(xp, x.dtype, r1)
+            y = mv(y.reshape(r0 * k, r1), _ones(xp, x.dtype, r1))
         y = y.reshape(r0, k)
     else:
         y = y.reshape(r0, k)
     if r0 > 1:
-        y = _ones(xp, x.dtype, r0) @ y
+        y = mv(_ones(xp, x.dtype, r0), y)
     else:
         y = y.reshape(k)
     out_shape = (

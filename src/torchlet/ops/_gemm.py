@@ -13,10 +13,13 @@ call, waiting for the next. Two pools of spinning threads on the same cores take
 the cores from each other: with the convolutions on oneDNN and the Linear layers
 on OpenBLAS, both at two threads, a LeNet training step took 35 ms against 22
 with everything on OpenBLAS, and CIFAR's 190 ms against 147; with the products
-on oneDNN's pool too, 19 and 81 (PyTorch: 24 and 93). Processes that never run
-a convolution on oneDNN (the GPT and LSTM steps) keep OpenBLAS, which ran them
-faster (the LSTM's (2048, 256) @ (256, 1024) product: 19 ms against 36 with
-oneDNN's sgemm beside OpenBLAS's recurrent products).
+on oneDNN's pool too, 19 and 81 (PyTorch: 24 and 93). Sums through BLAS follow
+the same rule (_blas_sum.py). A fused LSTM/GRU layer starts oneDNN's pool itself
+(_onednn.start_pool): its step at two threads ran 130-140 ms with every product
+and sum on oneDNN against 165-195 with them on OpenBLAS (and 265 with the products
+on oneDNN while gemv sums still woke OpenBLAS). Processes that run neither (the GPT
+step) keep OpenBLAS, as fast for them (its attention's batched products stay on
+NumPy's matmul).
 
     C (M, N) = A (M, K) @ B (K, N)          one sgemm call; an operand that is the
                                              transpose of a C-contiguous array is
@@ -117,8 +120,16 @@ def _on_onednn(M, N, K, K2):
     if K2 != K or M * N * K < THREADED_MACS:  # (also every empty product)
         return False
     if sys.modules["torchlet"].get_num_threads() > 1:
-        return _onednn.pool_started() and _onednn.enabled()
+        return onednn_holds_cores()
     return N >= ONE_THREAD_MIN_N and _onednn.enabled()
+
+
+def onednn_holds_cores():
+    """Above one thread, once oneDNN's pool has started: every float32 product from
+    THREADED_MACS goes to oneDNN, and nothing may wake OpenBLAS's threads, which spin ~0.1 s
+    after each call beside oneDNN's (one OpenBLAS gemv before a loop of (32, 256) @ (256,
+    1024) oneDNN products took them from 128 to 242 us each)."""
+    return sys.modules["torchlet"].get_num_threads() > 1 and _onednn.pool_started() and _onednn.enabled()
 
 
 def _numpy(xp, a, b, bias):

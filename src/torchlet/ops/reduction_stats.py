@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ._blas_sum import squared_sum
 from ._util import Node, attach, float_result, method, wrap
 from .linalg_norms import LinalgVectorNormBackward0
 from ._out import out_form
@@ -178,7 +179,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     p = float(p)
     if p == 2 and len(dims) == x.ndim and x.flags.c_contiguous and x.dtype.kind == "f" and not keepdim:
         flat = x.reshape(-1)  # the whole-tensor 2-norm (clip_grad_norm_) as one BLAS dot
-        res = wrap(xp.asarray(xp.sqrt(xp.vdot(flat, flat)), dtype=x.dtype))
+        res = wrap(xp.asarray(xp.sqrt(squared_sum(xp, flat)), dtype=x.dtype))
         return attach(res, LinalgVectorNormBackward0, (input,), (input, res), dims=dims, keepdim=keepdim, ord=p)
     a = xp.abs(x)
     if p == 2:
