@@ -66,6 +66,9 @@ class _Library:
         + [Dims] * 4
         + [P, P],
         "dnnl_reorder_primitive_desc_create": [ctypes.POINTER(P), P, P, P, P, P],
+        "dnnl_eltwise_forward_primitive_desc_create": [ctypes.POINTER(P), P, ctypes.c_int, ctypes.c_int, P, P]
+        + [ctypes.c_float] * 2
+        + [P],
         "dnnl_primitive_desc_destroy": [P],
         "dnnl_primitive_create": [ctypes.POINTER(P), P],
         "dnnl_primitive_destroy": [P],

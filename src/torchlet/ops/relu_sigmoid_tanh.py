@@ -11,7 +11,7 @@ Tensor-op formulas make 2-3 temporaries; profiled in LeNet steps).
 
 import numpy as np
 
-from . import _parallel
+from . import _eltwise_onednn, _parallel
 from ._table import methods
 from ._util import attach, inplace, wrap
 from .pointwise_math import _float_fn, _floating, _in_float32, _np_clip, define_unary
@@ -21,6 +21,10 @@ __all__ = ["relu", "sigmoid", "tanh"]
 
 @_in_float32
 def _sigmoid(xp, x):
+    if xp is np:
+        r = _eltwise_onednn.sigmoid(x)  # a large float32 array: one pass on oneDNN's threads
+        if r is not None:
+            return r
     r = xp.asarray(xp.negative(_floating(x)))  # one buffer (an array, not a 0-d scalar), finished in place
     xp.exp(r, out=r)
     r += 1
