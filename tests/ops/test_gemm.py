@@ -146,3 +146,37 @@ def test_sgemm_is_taken_only_with_the_pool_and_agrees_with_numpy(monkeypatch):
     monkeypatch.setattr(cpu, "use_onednn", False)
     _gemm.matmul(np, a, a.T)
     assert len(calls) == 5
+
+
+def test_batched_products_stay_off_openblas_while_onednn_holds_the_cores(monkeypatch, torch):
+    """Stacks of products each of THREADED_MACS or more (attention's q @ k^T and its backward; a
+    Linear on a 3-D input: one 2-D product) go to oneDNN's sgemm while its pool holds the cores, with torch's values and
+    gradients; broadcast stacks, small ones and float64 stay NumPy's; without the pool, all."""
+    require_onednn()
+    calls = []
+    real = _onednn.sgemm
+    monkeypatch.setattr(_onednn, "sgemm", lambda *a: calls.append(a[-2].shape) or real(*a))
+    monkeypatch.setattr(cpu, "use_onednn", True)
+    monkeypatch.setattr(torchlet, "_threads", [2])
+    monkeypatch.setitem(_onednn._state, "pool", True)
+    rng = np.random.default_rng(16)
+    q, k = (rng.standard_normal((2, 3, 96, 64)).astype(np.float32) for _ in range(2))
+    w = rng.standard_normal((64, 128)).astype(np.float32)
+    # per matrix: 96 * 64 * 96 multiply-adds; q @ w: linalg.matmul folds the stack into one product
+    for x, y, n in ((q, k.swapaxes(-1, -2), 6), (q, w, 1), (q.swapaxes(-1, -2)[..., :48, :], k, 6)):
+        ours = [torchlet.tensor(v, requires_grad=True) for v in (x, y)]
+        theirs = [torch.tensor(v, requires_grad=True) for v in (x, y)]
+        calls.clear()
+        r, t = ours[0] @ ours[1], theirs[0] @ theirs[1]
+        assert len(calls) == n  # one per matrix, or one for all rows of a contiguous stack
+        r.backward(torchlet.ones_like(r))
+        t.backward(torch.ones_like(t))
+        for u, v in zip([r] + [o.grad for o in ours], [t] + [o.grad for o in theirs]):
+            np.testing.assert_allclose(u.detach().numpy(), v.detach().numpy(), rtol=1e-4, atol=1e-4)
+    calls.clear()
+    _gemm.matmul(np, q, k[:1].swapaxes(-1, -2))  # a broadcast stack
+    _gemm.matmul(np, q[..., :8, :], k[..., :8, :].swapaxes(-1, -2))  # small matrices
+    _gemm.matmul(np, q.astype(np.float64), w.astype(np.float64))
+    monkeypatch.delitem(_onednn._state, "pool")
+    _gemm.matmul(np, q, k.swapaxes(-1, -2))
+    assert calls == []

@@ -86,6 +86,8 @@ def matmul(xp, a, b, bias=None):
     if bias is None and (a.ndim != 2 or b.ndim != 2 or a.size * b.shape[1] < THREADED_MACS):
         if xp is np and a.ndim == 2 and b.ndim == 2 and a.flags.c_contiguous and b.flags.c_contiguous:
             return np.dot(a, b)  # the same BLAS call and bits as matmul's, without its gufunc set-up (~0.5 us)
+        if a.ndim > 2 and a.shape[-2] * a.shape[-1] * b.shape[-1] >= THREADED_MACS and _batched_on_onednn(xp, a, b):
+            return _batched(a, b)
         return xp.matmul(a, b)  # small and batched products: straight to the namespace, nothing else read
     if (
         xp is not np
@@ -130,6 +132,32 @@ def onednn_holds_cores():
     after each call beside oneDNN's (one OpenBLAS gemv before a loop of (32, 256) @ (256,
     1024) oneDNN products took them from 128 to 242 us each)."""
     return sys.modules["torchlet"].get_num_threads() > 1 and _onednn.pool_started() and _onednn.enabled()
+
+
+def _batched_on_onednn(xp, a, b):
+    """Whether a stack of float32 products each of THREADED_MACS or more (attention's)
+    goes to oneDNN, one sgemm per matrix: while its threads hold the cores, NumPy's matmul would
+    wake OpenBLAS's (a GPT step after a CNN in one process, two threads: 465 -> 250-270 ms)."""
+    return (
+        xp is np
+        and a.__class__ is np.ndarray
+        and b.__class__ is np.ndarray
+        and a.dtype == _F32
+        and b.dtype == _F32
+        and a.shape[:-2] == b.shape[:-2]  # (a broadcast stack: NumPy's)
+        and a.shape[-1] == b.shape[-2]
+        and onednn_holds_cores()
+    )
+
+
+def _batched(a, b):
+    """a (..., M, K) @ b (..., K, N), for _batched_on_onednn's stacks. (N-D @ 2-D products reach
+    matmul as one 2-D product of all the rows: linalg.matmul folds them.)"""
+    out = np.empty(a.shape[:-1] + (b.shape[-1],), _F32)
+    for i in np.ndindex(*a.shape[:-2]):
+        pa, pb = _operand(a[i]), _operand(b[i])
+        _onednn.sgemm(pa[0], pa[1], pb[0], pb[1], out[i], 0.0)
+    return out
 
 
 def _numpy(xp, a, b, bias):
