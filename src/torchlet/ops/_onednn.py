@@ -5,8 +5,10 @@ Optional: ``pip install "torchlet[onednn]"`` brings Intel's ``onednn-cpu-gomp``
 wheel (oneDNN 3.2, GNU OpenMP, CPU only; Linux x86-64). Without it, or with
 ``TORCHLET_ONEDNN=0`` in the environment or ``torchlet.backends.cpu.use_onednn
 = False``, nothing here loads and every operation stays on NumPy (the
-reference). What runs on it: the float32 convolutions (_conv_onednn.py) and,
-above one thread, the float32 matrix products (_gemm.py).
+reference). What runs on it: the float32 convolutions (_conv_onednn.py), the wide
+float32 matrix products at one thread and all of them above one thread once its
+pool has started (_gemm.py; sums through BLAS follow, _blas_sum.py), and the
+sigmoid of large float32 arrays (_eltwise_onednn.py).
 
 Threads: oneDNN runs OpenMP regions of ``omp_get_max_threads()`` threads; it
 is set to ``torchlet.get_num_threads()`` before each call where they differ,
