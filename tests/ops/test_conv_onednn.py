@@ -4,9 +4,6 @@ spatial dims, groups, strides, dilations, asymmetric padding and no bias, at one
 the oneDNN path is really taken where it should be; refused shapes, create_graph, threads and a
 forked child all work (create_graph: test_fast_paths.test_conv2d_double_backward)."""
 
-import multiprocessing
-import threading
-
 import numpy as np
 import pytest
 
@@ -14,6 +11,7 @@ import torchlet
 import torchlet.backends.cpu as cpu
 from conftest import require_onednn
 from tests.oracle import assert_same
+from tests.ops.concurrency import in_forked_child, run_on_threads
 from torchlet.ops import _conv_onednn, _onednn
 
 
@@ -122,11 +120,7 @@ def test_threads_convolve_at_once(torch):
         for _ in range(20):
             got[i] = torchlet.nn.functional.conv2d(torchlet.tensor(xs[i]), torchlet.tensor(w), padding=1).numpy()
 
-    pool = [threading.Thread(target=work, args=(i,)) for i in range(len(xs))]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
+    run_on_threads(work, len(xs))
     for g, e in zip(got, want):
         np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-5)
 
@@ -149,15 +143,6 @@ def test_forked_child_convolves_after_the_parent_used_the_pool():
             rng.standard_normal((8, 4, 3, 3)).astype(np.float32),
         )
         y = torchlet.nn.functional.conv2d(torchlet.tensor(x), torchlet.tensor(w), padding=1).numpy()
-        ctx = multiprocessing.get_context("fork")
-        q = ctx.Queue()
-        p = ctx.Process(target=_child, args=(q, x, w, y))
-        p.start()
-        p.join(60)
-        if p.exitcode is None:
-            p.kill()
-            pytest.fail("the forked child hung in oneDNN")
-        assert p.exitcode == 0
-        assert q.get(timeout=5) < 1e-5
+        assert in_forked_child(_child, x, w, y) < 1e-5
     finally:
         torchlet.set_num_threads(before)

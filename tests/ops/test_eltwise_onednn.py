@@ -4,15 +4,13 @@ PyTorch: values within a few ulp over the whole float32 range (subnormal results
 oneDNN's pool holding the cores; large contiguous float32 only); from several threads and in
 a forked child."""
 
-import multiprocessing
-import threading
-
 import numpy as np
 import pytest
 
 import torchlet
 import torchlet.backends.cpu as cpu
 from conftest import require_onednn
+from tests.ops.concurrency import in_forked_child, run_on_threads
 from torchlet.ops import _eltwise_onednn, _onednn
 
 
@@ -104,11 +102,7 @@ def test_threads_each_keep_their_own_primitive(taken, monkeypatch):
         for _ in range(20):
             got[i] = _eltwise_onednn.sigmoid(x[i])
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_on_threads(work, 4)
     for g, e in zip(got, expect):
         np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-7)
     assert len(taken) == 80
@@ -128,16 +122,7 @@ def test_forked_child_after_the_parent_used_the_pool(taken, monkeypatch):
     try:
         x = np.random.default_rng(2).standard_normal(1 << 18).astype(np.float32)
         y = _eltwise_onednn.sigmoid(x)
-        ctx = multiprocessing.get_context("fork")
-        q = ctx.Queue()
-        p = ctx.Process(target=_child, args=(q, x, y))
-        p.start()
-        p.join(60)
-        if p.exitcode is None:
-            p.kill()
-            pytest.fail("the forked child hung in oneDNN")
-        assert p.exitcode == 0
-        error, own_primitive = q.get(timeout=5)
+        error, own_primitive = in_forked_child(_child, x, y)
         assert own_primitive and error is not False and error < 1e-6
     finally:
         torchlet.set_num_threads(before)
