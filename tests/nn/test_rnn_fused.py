@@ -167,7 +167,10 @@ def test_float32_layer_above_one_thread_hands_the_cores_to_onednn(mode, monkeypa
     from conftest import require_onednn
     from torchlet.ops import _onednn
 
+    import torchlet.backends.cpu as cpu
+
     require_onednn()
+    monkeypatch.setattr(cpu, "use_onednn", True)  # (also in CI's TORCHLET_ONEDNN=0 pass)
     monkeypatch.setattr(_onednn, "_state", {k: v for k, v in _onednn._state.items() if k != "pool"})
     calls = []
     real = _onednn.sgemm

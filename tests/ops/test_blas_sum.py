@@ -78,7 +78,10 @@ def onednn_holds_cores(monkeypatch):
     from conftest import require_onednn
     from torchlet.ops import _onednn
 
+    import torchlet.backends.cpu as cpu
+
     require_onednn()
+    monkeypatch.setattr(cpu, "use_onednn", True)
     monkeypatch.setattr(torchlet, "_threads", [2])
     monkeypatch.setitem(_onednn._state, "pool", True)
     seen = {"openblas": [], "onednn": []}
