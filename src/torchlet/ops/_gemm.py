@@ -137,7 +137,7 @@ def onednn_holds_cores():
 def _batched_on_onednn(xp, a, b):
     """Whether a stack of float32 products each of THREADED_MACS or more (attention's)
     goes to oneDNN, one sgemm per matrix: while its threads hold the cores, NumPy's matmul would
-    wake OpenBLAS's (a GPT step after a CNN in one process, two threads: 465 -> 250-270 ms)."""
+    wake OpenBLAS's (a GPT step after a CNN in one process, two threads: 465-494 -> 306 ms)."""
     return (
         xp is np
         and a.__class__ is np.ndarray
