@@ -67,9 +67,9 @@ def _plan(lib, n):
 def sigmoid(x):
     """sigmoid(x) in a new float32 array, or None where this path is not taken (module docstring)."""
     if (
-        x.__class__ is not np.ndarray
+        x.size < MIN_ELEMENTS  # first: every sigmoid call passes here
+        or x.__class__ is not np.ndarray
         or x.dtype != _onednn.F32
-        or x.size < MIN_ELEMENTS
         or not x.flags.c_contiguous
         or not _onednn.enabled()
     ):

@@ -205,7 +205,7 @@ def start_pool():
     """Hands the cores to oneDNN's pool from now on (above one thread, when enabled): a process
     that runs no convolution on it, and whose products would stay on OpenBLAS's threads, opts
     in (the fused recurrences: a 2-layer LSTM step with all products and sums on oneDNN ran
-    150-175 ms against 164-197 on OpenBLAS, at two threads)."""
+    130-140 ms against 165-195 on OpenBLAS, at two threads)."""
     if threads() > 1 and enabled():
         library().sync_threads()
 
