@@ -1,10 +1,12 @@
 """One interpreter's share of the suite: the named groups at one thread
-setting, both libraries in this process, timed alternately (runner.compare)."""
+setting. Both libraries are loaded (torchlet's models take PyTorch's initial
+weights); the ones in `timed` are timed, alternately when both (runner.timings)."""
 
 import os
+import statistics
 import sys
 
-from .runner import _row, compare, load_average, matmul_peak, now
+from .runner import _row, load_average, matmul_peak, now, timings
 
 GROUPS = ("train", "infer", "lm", "layers", "ops", "data", "random", "import", "memory", "flops")
 OP_TARGETS = {"add", "mul", "sum"}  # the ops the issue gives a 256x256 target
@@ -41,9 +43,10 @@ def set_threads(libs, threads):
     return {k: m.get_num_threads() for k, m in libs.items()}
 
 
-def run(groups, models=None, repeat=7, threads=1, use_torch=True, emit=print):
+def run(groups, models=None, repeat=7, threads=1, use_torch=True, emit=print, timed=None):
     """Rows of the named groups; `threads` 1 or None (the libraries' defaults; the
-    caller has left the BLAS thread variables unset). Returns (meta, rows)."""
+    caller has left the BLAS thread variables unset); `timed` the libraries to time
+    (None: every one loaded; the others' values are None). Returns (meta, rows)."""
     import numpy as np
     import torchlet
 
@@ -72,6 +75,8 @@ def run(groups, models=None, repeat=7, threads=1, use_torch=True, emit=print):
         "threads": {label: dict(counts, blas=machine.blas())},
         "repeat": repeat,
         "load_before": load_average(),
+        "timed": sorted(timed or libs),
+        "pid": os.getpid(),
     }
     rows = []
 
@@ -82,13 +87,15 @@ def run(groups, models=None, repeat=7, threads=1, use_torch=True, emit=print):
         emit(report.row_text(r))
 
     def pair(calls_of, group, name, **kw):
-        calls = {k: calls_of(k, m) for k, m in libs.items()}
+        calls = {k: calls_of(k, m) for k, m in libs.items() if timed is None or k in timed}
         if any(c is None for c in calls.values()):
             return None
-        med, n = compare(calls, repeat=repeat, **kw)
-        r = _row(group, name, med["torchlet"], med.get("torch"), limit=limit(group, name, threads))
-        r["calls_per_timing"] = n
-        r["page_faults_per_call"] = compare.faults
+        times, n = timings(calls, repeat=repeat, **kw)
+        med = {k: statistics.median(v) for k, v in times.items()}
+        r = _row(group, name, med.get("torchlet"), med.get("torch"), limit=limit(group, name, threads))
+        r["times"] = times
+        r["calls_per_timing"] = dict.fromkeys(calls, n)
+        r["page_faults_per_call"] = timings.faults
         add(r)
         return r
 
@@ -152,11 +159,9 @@ def run(groups, models=None, repeat=7, threads=1, use_torch=True, emit=print):
         for name in ("mlp", "lenet"):
             if name in step_time:
                 fl = w.step_flops(name)
-                tl, th = step_time[name]
                 lim = 0.6 if name == "mlp" and threads == 1 else None
-                r = _row("flops", f"{name} step / peak", fl / tl / peak, th and fl / th / peak, "frac", lim, True)
-                r["ratio"] = None  # a fraction, not a time: no torchlet/torch ratio
-                add(r)
+                frac = [t and fl / t / peak for t in step_time[name]]
+                add(_row("flops", f"{name} step / peak", *frac, "frac", lim, True))
     meta["load_after"] = load_average()
     meta["end"] = now()
     return meta, rows

@@ -17,13 +17,15 @@ def calls_per_timing(call, target):
         n *= 4
 
 
-def compare(calls, repeat=7, warmup=3, target=0.1):
-    """Median seconds per call of each entry of {name: callable}. Timings
-    alternate between the entries, so a change of machine load hits all. Each
-    timing follows one untimed call of its own entry: after a call, PyTorch's
-    OpenMP threads and OpenBLAS's threads spin for milliseconds, and on a
-    2-core machine the other library's next call would start on a busy core
-    (a 2048x128x512 product: 1.5 ms after itself, 3.2 ms after a PyTorch call)."""
+def timings(calls, repeat=7, warmup=3, target=0.1):
+    """Seconds per call of every timing of each entry of {name: callable}:
+    ({name: [seconds, ...]}, calls per timing). Timings alternate between the
+    entries, so a change of machine load hits all. Each timing follows one
+    untimed call of its own entry: after a call, PyTorch's OpenMP threads and
+    OpenBLAS's threads spin for milliseconds, and on a 2-core machine the other
+    library's next call would start on a busy core (a 2048x128x512 product:
+    1.5 ms after itself, 3.2 ms after a PyTorch call). `timings.faults`: minor
+    page faults per call of each entry."""
     for c in calls.values():
         for _ in range(warmup):
             c()
@@ -36,7 +38,13 @@ def compare(calls, repeat=7, warmup=3, target=0.1):
             f0 = _minflt()
             times[k].append(timeit.timeit(c, number=n) / n)
             faults[k] += _minflt() - f0
-    compare.faults = {k: v / (n * repeat) for k, v in faults.items()}  # minor page faults per call
+    timings.faults = {k: v / (n * repeat) for k, v in faults.items()}
+    return times, n
+
+
+def compare(calls, **kw):
+    """Median seconds per call of each entry of {name: callable} (see timings), and the calls per timing."""
+    times, n = timings(calls, **kw)
     return {k: statistics.median(v) for k, v in times.items()}, n
 
 
@@ -73,8 +81,13 @@ def now():
 
 
 # ----- the suite ---------------------------------------------------------------
+LIBS = ("torchlet", "torch")
+
+
 def _row(group, name, tl, th, unit="s", limit=None, higher_is_better=False):
-    ratio = tl / th if th else None
+    """A result row. `tl`/`th`: torchlet's and PyTorch's value (None where not measured); a
+    fraction (unit "frac", e.g. of the machine's peak FLOP/s) gets no ratio."""
+    ratio = tl / th if tl is not None and th and unit != "frac" else None
     met = None
     if limit is not None:
         value = tl if higher_is_better else ratio
@@ -89,6 +102,40 @@ def _row(group, name, tl, th, unit="s", limit=None, higher_is_better=False):
         "unit": unit,
         "ratio": ratio,
         "limit": limit,
+        "higher_is_better": higher_is_better,
         "target": target,
         "met": met,
     }
+
+
+def merge(rows):
+    """One row per (threads, group, name) out of the rows of several processes, each of which
+    timed one library: a library's value is the median of all its timings in every process (of
+    the values it reported, for a row measured once per process), and the ratio and the
+    target's verdict follow from those. A row only one process reported passes unchanged."""
+    by_key = {}
+    for r in rows:
+        by_key.setdefault((r.get("threads"), r["group"], r["name"]), []).append(r)
+    out = []
+    for (threads, group, name), rs in by_key.items():
+        if len(rs) == 1:
+            out.append(rs[0])
+            continue
+        value, times = {}, {}
+        for lib in LIBS:
+            times[lib] = [t for r in rs for t in (r.get("times") or {}).get(lib, [])]
+            vals = times[lib] or [r[lib] for r in rs if r.get(lib) is not None]
+            value[lib] = statistics.median(vals) if vals else None
+        first = rs[0]
+        better = first.get("higher_is_better", False)
+        m = _row(group, name, value["torchlet"], value["torch"], first["unit"], first["limit"], better)
+        m.update(threads=threads, num_threads=first.get("num_threads"), times={k: v for k, v in times.items() if v})
+        for key in ("calls_per_timing", "page_faults_per_call"):  # {library: value}, from the processes timing it
+            per_lib = {}
+            for r in rs:
+                for lib, v in (r.get(key) or {}).items():
+                    per_lib.setdefault(lib, []).append(v)
+            if per_lib:
+                m[key] = {lib: statistics.mean(v) for lib, v in per_lib.items()}
+        out.append(m)
+    return out

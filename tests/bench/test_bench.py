@@ -56,7 +56,7 @@ def _run(args, env=None, timeout=900):
 
 def test_command_runs_one_thread_and_default_and_writes_json_and_png(tmp_path, torch):
     out, png = tmp_path / "r.json", tmp_path / "r.png"
-    proc = _run(["--only", "random", "--repeat", "1", "--json", str(out), "--png", str(png)])
+    proc = _run(["--only", "random", "--rounds", "1", "--repeat", "1", "--json", str(out), "--png", str(png)])
     assert proc.returncode == 0, proc.stderr
     data = json.loads(out.read_text())
     meta, rows = data["meta"], data["results"]
@@ -72,6 +72,44 @@ def test_command_runs_one_thread_and_default_and_writes_json_and_png(tmp_path, t
         assert r["ratio"] == pytest.approx(r["torchlet"] / r["torch"])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "ratio" in proc.stdout and "default" in proc.stdout
+
+
+def test_each_library_is_timed_in_its_own_processes_taking_turns(tmp_path, torch):
+    """Alternating processes: per timed group, `rounds` interpreters per library, each timing
+    one library, torchlet first in even rounds; a row pools every timing of each library."""
+    out = tmp_path / "r.json"
+    proc = _run(["--only", "random,import", "--threads", "1", "--rounds", "2", "--repeat", "2", "--json", str(out)])
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.read_text())
+    runs = data["meta"]["processes"]
+    random_runs = [r for r in runs if r["groups"] == ["random"]]
+    assert [r["timed"] for r in random_runs] == [["torchlet"], ["torch"], ["torch"], ["torchlet"]]
+    assert len({r["pid"] for r in random_runs}) == 4
+    # import time starts its own process per library: one interpreter, both libraries
+    assert [r["timed"] for r in runs if r["groups"] == ["import"]] == [["torch", "torchlet"]]
+    for r in (r for r in data["results"] if r["group"] == "random"):
+        assert len(r["times"]["torchlet"]) == len(r["times"]["torch"]) == 4  # 2 interpreters x 2 timings
+        assert r["torchlet"] == pytest.approx(np.median(r["times"]["torchlet"]))
+        assert r["ratio"] == pytest.approx(r["torchlet"] / r["torch"])
+        assert r["met"] == (r["ratio"] <= r["limit"])
+    assert {r["name"] for r in data["results"] if r["group"] == "random"} == set(w.RANDOM)
+
+
+def test_merge_pools_timings_and_recomputes_the_verdict():
+    from suite.runner import _row, merge
+
+    def part(lib, times):
+        r = _row("train", "mlp", None, None, limit=1.0)
+        r.update(threads="1", times={lib: times}, calls_per_timing={lib: 10}, **{lib: float(np.median(times))})
+        return r
+
+    rows = [part("torchlet", [3.0, 9.0]), part("torch", [4.0, 4.0]), part("torch", [5.0]), part("torchlet", [1.0])]
+    (m,) = merge(rows)
+    assert m["torchlet"] == 3.0 and m["torch"] == 4.0  # medians of [3, 9, 1] and [4, 4, 5], not of the medians
+    assert m["ratio"] == 0.75 and m["met"] is True and m["target"] == "<=1.0"
+    frac = [_row("flops", "mlp step / peak", v, None, "frac", 0.6, True) for v in (0.5, 0.7, 0.8)]
+    (f,) = merge([dict(r, threads="1") for r in frac])
+    assert f["torchlet"] == 0.7 and f["ratio"] is None and f["met"] is True
 
 
 def test_without_torch_gives_absolute_figures(tmp_path):
