@@ -24,6 +24,7 @@ VOL = _rand(1, 2, 4, 4, 4, seed=4)
 CUM = np.array([[1.5, 0.0, 2.0, -1.0], [0.5, 3.0, 0.0, 0.0]])  # zeros: cumprod's zero path
 IDX = np.array([[0, 2, 1], [3, 2, 2]])
 CLS = np.array([1, 0, 4])
+HEADS = _rand(1, 2, 4, 3, seed=6)  # (batch, heads, positions, head size)
 
 
 def _t(lib, a, grad=True):
@@ -71,6 +72,10 @@ CASES = {
     ),
     "EmbeddingBackward0": (lambda L, w: L.nn.functional.embedding(L.tensor(IDX), w * w), _rand(4, 3, seed=5)),
     "MultiMarginLossBackward0": (lambda L, x: L.nn.functional.multi_margin_loss(x, L.tensor(CLS), p=2, margin=1.5), X),
+    "ScaledDotProductFlashAttentionForCpuBackward0": (
+        lambda L, x: L.nn.functional.scaled_dot_product_attention(x, x * 0.5, x.tanh(), is_causal=True),
+        HEADS,
+    ),
 }
 
 
@@ -84,8 +89,18 @@ def _multi_margin_composite(L, x):
     return ((z * mask).sum(1) / x.shape[1]).mean()
 
 
+def _attention_composite(L, x):
+    """PyTorch's fused attention has no double backward either: softmax(Q K^T / sqrt(E) + causal) V."""
+    q, k, v = x, x * 0.5, x.tanh()
+    s = (q @ k.transpose(-2, -1) / 3**0.5).masked_fill(L.ones(4, 4, dtype=L.bool).triu(1), float("-inf"))
+    return s.softmax(-1) @ v
+
+
 # where PyTorch's own double backward is missing, a composite of PyTorch ops is the oracle
-TORCH_CASES = {"MultiMarginLossBackward0": (_multi_margin_composite, X)}
+TORCH_CASES = {
+    "MultiMarginLossBackward0": (_multi_margin_composite, X),
+    "ScaledDotProductFlashAttentionForCpuBackward0": (_attention_composite, HEADS),
+}
 
 
 def test_every_two_path_node_has_a_case():
@@ -112,7 +127,7 @@ def test_both_forms_match_pytorch_double_backward(name):
     ours = _grads(torchlet, fn, a)
     theirs = _grads(torch, *TORCH_CASES.get(name, (fn, a)))
     assert not ours[0].requires_grad and ours[1].requires_grad  # the two forms ran
-    if name in TORCH_CASES:  # the oracle's own value agrees with PyTorch's multi_margin_loss
+    if name in TORCH_CASES:  # the oracle's own value agrees with PyTorch's op
         x = _t(torch, a)
         assert torch.allclose(fn(torch, x), TORCH_CASES[name][0](torch, x))
     for o, t, what in zip(ours[:3], theirs[:3], ("grad", "create_graph grad", "second derivative")):

@@ -151,6 +151,14 @@ class GeluBackward0(_Pointwise):
     def d_arr(self, xp, x):
         return _parallel.elementwise(lambda a: _gelu_grad(xp, a, self.approximate), x)
 
+    def backward_arrays(self, g):
+        """g * gelu'(x) block by block into one buffer (no array of gelu'(x)) on all threads."""
+        (x,) = self.saved_tensors
+        xa, ga = x._data, g._data
+        if ga.dtype != xa.dtype:
+            return super().backward_arrays(g)
+        return wrap(_parallel.elementwise(lambda a, b: _gelu_grad(x._xp, a, self.approximate) * b, xa, ga))
+
     def d_tensor(self, x):
         if self.approximate == "tanh":
             t = (_SQRT_2_PI * (x + 0.044715 * x * x * x)).tanh()

@@ -13,22 +13,10 @@ in PyTorch. Float masks are added to the scores in both.
 import math
 
 from .. import _dtype
+from ._util import broadcast_shapes
+from .attention_fused import _neg_inf_mask, _probabilities, fused_attention
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
-
-
-def _neg_inf_mask(mask, dtype, allowed):
-    """A bool mask as an additive float mask: 0 where attention goes, -inf elsewhere."""
-    from .creation import zeros
-
-    blocked = mask.logical_not() if allowed else mask
-    return zeros(tuple(mask.shape), dtype=dtype, device=mask.device).masked_fill(blocked, float("-inf"))
-
-
-def _causal(L, S, dtype, device=None):
-    from .creation import ones
-
-    return _neg_inf_mask(ones(L, S, dtype=_dtype.bool, device=device).tril(), dtype, True)
 
 
 _DT = {
@@ -79,7 +67,6 @@ def scaled_dot_product_attention(
     generator as torch.dropout does. enable_gqa repeats key/value heads to the query's."""
     from ..nn.attention import _check_backend
     from ..nn.attention.bias import CausalBias, CausalVariant
-    from .softmax import softmax
     from .dropout import dropout
 
     if getattr(query, "is_nested", False):  # torch.nested: attention within each sequence
@@ -102,33 +89,42 @@ def scaled_dot_product_attention(
             attn_mask = attn_mask._materialize()
     _sdpa_checks(query, key, value, attn_mask, dropout_p, enable_gqa)
     _check_backend(query, key, value, dropout_p)
-    L, S, E = query.shape[-2], key.shape[-2], query.shape[-1]
+    E = query.shape[-1]
     if enable_gqa and query.dim() >= 3 and key.shape[-3] != query.shape[-3]:
         key = key.repeat_interleave(query.shape[-3] // key.shape[-3], -3)
         value = value.repeat_interleave(query.shape[-3] // value.shape[-3], -3)
     s = 1.0 / math.sqrt(E) if scale is None else scale
-    scores = query.matmul(key.transpose(-2, -1)) * s
-    may_be_empty = not (is_causal and L <= S)  # a causal row always sees its own key
-    if is_causal:
-        if attn_mask is not None:
-            raise RuntimeError(
-                "_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True"
-            )
-        attn_mask = _causal(L, S, scores.dtype, scores.device)
-    if attn_mask is not None:
-        if attn_mask.dtype is _dtype.bool:
-            attn_mask = _neg_inf_mask(attn_mask, scores.dtype, True)
-        scores = scores + attn_mask
-        dead = (scores == float("-inf")).all(-1, keepdim=True) if may_be_empty else None
-        if dead is not None and dead._data.any():  # rows that attend nothing
-            attn = softmax(scores.masked_fill(dead, 0.0), -1).masked_fill(dead, 0.0)
-        else:
-            attn = softmax(scores, -1)
-    else:
-        attn = softmax(scores, -1)
+    if is_causal and attn_mask is not None:
+        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
+    if _fused(query, key, value, attn_mask, dropout_p):
+        return fused_attention(query, key, value, attn_mask, is_causal, s)
+    attn = _probabilities(query, key, attn_mask, is_causal, s)
     if dropout_p > 0.0:
         attn = dropout(attn, dropout_p, training=True)
     return attn.matmul(value)
+
+
+def _fused(query, key, value, attn_mask, dropout_p):
+    """Whether attention_fused.py computes it: PyTorch's fused CPU kernel's inputs (4-D, one
+    batch shape, float32/float64, no dropout), and a mask that needs no gradient and broadcasts
+    to the scores."""
+    if dropout_p > 0.0 or query.dim() != 4 or key.dim() != 4 or value.dim() != 4:
+        return False
+    if query.shape[:2] != key.shape[:2] or key.shape[:3] != value.shape[:3] or query.shape[3] != key.shape[3]:
+        return False
+    if 0 in query.shape or 0 in key.shape or 0 in value.shape:
+        return False
+    if query.dtype not in (_dtype.float32, _dtype.float64) or getattr(query, "is_nested", False):
+        return False
+    if attn_mask is None:
+        return True
+    scores = tuple(query.shape[:-1]) + (key.shape[-2],)
+    if attn_mask.requires_grad or attn_mask.dim() > 4:
+        return False
+    try:
+        return broadcast_shapes(tuple(attn_mask.shape), scores) == scores
+    except RuntimeError:
+        return False
 
 
 def _float_mask(mask, name, dtype):
