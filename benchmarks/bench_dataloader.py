@@ -1,4 +1,4 @@
-"""DataLoader throughput, torchlet against PyTorch in the same run: Digits-shaped (8x8 grayscale)
+"""DataLoader throughput, torchlet against PyTorch in alternating processes: Digits-shaped (8x8 grayscale)
 and CIFAR-shaped (32x32 RGB) PIL images through ToTensor + Normalize, 0 and 2 worker processes.
 Now part of the suite in benchmarks/suite (workloads: suite/data.py); this runs its "data" group:
 

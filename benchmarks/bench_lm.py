@@ -1,7 +1,8 @@
-"""Language-model training steps (GPT, LSTM), torchlet against PyTorch, timed alternately in one
-run. Now part of the suite in benchmarks/suite (workloads: suite/lm.py); this runs its "lm" group:
+"""Language-model training steps (GPT, LSTM), torchlet against PyTorch, each library in its own
+alternating processes. Now part of the suite in benchmarks/suite (workloads: suite/lm.py); this
+runs its "lm" group:
 
-    python benchmarks/bench_lm.py [--repeat 5] [--threads 1] [--json PATH]
+    python benchmarks/bench_lm.py [--rounds 3] [--repeat 3] [--threads 1] [--json PATH]
 """
 
 import sys

@@ -1,8 +1,8 @@
 """Random streams against PyTorch: randn(1_000_000), rand(1_000_000),
-randperm(60_000) and dropout on 256x1024, drawing the same numbers as PyTorch,
-timed alternately in one run (the suite's "random" group, see benchmarks/suite):
+randperm(60_000) and dropout on 256x1024, drawing the same numbers as PyTorch, each
+library in its own alternating processes (the suite's "random" group, see benchmarks/suite):
 
-    python benchmarks/bench_random.py [--json PATH] [--repeat 7]
+    python benchmarks/bench_random.py [--json PATH] [--rounds 3] [--repeat 3]
 """
 
 import sys
