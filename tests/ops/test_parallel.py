@@ -10,14 +10,16 @@ import numpy as np
 import pytest
 
 import torchlet
-from torchlet.ops import _parallel
+from torchlet.ops import _gemm, _parallel
 
 
 @pytest.fixture
 def threads(monkeypatch):
-    """Three threads, slices of at least 1000 elements and blocks of 512, whatever this machine has."""
+    """Three threads, slices of at least 1000 elements and blocks of 512, whatever this machine has
+    (and whether or not an earlier test in this process started oneDNN's pool)."""
     before = torchlet.get_num_threads()
     torchlet.set_num_threads(3)
+    monkeypatch.setattr(_gemm, "onednn_holds_cores", lambda: False)
     monkeypatch.setattr(_parallel, "MIN_ELEMENTS", 2000)
     monkeypatch.setattr(_parallel, "BLOCK", 512)
     yield
@@ -103,7 +105,7 @@ def test_the_pool_works_in_a_forked_child():
     prog = textwrap.dedent(
         """
         import os, numpy as np, torchlet
-        from torchlet.ops import _parallel
+        from torchlet.ops import _gemm, _parallel
         torchlet.set_num_threads(2)
         _parallel.MIN_ELEMENTS = 2000
         x = torchlet.linspace(-5, 5, 50_000)
@@ -139,6 +141,30 @@ def test_by_rows_cuts_whole_rows_per_thread_in_blocks(threads):
     _parallel.by_rows(fn, x[:, :50], out[:, :50])  # strided: one call
     _parallel.by_rows(fn, x[:10], out[:10])  # 1000 elements, under MIN_ELEMENTS
     assert calls == [30, 10]
+
+
+def test_one_thread_while_onednn_holds_the_cores(threads, monkeypatch):
+    """While oneDNN's OpenMP pool holds the cores, every kernel runs on the calling thread: a
+    Python worker would wait for a core beside its spinning threads."""
+    import threading
+
+    seen = set()
+
+    def fn(x, out):
+        seen.add(threading.get_ident())
+        np.multiply(x, 2, out=out)
+
+    x = np.arange(3000, dtype=np.float32).reshape(30, 100)
+    out = np.empty_like(x)
+    _parallel.by_rows(fn, x, out)
+    assert len(seen) > 1  # the pool took parts (the fixture sets three threads)
+    seen.clear()
+    monkeypatch.setattr(_gemm, "onednn_holds_cores", lambda: True)
+    _parallel.by_rows(fn, x, out)
+    y = _parallel.elementwise(lambda a: seen.add(threading.get_ident()) or a * 2, x)
+    np.testing.assert_array_equal(out, x * 2)
+    np.testing.assert_array_equal(y, x * 2)
+    assert seen == {threading.get_ident()}
 
 
 @pytest.mark.parametrize("shape", [(7, 3, 11, 13), (64, 8, 4, 4)])

@@ -1,5 +1,6 @@
 """Large elementwise kernels in cache-sized blocks, on as many threads as PyTorch would use
-(`get_num_threads()`).
+(`get_num_threads()`), except while oneDNN's OpenMP pool holds the cores (_threads): then on
+the calling thread.
 
 NumPy runs a ufunc loop on one thread but releases the GIL inside it, so a contiguous array cut
 into slices, one per thread, runs on that many cores. Within a slice, a kernel of many NumPy
@@ -24,6 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from . import _gemm
+
 MIN_ELEMENTS = 1 << 17  # 128K elements; a thread hand-off costs ~20 us
 BLOCK = 1 << 16  # elements per block: a float32 temporary of 256 KB, in L2 with its inputs
 _ALIGN = 64
@@ -32,9 +35,14 @@ _pool = [None, 0]  # the executor and its worker count
 
 
 def _threads():
+    """get_num_threads(), or 1 while oneDNN's OpenMP pool holds the cores (_gemm.onednn_holds_cores):
+    its workers spin between calls, and a Python thread beside them waits for a core (ResNet-18
+    inference at two threads, seven process pairs: 38.8 ms median with the blocks on two threads,
+    34.0 on one; LeNet's step with ReLU on two threads 11-14 -> 15 ms)."""
     from .. import get_num_threads
 
-    return get_num_threads()
+    n = get_num_threads()
+    return 1 if n > 1 and _gemm.onednn_holds_cores() else n
 
 
 def _executor(workers):
