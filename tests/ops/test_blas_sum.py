@@ -3,6 +3,8 @@ with PyTorch: whole-array, trailing, leading and batch-norm-shaped (0, 2, 3)
 reductions, keepdim, float32/float64, NaN and inf, and the layouts that fall
 back to NumPy (non-contiguous, a reduced dim in between)."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -50,8 +52,16 @@ def test_nan_and_inf_propagate_like_torch(torch):
     x[7, 10, 0, 0], x[8, 10, 0, 0] = np.inf, -np.inf
     for dims in ((0, 2, 3), (2, 3), None):
         kw = {} if dims is None else {"dim": dims}
-        ours, theirs = torchlet.tensor(x).sum(**kw).numpy(), torch.tensor(x).sum(**kw).numpy()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # PyTorch warns nothing: neither do we
+            ours = torchlet.tensor(x).sum(**kw).numpy()
+        theirs = torch.tensor(x).sum(**kw).numpy()
         assert np.array_equal(np.isnan(ours), np.isnan(theirs)) and np.array_equal(np.isinf(ours), np.isinf(theirs))
+    big = np.full((64, 4096), 3e38, np.float32)  # sums past float32's range: inf, silently
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = torchlet.tensor(big).sum(1).numpy()
+    np.testing.assert_array_equal(ours, torch.tensor(big).sum(1).numpy())
 
 
 def test_layouts_it_does_not_take_return_none():
