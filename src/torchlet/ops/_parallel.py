@@ -41,8 +41,7 @@ def _threads():
     34.0 on one; LeNet's step with ReLU on two threads 11-14 -> 15 ms)."""
     from .. import get_num_threads
 
-    n = get_num_threads()
-    return 1 if n > 1 and _gemm.onednn_holds_cores() else n
+    return 1 if _gemm.onednn_holds_cores() else get_num_threads()  # (it holds only above one thread)
 
 
 def _executor(workers):
