@@ -16,6 +16,7 @@ import sys
 import threading
 
 from . import grad_mode
+from ..ops import _block_cache
 from .._device import writeable
 from .anomaly_mode import _anomaly, _check_nan, _warn_forward_trace
 from .graph import AccumulateGrad, edge_of
@@ -123,8 +124,8 @@ def _sole_view(a):
     over spares a copy of every such gradient (profiled: ~15% of a ResNet-18
     step went to cloning conv weight gradients)."""
     b = a.base
-    # references to b: a's, the local name b and getrefcount's argument
-    return type(b) is type(a) and b.base is None and writeable(b) and _getrefcount(b) <= 3
+    # references to b: a's, the local name b, getrefcount's argument and _block_cache's (its blocks)
+    return type(b) is type(a) and b.base is None and writeable(b) and _getrefcount(b) <= 3 + _block_cache.references(b)
 
 
 def _add_into(buffers, node, nr, g):

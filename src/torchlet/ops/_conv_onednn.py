@@ -39,7 +39,7 @@ import threading
 
 import numpy as np
 
-from . import _onednn
+from . import _block_cache, _onednn
 
 __all__ = ["usable", "forward", "backward"]
 
@@ -331,7 +331,7 @@ def forward(x, w, b, stride, pads, dilation, groups, out):
     plan = _plan("forward", (x.shape, w.shape, y_shape, stride, pads, dilation, groups), b is not None)
     if plan is None:
         return None
-    y = np.empty(y_shape, _F32)
+    y = _block_cache.empty(y_shape, _F32)
     arrays = {"x": _contiguous(x), "w": _contiguous(w), "y": y}
     if b is not None:
         arrays["b"] = _contiguous(b)
@@ -349,7 +349,7 @@ def backward(g, x, w, stride, pads, dilation, groups, need):
         plan = _plan("backward_data", key, False)
         if plan is None:
             return None
-        gx = np.empty(x.shape, _F32)
+        gx = _block_cache.empty(x.shape, _F32)
         plan.run(g=g, w=w, gx=gx)
     if need[1] or need[2]:
         plan = _plan("backward_weights", key, need[2])

@@ -34,7 +34,7 @@ import sys
 
 import numpy as np
 
-from . import _onednn
+from . import _block_cache, _onednn
 
 __all__ = ["matmul"]
 
@@ -88,7 +88,8 @@ def matmul(xp, a, b, bias=None):
             return np.dot(a, b)  # the same BLAS call and bits as matmul's, without its gufunc set-up (~0.5 us)
         if a.ndim > 2 and a.shape[-2] * a.shape[-1] * b.shape[-1] >= THREADED_MACS and _batched_on_onednn(xp, a, b):
             return _batched(a, b)
-        return xp.matmul(a, b)  # small and batched products: straight to the namespace, nothing else read
+        out = _cached_out(xp, a, b) if a.ndim > 2 else None  # a large stack's result on a reused block
+        return xp.matmul(a, b) if out is None else np.matmul(a, b, out=out)  # small and batched products
     if (
         xp is not np
         or a.__class__ is not np.ndarray
@@ -104,7 +105,7 @@ def matmul(xp, a, b, bias=None):
     if not _on_onednn(M, N, K, K2) or (bias is not None and not _fits(bias, (M, N))):
         return _numpy(xp, a, b, bias)
     pa, pb = _operand(a), _operand(b)
-    out = np.empty((M, N), _F32)
+    out = _block_cache.empty((M, N), _F32)
     beta = 0.0
     if bias is not None:  # C = bias + A @ B in one pass over C
         out[...] = bias
@@ -153,15 +154,36 @@ def _batched_on_onednn(xp, a, b):
 def _batched(a, b):
     """a (..., M, K) @ b (..., K, N), for _batched_on_onednn's stacks. (N-D @ 2-D products reach
     matmul as one 2-D product of all the rows: linalg.matmul folds them.)"""
-    out = np.empty(a.shape[:-1] + (b.shape[-1],), _F32)
+    out = _block_cache.empty(a.shape[:-1] + (b.shape[-1],), _F32)
     for i in np.ndindex(*a.shape[:-2]):
         pa, pb = _operand(a[i]), _operand(b[i])
         _onednn.sgemm(pa[0], pa[1], pb[0], pb[1], out[i], 0.0)
     return out
 
 
+def _cached_out(xp, a, b):
+    """A block of _block_cache for a @ b (NumPy float arrays of one dtype, both at least 2-D, whose
+    product has MIN_BYTES or more), else None."""
+    if xp is not np or a.ndim < 2 or b.ndim < 2 or a.dtype != b.dtype or a.dtype.kind != "f":
+        return None
+    (m, k), n = a.shape[-2:], b.shape[-1]
+    if k != b.shape[-2] or a.__class__ is not np.ndarray or b.__class__ is not np.ndarray:
+        return None  # (NumPy's own error for mismatched operands)
+    if a.ndim == b.ndim == 2:
+        return _block_cache.empty((m, n), a.dtype)
+    matrices = max(a.size // max(m * k, 1), b.size // max(k * n, 1))
+    if matrices * m * n * a.dtype.itemsize < _block_cache.MIN_BYTES:
+        return None
+    try:
+        lead = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        return None
+    return _block_cache.empty(lead + (m, n), a.dtype)
+
+
 def _numpy(xp, a, b, bias):
-    out = xp.matmul(a, b)
+    out = _cached_out(xp, a, b)
+    out = xp.matmul(a, b) if out is None else np.matmul(a, b, out=out)
     if bias is not None:
         if out.shape == np.broadcast_shapes(out.shape, bias.shape):
             out += bias  # the fresh product: add in place, no second buffer

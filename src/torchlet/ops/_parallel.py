@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from . import _gemm
+from . import _block_cache, _gemm
 
 MIN_ELEMENTS = 1 << 17  # 128K elements; a thread hand-off costs ~20 us
 BLOCK = 1 << 16  # elements per block: a float32 temporary of 256 KB, in L2 with its inputs
@@ -88,7 +88,7 @@ def elementwise(fn, x, *others, dtype=None):
     cuts = _plan((x,) + others, threads)
     if cuts is None:
         return fn(x, *others)
-    out = np.empty(x.shape, x.dtype if dtype is None else dtype)
+    out = _block_cache.empty(x.shape, x.dtype if dtype is None else dtype)
     flat_out = out.reshape(-1)
     flats = [a.reshape(-1) for a in (x,) + others]
 

@@ -7,7 +7,10 @@ node (SplitBackward0 / UnbindBackward0): its backward joins the outputs'
 gradients (zeros for outputs that got none) with cat / stack.
 """
 
+import numpy as np
+
 from .. import _dtype
+from . import _block_cache
 from .._tensor import _view_of
 from ._args import int_arg
 from ._util import Node, Tensor, attach, method, wrap, wrap_dim, dims_of, broadcast_shapes
@@ -88,8 +91,18 @@ def cat(tensors, dim=0):
             _cat_mismatch(ref, a.shape, d, i)
     if any(a.dtype != dt for a in arrays):
         arrays = [a.astype(dt) for a in arrays]
-    res = wrap(tensors[used[0]]._xp.concatenate(arrays, axis=d) if len(arrays) > 1 else arrays[0].copy())
+    res = wrap(_concatenate(tensors[used[0]]._xp, arrays, d) if len(arrays) > 1 else arrays[0].copy())
     return attach(res, CatBackward0, tuple(tensors), dim=d)
+
+
+def _concatenate(xp, arrays, d):
+    """xp.concatenate(arrays, axis=d); C-contiguous NumPy arrays into a block of _block_cache."""
+    first = arrays[0]
+    if xp is not np or not _block_cache.large(first) or not all(a.flags.c_contiguous for a in arrays):
+        return xp.concatenate(arrays, axis=d)
+    shape = list(first.shape)
+    shape[d] = sum(a.shape[d] for a in arrays)
+    return np.concatenate(arrays, axis=d, out=_block_cache.empty(tuple(shape), first.dtype))
 
 
 def _promote_np(a, b):

@@ -2,6 +2,8 @@
 in-place forms; the gradient of each product term is that of mm/mv/bmm scaled by alpha, the
 input's is beta g (summed to its broadcast shape)."""
 
+import numpy as np
+
 from ._table import methods
 from ._util import Node, attach, inplace, method, reduce_grad, same_device, wrap
 from .._tensor import _wrap_dim
@@ -42,6 +44,9 @@ def _fused(input, prod, beta, alpha, xp):
         )
     if beta == 0:
         return prod if prod.shape else xp.asarray(prod)
+    if beta == 1 and prod.ndim and prod.shape == np.broadcast_shapes(prod.shape, c.shape):
+        prod += c  # the fresh product: added in place, no second buffer (the same sums)
+        return prod
     return (prod + c) if beta == 1 else (prod + beta * c)
 
 

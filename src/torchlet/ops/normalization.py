@@ -20,17 +20,23 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd import grad_mode
-from . import _parallel
+from . import _block_cache, _parallel
 from ._util import Node, Tensor, TwoPathNode, attach, wrap
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "local_response_norm"]
 
 
 def _stats(X, axes, eps):
+    return _centered(X, axes, eps)[:3]
+
+
+def _centered(X, axes, eps):
+    """mean, var, invstd (kept dims) and the centred X - mean."""
     mean = X.mean(axis=axes, keepdims=True)
-    d = X - mean
-    var = (d * d).mean(axis=axes, keepdims=True)
-    return mean, var, 1.0 / (_ns(X).sqrt(var + eps))
+    d = _block_cache.binary(np.subtract, X, mean) if _block_cache.large(X) else X - mean
+    sq = _block_cache.binary(np.multiply, d, d) if _block_cache.large(d) else d * d
+    var = sq.mean(axis=axes, keepdims=True)
+    return mean, var, 1.0 / (_ns(X).sqrt(var + eps)), d
 
 
 def _ns(a):
@@ -302,12 +308,19 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
             )
     _check_mixed(input, weight, bias)
     axes = tuple(range(X.ndim - k, X.ndim))
-    mean, _, invstd = _stats(X, axes, eps)
-    y = (X - mean) * invstd
-    if weight is not None:
-        y = y * weight._data
-    if bias is not None:
-        y = y + bias._data
+    mean, _, invstd, y = _centered(X, axes, eps)
+    if all(p is None or p._data.dtype == X.dtype for p in (weight, bias)) and y.dtype == X.dtype:
+        y *= invstd  # y is the fresh X - mean: the same roundings in place
+        if weight is not None:
+            y *= weight._data
+        if bias is not None:
+            y += bias._data
+    else:  # mixed precision: each step promotes
+        y = y * invstd
+        if weight is not None:
+            y = y * weight._data
+        if bias is not None:
+            y = y + bias._data
     return attach(
         wrap(y.astype(X.dtype, copy=False)),
         NativeLayerNormBackward0,

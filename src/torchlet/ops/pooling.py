@@ -11,6 +11,7 @@ window (a scatter-add into the flat input positions, `_scatter_flat`, reduction.
 
 import numpy as np
 
+from . import _block_cache
 from ._util import _NAME_WORDS, Node, attach, grad_enabled, wrap
 from .unfold import _pad_array, _tup, _windows
 from .reduction import _gather, _scatter
@@ -114,7 +115,13 @@ def _tiled_unpool(xp, G, arg, k, spatial):
     """Windows tile the input: tap t of every window receives g where the
     arg-max is t (a fancy-index scatter was 2x slower on LeNet's pools)."""
     (kh, kw), (oh, ow) = k, G.shape[2:]
-    res = xp.zeros(G.shape[:2] + tuple(spatial), dtype=G.dtype)
+    shape = G.shape[:2] + tuple(spatial)
+    if xp is np:
+        res = _block_cache.empty(shape, G.dtype)
+        if (kh * oh, kw * ow) != tuple(spatial):  # rows or columns no window covers
+            res.fill(0)
+    else:
+        res = xp.zeros(shape, dtype=G.dtype)
     for t in range(kh * kw):
         i, j = divmod(t, kw)
         xp.multiply(G, arg == t, out=res[:, :, i : i + kh * oh : kh, j : j + kw * ow : kw])
@@ -263,7 +270,10 @@ def _max_pool2d_taps(xp, X, k, s, d, pads, out):
     (p1, _), (p2, _) = pads
     tap_offset = xp.asarray([(i * d1 - p1) * W + j * d2 - p2 for i in range(kh) for j in range(kw)], dtype=np.int64)
     base = (xp.arange(oh) * (s1 * W))[:, None] + xp.arange(ow) * s2
-    idx = xp.take(tap_offset, arg)  # np.take: half the time of fancy indexing here
+    if xp is np:  # np.take: half the time of fancy indexing here ("clip": out= unbuffered; arg is in range)
+        idx = np.take(tap_offset, arg, out=_block_cache.empty(arg.shape, np.int64), mode="clip")
+    else:
+        idx = xp.take(tap_offset, arg)
     idx += base
     return best, idx, arg
 

@@ -11,7 +11,7 @@ Tensor-op formulas make 2-3 temporaries; profiled in LeNet steps).
 
 import numpy as np
 
-from . import _eltwise_onednn, _parallel
+from . import _block_cache, _eltwise_onednn, _parallel
 from ._table import methods
 from ._util import attach, inplace, wrap
 from .pointwise_math import _float_fn, _floating, _in_float32, _np_clip, define_unary
@@ -41,7 +41,11 @@ def _relu(xp, x):
     if b is not None and xp is np:
         # NaN stays NaN and -0.0 stays -0.0, as clamp_min(x, 0) in PyTorch. maximum(0, x) keeps both too
         # (not on float16) and costs a tiny array ~0.3 us less than clip; from ~100 elements clip is 3x faster
-        return np.maximum(b[0], x) if x.size <= 64 and dt.itemsize >= 4 else _np_clip(x, b[0], b[1])
+        if x.size <= 64 and dt.itemsize >= 4:
+            return np.maximum(b[0], x)
+        if x.flags.c_contiguous:  # on a reused block (_block_cache); clip's own result keeps another layout
+            return _np_clip(x, b[0], b[1], out=_block_cache.empty(x.shape, dt))
+        return _np_clip(x, b[0], b[1])
     if dt.kind == "b":
         raise NotImplementedError("Boolean inputs not supported for relu")
     return xp.maximum(x, 0)
@@ -62,6 +66,8 @@ def _tanh_grad(xp, g, r):
 
 
 def _relu_grad(xp, g, r):
+    if xp is np and g.flags.c_contiguous and r.flags.c_contiguous and g.dtype == r.dtype and g.shape == r.shape:
+        return np.multiply(g, r > 0, out=_block_cache.empty(g.shape, g.dtype))
     return xp.multiply(g, r > 0)
 
 

@@ -5,6 +5,10 @@ subtracting the max along dim; with dtype= the input is cast first.
     log_softmax: d = g - exp(y) sum(g, dim)"""
 
 import warnings
+
+import numpy as np
+
+from . import _block_cache
 from ._util import Tensor, TwoPathNode, attach, method, wrap, wrap_dim
 from .activation import _WORDS
 
@@ -39,8 +43,14 @@ class SoftmaxBackward0(TwoPathNode):
     def backward_arrays(self, g):
         (y,) = self.saved_tensors
         ya, ga = y._data, g._data
-        gy = ga * ya
-        return wrap(gy - ya * gy.sum(self.dim, keepdims=True))
+        if not (
+            _block_cache.large(ya) and ya.flags.c_contiguous and ga.__class__ is np.ndarray and ga.dtype == ya.dtype
+        ):
+            gy = ga * ya
+            return wrap(gy - ya * gy.sum(self.dim, keepdims=True))
+        gy = _block_cache.binary(np.multiply, ga, ya)  # gy - y * sum(gy) in gy's buffer, the same roundings
+        s = gy.sum(self.dim, keepdims=True)
+        return wrap(np.subtract(gy, _block_cache.binary(np.multiply, ya, s), out=gy))
 
     def backward_tensors(self, g):
         (y,) = self.saved_tensors
@@ -52,7 +62,14 @@ class LogSoftmaxBackward0(TwoPathNode):
 
     def backward_arrays(self, g):
         (y,) = self.saved_tensors
-        return wrap(g._data - y._xp.exp(y._data) * g._data.sum(self.dim, keepdims=True))
+        ya, ga = y._data, g._data
+        if not (
+            _block_cache.large(ya) and ya.flags.c_contiguous and ga.__class__ is np.ndarray and ga.dtype == ya.dtype
+        ):
+            return wrap(ga - y._xp.exp(ya) * ga.sum(self.dim, keepdims=True))
+        e = np.exp(ya, out=_block_cache.empty(ya.shape, ya.dtype))  # one buffer, the same roundings
+        e *= ga.sum(self.dim, keepdims=True)
+        return wrap(np.subtract(ga, e, out=e))
 
     def backward_tensors(self, g):
         (y,) = self.saved_tensors

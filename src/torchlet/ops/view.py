@@ -2,7 +2,7 @@
 flatten. Each result shares memory with its input (where NumPy can) and
 carries a `view_fn` so in-place changes to it reach its base's graph."""
 
-from . import _util
+from . import _block_cache, _util
 from ._args import int_arg
 from ._table import methods
 from ._util import Node, attach, method, wrap, wrap_dim, dims_of
@@ -124,7 +124,9 @@ def reshape(input, *shape):
     try:
         arr = _reshape_view(x, shape)
     except (AttributeError, ValueError):  # strides forbid a view: copy, as PyTorch does
-        arr = input._xp.ascontiguousarray(x).reshape(shape)
+        arr = (_block_cache.contiguous_copy(x) if _block_cache.large(x) else input._xp.ascontiguousarray(x)).reshape(
+            shape
+        )
         return attach(wrap(arr), UnsafeViewBackward0, (input,))
     return _view_out(input, arr, ViewBackward0, lambda b: b.reshape(shape))
 
