@@ -15,7 +15,8 @@ import torch
 import torchlet
 from torchlet.ops import _block_cache as bc
 
-BIG = (256, 512)  # 512 KiB of float32: above MIN_BYTES
+BIG = (512, 512)  # 1 MiB of float32: at MIN_BYTES
+assert 512 * 512 * 4 >= bc.MIN_BYTES
 
 
 def _addr(a):
@@ -66,14 +67,14 @@ def test_past_keep_bytes_free_blocks_of_other_sizes_go_then_plain_arrays(monkeyp
     monkeypatch.setattr(bc, "_ids", set())
     monkeypatch.setattr(bc, "_held", [0])
     n = BIG[0] * BIG[1] * 4
-    monkeypatch.setattr(bc, "KEEP_BYTES", 2 * n)
+    monkeypatch.setattr(bc, "KEEP_BYTES", 3 * n)
     a = bc.empty(BIG, np.float32)
-    b = bc.empty((BIG[0] * 2, BIG[1]), np.uint8)  # another size, n / 2 bytes
-    assert bc.held_bytes() == n + n // 2
+    b = bc.empty((BIG[0] * 8, BIG[1]), np.uint8)  # another size, 2n bytes
+    assert bc.held_bytes() == 3 * n
     del b
     c = bc.empty(BIG, np.float32)  # needs the other size's free block gone
     assert bc.held_bytes() == 2 * n and c.base is not None
-    d = bc.empty(BIG, np.float32)  # both blocks in use, no room: a plain array
+    d = bc.empty((BIG[0] * 2, BIG[1]), np.float32)  # 2n more: no room, nothing free to drop, a plain array
     assert d.base is None and bc.held_bytes() == 2 * n
     del a, c
     bc.empty_cache()
@@ -81,12 +82,12 @@ def test_past_keep_bytes_free_blocks_of_other_sizes_go_then_plain_arrays(monkeyp
 
 
 def test_a_gradient_on_a_block_is_taken_over_not_copied():
-    w = torchlet.randn(256, 784, requires_grad=True)
+    w = torchlet.randn(512, 784, requires_grad=True)
     x = torchlet.randn(512, 784)
     torchlet.nn.functional.linear(x, w).sum().backward()  # dW = g.T @ x, a product on a block
     g = w.grad._data
     assert g.base is not None and bc.references(g.base) == 1  # the product's own block, no clone
-    expected = torch.ones(256, 512) @ torch.from_numpy(x.numpy())
+    expected = torch.ones(512, 512) @ torch.from_numpy(x.numpy())
     np.testing.assert_allclose(w.grad.numpy(), expected.numpy(), rtol=1e-5, atol=1e-4)
 
 
@@ -112,11 +113,11 @@ def test_a_forked_child_allocates():
         """
         import os, threading, numpy as np
         from torchlet.ops import _block_cache as bc
-        keep = bc.empty((256, 512), np.float32)
+        keep = bc.empty((512, 512), np.float32)
         bc._lock.acquire()  # as if another thread held it at the fork
         pid = os.fork()
         if pid == 0:
-            a = bc.empty((256, 512), np.float32)
+            a = bc.empty((512, 512), np.float32)
             os._exit(0 if a.base is not None and a.ctypes.data != keep.ctypes.data else 3)
         bc._lock.release()
         _, status = os.waitpid(pid, 0)
@@ -142,7 +143,7 @@ CASES = {
     "transposed": lambda: (X.T, Y.T),
     "mixed dtypes": lambda: (X, Y.astype(np.float64)),
     "float64": lambda: (X.astype(np.float64), Y.astype(np.float64)),
-    "float16": lambda: (X.astype(np.float16), Y.astype(np.float16)),
+    "float16": lambda: (np.vstack([X, Y]).astype(np.float16), np.vstack([Y, X]).astype(np.float16)),
 }
 
 
@@ -193,7 +194,7 @@ def test_relu_results_and_gradients_survive_later_calls():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_layer_norm_in_place_steps(dtype):
-    x, tx = _pair((512, 256), 1, dtype)
+    x, tx = _pair((1024, 256), 1, dtype)
     w, tw = _pair((256,), 2, dtype)
     b, tb = _pair((256,), 3, dtype)
     y = torchlet.nn.functional.layer_norm(x, (256,), w, b)
@@ -207,23 +208,23 @@ def test_layer_norm_in_place_steps(dtype):
 
 @pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
 def test_softmax_backward_in_one_buffer(fn):
-    x, tx = _pair((512, 300), 4)
-    g = np.random.default_rng(5).standard_normal((512, 300)).astype(np.float32)
+    x, tx = _pair((1024, 300), 4)
+    g = np.random.default_rng(5).standard_normal((1024, 300)).astype(np.float32)
     getattr(torchlet.nn.functional, fn)(x, 1).backward(torchlet.tensor(g))
     getattr(torch.nn.functional, fn)(tx, 1).backward(torch.tensor(g))
     _same(x.grad, tx.grad, exact=False)
 
 
 def test_cat_reshape_addmm_matmul_on_blocks():
-    x, tx = _pair((256, 300), 6)
-    y, ty = _pair((256, 200), 7)
+    x, tx = _pair((1024, 300), 6)
+    y, ty = _pair((1024, 200), 7)
     _same(torchlet.cat([x, y], 1), torch.cat([tx, ty], 1))
     _same(x.T.reshape(-1), tx.T.reshape(-1))
     m1, tm1 = _pair((300, 256), 8)
     bias, tbias = _pair((256,), 9)
     _same(torchlet.addmm(bias, x, m1), torch.addmm(tbias, tx, tm1), exact=False)
-    a, ta = _pair((8, 128, 64), 10)
-    c, tc = _pair((8, 64, 128), 11)
+    a, ta = _pair((16, 128, 64), 10)
+    c, tc = _pair((16, 64, 128), 11)
     _same(a @ c, ta @ tc, exact=False)
 
 

@@ -25,7 +25,7 @@ import threading
 
 import numpy as np
 
-MIN_BYTES = 1 << 18  # 256 KiB: smaller arrays come back from malloc's heap without faulting
+MIN_BYTES = 1 << 20  # 1 MiB: smaller arrays come back from malloc's heap without faulting
 KEEP_BYTES = 256 << 20  # the most this cache holds, its blocks in use included
 
 _lock = threading.Lock()
