@@ -56,9 +56,12 @@ def empty(shape, dtype):
     return block.view(dtype).reshape(shape)
 
 
+LARGE = MIN_BYTES // 8  # elements from which an array of up to 8-byte items may reach MIN_BYTES
+
+
 def large(x):
     """Whether NumPy array x may reach MIN_BYTES (a cheap test before binary())."""
-    return x.__class__ is np.ndarray and x.size >= MIN_BYTES // 8
+    return x.__class__ is np.ndarray and x.size >= LARGE
 
 
 def contiguous_copy(x):
@@ -73,7 +76,7 @@ def binary(ufunc, x, y):
     MIN_BYTES or more: x a float NumPy array, y one of the same dtype or a Python number (which
     keeps x's dtype); every operand of the result's shape C-contiguous (NumPy would follow another
     layout). Anything else is ufunc(x, y) itself, NumPy's errors included. Callers test
-    `large(x)` first, so small arrays pay no more than that test."""
+    `large(x)` (or x.size >= LARGE) first, so small arrays pay no more than that test."""
     if x.__class__ is not np.ndarray or x.dtype.kind != "f":
         return ufunc(x, y)
     if y.__class__ is np.ndarray:

@@ -43,7 +43,9 @@ def _relu(xp, x):
         # (not on float16) and costs a tiny array ~0.3 us less than clip; from ~100 elements clip is 3x faster
         if x.size <= 64 and dt.itemsize >= 4:
             return np.maximum(b[0], x)
-        if x.flags.c_contiguous:  # on a reused block (_block_cache); clip's own result keeps another layout
+        if (
+            x.size >= _block_cache.LARGE and x.flags.c_contiguous
+        ):  # a reused block; clip's own result keeps another layout
             return _np_clip(x, b[0], b[1], out=_block_cache.empty(x.shape, dt))
         return _np_clip(x, b[0], b[1])
     if dt.kind == "b":
@@ -66,7 +68,13 @@ def _tanh_grad(xp, g, r):
 
 
 def _relu_grad(xp, g, r):
-    if xp is np and g.flags.c_contiguous and r.flags.c_contiguous and g.dtype == r.dtype and g.shape == r.shape:
+    if (
+        g.size >= _block_cache.LARGE
+        and xp is np
+        and g.flags.c_contiguous
+        and r.flags.c_contiguous
+        and g.shape == r.shape
+    ):
         return np.multiply(g, r > 0, out=_block_cache.empty(g.shape, g.dtype))
     return xp.multiply(g, r > 0)
 
