@@ -8,8 +8,8 @@ and frees the same activation sizes every time: LeNet's inference took 832 page 
 (the first convolution's output and its ReLU's, 1.7 MB each) and 5.3 ms at two threads, against
 PyTorch's 0 faults and 3.7 ms; with the faults gone it takes 2.5-3.6 ms. Changing glibc's
 thresholds (mallopt) would do the same for the whole process, so that is an opt-in
-(torchlet._malloc); this cache serves only the hot paths that ask it (convolution, ReLU, max
-pooling, products, normalisation).
+(torchlet._malloc); this cache serves only the hot paths that ask it (the callers of empty,
+binary and contiguous_copy).
 
 empty(shape, dtype) returns a C-contiguous array viewing a cached uint8 block of exactly its
 byte size. A block is free again when no array uses it: every array made from it, and every
@@ -75,9 +75,9 @@ def binary(ufunc, x, y):
     """ufunc(x, y), its result on a cached block where NumPy's would be a C-ordered float array of
     MIN_BYTES or more: x a float NumPy array, y one of the same dtype or a Python number (which
     keeps x's dtype); every operand of the result's shape C-contiguous (NumPy would follow another
-    layout). Anything else is ufunc(x, y) itself, NumPy's errors included. Callers test
-    `large(x)` (or x.size >= LARGE) first, so small arrays pay no more than that test."""
-    if x.__class__ is not np.ndarray or x.dtype.kind != "f":
+    layout). Anything else is ufunc(x, y) itself, NumPy's errors included. The per-op hot paths
+    (pointwise add/sub/mul/div) test x.size >= LARGE before calling, to spare small arrays a call."""
+    if x.__class__ is not np.ndarray or x.dtype.kind != "f" or x.size < LARGE and getattr(y, "size", 0) < LARGE:
         return ufunc(x, y)
     if y.__class__ is np.ndarray:
         if y.dtype != x.dtype:

@@ -33,8 +33,8 @@ def _stats(X, axes, eps):
 def _centered(X, axes, eps):
     """mean, var, invstd (kept dims) and the centred X - mean."""
     mean = X.mean(axis=axes, keepdims=True)
-    d = _block_cache.binary(np.subtract, X, mean) if _block_cache.large(X) else X - mean
-    sq = _block_cache.binary(np.multiply, d, d) if _block_cache.large(d) else d * d
+    d = _block_cache.binary(np.subtract, X, mean)
+    sq = _block_cache.binary(np.multiply, d, d)
     var = sq.mean(axis=axes, keepdims=True)
     return mean, var, 1.0 / (_ns(X).sqrt(var + eps)), d
 

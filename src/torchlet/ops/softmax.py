@@ -37,15 +37,19 @@ def _prep(input, dim, dtype, name, stacklevel):
     return input, wrap_dim(dim, input.ndim)
 
 
+def _one_buffer(ya, ga):
+    """Whether a backward may build its result in one reused block (_block_cache): large C-contiguous
+    NumPy y, and g of its dtype."""
+    return _block_cache.large(ya) and ya.flags.c_contiguous and ga.__class__ is np.ndarray and ga.dtype == ya.dtype
+
+
 class SoftmaxBackward0(TwoPathNode):
     """d softmax = y * (g - sum(g * y, dim))"""
 
     def backward_arrays(self, g):
         (y,) = self.saved_tensors
         ya, ga = y._data, g._data
-        if not (
-            _block_cache.large(ya) and ya.flags.c_contiguous and ga.__class__ is np.ndarray and ga.dtype == ya.dtype
-        ):
+        if not _one_buffer(ya, ga):
             gy = ga * ya
             return wrap(gy - ya * gy.sum(self.dim, keepdims=True))
         gy = _block_cache.binary(np.multiply, ga, ya)  # gy - y * sum(gy) in gy's buffer, the same roundings
@@ -63,9 +67,7 @@ class LogSoftmaxBackward0(TwoPathNode):
     def backward_arrays(self, g):
         (y,) = self.saved_tensors
         ya, ga = y._data, g._data
-        if not (
-            _block_cache.large(ya) and ya.flags.c_contiguous and ga.__class__ is np.ndarray and ga.dtype == ya.dtype
-        ):
+        if not _one_buffer(ya, ga):
             return wrap(ga - y._xp.exp(ya) * ga.sum(self.dim, keepdims=True))
         e = np.exp(ya, out=_block_cache.empty(ya.shape, ya.dtype))  # one buffer, the same roundings
         e *= ga.sum(self.dim, keepdims=True)
