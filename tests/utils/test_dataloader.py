@@ -318,6 +318,37 @@ def test_dead_worker_raises():
     assert _children() == []
 
 
+class DiesAfterQueueing(D.Dataset):
+    """The worker queues index 1's batch, then dies while the main process is busy."""
+
+    def __getitem__(self, i):
+        if i == 2:
+            time.sleep(0.5)  # index 1's batch leaves the worker's queue feeder first
+            os._exit(3)
+        return i
+
+    def __len__(self):
+        return 4
+
+
+def test_worker_dead_before_its_tensor_is_received_raises():
+    # The batch's storage travels as a file descriptor the worker hands over on request; once the
+    # worker is gone, the request fails. PyTorch reports that as the dead worker, not the socket.
+    import torchlet.multiprocessing  # noqa: F401  (tensors cross processes in shared memory)
+
+    it = iter(D.DataLoader(DiesAfterQueueing(), num_workers=1))
+    assert next(it).tolist() == [0]
+    deadline = time.monotonic() + 30
+    while multiprocessing.active_children() and time.monotonic() < deadline:  # the worker exits
+        time.sleep(0.05)
+    with pytest.raises(RuntimeError, match=r"DataLoader worker \(pid\(s\) \d+\) exited unexpectedly"):
+        next(it)
+    del it
+    gc.collect()
+    time.sleep(0.1)
+    assert _children() == []
+
+
 class Sleepy(D.Dataset):
     def __getitem__(self, i):
         time.sleep(3 if i == 1 else 0)

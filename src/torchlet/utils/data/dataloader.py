@@ -434,6 +434,20 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             return RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly")
         return None
 
+    def _dead_worker_after(self, error, grace=2.0):
+        """The dead-worker error once a worker is seen dead within `grace` seconds; else `error`."""
+        import time
+
+        deadline = time.monotonic() + grace
+        while True:
+            err = self._dead_workers_error()
+            if err is not None:
+                err.__cause__ = error
+                return err
+            if time.monotonic() >= deadline:
+                return error
+            time.sleep(0.01)
+
     def _get_data(self):
         """The next (idx, data) from the result queue; raises on timeout or a dead worker."""
         import time
@@ -446,8 +460,12 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             try:
                 return self._data_queue.get(timeout=wait)
             except queue.Empty:
-                pass
-            err = self._dead_workers_error()
+                err = self._dead_workers_error()
+            except Exception as e:
+                # A worker that dies after queueing a tensor leaves its shared file descriptor
+                # unreachable (ConnectionResetError): that is the dead worker's error, as in
+                # PyTorch. The socket closes as the process exits, so give its exit a moment.
+                err = self._dead_worker_after(e)
             if err is not None:
                 self._shutdown_workers()
                 raise err
