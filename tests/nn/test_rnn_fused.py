@@ -65,6 +65,35 @@ def test_fused_matches_torch(mode, bidirectional, layers, batch_first, with_stat
 
 
 @pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+def test_saturated_gates_match_torch(mode):
+    """Pre-activations of +-1000 overflow the gates' exp: PyTorch's gates are then 0 or 1. (In
+    float64: in float32 a gate within an ulp of 1 makes y (1 - y) a difference of neighbours,
+    whose last bits differ between any two exp implementations.)"""
+    theirs, ours = _pair(mode, 4, 5, 2)
+    x = np.random.default_rng(1).standard_normal((6, 3, 4)) * 1000
+    _compare(_run(torch, theirs, x, None, None), _run(torchlet, ours, x, None, None), "float64")
+
+
+def test_saturated_gates_warn_nothing():
+    """PyTorch says nothing about them either. A fresh interpreter with warnings as errors, as a
+    user's `python -W error`: pytest puts back the warning filters that importing torchlet set."""
+    import subprocess
+    import sys
+
+    code = (
+        "import torchlet\n"
+        "for mode in ('LSTM', 'GRU'):\n"
+        "    for dtype in (torchlet.float32, torchlet.float64):\n"
+        "        m = getattr(torchlet.nn, mode)(4, 5, 2).to(dtype)\n"
+        "        x = (torchlet.randn(6, 3, 4) * 1000).to(dtype).requires_grad_()\n"
+        "        m(x)[0].sum().backward()\n"
+        "print('quiet')\n"
+    )
+    run = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, timeout=120)
+    assert (run.returncode, run.stdout, run.stderr) == (0, "quiet\n", "")
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
 @pytest.mark.parametrize("shape", [(1, 1, 1, 1), (9, 2, 7, 3), (4, 5, 3, 8)])
 def test_fused_shapes_float32_no_bias(mode, shape):
     T, N, I, H = shape

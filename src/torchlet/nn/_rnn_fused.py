@@ -33,6 +33,8 @@ nn/rnn.py from the same inputs and differentiates that instead, so double
 backward stays exact.
 """
 
+import warnings
+
 import numpy as np
 
 from ..autograd import grad_mode
@@ -40,13 +42,18 @@ from ..autograd.graph import Node, attach
 from .._tensor import wrap
 from ..ops import _gemm, _onednn
 
+# the gates' exp overflows for pre-activations below ~-88 (the sigmoid is then 0, as PyTorch's,
+# which says nothing): as for the ops (pointwise_math.py), NumPy's warning is not the user's
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"torchlet\.nn\._rnn_fused")
+
 
 def _sigmoid(xp, a):
-    """In place, as torchlet's sigmoid: 1 / (1 + exp(-a))."""
+    """In place, as torchlet's sigmoid: 1 / (1 + exp(-a)). (divide(1, a) gives reciprocal's
+    bits: both are IEEE divisions; NumPy's divide loop is the faster of the two.)"""
     xp.negative(a, out=a)
     xp.exp(a, out=a)
     a += 1
-    xp.reciprocal(a, out=a)
+    xp.divide(1, a, out=a)
     return a
 
 
@@ -63,18 +70,20 @@ def _lstm_forward(xp, xw, h0, c0, w_hh, b_hh, reverse):
     tcs = xp.empty((T, N, H), dtype=xw.dtype)
     cs[0], hs[0] = c0, h0
     wt = xp.ascontiguousarray(w_hh.T)  # GEMM with a contiguous right operand: faster
+    tg, ig = xp.empty((N, H), dtype=xw.dtype), xp.empty((N, H), dtype=xw.dtype)
     for s, t in enumerate(_order(T, reverse)):
         a = acts[s]
         xp.add(_gemm.matmul(xp, hs[s], wt), xw[t] if b_hh is None else b_hh, out=a)
         if b_hh is not None:
             a += xw[t]
-        _sigmoid(xp, a[:, : 2 * H])
-        xp.tanh(a[:, 2 * H : 3 * H], out=a[:, 2 * H : 3 * H])
-        _sigmoid(xp, a[:, 3 * H :])
         i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+        xp.tanh(g, out=tg)
+        _sigmoid(xp, a)  # all four gates at once (NumPy's loops over row slices cost ~2x), then g's tanh
+        g[...] = tg
         c = cs[s + 1]
         xp.multiply(f, cs[s], out=c)
-        c += i * g
+        xp.multiply(i, g, out=ig)
+        c += ig
         xp.tanh(c, out=tcs[s])
         xp.multiply(o, tcs[s], out=hs[s + 1])
     return acts, cs, hs, tcs
