@@ -1,10 +1,39 @@
 """Lookup ops of nn.functional: embedding (and its renorm), one_hot."""
 
+import numpy as np
+
 from .. import _dtype
 from ._args import int_arg
 from ._util import TwoPathNode, attach, wrap
 
 __all__ = ["embedding", "one_hot"]
+
+
+def _add_rows_at(xp, out, idx, rows):
+    """out[idx[k]] += rows[k] for k in order: np.add.at's sums, bit for bit, in rounds.
+
+    Round r adds the r-th occurrence of every index at once (one fancy-indexed add, its targets
+    distinct), so each row of out sums its rows in their order, as add.at (and PyTorch's
+    index_add) does. add.at costs ~1.2 us an index of 128-wide rows, a round ~10 us: rounds are
+    the faster from 32K elements while no index repeats more than 1/8 of the time (2048 tokens
+    of a 65-letter alphabet, width 128: 0.4 against 2.4 ms; GPT's 128 positions 0.24 against 2.3)."""
+    n = idx.size
+    if xp is not np or rows.size < 1 << 15:
+        xp.add.at(out, idx, rows)
+        return
+    order = np.argsort(idx, kind="stable")
+    s = idx[order]
+    starts = np.flatnonzero(np.concatenate(([True], s[1:] != s[:-1])))
+    counts = np.diff(np.append(starts, n))
+    by_count = np.argsort(-counts, kind="stable")
+    starts, counts = starts[by_count], counts[by_count]  # the runs, longest first
+    if counts[0] * 8 > n:
+        xp.add.at(out, idx, rows)
+        return
+    live = np.searchsorted(-counts, -np.arange(counts[0]), side="left")  # runs longer than r
+    for r in range(counts[0]):
+        p = starts[: live[r]] + r
+        out[s[p]] += rows[order[p]]
 
 
 class EmbeddingBackward0(TwoPathNode):
@@ -20,7 +49,7 @@ class EmbeddingBackward0(TwoPathNode):
         gflat = g._data.reshape(-1, dim)
         if self.scale_counts is not None:
             gflat = gflat / self.scale_counts[flat][:, None]
-        xp.add.at(gw, flat, gflat)
+        _add_rows_at(xp, gw, flat, gflat)
         if self.padding_idx is not None:
             gw[self.padding_idx] = 0
         return wrap(gw)
