@@ -150,3 +150,23 @@ def test_functional_relu_inplace(torch):
         assert y is x and x.tolist() == [0.0, 2.0]
         z = lib.tensor([-1.0, 2.0])
         assert f.relu(z).tolist() == [0.0, 2.0] and z.tolist() == [-1.0, 2.0]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_gelu_tanh_large_arrays(dtype, torch):
+    """Arrays of several blocks (ops/_parallel.py), each computed in place: values and gradients."""
+    import torchlet
+
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((3, 1000, 257)) * 3).astype(dtype)
+    g = rng.standard_normal(x.shape).astype(dtype)
+    got = []
+    for m in (torch, torchlet):
+        xt = m.tensor(x, requires_grad=True)
+        y = m.nn.functional.gelu(xt, approximate="tanh")
+        y.backward(m.tensor(g))
+        got.append((y.detach().numpy(), xt.grad.numpy()))
+    # (abs: near -5 the 1 + tanh of both libraries is a difference of neighbours)
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == "float32" else dict(rtol=1e-12, atol=1e-13)
+    for theirs, ours in zip(*got):
+        np.testing.assert_allclose(ours, theirs, **tol)

@@ -123,22 +123,52 @@ def selu(input, inplace=False):
     return _unary(input, None, EluBackward0, inplace, alpha=_SELU_ALPHA, scale=_SELU_SCALE, input_scale=1.0)
 
 
+def _tanh_inner(xp, x):
+    """tanh(sqrt(2/pi) (x + 0.044715 x^3)), in one new buffer: the same operations in the same
+    order as the expression, so the same bits. (A chain of NumPy expressions allocates a
+    temporary per operation; at 64K-element blocks each one was fresh memory and GELU's
+    backward ran 6x slower than this.)"""
+    u = xp.multiply(x, 0.044715, out=xp.empty_like(x))  # (an array also for a 0-d x)
+    u *= x
+    u *= x
+    u += x
+    u *= _SQRT_2_PI
+    return xp.tanh(u, out=u)
+
+
 def _gelu(xp, x, approximate):
-    if approximate == "tanh":
-        inner = _SQRT_2_PI * (x + 0.044715 * x * x * x)
-        return (0.5 * x * (1 + xp.tanh(inner))).astype(x.dtype, copy=False)
+    if approximate == "tanh":  # 0.5 x (1 + tanh(...))
+        t = _tanh_inner(xp, x)
+        t += 1
+        y = xp.multiply(x, 0.5, out=xp.empty_like(x))
+        y *= t
+        return y
     return (0.5 * x * (1 + _erf(xp, x * _INV_SQRT2))).astype(x.dtype, copy=False)
 
 
-def _gelu_grad(xp, x, approximate):
-    if approximate == "tanh":
-        inner = _SQRT_2_PI * (x + 0.044715 * x * x * x)
-        t = xp.tanh(inner)
-        d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_PI * (1 + 3 * 0.044715 * x * x)
-        return d.astype(x.dtype, copy=False)
-    cdf = 0.5 * (1 + _erf(xp, x * _INV_SQRT2))
-    pdf = xp.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
-    return (cdf + x * pdf).astype(x.dtype, copy=False)
+def _gelu_grad(xp, x, approximate, g=None):
+    """gelu'(x) (times g when given)."""
+    if approximate == "tanh":  # 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 0.044715 x^2)
+        t = _tanh_inner(xp, x)
+        d = xp.add(t, 1, out=xp.empty_like(x))
+        d *= 0.5
+        v = xp.multiply(x, 0.5, out=xp.empty_like(x))
+        t *= t
+        xp.subtract(1, t, out=t)
+        v *= t
+        v *= _SQRT_2_PI
+        xp.multiply(x, 3 * 0.044715, out=t)
+        t *= x
+        t += 1
+        v *= t
+        d += v
+    else:
+        cdf = 0.5 * (1 + _erf(xp, x * _INV_SQRT2))
+        pdf = xp.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
+        d = (cdf + x * pdf).astype(x.dtype, copy=False)
+    if g is not None:
+        d *= g
+    return d
 
 
 class GeluBackward0(_Pointwise):
@@ -157,7 +187,7 @@ class GeluBackward0(_Pointwise):
         xa, ga = x._data, g._data
         if ga.dtype != xa.dtype:
             return super().backward_arrays(g)
-        return wrap(_parallel.elementwise(lambda a, b: _gelu_grad(x._xp, a, self.approximate) * b, xa, ga))
+        return wrap(_parallel.elementwise(lambda a, b: _gelu_grad(x._xp, a, self.approximate, b), xa, ga))
 
     def d_tensor(self, x):
         if self.approximate == "tanh":
