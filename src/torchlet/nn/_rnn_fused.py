@@ -33,18 +33,12 @@ nn/rnn.py from the same inputs and differentiates that instead, so double
 backward stays exact.
 """
 
-import warnings
-
 import numpy as np
 
 from ..autograd import grad_mode
 from ..autograd.graph import Node, attach
 from .._tensor import wrap
 from ..ops import _gemm, _onednn
-
-# the gates' exp overflows for pre-activations below ~-88 (the sigmoid is then 0, as PyTorch's,
-# which says nothing): as for the ops (pointwise_math.py), NumPy's warning is not the user's
-warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"torchlet\.nn\._rnn_fused")
 
 
 def _sigmoid(xp, a):

@@ -33,7 +33,8 @@ _default = _dtype._default
 _LN2, _LN10, _2_SQRTPI = math.log(2.0), math.log(10.0), 2.0 / math.sqrt(math.pi)
 # NumPy warns on log(0), 1/0, exp overflow ...; PyTorch returns inf/nan silently. Filtering the
 # warnings NumPy attributes to the op modules costs nothing per call (np.errstate costs ~1 us).
-warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"torchlet\.ops\.")
+# The fused LSTM/GRU layers' array code is op code too (their gates' exp overflows).
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"torchlet\.(ops\.|nn\._rnn_fused)")
 _FLOAT = "fV"  # dtype kinds of floating tensors (ml_dtypes' bfloat16 has kind "V")
 
 
