@@ -295,28 +295,6 @@ def test_benchmark_workloads_draw_as_torch(torch):
         assert _bits(a) == _bits(b), name
 
 
-def test_intel_mkl_bernoulli_path(monkeypatch):
-    """On an Intel CPU PyTorch's bernoulli_(float p) (and so dropout) draws from MKL's
-    MCG31 stream seeded with one 32-bit word. This machine may not be Intel, so the
-    path is checked against the recurrence itself: x_(k+1) = 1132489760 x_k mod
-    (2**31 - 1), value = x / (2**31 - 1) < p."""
-    from torchlet.ops import _random_kernels as K
-
-    monkeypatch.setattr(K, "_VENDOR", True)
-    g = torchlet.Generator().manual_seed(9)
-    seed = int(torchlet.Generator().manual_seed(9)._random(1)[0])
-    out = np.asarray(torchlet.empty(10000).bernoulli_(0.3, generator=g)._data)
-    m = 2**31 - 1
-    x, expected = seed % m or 1, []
-    for _ in range(10000):
-        x = x * 1132489760 % m
-        expected.append(x / m < 0.3)
-    assert np.array_equal(out, np.array(expected, dtype=np.float32))
-    h = torchlet.Generator().manual_seed(9)
-    h._random(1)  # the stream moved by exactly one 32-bit word
-    assert np.asarray(g.get_state()._data).tobytes() == np.asarray(h.get_state()._data).tobytes()
-
-
 def test_fma_emulation_rounds_once():
     """normal_'s float32 FMA is emulated in float64; where float64 rounds the exact sum to
     a float32 halfway point, the result must still be the single rounding of the exact

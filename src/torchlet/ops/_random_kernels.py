@@ -255,48 +255,10 @@ def uniform_int(gen, n, name):
 
 
 def bernoulli_scalar(gen, n, p):
-    """bernoulli_(p) for a float p: PyTorch with MKL on an Intel CPU draws from MKL's
-    MCG31 stream seeded by one 32-bit word; elsewhere u < p per element, u a double."""
-    if _intel_mkl():
-        return _mcg31_bernoulli(int(gen._random(1)[0]), n, p)
+    """bernoulli_(p) for a float p: u < p per element, u a double. (PyTorch builds with MKL once
+    drew from MKL's MCG31 stream on Intel CPUs; 2.14 does not: on an Intel Xeon its draws are
+    these, tests/test_random_streams.py.)"""
     return uniform_double(gen, n) < p
-
-
-def _intel_mkl():
-    global _VENDOR
-    if _VENDOR is None:
-        try:
-            with open("/proc/cpuinfo") as f:
-                _VENDOR = "GenuineIntel" in f.read(4096)
-        except OSError:
-            _VENDOR = False
-    return _VENDOR
-
-
-_VENDOR = None
-_MCG_A, _MCG_M = 1132489760, (1 << 31) - 1
-
-
-def _mcg31_bernoulli(seed, n, p):
-    """viRngBernoulli(ICDF) on VSL_BRNG_MCG31 seeded with `seed`: x_(k+1) = a x_k mod
-    (2**31 - 1), u = x / (2**31 - 1), 1 where u < p. The stream is built by jumping
-    ahead with a**k mod m for blocks of indices, so no per-number loop."""
-    x0 = seed % _MCG_M or 1
-    out = np.empty(n, dtype=np.int64)
-    block = 4096
-    # x_(k+1) for k in one block: x0 * a**(k+1) mod m, powers exact in Python ints
-    pw = [1] * (block + 1)
-    for k in range(1, block + 1):
-        pw[k] = pw[k - 1] * _MCG_A % _MCG_M
-    a_pow = np.array(pw[1:], dtype=np.int64)
-    start = x0
-    jump = pw[block]
-    for i in range(0, n, block):
-        m = min(block, n - i)
-        xs = (a_pow[:m] * start) % _MCG_M  # < 2**62: exact in int64
-        out[i : i + m] = xs / _MCG_M < p
-        start = start * jump % _MCG_M
-    return out.astype(bool)
 
 
 def exponential(gen, n, lambd):
