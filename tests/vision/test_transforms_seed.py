@@ -308,3 +308,20 @@ def test_autoaugment_family_same_seed_same_image(torch, make):
         for _ in range(12):
             _same(ours(a), theirs(b))
         assert torchlet.rand(3).tolist() == torch.rand(3).tolist()
+
+
+def test_grid_products_are_pytorch_s_bmm(torch):
+    """torchvision's affine and perspective grids are a bmm of (x, y, 1) rows by a 3x2 theta;
+    its rounding depends on the CPU (MKL fuses the multiply-adds on Intel): ours must be that bmm's
+    on the machine the tests run on."""
+    from torchlet.vision.transforms._tensor import _grid_dot
+
+    rng = np.random.default_rng(5)
+    xs = rng.uniform(-40, 40, (1, 300)).astype(np.float32)
+    ys = rng.uniform(-40, 40, (200, 1)).astype(np.float32)
+    theta = rng.standard_normal((3, 2)).astype(np.float32)
+    rows = np.stack(np.broadcast_arrays(xs, ys, np.float32(1)), -1).reshape(1, -1, 3)
+    want = torch.bmm(torch.from_numpy(rows), torch.from_numpy(theta[None])).numpy()[0]
+    for j in range(2):
+        got = _grid_dot(xs, ys, theta[0, j], theta[1, j], theta[2, j]).reshape(-1)
+        assert got.tobytes() == want[:, j].tobytes()
