@@ -105,7 +105,7 @@ def matmul(xp, a, b, bias=None):
     if not _on_onednn(M, N, K, K2) or (bias is not None and not _fits(bias, (M, N))):
         return _numpy(xp, a, b, bias)
     pa, pb = _operand(a), _operand(b)
-    out = _block_cache.empty((M, N), _F32)
+    out = _block_cache.empty((M, N), _F32, _block_cache.ALIGNED_BYTES)
     beta = 0.0
     if bias is not None:  # C = bias + A @ B in one pass over C
         out[...] = bias
@@ -163,14 +163,14 @@ def _batched(a, b):
 
 def _cached_out(xp, a, b):
     """A block of _block_cache for a @ b (NumPy float arrays of one dtype, both at least 2-D, whose
-    product has MIN_BYTES or more), else None."""
+    product has ALIGNED_BYTES or more, or MIN_BYTES for a stack), else None."""
     if xp is not np or a.ndim < 2 or b.ndim < 2 or a.dtype != b.dtype or a.dtype.kind != "f":
         return None
     (m, k), n = a.shape[-2:], b.shape[-1]
     if k != b.shape[-2] or a.__class__ is not np.ndarray or b.__class__ is not np.ndarray:
         return None  # (NumPy's own error for mismatched operands)
     if a.ndim == b.ndim == 2:
-        return _block_cache.empty((m, n), a.dtype)
+        return _block_cache.empty((m, n), a.dtype, _block_cache.ALIGNED_BYTES)
     matrices = max(a.size // max(m * k, 1), b.size // max(k * n, 1))
     if matrices * m * n * a.dtype.itemsize < _block_cache.MIN_BYTES:
         return None

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import _dtype
 from . import _block_cache
-from ._block_cache import LARGE as _LARGE
+from ._block_cache import ALIGNED as _ALIGNED
 from ._table import dtype_rule, methods
 from ._util import Node, Tensor, attach, binary_arrays, direct_inplace, float_result, inplace, method, reduce_grad, wrap
 from ._out import out_form, plain
@@ -45,7 +45,7 @@ def add(input, other, *, alpha=1):
         input, other = other, input  # scalar + tensor
     x, y = binary_arrays(input, other)
     try:
-        res = wrap((x + y if x.size < _LARGE else _block_cache.binary(np.add, x, y)) if alpha == 1 else x + alpha * y)
+        res = wrap((x + y if x.size < _ALIGNED else _block_cache.binary(np.add, x, y)) if alpha == 1 else x + alpha * y)
     except ValueError:  # shapes that do not broadcast: PyTorch's RuntimeError
         raise _broadcast_failed(input, other) from None
     return attach(res, AddBackward0, _tensors(input, other), alpha=alpha)
@@ -80,7 +80,7 @@ def sub(input, other, *, alpha=1):
     x, y = binary_arrays(input, other)
     try:
         res = wrap(
-            (x - y if x.size < _LARGE else _block_cache.binary(np.subtract, x, y)) if alpha == 1 else x - alpha * y
+            (x - y if x.size < _ALIGNED else _block_cache.binary(np.subtract, x, y)) if alpha == 1 else x - alpha * y
         )
     except ValueError:  # shapes that do not broadcast: PyTorch's RuntimeError
         raise _broadcast_failed(input, other) from None
@@ -111,7 +111,7 @@ def mul(input, other):
         input, other = other, input
     x, y = binary_arrays(input, other)
     try:
-        res = wrap(x * y if x.size < _LARGE else _block_cache.binary(np.multiply, x, y))
+        res = wrap(x * y if x.size < _ALIGNED else _block_cache.binary(np.multiply, x, y))
     except ValueError:  # shapes that do not broadcast: PyTorch's RuntimeError
         raise _broadcast_failed(input, other) from None
     if isinstance(other, Tensor):
@@ -152,7 +152,7 @@ def div(input, other, *, rounding_mode=None):
         if not isinstance(y, (int, float)):
             y = float_result(y)
     try:
-        res = wrap(x / y if x.size < _LARGE else _block_cache.binary(np.true_divide, x, y))
+        res = wrap(x / y if x.size < _ALIGNED else _block_cache.binary(np.true_divide, x, y))
     except ValueError:  # shapes that do not broadcast: PyTorch's RuntimeError
         raise _broadcast_failed(input, other) from None
     if isinstance(other, Tensor):

@@ -69,13 +69,13 @@ def _tanh_grad(xp, g, r):
 
 def _relu_grad(xp, g, r):
     if (
-        g.size >= _block_cache.LARGE
+        g.size >= _block_cache.ALIGNED
         and xp is np
         and g.flags.c_contiguous
         and r.flags.c_contiguous
         and g.shape == r.shape
     ):
-        return np.multiply(g, r > 0, out=_block_cache.empty(g.shape, g.dtype))
+        return np.multiply(g, r > 0, out=_block_cache.empty(g.shape, g.dtype, _block_cache.ALIGNED_BYTES))
     return xp.multiply(g, r > 0)
 
 
