@@ -6,6 +6,7 @@ with v_hat = max over steps of v under amsgrad. Adam adds weight_decay * p to
 g; AdamW decays the parameter itself: p *= 1 - lr * weight_decay.
 """
 
+from . import _adam_kernel
 from .optimizer import Optimizer, _check_lr, _scalar_step, _use_no_grad
 
 __all__ = ["Adam", "AdamW"]
@@ -75,6 +76,7 @@ class Adam(Optimizer):
             lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
             wd, amsgrad = group["weight_decay"], group["amsgrad"]
             decoupled = group.get("decoupled_weight_decay", False)
+            numbers = all(type(x) in (int, float) for x in (lr, beta1, beta2, eps, wd))
             for p in group["params"]:
                 if p.grad is None:
                     continue
@@ -82,12 +84,20 @@ class Adam(Optimizer):
                 state = self._state_for(p, amsgrad)
                 state["step"] += 1
                 t = state["step"].item()
+                m, v = state["exp_avg"], state["exp_avg_sq"]
+                arrays = None if amsgrad or not numbers else _adam_kernel.arrays_for(p, g, m, v)
+                if arrays is not None:  # the same operations, fused (optim/_adam_kernel.py)
+                    _adam_kernel.step(
+                        arrays, lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=wd, decoupled=decoupled, t=t
+                    )
+                    for x in (p, m, v):
+                        x._version[0] += 1
+                    continue
                 if wd != 0:
                     if decoupled:
                         p.mul_(1 - lr * wd)
                     else:
                         g = g.add(p, alpha=wd)
-                m, v = state["exp_avg"], state["exp_avg_sq"]
                 m.lerp_(g, 1 - beta1)
                 v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
                 step_size = lr / (1 - beta1**t)
