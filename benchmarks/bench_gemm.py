@@ -1,6 +1,7 @@
 """The float32 products of the suite's models at one thread: oneDNN's sgemm (the `onednn`
 extra), NumPy's OpenBLAS and PyTorch, per shape, timed alternately in one run. This is the
-measurement behind ops/_gemm.py's one-thread rule (oneDNN from ONE_THREAD_MIN_N output columns):
+measurement behind ops/_gemm.py's one-thread rule (oneDNN from ONE_THREAD_MIN_N output columns, and
+on Intel CPUs from ONE_THREAD_NARROW_MACS multiply-adds):
 
     OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/bench_gemm.py [--repeat 5]
 """
@@ -25,6 +26,9 @@ SHAPES = [
     (128, 400, 120),
     (2048, 128, 65),
     (256, 256, 10),
+    (256, 784, 10),
+    (10, 256, 784),
+    (256, 10, 784),
 ]
 
 

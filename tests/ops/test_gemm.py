@@ -13,6 +13,7 @@ import torch as T
 
 import torchlet
 import torchlet.backends.cpu as cpu
+from torchlet import _cpu
 from conftest import require_onednn
 from tests.oracle import assert_same, from_torch
 from torchlet.ops import _gemm, _onednn
@@ -119,7 +120,8 @@ def test_sgemm_is_taken_only_with_the_pool_and_agrees_with_numpy(monkeypatch):
     """Above one thread, once oneDNN's pool has run, a product OpenBLAS would thread goes to
     oneDNN's sgemm (not a silent NumPy fallback); before the pool, or below THREADED_MACS it
     stays NumPy's. At one thread (no pool to share) products of ONE_THREAD_MIN_N output
-    columns or more go to oneDNN, narrower ones stay NumPy's, and none with use_onednn off."""
+    columns or more go to oneDNN (on Intel CPUs also narrower ones of ONE_THREAD_NARROW_MACS or
+    more), narrower ones stay NumPy's, and none with use_onednn off."""
     require_onednn()
     calls = []
     real = _onednn.sgemm
@@ -140,9 +142,17 @@ def test_sgemm_is_taken_only_with_the_pool_and_agrees_with_numpy(monkeypatch):
     monkeypatch.delitem(_onednn._state, "pool", raising=False)
     np.testing.assert_allclose(_gemm.matmul(np, a, a.T), a @ a.T, rtol=1e-4, atol=1e-3)  # 256 columns
     assert len(calls) == 5
-    narrow = np.ones((300, _gemm.ONE_THREAD_MIN_N - 1), np.float32)
-    _gemm.matmul(np, a, narrow)  # 256 * 300 * 127 multiply-adds, above THREADED_MACS
+    narrow = np.ones((300, 8), np.float32)
+    _gemm.matmul(np, a, narrow)  # 256 * 300 * 8 multiply-adds: above THREADED_MACS, under ONE_THREAD_NARROW_MACS
     assert len(calls) == 5
+    wide_enough = np.ones((300, _gemm.ONE_THREAD_MIN_N - 1), np.float32)  # 256 * 300 * 127: 9.8M
+    monkeypatch.setattr(_cpu, "_INTEL", [False])
+    _gemm.matmul(np, a, wide_enough)
+    assert len(calls) == 5  # narrow: OpenBLAS's (faster on the AMD EPYC it was measured on)
+    monkeypatch.setattr(_cpu, "_INTEL", [True])
+    np.testing.assert_allclose(_gemm.matmul(np, a, wide_enough), a @ wide_enough, rtol=1e-4, atol=1e-3)
+    assert len(calls) == 6  # on Intel oneDNN's from ONE_THREAD_NARROW_MACS
+    calls.pop()
     monkeypatch.setattr(cpu, "use_onednn", False)
     _gemm.matmul(np, a, a.T)
     assert len(calls) == 5

@@ -5,8 +5,8 @@ C-contiguous NumPy arrays to ``np.dot``, the same BLAS call with less set-up), e
 cases, where a float32 2-D product large enough for OpenBLAS to run on its own threads goes
 to oneDNN's sgemm instead (the `onednn` extra installed): above one thread, once oneDNN's
 OpenMP pool has started in this process (the first convolution on it, see _onednn.py); and
-at one thread, for outputs of ONE_THREAD_MIN_N columns or more, where its kernels are faster
-(_on_onednn).
+at one thread, for outputs of ONE_THREAD_MIN_N columns or more (on Intel CPUs also narrower
+products of ONE_THREAD_NARROW_MACS or more), where its kernels are faster (_on_onednn).
 
 Why: both libraries keep their idle threads spinning for a while after each
 call, waiting for the next. Two pools of spinning threads on the same cores take
@@ -34,6 +34,7 @@ import sys
 
 import numpy as np
 
+from .. import _cpu
 from . import _block_cache, _onednn
 
 __all__ = ["matmul"]
@@ -43,6 +44,7 @@ _F32 = np.dtype(np.float32)
 # GEMM_MULTITHREAD_THRESHOLD in its interface/gemm.c); below, on the calling thread.
 THREADED_MACS = 1 << 18
 ONE_THREAD_MIN_N = 128  # at one thread, oneDNN's sgemm from this many output columns (_on_onednn)
+ONE_THREAD_NARROW_MACS = 1 << 20  # and on Intel CPUs, narrower products from this many multiply-adds
 
 
 def _prime_openblas():
@@ -119,12 +121,15 @@ def _on_onednn(M, N, K, K2):
     N >= ONE_THREAD_MIN_N, where its kernels were 5-28% faster than OpenBLAS's (one thread,
     this machine: the LSTM's (32, 256) @ (256, 1024) 189 against 263 us, (2048, 128) @
     (128, 1024) 5.0 against 6.3 ms, the MLP's (256, 784) @ (784, 256) 0.93 against 1.03 ms;
-    narrow outputs were slower: (256, 256) @ (256, 10) 33 against 19 us)."""
+    narrow outputs were slower: (256, 256) @ (256, 10) 33 against 19 us). On an Intel Xeon,
+    narrow products of ONE_THREAD_NARROW_MACS or more were faster on oneDNN too: (256, 784) @
+    (784, 10) 61 against 81 us, (2048, 128) @ (128, 65) 262 against 305, (10, 256) @ (256, 784)
+    33 against 63; (256, 256) @ (256, 10) stayed OpenBLAS's (18 against 23; bench_gemm.py)."""
     if K2 != K or M * N * K < THREADED_MACS:  # (also every empty product)
         return False
     if sys.modules["torchlet"].get_num_threads() > 1:
         return onednn_holds_cores()
-    return N >= ONE_THREAD_MIN_N and _onednn.enabled()
+    return (N >= ONE_THREAD_MIN_N or M * N * K >= ONE_THREAD_NARROW_MACS and _cpu.intel()) and _onednn.enabled()
 
 
 def onednn_holds_cores():

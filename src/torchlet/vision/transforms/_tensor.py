@@ -9,6 +9,7 @@ loading edge and wrap the result (as data loading does).
 import numpy as np
 
 import torchlet
+from torchlet import _cpu
 from torchlet._tensor import wrap
 
 _INT_MAX = {
@@ -188,26 +189,12 @@ def resize(img, size, interpolation="bilinear", antialias=True):
 # ---- geometry: rotation by an inverse affine matrix, sampled as grid_sample does
 
 
-def _intel_cpu():
-    global _INTEL
-    if _INTEL is None:
-        try:
-            with open("/proc/cpuinfo") as f:
-                _INTEL = "GenuineIntel" in f.read(4096)
-        except OSError:
-            _INTEL = False
-    return _INTEL
-
-
-_INTEL = None
-
-
 def _grid_dot(x, y, a, b, c):
     """x a + y b + c (+ broadcasting), as PyTorch's CPU bmm computes torchvision's grids (rows
     (x, y, 1) times a 3x2 theta): MKL accumulates the three products with fused multiply-adds
     on Intel CPUs, ((x a) + y b) + c, and rounds each product and sum on others (checked on an
     Intel Xeon and an AMD EPYC)."""
-    if _intel_cpu() and np.result_type(x, a) == np.float32:
+    if _cpu.intel() and np.result_type(x, a) == np.float32:
         return _fma(y, b, x * a) + c
     return (x * a + y * b) + c
 
