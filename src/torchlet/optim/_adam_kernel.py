@@ -2,14 +2,15 @@
 get_num_threads() threads (ops/_parallel.py).
 
 Adam.step as tensor ops is seven in-place or fresh ops per parameter, each a full pass over
-the parameter's size on one thread: an MLP's (256, 784) weight took 530 us a step at two
-threads where PyTorch's (which splits each op over both cores) took 320. This kernel runs the
-very same NumPy operations, in the same order (so the same bits; `tests/optim/test_adam_kernel.py`
-checks them against the tensor-op form). On one thread it runs them on blocks of BLOCK elements
-that stay in the core's cache (the (256, 784) weight: 570 -> 410 us). Above one thread each
-thread takes its part of the parameter in one go: with 16K-element blocks the threads' ~14 short
-NumPy calls a block fought for the GIL, and two threads took longer than one (460 against 410
-us; whole halves 360; 1M elements 3.1 ms in blocks, 2.1 on one thread, 1.8 in halves).
+the parameter's size on one thread: an MLP's opt.step() (nearly all of it its (256, 784)
+weight) took 530 us at two threads where PyTorch's (which splits each op over both cores) took
+320. This kernel runs the very same NumPy operations, in the same order (so the same bits;
+`tests/optim/test_adam_kernel.py` checks them against the tensor-op form). On one thread it runs
+them on blocks of BLOCK elements that stay in the core's cache (that opt.step() at one thread:
+570 -> 483-490 us; the weight's kernel alone 410). Above one thread each thread takes its part
+of the parameter in one go: with 16K-element blocks the threads' ~14 short NumPy calls a block
+fought for the GIL, and two threads took longer than one (460 against 410 us; whole halves 360;
+1M elements 3.1 ms in blocks, 2.1 on one thread, 1.8 in halves).
 
     p *= 1 - lr wd                              (AdamW: decoupled weight decay)
     g' = g + wd p                               (Adam: weight decay added to the gradient)
