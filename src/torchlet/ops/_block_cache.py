@@ -25,8 +25,9 @@ ALIGNED_BYTES = 128 KiB, where an aligned result pays for this module's ~1 us.
 
 empty(shape, dtype) returns a C-contiguous, 64-byte aligned array viewing a cached uint8 block
 of exactly its byte size (cut from a raw array 63 bytes longer). A block is free again when no
-array uses it: every array made from it, and every view of those, holds a reference to the block (NumPy points a view's .base at the array that
-owns the memory), so a block whose only reference is the cache's is unused. Blocks count
+array uses it: every array made from it, and every view of those, holds a reference to the raw
+array (NumPy points a view's .base at the array that owns the memory), so a block whose only
+reference is the cache's is unused. Blocks count
 against KEEP_BYTES, in use or free; past it, free blocks of other sizes are dropped, and when
 none is free the array is a plain np.empty.
 """
@@ -82,7 +83,7 @@ ALIGNED = ALIGNED_BYTES // 4  # elements from which a float32 result is aligned 
 
 
 def large(x):
-    """Whether NumPy array x may reach MIN_BYTES (a cheap test before binary())."""
+    """Whether NumPy array x may reach MIN_BYTES (a cheap test before empty() or contiguous_copy())."""
     return x.__class__ is np.ndarray and x.size >= LARGE
 
 
@@ -95,7 +96,7 @@ def contiguous_copy(x):
 
 def binary(ufunc, x, y):
     """ufunc(x, y), its result on a cached block where NumPy's would be a C-ordered float array of
-    MIN_BYTES or more: x a float NumPy array, y one of the same dtype or a Python number (which
+    ALIGNED_BYTES or more: x a float NumPy array, y one of the same dtype or a Python number (which
     keeps x's dtype); every operand of the result's shape C-contiguous (NumPy would follow another
     layout). Anything else is ufunc(x, y) itself, NumPy's errors included. The per-op hot paths
     (pointwise add/sub/mul/div) test x.size >= ALIGNED before calling, to spare small arrays a call."""

@@ -74,7 +74,7 @@ def step(arrays, *, lr, beta1, beta2, eps, weight_decay, decoupled, t):
                 np.subtract(gb, d, out=mb)
             np.multiply(vb, beta2, out=vb)  # v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
             if sq == 1:
-                d = np.multiply(gb, gb, out=d)
+                np.multiply(gb, gb, out=d)
             else:
                 np.multiply(gb, sq, out=d)
                 np.multiply(d, gb, out=d)
