@@ -6,6 +6,7 @@ through `tensor._xp`; for a cuda tensor that is `xp` below: every attribute is C
 with .at/.reduce/.accumulate, `lib.stride_tricks.as_strided`, linalg, fft), with these added:
 
 - `errstate`: CuPy keeps no floating-point error state; a context that does nothing.
+- `indices(dimensions, dtype, sparse=True)`: NumPy's open grid (CuPy has the dense form only).
 - `lib.stride_tricks.as_strided(x, shape, strides, subok, writeable)`: NumPy's signature
   (CuPy's takes no `subok`/`writeable`; its views are always writeable).
 
@@ -67,6 +68,15 @@ class _CuPyNamespace:
     @staticmethod
     def errstate(**kwargs):
         return contextlib.nullcontext()
+
+    def indices(self, dimensions, dtype=int, sparse=False):
+        if not sparse:
+            return self._cupy.indices(dimensions, dtype)
+        n = len(dimensions)
+        return tuple(
+            self._cupy.arange(d, dtype=dtype).reshape((1,) * i + (d,) + (1,) * (n - i - 1))
+            for i, d in enumerate(dimensions)
+        )
 
 
 def registered():

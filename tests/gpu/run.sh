@@ -21,8 +21,11 @@ print(torchlet.cuda.get_device_name(), torchlet.cuda.get_device_capability(), "C
 x = torchlet.randn(3, device="cuda")
 print("smoke:", x.device, (x * 2).sum().item())
 PYEOF
+# several workers: a fresh machine compiles each CuPy kernel once (NVRTC), and that dominates
+workers=()
+"$PY" -c "import xdist" 2>/dev/null && workers=(-n "${GPU_TEST_WORKERS:-8}")
 timeout "${GPU_TEST_TIMEOUT:-300}" "$PY" -m pytest tests/gpu -q -rfE -p no:cacheprovider -p no:randomly \
-    --timeout 120 -o addopts="" 2>&1 | tee "$LOGS/gpu-pytest.log"
+    "${workers[@]}" --timeout 120 --durations 15 -o addopts="" 2>&1 | tee "$LOGS/gpu-pytest.log"
 tests=${PIPESTATUS[0]}
 timeout "${GPU_BENCH_TIMEOUT:-240}" "$PY" benchmarks/bench_gpu.py --json benchmarks/gpu-results.json 2>&1 \
     | tee "$LOGS/gpu-bench.log"
