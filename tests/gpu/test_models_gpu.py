@@ -87,8 +87,10 @@ def _train(lib, model, device, batches):
 
 
 def test_resnet18_cifar_step_on_cuda_matches_pytorch_and_the_cpu():
-    """Forward (eval), the first step's loss against PyTorch on the GPU; three SGD steps of
-    torchlet on the GPU against the same steps of torchlet on the CPU (same code, other device)."""
+    """Forward (eval) and the first step's loss against PyTorch on the GPU, in float32; three
+    SGD steps of torchlet on the GPU against the same steps of torchlet on the CPU (same code,
+    other device) in float64: after the first update, float32 runs that sum in another order
+    drift apart through ReLU ties (see the next test), 3e-3 in the third loss on an H200."""
     ref, mod = _resnets()
     x = np.random.default_rng(1).standard_normal((8, 3, 32, 32)).astype(np.float32)
     ref, mod = ref.cuda().eval(), mod.cuda().eval()
@@ -97,14 +99,16 @@ def test_resnet18_cifar_step_on_cuda_matches_pytorch_and_the_cpu():
     batches = _batches(3)
     _, theirs = _train(T, ref, "cuda", batches[:1])
     _, gpu_mod = _resnets()
-    gpu, gpu_losses = _train(torchlet, gpu_mod, "cuda", batches)
+    gpu, ours = _train(torchlet, gpu_mod, "cuda", batches[:1])
     on_gpu(next(gpu.parameters()))
-    assert abs(gpu_losses[0] - theirs[0]) < 1e-4 * max(1.0, abs(theirs[0])), (gpu_losses[0], theirs[0])
-    _, cpu_mod = _resnets()
-    cpu, cpu_losses = _train(torchlet, cpu_mod, "cpu", batches)
-    np.testing.assert_allclose(gpu_losses, cpu_losses, rtol=1e-4)
+    assert abs(ours[0] - theirs[0]) < 1e-4 * max(1.0, abs(theirs[0])), (ours[0], theirs[0])
+    batches = [(x.astype(np.float64), y) for x, y in batches]
+    gpu, gpu_losses = _train(torchlet, _resnets()[1].double(), "cuda", batches)
+    cpu, cpu_losses = _train(torchlet, _resnets()[1].double(), "cpu", batches)
+    np.testing.assert_allclose(gpu_losses, cpu_losses, rtol=1e-9)
     for (n, pg), pc in zip(gpu.named_parameters(), cpu.parameters()):
-        close(pg, pc, rtol=1e-3, atol=1e-4, msg=n)
+        on_gpu(pg)
+        close(pg, pc, rtol=1e-7, atol=1e-9, msg=n)
 
 
 def test_resnet18_cifar_training_steps_match_pytorch():
