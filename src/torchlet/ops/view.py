@@ -2,6 +2,8 @@
 flatten. Each result shares memory with its input (where NumPy can) and
 carries a `view_fn` so in-place changes to it reach its base's graph."""
 
+import numpy as np
+
 from . import _block_cache, _util
 from ._args import int_arg
 from ._table import methods
@@ -183,8 +185,26 @@ def expand(self, *sizes):
     target = tuple(target)
     if target == x.shape:
         return _view_out(self, x.view(), ExpandBackward0, lambda b: b.expand(target))
-    arr = self._xp.broadcast_to(x, target)
+    xp = self._xp
+    arr = _broadcast_view(x, target) if xp is np else xp.broadcast_to(x, target)
     return _view_out(self, arr, ExpandBackward0, lambda b: b.expand(target))
+
+
+def _broadcast_view(x, target):
+    """np.broadcast_to(x, target) for a NumPy array (read-only, stride 0 on the expanded dims
+    only, as PyTorch's expand: NumPy zeroes every size-1 dim's),
+    built directly where x is contiguous in a built-in dtype: 0.5 us against broadcast_to's
+    3.6 (its Python wrapper), and every reduction's backward expands (2x2 sum forward +
+    backward: ~10% of the step)."""
+    if not (x.flags.c_contiguous and x.dtype.isbuiltin == 1):  # the buffer export needs both
+        return np.broadcast_to(x, target)
+    lead = len(target) - x.ndim
+    strides = [0] * lead
+    for n, have, stride in zip(target[lead:], x.shape, x.strides):
+        strides.append(0 if have != n else stride)  # as PyTorch: a kept size-1 dim keeps its stride
+    view = np.ndarray(target, x.dtype, x, 0, strides)
+    view.flags.writeable = False
+    return view
 
 
 @method()
