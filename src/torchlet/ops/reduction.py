@@ -68,7 +68,7 @@ def _expand_back(g, meta, dims, keepdim):
     shape, dt = meta
     if g._data.dtype != dt:
         g = g.to(_FROM_NP[dt])
-    if not keepdim and dims and 0 != g._data.ndim != len(shape):  # (expand puts a 0-d g's dims in front)
+    if not keepdim and dims and g._data.ndim not in (0, len(shape)):  # (expand puts a 0-d g's dims in front)
         g = g.reshape(_keep_shape(shape, dims))
     return g.expand(shape)
 
