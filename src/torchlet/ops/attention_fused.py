@@ -68,7 +68,12 @@ def _rows(a):
 
 
 def _product(xp, a, b):
-    """a @ b as a fresh C-contiguous array, which the kernels then rewrite in place."""
+    """a @ b as a fresh C-contiguous array, which the kernels then rewrite in place. A `b` of
+    column-major matrices (K^T, V^T: a transposed (..., S, E) array) is copied row-major first:
+    OpenBLAS's A @ B^T of these shapes is slow (q @ k^T, batch 16, 4 heads, 128 x 32, two
+    threads: 1.4 ms, against 0.09 for the copy and 0.53 for the product)."""
+    if b.__class__ is np.ndarray and b.strides[-2] == b.itemsize and b.shape[-1] > 1:
+        b = np.ascontiguousarray(b)
     out = _gemm.matmul(xp, _blas_operand(a), _blas_operand(b))
     return out if out.flags.c_contiguous else xp.ascontiguousarray(out)
 
