@@ -205,7 +205,9 @@ def test_float32_layer_above_one_thread_hands_the_cores_to_onednn(mode, monkeypa
     real = _onednn.sgemm
     monkeypatch.setattr(_onednn, "sgemm", lambda *a: calls.append(a[-2].shape) or real(*a))
     T, N, I, H = 7, 48, 24, 96  # per-step products of 48 * 96 * 4 * 96 multiply-adds: above THREADED_MACS
-    theirs, ours = _pair(mode, I, H, 2, dtype="float32")
+    # (a left-to-right float32 LSTM layer is one oneDNN LSTM primitive, test_lstm_onednn.py; its
+    # right-to-left layer is this fused loop)
+    theirs, ours = _pair(mode, I, H, 2, dtype="float32", bidirectional=mode == "LSTM")
     x = np.random.default_rng(1).standard_normal((T, N, I)).astype(np.float32)
     before = torchlet.get_num_threads()
     try:

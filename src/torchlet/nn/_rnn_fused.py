@@ -1,4 +1,6 @@
-"""Fused recurrences: one autograd node per LSTM / GRU layer and direction.
+"""Fused recurrences: one autograd node per LSTM / GRU layer and direction. (A left-to-right
+float32 LSTM layer runs as one oneDNN primitive instead when the `onednn` extra is there:
+_rnn_onednn.py. This loop is the reference, and the path of every other layer.)
 
 The input projection of all time steps (x W_ih^T + b_ih) stays an ordinary
 `linear` (one GEMM, its own backward). This node takes that projection `xw`
@@ -188,33 +190,45 @@ class _FusedBackward(Node):
         return tuple(grads)
 
     def _through_tensor_ops(self, gy, ghn, gcn):
-        from ..autograd import grad as _grad
-        from .rnn import _gru_cell, _lstm_cell
-        from ..ops.joining import stack
+        mode, reverse = self.mode, self.reverse
+        layer = lambda xw, h0, c0, w_hh, b_hh: cells(mode, xw, h0, c0, w_hh, b_hh, reverse)
+        full = grads_through_tensor_ops(layer, self.tensors, [gy, ghn] + ([gcn] if mode == "LSTM" else []))
+        return tuple(full) if mode == "LSTM" else tuple(full[:2] + full[3:])
 
-        xw, h0, c0, w_hh, b_hh = self.tensors
-        steps = xw.unbind(0)
-        state = (h0, c0) if self.mode == "LSTM" else (h0,)
-        ys = {}
-        for t in _order(len(steps), self.reverse):
-            if self.mode == "LSTM":
-                state = _lstm_cell(steps[t], state[0], state[1], w_hh, b_hh, None)
-            else:
-                state = (_gru_cell(steps[t], state[0], w_hh, b_hh),)
-            ys[t] = state[0]
-        outs = [stack([ys[t] for t in range(len(steps))])] + list(state)
-        gouts = [gy, ghn] + ([gcn] if self.mode == "LSTM" else [])
-        pairs = [(o, g) for o, g in zip(outs, gouts) if g is not None]
-        want = [t is not None and t._requires_grad for t in (xw, h0, c0, w_hh, b_hh)]
-        ins = [t for t, w in zip((xw, h0, c0, w_hh, b_hh), want) if w]
-        got = iter(_grad([o for o, _ in pairs], ins, [g for _, g in pairs], create_graph=True, allow_unused=True))
-        full = [next(got) if w else None for w in want]
-        return tuple(full) if self.mode == "LSTM" else tuple(full[:2] + full[3:])
+
+def cells(mode, xw, h0, c0, w_hh, b_hh, reverse):
+    """The layer from the per-step Tensor ops of nn/rnn.py: [outputs (T, N, H), h_n(, c_n)]."""
+    from .rnn import _gru_cell, _lstm_cell
+    from ..ops.joining import stack
+
+    steps = xw.unbind(0)
+    state = (h0, c0) if mode == "LSTM" else (h0,)
+    ys = {}
+    for t in _order(len(steps), reverse):
+        if mode == "LSTM":
+            state = _lstm_cell(steps[t], state[0], state[1], w_hh, b_hh, None)
+        else:
+            state = (_gru_cell(steps[t], state[0], w_hh, b_hh),)
+        ys[t] = state[0]
+    return [stack([ys[t] for t in range(len(steps))])] + list(state)
+
+
+def grads_through_tensor_ops(layer, inputs, gouts):
+    """A fused node's input gradients with grad mode on (create_graph): layer(*inputs), rebuilt
+    from Tensor ops, differentiated for the outputs' gradients `gouts` (None: unused); None
+    for an input that is None or needs no gradient."""
+    from ..autograd import grad as _grad
+
+    pairs = [(o, g) for o, g in zip(layer(*inputs), gouts) if g is not None]
+    want = [t is not None and t._requires_grad for t in inputs]
+    ins = [t for t, w in zip(inputs, want) if w]
+    got = iter(_grad([o for o, _ in pairs], ins, [g for _, g in pairs], create_graph=True, allow_unused=True))
+    return [next(got) if w else None for w in want]
 
 
 class MkldnnRnnLayerBackward0(_FusedBackward):
-    """The fused float32 LSTM layer, named as PyTorch's CPU (oneDNN) LSTM layer node, so
-    grad_fn=<...> prints the same."""
+    """The fused float32 LSTM layer (without the oneDNN extra, or right to left), named as
+    PyTorch's CPU (oneDNN) LSTM layer node, so grad_fn=<...> prints the same."""
 
 
 class StackBackward0(_FusedBackward):

@@ -27,6 +27,7 @@ from ..ops.joining import cat, stack
 from .. import _dtype
 from . import init
 from ._rnn_fused import fused_layer
+from ._rnn_onednn import lstm_layer
 from .module import Module
 from .parameter import Parameter
 
@@ -226,6 +227,13 @@ class RNNBase(Module):
                 b_ih, b_hh = (w[2], w[3]) if self.bias else (None, None)
                 w_hr = w[-1] if self.proj_size > 0 else None
                 state = states[layer * D + d]
+                on_onednn = None
+                if w_hr is None and self.mode == "LSTM" and fused and d == 0:
+                    on_onednn = lstm_layer(x, state[0], state[1], w_ih, w_hh, b_ih, b_hh)  # None: not taken
+                if on_onednn is not None:
+                    outs.append(on_onednn[0])
+                    finals.append(on_onednn[1])
+                    continue
                 if w_hr is None and self.mode in ("LSTM", "GRU") and fused:
                     y, state = fused_layer(
                         self.mode,

@@ -108,11 +108,12 @@ class _Descriptors:
         for v in reversed(shape):
             strides.append(step)
             step *= v
-        return self._keep(
-            self.lib.new(
-                "dnnl_memory_desc_create_with_strides", len(shape), _dims(shape), _DT_F32, _dims(strides[::-1])
-            )
-        )
+        return self.strided(shape, strides[::-1])
+
+    def strided(self, shape, strides):
+        """float32 of this shape, its elements `strides` apart (in elements)."""
+        made = self.lib.new("dnnl_memory_desc_create_with_strides", len(shape), _dims(shape), _DT_F32, _dims(strides))
+        return self._keep(made)
 
     def any(self, shape):
         """Layout left to the primitive."""

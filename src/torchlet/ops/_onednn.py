@@ -7,8 +7,9 @@ wheel (oneDNN 3.2, GNU OpenMP, CPU only; Linux x86-64). Without it, or with
 = False``, nothing here loads and every operation stays on NumPy (the
 reference). What runs on it: the float32 convolutions (_conv_onednn.py), the wide
 float32 matrix products at one thread and all of them above one thread once its
-pool has started (_gemm.py; sums through BLAS follow, _blas_sum.py), and the
-sigmoid of large float32 arrays (_eltwise_onednn.py).
+pool has started (_gemm.py; sums through BLAS follow, _blas_sum.py), the
+sigmoid of large float32 arrays (_eltwise_onednn.py), and float32 LSTM layers
+(_lstm_onednn.py).
 
 Threads: oneDNN runs OpenMP regions of ``omp_get_max_threads()`` threads; it
 is set to ``torchlet.get_num_threads()`` before each call where they differ,
@@ -71,6 +72,12 @@ class _Library:
         "dnnl_eltwise_forward_primitive_desc_create": [ctypes.POINTER(P), P, ctypes.c_int, ctypes.c_int, P, P]
         + [ctypes.c_float] * 2
         + [P],
+        "dnnl_lstm_forward_primitive_desc_create": [ctypes.POINTER(P), P, ctypes.c_int, ctypes.c_int]
+        + [P] * 11
+        + [ctypes.c_uint, P],
+        "dnnl_lstm_backward_primitive_desc_create": [ctypes.POINTER(P), P, ctypes.c_int, ctypes.c_int]
+        + [P] * 22
+        + [ctypes.c_uint, P, P],
         "dnnl_primitive_desc_destroy": [P],
         "dnnl_primitive_create": [ctypes.POINTER(P), P],
         "dnnl_primitive_destroy": [P],
