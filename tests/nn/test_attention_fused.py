@@ -10,7 +10,7 @@ import torch
 
 import torchlet
 from tests.oracle import assert_same
-from torchlet.ops import _parallel
+from torchlet.ops import _onednn, _parallel, _softmax_onednn
 
 B, H, L, S, E = 2, 4, 128, 128, 16  # scores: 131072 elements, over _parallel.MIN_ELEMENTS
 
@@ -60,13 +60,20 @@ def threads():
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("kind", KINDS, ids=[str(k) for k in KINDS])
 def test_fused_path_matches_torch(kind, dtype, threads_, threads, monkeypatch):
-    cuts = []
+    cuts, on_onednn = [], []
     by_rows = _parallel.by_rows
     monkeypatch.setattr(_parallel, "by_rows", lambda fn, *a: cuts.append(a[0].shape) or by_rows(fn, *a))
+    for name in ("softmax_", "softmax_backward_"):
+        real = getattr(_softmax_onednn, name)
+        monkeypatch.setattr(_softmax_onednn, name, lambda *a, _r=real, _n=name: _r(*a) and not on_onednn.append(_n))
     ty, tg, tname = _attention(torch, kind, getattr(torch, dtype), threads_)
     oy, og, oname = _attention(torchlet, kind, getattr(torchlet, dtype), threads_)
     assert oname == tname == "ScaledDotProductFlashAttentionForCpuBackward0"
-    assert cuts == [(B * H, L, S)] * 2  # the forward's softmax and backward's dS, one buffer each
+    # float32 with the onednn extra: the softmax on oneDNN where no row can be all -inf, dS always
+    onednn = dtype == "float32" and _onednn.enabled()
+    assert on_onednn == (["softmax_"] if onednn and kind in (None, "causal") else []) + ["softmax_backward_"] * onednn
+    # NumPy's kernels on blocks of heads: the forward's scale and mask (and softmax), backward's dS
+    assert cuts == [(B * H, L, S)] * (1 if onednn else 2)
     tol = dict(rtol=1e-5, atol=1e-6) if dtype == "float32" else dict(rtol=1e-10, atol=1e-12)
     assert_same(oy, ty, **tol)
     assert_same(og, tg, **tol)

@@ -1,8 +1,8 @@
-"""Sigmoid on oneDNN's eltwise primitive (ops/_eltwise_onednn.py, the `onednn` extra) against
-PyTorch: values within a few ulp over the whole float32 range (subnormal results, +-inf, NaN,
--0.0), the gradient, float16 through float32; taken exactly where it should be (one thread, or
-oneDNN's pool holding the cores; large contiguous float32 only); from several threads and in
-a forked child."""
+"""Sigmoid and GELU on oneDNN's eltwise primitive (ops/_eltwise_onednn.py, the `onednn` extra)
+against PyTorch: values within a few ulp over the whole float32 range (subnormal results, +-inf,
+NaN, -0.0), the gradients, float16 through float32; taken exactly where it should be (sigmoid: one
+thread, or oneDNN's pool holding the cores; GELU: also starting the pool; large contiguous
+float32 only); from several threads and in a forked child."""
 
 import numpy as np
 import pytest
@@ -30,9 +30,9 @@ def taken(monkeypatch):
     runs = []
     real = _eltwise_onednn._plan
 
-    def plan(lib, n):
-        p = real(lib, n)
-        runs.append(n)
+    def plan(lib, algorithm, n, backward=False):
+        p = real(lib, algorithm, n, backward)
+        runs.append(n if algorithm == "sigmoid" else (algorithm, n, backward))
         return p
 
     monkeypatch.setattr(_eltwise_onednn, "_plan", plan)
@@ -126,3 +126,43 @@ def test_forked_child_after_the_parent_used_the_pool(taken, monkeypatch):
         assert own_primitive and error is not False and error < 1e-6
     finally:
         torchlet.set_num_threads(before)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_and_its_gradient_match_torch(torch, taken, threads, approximate, monkeypatch):
+    """Above one thread GELU starts oneDNN's pool itself (the process's products follow)."""
+    monkeypatch.setattr(_onednn, "_state", {k: v for k, v in _onednn._state.items() if k != "pool"})
+    x = np.linspace(-30, 30, 1_000_003, dtype=np.float32)
+    x[:12] = [np.nan, np.inf, -np.inf, -0.0, 0.0, -1e4, 1e4, -1e30, 1e30, -12.0, -9.0, 1e-30]
+    g = np.random.default_rng(0).standard_normal(x.size).astype(np.float32)
+    before = torchlet.get_num_threads()
+    torchlet.set_num_threads(threads)
+    try:
+        a = torchlet.from_numpy(x).requires_grad_()
+        y = torchlet.nn.functional.gelu(a, approximate=approximate)
+        y.backward(torchlet.from_numpy(g))
+    finally:
+        torchlet.set_num_threads(before)
+    assert taken == [(approximate, x.size, False), (approximate, x.size, True)]
+    assert _onednn.pool_started() == (threads > 1)
+    b = torch.from_numpy(x).requires_grad_()
+    yb = torch.nn.functional.gelu(b, approximate=approximate)
+    yb.backward(torch.from_numpy(g))
+    # the erf form: PyTorch's bits here (the same polynomial); the tanh form: where PyTorch's tanh
+    # rounds to -1 (x near -5) oneDNN keeps the ~1e-7 that is there
+    tol = dict(rtol=1e-6, atol=1e-7) if approximate == "none" else dict(rtol=1e-5, atol=5e-7)
+    np.testing.assert_allclose(y.detach().numpy(), yb.detach().numpy(), **tol)
+    tol = dict(rtol=1e-6, atol=1e-7) if approximate == "none" else dict(rtol=1e-5, atol=5e-6)
+    np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), **tol)
+
+
+def test_gelu_not_taken_where_numpy_is_the_path(taken, monkeypatch):
+    big = np.ones(1 << 17, np.float32)
+    assert _eltwise_onednn.gelu(big[: _eltwise_onednn.MIN_ELEMENTS - 1], "none") is None
+    assert _eltwise_onednn.gelu(big.astype(np.float64), "none") is None
+    assert _eltwise_onednn.gelu(big.reshape(256, 512)[:, ::2], "tanh") is None
+    assert _eltwise_onednn.gelu_backward(big, big.astype(np.float64), "none") is None
+    monkeypatch.setattr(cpu, "use_onednn", False)
+    assert _eltwise_onednn.gelu(big, "none") is None
+    assert taken == []

@@ -78,6 +78,13 @@ class _Library:
         "dnnl_lstm_backward_primitive_desc_create": [ctypes.POINTER(P), P, ctypes.c_int, ctypes.c_int]
         + [P] * 22
         + [ctypes.c_uint, P, P],
+        "dnnl_eltwise_backward_primitive_desc_create": [ctypes.POINTER(P), P, ctypes.c_int, P, P, P]
+        + [ctypes.c_float] * 2
+        + [P, P],
+        "dnnl_softmax_forward_primitive_desc_create": [ctypes.POINTER(P), P, ctypes.c_int, ctypes.c_int, P, P]
+        + [ctypes.c_int, P],
+        "dnnl_softmax_backward_primitive_desc_create": [ctypes.POINTER(P), P, ctypes.c_int, P, P, P]
+        + [ctypes.c_int, P, P],
         "dnnl_primitive_desc_destroy": [P],
         "dnnl_primitive_create": [ctypes.POINTER(P), P],
         "dnnl_primitive_destroy": [P],

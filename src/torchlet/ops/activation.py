@@ -8,7 +8,7 @@ activation_piecewise.py, softmax/log_softmax/softmin in softmax.py."""
 import math
 
 from .. import _dtype
-from . import _parallel
+from . import _eltwise_onednn, _parallel
 from ._args import number_arg as _num
 from .pointwise_math import _erf
 from ._util import Node, Tensor, TwoPathNode, attach, inplace, wrap
@@ -176,7 +176,10 @@ class GeluBackward0(_Pointwise):
 
     @staticmethod
     def forward(xp, x, approximate):
-        return _parallel.elementwise(lambda a: _gelu(xp, a, approximate), x)  # large arrays on all threads
+        y = _eltwise_onednn.gelu(x, approximate)  # a large float32 array: one pass on oneDNN's threads
+        if y is None:
+            y = _parallel.elementwise(lambda a: _gelu(xp, a, approximate), x)  # large arrays on all threads
+        return y
 
     def d_arr(self, xp, x):
         return _parallel.elementwise(lambda a: _gelu_grad(xp, a, self.approximate), x)
@@ -187,7 +190,10 @@ class GeluBackward0(_Pointwise):
         xa, ga = x._data, g._data
         if ga.dtype != xa.dtype:
             return super().backward_arrays(g)
-        return wrap(_parallel.elementwise(lambda a, b: _gelu_grad(x._xp, a, self.approximate, b), xa, ga))
+        d = _eltwise_onednn.gelu_backward(xa, ga, self.approximate)
+        if d is None:
+            d = _parallel.elementwise(lambda a, b: _gelu_grad(x._xp, a, self.approximate, b), xa, ga)
+        return wrap(d)
 
     def d_tensor(self, x):
         if self.approximate == "tanh":

@@ -21,7 +21,7 @@ node's double backward (PyTorch's fused kernel has none)."""
 
 import numpy as np
 
-from . import _gemm, _parallel
+from . import _gemm, _parallel, _softmax_onednn
 from .. import _dtype
 from ._util import TwoPathNode, attach, wrap
 
@@ -44,7 +44,8 @@ class ScaledDotProductFlashAttentionForCpuBackward0(TwoPathNode):
         dq = dk = None
         if self.needs_input_grad(0) or self.needs_input_grad(1):
             ds = _product(xp, ga, xp.swapaxes(v._data, -1, -2))
-            _parallel.by_rows(lambda d, pp: _softmax_grad(xp, d, pp), _rows(ds), _rows(p))
+            if not _softmax_onednn.softmax_backward_(ds, p):
+                _parallel.by_rows(lambda d, pp: _softmax_grad(xp, d, pp), _rows(ds), _rows(p))
             if self.needs_input_grad(0):
                 dq = _product(xp, ds, k._data)
                 dq *= self.scale
@@ -98,16 +99,24 @@ def _softmax_grad(xp, ds, p):
     ds *= p
 
 
-def _softmax_kernel(xp, scale, shared, may_be_empty):
-    """The in-place scale, mask and softmax of a block of scores (heads, L, S). The additive mask
-    (0 or -inf where a bool mask forbids) is `shared` (L, S) by every head, or the kernel's
-    second argument, a block of the same heads."""
+def _scale_and_mask(scale, shared):
+    """The in-place scale and mask of a block of scores (heads, L, S). The additive mask (0 or
+    -inf where a bool mask forbids) is `shared` (L, S) by every head, or the kernel's second
+    argument, a block of the same heads."""
 
     def run(s, *per_head):
         s *= scale
         m = per_head[0] if per_head else shared
         if m is not None:
             s += m
+
+    return run
+
+
+def _normalise(xp, may_be_empty):
+    """The in-place softmax of a block of scores along its last axis."""
+
+    def run(s, *_):
         top = s.max(-1, keepdims=True)
         if may_be_empty:  # a row of -inf: exp(-inf - 0) = 0, and its sum 0 divides as 1
             xp.copyto(top, 0.0, where=xp.isneginf(top))
@@ -119,6 +128,22 @@ def _softmax_kernel(xp, scale, shared, may_be_empty):
         s /= total
 
     return run
+
+
+def _softmax(xp, p, per_head, scale, shared, may_be_empty):
+    """The scores p (..., L, S) scaled, masked and normalised in place: with the `onednn` extra
+    the softmax on oneDNN (_softmax_onednn.py; not where a row may be all -inf, which gives NaN
+    there), else one NumPy kernel over blocks of heads."""
+    heads = (_rows(p),) + (() if per_head is None else (per_head,))
+    scale_and_mask = _scale_and_mask(scale, shared)
+    if not may_be_empty and _softmax_onednn.usable(p):
+        _parallel.by_rows(scale_and_mask, *heads)
+        if _softmax_onednn.softmax_(p):
+            return
+        _parallel.by_rows(_normalise(xp, may_be_empty), heads[0])  # (oneDNN refused the shape)
+        return
+    normalise = _normalise(xp, may_be_empty)
+    _parallel.by_rows(lambda s, *m: (scale_and_mask(s, *m), normalise(s)), *heads)
 
 
 def fused_attention(query, key, value, mask, causal, scale):
@@ -138,8 +163,7 @@ def fused_attention(query, key, value, mask, causal, scale):
             per_head = xp.ascontiguousarray(xp.broadcast_to(m, p.shape)).reshape(_rows(p).shape)
         else:
             shared = m.reshape(m.shape[-2:]) if m.ndim > 2 else m
-    kernel = _softmax_kernel(xp, scale, shared, mask is not None)  # a causal row sees key 0 at least
-    _parallel.by_rows(kernel, _rows(p), *(() if per_head is None else (per_head,)))
+    _softmax(xp, p, per_head, scale, shared, mask is not None)  # a causal row sees key 0 at least
     out = wrap(_product(xp, p, v))
     return attach(
         out,
