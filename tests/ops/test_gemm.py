@@ -16,7 +16,7 @@ import torchlet.backends.cpu as cpu
 from torchlet import _cpu
 from conftest import require_onednn
 from tests.oracle import assert_same, from_torch
-from torchlet.ops import _gemm, _onednn
+from torchlet.ops import _gemm, _matmul_onednn, _onednn
 
 
 @pytest.fixture(params=["onednn", "numpy"])
@@ -160,12 +160,14 @@ def test_sgemm_is_taken_only_with_the_pool_and_agrees_with_numpy(monkeypatch):
 
 def test_batched_products_stay_off_openblas_while_onednn_holds_the_cores(monkeypatch, torch):
     """Stacks of products each of THREADED_MACS or more (attention's q @ k^T and its backward; a
-    Linear on a 3-D input: one 2-D product) go to oneDNN's sgemm while its pool holds the cores, with torch's values and
+    Linear on a 3-D input: one 2-D product) go to oneDNN while its pool holds the cores, a stack as
+    one matmul primitive in its strides (else one sgemm per matrix), with torch's values and
     gradients; broadcast stacks, small ones and float64 stay NumPy's; without the pool, all."""
     require_onednn()
     calls = []
-    real = _onednn.sgemm
+    real, real_stack = _onednn.sgemm, _matmul_onednn.matmul
     monkeypatch.setattr(_onednn, "sgemm", lambda *a: calls.append(a[-2].shape) or real(*a))
+    monkeypatch.setattr(_matmul_onednn, "matmul", lambda a, b: calls.append(("stack", a.shape)) or real_stack(a, b))
     monkeypatch.setattr(cpu, "use_onednn", True)
     monkeypatch.setattr(torchlet, "_threads", [2])
     monkeypatch.setitem(_onednn._state, "pool", True)
@@ -173,16 +175,24 @@ def test_batched_products_stay_off_openblas_while_onednn_holds_the_cores(monkeyp
     q, k = (rng.standard_normal((2, 3, 96, 64)).astype(np.float32) for _ in range(2))
     w = rng.standard_normal((64, 128)).astype(np.float32)
     # per matrix: 96 * 64 * 96 multiply-adds; q @ w: linalg.matmul folds the stack into one product
-    for x, y, n in ((q, k.swapaxes(-1, -2), 6), (q, w, 1), (q.swapaxes(-1, -2)[..., :48, :], k, 6)):
+    cases = ((q, k.swapaxes(-1, -2), [("stack", q.shape)]), (q, w, [(2 * 3 * 96, 128)]))
+    cases += ((q.swapaxes(-1, -2)[..., :48, :], k, [("stack", (2, 3, 48, 96))]),)
+    for x, y, expect in cases:
         ours = [torchlet.tensor(v, requires_grad=True) for v in (x, y)]
         theirs = [torch.tensor(v, requires_grad=True) for v in (x, y)]
         calls.clear()
         r, t = ours[0] @ ours[1], theirs[0] @ theirs[1]
-        assert len(calls) == n  # one per matrix, or one for all rows of a contiguous stack
+        assert calls == expect
         r.backward(torchlet.ones_like(r))
         t.backward(torch.ones_like(t))
         for u, v in zip([r] + [o.grad for o in ours], [t] + [o.grad for o in theirs]):
             np.testing.assert_allclose(u.detach().numpy(), v.detach().numpy(), rtol=1e-4, atol=1e-4)
+    # where oneDNN's matmul refuses a stack: one sgemm per matrix, the same values
+    monkeypatch.setattr(_matmul_onednn, "matmul", lambda a, b: calls.append("refused"))
+    calls.clear()
+    per_matrix = _gemm.matmul(np, q, k.swapaxes(-1, -2))
+    assert calls == ["refused"] + [(96, 96)] * 6
+    np.testing.assert_allclose(per_matrix, real_stack(q, k.swapaxes(-1, -2)), rtol=1e-5, atol=1e-5)
     calls.clear()
     _gemm.matmul(np, q, k[:1].swapaxes(-1, -2))  # a broadcast stack
     _gemm.matmul(np, q[..., :8, :], k[..., :8, :].swapaxes(-1, -2))  # small matrices
@@ -190,3 +200,22 @@ def test_batched_products_stay_off_openblas_while_onednn_holds_the_cores(monkeyp
     monkeypatch.delitem(_onednn._state, "pool")
     _gemm.matmul(np, q, k.swapaxes(-1, -2))
     assert calls == []
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_onednn_matmul_of_strided_stacks_matches_numpy(threads, monkeypatch):
+    """_matmul_onednn on a GPT's operands: heads as strided views of one projection, transposed
+    keys, a transposed score stack; reversed or broadcast strides are refused (the loop takes
+    them)."""
+    require_onednn()
+    monkeypatch.setattr(torchlet, "_threads", [threads])
+    rng = np.random.default_rng(17)
+    qkv = rng.standard_normal((4, 128, 3 * 64)).astype(np.float32)
+    q, k = (qkv[..., i * 64 : (i + 1) * 64].reshape(4, 128, 2, 32).transpose(0, 2, 1, 3) for i in range(2))
+    p = rng.standard_normal((4, 2, 128, 128)).astype(np.float32)
+    for a, b in ((q, k.swapaxes(-1, -2)), (p.swapaxes(-1, -2), q), (p, k)):
+        got = _matmul_onednn.matmul(a, b)
+        assert got.flags.c_contiguous and got.dtype == np.float32
+        np.testing.assert_allclose(got, np.matmul(a.astype(np.float64), b.astype(np.float64)), rtol=1e-4, atol=1e-4)
+    assert _matmul_onednn.matmul(q[:, :, ::-1], k.swapaxes(-1, -2)) is None
+    assert _matmul_onednn.matmul(q, np.broadcast_to(k[:1], k.shape).swapaxes(-1, -2)) is None

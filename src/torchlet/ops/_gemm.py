@@ -35,7 +35,7 @@ import sys
 import numpy as np
 
 from .. import _cpu
-from . import _block_cache, _onednn
+from . import _block_cache, _matmul_onednn, _onednn
 
 __all__ = ["matmul"]
 
@@ -157,8 +157,12 @@ def _batched_on_onednn(xp, a, b):
 
 
 def _batched(a, b):
-    """a (..., M, K) @ b (..., K, N), for _batched_on_onednn's stacks. (N-D @ 2-D products reach
-    matmul as one 2-D product of all the rows: linalg.matmul folds them.)"""
+    """a (..., M, K) @ b (..., K, N), for _batched_on_onednn's stacks: one matmul primitive for the
+    stack (_matmul_onednn.py), else one sgemm per matrix. (N-D @ 2-D products reach matmul as one
+    2-D product of all the rows: linalg.matmul folds them.)"""
+    out = _matmul_onednn.matmul(a, b)
+    if out is not None:
+        return out
     out = _block_cache.empty(a.shape[:-1] + (b.shape[-1],), _F32)
     for i in np.ndindex(*a.shape[:-2]):
         pa, pb = _operand(a[i]), _operand(b[i])

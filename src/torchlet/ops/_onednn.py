@@ -85,6 +85,7 @@ class _Library:
         + [ctypes.c_int, P],
         "dnnl_softmax_backward_primitive_desc_create": [ctypes.POINTER(P), P, ctypes.c_int, P, P, P]
         + [ctypes.c_int, P, P],
+        "dnnl_matmul_primitive_desc_create": [ctypes.POINTER(P), P, P, P, P, P, P],
         "dnnl_primitive_desc_destroy": [P],
         "dnnl_primitive_create": [ctypes.POINTER(P), P],
         "dnnl_primitive_destroy": [P],
