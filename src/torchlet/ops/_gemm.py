@@ -14,12 +14,12 @@ the cores from each other: with the convolutions on oneDNN and the Linear layers
 on OpenBLAS, both at two threads, a LeNet training step took 35 ms against 22
 with everything on OpenBLAS, and CIFAR's 190 ms against 147; with the products
 on oneDNN's pool too, 19 and 81 (PyTorch: 24 and 93). Sums through BLAS follow
-the same rule (_blas_sum.py). A fused LSTM/GRU layer starts oneDNN's pool itself
-(_onednn.start_pool): its step at two threads ran 130-140 ms with every product
-and sum on oneDNN against 165-195 with them on OpenBLAS (and 265 with the products
-on oneDNN while gemv sums still woke OpenBLAS). Processes that run neither (the GPT
-step) keep OpenBLAS, as fast for them (its attention's batched products stay on
-NumPy's matmul).
+the same rule (_blas_sum.py). An LSTM or GRU layer, GELU and attention's softmax
+start oneDNN's pool too (they run on it): a fused LSTM step at two threads ran
+130-140 ms with every product and sum on oneDNN against 165-195 with them on
+OpenBLAS (and 265 with the products on oneDNN while gemv sums still woke
+OpenBLAS). Stacks of products (attention's) then go to oneDNN as one matmul
+primitive (_matmul_onednn.py). A process that runs none of these keeps OpenBLAS.
 
     C (M, N) = A (M, K) @ B (K, N)          one sgemm call; an operand that is the
                                              transpose of a C-contiguous array is
