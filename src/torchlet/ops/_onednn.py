@@ -86,6 +86,9 @@ class _Library:
         "dnnl_softmax_backward_primitive_desc_create": [ctypes.POINTER(P), P, ctypes.c_int, P, P, P]
         + [ctypes.c_int, P, P],
         "dnnl_matmul_primitive_desc_create": [ctypes.POINTER(P), P, P, P, P, P, P],
+        "dnnl_pooling_forward_primitive_desc_create": [ctypes.POINTER(P), P, ctypes.c_int, ctypes.c_int, P, P]
+        + [Dims] * 5
+        + [P],
         "dnnl_primitive_desc_destroy": [P],
         "dnnl_primitive_create": [ctypes.POINTER(P), P],
         "dnnl_primitive_destroy": [P],

@@ -11,7 +11,7 @@ window (a scatter-add into the flat input positions, `_scatter_flat`, reduction.
 
 import numpy as np
 
-from . import _block_cache
+from . import _block_cache, _pool_onednn
 from ._util import _NAME_WORDS, Node, attach, grad_enabled, wrap
 from .unfold import _pad_array, _tup, _windows
 from .reduction import _gather, _scatter
@@ -158,7 +158,10 @@ def _max_pool(input, n, kernel_size, stride, padding, dilation, ceil_mode, name,
     overlap = any(ss < dd * (kk - 1) + 1 for ss, kk, dd in zip(s, k, d))
     taps = n == 2 and X.dtype.kind == "f" and k[0] * k[1] < 256 and X.size
     if taps and not want_indices and not (x.requires_grad and grad_enabled()):
-        return _unbatch(wrap(_max_of_taps(xp, _taps(xp, X, k, s, d, pads, out))), input, n), None
+        vals = _pool_onednn.max_pool2d(X, k, s, d, pads, out)  # a large float32 batch: on oneDNN's threads
+        if vals is None:
+            vals = _max_of_taps(xp, _taps(xp, X, k, s, d, pads, out))
+        return _unbatch(wrap(vals), input, n), None
     if taps:
         vals, indices, arg = _max_pool2d_taps(xp, X, k, s, d, pads, out)
         tiled = k == s and d == (1, 1) and pads == ((0, 0), (0, 0))

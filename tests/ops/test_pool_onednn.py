@@ -1,0 +1,101 @@
+"""The inference max pool on oneDNN (ops/_pool_onednn.py, the `onednn` extra) against PyTorch:
+exactly PyTorch's values over padded, overlapping, asymmetric and ceil_mode geometries at one and
+two threads; an input with a NaN takes NumPy's path and keeps PyTorch's NaNs; taken exactly where
+it should be."""
+
+import numpy as np
+import pytest
+
+import torchlet
+import torchlet.backends.cpu as cpu
+from conftest import require_onednn
+from torchlet.ops import _pool_onednn
+
+torch = pytest.importorskip("torch")
+
+
+@pytest.fixture
+def taken(monkeypatch):
+    require_onednn()
+    monkeypatch.setattr(cpu, "use_onednn", True)
+    runs = []
+    real = _pool_onednn.max_pool2d
+
+    def spy(*a):
+        out = real(*a)
+        runs.append(out is not None)
+        return out
+
+    monkeypatch.setattr(_pool_onednn, "max_pool2d", spy)
+    return runs
+
+
+def _both(x, **kw):
+    with torchlet.no_grad():
+        ours = torchlet.nn.functional.max_pool2d(torchlet.from_numpy(x), **kw).numpy()
+    return ours, torch.nn.functional.max_pool2d(torch.from_numpy(x), **kw).numpy()
+
+
+GEOMETRIES = [
+    ((64, 64, 16, 16), dict(kernel_size=3, stride=2, padding=1)),  # ResNet's stem pool
+    ((8, 16, 33, 35), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
+    ((8, 16, 33, 35), dict(kernel_size=(3, 2), stride=(2, 1), padding=(1, 0))),
+    ((8, 8, 47, 41), dict(kernel_size=4, stride=3, ceil_mode=True)),
+    ((4, 8, 64, 64), dict(kernel_size=2, stride=2, padding=1)),
+]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("shape,kw", GEOMETRIES)
+def test_values_are_torch_values(taken, threads, shape, kw):
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    for start, every, value in ((0, 97, -np.inf), (1, 89, np.inf), (2, 101, np.finfo(np.float32).min)):
+        at = np.zeros(shape, bool)
+        at.reshape(-1)[start::every] = True
+        at[..., :2, :] = at[..., -2:, :] = at[..., :, :2] = at[..., :, -2:] = False  # (no edge window of them alone)
+        x[at] = value
+    before = torchlet.get_num_threads()
+    torchlet.set_num_threads(threads)
+    try:
+        ours, theirs = _both(x, **kw)
+    finally:
+        torchlet.set_num_threads(before)
+    assert taken == [True]
+    assert ours.shape == theirs.shape
+    np.testing.assert_array_equal(ours, theirs)
+
+
+def test_nan_takes_numpys_path_and_wins_its_windows(taken):
+    shape, kw = GEOMETRIES[0]
+    x = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+    x[3, 5, 7, 9] = np.nan
+    ours, theirs = _both(x, **kw)
+    assert taken == [False]
+    np.testing.assert_array_equal(ours, theirs)  # (NaN where PyTorch has NaN)
+    assert np.isnan(ours).sum() == np.isnan(theirs).sum() > 0
+
+
+def test_not_taken_where_numpy_is_the_path(taken, monkeypatch):
+    x = np.random.default_rng(2).standard_normal((64, 64, 16, 16)).astype(np.float32)
+    _both(x, kernel_size=2)  # tiles
+    _both(x, kernel_size=3, stride=2, dilation=2)  # dilated
+    _both(x[:2, :2], kernel_size=3, stride=2, padding=1)  # small
+    _both(x[:, :, :, ::2].copy().transpose(0, 1, 3, 2), kernel_size=3, stride=2, padding=1)  # strided
+    assert taken == [False] * 4
+    assert _pool_onednn.max_pool2d(x.astype(np.float64), (3, 3), (2, 2), (1, 1), ((1, 1), (1, 1)), (8, 8)) is None
+    monkeypatch.setattr(cpu, "use_onednn", False)
+    _both(x, kernel_size=3, stride=2, padding=1)
+    assert taken[-1] is False
+    with torchlet.enable_grad():  # training: values and indices, NumPy's
+        t = torchlet.from_numpy(x).requires_grad_()
+        torchlet.nn.functional.max_pool2d(t, 3, 2, 1).sum().backward()
+    assert len(taken) == 6  # (the float64 call above counted too)
+
+
+def test_a_window_of_minus_inf_alone_gives_minus_inf(taken):
+    """oneDNN starts each window at the lowest finite float: such results go to NumPy's path."""
+    x = np.random.default_rng(3).standard_normal((4, 8, 64, 64)).astype(np.float32)
+    x[1, 2, :2, :2] = -np.inf  # with padding 1, output (0, 0) sees only these
+    ours, theirs = _both(x, kernel_size=2, stride=2, padding=1)
+    assert taken == [False] and ours[1, 2, 0, 0] == -np.inf
+    np.testing.assert_array_equal(ours, theirs)
