@@ -1,7 +1,7 @@
-"""The inference max pool on oneDNN (ops/_pool_onednn.py, the `onednn` extra) against PyTorch:
-exactly PyTorch's values over padded, overlapping, asymmetric and ceil_mode geometries at one and
-two threads; an input with a NaN takes NumPy's path and keeps PyTorch's NaNs; taken exactly where
-it should be."""
+"""Max and average pools on oneDNN (ops/_pool_onednn.py, the `onednn` extra) against PyTorch:
+exactly PyTorch's values over padded, overlapping, asymmetric, short-ended and ceil_mode
+geometries at one and two threads (the average pool's gradient too); a max-pool input with a NaN
+takes NumPy's path and keeps PyTorch's NaNs; taken exactly where it should be."""
 
 import numpy as np
 import pytest
@@ -42,6 +42,7 @@ GEOMETRIES = [
     ((8, 16, 33, 35), dict(kernel_size=(3, 2), stride=(2, 1), padding=(1, 0))),
     ((8, 8, 47, 41), dict(kernel_size=4, stride=3, ceil_mode=True)),
     ((4, 8, 64, 64), dict(kernel_size=2, stride=2, padding=1)),
+    ((8, 16, 33, 35), dict(kernel_size=(3, 2), stride=(1, 2), padding=(1, 0))),  # the last column unread
 ]
 
 
@@ -99,3 +100,59 @@ def test_a_window_of_minus_inf_alone_gives_minus_inf(taken):
     ours, theirs = _both(x, kernel_size=2, stride=2, padding=1)
     assert taken == [False] and ours[1, 2, 0, 0] == -np.inf
     np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.fixture
+def avg_taken(monkeypatch):
+    require_onednn()
+    monkeypatch.setattr(cpu, "use_onednn", True)
+    runs = []
+    real = _pool_onednn.avg_pool2d
+    monkeypatch.setattr(_pool_onednn, "avg_pool2d", lambda *a: runs.append(real(*a) is not None) or real(*a))
+    return runs
+
+
+AVERAGES = [  # (shape, arguments, on oneDNN)
+    ((128, 6, 28, 28), dict(kernel_size=2), True),  # LeNet-5's
+    ((64, 64, 16, 16), dict(kernel_size=3, stride=2, padding=1), True),
+    ((64, 16, 15, 17), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True), True),  # (ceil adds no window)
+    ((64, 16, 16, 16), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False), True),
+    ((64, 16, 15, 17), dict(kernel_size=(3, 2), stride=(1, 2), padding=(1, 0), count_include_pad=False), True),
+    # with count_include_pad, a ceil_mode window reaching past the padding is divided by its size
+    # within the padding in PyTorch and by the whole window in oneDNN: NumPy's path (within 2 ulp)
+    ((64, 16, 16, 16), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True), False),
+]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("shape,kw,on_onednn", AVERAGES)
+def test_average_pool_matches_torch(avg_taken, threads, shape, kw, on_onednn):
+    x = np.random.default_rng(4).standard_normal(shape).astype(np.float32)
+    g = np.random.default_rng(5).standard_normal(shape).astype(np.float32)
+    before = (torch.get_num_threads(), torchlet.get_num_threads())
+    try:
+        torch.set_num_threads(threads)
+        torchlet.set_num_threads(threads)
+        a, b = torch.from_numpy(x).requires_grad_(), torchlet.from_numpy(x).requires_grad_()
+        ya, yb = torch.nn.functional.avg_pool2d(a, **kw), torchlet.nn.functional.avg_pool2d(b, **kw)
+        ya.backward(torch.from_numpy(g[tuple(slice(n) for n in ya.shape)].copy()))
+        yb.backward(torchlet.from_numpy(g[tuple(slice(n) for n in yb.shape)].copy()))
+    finally:
+        torch.set_num_threads(before[0])
+        torchlet.set_num_threads(before[1])
+    assert avg_taken == [on_onednn]
+    if on_onednn:
+        np.testing.assert_array_equal(yb.detach().numpy(), ya.detach().numpy())
+    np.testing.assert_allclose(yb.detach().numpy(), ya.detach().numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(b.grad.numpy(), a.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_average_pool_not_taken_where_numpy_is_the_path(avg_taken, monkeypatch):
+    x = np.random.default_rng(6).standard_normal((64, 16, 16, 16)).astype(np.float32)
+    f = torchlet.nn.functional.avg_pool2d
+    f(torchlet.from_numpy(x[:2, :2]), 2)  # small
+    f(torchlet.from_numpy(x).double(), 2)  # float64
+    f(torchlet.from_numpy(x), 3, 2, 1, divisor_override=5)
+    monkeypatch.setattr(cpu, "use_onednn", False)
+    f(torchlet.from_numpy(x), 2)
+    assert avg_taken == [False, False, False]  # (divisor_override never asks)

@@ -1,15 +1,21 @@
-"""A 2-d max pool in inference (values only, no arg-max, no graph) of a large float32 NCHW array
-on oneDNN's pooling primitive (the `onednn` extra): one pass on its threads, padding never
-picked, where NumPy's running maximum over the window taps makes k*k strided passes on one thread
-after a padded copy of the input (ResNet-18's 3x3/2 stem pool at batch 64: ~3.9 ms a call).
+"""2-d max and average pools of large float32 NCHW arrays on oneDNN's pooling primitive (the
+`onednn` extra): one pass on its threads, padding never picked (max) or counted as PyTorch
+counts it (average).
 
-Taken for undilated pools whose windows overlap or pad (the stem pool: 2.66 -> 0.64 ms at one
-thread, 2.55 -> 0.42 at two; ResNet-18 inference at two threads 29.4-30.3 -> 25.6-25.7 ms);
-tiling windows (LeNet's 2x2) stay on NumPy's taps, as fast there (405 against 471 us at one
-thread). A maximum is exact, so the values are PyTorch's. A NaN in a window must win, as in
-PyTorch; oneDNN's max instruction keeps whichever operand comes second, so an input with a NaN
-takes NumPy's path (found by one max over the input, which propagates NaN). Plans are kept per
-(geometry, threads) and Python thread, as _conv_onednn's.
+Max pool, in inference (values only, no arg-max, no graph), for undilated windows that overlap or
+pad: NumPy's running maximum over the window taps makes k*k strided passes on one thread after a
+padded copy of the input (ResNet-18's 3x3/2 stem pool at batch 64: 2.66 -> 0.64 ms at one thread,
+2.55 -> 0.42 at two; its inference at two threads 29.4-30.3 -> 25.6-25.7 ms); tiling windows
+(LeNet's 2x2) stay on NumPy's taps, as fast there (405 against 471 us at one thread). A maximum
+is exact, so the values are PyTorch's. A NaN in a window must win, as in PyTorch; oneDNN's max
+instruction keeps whichever operand comes second, so an input with a NaN takes NumPy's path
+(found by one max over the input, which propagates NaN).
+
+Average pool, forward values in training and inference: each window's sum in PyTorch's order,
+divided by its size, so PyTorch's bits, where NumPy's window sums were not (pairwise); LeNet-5's
+2x2 pools at two threads 638 -> 279 us, a padded 3x3/2 pool of 64x64x16x16 13.7 -> 0.25 ms.
+
+Plans are kept per (algorithm, geometry, threads) and Python thread, as _conv_onednn's.
 """
 
 import os
@@ -20,12 +26,12 @@ import numpy as np
 from . import _block_cache, _onednn
 from ._conv_onednn import _Plan, _dims
 
-__all__ = ["max_pool2d"]
+__all__ = ["avg_pool2d", "max_pool2d"]
 
 MIN_ELEMENTS = 1 << 16
 PLANS = 32  # per thread
 _FORWARD_INFERENCE = 96
-_POOLING_MAX = 0x1FF
+_POOLING_MAX, _AVG_INCLUDE_PAD, _AVG_EXCLUDE_PAD = 0x1FF, 0x2FF, 0x3FF  # dnnl_alg_kind_t at v3.2
 _ARG_SRC, _ARG_DST = 1, 17
 _LOWEST = np.finfo(np.float32).min
 _local = threading.local()
@@ -46,14 +52,14 @@ def _plan(lib, key):
     if plan is None:
         if len(plans) >= PLANS:
             plans.clear()
-        shape, out_shape, k, s, d, low, high = key
+        algorithm, shape, out_shape, k, s, d, low, high = key
         plan = _Plan(lib)
         src, dst = plan.mds.plain(shape), plan.mds.plain(out_shape)
         pd = lib.new(
             "dnnl_pooling_forward_primitive_desc_create",
             lib.engine,
             _FORWARD_INFERENCE,
-            _POOLING_MAX,
+            algorithm,
             src,
             dst,
             _dims(s),
@@ -70,32 +76,60 @@ def _plan(lib, key):
     return plan
 
 
-def max_pool2d(X, k, s, d, pads, out):
-    """The max pool's values (N, C, *out), or None where this path is not taken."""
-    if (
-        X.size < MIN_ELEMENTS
-        or tuple(d) != (1, 1)  # (oneDNN's dilated pooling ran 5 ms against NumPy's 0.15)
-        or (tuple(k) == tuple(s) and not any(lo or hi for lo, hi in pads))  # tiles: NumPy's taps are as fast
-        or X.__class__ is not np.ndarray
-        or X.dtype != _onednn.F32
-        or not X.flags.c_contiguous
-        or not _onednn.enabled()
-    ):
-        return None
+def _usable(X):
+    return (
+        X.size >= MIN_ELEMENTS
+        and X.__class__ is np.ndarray
+        and X.dtype == _onednn.F32
+        and X.flags.c_contiguous
+        and _onednn.enabled()
+    )
+
+
+def _right_padding(X, k, s, d, pads, out):
+    """The right padding that makes oneDNN's output size `out` (PyTorch's, ceil_mode included;
+    negative where the last window ends before the input does, which oneDNN takes)."""
     low = [lo for lo, _ in pads]
-    # the right padding that makes oneDNN's output size `out` (PyTorch's, ceil_mode included)
-    high = [
-        (o - 1) * ss + (kk - 1) * dd + 1 - size - lo for o, ss, kk, dd, size, lo in zip(out, s, k, d, X.shape[2:], low)
-    ]
-    if min(high) < 0 or np.isnan(np.max(X)):
-        return None
+    return [(o - 1) * ss + (kk - 1) * dd + 1 - n - lo for o, ss, kk, dd, n, lo in zip(out, s, k, d, X.shape[2:], low)]
+
+
+def _run(algorithm, X, k, s, d, pads, high, out):
     out_shape = X.shape[:2] + tuple(out)
+    key = (algorithm, X.shape, out_shape, tuple(k), tuple(s), tuple(d), tuple(lo for lo, _ in pads), tuple(high))
     try:
-        plan = _plan(_onednn.library(), (X.shape, out_shape, tuple(k), tuple(s), tuple(d), tuple(low), tuple(high)))
+        plan = _plan(_onednn.library(), key)
     except _onednn.Unsupported:
         return None
     y = _block_cache.empty(out_shape, X.dtype)
     plan.run(x=X, y=y)
-    if np.min(y) == _LOWEST:  # a window of -inf alone (or of -FLT_MAX): oneDNN starts from
-        return None  # the lowest finite float, PyTorch from -inf
     return y
+
+
+def max_pool2d(X, k, s, d, pads, out):
+    """The max pool's values (N, C, *out), or None where this path is not taken."""
+    if (
+        tuple(d) != (1, 1)  # (oneDNN's dilated pooling ran 5 ms against NumPy's 0.15)
+        or (tuple(k) == tuple(s) and not any(lo or hi for lo, hi in pads))  # tiles: NumPy's taps are as fast
+        or not _usable(X)
+    ):
+        return None
+    high = _right_padding(X, k, s, d, pads, out)
+    if np.isnan(np.max(X)):
+        return None
+    y = _run(_POOLING_MAX, X, k, s, d, pads, high, out)
+    if y is not None and np.min(y) == _LOWEST:  # a window of -inf alone (or of -FLT_MAX): oneDNN
+        return None  # starts from the lowest finite float, PyTorch from -inf
+    return y
+
+
+def avg_pool2d(X, k, s, pads, out, count_include_pad):
+    """The average pool (N, C, *out), or None where this path is not taken. Each window's sum in
+    PyTorch's order divided by its size: PyTorch's bits (tiled 2x2 and padded 3x3 pools alike).
+    With count_include_pad, a ceil_mode window past the declared padding is divided by its size
+    within it in PyTorch, by the whole window in oneDNN: those take NumPy's path."""
+    if not _usable(X):
+        return None
+    high = _right_padding(X, k, s, (1, 1), pads, out)
+    if count_include_pad and any(h > lo for h, (lo, _) in zip(high, pads)):  # (PyTorch pads both sides by lo)
+        return None
+    return _run(_AVG_INCLUDE_PAD if count_include_pad else _AVG_EXCLUDE_PAD, X, k, s, (1, 1), pads, high, out)

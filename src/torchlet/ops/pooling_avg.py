@@ -3,6 +3,7 @@ window sizes, or divisor_override) and lp_pool1d/2d composed from them."""
 
 import numpy as np
 
+from . import _pool_onednn
 from ._out import out_form
 from ._util import _NAME_WORDS, TwoPathNode, attach, wrap, wrap_dim
 from .unfold import _fold, _pad_array, _tup, _windows
@@ -63,16 +64,6 @@ def _avg_pool(input, n, kernel_size, stride, padding, ceil_mode, count_include_p
         word = name if n == 2 else "avg_pool3d_out_frame"
         raise NotImplementedError(f"\"{word}\" not implemented for '{_NAME_WORDS.get(x.dtype.name, x.dtype.name)}'")
     tiled = n == 2 and k == s and pads == ((0, 0), (0, 0))
-    if tiled:  # windows tile the input (AvgPool2d(2)): add the k1*k2 strided taps, no window copy
-        (kh, kw), (oh, ow) = k, out
-        tot = None
-        for i in range(kh):
-            for j in range(kw):
-                tap = X[:, :, i : i + kh * oh : kh, j : j + kw * ow : kw]
-                tot = tap.copy() if tot is None else xp.add(tot, tap, out=tot)
-    else:
-        win = _windows(xp, _pad_array(xp, X, pads), k, s, d, out)
-        tot = win.sum(axis=tuple(range(2 + n, 2 + 2 * n)))
     if divisor_override:
         div = xp.asarray(float(divisor_override), dtype=X.dtype)
     else:
@@ -84,13 +75,31 @@ def _avg_pool(input, n, kernel_size, stride, padding, ceil_mode, count_include_p
             div = div * sz
         div = xp.asarray(div, dtype=X.dtype)
     node = AvgPool2DBackward0 if n == 2 else AvgPool3DBackward0
-    if X.dtype.kind == "i":  # int64: PyTorch divides in C++ integers, truncating toward zero
-        div = div.astype(np.int64)
-        return _unbatch(wrap(xp.sign(tot) * (xp.abs(tot) // div) * xp.sign(div)), input, n)
-    res = attach(
-        wrap(tot / div), node, (x,), divisor=wrap(div), spatial=X.shape[2:], ksize=k, stride=s, pads=pads, tiled=tiled
-    )
+    y = None
+    if n == 2 and not divisor_override:  # a large float32 batch: PyTorch's bits on oneDNN's threads
+        y = _pool_onednn.avg_pool2d(X, k, s, pads, out, count_include_pad)
+    if y is None:
+        tot = _window_sums(xp, X, n, k, s, d, pads, out, tiled)
+        if X.dtype.kind == "i":  # int64: PyTorch divides in C++ integers, truncating toward zero
+            div = div.astype(np.int64)
+            return _unbatch(wrap(xp.sign(tot) * (xp.abs(tot) // div) * xp.sign(div)), input, n)
+        y = tot / div
+    res = attach(wrap(y), node, (x,), divisor=wrap(div), spatial=X.shape[2:], ksize=k, stride=s, pads=pads, tiled=tiled)
     return _unbatch(res, input, n)
+
+
+def _window_sums(xp, X, n, k, s, d, pads, out, tiled):
+    """Each window's sum over the zero-padded input, in PyTorch's order (row by row)."""
+    if tiled:  # windows tile the input (AvgPool2d(2)): add the k1*k2 strided taps, no window copy
+        (kh, kw), (oh, ow) = k, out
+        tot = None
+        for i in range(kh):
+            for j in range(kw):
+                tap = X[:, :, i : i + kh * oh : kh, j : j + kw * ow : kw]
+                tot = tap.copy() if tot is None else xp.add(tot, tap, out=tot)
+        return tot
+    win = _windows(xp, _pad_array(xp, X, pads), k, s, d, out)
+    return win.sum(axis=tuple(range(2 + n, 2 + 2 * n)))
 
 
 @out_form()
