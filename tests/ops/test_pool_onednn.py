@@ -14,20 +14,25 @@ from torchlet.ops import _pool_onednn
 torch = pytest.importorskip("torch")
 
 
-@pytest.fixture
-def taken(monkeypatch):
+def _spy(monkeypatch, name):
+    """The oneDNN path on; records whether each call of _pool_onednn.`name` took it."""
     require_onednn()
     monkeypatch.setattr(cpu, "use_onednn", True)
     runs = []
-    real = _pool_onednn.max_pool2d
+    real = getattr(_pool_onednn, name)
 
     def spy(*a):
         out = real(*a)
         runs.append(out is not None)
         return out
 
-    monkeypatch.setattr(_pool_onednn, "max_pool2d", spy)
+    monkeypatch.setattr(_pool_onednn, name, spy)
     return runs
+
+
+@pytest.fixture
+def taken(monkeypatch):
+    return _spy(monkeypatch, "max_pool2d")
 
 
 def _both(x, **kw):
@@ -104,12 +109,7 @@ def test_a_window_of_minus_inf_alone_gives_minus_inf(taken):
 
 @pytest.fixture
 def avg_taken(monkeypatch):
-    require_onednn()
-    monkeypatch.setattr(cpu, "use_onednn", True)
-    runs = []
-    real = _pool_onednn.avg_pool2d
-    monkeypatch.setattr(_pool_onednn, "avg_pool2d", lambda *a: runs.append(real(*a) is not None) or real(*a))
-    return runs
+    return _spy(monkeypatch, "avg_pool2d")
 
 
 AVERAGES = [  # (shape, arguments, on oneDNN)

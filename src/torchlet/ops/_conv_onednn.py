@@ -71,7 +71,38 @@ _ARG_FROM, _ARG_TO = 1, 17
 _F32 = _onednn.F32
 _P = _onednn.P
 _Dims = _onednn.Dims
-_local = threading.local()
+
+
+def plan_cache():
+    """A module's per-thread home for its plans (its `.plans`), which a forked child empties: the
+    parent's primitives were made for its OpenMP pool, which the child does not have."""
+    local = threading.local()
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=lambda: local.__dict__.clear())
+    return local
+
+
+def cached_plan(local, key, build, limit):
+    """This thread's plan for `key` (a key holds the thread count: a primitive keeps the count it
+    was made with), made by build() on a miss; None where oneDNN refused it, remembered so that a
+    refused shape is not tried again. Past `limit` plans the least recently used goes."""
+    plans = getattr(local, "plans", None)
+    if plans is None:
+        plans = local.plans = collections.OrderedDict()
+    if key in plans:
+        plans.move_to_end(key)
+        return plans[key]
+    try:
+        plan = build()
+    except _onednn.Unsupported:
+        plan = None
+    plans[key] = plan
+    while len(plans) > limit:
+        plans.popitem(last=False)
+    return plan
+
+
+_local = plan_cache()  # .plans, and .arena (below)
 
 
 def usable(x, w):
@@ -188,6 +219,15 @@ class _Plan:
         (before if into else after).append(step)
         return inner
 
+    def single(self, pd, operands):
+        """This plan as one primitive of descriptor `pd` on the caller's arrays, no reorders:
+        `operands` are (name, DNNL_ARG_*, memory descriptor)."""
+        prim = self.primitive(pd)
+        for name, _, md in operands:
+            self.user[name] = self.memory(md)
+        self.finish(prim, [(arg, self.user[name]) for name, arg, _ in operands], [], [])
+        return self
+
     def finish(self, prim, args, before, after):
         self.steps = before + [(prim, args)] + after
         self.steps = [
@@ -295,31 +335,9 @@ def _build(kind, lib, geo, bias):
 
 def _plan(kind, geo_key, flag):
     """The cached plan (None: oneDNN refused these shapes) for this thread."""
-    plans = getattr(_local, "plans", None)
-    if plans is None:
-        plans = _local.plans = collections.OrderedDict()
     lib = _onednn.library()
-    key = (kind, geo_key, flag, lib.sync_threads())  # a primitive keeps its thread count
-    if key in plans:
-        plans.move_to_end(key)
-        return plans[key]
-    geo = _Geometry(*geo_key)
-    try:
-        plan = _build(kind, lib, geo, flag)
-    except _onednn.Unsupported:
-        plan = None
-    plans[key] = plan
-    while len(plans) > PLANS:
-        plans.popitem(last=False)
-    return plan
-
-
-def _forget_plans():  # a forked child: the parent's primitives were made for its OpenMP pool
-    _local.__dict__.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_plans)
+    key = (kind, geo_key, flag, lib.sync_threads())
+    return cached_plan(_local, key, lambda: _build(kind, lib, _Geometry(*geo_key), flag), PLANS)
 
 
 def _contiguous(a):

@@ -18,13 +18,10 @@ thread (its memory objects are re-pointed each call), as _conv_onednn keeps its 
 child drops the parent's.
 """
 
-import os
-import threading
-
 import numpy as np
 
 from . import _block_cache, _gemm, _onednn
-from ._conv_onednn import _Plan
+from ._conv_onednn import _Plan, cached_plan, plan_cache
 
 MIN_ELEMENTS = 1 << 16
 # oneDNN's logistic leaves PyTorch's values from about -87 down (0 from -87.3, where
@@ -34,43 +31,27 @@ FLUSHES_BELOW = -80.0
 _FORWARD_TRAINING = 64
 _ALGORITHM = {"sigmoid": 0x29, "tanh": 0x2B, "none": 0x31}  # dnnl_alg_kind_t at v3.2 (GELU by approximation)
 _ARG_SRC, _ARG_DST, _ARG_DIFF_SRC, _ARG_DIFF_DST = 1, 17, 129, 145
-PLANS = 64  # per thread; more than this start over
-_local = threading.local()  # .plans: (algorithm, backward, elements, threads) -> _Plan
-
-
-def _forget_plans():  # a forked child: the parent's primitives were made for its OpenMP pool
-    _local.__dict__.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_plans)
+PLANS = 64  # per thread
+_local = plan_cache()  # .plans: (algorithm, backward, elements, threads) -> _Plan
 
 
 def _plan(lib, algorithm, n, backward=False):
-    plans = _local.__dict__.setdefault("plans", {})
     key = (algorithm, backward, n, lib.sync_threads())
-    plan = plans.get(key)
-    if plan is None:
-        if len(plans) >= PLANS:
-            plans.clear()
-        plan = _Plan(lib)
-        md = plan.mds.plain((n,))
-        alg = _ALGORITHM[algorithm]
-        pd = lib.new(
-            "dnnl_eltwise_forward_primitive_desc_create", lib.engine, _FORWARD_TRAINING, alg, md, md, 0.0, 0.0, None
-        )
-        if backward:  # diff_src = diff_dst * f'(src)
-            plan.pds.append(pd)
-            pd = lib.new("dnnl_eltwise_backward_primitive_desc_create", lib.engine, alg, md, md, md, 0.0, 0.0, pd, None)
-            names = (("x", _ARG_SRC), ("g", _ARG_DIFF_DST), ("out", _ARG_DIFF_SRC))
-        else:
-            names = (("x", _ARG_SRC), ("out", _ARG_DST))
-        prim = plan.primitive(pd)
-        for name, _ in names:
-            plan.user[name] = plan.memory(md)
-        plan.finish(prim, [(arg, plan.user[name]) for name, arg in names], [], [])
-        plans[key] = plan
-    return plan
+    return cached_plan(_local, key, lambda: _build(lib, algorithm, n, backward), PLANS)
+
+
+def _build(lib, algorithm, n, backward):
+    plan = _Plan(lib)
+    md = plan.mds.plain((n,))
+    alg = _ALGORITHM[algorithm]
+    pd = lib.new(
+        "dnnl_eltwise_forward_primitive_desc_create", lib.engine, _FORWARD_TRAINING, alg, md, md, 0.0, 0.0, None
+    )
+    if not backward:
+        return plan.single(pd, [("x", _ARG_SRC, md), ("out", _ARG_DST, md)])
+    plan.pds.append(pd)  # diff_src = diff_dst * f'(src)
+    pd = lib.new("dnnl_eltwise_backward_primitive_desc_create", lib.engine, alg, md, md, md, 0.0, 0.0, pd, None)
+    return plan.single(pd, [("x", _ARG_SRC, md), ("g", _ARG_DIFF_DST, md), ("out", _ARG_DIFF_SRC, md)])
 
 
 def _run(algorithm, x, g=None, start_pool=False):
@@ -86,9 +67,8 @@ def _run(algorithm, x, g=None, start_pool=False):
         return None
     if not start_pool and _onednn.threads() > 1 and not _gemm.onednn_holds_cores():  # (a forked child: one thread)
         return None
-    try:
-        plan = _plan(_onednn.library(), algorithm, x.size, g is not None)
-    except _onednn.Unsupported:
+    plan = _plan(_onednn.library(), algorithm, x.size, g is not None)
+    if plan is None:
         return None
     out = _block_cache.empty(x.shape, x.dtype)
     if g is None:

@@ -16,14 +16,10 @@ gradient is both b_ih's and b_hh's. Plans (primitives and reorders) are cached p
 thread count, as _conv_onednn's.
 """
 
-import collections
-import os
-import threading
-
 import numpy as np
 
 from . import _block_cache, _onednn
-from ._conv_onednn import _Plan
+from ._conv_onednn import _Plan, cached_plan, plan_cache
 
 __all__ = ["usable", "contiguous", "bias", "forward", "backward"]
 
@@ -36,7 +32,7 @@ _QUERY_EXEC_ARG_MD = 255
 _ARG = dict(x=1, h0=2, c0=3, y=17, hn=18, cn=19, w_ih=33, w_hh=34, b=41, workspace=64)
 _ARG.update(gx=129, gh0=130, gc0=131, gy=145, ghn=146, gcn=147, gw_ih=161, gw_hh=162, gb=169)
 _ARG_FROM, _ARG_TO = 1, 17  # a reorder's
-_local = threading.local()
+_local = plan_cache()
 
 
 def usable(*arrays):
@@ -134,30 +130,8 @@ def _accumulated(plan, name, user_md, chosen_md, after):
 
 
 def _plan(kind, key):
-    plans = getattr(_local, "plans", None)
-    if plans is None:
-        plans = _local.plans = collections.OrderedDict()
     lib = _onednn.library()
-    full = (kind, key, lib.sync_threads())  # a primitive keeps its thread count
-    if full in plans:
-        plans.move_to_end(full)
-        return plans[full]
-    try:
-        plan = _build(kind, lib, key)
-    except _onednn.Unsupported:
-        plan = None
-    plans[full] = plan
-    while len(plans) > PLANS:
-        plans.popitem(last=False)
-    return plan
-
-
-def _forget_plans():  # a forked child: the parent's primitives were made for its OpenMP pool
-    _local.__dict__.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_plans)
+    return cached_plan(_local, (kind, key, lib.sync_threads()), lambda: _build(kind, lib, key), PLANS)
 
 
 def forward(x, h0, c0, w_ih, w_hh, b, training):

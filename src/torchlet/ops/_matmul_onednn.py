@@ -10,28 +10,16 @@ A plan (the primitive and its memory objects) is kept per (shapes, strides, thre
 thread, as _conv_onednn's; a forked child drops the parent's.
 """
 
-import collections
-import os
-import threading
-
 import numpy as np
 
 from . import _block_cache, _onednn
-from ._conv_onednn import _Plan
+from ._conv_onednn import _Plan, cached_plan, plan_cache
 
 __all__ = ["matmul"]
 
 PLANS = 32  # per thread
 _ARG_SRC, _ARG_WEIGHTS, _ARG_DST = 1, 33, 17
-_local = threading.local()
-
-
-def _forget_plans():  # a forked child: the parent's primitives were made for its OpenMP pool
-    _local.__dict__.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_plans)
+_local = plan_cache()
 
 
 def _elements(a):
@@ -47,13 +35,8 @@ def _build(lib, a_shape, a_strides, b_shape, b_strides, out_shape):
     plan = _Plan(lib)
     mds = plan.mds
     src, weights, dst = mds.strided(a_shape, a_strides), mds.strided(b_shape, b_strides), mds.plain(out_shape)
-    prim = plan.primitive(lib.new("dnnl_matmul_primitive_desc_create", lib.engine, src, weights, None, dst, None))
-    for name, md in (("a", src), ("b", weights), ("out", dst)):
-        plan.user[name] = plan.memory(md)
-    plan.finish(
-        prim, [(_ARG_SRC, plan.user["a"]), (_ARG_WEIGHTS, plan.user["b"]), (_ARG_DST, plan.user["out"])], [], []
-    )
-    return plan
+    pd = lib.new("dnnl_matmul_primitive_desc_create", lib.engine, src, weights, None, dst, None)
+    return plan.single(pd, [("a", _ARG_SRC, src), ("b", _ARG_WEIGHTS, weights), ("out", _ARG_DST, dst)])
 
 
 def matmul(a, b):
@@ -63,22 +46,9 @@ def matmul(a, b):
     if a_strides is None or b_strides is None:
         return None
     out_shape = a.shape[:-1] + b.shape[-1:]
-    plans = getattr(_local, "plans", None)
-    if plans is None:
-        plans = _local.plans = collections.OrderedDict()
     lib = _onednn.library()
     key = (a.shape, a_strides, b.shape, b_strides, lib.sync_threads())
-    if key in plans:
-        plans.move_to_end(key)
-        plan = plans[key]
-    else:
-        try:
-            plan = _build(lib, a.shape, a_strides, b.shape, b_strides, out_shape)
-        except _onednn.Unsupported:
-            plan = None
-        plans[key] = plan
-        while len(plans) > PLANS:
-            plans.popitem(last=False)
+    plan = cached_plan(_local, key, lambda: _build(lib, a.shape, a_strides, b.shape, b_strides, out_shape), PLANS)
     if plan is None:
         return None
     out = _block_cache.empty(out_shape, np.float32)

@@ -18,13 +18,10 @@ divided by its size, so PyTorch's bits, where NumPy's window sums were not (pair
 Plans are kept per (algorithm, geometry, threads) and Python thread, as _conv_onednn's.
 """
 
-import os
-import threading
-
 import numpy as np
 
 from . import _block_cache, _onednn
-from ._conv_onednn import _Plan, _dims
+from ._conv_onednn import _Plan, _dims, cached_plan, plan_cache
 
 __all__ = ["avg_pool2d", "max_pool2d"]
 
@@ -34,46 +31,31 @@ _FORWARD_INFERENCE = 96
 _POOLING_MAX, _AVG_INCLUDE_PAD, _AVG_EXCLUDE_PAD = 0x1FF, 0x2FF, 0x3FF  # dnnl_alg_kind_t at v3.2
 _ARG_SRC, _ARG_DST = 1, 17
 _LOWEST = np.finfo(np.float32).min
-_local = threading.local()
-
-
-def _forget_plans():  # a forked child: the parent's primitives were made for its OpenMP pool
-    _local.__dict__.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_plans)
+_local = plan_cache()
 
 
 def _plan(lib, key):
-    plans = _local.__dict__.setdefault("plans", {})
-    full = key + (lib.sync_threads(),)
-    plan = plans.get(full)
-    if plan is None:
-        if len(plans) >= PLANS:
-            plans.clear()
-        algorithm, shape, out_shape, k, s, d, low, high = key
-        plan = _Plan(lib)
-        src, dst = plan.mds.plain(shape), plan.mds.plain(out_shape)
-        pd = lib.new(
-            "dnnl_pooling_forward_primitive_desc_create",
-            lib.engine,
-            _FORWARD_INFERENCE,
-            algorithm,
-            src,
-            dst,
-            _dims(s),
-            _dims(k),
-            _dims([v - 1 for v in d]),  # (oneDNN's dilation counts from 0)
-            _dims(low),
-            _dims(high),
-            None,
-        )
-        prim = plan.primitive(pd)
-        plan.user["x"], plan.user["y"] = plan.memory(src), plan.memory(dst)
-        plan.finish(prim, [(_ARG_SRC, plan.user["x"]), (_ARG_DST, plan.user["y"])], [], [])
-        plans[full] = plan
-    return plan
+    return cached_plan(_local, key + (lib.sync_threads(),), lambda: _build(lib, *key), PLANS)
+
+
+def _build(lib, algorithm, shape, out_shape, k, s, d, low, high):
+    plan = _Plan(lib)
+    src, dst = plan.mds.plain(shape), plan.mds.plain(out_shape)
+    pd = lib.new(
+        "dnnl_pooling_forward_primitive_desc_create",
+        lib.engine,
+        _FORWARD_INFERENCE,
+        algorithm,
+        src,
+        dst,
+        _dims(s),
+        _dims(k),
+        _dims([v - 1 for v in d]),  # (oneDNN's dilation counts from 0)
+        _dims(low),
+        _dims(high),
+        None,
+    )
+    return plan.single(pd, [("x", _ARG_SRC, src), ("y", _ARG_DST, dst)])
 
 
 def _usable(X):
@@ -96,9 +78,8 @@ def _right_padding(X, k, s, d, pads, out):
 def _run(algorithm, X, k, s, d, pads, high, out):
     out_shape = X.shape[:2] + tuple(out)
     key = (algorithm, X.shape, out_shape, tuple(k), tuple(s), tuple(d), tuple(lo for lo, _ in pads), tuple(high))
-    try:
-        plan = _plan(_onednn.library(), key)
-    except _onednn.Unsupported:
+    plan = _plan(_onednn.library(), key)
+    if plan is None:
         return None
     y = _block_cache.empty(out_shape, X.dtype)
     plan.run(x=X, y=y)

@@ -12,66 +12,38 @@ MIN_ELEMENTS or more, with the extra enabled; above one thread it starts oneDNN'
 does (_eltwise_onednn.py). Plans are kept per (direction, shape, threads) and Python thread.
 """
 
-import os
-import threading
-
 import numpy as np
 
 from . import _onednn
-from ._conv_onednn import _Plan
+from ._conv_onednn import _Plan, cached_plan, plan_cache
 
 __all__ = ["usable", "softmax_", "softmax_backward_"]
 
 MIN_ELEMENTS = 1 << 16
 PLANS = 32  # per thread
 _FORWARD_TRAINING = 64
-_SOFTMAX_ACCURATE = 0x30000  # dnnl_alg_kind_t at v3.2
+_ACCURATE = 0x30000  # dnnl_alg_kind_t at v3.2
 _ARG_SRC, _ARG_DST, _ARG_DIFF_SRC, _ARG_DIFF_DST = 1, 17, 129, 145
-_local = threading.local()
-
-
-def _forget_plans():  # a forked child: the parent's primitives were made for its OpenMP pool
-    _local.__dict__.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_plans)
+_local = plan_cache()
 
 
 def _plan(lib, shape, backward):
-    plans = _local.__dict__.setdefault("plans", {})
     key = (backward, shape, lib.sync_threads())
-    plan = plans.get(key)
-    if plan is None:
-        if len(plans) >= PLANS:
-            plans.clear()
-        plan = _Plan(lib)
-        md = plan.mds.plain(shape)
-        axis = len(shape) - 1
-        pd = lib.new(
-            "dnnl_softmax_forward_primitive_desc_create",
-            lib.engine,
-            _FORWARD_TRAINING,
-            _SOFTMAX_ACCURATE,
-            md,
-            md,
-            axis,
-            None,
-        )
-        if backward:
-            plan.pds.append(pd)
-            pd = lib.new(
-                "dnnl_softmax_backward_primitive_desc_create", lib.engine, _SOFTMAX_ACCURATE, md, md, md, axis, pd, None
-            )
-            names = (("p", _ARG_DST), ("dp", _ARG_DIFF_DST), ("ds", _ARG_DIFF_SRC))
-        else:
-            names = (("s", _ARG_SRC), ("p", _ARG_DST))
-        prim = plan.primitive(pd)
-        for name, _ in names:
-            plan.user[name] = plan.memory(md)
-        plan.finish(prim, [(arg, plan.user[name]) for name, arg in names], [], [])
-        plans[key] = plan
-    return plan
+    return cached_plan(_local, key, lambda: _build(lib, shape, backward), PLANS)
+
+
+def _build(lib, shape, backward):
+    plan = _Plan(lib)
+    md = plan.mds.plain(shape)
+    axis = len(shape) - 1
+    pd = lib.new(
+        "dnnl_softmax_forward_primitive_desc_create", lib.engine, _FORWARD_TRAINING, _ACCURATE, md, md, axis, None
+    )
+    if not backward:
+        return plan.single(pd, [("s", _ARG_SRC, md), ("p", _ARG_DST, md)])
+    plan.pds.append(pd)
+    pd = lib.new("dnnl_softmax_backward_primitive_desc_create", lib.engine, _ACCURATE, md, md, md, axis, pd, None)
+    return plan.single(pd, [("p", _ARG_DST, md), ("dp", _ARG_DIFF_DST, md), ("ds", _ARG_DIFF_SRC, md)])
 
 
 def usable(*arrays):
@@ -85,16 +57,9 @@ def usable(*arrays):
     )
 
 
-def _take(shape, backward):
-    try:
-        return _plan(_onednn.library(), tuple(shape), backward)
-    except _onednn.Unsupported:
-        return None
-
-
 def softmax_(s):
     """s = softmax(s, -1) in place; False where this path is not taken (s unchanged)."""
-    plan = _take(s.shape, False) if usable(s) else None
+    plan = _plan(_onednn.library(), s.shape, False) if usable(s) else None
     if plan is None:
         return False
     plan.run(s=s, p=s)
@@ -104,7 +69,7 @@ def softmax_(s):
 def softmax_backward_(dp, p):
     """dp = p * (dp - rowsum(dp * p)) in place (softmax's gradient from its output p); False where
     this path is not taken (dp unchanged)."""
-    plan = _take(dp.shape, True) if usable(dp, p) and dp.shape == p.shape else None
+    plan = _plan(_onednn.library(), dp.shape, True) if usable(dp, p) and dp.shape == p.shape else None
     if plan is None:
         return False
     plan.run(p=p, dp=dp, ds=dp)
