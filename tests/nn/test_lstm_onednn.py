@@ -161,3 +161,14 @@ def test_weight_modified_in_place_is_detected():
         ours.weight_hh_l0.mul_(2)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         out.sum().backward()
+
+
+def test_a_refused_backward_takes_the_tensor_ops(monkeypatch):
+    """Where oneDNN took the forward but refuses its backward plan, the gradients come from the
+    layer rebuilt from Tensor ops (PyTorch's values), not an error."""
+    from torchlet.ops import _lstm_onednn
+
+    theirs, ours = _pair(3, 5, 2)
+    x = np.random.default_rng(7).standard_normal((4, 2, 3), dtype=np.float32)
+    monkeypatch.setattr(_lstm_onednn, "backward", lambda *a: None)
+    _compare(_run(torch, theirs, x, None), _run(torchlet, ours, x, None), dict(rtol=2e-4, atol=2e-5))

@@ -9,6 +9,8 @@ The LSTM step of benchmarks/suite/lm.py (2 layers, 256 hidden, batch 32, 64 step
 see the README's speed table.
 """
 
+import numpy as np
+
 from ..autograd import grad_mode
 from ..autograd.graph import Node, attach
 from .._tensor import wrap
@@ -24,17 +26,23 @@ class MkldnnRnnLayerBackward0(Node):
 
     def backward(self, gy, ghn, gcn):
         if grad_mode._mode.enabled:
-            layer = lambda x, h0, c0, w_ih, w_hh, b_ih, b_hh: cells(
-                "LSTM", linear(x, w_ih, b_ih), h0, c0, w_hh, b_hh, False
-            )
-            return tuple(grads_through_tensor_ops(layer, self.tensors, [gy, ghn, gcn]))
+            return self._through_tensor_ops(gy, ghn, gcn)
         self.saved_tensors  # (raises if an input was modified in place since forward)
-        arr = lambda t: None if t is None else _lstm_onednn.contiguous(t._data)
+        arr = lambda t: None if t is None else np.ascontiguousarray(t._data)
         got = _lstm_onednn.backward(self.arrays, arr(gy), arr(ghn), arr(gcn))
+        if got is None:  # oneDNN took the forward but refuses its backward: the Tensor ops' gradients
+            with grad_mode.enable_grad():
+                return tuple(None if g is None else g.detach() for g in self._through_tensor_ops(gy, ghn, gcn))
         gx, gh0, gc0, gw_ih, gw_hh, gb = got
         has_bias = self.tensors[5] is not None
         grads = (gx, gh0, gc0, gw_ih, gw_hh, gb if has_bias else None, gb.copy() if has_bias else None)
         return tuple(None if g is None else wrap(g) for g in grads)
+
+    def _through_tensor_ops(self, gy, ghn, gcn):
+        layer = lambda x, h0, c0, w_ih, w_hh, b_ih, b_hh: cells(
+            "LSTM", linear(x, w_ih, b_ih), h0, c0, w_hh, b_hh, False
+        )
+        return tuple(grads_through_tensor_ops(layer, self.tensors, [gy, ghn, gcn]))
 
 
 def lstm_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh):
@@ -44,7 +52,7 @@ def lstm_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh):
     arrays = [None if t is None else t._data for t in inputs]
     if not _lstm_onednn.usable(*[a for a in arrays if a is not None]):
         return None
-    xa, h0a, c0a, wi, wh = (_lstm_onednn.contiguous(a) for a in arrays[:5])
+    xa, h0a, c0a, wi, wh = (np.ascontiguousarray(a) for a in arrays[:5])
     b = _lstm_onednn.bias(arrays[5], arrays[6], wi)
     training = grad_mode._mode.enabled and any(t is not None and t._requires_grad for t in inputs)
     got = _lstm_onednn.forward(xa, h0a, c0a, wi, wh, b, training)

@@ -18,7 +18,7 @@ How one call runs. The convolution is described to oneDNN with its shapes
 and layout "any", so it picks its fastest layouts; the NumPy arrays (plain
 NCHW / OIHW, C-contiguous) are reordered into those layouts, the convolution
 runs, and its result is reordered back into a fresh NumPy array. All of it
-for one set of shapes is a _Plan: the primitives, and the memory objects that
+for one set of shapes is a Plan (_onednn_plan.py): the primitives, and the memory objects that
 point at the NumPy arrays and at the blocked-layout buffers in the thread's
 scratch arena (re-pointed each call). Creating a plan costs milliseconds (the
 JIT), so plans are cached per thread, most recent first, up to PLANS of them,
@@ -33,13 +33,10 @@ Grouped weights (G, O/G, C/G, *k) are the same C-contiguous buffer as PyTorch's
 (O, C/G, *k). Dilation counts from 0 in oneDNN (d - 1).
 """
 
-import collections
-import os
-import threading
-
 import numpy as np
 
 from . import _block_cache, _onednn
+from ._onednn_plan import FORWARD_TRAINING, Plan, cached_plan, dims, plan_cache
 
 __all__ = ["usable", "forward", "backward"]
 
@@ -51,9 +48,6 @@ PLANS = 64  # per thread; one per (kind, shapes, stride, padding, dilation, grou
 # 2 threads 277 / 111 ms -> 119 / 46 ms; 1 thread 214 / 83 -> 184-210 / 77.
 
 # oneDNN 3.x enum values (include/oneapi/dnnl/dnnl_types.h, dnnl_common_types.h at v3.2)
-_DT_F32 = 3
-_TAG_ANY = 1
-_FORWARD_TRAINING = 64
 _CONVOLUTION_DIRECT = 1
 _QUERY = {"src": 129, "diff_src": 130, "weights": 131, "diff_weights": 132, "dst": 133, "diff_dst": 134}
 _ARG = {
@@ -66,43 +60,12 @@ _ARG = {
     "diff_weights": 161,
     "diff_bias": 169,
 }
-_ARG_FROM, _ARG_TO = 1, 17
 
 _F32 = _onednn.F32
 _P = _onednn.P
-_Dims = _onednn.Dims
 
 
-def plan_cache():
-    """A module's per-thread home for its plans (its `.plans`), which a forked child empties: the
-    parent's primitives were made for its OpenMP pool, which the child does not have."""
-    local = threading.local()
-    if hasattr(os, "register_at_fork"):
-        os.register_at_fork(after_in_child=lambda: local.__dict__.clear())
-    return local
-
-
-def cached_plan(local, key, build, limit):
-    """This thread's plan for `key` (a key holds the thread count: a primitive keeps the count it
-    was made with), made by build() on a miss; None where oneDNN refused it, remembered so that a
-    refused shape is not tried again. Past `limit` plans the least recently used goes."""
-    plans = getattr(local, "plans", None)
-    if plans is None:
-        plans = local.plans = collections.OrderedDict()
-    if key in plans:
-        plans.move_to_end(key)
-        return plans[key]
-    try:
-        plan = build()
-    except _onednn.Unsupported:
-        plan = None
-    plans[key] = plan
-    while len(plans) > limit:
-        plans.popitem(last=False)
-    return plan
-
-
-_local = plan_cache()  # .plans, and .arena (below)
+_local = plan_cache()  # .plans
 
 
 def usable(x, w):
@@ -120,46 +83,6 @@ def usable(x, w):
 
 
 # ----- descriptors ---------------------------------------------------------------
-def _dims(values):
-    d = _Dims()
-    for i, v in enumerate(values):
-        d[i] = v
-    return d
-
-
-class _Descriptors:
-    """Memory descriptors made for one plan, destroyed with it."""
-
-    def __init__(self, lib):
-        self.lib, self.made = lib, []
-
-    def plain(self, shape):
-        """C-contiguous float32 of this shape (a NumPy array's layout)."""
-        strides, step = [], 1
-        for v in reversed(shape):
-            strides.append(step)
-            step *= v
-        return self.strided(shape, strides[::-1])
-
-    def strided(self, shape, strides):
-        """float32 of this shape, its elements `strides` apart (in elements)."""
-        made = self.lib.new("dnnl_memory_desc_create_with_strides", len(shape), _dims(shape), _DT_F32, _dims(strides))
-        return self._keep(made)
-
-    def any(self, shape):
-        """Layout left to the primitive."""
-        return self._keep(self.lib.new("dnnl_memory_desc_create_with_tag", len(shape), _dims(shape), _DT_F32, _TAG_ANY))
-
-    def _keep(self, md):
-        self.made.append(md)
-        return md
-
-    def destroy(self):
-        for md in self.made:
-            self.lib.lib.dnnl_memory_desc_destroy(md)
-        self.made = []
-
-
 class _Geometry:
     """One convolution's shapes and oneDNN's dims arrays (dilation counts from 0 there)."""
 
@@ -170,106 +93,11 @@ class _Geometry:
         self.w = tuple(w_shape) if groups == 1 else (groups, O // groups) + tuple(w_shape[1:])
         self.b = (O,)
         self.args = (
-            _dims(stride),
-            _dims([d - 1 for d in dilation]),
-            _dims([lo for lo, _ in pads]),
-            _dims([hi for _, hi in pads]),
+            dims(stride),
+            dims([d - 1 for d in dilation]),
+            dims([lo for lo, _ in pads]),
+            dims([hi for _, hi in pads]),
         )
-
-
-class _Plan:
-    """The primitives of one call for one set of shapes. `steps` run in order, each a
-    primitive and its (argument, memory) list; `user` maps a name to the memory that
-    points at the caller's array (re-pointed every call)."""
-
-    def __init__(self, lib):
-        self.lib = lib
-        self.mds = _Descriptors(lib)
-        self.steps, self.user = [], {}
-        self.pds, self.prims, self.mems = [], [], []
-        self.scratch, self.scratch_bytes = [], 0  # (memory, offset in the thread's arena), total
-
-    def memory(self, md):
-        """A memory object of this layout, pointing nowhere until run() points it."""
-        mem = self.lib.new("dnnl_memory_create", md, self.lib.engine, None)
-        self.mems.append(mem)
-        return mem
-
-    def primitive(self, pd):
-        self.pds.append(pd)
-        prim = self.lib.new("dnnl_primitive_create", pd)
-        self.prims.append(prim)
-        return prim
-
-    def operand(self, name, plain_md, chosen_md, into, before, after):
-        """The memory the convolution uses for the caller's array `name`. If oneDNN chose
-        another layout, a scratch buffer in that layout and a reorder from the caller's
-        array (`into` the convolution: a step before it) or back to it (a step after)."""
-        user = self.user[name] = self.memory(plain_md)
-        if self.lib.lib.dnnl_memory_desc_equal(plain_md, chosen_md):
-            return user
-        inner = self.memory(chosen_md)
-        self.scratch.append((inner, self.scratch_bytes))
-        self.scratch_bytes += -(-self.lib.lib.dnnl_memory_desc_get_size(chosen_md) // 64) * 64
-        src, dst = (plain_md, chosen_md) if into else (chosen_md, plain_md)
-        reorder = self.primitive(
-            self.lib.new("dnnl_reorder_primitive_desc_create", src, self.lib.engine, dst, self.lib.engine, None)
-        )
-        step = (reorder, [(_ARG_FROM, user), (_ARG_TO, inner)] if into else [(_ARG_FROM, inner), (_ARG_TO, user)])
-        (before if into else after).append(step)
-        return inner
-
-    def single(self, pd, operands):
-        """This plan as one primitive of descriptor `pd` on the caller's arrays, no reorders:
-        `operands` are (name, DNNL_ARG_*, memory descriptor)."""
-        prim = self.primitive(pd)
-        for name, _, md in operands:
-            self.user[name] = self.memory(md)
-        self.finish(prim, [(arg, self.user[name]) for name, arg, _ in operands], [], [])
-        return self
-
-    def finish(self, prim, args, before, after):
-        self.steps = before + [(prim, args)] + after
-        self.steps = [
-            (p, (_onednn.ExecArg * len(a))(*[_onednn.ExecArg(k, m) for k, m in a]), len(a)) for p, a in self.steps
-        ]
-
-    def run(self, **arrays):
-        lib = self.lib.lib
-        for name, array in arrays.items():
-            lib.dnnl_memory_set_data_handle(self.user[name], array.ctypes.data)
-        base = _arena(self.scratch_bytes)
-        for mem, offset in self.scratch:
-            lib.dnnl_memory_set_data_handle(mem, base + offset)
-        # (OpenMP's thread count was set by _plan, on this thread, just before)
-        for prim, args, n in self.steps:
-            status = lib.dnnl_primitive_execute(prim, self.lib.stream, n, args)
-            if status != _onednn.SUCCESS:
-                raise RuntimeError(f"oneDNN convolution failed (status {status})")
-        lib.dnnl_stream_wait(self.lib.stream)
-
-    def __del__(self):
-        try:
-            lib = self.lib.lib
-            for p in self.prims:
-                lib.dnnl_primitive_destroy(p)
-            for pd in self.pds:
-                lib.dnnl_primitive_desc_destroy(pd)
-            for m in self.mems:
-                lib.dnnl_memory_destroy(m)
-            self.mds.destroy()
-        except Exception:  # pragma: no cover - interpreter shutdown
-            pass
-
-
-def _arena(nbytes):
-    """The address of this thread's scratch arena (64-byte aligned), grown to `nbytes`: the
-    blocked-layout buffers of whichever plan runs. One arena of the largest plan's size instead
-    of buffers kept per plan: LeNet's epoch added 34 MB with buffers per plan (PyTorch: 33)."""
-    buf = getattr(_local, "arena", None)
-    if buf is None or buf.size < nbytes + 64:
-        buf = _local.arena = np.empty(nbytes + 64, np.uint8)
-    return -(-buf.ctypes.data // 64) * 64
 
 
 def _forward_pd(lib, mds, geo, bias):
@@ -277,7 +105,7 @@ def _forward_pd(lib, mds, geo, bias):
     return lib.new(
         "dnnl_convolution_forward_primitive_desc_create",
         lib.engine,
-        _FORWARD_TRAINING,
+        FORWARD_TRAINING,
         _CONVOLUTION_DIRECT,
         mds.any(geo.x),
         mds.any(geo.w),
@@ -318,7 +146,7 @@ def _descriptor(kind, plan, geo, bias):
 
 
 def _build(kind, lib, geo, bias):
-    plan = _Plan(lib)
+    plan = Plan(lib)
     pd = _descriptor(kind, plan, geo, bias)
     prim = plan.primitive(pd)
     before, after, args = [], [], []
@@ -340,10 +168,6 @@ def _plan(kind, geo_key, flag):
     return cached_plan(_local, key, lambda: _build(kind, lib, _Geometry(*geo_key), flag), PLANS)
 
 
-def _contiguous(a):
-    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
-
-
 def forward(x, w, b, stride, pads, dilation, groups, out):
     """y (N, O, *out) = conv(x, w) + b on oneDNN, or None where oneDNN refuses the shapes."""
     y_shape = (x.shape[0], w.shape[0]) + tuple(out)
@@ -351,9 +175,9 @@ def forward(x, w, b, stride, pads, dilation, groups, out):
     if plan is None:
         return None
     y = _block_cache.empty(y_shape, _F32)
-    arrays = {"x": _contiguous(x), "w": _contiguous(w), "y": y}
+    arrays = {"x": np.ascontiguousarray(x), "w": np.ascontiguousarray(w), "y": y}
     if b is not None:
-        arrays["b"] = _contiguous(b)
+        arrays["b"] = np.ascontiguousarray(b)
     plan.run(**arrays)
     return y
 
@@ -362,7 +186,7 @@ def backward(g, x, w, stride, pads, dilation, groups, need):
     """(dx, dW, db) for output gradient g; entries of `need` False give None. None as a
     whole where oneDNN refuses the shapes."""
     key = (x.shape, w.shape, g.shape, stride, pads, dilation, groups)
-    g, w = _contiguous(g), _contiguous(w)
+    g, w = np.ascontiguousarray(g), np.ascontiguousarray(w)
     gx = gw = gb = None
     if need[0]:
         plan = _plan("backward_data", key, False)
@@ -375,7 +199,7 @@ def backward(g, x, w, stride, pads, dilation, groups, need):
         if plan is None:
             return None
         gw = np.empty(w.shape, _F32)
-        arrays = {"x": _contiguous(x), "g": g, "gw": gw}
+        arrays = {"x": np.ascontiguousarray(x), "g": g, "gw": gw}
         if need[2]:
             gb = arrays["gb"] = np.empty(w.shape[:1], _F32)
         plan.run(**arrays)

@@ -21,18 +21,16 @@ child drops the parent's.
 import numpy as np
 
 from . import _block_cache, _gemm, _onednn
-from ._conv_onednn import _Plan, cached_plan, plan_cache
+from ._onednn_plan import ARG_DIFF_DST, ARG_DIFF_SRC, ARG_DST, ARG_SRC, FORWARD_TRAINING, Plan, cached_plan, plan_cache
 
 MIN_ELEMENTS = 1 << 16
 # oneDNN's logistic leaves PyTorch's values from about -87 down (0 from -87.3, where
 # 1 / (1 + exp(-x)) is still a float32: a subnormal down to -103.3, as PyTorch's): elements
 # below FLUSHES_BELOW take NumPy's formula. Above it both are within 5 ulp of PyTorch's.
 FLUSHES_BELOW = -80.0
-_FORWARD_TRAINING = 64
 _ALGORITHM = {"sigmoid": 0x29, "tanh": 0x2B, "none": 0x31}  # dnnl_alg_kind_t at v3.2 (GELU by approximation)
-_ARG_SRC, _ARG_DST, _ARG_DIFF_SRC, _ARG_DIFF_DST = 1, 17, 129, 145
 PLANS = 64  # per thread
-_local = plan_cache()  # .plans: (algorithm, backward, elements, threads) -> _Plan
+_local = plan_cache()  # .plans: (algorithm, backward, elements, threads) -> Plan
 
 
 def _plan(lib, algorithm, n, backward=False):
@@ -41,17 +39,17 @@ def _plan(lib, algorithm, n, backward=False):
 
 
 def _build(lib, algorithm, n, backward):
-    plan = _Plan(lib)
+    plan = Plan(lib)
     md = plan.mds.plain((n,))
     alg = _ALGORITHM[algorithm]
     pd = lib.new(
-        "dnnl_eltwise_forward_primitive_desc_create", lib.engine, _FORWARD_TRAINING, alg, md, md, 0.0, 0.0, None
+        "dnnl_eltwise_forward_primitive_desc_create", lib.engine, FORWARD_TRAINING, alg, md, md, 0.0, 0.0, None
     )
     if not backward:
-        return plan.single(pd, [("x", _ARG_SRC, md), ("out", _ARG_DST, md)])
+        return plan.single(pd, [("x", ARG_SRC, md), ("out", ARG_DST, md)])
     plan.pds.append(pd)  # diff_src = diff_dst * f'(src)
     pd = lib.new("dnnl_eltwise_backward_primitive_desc_create", lib.engine, alg, md, md, md, 0.0, 0.0, pd, None)
-    return plan.single(pd, [("x", _ARG_SRC, md), ("g", _ARG_DIFF_DST, md), ("out", _ARG_DIFF_SRC, md)])
+    return plan.single(pd, [("x", ARG_SRC, md), ("g", ARG_DIFF_DST, md), ("out", ARG_DIFF_SRC, md)])
 
 
 def _run(algorithm, x, g=None, start_pool=False):

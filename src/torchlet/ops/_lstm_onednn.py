@@ -19,19 +19,17 @@ thread count, as _conv_onednn's.
 import numpy as np
 
 from . import _block_cache, _onednn
-from ._conv_onednn import _Plan, cached_plan, plan_cache
+from ._onednn_plan import ARG_FROM, ARG_TO, BACKWARD, FORWARD_INFERENCE, FORWARD_TRAINING, Plan, cached_plan, plan_cache
 
-__all__ = ["usable", "contiguous", "bias", "forward", "backward"]
+__all__ = ["usable", "bias", "forward", "backward"]
 
 PLANS = 16  # per thread
 _F32 = _onednn.F32
-_FORWARD_TRAINING, _FORWARD_INFERENCE, _BACKWARD = 64, 96, 128
 _LEFT2RIGHT = 1
 _QUERY_EXEC_ARG_MD = 255
 # DNNL_ARG_*: layer / iter / iter_c of src and dst, weights, bias, workspace, and their diffs
 _ARG = dict(x=1, h0=2, c0=3, y=17, hn=18, cn=19, w_ih=33, w_hh=34, b=41, workspace=64)
 _ARG.update(gx=129, gh0=130, gc0=131, gy=145, ghn=146, gcn=147, gw_ih=161, gw_hh=162, gb=169)
-_ARG_FROM, _ARG_TO = 1, 17  # a reorder's
 _local = plan_cache()
 
 
@@ -40,10 +38,6 @@ def usable(*arrays):
     return (
         all(a.__class__ is np.ndarray and a.dtype == _F32 for a in arrays) and arrays[0].size > 0 and _onednn.enabled()
     )
-
-
-def contiguous(a):
-    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
 
 
 def bias(b_ih, b_hh, w_ih):
@@ -80,17 +74,17 @@ def _chosen(lib, pd, name):
 def _build(kind, lib, key):
     """The plan of one call: the primitive, its weights reordered into its layouts before it, its
     weight gradients (backward) reordered into PyTorch's after it."""
-    plan = _Plan(lib)
+    plan = Plan(lib)
     s = _Shapes(plan.mds, *key)
     if kind == "backward":
-        hint = _forward_pd(lib, s, _FORWARD_TRAINING)
+        hint = _forward_pd(lib, s, FORWARD_TRAINING)
         plan.pds.append(hint)
         fwd = s.forward((s.any_w_ih, s.any_w_hh))  # (and the diffs': the same descriptors)
         pd = lib.new(
-            "dnnl_lstm_backward_primitive_desc_create", lib.engine, _BACKWARD, _LEFT2RIGHT, *fwd, *fwd, 0, hint, None
+            "dnnl_lstm_backward_primitive_desc_create", lib.engine, BACKWARD, _LEFT2RIGHT, *fwd, *fwd, 0, hint, None
         )
     else:
-        pd = _forward_pd(lib, s, _FORWARD_TRAINING if kind == "training" else _FORWARD_INFERENCE)
+        pd = _forward_pd(lib, s, FORWARD_TRAINING if kind == "training" else FORWARD_INFERENCE)
     prim = plan.primitive(pd)
     before, after, args = [], [], []
     for name, md in (("w_ih", s.w_ih), ("w_hh", s.w_hh)):
@@ -125,7 +119,7 @@ def _accumulated(plan, name, user_md, chosen_md, after):
     reorder = plan.primitive(
         lib.new("dnnl_reorder_primitive_desc_create", chosen_md, lib.engine, user_md, lib.engine, None)
     )
-    after.append((reorder, [(_ARG_FROM, inner), (_ARG_TO, user)]))
+    after.append((reorder, [(ARG_FROM, inner), (ARG_TO, user)]))
     return inner
 
 

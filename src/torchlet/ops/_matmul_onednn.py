@@ -13,12 +13,11 @@ thread, as _conv_onednn's; a forked child drops the parent's.
 import numpy as np
 
 from . import _block_cache, _onednn
-from ._conv_onednn import _Plan, cached_plan, plan_cache
+from ._onednn_plan import ARG_DST, ARG_SRC, ARG_WEIGHTS, Plan, cached_plan, plan_cache
 
 __all__ = ["matmul"]
 
 PLANS = 32  # per thread
-_ARG_SRC, _ARG_WEIGHTS, _ARG_DST = 1, 33, 17
 _local = plan_cache()
 
 
@@ -32,11 +31,11 @@ def _elements(a):
 
 
 def _build(lib, a_shape, a_strides, b_shape, b_strides, out_shape):
-    plan = _Plan(lib)
+    plan = Plan(lib)
     mds = plan.mds
     src, weights, dst = mds.strided(a_shape, a_strides), mds.strided(b_shape, b_strides), mds.plain(out_shape)
     pd = lib.new("dnnl_matmul_primitive_desc_create", lib.engine, src, weights, None, dst, None)
-    return plan.single(pd, [("a", _ARG_SRC, src), ("b", _ARG_WEIGHTS, weights), ("out", _ARG_DST, dst)])
+    return plan.single(pd, [("a", ARG_SRC, src), ("b", ARG_WEIGHTS, weights), ("out", ARG_DST, dst)])
 
 
 def matmul(a, b):

@@ -7,9 +7,11 @@ wheel (oneDNN 3.2, GNU OpenMP, CPU only; Linux x86-64). Without it, or with
 = False``, nothing here loads and every operation stays on NumPy (the
 reference). What runs on it: the float32 convolutions (_conv_onednn.py), the wide
 float32 matrix products at one thread and all of them above one thread once its
-pool has started (_gemm.py; sums through BLAS follow, _blas_sum.py), the
-sigmoid of large float32 arrays (_eltwise_onednn.py), and float32 LSTM layers
-(_lstm_onednn.py).
+pool has started (_gemm.py; sums through BLAS follow, _blas_sum.py; stacks of
+them as one matmul, _matmul_onednn.py), the sigmoid and GELU of large float32
+arrays (_eltwise_onednn.py), attention's softmax (_softmax_onednn.py), float32
+LSTM layers (_lstm_onednn.py) and 2-d pooling (_pool_onednn.py). What they
+share is in _onednn_plan.py.
 
 Threads: oneDNN runs OpenMP regions of ``omp_get_max_threads()`` threads; it
 is set to ``torchlet.get_num_threads()`` before each call where they differ,

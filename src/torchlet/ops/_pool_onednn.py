@@ -21,15 +21,13 @@ Plans are kept per (algorithm, geometry, threads) and Python thread, as _conv_on
 import numpy as np
 
 from . import _block_cache, _onednn
-from ._conv_onednn import _Plan, _dims, cached_plan, plan_cache
+from ._onednn_plan import ARG_DST, ARG_SRC, FORWARD_INFERENCE, Plan, cached_plan, dims, plan_cache
 
 __all__ = ["avg_pool2d", "max_pool2d"]
 
 MIN_ELEMENTS = 1 << 16
 PLANS = 32  # per thread
-_FORWARD_INFERENCE = 96
 _POOLING_MAX, _AVG_INCLUDE_PAD, _AVG_EXCLUDE_PAD = 0x1FF, 0x2FF, 0x3FF  # dnnl_alg_kind_t at v3.2
-_ARG_SRC, _ARG_DST = 1, 17
 _LOWEST = np.finfo(np.float32).min
 _local = plan_cache()
 
@@ -39,23 +37,23 @@ def _plan(lib, key):
 
 
 def _build(lib, algorithm, shape, out_shape, k, s, d, low, high):
-    plan = _Plan(lib)
+    plan = Plan(lib)
     src, dst = plan.mds.plain(shape), plan.mds.plain(out_shape)
     pd = lib.new(
         "dnnl_pooling_forward_primitive_desc_create",
         lib.engine,
-        _FORWARD_INFERENCE,
+        FORWARD_INFERENCE,
         algorithm,
         src,
         dst,
-        _dims(s),
-        _dims(k),
-        _dims([v - 1 for v in d]),  # (oneDNN's dilation counts from 0)
-        _dims(low),
-        _dims(high),
+        dims(s),
+        dims(k),
+        dims([v - 1 for v in d]),  # (oneDNN's dilation counts from 0)
+        dims(low),
+        dims(high),
         None,
     )
-    return plan.single(pd, [("x", _ARG_SRC, src), ("y", _ARG_DST, dst)])
+    return plan.single(pd, [("x", ARG_SRC, src), ("y", ARG_DST, dst)])
 
 
 def _usable(X):

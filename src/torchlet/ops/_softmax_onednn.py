@@ -15,15 +15,13 @@ does (_eltwise_onednn.py). Plans are kept per (direction, shape, threads) and Py
 import numpy as np
 
 from . import _onednn
-from ._conv_onednn import _Plan, cached_plan, plan_cache
+from ._onednn_plan import ARG_DIFF_DST, ARG_DIFF_SRC, ARG_DST, ARG_SRC, FORWARD_TRAINING, Plan, cached_plan, plan_cache
 
 __all__ = ["usable", "softmax_", "softmax_backward_"]
 
 MIN_ELEMENTS = 1 << 16
 PLANS = 32  # per thread
-_FORWARD_TRAINING = 64
 _ACCURATE = 0x30000  # dnnl_alg_kind_t at v3.2
-_ARG_SRC, _ARG_DST, _ARG_DIFF_SRC, _ARG_DIFF_DST = 1, 17, 129, 145
 _local = plan_cache()
 
 
@@ -33,17 +31,17 @@ def _plan(lib, shape, backward):
 
 
 def _build(lib, shape, backward):
-    plan = _Plan(lib)
+    plan = Plan(lib)
     md = plan.mds.plain(shape)
     axis = len(shape) - 1
     pd = lib.new(
-        "dnnl_softmax_forward_primitive_desc_create", lib.engine, _FORWARD_TRAINING, _ACCURATE, md, md, axis, None
+        "dnnl_softmax_forward_primitive_desc_create", lib.engine, FORWARD_TRAINING, _ACCURATE, md, md, axis, None
     )
     if not backward:
-        return plan.single(pd, [("s", _ARG_SRC, md), ("p", _ARG_DST, md)])
+        return plan.single(pd, [("s", ARG_SRC, md), ("p", ARG_DST, md)])
     plan.pds.append(pd)
     pd = lib.new("dnnl_softmax_backward_primitive_desc_create", lib.engine, _ACCURATE, md, md, md, axis, pd, None)
-    return plan.single(pd, [("p", _ARG_DST, md), ("dp", _ARG_DIFF_DST, md), ("ds", _ARG_DIFF_SRC, md)])
+    return plan.single(pd, [("p", ARG_DST, md), ("dp", ARG_DIFF_DST, md), ("ds", ARG_DIFF_SRC, md)])
 
 
 def usable(*arrays):

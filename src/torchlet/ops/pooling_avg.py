@@ -89,7 +89,8 @@ def _avg_pool(input, n, kernel_size, stride, padding, ceil_mode, count_include_p
 
 
 def _window_sums(xp, X, n, k, s, d, pads, out, tiled):
-    """Each window's sum over the zero-padded input, in PyTorch's order (row by row)."""
+    """Each window's sum over the zero-padded input: tiled windows tap by tap, row by row
+    (PyTorch's order); others by NumPy's sum over each window (pairwise, within an ulp or two)."""
     if tiled:  # windows tile the input (AvgPool2d(2)): add the k1*k2 strided taps, no window copy
         (kh, kw), (oh, ow) = k, out
         tot = None
