@@ -10,7 +10,8 @@ float32 matrix products at one thread and all of them above one thread once its
 pool has started (_gemm.py; sums through BLAS follow, _blas_sum.py; stacks of
 them as one matmul, _matmul_onednn.py), the sigmoid and GELU of large float32
 arrays (_eltwise_onednn.py), attention's softmax (_softmax_onednn.py), float32
-LSTM layers (_lstm_onednn.py) and 2-d pooling (_pool_onednn.py). What they
+LSTM layers (_lstm_onednn.py), 2-d pooling (_pool_onednn.py) and SGD's update of large
+parameters while its pool holds the cores (_binary_onednn.py). What they
 share is in _onednn_plan.py.
 
 Threads: oneDNN runs OpenMP regions of ``omp_get_max_threads()`` threads; it
@@ -91,6 +92,10 @@ class _Library:
         "dnnl_pooling_forward_primitive_desc_create": [ctypes.POINTER(P), P, ctypes.c_int, ctypes.c_int, P, P]
         + [Dims] * 5
         + [P],
+        "dnnl_binary_primitive_desc_create": [ctypes.POINTER(P), P, ctypes.c_int, P, P, P, P],
+        "dnnl_primitive_attr_create": [ctypes.POINTER(P)],
+        "dnnl_primitive_attr_destroy": [P],
+        "dnnl_primitive_attr_set_scales_mask": [P, ctypes.c_int, ctypes.c_int],
         "dnnl_primitive_desc_destroy": [P],
         "dnnl_primitive_create": [ctypes.POINTER(P), P],
         "dnnl_primitive_destroy": [P],

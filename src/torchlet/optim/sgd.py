@@ -4,6 +4,7 @@ g = grad (+ weight_decay * p);  buf = momentum * buf + (1 - dampening) * g
 p -= lr * (g + momentum * buf if nesterov else buf)
 """
 
+from . import _sgd_onednn
 from .optimizer import Optimizer, _check_lr, _use_no_grad
 
 __all__ = ["SGD"]
@@ -52,8 +53,28 @@ class SGD(Optimizer):
         for group in self.param_groups:
             lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
             dampening, nesterov = group["dampening"], group["nesterov"]
+            numbers = all(type(x) in (int, float) for x in (lr, momentum, wd, dampening))
             for p in group["params"]:
                 if p.grad is None:
+                    continue
+                buf = self.state[p].get("momentum_buffer") if momentum != 0 else None
+                if (  # large float32 parameters while oneDNN's pool holds the cores (optim/_sgd_onednn.py)
+                    numbers
+                    and not group["maximize"]
+                    and (momentum == 0 or buf is not None)
+                    and _sgd_onednn.step(
+                        p,
+                        p.grad,
+                        buf,
+                        lr=lr,
+                        momentum=momentum,
+                        dampening=dampening,
+                        weight_decay=wd,
+                        nesterov=nesterov,
+                    )
+                ):
+                    for x in (p,) if buf is None else (p, buf):
+                        x._version[0] += 1
                     continue
                 g = p.grad if not group["maximize"] else -p.grad
                 if wd != 0:

@@ -1,0 +1,48 @@
+"""SGD's update of a large float32 parameter as scaled adds on oneDNN's pool
+(ops/_binary_onednn.py), while that pool holds the cores; the bits of the tensor-op form in sgd.py.
+
+While a process runs its convolutions on oneDNN above one thread, the pool's workers spin between
+calls, so the tensor ops' one-thread NumPy passes get one core: ResNet-18's opt.step() (11M
+parameters) took 17 ms at two threads, PyTorch's 7, which runs its loops on that same pool. As
+scaled adds on it: 6.6 ms, and the whole training step 136 -> 126 ms.
+
+    g' = g + wd p                              as g.add(p, alpha=wd)
+    buf = momentum buf + (1 - dampening) g'    as buf.mul_(momentum).add_(g', alpha=1 - dampening)
+    g' = g' + momentum buf (Nesterov), else buf
+    p = p + (-lr) g'                           as p.add_(g', alpha=-lr)
+
+The first momentum step (buf = a copy of g') and `maximize` stay with the tensor ops.
+
+Tried and not kept: the same operations as a NumPy kernel in cache-sized blocks on torchlet's
+Python threads (ops/_parallel.py). ResNet-18's opt.step() alone at two threads went 17 -> 10.6 ms,
+but at one thread 16-17 ms either way (the arrays stream from memory), and the MLP's training
+step at two threads went 1.81 -> 1.88 ms (OpenBLAS's spinning worker holds the other core).
+"""
+
+from ..ops import _binary_onednn, _block_cache
+
+
+def step(p, g, buf, *, lr, momentum, dampening, weight_decay, nesterov):
+    """One SGD step of tensor p (gradient g, momentum buffer buf or None) on oneDNN: True when
+    done, False, with nothing written, where _binary_onednn does not take these arrays."""
+    p, g = p._data, g._data
+    if g.shape != p.shape:
+        return False
+    if weight_decay != 0:
+        t = _block_cache.empty(g.shape, g.dtype)
+        if not _binary_onednn.axpby(1, g, weight_decay, p, t):
+            return False
+        g = t
+    if buf is not None:
+        buf = buf._data
+        if buf.shape != p.shape:
+            return False
+        if not _binary_onednn.axpby(momentum, buf, 1 - dampening, g, buf):
+            return False  # (the same test as weight decay's: nothing was written)
+        if nesterov:
+            t = g if weight_decay != 0 else _block_cache.empty(g.shape, g.dtype)
+            _binary_onednn.axpby(1, g, momentum, buf, t)
+            g = t
+        else:
+            g = buf
+    return _binary_onednn.axpby(1, p, -lr, g, p)
