@@ -1,7 +1,8 @@
 """Max and average pools on oneDNN (ops/_pool_onednn.py, the `onednn` extra) against PyTorch:
 exactly PyTorch's values over padded, overlapping, asymmetric, short-ended and ceil_mode
-geometries at one and two threads (the average pool's gradient too); a max-pool input with a NaN
-takes NumPy's path and keeps PyTorch's NaNs; taken exactly where it should be."""
+geometries at one and two threads (the average pool's gradient too; the max pool's in training,
+exact wherever fewer than three windows pick an input); a max-pool input with a NaN takes NumPy's
+path and keeps PyTorch's NaNs; taken exactly where it should be."""
 
 import numpy as np
 import pytest
@@ -105,6 +106,89 @@ def test_a_window_of_minus_inf_alone_gives_minus_inf(taken):
     ours, theirs = _both(x, kernel_size=2, stride=2, padding=1)
     assert taken == [False] and ours[1, 2, 0, 0] == -np.inf
     np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.fixture
+def trained(monkeypatch):
+    return _spy(monkeypatch, "max_pool2d_training")
+
+
+def _train_both(x, g, threads, **kw):
+    """(ours, PyTorch's) (values, input gradient) of max_pool2d in training."""
+    before = (torch.get_num_threads(), torchlet.get_num_threads())
+    try:
+        torch.set_num_threads(threads)
+        torchlet.set_num_threads(threads)
+        out = []
+        for lib in (torchlet, torch):
+            t = lib.from_numpy(x.copy()).requires_grad_()
+            y = lib.nn.functional.max_pool2d(t, **kw)
+            (gx,) = lib.autograd.grad(y, t, lib.from_numpy(g[tuple(slice(n) for n in y.shape)].copy()))
+            out.append((y, gx, t))
+    finally:
+        torch.set_num_threads(before[0])
+        torchlet.set_num_threads(before[1])
+    return out
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("shape,kw", [g for g in GEOMETRIES if g[1].get("padding") != 1 or g[1]["kernel_size"] != 2])
+def test_training_values_and_gradient_match_torch(trained, threads, shape, kw):
+    """The gradient sums what each input receives from the windows that picked it: PyTorch adds
+    them in output order, oneDNN in its own, so an input picked by three or more windows may
+    differ in its last bits; every other gradient is PyTorch's exactly."""
+    rng = np.random.default_rng(7)
+    x = (np.round(rng.standard_normal(shape) * 2) / 2).astype(np.float32)  # ties: the first maximum wins
+    g = rng.standard_normal(shape).astype(np.float32)
+    (y, gx, _), (ty, tgx, tx) = _train_both(x, g, threads, **kw)
+    assert trained == [True]
+    assert type(y.grad_fn).__name__ == type(ty.grad_fn).__name__ == "MaxPool2DWithIndicesBackward0"
+    np.testing.assert_array_equal(y.detach().numpy(), ty.detach().numpy())
+    _, idx = torch.nn.functional.max_pool2d(tx.detach(), return_indices=True, **kw)
+    picks = np.zeros(shape[:2] + (shape[2] * shape[3],), np.int64)
+    for n in range(shape[0]):
+        for c in range(shape[1]):
+            picks[n, c] = np.bincount(idx[n, c].reshape(-1).numpy(), minlength=shape[2] * shape[3])
+    few = picks.reshape(shape) < 3
+    assert few.mean() > 0.9
+    np.testing.assert_array_equal(gx.numpy()[few], tgx.numpy()[few])
+    np.testing.assert_allclose(gx.numpy(), tgx.numpy(), rtol=2e-6, atol=2e-6)
+
+
+def test_training_falls_back_for_nan_inf_windows_and_double_backward(trained):
+    shape, kw = GEOMETRIES[0]
+    rng = np.random.default_rng(8)
+    x, g = rng.standard_normal(shape).astype(np.float32), rng.standard_normal(shape).astype(np.float32)
+    x[3, 5, 7, 9] = np.nan
+    (y, gx, _), (ty, tgx, _) = _train_both(x, g, 2, **kw)
+    assert trained == [False]  # NaN: NumPy's path (its sums of three or more picks are float64's, rounded)
+    np.testing.assert_array_equal(y.detach().numpy(), ty.detach().numpy())
+    np.testing.assert_allclose(gx.numpy(), tgx.numpy(), rtol=2e-6, atol=2e-6)
+    x[3, 5, 7, 9] = 0
+    x[1, 2, :2, :2] = -np.inf  # with padding 1, window (0, 0) sees only -inf
+    (y, gx, _), (ty, tgx, _) = _train_both(x, g, 2, **kw)
+    assert trained == [False, False] and y[1, 2, 0, 0].item() == -np.inf
+    np.testing.assert_array_equal(y.detach().numpy(), ty.detach().numpy())
+    np.testing.assert_allclose(gx.numpy(), tgx.numpy(), rtol=2e-6, atol=2e-6)
+    x[1, 2, :2, :2] = 0
+    results = []
+    for lib in (torchlet, torch):  # a graph of the gradient (a gradient penalty): d(sum(gx^2))/d(gy)
+        t = lib.from_numpy(x.copy()).requires_grad_()
+        y = lib.nn.functional.max_pool2d(t, **kw)
+        gy = lib.from_numpy(g[tuple(slice(n) for n in y.shape)].copy()).requires_grad_()
+        (gx,) = lib.autograd.grad(y, t, gy, create_graph=True)
+        (ggy,) = lib.autograd.grad(gx.pow(2).sum(), gy)
+        results.append((gx.detach().numpy(), ggy.numpy()))
+    assert trained[-1] is True
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=2e-6, atol=2e-6)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=4e-6, atol=4e-6)
+
+
+def test_training_not_taken_with_indices_or_tiles(trained):
+    x = torchlet.randn(64, 64, 16, 16, requires_grad=True)
+    y, idx = torchlet.nn.functional.max_pool2d(x, 3, 2, 1, return_indices=True)
+    torchlet.nn.functional.max_pool2d(x, 2).sum().backward()
+    assert trained == [False]  # indices asked for: never asked; tiles: refused (NumPy's taps are as fast)
 
 
 @pytest.fixture

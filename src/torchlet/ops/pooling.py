@@ -105,6 +105,13 @@ class MaxPool2DWithIndicesBackward0(Node):
     """The gradient of each output goes to its window's arg-max (summed where windows overlap)."""
 
     def backward(self, g):
+        onednn = self.__dict__.get("onednn")
+        if onednn is not None:  # the forward ran on oneDNN (_pool_onednn.max_pool2d_training)
+            backward, X, geometry = onednn
+            dx = None if grad_enabled() else backward(g._data)
+            if dx is not None:
+                return wrap(dx)
+            self.indices = _max_pool2d_taps(np, X, *geometry)[1]  # create_graph, or a refused plan
         arg = self.__dict__.get("arg")
         if arg is not None and not grad_enabled():  # tiled windows: one masked write per tap
             return wrap(_tiled_unpool(g._xp, g._data, arg, self.ksize, self.spatial))
@@ -162,6 +169,14 @@ def _max_pool(input, n, kernel_size, stride, padding, dilation, ceil_mode, name,
         if vals is None:
             vals = _max_of_taps(xp, _taps(xp, X, k, s, d, pads, out))
         return _unbatch(wrap(vals), input, n), None
+    if taps and not want_indices:  # a large float32 batch in training: values and gradient on oneDNN
+        trained = _pool_onednn.max_pool2d_training(X, k, s, d, pads, out)
+        if trained is not None:
+            vals, backward = trained
+            geometry = (k, s, d, pads, out)
+            node = MaxPool2DWithIndicesBackward0
+            res = attach(wrap(vals), node, (x,), onednn=(backward, X, geometry), spatial=spatial, overlap=overlap)
+            return _unbatch(res, input, n), None
     if taps:
         vals, indices, arg = _max_pool2d_taps(xp, X, k, s, d, pads, out)
         tiled = k == s and d == (1, 1) and pads == ((0, 0), (0, 0))
