@@ -96,9 +96,7 @@ class _Library:
         "dnnl_primitive_attr_create": [ctypes.POINTER(P)],
         "dnnl_primitive_attr_destroy": [P],
         "dnnl_primitive_attr_set_scales_mask": [P, ctypes.c_int, ctypes.c_int],
-        "dnnl_pooling_backward_primitive_desc_create": [ctypes.POINTER(P), P, ctypes.c_int, P, P]
-        + [Dims] * 5
-        + [P, P],
+        "dnnl_pooling_backward_primitive_desc_create": [ctypes.POINTER(P), P, ctypes.c_int, P, P] + [Dims] * 5 + [P, P],
         "dnnl_primitive_desc_destroy": [P],
         "dnnl_primitive_create": [ctypes.POINTER(P), P],
         "dnnl_primitive_destroy": [P],

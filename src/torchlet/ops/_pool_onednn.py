@@ -95,7 +95,17 @@ def _right_padding(X, k, s, d, pads, out):
 
 def _key(algorithm, X, k, s, d, pads, high, out, training=False):
     out_shape = X.shape[:2] + tuple(out)
-    return (algorithm, X.shape, out_shape, tuple(k), tuple(s), tuple(d), tuple(lo for lo, _ in pads), tuple(high), training)
+    return (
+        algorithm,
+        X.shape,
+        out_shape,
+        tuple(k),
+        tuple(s),
+        tuple(d),
+        tuple(lo for lo, _ in pads),
+        tuple(high),
+        training,
+    )
 
 
 def _run(algorithm, X, k, s, d, pads, high, out):
