@@ -118,8 +118,9 @@ def test_onednn_is_on_by_default_and_off_by_env():
 
 def test_sgemm_is_taken_only_with_the_pool_and_agrees_with_numpy(monkeypatch):
     """Above one thread, once oneDNN's pool has run, a product OpenBLAS would thread goes to
-    oneDNN's sgemm (not a silent NumPy fallback); before the pool, or below THREADED_MACS it
-    stays NumPy's. At one thread (no pool to share) products of ONE_THREAD_MIN_N output
+    oneDNN's sgemm (not a silent NumPy fallback); before the pool, a narrow one (under
+    ONE_THREAD_MIN_N columns) stays NumPy's and a wide one starts the pool; below THREADED_MACS
+    it stays NumPy's. At one thread (no pool to share) products of ONE_THREAD_MIN_N output
     columns or more go to oneDNN (on Intel CPUs also narrower ones of ONE_THREAD_NARROW_MACS or
     more), narrower ones stay NumPy's, and none with use_onednn off."""
     require_onednn()
@@ -131,9 +132,11 @@ def test_sgemm_is_taken_only_with_the_pool_and_agrees_with_numpy(monkeypatch):
     bias = np.arange(256, dtype=np.float32)
     monkeypatch.setattr(torchlet, "_threads", [2])
     monkeypatch.delitem(_onednn._state, "pool", raising=False)
-    _gemm.matmul(np, a, a.T)
-    assert not calls  # no pool yet
-    monkeypatch.setitem(_onednn._state, "pool", True)
+    _gemm.matmul(np, a, np.ones((300, _gemm.ONE_THREAD_MIN_N - 1), np.float32))
+    assert not calls and not _onednn.pool_started()  # narrow, no pool yet: OpenBLAS's
+    np.testing.assert_allclose(_gemm.matmul(np, a, a.T), a @ a.T, rtol=1e-4, atol=1e-3)
+    assert calls == [1] and _onednn.pool_started()  # wide: starts the pool, runs on it
+    calls.pop()
     for x, y, b in ((a, a.T, None), (a.T, a, None), (a, a.T, bias), (a[:, ::2], a[:, ::2].T, None)):
         np.testing.assert_allclose(_gemm.matmul(np, x, y, b), x @ y + (0 if b is None else b), rtol=1e-4, atol=1e-3)
     assert len(calls) == 4

@@ -1,11 +1,15 @@
-"""optim/_adam_kernel.py: Adam's and AdamW's update as one blocked, threaded kernel gives the
-bits of the tensor-op form it replaces, for every branch the kernel takes, and PyTorch's values."""
+"""optim/_adam_kernel.py: Adam's and AdamW's update as one blocked, threaded kernel, or as oneDNN
+binary primitives while its pool holds the cores, gives the bits of the tensor-op form it
+replaces, for every branch the kernel takes, and PyTorch's values."""
 
 import numpy as np
 import pytest
 import torch
 
 import torchlet
+import torchlet.backends.cpu as cpu
+from conftest import require_onednn
+from torchlet.ops import _binary_onednn, _onednn
 from torchlet.optim import _adam_kernel
 
 SHAPES = [(7,), (256, 784), (3, 70001)]  # one block; past MIN_ELEMENTS (threads); cuts off block edges
@@ -18,9 +22,15 @@ OPTIONS = [
 ]
 
 
-def _run(opt_name, options, dtype, shape, use_kernel, monkeypatch, threads):
-    """Parameters after four steps on fixed gradients, with the kernel on or off."""
+def _run(opt_name, options, dtype, shape, use_kernel, monkeypatch, threads, onednn=False):
+    """Parameters after four steps on fixed gradients, with the kernel on or off (on oneDNN's
+    pool, holding the cores, or with oneDNN off)."""
     torchlet.set_num_threads(threads)
+    monkeypatch.setattr(cpu, "use_onednn", onednn)
+    if onednn:
+        monkeypatch.setitem(_onednn._state, "pool", True)  # as after a convolution on its pool
+        real, runs = _binary_onednn.kernels, []
+        monkeypatch.setattr(_binary_onednn, "kernels", lambda *a: runs.append(real(*a)) or runs[-1])
     if not use_kernel:
         monkeypatch.setattr(_adam_kernel, "arrays_for", lambda *a: None)
     rng = np.random.default_rng(0)
@@ -31,6 +41,8 @@ def _run(opt_name, options, dtype, shape, use_kernel, monkeypatch, threads):
         p.grad = torchlet.tensor(g)
         opt.step()
     monkeypatch.undo()
+    if onednn:  # taken for large float32 parameters only
+        assert any(k is not None for k in runs) == (dtype == np.float32 and p.numel() >= _binary_onednn.MIN_ELEMENTS)
     return p.detach().numpy(), opt.state[p], grads
 
 
@@ -38,10 +50,13 @@ def _run(opt_name, options, dtype, shape, use_kernel, monkeypatch, threads):
 @pytest.mark.parametrize("options", OPTIONS, ids=str)
 @pytest.mark.parametrize("opt_name", ["Adam", "AdamW"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_kernel_gives_the_tensor_ops_bits_and_pytorch_s(opt_name, options, dtype, shape, monkeypatch):
+@pytest.mark.parametrize("onednn", [False, True], ids=["numpy", "onednn"])
+def test_kernel_gives_the_tensor_ops_bits_and_pytorch_s(opt_name, options, dtype, shape, onednn, monkeypatch):
+    if onednn:
+        require_onednn()
     threads = torchlet.get_num_threads()
     try:
-        fused, state, grads = _run(opt_name, options, dtype, shape, True, monkeypatch, 2)
+        fused, state, grads = _run(opt_name, options, dtype, shape, True, monkeypatch, 2, onednn)
         plain, plain_state, _ = _run(opt_name, options, dtype, shape, False, monkeypatch, 1)
     finally:
         torchlet.set_num_threads(threads)

@@ -4,7 +4,8 @@ Every product goes to ``xp.matmul`` (NumPy's OpenBLAS on the CPU; a small 2-D on
 C-contiguous NumPy arrays to ``np.dot``, the same BLAS call with less set-up), except in two
 cases, where a float32 2-D product large enough for OpenBLAS to run on its own threads goes
 to oneDNN's sgemm instead (the `onednn` extra installed): above one thread, once oneDNN's
-OpenMP pool has started in this process (the first convolution on it, see _onednn.py); and
+OpenMP pool has started in this process (the first convolution on it, see _onednn.py, or the
+first product of ONE_THREAD_MIN_N or more output columns, which starts it); and
 at one thread, for outputs of ONE_THREAD_MIN_N columns or more (on Intel CPUs also narrower
 products of ONE_THREAD_NARROW_MACS or more), where its kernels are faster (_on_onednn).
 
@@ -19,7 +20,12 @@ start oneDNN's pool too (they run on it): a fused LSTM step at two threads ran
 130-140 ms with every product and sum on oneDNN against 165-195 with them on
 OpenBLAS (and 265 with the products on oneDNN while gemv sums still woke
 OpenBLAS). Stacks of products (attention's) then go to oneDNN as one matmul
-primitive (_matmul_onednn.py). A process that runs none of these keeps OpenBLAS.
+primitive (_matmul_onednn.py). A wide product starts the pool too, so an MLP's
+process runs on it: its optimizer's updates of large parameters follow to the pool
+(optim/_sgd_onednn.py, _adam_kernel.py), where beside OpenBLAS's spinning threads
+they had one core. The MLP of benchmarks/ at two threads: inference 560 -> 456 us
+(PyTorch 420), the Adam step 2169 -> 1946 us (PyTorch ~1700), the SGD step 1692 ->
+1646. A process whose products are all narrow (softmax regression) keeps OpenBLAS.
 
     C (M, N) = A (M, K) @ B (K, N)          one sgemm call; an operand that is the
                                              transpose of a C-contiguous array is
@@ -128,6 +134,8 @@ def _on_onednn(M, N, K, K2):
     if K2 != K or M * N * K < THREADED_MACS:  # (also every empty product)
         return False
     if sys.modules["torchlet"].get_num_threads() > 1:
+        if N >= ONE_THREAD_MIN_N and not _onednn.pool_started():
+            _onednn.start_pool()  # a wide product: oneDNN's pool from now on (module docstring)
         return onednn_holds_cores()
     return (N >= ONE_THREAD_MIN_N or M * N * K >= ONE_THREAD_NARROW_MACS and _cpu.intel()) and _onednn.enabled()
 

@@ -20,29 +20,31 @@ step at two threads went 1.81 -> 1.88 ms (OpenBLAS's spinning worker holds the o
 """
 
 from ..ops import _binary_onednn, _block_cache
+from ..ops._binary_onednn import ADD
+
+_OPS = ((ADD, False),)
 
 
 def step(p, g, buf, *, lr, momentum, dampening, weight_decay, nesterov):
     """One SGD step of tensor p (gradient g, momentum buffer buf or None) on oneDNN: True when
     done, False, with nothing written, where _binary_onednn does not take these arrays."""
     p, g = p._data, g._data
-    if g.shape != p.shape:
+    arrays = (p, g) if buf is None else (p, g, buf._data)
+    k = _binary_onednn.kernels(arrays, _OPS)
+    if k is None or g.shape != p.shape or (buf is not None and buf.shape != p.shape):
         return False
     if weight_decay != 0:
         t = _block_cache.empty(g.shape, g.dtype)
-        if not _binary_onednn.axpby(1, g, weight_decay, p, t):
-            return False
+        k.binary(ADD, g, p, t, 1, weight_decay)
         g = t
     if buf is not None:
         buf = buf._data
-        if buf.shape != p.shape:
-            return False
-        if not _binary_onednn.axpby(momentum, buf, 1 - dampening, g, buf):
-            return False  # (the same test as weight decay's: nothing was written)
+        k.binary(ADD, buf, g, buf, momentum, 1 - dampening)
         if nesterov:
             t = g if weight_decay != 0 else _block_cache.empty(g.shape, g.dtype)
-            _binary_onednn.axpby(1, g, momentum, buf, t)
+            k.binary(ADD, g, buf, t, 1, momentum)
             g = t
         else:
             g = buf
-    return _binary_onednn.axpby(1, p, -lr, g, p)
+    k.binary(ADD, p, g, p, 1, -lr)
+    return True
