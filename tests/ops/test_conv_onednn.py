@@ -146,3 +146,24 @@ def test_forked_child_convolves_after_the_parent_used_the_pool():
         assert in_forked_child(_child, x, w, y) < 1e-5
     finally:
         torchlet.set_num_threads(before)
+
+
+def test_address_is_the_first_elements_for_every_layout():
+    """_onednn.address (every oneDNN path's array pointers): the buffer protocol's address where
+    it applies, `a.ctypes.data`'s for views it refuses (strided, transposed, read-only, empty,
+    broadcast), the same number in every case."""
+    a = np.arange(24, dtype=np.float32).reshape(4, 6)
+    read_only = a.copy()
+    read_only.flags.writeable = False
+    views = (
+        a,
+        a[1:],
+        a[:, ::2],
+        a.T,
+        a[1:, 2:],
+        np.empty((0, 3), np.float32),
+        read_only,
+        np.broadcast_to(a[:1], (4, 6)),
+    )
+    for v in views:
+        assert _onednn.address(v) == v.ctypes.data

@@ -88,6 +88,7 @@ def test_onednn_takes_large_float32_updates_only_while_its_pool_holds_the_cores(
     try:
         torchlet.set_num_threads(2)
         x, y = np.ones(1 << 16, np.float32), np.full(1 << 16, 3.0, np.float32)
+        monkeypatch.delitem(_onednn._state, "pool", raising=False)
         assert real((x, y), ops) is None  # no pool yet
         monkeypatch.setitem(_onednn._state, "pool", True)
         k = real((x, y), ops)

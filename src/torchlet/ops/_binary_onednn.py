@@ -36,6 +36,7 @@ SQRT = 0x25  # dnnl_eltwise_sqrt
 _ARG_SRC_0, _ARG_SRC_1 = 1, 2
 _ARG_ATTR_SCALES = 4096  # DNNL_ARG_ATTR_SCALES, or-ed with the argument it scales
 PLANS = 64  # per thread
+_address = _onednn.address
 _local = plan_cache()  # .plans: (elements, ops, threads) -> Kernels
 
 
@@ -93,15 +94,15 @@ class Kernels:
         if scalar:
             numbers[2] = y
         else:
-            set_data(user["y"], y.ctypes.data)
-        set_data(user["x"], x.ctypes.data)
-        set_data(user["out"], out.ctypes.data)
+            set_data(user["y"], _address(y))
+        set_data(user["x"], _address(x))
+        set_data(user["out"], _address(out))
         self._execute(plan)
 
     def sqrt(self, x, out):
         plan = self.plans[SQRT]
-        self.lib.dnnl_memory_set_data_handle(plan.user["x"], x.ctypes.data)
-        self.lib.dnnl_memory_set_data_handle(plan.user["out"], out.ctypes.data)
+        self.lib.dnnl_memory_set_data_handle(plan.user["x"], _address(x))
+        self.lib.dnnl_memory_set_data_handle(plan.user["out"], _address(out))
         self._execute(plan)
 
     def _execute(self, plan):  # Plan.run's last part: one primitive, no scratch

@@ -83,6 +83,8 @@ def _operand(a):
 
 
 def _fits(bias, shape):
+    if bias.shape == shape[1:] or bias.shape == shape:  # a Linear's (N,), or a whole (M, N)
+        return True
     try:
         return np.broadcast_shapes(shape, bias.shape) == shape
     except ValueError:

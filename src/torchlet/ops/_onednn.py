@@ -191,12 +191,12 @@ def library():
 
 
 def enabled():
-    """The wheel is installed and loads, and oneDNN is not turned off."""
+    """The wheel is installed and loads, and oneDNN is not turned off (torchlet.backends.cpu's
+    use_onednn, which reads TORCHLET_ONEDNN when it is imported: once, not on every call)."""
     cpu = sys.modules.get("torchlet.backends.cpu")
     if cpu is None:
-        if os.environ.get("TORCHLET_ONEDNN", "1") == "0":
-            return False
-    elif not cpu.use_onednn:
+        from ..backends import cpu
+    if not cpu.use_onednn:
         return False
     return library() is not None
 
@@ -236,6 +236,19 @@ def start_pool():
         library().sync_threads()
 
 
+_addressof, _Byte = ctypes.addressof, ctypes.c_char
+
+
+def address(a):
+    """The address of NumPy array a's first element: through the buffer protocol, 0.3 us where
+    `a.ctypes.data` takes 0.9 (three to five a call on every oneDNN path); a read-only or empty
+    array (which the buffer protocol refuses here) through `a.ctypes`."""
+    try:
+        return _addressof(_Byte.from_buffer(a))
+    except (TypeError, ValueError):
+        return a.ctypes.data
+
+
 def sgemm(a, trans_a, b, trans_b, out, beta):
     """out (M, N) = op(a) @ op(b) + beta * out on C-contiguous float32 arrays, op = transpose
     where trans_* (the array then holds the transpose)."""
@@ -250,12 +263,12 @@ def sgemm(a, trans_a, b, trans_b, out, beta):
         N,
         K,
         1.0,
-        a.ctypes.data,
+        address(a),
         a.shape[1],
-        b.ctypes.data,
+        address(b),
         b.shape[1],
         beta,
-        out.ctypes.data,
+        address(out),
         N,
     )
     if status != SUCCESS:

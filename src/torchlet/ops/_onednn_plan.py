@@ -120,8 +120,9 @@ class Plan:
 
     def run(self, **arrays):
         lib = self.lib.lib
+        address = _onednn.address
         for name, array in arrays.items():
-            lib.dnnl_memory_set_data_handle(self.user[name], array.ctypes.data)
+            lib.dnnl_memory_set_data_handle(self.user[name], address(array))
         base = arena(self.scratch_bytes)
         for mem, offset in self.scratch:
             lib.dnnl_memory_set_data_handle(mem, base + offset)
