@@ -25,10 +25,10 @@ OPTIONS = [
 ]
 
 
-def _run(options, dtype, shape, on_onednn, monkeypatch):
+def _run(options, dtype, shape, on_onednn, monkeypatch, threads=2):
     """Parameters and momentum buffer after four steps on fixed gradients, at two threads with
-    oneDNN's pool holding the cores, or with oneDNN off (the tensor ops)."""
-    torchlet.set_num_threads(2)
+    oneDNN's pool holding the cores (or at one), or with oneDNN off (the tensor ops)."""
+    torchlet.set_num_threads(threads)
     monkeypatch.setattr(cpu, "use_onednn", on_onednn)
     if on_onednn:
         monkeypatch.setitem(_onednn._state, "pool", True)  # as after a convolution on its pool
@@ -47,14 +47,15 @@ def _run(options, dtype, shape, on_onednn, monkeypatch):
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("options", OPTIONS, ids=str)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_onednn_gives_the_tensor_ops_bits_and_pytorch_s(options, dtype, shape, monkeypatch):
+@pytest.mark.parametrize("threads", [1, 2])
+def test_onednn_gives_the_tensor_ops_bits_and_pytorch_s(threads, options, dtype, shape, monkeypatch):
     require_onednn()
-    threads = torchlet.get_num_threads()
+    before = torchlet.get_num_threads()
     try:
-        fused, buf, grads = _run(options, dtype, shape, True, monkeypatch)
+        fused, buf, grads = _run(options, dtype, shape, True, monkeypatch, threads)
         plain, plain_buf, _ = _run(options, dtype, shape, False, monkeypatch)
     finally:
-        torchlet.set_num_threads(threads)
+        torchlet.set_num_threads(before)
     assert fused.tobytes() == plain.tobytes()
     assert (buf is None) == (plain_buf is None)
     if buf is not None:
@@ -76,8 +77,8 @@ def test_onednn_takes_large_float32_updates_only_while_its_pool_holds_the_cores(
     runs = []
     real = _binary_onednn.kernels
 
-    def kernels(arrays, ops):
-        k = real(arrays, ops)
+    def kernels(arrays, ops, one_thread=False):
+        k = real(arrays, ops, one_thread)
         if k is not None:
             runs.append(arrays[0].size)
         return k
@@ -89,7 +90,10 @@ def test_onednn_takes_large_float32_updates_only_while_its_pool_holds_the_cores(
         torchlet.set_num_threads(2)
         x, y = np.ones(1 << 16, np.float32), np.full(1 << 16, 3.0, np.float32)
         monkeypatch.delitem(_onednn._state, "pool", raising=False)
-        assert real((x, y), ops) is None  # no pool yet
+        assert real((x, y), ops) is None and real((x, y), ops, one_thread=True) is None  # no pool yet
+        torchlet.set_num_threads(1)
+        assert real((x, y), ops) is None and real((x, y), ops, one_thread=True) is not None
+        torchlet.set_num_threads(2)
         monkeypatch.setitem(_onednn._state, "pool", True)
         k = real((x, y), ops)
         k.binary(_binary_onednn.ADD, x, y, x, 2, 0.5)
@@ -112,9 +116,11 @@ def test_onednn_takes_large_float32_updates_only_while_its_pool_holds_the_cores(
         assert runs == [1 << 16]  # the second step (the first makes the buffer), big only
         torchlet.set_num_threads(1)
         opt.step()
+        assert runs == [1 << 16] * 2  # one thread: SGD asks for it there too
         opt.param_groups[0]["maximize"] = True
+        opt.step()
         torchlet.set_num_threads(2)
         opt.step()
-        assert len(runs) == 1  # one thread, or maximize: the tensor ops
+        assert len(runs) == 2  # maximize: the tensor ops
     finally:
         torchlet.set_num_threads(threads)
