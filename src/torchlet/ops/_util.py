@@ -137,6 +137,11 @@ def same_device(*tensors):
         a, b = tensors
         if a is not None and b is not None and type(a._data) is type(b._data):
             return
+    elif len(tensors) == 3:  # linear, batch norm: the same test, a bias that may be None
+        a, b, c = tensors
+        if a is not None and b is not None and type(a._data) is type(b._data):
+            if c is None or type(c._data) is type(a._data):
+                return
     tensors = [t for t in tensors if t is not None]
     ns = _namespace(tensors[0]._data)
     for t in tensors[1:]:
