@@ -304,3 +304,28 @@ def test_relu_keeps_negative_zero_and_nan_bitwise(torch, dtype, n):
     theirs = torch.relu(torch.tensor(x)).numpy()
     assert ours.dtype == theirs.dtype
     assert ours.tobytes() == theirs.tobytes()
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
+@pytest.mark.parametrize("shape", [(), (7,), (256, 256), (4, 8, 33, 65)])
+def test_relu_gradient_selects_as_pytorch_does(torch, dtype, shape):
+    """ReluBackward0 is PyTorch's threshold_backward, a select: an inf or NaN gradient at an
+    inactive unit gives 0 (g * (r > 0) gave NaN), a NaN unit passes g, -0.0 and NaN pass where
+    the unit is active, on the array path (every size) and the Tensor-op one (create_graph,
+    bfloat16, 0-d)."""
+    rng = np.random.default_rng(len(shape))
+    x, g = (np.round(rng.standard_normal(shape) * 16) / 16 for _ in range(2))  # exact in every dtype
+    x.reshape(-1)[::4] = -1.0
+    x.reshape(-1)[1::6] = np.nan
+    g.reshape(-1)[::3] = np.inf
+    g.reshape(-1)[1::5] = np.nan
+    g.reshape(-1)[2::7] = -0.0
+    results = []
+    for lib in (torchlet, torch):
+        t = lib.tensor(x, dtype=getattr(lib, dtype), requires_grad=True)
+        for create_graph in (False, True):
+            (gx,) = lib.autograd.grad(lib.relu(t), t, lib.tensor(g, dtype=t.dtype), create_graph=create_graph)
+            results.append(gx.detach().float().numpy())
+    for ours, theirs in ((results[0], results[2]), (results[1], results[3])):
+        np.testing.assert_array_equal(ours, theirs)  # (NaN where PyTorch has NaN)
+        np.testing.assert_array_equal(np.signbit(ours[ours == 0]), np.signbit(theirs[theirs == 0]))

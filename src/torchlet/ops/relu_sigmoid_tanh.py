@@ -4,7 +4,7 @@ table of pointwise_math.py (`define_unary`), each with its gradient twice, side 
 with Tensor ops (create_graph) and on arrays in one buffer (every training step, where the
 Tensor-op formulas make 2-3 temporaries; profiled in LeNet steps).
 
-    relu:    d = g where relu(a) > 0, else 0        (saves the result)
+    relu:    d = 0 where relu(a) <= 0, else g       (saves the result; a select, not g * mask)
     sigmoid: d = g s(a) (1 - s(a)),  s = sigmoid(a) (saves the result)
     tanh:    d = g (1 - tanh(a)^2)                   (saves the result)
 """
@@ -17,6 +17,12 @@ from ._util import attach, inplace, wrap
 from .pointwise_math import _float_fn, _floating, _in_float32, _np_clip, define_unary
 
 __all__ = ["relu", "sigmoid", "tanh"]
+
+
+def _where(condition, input, other):  # (clamp.py imports this module's neighbours: imported on use)
+    from .clamp import where
+
+    return where(condition, input, other)
 
 
 @_in_float32
@@ -68,15 +74,22 @@ def _tanh_grad(xp, g, r):
 
 
 def _relu_grad(xp, g, r):
-    if (
-        g.size >= _block_cache.ALIGNED
-        and xp is np
-        and g.flags.c_contiguous
-        and r.flags.c_contiguous
-        and g.shape == r.shape
-    ):
-        return np.multiply(g, r > 0, out=_block_cache.empty(g.shape, g.dtype, _block_cache.ALIGNED_BYTES))
-    return xp.multiply(g, r > 0)
+    """0 where r <= 0, else g, as PyTorch's threshold_backward selects it: an inf or NaN gradient
+    at an inactive unit gives 0 (g * (r > 0) gave NaN there), a NaN unit passes g (it gave 0). On
+    NumPy the selection is a
+    bitwise and of g's bits with an all-ones/all-zeros mask of their width (masked copies and
+    np.where were 10x slower with a ReLU's scattered masks; the and costs what the multiply did:
+    21 against 20-26 us on 256x256, 840 against 660-810 on 64x64x16x16)."""
+    if xp is not np or g.dtype.kind != "f" or g.dtype != r.dtype or g.shape != r.shape:
+        return xp.where(r <= 0, xp.zeros((), g.dtype), g)
+    bits = np.dtype(f"i{g.dtype.itemsize}")
+    mask = np.subtract(np.less_equal(r, 0).view(np.int8), 1, dtype=bits)  # -1 (every bit set) or 0
+    if g.size >= _block_cache.ALIGNED:
+        out = _block_cache.empty(g.shape, g.dtype, _block_cache.ALIGNED_BYTES)
+    else:
+        out = np.empty(g.shape, g.dtype)
+    np.bitwise_and(g.view(bits), mask, out=out.view(bits))
+    return out
 
 
 tanh = define_unary(
@@ -106,7 +119,7 @@ relu = define_unary(
     "relu",
     "ReluBackward0",
     _relu,
-    lambda g, r: g * (r > 0),
+    lambda g, r: _where(r <= 0, 0.0, g),
     "r",
     "g where relu(a) > 0, else 0",
     fast=_relu_grad,
