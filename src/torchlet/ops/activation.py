@@ -7,11 +7,13 @@ activation_piecewise.py, softmax/log_softmax/softmin in softmax.py."""
 
 import math
 
+import numpy as np
+
 from .. import _dtype
 from . import _eltwise_onednn, _parallel
 from ._args import number_arg as _num
 from .pointwise_math import _erf
-from ._util import Node, Tensor, TwoPathNode, attach, inplace, wrap
+from ._util import Node, Tensor, TwoPathNode, attach, inplace, wrap, zero_where
 
 from ._out import out_form
 
@@ -305,12 +307,12 @@ def logsigmoid(input):
 
 
 class HardsigmoidBackward0(Node):
-    """d hardsigmoid = g/6 on (-3, 3), else 0"""
+    """d hardsigmoid = g/6 on (-3, 3), else 0 (a select)"""
 
     def backward(self, g):
         (x,) = self.saved_tensors
         d = x._data
-        return g * _mask((d > -3) & (d < 3), d) * _ONE_SIXTH  # PyTorch's kernel uses float(1/6)
+        return zero_where(g * _ONE_SIXTH, ~((d > -3) & (d < 3)))  # PyTorch's kernel uses float(1/6)
 
     @staticmethod
     def forward(xp, x):
@@ -322,20 +324,24 @@ def hardsigmoid(input, inplace=False):
 
 
 class HardswishBackward0(_Pointwise):
-    """d hardswish = 0 (x < -3), 1 (x > 3), (2x + 3)/6 between"""
+    """d hardswish = 0 (x <= -3), g (x >= 3), g (x / 3 + 1/2) between (NaN x: NaN), as PyTorch's
+    vectorised kernel: a select for the 0 piece, the product in float32 for 16-bit floats"""
 
     @staticmethod
     def forward(xp, x):
         return (x * xp.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
 
-    def d_arr(self, xp, x):
-        return xp.where(x < -3, 0, xp.where(x > 3, 1, (2 * x + 3) / 6)).astype(x.dtype, copy=False)
+    def backward_arrays(self, g):
+        (x,) = self.saved_tensors
+        d, gd, xp = x._data, g._data, x._xp
+        xf, gf = (d.astype(np.float32), gd.astype(np.float32)) if d.dtype.itemsize == 2 else (d, gd)
+        r = xp.where(xf >= 3, gf, gf * (xf / 3 + 0.5)).astype(gd.dtype, copy=False)
+        return zero_where(wrap(r), d <= -3)
 
-    def d_tensor(self, x):
-        d = x._data
-        mid = _mask((d >= -3) & (d <= 3), d)
-        hi = _mask(d > 3, d)
-        return hi + mid * (2 * x + 3) / 6
+    def backward_tensors(self, g):
+        d = self.saved_tensors[0]._data
+        hi = _mask(d >= 3, d)
+        return zero_where(g * ((1 - hi) * (self.saved_tensors[0] / 3 + 0.5) + hi), d <= -3)
 
 
 def hardswish(input, inplace=False):

@@ -1,9 +1,10 @@
 """Piecewise-linear activations: hardtanh, relu6, leaky_relu, threshold and prelu (relu is in
-relu_sigmoid_tanh.py); each gradient is g on the linear pieces' slopes (a 0/1 or slope mask)."""
+relu_sigmoid_tanh.py); each gradient is g on the linear pieces' slopes (a 0/1 or slope mask; the
+0/1 ones are selects, as PyTorch's: an inf or NaN gradient where the slope is 0 gives 0)."""
 
 from .. import _dtype
 from ._args import number_arg as _num
-from ._util import Node, attach, reduce_grad, wrap
+from ._util import Node, attach, reduce_grad, wrap, zero_where
 from .activation import _WORDS, _float_check, _mask, _unary
 
 __all__ = ["relu6", "leaky_relu", "leaky_relu_", "hardtanh", "hardtanh_", "prelu", "threshold", "threshold_"]
@@ -11,12 +12,13 @@ __all__ = ["relu6", "leaky_relu", "leaky_relu_", "hardtanh", "hardtanh_", "prelu
 
 # ----- piecewise linear -----------------------------------------------------
 class HardtanhBackward0(Node):
-    """d hardtanh = g where min < x < max, else 0"""
+    """d hardtanh = g where min < x < max, else 0 (a select; NaN x: 0, as PyTorch's vectorised
+    loop, where its scalar one, for the last elements of an array, passes g)"""
 
     def backward(self, g):
         (x,) = self.saved_tensors
         d = x._data
-        return g * _mask((d > self.min_val) & (d < self.max_val), d)
+        return zero_where(g, ~((d > self.min_val) & (d < self.max_val)))
 
     @staticmethod
     def forward(xp, x, min_val, max_val):
@@ -65,11 +67,11 @@ def leaky_relu_(input, negative_slope=0.01):
 
 
 class ThresholdBackward0(Node):
-    """d threshold = g where x > threshold, else 0"""
+    """d threshold = 0 where x <= threshold, else g (a select: NaN x passes g)"""
 
     def backward(self, g):
         (x,) = self.saved_tensors
-        return g * _mask(x._data > self.threshold, x._data)
+        return zero_where(g, x._data <= self.threshold)
 
     @staticmethod
     def forward(xp, x, threshold, value):

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import _dtype
 from ._table import dtype_rule, methods
-from ._util import Node, Tensor, attach, binary_arrays, inplace, method, reduce_grad, wrap
+from ._util import Node, Tensor, attach, binary_arrays, inplace, method, reduce_grad, wrap, zero_where
 from ._out import out_form
 from .pointwise_math import _broadcast_error, _not_for, _np_clip, _shape
 from .comparison import _WORDS, _run
@@ -25,7 +25,8 @@ def _tie_split(g, a, b, keep_a):
     half = (x == y).astype(dt)
     half *= 0.5
     a_loses, b_loses = (y > x, x > y) if keep_a else (x > y, y > x)
-    return g * wrap(1 - half - a_loses), g * wrap(1 - half - b_loses)
+    shared = g * wrap(1 - half)  # the loser's share is a select (masked_fill in PyTorch): 0 for an inf or NaN g
+    return zero_where(shared, a_loses), zero_where(shared, b_loses)
 
 
 class MaximumBackward0(Node):
@@ -112,14 +113,14 @@ def _clamp_scalars(input, lo, hi):
 
 
 class ClampBackward1(Node):
-    """d clamp(a, lo, hi) = g where lo < a < hi, else 0"""
+    """d clamp(a, lo, hi) = g where lo < a < hi, else 0 (NaN a: 0)"""
 
     def backward(self, g):
         (a,) = self.saved_tensors
         lo, hi = self.min, self.max
         x = a._data
-        mask = x > lo if hi is None else x < hi if lo is None else (x > lo) & (x < hi)
-        return g * wrap(mask)
+        keep = x > lo if hi is None else x < hi if lo is None else (x > lo) & (x < hi)
+        return zero_where(g, ~keep)  # a select: an inf or NaN g gives 0 outside (PyTorch's where)
 
 
 class ClampMinBackward0(ClampBackward1):

@@ -3,11 +3,12 @@
   softshrink(x) = x - l (x > l), x + l (x < -l), 0 elsewhere   d/dx = [|x| > l]
   hardshrink(x) = x (|x| > l), 0 elsewhere                      d/dx = [|x| > l]
 
-Both derivatives are a constant 0/1 mask, so the second derivative is 0 and
-the backward `g * mask` is already differentiable for create_graph. NaN
-passes through both (every comparison with NaN is false)."""
+Both derivatives are a constant 0/1 mask, so the second derivative is 0; the
+backward selects g by it (_util.zero_where: an inf or NaN gradient inside the
+band gives 0, as PyTorch's). NaN passes through both (every comparison with NaN
+is false)."""
 
-from ._util import Node, attach, method, wrap
+from ._util import Node, attach, method, wrap, zero_where
 from ._out import out_form
 from .activation import _WORDS
 
@@ -21,17 +22,18 @@ _LIMITS = {
 }
 
 
-def _outside(x, lambd):
-    """The 0/1 mask [not -l <= x <= l] in x's dtype (1 for NaN, as PyTorch's backward)."""
-    return (~((x >= -lambd) & (x <= lambd))).astype(x.dtype, copy=False)
+def _inside(x, lambd):
+    """The mask [-l <= x <= l]: False for NaN, which passes g, as PyTorch's scalar loop (its
+    vectorised one, for all but the last elements of a long array, gives 0 there)."""
+    return (x >= -lambd) & (x <= lambd)
 
 
 class _ShrinkBackward(Node):
-    """d shrink(x)/dx = [|x| > lambd]: g times a constant mask"""
+    """d shrink(x)/dx = [|x| > lambd]: g where outside the band, else 0 (a select)"""
 
     def backward(self, g):
         (x,) = self.saved_tensors
-        return g * wrap(_outside(x._data, self.lambd))
+        return zero_where(g, _inside(x._data, self.lambd))
 
 
 class SoftshrinkBackward0(_ShrinkBackward):
