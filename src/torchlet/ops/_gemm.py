@@ -204,8 +204,8 @@ def _numpy(xp, a, b, bias):
     out = _cached_out(xp, a, b)
     out = xp.matmul(a, b) if out is None else np.matmul(a, b, out=out)
     if bias is not None:
-        if out.shape == np.broadcast_shapes(out.shape, bias.shape):
-            out += bias  # the fresh product: add in place, no second buffer
+        if bias.shape == out.shape[-1:] or out.shape == np.broadcast_shapes(out.shape, bias.shape):
+            out += bias  # the fresh product: add in place, no second buffer (a Linear's (N,) bias: no broadcast test)
         else:
             out = out + bias
     return out

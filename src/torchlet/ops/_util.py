@@ -157,19 +157,6 @@ def zero_array(d, drop, out=None):
     return out
 
 
-def zero_where(g, drop):
-    """Gradient tensor g with 0 where bool array `drop` holds (consumed): the select PyTorch's
-    backward formulas make (threshold_backward, clamp's and hardtanh's, masked_fill), so an inf
-    or NaN in g gives 0 there, where g * mask gives NaN. A Tensor-op where while a graph of the
-    gradient is recorded (create_graph) or off NumPy's float dtypes; zero_array otherwise."""
-    d = g._data
-    if _mode.enabled or d.__class__ is not np.ndarray or d.dtype.kind != "f":
-        from .clamp import where
-
-        return where(wrap(g._xp.asarray(drop)), 0.0, g)
-    return wrap(zero_array(d, drop))
-
-
 def same_device(*tensors):
     """Raise PyTorch's RuntimeError unless all tensors (None skipped) are on one device. A test
     of the arrays' namespaces: a dict lookup per tensor, nothing on the all-NumPy path."""

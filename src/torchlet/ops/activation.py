@@ -13,7 +13,8 @@ from .. import _dtype
 from . import _eltwise_onednn, _parallel
 from ._args import number_arg as _num
 from .pointwise_math import _erf
-from ._util import Node, Tensor, TwoPathNode, attach, inplace, wrap, zero_where
+from ._util import Node, Tensor, TwoPathNode, attach, inplace, wrap
+from .clamp import zero_where
 
 from ._out import out_form
 

@@ -4,7 +4,8 @@ relu_sigmoid_tanh.py); each gradient is g on the linear pieces' slopes (a 0/1 or
 
 from .. import _dtype
 from ._args import number_arg as _num
-from ._util import Node, attach, reduce_grad, wrap, zero_where
+from ._util import Node, attach, reduce_grad, wrap
+from .clamp import zero_where
 from .activation import _WORDS, _float_check, _mask, _unary
 
 __all__ = ["relu6", "leaky_relu", "leaky_relu_", "hardtanh", "hardtanh_", "prelu", "threshold", "threshold_"]

@@ -8,12 +8,23 @@ import numpy as np
 
 from .. import _dtype
 from ._table import dtype_rule, methods
-from ._util import Node, Tensor, attach, binary_arrays, inplace, method, reduce_grad, wrap, zero_where
+from ._util import Node, Tensor, attach, binary_arrays, grad_enabled, inplace, method, reduce_grad, wrap, zero_array
 from ._out import out_form
 from .pointwise_math import _broadcast_error, _not_for, _np_clip, _shape
 from .comparison import _WORDS, _run
 
 __all__ = ["maximum", "minimum", "clamp", "clip", "clamp_min", "clamp_max", "where"]
+
+
+def zero_where(g, drop):
+    """Gradient tensor g with 0 where bool array `drop` holds (consumed): the select PyTorch's
+    backward formulas make (threshold_backward, clamp's and hardtanh's, masked_fill), so an inf
+    or NaN in g gives 0 there, where g * mask gives NaN. A Tensor-op where while a graph of the
+    gradient is recorded (create_graph) or off NumPy's float dtypes; zero_array otherwise."""
+    d = g._data
+    if grad_enabled() or d.__class__ is not np.ndarray or d.dtype.kind != "f":
+        return where(wrap(g._xp.asarray(drop)), 0.0, g)
+    return wrap(zero_array(d, drop))
 
 
 # ----- maximum, minimum -------------------------------------------------------

@@ -8,7 +8,8 @@ backward selects g by it (_util.zero_where: an inf or NaN gradient inside the
 band gives 0, as PyTorch's). NaN passes through both (every comparison with NaN
 is false)."""
 
-from ._util import Node, attach, method, wrap, zero_where
+from ._util import Node, attach, method, wrap
+from .clamp import zero_where
 from ._out import out_form
 from .activation import _WORDS
 
