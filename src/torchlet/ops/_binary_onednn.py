@@ -12,7 +12,7 @@ take 0.75 ms for a 2.36M-element weight (NumPy, one thread: 2.3).
 Each source is scaled, rounded to float32, then the two combined and rounded again:
 round(round(a x) op round(b y)), the bits of NumPy's `x op b * y` for a = 1 (a scale of 1 is
 exact), which is what the tensor-op forms of the optimizers compute. y may be a number
-(broadcast); `out` may be x or y (in place).
+(broadcast); `out` may be x (in place; oneDNN allows dst to alias src0).
 
     k = kernels(arrays, ops)       the primitives `ops` for these arrays, or None (not taken)
     k.binary(op, x, y, out, a, b)  op one of ADD, SUB, MUL, DIV
