@@ -99,20 +99,13 @@ class Kernels:
             set_data(user["y"], _address(y))
         set_data(user["x"], _address(x))
         set_data(user["out"], _address(out))
-        self._execute(plan)
+        plan.execute()
 
     def sqrt(self, x, out):
         plan = self.plans[SQRT]
         self.lib.dnnl_memory_set_data_handle(plan.user["x"], _address(x))
         self.lib.dnnl_memory_set_data_handle(plan.user["out"], _address(out))
-        self._execute(plan)
-
-    def _execute(self, plan):  # Plan.run's last part: one primitive, no scratch
-        prim, args, n = plan.steps[0]
-        status = self.lib.dnnl_primitive_execute(prim, _onednn.library().stream, n, args)
-        if status != _onednn.SUCCESS:
-            raise RuntimeError(f"oneDNN primitive failed (status {status})")
-        self.lib.dnnl_stream_wait(_onednn.library().stream)
+        plan.execute()
 
 
 def kernels(arrays, ops, one_thread=False):

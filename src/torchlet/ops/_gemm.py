@@ -83,7 +83,7 @@ def _operand(a):
 
 
 def _fits(bias, shape):
-    if bias.shape == shape[1:] or bias.shape == shape:  # a Linear's (N,), or a whole (M, N)
+    if bias.shape == shape[-1:] or bias.shape == shape:  # a Linear's (N,), or a whole result
         return True
     try:
         return np.broadcast_shapes(shape, bias.shape) == shape
@@ -204,8 +204,8 @@ def _numpy(xp, a, b, bias):
     out = _cached_out(xp, a, b)
     out = xp.matmul(a, b) if out is None else np.matmul(a, b, out=out)
     if bias is not None:
-        if bias.shape == out.shape[-1:] or out.shape == np.broadcast_shapes(out.shape, bias.shape):
-            out += bias  # the fresh product: add in place, no second buffer (a Linear's (N,) bias: no broadcast test)
+        if _fits(bias, out.shape):
+            out += bias  # the fresh product: add in place, no second buffer
         else:
             out = out + bias
     return out

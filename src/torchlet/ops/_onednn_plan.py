@@ -126,6 +126,12 @@ class Plan:
         base = arena(self.scratch_bytes)
         for mem, offset in self.scratch:
             lib.dnnl_memory_set_data_handle(mem, base + offset)
+        self.execute()
+
+    def execute(self):
+        """Runs the steps on the memory as pointed (run() points it; a caller that points its own
+        memory objects, as _binary_onednn's Kernels do, calls this) and waits for them."""
+        lib = self.lib.lib
         # (OpenMP's thread count was set by _plan, on this thread, just before)
         for prim, args, n in self.steps:
             status = lib.dnnl_primitive_execute(prim, self.lib.stream, n, args)

@@ -19,10 +19,10 @@ from .pointwise_math import _float_fn, _floating, _in_float32, _np_clip, define_
 __all__ = ["relu", "sigmoid", "tanh"]
 
 
-def _where(condition, input, other):  # (clamp.py imports this module's neighbours: imported on use)
-    from .clamp import where
+def _zero_where(g, drop):  # (clamp.py imports this module's neighbours: imported on use)
+    from .clamp import zero_where
 
-    return where(condition, input, other)
+    return zero_where(g, drop)
 
 
 @_in_float32
@@ -110,7 +110,7 @@ relu = define_unary(
     "relu",
     "ReluBackward0",
     _relu,
-    lambda g, r: _where(r <= 0, 0.0, g),
+    lambda g, r: _zero_where(g, r._data <= 0),
     "r",
     "g where relu(a) > 0, else 0",
     fast=_relu_grad,

@@ -80,10 +80,8 @@ class SGD(Optimizer):
                 if wd != 0:
                     g = g.add(p, alpha=wd)
                 if momentum != 0:
-                    state = self.state[p]
-                    buf = state.get("momentum_buffer")
                     if buf is None:
-                        buf = state["momentum_buffer"] = g.detach().clone()
+                        buf = self.state[p]["momentum_buffer"] = g.detach().clone()
                     else:
                         buf.mul_(momentum).add_(g, alpha=1 - dampening)
                     g = g.add(buf, alpha=momentum) if nesterov else buf
