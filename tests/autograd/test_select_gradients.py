@@ -43,3 +43,15 @@ def test_non_finite_gradients_are_selected_as_pytorch_does(torch, name, n):
             (gx,) = lib.autograd.grad(OPS[name](lib, x), x, g, create_graph=create_graph)
             results.append(gx.detach().numpy())
         np.testing.assert_array_equal(results[0], results[1], err_msg=f"create_graph={create_graph}")
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_selects_run_under_vmap_of_jacrev(torch, name):
+    """The selects' Tensor-op form inside torch.func transforms (a batched mask, not a plain
+    array): per-sample jacobians as torch.func's."""
+    x0 = np.resize(POINTS, 4 * 13).reshape(4, 13)
+    results = []
+    for lib in (torchlet, torch):
+        fn = lib.func.vmap(lib.func.jacrev(lambda x, lib=lib: OPS[name](lib, x)))
+        results.append(fn(lib.tensor(x0)).numpy())
+    np.testing.assert_array_equal(results[0], results[1])

@@ -23,7 +23,7 @@ def zero_where(g, drop):
     gradient is recorded (create_graph) or off NumPy's float dtypes; zero_array otherwise."""
     d = g._data
     if grad_enabled() or d.__class__ is not np.ndarray or d.dtype.kind != "f":
-        return where(wrap(g._xp.asarray(drop)), 0.0, g)
+        return where(wrap(drop), 0.0, g)  # (drop: an array of g's kind, a batched one under vmap)
     return wrap(zero_array(d, drop))
 
 
