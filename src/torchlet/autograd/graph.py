@@ -8,6 +8,7 @@ input edge, written with Tensor ops so that create_graph builds a graph.
 """
 
 import itertools
+import re
 
 from . import grad_mode
 from .anomaly_mode import _anomaly
@@ -88,15 +89,11 @@ class Node:
             raise RuntimeError(_FREED)
         if type(saved) is _Packed:
             return _unpacked(saved, self._versions)
+        if type(saved) is SavedOutputs:
+            saved = saved.unpack(self)
         for t, v in zip(saved, self._versions):
             if t._version[0] != v:
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by an "
-                    f"inplace operation: [{t.type()} {list(t.shape)}], which is output 0 of "
-                    f"{t.grad_fn.name() if t.grad_fn is not None else 'a leaf'}, is at version "
-                    f"{t._version[0]}; expected version {v} instead. Hint: the backtrace further "
-                    "above can show the operation that failed to compute its gradient."
-                )
+                raise RuntimeError(_modified(t, v))
         return saved
 
     def _release(self):
@@ -142,6 +139,70 @@ class Node:
     def metadata(self):
         d = self.__dict__
         return d.setdefault("_metadata", {})
+
+
+def _modified(t, expected):
+    """PyTorch's text for saved tensor t changed in place since it was saved at version `expected`:
+    the op that made t named without its "Backward0" (as torch 2.14 prints it), nothing for a leaf."""
+    fn = t._grad_fn
+    made_by = "" if fn is None else f", which is output {t._output_nr} of {re.sub(r'Backward[0-9]*$', '', fn.name())},"
+    hint = (
+        "the backtrace further above shows the operation that failed to compute its gradient. The variable in "
+        "question was changed in there or anywhere later. Good luck!"
+        if _anomaly.enabled
+        else "enable anomaly detection to find the operation that failed to compute its gradient, with "
+        "torch.autograd.set_detect_anomaly(True, check_nan=False)."
+    )
+    return (
+        "one of the variables needed for gradient computation has been modified by an inplace operation: "
+        f"[{t.type()} {list(t.shape)}]{made_by} is at version {t._version[0]}; expected version {expected} "
+        f"instead. Hint: {hint}"
+    )
+
+
+class SavedOutputs(tuple):
+    """A node's saved tensors where some are the node's own outputs (sigmoid, tanh, exp, relu and
+    softmax save their result). Those are held as aliases without a grad_fn: the output's memory,
+    version counter and base. Saved as they are, the output and its node would hold each other, a
+    reference cycle only Python's cyclic collector breaks: with no backward run (an evaluation
+    without no_grad) every such activation outlived its last use, promoted to an older
+    generation. PyTorch's SavedVariable keeps an output the same way. `outputs` holds
+    (position, output_nr) pairs; unpack(node) gives the outputs back with node as their grad_fn,
+    as the graph sees them."""
+
+    def unpack(self, node):
+        saved = list(self)
+        for i, nr in self.outputs:
+            saved[i] = t = _alias(self[i])
+            t._grad_fn, t._output_nr, t._requires_grad = node, nr, True
+        return tuple(saved)
+
+
+def _alias(t):
+    """A tensor on t's memory, sharing its version counter and base, with no grad_fn."""
+    a = object.__new__(type(t))
+    a._data, a._version, a._base, a._view_fn = t._data, t._version, t._base, t._view_fn
+    a._requires_grad, a._grad, a._grad_fn, a._output_nr, a._grad_acc, a._retains_grad = (
+        False,
+        None,
+        None,
+        0,
+        None,
+        False,
+    )
+    return a
+
+
+def _unlink_outputs(node, outs):
+    """Replace node's saved outputs (tensors of `outs`, a tuple) with SavedOutputs' aliases."""
+    saved, outputs = list(node._saved), []
+    for i, s in enumerate(saved):
+        for nr, o in enumerate(outs):
+            if s is o:
+                saved[i] = _alias(o)
+                outputs.append((i, nr))
+    node._saved = SavedOutputs(saved)
+    node._saved.outputs = tuple(outputs)
 
 
 def _unpacked(packed, versions):
@@ -252,10 +313,18 @@ def attach(out, node_cls, inputs, saved=(), **attrs):
     node.input_meta = tuple([None if t is None else (t._data.shape, t._data.dtype) for t in inputs])
     if attrs:
         node.__dict__.update(attrs)
+    saved = node._saved
     if type(out) is tuple:
         for i, o in enumerate(out):
             if o is not None and o.dtype.category >= 2:
                 o._grad_fn, o._output_nr, o._requires_grad = node, i, True
+        if saved and type(saved) is tuple and any(s is o for s in saved for o in out):
+            _unlink_outputs(node, out)
     else:
         out._grad_fn, out._output_nr, out._requires_grad = node, 0, True
+        if saved and type(saved) is tuple:
+            for s in saved:
+                if s is out:  # an op that saves its own result: no reference cycle (SavedOutputs)
+                    _unlink_outputs(node, (out,))
+                    break
     return out

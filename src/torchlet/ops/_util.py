@@ -11,7 +11,7 @@ from .._size import Size
 from .._device import namespace as _namespace, host as _host, writeable as _writeable
 from .._tensor import Tensor, wrap, _view_of, _wrap_dim
 from ..autograd import grad_mode
-from ..autograd.graph import Node, TwoPathNode, attach, edge_of
+from ..autograd.graph import Node, SavedOutputs, TwoPathNode, attach, edge_of
 
 __all__ = [
     "method",
@@ -381,7 +381,13 @@ def _share_version(r, t):
     backward raise PyTorch's "modified by an inplace operation" error."""
     node = r._grad_fn
     saved = node._saved if node is not None else None
-    if saved and any(s is r for s in saved):
+    if type(saved) is SavedOutputs:  # r is held as an alias (autograd/graph.py)
+        at = {i for i, nr in saved.outputs if nr == r._output_nr}
+        for i in at:
+            saved[i]._version = t._version
+        node._versions = tuple([t._version[0] if i in at else v for i, v in enumerate(node._versions)])
+        r._version = t._version
+    elif saved and any(s is r for s in saved):
         r._version = t._version
         node._versions = tuple([t._version[0] if s is r else v for s, v in zip(saved, node._versions)])
 

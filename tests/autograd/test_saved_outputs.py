@@ -1,0 +1,114 @@
+"""An op that saves its own result (sigmoid, tanh, exp, relu, softmax, prod, ...) holds it without
+a reference cycle, as PyTorch's SavedVariable does (autograd/graph.py SavedOutputs): dropped with
+no backward run, the output is freed at once, not by the cyclic collector. Gradients, second
+derivatives and the in-place error on a saved output stay PyTorch's."""
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+import torch
+
+import torchlet
+
+OPS = {
+    "relu": lambda L, x: L.relu(x),
+    "sigmoid": lambda L, x: L.sigmoid(x),
+    "tanh": lambda L, x: L.tanh(x),
+    "exp": lambda L, x: L.exp(x),
+    "sqrt": lambda L, x: L.sqrt(x),
+    "rsqrt": lambda L, x: L.rsqrt(x),
+    "softmax": lambda L, x: x.softmax(1),
+    "log_softmax": lambda L, x: x.log_softmax(1),
+    "logsumexp": lambda L, x: x.logsumexp(1),
+    "prod": lambda L, x: x.prod(1),
+    "cumprod": lambda L, x: x.cumprod(1),
+    "norm": lambda L, x: x.norm(),
+    "amax": lambda L, x: x.amax(1),
+    "relu_": lambda L, x: (x * 1).relu_(),
+    "sigmoid_": lambda L, x: (x * 1).sigmoid_(),
+    "tanh_": lambda L, x: (x * 1).tanh_(),
+}
+X = np.random.default_rng(0).uniform(0.1, 2.0, (3, 4))
+
+
+def _freed_without_gc(L, op):
+    x = L.tensor(X, requires_grad=True)
+    gc.disable()
+    try:
+        y = OPS[op](L, x)
+        ref = weakref.ref(y)
+        del y
+        return ref() is None
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_output_freed_without_the_cyclic_collector(op):
+    assert _freed_without_gc(torch, op)
+    assert _freed_without_gc(torchlet, op)
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_first_and_second_derivatives(op):
+    got = []
+    for L in (torch, torchlet):
+        x = L.tensor(X, requires_grad=True)
+        y = OPS[op](L, x)
+        (g,) = L.autograd.grad((y * y).sum(), x, create_graph=True)
+        (gg,) = L.autograd.grad(g.sum(), x)
+        got.append((g.detach().numpy(), gg.numpy()))
+    (g0, gg0), (g1, gg1) = got
+    np.testing.assert_allclose(g1, g0, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(gg1, gg0, rtol=1e-10, atol=1e-10)
+
+
+def _error(L, op):
+    x = L.tensor(X, requires_grad=True)
+    y = OPS[op](L, x)
+    y.add_(1)
+    with pytest.raises(Exception) as info:
+        y.sum().backward()
+    return info.type, str(info.value)
+
+
+@pytest.mark.parametrize("op", ["sigmoid", "exp", "relu_", "tanh_", "softmax"])
+def test_in_place_change_of_a_saved_output(op):
+    assert _error(torchlet, op) == _error(torch, op)
+
+
+def _saved_changed(L, case):
+    x = L.tensor(X, requires_grad=True)
+    if case == "leaf":
+        w = L.tensor(X)
+        y = x * w
+        w.add_(1)
+    elif case == "copy_slices":
+        a = x * 1
+        a[0] = 2
+        y = a * a
+        with L.no_grad():
+            a.add_(1)
+    elif case == "max_values":
+        a = x.max(0)[0]
+        y = a * a
+        with L.no_grad():
+            a.mul_(2)
+    with pytest.raises(Exception) as info:
+        y.sum().backward()
+    return info.type, str(info.value)
+
+
+@pytest.mark.parametrize("case", ["leaf", "copy_slices", "max_values"])
+def test_in_place_change_of_a_saved_input(case):
+    assert _saved_changed(torchlet, case) == _saved_changed(torch, case)
+
+
+def test_in_place_change_under_anomaly_mode():
+    got = []
+    for L in (torch, torchlet):
+        with pytest.warns(UserWarning), L.autograd.set_detect_anomaly(True):
+            got.append(_error(L, "sigmoid"))
+    assert got[1] == got[0]
