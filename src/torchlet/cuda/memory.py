@@ -2,8 +2,9 @@
 
 allocated = bytes in arrays alive (`pool.used_bytes()`), reserved = bytes the pool holds from
 the driver (`pool.total_bytes()`), peak = the largest allocated seen since the last reset,
-tracked by a CuPy memory hook installed with the backend. Before CUDA is initialised (and on a
-CPU-only build) every statistic is 0 and empty_cache does nothing, as in PyTorch."""
+tracked by the allocation function installed with the backend (_backends_cupy.py). Before
+CUDA is initialised (and on a CPU-only build) every statistic is 0 and empty_cache does
+nothing, as in PyTorch."""
 
 __all__ = [
     "memory_allocated",
@@ -32,7 +33,7 @@ def _pool():
 
 
 def note_allocation(pool):
-    """Called by the memory hook after every pool allocation: update the peaks."""
+    """Update the peaks from the pool (memory_stats; the allocation function does it inline)."""
     used, total = pool.used_bytes(), pool.total_bytes()
     if used > _peak["allocated"]:
         _peak["allocated"] = used

@@ -4,7 +4,7 @@ g = grad (+ weight_decay * p);  buf = momentum * buf + (1 - dampening) * g
 p -= lr * (g + momentum * buf if nesterov else buf)
 """
 
-from . import _sgd_onednn
+from . import _sgd_cuda, _sgd_onednn
 from .optimizer import Optimizer, _check_lr, _use_no_grad
 
 __all__ = ["SGD"]
@@ -58,11 +58,14 @@ class SGD(Optimizer):
                 if p.grad is None:
                     continue
                 buf = self.state[p].get("momentum_buffer") if momentum != 0 else None
-                if (  # large float32 parameters while oneDNN's pool holds the cores (optim/_sgd_onednn.py)
+                # one fused kernel a parameter: on the GPU (optim/_sgd_cuda.py), or for large float32
+                # parameters while oneDNN's pool holds the cores (optim/_sgd_onednn.py)
+                fused = _sgd_cuda if p._data.__class__.__module__.startswith("cupy") else _sgd_onednn
+                if (
                     numbers
                     and not group["maximize"]
                     and (momentum == 0 or buf is not None)
-                    and _sgd_onednn.step(
+                    and fused.step(
                         p,
                         p.grad,
                         buf,

@@ -1,0 +1,94 @@
+"""The fused CuPy kernels (ops/_batch_norm_cuda.py, optim/_sgd_cuda.py) against PyTorch on the
+same GPU: training-mode batch norm's output, statistics, running statistics and gradients for
+every combination of affine parameters and ranks, and SGD's every option over several steps.
+Each also checks that the fused kernel ran (a count of its launches)."""
+
+import numpy as np
+import pytest
+import torch as T
+
+import torchlet
+from gpu_util import close, on_gpu
+from torchlet.ops import _batch_norm_cuda
+from torchlet.optim import _sgd_cuda
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """{name: calls} of the fused entry points during the test."""
+    calls = {}
+    for mod, name in ((_batch_norm_cuda, "train"), (_batch_norm_cuda, "train_backward"), (_sgd_cuda, "step")):
+        fn = getattr(mod, name)
+
+        def wrapper(*a, _fn=fn, _name=name, **k):
+            calls[_name] = calls.get(_name, 0) + 1
+            return _fn(*a, **k)
+
+        monkeypatch.setattr(mod, name, wrapper)
+    return calls
+
+
+@pytest.mark.parametrize("shape", [(8, 3), (4, 3, 5), (4, 3, 5, 6), (2, 3, 2, 3, 4)])
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_batch_norm_training(counted, shape, affine, dtype):
+    dims = len(shape) - 2
+    cls = "BatchNorm1d" if dims <= 1 else f"BatchNorm{dims}d"
+    x = np.random.default_rng(0).standard_normal(shape) * 3 + 1
+    outs = []
+    for L in (T, torchlet):
+        dt = getattr(L, dtype)
+        bn = getattr(L.nn, cls)(3, affine=affine, momentum=0.3).to("cuda", dt)
+        if affine:
+            with L.no_grad():
+                bn.weight.copy_(L.tensor([0.5, -2.0, 1.5]))
+                bn.bias.copy_(L.tensor([0.1, 0.2, -0.3]))
+        xt = L.tensor(x, dtype=dt, device="cuda", requires_grad=True)
+        for _ in range(2):  # the running statistics move twice
+            y = bn(xt)
+        g = L.tensor(np.cos(np.arange(np.prod(shape))).reshape(shape), dtype=dt, device="cuda")
+        (y * g).sum().backward()
+        outs.append((y, xt.grad, bn.running_mean, bn.running_var, bn.weight, bn.bias))
+    rtol = 1e-4 if dtype == "float32" else 1e-10
+    (yr, gr, mr, vr, wr, br), (yo, go, mo, vo, wo, bo) = outs
+    on_gpu(yo)
+    close(yo, yr, rtol=rtol, atol=rtol)
+    close(go, gr, rtol=rtol, atol=rtol, msg="input gradient")
+    close(mo, mr, rtol=rtol, atol=rtol, msg="running_mean")
+    close(vo, vr, rtol=rtol, atol=rtol, msg="running_var")
+    if affine:
+        close(wo.grad, wr.grad, rtol=rtol, atol=rtol, msg="weight gradient")
+        close(bo.grad, br.grad, rtol=rtol, atol=rtol, msg="bias gradient")
+    assert counted == {"train": 2, "train_backward": 1}
+
+
+SGD_OPTIONS = [
+    dict(lr=0.1),
+    dict(lr=0.1, weight_decay=0.01),
+    dict(lr=0.1, momentum=0.9),
+    dict(lr=0.1, momentum=0.9, dampening=0.3, weight_decay=0.01),
+    dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+]
+
+
+@pytest.mark.parametrize("options", SGD_OPTIONS, ids=str)
+def test_sgd(counted, options):
+    rng = np.random.default_rng(0)
+    p0 = rng.standard_normal((5, 7)).astype(np.float32)
+    grads = [rng.standard_normal((5, 7)).astype(np.float32) for _ in range(3)]
+    got = []
+    for L in (T, torchlet):
+        p = L.tensor(p0, device="cuda", requires_grad=True)
+        opt = L.optim.SGD([p], **options)
+        for g in grads:
+            p.grad = L.tensor(g, device="cuda")
+            opt.step()
+        buf = opt.state[p].get("momentum_buffer")
+        got.append((p, buf))
+    (pr, br), (po, bo) = got
+    on_gpu(po)
+    close(po, pr, rtol=1e-6, atol=1e-6)
+    if br is not None:
+        close(bo, br, rtol=1e-6, atol=1e-6, msg="momentum buffer")
+    # without momentum every step is fused; with it, every step after the first
+    assert counted.get("step", 0) == (3 if "momentum" not in options else 2)
