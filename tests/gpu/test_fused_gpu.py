@@ -92,3 +92,34 @@ def test_sgd(counted, options):
         close(bo, br, rtol=1e-6, atol=1e-6, msg="momentum buffer")
     # without momentum every step is fused; with it, every step after the first
     assert counted.get("step", 0) == (3 if "momentum" not in options else 2)
+
+
+POOLS = [
+    dict(kernel_size=2),
+    dict(kernel_size=3, stride=2, padding=1),
+    dict(kernel_size=3, stride=1, padding=1, dilation=2),
+    dict(kernel_size=(2, 3), stride=(1, 2), ceil_mode=True),
+    dict(kernel_size=3, stride=2, ceil_mode=True),
+]
+
+
+@pytest.mark.parametrize("options", POOLS, ids=str)
+@pytest.mark.parametrize("nan", [False, True])
+def test_max_pool2d(options, nan):
+    """Ties (integer-valued inputs) keep the first maximum, NaN windows PyTorch's answer; the
+    indices and the gradient are PyTorch's."""
+    rng = np.random.default_rng(0)
+    x = np.round(rng.standard_normal((2, 3, 11, 10)) * 1.5).astype(np.float32)
+    if nan:
+        x.reshape(-1)[rng.choice(x.size, 20, replace=False)] = np.nan
+    got = []
+    for L in (T, torchlet):
+        xt = L.tensor(x, device="cuda", requires_grad=True)
+        y, i = L.nn.functional.max_pool2d(xt, return_indices=True, **options)
+        L.nn.functional.max_pool2d(xt, **options).mul(2).sum().backward()
+        got.append((y, i, xt.grad))
+    (yr, ir, gr), (yo, io, go) = got
+    on_gpu(yo)
+    np.testing.assert_array_equal(yo.detach().cpu().numpy(), yr.detach().cpu().numpy())
+    np.testing.assert_array_equal(io.cpu().numpy(), ir.cpu().numpy())
+    np.testing.assert_array_equal(go.cpu().numpy(), gr.cpu().numpy())
