@@ -1,7 +1,8 @@
-"""The fused CuPy kernels (ops/_batch_norm_cuda.py, optim/_sgd_cuda.py) against PyTorch on the
-same GPU: training-mode batch norm's output, statistics, running statistics and gradients for
-every combination of affine parameters and ranks, and SGD's every option over several steps.
-Each also checks that the fused kernel ran (a count of its launches)."""
+"""The fused CuPy kernels (ops/_batch_norm_cuda.py, optim/_sgd_cuda.py, ops/_pool_cuda.py,
+ops/_conv_cuda.py) against PyTorch on the same GPU: training-mode batch norm's output,
+statistics, running statistics and gradients for every combination of affine parameters and
+ranks; SGD's every option over several steps; max pooling's geometries, ties and NaN windows;
+the convolution's geometries. Each also checks that the fused kernel ran (a count of calls)."""
 
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ import torch as T
 
 import torchlet
 from gpu_util import close, on_gpu
-from torchlet.ops import _batch_norm_cuda
+from torchlet.ops import _batch_norm_cuda, _conv_cuda
 from torchlet.optim import _sgd_cuda
 
 
@@ -17,7 +18,8 @@ from torchlet.optim import _sgd_cuda
 def counted(monkeypatch):
     """{name: calls} of the fused entry points during the test."""
     calls = {}
-    for mod, name in ((_batch_norm_cuda, "train"), (_batch_norm_cuda, "train_backward"), (_sgd_cuda, "step")):
+    entries = [(_batch_norm_cuda, "train"), (_batch_norm_cuda, "train_backward"), (_sgd_cuda, "step")]
+    for mod, name in entries + [(_conv_cuda, "forward"), (_conv_cuda, "backward")]:
         fn = getattr(mod, name)
 
         def wrapper(*a, _fn=fn, _name=name, **k):
@@ -123,3 +125,37 @@ def test_max_pool2d(options, nan):
     np.testing.assert_array_equal(yo.detach().cpu().numpy(), yr.detach().cpu().numpy())
     np.testing.assert_array_equal(io.cpu().numpy(), ir.cpu().numpy())
     np.testing.assert_array_equal(go.cpu().numpy(), gr.cpu().numpy())
+
+
+CONVS = [
+    dict(x=(2, 3, 8, 8), w=(4, 3, 3, 3), padding=1),
+    dict(x=(2, 1, 28, 28), w=(6, 1, 5, 5), padding=2),  # LeNet's first layer: one channel
+    dict(x=(3, 4, 9, 8), w=(5, 4, 3, 2), stride=2, padding=(1, 0), bias=False),
+    dict(x=(2, 4, 10, 9), w=(3, 4, 3, 3), stride=(2, 3), padding=2, dilation=2),
+    dict(x=(2, 6, 7, 7), w=(8, 6, 1, 1), stride=2, bias=False),  # ResNet's downsampling 1x1
+    dict(x=(2, 3, 8, 7), w=(4, 3, 4, 3), padding="same"),  # asymmetric padding
+]
+
+
+@pytest.mark.parametrize("case", CONVS, ids=str)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_conv2d(counted, case, dtype):
+    """Output, input, weight and bias gradients of conv2d, in one batch."""
+    case = dict(case)
+    xs, ws, bias = case.pop("x"), case.pop("w"), case.pop("bias", True)
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
+    got = []
+    for L in (T, torchlet):
+        dt = getattr(L, dtype)
+        xt, wt = (L.tensor(a, dtype=dt, device="cuda", requires_grad=True) for a in (x, w))
+        bt = L.tensor(b, dtype=dt, device="cuda", requires_grad=True) if bias else None
+        y = L.nn.functional.conv2d(xt, wt, bt, **case)
+        (y * L.tensor(np.sin(np.arange(y.numel())).reshape(y.shape), dtype=dt, device="cuda")).sum().backward()
+        got.append((y, xt.grad, wt.grad, None if bt is None else bt.grad))
+    tol = 1e-4 if dtype == "float32" else 1e-10
+    for ours, theirs, what in zip(got[1], got[0], ("output", "input gradient", "weight gradient", "bias gradient")):
+        if theirs is not None:
+            on_gpu(ours)
+            close(ours, theirs, rtol=tol, atol=tol, msg=what)
+    assert counted == {"forward": 1, "backward": 1}

@@ -25,15 +25,17 @@ With 1-3 input channels the NCHW path of ops/conv.py stays faster (the
 transposes cost more than the short runs), so it takes this one from 4
 input channels up.
 
-On a GPU (CuPy) the whole grid is one tile: each tile costs ~4 kernel
-launches of ~12 us of host time, and memory is not the limit (ResNet-18 on
-CIFAR made ~300 tiles a training step; with this and batch norm's sums
-without einsum its ratio to PyTorch on an H200 went from 12.3 to 7.7-8.7).
+On a GPU (CuPy) every 2-d convolution, from one input channel up, goes to
+_conv_cuda.py's im2col/col2im kernels instead (forward() and backward() pass
+it on). Other non-NumPy backends (the fake test device) run the whole grid as
+one tile here.
 """
 
 import threading
 
 import numpy as np
+
+from . import _conv_cuda
 
 MIN_CHANNELS = 4
 TILE_BYTES = 1 << 20
@@ -125,8 +127,15 @@ def _column_tiles(xp, xpad, ksize, stride, dilation, out):
         yield r, c, cols.reshape(CK, -1)
 
 
+def on_cuda(xp):
+    """Whether arrays of namespace xp take _conv_cuda.py's kernels (CuPy's)."""
+    return getattr(xp, "__name__", None) == "cupy"
+
+
 def forward(xp, x, w, b, stride, pads, dilation, out):
     """y (N, O, *out) = conv2d(x, w) + b."""
+    if on_cuda(xp):
+        return _conv_cuda.forward(xp.ascontiguousarray(x), xp.ascontiguousarray(w), b, stride, pads, dilation, out)
     N, O = x.shape[0], w.shape[0]
     wm = w.reshape(O, -1)
     y = xp.empty((O,) + tuple(out) + (N,), dtype=x.dtype)
@@ -142,6 +151,9 @@ def forward(xp, x, w, b, stride, pads, dilation, out):
 
 def backward(xp, g, x, w, stride, pads, dilation, need):
     """(dx, dW, db) for output gradient g; entries of `need` False give None."""
+    if on_cuda(xp):
+        c = xp.ascontiguousarray
+        return _conv_cuda.backward(c(g), c(x), c(w), stride, pads, dilation, need)
     O, ksize, out = w.shape[0], w.shape[2:], g.shape[2:]
     gx = gw = gb = None
     if need[1]:
