@@ -112,3 +112,53 @@ def test_in_place_change_under_anomaly_mode():
         with pytest.warns(UserWarning), L.autograd.set_detect_anomaly(True):
             got.append(_error(L, "sigmoid"))
     assert got[1] == got[0]
+
+
+def _exp_function(L):
+    """PyTorch's "Extending PyTorch" example: a Function that saves its own result."""
+
+    class Exp(L.autograd.Function):
+        @staticmethod
+        def forward(ctx, i):
+            result = i.exp()
+            ctx.save_for_backward(result)
+            return result
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (result,) = ctx.saved_tensors
+            return grad_output * result
+
+    return Exp
+
+
+def test_custom_function_saving_its_output():
+    for L in (torch, torchlet):
+        Exp = _exp_function(L)
+        x = L.tensor(X, requires_grad=True)
+        gc.disable()
+        try:
+            ref = weakref.ref(Exp.apply(x))
+            assert ref() is None, L.__name__
+        finally:
+            gc.enable()
+    grads = []
+    for L in (torch, torchlet):
+        x = L.tensor(X, requires_grad=True)
+        y = _exp_function(L).apply(x)
+        (g,) = L.autograd.grad((y * y).sum(), x, create_graph=True)
+        (gg,) = L.autograd.grad(g.sum(), x)
+        grads.append((g.detach().numpy(), gg.numpy()))
+    np.testing.assert_allclose(grads[1][0], grads[0][0], rtol=1e-12)
+    np.testing.assert_allclose(grads[1][1], grads[0][1], rtol=1e-12)
+
+
+def test_saved_integer_output_is_no_graph_output():
+    """max's indices (an integer output, no grad_fn) saved by its node stay a plain tensor."""
+    x = torchlet.tensor(X, requires_grad=True)
+    values, indices = x.max(1)
+    values.sum().backward()
+    expected = torch.tensor(X, requires_grad=True)
+    expected.max(1).values.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), expected.grad.numpy())
+    assert not indices.requires_grad and indices.grad_fn is None

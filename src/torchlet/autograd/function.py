@@ -24,7 +24,7 @@ import functools
 import inspect
 
 from . import grad_mode
-from .graph import Node, edge_of
+from .graph import Node, _unlink_outputs, edge_of
 from ._saved_hooks import pack_saved
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable", "InplaceFunction"]
@@ -259,6 +259,7 @@ def _wrap_outputs(ctx, args, output):
     ctx.n_outputs = len(outs)
     ctx._out_meta = tuple(meta)
     saved = ctx._to_save
+    ctx._to_save = ()  # kept as _saved below (an output held here too would be a reference cycle)
     ctx._none_saved = {i for i, t in enumerate(saved) if t is None}
     if ctx._none_saved:
         from ..ops.creation import zeros
@@ -266,6 +267,8 @@ def _wrap_outputs(ctx, args, output):
         saved = tuple(zeros(0) if t is None else t for t in saved)
     ctx._versions = tuple(t._version[0] for t in saved)
     ctx._saved = pack_saved(saved) if saved else saved  # saved_tensors_hooks
+    if type(ctx._saved) is tuple and any(s is o for s in ctx._saved for o in result):
+        _unlink_outputs(ctx, tuple(result))  # a saved output: no reference cycle (graph.SavedOutputs)
     return result[0] if single else tuple(result)
 
 

@@ -194,15 +194,17 @@ def _alias(t):
 
 
 def _unlink_outputs(node, outs):
-    """Replace node's saved outputs (tensors of `outs`, a tuple) with SavedOutputs' aliases."""
+    """Replace node's saved outputs (tensors of `outs`, a tuple, whose grad_fn is node: an
+    integer output such as an index has none) with SavedOutputs' aliases."""
     saved, outputs = list(node._saved), []
     for i, s in enumerate(saved):
         for nr, o in enumerate(outs):
-            if s is o:
+            if s is o and o._grad_fn is node:
                 saved[i] = _alias(o)
                 outputs.append((i, nr))
-    node._saved = SavedOutputs(saved)
-    node._saved.outputs = tuple(outputs)
+    if outputs:
+        node._saved = SavedOutputs(saved)
+        node._saved.outputs = tuple(outputs)
 
 
 def _unpacked(packed, versions):
