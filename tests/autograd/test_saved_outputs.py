@@ -162,3 +162,25 @@ def test_saved_integer_output_is_no_graph_output():
     expected.max(1).values.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), expected.grad.numpy())
     assert not indices.requires_grad and indices.grad_fn is None
+
+
+def test_an_output_saved_twice():
+    """A node whose saved tuple holds its output twice (mul of a tensor by itself would save
+    its inputs; here a custom Function saves its result twice) unpacks both."""
+    for L in (torch, torchlet):
+
+        class Square(L.autograd.Function):
+            @staticmethod
+            def forward(ctx, i):
+                r = i * i
+                ctx.save_for_backward(r, r)
+                return r
+
+            @staticmethod
+            def backward(ctx, g):
+                r1, r2 = ctx.saved_tensors
+                return g * (r1 + r2)
+
+        x = L.tensor(X, requires_grad=True)
+        Square.apply(x).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), 2 * X * X, rtol=1e-15)

@@ -89,12 +89,14 @@ class Node:
             raise RuntimeError(_FREED)
         if type(saved) is _Packed:
             return _unpacked(saved, self._versions)
-        if type(saved) is SavedOutputs:
-            saved = saved.unpack(self)
         for t, v in zip(saved, self._versions):
             if t._version[0] != v:
+                if type(saved) is SavedOutputs:  # an output: named in the message by this node
+                    t = next(u for s, u in zip(saved, saved.unpack(self)) if s is t)
                 raise RuntimeError(_modified(t, v))
-        return saved
+        if type(saved) is SavedOutputs and grad_mode._mode.enabled:  # create_graph: outputs in the graph
+            return saved.unpack(self)
+        return saved  # (no graph recorded: an output's alias serves as it is)
 
     def _release(self):
         """Drop saved tensors after a backward without retain_graph."""
@@ -168,7 +170,8 @@ class SavedOutputs(tuple):
     without no_grad) every such activation outlived its last use, promoted to an older
     generation. PyTorch's SavedVariable keeps an output the same way. `outputs` holds
     (position, output_nr) pairs; unpack(node) gives the outputs back with node as their grad_fn,
-    as the graph sees them."""
+    as the graph sees them (Node.saved_tensors does so while a graph of the gradient is recorded;
+    a backward that records none reads the aliases as they are)."""
 
     def unpack(self, node):
         saved = list(self)
@@ -197,10 +200,15 @@ def _unlink_outputs(node, outs):
     """Replace node's saved outputs (tensors of `outs`, a tuple, whose grad_fn is node: an
     integer output such as an index has none) with SavedOutputs' aliases."""
     saved, outputs = list(node._saved), []
-    for i, s in enumerate(saved):
-        for nr, o in enumerate(outs):
-            if s is o and o._grad_fn is node:
-                saved[i] = _alias(o)
+    for nr, o in enumerate(outs):
+        if o is None or o._grad_fn is not node:
+            continue
+        a = None
+        for i in range(len(saved)):
+            if saved[i] is o:
+                if a is None:
+                    a = _alias(o)
+                saved[i] = a
                 outputs.append((i, nr))
     if outputs:
         node._saved = SavedOutputs(saved)
