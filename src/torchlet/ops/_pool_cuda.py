@@ -1,6 +1,6 @@
-"""2-d max pool on CuPy arrays as one kernel (pooling.py's CUDA path): every output scans its
-window's real pixels in PyTorch's order, keeping the first of equal maxima and letting a NaN
-replace the best (`v > best || isnan(v)`, PyTorch's kernels' test), and records the flat
+"""2-d max pool on float32/float64 CuPy arrays as one kernel (pooling.py's CUDA path): every
+output scans its window's real pixels in PyTorch's order, keeping the first of equal maxima and
+letting a NaN replace the best (`v > best || isnan(v)`, PyTorch's kernels' test), and records the flat
 input position h * W + w of the one it kept. The tap-by-tap form of pooling.py made ~3 CuPy
 calls a tap and read the NaN test back to the host (a synchronisation): ~0.5 ms of host time
 for ResNet-18's 3x3/2 stem pool, which the GPU runs in microseconds. CuPy is imported on first

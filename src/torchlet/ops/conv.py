@@ -146,7 +146,7 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, n, name):
         not onednn
         and n == 2
         and G == 1
-        and (C >= _conv_chwn.MIN_CHANNELS or _conv_chwn.on_cuda(x._xp))
+        and (C >= _conv_chwn.MIN_CHANNELS or _conv_chwn.on_cuda(x._xp, x._data.dtype))
         and x._data.dtype.kind == "f"
         and not getattr(x._xp, "is_vmap", False)
         and not getattr(weight._xp, "is_vmap", False)
