@@ -24,6 +24,13 @@ def _broadcast_failed(a, b):
     return _broadcast_error(_shape(a), _shape(b))
 
 
+def _needs_graph(a, b):
+    """Whether tensor a or b (a tensor or a number) requires grad: attach's own first test,
+    inlined where the op would otherwise pay attach's call and its arguments for nothing (the
+    2x2 add 1.17 -> 0.87 us, 256x256 9.6 -> 9.1)."""
+    return a._requires_grad or (isinstance(b, Tensor) and b._requires_grad)
+
+
 def _tensors(a, b):
     """Graph inputs of a binary op: a scalar `b` is no input."""
     return (a, b if isinstance(b, Tensor) else None)
@@ -48,6 +55,8 @@ def add(input, other, *, alpha=1):
         res = wrap((x + y if x.size < _ALIGNED else _block_cache.binary(np.add, x, y)) if alpha == 1 else x + alpha * y)
     except ValueError:  # shapes that do not broadcast: PyTorch's RuntimeError
         raise _broadcast_failed(input, other) from None
+    if not _needs_graph(input, other):
+        return res
     return attach(res, AddBackward0, _tensors(input, other), alpha=alpha)
 
 
@@ -84,6 +93,8 @@ def sub(input, other, *, alpha=1):
         )
     except ValueError:  # shapes that do not broadcast: PyTorch's RuntimeError
         raise _broadcast_failed(input, other) from None
+    if not _needs_graph(input, other):
+        return res
     return attach(res, SubBackward0, _tensors(input, other), alpha=alpha)
 
 
@@ -114,6 +125,8 @@ def mul(input, other):
         res = wrap(x * y if x.size < _ALIGNED else _block_cache.binary(np.multiply, x, y))
     except ValueError:  # shapes that do not broadcast: PyTorch's RuntimeError
         raise _broadcast_failed(input, other) from None
+    if not _needs_graph(input, other):
+        return res
     if isinstance(other, Tensor):
         return attach(res, MulBackward0, (input, other), (input, other))
     return attach(res, MulBackward0, (input, None), scalar=other)
@@ -155,6 +168,8 @@ def div(input, other, *, rounding_mode=None):
         res = wrap(x / y if x.size < _ALIGNED else _block_cache.binary(np.true_divide, x, y))
     except ValueError:  # shapes that do not broadcast: PyTorch's RuntimeError
         raise _broadcast_failed(input, other) from None
+    if not _needs_graph(input, other):
+        return res
     if isinstance(other, Tensor):
         return attach(res, DivBackward0, (input, other), (input, other))
     return attach(res, DivBackward0, (input, None), scalar=other)
