@@ -185,14 +185,9 @@ def _alias(t):
     """A tensor on t's memory, sharing its version counter and base, with no grad_fn."""
     a = object.__new__(type(t))
     a._data, a._version, a._base, a._view_fn = t._data, t._version, t._base, t._view_fn
-    a._requires_grad, a._grad, a._grad_fn, a._output_nr, a._grad_acc, a._retains_grad = (
-        False,
-        None,
-        None,
-        0,
-        None,
-        False,
-    )
+    a._requires_grad = a._retains_grad = False
+    a._grad = a._grad_fn = a._grad_acc = None
+    a._output_nr = 0
     return a
 
 
