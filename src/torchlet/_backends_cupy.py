@@ -20,7 +20,7 @@ torchlet.backends.cuda.matmul.allow_tf32 (off by default, as in PyTorch).
 import contextlib
 import threading
 
-__all__ = ["xp", "register", "registered"]
+__all__ = ["xp", "register", "registered", "fused"]
 
 _lock = threading.Lock()
 _state = {"xp": None}
@@ -81,6 +81,13 @@ class _CuPyNamespace:
 
 def registered():
     return _state["xp"] is not None
+
+
+def fused(xp, dtype):
+    """Whether arrays of namespace xp and this dtype take the fused CUDA kernels (ops/_*_cuda.py,
+    optim/_sgd_cuda.py): CuPy's namespace, float32 or float64. Half precision keeps the array
+    formulas: no GPU run has compiled the kernels for it."""
+    return xp is _state["xp"] and xp is not None and dtype.kind == "f" and dtype.itemsize >= 4
 
 
 def xp():

@@ -41,3 +41,19 @@ def test_as_strided_takes_numpys_keywords():
     x = np.arange(6.0)
     v = xp.lib.stride_tricks.as_strided(x, (2, 3), (24, 8), subok=False, writeable=False)
     np.testing.assert_array_equal(v, x.reshape(2, 3))
+
+
+def test_fused_kernels_take_float32_and_float64_arrays_of_the_registered_namespace(monkeypatch):
+    """_backends_cupy.fused: the one test the fused CUDA kernels' call sites ask (batch norm,
+    convolution, max pool, SGD). Here a fake backend's namespace stands for CuPy's."""
+    import torchlet
+    from torchlet import _backends_cupy
+    from torchlet.testing import _fake_backend
+
+    _fake_backend.install()
+    on_device = torchlet.ones(2, device=_fake_backend.DEVICE)
+    assert not _backends_cupy.fused(on_device._xp, np.dtype(np.float32))  # nothing registered as CuPy
+    monkeypatch.setitem(_backends_cupy._state, "xp", on_device._xp)
+    for dtype, taken in ((np.float32, True), (np.float64, True), (np.float16, False), (np.int64, False)):
+        assert _backends_cupy.fused(on_device._xp, np.dtype(dtype)) is taken, dtype
+    assert not _backends_cupy.fused(torchlet.ones(2)._xp, np.dtype(np.float32))  # NumPy's

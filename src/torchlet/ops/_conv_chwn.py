@@ -35,6 +35,7 @@ import threading
 
 import numpy as np
 
+from .. import _backends_cupy
 from . import _conv_cuda
 
 MIN_CHANNELS = 4
@@ -127,15 +128,9 @@ def _column_tiles(xp, xpad, ksize, stride, dilation, out):
         yield r, c, cols.reshape(CK, -1)
 
 
-def on_cuda(xp, dtype):
-    """Whether arrays of namespace xp and this dtype take _conv_cuda.py's kernels: CuPy's,
-    float32 or float64 (half precision keeps the array formulas, whose CuPy ops handle it)."""
-    return dtype.itemsize >= 4 and getattr(xp, "__name__", None) == "cupy"
-
-
 def forward(xp, x, w, b, stride, pads, dilation, out):
     """y (N, O, *out) = conv2d(x, w) + b."""
-    if on_cuda(xp, x.dtype):
+    if _backends_cupy.fused(xp, x.dtype):
         return _conv_cuda.forward(xp.ascontiguousarray(x), xp.ascontiguousarray(w), b, stride, pads, dilation, out)
     N, O = x.shape[0], w.shape[0]
     wm = w.reshape(O, -1)
@@ -152,7 +147,7 @@ def forward(xp, x, w, b, stride, pads, dilation, out):
 
 def backward(xp, g, x, w, stride, pads, dilation, need):
     """(dx, dW, db) for output gradient g; entries of `need` False give None."""
-    if on_cuda(xp, x.dtype):
+    if _backends_cupy.fused(xp, x.dtype):
         c = xp.ascontiguousarray
         return _conv_cuda.backward(c(g), c(x), c(w), stride, pads, dilation, need)
     O, ksize, out = w.shape[0], w.shape[2:], g.shape[2:]

@@ -26,7 +26,7 @@ Backward (written with Tensor ops, so double backward works):
     grad_bias   = grad_out summed over batch and space
 """
 
-from .. import _dtype
+from .. import _backends_cupy, _dtype
 from . import _conv_chwn, _conv_onednn, _onednn
 from ._util import Node, attach, grad_enabled, same_device, wrap
 
@@ -146,7 +146,7 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, n, name):
         not onednn
         and n == 2
         and G == 1
-        and (C >= _conv_chwn.MIN_CHANNELS or _conv_chwn.on_cuda(x._xp, x._data.dtype))
+        and (C >= _conv_chwn.MIN_CHANNELS or _backends_cupy.fused(x._xp, x._data.dtype))
         and x._data.dtype.kind == "f"
         and not getattr(x._xp, "is_vmap", False)
         and not getattr(weight._xp, "is_vmap", False)

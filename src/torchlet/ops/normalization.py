@@ -18,7 +18,7 @@ recorded (create_graph), so second derivatives see their dependence on x.
 
 import numpy as np
 
-from .. import _dtype
+from .. import _backends_cupy, _dtype
 from ..autograd import grad_mode
 from . import _batch_norm_cuda, _block_cache, _parallel
 from ._util import Node, Tensor, TwoPathNode, attach, wrap
@@ -203,13 +203,8 @@ def _channel_sums(xp, a, b=None):
 
 
 def _fused_cuda(xp, X):
-    """Whether X (float) takes the fused CuPy kernels of _batch_norm_cuda.py."""
-    return (
-        getattr(xp, "__name__", None) == "cupy"
-        and X.dtype.itemsize >= 4
-        and X.dtype.kind == "f"
-        and X.flags.c_contiguous
-    )
+    """Whether X takes the fused CuPy kernels of _batch_norm_cuda.py."""
+    return _backends_cupy.fused(xp, X.dtype) and X.flags.c_contiguous
 
 
 def _bn_train(xp, X, weight, bias, eps, cshape):

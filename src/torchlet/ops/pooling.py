@@ -11,6 +11,7 @@ window (a scatter-add into the flat input positions, `_scatter_flat`, reduction.
 
 import numpy as np
 
+from .. import _backends_cupy
 from . import _block_cache, _pool_cuda, _pool_onednn
 from ._util import _NAME_WORDS, Node, attach, grad_enabled, wrap
 from .unfold import _pad_array, _tup, _windows
@@ -243,7 +244,7 @@ def _max_pool2d_taps(xp, X, k, s, d, pads, out):
     masked copies were slower than the arithmetic). PyTorch keeps the first
     of equal maxima and lets a NaN replace the best: windows with NaN take
     that scan literally; padding is never picked."""
-    if X.dtype.itemsize >= 4 and getattr(xp, "__name__", None) == "cupy" and X.flags.c_contiguous:  # _pool_cuda.py
+    if _backends_cupy.fused(xp, X.dtype) and X.flags.c_contiguous:  # one kernel (_pool_cuda.py)
         return _pool_cuda.max_pool2d(X, k, s, d, pads, out) + (None,)
     (kh, kw), (s1, s2), (d1, d2), (oh, ow) = k, s, d, out
     H, W = X.shape[2:]

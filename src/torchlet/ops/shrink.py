@@ -4,7 +4,7 @@
   hardshrink(x) = x (|x| > l), 0 elsewhere                      d/dx = [|x| > l]
 
 Both derivatives are a constant 0/1 mask, so the second derivative is 0; the
-backward selects g by it (_util.zero_where: an inf or NaN gradient inside the
+backward selects g by it (clamp.zero_where: an inf or NaN gradient inside the
 band gives 0, as PyTorch's). NaN passes through both (every comparison with NaN
 is false)."""
 

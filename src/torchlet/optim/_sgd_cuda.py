@@ -41,7 +41,7 @@ def step(p, g, buf, *, lr, momentum, dampening, weight_decay, nesterov):
             type(a) is not type(P) or a.dtype != P.dtype or a.shape != P.shape or not a.flags.c_contiguous
         ):
             return False
-    if P.dtype.kind != "f" or P.dtype.itemsize < 4 or not P.flags.c_contiguous:
+    if not P.flags.c_contiguous:  # (float32/float64 CuPy arrays: sgd.py asks _backends_cupy.fused first)
         return False
     plain, with_momentum = _kernels()
     if B is None:

@@ -4,6 +4,7 @@ g = grad (+ weight_decay * p);  buf = momentum * buf + (1 - dampening) * g
 p -= lr * (g + momentum * buf if nesterov else buf)
 """
 
+from .. import _backends_cupy
 from . import _sgd_cuda, _sgd_onednn
 from .optimizer import Optimizer, _check_lr, _use_no_grad
 
@@ -60,7 +61,7 @@ class SGD(Optimizer):
                 buf = self.state[p].get("momentum_buffer") if momentum != 0 else None
                 # one fused kernel a parameter: on the GPU (optim/_sgd_cuda.py), or for large float32
                 # parameters while oneDNN's pool holds the cores (optim/_sgd_onednn.py)
-                fused = _sgd_cuda if p._data.__class__.__module__.startswith("cupy") else _sgd_onednn
+                fused = _sgd_cuda if _backends_cupy.fused(p._xp, p._data.dtype) else _sgd_onednn
                 if (
                     numbers
                     and not group["maximize"]
