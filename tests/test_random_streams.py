@@ -63,14 +63,14 @@ def test_randn(n, dtype, torch):
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
-@pytest.mark.parametrize("n", [3, 16, 33, 1001])
+@pytest.mark.parametrize("n", [3, 16, 33, 1001, 40_003])  # the last: chunks of the affine step
 def test_normal_mean_std(n, dtype, torch):
     run_both(lambda m: m.empty(n, dtype=getattr(m, dtype)).normal_(0.3, 0.07), torch)
     run_both(lambda m: m.normal(-1.5, 2.5, (n,), dtype=getattr(m, dtype)), torch)
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
-@pytest.mark.parametrize("n", [5, 16, 1000])
+@pytest.mark.parametrize("n", [5, 16, 1000, 150_001])  # the last: three chunks of _cephes.fma32
 def test_uniform_bounds(n, dtype, torch):
     run_both(lambda m: m.empty(n, dtype=getattr(m, dtype)).uniform_(-0.3, 0.7), torch)
 
@@ -92,6 +92,7 @@ def test_randn_chunks_on_threads_keep_torch_bits(torch, monkeypatch, threads):
     try:
         run_both(lambda m: m.randn(10000), torch, seed=7)
         run_both(lambda m: m.empty(4000).normal_(0.5, 3.0), torch, seed=8)
+        run_both(lambda m: m.empty(3000).uniform_(-0.25, 2.0), torch, seed=9)
     finally:
         torchlet.set_num_threads(before)
 
@@ -308,3 +309,29 @@ def test_fma_emulation_rounds_once():
     exact = [Fraction(float(a)) * Fraction(float(b)) + Fraction(float(c)), None, Fraction(31, 2)]
     assert got[0] == np.float32(1 + 2**-23) != naive  # rounded once, toward the exact value
     assert got[1] == -got[0] and got[2] == np.float32(float(exact[2]))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_fma_emulation_rounds_once_in_chunks(monkeypatch, threads):
+    """The chunked form (a float32 array, number b and c: uniform_'s and normal_'s) rounds the
+    same halfway points once, in every chunk and on every thread; other elements as a
+    float64 product-sum rounded to float32."""
+    from torchlet.ops import _cephes
+
+    monkeypatch.setattr(_cephes, "_CHUNK", 256)
+    a, b, c = np.float32(1 + 2**-23), np.float32(2**-24 * (1 - 2**-23)), np.float32(1 + 2**-23)
+    x = np.random.default_rng(0).random(1000, dtype=np.float32)
+    ties = [0, 255, 256, 511, 700, 999]  # chunk edges included
+    x[ties] = a
+    before = torchlet.get_num_threads()
+    torchlet.set_num_threads(threads)
+    try:
+        got = _cephes.fma32(x, b, c)
+        inplace = x.copy()
+        _cephes.fma32(inplace, b, c, out=inplace)
+    finally:
+        torchlet.set_num_threads(before)
+    want = (x.astype(np.float64) * np.float64(b) + np.float64(c)).astype(np.float32)
+    want[ties] = np.float32(1 + 2**-23)  # not the float64 sum's rounding
+    assert (want[ties] != (np.float64(a) * np.float64(b) + np.float64(c)).astype(np.float32)).all()
+    assert got.tobytes() == want.tobytes() == inplace.tobytes()

@@ -26,6 +26,7 @@ import math
 
 import numpy as np
 
+from . import _parallel
 from ._cephes import box_muller_float, fma32
 
 _F32 = np.float32
@@ -43,8 +44,27 @@ def libm(fn, x):
 
 def fma64(a, b, c):
     """a * b + c with (almost always) one double rounding: the product's rounding error
-    (Dekker's split) and the sum's (TwoSum) are added back before the last rounding."""
+    (Dekker's split) and the sum's (TwoSum) are added back before the last rounding. A long
+    1-D a with number b and c (uniform_'s bounds, normal_'s std and mean) runs in chunks that
+    keep the formula's ten temporaries in cache, on get_num_threads() threads."""
     a = np.asarray(a, np.float64)
+    if a.ndim != 1 or a.size <= _FMA64_CHUNK or np.ndim(b) or np.ndim(c):
+        return _fma64(a, b, c)
+    out = np.empty_like(a)
+
+    def run(start, stop):
+        for i in range(start, stop, _FMA64_CHUNK):
+            j = min(i + _FMA64_CHUNK, stop)
+            out[i:j] = _fma64(a[i:j], b, c)
+
+    _parallel.ranges(run, a.size, _FMA64_CHUNK)
+    return out
+
+
+_FMA64_CHUNK = 1 << 14  # elements: 128 KB a temporary
+
+
+def _fma64(a, b, c):
     p = a * b
     split = 134217729.0  # 2**27 + 1
 
@@ -95,9 +115,9 @@ def uniform(gen, n, name, lo=0.0, hi=1.0):
         if (lo, hi) == (0.0, 1.0):
             return x
         flo, fhi = _F32(lo), _F32(hi)
-        return fma32(x, fhi - flo, flo)
+        return fma32(x, fhi - flo, flo, out=x)
     # half / bfloat16: the float result, rounded; one that rounds to `to` becomes `from`
-    y = (x if (lo, hi) == (0.0, 1.0) else fma32(x, _F32(hi) - _F32(lo), _F32(lo))).astype(npd)
+    y = (x if (lo, hi) == (0.0, 1.0) else fma32(x, _F32(hi) - _F32(lo), _F32(lo), out=x)).astype(npd)
     y[y == npd.type(hi)] = npd.type(lo)
     return y
 
