@@ -86,11 +86,19 @@ def _round_fma(t, a, b, c, out, bits=None, tie=None):
 def fma32(a, b, c, out=None):
     """a * b + c with one float32 rounding, for float32 arrays / scalars. A C-contiguous float32
     array times a number plus a number (uniform_'s bounds, normal_'s std and mean) runs in
-    chunks on get_num_threads() threads (_fma_numbers), into `out` if given (a itself may be
-    out); anything else as whole float64 arrays."""
-    if np.ndim(b) == 0 and np.ndim(c) == 0 and a.__class__ is np.ndarray and a.dtype == _F32 and a.flags.c_contiguous:
+    chunks on get_num_threads() threads (_fma_numbers), into float32 `out` if given (a's own
+    memory may be out); so does an int32 array of 24-bit words w with b a float64 number
+    s * 2**-24 (the uniforms w * 2**-24 times s, exactly: uniform_float). Anything else runs
+    as whole float64 arrays."""
+    if (
+        np.ndim(b) == 0
+        and np.ndim(c) == 0
+        and a.__class__ is np.ndarray
+        and (a.dtype == _F32 or a.dtype == np.int32)
+        and a.flags.c_contiguous
+    ):
         x = a.reshape(-1)
-        res = np.empty_like(x) if out is None else out.reshape(-1)
+        res = np.empty(x.shape, _F32) if out is None else out.reshape(-1)
 
         def chunks(start, stop):
             w = _buffers(min(_CHUNK, stop - start))
@@ -108,9 +116,10 @@ def fma32(a, b, c, out=None):
 
 
 def _fma_numbers(x, b, c, out, w):
-    """out := fl32(x * b + c) for a 1-D float32 x of at most w's size (scratch _Buffers) and
-    float32 numbers b, c: x * b is exact in float64, then _round_fma. Two ~1.2 GB float64
-    copies of the bounds stood beside a VGG-16 Linear's uniform_ (102M elements) before."""
+    """out := fl32(x * b + c) for a 1-D x of at most w's size (scratch _Buffers) and numbers b,
+    c (see fma32): x * b is exact in float64, then _round_fma, which reads x before it writes
+    out (they may share memory). Two ~1.2 GB float64 copies of the bounds stood beside a
+    VGG-16 Linear's uniform_ (102M elements) before."""
     n = x.size
     t = w.t[:n]
     np.multiply(x, _F64(b), out=t)  # (a float64 number: NumPy computes in float64)
