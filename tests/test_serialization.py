@@ -200,6 +200,60 @@ def test_truncated_file_names_the_file(tmp_path):
         torchlet.load(path)
 
 
+def _flip_data_byte(path, record_suffix="data/0", at=8):
+    """The checkpoint at `path` with one byte of a stored tensor record flipped (its CRC left)."""
+    import struct
+
+    raw = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = next(i for i in zf.infolist() if i.filename.endswith(record_suffix))
+    n_name, n_extra = struct.unpack("<HH", raw[info.header_offset + 26 : info.header_offset + 30])
+    raw[info.header_offset + 30 + n_name + n_extra + at] ^= 0xFF
+    return bytes(raw)
+
+
+class _ReadOnlyFile:
+    """A file-like object with read/seek/tell/seekable alone (no readinto)."""
+
+    def __init__(self, data):
+        self._f = io.BytesIO(data)
+
+    def read(self, n=-1):
+        return self._f.read(n)
+
+    def seek(self, pos, whence=0):
+        return self._f.seek(pos, whence)
+
+    def tell(self):
+        return self._f.tell()
+
+    def seekable(self):
+        return True
+
+
+def test_stored_records_read_into_arrays_and_checked(torch, tmp_path):
+    """Tensor records are read straight into their arrays from a path, a BytesIO, a file-like
+    object without readinto, or mapped (mmap=True): the values are PyTorch's, and one flipped
+    data byte is a RuntimeError naming the CRC (PyTorch's reader loads it silently)."""
+    path = tmp_path / "w.pt"
+    ref = {"w": torch.arange(1000.0).reshape(10, 100), "b": torch.arange(7, dtype=torch.int64)}
+    torch.save(ref, path)
+    data = path.read_bytes()
+    for source in (path, io.BytesIO(data), _ReadOnlyFile(data)):
+        got = torchlet.load(source)
+        assert got["w"].tolist() == ref["w"].tolist() and got["b"].tolist() == ref["b"].tolist()
+        assert got["w"].dtype == torchlet.float32 and got["b"].dtype == torchlet.int64
+    got = torchlet.load(path)
+    got["w"][0, 0] = 5.0  # an array of its own, writable
+    assert torchlet.load(path)["w"][0, 0].item() == 0.0
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(_flip_data_byte(path))
+    for source, kw in ((bad, {}), (bad, {"mmap": True}), (io.BytesIO(bad.read_bytes()), {})):
+        with pytest.raises(RuntimeError, match="Bad CRC-32"):
+            torchlet.load(source, **kw)
+    assert torch.load(bad)["w"].shape == (10, 100)  # PyTorch does not check
+
+
 def test_plain_pickle_of_tensors():
     t = torchlet.arange(6.0).reshape(2, 3)[:, 1:].requires_grad_()
     back = pickle.loads(pickle.dumps(t))

@@ -286,7 +286,7 @@ class Archive:
 
     def read(self, record, expected=None, mapped=False):
         """The bytes of `<prefix>/<record>` (checked against `expected` bytes before reading);
-        with `mapped` and mmap=True, a copy-on-write uint8 array over the file instead."""
+        with `mapped`, a stored record as a uint8 array instead (_stored)."""
         info = self.records.get(self.prefix + record)
         if info is None:
             raise RuntimeError(
@@ -299,33 +299,59 @@ class Archive:
                 f"({expected} bytes) for record {record} of {self.name}"
             )
         try:
-            if mapped and self._map is not None and info.compress_type == zipfile.ZIP_STORED:
-                return self._mapped(info)
+            if mapped and info.compress_type == zipfile.ZIP_STORED:
+                return self._stored(info)
             return self.zf.read(info)
         except _READ_ERRORS as e:
             raise RuntimeError(
                 f"{self.name}: checkpoint is corrupt or truncated (record {record}: {type(e).__name__}: {e})"
             ) from None
 
-    def _mapped(self, info):
-        """A copy-on-write slice of the memory-mapped file holding this stored record."""
-        head = bytes(self._map[info.header_offset : info.header_offset + 30])
+    def _stored(self, info):
+        """A stored record as a uint8 array: a copy-on-write slice of the memory-mapped file
+        (mmap=True), else read straight into a new array (zipfile's read made a bytes object
+        that the tensor then copied: two passes over a VGG-16's 527 MB). Its CRC-32 is checked,
+        which PyTorch's reader does not do."""
+        start = self._data_start(info)
+        if self._map is not None:
+            if start + info.file_size > self._map.size:
+                raise zipfile.BadZipFile("record runs past the end of the file")
+            data = self._map[start : start + info.file_size]
+        else:
+            fp = self.zf.fp
+            fp.seek(start)
+            if hasattr(fp, "readinto"):
+                data = np.empty(info.file_size, np.uint8)
+                got = fp.readinto(data)
+            else:  # a file-like object with read() alone
+                data = np.frombuffer(fp.read(info.file_size), np.uint8).copy()
+                got = data.size
+            if got != info.file_size:
+                raise zipfile.BadZipFile("record runs past the end of the file")
+        if zlib.crc32(data) & 0xFFFFFFFF != info.CRC:
+            raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
+        return data
+
+    def _data_start(self, info):
+        """Where a stored record's bytes begin, after its local header, which is checked as
+        zipfile checks it (signature, name)."""
+        head = self._read_at(info.header_offset, 30)
         if len(head) != 30 or head[:4] != b"PK\x03\x04":
             raise zipfile.BadZipFile("bad local file header")
         n_name, n_extra = struct.unpack("<HH", head[26:30])
-        name = bytes(self._map[info.header_offset + 30 : info.header_offset + 30 + n_name])
+        name = self._read_at(info.header_offset + 30, n_name)
         encoding = "utf-8" if info.flag_bits & 0x800 else "cp437"
         if name != info.orig_filename.encode(encoding, "replace"):  # zipfile's own check
             raise zipfile.BadZipFile(f"File name in directory {info.filename!r} and header {name!r} differ.")
         if info.flag_bits & 0x1 or info.compress_size != info.file_size:
             raise zipfile.BadZipFile(f"record {info.filename!r} is encrypted or its sizes disagree")
-        start = info.header_offset + 30 + n_name + n_extra
-        if start + info.file_size > self._map.size:
-            raise zipfile.BadZipFile("record runs past the end of the file")
-        data = self._map[start : start + info.file_size]
-        if zlib.crc32(data) & 0xFFFFFFFF != info.CRC:
-            raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
-        return data
+        return info.header_offset + 30 + n_name + n_extra
+
+    def _read_at(self, offset, n):
+        if self._map is not None:
+            return bytes(self._map[offset : offset + n])
+        self.zf.fp.seek(offset)
+        return self.zf.fp.read(n)
 
 
 class StorageLoader:
@@ -373,7 +399,7 @@ class StorageLoader:
         return self.restore(LoadedStorage(arr, location), location)
 
     def _array(self, raw, dtype, numel):
-        if isinstance(raw, np.ndarray):  # memory-mapped, copy-on-write
+        if isinstance(raw, np.ndarray):  # the record's own array (read, or mapped copy-on-write)
             arr = raw.view(dtype.np) if numel else np.empty(0, dtype.np)
             return arr.byteswap() if self.swap and dtype.itemsize > 1 else arr
         arr = np.frombuffer(raw, dtype=dtype.np).copy() if numel else np.empty(0, dtype.np)
