@@ -142,6 +142,13 @@ def _on_onednn(M, N, K, K2):
     return (N >= ONE_THREAD_MIN_N or M * N * K >= ONE_THREAD_NARROW_MACS and _cpu.intel()) and _onednn.enabled()
 
 
+def on_onednn(xp, dtype, M, N, K):
+    """Whether a product of these shapes and dtype goes to oneDNN's sgemm (matmul's rule), for a
+    caller choosing between two forms of one product (linear's weight gradient). Above one
+    thread a wide one starts oneDNN's pool, as the product itself would."""
+    return xp is np and dtype == _F32 and _on_onednn(M, N, K, K)
+
+
 def onednn_holds_cores():
     """Above one thread, once oneDNN's pool has started: every float32 product from
     THREADED_MACS goes to oneDNN, and nothing may wake OpenBLAS's threads, which spin ~0.1 s
