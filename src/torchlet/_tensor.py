@@ -15,6 +15,7 @@ from . import _dtype
 from ._device import _NAMESPACES, device_of, namespace, data_ptr as _data_ptr
 from ._size import Size
 from .autograd import grad_mode
+from .autograd.graph import IN_GRAD_MODE, refresh_view
 
 __all__ = ["Tensor", "wrap"]
 
@@ -34,6 +35,8 @@ class Tensor:
         "_version",
         "_base",
         "_view_fn",
+        "_view_version",
+        "_view_origin",
         "_grad_acc",
         "_retains_grad",
         "__weakref__",
@@ -140,6 +143,8 @@ class Tensor:
 
     @property
     def is_leaf(self):
+        if self._base is not None and self._view_version != self._version[0]:
+            refresh_view(self)
         return self._grad_fn is None
 
     @property
@@ -154,6 +159,11 @@ class Tensor:
     # ----- autograd metadata ---------------------------------------------
     @property
     def requires_grad(self):
+        if self._base is not None and self._view_version != self._version[0]:
+            try:
+                refresh_view(self)
+            except RuntimeError:  # (PyTorch answers True, and raises on grad_fn or use)
+                pass
         return self._requires_grad
 
     @requires_grad.setter
@@ -176,6 +186,8 @@ class Tensor:
 
     @property
     def grad_fn(self):
+        if self._base is not None and self._view_version != self._version[0]:
+            return refresh_view(self)
         return self._grad_fn
 
     @property
@@ -261,7 +273,7 @@ class Tensor:
     def detach(self):
         """Shares memory and the version counter, but is no differentiable view of self."""
         out = _view_of(self, self._data)
-        out._base = None
+        out._base, out._requires_grad = None, False
         return out
 
     def detach_(self):
@@ -457,6 +469,12 @@ def _view_of(src, array, view_fn=None):
     t._version = src._version
     base = src._base if src._base is not None else src
     t._base = base
+    t._view_version = src._version[0]  # (graph.refresh_view: its grad_fn is for this version)
+    if grad_mode._mode.enabled:
+        t._view_origin = IN_GRAD_MODE  # (the view op's attach gives it its node)
+    else:  # PyTorch: a view made in no_grad mode of a tensor that requires grad is a leaf that does
+        t._view_origin = None
+        t._requires_grad = src._requires_grad
     if view_fn is not None and src._view_fn is not None:
         inner = src._view_fn
         t._view_fn = lambda b: view_fn(inner(b))

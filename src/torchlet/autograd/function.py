@@ -252,6 +252,7 @@ def _wrap_outputs(ctx, args, output):
             continue
         if id(o) in arg_ids and id(o) not in dirty:
             o = _view_of(o, o._data)  # returned as is: an alias with this node as grad_fn
+            o._requires_grad = False  # (made under no_grad: it would inherit the input's flag)
         meta.append((tuple(o._data.shape), o.dtype))
         if id(o) not in non_diff and o.dtype.category >= 2:
             o._grad_fn, o._output_nr, o._requires_grad = ctx, i, True

@@ -185,6 +185,8 @@ def _alias(t):
     """A tensor on t's memory, sharing its version counter and base, with no grad_fn."""
     a = object.__new__(type(t))
     a._data, a._version, a._base, a._view_fn = t._data, t._version, t._base, t._view_fn
+    if t._base is not None:
+        a._view_version, a._view_origin = t._version[0], IN_GRAD_MODE
     a._requires_grad = a._retains_grad = False
     a._grad = a._grad_fn = a._grad_acc = None
     a._output_nr = 0
@@ -293,9 +295,13 @@ class AccumulateGrad(Node):
 def edge_of(t):
     """The (node, output_nr) edge a gradient for tensor `t` flows into, or None."""
     fn = t._grad_fn
+    if t._base is not None and t._view_version != t._version[0]:
+        fn = refresh_view(t)
     if fn is not None:
         return (fn, t._output_nr)
     if t._requires_grad:
+        if t._base is not None and t._view_origin is None:
+            return None  # a view made in no_grad mode: a leaf whose gradient PyTorch drops
         acc = t._grad_acc
         if acc is None:
             acc = t._grad_acc = AccumulateGrad(t)
@@ -333,3 +339,48 @@ def attach(out, node_cls, inputs, saved=(), **attrs):
                     _unlink_outputs(node, (out,))
                     break
     return out
+
+
+# ----- views whose base changed in place -----------------------------------------
+IN_GRAD_MODE = object()  # a view's _view_origin when it was made with grad mode on (else None)
+_AS_STRIDED = {}  # a replayed view node's class -> its AsStridedBackward0 subclass
+
+NO_GRAD_VIEW_REBASED = (
+    "A view was created in no_grad mode and its base or another view of its base has been modified "
+    "inplace with grad mode enabled. Given that this use case is ambiguous and error-prone, it is "
+    "forbidden. You can clarify your code by moving both the view and the inplace either both inside "
+    "the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the "
+    "inplace to be tracked)."
+)
+
+
+def refresh_view(t):
+    """View t's grad_fn once its memory changed in place (the version it shares with its base moved
+    since t's grad_fn was set), as PyTorch regenerates it: from the base's current history, so a
+    gradient through t sees the in-place ops (a view kept its creation-time node before, and
+    `v = a[0]; a.mul_(2); v.sum().backward()` gave a's input a gradient of 1, not 2).
+
+    The view is replayed from its base (its view_fn) and the node named AsStridedBackward0, as
+    PyTorch's as_strided replay prints; the replayed node's backward is the view's own. A base
+    that requires no grad leaves t as it is. A view made in no_grad mode of a base that requires
+    grad raises PyTorch's RuntimeError from then on (PyTorch raises even when the in-place op ran
+    under no_grad too). Unlike PyTorch, an op given such a view before anything asked for its
+    grad_fn or requires_grad takes it as a constant: only the view's own version says it changed.
+    Returns t's grad_fn."""
+    base = t._base
+    if t._view_fn is None or not base._requires_grad:
+        t._view_version = t._version[0]
+        return t._grad_fn
+    if t._view_origin is not IN_GRAD_MODE:
+        t._requires_grad = True
+        raise RuntimeError(NO_GRAD_VIEW_REBASED)
+    with grad_mode.enable_grad():
+        fresh = t._view_fn(base)
+    node = fresh._grad_fn
+    cls = _AS_STRIDED.get(type(node))
+    if cls is None:
+        cls = _AS_STRIDED[type(node)] = type("AsStridedBackward0", (type(node),), {"__module__": type(node).__module__})
+    node.__class__ = cls
+    t._grad_fn, t._output_nr, t._requires_grad = node, fresh._output_nr, True
+    t._view_version = t._version[0]
+    return node

@@ -11,7 +11,7 @@ from .._size import Size
 from .._device import namespace as _namespace, host as _host, writeable as _writeable
 from .._tensor import Tensor, wrap, _view_of, _wrap_dim
 from ..autograd import grad_mode
-from ..autograd.graph import Node, SavedOutputs, TwoPathNode, attach, edge_of
+from ..autograd.graph import IN_GRAD_MODE, Node, SavedOutputs, TwoPathNode, attach, edge_of, refresh_view
 
 __all__ = [
     "method",
@@ -292,11 +292,21 @@ class CopySlices(Node):
         return grad_base, grad_view
 
 
+NO_GRAD_VIEW_MODIFIED = (
+    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that "
+    "this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both "
+    "the view and the inplace either both inside the no_grad block (if you don't want the inplace to be "
+    "tracked) or both outside (if you want the inplace to be tracked)."
+)
+
+
 def _check_inplace(t):
     if _mode.enabled:
+        base = t._base
+        if base is not None and base._requires_grad and t._view_origin is not IN_GRAD_MODE:
+            raise RuntimeError(NO_GRAD_VIEW_MODIFIED)
         if t._grad_fn is None and t._requires_grad:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        base = t._base
         if base is not None and base._grad_fn is None and base._requires_grad:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
 
@@ -344,6 +354,8 @@ def inplace(t, out_of_place, *args, saves_input=True):
             t._xp.copyto(t._data, r._data, casting="unsafe")
         t._version[0] += 1
         return t
+    if t._base is not None and t._view_version != t._version[0]:
+        refresh_view(t)  # a view whose base changed in place since: its history first
     snapshot = wrap(t._data.copy() if saves_input else t._data)
     snapshot._grad_fn, snapshot._output_nr = t._grad_fn, t._output_nr
     snapshot._requires_grad = t._requires_grad
@@ -369,9 +381,7 @@ def inplace(t, out_of_place, *args, saves_input=True):
         node = CopySlices((edge_of(base), (t._grad_fn, t._output_nr)), ())
         node.view_fn = t._view_fn
         base._grad_fn, base._output_nr, base._requires_grad = node, 0, True
-        with grad_mode.enable_grad():
-            fresh = t._view_fn(base)
-        t._grad_fn, t._output_nr = fresh._grad_fn, fresh._output_nr
+        refresh_view(t)  # t's own node now replays t from the base, through CopySlices
     return t
 
 
