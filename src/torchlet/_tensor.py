@@ -15,7 +15,7 @@ from . import _dtype
 from ._device import _NAMESPACES, device_of, namespace, data_ptr as _data_ptr
 from ._size import Size
 from .autograd import grad_mode
-from .autograd.graph import IN_GRAD_MODE, refresh_view
+from .autograd.graph import refresh_view
 
 __all__ = ["Tensor", "wrap"]
 
@@ -36,7 +36,7 @@ class Tensor:
         "_base",
         "_view_fn",
         "_view_version",
-        "_view_origin",
+        "_view_grad_mode",
         "_grad_acc",
         "_retains_grad",
         "__weakref__",
@@ -470,11 +470,9 @@ def _view_of(src, array, view_fn=None):
     base = src._base if src._base is not None else src
     t._base = base
     t._view_version = src._version[0]  # (graph.refresh_view: its grad_fn is for this version)
-    if grad_mode._mode.enabled:
-        t._view_origin = IN_GRAD_MODE  # (the view op's attach gives it its node)
-    else:  # PyTorch: a view made in no_grad mode of a tensor that requires grad is a leaf that does
-        t._view_origin = None
-        t._requires_grad = src._requires_grad
+    t._view_grad_mode = grad_mode._mode.enabled  # (if on, the view op's attach gives it its node)
+    if not t._view_grad_mode:  # PyTorch: a view made in no_grad mode of a tensor that requires grad
+        t._requires_grad = src._requires_grad  # is a leaf that does
     if view_fn is not None and src._view_fn is not None:
         inner = src._view_fn
         t._view_fn = lambda b: view_fn(inner(b))

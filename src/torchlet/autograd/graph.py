@@ -186,7 +186,7 @@ def _alias(t):
     a = object.__new__(type(t))
     a._data, a._version, a._base, a._view_fn = t._data, t._version, t._base, t._view_fn
     if t._base is not None:
-        a._view_version, a._view_origin = t._version[0], IN_GRAD_MODE
+        a._view_version, a._view_grad_mode = t._version[0], True
     a._requires_grad = a._retains_grad = False
     a._grad = a._grad_fn = a._grad_acc = None
     a._output_nr = 0
@@ -300,7 +300,7 @@ def edge_of(t):
     if fn is not None:
         return (fn, t._output_nr)
     if t._requires_grad:
-        if t._base is not None and t._view_origin is None:
+        if t._base is not None and not t._view_grad_mode:
             return None  # a view made in no_grad mode: a leaf whose gradient PyTorch drops
         acc = t._grad_acc
         if acc is None:
@@ -342,16 +342,17 @@ def attach(out, node_cls, inputs, saved=(), **attrs):
 
 
 # ----- views whose base changed in place -----------------------------------------
-IN_GRAD_MODE = object()  # a view's _view_origin when it was made with grad mode on (else None)
 _AS_STRIDED = {}  # a replayed view node's class -> its AsStridedBackward0 subclass
 
-NO_GRAD_VIEW_REBASED = (
-    "A view was created in no_grad mode and its base or another view of its base has been modified "
-    "inplace with grad mode enabled. Given that this use case is ambiguous and error-prone, it is "
-    "forbidden. You can clarify your code by moving both the view and the inplace either both inside "
-    "the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the "
-    "inplace to be tracked)."
-)
+
+def no_grad_view_error(what):
+    """PyTorch's RuntimeError for a view made in no_grad mode: `what` happened to it."""
+    return RuntimeError(
+        f"A view was created in no_grad mode and {what} with grad mode enabled. Given that this use case "
+        "is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view "
+        "and the inplace either both inside the no_grad block (if you don't want the inplace to be "
+        "tracked) or both outside (if you want the inplace to be tracked)."
+    )
 
 
 def refresh_view(t):
@@ -371,9 +372,9 @@ def refresh_view(t):
     if t._view_fn is None or not base._requires_grad:
         t._view_version = t._version[0]
         return t._grad_fn
-    if t._view_origin is not IN_GRAD_MODE:
+    if not t._view_grad_mode:
         t._requires_grad = True
-        raise RuntimeError(NO_GRAD_VIEW_REBASED)
+        raise no_grad_view_error("its base or another view of its base has been modified inplace")
     with grad_mode.enable_grad():
         fresh = t._view_fn(base)
     node = fresh._grad_fn

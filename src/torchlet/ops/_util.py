@@ -11,7 +11,7 @@ from .._size import Size
 from .._device import namespace as _namespace, host as _host, writeable as _writeable
 from .._tensor import Tensor, wrap, _view_of, _wrap_dim
 from ..autograd import grad_mode
-from ..autograd.graph import IN_GRAD_MODE, Node, SavedOutputs, TwoPathNode, attach, edge_of, refresh_view
+from ..autograd.graph import Node, SavedOutputs, TwoPathNode, attach, edge_of, no_grad_view_error, refresh_view
 
 __all__ = [
     "method",
@@ -292,19 +292,11 @@ class CopySlices(Node):
         return grad_base, grad_view
 
 
-NO_GRAD_VIEW_MODIFIED = (
-    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that "
-    "this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both "
-    "the view and the inplace either both inside the no_grad block (if you don't want the inplace to be "
-    "tracked) or both outside (if you want the inplace to be tracked)."
-)
-
-
 def _check_inplace(t):
     if _mode.enabled:
         base = t._base
-        if base is not None and base._requires_grad and t._view_origin is not IN_GRAD_MODE:
-            raise RuntimeError(NO_GRAD_VIEW_MODIFIED)
+        if base is not None and base._requires_grad and not t._view_grad_mode:
+            raise no_grad_view_error("is being modified inplace")
         if t._grad_fn is None and t._requires_grad:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         if base is not None and base._grad_fn is None and base._requires_grad:
